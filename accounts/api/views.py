@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
+from accounts.models import ApiToken
+from accounts.permissions import HUMAN_ROLES
+from accounts.services import token_login, token_revoke
+from core.api.exceptions import error_body
+from accounts.choices import Role
+
+
+class TokenView(APIView):
+    """Log in with a username and password and receive an API token; DELETE revokes the token used."""
+
+    authentication_classes = APIView.authentication_classes
+    throttle_scope = "login"
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):  # type: ignore[no-untyped-def]
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    read_roles = HUMAN_ROLES
+    write_roles = HUMAN_ROLES | {Role.DEVICE}
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        secret = token_login(username=data.validated_data["username"], password=data.validated_data["password"])
+        return Response({"token": secret}, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if not isinstance(request.auth, ApiToken):
+            return Response(
+                error_body("not_token_auth", "Sign out of a session through the web pages."),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token_revoke(token=request.auth, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """Who the token belongs to: role and jurisdiction, so an app can shape its screens."""
+
+    read_roles = HUMAN_ROLES | {Role.DEVICE}
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        return Response(MeSerializer(user).data)

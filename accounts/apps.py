@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Users, roles, jurisdictions, API and device tokens."""
+
+    name = "accounts"
+    verbose_name = "账号 Accounts"
+
+    def ready(self) -> None:
+        from accounts.demo import load_accounts_demo
+        from core.demo import register_demo
+
+        register_demo("accounts", load_accounts_demo, order=0)

@@ -1,0 +1,93 @@
+"""Writes of the accounts app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.authentication import hash_token
+from accounts.choices import Role, TokenKind
+from accounts.models import ApiToken, User
+from core.audit import audit_record, snapshot
+from core.choices import AuditAction
+from core.exceptions import InvalidInput
+
+TOKEN_PREFIX = "hz_"
+
+
+def token_issue(
+    *, user: User, kind: TokenKind = TokenKind.LOGIN, name: str = "", ttl_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret (which is not stored and cannot be shown again).
+
+    Login tokens expire after API_TOKEN_TTL_DAYS; device tokens do not expire unless `ttl_days` is
+    given, since an RTU gateway cannot log in again by itself.
+    """
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if ttl_days is None and kind == TokenKind.LOGIN:
+        ttl_days = settings.API_TOKEN_TTL_DAYS
+    expires = timezone.now() + dt.timedelta(days=ttl_days) if ttl_days else None
+    token = ApiToken.objects.create(
+        user=user, kind=kind, name=name[:100], prefix=secret[:8], key_hash=hash_token(secret), expires_at=expires
+    )
+    return token, secret
+
+
+def token_login(*, username: str, password: str) -> str:
+    """Check a username and password and issue a login token. One message for every failure, so the
+    answer does not tell which usernames exist."""
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            "Unable to log in with the given username and password.",
+            code="invalid_credentials",
+            fields={"password": ["Unable to log in with the given username and password."]},
+        )
+    assert isinstance(user, User)
+    with transaction.atomic():
+        _, secret = token_issue(user=user, kind=TokenKind.LOGIN, name="login")
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        audit_record(actor=user, action=AuditAction.LOGIN, instance=user)
+    return secret
+
+
+def token_revoke(*, token: ApiToken, actor: User) -> None:
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action=AuditAction.UPDATE, instance=token, reason="token revoked")
+
+
+def token_purge_expired(*, now: dt.datetime | None = None) -> int:
+    """Delete tokens that expired or were revoked more than a week ago."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=7)
+    deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
+    deleted_revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
+    return deleted + deleted_revoked
+
+
+def user_create(
+    *,
+    username: str,
+    role: Role,
+    jurisdiction: str = "",
+    password: str | None = None,
+    display_name: str = "",
+    actor: User | str | None = None,
+) -> User:
+    """Create an account. A device account gets no usable password unless one is given."""
+    user = User(username=username, role=role, jurisdiction=jurisdiction, display_name=display_name)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    with transaction.atomic():
+        user.save()
+        audit_record(actor=actor, action=AuditAction.CREATE, instance=user, after=snapshot(user, exclude=("password",)))
+    return user

@@ -1,0 +1,24 @@
+"""URL map. Each app's API lives under /api/v1/<app>/; schema at /api/schema/, docs at /api/docs/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.api.health import health
+
+api_v1 = [
+    path("auth/", include("accounts.api.urls")),
+    path("places/", include("places.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", health, name="health"),
+]
+
+handler404 = "core.api.exceptions.api_not_found"
+handler500 = "core.api.exceptions.api_server_error"

@@ -1,0 +1,72 @@
+"""Serializer fields that enforce the API's input rules (SPEC section 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+from rest_framework import serializers
+
+from core.geo import InputCRS
+from core.geojson import GeoJSONError, parse_geometry
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset. A naive time is refused rather than guessed: a phone or RTU that
+    omits the offset may be on UTC, Beijing or Xinjiang time, two to eight hours apart."""
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.",
+    }
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        if isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        elif isinstance(value, dt.datetime) and value.tzinfo is None:
+            self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class GeoJSONGeometryField(serializers.Field):
+    """A GeoJSON geometry object in, a GEOSGeometry (SRID 4326) out, validated by core.geojson.
+
+    The coordinate system of the input is taken from the serializer's `crs` value when the parent
+    passes it through `context["crs"]`; WGS84 otherwise.
+    """
+
+    def __init__(
+        self,
+        *,
+        allowed: Collection[str],
+        promote_to_multi: bool = False,
+        max_points: int = 100_000,
+        **kwargs: Any,
+    ) -> None:
+        self.allowed = tuple(allowed)
+        self.promote_to_multi = promote_to_multi
+        self.max_points = max_points
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> GEOSGeometry:
+        crs = self.context.get("crs", InputCRS.WGS84) if hasattr(self, "parent") else InputCRS.WGS84
+        try:
+            return parse_geometry(
+                data,
+                allowed=self.allowed,
+                crs=crs,
+                max_points=self.max_points,
+                promote_to_multi=self.promote_to_multi,
+            )
+        except GeoJSONError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def to_representation(self, value: GEOSGeometry) -> Any:
+        return json.loads(value.geojson) if value is not None else None

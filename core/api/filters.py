@@ -1,0 +1,62 @@
+"""Filter backends shared by map layers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+from core.geo import WGS84_SRID
+
+
+def parse_bbox(raw: str, *, param: str = "bbox") -> Polygon:
+    """`min_lon,min_lat,max_lon,max_lat` in WGS84 → a Polygon; a 400 naming `param` otherwise."""
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ValidationError({param: ["Four numbers: min_lon,min_lat,max_lon,max_lat."]}) from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ValidationError({param: ["Four numbers: min_lon,min_lat,max_lon,max_lat."]})
+    x1, y1, x2, y2 = values
+    if not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
+        raise ValidationError({param: ["Longitudes must lie in [-180, 180] and latitudes in [-90, 90]."]})
+    if x1 > x2 or y1 > y2:
+        raise ValidationError({param: ["The minimum must not exceed the maximum."]})
+    poly = Polygon.from_bbox((x1, y1, x2, y2))
+    poly.srid = WGS84_SRID
+    return poly
+
+
+class BBoxFilter(BaseFilterBackend):
+    """`?bbox=min_lon,min_lat,max_lon,max_lat`: rows whose geometry intersects the box.
+
+    The view names the geometry with `bbox_filter_field`.
+    """
+
+    param = "bbox"
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        field = getattr(view, "bbox_filter_field", None)
+        raw = request.query_params.get(self.param)
+        if not field or not raw:
+            return queryset
+        return queryset.filter(**{f"{field}__intersects": parse_bbox(raw, param=self.param)})
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        if not getattr(view, "bbox_filter_field", None):
+            return []
+        return [
+            {
+                "name": self.param,
+                "required": False,
+                "in": "query",
+                "description": "Bounding box in WGS84: min_lon,min_lat,max_lon,max_lat",
+                "schema": {"type": "string", "pattern": r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"},
+            }
+        ]

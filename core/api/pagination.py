@@ -1,0 +1,69 @@
+"""Pagination for plain lists and for GeoJSON FeatureCollections. Bad page parameters are a 400
+naming the parameter (a client that asks for page "x" has a bug it should hear about)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+class _StrictPageMixin:
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    page_query_param = "page"
+
+    def _check_params(self, request: Request) -> None:
+        errors: dict[str, list[str]] = {}
+        for name, minimum in ((self.page_query_param, 1), (self.page_size_query_param, 1)):
+            raw = request.query_params.get(name)
+            if raw is None or (name == self.page_query_param and raw == "last"):
+                continue
+            try:
+                value = int(raw)
+            except ValueError:
+                errors[name] = ["A whole number is required."]
+                continue
+            if value < minimum:
+                errors[name] = [f"Must be at least {minimum}."]
+            elif name == self.page_size_query_param and value > self.max_page_size:
+                errors[name] = [f"Must be at most {self.max_page_size}."]
+        if errors:
+            raise ValidationError(errors)
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self._check_params(request)
+        try:
+            return super().paginate_queryset(queryset, request, view)  # type: ignore[misc]
+        except NotFound as exc:
+            raise NotFound("No such page.") from exc
+
+
+class PageNumberPagination(_StrictPageMixin, pagination.PageNumberPagination):
+    """`{"count", "next", "previous", "results"}`; ?page=&page_size= (≤ 1000)."""
+
+
+class GeoJsonPagination(_StrictPageMixin, pagination.PageNumberPagination):
+    """A FeatureCollection with `count`, `next` and `previous` members beside `features`."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "features": data["features"],
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        base = super().get_paginated_response_schema(schema)
+        props = base["properties"]
+        props["features"] = props.pop("results")
+        base["properties"] = {"type": {"type": "string", "enum": ["FeatureCollection"]}, **props}
+        return base

@@ -1,0 +1,64 @@
+"""Kernel tables shared by every app: the audit log and stored idempotent responses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.functions import Now
+
+from core.choices import AuditAction
+
+
+class AuditLog(models.Model):
+    """One change to a ledger row: who, when, what, and the row before and after.
+
+    Written by the service that makes the change, in the same transaction (ARCHITECTURE style 4),
+    so a change without its audit row cannot be committed. Rows are never updated or deleted by the
+    application; the admin shows them read-only.
+    """
+
+    at = models.DateTimeField(db_default=Now(), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept apart from the FK so the log still says who acted after a user is deleted, and names
+    # system actors (imports, beat jobs) that are not users.
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    entity = models.CharField(max_length=100, help_text="app_label.model")
+    entity_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["entity", "entity_id", "at"], name="core_audit_entity_idx")]
+        verbose_name = "审计记录 audit entry"
+        verbose_name_plural = "审计日志 audit log"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.entity}#{self.entity_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful response to a write sent with an `Idempotency-Key` header.
+
+    A replay of the same key by the same user with the same request gets this response back; the
+    same key with another request is a 409. Purged after IDEMPOTENCY_TTL_HOURS by a beat job.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="sha256 of method, path and body")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(db_default=Now(), db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key_uniq")]
+        verbose_name = "幂等记录 idempotency record"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

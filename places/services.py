@@ -1,0 +1,283 @@
+"""Writes of the places app. Every create or change computes the geodesic measures through core.geo
+and writes an audit row in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPolygon
+from django.db import transaction
+
+from core.audit import audit_record, snapshot
+from core.choices import AuditAction
+from core.divisions import division_level, is_division_code, parent_code
+from core.exceptions import InvalidInput
+from core.geo import WGS84_SRID, geometry_area_m2, geometry_length_m
+from places.choices import ChiefLevel, LakeKind
+from places.models import ChiefAssignment, Division, Lake, Reach, River
+
+M = TypeVar("M", Division, River, Reach, Lake)
+
+
+def _as_multi(geom: GEOSGeometry | None, multi: type[MultiLineString] | type[MultiPolygon]) -> Any:
+    if geom is None:
+        return None
+    if geom.srid is None:
+        geom.srid = WGS84_SRID
+    elif geom.srid != WGS84_SRID:
+        geom = geom.transform(WGS84_SRID, clone=True)
+    if isinstance(geom, multi):
+        return geom
+    single = "LineString" if multi is MultiLineString else "Polygon"
+    if geom.geom_type != single:
+        raise InvalidInput(
+            f"Expected a {single} or {multi.__name__}, got a {geom.geom_type}.",
+            fields={"geometry": [f"Expected a {single} or {multi.__name__}, got a {geom.geom_type}."]},
+        )
+    out = multi(geom, srid=WGS84_SRID)
+    return out
+
+
+def _save(instance: M, *, actor: Any, fields: dict[str, Any], reason: str = "") -> tuple[M, bool]:
+    """Apply `fields`, validate, save and audit. Returns (instance, changed)."""
+    created = instance.pk is None
+    before = None if created else snapshot(instance)
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean(validate_unique=created, validate_constraints=True)
+    after = snapshot(instance)
+    if not created and after == before:
+        return instance, False
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+        reason=reason,
+    )
+    return instance, True
+
+
+def _division_by_code(code: str, *, field: str = "division") -> Division:
+    try:
+        return Division.objects.get(code=code)
+    except Division.DoesNotExist:
+        raise InvalidInput(f"No division with code {code!r}.", fields={field: [f"No division {code!r}."]}) from None
+
+
+@transaction.atomic
+def division_upsert(
+    *,
+    code: str,
+    name: str,
+    actor: Any,
+    name_en: str = "",
+    parent_code_: str | None = None,
+    boundary: GEOSGeometry | None = None,
+    reason: str = "",
+) -> tuple[Division, bool]:
+    """Create or update a division by its GB/T 2260 code. The level comes from the code; the parent
+    is the division one level up when given or when it exists."""
+    if not is_division_code(code):
+        raise InvalidInput(f"{code!r} is not a GB/T 2260 code.", fields={"code": ["A 6-, 9- or 12-digit code."]})
+    parent = None
+    wanted_parent = parent_code_ if parent_code_ is not None else parent_code(code)
+    if wanted_parent:
+        parent = Division.objects.filter(code=wanted_parent).first()
+        if parent is None and parent_code_ is not None:
+            raise InvalidInput(
+                f"No parent division {wanted_parent!r}.", fields={"parent": [f"No division {wanted_parent!r}."]}
+            )
+    instance = Division.objects.filter(code=code).first() or Division(code=code)
+    multi = _as_multi(boundary, MultiPolygon)
+    return _save(
+        instance,
+        actor=actor,
+        reason=reason,
+        fields={
+            "name": name,
+            "name_en": name_en,
+            "level": division_level(code),
+            "parent": parent,
+            "boundary": multi,
+            "area_m2": geometry_area_m2(multi) if multi is not None else None,
+        },
+    )
+
+
+@transaction.atomic
+def river_upsert(
+    *, code: str, name: str, division_code: str, geometry: GEOSGeometry, actor: Any, name_en: str = "", reason: str = ""
+) -> tuple[River, bool]:
+    multi = _as_multi(geometry, MultiLineString)
+    instance = River.objects.filter(code=code).first() or River(code=code)
+    return _save(
+        instance,
+        actor=actor,
+        reason=reason,
+        fields={
+            "name": name,
+            "name_en": name_en,
+            "division": _division_by_code(division_code),
+            "geometry": multi,
+            "length_m": geometry_length_m(multi),
+        },
+    )
+
+
+@transaction.atomic
+def reach_upsert(
+    *,
+    code: str,
+    name: str,
+    river_code: str,
+    division_code: str,
+    geometry: GEOSGeometry,
+    actor: Any,
+    start_description: str = "",
+    end_description: str = "",
+    reason: str = "",
+) -> tuple[Reach, bool]:
+    river = River.objects.filter(code=river_code).first()
+    if river is None:
+        raise InvalidInput(f"No river with code {river_code!r}.", fields={"river": [f"No river {river_code!r}."]})
+    multi = _as_multi(geometry, MultiLineString)
+    instance = Reach.objects.filter(code=code).first() or Reach(code=code)
+    return _save(
+        instance,
+        actor=actor,
+        reason=reason,
+        fields={
+            "name": name,
+            "river": river,
+            "division": _division_by_code(division_code),
+            "geometry": multi,
+            "length_m": geometry_length_m(multi),
+            "start_description": start_description,
+            "end_description": end_description,
+        },
+    )
+
+
+@transaction.atomic
+def lake_upsert(
+    *,
+    code: str,
+    name: str,
+    kind: LakeKind | str,
+    division_code: str,
+    geometry: GEOSGeometry,
+    actor: Any,
+    name_en: str = "",
+    reason: str = "",
+) -> tuple[Lake, bool]:
+    if kind not in LakeKind.values:
+        raise InvalidInput(f"Unknown kind {kind!r}.", fields={"kind": [f"One of {', '.join(LakeKind.values)}."]})
+    multi = _as_multi(geometry, MultiPolygon)
+    instance = Lake.objects.filter(code=code).first() or Lake(code=code)
+    return _save(
+        instance,
+        actor=actor,
+        reason=reason,
+        fields={
+            "name": name,
+            "name_en": name_en,
+            "kind": kind,
+            "division": _division_by_code(division_code),
+            "geometry": multi,
+            "area_m2": geometry_area_m2(multi),
+        },
+    )
+
+
+@transaction.atomic
+def chief_assign(
+    *,
+    chief: Any,
+    level: ChiefLevel | str,
+    actor: Any,
+    valid_from: Any,
+    reach: Reach | None = None,
+    lake: Lake | None = None,
+    valid_until: Any = None,
+) -> ChiefAssignment:
+    """Appoint a chief to a reach or a lake. An identical open appointment is returned as it is."""
+    existing = ChiefAssignment.objects.filter(
+        chief=chief, level=level, reach=reach, lake=lake, valid_from=valid_from
+    ).first()
+    if existing is not None:
+        return existing
+    assignment = ChiefAssignment(
+        chief=chief, level=level, reach=reach, lake=lake, valid_from=valid_from, valid_until=valid_until
+    )
+    assignment.full_clean()
+    assignment.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, instance=assignment, after=snapshot(assignment))
+    return assignment
+
+
+@transaction.atomic
+def assignment_save(*, instance: ChiefAssignment, actor: Any) -> ChiefAssignment:
+    """Save a new or edited appointment (e.g. ending it with `valid_until`), audited."""
+    created = instance.pk is None
+    before = None if created else snapshot(ChiefAssignment.objects.get(pk=instance.pk))
+    instance.full_clean()
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+    )
+    return instance
+
+
+def place_save_from_admin(*, instance: Division | River | Reach | Lake, actor: Any) -> None:
+    """The admin's save: recompute the measures and audit, like every other write."""
+    with transaction.atomic():
+        if isinstance(instance, Division):
+            division_upsert(
+                code=instance.code,
+                name=instance.name,
+                name_en=instance.name_en,
+                parent_code_=instance.parent.code if instance.parent else "",
+                boundary=instance.boundary,
+                actor=actor,
+                reason="admin",
+            )
+        elif isinstance(instance, River):
+            river_upsert(
+                code=instance.code,
+                name=instance.name,
+                name_en=instance.name_en,
+                division_code=instance.division.code,
+                geometry=instance.geometry,
+                actor=actor,
+                reason="admin",
+            )
+        elif isinstance(instance, Reach):
+            reach_upsert(
+                code=instance.code,
+                name=instance.name,
+                river_code=instance.river.code,
+                division_code=instance.division.code,
+                geometry=instance.geometry,
+                start_description=instance.start_description,
+                end_description=instance.end_description,
+                actor=actor,
+                reason="admin",
+            )
+        else:
+            lake_upsert(
+                code=instance.code,
+                name=instance.name,
+                name_en=instance.name_en,
+                kind=instance.kind,
+                division_code=instance.division.code,
+                geometry=instance.geometry,
+                actor=actor,
+                reason="admin",
+            )
