@@ -23,7 +23,7 @@ class UserAdmin(BaseUserAdmin):
     actions = ["issue_device_token"]
 
     @admin.action(description="签发设备令牌 Issue a device token (shown once)")
-    def issue_device_token(self, request: HttpRequest, queryset):  # type: ignore[no-untyped-def]
+    def issue_device_token(self, request: HttpRequest, queryset):
         for user in queryset:
             _, secret = token_issue(user=user, kind=TokenKind.DEVICE, name=f"admin:{request.user}")
             self.message_user(request, f"{user.username}: {secret}", level=messages.WARNING)

@@ -36,9 +36,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(secret), revoked_at__isnull=True)
-            .first()
+            ApiToken.objects.select_related("user").filter(key_hash=hash_token(secret), revoked_at__isnull=True).first()
         )
         now = timezone.now()
         if token is None or (token.expires_at is not None and token.expires_at <= now):

@@ -9,9 +9,7 @@ from django.db.models.functions import Now
 
 from accounts.choices import Role, TokenKind
 
-division_code_validator = RegexValidator(
-    r"^\d{6}(\d{3}(\d{3})?)?$", "A 6-, 9- or 12-digit GB/T 2260 division code."
-)
+division_code_validator = RegexValidator(r"^\d{6}(\d{3}(\d{3})?)?$", "A 6-, 9- or 12-digit GB/T 2260 division code.")
 
 
 class User(AbstractUser):
@@ -32,13 +30,11 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=32, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = "用户 user"
         verbose_name_plural = "用户 users"
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"),
         ]
 
     def __str__(self) -> str:

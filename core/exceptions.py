@@ -13,9 +13,7 @@ class ServiceError(Exception):
     status_code = 400
     default_code = "invalid"
 
-    def __init__(
-        self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code

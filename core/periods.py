@@ -89,9 +89,7 @@ class Period:
         ensure_aware(self.start)
         ensure_aware(self.end)
         if not self.start < self.end:
-            raise ValueError(
-                f"period start {self.start.isoformat()} is not before its end {self.end.isoformat()}"
-            )
+            raise ValueError(f"period start {self.start.isoformat()} is not before its end {self.end.isoformat()}")
         if self.kind not in KINDS:
             raise ValueError(f"unknown period kind {self.kind!r}; expected one of {sorted(KINDS)}")
         # Normalise so that .date() and display always mean Beijing calendar dates.
@@ -151,9 +149,7 @@ def month(year: int, m: int) -> Period:
     """Calendar month ``m`` of ``year``; label "2024-03"."""
     _check_year(year)
     _check_in("month", m, 1, 12)
-    return Period(
-        _midnight(date(year, m, 1)), _midnight(_first_of_next_month(year, m)), MONTH, f"{year:04d}-{m:02d}"
-    )
+    return Period(_midnight(date(year, m, 1)), _midnight(_first_of_next_month(year, m)), MONTH, f"{year:04d}-{m:02d}")
 
 
 def ten_day(year: int, m: int, n: int) -> Period:
@@ -207,9 +203,7 @@ def date_range(start: date, end: date) -> Period:
         raise TypeError("date_range() takes dates, not datetimes")
     if end < start:
         raise ValueError(f"date range end {end.isoformat()} is before its start {start.isoformat()}")
-    return Period(
-        _midnight(start), _midnight(end + timedelta(days=1)), RANGE, f"{start.isoformat()}/{end.isoformat()}"
-    )
+    return Period(_midnight(start), _midnight(end + timedelta(days=1)), RANGE, f"{start.isoformat()}/{end.isoformat()}")
 
 
 def _containing_date(d: date, kind: str) -> Period:

@@ -18,7 +18,7 @@ class PlaceAdmin(GISModelAdmin):
         base = tuple(super().get_readonly_fields(request, obj))
         return (*base, "code") if obj is not None else base
 
-    def save_model(self, request: HttpRequest, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj, form, change) -> None:
         place_save_from_admin(instance=obj, actor=request.user)
         obj.pk = type(obj).objects.only("pk").get(code=obj.code).pk
 
@@ -55,5 +55,5 @@ class ChiefAssignmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("reach", "lake")
     raw_id_fields = ("chief",)
 
-    def save_model(self, request: HttpRequest, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj, form, change) -> None:
         assignment_save(instance=obj, actor=request.user)

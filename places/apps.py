@@ -9,7 +9,6 @@ class PlacesConfig(AppConfig):
 
     def ready(self) -> None:
         from core.demo import register_demo
-
         from places.demo import load_places_demo
 
         register_demo("places", load_places_demo, order=10)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Polygon
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, MultiPolygon, Polygon
 
 from accounts.models import User
 from core.geo import WGS84_SRID
@@ -32,7 +31,9 @@ def load_places_demo(**_: Any) -> None:
     division_upsert(code=geo.CITY["code"], name=geo.CITY["name"], name_en=geo.CITY["name_en"],
                     boundary=city_boundary, actor=ACTOR, parent_code_="")  # fmt: skip
     for d in geo.DISTRICTS:
-        division_upsert(code=d["code"], name=d["name"], name_en=d["name_en"], boundary=districts[d["code"]], actor=ACTOR)
+        division_upsert(
+            code=d["code"], name=d["name"], name_en=d["name_en"], boundary=districts[d["code"]], actor=ACTOR
+        )
     for t in geo.TOWNSHIPS:
         division_upsert(
             code=t["code"], name=t["name"], name_en=t["name_en"], parent_code_=t["parent"],

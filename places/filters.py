@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
 from core.divisions import division_prefix, is_division_code
-from places.choices import DivisionLevel, LakeKind
-from places.models import Division, Lake, Reach, River
+from places.choices import ChiefLevel, DivisionLevel, LakeKind
+from places.models import ChiefAssignment, Division, Lake, Reach, River
 
 
-def _within(queryset: QuerySet, lookup: str, code: str) -> QuerySet:  # type: ignore[type-arg]
+def _within(queryset: QuerySet, lookup: str, code: str) -> QuerySet:
     if not is_division_code(code):
         raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
@@ -69,3 +71,18 @@ class LakeFilter(django_filters.FilterSet):
 
     def filter_division(self, queryset: QuerySet[Lake], name: str, value: str) -> QuerySet[Lake]:
         return _within(queryset, "division__code", value)
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    chief = django_filters.NumberFilter(field_name="chief_id")
+    reach = django_filters.NumberFilter(field_name="reach_id")
+    lake = django_filters.NumberFilter(field_name="lake_id")
+    level = django_filters.ChoiceFilter(choices=ChiefLevel.choices)
+    on = django_filters.DateFilter(method="filter_on", label="current on this date")
+
+    class Meta:
+        model = ChiefAssignment
+        fields = ["chief", "reach", "lake", "level", "on"]
+
+    def filter_on(self, queryset: QuerySet[ChiefAssignment], name: str, value: Any) -> QuerySet[ChiefAssignment]:
+        return queryset.filter(Q(valid_from__lte=value), Q(valid_until__isnull=True) | Q(valid_until__gte=value))

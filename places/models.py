@@ -118,7 +118,10 @@ class ChiefAssignment(TimeStamped):
     """A chief (河长/湖长) appointed at a level to a reach or a lake, from a date until a date."""
 
     chief = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chief_assignments", verbose_name="河湖长 chief"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="chief_assignments",
+        verbose_name="河湖长 chief",
     )
     level = models.CharField("级别 level", max_length=16, choices=ChiefLevel.choices)
     reach = models.ForeignKey(

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPolygon
 from django.db import transaction
 
+from accounts.choices import Role
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.divisions import division_level, is_division_code, parent_code
@@ -203,7 +204,12 @@ def chief_assign(
     lake: Lake | None = None,
     valid_until: Any = None,
 ) -> ChiefAssignment:
-    """Appoint a chief to a reach or a lake. An identical open appointment is returned as it is."""
+    """Appoint a chief to a reach or a lake. The same appointment again (chief, level, water, start)
+    is returned as it is, so demo loads and resends do not duplicate it."""
+    if getattr(chief, "role", None) != Role.CHIEF:
+        raise InvalidInput("Only chief accounts can be appointed.", fields={"chief": ["Not a chief account."]})
+    if (reach is None) == (lake is None):
+        raise InvalidInput("Give a reach or a lake, not both.", fields={"reach": ["Give a reach or a lake."]})
     existing = ChiefAssignment.objects.filter(
         chief=chief, level=level, reach=reach, lake=lake, valid_from=valid_from
     ).first()
@@ -281,3 +287,24 @@ def place_save_from_admin(*, instance: Division | River | Reach | Lake, actor: A
                 actor=actor,
                 reason="admin",
             )
+
+
+@transaction.atomic
+def assignment_end(*, assignment: ChiefAssignment, valid_until: Any, actor: Any) -> ChiefAssignment:
+    """End an appointment on a date (a chief moves on; the history stays)."""
+    if assignment.valid_until is not None:
+        raise InvalidInput(
+            "This appointment has already ended.", code="already_ended",
+            fields={"valid_until": [f"Already ended on {assignment.valid_until}."]},
+        )  # fmt: skip
+    if valid_until < assignment.valid_from:
+        raise InvalidInput(
+            "An appointment cannot end before it starts.",
+            fields={"valid_until": [f"Must be on or after {assignment.valid_from}."]},
+        )
+    before = snapshot(assignment)
+    assignment.valid_until = valid_until
+    assignment.full_clean()
+    assignment.save(update_fields=["valid_until", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, instance=assignment, before=before, after=snapshot(assignment))
+    return assignment

@@ -9,11 +9,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
+from accounts.choices import Role
 from accounts.models import ApiToken
 from accounts.permissions import HUMAN_ROLES
 from accounts.services import token_login, token_revoke
 from core.api.exceptions import error_body
-from accounts.choices import Role
 
 
 class TokenView(APIView):
@@ -22,12 +22,12 @@ class TokenView(APIView):
     authentication_classes = APIView.authentication_classes
     throttle_scope = "login"
 
-    def get_permissions(self):  # type: ignore[no-untyped-def]
+    def get_permissions(self):
         if self.request.method == "POST":
             return [AllowAny()]
         return super().get_permissions()
 
-    def get_throttles(self):  # type: ignore[no-untyped-def]
+    def get_throttles(self):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     read_roles = HUMAN_ROLES

@@ -104,9 +104,7 @@ class IdempotencyMixin:
         if record is None:
             return
         if record.request_hash != self._idem_hash:
-            raise ConflictError(
-                "This Idempotency-Key was used for a different request.", code="idempotency_key_reused"
-            )
+            raise ConflictError("This Idempotency-Key was used for a different request.", code="idempotency_key_reused")
         raise _Replay(record)
 
     @staticmethod

@@ -12,13 +12,13 @@ from rest_framework.response import Response
 
 
 class _StrictPageMixin:
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-    page_query_param = "page"
+    page_size_query_param: str | None = "page_size"
+    max_page_size: int | None = 1000
+    page_query_param: str = "page"
 
     def _check_params(self, request: Request) -> None:
         errors: dict[str, list[str]] = {}
-        for name, minimum in ((self.page_query_param, 1), (self.page_size_query_param, 1)):
+        for name, minimum in ((self.page_query_param, 1), (self.page_size_query_param or "page_size", 1)):
             raw = request.query_params.get(name)
             if raw is None or (name == self.page_query_param and raw == "last"):
                 continue
@@ -29,7 +29,7 @@ class _StrictPageMixin:
                 continue
             if value < minimum:
                 errors[name] = [f"Must be at least {minimum}."]
-            elif name == self.page_size_query_param and value > self.max_page_size:
+            elif name == self.page_size_query_param and self.max_page_size and value > self.max_page_size:
                 errors[name] = [f"Must be at most {self.max_page_size}."]
         if errors:
             raise ValidationError(errors)
@@ -50,7 +50,8 @@ class GeoJsonPagination(_StrictPageMixin, pagination.PageNumberPagination):
     """A FeatureCollection with `count`, `next` and `previous` members beside `features`."""
 
     def get_paginated_response(self, data: Any) -> Response:
-        assert self.page is not None
+        if self.page is None:  # only called after paginate_queryset() returned a page
+            raise RuntimeError("get_paginated_response() before paginate_queryset()")
         return Response(
             {
                 "type": "FeatureCollection",

@@ -19,7 +19,7 @@ class ApiView(IdempotencyMixin, APIView):
     """A plain endpoint."""
 
 
-class ReadOnlyGeoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ReadOnlyGeoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A map layer: GeoJSON FeatureCollection lists with ?bbox= and FilterSet filters; a Feature per
     row. `get_queryset` must call a selector with the caller's scope (out of scope → 404)."""
 

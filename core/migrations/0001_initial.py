@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,40 +16,77 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), db_index=True)),
-                ('actor_label', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('create', '创建 create'), ('update', '修改 update'), ('delete', '删除 delete'), ('transition', '流转 transition'), ('correct', '更正 correction'), ('import', '导入 import'), ('login', '登录 login')], max_length=16)),
-                ('entity', models.CharField(help_text='app_label.model', max_length=100)),
-                ('entity_id', models.CharField(max_length=64)),
-                ('before', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('after', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), db_index=True)),
+                ("actor_label", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "创建 create"),
+                            ("update", "修改 update"),
+                            ("delete", "删除 delete"),
+                            ("transition", "流转 transition"),
+                            ("correct", "更正 correction"),
+                            ("import", "导入 import"),
+                            ("login", "登录 login"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("entity", models.CharField(help_text="app_label.model", max_length=100)),
+                ("entity_id", models.CharField(max_length=64)),
+                (
+                    "before",
+                    models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True),
+                ),
+                (
+                    "after",
+                    models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计记录 audit entry',
-                'verbose_name_plural': '审计日志 audit log',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['entity', 'entity_id', 'at'], name='core_audit_entity_idx')],
+                "verbose_name": "审计记录 audit entry",
+                "verbose_name_plural": "审计日志 audit log",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["entity", "entity_id", "at"], name="core_audit_entity_idx")],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('request_hash', models.CharField(help_text='sha256 of method, path and body', max_length=64)),
-                ('status_code', models.PositiveSmallIntegerField()),
-                ('response', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), db_index=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255)),
+                ("request_hash", models.CharField(help_text="sha256 of method, path and body", max_length=64)),
+                ("status_code", models.PositiveSmallIntegerField()),
+                ("response", models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), db_index=True),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '幂等记录 idempotency record',
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='core_idempotency_user_key_uniq')],
+                "verbose_name": "幂等记录 idempotency record",
+                "constraints": [models.UniqueConstraint(fields=("user", "key"), name="core_idempotency_user_key_uniq")],
             },
         ),
     ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from places.models import Division, Lake, Reach, River
+from places.choices import ChiefLevel
+from places.models import ChiefAssignment, Division, Lake, Reach, River
 
 
 class DivisionSerializer(GeoFeatureModelSerializer):
@@ -64,3 +67,43 @@ class LakeSerializer(GeoFeatureModelSerializer):
 
     def get_area_km2(self, obj: Lake) -> float:
         return round(obj.area_m2 / 1e6, 4)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """A chief appointment as listed."""
+
+    chief_username = serializers.CharField(source="chief.username", read_only=True)
+    chief_name = serializers.CharField(source="chief.display_name", read_only=True)
+    reach_code = serializers.CharField(source="reach.code", read_only=True, default=None)
+    lake_code = serializers.CharField(source="lake.code", read_only=True, default=None)
+
+    class Meta:
+        model = ChiefAssignment
+        fields = [
+            "id", "chief", "chief_username", "chief_name", "level", "reach", "reach_code",
+            "lake", "lake_code", "valid_from", "valid_until",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    """Input of POST /places/assignments/. The reach or lake must be in the caller's scope."""
+
+    chief = serializers.IntegerField(min_value=1)
+    level = serializers.ChoiceField(choices=ChiefLevel.choices)
+    reach = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    lake = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("reach") is None) == (attrs.get("lake") is None):
+            raise serializers.ValidationError({"reach": ["Give a reach or a lake, not both."]})
+        until = attrs.get("valid_until")
+        if until is not None and until < attrs["valid_from"]:
+            raise serializers.ValidationError({"valid_until": ["Must be on or after valid_from."]})
+        return attrs
+
+
+class AssignmentEndSerializer(serializers.Serializer):
+    valid_until = serializers.DateField()

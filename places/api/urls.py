@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from places.api.views import DivisionViewSet, LakeViewSet, ReachViewSet, RiverViewSet
+from places.api.views import AssignmentViewSet, DivisionViewSet, LakeViewSet, ReachViewSet, RiverViewSet
 
 app_name = "places"
 router = SimpleRouter()
@@ -8,4 +8,5 @@ router.register("divisions", DivisionViewSet, basename="division")
 router.register("rivers", RiverViewSet, basename="river")
 router.register("reaches", ReachViewSet, basename="reach")
 router.register("lakes", LakeViewSet, basename="lake")
+router.register("assignments", AssignmentViewSet, basename="assignment")
 urlpatterns = router.urls

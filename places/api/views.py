@@ -4,12 +4,29 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from accounts.choices import Role
+from accounts.models import User
+from accounts.permissions import STAFF_ROLES
 from accounts.scope import scope_for
+from core.api.idempotency import IdempotencyMixin
 from core.api.views import ReadOnlyGeoViewSet
-from places import selectors
-from places.api.serializers import DivisionSerializer, LakeSerializer, ReachSerializer, RiverSerializer
-from places.filters import DivisionFilter, LakeFilter, ReachFilter, RiverFilter
+from places import selectors, services
+from places.api.serializers import (
+    AssignmentCreateSerializer,
+    AssignmentEndSerializer,
+    AssignmentSerializer,
+    DivisionSerializer,
+    LakeSerializer,
+    ReachSerializer,
+    RiverSerializer,
+)
+from places.filters import AssignmentFilter, DivisionFilter, LakeFilter, ReachFilter, RiverFilter
 
 
 @extend_schema_view(list=extend_schema(summary="Divisions in your jurisdiction (GeoJSON)"))
@@ -50,3 +67,56 @@ class LakeViewSet(ReadOnlyGeoViewSet):
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.lake_list(scope=scope_for(self.request.user))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Chief appointments on reaches and lakes in your jurisdiction"),
+    create=extend_schema(summary="Appoint a chief to a reach or lake", request=AssignmentCreateSerializer),
+)
+class AssignmentViewSet(
+    IdempotencyMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilter
+    write_roles = STAFF_ROLES
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.assignment_list(scope=scope_for(self.request.user))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = AssignmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        scope = scope_for(request.user)
+        reach = lake = None
+        if v.get("reach") is not None:
+            reach = selectors.reach_list(scope=scope).filter(pk=v["reach"]).first()
+            if reach is None:
+                raise ValidationError({"reach": ["No such reach in your jurisdiction."]})
+        else:
+            lake = selectors.lake_list(scope=scope).filter(pk=v["lake"]).first()
+            if lake is None:
+                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
+        chief = User.objects.filter(pk=v["chief"], role=Role.CHIEF, is_active=True).first()
+        if chief is None:
+            raise ValidationError({"chief": ["No active chief account with this id."]})
+        assignment = services.chief_assign(
+            chief=chief, level=v["level"], reach=reach, lake=lake,
+            valid_from=v["valid_from"], valid_until=v.get("valid_until"), actor=request.user,
+        )  # fmt: skip
+        return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        assignment = self.get_object()
+        data = AssignmentEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.assignment_end(
+            assignment=assignment, valid_until=data.validated_data["valid_until"], actor=request.user
+        )
+        return Response(AssignmentSerializer(assignment).data)

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,130 +16,296 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='代码 code')),
-                ('name', models.CharField(max_length=100, verbose_name='名称 name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='英文名 English name')),
-                ('level', models.CharField(choices=[('province', '省 province'), ('city', '市 city'), ('county', '区县 district/county'), ('township', '乡镇街道 township'), ('village', '村社区 village')], max_length=16, verbose_name='级别 level')),
-                ('boundary', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=4326, verbose_name='边界 boundary')),
-                ('area_m2', models.FloatField(blank=True, editable=False, null=True, verbose_name='面积 area (m²)')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='places.division', verbose_name='上级 parent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="代码 code")),
+                ("name", models.CharField(max_length=100, verbose_name="名称 name")),
+                ("name_en", models.CharField(blank=True, max_length=100, verbose_name="英文名 English name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省 province"),
+                            ("city", "市 city"),
+                            ("county", "区县 district/county"),
+                            ("township", "乡镇街道 township"),
+                            ("village", "村社区 village"),
+                        ],
+                        max_length=16,
+                        verbose_name="级别 level",
+                    ),
+                ),
+                (
+                    "boundary",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True, null=True, srid=4326, verbose_name="边界 boundary"
+                    ),
+                ),
+                ("area_m2", models.FloatField(blank=True, editable=False, null=True, verbose_name="面积 area (m²)")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="places.division",
+                        verbose_name="上级 parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区 division',
-                'verbose_name_plural': '行政区 divisions',
-                'ordering': ['code'],
+                "verbose_name": "行政区 division",
+                "verbose_name_plural": "行政区 divisions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Lake',
+            name="Lake",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='编码 code')),
-                ('name', models.CharField(max_length=100, verbose_name='名称 name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='英文名 English name')),
-                ('kind', models.CharField(choices=[('lake', '湖泊 lake'), ('reservoir', '水库 reservoir')], max_length=16, verbose_name='类型 kind')),
-                ('geometry', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='水面 geometry')),
-                ('area_m2', models.FloatField(default=0, editable=False, verbose_name='水面面积 area (m²)')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lakes', to='places.division', verbose_name='所在区 division')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="编码 code")),
+                ("name", models.CharField(max_length=100, verbose_name="名称 name")),
+                ("name_en", models.CharField(blank=True, max_length=100, verbose_name="英文名 English name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("lake", "湖泊 lake"), ("reservoir", "水库 reservoir")],
+                        max_length=16,
+                        verbose_name="类型 kind",
+                    ),
+                ),
+                (
+                    "geometry",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name="水面 geometry"),
+                ),
+                ("area_m2", models.FloatField(default=0, editable=False, verbose_name="水面面积 area (m²)")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lakes",
+                        to="places.division",
+                        verbose_name="所在区 division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '湖库 lake/reservoir',
-                'verbose_name_plural': '湖库 lakes and reservoirs',
-                'ordering': ['code'],
+                "verbose_name": "湖库 lake/reservoir",
+                "verbose_name_plural": "湖库 lakes and reservoirs",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Reach',
+            name="Reach",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='编码 code')),
-                ('name', models.CharField(max_length=100, verbose_name='名称 name')),
-                ('geometry', django.contrib.gis.db.models.fields.MultiLineStringField(srid=4326, verbose_name='河段 geometry')),
-                ('length_m', models.FloatField(default=0, editable=False, verbose_name='长度 length (m)')),
-                ('start_description', models.CharField(blank=True, max_length=200, verbose_name='起点 from')),
-                ('end_description', models.CharField(blank=True, max_length=200, verbose_name='终点 to')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reaches', to='places.division', verbose_name='所在区 division')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="编码 code")),
+                ("name", models.CharField(max_length=100, verbose_name="名称 name")),
+                (
+                    "geometry",
+                    django.contrib.gis.db.models.fields.MultiLineStringField(srid=4326, verbose_name="河段 geometry"),
+                ),
+                ("length_m", models.FloatField(default=0, editable=False, verbose_name="长度 length (m)")),
+                ("start_description", models.CharField(blank=True, max_length=200, verbose_name="起点 from")),
+                ("end_description", models.CharField(blank=True, max_length=200, verbose_name="终点 to")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reaches",
+                        to="places.division",
+                        verbose_name="所在区 division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '河段 reach',
-                'verbose_name_plural': '河段 reaches',
-                'ordering': ['code'],
+                "verbose_name": "河段 reach",
+                "verbose_name_plural": "河段 reaches",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ChiefAssignment',
+            name="ChiefAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('level', models.CharField(choices=[('province', '省级 province'), ('city', '市级 city'), ('district', '区县级 district/county'), ('township', '乡镇级 township'), ('village', '村级 village')], max_length=16, verbose_name='级别 level')),
-                ('valid_from', models.DateField(verbose_name='任职起 from')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='任职止 until')),
-                ('chief', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chief_assignments', to=settings.AUTH_USER_MODEL, verbose_name='河湖长 chief')),
-                ('lake', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='places.lake', verbose_name='湖库 lake')),
-                ('reach', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='places.reach', verbose_name='河段 reach')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省级 province"),
+                            ("city", "市级 city"),
+                            ("district", "区县级 district/county"),
+                            ("township", "乡镇级 township"),
+                            ("village", "村级 village"),
+                        ],
+                        max_length=16,
+                        verbose_name="级别 level",
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="任职起 from")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="任职止 until")),
+                (
+                    "chief",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chief_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="河湖长 chief",
+                    ),
+                ),
+                (
+                    "lake",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="places.lake",
+                        verbose_name="湖库 lake",
+                    ),
+                ),
+                (
+                    "reach",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="places.reach",
+                        verbose_name="河段 reach",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '河湖长任命 chief assignment',
-                'verbose_name_plural': '河湖长任命 chief assignments',
-                'ordering': ['valid_from', 'id'],
+                "verbose_name": "河湖长任命 chief assignment",
+                "verbose_name_plural": "河湖长任命 chief assignments",
+                "ordering": ["valid_from", "id"],
             },
         ),
         migrations.CreateModel(
-            name='River',
+            name="River",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='编码 code')),
-                ('name', models.CharField(max_length=100, verbose_name='名称 name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='英文名 English name')),
-                ('geometry', django.contrib.gis.db.models.fields.MultiLineStringField(srid=4326, verbose_name='河道 geometry')),
-                ('length_m', models.FloatField(default=0, editable=False, verbose_name='长度 length (m)')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rivers', to='places.division', verbose_name='管理区 managing division')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="编码 code")),
+                ("name", models.CharField(max_length=100, verbose_name="名称 name")),
+                ("name_en", models.CharField(blank=True, max_length=100, verbose_name="英文名 English name")),
+                (
+                    "geometry",
+                    django.contrib.gis.db.models.fields.MultiLineStringField(srid=4326, verbose_name="河道 geometry"),
+                ),
+                ("length_m", models.FloatField(default=0, editable=False, verbose_name="长度 length (m)")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rivers",
+                        to="places.division",
+                        verbose_name="管理区 managing division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '河流 river',
-                'verbose_name_plural': '河流 rivers',
-                'ordering': ['code'],
+                "verbose_name": "河流 river",
+                "verbose_name_plural": "河流 rivers",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='reach',
-            name='river',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reaches', to='places.river', verbose_name='河流 river'),
+            model_name="reach",
+            name="river",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reaches",
+                to="places.river",
+                verbose_name="河流 river",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='division',
-            constraint=models.CheckConstraint(condition=models.Q(('level__in', ['province', 'city', 'county', 'township', 'village'])), name='places_division_level_valid'),
+            model_name="division",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__in", ["province", "city", "county", "township", "village"])),
+                name="places_division_level_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='division',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='places_division_not_own_parent'),
+            model_name="division",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True), name="places_division_not_own_parent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lake',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['lake', 'reservoir'])), name='places_lake_kind_valid'),
+            model_name="lake",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["lake", "reservoir"])), name="places_lake_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chiefassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reach__isnull', False), ('lake__isnull', True)), models.Q(('reach__isnull', True), ('lake__isnull', False)), _connector='OR'), name='places_assignment_reach_xor_lake'),
+            model_name="chiefassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("reach__isnull", False), ("lake__isnull", True)),
+                    models.Q(("reach__isnull", True), ("lake__isnull", False)),
+                    _connector="OR",
+                ),
+                name="places_assignment_reach_xor_lake",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chiefassignment',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='places_assignment_dates_ordered'),
+            model_name="chiefassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True), ("valid_until__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="places_assignment_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chiefassignment',
-            constraint=models.CheckConstraint(condition=models.Q(('level__in', ['province', 'city', 'district', 'township', 'village'])), name='places_assignment_level_valid'),
+            model_name="chiefassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__in", ["province", "city", "district", "township", "village"])),
+                name="places_assignment_level_valid",
+            ),
         ),
     ]

@@ -129,9 +129,7 @@ def test_multilinestring_sums_parts() -> None:
     part1 = [(87.6, 43.8), (87.7, 43.9)]
     part2 = [(116.3, 39.9), (116.4, 39.95), (116.5, 39.9)]
     mls = MultiLineString([part1, part2])
-    assert geometry_length_m(mls) == pytest.approx(
-        geodesic_length_m(part1) + geodesic_length_m(part2), abs=1e-6
-    )
+    assert geometry_length_m(mls) == pytest.approx(geodesic_length_m(part1) + geodesic_length_m(part2), abs=1e-6)
 
 
 def test_geos_geometry_in_3857_gives_same_length_as_4326() -> None:
@@ -185,17 +183,13 @@ def test_area_subtracts_holes_and_sums_parts() -> None:
     hole = box(87.55, 43.75, 87.6, 43.8)
     # Deliberately give the hole the same orientation as the shell.
     with_hole = Polygon(shell.exterior.coords, [hole.exterior.coords])
-    assert geometry_area_m2(with_hole) == pytest.approx(
-        geometry_area_m2(shell) - geometry_area_m2(hole), rel=1e-9
-    )
+    assert geometry_area_m2(with_hole) == pytest.approx(geometry_area_m2(shell) - geometry_area_m2(hole), rel=1e-9)
 
     from shapely.geometry import MultiPolygon
 
     other = box(116.3, 39.9, 116.4, 40.0, ccw=False)
     multi = MultiPolygon([shell, other])
-    assert geometry_area_m2(multi) == pytest.approx(
-        geometry_area_m2(shell) + geometry_area_m2(other), rel=1e-9
-    )
+    assert geometry_area_m2(multi) == pytest.approx(geometry_area_m2(shell) + geometry_area_m2(other), rel=1e-9)
 
 
 def test_area_accepts_geos_in_other_srid() -> None:

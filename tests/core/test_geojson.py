@@ -249,9 +249,7 @@ def test_self_crossing_linestring_is_accepted() -> None:
 
 
 def test_polygon_promoted_to_multipolygon() -> None:
-    geom = parse_geometry(
-        {"type": "Polygon", "coordinates": [SQUARE]}, allowed={"MultiPolygon"}, promote_to_multi=True
-    )
+    geom = parse_geometry({"type": "Polygon", "coordinates": [SQUARE]}, allowed={"MultiPolygon"}, promote_to_multi=True)
     assert geom.geom_type == "MultiPolygon"
     assert geom.srid == 4326
     assert len(geom) == 1

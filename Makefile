@@ -1,0 +1,67 @@
+# Hezhang: two commands. `make run` sets everything up and serves on http://127.0.0.1:8000;
+# `make test` runs lint, import layers, types, migration check and the test suite
+# (SpatiaLite always; PostGIS too when TEST_POSTGIS_URL is set).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: help run serve setup system-deps venv migrate demo test lint typecheck layers migrations-check pytest pytest-postgis clean
+
+help:
+	@echo "make run   - install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test  - ruff, import-linter, mypy, makemigrations --check, pytest (SpatiaLite; PostGIS if TEST_POSTGIS_URL)"
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || { py=$$(bash scripts/find-python.sh) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
+	@$(PY) -c 'import sqlite3; assert hasattr(sqlite3.Connection, "enable_load_extension")' || \
+	  { echo "$(VENV) was built from a Python that cannot load SQLite extensions; remove it and run again"; exit 1; }
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: system-deps $(VENV)/.installed
+
+setup: venv
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+run: setup serve
+
+serve:
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+layers: venv
+	$(VENV)/bin/lint-imports
+
+typecheck: venv
+	$(VENV)/bin/mypy .
+
+migrations-check: venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+pytest: venv
+	@echo "== pytest on SpatiaLite =="
+	DATABASE_URL=spatialite:///$(CURDIR)/var/test-base.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+
+pytest-postgis: venv
+	@if [ -n "$$TEST_POSTGIS_URL" ]; then \
+	  echo "== pytest on PostGIS =="; \
+	  DATABASE_URL="$$TEST_POSTGIS_URL" $(PY) -m pytest $(PYTEST_ARGS); \
+	else echo "== PostGIS suite skipped: TEST_POSTGIS_URL is not set (CI sets it) =="; fi
+
+test: lint layers typecheck migrations-check pytest pytest-postgis
+
+clean:
+	rm -rf var/test-*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

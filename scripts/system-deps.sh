@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system libraries Hezhang needs on Debian/Ubuntu when they are missing:
+# GDAL (with GEOS and PROJ), SpatiaLite, Python's venv module. `--postgis` adds PostgreSQL's PostGIS
+# (CI and PostGIS development). Idempotent: does nothing when everything is there.
+set -euo pipefail
+
+pkgs=(gdal-bin libgdal-dev libsqlite3-mod-spatialite python3-venv python3-dev)
+[[ "${1:-}" == "--postgis" ]] && pkgs+=(postgresql-15-postgis-3 postgresql-client)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+  echo "Missing system packages: ${missing[*]}. This script knows apt only (Debian/Ubuntu); install them by hand." >&2
+  exit 1
+fi
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "Need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,148 @@
+"""POST /api/v1/auth/token/, token authentication, expiry, revocation and device tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.authentication import hash_token
+from accounts.choices import Role, TokenKind
+from accounts.models import ApiToken
+from accounts.services import token_issue, token_purge_expired
+from core.models import AuditLog
+
+URL = "/api/v1/auth/token/"
+pytestmark = pytest.mark.django_db
+
+
+def test_login_returns_a_token_that_authenticates(make_user):
+    user = make_user(Role.REVIEWER, username="rev")
+    client = APIClient()
+    resp = client.post(URL, {"username": "rev", "password": "pw-Test-2026"}, format="json")
+    assert resp.status_code == 200
+    token = resp.json()["token"]
+    assert token.startswith("hz_")
+    assert len(token) > 40
+    # Only the hash is stored, never the secret.
+    stored = ApiToken.objects.get(user=user)
+    assert stored.key_hash == hash_token(token)
+    assert token not in stored.key_hash
+    assert stored.expires_at is not None
+    assert stored.expires_at > timezone.now() + dt.timedelta(days=29)
+    assert AuditLog.objects.filter(entity="accounts.user", entity_id=str(user.pk), action="login").exists()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = client.get("/api/v1/auth/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == "rev"
+    assert me.json()["role"] == "reviewer"
+
+
+def test_bearer_keyword_is_accepted_too(make_user, client_for):
+    user = make_user(Role.CHIEF, username="c1")
+    _, secret = token_issue(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/api/v1/auth/me/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "rev", "password": "wrong"}, "password"),
+        ({"username": "nobody", "password": "pw-Test-2026"}, "password"),
+        ({"username": "rev"}, "password"),
+        ({"password": "x"}, "username"),
+    ],
+)
+def test_bad_login_is_400_naming_the_field(make_user, body, field):
+    make_user(Role.REVIEWER, username="rev")
+    resp = APIClient().post(URL, body, format="json")
+    assert resp.status_code == 400
+    err = resp.json()["error"]
+    assert field in err["fields"]
+    assert not ApiToken.objects.exists()
+
+
+def test_inactive_user_cannot_log_in(make_user):
+    make_user(Role.REVIEWER, username="gone", is_active=False)
+    resp = APIClient().post(URL, {"username": "gone", "password": "pw-Test-2026"}, format="json")
+    assert resp.status_code == 400
+
+
+def test_malformed_json_login_is_400(make_user):
+    resp = APIClient().post(URL, data=b'{"username": "rev",', content_type="application/json")
+    assert resp.status_code == 400
+    assert resp.json()["error"]["code"] == "malformed_request"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token hz_not-a-real-token", "Token", "Token a b", "Bearer \u00e9\u00e9"],
+)
+def test_invalid_token_is_401_in_the_error_shape(db, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    resp = client.get("/api/v1/places/divisions/")
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] in {"authentication_failed", "not_authenticated"}
+    assert resp["WWW-Authenticate"] == "Token"
+
+
+def test_expired_and_revoked_tokens_are_refused(make_user):
+    user = make_user(Role.REVIEWER, username="rev")
+    token, secret = token_issue(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get("/api/v1/auth/me/").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+    token2, secret2 = token_issue(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret2}")
+    assert client.delete(URL).status_code == 204
+    token2.refresh_from_db()
+    assert token2.revoked_at is not None
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_disabled_user_token_is_refused(make_user):
+    user = make_user(Role.REVIEWER, username="rev")
+    _, secret = token_issue(user=user)
+    user.is_active = False
+    user.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_device_tokens_do_not_expire_and_read_nothing(make_user, geography):
+    device = make_user(Role.DEVICE, "", username="rtu-1")
+    token, secret = token_issue(user=device, kind=TokenKind.DEVICE)
+    assert token.expires_at is None
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    for path in ("/api/v1/places/divisions/", "/api/v1/places/reaches/", "/api/v1/places/assignments/"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_purge_removes_long_expired_tokens_only(make_user):
+    user = make_user(Role.REVIEWER, username="rev")
+    old, _ = token_issue(user=user, ttl_days=1)
+    fresh, _ = token_issue(user=user)
+    ApiToken.objects.filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(days=30))
+    assert token_purge_expired() == 1
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_login_is_throttled(make_user, settings):
+    make_user(Role.REVIEWER, username="rev")
+    client = APIClient()
+    statuses = [
+        client.post(URL, {"username": "rev", "password": "wrong"}, format="json").status_code for _ in range(25)
+    ]
+    assert statuses[0] == 400
+    assert 429 in statuses
+    assert statuses.index(429) == 20  # LOGIN_THROTTLE_RATE default: 20/min
