@@ -236,7 +236,7 @@ def _open_layer(path: Path, layer_name: str | None) -> Layer:
         source = DataSource(str(path))
     except GDALException as exc:
         raise ImportRefused(f"{path.name}: GDAL cannot read this file ({exc})") from None
-    names = [layer.name for layer in source]
+    names = [source[i].name for i in range(source.layer_count)]
     if not names:
         raise ImportRefused(f"{path.name}: the file has no layers")
     if layer_name is not None:
@@ -255,8 +255,16 @@ def _resolve_fields(layer: Layer, kind: str, mapping: dict[str, str]) -> dict[st
         ImportRefused: when a required target, or any target named by --map, has no field.
     """
     spec = KIND_SPECS[kind]
-    by_lower = {name.lower(): name for name in layer.fields}
-    available = ", ".join(layer.fields) or "none"
+    try:
+        names = layer.fields
+    except UnicodeDecodeError:
+        # Field names are recoded like values: raw GBK names mean a .dbf without its .cpg.
+        raise ImportRefused(
+            f"layer {layer.name!r}: field names are not UTF-8; if the .dbf is GBK-encoded, add a .cpg file "
+            "next to it containing GBK"
+        ) from None
+    by_lower = {name.lower(): name for name in names}
+    available = ", ".join(names) or "none"
     resolved: dict[str, str] = {}
     for target in spec.targets:
         source = mapping.get(target, target)
@@ -353,8 +361,8 @@ def _read(layer: Layer, kind: str, fields: dict[str, str], progress: Progress) -
     srs = layer.srs
     if srs is None:
         raise ImportRefused(
-            f"layer {layer.name!r} has no CRS; give it a spatial reference (a .prj next to a shapefile, "
-            "or reproject with ogr2ogr -a_srs/-t_srs) and import again"
+            f"layer has no CRS; layer {layer.name!r} has no spatial reference, so its coordinates cannot be "
+            "placed: add one (a .prj next to a shapefile, or ogr2ogr -a_srs) and import again"
         )
     # TRADITIONAL axis order on both ends: with GDAL 3 the authority order of EPSG:4326 is lat/lon,
     # and stored geometries must be lon/lat.
