@@ -1,10 +1,13 @@
 """Test settings: the same stack, faster password hashing, eager Celery unless a broker is given."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import BASE_DIR, DATABASES, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
-# A test run must not reuse a developer's database file.
+# A file, not SQLite's in-memory default: shared-cache memory databases lock whole tables and ignore
+# the busy timeout, so concurrent-writer tests would fail there while they pass on the real file.
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
-    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SPATIALITE_NAME", default=None)}
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("TEST_SPATIALITE_NAME", default=str(BASE_DIR / "var" / "test-spatialite.sqlite3"))
+    }
