@@ -1,0 +1,75 @@
+# syntax=docker/dockerfile:1
+# Production image of Hezhang. One image runs every service of docker-compose.yml (web, migrate, worker,
+# beat, telemetry); the default command is the web server. See docs/deploy.md.
+FROM python:3.11-slim-bookworm
+
+# GeoDjango loads GDAL, GEOS and PROJ through ctypes, so the runtime libraries are enough: no -dev packages
+# and no compiler (every Python dependency ships a manylinux wheel). These are Debian 12's versions, the ones
+# the test suite runs on (GDAL 3.6.2, GEOS 3.11.1, PROJ 9.1.1; stack-notes). gdal-bin (ogrinfo, ogr2ogr) is
+# left out on purpose: nothing in the app runs GDAL's command-line tools, and through python3-gdal it would
+# pull Debian's own Python and numpy into the image. SpatiaLite is only for ALLOW_SPATIALITE_IN_PRODUCTION.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libgdal32 libgeos-c1v5 libproj25 libsqlite3-mod-spatialite \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 10001 hezhang \
+ && useradd --system --uid 10001 --gid hezhang --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin hezhang
+
+# The code runs from /app (so BASE_DIR is /app, and any non-Python file an app ships stays beside its
+# code); PYTHONPATH makes that true for gunicorn, celery and manage.py alike, whatever the working directory.
+ENV PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    DJANGO_STATIC_ROOT=/app/var/static \
+    DJANGO_MEDIA_ROOT=/app/var/media
+
+WORKDIR /app
+
+# Dependencies first, from pyproject.toml alone (no dev extras), so that a code change does not reinstall
+# them. With no package directories in the build context yet, `pip install .` installs the dependencies and
+# an empty `hezhang` distribution (metadata only); the code itself is copied below and imported from /app.
+COPY pyproject.toml README.md ./
+RUN pip install . \
+ && rm -rf build hezhang.egg-info
+
+# Copied one directory at a time, so that nothing else in the build context (.venv, .git, var/, .env with
+# its secrets) can reach the image. A new app must be added here and in pyproject's packages list.
+COPY manage.py ./
+COPY config ./config
+COPY core ./core
+COPY accounts ./accounts
+COPY places ./places
+COPY water ./water
+COPY quality ./quality
+COPY reuse ./reuse
+COPY patrols ./patrols
+COPY reports ./reports
+
+# /app stays root-owned and read-only to the service user, so bytecode is compiled now. Only var/media
+# (uploads) and var/beat (celery beat's schedule file) are writable at run time.
+RUN python -m compileall -q /app \
+ && mkdir -p /app/var/static /app/var/media /app/var/beat \
+ && chown hezhang:hezhang /app/var/media /app/var/beat
+
+# Static files are collected at build time into DJANGO_STATIC_ROOT. Production settings refuse to load
+# without a real secret, a broker and PostGIS, so this one command gets throwaway values; collectstatic
+# does not connect to the database or the broker, and none of these values stays in the image.
+RUN DJANGO_SECRET_KEY=build-only \
+    DATABASE_URL=postgis://build@localhost/build \
+    CELERY_BROKER_URL=redis://localhost:6379/0 \
+    python manage.py collectstatic --noinput
+
+USER hezhang
+EXPOSE 8000
+
+# /healthz runs SELECT 1 and answers 503 when the database is away. Django answers 400 to a Host header
+# outside ALLOWED_HOSTS, so the probe sends the first entry of DJANGO_ALLOWED_HOSTS (or localhost, which
+# the default list holds). docker-compose.yml turns this check off for the services that are not web.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request as r; h = os.environ.get('DJANGO_ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
+
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
