@@ -5,6 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PYTEST_ARGS ?= -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
@@ -52,13 +53,15 @@ migrations-check: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 pytest: venv
+	@mkdir -p var
 	@echo "== pytest on SpatiaLite =="
-	DATABASE_URL=spatialite:///$(CURDIR)/var/test-base.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=spatialite:///$(CURDIR)/var/test-base.sqlite3 \
+	  $(PY) -m pytest $(PYTEST_ARGS)
 
 pytest-postgis: venv
 	@if [ -n "$$TEST_POSTGIS_URL" ]; then \
 	  echo "== pytest on PostGIS =="; \
-	  DATABASE_URL="$$TEST_POSTGIS_URL" $(PY) -m pytest $(PYTEST_ARGS); \
+	  DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL="$$TEST_POSTGIS_URL" $(PY) -m pytest $(PYTEST_ARGS); \
 	else echo "== PostGIS suite skipped: TEST_POSTGIS_URL is not set (CI sets it) =="; fi
 
 test: lint layers typecheck migrations-check pytest pytest-postgis

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from core.api.serializers import StrictSerializer
 from places.choices import ChiefLevel
 from places.models import ChiefAssignment, Division, Lake, Reach, River
 
@@ -86,7 +87,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssignmentCreateSerializer(serializers.Serializer):
+class AssignmentCreateSerializer(StrictSerializer):
     """Input of POST /places/assignments/. The reach or lake must be in the caller's scope."""
 
     chief = serializers.IntegerField(min_value=1)
@@ -105,5 +106,5 @@ class AssignmentCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class AssignmentEndSerializer(serializers.Serializer):
+class AssignmentEndSerializer(StrictSerializer):
     valid_until = serializers.DateField()

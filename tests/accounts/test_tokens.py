@@ -146,3 +146,21 @@ def test_login_is_throttled(make_user, settings):
     assert statuses[0] == 400
     assert 429 in statuses
     assert statuses.index(429) == 20  # LOGIN_THROTTLE_RATE default: 20/min
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [(None, 401), ("admin", 200), ("city_reviewer", 200), ("chief_650102", 200), ("operator", 200), ("device", 200)],
+)
+def test_me_permission_matrix(client_for, users, who, status):
+    resp = client_for(users[who] if who else None).get("/api/v1/auth/me/")
+    assert resp.status_code == status
+    if status == 200:
+        assert resp.json()["role"] == users[who].role
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_token_endpoint_allows_only_post_and_delete(client_for, users, method):
+    resp = getattr(client_for(users["admin"]), method)(URL, {}, format="json")
+    assert resp.status_code == 405
+    assert resp.json()["error"]["code"] == "method_not_allowed"

@@ -81,7 +81,15 @@ def test_a_non_chief_cannot_be_appointed(client_for, users, geography):
     assert "chief" in resp.json()["error"]["fields"]
 
 
-def test_unknown_fields_are_ignored_but_wrong_content_type_is_415(client_for, users, geography, chief):
+def test_unknown_fields_are_refused(client_for, users, geography, chief):
+    payload = {**body(chief, geography["reach_e"]), "valid_untill": "2024-06-30"}
+    resp = client_for(users["admin"]).post(URL, payload, format="json")
+    assert resp.status_code == 400
+    assert resp.json()["error"]["fields"] == {"valid_untill": ["Unknown field."]}
+    assert not ChiefAssignment.objects.exists()
+
+
+def test_wrong_content_type_is_415(client_for, users, geography, chief):
     client = client_for(users["admin"])
     resp = client.post(URL, "chief=1", content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 415
