@@ -24,6 +24,7 @@ RUN groupadd --system --gid 10001 hezhang \
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
     PYTHONPATH=/app \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     DJANGO_STATIC_ROOT=/app/var/static \
@@ -60,7 +61,8 @@ RUN python -m compileall -q /app \
 # Static files are collected at build time into DJANGO_STATIC_ROOT. Production settings refuse to load
 # without a real secret, a broker and PostGIS, so this one command gets throwaway values; collectstatic
 # does not connect to the database or the broker, and none of these values stays in the image.
-RUN DJANGO_SECRET_KEY=build-only \
+RUN DJANGO_SECRET_KEY=build-only-not-a-secret-just-long-enough-for-the-check \
+    CACHE_URL=rediscache://localhost:6379/1 \
     DATABASE_URL=postgis://build@localhost/build \
     CELERY_BROKER_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput

@@ -28,6 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 venv: system-deps $(VENV)/.installed
+	@mkdir -p var
 
 setup: venv
 	@mkdir -p var

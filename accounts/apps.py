@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号 Accounts"
 
     def ready(self) -> None:
+        import accounts.schema  # noqa: F401 - registers the OpenAPI extension
         from accounts.demo import load_accounts_demo
         from core.demo import register_demo
 

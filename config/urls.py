@@ -20,5 +20,6 @@ urlpatterns = [
     path("healthz", health, name="health"),
 ]
 
+handler400 = "core.api.exceptions.api_bad_request"
 handler404 = "core.api.exceptions.api_not_found"
 handler500 = "core.api.exceptions.api_server_error"

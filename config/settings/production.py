@@ -3,21 +3,25 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, IS_SPATIALITE, SECRET_KEY, env
+from .base import CACHES, CELERY_BROKER_URL, IS_SPATIALITE, SECRET_KEY, env
 
 DEBUG = False
-if SECRET_KEY.startswith("insecure-"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production, at least 40 random characters")
 if IS_SPATIALITE and not env.bool("ALLOW_SPATIALITE_IN_PRODUCTION", default=False):
     raise ImproperlyConfigured("Production runs on PostGIS: set DATABASE_URL=postgis://…")
 if not CELERY_BROKER_URL:
     raise ImproperlyConfigured("Production needs CELERY_BROKER_URL (Redis)")
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # A per-process cache would give every gunicorn worker its own login-throttle counters.
+    raise ImproperlyConfigured("Production needs a shared CACHE_URL (e.g. rediscache://redis:6379/1)")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=False)  # usually the proxy's job
 X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405

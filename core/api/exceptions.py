@@ -123,5 +123,10 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> J
     return JsonResponse(error_body("not_found", "No such resource."), status=404)
 
 
+def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """handler400 (e.g. a Host header outside ALLOWED_HOSTS): JSON in the API's shape."""
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+
+
 def api_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("server_error", "Internal server error."), status=500)

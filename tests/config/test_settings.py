@@ -1,0 +1,54 @@
+"""Settings: production refuses unsafe configuration; the OpenAPI schema stays valid."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+GOOD = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "k" * 50,
+    "DATABASE_URL": "postgis://u@127.0.0.1:5432/x",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+}
+
+
+def _load_production(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD}
+    env.update({k: v for k, v in {**GOOD, **overrides}.items() if v is not None})
+    code = "import django; django.setup(); print('loaded')"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+
+
+def test_production_loads_with_a_complete_configuration():
+    result = _load_production()
+    assert result.returncode == 0, result.stderr
+    assert "loaded" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY"),
+        ({"DATABASE_URL": "spatialite:////tmp/x.sqlite3"}, "PostGIS"),
+        ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL"),
+        ({"CACHE_URL": None}, "CACHE_URL"),
+    ],
+)
+def test_production_refuses_unsafe_configuration(override, message):
+    result = _load_production(**override)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_openapi_schema_is_valid(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/places/reaches/" in out.read_text()
