@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
+from core.api.filters import IdFilter
 from core.divisions import division_prefix, is_division_code
 from places.choices import ChiefLevel, DivisionLevel, LakeKind
 from places.models import ChiefAssignment, Division, Lake, Reach, River
@@ -47,7 +48,7 @@ class RiverFilter(django_filters.FilterSet):
 class ReachFilter(django_filters.FilterSet):
     code = django_filters.CharFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
-    river = django_filters.NumberFilter(field_name="river_id")
+    river = IdFilter(field_name="river_id")
     river_code = django_filters.CharFilter(field_name="river__code")
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")
 
@@ -74,9 +75,9 @@ class LakeFilter(django_filters.FilterSet):
 
 
 class AssignmentFilter(django_filters.FilterSet):
-    chief = django_filters.NumberFilter(field_name="chief_id")
-    reach = django_filters.NumberFilter(field_name="reach_id")
-    lake = django_filters.NumberFilter(field_name="lake_id")
+    chief = IdFilter(field_name="chief_id")
+    reach = IdFilter(field_name="reach_id")
+    lake = IdFilter(field_name="lake_id")
     level = django_filters.ChoiceFilter(choices=ChiefLevel.choices)
     on = django_filters.DateFilter(method="filter_on", label="current on this date")
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import django_filters
+from django import forms
 from django.contrib.gis.geos import Polygon
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
@@ -44,7 +47,7 @@ class BBoxFilter(BaseFilterBackend):
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
         field = getattr(view, "bbox_filter_field", None)
         raw = request.query_params.get(self.param)
-        if not field or not raw:
+        if not field or raw is None:
             return queryset
         return queryset.filter(**{f"{field}__intersects": parse_bbox(raw, param=self.param)})
 
@@ -60,3 +63,15 @@ class BBoxFilter(BaseFilterBackend):
                 "schema": {"type": "string", "pattern": r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"},
             }
         ]
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(django_filters.NumberFilter):
+    """A row id in a query string: a positive 64-bit integer, else 400 (not a database overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)

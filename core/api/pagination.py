@@ -34,6 +34,24 @@ class _StrictPageMixin:
         if errors:
             raise ValidationError(errors)
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Page number (from 1).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param or "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page (1 to {self.max_page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         self._check_params(request)
         try:
@@ -63,8 +81,8 @@ class GeoJsonPagination(_StrictPageMixin, pagination.PageNumberPagination):
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        base = super().get_paginated_response_schema(schema)
-        props = base["properties"]
-        props["features"] = props.pop("results")
-        base["properties"] = {"type": {"type": "string", "enum": ["FeatureCollection"]}, **props}
-        return base
+        # `schema` is the list serializer's FeatureCollection; the page is that object plus the
+        # paging members.
+        paging = super().get_paginated_response_schema({"type": "array", "items": {}})
+        props = {k: v for k, v in paging["properties"].items() if k != "results"}
+        return {"allOf": [schema, {"type": "object", "required": ["count"], "properties": props}]}

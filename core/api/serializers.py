@@ -6,6 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+# Largest value of a BigAutoField (signed 64-bit): larger ids cannot exist, and passing them to the
+# database overflows (SQLite raises OverflowError).
+MAX_ID = 2**63 - 1
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know. Used where a misspelt optional field would silently change the

@@ -14,6 +14,8 @@ from core.api.filters import BBoxFilter
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import GeoJsonPagination
 
+ID_REGEX = r"[0-9]{1,18}"
+
 
 class ApiView(IdempotencyMixin, APIView):
     """A plain endpoint."""
@@ -25,6 +27,9 @@ class ReadOnlyGeoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     pagination_class = GeoJsonPagination
     bbox_filter_field: str | None = None
+    # Ids are positive 64-bit integers; anything else is a 404 from the URL resolver instead of a
+    # database overflow.
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self) -> QuerySet[Any]:  # pragma: no cover - every subclass defines it
         raise NotImplementedError

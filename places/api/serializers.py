@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from core.api.serializers import StrictSerializer
+from core.api.serializers import MAX_ID, StrictSerializer
 from places.choices import ChiefLevel
 from places.models import ChiefAssignment, Division, Lake, Reach, River
 
@@ -75,8 +75,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     chief_username = serializers.CharField(source="chief.username", read_only=True)
     chief_name = serializers.CharField(source="chief.display_name", read_only=True)
-    reach_code = serializers.CharField(source="reach.code", read_only=True, default=None)
-    lake_code = serializers.CharField(source="lake.code", read_only=True, default=None)
+    reach_code = serializers.CharField(source="reach.code", read_only=True, default=None, allow_null=True)
+    lake_code = serializers.CharField(source="lake.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ChiefAssignment
@@ -90,10 +90,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
 class AssignmentCreateSerializer(StrictSerializer):
     """Input of POST /places/assignments/. The reach or lake must be in the caller's scope."""
 
-    chief = serializers.IntegerField(min_value=1)
+    chief = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     level = serializers.ChoiceField(choices=ChiefLevel.choices)
-    reach = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    lake = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    reach = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    lake = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(required=False, allow_null=True)
 

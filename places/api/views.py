@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.permissions import STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
-from core.api.views import ReadOnlyGeoViewSet
+from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
 from places import selectors, services
 from places.api.serializers import (
     AssignmentCreateSerializer,
@@ -82,6 +82,7 @@ class AssignmentViewSet(
 ):
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
+    lookup_value_regex = ID_REGEX
     write_roles = STAFF_ROLES
 
     def get_queryset(self) -> QuerySet[Any]:

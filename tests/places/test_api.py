@@ -130,6 +130,7 @@ def test_bbox_filter(client_for, users, geography):
     ("query", "field"),
     [
         ("bbox=1,2,3", "bbox"),
+        ("bbox=", "bbox"),
         ("bbox=a,b,c,d", "bbox"),
         ("bbox=87,43,86,44", "bbox"),
         ("bbox=87,43,88,95", "bbox"),
@@ -175,3 +176,36 @@ def test_default_answer_is_json_without_accept_header(client_for, users, geograp
     # GDAL's GeoJSON driver and OWSLib send no Accept header: JSON must be the default (stack-notes).
     resp = client_for(users["admin"]).get("/api/v1/places/lakes/", HTTP_ACCEPT="")
     assert resp["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/places/assignments/?chief=3.402823466e%2B38", 400),
+        ("/api/v1/places/assignments/?chief=99999999999999999999999", 400),
+        ("/api/v1/places/reaches/?river=-1", 400),
+        ("/api/v1/places/reaches/99999999999999999999999/", 404),
+        ("/api/v1/places/lakes/3.3e-34/", 404),
+        ("/api/v1/places/assignments/99999999999999999999999/end/", 404),
+        ("/api/v1/places/divisions/?page=1063194099&page_size=180", 404),
+    ],
+)
+def test_absurd_ids_and_pages_are_4xx_not_500(client_for, users, geography, path, status):
+    # Found by schemathesis: a huge integer overflowed SQLite and answered 500.
+    client = client_for(users["admin"])
+    resp = (
+        client.post(path, {"valid_until": "2024-01-01"}, format="json") if path.endswith("end/") else client.get(path)
+    )
+    assert resp.status_code == status
+    assert "error" in resp.json()
+
+
+def test_geojson_list_matches_its_schema(client_for, users, geography):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    page = schema["components"]["schemas"]["PaginatedReachList"]
+    collection, paging = page["allOf"]
+    assert collection == {"$ref": "#/components/schemas/ReachList"}
+    body = client_for(users["admin"]).get("/api/v1/places/reaches/").json()
+    assert set(paging["properties"]) | {"type", "features"} == set(body)

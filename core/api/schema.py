@@ -1,0 +1,57 @@
+"""OpenAPI post-processing: every operation documents the error answers it can give, in the one error
+shape (SPEC section 3), so clients and fuzzers know them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "description": "Field or row path (e.g. readings[3].observed_at) → messages",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
+_ALL = {
+    "400": "Invalid input or query parameters; nothing was written.",
+    "401": "Not authenticated, or the token is invalid or expired.",
+    "403": "Your role may not do this.",
+    "404": "No such row in your scope.",
+}
+_WRITES = {
+    "409": "Conflicts with what is stored (e.g. Idempotency-Key reused for another body).",
+    "413": "Request body too large.",
+    "415": "Unsupported content type.",
+}
+
+
+def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular POSTPROCESSING_HOOKS entry."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            wanted = dict(_ALL)
+            if method != "get":
+                wanted.update(_WRITES)
+            if path.endswith("/auth/token/") and method == "post":
+                wanted["429"] = "Too many login attempts; retry after the Retry-After seconds."
+            for code, description in wanted.items():
+                responses.setdefault(code, {"description": description, "content": ref})
+    return result
