@@ -9,6 +9,11 @@ from core.api.health import health
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("places/", include("places.api.urls")),
+    path("water/", include("water.api.urls")),
+    path("patrols/", include("patrols.api.urls")),
+    path("reuse/", include("reuse.api.urls")),
+    path("quality/", include("quality.api.urls")),
+    path("reports/", include("reports.api.urls")),
 ]
 
 urlpatterns = [
