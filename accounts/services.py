@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.authentication import hash_token
+from accounts.authentication import hash_token, token_cache
 from accounts.choices import Role, TokenKind
 from accounts.models import ApiToken, User
 from core.audit import audit_record, snapshot
@@ -62,6 +62,7 @@ def token_revoke(*, token: ApiToken, actor: Any) -> None:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        token_cache.forget(token.key_hash)
         audit_record(actor=actor, action=AuditAction.UPDATE, instance=token, reason="token revoked")
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.authentication import token_cache
 from accounts.choices import Role, TokenKind
 from accounts.models import User
 from accounts.services import token_issue
@@ -24,8 +25,10 @@ from tests.factories import UserFactory, box, line
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    # Throttle counters live in the cache; one test's logins must not throttle the next.
+    # Throttle counters live in the cache; one test's logins must not throttle the next. Tokens are
+    # remembered per process for API_TOKEN_CACHE_SECONDS; a test's rows are gone after it.
     cache.clear()
+    token_cache.clear()
 
 
 @pytest.fixture

@@ -116,6 +116,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Lifetime of tokens issued by POST /api/v1/auth/token/ (phones work offline for days, so weeks not hours).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+# Seconds a checked token is remembered per process (accounts.authentication._TokenCache): a revoked
+# token or disabled account may work that long in other processes. 0 turns the cache off.
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=30)
 
 # --- I18N and time ---------------------------------------------------------------------------
 # domain.md §6: reports and RTU clocks use Beijing time. Asia/Urumqi is UTC+6 in current tzdata, so

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.authentication import hash_token
+from accounts.authentication import hash_token, token_cache
 from accounts.choices import Role, TokenKind
 from accounts.models import ApiToken
 from accounts.services import token_issue, token_purge_expired
@@ -98,6 +98,9 @@ def test_expired_and_revoked_tokens_are_refused(make_user):
     client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     assert client.get("/api/v1/auth/me/").status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    # A checked token is remembered for API_TOKEN_CACHE_SECONDS; a change made behind the services'
+    # back is seen once that has passed (cleared here).
+    token_cache.clear()
     assert client.get("/api/v1/auth/me/").status_code == 401
 
     token2, secret2 = token_issue(user=user)
@@ -111,10 +114,24 @@ def test_expired_and_revoked_tokens_are_refused(make_user):
 def test_disabled_user_token_is_refused(make_user):
     user = make_user(Role.REVIEWER, username="rev")
     _, secret = token_issue(user=user)
-    user.is_active = False
-    user.save()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get("/api/v1/auth/me/").status_code == 200
+    user.is_active = False
+    user.save()
+    token_cache.clear()  # what API_TOKEN_CACHE_SECONDS passing does
+    assert client.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_token_checks_are_cached_and_revocation_is_immediate(make_user, django_assert_num_queries):
+    user = make_user(Role.REVIEWER, username="rev")
+    _, secret = token_issue(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get("/api/v1/auth/me/").status_code == 200
+    with django_assert_num_queries(0):  # the token is not looked up again
+        assert client.get("/api/v1/auth/me/").status_code == 200
+    assert client.delete(URL).status_code == 204
     assert client.get("/api/v1/auth/me/").status_code == 401
 
 
