@@ -6,3 +6,9 @@ class QualityConfig(AppConfig):
 
     name = "quality"
     verbose_name = "水质 Water quality"
+
+    def ready(self) -> None:
+        from core.demo import register_demo
+        from quality.demo import load_quality_demo
+
+        register_demo("quality", load_quality_demo, order=40)

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.geo import InputCRS
@@ -35,6 +36,14 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "A GeoJSON geometry (RFC 7946), lon/lat in WGS84 unless a `crs` says otherwise.",
+        "required": ["type", "coordinates"],
+        "properties": {"type": {"type": "string"}, "coordinates": {"type": "array", "items": {}}},
+    }
+)
 class GeoJSONGeometryField(serializers.Field):
     """A GeoJSON geometry object in, a GEOSGeometry (SRID 4326) out, validated by core.geojson.
 

@@ -198,3 +198,18 @@ def test_health(db):
 
 def test_point_is_a_geometry():  # guard for the import used above
     assert Point(1, 2).geom_type == "Point"
+
+
+@pytest.mark.django_db
+def test_audit_record_many_writes_one_row_per_item(geography):
+    from core.audit import audit_record_many
+
+    with transaction.atomic():
+        n = audit_record_many(
+            actor="import:test", action="import",
+            items=[(geography["lake_e"], None, {"a": 1}), (geography["lake_w"], None, {"a": 2})],
+        )  # fmt: skip
+    assert n == 2
+    rows = AuditLog.objects.filter(actor_label="import:test").order_by("entity_id")
+    assert [r.after for r in rows] == [{"a": 1}, {"a": 2}]
+    assert {r.entity for r in rows} == {"places.lake"}

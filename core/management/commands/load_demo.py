@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--only", nargs="*", help="names of loaders to run (default: all)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if settings.SETTINGS_MODULE.endswith("production") and not settings.DEBUG:
+        if str(getattr(settings, "SETTINGS_MODULE", "")).endswith("production") and not settings.DEBUG:
             raise CommandError("load_demo refuses to run with production settings")
         password, generated = self._password()
         only = set(opts.get("only") or [])

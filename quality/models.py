@@ -1,0 +1,151 @@
+"""Water-quality monitoring: sections (断面/点位) and their samples with one result per item.
+
+Results are stored as reported (non-detects keep their detection limit, not a substituted value) in
+the item's canonical unit (gb3838.UnitKind: mg/L, count/L, °C, pH units). Classes are never stored:
+they are computed for a period by `quality.selectors` through the classifier, so a change of the
+rounding settings or a late sample cannot leave a stale class behind.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from core.geo import WGS84_SRID
+from places.models import Division, Lake, Reach
+from quality import gb3838
+from quality.choices import SampleSource, SectionCategory, WaterBody, WaterClass
+
+ITEM_CODES = [item.code for item in gb3838.ITEMS]
+WATER_TEMPERATURE = "w01010"
+PH = "w01001"
+
+
+class Section(models.Model):
+    """A monitoring section on a river, or a point on a lake or reservoir, or the sampling point of a
+    centralised drinking-water source: where samples are taken, which statistic it counts in, and
+    the class its function zone must meet (the target class)."""
+
+    code = models.CharField("编码 code", max_length=32, unique=True)
+    name = models.CharField("名称 name", max_length=100)
+    category = models.CharField("类别 category", max_length=16, choices=SectionCategory.choices)
+    water_body = models.CharField(
+        "水体类型 water body", max_length=8, choices=WaterBody.choices, editable=False,
+        help_text="river or lake/reservoir: which TP column of GB 3838 applies (from the reach or lake)",
+    )  # fmt: skip
+    reach = models.ForeignKey(
+        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="quality_sections",
+        verbose_name="河段 reach",
+    )  # fmt: skip
+    lake = models.ForeignKey(
+        Lake, null=True, blank=True, on_delete=models.PROTECT, related_name="quality_sections",
+        verbose_name="湖库 lake/reservoir",
+    )  # fmt: skip
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="quality_sections", verbose_name="所在区 division"
+    )
+    location = models.PointField("位置 location", srid=WGS84_SRID)
+    target_class = models.PositiveSmallIntegerField(
+        "目标水质 target class", choices=WaterClass.choices[:5], help_text="class of the water-function zone (Ⅰ–Ⅴ)"
+    )
+    counts_in_statistics = models.BooleanField(
+        "参与统计 counts in statistics", default=True, help_text="whether it counts in the city's good-water shares"
+    )
+    note = models.CharField("备注 note", max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["category", "code"]
+        verbose_name = "监测断面 section"
+        verbose_name_plural = "监测断面 sections"
+        constraints = [
+            models.CheckConstraint(condition=Q(category__in=SectionCategory.values), name="quality_section_category"),
+            models.CheckConstraint(
+                condition=(Q(reach__isnull=False) & Q(lake__isnull=True) & Q(water_body=WaterBody.RIVER))
+                | (Q(reach__isnull=True) & Q(lake__isnull=False) & Q(water_body=WaterBody.LAKE)),
+                name="quality_section_one_water_body",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=SectionCategory.RIVER) | Q(water_body=WaterBody.RIVER),
+                name="quality_section_river_on_reach",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=SectionCategory.LAKE) | Q(water_body=WaterBody.LAKE),
+                name="quality_section_lake_on_lake",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_class__gte=1, target_class__lte=5), name="quality_section_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Sample(models.Model):
+    """One sampling event at a section: a lab sample, or one record of an automatic station."""
+
+    # No separate FK index: the unique (section, sampled_at, source) index leads with it (stack-notes trap 5).
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="samples", verbose_name="断面 section", db_index=False
+    )
+    sampled_at = models.DateTimeField("采样时间 sampled at")
+    source = models.CharField("来源 source", max_length=16, choices=SampleSource.choices)
+    note = models.CharField("备注 note", max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["-sampled_at", "id"]
+        verbose_name = "样品 sample"
+        verbose_name_plural = "样品 samples"
+        constraints = [
+            # A resend of the same sample is a duplicate, not a second sample.
+            models.UniqueConstraint(fields=["section", "sampled_at", "source"], name="quality_sample_unique"),
+            models.CheckConstraint(condition=Q(source__in=SampleSource.values), name="quality_sample_source"),
+        ]
+        indexes = [models.Index(fields=["sampled_at"], name="quality_sample_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} @ {self.sampled_at:%Y-%m-%d %H:%M} ({self.source})"
+
+
+class Measurement(models.Model):
+    """One item's result in a sample, in the item's canonical unit: a value, or "not detected" with
+    the detection limit (statistics use half of it)."""
+
+    # No separate FK index: the unique (sample, item) index leads with it.
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="measurements", db_index=False)
+    item = models.CharField("项目 item", max_length=8, choices=gb3838.ITEM_CHOICES)
+    value = models.DecimalField("结果 value", max_digits=20, decimal_places=8, null=True, blank=True)
+    below_detection_limit = models.BooleanField("未检出 below detection limit", default=False)
+    detection_limit = models.DecimalField(
+        "检出限 detection limit", max_digits=20, decimal_places=8, null=True, blank=True
+    )
+    reported_unit = models.CharField("报告单位 unit as reported", max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["sample_id", "item"]
+        verbose_name = "监测结果 result"
+        verbose_name_plural = "监测结果 results"
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "item"], name="quality_measurement_unique"),
+            models.CheckConstraint(condition=Q(item__in=ITEM_CODES), name="quality_measurement_item"),
+            models.CheckConstraint(
+                condition=(
+                    Q(below_detection_limit=True, value__isnull=True, detection_limit__gt=0)
+                    | Q(below_detection_limit=False, value__isnull=False, detection_limit__isnull=True)
+                ),
+                name="quality_measurement_value_or_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0) | Q(item=WATER_TEMPERATURE),
+                name="quality_measurement_not_negative",
+            ),
+            models.CheckConstraint(condition=~Q(item=PH) | Q(value__lte=14), name="quality_measurement_ph_range"),
+        ]
+
+    def __str__(self) -> str:
+        shown = f"<{self.detection_limit}" if self.below_detection_limit else str(self.value)
+        return f"{self.item} = {shown}"

@@ -1,0 +1,374 @@
+"""Writes of the quality app: sections and samples. Each write validates, saves and audits in one
+transaction; a batch (an API sample, a CSV file, the demo) is all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit_record, snapshot
+from core.choices import AuditAction
+from core.exceptions import Conflict, InvalidInput
+from core.geo import WGS84_SRID
+from places.models import Division, Lake, Reach
+from quality import conf, gb3838
+from quality.choices import SampleSource, SectionCategory, WaterBody, WaterClass
+from quality.models import Measurement, Sample, Section
+
+# --------------------------------------------------------------------------- sections
+
+_SECTION_FIELDS = ("name", "category", "reach", "lake", "division", "location", "target_class",
+                   "counts_in_statistics", "note")  # fmt: skip
+
+
+def _as_point(location: GEOSGeometry | None) -> Point:
+    if location is None or location.geom_type != "Point":
+        got = "nothing" if location is None else f"a {location.geom_type}"
+        raise InvalidInput(f"A section's location is a Point, got {got}.", fields={"location": ["A Point."]})
+    if location.srid is None:
+        location.srid = WGS84_SRID
+    elif location.srid != WGS84_SRID:
+        location = location.transform(WGS84_SRID, clone=True)
+    assert isinstance(location, Point)  # noqa: S101 - checked above
+    return location
+
+
+def _check_water_body(category: str, reach: Reach | None, lake: Lake | None) -> str:
+    if category not in SectionCategory.values:
+        raise InvalidInput(
+            f"Unknown category {category!r}.", fields={"category": [f"One of {', '.join(SectionCategory.values)}."]}
+        )
+    if (reach is None) == (lake is None):
+        raise InvalidInput("Give a reach or a lake, not both.", fields={"reach": ["Give a reach or a lake."]})
+    if category == SectionCategory.RIVER and reach is None:
+        raise InvalidInput("A river section lies on a reach.", fields={"reach": ["A river section needs a reach."]})
+    if category == SectionCategory.LAKE and lake is None:
+        raise InvalidInput("A lake point lies on a lake.", fields={"lake": ["A lake/reservoir point needs a lake."]})
+    return WaterBody.RIVER if reach is not None else WaterBody.LAKE
+
+
+def _section_save(
+    instance: Section, *, actor: Any, fields: Mapping[str, Any], reason: str = ""
+) -> tuple[Section, bool]:
+    created = instance.pk is None
+    before = None if created else snapshot(instance)
+    if "location" in fields:
+        # Checked before assignment: a PointField refuses another geometry type with a TypeError.
+        fields = {**fields, "location": _as_point(fields["location"])}
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    reach, lake = instance.reach, instance.lake
+    instance.water_body = _check_water_body(instance.category, reach, lake)
+    if instance.division_id is None:
+        instance.division = reach.division if reach is not None else lake.division  # one of them is set (checked above)
+    if instance.target_class not in WaterClass.values[:5]:
+        raise InvalidInput("The target class is Ⅰ–Ⅴ.", fields={"target_class": ["An integer 1 to 5."]})
+    instance.full_clean(validate_unique=created, validate_constraints=True)
+    after = snapshot(instance)
+    if not created and after == before:
+        return instance, False
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+        reason=reason,
+    )
+    return instance, True
+
+
+@transaction.atomic
+def section_create(
+    *,
+    code: str,
+    name: str,
+    category: SectionCategory | str,
+    location: GEOSGeometry,
+    target_class: int,
+    actor: Any,
+    reach: Reach | None = None,
+    lake: Lake | None = None,
+    division: Division | None = None,
+    counts_in_statistics: bool = True,
+    note: str = "",
+) -> Section:
+    """Register a section. Its division defaults to the reach's or lake's."""
+    if Section.objects.filter(code=code).exists():
+        raise Conflict(f"A section with code {code!r} exists.", fields={"code": ["Already in use."]})
+    section, _ = _section_save(
+        Section(code=code),
+        actor=actor,
+        fields={
+            "name": name, "category": category, "reach": reach, "lake": lake, "division": division,
+            "location": location, "target_class": target_class, "counts_in_statistics": counts_in_statistics,
+            "note": note,
+        },
+    )  # fmt: skip
+    return section
+
+
+@transaction.atomic
+def section_update(*, section: Section, actor: Any, reason: str = "", **changes: Any) -> Section:
+    """Change a section's name, target class, statistics flag, note or location (audited). Its code,
+    category and water body are fixed: its samples were taken there."""
+    unknown = set(changes) - {"name", "target_class", "counts_in_statistics", "note", "location"}
+    if unknown:
+        raise InvalidInput("These fields cannot change.", fields={k: ["Cannot be changed."] for k in sorted(unknown)})
+    locked = Section.objects.select_for_update().get(pk=section.pk)
+    updated, _ = _section_save(locked, actor=actor, fields=changes, reason=reason)
+    return updated
+
+
+@transaction.atomic
+def section_upsert(
+    *,
+    code: str,
+    name: str,
+    category: SectionCategory | str,
+    location: GEOSGeometry,
+    target_class: int,
+    actor: Any,
+    reach: Reach | None = None,
+    lake: Lake | None = None,
+    division: Division | None = None,
+    counts_in_statistics: bool = True,
+    note: str = "",
+    reason: str = "",
+) -> tuple[Section, bool]:
+    """Create or update a section by code (demo loads and the admin); returns (section, changed)."""
+    instance = Section.objects.filter(code=code).first() or Section(code=code)
+    return _section_save(
+        instance,
+        actor=actor,
+        reason=reason,
+        fields={
+            "name": name, "category": category, "reach": reach, "lake": lake,
+            "division": division or (reach.division if reach else lake.division if lake else None),
+            "location": location, "target_class": target_class, "counts_in_statistics": counts_in_statistics,
+            "note": note,
+        },
+    )  # fmt: skip
+
+
+def section_save_from_admin(*, instance: Section, actor: Any) -> Section:
+    """The admin's save, through the same checks and audit as the API."""
+    fields = {name: getattr(instance, name) for name in _SECTION_FIELDS}
+    with transaction.atomic():
+        if instance.pk is None:
+            return _section_save(instance, actor=actor, fields=fields, reason="admin")[0]
+        current = Section.objects.select_for_update().get(pk=instance.pk)
+        return _section_save(current, actor=actor, fields=fields, reason="admin")[0]
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@dataclass(frozen=True, slots=True)
+class SampleInput:
+    """A checked sample ready to be written. `path` says where it came from in the request
+    ("" for a single sample, "rows[12]" for a CSV line) so errors can name it."""
+
+    section: Section
+    sampled_at: dt.datetime
+    source: str
+    measurements: tuple[gb3838.Measurement, ...]
+    note: str = ""
+    path: str = ""
+
+    @property
+    def key(self) -> tuple[int, dt.datetime, str]:
+        return (self.section.pk, self.sampled_at, self.source)
+
+    def signature(self) -> frozenset[tuple[str, Decimal | None, bool, Decimal | None]]:
+        return frozenset((m.item.code, m.value, m.below_detection_limit, m.detection_limit) for m in self.measurements)
+
+    def results(self) -> dict[str, tuple[Decimal | None, bool, Decimal | None]]:
+        return {m.item.code: (m.value, m.below_detection_limit, m.detection_limit) for m in self.measurements}
+
+
+@dataclass(slots=True)
+class RecordResult:
+    """What a batch wrote: new samples, resends found already stored, and the results written."""
+
+    created: list[Sample] = field(default_factory=list)
+    duplicates: list[Sample] = field(default_factory=list)
+    amended: list[Sample] = field(default_factory=list)  # stored samples that received new items
+    measurements_created: int = 0
+
+
+def _field(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _stored_results(sample: Sample) -> dict[str, tuple[Decimal | None, bool, Decimal | None]]:
+    return {m.item: (m.value, m.below_detection_limit, m.detection_limit) for m in sample.measurements.all()}
+
+
+def check_sample_time(at: dt.datetime, *, field_name: str, now: dt.datetime | None = None) -> None:
+    """Refuse naive and future sample times (beyond the clock-skew tolerance)."""
+    if timezone.is_naive(at):
+        raise InvalidInput("Give the time with its UTC offset.", fields={field_name: ["Naive time refused."]})
+    now = now or timezone.now()
+    if at > now + dt.timedelta(seconds=conf.future_tolerance_seconds()):
+        raise InvalidInput(
+            f"A sample cannot be taken in the future ({at.isoformat()}).",
+            fields={field_name: ["In the future."]},
+        )
+
+
+def _measurement_rows(sample: Sample, measurements: Sequence[gb3838.Measurement]) -> list[Measurement]:
+    return [
+        Measurement(
+            sample=sample,
+            item=m.item.code,
+            value=m.value,
+            below_detection_limit=m.below_detection_limit,
+            detection_limit=m.detection_limit,
+            reported_unit=m.reported_unit[:16],
+        )
+        for m in measurements
+    ]
+
+
+def _audit_after(sample: Sample, rows: Sequence[Measurement]) -> dict[str, Any]:
+    return {**snapshot(sample), "measurements": [snapshot(r, exclude=("id", "sample")) for r in rows]}
+
+
+@transaction.atomic
+def samples_record(
+    *,
+    samples: Sequence[SampleInput],
+    actor: Any,
+    action: AuditAction = AuditAction.CREATE,
+    reason: str = "",
+) -> RecordResult:
+    """Write samples with their results, all or nothing.
+
+    A sample already stored with the same (section, time, source) is matched item by item:
+    * the same results again: a duplicate (a resend), nothing written;
+    * the same results plus items it did not have: those items are added (a lab often reports field
+      parameters first and metals weeks later for the same sampling), audited as an update;
+    * any item with another result: a conflict (409) naming it. A stored result is never
+      overwritten; correcting one is a delete and a new sample, both audited.
+    """
+    errors: dict[str, list[str]] = {}
+    now = timezone.now()
+    by_key: dict[tuple[int, dt.datetime, str], SampleInput] = {}
+    for s in samples:
+        try:
+            check_sample_time(s.sampled_at, field_name=_field(s.path, "sampled_at"), now=now)
+        except InvalidInput as exc:
+            for k, v in exc.fields.items():
+                errors.setdefault(k, []).extend(v)
+        if s.source not in SampleSource.values:
+            errors.setdefault(_field(s.path, "source"), []).append(f"One of {', '.join(SampleSource.values)}.")
+        if not s.measurements:
+            errors.setdefault(_field(s.path, "values"), []).append("A sample needs at least one result.")
+        previous = by_key.get(s.key)
+        if previous is not None and previous.signature() != s.signature():
+            errors.setdefault(_field(s.path, "sampled_at"), []).append(
+                f"The same section, time and source appear again with other results ({previous.path or 'above'})."
+            )
+        by_key.setdefault(s.key, s)
+    if errors:
+        raise InvalidInput(_summary(errors), fields=errors)
+
+    result = RecordResult()
+    if not by_key:
+        return result
+    existing = _existing_samples(list(by_key))
+    conflicts: dict[str, list[str]] = {}
+    new: list[SampleInput] = []
+    additions: list[tuple[Sample, list[gb3838.Measurement]]] = []
+    for key, s in by_key.items():
+        stored = existing.get(key)
+        if stored is None:
+            new.append(s)
+            continue
+        have = _stored_results(stored)
+        for code, got in s.results().items():
+            if code in have and have[code] != got:
+                item = gb3838.ITEMS_BY_CODE[code]
+                conflicts[_field(s.path, f"values.{item.key}")] = [
+                    f"Sample {stored.pk} at this section, time and source holds another {item.key} result; "
+                    "delete the sample to correct it."
+                ]
+        extra = [m for m in s.measurements if m.item.code not in have]
+        if extra:
+            additions.append((stored, extra))
+        else:
+            result.duplicates.append(stored)
+    if conflicts:
+        raise Conflict(_summary(conflicts), code="sample_conflict", fields=conflicts)
+    for stored, extra in additions:
+        before = _audit_after(stored, list(stored.measurements.all()))
+        added = _measurement_rows(stored, extra)
+        for result_row in added:
+            result_row.full_clean(exclude=["sample"], validate_unique=False, validate_constraints=False)
+        Measurement.objects.bulk_create(added)
+        after = _audit_after(stored, [*stored.measurements.all(), *added])
+        audit_record(actor=actor, action=AuditAction.UPDATE, instance=stored, before=before, after=after,
+                     reason=reason or "results added")  # fmt: skip
+        result.amended.append(stored)
+        result.measurements_created += len(added)
+
+    rows = [Sample(section=s.section, sampled_at=s.sampled_at, source=s.source, note=s.note[:200]) for s in new]
+    for row in rows:
+        # Field checks only: uniqueness was checked above for the whole batch in one query, and the
+        # database constraints stay the backstop (a per-row validate_unique costs a query each).
+        row.full_clean(exclude=["section"], validate_unique=False, validate_constraints=False)
+    Sample.objects.bulk_create(rows)
+    measurement_rows: list[Measurement] = []
+    per_sample: list[list[Measurement]] = []
+    for row, s in zip(rows, new, strict=True):
+        ms = _measurement_rows(row, s.measurements)
+        per_sample.append(ms)
+        measurement_rows.extend(ms)
+    Measurement.objects.bulk_create(measurement_rows, batch_size=2000)
+    for row, ms in zip(rows, per_sample, strict=True):
+        audit_record(actor=actor, action=action, instance=row, after=_audit_after(row, ms), reason=reason)
+        result.created.append(row)
+    result.measurements_created += len(measurement_rows)
+    return result
+
+
+def _existing_samples(keys: Sequence[tuple[int, dt.datetime, str]]) -> dict[tuple[int, dt.datetime, str], Sample]:
+    """Stored samples with these keys: keys first (narrow), then the matching samples' results."""
+    wanted = set(keys)
+    times = [k[1] for k in keys]
+    candidates = Sample.objects.filter(
+        section_id__in={k[0] for k in keys}, sampled_at__gte=min(times), sampled_at__lte=max(times)
+    ).values_list("pk", "section_id", "sampled_at", "source")
+    matched = [pk for pk, section_id, at, source in candidates if (section_id, at, source) in wanted]
+    if not matched:
+        return {}
+    return {
+        (s.section_id, s.sampled_at, s.source): s
+        for s in Sample.objects.filter(pk__in=matched).prefetch_related("measurements")
+    }
+
+
+def _summary(errors: Mapping[str, list[str]]) -> str:
+    first = next(iter(errors))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"Refused, nothing written: {first}: {errors[first][0]}{more}"
+
+
+@transaction.atomic
+def sample_delete(*, sample: Sample, actor: Any, reason: str = "") -> None:
+    """Delete a sample and its results (a wrong sample; a correction is a delete and a new one)."""
+    rows = list(sample.measurements.all())
+    before = _audit_after(sample, rows)
+    pk = sample.pk
+    sample.delete()
+    audit_record(actor=actor, action=AuditAction.DELETE, entity="quality.sample", entity_id=pk, before=before,
+                 reason=reason)  # fmt: skip
