@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPolygon
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.choices import Role
 from core.audit import audit_record, snapshot
@@ -49,6 +50,7 @@ def _save(instance: M, *, actor: Any, fields: dict[str, Any], reason: str = "") 
     after = snapshot(instance)
     if not created and after == before:
         return instance, False
+    instance.updated_at = timezone.now()
     instance.save()
     audit_record(
         actor=actor,
@@ -229,6 +231,8 @@ def assignment_save(*, instance: ChiefAssignment, actor: Any) -> ChiefAssignment
     """Save a new or edited appointment (e.g. ending it with `valid_until`), audited."""
     created = instance.pk is None
     before = None if created else snapshot(ChiefAssignment.objects.get(pk=instance.pk))
+    if not created:
+        instance.updated_at = timezone.now()
     instance.full_clean()
     instance.save()
     audit_record(
@@ -304,6 +308,7 @@ def assignment_end(*, assignment: ChiefAssignment, valid_until: Any, actor: Any)
         )
     before = snapshot(assignment)
     assignment.valid_until = valid_until
+    assignment.updated_at = timezone.now()
     assignment.full_clean()
     assignment.save(update_fields=["valid_until", "updated_at"])
     audit_record(actor=actor, action=AuditAction.UPDATE, instance=assignment, before=before, after=snapshot(assignment))

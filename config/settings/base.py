@@ -167,6 +167,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
+    # `?format=` is the API's own parameter (exports: csv|xlsx, reports: json|xlsx|pdf), not DRF's
+    # renderer override, which would answer 404 for a format that has no renderer.
+    "URL_FORMAT_OVERRIDE": None,
     # How many reverse proxies sit in front (their X-Forwarded-For entries are trusted for throttling);
     # 0 = none, so a client cannot dodge the login throttle by sending its own X-Forwarded-For.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),

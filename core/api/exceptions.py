@@ -44,7 +44,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = str(key)
+            # DRF reports errors of list items (ListField, many=True children) as {index: errors}.
+            name = f"[{key}]" if isinstance(key, int) else str(key)
             path = name if not prefix else (f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}")
             if name == "non_field_errors" and prefix:
                 path = prefix

@@ -213,3 +213,8 @@ def test_audit_record_many_writes_one_row_per_item(geography):
     rows = AuditLog.objects.filter(actor_label="import:test").order_by("entity_id")
     assert [r.after for r in rows] == [{"a": 1}, {"a": 2}]
     assert {r.entity for r in rows} == {"places.lake"}
+
+
+def test_flatten_handles_drf_integer_keys():
+    # DRF 3.18 reports ListField item errors as {index: errors}.
+    assert _flatten({"rows": {1: {"x": ["bad"]}, 3: ["worse"]}}) == {"rows[1].x": ["bad"], "rows[3]": ["worse"]}

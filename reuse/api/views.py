@@ -1,0 +1,555 @@
+"""The reclaimed-water API: ledgers (plants, projects, users), map layers (plants, pump stations,
+pipelines), monthly volumes and deliveries (JSON or CSV), exports and the reuse rate.
+
+Every human role reads within its jurisdiction; admins and reviewers write. Devices have no business
+here (403). Rows outside the caller's jurisdiction are 404; a write that references one is a 400 on
+the field that names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.permissions import STAFF_ROLES
+from accounts.scope import scope_for
+from core.api.idempotency import IdempotencyMixin
+from core.api.views import ID_REGEX, ApiView, ReadOnlyGeoViewSet
+from core.exports import XLSX_MIME, Column, export_response
+from core.periods import date_range
+from reuse import selectors, services
+from reuse.api.parsers import CSVParser, ExportNegotiation
+from reuse.api.serializers import (
+    BatchResultSerializer,
+    DeliveryBatchSerializer,
+    DeliverySerializer,
+    PipelineSerializer,
+    PlantInputSerializer,
+    PlantSerializer,
+    PlantVolumeSerializer,
+    ProjectAdvanceSerializer,
+    ProjectInputSerializer,
+    ProjectSerializer,
+    RateQuerySerializer,
+    RateSerializer,
+    StationSerializer,
+    VolumeBatchSerializer,
+    WaterUserInputSerializer,
+    WaterUserSerializer,
+    validate_rows,
+)
+from reuse.choices import VolumeSource
+from reuse.csvio import read_rows
+from reuse.filters import (
+    DeliveryFilter,
+    LayerProjectFilter,
+    PlantFilter,
+    PlantVolumeFilter,
+    ProjectFilter,
+    WaterUserFilter,
+)
+from reuse.months import month_label
+
+# --------------------------------------------------------------------------- exports
+
+EXPORT_SCHEMA = extend_schema(
+    summary="Export the filtered ledger as CSV or Excel",
+    parameters=[
+        OpenApiParameter("format", str, enum=["csv", "xlsx"], description="file format (default csv)"),
+    ],
+    responses={
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM"),
+        (200, XLSX_MIME): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook"),
+    },
+)
+
+
+class ExportMixin:
+    """`GET …/export/?format=csv|xlsx` with the list's filters, through core.exports."""
+
+    export_name = ""
+    export_title = ""
+    export_columns: tuple[Column, ...] = ()
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    @EXPORT_SCHEMA
+    @action(detail=False, methods=["get"], content_negotiation_class=ExportNegotiation, pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        view: Any = self
+        queryset = view.filter_queryset(view.get_queryset())
+        return export_response(
+            fmt=request.query_params.get("format", "csv"),
+            filename=self.export_name,
+            columns=self.export_columns,
+            rows=self.export_rows(queryset),
+            title=self.export_title,
+        )
+
+
+def _code(obj: Any) -> str | None:
+    return obj.code if obj is not None else None
+
+
+# --------------------------------------------------------------------------- ledger writes
+
+
+def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+FIXED_ON_PATCH = {
+    "code": "The code is the row's key and does not change.",
+    "status": "The status changes through POST …/advance/.",
+}
+
+
+def _changes(serializer_class: type, request: Request, *, fixed: tuple[str, ...] = ("code",)) -> dict[str, Any]:
+    """A PATCH body: the create serializer's fields, all optional, but not the fixed ones."""
+    if isinstance(request.data, dict):
+        refused = {name: [FIXED_ON_PATCH[name]] for name in fixed if name in request.data}
+        if refused:
+            raise ValidationError(refused)
+    data = serializer_class(data=request.data, partial=True)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def _rename(values: dict[str, Any], **names: str) -> dict[str, Any]:
+    return {names.get(k, k): v for k, v in values.items()}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Wastewater plants in your jurisdiction (GeoJSON)"),
+    retrieve=extend_schema(summary="A plant (GeoJSON Feature)"),
+    create=extend_schema(summary="Add a plant", request=PlantInputSerializer, responses={201: PlantSerializer}),
+    partial_update=extend_schema(summary="Change a plant", request=PlantInputSerializer, responses=PlantSerializer),
+)
+class PlantViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
+    serializer_class = PlantSerializer
+    filterset_class = PlantFilter
+    bbox_filter_field = "location"
+    write_roles = STAFF_ROLES
+    export_name, export_title = "reuse-plants", "污水处理厂 plants"
+    export_columns = (
+        Column("code", "编码", "code"),
+        Column("name", "名称", "name", width=28),
+        Column("kind", "类型", "kind"),
+        Column("division", "行政区", "division"),
+        Column("lon", "经度", "lon", "number3"),
+        Column("lat", "纬度", "lat", "number3"),
+        Column("design_capacity_m3d", "设计规模(m³/d)", "design_capacity_m3d", "number"),
+        Column("actual_capacity_m3d", "实际能力(m³/d)", "actual_capacity_m3d", "number"),
+        Column("effluent_standard", "出水标准", "effluent_standard"),
+        Column("commissioned_on", "投运日期", "commissioned_on", "date"),
+        Column("operator_name", "运营单位", "operator_name"),
+    )
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.plant_list(scope=scope_for(self.request.user))
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+        for p in queryset:
+            yield {
+                "code": p.code,
+                "name": p.name,
+                "kind": p.kind,
+                "division": p.division.code,
+                "lon": p.location.x,
+                "lat": p.location.y,
+                "design_capacity_m3d": p.design_capacity_m3d,
+                "actual_capacity_m3d": p.actual_capacity_m3d,
+                "effluent_standard": p.effluent_standard,
+                "commissioned_on": p.commissioned_on,
+                "operator_name": p.operator_name,
+            }
+
+    def create(self, request: Request) -> Response:
+        v = _validated(PlantInputSerializer, request)
+        plant = services.plant_create(
+            actor=request.user, scope=scope_for(request.user), **_rename(v, division="division_code")
+        )
+        return Response(PlantSerializer(plant).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        plant = self.get_object()
+        changes = _changes(PlantInputSerializer, request)
+        plant = services.plant_update(plant=plant, actor=request.user, changes=changes, scope=scope_for(request.user))
+        return Response(PlantSerializer(plant).data)
+
+
+PROJECT_COLUMNS = (
+    Column("code", "编码", "code"),
+    Column("name", "名称", "name", width=30),
+    Column("kind", "类型", "kind"),
+    Column("status", "状态", "status"),
+    Column("division", "行政区", "division"),
+    Column("plant", "依托水厂", "plant"),
+    Column("started_on", "开工日期", "started_on", "date"),
+    Column("completed_on", "建成日期", "completed_on", "date"),
+    Column("operating_since", "投运日期", "operating_since", "date"),
+    Column("investment_10k_yuan", "投资(万元)", "investment_10k_yuan", "number"),
+    Column("capacity_m3d", "规模(m³/d)", "capacity_m3d", "number"),
+    Column("length_km", "长度(km)", "length_km", "number"),
+    Column("diameter_mm", "管径(mm)", "diameter_mm", "int"),
+    Column("material", "管材", "material"),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Reclaimed-water projects in your jurisdiction"),
+    retrieve=extend_schema(summary="A project"),
+    create=extend_schema(summary="Add a project", request=ProjectInputSerializer, responses={201: ProjectSerializer}),
+    partial_update=extend_schema(
+        summary="Correct a project's ledger fields", request=ProjectInputSerializer, responses=ProjectSerializer
+    ),
+)
+class ProjectViewSet(
+    IdempotencyMixin, ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    lookup_value_regex = ID_REGEX
+    write_roles = STAFF_ROLES
+    export_name, export_title, export_columns = "reuse-projects", "再生水工程 projects", PROJECT_COLUMNS
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.project_list(scope=scope_for(self.request.user))
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+        for p in queryset:
+            yield {
+                "code": p.code,
+                "name": p.name,
+                "kind": p.kind,
+                "status": p.status,
+                "division": p.division.code,
+                "plant": _code(p.plant),
+                "started_on": p.started_on,
+                "completed_on": p.completed_on,
+                "operating_since": p.operating_since,
+                "investment_10k_yuan": p.investment_yuan / 10_000 if p.investment_yuan is not None else None,
+                "capacity_m3d": p.capacity_m3d,
+                "length_km": p.length_m / 1000 if p.length_m else None,
+                "diameter_mm": p.diameter_mm,
+                "material": p.material,
+            }
+
+    def create(self, request: Request) -> Response:
+        v = _validated(ProjectInputSerializer, request)
+        project = services.project_create(
+            actor=request.user,
+            scope=scope_for(request.user),
+            **_rename(v, division="division_code", plant="plant_code"),
+        )
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        changes = _changes(ProjectInputSerializer, request, fixed=("code", "status"))
+        project = services.project_update(
+            project=project, actor=request.user, changes=changes, scope=scope_for(request.user)
+        )
+        return Response(ProjectSerializer(project).data)
+
+    @extend_schema(
+        summary="Move a project to its next status, with the date",
+        request=ProjectAdvanceSerializer,
+        responses=ProjectSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def advance(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        v = _validated(ProjectAdvanceSerializer, request)
+        project = services.project_advance(project=project, status=v["status"], on=v["on"], actor=request.user)
+        return Response(ProjectSerializer(project).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Reclaimed-water lift pump stations (GeoJSON points)"),
+    retrieve=extend_schema(summary="A pump station (GeoJSON Feature)"),
+)
+class StationViewSet(ReadOnlyGeoViewSet):
+    serializer_class = StationSerializer
+    filterset_class = LayerProjectFilter
+    bbox_filter_field = "location"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.station_list(scope=scope_for(self.request.user))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Reclaimed-water pipelines with geodesic lengths (GeoJSON lines)"),
+    retrieve=extend_schema(summary="A pipeline (GeoJSON Feature)"),
+)
+class PipelineViewSet(ReadOnlyGeoViewSet):
+    serializer_class = PipelineSerializer
+    filterset_class = LayerProjectFilter
+    bbox_filter_field = "route"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.pipeline_list(scope=scope_for(self.request.user))
+
+
+USER_COLUMNS = (
+    Column("code", "编码", "code"),
+    Column("name", "名称", "name", width=28),
+    Column("division", "行政区", "division"),
+    Column("plant", "供水厂", "plant"),
+    Column("use_class", "用途类别", "use_class"),
+    Column("sub_use", "具体用途", "sub_use"),
+    Column("contract_volume_m3", "年合同水量(m³)", "contract_volume_m3", "number"),
+    Column("metered", "计量", "metered", "bool"),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Reclaimed-water users in your jurisdiction"),
+    retrieve=extend_schema(summary="A reclaimed-water user"),
+    create=extend_schema(
+        summary="Add a reclaimed-water user", request=WaterUserInputSerializer, responses={201: WaterUserSerializer}
+    ),
+    partial_update=extend_schema(
+        summary="Change a reclaimed-water user", request=WaterUserInputSerializer, responses=WaterUserSerializer
+    ),
+)
+class WaterUserViewSet(
+    IdempotencyMixin, ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = WaterUserSerializer
+    filterset_class = WaterUserFilter
+    lookup_value_regex = ID_REGEX
+    write_roles = STAFF_ROLES
+    export_name, export_title, export_columns = "reuse-users", "再生水用户 users", USER_COLUMNS
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.water_user_list(scope=scope_for(self.request.user))
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+        for u in queryset:
+            yield {
+                "code": u.code,
+                "name": u.name,
+                "division": u.division.code,
+                "plant": _code(u.plant),
+                "use_class": u.use_class,
+                "sub_use": u.sub_use,
+                "contract_volume_m3": u.contract_volume_m3,
+                "metered": u.metered,
+            }
+
+    def create(self, request: Request) -> Response:
+        v = _validated(WaterUserInputSerializer, request)
+        user = services.water_user_create(
+            actor=request.user,
+            scope=scope_for(request.user),
+            **_rename(v, division="division_code", plant="plant_code"),
+        )
+        return Response(WaterUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        user = self.get_object()
+        changes = _changes(WaterUserInputSerializer, request)
+        user = services.water_user_update(user=user, actor=request.user, changes=changes, scope=scope_for(request.user))
+        return Response(WaterUserSerializer(user).data)
+
+
+# --------------------------------------------------------------------------- monthly volumes
+
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+
+
+def _replace_param(request: Request) -> bool:
+    raw = request.query_params.get("replace", "").strip().lower()
+    if raw not in _TRUE | _FALSE:
+        raise ValidationError({"replace": ["true or false."]})
+    return raw in _TRUE
+
+
+def _batch(
+    request: Request, *, batch_serializer: Any, columns: tuple[str, ...], required: set[str]
+) -> tuple[list[dict[str, Any]], bool, str, list[int] | None]:
+    """The rows of a JSON or CSV batch, validated row by row: (rows, replace, source, CSV lines)."""
+    key = batch_serializer.key
+    if request.content_type.split(";")[0].strip().lower() == "text/csv":
+        # An empty body is not parsed at all: DRF gives an empty dict, which is an empty file here.
+        text = request.data if isinstance(request.data, str) else ""
+        raw_rows, lines = read_rows(text, columns=columns, required=required, prefix=key)
+        if not raw_rows:
+            raise ValidationError({key: ["The file has a header but no rows."]})
+        rows = validate_rows(raw_rows, batch_serializer.row_serializer, key=key, lines=lines)
+        return rows, _replace_param(request), VolumeSource.CSV, lines
+    if "replace" in request.query_params:
+        raise ValidationError({"replace": ["In a JSON body, give replace in the body."]})
+    rows, replace = batch_serializer.validate_batch(request.data)
+    return rows, replace, VolumeSource.API, None
+
+
+BATCH_RESPONSES = {
+    201: BatchResultSerializer,
+    200: OpenApiResponse(BatchResultSerializer, description="nothing new: every row was already stored"),
+    409: OpenApiResponse(description="rows already stored with other figures (send replace=true to correct)"),
+}
+CSV_PARAMETER = OpenApiParameter(
+    "replace", bool, description="text/csv bodies only: correct stored months instead of a 409"
+)
+
+VOLUME_CSV_COLUMNS = ("plant", "month", "treated_m3", "produced_m3")
+VOLUME_COLUMNS = (
+    Column("plant", "水厂编码", "plant"),
+    Column("plant_name", "水厂", "plant_name", width=24),
+    Column("division", "行政区", "division"),
+    Column("month", "月份", "month"),
+    Column("treated_m3", "污水处理量(m³)", "treated_m3", "number3"),
+    Column("produced_m3", "再生水产量(m³)", "produced_m3", "number3"),
+    Column("delivered_m3", "再生水利用量(m³)", "delivered_m3", "number3"),
+    Column("flags", "提示", "flags", width=30),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Plants' monthly treated, produced and delivered volumes, with warning flags"),
+    create=extend_schema(
+        summary="Record plants' monthly volumes (JSON or text/csv; all rows or none)",
+        request={"application/json": VolumeBatchSerializer, "text/csv": OpenApiTypes.STR},
+        parameters=[CSV_PARAMETER],
+        responses=BATCH_RESPONSES,
+    ),
+)
+class PlantVolumeViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = PlantVolumeSerializer
+    filterset_class = PlantVolumeFilter
+    parser_classes = [JSONParser, CSVParser]
+    write_roles = STAFF_ROLES
+    export_name, export_title, export_columns = "reuse-volumes", "水厂月水量 plant volumes", VOLUME_COLUMNS
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.plant_volume_list(scope=scope_for(self.request.user))
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+        for v in queryset:
+            yield {
+                "plant": v.plant.code,
+                "plant_name": v.plant.name,
+                "division": v.plant.division.code,
+                "month": month_label(v.month),
+                "treated_m3": v.treated_m3,
+                "produced_m3": v.produced_m3,
+                "delivered_m3": v.delivered_m3,
+                "flags": " ".join(selectors.volume_flags(v, v.delivered_m3)),
+            }
+
+    def create(self, request: Request) -> Response:
+        rows, replace, source, lines = _batch(
+            request,
+            batch_serializer=VolumeBatchSerializer,
+            columns=VOLUME_CSV_COLUMNS,
+            required=set(VOLUME_CSV_COLUMNS),
+        )
+        result = services.plant_volumes_record(
+            rows=rows, actor=request.user, source=source, replace=replace, scope=scope_for(request.user), lines=lines
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(BatchResultSerializer(result).data, status=code)
+
+
+DELIVERY_CSV_COLUMNS = ("plant", "month", "user", "use_class", "sub_use", "volume_m3")
+DELIVERY_COLUMNS = (
+    Column("plant", "水厂编码", "plant"),
+    Column("division", "行政区", "division"),
+    Column("month", "月份", "month"),
+    Column("user", "用户编码", "user"),
+    Column("user_name", "用户", "user_name", width=24),
+    Column("use_class", "用途类别", "use_class"),
+    Column("sub_use", "具体用途", "sub_use"),
+    Column("volume_m3", "利用量(m³)", "volume_m3", "number3"),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Monthly reclaimed water delivered, per metered user or per use class"),
+    create=extend_schema(
+        summary="Record monthly deliveries (JSON or text/csv; all rows or none)",
+        request={"application/json": DeliveryBatchSerializer, "text/csv": OpenApiTypes.STR},
+        parameters=[CSV_PARAMETER],
+        responses=BATCH_RESPONSES,
+    ),
+)
+class DeliveryViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DeliverySerializer
+    filterset_class = DeliveryFilter
+    parser_classes = [JSONParser, CSVParser]
+    write_roles = STAFF_ROLES
+    export_name, export_title, export_columns = "reuse-deliveries", "再生水利用量 deliveries", DELIVERY_COLUMNS
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.delivery_list(scope=scope_for(self.request.user))
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+        for d in queryset:
+            yield {
+                "plant": d.plant.code,
+                "division": d.plant.division.code,
+                "month": month_label(d.month),
+                "user": _code(d.user),
+                "user_name": d.user.name if d.user else None,
+                "use_class": d.use_class,
+                "sub_use": d.sub_use,
+                "volume_m3": d.volume_m3,
+            }
+
+    def create(self, request: Request) -> Response:
+        rows, replace, source, lines = _batch(
+            request,
+            batch_serializer=DeliveryBatchSerializer,
+            columns=DELIVERY_CSV_COLUMNS,
+            required={"month", "volume_m3"},
+        )
+        result = services.deliveries_record(
+            rows=rows, actor=request.user, source=source, replace=replace, scope=scope_for(request.user), lines=lines
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(BatchResultSerializer(result).data, status=code)
+
+
+# --------------------------------------------------------------------------- the rate
+
+
+class RateView(ApiView):
+    """GET /reuse/rate/?start=&end=&division=&ecological=&interval=."""
+
+    @extend_schema(
+        summary="Reclaimed-water utilisation rate (used ÷ treated) by use class, against the target",
+        parameters=[RateQuerySerializer],
+        responses=RateSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        q = RateQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        v = q.validated_data
+        scope = scope_for(request.user)
+        division = v.get("division")
+        if division and not scope.covers_code(division):
+            raise NotFound("No such division in your jurisdiction.")
+        result = selectors.reuse_rate(
+            scope=scope,
+            period=date_range(v["start"], v["end"]),
+            division_code=division,
+            count_ecological={"counted": True, "excluded": False}.get(v.get("ecological", "")),
+            interval=v.get("interval"),
+        )
+        return Response(RateSerializer(result).data)

@@ -1,0 +1,98 @@
+"""Reading a CSV ledger upload into rows (pure: no database, no DRF).
+
+The header names the columns by their keys (`plant,month,treated_m3,produced_m3`) or as the ledger
+exports write them ("水厂编码 plant": the last word is the key), so an exported sheet can be edited and
+sent back. Unknown or repeated columns are refused rather than ignored: a misspelt optional column
+("sub_uses") would otherwise drop its values without a word.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Sequence
+
+from core.exceptions import InvalidInput
+
+
+def decode_csv(raw: bytes, charset: str | None = None) -> str:
+    """Text of an upload: the declared charset, else UTF-8 (with or without BOM), else GB18030 (a
+    superset of GBK, which Chinese Excel writes by default)."""
+    if charset:
+        try:
+            return raw.decode(charset)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"The body is not valid {charset}.", fields={"body": [str(exc)]}) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "The body is neither UTF-8 nor GB18030 text.",
+            fields={"body": ["Save the file as CSV UTF-8 (or give charset= in Content-Type)."]},
+        ) from None
+
+
+def _column_key(cell: str, columns: Collection[str]) -> str | None:
+    cell = cell.strip().lstrip("\ufeff")
+    if cell in columns:
+        return cell
+    last = cell.split()[-1] if cell.split() else ""
+    return last if last in columns else None
+
+
+def read_rows(
+    text: str, *, columns: Sequence[str], required: Collection[str], prefix: str
+) -> tuple[list[dict[str, str]], list[int]]:
+    """Rows of `text` as dicts of non-empty, stripped cells, and the file line each row ends on.
+
+    Blank lines are skipped. A header problem is an error on `header`; a row with the wrong number of
+    cells is an error on `<prefix>[i]` (i counts data rows from 0), naming its line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    errors: dict[str, list[str]] = {}
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                keys = [_column_key(cell, columns) for cell in record]
+                unknown = [cell for cell, key in zip(record, keys, strict=True) if key is None]
+                repeated = sorted({k for k in keys if k is not None and keys.count(k) > 1})
+                missing = [c for c in required if c not in keys]
+                problems = []
+                if unknown:
+                    problems.append(
+                        f"Unknown column(s) {', '.join(map(repr, unknown))}; expected {', '.join(columns)}."
+                    )
+                if repeated:
+                    problems.append(f"Repeated column(s) {', '.join(repeated)}.")
+                if missing:
+                    problems.append(f"Missing column(s) {', '.join(missing)}.")
+                if problems:
+                    raise InvalidInput(f"Bad CSV header: {problems[0]}", fields={"header": problems})
+                header = [k for k in keys if k is not None]
+                continue
+            i = len(rows)
+            if len(record) != len(header):
+                errors[f"{prefix}[{i}]"] = [
+                    f"Expected {len(header)} cells, found {len(record)} (CSV line {reader.line_num})."
+                ]
+            rows.append({k: v.strip() for k, v in zip(header, record, strict=False) if v.strip()})
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"Unreadable CSV at line {reader.line_num}: {exc}", fields={"body": [f"Line {reader.line_num}: {exc}"]}
+        ) from None
+    if header is None:
+        raise InvalidInput("The CSV file is empty.", fields={"header": ["No header row."]})
+    if errors:
+        first = next(iter(errors))
+        raise InvalidInput(f"The file was refused; nothing was written. {first}: {errors[first][0]}", fields=errors)
+    return rows, lines
