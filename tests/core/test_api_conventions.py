@@ -210,7 +210,7 @@ def test_audit_record_many_writes_one_row_per_item(geography):
             items=[(geography["lake_e"], None, {"a": 1}), (geography["lake_w"], None, {"a": 2})],
         )  # fmt: skip
     assert n == 2
-    rows = AuditLog.objects.filter(actor_label="import:test").order_by("entity_id")
+    rows = AuditLog.objects.filter(actor_label="import:test").order_by("id")
     assert [r.after for r in rows] == [{"a": 1}, {"a": 2}]
     assert {r.entity for r in rows} == {"places.lake"}
 
