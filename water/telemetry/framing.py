@@ -1,0 +1,169 @@
+"""`FrameSplitter`: cut a TCP byte stream into complete frames of either protocol.
+
+Design (domain.md §3.4 "Parser design notes"): frame 68H messages with the L byte and 7E7E messages with the
+12-bit length; re-sync on garbage by scanning for the start bytes. On top of that:
+
+- A structural candidate (start bytes, plausible header, end byte where the length says) is only emitted when its
+  checksum is right (``verify_crc=True``). A candidate that fails is counted (``bad_crc``), its bytes kept in
+  ``rejected`` for logging, and the scan resumes one byte after its start — so a false start inside garbage
+  never swallows the real frame that follows it.
+- While a candidate is incomplete the splitter looks further into the buffer for a complete, CRC-valid frame;
+  if one is there, the candidate was garbage (e.g. a stray ``7E 7E`` whose "length" would make the splitter wait
+  for 4 KB while the real frame sits behind it and the station waits for its ack).
+- The buffer is bounded: whatever is held starts at a candidate and is shorter than the longest frame
+  (SL 651: 4,112 bytes), and ``max_buffer`` is enforced besides.
+- SOH/ASCII SL 651 frames are not framed (see `water.telemetry.sl651`); their bytes count as discarded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from water.telemetry.crc import crc8_e5, crc16_modbus
+
+_SZY_START = 0x68
+_SZY_END = 0x16
+_SL_MARK = b"\x7e\x7e"
+_STX, _SYN = 0x02, 0x16
+_SL_ENDS = frozenset({0x03, 0x17, 0x05, 0x06, 0x15, 0x04, 0x1B})
+SZY_MAX_FRAME = 255 + 5
+SL651_MAX_FRAME = 0x0FFF + 17
+
+_NEED, _BAD, _BADCRC, _OK = 0, 1, 2, 3
+
+
+class FrameSplitter:
+    """Incremental framer for SZY 206 (68H) and SL 651 (7E7E) streams. One instance per connection.
+
+    ``feed(data)`` returns the complete frames found so far, in order. Counters: ``frames`` emitted,
+    ``discarded_bytes`` (garbage, false starts, ASCII frames), ``bad_crc`` candidates, ``overflows``.
+    """
+
+    def __init__(self, *, max_buffer: int = 16384, verify_crc: bool = True, keep_rejected: int = 16) -> None:
+        if max_buffer < SL651_MAX_FRAME:
+            raise ValueError(f"max_buffer must hold the longest frame ({SL651_MAX_FRAME} bytes)")
+        self.max_buffer = max_buffer
+        self.verify_crc = verify_crc
+        self.frames = 0
+        self.discarded_bytes = 0
+        self.bad_crc = 0
+        self.overflows = 0
+        self.rejected: deque[bytes] = deque(maxlen=keep_rejected)
+        self._buf = bytearray()
+
+    @property
+    def pending(self) -> int:
+        """Bytes held while waiting for the rest of a frame."""
+        return len(self._buf)
+
+    def flush(self) -> int:
+        """Drop whatever is held (connection closed); returns and counts the dropped bytes."""
+        held = len(self._buf)
+        self.discarded_bytes += held
+        self._buf.clear()
+        return held
+
+    @staticmethod
+    def _check(buf: bytearray, p: int, n: int, verify: bool) -> tuple[int, int]:
+        """Classify the candidate at ``p``: (_NEED | _BAD | _BADCRC | _OK, frame size)."""
+        avail = n - p
+        if buf[p] == _SZY_START:
+            if avail < 3:
+                return _NEED, 0
+            if buf[p + 2] != _SZY_START or buf[p + 1] < 7:
+                return _BAD, 0
+            length = buf[p + 1]
+            size = length + 5
+            if avail < size:
+                return _NEED, size
+            if buf[p + size - 1] != _SZY_END:
+                return _BAD, 0
+            if verify and crc8_e5(buf[p + 3 : p + 3 + length]) != buf[p + 3 + length]:
+                return _BADCRC, size
+            return _OK, size
+        # 7E 7E
+        if avail < 13:
+            return _NEED, 0
+        marker = (buf[p + 11] << 8) | buf[p + 12]
+        if marker >> 12 not in (0x0, 0x8):
+            return _BAD, 0
+        if avail < 14:
+            return _NEED, 0
+        start = buf[p + 13]
+        length = marker & 0x0FFF
+        if start not in (_STX, _SYN) or (start == _SYN and length < 3):
+            return _BAD, 0
+        size = length + 17
+        if avail < size:
+            return _NEED, size
+        if buf[p + 14 + length] not in _SL_ENDS:
+            return _BAD, 0
+        if verify and crc16_modbus(buf[p : p + 15 + length]) != ((buf[p + 15 + length] << 8) | buf[p + 16 + length]):
+            return _BADCRC, size
+        return _OK, size
+
+    @staticmethod
+    def _next_candidate(buf: bytearray, p: int, n: int) -> int:
+        i68 = buf.find(_SZY_START, p, n)
+        i7e = buf.find(_SL_MARK, p, n)
+        if i68 < 0:
+            return i7e
+        if i7e < 0:
+            return i68
+        return min(i68, i7e)
+
+    def _valid_ahead(self, buf: bytearray, p: int, n: int) -> int:
+        """Start of the first complete frame with a good checksum after ``p`` (or -1)."""
+        q = self._next_candidate(buf, p + 1, n)
+        while q >= 0:
+            if self._check(buf, q, n, True)[0] == _OK:
+                return q
+            q = self._next_candidate(buf, q + 1, n)
+        return -1
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
+        """Add received bytes; return the frames they complete (possibly several, possibly none)."""
+        buf = self._buf
+        buf += data
+        n = len(buf)
+        out: list[bytes] = []
+        p = 0
+        next68 = -2  # cached search results: random garbage must not cost a fresh scan per false start
+        next7e = -2
+        while p < n:
+            if next68 != -1 and next68 < p:
+                next68 = buf.find(_SZY_START, p)
+            if next7e != -1 and next7e < p:
+                next7e = buf.find(_SL_MARK, p)
+            if next68 < 0 and next7e < 0:
+                # Keep a trailing 7E: it may be the first half of a 7E 7E split across reads.
+                keep = n - 1 if buf[n - 1] == 0x7E else n
+                self.discarded_bytes += keep - p
+                p = keep
+                break
+            cand = next7e if next68 < 0 else next68 if next7e < 0 else min(next68, next7e)
+            self.discarded_bytes += cand - p
+            p = cand
+            status, size = self._check(buf, p, n, self.verify_crc)
+            if status == _OK:
+                out.append(bytes(buf[p : p + size]))
+                self.frames += 1
+                p += size
+            elif status == _NEED:
+                ahead = self._valid_ahead(buf, p, n)
+                if ahead < 0:
+                    break
+                self.discarded_bytes += ahead - p
+                p = ahead
+            else:
+                if status == _BADCRC:
+                    self.bad_crc += 1
+                    self.rejected.append(bytes(buf[p : p + size]))
+                self.discarded_bytes += 1
+                p += 1
+        del buf[:p]
+        if len(buf) > self.max_buffer:  # defensive: cannot happen while max_buffer ≥ the longest frame
+            self.overflows += 1
+            self.discarded_bytes += len(buf)
+            buf.clear()
+        return out
