@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.token_purge_expired",
         "schedule": crontab(minute=23, hour=3),  # nightly, Beijing time (CELERY_TIMEZONE)
     },
+    "patrols-flag-overdue-cases": {
+        "task": "patrols.tasks.case_flag_overdue",
+        # Deadlines are Beijing dates: hourly (idempotent) so a missed run catches up within the hour.
+        "schedule": crontab(minute=41),
+    },
 }

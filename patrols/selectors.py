@@ -1,0 +1,338 @@
+"""Reads of the patrols app, each narrowed to the caller's scope (SPEC §4).
+
+Who sees what:
+
+* admin: everything;
+* reviewer: rows on reaches inside their jurisdiction (division-code prefix);
+* chief: their own patrols, cases and litter records, and the rows on the reaches they are appointed
+  to today (a district chief follows the village chiefs' patrols on their reach). A chief *acts* only
+  on their own rows: another chief's case is a 404 for any transition (``case_writable``);
+* operator and device: nothing (the views answer 403 before reaching here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.scope import Scope
+from core.divisions import division_prefix
+from core.exceptions import InvalidInput, NotFound
+from core.periods import BEIJING, Period, period_containing
+from patrols.choices import ChiefLevel, FrequencyPeriod, PatrolStatus, ReviewStatus
+from patrols.models import Case, CaseRecheck, LitterRemoval, Patrol, PatrolFrequencyRule, PatrolValidityRule
+from places.models import ChiefAssignment, Reach
+from places.selectors import assignment_list, reach_list, reaches_of_chief
+
+_HEAVY = ("raw_track", "raw_times_ms", "dropped_points", "part_starts")
+
+
+def _today() -> dt.date:
+    return timezone.now().astimezone(BEIJING).date()
+
+
+def _is_chief(scope: Scope) -> bool:
+    return scope.role == Role.CHIEF and not scope.everything
+
+
+def _chief_q(scope: Scope, own_field: str) -> Q:
+    mine = reaches_of_chief(chief_id=scope.user_id or 0, on=_today()).values("pk")
+    return Q(**{own_field: scope.user_id}) | Q(reach_id__in=mine)
+
+
+def _scoped(qs: QuerySet[Any], scope: Scope, own_field: str) -> QuerySet[Any]:
+    if scope.everything:
+        return qs
+    if _is_chief(scope):
+        return qs.filter(_chief_q(scope, own_field))
+    if scope.role not in (Role.REVIEWER,):
+        return qs.none()
+    return scope.filter(qs, "reach__division__code")
+
+
+# --------------------------------------------------------------------------- patrols
+
+
+def patrol_list(*, scope: Scope) -> QuerySet[Patrol]:
+    """Patrols the caller may read, without the per-point columns (the preview is kept for maps)."""
+    qs = Patrol.objects.select_related("chief", "reach", "reach__division").defer(*_HEAVY)
+    return _scoped(qs, scope, "chief_id")
+
+
+def patrol_detail(*, scope: Scope) -> QuerySet[Patrol]:
+    """Patrols the caller may read, with the full tracks."""
+    return _scoped(Patrol.objects.select_related("chief", "reach", "reach__division"), scope, "chief_id")
+
+
+def patrol_writable(*, scope: Scope) -> QuerySet[Patrol]:
+    """Patrols the caller may act on: a chief their own; staff those in their jurisdiction."""
+    qs = Patrol.objects.select_related("reach", "reach__division")
+    if _is_chief(scope):
+        return qs.filter(chief_id=scope.user_id)
+    return _scoped(qs, scope, "chief_id")
+
+
+# --------------------------------------------------------------------------- cases, photos, rechecks
+
+
+def case_list(*, scope: Scope) -> QuerySet[Case]:
+    return _scoped(Case.objects.select_related("reporter", "reach", "reach__division"), scope, "reporter_id")
+
+
+def case_writable(*, scope: Scope) -> QuerySet[Case]:
+    """Cases the caller may act on: a chief only the cases they reported (another chief's case is a
+    404); staff the cases in their jurisdiction."""
+    qs = Case.objects.select_related("reporter", "reach", "reach__division")
+    if _is_chief(scope):
+        return qs.filter(reporter_id=scope.user_id)
+    return _scoped(qs, scope, "reporter_id")
+
+
+def recheck_list(*, scope: Scope) -> QuerySet[CaseRecheck]:
+    qs = CaseRecheck.objects.select_related("case", "case__reach", "sampled_by", "checked_by")
+    if scope.everything:
+        return qs
+    if scope.role != Role.REVIEWER:
+        return qs.none()
+    return scope.filter(qs, "case__reach__division__code")
+
+
+# --------------------------------------------------------------------------- litter
+
+
+def litter_list(*, scope: Scope) -> QuerySet[LitterRemoval]:
+    return _scoped(
+        LitterRemoval.objects.select_related("reach", "reach__division", "recorded_by"), scope, "recorded_by_id"
+    )
+
+
+# --------------------------------------------------------------------------- reaches and chiefs
+
+
+def reach_for_write(*, scope: Scope, reach_id: int, on: dt.date | None = None) -> Reach:
+    """The reach a write names: for a chief one appointed to them (on `on`, default today); for staff
+    one in their jurisdiction. Otherwise a 400 naming `reach` (nothing is written)."""
+    if _is_chief(scope):
+        reach = reaches_of_chief(chief_id=scope.user_id or 0, on=on or _today()).select_related("division")
+        found = reach.filter(pk=reach_id).first()
+    else:
+        found = reach_list(scope=scope).filter(pk=reach_id).first()
+    if found is None:
+        raise InvalidInput(
+            f"No reach {reach_id} you may record on.", fields={"reach": ["No such reach in your scope."]}
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ReachChiefs:
+    reach: Reach
+    on: dt.date
+    by_level: dict[str, list[ChiefAssignment]]
+
+
+def reach_chiefs(*, scope: Scope, reach_id: int, on: dt.date | None = None) -> ReachChiefs:
+    """A reach's chiefs at each level on a date (default today). The reach must be readable by the
+    caller (places scope); otherwise NotFound."""
+    on = on or _today()
+    reach = reach_list(scope=scope).filter(pk=reach_id).first()
+    if reach is None:
+        raise NotFound("No such reach in your scope.")
+    by_level: dict[str, list[ChiefAssignment]] = {level: [] for level in ChiefLevel.values}
+    for assignment in assignment_list(scope=scope, on=on).filter(reach_id=reach_id).order_by("level", "chief_id"):
+        by_level[assignment.level].append(assignment)
+    return ReachChiefs(reach=reach, on=on, by_level=by_level)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def validity_rule_list(*, scope: Scope) -> QuerySet[PatrolValidityRule]:
+    return PatrolValidityRule.objects.all()
+
+
+def frequency_rule_list(*, scope: Scope) -> QuerySet[PatrolFrequencyRule]:
+    return PatrolFrequencyRule.objects.all()
+
+
+# --------------------------------------------------------------------------- frequency compliance
+
+
+def _week(d: dt.date) -> Period:
+    monday = d - dt.timedelta(days=d.weekday())
+    start = dt.datetime(monday.year, monday.month, monday.day, tzinfo=BEIJING)
+    iso = monday.isocalendar()
+    return Period(start, start + dt.timedelta(days=7), "range", f"{iso.year}-W{iso.week:02d}")
+
+
+def _unit(d: dt.date, kind: str) -> Period:
+    if kind == FrequencyPeriod.WEEK:
+        return _week(d)
+    start = dt.datetime(d.year, d.month, d.day, tzinfo=BEIJING)
+    return period_containing(start, kind)
+
+
+def sub_periods(start: dt.date, end: dt.date, kind: str) -> Iterator[Period]:
+    """The periods of `kind` whose first day lies in [start, end] (a week belongs to the month its
+    Monday falls in), whole (not clipped): a chief owes a weekly patrol for the whole week."""
+    unit = _unit(start, kind)
+    if unit.first_date < start:
+        unit = _unit(unit.end.date(), kind)
+    while unit.first_date <= end:
+        yield unit
+        unit = _unit(unit.end.date(), kind)
+
+
+@dataclass(slots=True)
+class ComplianceRow:
+    """One chief at one level over the asked dates."""
+
+    chief_id: int
+    chief_username: str
+    chief_name: str
+    level: str
+    jurisdiction: str
+    rule: str
+    periods: int = 0
+    required: int = 0
+    done: int = 0
+    valid: int = 0
+    missing: int = 0
+    detail: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def compliant(self) -> bool:
+        return self.missing == 0
+
+
+def _rules_for(rules: list[PatrolFrequencyRule], level: str, codes: set[str]) -> list[PatrolFrequencyRule]:
+    """The rules of the most specific jurisdiction that contains one of the chief's reaches."""
+    matching = [
+        r
+        for r in rules
+        if r.level == level
+        and (not r.jurisdiction or any(c.startswith(division_prefix(r.jurisdiction)) for c in codes))
+    ]
+    if not matching:
+        return []
+    best = max(len(r.jurisdiction) for r in matching)
+    return [r for r in matching if len(r.jurisdiction) == best]
+
+
+def compliance(
+    *,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    chief_id: int | None = None,
+    level: str | None = None,
+    division: str | None = None,
+    detail: bool = False,
+) -> list[ComplianceRow]:
+    """Patrol frequency per chief and level over [start, end] (Beijing dates): for each period of the
+    level's rule that starts in the window, falls in the rule's season and finds the chief in office
+    on its first day, the required count, the patrols done, the valid ones (passing the validity rules
+    and not rejected on review) and the shortfall. ``missing`` sums the shortfall period by period, so
+    three patrols in one week do not make up for a missed week.
+
+    Four queries whatever the number of chiefs: appointments, rules, patrols, and nothing per row.
+    """
+    assignments = (
+        assignment_list(scope=scope)
+        .filter(reach__isnull=False, valid_from__lte=end)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
+        .select_related("chief", "reach__division")
+    )
+    if _is_chief(scope):
+        assignments = (
+            ChiefAssignment.objects.select_related("chief", "reach__division")
+            .filter(chief_id=scope.user_id, reach__isnull=False, valid_from__lte=end)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
+        )
+    elif not scope.everything and scope.role != Role.REVIEWER:
+        return []
+    if chief_id is not None:
+        assignments = assignments.filter(chief_id=chief_id)
+    if level is not None:
+        assignments = assignments.filter(level=level)
+    if division:
+        assignments = assignments.filter(reach__division__code__startswith=division_prefix(division))
+
+    groups: dict[tuple[int, str], list[ChiefAssignment]] = defaultdict(list)
+    for a in assignments:
+        groups[(a.chief_id, a.level)].append(a)
+    if not groups:
+        return []
+    rules = list(PatrolFrequencyRule.objects.all())
+
+    # Whole periods starting in the window may end after it: fetch patrols up to the last one's end.
+    window_start = dt.datetime(start.year, start.month, start.day, tzinfo=BEIJING)
+    window_end = window_start + dt.timedelta(days=1)
+    for kind in {r.period for r in rules}:
+        for unit in sub_periods(start, end, kind):
+            window_end = max(window_end, unit.end)
+    patrols: dict[tuple[int, str], list[tuple[dt.datetime, bool]]] = defaultdict(list)
+    for chief, lvl, started, valid, review in Patrol.objects.filter(
+        chief_id__in={c for c, _ in groups},
+        status=PatrolStatus.COMPLETED,
+        started_at__gte=window_start,
+        started_at__lt=window_end,
+    ).values_list("chief_id", "level", "started_at", "valid", "review_status"):
+        patrols[(chief, lvl)].append((started, bool(valid) and review != ReviewStatus.REJECTED))
+
+    rows = []
+    for (chief, lvl), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        user = group[0].chief
+        codes = {a.reach.division.code for a in group if a.reach is not None}
+        applicable = _rules_for(rules, lvl, codes)
+        row = ComplianceRow(
+            chief_id=chief,
+            chief_username=user.username,
+            chief_name=user.display_name,
+            level=lvl,
+            jurisdiction=applicable[0].jurisdiction if applicable else "",
+            rule="; ".join(
+                f"≥{r.required_count}/{r.period} (months {r.season_start_month}–{r.season_end_month})"
+                for r in applicable
+            ),
+        )
+        mine = sorted(patrols.get((chief, lvl), []))
+        for rule in applicable:
+            for unit in sub_periods(start, end, rule.period):
+                first = unit.first_date
+                if not rule.in_season(first.month):
+                    continue
+                in_office = any(
+                    a.valid_from <= first and (a.valid_until is None or a.valid_until >= first) for a in group
+                )
+                if not in_office:
+                    continue
+                done = [ok for t, ok in mine if unit.start <= t < unit.end]
+                valid_count = sum(done)
+                shortfall = max(0, rule.required_count - valid_count)
+                row.periods += 1
+                row.required += rule.required_count
+                row.done += len(done)
+                row.valid += valid_count
+                row.missing += shortfall
+                if detail:
+                    row.detail.append(
+                        {
+                            "period": unit.label,
+                            "start": first.isoformat(),
+                            "end": unit.last_date.isoformat(),
+                            "required": rule.required_count,
+                            "done": len(done),
+                            "valid": valid_count,
+                            "missing": shortfall,
+                        }
+                    )
+        rows.append(row)
+    return rows
