@@ -41,16 +41,20 @@ class ExportMixin:
     def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError
 
+    def get_export_max_rows(self) -> int:
+        return self.export_max_rows
+
     @EXPORT_SCHEMA
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
         view: Any = self
         queryset = view.filter_queryset(view.get_queryset())
-        if queryset.count() > self.export_max_rows:
+        limit = self.get_export_max_rows()
+        if queryset.count() > limit:
             raise InvalidInput(
-                f"More than {self.export_max_rows} rows: narrow the filters.",
+                f"More than {limit} rows; narrow the filters (e.g. start and end).",
                 code="too_many_rows",
-                fields={"format": [f"At most {self.export_max_rows} rows per export."]},
+                fields={"end": [f"Narrow the selection to at most {limit} rows."]},
             )
         return export_response(
             fmt=request.query_params.get("format", "csv"),

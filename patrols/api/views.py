@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -17,7 +16,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,11 +23,11 @@ from rest_framework.response import Response
 from accounts.choices import Role
 from accounts.permissions import STAFF_ROLES
 from accounts.scope import scope_for
+from core.api.export_views import ExportMixin as CoreExportMixin
 from core.api.filters import BBoxFilter
 from core.api.idempotency import IdempotencyMixin
 from core.api.views import ID_REGEX, ApiView, ReadOnlyGeoViewSet
-from core.exceptions import InvalidInput
-from core.exports import XLSX_MIME, Column, export_response
+from core.exports import Column, export_response
 from core.periods import BEIJING
 from patrols import conf, selectors, services
 from patrols.api.serializers import (
@@ -77,52 +75,9 @@ def _validated(serializer_class: type, request: Request, data: Any = None) -> di
     return dict(serializer.validated_data)
 
 
-class ExportNegotiation(DefaultContentNegotiation):
-    """On export endpoints `?format=csv|xlsx` names the file format (core.exports), not a DRF renderer:
-    DRF's URL format override would otherwise answer 404 for a format it has no renderer for."""
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]  # only this setting is read
-
-
-EXPORT_SCHEMA = extend_schema(
-    summary="Export the filtered ledger as CSV or Excel",
-    parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="file format (default csv)")],
-    responses={
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM"),
-        (200, XLSX_MIME): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook"),
-    },
-)
-
-
-class ExportMixin:
-    """`GET …/export/?format=csv|xlsx` with the list's filters, through core.exports."""
-
-    export_name = ""
-    export_title = ""
-    export_columns: tuple[Column, ...] = ()
-
-    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:  # pragma: no cover
-        raise NotImplementedError
-
-    @EXPORT_SCHEMA
-    @action(detail=False, methods=["get"], content_negotiation_class=ExportNegotiation, pagination_class=None)
-    def export(self, request: Request) -> HttpResponse:
-        view: Any = self
-        queryset = view.filter_queryset(view.get_queryset())
-        limit = conf.export_max_rows()
-        if queryset.count() > limit:
-            raise InvalidInput(
-                f"More than {limit} rows; narrow the filters (e.g. start and end).",
-                code="too_many_rows",
-                fields={"end": [f"Narrow the selection to at most {limit} rows."]},
-            )
-        return export_response(
-            fmt=request.query_params.get("format", "csv"),
-            filename=self.export_name,
-            columns=self.export_columns,
-            rows=self.export_rows(queryset),
-            title=self.export_title,
-        )
+class ExportMixin(CoreExportMixin):
+    def get_export_max_rows(self) -> int:
+        return conf.export_max_rows()
 
 
 # =========================================================================== patrols
@@ -642,7 +597,6 @@ class ComplianceView(ApiView):
     """Patrol frequency compliance per chief and level (JSON, CSV or Excel)."""
 
     read_roles = READ_ROLES
-    content_negotiation_class = ExportNegotiation
 
     columns = (
         Column("chief_username", "河长", "Chief"),

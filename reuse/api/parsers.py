@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from rest_framework.exceptions import ParseError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 
 from core.exceptions import InvalidInput
@@ -29,10 +27,3 @@ class CSVParser(BaseParser):
             return decode_csv(raw, charset)
         except InvalidInput as exc:
             raise ParseError(exc.message) from None
-
-
-class ExportNegotiation(DefaultContentNegotiation):
-    """On export actions `?format=csv|xlsx` names the file format (core.exports), not a DRF renderer:
-    DRF's URL format override would otherwise answer 404 for a format it has no renderer for."""
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]  # only this key is read

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -24,12 +23,13 @@ from rest_framework.response import Response
 
 from accounts.permissions import STAFF_ROLES
 from accounts.scope import scope_for
+from core.api.export_views import ExportMixin
 from core.api.idempotency import IdempotencyMixin
 from core.api.views import ID_REGEX, ApiView, ReadOnlyGeoViewSet
-from core.exports import XLSX_MIME, Column, export_response
+from core.exports import Column
 from core.periods import date_range
 from reuse import selectors, services
-from reuse.api.parsers import CSVParser, ExportNegotiation
+from reuse.api.parsers import CSVParser
 from reuse.api.serializers import (
     BatchResultSerializer,
     DeliveryBatchSerializer,
@@ -62,41 +62,6 @@ from reuse.filters import (
 from reuse.months import month_label
 
 # --------------------------------------------------------------------------- exports
-
-EXPORT_SCHEMA = extend_schema(
-    summary="Export the filtered ledger as CSV or Excel",
-    parameters=[
-        OpenApiParameter("format", str, enum=["csv", "xlsx"], description="file format (default csv)"),
-    ],
-    responses={
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM"),
-        (200, XLSX_MIME): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook"),
-    },
-)
-
-
-class ExportMixin:
-    """`GET …/export/?format=csv|xlsx` with the list's filters, through core.exports."""
-
-    export_name = ""
-    export_title = ""
-    export_columns: tuple[Column, ...] = ()
-
-    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:  # pragma: no cover
-        raise NotImplementedError
-
-    @EXPORT_SCHEMA
-    @action(detail=False, methods=["get"], content_negotiation_class=ExportNegotiation, pagination_class=None)
-    def export(self, request: Request) -> HttpResponse:
-        view: Any = self
-        queryset = view.filter_queryset(view.get_queryset())
-        return export_response(
-            fmt=request.query_params.get("format", "csv"),
-            filename=self.export_name,
-            columns=self.export_columns,
-            rows=self.export_rows(queryset),
-            title=self.export_title,
-        )
 
 
 def _code(obj: Any) -> str | None:
