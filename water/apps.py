@@ -6,3 +6,9 @@ class WaterConfig(AppConfig):
 
     name = "water"
     verbose_name = "水资源 Water resources"
+
+    def ready(self) -> None:
+        from core.demo import register_demo
+        from water.demo import load_water_demo
+
+        register_demo("water", load_water_demo, order=20)

@@ -1,6 +1,14 @@
-"""API routes of the water app (filled in by its issue)."""
+"""API routes of the water app, under /api/v1/water/."""
 
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
+
+from water.api.views import IntakeViewSet, MeterViewSet, ReadingViewSet, VolumeViewSet
 
 app_name = "water"
-urlpatterns: list[URLPattern | URLResolver] = []
+router = SimpleRouter()
+router.register("intakes", IntakeViewSet, basename="intake")
+router.register("meters", MeterViewSet, basename="meter")
+router.register("readings", ReadingViewSet, basename="reading")
+router.register("volumes", VolumeViewSet, basename="volume")
+urlpatterns: list[URLPattern | URLResolver] = router.urls

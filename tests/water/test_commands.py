@@ -1,0 +1,140 @@
+"""manage.py import_readings (through the ingest service), rebuild_daily_volumes, and the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.water.conftest import T0, day_volumes, hours
+from water.models import DailyVolume, Meter, Reading
+
+pytestmark = pytest.mark.django_db
+
+
+def write_csv(tmp_path: Path, lines: list[str], header: str = "meter,observed_at,cumulative_m3,flow_m3s") -> Path:
+    path = tmp_path / "readings.csv"
+    path.write_text("\ufeff" + "\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def line(serial: str, h: float, value: float, flow: str = "") -> str:
+    return f"{serial},{(T0 + hours(h)).isoformat()},{value},{flow}"
+
+
+def test_import_readings_in_batches_and_again_as_duplicates(tmp_path, water):
+    path = write_csv(tmp_path, [line("WM-E1", h, 1000 + 10 * h) for h in range(1, 31)] + ["", line("WM-W1", 1, 4)])
+    out = StringIO()
+    call_command("import_readings", str(path), "--batch-size", "7", "--no-progress", stdout=out)
+    assert "31 rows, 31 new, 0 duplicates" in out.getvalue()
+    assert Reading.objects.filter(meter=water.meter_e, source="csv").count() == 30
+    assert day_volumes(water.meter_e)[dt.date(2024, 1, 1)] == Decimal(240)  # 00:00 → 24:00
+    out = StringIO()
+    call_command("import_readings", str(path), "--no-progress", stdout=out)
+    assert "31 rows, 0 new, 31 duplicates" in out.getvalue()
+
+
+def test_a_bad_file_is_refused_whole_with_line_numbers(tmp_path, water):
+    path = write_csv(
+        tmp_path,
+        [line("WM-E1", 1, 1010), "WM-E1,2024-01-01T02:00:00,1020,", line("WM-E1", 3, -5), line("NO-SUCH", 1, 1)],
+    )
+    with pytest.raises(CommandError) as exc:
+        call_command("import_readings", str(path), "--no-progress")
+    message = str(exc.value)
+    assert "line 3 observed_at" in message  # the header is line 1
+    assert "line 4 cumulative_m3" in message
+    assert "'NO-SUCH'" in message
+    assert Reading.objects.filter(meter=water.meter_e).count() == 1
+
+
+def test_bad_header_is_refused(tmp_path, water):
+    path = write_csv(tmp_path, [line("WM-E1", 1, 1010)], header="serial,time,value")
+    with pytest.raises(CommandError, match="header"):
+        call_command("import_readings", str(path), "--no-progress")
+    assert Reading.objects.filter(meter=water.meter_e).count() == 1
+
+
+def test_a_conflict_stops_at_its_batch(tmp_path, water, client_for, users):
+    client_for(users["admin"]).post(
+        "/api/v1/water/readings/",
+        {"readings": [{"meter": "WM-E1", "observed_at": (T0 + hours(6)).isoformat(), "cumulative_m3": 9999}]},
+        format="json",
+    )
+    path = write_csv(tmp_path, [line("WM-E1", h, 1000 + 10 * h) for h in range(1, 9)])
+    with pytest.raises(CommandError) as exc:
+        call_command("import_readings", str(path), "--batch-size", "4", "--no-progress")
+    assert "line 7 cumulative_m3" in str(exc.value)  # 06:00 is the sixth data row
+    # The first batch (hours 1–4) was stored; the conflicting one was not.
+    assert Reading.objects.filter(meter=water.meter_e).count() == 1 + 1 + 4
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_readings", str(tmp_path / "nope.csv"))
+
+
+def test_rebuild_daily_volumes_restores_the_rows(water, client_for, users):
+    client_for(users["admin"]).post(
+        "/api/v1/water/readings/",
+        {"readings": [{"meter": "WM-E1", "observed_at": (T0 + hours(h)).isoformat(), "cumulative_m3": 1000 + h}
+                      for h in range(1, 50)]},
+        format="json",
+    )  # fmt: skip
+    before = day_volumes(water.meter_e)
+    DailyVolume.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_daily_volumes", "--meter", "WM-E1", stdout=out)
+    assert day_volumes(water.meter_e) == before
+    assert "3 daily rows rebuilt" in out.getvalue()
+    with pytest.raises(CommandError, match="no such meters"):
+        call_command("rebuild_daily_volumes", "--meter", "NOPE")
+
+
+def test_demo_data_shows_every_event_and_loads_twice_unchanged(settings):
+    """The demo on a shortened calendar would not show the events, so this runs the whole year; it is
+    the slowest test of the app (about 30 s on SpatiaLite)."""
+    from accounts.demo import load_accounts_demo
+    from places.demo import load_places_demo
+    from water import demo
+
+    load_accounts_demo(password="demo-pass-1", stdout=StringIO())
+    load_places_demo()
+    demo.load_water_demo()
+    readings = Reading.objects.count()
+    assert Meter.objects.count() == 27  # 24 intakes, two with two meters, one replacement
+    # The first meter predates 2019 (the shared contract check posts 2019 readings to it).
+    first = Meter.objects.order_by("serial").first()
+    assert first is not None
+    assert first.installed_at.year < 2019
+    # Rollover: the register passes its maximum in summer and nothing is flagged for it.
+    roll = Meter.objects.get(serial=demo.ROLLOVER_METER)
+    values = list(Reading.objects.filter(meter=roll).order_by("observed_at").values_list("cumulative_m3", flat=True))
+    assert any(b < a for a, b in pairwise(values))
+    assert not DailyVolume.objects.filter(meter=roll, n_flagged__gt=0).exists()
+    # Replacement: the old meter ends where the new one starts.
+    old = Meter.objects.get(serial=demo.REPLACED_METER)
+    new = Meter.objects.get(serial=demo.REPLACEMENT_SERIAL)
+    assert old.removed_at == new.installed_at == demo.REPLACED_AT
+    assert new.replaces_id == old.pk
+    # Gap: the days inside it are estimated.
+    gap_days = DailyVolume.objects.filter(meter__serial=demo.GAP_METER, day=dt.date(2024, 3, 11)).get()
+    assert gap_days.measured_m3 == 0
+    assert gap_days.estimated_m3 > 0
+    # Spike: held and flagged until a reviewer looks at it.
+    spike = DailyVolume.objects.get(meter__serial=demo.SPIKE_METER, day=dt.date(2024, 8, 8))
+    assert spike.n_flagged == 1
+    assert spike.held_m3 > demo.SPIKE_M3
+    # Seasonality: an irrigation intake takes nothing in January and most in summer.
+    farm = {d.day.month: d for d in DailyVolume.objects.filter(meter__serial="WM-650121-02-1", day__year=2024)}
+    assert farm[1].volume_m3 == 0
+    assert farm[7].volume_m3 > 0
+    # Idempotent: a second load sends the same readings, all duplicates.
+    demo.load_water_demo()
+    assert Reading.objects.count() == readings
+    assert Meter.objects.count() == 27

@@ -1,0 +1,77 @@
+"""Closed sets of the water app."""
+
+from django.db import models
+
+
+class SourceType(models.TextChoices):
+    """Where an intake takes its water from (domain.md §2.6 "Source")."""
+
+    RIVER = "river", "河流 river"
+    RESERVOIR = "reservoir", "水库 reservoir"
+    LAKE = "lake", "湖泊 lake"
+    GROUNDWATER = "groundwater", "地下水 groundwater"
+
+
+SURFACE_SOURCES = frozenset({SourceType.RIVER, SourceType.RESERVOIR, SourceType.LAKE})
+
+
+class WaterUse(models.TextChoices):
+    """Main use of an intake (domain.md §2.6 "Capacity and use", census form P401-1)."""
+
+    SUPPLY = "supply", "城乡供水 urban/rural supply"
+    INDUSTRY = "industry", "一般工业 general industry"
+    POWER = "power", "火(核)电 thermal/nuclear power"
+    AGRICULTURE = "agriculture", "农业 agriculture"
+    ECOLOGY = "ecology", "生态 ecology"
+    OTHER = "other", "其他 other"
+
+
+class WithdrawalMode(models.TextChoices):
+    GRAVITY = "gravity", "自流 gravity"
+    PUMPED = "pumped", "提水 pumped"
+
+
+class Protocol(models.TextChoices):
+    """How a meter's RTU reports (domain.md §3.1); HTTPS for meters that post to the batch API."""
+
+    SZY206 = "szy206", "SZY 206-2016"
+    SL427 = "sl427", "SL/T 427-2021"
+    SL651 = "sl651", "SL 651-2014"
+    HTTPS = "https", "HTTPS 批量接口 batch API"
+
+
+class ReadingSource(models.TextChoices):
+    """How a reading arrived. Install and removal readings are the register at a meter's installation
+    and removal, written by the meter services; they bound the meter's series but are not reports."""
+
+    RTU = "rtu", "遥测 RTU"
+    API = "api", "接口 API"
+    CSV = "csv", "文件 CSV"
+    MANUAL = "manual", "人工 manual"
+    INSTALL = "install", "安装读数 installation"
+    REMOVAL = "removal", "拆除读数 removal"
+
+
+NOT_REPORTS = frozenset({ReadingSource.INSTALL, ReadingSource.REMOVAL})
+
+
+class Review(models.TextChoices):
+    """A reviewer's decision on a reading flagged by the volume engine (water.volume_engine)."""
+
+    NONE = "", "未审 not reviewed"
+    ACCEPTED = "accepted", "确认 accepted"
+    REJECTED = "rejected", "剔除 rejected"
+
+
+class Provenance(models.TextChoices):
+    """Where a volume figure comes from (SPEC "Volume engine")."""
+
+    MEASURED = "measured", "实测 measured"
+    ESTIMATED = "estimated", "估算 estimated"
+    CORRECTED = "corrected", "更正 corrected"
+
+
+class VolumeInterval(models.TextChoices):
+    DAY = "day", "日 day"
+    MONTH = "month", "月 month"
+    QUARTER = "quarter", "季 quarter"

@@ -1,0 +1,45 @@
+"""Settings of the water app, each read from Django settings with its default here.
+
+Only rules that are local choices or recalled facts are settings; the arithmetic itself is fixed in
+water.volume_engine. Override any of these in the environment's settings module, e.g.
+`WATER_JUMP_TOLERANCE = 1.5`, then run `manage.py rebuild_daily_volumes` so that stored daily
+volumes follow the new rule.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Online metering is required for surface intakes permitted ≥ 500,000 m³/yr and groundwater intakes
+    # ≥ 50,000 m³/yr (MWR 2021 opinions on intake metering, domain.md §2.6 [V]). Water-short areas set
+    # stricter thresholds, so they are settings.
+    "WATER_ONLINE_SURFACE_M3": Decimal(500_000),
+    "WATER_ONLINE_GROUNDWATER_M3": Decimal(50_000),
+    # A jump is an interval whose volume implies a flow above the intake's capacity × this factor. The
+    # capacity is a design figure and meters over-read by a few per cent, so some headroom is allowed;
+    # 1.2 is a local choice, not a standard.
+    "WATER_JUMP_TOLERANCE": Decimal("1.2"),
+    # An interval between two readings longer than this many expected report intervals is a gap: its
+    # volume is kept (the register kept counting) but its split between days is marked estimated. 2 is
+    # the issue's offline rule ("no report within 2× its interval").
+    "WATER_GAP_FACTOR": 2,
+    # A register that runs backwards is a rollover only when the wrapped volume is at most this share
+    # of the register range (and, when the intake's capacity is known, plausible for it).
+    "WATER_ROLLOVER_MAX_SHARE": Decimal("0.5"),
+    # Intake RTUs commonly self-report hourly (domain.md §3.5 [R]: recalled, not verified); the default
+    # expected interval of a new meter.
+    "WATER_DEFAULT_REPORT_INTERVAL_S": 3600,
+    # Clock skew tolerated on a reading's time before it counts as "in the future" (SPEC §5).
+    "WATER_FUTURE_TOLERANCE_S": 300,
+    # Most rows accepted in one batch; the body limit (API_MAX_BODY_BYTES, 20 MiB) holds about 200,000.
+    "WATER_INGEST_MAX_ROWS": 100_000,
+}
+
+
+def get(name: str) -> Any:
+    """The setting `name` (one of DEFAULTS), from Django settings when set there."""
+    return getattr(settings, name, DEFAULTS[name])

@@ -1,0 +1,392 @@
+"""Demo water data (load_demo): intakes across the demo city with meters and a year (2024, Beijing time)
+of hourly readings with realistic seasonality, and the events the volume engine must handle: one
+register rollover, one meter replacement, one telemetry gap and one spike. DEMO DATA: never load it
+in production.
+
+Readings go through the ingest service like any RTU batch; every value is generated from a seeded
+random stream per meter, so a second run sends the same readings and they are all duplicates
+(idempotent). The supply-and-use plan is added by the plans part of the water app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import Point as GeoPoint
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.scope import Scope
+from core.periods import BEIJING
+from places.models import Division, Lake, Reach
+from water import services
+from water.choices import ReadingSource
+from water.ingest import Row
+from water.models import Intake, Meter
+
+ACTOR = "load_demo"
+ALL = Scope(user_id=None, role=Role.ADMIN, everything=True)
+YEAR_START = dt.datetime(2024, 1, 1, tzinfo=BEIJING)
+YEAR_END = dt.datetime(2025, 1, 1, tzinfo=BEIJING)
+
+# Events the demo shows (the volume engine's rules); meters named by serial.
+ROLLOVER_METER = "WM-650104-02-1"  # a 10,000,000 m³ register passes its maximum in summer
+REPLACED_METER = "WM-650103-01-1"
+REPLACEMENT_SERIAL = "WM-650103-01-2"
+REPLACED_AT = dt.datetime(2024, 6, 15, 10, tzinfo=BEIJING)
+GAP_METER = "WM-650106-01-1"
+GAP = (dt.datetime(2024, 3, 10, 6, tzinfo=BEIJING), dt.datetime(2024, 3, 13, 18, tzinfo=BEIJING))  # no reports
+SPIKE_METER = "WM-650109-02-1"
+SPIKE_AT = dt.datetime(2024, 8, 8, 14, tzinfo=BEIJING)
+SPIKE_M3 = 50_000  # a garbled frame: far above what the intake can take in an hour
+
+
+@dataclass(frozen=True)
+class DemoIntake:
+    code: str
+    name: str
+    division: str
+    source_type: str
+    body: str | None  # reach or lake code
+    use: str
+    capacity_m3s: str
+    permitted_m3: int
+    use_share: float  # of the permitted volume actually taken in 2024
+    meters: int = 1
+
+
+INTAKES = [
+    DemoIntake(
+        "QSK-650102-01",
+        "红雁池水库二水厂取水口",
+        "650102",
+        "reservoir",
+        "HK-650100-02",
+        "supply",
+        "1.5",
+        30_000_000,
+        0.9,
+        2,
+    ),
+    DemoIntake(
+        "QSK-650102-02",
+        "乌鲁木齐河天山区段工业取水口",
+        "650102",
+        "river",
+        "HL-650100-01-03",
+        "industry",
+        "0.3",
+        3_000_000,
+        0.8,
+    ),
+    DemoIntake("QSK-650102-03", "天山区应急水源井", "650102", "groundwater", None, "supply", "0.03", 120_000, 0.3),
+    DemoIntake(
+        "QSK-650103-01",
+        "乌鲁木齐河沙依巴克区段取水口",
+        "650103",
+        "river",
+        "HL-650100-01-02",
+        "industry",
+        "0.4",
+        4_000_000,
+        0.8,
+    ),
+    DemoIntake(
+        "QSK-650103-02", "沙依巴克区热电厂水源井", "650103", "groundwater", None, "power", "0.08", 1_200_000, 0.85
+    ),
+    DemoIntake(
+        "QSK-650104-01", "青格达湖生态补水口", "650104", "lake", "HK-650100-06", "ecology", "0.8", 5_000_000, 0.6
+    ),
+    DemoIntake(
+        "QSK-650104-02",
+        "乌鲁木齐河新市区段取水口",
+        "650104",
+        "river",
+        "HL-650100-01-04",
+        "industry",
+        "0.5",
+        5_000_000,
+        0.75,
+    ),
+    DemoIntake("QSK-650104-03", "新市区工业园水源井", "650104", "groundwater", None, "industry", "0.04", 300_000, 0.8),
+    DemoIntake(
+        "QSK-650105-01",
+        "水磨河水磨沟区段取水口",
+        "650105",
+        "river",
+        "HL-650100-02-01",
+        "ecology",
+        "0.3",
+        2_000_000,
+        0.7,
+    ),
+    DemoIntake("QSK-650105-02", "水磨沟区水源井", "650105", "groundwater", None, "supply", "0.02", 45_000, 0.8),
+    DemoIntake(
+        "QSK-650106-01",
+        "头屯河头屯河区段取水口",
+        "650106",
+        "river",
+        "HL-650100-03-02",
+        "industry",
+        "0.6",
+        6_000_000,
+        0.8,
+    ),
+    DemoIntake(
+        "QSK-650106-02", "头屯河区热电厂取水口", "650106", "river", "HL-650100-03-02", "power", "0.8", 8_000_000, 0.85
+    ),
+    DemoIntake(
+        "QSK-650107-01",
+        "白杨河达坂城区段灌溉取水口",
+        "650107",
+        "river",
+        "HL-650100-05-01",
+        "agriculture",
+        "1.0",
+        7_000_000,
+        0.7,
+    ),
+    DemoIntake(
+        "QSK-650107-02", "柴窝堡湖取水口", "650107", "lake", "HK-650100-03", "agriculture", "0.5", 3_000_000, 0.6
+    ),
+    DemoIntake("QSK-650107-03", "达坂城区水源井", "650107", "groundwater", None, "supply", "0.03", 200_000, 0.75),
+    DemoIntake(
+        "QSK-650109-01",
+        "猛进水库灌溉取水口",
+        "650109",
+        "reservoir",
+        "HK-650100-04",
+        "agriculture",
+        "2.0",
+        18_000_000,
+        0.8,
+    ),
+    DemoIntake(
+        "QSK-650109-02",
+        "乌鲁木齐河米东区段取水口",
+        "650109",
+        "river",
+        "HL-650100-01-05",
+        "industry",
+        "0.6",
+        6_000_000,
+        0.8,
+    ),
+    DemoIntake(
+        "QSK-650109-03",
+        "水磨河米东区段取水口",
+        "650109",
+        "river",
+        "HL-650100-02-02",
+        "agriculture",
+        "0.5",
+        3_500_000,
+        0.7,
+    ),
+    DemoIntake("QSK-650109-04", "米东区化工园水源井", "650109", "groundwater", None, "industry", "0.05", 350_000, 0.85),
+    DemoIntake(
+        "QSK-650121-01",
+        "乌拉泊水库一水厂取水口",
+        "650121",
+        "reservoir",
+        "HK-650100-01",
+        "supply",
+        "2.0",
+        40_000_000,
+        0.85,
+        2,
+    ),
+    DemoIntake(
+        "QSK-650121-02",
+        "乌鲁木齐河乌鲁木齐县灌区渠首",
+        "650121",
+        "river",
+        "HL-650100-01-01",
+        "agriculture",
+        "3.0",
+        25_000_000,
+        0.8,
+    ),
+    DemoIntake(
+        "QSK-650121-03",
+        "头屯河乌鲁木齐县段取水口",
+        "650121",
+        "river",
+        "HL-650100-03-01",
+        "agriculture",
+        "1.5",
+        9_000_000,
+        0.75,
+    ),
+    DemoIntake(
+        "QSK-650121-04", "大西沟水库生态取水口", "650121", "reservoir", "HK-650100-05", "ecology", "1.0", 6_000_000, 0.6
+    ),
+    DemoIntake("QSK-650121-05", "板房沟镇水源井", "650121", "groundwater", None, "supply", "0.05", 400_000, 0.7),
+]
+# The operator account is a water company with three supply intakes.
+OPERATED = ("QSK-650102-01", "QSK-650121-01", "QSK-650105-02")
+
+# Month weights by main use. Urumqi's rivers are snow- and glacier-fed and agriculture dominates:
+# irrigation runs April to October with a June–July peak, ecological releases follow the spring
+# melt, city supply peaks in summer, industry and power are nearly flat.
+SEASON = {
+    "agriculture": [0, 0, 0.1, 0.8, 1.3, 1.8, 1.9, 1.6, 1.0, 0.5, 0.05, 0],
+    "ecology": [0.2, 0.2, 0.5, 1.4, 1.9, 1.7, 1.2, 0.9, 0.7, 0.5, 0.3, 0.2],
+    "supply": [0.85, 0.85, 0.9, 0.95, 1.05, 1.2, 1.25, 1.2, 1.05, 0.95, 0.9, 0.85],
+    "industry": [0.95, 0.9, 1, 1, 1.02, 1.05, 1.05, 1.05, 1.02, 1, 0.98, 0.95],
+    "power": [1.15, 1.1, 1.0, 0.9, 0.85, 0.9, 1.0, 1.0, 0.9, 0.95, 1.1, 1.2],
+}
+# Hour-of-day weights: towns draw in the morning and evening, irrigation by day, industry round the clock.
+DIURNAL = {
+    "supply": [0.55, 0.5, 0.45, 0.45, 0.5, 0.7, 1.0, 1.35, 1.4, 1.25, 1.15, 1.1, 1.15, 1.1, 1.0, 1.0, 1.05, 1.15,
+               1.3, 1.45, 1.4, 1.2, 0.95, 0.7],
+    "agriculture": [0.6] * 6 + [1.0, 1.2, 1.3, 1.4, 1.4, 1.4, 1.4, 1.4, 1.4, 1.3, 1.2, 1.1, 1.0] + [0.7] * 5,
+}  # fmt: skip
+
+
+def _hour_weights(use: str, rng: random.Random) -> list[float]:
+    season, diurnal = SEASON[use], DIURNAL.get(use, [1.0] * 24)
+    weights = []
+    t = YEAR_START
+    while t < YEAR_END:
+        weekday = 0.9 if use == "industry" and t.weekday() >= 5 else 1.0
+        weights.append(season[t.month - 1] * diurnal[t.hour] * weekday * rng.uniform(0.9, 1.1))
+        t += dt.timedelta(hours=1)
+    return weights
+
+
+def _series(serial: str, use: str, annual_m3: float, start_m3: float) -> list[float]:
+    """The register at each hour of 2024 (one more than the hours: the end of the year included)."""
+    rng = random.Random(serial)  # noqa: S311 - demo data, reproducible on purpose
+    weights = _hour_weights(use, rng)
+    scale = annual_m3 / sum(weights)
+    values, v = [start_m3], start_m3
+    for w in weights:
+        v += w * scale
+        values.append(v)
+    return values
+
+
+def _location(spec: DemoIntake, division: Division, rng: random.Random) -> GeoPoint:
+    if spec.body and spec.body.startswith("HL"):
+        reach = Reach.objects.get(code=spec.body)
+        line = reach.geometry[0]
+        x, y = line[len(line) // 2]
+    elif spec.body:
+        x, y = Lake.objects.get(code=spec.body).geometry.point_on_surface.coords
+    else:
+        if division.boundary is None:
+            raise ValueError(f"demo division {division.code} has no boundary")
+        x, y = division.boundary.point_on_surface.coords
+        x, y = x + rng.uniform(-0.01, 0.01), y + rng.uniform(-0.01, 0.01)
+    return GeoPoint(round(x, 5), round(y, 5), srid=4326)
+
+
+def _installed(serial: str, index: int) -> dt.datetime:
+    """Meters came with the 2021 metering campaign; the first waterworks meter is older."""
+    if index == 0:
+        return dt.datetime(2017, 6, 1, tzinfo=BEIJING)
+    rng = random.Random(f"installed:{serial}")  # noqa: S311 - demo data, reproducible on purpose
+    return dt.datetime(2021, 4, 1, tzinfo=BEIJING) + dt.timedelta(days=rng.randint(0, 900))
+
+
+def _ensure_intake(spec: DemoIntake, operator: User | None) -> Intake:
+    intake = Intake.objects.filter(code=spec.code).first()
+    if intake is not None:
+        return intake
+    division = Division.objects.get(code=spec.division)
+    river, lake, body_name = None, None, "浅层地下水"
+    if spec.body and spec.body.startswith("HL"):
+        river = Reach.objects.get(code=spec.body).river
+        body_name = river.name
+    elif spec.body:
+        lake = Lake.objects.get(code=spec.body)
+        body_name = lake.name
+    rng = random.Random(spec.code)  # noqa: S311 - demo data, reproducible on purpose
+    return services.intake_create(
+        actor=ACTOR, code=spec.code, name=spec.name, source_type=spec.source_type,
+        location=_location(spec, division, rng), division=division, main_use=spec.use,
+        river=river, lake=lake, water_body_name=body_name,
+        withdrawal_mode="pumped" if spec.source_type == "groundwater" else "gravity",
+        capacity_m3s=Decimal(spec.capacity_m3s), permitted_annual_m3=Decimal(spec.permitted_m3),
+        permit_number=f"取水(乌)字[2021]第{spec.code[-6:].replace('-', '')}号",
+        permit_holder=spec.name[:-3] + "管理单位",
+        permit_valid_from=dt.date(2021, 1, 1), permit_valid_until=dt.date(2026, 12, 31),
+        operators=[operator] if operator is not None and spec.code in OPERATED else [],
+    )  # fmt: skip
+
+
+def _send(meter: Meter, stamps: list[tuple[dt.datetime, float]]) -> tuple[int, int]:
+    created = duplicates = 0
+    for start in range(0, len(stamps), 744):  # about a month per batch, as an RTU gateway's backlog
+        rows = [
+            Row(i, meter.serial, at, Decimal(f"{v:.3f}"), None) for i, (at, v) in enumerate(stamps[start : start + 744])
+        ]
+        result = services.reading_ingest_batch(rows=rows, scope=ALL, source=ReadingSource.RTU, actor=ACTOR)
+        created, duplicates = created + result.created, duplicates + result.duplicates
+    return created, duplicates
+
+
+def _hours() -> list[dt.datetime]:
+    out, t = [], YEAR_START
+    while t < YEAR_END:
+        out.append(t)
+        t += dt.timedelta(hours=1)
+    return out
+
+
+def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
+    operator = User.objects.filter(username="operator", role=Role.OPERATOR).first()
+    device = User.objects.filter(username="device", role=Role.DEVICE).first()
+    hours = _hours()
+    created = duplicates = 0
+    index = 0
+    for spec in INTAKES:
+        intake = _ensure_intake(spec, operator)
+        for k in range(1, spec.meters + 1):
+            serial = f"WM-{spec.code[4:]}-{k}"
+            installed = _installed(serial, index)
+            index += 1
+            annual = spec.permitted_m3 * spec.use_share / spec.meters
+            regmax = Decimal(10_000_000) if serial == ROLLOVER_METER else None
+            # The register on 1 January: what the meter counted since its installation (wrapped).
+            since = (YEAR_START - installed).total_seconds() / (365 * 86400)
+            start = 8_000_000.0 if serial == ROLLOVER_METER else round(annual * since, 3)
+            meter = Meter.objects.filter(serial=serial).first() or services.meter_create(
+                actor=ACTOR, intake=intake, serial=serial, installed_at=installed, install_reading_m3=Decimal(0),
+                device=device, register_max_m3=regmax, protocol="szy206", rtu_address=f"65{index:08d}",
+                meter_type="电磁流量计 electromagnetic", calibrated_on=dt.date(2023, 9, 1),
+            )  # fmt: skip
+            values = _series(serial, spec.use, annual, start)
+            stamps = [(t, values[i]) for i, t in enumerate(hours)]
+            if serial == ROLLOVER_METER:
+                stamps = [(t, v % 10_000_000) for t, v in stamps]
+            if serial == GAP_METER:
+                stamps = [(t, v) for t, v in stamps if not GAP[0] <= t < GAP[1]]
+            if serial == SPIKE_METER:
+                stamps = [(t, v + SPIKE_M3 if t == SPIKE_AT else v) for t, v in stamps]
+            if serial == REPLACED_METER:
+                at_swap = values[hours.index(REPLACED_AT)]
+                c, d = _send(meter, [(t, v) for t, v in stamps if t < REPLACED_AT])
+                created, duplicates = created + c, duplicates + d
+                meter.refresh_from_db()
+                successor = Meter.objects.filter(serial=REPLACEMENT_SERIAL).first()
+                if successor is None and meter.removed_at is None:
+                    successor = services.meter_replace(
+                        meter=meter, actor=ACTOR, at=REPLACED_AT, removal_reading_m3=Decimal(str(round(at_swap, 3))),
+                        new_serial=REPLACEMENT_SERIAL, install_reading_m3=Decimal(0),
+                        reason="demo: meter failed calibration and was replaced",
+                    )  # fmt: skip
+                assert successor is not None  # noqa: S101 - created above or by an earlier run
+                stamps, meter = [(t, v - at_swap) for t, v in stamps if t > REPLACED_AT], successor
+            c, d = _send(meter, stamps)
+            created, duplicates = created + c, duplicates + d
+    if stdout is not None:
+        stdout.write(
+            f"demo: water — {len(INTAKES)} intakes, {Meter.objects.count()} meters, {created} readings stored, "
+            f"{duplicates} already there"
+        )
