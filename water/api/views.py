@@ -415,11 +415,7 @@ class VolumeViewSet(viewsets.GenericViewSet):
         q = _query(PeriodQuerySerializer, request, ignore=("page", "page_size"))
         scope = scope_for(request.user)
         intakes = self.paginate_queryset(
-            self.get_queryset()
-            .select_related(None)
-            .prefetch_related(None)
-            .only("id", "code", "name")
-            .order_by("code")
+            self.get_queryset().select_related(None).prefetch_related(None).only("id", "code", "name").order_by("code")
         )
         figures = selectors.volume_totals(
             scope=scope, first=q["start"], last=q["end"], interval=q["interval"],
