@@ -496,7 +496,7 @@ def reading_ingest_batch(
                 unknown.add(r.pos, "meter", "No such meter among those you may write.")
                 continue
             mid, installed_us, removed_us, regmax, installed, removed = meter
-            us = (r.at - epoch) // micro
+            us = r.us or (r.at - epoch) // micro
             if us < installed_us:
                 errors.add(r.pos, "observed_at", f"Before the meter was installed ({installed.isoformat()}).")
                 continue

@@ -22,8 +22,9 @@ that the day's share of its duration is. The rules (SPEC "Volume engine", issue 
 * **Replacement.** Each meter is its own series, bounded by its installation and removal readings,
   so an intake's volume is the sum over its meters and nothing is lost at a replacement.
 
-water.rollups applies the same rules in set-based SQL on PostgreSQL (and with this module on
-SQLite); tests check that both give the same days.
+This module is the one implementation of the rules: water.rollups reads the readings a change can
+affect, calls it, and writes the daily rows with one set-based statement (tests check that the rows
+kept batch by batch equal a recompute of the whole series, on PostgreSQL and SQLite).
 """
 
 from __future__ import annotations
@@ -235,7 +236,8 @@ def _steps(timed: list[tuple[int, Point]], rules: Rules) -> list[_Step]:
     gap_us = rules.gap_s * _MILLION
     regmax = rules.register_max
     measured, estimated, corrected = Provenance.MEASURED, Provenance.ESTIMATED, Provenance.CORRECTED
-    jump, decrease, rollover = Kind.JUMP, Kind.DECREASE, Kind.ROLLOVER
+    ok, jump, decrease, rollover = Kind.OK, Kind.JUMP, Kind.DECREASE, Kind.ROLLOVER
+    max_flow, million, zero = rules.max_flow_m3s, _MILLION, ZERO
     for us, p in timed:
         if p.review == REJECTED:
             after_reject = True
@@ -245,7 +247,11 @@ def _steps(timed: list[tuple[int, Point]], rules: Rules) -> list[_Step]:
             continue
         dus = us - prev_us
         raw = p.value - prev.value
-        kind = _classify(raw, dus, rules)
+        # The common step (forward, within capacity) decided inline; anything else by _classify.
+        if raw >= zero and (max_flow is None or raw * million <= max_flow * dus):
+            kind = ok
+        else:
+            kind = _classify(raw, dus, rules)
         suspect = (
             (kind is jump or kind is decrease)
             and p.review != ACCEPTED
