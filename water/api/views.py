@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -64,22 +63,6 @@ _PERIOD_PARAMS = [
 _FORMAT_PARAM = [OpenApiParameter("format", str, enum=["csv", "xlsx"], description="default csv")]
 
 
-class _ExportNegotiation(DefaultContentNegotiation):
-    """On export actions `?format=` names the file format (core.exports), not a DRF renderer."""
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
-        renderer = renderers[0]
-        return renderer, renderer.media_type
-
-
-class _ExportMixin:
-    def get_content_negotiator(self) -> Any:
-        # Also called before the action is known (when the request is wrapped).
-        if getattr(self, "action", None) == "export":
-            return _ExportNegotiation()
-        return super().get_content_negotiator()  # type: ignore[misc]
-
-
 def _query(serializer_class: type[serializers.Serializer], request: Request, *, ignore: tuple[str, ...] = ()) -> Any:
     data = {k: v for k, v in request.query_params.items() if k not in ignore}
     ser = serializer_class(data=data)
@@ -108,7 +91,7 @@ def _user(pk: int | None, role: Role, field: str) -> User | None:
                                  responses=IntakeSerializer),
     destroy=extend_schema(summary="Delete an intake that has no meters"),
 )  # fmt: skip
-class IntakeViewSet(_ExportMixin, IdempotencyMixin, ReadOnlyGeoViewSet):
+class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
     """The intake ledger. Admins and reviewers (in their jurisdiction) write; every human role reads
     what its scope holds (operators: their own intakes)."""
 
@@ -213,7 +196,6 @@ class IntakeViewSet(_ExportMixin, IdempotencyMixin, ReadOnlyGeoViewSet):
     destroy=extend_schema(summary="Delete a meter entered by mistake (no readings yet)"),
 )  # fmt: skip
 class MeterViewSet(
-    _ExportMixin,
     IdempotencyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
