@@ -4,7 +4,9 @@
 # (CI and PostGIS development). Idempotent: does nothing when everything is there.
 set -euo pipefail
 
-pkgs=(gdal-bin libgdal-dev libsqlite3-mod-spatialite python3-venv python3-dev)
+# fonts-wqy-zenhei: a TrueType-outline CJK font that reportlab can embed in PDF reports (Noto CJK is
+# CFF-outlined, which reportlab cannot embed).
+pkgs=(gdal-bin libgdal-dev libsqlite3-mod-spatialite python3-venv python3-dev fonts-wqy-zenhei)
 [[ "${1:-}" == "--postgis" ]] && pkgs+=(postgresql-15-postgis-3 postgresql-client)
 
 missing=()
