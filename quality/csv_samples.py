@@ -46,19 +46,6 @@ MAX_ERRORS = 100
 DEFAULT_MAX_ROWS = 200_000
 
 
-def decode(body: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else GB 18030: Excel on a Chinese Windows saves
-    "CSV" in the local code page."""
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return body.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InvalidInput("The file is neither UTF-8 nor GB 18030 text.", fields={"file": ["Not text."]}) from None
-
-
 def _header(names: Iterable[str]) -> list[str]:
     out = []
     for raw in names:

@@ -15,27 +15,6 @@ from collections.abc import Collection, Sequence
 from core.exceptions import InvalidInput
 
 
-def decode_csv(raw: bytes, charset: str | None = None) -> str:
-    """Text of an upload: the declared charset, else UTF-8 (with or without BOM), else GB18030 (a
-    superset of GBK, which Chinese Excel writes by default)."""
-    if charset:
-        try:
-            return raw.decode(charset)
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"The body is not valid {charset}.", fields={"body": [str(exc)]}) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            "The body is neither UTF-8 nor GB18030 text.",
-            fields={"body": ["Save the file as CSV UTF-8 (or give charset= in Content-Type)."]},
-        ) from None
-
-
 def _column_key(cell: str, columns: Collection[str]) -> str | None:
     cell = cell.strip().lstrip("\ufeff")
     if cell in columns:

@@ -20,12 +20,12 @@ from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
+from core.api.parsers import CSVBody, CSVParser, decode_text
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
 from core.periods import Period, date_range
 from places.models import Division, Lake, Reach
 from places.selectors import lake_list, reach_list
 from quality import conf, csv_samples, gb3838, selectors, services
-from quality.api.parsers import CSVBytesParser
 from quality.api.serializers import (
     ClassifySerializer,
     PeriodQuerySerializer,
@@ -168,16 +168,17 @@ class SampleViewSet(
         request={"text/csv": OpenApiTypes.BINARY, "multipart/form-data": OpenApiTypes.OBJECT},
         responses=OpenApiTypes.OBJECT,
     )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[CSVBytesParser, MultiPartParser])
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[CSVParser, MultiPartParser])
     def import_csv(self, request: Request) -> Response:
-        if isinstance(request.data, bytes):
-            body = request.data
+        charset = None
+        if isinstance(request.data, CSVBody):
+            body, charset = request.data, request.data.charset
         else:
             upload = request.data.get("file")
             if upload is None or not hasattr(upload, "read"):
                 raise ValidationError({"file": ["Send the CSV as the body (text/csv) or as the multipart field file."]})
             body = upload.read()
-        text = csv_samples.decode(body)
+        text = decode_text(body, charset, field="file")
         result = csv_samples.samples_import_csv(
             text=text, sections=selectors.section_list(scope=scope_for(request.user)), actor=request.user
         )

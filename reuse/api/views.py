@@ -25,11 +25,11 @@ from accounts.permissions import STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.export_views import ExportMixin
 from core.api.idempotency import IdempotencyMixin
+from core.api.parsers import CSVBody, CSVParser, decode_text
 from core.api.views import ID_REGEX, ApiView, ReadOnlyGeoViewSet
 from core.exports import Column
 from core.periods import date_range
 from reuse import selectors, services
-from reuse.api.parsers import CSVParser
 from reuse.api.serializers import (
     BatchResultSerializer,
     DeliveryBatchSerializer,
@@ -352,7 +352,8 @@ def _batch(
     key = batch_serializer.key
     if request.content_type.split(";")[0].strip().lower() == "text/csv":
         # An empty body is not parsed at all: DRF gives an empty dict, which is an empty file here.
-        text = request.data if isinstance(request.data, str) else ""
+        body = request.data
+        text = decode_text(body, body.charset) if isinstance(body, CSVBody) else ""
         raw_rows, lines = read_rows(text, columns=columns, required=required, prefix=key)
         if not raw_rows:
             raise ValidationError({key: ["The file has a header but no rows."]})

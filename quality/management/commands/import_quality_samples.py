@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from core.exceptions import ServiceError
-from quality.csv_samples import decode, samples_import_csv
+from core.textio import decode_text
+from quality.csv_samples import samples_import_csv
 from quality.models import Section
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}")
-        text = decode(path.read_bytes())
+        text = decode_text(path.read_bytes(), field="file")
         try:
             with transaction.atomic():
                 result = samples_import_csv(
