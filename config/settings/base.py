@@ -6,6 +6,8 @@ All configuration is read from the environment here, in one place (ARCHITECTURE 
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -207,6 +209,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Domain rules -----------------------------------------------------------------------------------
+# Each app's conf.py holds its rule settings (WATER_*, PATROL_*, REUSE_*, QUALITY_*, REPORTS_*) with their
+# defaults and the reason each is a setting (recalled facts, local choices). An environment variable of
+# the same name overrides one; its value is read as JSON (numbers, true/false, lists, objects) and
+# otherwise as text, and the app's getter converts it (Decimal, int, …). `.env.example` lists them all.
+APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_")
+
+
+def _app_setting(raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+globals().update({name: _app_setting(raw) for name, raw in os.environ.items() if name.startswith(APP_SETTING_PREFIXES)})
 
 # --- Demo data --------------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="")

@@ -52,3 +52,18 @@ def test_openapi_schema_is_valid(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/places/reaches/" in out.read_text()
+
+
+def _setting_in_subprocess(name: str, env_overrides: dict[str, str]) -> str:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env_overrides}
+    code = f"import django; django.setup(); from django.conf import settings; print(repr(settings.{name}))"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_app_rule_settings_are_read_from_the_environment_as_json_or_text():
+    assert _setting_in_subprocess("REUSE_RATE_TARGET", {"REUSE_RATE_TARGET": "0.35"}) == "0.35"
+    assert _setting_in_subprocess("REUSE_RATE_COUNT_ECOLOGICAL", {"REUSE_RATE_COUNT_ECOLOGICAL": "false"}) == "False"
+    assert _setting_in_subprocess("PATROL_MAX_SPEED_MPS", {"PATROL_MAX_SPEED_MPS": '{"foot": 3}'}) == "{'foot': 3}"
+    assert _setting_in_subprocess("WATER_GAP_FACTOR", {"WATER_GAP_FACTOR": "three"}) == "'three'"
