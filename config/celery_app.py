@@ -29,4 +29,10 @@ app.conf.beat_schedule = {
         # Deadlines are Beijing dates: hourly (idempotent) so a missed run catches up within the hour.
         "schedule": crontab(minute=41),
     },
+    "reports-build-previous-quarter": {
+        "task": "reports.tasks.build_previous_quarter",
+        # 02:30 Beijing on the first day of each quarter: the city report of the quarter just closed,
+        # after the nightly jobs; late readings later make a new version with a diff, never a change.
+        "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
+    },
 }

@@ -336,3 +336,206 @@ def compliance(
                     )
         rows.append(row)
     return rows
+
+
+# --- report selectors ---------------------------------------------------------------------------
+# Read by the reports app (issue 8) only; added by the reports engineer. Every figure is defined by
+# one Q (`report_row_filters`), so the counts and the drill-down rows behind them cannot disagree.
+# Reports are aggregates over a jurisdiction: a chief reads the figures of their whole division, not
+# only their own rows (the report is what the river-chief office publishes for the division).
+
+
+def _report_scope(scope: Scope) -> Scope:
+    """The scope whose division prefix narrows a report: staff and chiefs by jurisdiction; others none."""
+    if scope.everything or scope.role in (Role.REVIEWER, Role.CHIEF):
+        return scope
+    return Scope(user_id=scope.user_id, role=scope.role)
+
+
+def _report_where(scope: Scope, division_code: str | None, lookup: str) -> Q:
+    where = _report_scope(scope).q(lookup)
+    if division_code:
+        where &= Q(**{f"{lookup}__startswith": division_prefix(division_code)})
+    return where
+
+
+# Figures whose rows the drill-down lists, by model: "patrols" (Patrol), "cases" (Case), "litter".
+REPORT_ROW_FIGURES: dict[str, str] = {
+    "patrols": "patrols",
+    "patrols_valid": "patrols",
+    "patrols_flagged": "patrols",
+    "cases_found": "cases",
+    "cases_cleared_on_spot": "cases",
+    "cases_closed": "cases",
+    "cases_closed_of_found": "cases",
+    "cases_overdue": "cases",
+    "litter": "litter",
+}
+
+
+def report_row_filters(*, period: Period) -> dict[str, Q]:
+    """The Q of each figure over `period` (half-open, Beijing). Cases are counted as of the period's
+    end: `cases_closed` are those closed inside the period (whenever found); `cases_closed_of_found`
+    those found in the period and closed before its end (the closure rate's numerator);
+    `cases_overdue` those flagged overdue before the end and still open at the end."""
+    s, e = period.start, period.end
+    done = Q(status=PatrolStatus.COMPLETED, started_at__gte=s, started_at__lt=e)
+    found = Q(found_at__gte=s, found_at__lt=e)
+    return {
+        "patrols": done,
+        "patrols_valid": done & Q(valid=True) & ~Q(review_status=ReviewStatus.REJECTED),
+        "patrols_flagged": done & ~Q(review_status=ReviewStatus.NOT_REQUIRED),
+        "cases_found": found,
+        "cases_cleared_on_spot": found & Q(closed_via="on_spot"),
+        "cases_closed": Q(closed_at__gte=s, closed_at__lt=e),
+        "cases_closed_of_found": found & Q(closed_at__lt=e),
+        "cases_overdue": Q(found_at__lt=e, overdue_at__lt=e) & (Q(closed_at__isnull=True) | Q(closed_at__gte=e)),
+        "litter": Q(removed_on__gte=period.first_date, removed_on__lte=period.last_date),
+    }
+
+
+def report_rows(
+    *, scope: Scope, period: Period, figure: str, division_code: str | None = None, category: str | None = None
+) -> QuerySet[Any]:
+    """The rows a report figure summed (the drill-down), newest first."""
+    model = REPORT_ROW_FIGURES.get(figure)
+    if model is None:
+        raise InvalidInput(f"Unknown figure {figure!r}.", fields={"figure": [f"One of {sorted(REPORT_ROW_FIGURES)}."]})
+    where = report_row_filters(period=period)[figure] & _report_where(scope, division_code, "reach__division__code")
+    if model == "patrols":
+        return Patrol.objects.filter(where).select_related("chief", "reach").defer(*_HEAVY).order_by("-started_at")
+    if category:
+        where &= Q(category=category)
+    if model == "cases":
+        return Case.objects.filter(where).select_related("reach").order_by("-found_at", "id")
+    return LitterRemoval.objects.filter(where).select_related("reach").order_by("-removed_on", "id")
+
+
+def _patrol_sums() -> dict[str, Any]:
+    from django.db.models import Count, Sum
+
+    return {
+        "patrols": Count("id"),
+        "person_times": Sum("person_times"),
+        "distance_m": Sum("distance_m"),
+        "valid": Count("id", filter=Q(valid=True) & ~Q(review_status=ReviewStatus.REJECTED)),
+        "flagged": Count("id", filter=~Q(review_status=ReviewStatus.NOT_REQUIRED)),
+        "flagged_pending": Count("id", filter=Q(review_status=ReviewStatus.PENDING)),
+        "flagged_rejected": Count("id", filter=Q(review_status=ReviewStatus.REJECTED)),
+    }
+
+
+def _effort(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "patrols": row["patrols"] or 0,
+        "person_times": row["person_times"] or 0,
+        "km": round((row["distance_m"] or 0.0) / 1000, 3),
+        "valid": row["valid"] or 0,
+        "flagged": row["flagged"] or 0,
+        "flagged_pending": row["flagged_pending"] or 0,
+        "flagged_rejected": row["flagged_rejected"] or 0,
+    }
+
+
+def patrol_report(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
+    """Patrol effort, cases and litter of `period` inside the caller's jurisdiction (and
+    `division_code`): plain numbers (km to the metre, tonnes to the kilogram). Eight queries.
+
+    person_times counts each patrol's people once (chief + companions); km is the server-measured
+    geodesic distance, never multiplied by them; both over completed patrols started in the period.
+    """
+    from decimal import Decimal
+
+    from django.db.models import Count, Sum
+
+    from patrols.choices import CaseCategory, CaseStatus
+
+    f = report_row_filters(period=period)
+    where = _report_where(scope, division_code, "reach__division__code")
+    patrols = Patrol.objects.filter(where & f["patrols"]).order_by()
+    total = _effort(patrols.aggregate(**_patrol_sums()))
+    by_level = {lvl: _effort(dict.fromkeys(_patrol_sums(), 0)) for lvl in ChiefLevel.values}
+    for row in patrols.values("level").annotate(**_patrol_sums()):
+        by_level[row["level"]] = _effort(row)
+    by_division = [
+        {"code": row["reach__division__code"], "name": row["reach__division__name"], **_effort(row)}
+        for row in patrols.values("reach__division__code", "reach__division__name")
+        .annotate(**_patrol_sums())
+        .order_by("reach__division__code")
+    ]
+
+    cases = Case.objects.filter(where).order_by()
+    categories = {
+        c: {"found": 0, "cleared_on_spot": 0, "closed": 0, "closed_of_found": 0, "overdue": 0} for c in CaseCategory
+    }
+    for row in (
+        cases.filter(f["cases_found"])
+        .values("category")
+        .annotate(
+            found=Count("id"),
+            cleared_on_spot=Count("id", filter=Q(closed_via="on_spot")),
+            closed_of_found=Count("id", filter=Q(closed_at__lt=period.end)),
+        )
+    ):
+        categories[row["category"]].update(
+            found=row["found"], cleared_on_spot=row["cleared_on_spot"], closed_of_found=row["closed_of_found"]
+        )
+    for key in ("cases_closed", "cases_overdue"):
+        for row in cases.filter(f[key]).values("category").annotate(n=Count("id")):
+            categories[row["category"]][key.removeprefix("cases_")] = row["n"]
+    # Present state of the cases found in the period (the chart of cases by category and state).
+    by_state: dict[str, dict[str, int]] = {c: dict.fromkeys(CaseStatus.values, 0) for c in CaseCategory.values}
+    for row in cases.filter(f["cases_found"]).values("category", "status").annotate(n=Count("id")):
+        by_state[row["category"]][row["status"]] = row["n"]
+    tonnes = LitterRemoval.objects.filter(where & f["litter"]).aggregate(t=Sum("tonnes"), n=Count("id"))
+
+    def tot(key: str) -> int:
+        return sum(c[key] for c in categories.values())
+
+    found = tot("found")
+    return {
+        **total,
+        "cases_found": found,
+        "cases_cleared_on_spot": tot("cleared_on_spot"),
+        "cases_closed": tot("closed"),
+        "cases_closed_of_found": tot("closed_of_found"),
+        "cases_overdue": tot("overdue"),
+        "closure_rate": (tot("closed_of_found") / found) if found else None,
+        "litter_tonnes": Decimal(tonnes["t"] or 0).quantize(Decimal("0.001")),
+        "litter_records": tonnes["n"],
+        "by_level": by_level,
+        "by_division": by_division,
+        "cases_by_category": categories,
+        "cases_by_state": by_state,
+    }
+
+
+def compliance_report(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
+    """Frequency compliance summed over the chiefs appointed inside the jurisdiction (a chief reads
+    their division's, as for the other report figures): required, done, valid and missing patrols, and
+    the share of the required patrols that were made (valid ones, capped per period by `compliance`)."""
+    agg = _report_scope(scope)
+    if not agg.everything and agg.role == Role.CHIEF:
+        agg = Scope(user_id=agg.user_id, role=Role.REVIEWER, prefix=agg.prefix)
+    rows = compliance(
+        scope=agg, start=period.first_date, end=period.last_date, division=division_code or None, detail=False
+    )
+    required = sum(r.required for r in rows)
+    missing = sum(r.missing for r in rows)
+    by_level: dict[str, dict[str, int]] = {}
+    for r in rows:
+        lvl = by_level.setdefault(r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0})
+        lvl["chiefs"] += 1
+        lvl["compliant_chiefs"] += int(r.compliant)
+        lvl["required"] += r.required
+        lvl["missing"] += r.missing
+    return {
+        "chiefs": len(rows),
+        "compliant_chiefs": sum(1 for r in rows if r.compliant),
+        "required": required,
+        "done": sum(r.done for r in rows),
+        "valid": sum(r.valid for r in rows),
+        "missing": missing,
+        "rate": ((required - missing) / required) if required else None,
+        "by_level": by_level,
+    }

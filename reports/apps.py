@@ -6,3 +6,10 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "报告 Reports"
+
+    def ready(self) -> None:
+        from core.demo import register_demo
+        from reports.demo import load_reports_demo
+
+        # After every domain app's demo (they use orders up to 40): the report reads their data.
+        register_demo("reports", load_reports_demo, order=90)

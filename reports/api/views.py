@@ -1,0 +1,218 @@
+"""Reports API: period and quarterly reports as JSON, Excel or PDF; their drill-down rows; snapshots.
+
+Roles: admin (all), reviewer (their jurisdiction), chief (their division, read only). Operators are
+refused (403): a report aggregates every intake and chief of a division, while an operator may see
+only their own intakes (their use against plan is on /water/). Devices never.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.choices import Role
+from accounts.scope import Scope, scope_for
+from core import periods
+from core.api.pagination import PageNumberPagination
+from core.api.views import ApiView
+from core.periods import Period
+from patrols import selectors as patrol_selectors
+from reports import selectors, services
+from reports.api.serializers import (
+    FormatQuerySerializer,
+    QuarterlyQuerySerializer,
+    RowsQuerySerializer,
+    SnapshotDetailSerializer,
+    SnapshotRequestSerializer,
+    SnapshotSerializer,
+    SummaryQuerySerializer,
+)
+from reports.builders import build_report
+from reports.choices import ReportFormat, SnapshotStatus
+from reports.periods import canonical, from_label
+
+READ_ROLES = frozenset({Role.ADMIN, Role.REVIEWER, Role.CHIEF})
+STAFF = frozenset({Role.ADMIN, Role.REVIEWER})
+MIME = {
+    ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ReportFormat.PDF: "application/pdf",
+}
+
+
+def _query(serializer_class: type, request: Request, **extra: Any) -> dict[str, Any]:
+    known = set(serializer_class().fields)
+    data = {k: v for k, v in request.query_params.items() if k in known}
+    ser = serializer_class(data={**data, **extra})
+    ser.is_valid(raise_exception=True)
+    return dict(ser.validated_data)
+
+
+def file_response(content: bytes, fmt: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=MIME[ReportFormat(fmt)])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Length"] = str(len(content))
+    return response
+
+
+def report_name(period: Period, division_code: str | None) -> str:
+    return f"report-{period.label.replace('/', '_')}" + (f"-{division_code}" if division_code else "")
+
+
+def render(report: dict[str, Any], fmt: str, name: str) -> HttpResponse | Response:
+    if fmt == ReportFormat.XLSX:
+        from reports.xlsx import render_xlsx
+
+        return file_response(render_xlsx(report), fmt, name)
+    if fmt == ReportFormat.PDF:
+        from reports.pdf import render_pdf
+
+        return file_response(render_pdf(report), fmt, name)
+    return Response(report)
+
+
+def _report(scope: Scope, period: Period, division: str | None, fmt: str) -> HttpResponse | Response:
+    code = services.check_division(scope=scope, division_code=division)
+    report = build_report(scope=scope, period=period, division_code=code)
+    return render(report, fmt, report_name(period, code))
+
+
+_FILE_RESPONSES = {
+    200: OpenApiResponse(OpenApiTypes.OBJECT, description="the report (JSON), or the xlsx / pdf file for ?format="),
+}
+
+
+class SummaryView(ApiView):
+    """GET /reports/summary/?start=&end=&division=&format=json|xlsx|pdf (Beijing dates, both included)."""
+
+    read_roles = READ_ROLES
+
+    @extend_schema(summary="The report of any period", parameters=[SummaryQuerySerializer], responses=_FILE_RESPONSES)
+    def get(self, request: Request) -> HttpResponse | Response:
+        q = _query(SummaryQuerySerializer, request)
+        return _report(scope_for(request.user), canonical(q["start"], q["end"]), q.get("division"), q["format"])
+
+
+class QuarterlyView(ApiView):
+    """GET /reports/quarterly/{year}/{q}/?division=&format=json|xlsx|pdf."""
+
+    read_roles = READ_ROLES
+
+    @extend_schema(summary="The quarterly report", parameters=[QuarterlyQuerySerializer], responses=_FILE_RESPONSES)
+    def get(self, request: Request, year: int, q: int) -> HttpResponse | Response:
+        if not 1 <= q <= 4:
+            raise ValidationError({"q": ["A quarter is 1, 2, 3 or 4."]})
+        if not 2 <= year <= 9998:
+            raise ValidationError({"year": ["Out of range."]})
+        params = _query(QuarterlyQuerySerializer, request)
+        return _report(scope_for(request.user), periods.quarter(year, q), params.get("division"), params["format"])
+
+
+class RowsView(ApiView):
+    """GET /reports/rows/?figure=&start=&end=&division=&category=: the rows a patrol figure summed,
+    where the ledgers' own filters cannot express the figure (e.g. cases closed inside the period)."""
+
+    read_roles = READ_ROLES
+
+    @extend_schema(summary="Drill-down: the rows behind a report figure", parameters=[RowsQuerySerializer],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="paginated rows")})  # fmt: skip
+    def get(self, request: Request) -> Response:
+        q = _query(RowsQuerySerializer, request)
+        scope = scope_for(request.user)
+        code = services.check_division(scope=scope, division_code=q.get("division"))
+        period = canonical(q["start"], q["end"])
+        qs = patrol_selectors.report_rows(
+            scope=scope, period=period, figure=q["figure"], division_code=code, category=q.get("category")
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self) or []
+        return paginator.get_paginated_response([_row(obj) for obj in page])
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    name = obj._meta.model_name
+    if name == "patrol":
+        return {
+            "kind": "patrol", "id": str(obj.pk), "url": f"/api/v1/patrols/{obj.pk}/", "chief": obj.chief.username,
+            "reach": obj.reach.code, "level": obj.level, "started_at": obj.started_at, "person_times": obj.person_times,
+            "distance_km": obj.distance_km, "valid": obj.valid, "review_status": obj.review_status, "flags": obj.flags,
+        }  # fmt: skip
+    if name == "case":
+        return {
+            "kind": "case", "id": str(obj.pk), "url": f"/api/v1/patrols/cases/{obj.pk}/", "category": obj.category,
+            "status": obj.status, "reach": obj.reach.code, "found_at": obj.found_at, "deadline": obj.deadline,
+            "closed_at": obj.closed_at, "closed_via": obj.closed_via, "overdue_at": obj.overdue_at,
+        }  # fmt: skip
+    return {
+        "kind": "litter", "id": obj.pk, "url": f"/api/v1/patrols/litter/{obj.pk}/", "reach": obj.reach.code,
+        "removed_on": obj.removed_on, "tonnes": obj.tonnes,
+    }  # fmt: skip
+
+
+class SnapshotListView(ApiView):
+    """GET the snapshots in your jurisdiction; POST {period, division, reason} → 202 with the id."""
+
+    read_roles = READ_ROLES
+    write_roles = STAFF
+
+    @extend_schema(summary="Report snapshots", responses=SnapshotSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = selectors.snapshot_list(scope=scope_for(request.user))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self) or []
+        return paginator.get_paginated_response(SnapshotSerializer(page, many=True).data)
+
+    @extend_schema(summary="Build a snapshot (Celery); 202 with its id", request=SnapshotRequestSerializer,
+                   responses={202: SnapshotSerializer})  # fmt: skip
+    def post(self, request: Request) -> Response:
+        ser = SnapshotRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        period = from_label(v["period"])
+        snap, _ = services.snapshot_request(
+            actor=request.user, scope=scope_for(request.user), period=period,
+            division_code=v.get("division"), reason=v.get("reason", ""),
+        )  # fmt: skip
+        snap = selectors.snapshot_get(scope=scope_for(request.user), snapshot_id=snap.pk)
+        headers = {"Location": f"/api/v1/reports/snapshots/{snap.pk}/"}
+        return Response(SnapshotSerializer(snap).data, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+class SnapshotDetailView(ApiView):
+    """GET a snapshot: status and progress, figures and diff (JSON), or ?format=xlsx|pdf its files."""
+
+    read_roles = READ_ROLES
+
+    @extend_schema(summary="A snapshot (progress, figures, diff) or its files", parameters=[FormatQuerySerializer],
+                   responses=SnapshotDetailSerializer)  # fmt: skip
+    def get(self, request: Request, pk: int) -> HttpResponse | Response:
+        fmt = _query(FormatQuerySerializer, request)["format"]
+        scope = scope_for(request.user)
+        snap = selectors.snapshot_get(scope=scope, snapshot_id=pk, files=fmt != ReportFormat.JSON)
+        if fmt == ReportFormat.JSON:
+            return Response(SnapshotDetailSerializer(snap).data)
+        content = snap.xlsx if fmt == ReportFormat.XLSX else snap.pdf
+        if snap.status not in (SnapshotStatus.READY, SnapshotStatus.SIGNED_OFF) or content is None:
+            raise ValidationError({"format": [f"The snapshot is {snap.status}; its files exist once it is ready."]})
+        name = f"report-{snap.period_label.replace('/', '_')}-{snap.division_code}-v{snap.version}"
+        return file_response(bytes(content), fmt, name)
+
+
+class SnapshotSignOffView(ApiView):
+    """POST: a reviewer or admin signs a ready snapshot off (then it never changes)."""
+
+    read_roles = STAFF
+    write_roles = STAFF
+
+    @extend_schema(summary="Sign a snapshot off", request=None, responses=SnapshotSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        scope = scope_for(request.user)
+        snap = selectors.snapshot_get(scope=scope, snapshot_id=pk)
+        snap = services.snapshot_sign_off(actor=request.user, snap=snap)
+        return Response(SnapshotSerializer(selectors.snapshot_get(scope=scope, snapshot_id=snap.pk)).data)

@@ -1,0 +1,110 @@
+"""The patrol section: effort (person-times, km) by level and division, frequency compliance, flagged
+patrols, cases by category (found, cleared on the spot, closed, overdue), closure rate, litter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.scope import Scope
+from core.periods import Period
+from patrols import selectors
+from patrols.choices import CaseCategory, CaseStatus, ChiefLevel
+from reports.builders.common import change, link, num, period_params
+
+TOTALS = (
+    "patrols",
+    "valid",
+    "flagged",
+    "person_times",
+    "km",
+    "cases_found",
+    "cases_cleared_on_spot",
+    "cases_closed",
+    "cases_overdue",
+    "litter_tonnes",
+)
+
+
+def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
+    r = selectors.patrol_report(scope=scope, period=period, division_code=division_code)
+    c = selectors.compliance_report(scope=scope, period=period, division_code=division_code)
+    return {
+        "patrols": r["patrols"],
+        "valid": r["valid"],
+        "flagged": r["flagged"],
+        "flagged_pending": r["flagged_pending"],
+        "flagged_rejected": r["flagged_rejected"],
+        "person_times": r["person_times"],
+        "km": r["km"],
+        "cases_found": r["cases_found"],
+        "cases_cleared_on_spot": r["cases_cleared_on_spot"],
+        "cases_closed": r["cases_closed"],
+        "cases_closed_of_found": r["cases_closed_of_found"],
+        "cases_overdue": r["cases_overdue"],
+        "closure_rate": r["closure_rate"],
+        "litter_tonnes": num(r["litter_tonnes"], 3),
+        "litter_records": r["litter_records"],
+        "by_level": [{"level": lvl, "label": str(ChiefLevel(lvl).label), **fig} for lvl, fig in r["by_level"].items()],
+        "by_division": r["by_division"],
+        "cases_by_category": [
+            {"category": cat, "label": str(CaseCategory(cat).label), **fig}
+            for cat, fig in r["cases_by_category"].items()
+        ],
+        "cases_by_state": [
+            {"category": cat, "label": str(CaseCategory(cat).label), **states}
+            for cat, states in r["cases_by_state"].items()
+        ],
+        "compliance": {
+            "chiefs": c["chiefs"],
+            "compliant_chiefs": c["compliant_chiefs"],
+            "required": c["required"],
+            "done": c["done"],
+            "valid": c["valid"],
+            "missing": c["missing"],
+            "rate": c["rate"],
+            "by_level": c["by_level"],
+        },
+    }
+
+
+def _links(out: dict[str, Any], period: Period, division_code: str | None) -> dict[str, str]:
+    p = period_params(period, division_code)
+
+    def rows(figure: str, **extra: Any) -> str:
+        return link("/reports/rows/", figure=figure, **p, **extra)
+
+    patrols = link("/patrols/", status="completed", **p)
+    links = {
+        "patrols.patrols": patrols,
+        "patrols.person_times": patrols,
+        "patrols.km": patrols,
+        "patrols.valid": rows("patrols_valid"),
+        "patrols.flagged": rows("patrols_flagged"),
+        "patrols.cases_found": link("/patrols/cases/", **p),
+        "patrols.cases_cleared_on_spot": link("/patrols/cases/", closed_via="on_spot", **p),
+        "patrols.cases_closed": rows("cases_closed"),
+        "patrols.cases_overdue": rows("cases_overdue"),
+        "patrols.closure_rate": rows("cases_closed_of_found"),
+        "patrols.litter_tonnes": link("/patrols/litter/", **p),
+        "patrols.compliance": link("/patrols/compliance/", start=p["start"], end=p["end"], division=division_code),
+    }
+    for row in out["by_level"]:
+        row["link"] = link("/patrols/", status="completed", level=row["level"], **p)
+    for row in out["by_division"]:
+        row["link"] = link("/patrols/", status="completed", start=p["start"], end=p["end"], division=row["code"])
+    for row in out["cases_by_category"]:
+        row["link"] = link("/patrols/cases/", category=row["category"], **p)
+    return links
+
+
+def build(
+    *, scope: Scope, period: Period, previous: Period, division_code: str | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The section and its drill-down links."""
+    out = _figures(scope, period, division_code)
+    last = _figures(scope, previous, division_code)
+    out["yoy"] = {key: change(out[key], last[key]) for key in TOTALS}
+    out["yoy"]["closure_rate"] = change(out["closure_rate"], last["closure_rate"], share=True)
+    out["yoy"]["compliance_rate"] = change(out["compliance"]["rate"], last["compliance"]["rate"], share=True)
+    out["case_states"] = [{"state": s.value, "label": str(s.label)} for s in CaseStatus]
+    return out, _links(out, period, division_code)

@@ -1,0 +1,59 @@
+"""Settings of the reports app, each read from Django settings with its default here.
+
+Any of them can be set from the environment (config/settings/base.py turns every REPORTS_* variable
+into a setting); the defaults below apply otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULTS: dict[str, Any] = {
+    # A TrueType CJK font that reportlab can embed. WenQuanYi Zen Hei's .ttc holds TrueType outlines
+    # (reportlab reads them; the Noto CJK .ttc files are CFF-based and reportlab refuses them).
+    "REPORTS_CJK_FONT": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    # Index of the face inside a .ttc collection (0 = Zen Hei in wqy-zenhei.ttc).
+    "REPORTS_CJK_FONT_INDEX": 0,
+    # The division of "the city report" that the quarterly beat job builds and that an administrator's
+    # snapshot defaults to: the deployment's city (650100 Urumqi, the seed report's city).
+    "REPORTS_CITY_DIVISION": "650100",
+    # Hard and soft time limits of the snapshot build task (seconds). A city year over 500 meters builds
+    # in a few seconds; the limits only stop a runaway build.
+    "REPORTS_BUILD_TIME_LIMIT": 900,
+    "REPORTS_BUILD_SOFT_TIME_LIMIT": 840,
+}
+
+
+def _get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def cjk_font_path() -> Path:
+    """The CJK font file, checked: a missing font is a configuration error with its remedy."""
+    path = Path(_get("REPORTS_CJK_FONT"))
+    if not path.is_file():
+        raise ImproperlyConfigured(
+            f"REPORTS_CJK_FONT={path} does not exist: PDF reports need a TrueType CJK font to embed. "
+            "Install fonts-wqy-zenhei (apt) or point REPORTS_CJK_FONT at another TrueType .ttf/.ttc."
+        )
+    return path
+
+
+def cjk_font_index() -> int:
+    return int(_get("REPORTS_CJK_FONT_INDEX"))
+
+
+def build_time_limit() -> int:
+    return int(_get("REPORTS_BUILD_TIME_LIMIT"))
+
+
+def build_soft_time_limit() -> int:
+    return int(_get("REPORTS_BUILD_SOFT_TIME_LIMIT"))
+
+
+def city_division() -> str:
+    return str(_get("REPORTS_CITY_DIVISION"))

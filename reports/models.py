@@ -1,0 +1,74 @@
+"""Report snapshots: an official report's figures and files kept as they were signed off."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+
+from reports.choices import SnapshotStatus
+
+
+class ReportSnapshot(models.Model):
+    """One version of the report of a period (Beijing dates, both included) for a division.
+
+    Built by `reports.tasks.build_snapshot` (progress 0–100), then signed off by a reviewer. The
+    figures (the report JSON) and both files are stored in the row itself (binary columns, a few
+    hundred KB): the snapshot is one atomic record, backed up with the database, with no files that
+    could go missing or be swapped under MEDIA_ROOT. A signed-off row is frozen by a database trigger
+    (migration 0002) as well as by the services; a rebuild is version n+1 with `diff` against the
+    latest earlier version that was built.
+    """
+
+    period_label = models.CharField("报告期 period", max_length=32)
+    period_kind = models.CharField("期类型 period kind", max_length=16)
+    period_start = models.DateField("起 first day")
+    period_end = models.DateField("止 last day (inclusive)")
+    division_code = models.CharField("行政区 division code", max_length=12)
+    version = models.PositiveIntegerField("版本 version")
+    status = models.CharField(
+        "状态 status", max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.BUILDING
+    )
+    progress = models.PositiveSmallIntegerField("进度 progress (%)", default=0)
+    error = models.TextField("错误 error", blank=True)
+    figures = models.JSONField("数据 figures", null=True, blank=True)
+    diff = models.JSONField("与上一版差异 diff against the previous version", default=list, blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="上一版 previous"
+    )
+    xlsx = models.BinaryField("Excel 文件 xlsx file", null=True, blank=True)
+    pdf = models.BinaryField("PDF 文件 pdf file", null=True, blank=True)
+    reason = models.CharField("生成原因 reason", max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_label = models.CharField(max_length=150, blank=True)
+    requested_at = models.DateTimeField(db_default=Now(), editable=False)
+    built_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "division_code", "-version"]
+        verbose_name = "报告快照 report snapshot"
+        verbose_name_plural = "报告快照 report snapshots"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "division_code", "version"], name="reports_snapshot_version"
+            ),
+            models.CheckConstraint(condition=Q(status__in=SnapshotStatus.values), name="reports_snapshot_status_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="reports_snapshot_progress_le_100"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="reports_snapshot_period"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="reports_snapshot_version_ge_1"),
+            models.CheckConstraint(
+                condition=~Q(status=SnapshotStatus.SIGNED_OFF)
+                | (Q(signed_off_at__isnull=False) & Q(signed_off_by__isnull=False) & Q(figures__isnull=False)),
+                name="reports_snapshot_signed_has_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_label} {self.division_code} v{self.version}"

@@ -1,0 +1,340 @@
+"""The report as an Excel workbook: a cover sheet, then one sheet per section. Numbers are stored as
+numbers with number formats (never text), headers are Chinese over English, header rows are frozen."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ROMAN = ("I", "II", "III", "IV", "V", "劣V")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+FORMATS = {
+    "int": "#,##0",
+    "m3": "#,##0.00",
+    "km": "#,##0.00",
+    "t": "#,##0.000",
+    "pct": "0.00%",
+    "pp": "+0.00;-0.00;0.00",
+    "text": "@",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    key: str
+    zh: str
+    en: str
+    kind: str = "text"
+    width: int = 16
+
+
+def _headers(ws: Any, cols: Sequence[Col], row: int) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for i, c in enumerate(cols, start=1):
+        for r, text in ((row, c.zh), (row + 1, c.en)):
+            cell = ws.cell(row=r, column=i, value=text)
+            cell.font = Font(bold=r == row)
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[cell.column_letter].width = c.width
+
+
+def _table(ws: Any, cols: Sequence[Col], rows: Sequence[dict[str, Any]], *, start_row: int) -> int:
+    """Header (two rows) and rows at `start_row`; returns the next free row."""
+    _headers(ws, cols, start_row)
+    r = start_row + 2
+    for row in rows:
+        for i, c in enumerate(cols, start=1):
+            value = row.get(c.key)
+            if isinstance(value, bool):
+                value = "是 yes" if value else "否 no"
+            cell = ws.cell(row=r, column=i, value=value)
+            if isinstance(value, int | float) and c.kind in FORMATS:
+                cell.number_format = FORMATS[c.kind]
+        r += 1
+    return r + 1
+
+
+FIGURE_COLS = [
+    Col("zh", "指标", "Figure (zh)", width=28),
+    Col("en", "Figure", "Figure (en)", width=34),
+    Col("value", "本期", "This period", "auto", 18),
+    Col("previous", "去年同期", "Same period last year", "auto", 18),
+    Col("change", "同比变化", "Change", "auto", 16),
+    Col("unit", "单位", "Unit", width=10),
+    Col("link", "明细查询", "Drill-down", width=60),
+]
+
+
+def _figure_rows(ws: Any, rows: list[dict[str, Any]], start_row: int) -> int:
+    """The figures table: value formats follow each row's unit (shares as %, change in points)."""
+    _headers(ws, FIGURE_COLS, start_row)
+    r = start_row + 2
+    for row in rows:
+        kind = row["kind"]
+        for i, c in enumerate(FIGURE_COLS, start=1):
+            value = row.get(c.key)
+            cell = ws.cell(row=r, column=i, value=value)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if c.key == "change" and kind == "pct":
+                    cell.number_format = FORMATS["pp"]
+                else:
+                    cell.number_format = FORMATS[kind]
+        r += 1
+    return r + 1
+
+
+def _fig(zh: str, en: str, section: dict[str, Any], key: str, kind: str, unit: str, links: dict[str, str],
+         path: str, yoy_key: str | None = None) -> dict[str, Any]:  # fmt: skip
+    yoy = section.get("yoy", {}).get(yoy_key or key) or {}
+    return {
+        "zh": zh,
+        "en": en,
+        "value": section.get(key),
+        "previous": yoy.get("previous"),
+        "change": yoy.get("change_pp") if kind == "pct" else yoy.get("change"),
+        "unit": unit,
+        "kind": kind,
+        "link": links.get(path, ""),
+    }
+
+
+def render_xlsx(report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    links = report.get("links", {})
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "封面 Cover"
+    cover["A1"] = "季度指标报告 Quota-target report"
+    cover["A1"].font = Font(bold=True, size=14)
+    p, c = report["period"], report["comparison_period"]
+    div = report.get("division") or {}
+    for i, (zh, en, value) in enumerate(
+        [
+            ("报告期", "Period", f"{p['start']} – {p['end']} ({p['label']})"),
+            ("同比期", "Compared with", f"{c['start']} – {c['end']} ({c['label']})"),
+            ("行政区", "Division", f"{div.get('code', '')} {div.get('name') or ''}".strip() or "全部 all in scope"),
+            ("说明", "Note", "比例为 0–1 小数，以百分比格式显示；同比变化中比例为百分点。"),
+            ("", "", "Shares are fractions 0–1 shown as %; their year-on-year change is in percentage points."),
+        ],
+        start=3,
+    ):
+        cover.cell(row=i, column=1, value=zh)
+        cover.cell(row=i, column=2, value=en)
+        cover.cell(row=i, column=3, value=value)
+    cover.column_dimensions["A"].width = 12
+    cover.column_dimensions["B"].width = 16
+    cover.column_dimensions["C"].width = 60
+
+    _water_sheet(wb, report["water"], links)
+    _reuse_sheet(wb, report["reuse"], links)
+    _patrols_sheet(wb, report["patrols"], links)
+    _quality_sheet(wb, report["quality"], links)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _figures_sheet(wb: Any, title: str, heading: str, rows: list[dict[str, Any]]) -> tuple[Any, int]:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(title)
+    ws["A1"] = heading
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.freeze_panes = "A5"
+    return ws, _figure_rows(ws, rows, 3)
+
+
+def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
+    rows = [
+        _fig("用水量", "Water use", w, "use_m3", "m3", "m³", links, "water.use_m3"),
+        _fig("计划用水量", "Planned use", w, "plan_m3", "m3", "m³", links, "water.plan_m3"),
+        _fig("用水占计划比例", "Use ÷ plan", w, "ratio", "pct", "", links, "water.plan_m3"),
+        _fig("超计划水量", "Over plan", w, "over_m3", "m3", "m³", links, "water.plan_m3"),
+        _fig("预测全年用水", "Forecast use", w, "forecast_m3", "m3", "m³", links, "water.use_m3"),
+        _fig("实测水量", "Measured volume", w, "measured_m3", "m3", "m³", links, "water.measured_m3"),
+        _fig("估算水量", "Estimated volume", w, "estimated_m3", "m3", "m³", links, "water.estimated_m3"),
+        _fig("更正水量", "Corrected volume", w, "corrected_m3", "m3", "m³", links, "water.corrected_m3"),
+        _fig(
+            "锁账后补报/更正",
+            "After the ledger lock",
+            w,
+            "amendments_after_lock_m3",
+            "m3",
+            "m³",
+            links,
+            "water.amendments_after_lock_m3",
+        ),
+        _fig("待审核水量", "Held for review", w, "held_m3", "m3", "m³", links, "water.held_m3"),
+        _fig(
+            "在线监测覆盖率",
+            "Online-monitoring coverage",
+            w,
+            "monitoring_coverage",
+            "pct",
+            "",
+            links,
+            "water.monitoring_coverage",
+        ),
+        _fig("到报率", "Arrival rate", w, "arrival_rate", "pct", "", links, "water.arrival_rate"),
+    ]
+    ws, row = _figures_sheet(wb, "用水 Water", "用水总量与计划 Water use against plan", rows)
+    intake_cols = [
+        Col("code", "取水口编码", "Intake code"),
+        Col("name", "取水口名称", "Intake name", width=28),
+        Col("division_code", "行政区", "Division"),
+        Col("use_m3", "用水量(m³)", "Use (m³)", "m3"),
+        Col("plan_m3", "计划(m³)", "Plan (m³)", "m3"),
+        Col("ratio", "占计划比例", "Use ÷ plan", "pct"),
+        Col("over_m3", "超计划(m³)", "Over plan (m³)", "m3"),
+        Col("tier", "超计划档次", "Over-plan tier"),
+        Col("forecast_m3", "预测(m³)", "Forecast (m³)", "m3"),
+        Col("estimated_m3", "估算(m³)", "Estimated (m³)", "m3"),
+        Col("held_m3", "待审核(m³)", "Held (m³)", "m3"),
+    ]
+    ws.cell(row=row, column=1, value="各取水口 By intake")
+    row = _table(ws, intake_cols, w["intakes"], start_row=row + 1)
+    red = w.get("redlines", {}).get("indicators", [])
+    if red:
+        ws.cell(row=row, column=1, value="三条红线 Red-line indicators")
+        red_cols = [
+            Col("name_zh", "指标", "Indicator (zh)", width=28),
+            Col("name_en", "Indicator", "Indicator (en)", width=34),
+            Col("unit", "单位", "Unit"),
+            Col("target", "目标", "Target", "m3"),
+            Col("actual", "实际", "Actual", "m3"),
+            Col("met", "是否达标", "Met"),
+        ]
+        row = _table(ws, red_cols, red, start_row=row + 1)
+    mon = w.get("monitoring", {})
+    if mon.get("available"):
+        ws.cell(row=row, column=1, value="在线监测 Online monitoring")
+        mon_cols = [
+            Col("required_intakes", "应在线取水口", "Intakes required online", "int"),
+            Col("monitored_intakes", "已在线取水口", "Intakes monitored online", "int"),
+            Col("coverage", "覆盖率", "Coverage", "pct"),
+            Col("meters", "计量设施", "Meters", "int"),
+            Col("online", "在线", "Online", "int"),
+            Col("offline", "离线", "Offline", "int"),
+            Col("expected_reports", "应到报", "Expected reports", "int"),
+            Col("received_reports", "实到报", "Received reports", "int"),
+            Col("arrival_rate", "到报率", "Arrival rate", "pct"),
+            Col("completeness", "完整率", "Completeness", "pct"),
+            Col("timeliness", "及时率", "Timeliness", "pct"),
+        ]
+        _table(ws, mon_cols, [mon], start_row=row + 1)
+
+
+def _reuse_sheet(wb: Any, r: dict[str, Any], links: dict[str, str]) -> None:
+    rows = [
+        _fig("污水处理量", "Wastewater treated", r, "treated_m3", "m3", "m³", links, "reuse.treated_m3"),
+        _fig("再生水生产量", "Reclaimed water produced", r, "produced_m3", "m3", "m³", links, "reuse.produced_m3"),
+        _fig("再生水利用量", "Reclaimed water used", r, "used_m3", "m3", "m³", links, "reuse.used_m3"),
+        _fig("再生水利用率", "Reuse rate", r, "rate", "pct", "", links, "reuse.rate"),
+        _fig("利用率目标", "Target rate", r, "target", "pct", "", links, "reuse.rate"),
+    ]
+    ws, row = _figures_sheet(wb, "再生水 Reuse", "再生水利用 Reclaimed water", rows)
+    ws.cell(row=row, column=1, value="按用途 By use class")
+    cols = [
+        Col("use_class", "用途代码", "Use class"),
+        Col("label", "用途", "Use", width=30),
+        Col("used_m3", "利用量(m³)", "Used (m³)", "m3"),
+        Col("excluded_m3", "未计入(m³)", "Not counted (m³)", "m3"),
+        Col("share_of_treated", "占处理量比例", "Share of treated", "pct"),
+        Col("deliveries", "记录数", "Rows", "int"),
+        Col("users", "用户数", "Users", "int"),
+    ]
+    _table(ws, cols, r["by_class"], start_row=row + 1)
+
+
+def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
+    comp = p["compliance"]
+    pr = {**p, "compliance_rate": comp["rate"]}
+    rows = [
+        _fig("巡河次数", "Patrols", pr, "patrols", "int", "次", links, "patrols.patrols"),
+        _fig("巡河人次", "Person-times", pr, "person_times", "int", "人次", links, "patrols.person_times"),
+        _fig("巡河里程", "Distance patrolled", pr, "km", "km", "km", links, "patrols.km"),
+        _fig("有效巡河", "Valid patrols", pr, "valid", "int", "次", links, "patrols.valid"),
+        _fig("疑点巡河", "Flagged patrols", pr, "flagged", "int", "次", links, "patrols.flagged"),
+        _fig("巡河频次达标率", "Frequency compliance", pr, "compliance_rate", "pct", "", links, "patrols.compliance"),
+        _fig("发现问题", "Cases found", pr, "cases_found", "int", "处", links, "patrols.cases_found"),
+        _fig(
+            "立查立清",
+            "Cleared on the spot",
+            pr,
+            "cases_cleared_on_spot",
+            "int",
+            "处",
+            links,
+            "patrols.cases_cleared_on_spot",
+        ),
+        _fig("销号问题", "Cases closed", pr, "cases_closed", "int", "处", links, "patrols.cases_closed"),
+        _fig("逾期问题", "Cases overdue", pr, "cases_overdue", "int", "处", links, "patrols.cases_overdue"),
+        _fig("办结率", "Closure rate", pr, "closure_rate", "pct", "", links, "patrols.closure_rate"),
+        _fig("清理垃圾", "Litter removed", pr, "litter_tonnes", "t", "t", links, "patrols.litter_tonnes"),
+    ]
+    ws, row = _figures_sheet(wb, "巡河 Patrols", "河湖长巡河与问题整改 River-chief patrols and cases", rows)
+    effort = [
+        Col("label", "河长级别", "Chief level", width=24),
+        Col("patrols", "巡河次数", "Patrols", "int"),
+        Col("person_times", "人次", "Person-times", "int"),
+        Col("km", "里程(km)", "Distance (km)", "km"),
+        Col("valid", "有效", "Valid", "int"),
+        Col("flagged", "疑点", "Flagged", "int"),
+    ]
+    ws.cell(row=row, column=1, value="按河长级别 By level")
+    row = _table(ws, effort, p["by_level"], start_row=row + 1)
+    ws.cell(row=row, column=1, value="按行政区 By division")
+    row = _table(ws, [Col("code", "行政区代码", "Division code"), Col("name", "行政区", "Division", width=24),
+                      *effort[1:]], p["by_division"], start_row=row + 1)  # fmt: skip
+    ws.cell(row=row, column=1, value="问题按类别 Cases by category")
+    cases = [
+        Col("label", "类别", "Category", width=24),
+        Col("found", "发现", "Found", "int"),
+        Col("cleared_on_spot", "立查立清", "Cleared on the spot", "int"),
+        Col("closed", "销号", "Closed", "int"),
+        Col("overdue", "逾期", "Overdue", "int"),
+        Col("closed_of_found", "本期发现已销号", "Found and closed", "int"),
+    ]
+    row = _table(ws, cases, p["cases_by_category"], start_row=row + 1)
+    ws.cell(row=row, column=1, value="本期发现问题的当前状态 Present state of the cases found")
+    states = [Col("label", "类别", "Category", width=24)] + [
+        Col(s["state"], s["label"].split(" ")[0], s["label"].split(" ", 1)[-1], "int") for s in p["case_states"]
+    ]
+    _table(ws, states, p["cases_by_state"], start_row=row + 1)
+
+
+def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
+    rows = []
+    for key, zh, en in (("rivers", "河流", "Rivers"), ("lakes", "湖库", "Lakes and reservoirs"),
+                        ("drinking_sources", "集中式饮用水源地", "Drinking-water sources")):  # fmt: skip
+        c = {**q[key], "yoy": q["yoy"][key]}
+        rows.append(_fig(f"{zh}水质优良比例", f"{en}: good-water share", c, "good_ratio", "pct", "", links,
+                         f"quality.{key}.good_ratio"))  # fmt: skip
+        rows.append(_fig(f"{zh}优良断面数", f"{en}: good sections", c, "good", "int", "个", links,
+                         f"quality.{key}.good_ratio"))  # fmt: skip
+        rows.append(_fig(f"{zh}评价断面数", f"{en}: sections evaluated", c, "evaluated", "int", "个", links,
+                         f"quality.{key}.samples"))  # fmt: skip
+    ws, row = _figures_sheet(wb, "水质 Quality", "水质优良比例 Good-water shares", rows)
+    ws.cell(row=row, column=1, value="断面 Sections")
+    section_rows = [
+        {**s, "category": zh, "class_label": None if s["class"] is None else ROMAN[s["class"] - 1]}
+        for key, zh in (("rivers", "河流"), ("lakes", "湖库"), ("drinking_sources", "饮用水源地"))
+        for s in q[key]["sections"]
+    ]  # fmt: skip
+    cols = [
+        Col("category", "类别", "Category"),
+        Col("code", "断面编码", "Section code"),
+        Col("name", "断面名称", "Section name", width=28),
+        Col("class_label", "水质类别", "Class"),
+        Col("good", "优良", "Good"),
+        Col("samples", "样品数", "Samples", "int"),
+    ]
+    _table(ws, cols, section_rows, start_row=row + 1)
