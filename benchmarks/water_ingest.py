@@ -38,6 +38,7 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +75,7 @@ def create_database() -> None:
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)  # noqa: S603
 
 
-def seed(clients: int, meters: int) -> tuple[list[str], list[list[str]], dict[str, int]]:
+def seed(clients: int, meters: int, lock: bool = False) -> tuple[list[str], list[list[str]], dict[str, int]]:
     """One intake + meter per slot; one device account and token per client. In-process Django."""
     os.environ.update(env())
     import django
@@ -111,6 +112,15 @@ def seed(clients: int, meters: int) -> tuple[list[str], list[list[str]], dict[st
             serials.append(meter.serial)
             ids[meter.serial] = meter.pk
         owned.append(serials)
+    if lock:
+        # December 2023 locked: every batch then finds an active lock and checks its rows against it.
+        from accounts.scope import Scope
+        from water import plan_services
+
+        plan_services.ledger_lock(
+            actor="bench", scope=Scope(user_id=None, role=Role.ADMIN, everything=True), division=division,
+            month=dt.date(2023, 12, 1), note="bench",
+        )  # fmt: skip
     from django.db import connections
 
     connections.close_all()
@@ -273,16 +283,23 @@ def raw_copy(bodies, ids: dict[str, int]) -> tuple[dict[str, float], int]:
     return results, n
 
 
+def _one(conn: Any, sql: str) -> Any:
+    row = conn.execute(sql).fetchone()
+    if row is None:
+        raise SystemExit(f"no row from {sql}")
+    return row[0]
+
+
 def verify(ids: dict[str, int], hours: int) -> None:
     """Every reading stored once; each meter's daily volumes sum to its register change."""
     import psycopg
 
     with psycopg.connect(f"{PG}/{DB}") as conn:
-        stored = conn.execute("SELECT count(*) FROM water_reading WHERE source <> 'install'").fetchone()[0]
+        stored = _one(conn, "SELECT count(*) FROM water_reading WHERE source <> 'install'")
         want = len(ids) * hours
         if stored != want:
             raise SystemExit(f"stored {stored} readings, expected {want}")
-        sums = dict(
+        sums: dict[str, Decimal] = dict(
             conn.execute(
                 "SELECT m.serial, sum(d.measured_m3 + d.estimated_m3 + d.corrected_m3) FROM water_dailyvolume d "
                 "JOIN water_meter m ON m.id = d.meter_id GROUP BY m.serial"
@@ -292,22 +309,30 @@ def verify(ids: dict[str, int], hours: int) -> None:
             expected = Decimal(repr(value(serial, hours))) - 1000
             if abs(sums.get(serial, 0) - expected) > Decimal("0.001"):
                 raise SystemExit(f"{serial}: daily volumes sum to {sums.get(serial)}, register moved {expected}")
-        flagged = conn.execute("SELECT coalesce(sum(n_flagged), 0) FROM water_dailyvolume").fetchone()[0]
+        flagged = _one(conn, "SELECT coalesce(sum(n_flagged), 0) FROM water_dailyvolume")
         if flagged:
             raise SystemExit(f"{flagged} readings flagged in a clean series")
 
 
 def main() -> None:
+    global DB  # the helpers read the one database name
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--meters", type=int, default=200)
     ap.add_argument("--batches", type=int, default=240)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--db", default=DB, help=f"database to create (dropped first; default {DB})")
+    ap.add_argument(
+        "--lock",
+        action="store_true",
+        help="lock the month before the readings first (ledger lock: every batch checks it)",
+    )
     args = ap.parse_args()
+    DB = args.db
     began = time.perf_counter()
     print(f"database {DB}: create, migrate, seed {args.meters} meters for {args.clients} device clients")
     create_database()
-    tokens, owned, ids = seed(args.clients, args.meters)
+    tokens, owned, ids = seed(args.clients, args.meters, args.lock)
     bodies = build(owned, args.batches)
     n_batches = sum(len(b) for b in bodies)
     n_rows = n_batches * BATCH

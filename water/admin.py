@@ -10,8 +10,9 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.http import HttpRequest
 
-from water import services
-from water.models import DailyVolume, Intake, Meter
+from accounts.scope import scope_for
+from water import plan_services, services
+from water.models import DailyVolume, Intake, LedgerLock, Meter, PlanVersion, RedLineTarget, WaterPlan
 
 
 @admin.register(Intake)
@@ -87,6 +88,92 @@ class DailyVolumeAdmin(admin.ModelAdmin):
     search_fields = ("meter__serial",)
     list_select_related = ("meter",)
     date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# ------------------------------------------------------------------------------ plans, red lines, locks
+# Plans and locks are written through the API (their services check jurisdiction, lines and locks);
+# the admin browses them, edits a plan's title and notes, and keeps the red-line targets, each save
+# through the services (validated, audited).
+
+
+class PlanVersionInline(admin.TabularInline):
+    model = PlanVersion
+    fields = ("number", "reason", "created_by_label", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WaterPlan)
+class WaterPlanAdmin(admin.ModelAdmin):
+    list_display = ("year", "division", "title", "version", "updated_at")
+    list_filter = ("year",)
+    search_fields = ("title", "division__code", "division__name")
+    list_select_related = ("division",)
+    readonly_fields = ("year", "division", "version", "created_at", "updated_at")
+    inlines = (PlanVersionInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # issued through POST /api/v1/water/plans/ (lines checked against scope and other plans)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: WaterPlan, form: Any, change: bool) -> None:
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ("title", "notes")}
+        plan_services.plan_update(plan=obj, actor=request.user, scope=scope_for(request.user), changes=changes,
+                                  reason="admin")  # fmt: skip
+
+
+@admin.register(RedLineTarget)
+class RedLineTargetAdmin(admin.ModelAdmin):
+    list_display = ("year", "division", "total_use_cap_m3", "per_gdp_target", "irrigation_target")
+    list_filter = ("year",)
+    list_select_related = ("division",)
+    autocomplete_fields = ("division",)
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        base = tuple(super().get_readonly_fields(request, obj))
+        return (*base, "year", "division") if obj is not None else base
+
+    def save_model(self, request: HttpRequest, obj: RedLineTarget, form: Any, change: bool) -> None:
+        scope = scope_for(request.user)
+        if change:
+            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in plan_services.REDLINE_FIELDS}
+            plan_services.redline_update(target=obj, actor=request.user, scope=scope, changes=changes, reason="admin")
+            return
+        values = {f: form.cleaned_data[f] for f in plan_services.REDLINE_FIELDS if f in form.cleaned_data}
+        saved = plan_services.redline_create(
+            actor=request.user, scope=scope, year=form.cleaned_data["year"], division=form.cleaned_data["division"],
+            **values,
+        )  # fmt: skip
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LedgerLock)
+class LedgerLockAdmin(admin.ModelAdmin):
+    """Shown for inspection; lock and unlock (with its reason) go through the API."""
+
+    list_display = ("month", "division", "locked_by_label", "locked_at", "unlocked_at", "unlock_reason")
+    list_filter = ("month",)
+    list_select_related = ("division",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -43,3 +43,24 @@ DEFAULTS: dict[str, Any] = {
 def get(name: str) -> Any:
     """The setting `name` (one of DEFAULTS), from Django settings when set there."""
     return getattr(settings, name, DEFAULTS[name])
+
+
+# Plans, red lines and the ledger lock (issue 3 items 5 and 6), kept apart so that other settings
+# blocks merge without touching these lines.
+PLAN_DEFAULTS: dict[str, Any] = {
+    # Over-plan use is graded in progressive tiers (SPEC "Plans and red lines": 5–10 %, 10–20 %,
+    # 20–30 %, ≥ 30 % over). The bounds are recalled local practice (超计划累进加价, domain.md §2.5 gives
+    # the mechanism, not the bounds), so they are a setting: (label, share over plan from which the
+    # tier applies, inclusive). Use up to the first bound over plan is "within".
+    "WATER_PLAN_TIERS": (
+        ("5-10", Decimal("0.05")),
+        ("10-20", Decimal("0.10")),
+        ("20-30", Decimal("0.20")),
+        ("30+", Decimal("0.30")),
+    ),
+    # Main uses whose metered intake volume counts as industrial water use for the red-line indicator
+    # "water per 10⁴ yuan industrial value added" (domain.md §2.2 [V]: industrial use includes
+    # once-through thermal-power cooling, so power intakes count).
+    "WATER_INDUSTRIAL_USES": ("industry", "power"),
+}
+DEFAULTS.update(PLAN_DEFAULTS)

@@ -5,11 +5,14 @@ in production.
 
 Readings go through the ingest service like any RTU batch; every value is generated from a seeded
 random stream per meter, so a second run sends the same readings and they are all duplicates
-(idempotent). The supply-and-use plan is added by the plans part of the water app.
+(idempotent). Then the 2024 supply-and-use plan (seasonal monthly allocations, one amendment), the
+2024 red-line targets with entered actuals, and January–June 2024 locked by the demo reviewer
+(`load_plan_demo`, idempotent too).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -20,13 +23,13 @@ from django.contrib.gis.geos import Point as GeoPoint
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scope import Scope
+from accounts.scope import Scope, scope_for
 from core.periods import BEIJING
 from places.models import Division, Lake, Reach
-from water import services
+from water import plan_selectors, plan_services, services
 from water.choices import ReadingSource
 from water.ingest import Row
-from water.models import Intake, Meter
+from water.models import Intake, LedgerLock, Meter, PlanAllocation, RedLineTarget, WaterPlan
 
 ACTOR = "load_demo"
 ALL = Scope(user_id=None, role=Role.ADMIN, everything=True)
@@ -389,4 +392,100 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
         stdout.write(
             f"demo: water — {len(INTAKES)} intakes, {Meter.objects.count()} meters, {created} readings stored, "
             f"{duplicates} already there"
+        )
+    load_plan_demo(stdout=stdout)
+
+
+# --------------------------------------------------------------------------- plans, red lines, locks
+
+PLAN_TITLE = "2024年乌鲁木齐市年度供用水计划 (演示 demo)"
+# The plan's share of the permitted volume, against the share the demo intake actually takes
+# (DemoIntake.use_share): most intakes are planned 10 % above their use (within plan); four are
+# planned below it so that the usage report shows each over-plan tier.
+PLAN_OVER = {
+    "QSK-650102-02": Decimal("1.07"),  # 7 % over: 5–10 %
+    "QSK-650106-02": Decimal("1.15"),  # 15 % over: 10–20 %
+    "QSK-650104-01": Decimal("1.25"),  # 25 % over: 20–30 %
+    "QSK-650109-03": Decimal("1.40"),  # 40 % over: ≥ 30 %
+}
+PLAN_HEADROOM = Decimal("1.10")
+AMENDED_INTAKE = "QSK-650121-02"  # the irrigation head-works get more water in the dry summer
+AMENDMENT_REASON = "2024年7—8月旱情追加灌溉用水 (经审批) drought: extra irrigation water approved for July–August"
+LOCKED_MONTHS = range(1, 7)  # January–June 2024, reviewed and locked by the demo reviewer
+
+
+def _month_shares(use: str) -> list[Decimal]:
+    """Each month's share of the year for a main use: the demo's seasonal weights × days."""
+    weights = [Decimal(str(w)) * calendar.monthrange(2024, m + 1)[1] for m, w in enumerate(SEASON[use])]
+    total = sum(weights, Decimal(0))
+    return [w / total for w in weights]
+
+
+def _plan_lines(intakes: dict[str, Intake]) -> list[plan_services.AllocationLine]:
+    lines = []
+    for spec in INTAKES:
+        used = Decimal(spec.permitted_m3) * Decimal(str(spec.use_share))
+        planned = used * PLAN_HEADROOM if spec.code not in PLAN_OVER else used / PLAN_OVER[spec.code]
+        for m, share in enumerate(_month_shares(spec.use)):
+            volume = (planned * share).quantize(Decimal(1))
+            lines.append(plan_services.AllocationLine(intakes[spec.code], m + 1, volume))
+    return lines
+
+
+def load_plan_demo(*, stdout: Any = None) -> None:
+    city = Division.objects.get(code="650100")
+    reviewer = User.objects.filter(username="reviewer", role=Role.REVIEWER).first()
+    actor: Any = reviewer or ACTOR
+    intakes = {i.code: i for i in Intake.objects.filter(code__in=[s.code for s in INTAKES]).select_related("division")}
+    plan = WaterPlan.objects.filter(year=2024, division=city).first()
+    if plan is None:
+        plan = plan_services.plan_create(
+            actor=actor, scope=ALL, year=2024, division=city, title=PLAN_TITLE, allocations=_plan_lines(intakes),
+            notes="演示数据 demo data: allocations follow each use's seasonal profile",
+        )  # fmt: skip
+    if plan.version == 1:
+        current = {
+            a.month: a.volume_m3
+            for a in plan_selectors.plan_allocations(scope=ALL, plan=plan).filter(intake__code=AMENDED_INTAKE)
+        }
+        plan_services.plan_amend(
+            plan=plan, actor=actor, scope=ALL, reason=AMENDMENT_REASON,
+            allocations=[
+                plan_services.AllocationLine(intakes[AMENDED_INTAKE], m, (current[m] * Decimal("1.1")).quantize(1))
+                for m in (7, 8)
+            ],
+        )  # fmt: skip
+    if not RedLineTarget.objects.filter(year=2024, division=city).exists():
+        expected = sum((Decimal(s.permitted_m3) * Decimal(str(s.use_share)) for s in INTAKES), Decimal(0))
+        plan_services.redline_create(
+            actor=actor, scope=ALL, year=2024, division=city,
+            total_use_cap_m3=(expected * Decimal("1.08")).quantize(Decimal(10_000)),
+            per_gdp_target=Decimal("5.0"), per_iva_target=Decimal("4.0"), irrigation_target=Decimal("0.580"),
+            zone_compliance_target=Decimal("0.80"),
+            gdp_10k_yuan=Decimal(44_000_000), gdp_source="演示数据 demo (order of the bulletin)",
+            iva_10k_yuan=Decimal(8_000_000), iva_source="演示数据 demo",
+            irrigation_coefficient=Decimal("0.571"), irrigation_source="演示数据, 样点灌区测算 demo (sample districts)",
+            zone_compliance=Decimal("0.875"), zone_compliance_source="演示数据, 双指标 频次法 demo (two-parameter)",
+            notes="演示数据 demo data",
+        )  # fmt: skip
+    locked = set(
+        LedgerLock.objects.filter(division=city, unlocked_at__isnull=True, month__year=2024).values_list(
+            "month", flat=True
+        )
+    )
+    scope = scope_for(reviewer) if reviewer is not None else ALL
+    for m in LOCKED_MONTHS:
+        if dt.date(2024, m, 1) not in locked:
+            plan_services.ledger_lock(
+                actor=actor,
+                scope=scope,
+                division=city,
+                month=dt.date(2024, m, 1),
+                note="演示: 月度台账审核无误 reviewed",
+            )
+    if stdout is not None:
+        stdout.write(
+            f"demo: water plans — plan v{WaterPlan.objects.get(pk=plan.pk).version} with "
+            f"{PlanAllocation.objects.filter(version__plan=plan).count()} lines in all versions, 2024 red lines, "
+            f"{len(LOCKED_MONTHS)} months locked"
         )

@@ -13,7 +13,7 @@ from core import periods
 from core.api.filters import IdFilter
 from core.divisions import division_prefix, is_division_code
 from water.choices import Protocol, ReadingSource, Review, SourceType, WaterUse
-from water.models import Intake, Meter, Reading
+from water.models import Intake, LedgerLock, Meter, Reading, RedLineTarget, WaterPlan
 from water.selectors import online_required_q
 
 
@@ -63,10 +63,11 @@ class ReadingFilter(django_filters.FilterSet):
     review = django_filters.ChoiceFilter(choices=[(c, c) for c in Review.values if c] + [("none", "none")],
                                          method="filter_review")  # fmt: skip
     corrected = django_filters.BooleanFilter()
+    after_lock = django_filters.BooleanFilter(label="arrived or corrected after its month was locked")
 
     class Meta:
         model = Reading
-        fields = ["meter", "serial", "start", "end", "source", "review", "corrected"]
+        fields = ["meter", "serial", "start", "end", "source", "review", "corrected", "after_lock"]
 
     def filter_start(self, queryset: QuerySet[Reading], name: str, value: dt.date) -> QuerySet[Reading]:
         return queryset.filter(observed_at__gte=periods.day(value).start)
@@ -76,3 +77,46 @@ class ReadingFilter(django_filters.FilterSet):
 
     def filter_review(self, queryset: QuerySet[Reading], name: str, value: Any) -> QuerySet[Reading]:
         return queryset.filter(review="" if value == "none" else value)
+
+
+# ------------------------------------------------------------------------------ plans, red lines, locks
+
+
+def _inside(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
+    if not is_division_code(value):
+        raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+    return queryset.filter(division__code__startswith=division_prefix(value))
+
+
+class PlanFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter()
+    division = django_filters.CharFilter(method="filter_division", label="inside this division code")
+
+    class Meta:
+        model = WaterPlan
+        fields = ["year", "division"]
+
+    def filter_division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _inside(queryset, value)
+
+
+class RedLineFilter(PlanFilter):
+    class Meta:
+        model = RedLineTarget
+        fields = ["year", "division"]
+
+
+class LockFilter(django_filters.FilterSet):
+    month = django_filters.DateFilter(method="filter_month", input_formats=["%Y-%m"], label="YYYY-MM")
+    division = django_filters.CharFilter(method="filter_division", label="inside this division code")
+    active = django_filters.BooleanFilter(field_name="unlocked_at", lookup_expr="isnull", label="not unlocked")
+
+    class Meta:
+        model = LedgerLock
+        fields = ["month", "division", "active"]
+
+    def filter_month(self, queryset: QuerySet[Any], name: str, value: dt.date) -> QuerySet[Any]:
+        return queryset.filter(month=value.replace(day=1))
+
+    def filter_division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _inside(queryset, value)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.db.models.functions import Now
 
@@ -285,6 +286,314 @@ class DailyVolume(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.day}: {self.volume_m3} m³"
+
+    @property
+    def volume_m3(self) -> Decimal:
+        return self.measured_m3 + self.estimated_m3 + self.corrected_m3
+
+
+# ------------------------------------------------------------------------------ plans and red lines
+# Issue 3 items 5 (plans, red lines) and 6 (ledger review and lock). Kept at the end of the module so
+# that the monitoring models (item 4, built alongside) merge without touching these lines.
+
+PLAN_VOLUME_DIGITS = 14  # up to 999,999,999,999.99 m³ per line
+PLAN_VOLUME_DECIMALS = 2
+# Field validators name the wrong field in a 400; the CheckConstraints below hold the same rules in
+# the database.
+_NONNEGATIVE = [MinValueValidator(0)]
+_POSITIVE = [MinValueValidator(Decimal("0.01"))]
+_FRACTION = [MinValueValidator(0), MaxValueValidator(1)]
+
+
+class WaterPlan(TimeStamped):
+    """The annual supply-and-use plan (年度供用水计划) of one division for one calendar year: volumes
+    allocated to its intakes per month (domain.md §2.5). The allocations live in versions: version 1
+    is the plan as issued, every amendment (调整) is the next version with its reason, author and time,
+    so the plan as it stood at any past moment can be read back. `version` is the current one."""
+
+    year = models.PositiveSmallIntegerField("年度 year")
+    division = models.ForeignKey(
+        "places.Division", on_delete=models.PROTECT, related_name="water_plans", verbose_name="行政区 division"
+    )
+    title = models.CharField("名称 title", max_length=200)
+    notes = models.TextField("备注 notes", blank=True)
+    version = models.PositiveIntegerField("现行版本 current version", default=1)
+
+    class Meta:
+        ordering = ["-year", "division__code"]
+        verbose_name = "供用水计划 water plan"
+        verbose_name_plural = "供用水计划 water plans"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "division"], name="water_plan_year_division_uniq"),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="water_plan_year_range"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="water_plan_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+
+class PlanVersion(models.Model):
+    """One version of a plan's allocations: the issue (number 1) or an amendment, effective from
+    `created_at` until the next version. Each version holds the whole set of lines, so a past figure
+    is one lookup, never a replay of changes."""
+
+    plan = models.ForeignKey(WaterPlan, on_delete=models.CASCADE, related_name="versions", verbose_name="计划 plan")
+    number = models.PositiveIntegerField("版本 number")
+    reason = models.TextField("调整原因 reason")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="调整人 by",
+    )  # fmt: skip
+    created_by_label = models.CharField("调整人 by (label)", max_length=150, blank=True)
+    created_at = models.DateTimeField("生效时间 effective from")
+
+    class Meta:
+        ordering = ["plan", "number"]
+        verbose_name = "计划版本 plan version"
+        verbose_name_plural = "计划版本 plan versions"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="water_planversion_plan_number_uniq"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="water_planversion_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.number}"
+
+
+class PlanAllocation(models.Model):
+    """A plan line: the volume (m³) allocated to one intake in one month of the plan year, in one
+    version, optionally for one use (the unit's split by use type, domain.md §2.5; blank: the intake's
+    main use). The source is the intake's own source type, so it is not repeated here."""
+
+    version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="allocations", verbose_name="版本 version"
+    )
+    intake = models.ForeignKey(
+        Intake, on_delete=models.PROTECT, related_name="plan_allocations", verbose_name="取水口 intake"
+    )
+    month = models.PositiveSmallIntegerField("月份 month")
+    use = models.CharField("用途 use", max_length=16, choices=WaterUse.choices, blank=True, default="")
+    volume_m3 = models.DecimalField(
+        "计划水量 allocated (m³)", max_digits=PLAN_VOLUME_DIGITS, decimal_places=PLAN_VOLUME_DECIMALS
+    )
+
+    class Meta:
+        ordering = ["version", "intake", "month", "use"]
+        verbose_name = "计划分配 plan allocation"
+        verbose_name_plural = "计划分配 plan allocations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "intake", "month", "use"], name="water_planallocation_line_uniq"
+            ),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="water_planallocation_month"),
+            models.CheckConstraint(condition=Q(volume_m3__gte=0), name="water_planallocation_nonnegative"),
+            models.CheckConstraint(condition=Q(use__in=[*WaterUse.values, ""]), name="water_planallocation_use_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intake_id} {self.month:02d}: {self.volume_m3} m³"
+
+
+class RedLineTarget(TimeStamped):
+    """The "three red lines" (三条红线) of one division for one year (domain.md §2.1–2.4): the targets,
+    and the actuals the system cannot measure, entered with their source (GDP and industrial value
+    added from the statistics bureau, the irrigation coefficient from the sample districts, the
+    function-zone compliance rate from the environment side). Total use is measured by the system
+    (the metered intakes), so it has a target here but no entered actual."""
+
+    year = models.PositiveSmallIntegerField("年度 year")
+    division = models.ForeignKey(
+        "places.Division", on_delete=models.PROTECT, related_name="red_lines", verbose_name="行政区 division"
+    )
+    total_use_cap_m3 = models.DecimalField(
+        "用水总量控制目标 total use cap (m³)",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_NONNEGATIVE,
+    )
+    per_gdp_target = models.DecimalField(
+        "万元GDP用水量目标 target (m³/10⁴ yuan)",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=_NONNEGATIVE,
+    )
+    per_iva_target = models.DecimalField(
+        "万元工业增加值用水量目标 target (m³/10⁴ yuan)",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=_NONNEGATIVE,
+    )
+    irrigation_target = models.DecimalField(
+        "灌溉水有效利用系数目标 irrigation coefficient target",
+        max_digits=5,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=_FRACTION,
+    )
+    zone_compliance_target = models.DecimalField(
+        "水功能区达标率目标 zone compliance target (0–1)",
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=_FRACTION,
+    )
+    gdp_10k_yuan = models.DecimalField(
+        "地区生产总值 GDP (10⁴ yuan)", max_digits=16, decimal_places=2, null=True, blank=True, validators=_POSITIVE
+    )
+    gdp_source = models.CharField("GDP来源 GDP source", max_length=200, blank=True)
+    iva_10k_yuan = models.DecimalField(
+        "工业增加值 industrial value added (10⁴ yuan)",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_POSITIVE,
+    )
+    iva_source = models.CharField("工业增加值来源 IVA source", max_length=200, blank=True)
+    irrigation_coefficient = models.DecimalField(
+        "灌溉水有效利用系数 irrigation coefficient",
+        max_digits=5,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=_FRACTION,
+    )
+    irrigation_source = models.CharField("系数来源 coefficient source", max_length=200, blank=True)
+    zone_compliance = models.DecimalField(
+        "水功能区达标率 zone compliance (0–1)",
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=_FRACTION,
+    )
+    zone_compliance_source = models.CharField(
+        "达标率来源及评价方法 compliance source and method", max_length=200, blank=True
+    )
+    notes = models.TextField("备注 notes", blank=True)
+
+    class Meta:
+        ordering = ["-year", "division__code"]
+        verbose_name = "红线指标 red-line targets"
+        verbose_name_plural = "红线指标 red-line targets"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "division"], name="water_redline_year_division_uniq"),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="water_redline_year_range"),
+            models.CheckConstraint(
+                condition=(Q(total_use_cap_m3__isnull=True) | Q(total_use_cap_m3__gte=0))
+                & (Q(per_gdp_target__isnull=True) | Q(per_gdp_target__gte=0))
+                & (Q(per_iva_target__isnull=True) | Q(per_iva_target__gte=0)),
+                name="water_redline_targets_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(gdp_10k_yuan__isnull=True) | Q(gdp_10k_yuan__gt=0))
+                & (Q(iva_10k_yuan__isnull=True) | Q(iva_10k_yuan__gt=0)),
+                name="water_redline_economy_positive",
+            ),
+            models.CheckConstraint(
+                condition=(Q(irrigation_target__isnull=True) | Q(irrigation_target__gte=0, irrigation_target__lte=1))
+                & (
+                    Q(irrigation_coefficient__isnull=True)
+                    | Q(irrigation_coefficient__gte=0, irrigation_coefficient__lte=1)
+                )
+                & (
+                    Q(zone_compliance_target__isnull=True)
+                    | Q(zone_compliance_target__gte=0, zone_compliance_target__lte=1)
+                )
+                & (Q(zone_compliance__isnull=True) | Q(zone_compliance__gte=0, zone_compliance__lte=1)),
+                name="water_redline_fractions_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.year}"
+
+
+class LedgerLock(models.Model):
+    """A reviewer's lock (审核锁定) of one month of the intake ledger of a division (and every division
+    inside it). Locking freezes the month's daily volumes of the division's meters (LockedDailyVolume):
+    a reading or correction arriving later is kept and flagged (Reading.after_lock) and the reports
+    show the locked figure plus the amendment, never a silently changed figure. Only an admin unlocks,
+    with a reason; the lock row stays as history (unlocked_at)."""
+
+    division = models.ForeignKey(
+        "places.Division", on_delete=models.PROTECT, related_name="ledger_locks", verbose_name="行政区 division"
+    )
+    month = models.DateField("月份 month (first day)")
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="锁定人 locked by",
+    )  # fmt: skip
+    locked_by_label = models.CharField("锁定人 locked by (label)", max_length=150, blank=True)
+    locked_at = models.DateTimeField("锁定时间 locked at")
+    note = models.TextField("审核意见 review note", blank=True)
+    unlocked_at = models.DateTimeField("解锁时间 unlocked at", null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="解锁人 unlocked by",
+    )  # fmt: skip
+    unlock_reason = models.TextField("解锁原因 unlock reason", blank=True)
+
+    class Meta:
+        ordering = ["-month", "division__code"]
+        verbose_name = "台账锁定 ledger lock"
+        verbose_name_plural = "台账锁定 ledger locks"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["division", "month"], condition=Q(unlocked_at__isnull=True), name="water_ledgerlock_active_uniq"
+            ),
+            models.CheckConstraint(
+                condition=(Q(unlocked_at__isnull=True) & Q(unlock_reason=""))
+                | (Q(unlocked_at__isnull=False) & ~Q(unlock_reason="")),
+                name="water_ledgerlock_unlock_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["month"], name="water_ledgerlock_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.month:%Y-%m}"
+
+
+class LockedDailyVolume(models.Model):
+    """A meter's daily volume as it stood when its month was locked: the figure reports show for a
+    locked month. At most one per meter and day among the active locks (a city lock after a
+    district's keeps the district's figures); deleted with the lock's unlocking."""
+
+    lock = models.ForeignKey(
+        LedgerLock, on_delete=models.CASCADE, related_name="volumes", db_index=False, verbose_name="锁定 lock"
+    )
+    meter = models.ForeignKey(
+        Meter, on_delete=models.PROTECT, related_name="locked_volumes", db_index=False, verbose_name="计量设施 meter"
+    )
+    day = models.DateField("日期 day (Beijing)")
+    measured_m3 = models.DecimalField("实测 measured (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    estimated_m3 = models.DecimalField("估算 estimated (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    corrected_m3 = models.DecimalField("更正 corrected (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    held_m3 = models.DecimalField("待审 held for review (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+
+    class Meta:
+        ordering = ["meter", "day"]
+        verbose_name = "锁定日水量 locked daily volume"
+        verbose_name_plural = "锁定日水量 locked daily volumes"
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "day"], name="water_lockedvolume_meter_day_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["day"], name="water_lockedvolume_day_idx"),
+            models.Index(fields=["lock"], name="water_lockedvolume_lock_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.day} (locked)"
 
     @property
     def volume_m3(self) -> Decimal:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
@@ -26,6 +26,9 @@ from water.choices import SURFACE_SOURCES, SourceType, VolumeInterval
 from water.models import DailyVolume, Intake, Meter, Reading
 from water.rollups import rules_for, window_for
 from water.volume_engine import ZERO, active_seconds, coverage, intervals, provenance_of
+
+if TYPE_CHECKING:
+    from water.plan_selectors import PlanSummary, RedLineSummary
 
 _NOTHING = Q(pk__in=[])
 
@@ -302,3 +305,24 @@ def flagged_readings(*, scope: Scope, first: dt.date, last: dt.date, meter_id: i
                     }
                 )
     return out
+
+
+# --------------------------------------------------------------------------------------- plans
+# Plans, red lines and ledger locks live in water.plan_selectors (which imports this module); the
+# reports app reads these two figures from here.
+
+
+def plan_summary(
+    *, scope: Scope, period: periods.Period, division_code: str | None = None, today: dt.date | None = None
+) -> PlanSummary:
+    """Use against plan over a period, in total and per intake (water.plan_selectors.plan_summary)."""
+    from water import plan_selectors
+
+    return plan_selectors.plan_summary(scope=scope, period=period, division_code=division_code, today=today)
+
+
+def redline_summary(*, scope: Scope, year: int, division_code: str | None = None) -> RedLineSummary:
+    """The red-line indicators of a year (water.plan_selectors.redline_summary)."""
+    from water import plan_selectors
+
+    return plan_selectors.redline_summary(scope=scope, year=year, division_code=division_code)

@@ -24,7 +24,7 @@ from accounts.scope import Scope
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput, NotFound
-from water import conf, rollups
+from water import conf, locks, rollups
 from water.choices import NOT_REPORTS, Protocol, ReadingSource, Review
 from water.ingest import Row as IngestRow
 from water.ingest import RowErrors
@@ -139,6 +139,9 @@ def intake_delete(*, intake: Intake, actor: Any) -> None:
     """Remove an intake entered by mistake. One with meters stays: its history is the ledger."""
     if intake.meters.exists():
         raise Conflict("This intake has meters; it cannot be deleted.", code="in_use", fields={"id": ["Has meters."]})
+    if intake.plan_allocations.exists():
+        raise Conflict("This intake is in a water plan; it cannot be deleted.", code="in_use",
+                       fields={"id": ["In a plan."]})  # fmt: skip
     before = _intake_snapshot(intake)
     audit_record(actor=actor, action=AuditAction.DELETE, instance=intake, before=before)
     intake.delete()
@@ -330,16 +333,18 @@ class IngestResult:
     meters: int
 
 
-_TEMP = "water_reading_in"
+# Renamed whenever its columns change: a pooled session may still hold the old table (it lives as long
+# as the session).
+_TEMP = "water_reading_in2"
 _TEMP_DDL = f"""CREATE TEMP TABLE {_TEMP} (
     meter_id bigint NOT NULL, observed_at timestamptz NOT NULL, cumulative_m3 numeric(15, 3) NOT NULL,
-    flow_m3s double precision, idx integer NOT NULL
+    flow_m3s double precision, idx integer NOT NULL, after_lock boolean NOT NULL DEFAULT false
 ) ON COMMIT DELETE ROWS"""
 # Rows that may already be stored, in key order (index pages are then touched in sequence); what was
 # inserted comes back per meter.
 _INSERT_SQL = f"""WITH ins AS (
-    INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source)
-    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s FROM {_TEMP} ORDER BY meter_id, observed_at
+    INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock)
+    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s, after_lock FROM {_TEMP} ORDER BY meter_id, observed_at
     ON CONFLICT (meter_id, observed_at) DO NOTHING
     RETURNING meter_id, observed_at
 )
@@ -357,6 +362,14 @@ _CONFLICT_SQL = f"""SELECT t.idx, r.cumulative_m3 FROM {_TEMP} t
     WHERE r.cumulative_m3 <> t.cumulative_m3 AND r.original_cumulative_m3 IS DISTINCT FROM t.cumulative_m3
     ORDER BY t.idx LIMIT 1000"""  # noqa: S608
 _COPY_READINGS = "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source) FROM STDIN"
+# Rows of a batch reaching back into a locked month carry the flag (water.locks); other batches take
+# the statements above unchanged.
+_COPY_READINGS_FLAGGED = (
+    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock) FROM STDIN"
+)
+_COPY_TEMP = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx) FROM STDIN"
+_COPY_TEMP_FLAGGED = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, after_lock) FROM STDIN"
+NO_FLAGS: frozenset[int] = frozenset()
 
 Bounds = dict[int, tuple[dt.datetime, dt.datetime]]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -376,28 +389,38 @@ def _copy_text(rows: Sequence[tuple[int, IngestRow, Decimal]], last: Any) -> str
     )
 
 
-def _append_new(rows: Sequence[tuple[int, IngestRow, Decimal]], source: str) -> None:
+def _append_new(
+    rows: Sequence[tuple[int, IngestRow, Decimal]], source: str, flagged: frozenset[int] = NO_FLAGS
+) -> None:
     """Write rows known to be new (each after its meter's last stored reading, under the meter lock):
     on PostgreSQL a COPY straight into the table, the cheapest write there is (no temp table, no
-    conflict handling); executemany on SQLite."""
+    conflict handling); executemany on SQLite. Rows at positions in `flagged` are amendments after
+    lock."""
     if connection.vendor == "postgresql":
-        data = _copy_text(rows, lambda r: source)
-        with rollups.pg_cursor() as cursor, cursor.copy(_COPY_READINGS) as copy:
+        if flagged:
+            data = _copy_text(rows, lambda r: f"{source}\t{'t' if r.pos in flagged else 'f'}")
+            statement = _COPY_READINGS_FLAGGED
+        else:
+            data, statement = _copy_text(rows, lambda r: source), _COPY_READINGS
+        with rollups.pg_cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(data)
         return
     ops = connection.ops
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source) "
-            "VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
             [
-                (mid, ops.adapt_datetimefield_value(r.at), ops.adapt_decimalfield_value(value), r.flow, source)
+                (mid, ops.adapt_datetimefield_value(r.at), ops.adapt_decimalfield_value(value), r.flow, source,
+                 r.pos in flagged)
                 for mid, r, value in rows
             ],
-        )
+        )  # fmt: skip
 
 
-def _merge_postgresql(rows: Sequence[tuple[int, IngestRow, Decimal]], source: str) -> tuple[Bounds, int, Conflicts]:
+def _merge_postgresql(
+    rows: Sequence[tuple[int, IngestRow, Decimal]], source: str, flagged: frozenset[int] = NO_FLAGS
+) -> tuple[Bounds, int, Conflicts]:
     """Rows that may be stored already: COPY into a session temp table, one INSERT … ON CONFLICT DO
     NOTHING (the database tells which were new), and a join for stored rows with another value."""
     with rollups.pg_cursor() as cursor:
@@ -406,8 +429,12 @@ def _merge_postgresql(rows: Sequence[tuple[int, IngestRow, Decimal]], source: st
             cursor.execute(f"DELETE FROM {_TEMP}")  # noqa: S608 - a constant; empty unless in a test transaction
         else:
             cursor.execute(_TEMP_DDL)
-        with cursor.copy(f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx) FROM STDIN") as copy:
-            copy.write(_copy_text(rows, lambda r: r.pos))
+        if flagged:
+            data = _copy_text(rows, lambda r: f"{r.pos}\t{'t' if r.pos in flagged else 'f'}")
+        else:
+            data = _copy_text(rows, lambda r: r.pos)
+        with cursor.copy(_COPY_TEMP_FLAGGED if flagged else _COPY_TEMP) as copy:
+            copy.write(data)
         cursor.execute(_INSERT_SQL, [source])
         inserted = cursor.fetchall()
         bounds = {mid: (lo, hi) for mid, lo, hi, _ in inserted}
@@ -419,7 +446,9 @@ def _merge_postgresql(rows: Sequence[tuple[int, IngestRow, Decimal]], source: st
     return bounds, created, conflicts
 
 
-def _merge_sqlite(rows: Sequence[tuple[int, IngestRow, Decimal]], source: str) -> tuple[Bounds, int, Conflicts]:
+def _merge_sqlite(
+    rows: Sequence[tuple[int, IngestRow, Decimal]], source: str, flagged: frozenset[int] = NO_FLAGS
+) -> tuple[Bounds, int, Conflicts]:
     """Read what is stored in the batch's stretch of each meter, then insert the new rows (SQLite's
     IMMEDIATE transaction serialises writers, so nothing slips in between)."""
     stretch: dict[int, list[dt.datetime]] = {}
@@ -442,7 +471,7 @@ def _merge_sqlite(rows: Sequence[tuple[int, IngestRow, Decimal]], source: str) -
             conflicts.append((r.pos, known[0]))
     if conflicts or not new:
         return {}, 0, conflicts
-    _append_new(new, source)
+    _append_new(new, source, flagged)
     bounds: Bounds = {}
     for mid, r, _ in new:
         b = bounds.get(mid)
@@ -531,6 +560,14 @@ def reading_ingest_batch(
             )
         if in_batch_conflicts:
             raise Conflict("The batch gives two values for one meter and instant.", fields=in_batch_conflicts)
+        # Ledger lock (water.locks): rows reaching back into a locked month are stored flagged as
+        # amendments after lock. One query on the lock table; rows are looked at only when the batch
+        # starts before the end of the latest locked month. Read after the meters are locked, so a
+        # lock committed meanwhile (ledger_lock takes the meters FOR UPDATE) is seen.
+        flagged = NO_FLAGS
+        horizon = locks.horizon_us()
+        if horizon is not None and earliest and min(earliest.values()) < horizon:
+            flagged = locks.locked_positions(((k[0], k[1], v[1].pos) for k, v in keyed.items()), horizon)
 
         # Meters that only get readings after their last stored one (the RTU case: no duplicate is
         # possible and nothing stored changes) take the append path; the others are merged and their
@@ -550,7 +587,7 @@ def reading_ingest_batch(
         bounds: Bounds = {}
         if merged:
             merge = _merge_postgresql if connection.vendor == "postgresql" else _merge_sqlite
-            bounds, created, conflicts = merge(merged, source)
+            bounds, created, conflicts = merge(merged, source, flagged)
             if conflicts:
                 raise Conflict(
                     f"The batch was refused, nothing was written: {len(conflicts)} rows give another value for a "
@@ -561,7 +598,7 @@ def reading_ingest_batch(
                     },
                 )
         if appended:
-            _append_new([row[:3] for mid in sorted(appended) for row in appended[mid]], source)
+            _append_new([row[:3] for mid in sorted(appended) for row in appended[mid]], source, flagged)
             rules = rollups.rules_from(locked)
             increments = {}
             for mid, new in appended.items():
@@ -613,9 +650,12 @@ def reading_correct(*, reading: Reading, cumulative_m3: Decimal, reason: str, ac
         return reading
     before = _reading_snapshot(reading)
     original = reading.original_cumulative_m3 if reading.corrected else reading.cumulative_m3
+    # A correction of a reading in a locked month is an amendment after lock (the locked figure stays).
+    late = {"after_lock": True} if locks.reading_locked(meter.pk, reading.observed_at) else {}
     Reading.objects.filter(meter_id=reading.meter_id, observed_at=reading.observed_at).update(
-        cumulative_m3=value, corrected=True, original_cumulative_m3=original
+        cumulative_m3=value, corrected=True, original_cumulative_m3=original, **late
     )
+    reading.after_lock = reading.after_lock or bool(late)
     if reading.source == ReadingSource.INSTALL:
         Meter.objects.filter(pk=meter.pk).update(install_reading_m3=value)
     elif reading.source == ReadingSource.REMOVAL:
@@ -646,8 +686,10 @@ def reading_review(*, reading: Reading, decision: Review | str, reason: str, act
     if reading.review == decision:
         return reading
     before = _reading_snapshot(reading)
-    Reading.objects.filter(meter_id=reading.meter_id, observed_at=reading.observed_at).update(review=decision)
+    late = {"after_lock": True} if locks.reading_locked(meter.pk, reading.observed_at) else {}
+    Reading.objects.filter(meter_id=reading.meter_id, observed_at=reading.observed_at).update(review=decision, **late)
     reading.review = decision
+    reading.after_lock = reading.after_lock or bool(late)
     rollups.recompute({meter.pk: (reading.observed_at, reading.observed_at)}, delete_missing=True)
     audit_record(
         actor=actor, action=AuditAction.TRANSITION, entity="water.reading", entity_id=reading.key,

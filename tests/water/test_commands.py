@@ -138,3 +138,39 @@ def test_demo_data_shows_every_event_and_loads_twice_unchanged(settings):
     demo.load_water_demo()
     assert Reading.objects.count() == readings
     assert Meter.objects.count() == 27
+    _check_plan_demo()
+
+
+def _check_plan_demo() -> None:
+    """The 2024 plan (issued, then amended once), red lines and January–June locked: most intakes
+    within plan over the year, each over-plan tier shown once; loading twice changed nothing."""
+    from collections import Counter
+
+    from core import periods
+    from tests.water.plan_fixtures import ALL
+    from water.models import LedgerLock, PlanVersion, RedLineTarget, WaterPlan
+    from water.selectors import plan_summary, redline_summary
+
+    plan = WaterPlan.objects.get(year=2024)
+    assert plan.version == 2
+    assert PlanVersion.objects.filter(plan=plan).count() == 2
+    locks = LedgerLock.objects.filter(unlocked_at__isnull=True).order_by("month")
+    assert [lock.month.month for lock in locks] == [1, 2, 3, 4, 5, 6]
+    assert {lock.locked_by.username for lock in locks} == {"reviewer"}
+    assert not Reading.objects.filter(after_lock=True).exists()
+    year = plan_summary(scope=ALL, period=periods.year(2024), today=dt.date(2025, 1, 1))
+    tiers = Counter(i.tier for i in year.intakes)
+    assert tiers == Counter({"within": 20, "5-10": 1, "10-20": 1, "20-30": 1, "30+": 1}), tiers
+    assert year.tier == "within"
+    assert year.amendments_after_lock_m3 == 0
+    assert year.forecast_m3 is not None
+    assert abs(year.forecast_m3 - year.use_m3) < Decimal("0.001")
+    h1 = plan_summary(scope=ALL, period=periods.half_year(2024, 1), today=dt.date(2025, 1, 1))
+    assert h1.use_m3 > 0
+    assert h1.plan_m3 is not None
+    red = {i.key: i for i in redline_summary(scope=ALL, year=2024).indicators}
+    assert RedLineTarget.objects.count() == 1
+    assert red["total_use"].source == "system"
+    assert red["total_use"].met is True
+    assert red["irrigation"].met is False
+    assert red["zone_compliance"].met is True

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
+from water.api.plan_views import LedgerLockViewSet, PlanUsageViewSet, PlanViewSet, RedLineViewSet
 from water.api.views import IntakeViewSet, MeterViewSet, ReadingViewSet, VolumeViewSet
 
 app_name = "water"
@@ -11,4 +12,9 @@ router.register("intakes", IntakeViewSet, basename="intake")
 router.register("meters", MeterViewSet, basename="meter")
 router.register("readings", ReadingViewSet, basename="reading")
 router.register("volumes", VolumeViewSet, basename="volume")
+# Plans, red lines and the ledger lock (issue 3 items 5 and 6).
+router.register("plans/usage", PlanUsageViewSet, basename="plan-usage")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("redlines", RedLineViewSet, basename="redline")
+router.register("ledger/locks", LedgerLockViewSet, basename="ledger-lock")
 urlpatterns: list[URLPattern | URLResolver] = router.urls
