@@ -29,4 +29,14 @@ app.conf.beat_schedule = {
         # Deadlines are Beijing dates: hourly (idempotent) so a missed run catches up within the hour.
         "schedule": crontab(minute=41),
     },
+    "water-alerts-check-offline": {
+        "task": "water.tasks.alerts_check_offline",
+        # Meters report hourly (offline after 2 h): every 10 minutes raises an alert within the hour.
+        "schedule": crontab(minute="3-59/10"),
+    },
+    "water-alerts-check-flagged": {
+        "task": "water.tasks.alerts_check_flagged",
+        # Flagged readings wait for a reviewer, not for minutes: hourly is enough.
+        "schedule": crontab(minute=29),
+    },
 }
