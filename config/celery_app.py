@@ -35,4 +35,14 @@ app.conf.beat_schedule = {
         # after the nightly jobs; late readings later make a new version with a diff, never a change.
         "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
     },
+    "water-alerts-check-offline": {
+        "task": "water.tasks.alerts_check_offline",
+        # Meters report hourly (offline after 2 h): every 10 minutes raises an alert within the hour.
+        "schedule": crontab(minute="3-59/10"),
+    },
+    "water-alerts-check-flagged": {
+        "task": "water.tasks.alerts_check_flagged",
+        # Flagged readings wait for a reviewer, not for minutes: hourly is enough.
+        "schedule": crontab(minute=29),
+    },
 }

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from accounts.scope import scope_for
 from water import plan_services, services
-from water.models import DailyVolume, Intake, LedgerLock, Meter, PlanVersion, RedLineTarget, WaterPlan
+from water.models import Alert, DailyVolume, Intake, LedgerLock, Meter, PlanVersion, RedLineTarget, WaterPlan
 
 
 @admin.register(Intake)
@@ -83,7 +83,10 @@ class MeterAdmin(admin.ModelAdmin):
 class DailyVolumeAdmin(admin.ModelAdmin):
     """Derived rows, shown for inspection only."""
 
-    list_display = ("meter", "day", "measured_m3", "estimated_m3", "corrected_m3", "held_m3", "n_readings", "n_flagged")
+    list_display = (
+        "meter", "day", "measured_m3", "estimated_m3", "corrected_m3", "held_m3", "n_readings", "n_flagged", "n_slots",
+        "n_timely",
+    )  # fmt: skip
     list_filter = ("day",)
     search_fields = ("meter__serial",)
     list_select_related = ("meter",)
@@ -183,3 +186,29 @@ class LedgerLockAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Alerts are raised and resolved by the jobs; the admin reads them and acknowledges through the
+    service (audited)."""
+
+    list_display = ("kind", "key", "intake", "meter", "raised_at", "last_seen_at", "resolved_at", "acknowledged_at")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("key", "intake__code", "meter__serial")
+    list_select_related = ("intake", "meter")
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Acknowledge 确认")
+    def acknowledge(self, request: HttpRequest, queryset: Any) -> None:
+        for alert in queryset:
+            services.alert_acknowledge(alert=alert, actor=request.user)

@@ -75,3 +75,25 @@ class VolumeInterval(models.TextChoices):
     DAY = "day", "日 day"
     MONTH = "month", "月 month"
     QUARTER = "quarter", "季 quarter"
+
+
+class AlertKind(models.TextChoices):
+    """What a monitoring alert is about (SPEC "Online monitoring")."""
+
+    METER_OFFLINE = "meter_offline", "设备离线 meter offline"
+    FLAGGED_READING = "flagged_reading", "读数待审 flagged reading"
+    PLAN_80 = "plan_80", "用水达计划80% use at 80 % of plan"
+    PLAN_100 = "plan_100", "用水超计划 use at 100 % of plan"
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", "未解除 open"
+    RESOLVED = "resolved", "已解除 resolved"
+
+
+class MeterState(models.TextChoices):
+    """A meter's monitoring state at an instant (water.monitoring)."""
+
+    ONLINE = "online", "在线 online"
+    OFFLINE = "offline", "离线 offline"
+    REMOVED = "removed", "已拆除 removed"

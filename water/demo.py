@@ -7,7 +7,9 @@ Readings go through the ingest service like any RTU batch; every value is genera
 random stream per meter, so a second run sends the same readings and they are all duplicates
 (idempotent). Then the 2024 supply-and-use plan (seasonal monthly allocations, one amendment), the
 2024 red-line targets with entered actuals, and January–June 2024 locked by the demo reviewer
-(`load_plan_demo`, idempotent too).
+(`load_plan_demo`, idempotent too). Online monitoring sees the March gap as missed reports, one RTU
+silent from 29 December (alerted by the offline job run as of the end of the data), the spike as a
+flagged-reading alert, and a few late frames.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ GAP = (dt.datetime(2024, 3, 10, 6, tzinfo=BEIJING), dt.datetime(2024, 3, 13, 18,
 SPIKE_METER = "WM-650109-02-1"
 SPIKE_AT = dt.datetime(2024, 8, 8, 14, tzinfo=BEIJING)
 SPIKE_M3 = 50_000  # a garbled frame: far above what the intake can take in an hour
+# Online monitoring: this meter's RTU goes silent on 29 December (the offline alert of the demo,
+# raised by the job run as of the end of the demo data); every meter's frames arrive a minute or two
+# after their instant, a few of them hours late (a gateway's backlog), so timeliness is not 100 %.
+SILENT_METER = "WM-650107-03-1"
+SILENT_FROM = dt.datetime(2024, 12, 29, 15, tzinfo=BEIJING)
+LATE_SHARE = 0.015
 
 
 @dataclass(frozen=True)
@@ -323,11 +331,20 @@ def _ensure_intake(spec: DemoIntake, operator: User | None) -> Intake:
     )  # fmt: skip
 
 
+def _arrival(rng: random.Random, at: dt.datetime) -> dt.datetime:
+    """When the frame observed at `at` reached the centre: a minute or two later, a few hours late."""
+    if rng.random() < LATE_SHARE:
+        return at + dt.timedelta(seconds=rng.randint(3_600, 6 * 3_600))
+    return at + dt.timedelta(seconds=rng.randint(20, 180))
+
+
 def _send(meter: Meter, stamps: list[tuple[dt.datetime, float]]) -> tuple[int, int]:
     created = duplicates = 0
+    rng = random.Random(f"arrival:{meter.serial}")  # noqa: S311 - demo data, reproducible on purpose
     for start in range(0, len(stamps), 744):  # about a month per batch, as an RTU gateway's backlog
         rows = [
-            Row(i, meter.serial, at, Decimal(f"{v:.3f}"), None) for i, (at, v) in enumerate(stamps[start : start + 744])
+            Row(i, meter.serial, at, Decimal(f"{v:.3f}"), None, received_at=_arrival(rng, at))
+            for i, (at, v) in enumerate(stamps[start : start + 744])
         ]
         result = services.reading_ingest_batch(rows=rows, scope=ALL, source=ReadingSource.RTU, actor=ACTOR)
         created, duplicates = created + result.created, duplicates + result.duplicates
@@ -370,6 +387,8 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
                 stamps = [(t, v % 10_000_000) for t, v in stamps]
             if serial == GAP_METER:
                 stamps = [(t, v) for t, v in stamps if not GAP[0] <= t < GAP[1]]
+            if serial == SILENT_METER:
+                stamps = [(t, v) for t, v in stamps if t < SILENT_FROM]
             if serial == SPIKE_METER:
                 stamps = [(t, v + SPIKE_M3 if t == SPIKE_AT else v) for t, v in stamps]
             if serial == REPLACED_METER:
@@ -388,10 +407,14 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
                 stamps, meter = [(t, v - at_swap) for t, v in stamps if t > REPLACED_AT], successor
             c, d = _send(meter, stamps)
             created, duplicates = created + c, duplicates + d
+    # The alert jobs as of the end of the demo data (run at today's date they would find every demo
+    # meter silent since 2025, which is true of a year-old data set but shows nothing).
+    offline = services.alerts_check_offline(now=YEAR_END, actor=ACTOR)
+    flagged = services.alerts_check_flagged(now=YEAR_END, actor=ACTOR)
     if stdout is not None:
         stdout.write(
             f"demo: water — {len(INTAKES)} intakes, {Meter.objects.count()} meters, {created} readings stored, "
-            f"{duplicates} already there"
+            f"{duplicates} already there; alerts open: {offline.open} offline, {flagged.open} flagged readings"
         )
     load_plan_demo(stdout=stdout)
 

@@ -12,8 +12,8 @@ from rest_framework.exceptions import ValidationError
 from core import periods
 from core.api.filters import IdFilter
 from core.divisions import division_prefix, is_division_code
-from water.choices import Protocol, ReadingSource, Review, SourceType, WaterUse
-from water.models import Intake, LedgerLock, Meter, Reading, RedLineTarget, WaterPlan
+from water.choices import AlertKind, AlertState, Protocol, ReadingSource, Review, SourceType, WaterUse
+from water.models import Alert, Intake, LedgerLock, Meter, Reading, RedLineTarget, WaterPlan
 from water.selectors import online_required_q
 
 
@@ -120,3 +120,20 @@ class LockFilter(django_filters.FilterSet):
 
     def filter_division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return _inside(queryset, value)
+
+
+class AlertFilter(django_filters.FilterSet):
+    """`state`: open (not resolved) or resolved; `kind`: one of AlertKind."""
+
+    state = django_filters.ChoiceFilter(choices=AlertState.choices, method="filter_state")
+    kind = django_filters.ChoiceFilter(choices=AlertKind.choices)
+    intake = IdFilter(field_name="intake_id")
+    meter = IdFilter(field_name="meter_id")
+    acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Alert
+        fields = ["state", "kind", "intake", "meter", "acknowledged"]
+
+    def filter_state(self, queryset: QuerySet[Alert], name: str, value: str) -> QuerySet[Alert]:
+        return queryset.filter(resolved_at__isnull=value == AlertState.OPEN)

@@ -44,7 +44,9 @@ class Row(NamedTuple):
     """A well-formed reading: position in the batch, meter serial, aware instant, register (m³, to the
     litre, rounded half away from zero as PostgreSQL rounds), flow, the time as sent when it can be
     passed on to the database unchanged, and the instant in microseconds since 1970 (cheap to compare
-    and hash; the volume engine takes it as it is)."""
+    and hash; the volume engine takes it as it is). `received_at`: when the reading reached the system,
+    for trusted callers that know it (the telemetry gateway's frame arrival, load_demo); never taken
+    from a client, and the service's own clock when None."""
 
     pos: int
     serial: str
@@ -53,6 +55,7 @@ class Row(NamedTuple):
     flow: float | None
     text: str | None = None
     us: int = 0
+    received_at: dt.datetime | None = None
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

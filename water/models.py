@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 
 from core.geo import WGS84_SRID
-from water.choices import Protocol, ReadingSource, Review, SourceType, WaterUse, WithdrawalMode
+from water.choices import AlertKind, Protocol, ReadingSource, Review, SourceType, WaterUse, WithdrawalMode
 
 REGISTER_DIGITS = 15  # up to 999,999,999,999.999 m³
 REGISTER_DECIMALS = 3  # 1 L: the finest register resolution of intake meters
@@ -251,7 +251,10 @@ class DailyVolume(models.Model):
     rows, never of raw readings. The volume is split by provenance; `held_m3` is what flagged readings
     would add if accepted; `covered_s` is the part of the day whose volume is measured or corrected
     (not estimated, not held), for coverage; `n_readings` counts reports observed in the day (not the
-    install or removal readings) and `n_flagged` the flagged readings awaiting review.
+    install or removal readings, not rejected ones) and `n_flagged` the flagged readings awaiting review.
+    For online monitoring (water.monitoring): `n_slots` counts the report slots of the day (the meter's
+    interval laid from Beijing midnight) holding at least one report, `n_timely` the reports received
+    within WATER_TIMELY_TOLERANCE_S of their instant.
     """
 
     meter = models.ForeignKey(
@@ -265,6 +268,8 @@ class DailyVolume(models.Model):
     covered_s = models.FloatField("覆盖时长 covered (s)", default=0)
     n_readings = models.PositiveIntegerField("报数 reports", default=0)
     n_flagged = models.PositiveIntegerField("待审读数 flagged readings", default=0)
+    n_slots = models.PositiveIntegerField("有数时段 report slots filled", default=0)
+    n_timely = models.PositiveIntegerField("及时报数 timely reports", default=0)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
@@ -281,8 +286,12 @@ class DailyVolume(models.Model):
                 condition=Q(covered_s__gte=0) & Q(covered_s__lte=86400.001), name="water_dailyvolume_covered_range"
             ),
         ]
-        # Every intake's quarter is a scan of a day range across all meters.
-        indexes = [models.Index(fields=["day"], name="water_dailyvolume_day_idx")]
+        # Every intake's quarter is a scan of a day range across all meters. The flagged-readings job
+        # looks for the (few) days holding flagged readings across all time.
+        indexes = [
+            models.Index(fields=["day"], name="water_dailyvolume_day_idx"),
+            models.Index(fields=["meter", "day"], condition=Q(n_flagged__gt=0), name="water_dailyvolume_flagged_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.day}: {self.volume_m3} m³"
@@ -598,3 +607,67 @@ class LockedDailyVolume(models.Model):
     @property
     def volume_m3(self) -> Decimal:
         return self.measured_m3 + self.estimated_m3 + self.corrected_m3
+
+
+# ------------------------------------------------------------------------------- monitoring alerts
+
+
+class Alert(models.Model):
+    """An alert raised by a periodic job (water.tasks) about a meter or an intake: a meter offline, a
+    reading held for review, use at 80 % or 100 % of plan.
+
+    `key` names the condition (e.g. "meter_offline:12"); at most one alert per key is open (a partial
+    unique constraint), so a job that runs twice raises nothing new. An alert resolves when its
+    condition clears (`resolved_at`); the same condition coming back later raises a new alert, so the
+    history of each episode is kept. Acknowledgement is a reviewer's note that someone is on it; it
+    does not resolve the alert.
+    """
+
+    kind = models.CharField("类型 kind", max_length=32, choices=AlertKind.choices)
+    key = models.CharField("条件 condition key", max_length=200)
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="alerts", verbose_name="取水口 intake",
+        help_text="The intake concerned (a meter's intake for meter alerts); decides who sees the alert.",
+    )  # fmt: skip
+    meter = models.ForeignKey(
+        Meter, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts", verbose_name="计量设施 meter"
+    )
+    raised_at = models.DateTimeField("发出时间 raised at")
+    last_seen_at = models.DateTimeField("最近确认 condition last seen at")
+    resolved_at = models.DateTimeField("解除时间 resolved at", null=True, blank=True)
+    details = models.JSONField("详情 details", default=dict, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="确认人 acknowledged by",
+    )  # fmt: skip
+    acknowledged_at = models.DateTimeField("确认时间 acknowledged at", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = "告警 alert"
+        verbose_name_plural = "告警 alerts"
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(resolved_at__isnull=True), name="water_alert_open_key"),
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="water_alert_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("raised_at")),
+                name="water_alert_resolved_after_raised",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="water_alert_ack_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "resolved_at"], name="water_alert_kind_state_idx"),
+            models.Index(fields=["intake", "raised_at"], name="water_alert_intake_idx"),
+        ]
+
+    def __str__(self) -> str:
+        state = "open" if self.resolved_at is None else "resolved"
+        return f"{self.kind} {self.key} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

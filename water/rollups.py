@@ -34,13 +34,18 @@ from django.utils import timezone
 from water import conf
 from water.choices import NOT_REPORTS, Review
 from water.models import DailyVolume, Meter, Reading
-from water.volume_engine import DayTotals, Point, Rules, beijing_day, daily_totals, day_start
+from water.volume_engine import DayTotals, Point, Rules, beijing_day, daily_totals, day_start, to_us
 
 Stretch = tuple[dt.datetime, dt.datetime]
 
-_VALUE_COLUMNS = ("measured_m3", "estimated_m3", "corrected_m3", "held_m3", "covered_s", "n_readings", "n_flagged")
+_VALUE_COLUMNS = (
+    "measured_m3", "estimated_m3", "corrected_m3", "held_m3", "covered_s", "n_readings", "n_flagged", "n_slots",
+    "n_timely",
+)  # fmt: skip
 _COLUMNS = ("meter_id", "day", *_VALUE_COLUMNS, "updated_at")
-_PG_TYPES = ("bigint", "date", "numeric", "numeric", "numeric", "numeric", "float8", "int", "int", "timestamptz")
+_PG_TYPES = (
+    "bigint", "date", "numeric", "numeric", "numeric", "numeric", "float8", "int", "int", "int", "int", "timestamptz",
+)  # fmt: skip
 
 
 def _upsert_sql(*, additive: bool, postgresql: bool) -> str:
@@ -80,9 +85,10 @@ def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) ->
         return
     now = timezone.now()
     values = [
-        (mid, day, t.measured, t.estimated, t.corrected, t.held, t.covered_s, t.n_readings, t.n_flagged, now)
+        (mid, day, t.measured, t.estimated, t.corrected, t.held, t.covered_s, t.n_readings, t.n_flagged, t.n_slots,
+         t.n_timely, now)
         for mid, day, t in rows
-    ]
+    ]  # fmt: skip
     if connection.vendor == "postgresql":
         with pg_cursor() as cursor:
             cursor.execute(_SQL[(additive, True)], [list(col) for col in zip(*values, strict=True)], binary=True)
@@ -93,9 +99,9 @@ def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) ->
         cursor.executemany(
             _SQL[(additive, False)],
             [
-                (mid, ops.adapt_datefield_value(day), dec(me), dec(es), dec(co), dec(he), cov, nr, nf,
+                (mid, ops.adapt_datefield_value(day), dec(me), dec(es), dec(co), dec(he), cov, nr, nf, ns, nt,
                  ops.adapt_datetimefield_value(at))
-                for mid, day, me, es, co, he, cov, nr, nf, at in values
+                for mid, day, me, es, co, he, cov, nr, nf, ns, nt, at in values
             ],
         )  # fmt: skip
 
@@ -116,6 +122,7 @@ def rules_from(rows: Iterable[Sequence[Any]]) -> dict[int, Rules]:
     tolerance = Decimal(conf.get("WATER_JUMP_TOLERANCE"))
     gap_factor = Decimal(conf.get("WATER_GAP_FACTOR"))
     share = Decimal(conf.get("WATER_ROLLOVER_MAX_SHARE"))
+    timely_us = int(conf.get("WATER_TIMELY_TOLERANCE_S")) * 1_000_000
     out = {}
     for mid, _serial, _installed, _removed, regmax, interval_s, capacity in rows:
         out[mid] = Rules(
@@ -123,12 +130,18 @@ def rules_from(rows: Iterable[Sequence[Any]]) -> dict[int, Rules]:
             max_flow_m3s=capacity * tolerance if capacity is not None else None,
             gap_s=Decimal(interval_s) * gap_factor,
             rollover_share=share,
+            slot_us=int(interval_s) * 1_000_000,
+            timely_us=timely_us,
         )
     return out
 
 
-def _point(at: dt.datetime, value: Decimal, review: str, corrected: bool, source: str) -> Point:
-    return Point(at, value, review, corrected, source not in NOT_REPORTS)
+def _point(
+    at: dt.datetime, value: Decimal, review: str, corrected: bool, source: str, received: dt.datetime | None = None
+) -> Point:
+    return Point(
+        at, value, review, corrected, source not in NOT_REPORTS, None, to_us(received) if received is not None else None
+    )
 
 
 # ----------------------------------------------------------------------------------------- append
@@ -211,7 +224,7 @@ def window_for(meter_id: int, lo: dt.datetime, hi: dt.datetime) -> tuple[dt.date
     rows = (
         Reading.objects.filter(meter_id=meter_id, observed_at__gte=f_from, observed_at__lte=f_to)
         .order_by("observed_at")
-        .values_list("observed_at", "cumulative_m3", "review", "corrected", "source")
+        .values_list("observed_at", "cumulative_m3", "review", "corrected", "source", "received_at")
     )
     return day_from, day_to, [_point(*row) for row in rows]
 

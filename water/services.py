@@ -16,19 +16,20 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min, Q
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.scope import Scope
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput, NotFound
-from water import conf, locks, rollups
-from water.choices import NOT_REPORTS, Protocol, ReadingSource, Review
+from water import conf, locks, monitoring, rollups, selectors
+from water.choices import NOT_REPORTS, AlertKind, MeterState, Protocol, ReadingSource, Review
 from water.ingest import Row as IngestRow
 from water.ingest import RowErrors
-from water.models import DailyVolume, Intake, Meter, Reading
+from water.models import Alert, DailyVolume, Intake, Meter, Reading
 from water.selectors import meter_writable_q
 from water.volume_engine import Point as EnginePoint
 from water.volume_engine import daily_totals, to_us
@@ -333,18 +334,20 @@ class IngestResult:
     meters: int
 
 
-# Renamed whenever its columns change: a pooled session may still hold the old table (it lives as long
-# as the session).
-_TEMP = "water_reading_in2"
+# Renamed whenever its columns change: a pooled session may still hold an older one (a temp table lives
+# as long as the session).
+_TEMP = "water_reading_in3"
 _TEMP_DDL = f"""CREATE TEMP TABLE {_TEMP} (
     meter_id bigint NOT NULL, observed_at timestamptz NOT NULL, cumulative_m3 numeric(15, 3) NOT NULL,
-    flow_m3s double precision, idx integer NOT NULL, after_lock boolean NOT NULL DEFAULT false
+    flow_m3s double precision, idx integer NOT NULL, after_lock boolean NOT NULL DEFAULT false,
+    received_at timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS"""
 # Rows that may already be stored, in key order (index pages are then touched in sequence); what was
 # inserted comes back per meter.
 _INSERT_SQL = f"""WITH ins AS (
-    INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock)
-    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s, after_lock FROM {_TEMP} ORDER BY meter_id, observed_at
+    INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at)
+    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s, after_lock, received_at FROM {_TEMP}
+    ORDER BY meter_id, observed_at
     ON CONFLICT (meter_id, observed_at) DO NOTHING
     RETURNING meter_id, observed_at
 )
@@ -361,14 +364,16 @@ _CONFLICT_SQL = f"""SELECT t.idx, r.cumulative_m3 FROM {_TEMP} t
     ) r
     WHERE r.cumulative_m3 <> t.cumulative_m3 AND r.original_cumulative_m3 IS DISTINCT FROM t.cumulative_m3
     ORDER BY t.idx LIMIT 1000"""  # noqa: S608
-_COPY_READINGS = "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source) FROM STDIN"
+_COPY_READINGS = "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, received_at) FROM STDIN"
 # Rows of a batch reaching back into a locked month carry the flag (water.locks); other batches take
-# the statements above unchanged.
+# the statements without it.
 _COPY_READINGS_FLAGGED = (
-    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock) FROM STDIN"
+    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at) FROM STDIN"
 )
-_COPY_TEMP = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx) FROM STDIN"
-_COPY_TEMP_FLAGGED = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, after_lock) FROM STDIN"
+_COPY_TEMP = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, received_at) FROM STDIN"
+_COPY_TEMP_FLAGGED = (
+    f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, after_lock, received_at) FROM STDIN"
+)
 NO_FLAGS: frozenset[int] = frozenset()
 
 Bounds = dict[int, tuple[dt.datetime, dt.datetime]]
@@ -377,49 +382,59 @@ _MICRO = dt.timedelta(microseconds=1)
 Conflicts = list[tuple[int, Decimal]]
 
 
-def _copy_text(rows: Sequence[tuple[int, IngestRow, Decimal]], last: Any) -> str:
+def _copy_text(rows: Sequence[tuple[int, IngestRow, Decimal]], last: Any, received: str) -> str:
     """COPY text lines. The time goes as it was sent when water.ingest found it in plain ISO form, so
-    most rows cost one f-string; nothing here can hold a tab, newline or backslash."""
+    most rows cost one f-string; nothing here can hold a tab, newline or backslash. `received`: the
+    batch's arrival time, for rows that do not carry their own."""
     null = "\\N"
     return "".join(
         [
-            f"{mid}\t{r.text or r.at.isoformat()}\t{value}\t{null if r.flow is None else repr(r.flow)}\t{last(r)}\n"
+            f"{mid}\t{r.text or r.at.isoformat()}\t{value}\t{null if r.flow is None else repr(r.flow)}\t{last(r)}\t"
+            f"{received if r.received_at is None else r.received_at.isoformat()}\n"
             for mid, r, value in rows
         ]
     )
 
 
 def _append_new(
-    rows: Sequence[tuple[int, IngestRow, Decimal]], source: str, flagged: frozenset[int] = NO_FLAGS
+    rows: Sequence[tuple[int, IngestRow, Decimal]],
+    source: str,
+    received: dt.datetime,
+    flagged: frozenset[int] = NO_FLAGS,
 ) -> None:
     """Write rows known to be new (each after its meter's last stored reading, under the meter lock):
     on PostgreSQL a COPY straight into the table, the cheapest write there is (no temp table, no
-    conflict handling); executemany on SQLite. Rows at positions in `flagged` are amendments after
-    lock."""
+    conflict handling); executemany on SQLite. received_at is written, not left to the column
+    default, so that the timeliness counted in the daily rows is the one stored. Rows at positions in
+    `flagged` are amendments after lock."""
     if connection.vendor == "postgresql":
         if flagged:
-            data = _copy_text(rows, lambda r: f"{source}\t{'t' if r.pos in flagged else 'f'}")
+            data = _copy_text(rows, lambda r: f"{source}\t{'t' if r.pos in flagged else 'f'}", received.isoformat())
             statement = _COPY_READINGS_FLAGGED
         else:
-            data, statement = _copy_text(rows, lambda r: source), _COPY_READINGS
+            data, statement = _copy_text(rows, lambda r: source, received.isoformat()), _COPY_READINGS
         with rollups.pg_cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(data)
         return
     ops = connection.ops
+    at = ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
+            "INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, "
+            "received_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [
-                (mid, ops.adapt_datetimefield_value(r.at), ops.adapt_decimalfield_value(value), r.flow, source,
-                 r.pos in flagged)
+                (mid, at(r.at), ops.adapt_decimalfield_value(value), r.flow, source, r.pos in flagged,
+                 at(r.received_at or received))
                 for mid, r, value in rows
             ],
         )  # fmt: skip
 
 
 def _merge_postgresql(
-    rows: Sequence[tuple[int, IngestRow, Decimal]], source: str, flagged: frozenset[int] = NO_FLAGS
+    rows: Sequence[tuple[int, IngestRow, Decimal]],
+    source: str,
+    received: dt.datetime,
+    flagged: frozenset[int] = NO_FLAGS,
 ) -> tuple[Bounds, int, Conflicts]:
     """Rows that may be stored already: COPY into a session temp table, one INSERT … ON CONFLICT DO
     NOTHING (the database tells which were new), and a join for stored rows with another value."""
@@ -430,9 +445,9 @@ def _merge_postgresql(
         else:
             cursor.execute(_TEMP_DDL)
         if flagged:
-            data = _copy_text(rows, lambda r: f"{r.pos}\t{'t' if r.pos in flagged else 'f'}")
+            data = _copy_text(rows, lambda r: f"{r.pos}\t{'t' if r.pos in flagged else 'f'}", received.isoformat())
         else:
-            data = _copy_text(rows, lambda r: r.pos)
+            data = _copy_text(rows, lambda r: r.pos, received.isoformat())
         with cursor.copy(_COPY_TEMP_FLAGGED if flagged else _COPY_TEMP) as copy:
             copy.write(data)
         cursor.execute(_INSERT_SQL, [source])
@@ -447,7 +462,10 @@ def _merge_postgresql(
 
 
 def _merge_sqlite(
-    rows: Sequence[tuple[int, IngestRow, Decimal]], source: str, flagged: frozenset[int] = NO_FLAGS
+    rows: Sequence[tuple[int, IngestRow, Decimal]],
+    source: str,
+    received: dt.datetime,
+    flagged: frozenset[int] = NO_FLAGS,
 ) -> tuple[Bounds, int, Conflicts]:
     """Read what is stored in the batch's stretch of each meter, then insert the new rows (SQLite's
     IMMEDIATE transaction serialises writers, so nothing slips in between)."""
@@ -471,7 +489,7 @@ def _merge_sqlite(
             conflicts.append((r.pos, known[0]))
     if conflicts or not new:
         return {}, 0, conflicts
-    _append_new(new, source, flagged)
+    _append_new(new, source, received, flagged)
     bounds: Bounds = {}
     for mid, r, _ in new:
         b = bounds.get(mid)
@@ -480,7 +498,12 @@ def _merge_sqlite(
 
 
 def reading_ingest_batch(
-    *, rows: Sequence[IngestRow], scope: Scope, source: ReadingSource | str, actor: Any
+    *,
+    rows: Sequence[IngestRow],
+    scope: Scope,
+    source: ReadingSource | str,
+    actor: Any,
+    received_at: dt.datetime | None = None,
 ) -> IngestResult:
     """Store a batch of readings, all or nothing, and bring the daily volumes of the days it touches
     up to date in the same transaction.
@@ -492,8 +515,13 @@ def reading_ingest_batch(
     instant. A row already stored with the same value is a duplicate and changes nothing; arrival
     order does not matter (a late reading recomputes the days it falls in). The instantaneous flow
     is informational: the first one received for an instant is kept.
+
+    `received_at` (default: now) is when the batch reached the system, stored on every reading that
+    does not carry its own (IngestRow.received_at) and counted for timeliness (water.monitoring).
     """
     source = str(source)
+    received = received_at or timezone.now()
+    received_us = to_us(received)
     serials = {r.serial for r in rows}
     with transaction.atomic():
         # Lock the batch's meters (in id order, so concurrent batches cannot deadlock): their daily
@@ -587,7 +615,7 @@ def reading_ingest_batch(
         bounds: Bounds = {}
         if merged:
             merge = _merge_postgresql if connection.vendor == "postgresql" else _merge_sqlite
-            bounds, created, conflicts = merge(merged, source, flagged)
+            bounds, created, conflicts = merge(merged, source, received, flagged)
             if conflicts:
                 raise Conflict(
                     f"The batch was refused, nothing was written: {len(conflicts)} rows give another value for a "
@@ -598,15 +626,18 @@ def reading_ingest_batch(
                     },
                 )
         if appended:
-            _append_new([row[:3] for mid in sorted(appended) for row in appended[mid]], source, flagged)
+            _append_new([row[:3] for mid in sorted(appended) for row in appended[mid]], source, received, flagged)
             rules = rollups.rules_from(locked)
             increments = {}
             for mid, new in appended.items():
                 new.sort(key=lambda x: x[3])
-                points = [
-                    *tail[mid].points,
-                    *(EnginePoint(r.at, value, "", False, True, us) for _, r, value, us in new),
-                ]
+                points = [*tail[mid].points]
+                points.extend(
+                    EnginePoint(
+                        r.at, value, "", False, True, us, received_us if r.received_at is None else to_us(r.received_at)
+                    )
+                    for _, r, value, us in new
+                )
                 increments[mid] = daily_totals(points, rules[mid], since=tail[mid].last)
                 created += len(new)
                 bounds[mid] = (new[0][1].at, new[-1][1].at)
@@ -723,3 +754,252 @@ def daily_volumes_rebuild(*, meter_ids: Sequence[int] | None = None) -> int:
             Meter.objects.select_for_update().filter(pk=mid).first()
             total += _rebuild([mid])
     return total
+
+
+# ------------------------------------------------------------------------------- monitoring alerts
+# Raised and resolved by the periodic jobs (water.tasks); at most one open alert per condition key
+# (a partial unique constraint). Running a job twice at the same instant changes nothing; an alert
+# resolves when its condition clears; the condition coming back later opens a new alert.
+
+_EVERYTHING = Scope(user_id=None, role=Role.ADMIN, everything=True)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRun:
+    """What one run of an alert job did."""
+
+    raised: int = 0
+    refreshed: int = 0
+    resolved: int = 0
+    open: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"raised": self.raised, "refreshed": self.refreshed, "resolved": self.resolved, "open": self.open}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUsage:
+    """An intake's use against its plan for a year (m³), as the plan selectors compute it."""
+
+    intake_id: int
+    year: int
+    use_m3: Decimal
+    plan_m3: Decimal
+
+
+def _alert_snapshot(alert: Alert) -> dict[str, Any]:
+    return snapshot(alert)
+
+
+def alert_raise_or_refresh(
+    *,
+    kind: AlertKind | str,
+    key: str,
+    intake_id: int,
+    meter_id: int | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: dt.datetime,
+    actor: Any,
+) -> tuple[Alert, bool]:
+    """The open alert for `key`, refreshed (last seen at `at`, details updated; nothing written when
+    both are unchanged), or a new one raised at `at` (audited). Returns (alert, raised)."""
+    details = dict(details or {})
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(key=key, resolved_at__isnull=True).first()
+        if alert is not None:
+            seen = max(alert.last_seen_at, at)
+            if seen != alert.last_seen_at or alert.details != details:
+                alert.last_seen_at, alert.details = seen, details
+                alert.save(update_fields=["last_seen_at", "details"])
+            return alert, False
+        alert = Alert(
+            kind=str(kind), key=key, intake_id=intake_id, meter_id=meter_id, raised_at=at, last_seen_at=at,
+            details=details,
+        )  # fmt: skip
+        _full_clean(alert, validate_constraints=False)
+        try:
+            # A savepoint: a concurrent run that raised the same alert first wins, and this one refreshes it.
+            with transaction.atomic():
+                alert.save()
+        except IntegrityError:
+            alert = Alert.objects.select_for_update().get(key=key, resolved_at__isnull=True)
+            return alert, False
+        audit_record(actor=actor, action=AuditAction.CREATE, instance=alert, after=_alert_snapshot(alert))
+        return alert, True
+
+
+def alert_resolve(*, alert: Alert, at: dt.datetime, actor: Any, reason: str = "") -> Alert:
+    """Close an open alert at `at` (its condition cleared); an already resolved alert is left as it is."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.resolved_at is not None:
+            return alert
+        before = _alert_snapshot(alert)
+        alert.resolved_at = max(at, alert.raised_at)
+        alert.details = {**alert.details, "resolution": reason} if reason else alert.details
+        alert.save(update_fields=["resolved_at", "details"])
+        audit_record(
+            actor=actor, action=AuditAction.TRANSITION, instance=alert, before=before, after=_alert_snapshot(alert),
+            reason=reason,
+        )  # fmt: skip
+        return alert
+
+
+def alert_acknowledge(*, alert: Alert, actor: Any) -> Alert:
+    """A reviewer notes that someone is on it (audited). Acknowledging again changes nothing."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.acknowledged_at is not None:
+            return alert
+        before = _alert_snapshot(alert)
+        alert.acknowledged_by, alert.acknowledged_at = actor, timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit_record(
+            actor=actor, action=AuditAction.TRANSITION, instance=alert, before=before, after=_alert_snapshot(alert),
+            reason="acknowledged",
+        )  # fmt: skip
+        return alert
+
+
+def _sync(
+    *, kind: AlertKind, wanted: Mapping[str, tuple[int, int | None, dict[str, Any]]], at: dt.datetime, actor: Any,
+    resolvable: Any = None, reason: str,
+) -> AlertRun:  # fmt: skip
+    """Make the open alerts of `kind` (those matching `resolvable`, a Q, when given) exactly `wanted`
+    ({key: (intake id, meter id, details)}): raise or refresh each, resolve the others."""
+    raised = refreshed = resolved = 0
+    with transaction.atomic():
+        for key in sorted(wanted):
+            intake_id, meter_id, details = wanted[key]
+            _, new = alert_raise_or_refresh(
+                kind=kind, key=key, intake_id=intake_id, meter_id=meter_id, details=details, at=at, actor=actor
+            )
+            raised += new
+            refreshed += not new
+        stale = Alert.objects.filter(kind=kind, resolved_at__isnull=True).exclude(key__in=list(wanted))
+        if resolvable is not None:
+            stale = stale.filter(resolvable)
+        for alert in stale.order_by("pk"):
+            alert_resolve(alert=alert, at=at, actor=actor, reason=reason)
+            resolved += 1
+        still_open = Alert.objects.filter(kind=kind, resolved_at__isnull=True).count()
+    return AlertRun(raised=raised, refreshed=refreshed, resolved=resolved, open=still_open)
+
+
+def alerts_check_offline(*, now: dt.datetime | None = None, actor: Any = "beat:water.alerts_check_offline") -> AlertRun:
+    """Raise an alert for every installed meter with no report within WATER_OFFLINE_FACTOR × its
+    interval at `now` (default: now); resolve those that reported again or were removed."""
+    now = now or timezone.now()
+    factor = float(conf.get("WATER_OFFLINE_FACTOR"))
+    meters = list(
+        Meter.objects.filter(installed_at__lte=now)
+        .exclude(removed_at__lte=now)
+        .values_list("id", "serial", "intake_id", "installed_at", "removed_at", "expected_interval_s")
+    )
+    last = selectors.last_reports([m[0] for m in meters], now)
+    wanted: dict[str, tuple[int, int | None, dict[str, Any]]] = {}
+    for mid, serial, intake_id, installed, removed, interval_s in meters:
+        obs, rec = last.get(mid, (None, None))
+        state, silent = monitoring.meter_state(
+            installed_at=installed, removed_at=removed, last_report_at=obs, interval_s=interval_s, at=now, factor=factor
+        )
+        if state == MeterState.OFFLINE:
+            wanted[f"{AlertKind.METER_OFFLINE.value}:{mid}"] = (
+                intake_id,
+                mid,
+                {
+                    "serial": serial,
+                    "last_observed_at": obs.isoformat() if obs else None,
+                    "last_received_at": rec.isoformat() if rec else None,
+                    "silent_s": round(silent or 0.0, 3),
+                    "interval_s": interval_s,
+                    "offline_after_s": factor * interval_s,
+                },
+            )
+    return _sync(kind=AlertKind.METER_OFFLINE, wanted=wanted, at=now, actor=actor, reason="reporting again or removed")
+
+
+def alerts_check_flagged(*, now: dt.datetime | None = None, actor: Any = "beat:water.alerts_check_flagged") -> AlertRun:
+    """Raise an alert for every reading held for review (a jump or a decrease not yet accepted or
+    rejected), found from the daily rows' counts; resolve those reviewed or corrected since."""
+    now = now or timezone.now()
+    span = DailyVolume.objects.filter(n_flagged__gt=0).aggregate(lo=Min("day"), hi=Max("day"))
+    wanted: dict[str, tuple[int, int | None, dict[str, Any]]] = {}
+    if span["lo"] is not None:
+        flagged = selectors.flagged_readings(scope=_EVERYTHING, first=span["lo"], last=span["hi"])
+        intakes = dict(Meter.objects.filter(pk__in={f["meter_id"] for f in flagged}).values_list("pk", "intake_id"))
+        for f in flagged:
+            key = f"{AlertKind.FLAGGED_READING.value}:{f['meter_id']}@{f['observed_at'].astimezone(dt.UTC).isoformat()}"
+            wanted[key] = (
+                intakes[f["meter_id"]],
+                f["meter_id"],
+                {
+                    "serial": f["meter"],
+                    "observed_at": f["observed_at"].isoformat(),
+                    "kind": f["kind"],
+                    "previous_at": f["previous_at"].isoformat(),
+                    "step_m3": str(f["step_m3"]),
+                    "held_m3": str(f["held_m3"]),
+                },
+            )
+    return _sync(kind=AlertKind.FLAGGED_READING, wanted=wanted, at=now, actor=actor, reason="reviewed or corrected")
+
+
+def alert_sync_plan_usage(
+    *,
+    usage: Iterable[PlanUsage],
+    now: dt.datetime | None = None,
+    complete: bool = False,
+    actor: Any = "beat:water.alert_sync_plan_usage",
+) -> dict[str, AlertRun]:
+    """plan_80 open while an intake's use for a year is at or above WATER_PLAN_WARN_SHARE of its
+    plan, plan_100 while at or above WATER_PLAN_OVER_SHARE; each resolves when the use falls below
+    (a plan amended upwards). Only the (intake, year) pairs given are touched, unless `complete`
+    says `usage` holds every planned intake of its years: then the open plan alerts of those years
+    for intakes not in it (a plan withdrawn) are resolved too. A plan of 0 m³ with any use is over."""
+    warn = Decimal(conf.get("WATER_PLAN_WARN_SHARE"))
+    over = Decimal(conf.get("WATER_PLAN_OVER_SHARE"))
+    now = now or timezone.now()
+    items = list(usage)
+    errors: dict[str, list[str]] = {}
+    for i, u in enumerate(items):
+        if u.use_m3 < 0:
+            errors[f"usage[{i}].use_m3"] = ["Must not be negative."]
+        if u.plan_m3 < 0:
+            errors[f"usage[{i}].plan_m3"] = ["Must not be negative."]
+    known = set(Intake.objects.filter(pk__in={u.intake_id for u in items}).values_list("pk", flat=True))
+    for i, u in enumerate(items):
+        if u.intake_id not in known:
+            errors[f"usage[{i}].intake_id"] = ["No such intake."]
+    if errors:
+        raise InvalidInput("Invalid plan usage.", fields=errors)
+    runs = {}
+    years = {u.year for u in items}
+    for kind, threshold in ((AlertKind.PLAN_80, warn), (AlertKind.PLAN_100, over)):
+        wanted: dict[str, tuple[int, int | None, dict[str, Any]]] = {}
+        touched = []
+        for u in items:
+            key = f"{kind.value}:{u.intake_id}:{u.year}"
+            touched.append(key)
+            share = u.use_m3 / u.plan_m3 if u.plan_m3 > 0 else (Decimal("Infinity") if u.use_m3 > 0 else Decimal(0))
+            if share >= threshold:
+                wanted[key] = (
+                    u.intake_id,
+                    None,
+                    {
+                        "year": u.year,
+                        "use_m3": str(u.use_m3),
+                        "plan_m3": str(u.plan_m3),
+                        "share": float(round(share, 6)) if share.is_finite() else None,
+                        "threshold": float(threshold),
+                    },
+                )
+        if complete:
+            scope_q = Q(key__regex=rf"^{kind.value}:\d+:({'|'.join(str(y) for y in sorted(years))})$")
+        else:
+            scope_q = Q(key__in=touched)
+        runs[kind.value] = _sync(
+            kind=kind, wanted=wanted, at=now, actor=actor, resolvable=scope_q if years else Q(pk__in=[]),
+            reason="use below the threshold",
+        )  # fmt: skip
+    return runs

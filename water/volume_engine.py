@@ -76,12 +76,17 @@ class Rules:
     max_flow_m3s: Decimal | None = None
     gap_s: Decimal = Decimal(7200)
     rollover_share: Decimal = Decimal("0.5")
+    # Online monitoring (water.monitoring): the report slots of a day are the meter's report interval
+    # laid from Beijing midnight; a report is timely when received within `timely_us` of its instant.
+    slot_us: int = 3_600_000_000
+    timely_us: int = 600_000_000
 
 
 class Point(NamedTuple):
     """One reading of the series. `counted`: a report (install and removal readings are not).
     (A NamedTuple: the ingest makes one per reading, and it is four times cheaper to build than a
-    frozen dataclass.)"""
+    frozen dataclass.) `received_us`: when the reading reached the system (µs since 1970), for
+    timeliness; None when unknown (never timely)."""
 
     at: dt.datetime
     value: Decimal
@@ -89,6 +94,7 @@ class Point(NamedTuple):
     corrected: bool = False
     counted: bool = True
     us: int | None = None  # to_us(at), when the caller has it already
+    received_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,8 @@ class DayTotals:
     covered_s: float = 0.0
     n_readings: int = 0
     n_flagged: int = 0
+    n_slots: int = 0
+    n_timely: int = 0
 
     @property
     def volume(self) -> Decimal:
@@ -141,6 +149,8 @@ class DayTotals:
             covered_s=self.covered_s,
             n_readings=self.n_readings,
             n_flagged=self.n_flagged,
+            n_slots=self.n_slots,
+            n_timely=self.n_timely,
         )
 
 
@@ -363,14 +373,32 @@ def daily_totals(
             b = bucket(day_number(u1))
             if b is not None:
                 b.n_flagged += 1
+    # Reports, report slots and timeliness (water.monitoring). A slot is filled by the first report
+    # in it; the slot holding the installation reading began before the meter was installed, is not
+    # expected of it (monitoring.expected_slots), and so no report fills it. Readings before `since`
+    # are walked too: they say which slot the next report falls in.
+    slot_us, timely_us = rules.slot_us, rules.timely_us
+    prev_slot: tuple[int, int] | None = None
     for us, p in timed:
         if p.review == REJECTED:
             continue
+        n = (us + _OFFSET_US) // _DAY_US
+        offset = us + _OFFSET_US - n * _DAY_US
+        slot = (n, offset // slot_us)
+        if not p.counted:
+            prev_slot = slot if offset % slot_us else None
+            continue
+        new_slot = slot != prev_slot
+        prev_slot = slot
         if since_us is not None and us <= since_us:
             continue
-        b = bucket(day_number(us))
-        if b is not None and p.counted:
+        b = bucket(n)
+        if b is not None:
             b.n_readings += 1
+            if new_slot:
+                b.n_slots += 1
+            if p.received_us is not None and p.received_us - us <= timely_us:
+                b.n_timely += 1
     return {day_of_number(n): totals.rounded() for n, totals in sorted(days.items())}
 
 

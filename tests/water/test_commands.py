@@ -134,11 +134,15 @@ def test_demo_data_shows_every_event_and_loads_twice_unchanged(settings):
     farm = {d.day.month: d for d in DailyVolume.objects.filter(meter__serial="WM-650121-02-1", day__year=2024)}
     assert farm[1].volume_m3 == 0
     assert farm[7].volume_m3 > 0
+    # Online monitoring: the March gap is missed reports, late frames lower timeliness, the silent RTU
+    # is the one offline alert as of the end of the data, the spike a flagged-reading alert.
+    monitored = _demo_monitoring(demo)
     # Idempotent: a second load sends the same readings, all duplicates.
     demo.load_water_demo()
     assert Reading.objects.count() == readings
     assert Meter.objects.count() == 27
     _check_plan_demo()
+    assert _demo_monitoring(demo) == monitored
 
 
 def _check_plan_demo() -> None:
@@ -174,3 +178,33 @@ def _check_plan_demo() -> None:
     assert red["total_use"].met is True
     assert red["irrigation"].met is False
     assert red["zone_compliance"].met is True
+
+
+def _demo_monitoring(demo):
+    from accounts.choices import Role
+    from accounts.scope import Scope
+    from core import periods
+    from water.models import Alert
+    from water.selectors import meter_monitoring_days, monitoring_report
+
+    everyone = Scope(user_id=None, role=Role.ADMIN, everything=True)
+    gap = Meter.objects.get(serial=demo.GAP_METER)
+    figure, days = meter_monitoring_days(scope=everyone, meter_id=gap.pk, first=dt.date(2024, 3, 1),
+                                         last=dt.date(2024, 3, 31), now=demo.YEAR_END)  # fmt: skip
+    missed = (demo.GAP[1] - demo.GAP[0]).total_seconds() / 3600
+    assert (figure.expected_reports, figure.received_reports) == (744, 744 - missed), [
+        (d.day, d.expected_reports, d.reports) for d in days if d.reports != 24
+    ]
+    assert [d.reports for d in days if d.day.day == 11] == [0]
+    summary, meters = monitoring_report(scope=everyone, period=periods.year(2024), now=demo.YEAR_END)
+    assert 0.99 < summary.arrival_rate < 1
+    assert 0.95 < summary.timeliness < summary.arrival_rate
+    assert summary.offline == 1
+    assert summary.coverage is not None
+    assert summary.coverage < 1
+    assert [m.serial for m in meters if m.state == "offline"] == [demo.SILENT_METER]
+    open_alerts = sorted(
+        (a.kind, a.meter.serial) for a in Alert.objects.filter(resolved_at__isnull=True).select_related("meter")
+    )
+    assert open_alerts == [("flagged_reading", demo.SPIKE_METER), ("meter_offline", demo.SILENT_METER)]
+    return summary.to_dict(), list(Alert.objects.values_list("pk", "last_seen_at", "resolved_at"))

@@ -19,7 +19,7 @@ from water import rollups, services
 from water.choices import NOT_REPORTS
 from water.ingest import Row
 from water.models import DailyVolume, Reading
-from water.volume_engine import Point, daily_totals
+from water.volume_engine import Point, daily_totals, to_us
 
 D = Decimal
 ALL = Scope(user_id=None, role=Role.ADMIN, everything=True)
@@ -28,10 +28,10 @@ FIELDS = ("measured_m3", "estimated_m3", "corrected_m3", "held_m3", "covered_s",
 
 def expected_days(meter) -> dict:
     points = [
-        Point(at, value, review, corrected, source not in NOT_REPORTS)
-        for at, value, review, corrected, source in Reading.objects.filter(meter=meter)
+        Point(at, value, review, corrected, source not in NOT_REPORTS, None, to_us(received))
+        for at, value, review, corrected, source, received in Reading.objects.filter(meter=meter)
         .order_by("observed_at")
-        .values_list("observed_at", "cumulative_m3", "review", "corrected", "source")
+        .values_list("observed_at", "cumulative_m3", "review", "corrected", "source", "received_at")
     ]
     rules = rollups.rules_for([meter.pk])[meter.pk]
     return dict(daily_totals(points, rules))
@@ -47,6 +47,8 @@ def assert_rows_match(meter) -> None:
             assert getattr(row, name) == pytest.approx(value, abs=D("0.000003")), (day, name)
         assert row.covered_s == pytest.approx(t.covered_s, abs=1e-6), day
         assert (row.n_readings, row.n_flagged) == (t.n_readings, t.n_flagged), day
+        # Online monitoring's counts (report slots filled, timely reports) are kept the same way.
+        assert (row.n_slots, row.n_timely) == (t.n_slots, t.n_timely), day
 
 
 def random_readings(rng: random.Random, n: int) -> list[tuple[dt.datetime, float]]:
@@ -81,7 +83,9 @@ def test_any_batching_and_order_gives_the_same_days(water, seed):
     order += rng.sample(range(len(chunks)), 3)
     for k in order:
         batch = [Row(j, meter.serial, at, D(f"{value:.3f}"), None) for j, (at, value) in enumerate(chunks[k])]
-        services.reading_ingest_batch(rows=batch, scope=ALL, source="api", actor="test")
+        # Arrival a little after the batch's last reading: its later readings are timely, earlier ones not.
+        arrived = chunks[k][-1][0] + dt.timedelta(minutes=rng.randint(0, 20))
+        services.reading_ingest_batch(rows=batch, scope=ALL, source="api", actor="test", received_at=arrived)
     assert_rows_match(meter)
     # Reviews and corrections recompute the days they touch.
     stored = list(Reading.objects.filter(meter=meter).exclude(source="install").order_by("observed_at"))

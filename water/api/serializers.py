@@ -13,8 +13,17 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from core.api.fields import AwareDateTimeField, GeoJSONGeometryField
 from core.api.serializers import MAX_ID, StrictSerializer
 from core.geo import InputCRS
-from water.choices import Protocol, Review, SourceType, VolumeInterval, WaterUse, WithdrawalMode
-from water.models import Intake, Meter
+from water.choices import (
+    AlertState,
+    MeterState,
+    Protocol,
+    Review,
+    SourceType,
+    VolumeInterval,
+    WaterUse,
+    WithdrawalMode,
+)
+from water.models import Alert, Intake, Meter
 from water.selectors import online_metering_required
 
 TEN_THOUSAND = Decimal(10_000)
@@ -292,3 +301,139 @@ class IntakeVolumeRowSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     periods = VolumeFigureSerializer(many=True)
+
+
+# ----------------------------------------------------------------------------- online monitoring
+
+
+class MonitoringQuerySerializer(StrictSerializer):
+    """`start` and `end`: Beijing calendar dates, both included; `division`: a division code (its
+    intakes and those of the divisions inside it); `intake`, `state`: narrow the list of meters (the
+    summary stays that of the whole scope and division)."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    division = serializers.CharField(required=False, max_length=12)
+    intake = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    state = serializers.ChoiceField(choices=MeterState.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        days = (attrs["end"] - attrs["start"]).days + 1
+        if days < 1:
+            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+        if days > MAX_VOLUME_DAYS:
+            raise serializers.ValidationError({"end": [f"At most {MAX_VOLUME_DAYS} days per request."]})
+        return attrs
+
+
+class MonitoringDaysQuerySerializer(StrictSerializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        days = (attrs["end"] - attrs["start"]).days + 1
+        if days < 1:
+            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+        if days > MAX_DAILY_DAYS:
+            raise serializers.ValidationError({"end": [f"At most {MAX_DAILY_DAYS} days per request."]})
+        return attrs
+
+
+class _Rates(serializers.Serializer):
+    expected_reports = serializers.IntegerField()
+    received_reports = serializers.IntegerField(help_text="at most the expected number per meter and day")
+    filled_slots = serializers.IntegerField()
+    timely_reports = serializers.IntegerField()
+    arrival_rate = serializers.FloatField(allow_null=True, help_text="到报率, 0–1; null when nothing was expected")
+    completeness = serializers.FloatField(allow_null=True, help_text="完整率, 0–1")
+    timeliness = serializers.FloatField(allow_null=True, help_text="及时率, 0–1")
+
+
+class MeterMonitoringSerializer(_Rates):
+    meter = serializers.IntegerField()
+    serial = serializers.CharField()
+    intake = serializers.IntegerField()
+    intake_code = serializers.CharField()
+    interval_s = serializers.IntegerField()
+    installed_at = serializers.DateTimeField()
+    removed_at = serializers.DateTimeField(allow_null=True)
+    last_observed_at = serializers.DateTimeField(allow_null=True)
+    last_received_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(choices=MeterState.choices)
+    silent_s = serializers.FloatField(allow_null=True)
+    reports = serializers.IntegerField(help_text="every report received, uncapped")
+
+
+class IntakeMonitoringSerializer(_Rates):
+    intake = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    division = serializers.CharField()
+    online_required = serializers.BooleanField()
+    monitored = serializers.BooleanField()
+    meters = serializers.IntegerField()
+    online = serializers.IntegerField()
+    offline = serializers.IntegerField()
+
+
+class MonitoringSummarySerializer(_Rates):
+    period_label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    as_of = serializers.DateTimeField()
+    required_intakes = serializers.IntegerField()
+    monitored_intakes = serializers.IntegerField()
+    coverage = serializers.FloatField(allow_null=True)
+    meters = serializers.IntegerField()
+    online = serializers.IntegerField()
+    offline = serializers.IntegerField()
+    by_intake = IntakeMonitoringSerializer(many=True)
+
+
+class MonitoringPageSerializer(serializers.Serializer):
+    summary = MonitoringSummarySerializer()
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = MeterMonitoringSerializer(many=True)
+
+
+class MeterDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    expected_reports = serializers.IntegerField()
+    reports = serializers.IntegerField()
+    received_reports = serializers.IntegerField()
+    filled_slots = serializers.IntegerField()
+    timely_reports = serializers.IntegerField()
+    arrival_rate = serializers.FloatField(allow_null=True)
+    completeness = serializers.FloatField(allow_null=True)
+    timeliness = serializers.FloatField(allow_null=True)
+
+
+class MeterDaysSerializer(serializers.Serializer):
+    meter = MeterMonitoringSerializer()
+    days = MeterDaySerializer(many=True)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    intake_code = serializers.CharField(source="intake.code", read_only=True)
+    meter_serial = serializers.CharField(source="meter.serial", read_only=True, allow_null=True, default=None)
+    state = serializers.SerializerMethodField()
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "kind", "key", "state", "intake", "intake_code", "meter", "meter_serial", "raised_at",
+            "last_seen_at", "resolved_at", "details", "acknowledged_by", "acknowledged_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_state(self, obj: Alert) -> str:
+        return AlertState.OPEN.value if obj.resolved_at is None else AlertState.RESOLVED.value
+
+
+class AcknowledgeSerializer(StrictSerializer):
+    """No fields: the acknowledgement is who and when."""

@@ -4,7 +4,15 @@ from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
 from water.api.plan_views import LedgerLockViewSet, PlanUsageViewSet, PlanViewSet, RedLineViewSet
-from water.api.views import IntakeViewSet, MeterViewSet, ReadingViewSet, VolumeViewSet
+from water.api.views import (
+    AlertViewSet,
+    IntakeViewSet,
+    MeterViewSet,
+    MonitoringMeterViewSet,
+    MonitoringViewSet,
+    ReadingViewSet,
+    VolumeViewSet,
+)
 
 app_name = "water"
 router = SimpleRouter()
@@ -17,4 +25,7 @@ router.register("plans/usage", PlanUsageViewSet, basename="plan-usage")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("redlines", RedLineViewSet, basename="redline")
 router.register("ledger/locks", LedgerLockViewSet, basename="ledger-lock")
+router.register("monitoring/meters", MonitoringMeterViewSet, basename="monitoring-meter")
+router.register("monitoring", MonitoringViewSet, basename="monitoring")
+router.register("alerts", AlertViewSet, basename="alert")
 urlpatterns: list[URLPattern | URLResolver] = router.urls

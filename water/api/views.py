@@ -22,6 +22,7 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import HUMAN_ROLES, STAFF_ROLES, user_role
 from accounts.scope import Scope, scope_for
+from core import periods
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
@@ -32,6 +33,8 @@ from water import conf, exports, ingest, selectors, services
 from water.api.parsers import CSVParser, JSONParser, decode_csv, parse_json
 from water.api.serializers import (
     REVIEW_DECISIONS,
+    AcknowledgeSerializer,
+    AlertSerializer,
     ExportQuerySerializer,
     FlaggedReadingSerializer,
     IngestResultSerializer,
@@ -40,9 +43,14 @@ from water.api.serializers import (
     IntakeVolumesSerializer,
     IntakeWriteSerializer,
     MeterCreateSerializer,
+    MeterDaysSerializer,
+    MeterMonitoringSerializer,
     MeterReplaceSerializer,
     MeterSerializer,
     MeterUpdateSerializer,
+    MonitoringDaysQuerySerializer,
+    MonitoringPageSerializer,
+    MonitoringQuerySerializer,
     PeriodQuerySerializer,
     ReadingBatchSerializer,
     ReadingCorrectSerializer,
@@ -50,8 +58,8 @@ from water.api.serializers import (
     ReadingSerializer,
 )
 from water.choices import ReadingSource
-from water.filters import IntakeFilter, MeterFilter, ReadingFilter
-from water.models import Intake, Meter
+from water.filters import AlertFilter, IntakeFilter, MeterFilter, ReadingFilter
+from water.models import Alert, Intake, Meter
 
 INGEST_ROLES = frozenset({Role.ADMIN, Role.REVIEWER, Role.OPERATOR, Role.DEVICE})
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
@@ -410,3 +418,86 @@ class VolumeViewSet(viewsets.GenericViewSet):
             for i in intakes or []
         ]  # fmt: skip
         return self.get_paginated_response(IntakeVolumeRowSerializer(rows, many=True).data)
+
+
+# ----------------------------------------------------------------------------- online monitoring
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Online monitoring: arrival rate, completeness, timeliness and coverage, with every meter",
+        description=(
+            "`summary` covers every meter and intake in your scope (and in `division`); `results` lists the "
+            "meters, paginated, narrowed by `intake` and `state` (online, offline, removed). States are taken "
+            "at `summary.as_of`, the earlier of the period's end and now; ratios are fractions 0–1."
+        ),
+        parameters=[
+            *_PERIOD_PARAMS[:2],
+            OpenApiParameter("division", str, description="division code: its intakes and those inside it"),
+            OpenApiParameter("intake", int, description="only this intake's meters in results"),
+            OpenApiParameter("state", str, enum=["online", "offline", "removed"]),
+        ],
+        responses=MonitoringPageSerializer,
+    )
+)
+class MonitoringViewSet(viewsets.GenericViewSet):
+    pagination_class = PageNumberPagination
+    serializer_class = MeterMonitoringSerializer
+    queryset = Meter.objects.none()  # for the schema; the figures come from selectors.monitoring_report
+
+    def list(self, request: Request) -> Response:
+        q = _query(MonitoringQuerySerializer, request, ignore=("page", "page_size"))
+        summary, meters = selectors.monitoring_report(
+            scope=scope_for(request.user), period=periods.date_range(q["start"], q["end"]),
+            division_code=q.get("division"),
+        )  # fmt: skip
+        if "intake" in q:
+            meters = [m for m in meters if m.intake_id == q["intake"]]
+        if "state" in q:
+            meters = [m for m in meters if m.state == q["state"]]
+        page: list[selectors.MeterMonitoring] | None = self.paginate_queryset(meters)  # type: ignore[arg-type]
+        paged = self.get_paginated_response([m.to_dict() for m in page or []]).data
+        return Response({"summary": summary.to_dict(), **paged})
+
+
+class MonitoringMeterViewSet(viewsets.GenericViewSet):
+    serializer_class = MeterDaysSerializer
+    lookup_value_regex = ID_REGEX
+    queryset = Meter.objects.none()  # for the schema; the meter is found (in scope) by the selector
+
+    @extend_schema(summary="A meter's monitoring figures per Beijing day", parameters=_PERIOD_PARAMS[:2],
+                   responses=MeterDaysSerializer)  # fmt: skip
+    @action(detail=True, methods=["get"])
+    def days(self, request: Request, pk: str | None = None) -> Response:
+        q = _query(MonitoringDaysQuerySerializer, request)
+        figure, days = selectors.meter_monitoring_days(
+            scope=scope_for(request.user), meter_id=int(pk or 0), first=q["start"], last=q["end"]
+        )
+        return Response({"meter": figure.to_dict(), "days": [d.to_dict() for d in days]})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Monitoring alerts on the intakes in your scope"),
+    retrieve=extend_schema(summary="One alert"),
+)
+class AlertViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Alerts raised by the periodic jobs; every human role reads those of its scope, reviewers and
+    admins acknowledge them."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    pagination_class = PageNumberPagination
+    lookup_value_regex = ID_REGEX
+    action_roles = {"acknowledge": STAFF_ROLES}
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        return selectors.alert_list(scope=scope_for(self.request.user))
+
+    @extend_schema(summary="Acknowledge an alert (audited; again changes nothing)", request=AcknowledgeSerializer,
+                   responses=AlertSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        alert = self.get_object()
+        AcknowledgeSerializer(data=request.data or {}).is_valid(raise_exception=True)
+        alert = services.alert_acknowledge(alert=alert, actor=request.user)
+        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
