@@ -11,7 +11,7 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.http import HttpRequest
 
 from water import services
-from water.models import DailyVolume, Intake, Meter
+from water.models import DailyVolume, Intake, Meter, TelemetryStation
 
 
 @admin.register(Intake)
@@ -87,6 +87,29 @@ class DailyVolumeAdmin(admin.ModelAdmin):
     search_fields = ("meter__serial",)
     list_select_related = ("meter",)
     date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TelemetryStation)
+class TelemetryStationAdmin(admin.ModelAdmin):
+    """The telemetry gateway's per-station counters: written by the gateway only, shown for inspection (an
+    unknown station here is an RTU to commission: give a meter this rtu_address)."""
+
+    list_display = (
+        "protocol", "address", "meter", "frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored",
+        "readings_duplicate", "readings_refused", "last_seen", "last_remote",
+    )  # fmt: skip
+    list_filter = ("protocol",)
+    search_fields = ("address", "meter__serial", "last_remote")
+    list_select_related = ("meter",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
