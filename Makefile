@@ -10,11 +10,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help run serve setup system-deps venv migrate demo test lint typecheck layers migrations-check pytest pytest-postgis clean
+.PHONY: help run serve setup system-deps venv migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean
 
 help:
 	@echo "make run   - install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - ruff, import-linter, mypy, makemigrations --check, pytest (SpatiaLite; PostGIS if TEST_POSTGIS_URL)"
+	@echo "make fuzz  - fuzz the telemetry decoder for HEZHANG_FUZZ_SECONDS (default 180) seconds"
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -66,6 +67,15 @@ pytest-postgis: venv
 	else echo "== PostGIS suite skipped: TEST_POSTGIS_URL is not set (CI sets it) =="; fi
 
 test: lint layers typecheck migrations-check pytest pytest-postgis
+
+# The telemetry decoder fuzz (Hypothesis) for minutes rather than make test's 20 s; it needs no database.
+# Its example corpus is kept in tests/water_telemetry/fuzz-corpus/ (commit what a run adds).
+HEZHANG_FUZZ_SECONDS ?= 180
+fuzz: venv
+	@mkdir -p var
+	@echo "== fuzzing the telemetry decoder for $(HEZHANG_FUZZ_SECONDS) s =="
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=spatialite:///$(CURDIR)/var/test-fuzz.sqlite3 \
+	  HEZHANG_FUZZ_SECONDS=$(HEZHANG_FUZZ_SECONDS) $(PY) -m pytest tests/water_telemetry/test_fuzz.py -q
 
 clean:
 	rm -rf var/test-*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,17 @@ from django.http import HttpRequest
 
 from accounts.scope import scope_for
 from water import plan_services, services
-from water.models import Alert, DailyVolume, Intake, LedgerLock, Meter, PlanVersion, RedLineTarget, WaterPlan
+from water.models import (
+    Alert,
+    DailyVolume,
+    Intake,
+    LedgerLock,
+    Meter,
+    PlanVersion,
+    RedLineTarget,
+    TelemetryStation,
+    WaterPlan,
+)
 
 
 @admin.register(Intake)
@@ -177,6 +187,29 @@ class LedgerLockAdmin(admin.ModelAdmin):
     list_display = ("month", "division", "locked_by_label", "locked_at", "unlocked_at", "unlock_reason")
     list_filter = ("month",)
     list_select_related = ("division",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TelemetryStation)
+class TelemetryStationAdmin(admin.ModelAdmin):
+    """The telemetry gateway's per-station counters: written by the gateway only, shown for inspection (an
+    unknown station here is an RTU to commission: give a meter this rtu_address)."""
+
+    list_display = (
+        "protocol", "address", "meter", "frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored",
+        "readings_duplicate", "readings_refused", "last_seen", "last_remote",
+    )  # fmt: skip
+    list_filter = ("protocol",)
+    search_fields = ("address", "meter__serial", "last_remote")
+    list_select_related = ("meter",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -671,3 +671,58 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+# --------------------------------------------------------------------------------------- telemetry gateway
+
+
+class TelemetryProtocol(models.TextChoices):
+    """The codec family a station's frames were read with (water.telemetry; SL/T 427 frames are 68H frames)."""
+
+    SZY206 = "szy206", "SZY 206 / SL/T 427 (68H)"
+    SL651 = "sl651", "SL 651-2014 (7E7E)"
+
+
+class TelemetryStation(models.Model):
+    """What the telemetry gateway saw from one RTU station address: traffic and refusal counters, when it
+    was last heard and from where, and the meter the address maps to (none: an unknown station, shown to
+    admins so it can be commissioned).
+
+    Counters only grow; the gateway adds what it counted in memory every few seconds (not per frame) and on
+    shutdown (water.telemetry.services.station_counters_add). `address` is the 5-byte station address as
+    sent, as 10 upper-case hex digits: the same text a meter's `rtu_address` must hold.
+    """
+
+    protocol = models.CharField("规约 protocol", max_length=8, choices=TelemetryProtocol.choices)
+    address = models.CharField("站地址 station address", max_length=16)
+    meter = models.ForeignKey(
+        Meter, null=True, blank=True, on_delete=models.SET_NULL, related_name="telemetry_stations",
+        verbose_name="计量设施 meter",
+    )  # fmt: skip
+    frames = models.PositiveBigIntegerField("报文 frames received", default=0)
+    bad_crc = models.PositiveBigIntegerField("校验错 bad CRC", default=0)
+    unknown_elements = models.PositiveBigIntegerField("未知要素 unknown elements", default=0)
+    decode_errors = models.PositiveBigIntegerField("解码错 decode errors", default=0)
+    readings_stored = models.PositiveBigIntegerField("入库读数 readings stored", default=0)
+    readings_duplicate = models.PositiveBigIntegerField("重复读数 duplicate readings", default=0)
+    readings_refused = models.PositiveBigIntegerField("拒收读数 readings refused", default=0)
+    acks_sent = models.PositiveBigIntegerField("应答 acknowledgements sent", default=0)
+    first_seen = models.DateTimeField("首次 first seen", null=True, blank=True)
+    last_seen = models.DateTimeField("最近 last seen", null=True, blank=True)
+    last_remote = models.CharField("最近来源 last remote address", max_length=64, blank=True)
+    last_error = models.CharField("最近错误 last error", max_length=200, blank=True)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["protocol", "address"]
+        verbose_name = "遥测站 telemetry station"
+        verbose_name_plural = "遥测站 telemetry stations"
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "address"], name="water_telemetrystation_uniq"),
+            models.CheckConstraint(
+                condition=Q(protocol__in=TelemetryProtocol.values), name="water_telemetrystation_protocol_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol}:{self.address}"

@@ -1,35 +1,51 @@
-"""Fuzzing the decoder and the splitter: only a valid result or a FrameError, never a bare exception.
+"""Fuzzing the decoder and the splitter with Hypothesis: only a valid result or a FrameError, never a bare
+exception, and nothing downstream (JSON, acks, readings) breaks on what does decode.
 
-``hypothesis`` is not installed in this project's environment, so this is a bounded, seeded random fuzz (a few
-seconds) over a kept corpus of interesting frames: byte flips, insertions, deletions, truncations and splices,
-with the checksum repaired half of the time so the mutations reach the deep parsers instead of stopping at the
-CRC. Set ``TELEMETRY_FUZZ_SECONDS`` / ``TELEMETRY_FUZZ_SEED`` to fuzz longer or elsewhere (e.g. a slow tier).
+Inputs are the kept seed corpus below (domain.md's sample frames and hand-made edge cases) mutated by byte flips,
+insertions, deletions, truncations and splices, with the checksum repaired half of the time so mutations reach
+the deep parsers instead of stopping at the CRC; random bytes behind protocol start bytes; and streams of good
+and mutated frames cut into random reads.
+
+Duration: ``HEZHANG_FUZZ_SECONDS`` (default 20 s, shared by the three fuzz tests) — ``make test`` fuzzes a little
+every run, ``make fuzz`` (CI: once, 180 s) fuzzes for minutes; 0 replays the saved corpus and a few examples
+only. Hypothesis keeps its example database in ``tests/water_telemetry/fuzz-corpus/`` (in the repository):
+failing examples, and for each `target` the inputs that reached furthest into the decoder, are replayed first on
+every later run.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings, target
+from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from water.telemetry import (
     PRESETS,
+    BadCRC,
     DecodedFrame,
     FrameError,
     FrameSplitter,
     PacketAssembler,
+    TruncatedFrame,
+    UnknownProtocol,
     build_ack,
     decode_frame,
     to_json,
 )
 from water.telemetry.crc import crc8_e5, crc16_modbus
 
-SECONDS = float(os.environ.get("TELEMETRY_FUZZ_SECONDS", "2.0"))
-SEED = int(os.environ.get("TELEMETRY_FUZZ_SEED", "20240509"))
+SECONDS = float(os.environ.get("HEZHANG_FUZZ_SECONDS", "20"))
+CORPUS_DIR = Path(__file__).resolve().parent / "fuzz-corpus"
+DATABASE = DirectoryBasedExampleDatabase(str(CORPUS_DIR))
+ROUND = 300  # examples per Hypothesis run; runs repeat until the time share is spent
 RECEIVED = datetime(2025, 1, 1, 0, 0, 10, tzinfo=UTC)
 
 # The kept corpus: (what it is, hex, expected outcome: "ok" or the FrameError subclass name).
@@ -128,26 +144,47 @@ def _repair(raw: bytearray) -> None:
         raw[-2:] = crc16_modbus(raw[:-2]).to_bytes(2, "big")
 
 
-def _mutate(rng: random.Random, seeds: list[bytes]) -> bytes:
-    raw = bytearray(rng.choice(seeds))
-    for _ in range(rng.randint(1, 4)):
-        op = rng.randrange(6)
-        if op == 0 and raw:  # flip bits
-            raw[rng.randrange(len(raw))] ^= 1 << rng.randrange(8)
-        elif op == 1 and raw:  # random byte
-            raw[rng.randrange(len(raw))] = rng.randrange(256)
-        elif op == 2:  # insert
-            raw.insert(rng.randint(0, len(raw)), rng.randrange(256))
-        elif op == 3 and raw:  # delete
-            del raw[rng.randrange(len(raw))]
+SEEDS = [bytes.fromhex(c[1]) for c in CORPUS]
+GOOD = [s for s, c in zip(SEEDS, CORPUS, strict=True) if c[2] == "ok"]
+PROFILES = [None, *PRESETS.values()]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A seed frame with 1–4 mutations, its checksum repaired half of the time."""
+    raw = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.integers(0, 5))
+        at = draw(st.integers(0, max(len(raw), 1) - 1)) if raw else 0
+        if op == 0 and raw:  # flip a bit
+            raw[at] ^= 1 << draw(st.integers(0, 7))
+        elif op == 1 and raw:  # replace a byte
+            raw[at] = draw(st.integers(0, 255))
+        elif op == 2:  # insert bytes
+            raw[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif op == 3 and raw:  # delete a byte
+            del raw[at]
         elif op == 4:  # truncate
-            del raw[rng.randint(0, len(raw)) :]
+            del raw[at:]
         else:  # splice another seed's tail
-            other = rng.choice(seeds)
-            raw[rng.randint(0, len(raw)) :] = other[rng.randint(0, len(other)) :]
-    if rng.random() < 0.5:
+            other = draw(st.sampled_from(SEEDS))
+            raw[at:] = other[draw(st.integers(0, len(other))) :]
+    if draw(st.booleans()):
         _repair(raw)
     return bytes(raw)
+
+
+@st.composite
+def started(draw: st.DrawFn) -> bytes:
+    """Random bytes behind a protocol's start bytes, checksum repaired half of the time."""
+    raw = bytearray(draw(st.sampled_from([b"\x68", b"\x7e\x7e", b"\x01", b""])) + draw(st.binary(max_size=96)))
+    if draw(st.booleans()):
+        _repair(raw)
+    return bytes(raw)
+
+
+FRAMES = st.one_of(mutated(), started())
+RECEIVE_TIMES = st.integers(-400, 400).map(lambda days: RECEIVED + timedelta(days=days, seconds=days * 977))
 
 
 def _exercise(decoded: DecodedFrame) -> None:
@@ -159,61 +196,73 @@ def _exercise(decoded: DecodedFrame) -> None:
         assert reading.observed_at.utcoffset() is not None
 
 
-def test_random_mutations_only_raise_frame_errors() -> None:
-    rng = random.Random(SEED)
-    seeds = [bytes.fromhex(c[1]) for c in CORPUS]
-    profiles = [None, *PRESETS.values()]
-    deadline = time.monotonic() + SECONDS
-    runs = decoded_ok = 0
-    while time.monotonic() < deadline:
-        raw = _mutate(rng, seeds)
-        received = RECEIVED + timedelta(days=rng.randint(-400, 400))
-        try:
-            decoded = decode_frame(
-                raw, received_at=received, profile=rng.choice(profiles), check_crc=rng.random() < 0.8
-            )
-        except FrameError:
-            pass
-        else:
-            decoded_ok += 1
-            _exercise(decoded)
-        runs += 1
-    assert runs > 1000
-    assert decoded_ok > 0  # the mutations do reach successful decodes, not only early refusals
+def _fuzz(test: Callable[[], None], share: float) -> int:
+    """Run a Hypothesis test (one round of ROUND examples) again and again for ``share`` of the budget; each
+    round first replays the corpus, then explores new inputs. Returns the number of rounds."""
+    deadline = time.monotonic() + SECONDS * share
+    rounds = 0
+    while True:
+        test()
+        rounds += 1
+        if time.monotonic() >= deadline:
+            return rounds
 
 
-def test_random_bytes_with_protocol_starts() -> None:
-    rng = random.Random(SEED + 1)
-    deadline = time.monotonic() + SECONDS / 2
-    while time.monotonic() < deadline:
-        start = rng.choice([b"\x68", b"\x7e\x7e", b"\x01", b""])
-        raw = bytearray(start + rng.randbytes(rng.randint(0, 80)))
-        if rng.random() < 0.5:
-            _repair(raw)
+def _settings(max_examples: int) -> settings:
+    return settings(_SETTINGS, max_examples=max_examples)
+
+
+_SETTINGS = settings(
+    database=DATABASE,
+    deadline=None,  # a shared machine: timing says nothing about a frame
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+)
+
+
+def test_decoder_only_raises_frame_errors() -> None:
+    outcomes: dict[str, int] = {}
+
+    @_settings(ROUND if SECONDS else 50)
+    @given(raw=FRAMES, received=RECEIVE_TIMES, profile=st.sampled_from(PROFILES), check_crc=st.booleans())
+    def run(raw: bytes, received: datetime, profile: object, check_crc: bool) -> None:
         try:
-            decoded = decode_frame(bytes(raw), received_at=RECEIVED)
-        except FrameError:
-            continue
+            decoded = decode_frame(raw, received_at=received, profile=profile, check_crc=check_crc)  # type: ignore[arg-type]
+        except FrameError as exc:
+            outcomes[type(exc).__name__] = outcomes.get(type(exc).__name__, 0) + 1
+            # Steer towards inputs that pass the framing checks and fail deep inside (kept in the corpus).
+            target(float(len(raw)) if not isinstance(exc, (BadCRC, TruncatedFrame, UnknownProtocol)) else 0.0,
+                   label="deep refusal length")  # fmt: skip
+            return
+        outcomes["ok"] = outcomes.get("ok", 0) + 1
+        target(float(len(decoded.values)), label="elements decoded")
         _exercise(decoded)
+
+    _fuzz(run, 0.6)
+    assert outcomes.get("ok", 0) > 0  # the mutations do reach successful decodes, not only early refusals
+    assert len(outcomes) > 3
 
 
 def test_splitter_and_assembler_over_mutated_streams() -> None:
-    rng = random.Random(SEED + 2)
-    seeds = [bytes.fromhex(c[1]) for c in CORPUS]
-    good = [s for s, c in zip(seeds, CORPUS, strict=True) if c[2] == "ok"]
-    deadline = time.monotonic() + SECONDS / 2
-    while time.monotonic() < deadline:
-        pieces = [rng.choice(good) if rng.random() < 0.5 else _mutate(rng, seeds) for _ in range(rng.randint(1, 12))]
+    @_settings(ROUND // 3 if SECONDS else 20)
+    @given(
+        pieces=st.lists(st.one_of(st.sampled_from(GOOD), FRAMES, st.binary(max_size=40)), min_size=1, max_size=12),
+        cuts=st.lists(st.integers(1, 64), min_size=1, max_size=50),
+    )
+    def run(pieces: list[bytes], cuts: list[int]) -> None:
         stream = b"".join(pieces)
         splitter = FrameSplitter()
         assembler = PacketAssembler()
         out: list[bytes] = []
-        pos = 0
+        pos = i = 0
         while pos < len(stream):
-            step = rng.randint(1, 64)
+            step = cuts[i % len(cuts)]
             out += splitter.feed(stream[pos : pos + step])
             pos += step
+            i += 1
         assert sum(map(len, out)) + splitter.discarded_bytes + splitter.pending == len(stream)
+        # Every good frame that stands alone between other good frames comes out whole.
         for frame in out:
             try:
                 decoded = decode_frame(frame, received_at=RECEIVED)
@@ -222,3 +271,26 @@ def test_splitter_and_assembler_over_mutated_streams() -> None:
                 continue
             if merged is not None:
                 _exercise(merged)
+
+    _fuzz(run, 0.25)
+
+
+def test_good_frames_survive_any_read_boundaries() -> None:
+    @_settings(ROUND // 3 if SECONDS else 20)
+    @given(
+        frames=st.lists(st.sampled_from(GOOD), min_size=1, max_size=8),
+        garbage=st.lists(st.binary(max_size=24).filter(lambda b: 0x68 not in b and 0x7E not in b), min_size=1),
+        cuts=st.lists(st.integers(1, 64), min_size=1, max_size=50),
+    )
+    def run(frames: list[bytes], garbage: list[bytes], cuts: list[int]) -> None:
+        stream = b"".join(g + f for g, f in zip(garbage * len(frames), frames, strict=False))
+        splitter = FrameSplitter()
+        out: list[bytes] = []
+        pos = i = 0
+        while pos < len(stream):
+            out += splitter.feed(stream[pos : pos + cuts[i % len(cuts)]])
+            pos += cuts[i % len(cuts)]
+            i += 1
+        assert out == frames  # garbage without start bytes never hides or breaks a frame
+
+    _fuzz(run, 0.15)

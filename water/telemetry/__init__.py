@@ -16,6 +16,11 @@ Entry points:
 Protocol modules `szy206` and `sl651` hold the frame-level decoders and the encoders used by tests, the
 benchmark and the simulator.
 
+Built on these, imported explicitly (not from here, so the codecs stay free of Django): `spec` (profile
+specifications as a meter's ``decoding_profile`` holds them), `simulator` (stations replaying generated frames),
+and the Django side of the gateway — `gateway` (the asyncio TCP server), `services` (storing readings through
+the ingest service, station counters), `selectors` (meter directory, stations endpoint). See docs/telemetry.md.
+
 Not decoded: SL 651 SOH/ASCII frames (domain.md documents only their start byte; they raise
 `UnsupportedFrame` and the splitter discards them), SL 651 31H equal-interval bodies, images, configuration
 answers, SZY 206 split-frame (DIV) reassembly and the 81H–84H/B1H data layouts (headers decode, data stays raw).

@@ -1,0 +1,104 @@
+"""manage.py telemetry_gateway [--host H] [--port P] [...]: the TCP gateway for SZY 206 / SL 651 RTUs.
+
+Runs until SIGTERM or SIGINT, then shuts down gracefully: stops accepting and reading, stores every reading
+already decoded (and acknowledges it), persists the per-station counters, closes. See docs/telemetry.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from water.telemetry.gateway import Gateway, GatewayConfig
+
+_DEFAULTS = GatewayConfig()
+
+
+class Command(BaseCommand):
+    help = "Run the telemetry gateway (asyncio TCP server for SZY 206-2016 / SL/T 427 and SL 651-2014 RTUs)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=_DEFAULTS.host, help="address to listen on (default %(default)s)")
+        parser.add_argument("--port", type=int, default=_DEFAULTS.port, help="TCP port (default %(default)s)")
+        parser.add_argument(
+            "--max-connections",
+            type=int,
+            default=_DEFAULTS.max_connections,
+            help="open connections at most; more are closed at once (default %(default)s)",
+        )
+        parser.add_argument(
+            "--idle-timeout",
+            type=float,
+            default=_DEFAULTS.idle_timeout,
+            help="seconds without a complete frame before a connection is dropped (default %(default)s)",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=_DEFAULTS.batch_size,
+            help="readings per database batch (default %(default)s)",
+        )
+        parser.add_argument(
+            "--flush-interval",
+            type=float,
+            default=_DEFAULTS.flush_interval * 1000,
+            help="milliseconds a reading waits for its batch at most (default %(default)s)",
+        )
+        parser.add_argument(
+            "--max-queue",
+            type=int,
+            default=_DEFAULTS.max_queue,
+            help="readings waiting for the database before reading pauses (default %(default)s)",
+        )
+        parser.add_argument(
+            "--counters-interval",
+            type=float,
+            default=_DEFAULTS.counters_interval,
+            help="seconds between writes of the per-station counters (default %(default)s)",
+        )
+        parser.add_argument(
+            "--meter-ttl",
+            type=float,
+            default=_DEFAULTS.meter_ttl,
+            help="seconds the meter directory is cached (default %(default)s)",
+        )
+        parser.add_argument(
+            "--db-writers", type=int, default=None,
+            help="database writer threads (default: 2 on PostgreSQL; always 1 on SQLite)",
+        )  # fmt: skip
+        parser.add_argument("--actor", default=_DEFAULTS.actor, help="name in the audit log (default %(default)s)")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        positive = ("port", "max_connections", "idle_timeout", "batch_size", "flush_interval", "max_queue",
+                    "counters_interval", "meter_ttl")  # fmt: skip
+        for name in positive:
+            if opts[name] is None or opts[name] < (0 if name == "port" else 1e-9):
+                raise CommandError(f"--{name.replace('_', '-')} must be positive")
+        if opts["db_writers"] is not None and not 1 <= opts["db_writers"] <= 16:
+            raise CommandError("--db-writers must be between 1 and 16")
+        if opts["max_queue"] < opts["batch_size"]:
+            raise CommandError("--max-queue must be at least --batch-size")
+        config = GatewayConfig(
+            host=opts["host"], port=opts["port"], max_connections=opts["max_connections"],
+            idle_timeout=opts["idle_timeout"], batch_size=opts["batch_size"],
+            flush_interval=opts["flush_interval"] / 1000, max_queue=opts["max_queue"],
+            counters_interval=opts["counters_interval"], meter_ttl=opts["meter_ttl"], actor=opts["actor"],
+            db_writers=opts["db_writers"],
+        )  # fmt: skip
+        asyncio.run(self._run(config))
+
+    async def _run(self, config: GatewayConfig) -> None:
+        gateway = Gateway(config)
+        try:
+            await gateway.start()
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, gateway.request_stop)
+        self.stdout.write(f"telemetry gateway listening on {config.host}:{gateway.port}")
+        await gateway.serve()
+        self.stdout.write(f"telemetry gateway stopped: {gateway.stats.as_dict()}")

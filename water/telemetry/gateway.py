@@ -1,0 +1,546 @@
+"""The telemetry gateway: an asyncio TCP server that RTUs report to in SZY 206 / SL 651 frames.
+
+Per connection: a `FrameSplitter` cuts the byte stream into frames (resynchronising after garbage, joining
+frames split across reads, splitting several frames in one read); the station address in each frame's header
+picks the meter (a directory loaded from the meter ledger, refreshed every ``meter_ttl`` seconds and, for an
+unknown address, at most every ``miss_refresh`` seconds); the frame is decoded with that meter's profile;
+readings are queued. Writer tasks store the queues in batches (every ``batch_size`` readings or
+``flush_interval`` seconds) through `water.telemetry.services.telemetry_readings_store`, each in its own
+database thread with one connection, while the event loop keeps decoding: one writer on SQLite (one writer at a
+time is what it takes), two on PostgreSQL by default (``db_writers``), each owning the meters whose id falls to
+it, so they never wait on each other's meter locks.
+
+Acknowledgements (SZY 206 link-check and report acks, SL 651 M2/M4 confirmations) are sent by the codec's
+`build_ack`. A frame that carries readings is acknowledged only after its batch has committed (stored,
+duplicate or refused for good): a station whose frame was not stored — the gateway crashed, the database was
+down — gets no ack and resends, and a resend is a duplicate, which is harmless. Frames of unknown stations are
+not acknowledged, so their RTUs keep their data until the meter is commissioned.
+
+Counted per station (persisted every ``counters_interval`` seconds by `station_counters_add`, not per frame)
+and globally (logged with the same period, and kept in `Gateway.stats`): frames, bad CRCs, unknown elements,
+decode errors, readings stored / duplicate / refused, acks, last seen, last remote address. Garbage bytes,
+connections refused over the bound and idle drops are global only (no station to charge them to). Nothing a
+client sends stops the server: every refusal is a `FrameError` or a counted condition.
+
+Shutdown (`Gateway.stop`, SIGTERM/SIGINT in the command): stop accepting, stop reading, store every reading
+already decoded (and send its ack), persist the counters, close the connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import close_old_connections, connections
+
+from water.telemetry.errors import FrameError
+from water.telemetry.framing import FrameSplitter
+from water.telemetry.profiles import PacketAssembler, build_ack, decode_frame, station_of
+from water.telemetry.selectors import Directory, MeterEntry, meter_directory
+from water.telemetry.services import (
+    DEFAULT_ACTOR,
+    DUPLICATE,
+    STORED,
+    SYSTEM_SCOPE,
+    FrameReading,
+    Outcome,
+    StationDelta,
+    station_counters_add,
+    telemetry_readings_store,
+)
+
+log = logging.getLogger("water.telemetry.gateway")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """Options of the gateway (the ``telemetry_gateway`` command maps its flags onto these)."""
+
+    host: str = "127.0.0.1"
+    port: int = 9100
+    max_connections: int = 1000
+    idle_timeout: float = 600.0  # SL 651: a station held online with no traffic falls back after 10 minutes
+    batch_size: int = 2000
+    flush_interval: float = 0.2
+    max_queue: int = 50_000  # readings waiting for the database; beyond this, connections stop being read
+    # Database writer threads (one connection each; a meter always goes to the same writer, so they never wait
+    # on each other's meter locks). None: 2 on PostgreSQL, where one batch's COPY and commit overlap the next
+    # one's Python work; always 1 on SQLite, which takes one writer at a time.
+    db_writers: int | None = None
+    counters_interval: float = 10.0
+    meter_ttl: float = 30.0
+    miss_refresh: float = 5.0
+    store_retries: int = 3
+    read_size: int = 65536
+    actor: str = DEFAULT_ACTOR
+
+
+@dataclass(slots=True)
+class GatewayStats:
+    """Gateway-wide counters since start (what the periodic log line prints)."""
+
+    connections_accepted: int = 0
+    connections_refused: int = 0
+    connections_idle_dropped: int = 0
+    connections_open: int = 0
+    bytes_received: int = 0
+    garbage_bytes: int = 0
+    frames: int = 0
+    bad_crc: int = 0
+    decode_errors: int = 0
+    unknown_station_frames: int = 0
+    unknown_elements: int = 0
+    readings_queued: int = 0
+    readings_stored: int = 0
+    readings_duplicate: int = 0
+    readings_refused: int = 0
+    acks_sent: int = 0
+    store_errors: int = 0
+    readings_lost: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(eq=False, slots=True)
+class _Connection:
+    writer: asyncio.StreamWriter
+    peer: str
+    closed: bool = False
+
+    def send(self, data: bytes) -> bool:
+        if self.closed or self.writer.is_closing():
+            return False
+        try:
+            self.writer.write(data)
+        except (ConnectionError, RuntimeError):
+            self.closed = True
+            return False
+        return True
+
+
+@dataclass(eq=False, slots=True)
+class _Ticket:
+    """A frame whose ack waits for its readings to be stored."""
+
+    conn: _Connection
+    ack: bytes | None
+    remaining: int
+    station: tuple[str, str]  # the key, not the delta: the counters flush swaps the deltas between batches
+
+
+@dataclass(slots=True)
+class _Pending:
+    reading: FrameReading
+    ticket: _Ticket
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Gateway:
+    """The TCP server. ``await start()``, then ``await stop()`` (or `serve` until a stop is requested)."""
+
+    def __init__(self, config: GatewayConfig | None = None, *, clock: Callable[[], datetime] = _now) -> None:
+        self.config = config or GatewayConfig()
+        self.clock = clock
+        self.stats = GatewayStats()
+        self.port: int | None = None
+        self._server: asyncio.base_events.Server | None = None
+        writers = self.config.db_writers or (2 if connections["default"].vendor == "postgresql" else 1)
+        if connections["default"].vendor != "postgresql":
+            writers = 1
+        self._dbs = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"telemetry-db{i}") for i in range(writers)]
+        self._directory: Directory = {}
+        self._directory_at = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
+        self._stations: dict[tuple[str, str], StationDelta] = {}
+        self._queues: list[deque[_Pending]] = [deque() for _ in self._dbs]
+        self._fulls = [asyncio.Event() for _ in self._dbs]
+        self._queued = 0
+        self._room = asyncio.Event()
+        self._room.set()
+        self._connections: dict[_Connection, asyncio.Task[Any]] = {}
+        self._closing = False
+        self._draining = False
+        self._writer_tasks: list[asyncio.Task[None]] = []
+        self._counters_task: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+        self._counters_stop = asyncio.Event()
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    async def _in_db(self, fn: Callable[..., Any], *args: Any, writer: int = 0, **kwargs: Any) -> Any:
+        def call() -> Any:
+            close_old_connections()  # CONN_MAX_AGE / health checks apply to these long-lived threads too
+            return fn(*args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._dbs[writer], call)
+
+    async def start(self) -> None:
+        """Load the meter directory, bind, start the writer and the counter flusher."""
+        await self._refresh_directory()
+        cfg = self.config
+        self._server = await asyncio.start_server(self._on_connect, cfg.host, cfg.port, reuse_address=True)
+        sock = self._server.sockets[0]
+        self.port = sock.getsockname()[1]
+        self._writer_tasks = [
+            asyncio.create_task(self._writer_loop(i), name=f"telemetry-writer{i}") for i in range(len(self._dbs))
+        ]
+        self._counters_task = asyncio.create_task(self._counters_loop(), name="telemetry-counters")
+        log.info(
+            "telemetry gateway listening on %s:%s (max %d connections, idle timeout %g s, batch %d / %g ms)",
+            cfg.host, self.port, cfg.max_connections, cfg.idle_timeout, cfg.batch_size, cfg.flush_interval * 1000,
+        )  # fmt: skip
+
+    async def serve(self) -> None:
+        """Run until `request_stop` (signal handlers call it), then shut down gracefully."""
+        if self._server is None:
+            await self.start()
+        await self._stopped.wait()
+        await self.stop()
+
+    def request_stop(self) -> None:
+        self._stopped.set()
+
+    async def stop(self) -> None:
+        """Graceful shutdown: stop accepting and reading, store every decoded reading, send their acks,
+        persist the counters, close the connections and the database thread."""
+        if self._closing:
+            return
+        self._closing = True
+        self._stopped.set()
+        if self._server is not None:
+            self._server.close()
+        readers = list(self._connections.values())
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        self._draining = True
+        for full in self._fulls:
+            full.set()
+        await asyncio.gather(*self._writer_tasks)
+        if self._counters_task is not None:
+            # Not cancelled: a flush in progress must finish (a cancelled executor call may never run, and the
+            # counts it carried would be lost).
+            self._counters_stop.set()
+            await asyncio.gather(self._counters_task, return_exceptions=True)
+        if self._refreshing is not None:
+            await asyncio.gather(self._refreshing, return_exceptions=True)
+        await self._flush_counters()
+        for conn in list(self._connections):
+            await self._close(conn)
+        self._connections.clear()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+        for i, executor in enumerate(self._dbs):
+            with contextlib.suppress(Exception):
+                await self._in_db(connections.close_all, writer=i)
+            executor.shutdown(wait=True)
+        log.info("telemetry gateway stopped: %s", self.stats.as_dict())
+
+    # --- meter directory -------------------------------------------------------------------------------------
+
+    async def _refresh_directory(self) -> None:
+        try:
+            directory, problems = await self._in_db(meter_directory, scope=SYSTEM_SCOPE)
+        except Exception:
+            log.exception("could not load the meter directory; keeping the previous one")
+            self._directory_at = time.monotonic()
+            return
+        for problem in problems:
+            log.error("telemetry: %s", problem)
+        self._directory = directory
+        self._directory_at = time.monotonic()
+
+    def _schedule_refresh(self, *, force: bool = False) -> None:
+        if self._closing or (self._refreshing is not None and not self._refreshing.done()):
+            return
+        age = time.monotonic() - self._directory_at
+        if age >= self.config.meter_ttl or (force and age >= self.config.miss_refresh):
+            self._refreshing = asyncio.create_task(self._refresh_directory())
+
+    # --- connections -----------------------------------------------------------------------------------------
+
+    def _station(self, key: tuple[str, str]) -> StationDelta:
+        delta = self._stations.get(key)
+        if delta is None:
+            delta = self._stations[key] = StationDelta(protocol=key[0], address=key[1])
+        return delta
+
+    async def _close(self, conn: _Connection) -> None:
+        conn.closed = True
+        writer = conn.writer
+        if not writer.is_closing():
+            with contextlib.suppress(Exception):
+                await writer.drain()
+            writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer.wait_closed(), 2.0)
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) else str(peername)
+        if self._closing or len(self._connections) >= self.config.max_connections:
+            # Closed politely: a FIN, not a reset; the RTU's reconnect back-off spreads the retries.
+            self.stats.connections_refused += 1
+            log.warning("telemetry: connection from %s refused (%d open, bound %d)", peer,
+                        len(self._connections), self.config.max_connections)  # fmt: skip
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            return
+        conn = _Connection(writer, peer)
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - start_server always runs the callback in a task
+            return
+        self._connections[conn] = task
+        self.stats.connections_accepted += 1
+        self.stats.connections_open += 1
+        try:
+            await self._read_loop(conn, reader)
+        except asyncio.CancelledError:
+            pass  # shutdown: whatever was read has been decoded and queued; stop() closes the socket
+        except (ConnectionError, OSError) as exc:
+            log.info("telemetry: connection %s: %s", peer, exc)
+        finally:
+            self.stats.connections_open -= 1
+            if not self._closing:
+                self._connections.pop(conn, None)
+                await self._close(conn)
+
+    async def _read_loop(self, conn: _Connection, reader: asyncio.StreamReader) -> None:
+        cfg = self.config
+        loop = asyncio.get_running_loop()
+        splitter = FrameSplitter(keep_rejected=256)
+        assembler = PacketAssembler()
+        stats = self.stats
+        # Idle means "no complete frame": a client trickling garbage, or half a frame, is dropped as well.
+        last_frame = loop.time()
+        try:
+            while True:
+                remaining = last_frame + cfg.idle_timeout - loop.time()
+                if remaining <= 0:
+                    stats.connections_idle_dropped += 1
+                    log.info("telemetry: %s dropped after %g s without a frame", conn.peer, cfg.idle_timeout)
+                    return
+                try:
+                    data = await asyncio.wait_for(reader.read(cfg.read_size), remaining)
+                except TimeoutError:
+                    continue
+                if not data:
+                    return
+                stats.bytes_received += len(data)
+                before_bad, before_frames = splitter.bad_crc, splitter.frames
+                frames = splitter.feed(data)
+                if splitter.bad_crc != before_bad:
+                    stats.bad_crc += splitter.bad_crc - before_bad
+                    self._count_bad_crc(splitter, conn)
+                if frames:
+                    last_frame = loop.time()
+                    stats.frames += splitter.frames - before_frames
+                    now = self.clock()
+                    for raw in frames:
+                        self._on_frame(conn, raw, now, assembler)
+                if not self._room.is_set():
+                    await self._room.wait()
+        finally:
+            splitter.flush()
+            stats.garbage_bytes += splitter.discarded_bytes
+
+    def _count_bad_crc(self, splitter: FrameSplitter, conn: _Connection) -> None:
+        while splitter.rejected:
+            raw = splitter.rejected.popleft()
+            address = station_of(raw)
+            if address is None:
+                continue
+            delta = self._station(("szy206" if raw[0] == 0x68 else "sl651", address))
+            delta.bad_crc += 1
+            delta.last_remote = conn.peer
+            log.warning("telemetry: bad CRC from %s station %s: %s", conn.peer, address, raw.hex().upper())
+
+    def _on_frame(self, conn: _Connection, raw: bytes, now: datetime, assembler: PacketAssembler) -> None:
+        protocol = "szy206" if raw[0] == 0x68 else "sl651"
+        address = station_of(raw) or ""
+        key = (protocol, address)
+        delta = self._station(key)
+        delta.frames += 1
+        if delta.first_seen is None:
+            delta.first_seen = now
+        delta.last_seen = now
+        delta.last_remote = conn.peer
+        entries = self._directory.get(key)
+        if not entries:
+            self.stats.unknown_station_frames += 1
+            delta.meter_id = None
+            if delta.frames == 1:
+                log.warning("telemetry: unknown %s station %s from %s (no meter has this rtu_address)",
+                            protocol, address, conn.peer)  # fmt: skip
+            self._schedule_refresh(force=True)
+            return
+        self._schedule_refresh()
+        newest = entries[0]
+        delta.meter_id = newest.id
+        try:
+            decoded = decode_frame(raw, received_at=now, profile=newest.profile)
+            merged = assembler.add(decoded)
+        except FrameError as exc:
+            self.stats.decode_errors += 1
+            delta.decode_errors += 1
+            delta.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            log.warning("telemetry: %s station %s from %s: %s: %s; frame %s", protocol, address, conn.peer,
+                        type(exc).__name__, exc, raw.hex().upper())  # fmt: skip
+            return
+        if merged is None:
+            return  # an SL 651 packet of a message still incomplete
+        if merged.unknown_elements:
+            self.stats.unknown_elements += len(merged.unknown_elements)
+            delta.unknown_elements += len(merged.unknown_elements)
+            log.info("telemetry: station %s sent unknown elements %s", address, ", ".join(merged.unknown_elements))
+        ack = build_ack(merged) if merged.uplink else None
+        if not merged.readings:
+            if ack is not None and conn.send(ack):
+                self.stats.acks_sent += 1
+                delta.acks_sent += 1
+            return
+        ticket = _Ticket(conn, ack, len(merged.readings), key)
+        raw_frame = merged.raw
+        for reading in merged.readings:
+            entry = _meter_at(entries, reading.observed_at)
+            reading_in = FrameReading(
+                serial=entry.serial, observed_at=reading.observed_at, cumulative_m3=reading.cumulative_m3,
+                flow_m3s=reading.flow_m3s, raw_frame=raw_frame, meter_id=entry.id, installed_at=entry.installed_at,
+                removed_at=entry.removed_at, register_max_m3=entry.register_max_m3, received_at=now,
+            )  # fmt: skip
+            index = entry.id % len(self._queues)
+            queue = self._queues[index]
+            queue.append(_Pending(reading_in, ticket))
+            if len(queue) >= self.config.batch_size:
+                self._fulls[index].set()
+        self._queued += len(merged.readings)
+        self.stats.readings_queued += len(merged.readings)
+        if self._queued >= self.config.max_queue:
+            self._room.clear()
+
+    # --- storing ---------------------------------------------------------------------------------------------
+
+    async def _writer_loop(self, index: int) -> None:
+        cfg = self.config
+        queue, full = self._queues[index], self._fulls[index]
+        while True:
+            if len(queue) < cfg.batch_size and not self._draining:
+                full.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(full.wait(), cfg.flush_interval)
+            if not queue:
+                if self._draining:
+                    return
+                continue
+            batch = [queue.popleft() for _ in range(min(cfg.batch_size, len(queue)))]
+            self._queued -= len(batch)
+            await self._store(batch, index)
+            if self._queued < cfg.max_queue // 2:
+                self._room.set()
+
+    async def _store(self, batch: list[_Pending], writer: int) -> None:
+        readings = [p.reading for p in batch]
+        outcomes: list[Outcome] | None = None
+        for attempt in range(self.config.store_retries + 1):
+            try:
+                t0 = time.perf_counter()
+                outcomes = await self._in_db(
+                    telemetry_readings_store, readings=readings, actor=self.config.actor, writer=writer
+                )
+                log.debug("telemetry: batch of %d stored in %.3f s", len(batch), time.perf_counter() - t0)
+                break
+            except Exception:
+                self.stats.store_errors += 1
+                log.exception("telemetry: storing %d readings failed (attempt %d)", len(batch), attempt + 1)
+                await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
+        if outcomes is None:
+            # Not acknowledged: the stations resend these frames (and a resend is a harmless duplicate).
+            self.stats.readings_lost += len(batch)
+            log.error("telemetry: %d readings not stored after retries; their frames are not acknowledged",
+                      len(batch))  # fmt: skip
+            return
+        stats = self.stats
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            ticket = pending.ticket
+            delta = self._station(ticket.station)
+            if outcome.status == STORED:
+                stats.readings_stored += 1
+                delta.readings_stored += 1
+            elif outcome.status == DUPLICATE:
+                stats.readings_duplicate += 1
+                delta.readings_duplicate += 1
+            else:
+                stats.readings_refused += 1
+                delta.readings_refused += 1
+                delta.last_error = f"reading {pending.reading.observed_at.isoformat()}: {outcome.reason}"[:200]
+                log.warning("telemetry: %s station %s meter %s: reading at %s refused: %s", delta.protocol,
+                            delta.address, pending.reading.serial, pending.reading.observed_at.isoformat(),
+                            outcome.reason)  # fmt: skip
+            ticket.remaining -= 1
+            if ticket.remaining == 0 and ticket.ack is not None and ticket.conn.send(ticket.ack):
+                stats.acks_sent += 1
+                delta.acks_sent += 1
+
+    # --- counters --------------------------------------------------------------------------------------------
+
+    async def _counters_loop(self) -> None:
+        while not self._counters_stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._counters_stop.wait(), self.config.counters_interval)
+            if self._counters_stop.is_set():
+                return  # stop() flushes once more after the last readings are stored
+            await self._flush_counters()
+            log.info("telemetry gateway: %s", self.stats.as_dict())
+
+    async def _flush_counters(self) -> None:
+        if not self._stations:
+            return
+        taken, self._stations = self._stations, {}
+        deltas = list(taken.values())
+        try:
+            await self._in_db(station_counters_add, deltas=deltas)
+        except (Exception, asyncio.CancelledError) as exc:
+            if not isinstance(exc, asyncio.CancelledError):
+                log.exception("telemetry: could not persist the station counters; keeping them for the next flush")
+            for key, delta in taken.items():
+                current = self._stations.get(key)
+                if current is not None:
+                    _merge(delta, current)
+                self._stations[key] = delta
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+
+
+def _merge(into: StationDelta, later: StationDelta) -> None:
+    for name in ("frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
+                 "readings_refused", "acks_sent"):  # fmt: skip
+        setattr(into, name, getattr(into, name) + getattr(later, name))
+    if later.frames:
+        into.meter_id = later.meter_id
+    into.first_seen = into.first_seen or later.first_seen
+    into.last_seen = later.last_seen or into.last_seen
+    into.last_remote = later.last_remote or into.last_remote
+    into.last_error = later.last_error or into.last_error
+
+
+def _meter_at(entries: tuple[MeterEntry, ...], moment: datetime) -> MeterEntry:
+    """The meter whose installation holds ``moment`` (newest first); else the newest (the store refuses it,
+    naming the installation)."""
+    for entry in entries:
+        if entry.covers(moment):
+            return entry
+    return entries[0]
