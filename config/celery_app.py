@@ -45,4 +45,9 @@ app.conf.beat_schedule = {
         # Flagged readings wait for a reviewer, not for minutes: hourly is enough.
         "schedule": crontab(minute=29),
     },
+    "water-alerts-check-plan": {
+        "task": "water.tasks.alerts_check_plan",
+        # Use against the year's plan moves by hours, not minutes: hourly, after the daily rows settle.
+        "schedule": crontab(minute=47),
+    },
 }

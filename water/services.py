@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.scope import Scope
+from core import periods
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput, NotFound
-from water import conf, locks, monitoring, rollups, selectors
+from water import conf, locks, monitoring, plan_selectors, rollups, selectors
 from water.choices import NOT_REPORTS, AlertKind, MeterState, Protocol, ReadingSource, Review
 from water.ingest import Row as IngestRow
 from water.ingest import RowErrors
@@ -1003,3 +1004,20 @@ def alert_sync_plan_usage(
             reason="use below the threshold",
         )  # fmt: skip
     return runs
+
+
+def alerts_check_plan(
+    *, now: dt.datetime | None = None, actor: Any = "beat:water.alerts_check_plan"
+) -> dict[str, AlertRun]:
+    """plan_80 / plan_100 for every intake with a plan line this (Beijing) year: its metered use so
+    far against the year's allocation as the plan selectors compute it (locked figures, the plan
+    version now in force). Intakes whose plan was withdrawn have their open plan alerts resolved."""
+    now = now or timezone.now()
+    today = periods.to_beijing(now).date()
+    summary = plan_selectors.plan_summary(scope=_EVERYTHING, period=periods.year(today.year), today=today)
+    usage = [
+        PlanUsage(intake_id=i.intake_id, year=today.year, use_m3=i.use_m3, plan_m3=i.plan_m3)
+        for i in summary.intakes
+        if i.plan_m3 is not None
+    ]
+    return alert_sync_plan_usage(usage=usage, now=now, complete=True, actor=actor)

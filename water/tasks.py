@@ -1,4 +1,4 @@
-"""Periodic jobs of the water app (scheduled in config/celery_app.py): online-monitoring alerts.
+"""Periodic jobs of the water app (scheduled in config/celery_app.py): online-monitoring and plan alerts.
 
 Each job calls one service and is idempotent: run twice at the same instant it changes nothing, so a
 retry or a beat that fires twice is harmless. `now` (an ISO 8601 instant with its offset) replays a
@@ -45,3 +45,12 @@ def alerts_check_offline(now: str | None = None) -> dict[str, int]:
 def alerts_check_flagged(now: str | None = None) -> dict[str, int]:
     """Raise an alert for each reading held for review; resolve those reviewed since."""
     return services.alerts_check_flagged(now=_instant(now)).as_dict()
+
+
+@shared_task(
+    name="water.tasks.alerts_check_plan", time_limit=600, soft_time_limit=540,
+    autoretry_for=(OperationalError,), retry_backoff=30, max_retries=3,
+)  # fmt: skip
+def alerts_check_plan(now: str | None = None) -> dict[str, dict[str, int]]:
+    """Raise plan_80 / plan_100 for intakes at 80 % / 100 % of this year's plan; resolve the others."""
+    return {kind: run.as_dict() for kind, run in services.alerts_check_plan(now=_instant(now)).items()}
