@@ -75,7 +75,7 @@ fuzz: venv
 	@mkdir -p var
 	@echo "== fuzzing the telemetry decoder for $(HEZHANG_FUZZ_SECONDS) s =="
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=spatialite:///$(CURDIR)/var/test-fuzz.sqlite3 \
-	  HEZHANG_FUZZ_SECONDS=$(HEZHANG_FUZZ_SECONDS) $(PY) -m pytest tests/water_telemetry/test_fuzz.py -q
+	  HEZHANG_FUZZ_SECONDS=$(HEZHANG_FUZZ_SECONDS) HEZHANG_FUZZ_SAVE=1 $(PY) -m pytest tests/water_telemetry/test_fuzz.py -q
 
 clean:
 	rm -rf var/test-*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

@@ -97,3 +97,10 @@ class MeterState(models.TextChoices):
     ONLINE = "online", "在线 online"
     OFFLINE = "offline", "离线 offline"
     REMOVED = "removed", "已拆除 removed"
+
+
+class TelemetryProtocol(models.TextChoices):
+    """The codec family a station's frames were read with (water.telemetry; SL/T 427 frames are 68H frames)."""
+
+    SZY206 = "szy206", "SZY 206 / SL/T 427 (68H)"
+    SL651 = "sl651", "SL 651-2014 (7E7E)"

@@ -15,7 +15,16 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 
 from core.geo import WGS84_SRID
-from water.choices import AlertKind, Protocol, ReadingSource, Review, SourceType, WaterUse, WithdrawalMode
+from water.choices import (
+    AlertKind,
+    Protocol,
+    ReadingSource,
+    Review,
+    SourceType,
+    TelemetryProtocol,
+    WaterUse,
+    WithdrawalMode,
+)
 
 REGISTER_DIGITS = 15  # up to 999,999,999,999.999 m³
 REGISTER_DECIMALS = 3  # 1 L: the finest register resolution of intake meters
@@ -674,13 +683,6 @@ class Alert(models.Model):
 
 
 # --------------------------------------------------------------------------------------- telemetry gateway
-
-
-class TelemetryProtocol(models.TextChoices):
-    """The codec family a station's frames were read with (water.telemetry; SL/T 427 frames are 68H frames)."""
-
-    SZY206 = "szy206", "SZY 206 / SL/T 427 (68H)"
-    SL651 = "sl651", "SL 651-2014 (7E7E)"
 
 
 class TelemetryStation(models.Model):

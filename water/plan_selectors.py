@@ -396,7 +396,7 @@ def over_tier(use: Decimal, plan: Decimal | None) -> str:
         return str(tiers[-1][0])
     tier = WITHIN
     for label, bound in tiers:
-        if use >= plan * (1 + Decimal(bound)):
+        if use >= plan * (1 + Decimal(str(bound))):  # str: a bound read from JSON is a float
             tier = str(label)
     return tier
 

@@ -187,6 +187,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Two choice sets share the field name "protocol": a meter's reporting protocol and the codec
+    # family a telemetry station was read with.
+    "ENUM_NAME_OVERRIDES": {
+        "MeterProtocolEnum": "water.choices.Protocol",
+        "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",

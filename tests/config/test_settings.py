@@ -67,3 +67,16 @@ def test_app_rule_settings_are_read_from_the_environment_as_json_or_text():
     assert _setting_in_subprocess("REUSE_RATE_COUNT_ECOLOGICAL", {"REUSE_RATE_COUNT_ECOLOGICAL": "false"}) == "False"
     assert _setting_in_subprocess("PATROL_MAX_SPEED_MPS", {"PATROL_MAX_SPEED_MPS": '{"foot": 3}'}) == "{'foot': 3}"
     assert _setting_in_subprocess("WATER_GAP_FACTOR", {"WATER_GAP_FACTOR": "three"}) == "'three'"
+
+
+def test_every_app_rule_setting_is_listed_in_env_example():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    listed = (root / ".env.example").read_text(encoding="utf-8")
+    pattern = re.compile(r"\b(?:WATER|PATROL|REUSE|QUALITY|REPORTS)_[A-Z0-9_]+\b")
+    names = {n for conf in root.glob("*/conf.py") for n in pattern.findall(conf.read_text(encoding="utf-8"))}
+    assert len(names) > 40
+    missing = sorted(n for n in names if f"# {n}=" not in listed)
+    assert not missing, f"add to .env.example: {missing}"

@@ -8,7 +8,8 @@ and mutated frames cut into random reads.
 
 Duration: ``HEZHANG_FUZZ_SECONDS`` (default 20 s, shared by the three fuzz tests) — ``make test`` fuzzes a little
 every run, ``make fuzz`` (CI: once, 180 s) fuzzes for minutes; 0 replays the saved corpus and a few examples
-only. Hypothesis keeps its example database in ``tests/water_telemetry/fuzz-corpus/`` (in the repository):
+only. Hypothesis keeps its example database in ``tests/water_telemetry/fuzz-corpus/`` (in the repository; written
+only by ``make fuzz``, which sets ``HEZHANG_FUZZ_SAVE=1``):
 failing examples, and for each `target` the inputs that reached furthest into the decoder, are replayed first on
 every later run.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase, ReadOnlyDatabase
 
 from water.telemetry import (
     PRESETS,
@@ -44,7 +45,11 @@ from water.telemetry.crc import crc8_e5, crc16_modbus
 
 SECONDS = float(os.environ.get("HEZHANG_FUZZ_SECONDS", "20"))
 CORPUS_DIR = Path(__file__).resolve().parent / "fuzz-corpus"
-DATABASE = DirectoryBasedExampleDatabase(str(CORPUS_DIR))
+# `make test` replays the corpus without rewriting it (a test run leaves the checkout clean); `make fuzz`
+# sets HEZHANG_FUZZ_SAVE=1 and adds what it finds, to be committed.
+DATABASE: ExampleDatabase = DirectoryBasedExampleDatabase(str(CORPUS_DIR))
+if not os.environ.get("HEZHANG_FUZZ_SAVE"):
+    DATABASE = ReadOnlyDatabase(DATABASE)
 ROUND = 300  # examples per Hypothesis run; runs repeat until the time share is spent
 RECEIVED = datetime(2025, 1, 1, 0, 0, 10, tzinfo=UTC)
 

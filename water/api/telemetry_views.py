@@ -19,7 +19,8 @@ from accounts.permissions import HUMAN_ROLES
 from accounts.scope import scope_for
 from core.api.filters import IdFilter
 from core.api.views import ID_REGEX
-from water.models import TelemetryProtocol, TelemetryStation
+from water.choices import TelemetryProtocol
+from water.models import TelemetryStation
 from water.telemetry.selectors import station_list
 
 
