@@ -30,7 +30,6 @@ def load_reports_demo(*, stdout: Any = None, **_: Any) -> None:
         write("demo: reports skipped (no demo reviewer or city division)")
         return
     scope = scope_for(reviewer)
-    _ensure_water_plan(city, write)
     for period, sign in ((periods.half_year(2024, 1), True), (periods.quarter(2024, 1), False)):
         already = ReportSnapshot.objects.filter(
             period_start=period.first_date, period_end=period.last_date, division_code=city
@@ -46,32 +45,3 @@ def load_reports_demo(*, stdout: Any = None, **_: Any) -> None:
         if sign and built is not None and built.status == SnapshotStatus.READY:
             services.snapshot_sign_off(actor=reviewer, snap=built)
     write("demo: reports — 2024-H1 city report signed off, 2024-Q1 ready")
-
-
-def _ensure_water_plan(city: str, write: Any) -> None:
-    """The seed report's 《2024年供用水计划》: when the water demo has not issued a 2024 plan for the city,
-    issue one here (through the water services) so that the demo report shows use against plan: each
-    demo intake gets a twelfth of its permitted annual volume a month. Demo data only."""
-    from accounts.choices import Role
-    from accounts.scope import Scope
-    from core.divisions import division_prefix
-    from water.models import Intake, WaterPlan
-    from water.plan_services import AllocationLine, plan_create
-
-    division = Division.objects.filter(code=city).first()
-    if division is None or WaterPlan.objects.filter(year=2024, division=division).exists():
-        return
-    lines = [
-        AllocationLine(
-            intake=intake, month=m, volume_m3=(Decimal(intake.permitted_annual_m3 or 0) / 12).quantize(Decimal(1))
-        )
-        for intake in Intake.objects.filter(division__code__startswith=division_prefix(city), permitted_annual_m3__gt=0)
-        for m in range(1, 13)
-    ]
-    if not lines:
-        return
-    plan_create(
-        actor="load_demo", scope=Scope(user_id=None, role=Role.ADMIN, everything=True), year=2024,
-        division=division, title="2024年乌鲁木齐市供用水计划（演示）", allocations=lines,
-    )  # fmt: skip
-    write(f"demo: reports — issued the demo 2024 water plan of {city} ({len(lines)} lines)")
