@@ -337,8 +337,30 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
 # report; never from a period's raw readings.
 
 
+class _Rates:
+    """Arrival rate, completeness and timeliness from a figure's counts (water.monitoring defines them)."""
+
+    __slots__ = ()
+    expected_reports: int
+    received_reports: int
+    filled_slots: int
+    timely_reports: int
+
+    @property
+    def arrival_rate(self) -> float | None:
+        return monitoring.ratio(self.received_reports, self.expected_reports)
+
+    @property
+    def completeness(self) -> float | None:
+        return monitoring.ratio(self.filled_slots, self.expected_reports)
+
+    @property
+    def timeliness(self) -> float | None:
+        return monitoring.ratio(self.timely_reports, self.expected_reports)
+
+
 @dataclass(frozen=True, slots=True)
-class MeterMonitoring:
+class MeterMonitoring(_Rates):
     """One meter's monitoring figures over a period, and its state at the period's `as_of`."""
 
     meter_id: int
@@ -357,18 +379,6 @@ class MeterMonitoring:
     reports: int
     filled_slots: int
     timely_reports: int
-
-    @property
-    def arrival_rate(self) -> float | None:
-        return monitoring.ratio(self.received_reports, self.expected_reports)
-
-    @property
-    def completeness(self) -> float | None:
-        return monitoring.ratio(self.filled_slots, self.expected_reports)
-
-    @property
-    def timeliness(self) -> float | None:
-        return monitoring.ratio(self.timely_reports, self.expected_reports)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -395,7 +405,7 @@ class MeterMonitoring:
 
 
 @dataclass(frozen=True, slots=True)
-class IntakeMonitoring:
+class IntakeMonitoring(_Rates):
     """An intake's monitoring figures: its meters summed (a replacement's two meters never owe the
     same slot), whether online metering is required of it, and whether it has it (a meter online)."""
 
@@ -412,18 +422,6 @@ class IntakeMonitoring:
     received_reports: int
     filled_slots: int
     timely_reports: int
-
-    @property
-    def arrival_rate(self) -> float | None:
-        return monitoring.ratio(self.received_reports, self.expected_reports)
-
-    @property
-    def completeness(self) -> float | None:
-        return monitoring.ratio(self.filled_slots, self.expected_reports)
-
-    @property
-    def timeliness(self) -> float | None:
-        return monitoring.ratio(self.timely_reports, self.expected_reports)
 
     def to_dict(self) -> dict[str, Any]:
         return {
