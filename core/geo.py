@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely.wkb
 from pyproj import Geod
 from shapely.geometry import LinearRing, LineString, MultiLineString, MultiPolygon, Polygon
@@ -32,8 +33,10 @@ __all__ = [
     "InputCRS",
     "cgcs2000_to_wgs84",
     "gcj02_to_wgs84",
+    "gcj02_to_wgs84_arrays",
     "geodesic_distance_m",
     "geodesic_length_m",
+    "geodesic_line_length_m",
     "geometry_area_m2",
     "geometry_length_m",
     "out_of_china",
@@ -104,6 +107,48 @@ def geodesic_length_m(coords: Sequence[Sequence[float]]) -> float:
     lons = [float(c[0]) for c in coords]
     lats = [float(c[1]) for c in coords]
     return float(GEOD.line_length(lons, lats))
+
+
+# WGS84 defining constants, for the short-segment formula below.
+_WGS84_A = 6378137.0
+_WGS84_F = 1 / 298.257223563
+_WGS84_E2 = _WGS84_F * (2 - _WGS84_F)
+# Segments up to this length are measured with the mid-latitude formula (error below 5e-9 m each,
+# i.e. under 0.1 mm for the 20,000 segments of the longest accepted patrol track); longer ones, and
+# any spanning more than 1e-4 rad of longitude (near the poles), by Karney's exact geodesic.
+_SHORT_SEGMENT_M = 100.0
+_SHORT_SEGMENT_DLON_RAD = 1e-4
+
+
+def geodesic_line_length_m(lon: Any, lat: Any) -> float:
+    """Geodesic length in metres of a WGS84 polyline given as longitude and latitude arrays: the same
+    figure as ``GEOD.line_length`` (within a few nanometres per segment) at a fraction of the cost.
+
+    Karney's inverse costs ~0.7 µs a segment; a GPS track's segments are metres long, where the
+    Gauss mid-latitude formula on the ellipsoid, ``s = hypot(M·Δφ, N·cos φm·Δλ)`` with the meridian
+    and prime-vertical radii at the mid-latitude, agrees with it to ~1e-9 relative (its error grows
+    with s³/R²: 4e-9 m at 100 m, 2.5e-6 m at 1 km). It is evaluated on all segments at once with
+    numpy; the few segments that are long (or near a pole) are recomputed exactly.
+    """
+    lon_a = np.asarray(lon, dtype=float)
+    lat_a = np.asarray(lat, dtype=float)
+    if lon_a.size < 2:
+        return 0.0
+    dlam = np.radians((np.diff(lon_a) + 180.0) % 360.0 - 180.0)
+    dphi = np.radians(np.diff(lat_a))
+    phim = np.radians((lat_a[:-1] + lat_a[1:]) * 0.5)
+    sin_phim = np.sin(phim)
+    w2 = 1.0 - _WGS84_E2 * sin_phim * sin_phim
+    w = np.sqrt(w2)
+    n_radius = _WGS84_A / w
+    m_radius = n_radius * (1.0 - _WGS84_E2) / w2
+    seg = np.hypot(m_radius * dphi, n_radius * np.cos(phim) * dlam)
+    long = (seg > _SHORT_SEGMENT_M) | (np.abs(dlam) > _SHORT_SEGMENT_DLON_RAD)
+    if long.any():
+        i = np.flatnonzero(long)
+        _az12, _az21, exact = GEOD.inv(lon_a[i], lat_a[i], lon_a[i + 1], lat_a[i + 1])
+        seg[i] = exact
+    return math.fsum(seg.tolist())
 
 
 def _to_shapely(geom: BaseGeometry | GEOSGeometry) -> BaseGeometry:
@@ -231,6 +276,63 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
             break
         wlon -= dlon
         wlat -= dlat
+    return wlon, wlat
+
+
+def _out_of_china_arrays(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return ~((lon >= _CHINA_LON_MIN) & (lon <= _CHINA_LON_MAX) & (lat >= _CHINA_LAT_MIN) & (lat <= _CHINA_LAT_MAX))
+
+
+def _gcj_offsets_arrays(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The scalar _gcj_dlat and _gcj_dlon on arrays, term for term in the same order (so the same
+    floating-point results), computing the terms they share once: sines dominate the cost."""
+    pi = math.pi
+    root = np.sqrt(np.abs(x))
+    shared = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * root
+    dlat += shared
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * root
+    dlon += shared
+    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    return dlat, dlon
+
+
+def _wgs84_to_gcj02_arrays(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``wgs84_to_gcj02`` on arrays (identity for the points outside the China bbox)."""
+    dlat, dlon = _gcj_offsets_arrays(lon - 105.0, lat - 35.0)
+    radlat = np.radians(lat)
+    magic = 1.0 - _GCJ_EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrtmagic) * math.pi)
+    dlon = (dlon * 180.0) / (_GCJ_A / sqrtmagic * np.cos(radlat) * math.pi)
+    outside = _out_of_china_arrays(lon, lat)
+    return np.where(outside, lon, lon + dlon), np.where(outside, lat, lat + dlat)
+
+
+def gcj02_to_wgs84_arrays(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``gcj02_to_wgs84`` on arrays of longitudes and latitudes: the same fixed-point iteration,
+    run on all points at once, each point leaving the iteration when its forward image matches
+    within 1e-9° (as the scalar function breaks). Agrees with the scalar function to floating-point
+    rounding (numpy's and the math module's sine may differ in the last bit); costs ~0.1 ms for
+    2,000 points instead of ~15 ms.
+    """
+    lon_a = np.array(lon, dtype=float)
+    lat_a = np.array(lat, dtype=float)
+    wlon, wlat = lon_a.copy(), lat_a.copy()
+    # As in the scalar function, the bbox test is applied to the GCJ point itself.
+    active = np.flatnonzero(~_out_of_china_arrays(lon_a, lat_a))
+    for _ in range(_GCJ_INVERSE_MAX_ITER):
+        if active.size == 0:
+            break
+        glon, glat = _wgs84_to_gcj02_arrays(wlon[active], wlat[active])
+        dlon, dlat = glon - lon_a[active], glat - lat_a[active]
+        moving = ~((np.abs(dlon) < _GCJ_INVERSE_TOL_DEG) & (np.abs(dlat) < _GCJ_INVERSE_TOL_DEG))
+        active = active[moving]
+        wlon[active] -= dlon[moving]
+        wlat[active] -= dlat[moving]
     return wlon, wlat
 
 

@@ -7,6 +7,10 @@ the phone (UUIDs), so a resend finds the row it already made.
 
 from __future__ import annotations
 
+from base64 import b64encode
+from typing import Any
+
+import numpy as np
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
@@ -32,6 +36,39 @@ from patrols.track import cleaned_track_wkb
 from places.models import Reach
 
 CRS_CHOICES = [(c.value, c.value) for c in InputCRS]
+
+
+class MillisecondsField(models.BinaryField):
+    """A list of whole milliseconds stored as packed little-endian int64 (8 bytes a value).
+
+    Reads and writes as a Python list of ints, like the JSON list it replaced, but a 2,000-point
+    patrol's times are 16 kB of bytes the database copies instead of a 31 kB jsonb it parses
+    number by number (half a millisecond of PostgreSQL's CPU per patrol post)."""
+
+    description = "list of milliseconds (packed int64)"
+
+    @staticmethod
+    def _unpack(value: Any) -> list[int] | None:
+        if value is None or isinstance(value, list):
+            return value
+        return np.frombuffer(bytes(value), dtype="<i8").tolist()
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> list[int] | None:
+        return self._unpack(value)
+
+    def to_python(self, value: Any) -> list[int] | None:
+        if isinstance(value, str):
+            value = super().to_python(value)  # base64 text, as serialised by value_to_string
+        return self._unpack(value)
+
+    def get_prep_value(self, value: Any) -> bytes | None:
+        if value is None or isinstance(value, bytes | memoryview):
+            return value if value is None else bytes(value)
+        return np.asarray(value, dtype="<i8").tobytes()
+
+    def value_to_string(self, obj: models.Model) -> str:
+        packed = self.get_prep_value(self.value_from_object(obj))
+        return "" if packed is None else b64encode(packed).decode("ascii")
 
 
 def _in(field: str, values: list[str]) -> Q:
@@ -66,7 +103,7 @@ class Patrol(models.Model):
     # rebuilds in later migrations (Django drops its idx_ table unconditionally), and a GiST insert
     # costs only the line's bounding box. Map layers and ?bbox= use the preview's.
     raw_track = models.LineStringField("原始轨迹 raw track", srid=WGS84_SRID, null=True, blank=True)
-    raw_times_ms = models.JSONField(
+    raw_times_ms = MillisecondsField(
         "原始时间 raw times", null=True, blank=True, help_text="milliseconds after started_at, one per raw point"
     )
     track_preview = models.MultiLineStringField("轨迹概要 track preview", srid=WGS84_SRID, null=True, blank=True)

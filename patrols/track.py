@@ -11,7 +11,9 @@ sometimes send a track that never touches the river, so the server:
    elsewhere): the new run is kept as a new part and the jump is flagged ``teleport``; the distance of
    the jump is not counted, since nobody travelled it at that speed;
 3. **measures** the distance of the cleaned parts geodesically on the WGS84 ellipsoid
-   (``core.geo.GEOD``), never in a projection and never from a client's figure;
+   (``core.geo.geodesic_line_length_m``: Karney's geodesic, or for segments under 100 m the
+   ellipsoidal mid-latitude formula that agrees with it to nanometres), never in a projection and
+   never from a client's figure;
 4. **checks** the track against the reach in a local metric plane: a transverse Mercator centred on
    the reach. Buffers are built there, never in degrees. (An ellipsoidal azimuthal equidistant costs
    4.5 times as much per point through pyproj; within 50 km of the centre the transverse Mercator's
@@ -24,9 +26,11 @@ sometimes send a track that never touches the river, so the server:
      on sample points along the reach (every 20 m, at most 500) against the prepared track.
 
 Hot path: this runs for every posted patrol (2,000-point tracks at 100/s in the benchmark), so the
-checks are vectorised through numpy arrays (the representation shapely 2 and pyproj work on), the
-speed check has a fast path for the usual track with nothing to drop, and the per-reach work
-(projection, reach buffer) is cached per process.
+checks are vectorised through numpy arrays (the representation shapely 2 and pyproj work on): the
+times in the layout phones send are decoded column-wise, GCJ-02 is inverted on whole arrays, the
+length is measured with ``core.geo.geodesic_line_length_m``, the WKB the database stores is written
+directly from the arrays, the speed check has a fast path for the usual track with nothing to drop,
+and the per-reach work (projection, reach buffer) is cached per process.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import bisect
 import datetime as dt
 import hashlib
 import math
-import re
+import struct
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -46,7 +50,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from core.geo import GEOD, InputCRS, out_of_china, to_wgs84
+from core.geo import InputCRS, gcj02_to_wgs84_arrays, geodesic_line_length_m, out_of_china, to_wgs84
 
 __all__ = [
     "FLAG_OUTSIDE_REACH",
@@ -204,39 +208,91 @@ def parse_positions(
         raise _position_error(coords, prefix, field)
     if not allow_degenerate and bool(np.all(lon == lon[0]) and np.all(lat == lat[0])):
         raise TrackError(field, f"{prefix or field}: all positions are the same point", code="degenerate")
-    if crs is not InputCRS.WGS84:
+    if crs is InputCRS.GCJ02:
+        lon, lat = gcj02_to_wgs84_arrays(lon, lat)
+    elif crs is not InputCRS.WGS84:
         converted = np.asarray(to_wgs84(np.column_stack((lon, lat)).tolist(), crs), dtype=float)
         lon, lat = converted[:, 0].copy(), converted[:, 1].copy()
     return lon, lat
 
 
-_OFFSET_RE = re.compile(r"(?:Z|[+-]\d\d:\d\d)\Z")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
 
+# The layouts a phone sends, "YYYY-MM-DDTHH:MM:SS" + optional ".fff" or ".ffffff" + "Z" or "±HH:MM",
+# by the length of what follows the seconds: (fraction digits, offset length).
+_TAILS = {1: (0, 1), 6: (0, 6), 5: (3, 1), 10: (3, 6), 8: (6, 1), 13: (6, 6)}
+_ZERO = ord("0")
+_DAYS_IN_MONTH = np.array([31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)  # [0]: unused
+
+
+def _layout(frac: int, off: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest ASCII code allowed at each position of the layout."""
+    text = "dddd-dd-ddTdd:dd:dd" + ("." + "d" * frac if frac else "") + ("Z" if off == 1 else "sdd:dd")
+    lo = np.array([_ZERO if c == "d" else ord("+") if c == "s" else ord(c) for c in text], dtype=np.uint8)
+    hi = np.array([_ZERO + 9 if c == "d" else ord("-") if c == "s" else ord(c) for c in text], dtype=np.uint8)
+    return lo, hi
+
+
+_LAYOUTS = {width + 19: _layout(*tail) for width, tail in _TAILS.items()}
+
+
+def _number(v: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The decimal number in rows start..start+width of an (L, n) array of digit values."""
+    out = v[start]
+    for row in range(start + 1, start + width):
+        out = out * 10 + v[row]
+    return out
+
 
 def _epoch_ms_fast(values: list[Any]) -> np.ndarray | None:
-    """Epoch milliseconds when every time carries the same offset (what a phone sends): each string
-    is validated by ``fromisoformat`` and the arithmetic is done by numpy on the local part. None
-    when the fast path does not apply; the caller then parses one by one."""
-    if not values or type(values[0]) is not str:
+    """Epoch milliseconds of times in the one fixed layout phones send (every time the same length,
+    ``YYYY-MM-DDTHH:MM:SS[.fff|.ffffff](Z|±HH:MM)``), decoded column-wise with numpy: ~0.2 ms for
+    2,000 times instead of ~0.9 ms through ``datetime.fromisoformat``. Every character is checked
+    (digits where digits belong, the separators, month, day of that month, hour, minute, second and
+    offset in range), so what passes is exactly what ``fromisoformat`` reads, read the same way;
+    anything else returns None and the caller parses one by one (and names the bad time)."""
+    n = len(values)
+    if not n or set(map(type, values)) != {str}:
         return None
-    match = _OFFSET_RE.search(values[0])
-    if match is None:
-        return None
-    k = len(match.group())
-    if set(map(type, values)) != {str} or len({v[-k:] for v in values}) != 1:
+    width = len(values[0])
+    layout = _LAYOUTS.get(width)
+    if layout is None or set(map(len, values)) != {width}:
         return None
     try:
-        parsed = list(map(dt.datetime.fromisoformat, values))
-        local = np.array([v[:-k] for v in values], dtype="datetime64[ms]")
-    except ValueError:
+        raw = "".join(values).encode("ascii")
+    except UnicodeEncodeError:
         return None
-    if parsed[0].utcoffset() is None or bool(np.isnat(local).any()):
+    a = np.frombuffer(raw, dtype=np.uint8).reshape(n, width)
+    lo, hi = layout
+    if not bool(((a >= lo) & (a <= hi)).all()):
         return None
-    offset = parsed[0].utcoffset()
-    assert offset is not None  # noqa: S101 - checked just above; narrows the type
-    return local.astype(np.int64) - offset // _MS
+    frac, off = _TAILS[width - 19]
+    if off == 6 and bool((a[:, width - 6] == ord(",")).any()):  # between "+" and "-" in ASCII
+        return None
+    v = a.T.astype(np.int32) - _ZERO  # one row per character position, as digit values
+    year, month, day = _number(v, 0, 4), _number(v, 5, 2), _number(v, 8, 2)
+    hour, minute, second = _number(v, 11, 2), _number(v, 14, 2), _number(v, 17, 2)
+    month_ok = (month >= 1) & (month <= 12)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    last_day = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
+    ok = month_ok & (year >= 1) & (day >= 1) & (day <= last_day) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    offset_min = np.zeros(n, dtype=np.int64)
+    if off == 6:
+        oh, om = _number(v, width - 5, 2), _number(v, width - 2, 2)
+        ok &= (oh <= 23) & (om <= 59)
+        offset_min = np.where(a[:, width - 6] == ord("-"), -1, 1) * (oh * 60 + om).astype(np.int64)
+    if not bool(ok.all()):
+        return None
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    days = (era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468).astype(np.int64)
+    minutes = (days * 24 + hour) * 60 + minute - offset_min
+    millis = _number(v, 20, 3) if frac else 0  # floored to the millisecond, like the slow path
+    return (minutes * 60 + second) * 1000 + millis
 
 
 def parse_times(values: object, *, count: int | None, field: str = "times") -> np.ndarray:
@@ -285,9 +341,12 @@ def _transformer(lon0: float, lat0: float) -> Transformer:
     key = (round(lon0, 2), round(lat0, 2))
     tr = _TRANSFORMERS.get(key)
     if tr is None:
+        # +approx: PROJ's Evenden–Snyder series instead of the exact Poder–Engsager algorithm, 2.3 times
+        # faster per point (0.3 ms of a 2,000-point post); it agrees with the exact one within 1e-8 m
+        # up to 1° from the centre and 3e-6 m at 3°, far beyond any reach's extent.
         tr = Transformer.from_crs(
             "EPSG:4326",
-            f"+proj=tmerc +lat_0={key[1]} +lon_0={key[0]} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs",
+            f"+proj=tmerc +approx +lat_0={key[1]} +lon_0={key[0]} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs",
             always_xy=True,
         )
         with _CACHE_LOCK:
@@ -471,6 +530,24 @@ class TrackAnalysis:
     preview_wkb: bytes | None = None
 
 
+_WKB_LINESTRING = struct.Struct("<BII")  # little-endian marker, geometry type, point count
+_WKB_MULTI = struct.Struct("<BII")  # little-endian marker, geometry type, part count
+
+
+def linestring_wkb(lon: np.ndarray, lat: np.ndarray) -> bytes:
+    """ISO WKB of a 2D LineString, written directly (the same bytes as ``shapely.to_wkb``, without
+    building a geometry object for a 2,000-point track)."""
+    coords = np.empty((len(lon), 2), dtype="<f8")
+    coords[:, 0] = lon
+    coords[:, 1] = lat
+    return _WKB_LINESTRING.pack(1, 2, len(lon)) + coords.tobytes()
+
+
+def multilinestring_wkb(parts: list[tuple[np.ndarray, np.ndarray]]) -> bytes:
+    """ISO WKB of a 2D MultiLineString of (lon, lat) parts."""
+    return _WKB_MULTI.pack(1, 5, len(parts)) + b"".join(linestring_wkb(lon, lat) for lon, lat in parts)
+
+
 def _weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Length each vertex stands for: half of each adjacent segment (so shares are by length)."""
     seg = np.hypot(np.diff(x), np.diff(y))
@@ -494,7 +571,7 @@ def analyse(
     t_s = np.asarray(t_ms, dtype=np.int64) / 1000.0
     x, y = reach.project(lon_a, lat_a)
     cleaned = clean(x, y, t_s, limits)
-    raw_wkb = bytes(shapely.to_wkb(shapely.linestrings(lon_a, lat_a)))
+    raw_wkb = linestring_wkb(lon_a, lat_a)
     result = TrackAnalysis(
         points_received=len(lon_a),
         points_kept=0,
@@ -515,7 +592,7 @@ def analyse(
     kept = cleaned.kept
     result.points_kept = len(kept)
     result.part_starts = [int(p[0]) for p in cleaned.parts]
-    result.distance_m = math.fsum(float(GEOD.line_length(lon_a[p], lat_a[p])) for p in cleaned.parts)
+    result.distance_m = math.fsum(geodesic_line_length_m(lon_a[p], lat_a[p]) for p in cleaned.parts)
     result.duration_s = float(t_s[kept[-1]] - t_s[kept[0]])
 
     xk, yk = x[kept], y[kept]
@@ -543,9 +620,7 @@ def analyse(
     else:
         result.coverage = None
 
-    result.track_wkb = shapely.to_wkb(
-        shapely.multilinestrings([shapely.linestrings(lon_a[p], lat_a[p]) for p in cleaned.parts])
-    )
+    result.track_wkb = multilinestring_wkb([(lon_a[p], lat_a[p]) for p in cleaned.parts])
     preview_parts: list[Any] = []
     for part in shapely.get_parts(shapely.simplify(lines_xy, limits.preview_tolerance_m, preserve_topology=False)):
         coords = shapely.get_coordinates(part)

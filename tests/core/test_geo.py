@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
+import numpy as np
 import pytest
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 
 from core.geo import (
     CGCS2000_SRID,
+    GEOD,
     WGS84_SRID,
     InputCRS,
     cgcs2000_to_wgs84,
     gcj02_to_wgs84,
+    gcj02_to_wgs84_arrays,
     geodesic_distance_m,
     geodesic_length_m,
+    geodesic_line_length_m,
     geometry_area_m2,
     geometry_length_m,
     parse_crs,
@@ -287,3 +292,72 @@ def test_to_wgs84_drops_extra_dimensions_and_converts() -> None:
 def test_to_wgs84_refuses_short_positions() -> None:
     with pytest.raises(ValueError, match="position 1"):
         to_wgs84([(87.6, 43.8), (87.7,)], InputCRS.WGS84)
+
+
+# --------------------------------------------------------------------------- vectorised forms
+
+
+def test_vectorised_gcj02_inverse_matches_the_scalar_one_within_a_centimetre() -> None:
+    rng = np.random.default_rng(20240301)
+    # Many points: the whole China bbox and beyond its edges (left unchanged there), and the
+    # neighbourhood of the polynomials' origin (105°E, 35°N), where sqrt(|x|) is not smooth.
+    lon = np.concatenate([rng.uniform(70.0, 140.0, 20_000), 105.0 + rng.normal(0, 1e-4, 500)])
+    lat = np.concatenate([rng.uniform(0.0, 57.0, 20_000), 35.0 + rng.normal(0, 1e-4, 500)])
+    vlon, vlat = gcj02_to_wgs84_arrays(lon, lat)
+    worst = 0.0
+    for i in range(len(lon)):
+        slon, slat = gcj02_to_wgs84(float(lon[i]), float(lat[i]))
+        worst = max(worst, geodesic_distance_m(slon, slat, float(vlon[i]), float(vlat[i])))
+    assert worst < 0.01
+    # Outside the bbox the points are returned exactly as given, as by the scalar function.
+    outside = ~((lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271))
+    assert outside.any()
+    assert (vlon[outside] == lon[outside]).all()
+    assert (vlat[outside] == lat[outside]).all()
+
+
+def test_vectorised_gcj02_inverse_accepts_lists_and_leaves_its_input_alone() -> None:
+    lon = np.array([87.6, 87.7])
+    lat = np.array([43.8, 43.9])
+    out_lon, out_lat = gcj02_to_wgs84_arrays(lon.tolist(), lat.tolist())
+    assert (lon == [87.6, 87.7]).all()
+    assert out_lon.shape == out_lat.shape == (2,)
+    for i in range(2):
+        expected = gcj02_to_wgs84(float(lon[i]), float(lat[i]))
+        assert geodesic_distance_m(*expected, float(out_lon[i]), float(out_lat[i])) < 0.01
+
+
+def _walk(rng: Any, n: int, step_m: float, lon0: float = 87.6, lat0: float = 43.8) -> tuple[Any, Any]:
+    lon = lon0 + np.cumsum(rng.normal(0, step_m / 80_000, n))
+    lat = lat0 + np.cumsum(rng.normal(0, step_m / 111_000, n))
+    return lon, lat
+
+
+@pytest.mark.parametrize("step_m", [0.5, 3.0, 12.0, 60.0, 99.0, 150.0, 2_000.0])
+def test_fast_polyline_length_matches_karney_within_a_millimetre(step_m: float) -> None:
+    rng = np.random.default_rng(int(step_m * 10))
+    lon, lat = _walk(rng, 20_000, step_m)
+    exact = float(GEOD.line_length(lon, lat))
+    assert abs(geodesic_line_length_m(lon, lat) - exact) < 0.001
+    # And per segment to the nanometre scale on GPS-like steps.
+    if step_m <= 12:
+        short_lon, short_lat = lon[:2], lat[:2]
+        assert abs(geodesic_line_length_m(short_lon, short_lat) - float(GEOD.line_length(short_lon, short_lat))) < 1e-7
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        ([0.0, 180.0, 90.0, 91.0], [89.99995, 89.99995, 89.9999, 89.9999]),  # across the pole
+        ([179.9999, -179.9999, 179.9995], [10.0, 10.0, 10.0001]),  # across the antimeridian
+        ([87.6, 87.6], [43.8, 43.8]),  # a repeated point
+        ([73.5, 135.0], [39.0, 48.0]),  # across China in one segment
+    ],
+)
+def test_fast_polyline_length_handles_awkward_segments_exactly(lon: list[float], lat: list[float]) -> None:
+    assert geodesic_line_length_m(lon, lat) == pytest.approx(float(GEOD.line_length(lon, lat)), abs=1e-6)
+
+
+def test_fast_polyline_length_of_fewer_than_two_points_is_zero() -> None:
+    assert geodesic_line_length_m([], []) == 0.0
+    assert geodesic_line_length_m([87.6], [43.8]) == 0.0
