@@ -26,8 +26,10 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -210,6 +212,7 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
 def time_reports() -> None:
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from accounts.scope import scope_for
@@ -222,21 +225,23 @@ def time_reports() -> None:
     admin = User.objects.get(username="bench-admin")
     scope = scope_for(admin)
     samples = []
-    for i in range(4):
-        t = time.perf_counter()
-        report = build_report(scope=scope, period=quarter(2024, 2))
+    for i in range(6):
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            report = build_report(scope=scope, period=quarter(2024, 2))
         if i:
             samples.append(time.perf_counter() - t)
     p, w = report["patrols"], report["water"]
     print(f"builder, city 2024-Q2 with 同比: median {statistics.median(samples):.2f} s, max {max(samples):.2f} s "
-          f"(warm, {len(samples)} runs; {p['patrols']:,} patrols, {p['person_times']:,} person-times, "
-          f"{p['km']:,.0f} km, {p['cases_found']} cases found, {len(w['intakes'])} intakes, "
+          f"(warm, {len(samples)} runs, {len(ctx.captured_queries)} queries; {p['patrols']:,} patrols, "
+          f"{p['person_times']:,} person-times, {p['km']:,.0f} km, {p['cases_found']} cases found, "
+          f"{len(w['intakes'])} intakes, "
           f"use {w['use_m3'] / 1e4:,.0f} 万m³ of plan {w['plan_m3'] / 1e4:,.0f} 万m³)")  # fmt: skip
     _, secret = token_issue(user=admin)
     app = get_wsgi_application()
     for fmt, target in (("json", 2.0), ("xlsx", 10.0), ("pdf", 10.0)):
         samples = []
-        for i in range(3):
+        for i in range(4):
             environ = {
                 "REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/reports/quarterly/2024/2/",
                 "QUERY_STRING": f"format={fmt}", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
@@ -245,8 +250,11 @@ def time_reports() -> None:
             }  # fmt: skip
             status: list[str] = []
 
-            def start_response(s: str, h: object, exc_info: object = None, status: list[str] = status) -> None:
+            def start_response(
+                s: str, h: list[tuple[str, str]], exc_info: Any = None, status: list[str] = status
+            ) -> Callable[[bytes], object]:
                 status.append(s)
+                return len
 
             t = time.perf_counter()
             body = b"".join(app(environ, start_response))

@@ -10,7 +10,10 @@ What it does (about a minute on the 2-core machine):
 2. times locking each month January–June (the snapshot of every meter's days), then
    `plan_summary` for the year, a quarter, a half and a 45-day range with partial months,
    `redline_summary` for the year, each warm (best of 5), and prints the query counts;
-3. times the ingest's lock check (`water.locks.horizon_us`, one query per batch).
+3. times what a quarterly report reads (the quarter and its 同比 quarter with their years to date, the
+   red lines, the volumes by provenance) in one shared read (`shared_month_sums`: each table's year
+   of daily rows read once), against the same calls made one by one;
+4. times the ingest's lock check (`water.locks.horizon_us`, one query per batch).
 """
 
 from __future__ import annotations
@@ -126,7 +129,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 fn()
                 times.append(time.perf_counter() - t0)
-        print(f"{label:<48} {min(times) * 1000:8.1f} ms   {len(ctx.captured_queries)} queries")
+        print(f"{label:<56} {min(times) * 1000:8.1f} ms   {len(ctx.captured_queries)} queries")
 
     today = dt.date(2025, 1, 1)
 
@@ -139,11 +142,24 @@ def main() -> None:
     rng = periods.date_range(dt.date(2024, 6, 17), dt.date(2024, 7, 31))
     best("plan_summary, 17 June – 31 July (partial months)", summary_of(rng))
     best("redline_summary, 2024", lambda: plan_selectors.redline_summary(scope=everything, year=2024))
+
+    def report_reads() -> None:
+        for q in (periods.quarter(2024, 3), periods.quarter(2023, 3)):
+            plan_selectors.plan_summary(scope=everything, period=q, today=today)
+            plan_selectors.volume_by_provenance(scope=everything, period=q)
+        plan_selectors.redline_summary(scope=everything, year=2024)
+
+    def report_reads_shared() -> None:
+        with plan_selectors.shared_month_sums():
+            report_reads()
+
+    best("a report's reads (Q3 + 同比 + red lines), one by one", report_reads)
+    best("the same in one shared read (as the report does)", report_reads_shared)
     best("ingest lock check (horizon_us, once per batch)", locks.horizon_us)
     summary = plan_selectors.plan_summary(scope=everything, period=periods.year(2024), today=today)
     print(f"year: use {summary.use_m3:,.0f} m³, plan {summary.plan_m3:,.0f} m³, tier {summary.tier}, "
           f"forecast {summary.forecast_m3:,.0f} m³")  # fmt: skip
-    print(f"total {time.perf_counter() - began:.0f} s")
+    print(f"total {time.perf_counter() - began:.0f} s — load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

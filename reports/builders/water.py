@@ -5,6 +5,11 @@ Plans, red lines and monitoring come from water selectors that arrive in separat
 (`plan_summary`, `redline_summary`, `monitoring_summary`); each is imported when the section is built,
 so the report works, with those figures null and `available` false, until they exist. Water use is
 always read, from `plan_summary` when it exists, otherwise from `volume_totals` (the same daily rows).
+
+Speed (issue 8): the quarter, its year to date, the red-line year and the 同比 quarter all sum the same
+daily rows, so the section is built inside `water.plan_selectors.shared_month_sums`: each table's
+year is read once as meter × month sums and every figure (use, amendments, the volumes by provenance
+of `volume_by_provenance`, the red-line total) derives from them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from core.divisions import division_prefix
 from core.periods import Period
 from reports.builders.common import change, link, num, period_params, ratio
 from water import selectors as water_selectors
+from water.plan_selectors import shared_month_sums, volume_by_provenance
 
 PLAN_FIELDS = (
     "use_m3",
@@ -68,17 +74,16 @@ def _volumes(scope: Scope, period: Period, division_code: str | None) -> dict[in
 
 
 def _plan(scope: Scope, period: Period, division_code: str | None, today: dt.date | None) -> dict[str, Any]:
-    volumes = _volumes(scope, period, division_code)
-    provenance = {
-        key: num(sum((v[key] for v in volumes.values()), Decimal(0))) for key in ("measured_m3", "corrected_m3")
-    }
     plan_summary = _selector("plan_summary")
     if plan_summary is not None:
         s = plan_summary(scope=scope, period=period, division_code=division_code, today=today)
+        # The same intakes and month sums as plan_summary (shared within `build`), not another pass.
+        by_intake = volume_by_provenance(scope=scope, period=period, division_code=division_code)
         out: dict[str, Any] = {"plan_available": True}
         for f in (*PLAN_FIELDS, "amendments_after_lock_m3"):
             out[f] = _value(getattr(s, f, None))
-        out.update(provenance)
+        out["measured_m3"] = num(sum((v.measured_m3 for v in by_intake.values()), Decimal(0)))
+        out["corrected_m3"] = num(sum((v.corrected_m3 for v in by_intake.values()), Decimal(0)))
         out["intakes"] = [
             {
                 "intake_id": i.intake_id,
@@ -86,11 +91,15 @@ def _plan(scope: Scope, period: Period, division_code: str | None, today: dt.dat
                 "name": i.name,
                 "division_code": i.division_code,
                 **{f: _value(getattr(i, f, None)) for f in PLAN_FIELDS},
-                "corrected_m3": num(volumes.get(i.intake_id, {}).get("corrected_m3")),
+                "corrected_m3": num(by_intake[i.intake_id].corrected_m3 if i.intake_id in by_intake else None),
             }
             for i in s.intakes
         ]
         return out
+    volumes = _volumes(scope, period, division_code)
+    provenance = {
+        key: num(sum((v[key] for v in volumes.values()), Decimal(0))) for key in ("measured_m3", "corrected_m3")
+    }
     # Use without plans: the daily volume rows of every intake in scope (and division).
     rows = [
         {
@@ -154,6 +163,8 @@ def _monitoring(scope: Scope, period: Period, division_code: str | None, now: dt
 
 def _plain(row: Any) -> Any:
     """A row of a selector (dataclass or dict) as plain JSON values."""
+    if row is None or isinstance(row, str | int):  # most values, as they are (bool is an int)
+        return row
     if isinstance(row, dict):
         return {k: _plain(v) for k, v in row.items()}
     if isinstance(row, list | tuple):
@@ -212,8 +223,11 @@ def _figures(
 def build(
     *, scope: Scope, period: Period, previous: Period, division_code: str | None, now: dt.datetime | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    out = _figures(scope, period, division_code, now)
-    last = _figures(scope, previous, division_code, now, last_year=True)
+    # The period, its year to date, the red-line year and the 同比 period all sum the same daily rows:
+    # within one block each table's year is read once (meter × month) and every figure derives from it.
+    with shared_month_sums():
+        out = _figures(scope, period, division_code, now)
+        last = _figures(scope, previous, division_code, now, last_year=True)
     out["yoy"] = {
         k: change(out[k], last[k])
         for k in ("use_m3", "plan_m3", "measured_m3", "estimated_m3", "corrected_m3", "held_m3")
