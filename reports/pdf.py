@@ -170,10 +170,8 @@ def render_pdf(report: dict[str, Any]) -> bytes:
             names.append("计划（万m³）")
         story.append(_bar_chart([i["code"] for i in intakes], series, names, title="各取水口用水量与计划"))
     if w["arrival_rate"] is None:
-        # Never a 0 % bar for a figure that is not there: say so.
-        story.append(
-            Paragraph("在线监测到报率：在线监测数据尚未接入本报告（monitoring figures not available）。", body)
-        )
+        # Never a 0 % bar for a figure that is not there (no meter installed in the period): say so.
+        story.append(Paragraph("在线监测到报率：本期无在线计量设施（no meters installed in the period）。", body))
     else:
         story.append(
             _bar_chart(["本期", "去年同期"], [[100 * w["arrival_rate"], 100 * (w_prev_arrival or 0)]],

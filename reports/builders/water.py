@@ -1,10 +1,10 @@
 """The water section: use against plan per intake and in total (tiers, forecast), red-line indicators
 against targets, online-monitoring coverage and arrival rate.
 
-Plans, red lines and monitoring come from water selectors that arrive in separate changes
-(`plan_summary`, `redline_summary`, `monitoring_summary`); each is imported when the section is built,
-so the report works, with those figures null and `available` false, until they exist. Water use is
-always read, from `plan_summary` when it exists, otherwise from `volume_totals` (the same daily rows).
+Figures come from the water selectors `plan_summary`, `redline_summary` and `monitoring_summary`.
+`plan_available` says whether a plan covers the period (without one, use is still reported and the plan
+figures are null); `monitoring.available` whether any meter was installed in the period;
+`redlines.available` whether targets were set for the year.
 
 Speed (issue 8): the quarter, its year to date, the red-line year and the 同比 quarter all sum the same
 daily rows, so the section is built inside `water.plan_selectors.shared_month_sums`: each table's
@@ -15,13 +15,10 @@ of `volume_by_provenance`, the red-line total) derives from them.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from accounts.scope import Scope
-from core.divisions import division_prefix
 from core.periods import Period
 from reports.builders.common import change, link, num, period_params, ratio
 from water import selectors as water_selectors
@@ -39,12 +36,6 @@ PLAN_FIELDS = (
 )
 
 
-def _selector(name: str) -> Callable[..., Any] | None:
-    """A water selector by name, or None while its change has not landed."""
-    module = importlib.import_module("water.selectors")
-    return getattr(module, name, None)
-
-
 def _value(v: Any) -> Any:
     if isinstance(v, Decimal | float):
         return num(v)
@@ -53,86 +44,30 @@ def _value(v: Any) -> Any:
     return str(getattr(v, "value", v))
 
 
-def _volumes(scope: Scope, period: Period, division_code: str | None) -> dict[int, dict[str, Any]]:
-    """Every intake in scope (and division) with its volume by provenance over the period, from the
-    daily rows (water.selectors.volume_totals: one grouped query)."""
-    intakes = water_selectors.intake_list(scope=scope)
-    if division_code:
-        intakes = intakes.filter(division__code__startswith=division_prefix(division_code))
-    info = {
-        pk: {"intake_id": pk, "code": code, "name": name, "division_code": div}
-        for pk, code, name, div in intakes.order_by("code").values_list("id", "code", "name", "division__code")
-    }
-    figures = water_selectors.volume_totals(
-        scope=scope, first=period.first_date, last=period.last_date, interval="quarter", intake_ids=list(info)
-    )
-    for pk, row in info.items():
-        figs = figures.get(pk, [])
-        for key in ("volume_m3", "measured_m3", "estimated_m3", "corrected_m3", "held_m3"):
-            row[key] = sum((getattr(f, key) for f in figs), Decimal(0))
-    return info
-
-
 def _plan(scope: Scope, period: Period, division_code: str | None, today: dt.date | None) -> dict[str, Any]:
-    plan_summary = _selector("plan_summary")
-    if plan_summary is not None:
-        s = plan_summary(scope=scope, period=period, division_code=division_code, today=today)
-        # The same intakes and month sums as plan_summary (shared within `build`), not another pass.
-        by_intake = volume_by_provenance(scope=scope, period=period, division_code=division_code)
-        out: dict[str, Any] = {"plan_available": True}
-        for f in (*PLAN_FIELDS, "amendments_after_lock_m3"):
-            out[f] = _value(getattr(s, f, None))
-        out["measured_m3"] = num(sum((v.measured_m3 for v in by_intake.values()), Decimal(0)))
-        out["corrected_m3"] = num(sum((v.corrected_m3 for v in by_intake.values()), Decimal(0)))
-        out["intakes"] = [
-            {
-                "intake_id": i.intake_id,
-                "code": i.code,
-                "name": i.name,
-                "division_code": i.division_code,
-                **{f: _value(getattr(i, f, None)) for f in PLAN_FIELDS},
-                "corrected_m3": num(by_intake[i.intake_id].corrected_m3 if i.intake_id in by_intake else None),
-            }
-            for i in s.intakes
-        ]
-        return out
-    volumes = _volumes(scope, period, division_code)
-    provenance = {
-        key: num(sum((v[key] for v in volumes.values()), Decimal(0))) for key in ("measured_m3", "corrected_m3")
-    }
-    # Use without plans: the daily volume rows of every intake in scope (and division).
-    rows = [
+    s = water_selectors.plan_summary(scope=scope, period=period, division_code=division_code, today=today)
+    # The same intakes and month sums as plan_summary (shared within `build`), not another pass.
+    by_intake = volume_by_provenance(scope=scope, period=period, division_code=division_code)
+    planned = s.plan_m3 is not None
+    out: dict[str, Any] = {"plan_available": planned}
+    for f in (*PLAN_FIELDS, "amendments_after_lock_m3"):
+        out[f] = _value(getattr(s, f))
+    if not planned:
+        out["tier"] = None  # "within" means nothing without a plan
+    out["measured_m3"] = num(sum((v.measured_m3 for v in by_intake.values()), Decimal(0)))
+    out["corrected_m3"] = num(sum((v.corrected_m3 for v in by_intake.values()), Decimal(0)))
+    out["intakes"] = [
         {
-            "intake_id": v["intake_id"],
-            "code": v["code"],
-            "name": v["name"],
-            "division_code": v["division_code"],
-            "use_m3": num(v["volume_m3"]),
-            "plan_m3": None,
-            "ratio": None,
-            "over_m3": None,
-            "tier": None,
-            "forecast_m3": None,
-            "estimated_m3": num(v["estimated_m3"]),
-            "held_m3": num(v["held_m3"]),
-            "corrected_m3": num(v["corrected_m3"]),
+            "intake_id": i.intake_id,
+            "code": i.code,
+            "name": i.name,
+            "division_code": i.division_code,
+            **{f: _value(getattr(i, f)) for f in PLAN_FIELDS},
+            "corrected_m3": num(by_intake[i.intake_id].corrected_m3 if i.intake_id in by_intake else None),
         }
-        for v in volumes.values()
+        for i in s.intakes
     ]
-    return {
-        "plan_available": False,
-        "use_m3": num(sum((v["volume_m3"] for v in volumes.values()), Decimal(0))),
-        "plan_m3": None,
-        "ratio": None,
-        "over_m3": None,
-        "tier": None,
-        "forecast_m3": None,
-        "estimated_m3": num(sum((v["estimated_m3"] for v in volumes.values()), Decimal(0))),
-        "held_m3": num(sum((v["held_m3"] for v in volumes.values()), Decimal(0))),
-        "amendments_after_lock_m3": None,
-        **provenance,
-        "intakes": rows,
-    }
+    return out
 
 
 MONITORING_FIELDS = (
@@ -151,11 +86,8 @@ MONITORING_FIELDS = (
 
 
 def _monitoring(scope: Scope, period: Period, division_code: str | None, now: dt.datetime | None) -> dict[str, Any]:
-    monitoring_summary = _selector("monitoring_summary")
-    if monitoring_summary is None:
-        return {"available": False, **dict.fromkeys(MONITORING_FIELDS)}
-    m = monitoring_summary(scope=scope, period=period, division_code=division_code, now=now)
-    out = {"available": True, **{f: _value(getattr(m, f, None)) for f in MONITORING_FIELDS}}
+    m = water_selectors.monitoring_summary(scope=scope, period=period, division_code=division_code, now=now)
+    out = {"available": m.meters > 0, **{f: _value(getattr(m, f)) for f in MONITORING_FIELDS}}
     by_intake = getattr(m, "by_intake", None) or []
     out["by_intake"] = [_plain(row) for row in by_intake]
     return out
@@ -180,13 +112,9 @@ def _plain(row: Any) -> Any:
 
 
 def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
-    redline_summary = _selector("redline_summary")
-    year = period.last_date.year
-    if redline_summary is None:
-        return {"available": False, "year": year, "indicators": []}
-    s = redline_summary(scope=scope, year=year, division_code=division_code)
+    s = water_selectors.redline_summary(scope=scope, year=period.last_date.year, division_code=division_code)
     return {
-        "available": True,
+        "available": any(i.target is not None for i in s.indicators),
         "year": s.year,
         "indicators": [
             {

@@ -1,7 +1,6 @@
-"""The report's online-monitoring figures come from water.selectors.monitoring_summary, which lands in a
-separate change. Until it does, the report says so (`available` false, figures null, never invented);
-once it exists these tests check the report carries its figures for the fixed dataset: WM-E1 reported
-every hour of the quarter and WM-W1 never, so about half the expected reports arrived."""
+"""The report's online-monitoring figures come from water.selectors.monitoring_summary: for the fixed
+dataset WM-E1 reported every hour of the quarter and WM-W1 never, so about half the expected reports
+arrived."""
 
 from __future__ import annotations
 
@@ -13,16 +12,10 @@ from water import selectors as water_selectors
 
 pytestmark = pytest.mark.django_db
 Q2 = quarter(2024, 2)
-MERGED = hasattr(water_selectors, "monitoring_summary")
 
 
 def test_monitoring_section(dataset):
     w = build_report(scope=dataset.scope, period=Q2)["water"]
-    if not MERGED:
-        assert w["monitoring"]["available"] is False
-        assert (w["arrival_rate"], w["monitoring_coverage"]) == (None, None)
-        assert w["yoy"]["arrival_rate"] == {"previous": None, "change_pp": None}
-        return
     m = water_selectors.monitoring_summary(scope=dataset.scope, period=Q2, division_code=None)
     assert w["monitoring"]["available"] is True
     assert w["arrival_rate"] == pytest.approx(float(m.arrival_rate))
@@ -35,22 +28,16 @@ def test_monitoring_section(dataset):
 def test_monitoring_in_the_api_and_files(dataset, client_for, users):
     body = client_for(users["admin"]).get("/api/v1/reports/quarterly/2024/2/").json()
     assert body["links"]["water.arrival_rate"] == "/api/v1/water/monitoring/?start=2024-04-01&end=2024-06-30"
-    if MERGED:
-        assert isinstance(body["water"]["arrival_rate"], float)
-        assert 0 <= body["water"]["arrival_rate"] <= 1
-    else:
-        assert body["water"]["arrival_rate"] is None
+    assert isinstance(body["water"]["arrival_rate"], float)
+    assert 0 <= body["water"]["arrival_rate"] <= 1
 
 
-def test_the_pdf_never_draws_a_missing_arrival_rate(dataset, client_for, users):
+def test_the_pdf_shows_the_arrival_rate(dataset, client_for, users):
     import io
 
     from pypdf import PdfReader
 
     raw = client_for(users["admin"]).get("/api/v1/reports/quarterly/2024/2/", {"format": "pdf"}).content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages)
-    if MERGED:
-        assert "在线监测到报率" in text
-        assert "尚未接入" not in text
-    else:
-        assert "在线监测数据尚未接入本报告" in text
+    assert "在线监测到报率" in text
+    assert "本期无在线计量设施" not in text
