@@ -403,8 +403,10 @@ def main() -> int:
         pids = server_pids(int(pidfile.read_text().strip()), db)
         pg = [p for p in pids if Path(f"/proc/{p}/cmdline").read_bytes().startswith(b"postgres")]
         cpu0, pg0 = _cpu_seconds(pids), _cpu_seconds(pg)
+        client0 = time.process_time()
         with LoadSampler() as load1:
             lat1, st1, wall1, counts = phase(port, tokens, measured, args.seconds)
+        client1 = time.process_time()
         cpu1, pg1 = _cpu_seconds(pids), _cpu_seconds(pg)
         report("first posts", lat1, st1, wall1)
         print(f"{'':12} load average (1 min) during the phase: {load1}")
@@ -412,6 +414,7 @@ def main() -> int:
         sent = [b[: counts[k]] for k, b in enumerate(measured)]
         with LoadSampler() as load2:
             lat2, st2, wall2, _ = phase(port, tokens, sent, args.seconds)
+        client2 = time.process_time()
         cpu2, pg2 = _cpu_seconds(pids), _cpu_seconds(pg)
         report("resends", lat2, st2, wall2)
         print(f"{'':12} load average (1 min) during the phase: {load2}")
@@ -420,6 +423,10 @@ def main() -> int:
             f"server CPU per request: first post {_used(cpu0, cpu1) * 1000 / n1:.1f} ms "
             f"(PostgreSQL {_used(pg0, pg1) * 1000 / n1:.1f}), resend {_used(cpu1, cpu2) * 1000 / n2:.1f} ms "
             f"(PostgreSQL {_used(pg1, pg2) * 1000 / n2:.1f})"
+        )
+        print(
+            f"load generator CPU per request (this process, all client threads): first post "
+            f"{(client1 - client0) * 1000 / n1:.1f} ms, resend {(client2 - client1) * 1000 / n2:.1f} ms"
         )
 
         count = run(

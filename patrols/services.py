@@ -515,6 +515,16 @@ def _insert_patrol_postgresql(patrol: Patrol, filled: _Filled, audit: dict[str, 
     patrol._state.db = db.alias
 
 
+def _one_statement(filled: _Filled) -> bool:
+    """Whether the new patrol is written by one statement that is atomic by itself, so that it needs
+    no transaction of its own: on PostgreSQL the patrol and its audit row are one INSERT, and when
+    the patrol overlaps no other (nothing else to flag) that is all that is written. Saves the BEGIN
+    and COMMIT round trips, two of the six per post. Inside a caller's transaction a savepoint is
+    still needed, so that a refused insert (an id already used) leaves that transaction usable."""
+    db = _db()
+    return db.vendor == "postgresql" and not filled.overlapping and not db.in_atomic_block
+
+
 def _save_new_patrol(patrol: Patrol, *, actor: Any, filled: _Filled) -> None:
     patrol.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
     if _db().vendor != "postgresql":
@@ -624,8 +634,11 @@ def patrol_submit(
     try:
         # No existence check first: the primary key decides, so the usual new patrol costs no query
         # for it, and two racing resends cannot both insert.
-        with transaction.atomic():
+        if _one_statement(filled):
             _save_new_patrol(patrol, actor=actor, filled=filled)
+        else:
+            with transaction.atomic():
+                _save_new_patrol(patrol, actor=actor, filled=filled)
     except IntegrityError:
         stored = _replay_stored(patrol_id, chief=actor, content_sha256=content)
         if stored is None:

@@ -214,3 +214,42 @@ def test_gcj02_post_through_the_api_matches_the_scalar_conversion(client_for, ch
     stored = Patrol.objects.get(pk=body["id"]).raw_track.coords
     for (glon, glat), (slon, slat) in zip(body["track"]["coordinates"], stored, strict=True):
         assert geodesic_distance_m(*gcj02_to_wgs84(glon, glat), slon, slat) < 0.01
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_patrol_is_one_statement_and_a_refused_insert_leaves_nothing(
+    client_for, chiefs, geography
+):
+    # As gunicorn serves it (autocommit, no caller's transaction): on PostgreSQL a patrol that
+    # overlaps nothing is written by its one INSERT (patrol and audit row), without BEGIN/COMMIT.
+    client = client_for(chiefs["township"])
+    body = patrol_body(geography["reach_e"], n=300)
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.post(URL, body, format="json")
+    assert resp.status_code == 201, resp.content
+    statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
+    if connection.vendor == "postgresql":
+        assert "BEGIN" not in statements, statements
+        assert "COMMIT" not in statements, statements
+        assert not any(s.startswith("SAVEPOINT") for s in statements), statements
+    assert AuditLog.objects.filter(entity="patrols.patrol", entity_id=body["id"], action="create").count() == 1
+
+    # The same content in another JSON layout takes the full path; its insert is refused by the
+    # primary key, and the connection stays usable to answer with the stored patrol.
+    relaid = json.dumps(body, indent=1).encode()
+    resp = client.post(URL, relaid, content_type="application/json")
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["id"] == body["id"]
+    # Other content under the id: 409, nothing written.
+    before = (Patrol.objects.count(), AuditLog.objects.count())
+    resp = client.post(URL, {**body, "companions": 0}, format="json")
+    assert resp.status_code == 409, resp.content
+    assert (Patrol.objects.count(), AuditLog.objects.count()) == before
+
+    # An overlapping patrol flags the other one too: several statements, in one transaction.
+    later = patrol_body(geography["reach_e"], n=300, start=T0 + dt.timedelta(minutes=5))
+    resp = client.post(URL, later, format="json")
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["flags"] == ["overlap"]
+    assert Patrol.objects.get(pk=body["id"]).flags == ["overlap"]
+    assert AuditLog.objects.filter(entity="patrols.patrol", entity_id=body["id"], action="update").count() == 1
