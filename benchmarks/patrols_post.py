@@ -18,7 +18,8 @@ What it does, all on 127.0.0.1 and cleaned up on exit (also on Ctrl-C or failure
 6. resends: the same clients post the same bodies again (the phone lost the answer);
 7. prints throughput and p50/p95/p99 latency of both phases, the server's CPU time per request
    (gunicorn workers and the database's PostgreSQL backends, from /proc: the figure that does not
-   depend on what else the machine is running), checks the row count, stops gunicorn and drops the
+   depend on what else the machine is running) and this load generator's own CPU per request (it
+   shares the 2 cores with the server), checks the row count, stops gunicorn and drops the
    database.
 
 ``--threads N`` runs the 2 workers as gthread workers with N threads each (the deployment runs gthread
