@@ -43,8 +43,15 @@ def _is_chief(scope: Scope) -> bool:
 
 
 def _chief_q(scope: Scope, own_field: str) -> Q:
+    """What a chief reads (SPEC §4: "own patrols and cases; reaches assigned to them; read their
+    division"): their own rows, every row on a reach they are appointed to today, and every row in
+    their jurisdiction (a district chief follows the township and village chiefs of the district).
+    What a chief may act on is narrower: their own rows only (``*_writable``)."""
     mine = reaches_of_chief(chief_id=scope.user_id or 0, on=_today()).values("pk")
-    return Q(**{own_field: scope.user_id}) | Q(reach_id__in=mine)
+    q = Q(**{own_field: scope.user_id}) | Q(reach_id__in=mine)
+    if scope.prefix:
+        q |= scope.q("reach__division__code")
+    return q
 
 
 def _scoped(qs: QuerySet[Any], scope: Scope, own_field: str) -> QuerySet[Any]:
@@ -251,9 +258,13 @@ def compliance(
         .select_related("chief", "reach__division")
     )
     if _is_chief(scope):
+        # A chief: their own appointments and those of the chiefs in their jurisdiction.
+        mine = (
+            Q(chief_id=scope.user_id) | scope.q("reach__division__code") if scope.prefix else Q(chief_id=scope.user_id)
+        )
         assignments = (
             ChiefAssignment.objects.select_related("chief", "reach__division")
-            .filter(chief_id=scope.user_id, reach__isnull=False, valid_from__lte=end)
+            .filter(mine, reach__isnull=False, valid_from__lte=end)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
         )
     elif not scope.everything and scope.role != Role.REVIEWER:

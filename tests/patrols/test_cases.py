@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts.choices import Role
 from core.models import AuditLog
 from patrols import services
 from patrols.models import Case, CaseEvent, CasePhoto, CaseRecheck
@@ -164,6 +165,27 @@ def test_another_chiefs_case_is_404(client_for, users, chiefs, geography, case):
     assert client_for(chiefs["west"]).get(f"{URL}{case['id']}/").status_code == 404
     assert client_for(users["reviewer_650103"]).get(f"{URL}{case['id']}/").status_code == 404
     assert act(client_for(users["reviewer_650103"]), case["id"], "verify").status_code == 404
+
+
+def test_a_chief_reads_their_division_but_acts_only_on_their_own(client_for, chiefs, make_user, patrol_id, case):
+    # SPEC §4: a chief reads their division. A chief of 650102 appointed to no reach and not the
+    # reporter reads the case, the patrol and the ledgers of the district, and can change none of them.
+    onlooker = client_for(make_user(Role.CHIEF, "650102", username="t_chief_onlooker"))
+    assert onlooker.get(f"{URL}{case['id']}/").status_code == 200
+    assert case["id"] in {f["id"] for f in onlooker.get(URL).json()["features"]}
+    assert patrol_id in {f["id"] for f in onlooker.get("/api/v1/patrols/").json()["features"]}
+    assert onlooker.post(
+        f"/api/v1/patrols/{patrol_id}/review/", {"decision": "accepted"}, format="json"
+    ).status_code in (403, 404)
+    for action in ("submit", "rectify", "clear"):
+        assert act(onlooker, case["id"], action).status_code == 404
+    assert onlooker.post(f"{URL}{case['id']}/photos/", {"photo": jpeg()}, format="multipart").status_code == 404
+    # A chief of another district reads none of it.
+    outsider = client_for(make_user(Role.CHIEF, "650103", username="t_chief_outsider"))
+    assert outsider.get(f"{URL}{case['id']}/").status_code == 404
+    assert outsider.get(URL).json()["features"] == []
+    assert outsider.get("/api/v1/patrols/").json()["features"] == []
+    assert outsider.get(f"/api/v1/patrols/{patrol_id}/").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -184,8 +184,11 @@ def test_a_bureau_can_change_the_table(client_for, users, chiefs, geography):
 def test_compliance_scope_format_and_bad_input(client_for, users, chiefs, geography):
     _patrol(client_for, chiefs["village"], geography["reach_e"], dt.date(2024, 4, 2))
     url = "/api/v1/patrols/compliance/?start=2024-04-01&end=2024-04-30"
+    # A chief reads the chiefs of their division (SPEC §4), not those of another district.
     chief_rows = client_for(chiefs["village"]).get(url).json()["results"]
-    assert [r["chief_username"] for r in chief_rows] == ["t_chief_village"]
+    assert sorted(r["chief_username"] for r in chief_rows) == ["t_chief_tianshan", "t_chief_village"]
+    own_rows = client_for(chiefs["west"]).get(url).json()["results"]
+    assert [r["chief_username"] for r in own_rows] == ["t_chief_west"]
     west_rows = client_for(users["reviewer_650103"]).get(url).json()["results"]
     assert [r["chief_username"] for r in west_rows] == ["t_chief_west"]
     assert client_for(users["operator"]).get(url).status_code == 403
