@@ -25,11 +25,10 @@ What it does, all on 127.0.0.1 and cleaned up on exit (also on Ctrl-C or failure
 ``--threads N`` runs the 2 workers as gthread workers with N threads each (the deployment runs gthread
 workers with 4 threads; threads let a worker compute while another request waits on PostgreSQL).
 
-``--gc-freeze`` has each worker, once loaded, import the URLconf (every view) and call ``gc.freeze()``:
-the objects of the loaded application are then never traversed again by the cyclic garbage collector,
-whose full collections otherwise walk ~130,000 of them (30–75 ms each, every ~20 posts, as the
-tracks' parsed coordinates get promoted). This is what a ``gc.freeze()`` at the end of
-``config/wsgi.py`` does in a deployment.
+The workers load ``config.wsgi`` as a deployment does, which imports every view and then calls
+``gc.freeze()``: the objects of the loaded application are never traversed again by the cyclic
+garbage collector, whose full collections otherwise walk ~130,000 of them (30–75 ms each, every ~20
+posts, as the tracks' parsed coordinates get promoted).
 
 Bodies are built before the clock starts, so the client's own JSON encoding is not measured.
 """
@@ -84,17 +83,6 @@ for k in range(NCLIENTS):
     chief_assign(chief=user, level="township", reach=reach, valid_from=dt.date(2024, 1, 1), actor="bench")
     out["tokens"].append(token_issue(user=user)[1])
 print("SEED" + json.dumps(out))
-"""
-
-
-GC_FREEZE_CONF = """
-def post_worker_init(worker):
-    import gc
-
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # imports every view module
-    gc.freeze()
 """
 
 
@@ -311,7 +299,6 @@ def main() -> int:
     parser.add_argument("--crs", default="EPSG:4326", choices=["EPSG:4326", "GCJ-02"])
     parser.add_argument("--db", default="hz_bench_patrols")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for inspection)")
-    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() in each worker once loaded")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -330,8 +317,6 @@ def main() -> int:
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="hz-bench-")
     pidfile = Path(tmp) / "gunicorn.pid"
-    conf = Path(tmp) / "gunicorn.conf.py"
-    conf.write_text(GC_FREEZE_CONF if args.gc_freeze else "")
     gunicorn: subprocess.Popen[bytes] | None = None
     psql(f"DROP DATABASE IF EXISTS {db}")
     psql(f"CREATE DATABASE {db}")
@@ -371,8 +356,6 @@ def main() -> int:
                 "/dev/null",
                 "--error-logfile",
                 str(Path(tmp) / "gunicorn.log"),
-                "-c",
-                str(conf),
             ],
             env=env,
             cwd=ROOT,
@@ -394,7 +377,6 @@ def main() -> int:
         measured = [b[: args.per_client] for b in bodies]
 
         kind = "sync" if args.threads == 1 else f"gthread ×{args.threads}"
-        kind += ", gc.freeze()" if args.gc_freeze else ""
         print(
             f"\n{args.clients} clients, {args.workers} gunicorn {kind} workers, PostGIS, {args.points}-point tracks; "
             f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"

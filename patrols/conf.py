@@ -3,7 +3,8 @@
 The rule tables a bureau changes often (validity minimums, required patrol frequency) are database
 tables with admin pages (``PatrolValidityRule``, ``PatrolFrequencyRule``), seeded from domain.md §4.2.
 What is left here are the engineering thresholds of track cleaning and checking that domain.md does
-not fix; a deployment overrides any of them in its settings module without a code change.
+not fix; a deployment overrides any of them without a code change, from the environment under the
+setting's own name (read in config/settings/base.py, listed in .env.example) or in its settings module.
 
 ``PATROL_MAX_SPEED_MPS`` (dict mode → m/s; foot 4, vehicle 42, boat 20, drone 30)
     A point reached faster than this from the previous kept point (plus the GPS tolerance) is

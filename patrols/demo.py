@@ -10,7 +10,8 @@ when present.
   missed) and a village chief (weekly, March–December, a few weeks missed, one short patrol), on top
   of the district chief ``chief`` from the places demo (a patrol a quarter, and four that get flagged:
   standing still, away from the river, a GPS jump, an overlap).
-* Cases in every state, with a rejection, two cleared on the spot with photos, one overdue.
+* Cases in every state, with a rejection, two cleared on the spot with photos, two overdue (one
+  rectifying, one still assigned).
 * Litter records adding up to Urumqi's 12.2 t of 2024 (the seed report).
 """
 

@@ -66,12 +66,12 @@ from places.models import ChiefAssignment, Division, Reach
 # Seniority of levels, most senior first: a chief appointed twice to one reach patrols at the higher.
 LEVEL_ORDER = [ChiefLevel.PROVINCE, ChiefLevel.CITY, ChiefLevel.DISTRICT, ChiefLevel.TOWNSHIP, ChiefLevel.VILLAGE]
 
-# Fields full_clean() checks on the hot path. Geometries and the per-point JSON are built by the
-# service itself, and every CheckConstraint's validate() costs one database query (nine here), so
-# the database enforces those on insert instead of a Python pre-check.
 # Per-point columns a resend or a ledger row never needs.
 _HEAVY = ("raw_track", "raw_times_ms", "track_preview", "dropped_points", "part_starts")
 
+# Fields full_clean() leaves out on the hot path. Geometries and the per-point JSON are built by the
+# service itself, and every CheckConstraint's validate() costs one database query (nine here), so
+# the database enforces those on insert instead of a Python pre-check.
 _PATROL_CLEAN_EXCLUDE = [
     "raw_track",
     "raw_times_ms",
@@ -1077,7 +1077,7 @@ def case_clear_on_spot(*, case: Case, actor: Any, note: str = "", at: dt.datetim
 
 
 def case_flag_overdue(*, now: dt.datetime | None = None, actor: str = "beat:patrols.case_flag_overdue") -> int:
-    """Flag cases still being rectified after their deadline (a Beijing date). Idempotent: a case is
+    """Flag cases assigned or being rectified after their deadline (a Beijing date). Idempotent: a case is
     flagged once; the flag stays as history after the case moves on. Returns how many were flagged."""
     now = now or _now()
     today = now.astimezone(BEIJING).date()
