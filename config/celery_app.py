@@ -29,6 +29,11 @@ app.conf.beat_schedule = {
         # Deadlines are Beijing dates: hourly (idempotent) so a missed run catches up within the hour.
         "schedule": crontab(minute=41),
     },
+    "patrols-close-stale-patrols": {
+        "task": "patrols.tasks.patrol_close_stale",
+        # Patrols sent in parts that no phone ended: closed (or flagged abandoned) within the hour.
+        "schedule": crontab(minute=47),
+    },
     "reports-build-previous-quarter": {
         "task": "reports.tasks.build_previous_quarter",
         # 02:30 Beijing on the first day of each quarter: the city report of the quarter just closed,

@@ -46,6 +46,8 @@ class PatrolFlag(models.TextChoices):
     STATIONARY = "stationary", "原地不动 stationary"
     OUTSIDE_REACH = "outside_reach", "偏离河段 mostly outside the reach"
     OVERLAP = "overlap", "时间重叠 overlaps another patrol of the chief"
+    AUTO_ENDED = "auto_ended", "系统结束 never ended by the phone; closed at its last point"
+    ABANDONED = "abandoned", "未结束 never ended by the phone; its points make no track"
 
 
 class ValidityReason(models.TextChoices):

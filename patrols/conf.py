@@ -19,6 +19,11 @@ setting's own name (read in config/settings/base.py, listed in .env.example) or 
     Most positions in one patrol (a point a second for five and a half hours); more is a 400.
 ``PATROL_MAX_DURATION_HOURS`` (24)
     A patrol longer than this is refused.
+``PATROL_STALE_GRACE_HOURS`` (2)
+    A patrol sent in parts that its phone never ended is closed by the hourly job this long after it
+    could no longer be ended (its start plus ``PATROL_MAX_DURATION_HOURS``): completed at its last
+    point and flagged ``auto_ended`` for review, or flagged ``abandoned`` when its points do not make
+    a track. The grace lets a phone that was offline at the limit still send its end.
 ``PATROL_TIME_TOLERANCE_SECONDS`` (120)
     Track times may start this much before ``started_at`` and end this much after ``ended_at``.
 ``PATROL_FUTURE_TOLERANCE_SECONDS`` (300)
@@ -76,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
     "PATROL_TELEPORT_RUN_POINTS": 5,
     "PATROL_MAX_TRACK_POINTS": 20_000,
     "PATROL_MAX_DURATION_HOURS": 24,
+    "PATROL_STALE_GRACE_HOURS": 2,
     "PATROL_TIME_TOLERANCE_SECONDS": 120,
     "PATROL_FUTURE_TOLERANCE_SECONDS": 300,
     "PATROL_MAX_COMPANIONS": 100,
@@ -124,6 +130,10 @@ def max_track_points() -> int:
 
 def max_duration() -> dt.timedelta:
     return dt.timedelta(hours=float(get("PATROL_MAX_DURATION_HOURS")))
+
+
+def stale_grace() -> dt.timedelta:
+    return dt.timedelta(hours=float(get("PATROL_STALE_GRACE_HOURS")))
 
 
 def time_tolerance() -> dt.timedelta:

@@ -259,12 +259,12 @@ def compliance(
     )
     if _is_chief(scope):
         # A chief: their own appointments and those of the chiefs in their jurisdiction.
-        mine = (
-            Q(chief_id=scope.user_id) | scope.q("reach__division__code") if scope.prefix else Q(chief_id=scope.user_id)
-        )
+        visible = Q(chief_id=scope.user_id)
+        if scope.prefix:
+            visible |= scope.q("reach__division__code")
         assignments = (
             ChiefAssignment.objects.select_related("chief", "reach__division")
-            .filter(mine, reach__isnull=False, valid_from__lte=end)
+            .filter(visible, reach__isnull=False, valid_from__lte=end)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
         )
     elif not scope.everything and scope.role != Role.REVIEWER:

@@ -796,44 +796,133 @@ def patrol_end(*, patrol: Patrol, actor: Any, ended_at: dt.datetime) -> tuple[Pa
                 f"Batches must be numbered from 0 without gaps; missing: {missing or [0]}.",
                 code="missing_batches",
             )
-        coordinates = [p for c in chunks for p in c.coordinates]
-        times = [t for c in chunks for t in c.times]
-        header = PatrolHeader(
-            locked.pk, locked.reach_id, locked.started_at, locked.companions, locked.mode, InputCRS(locked.input_crs)
-        )
-        lon, lat, t_ms = _parse_points(
-            track={"type": "LineString", "coordinates": coordinates},
-            times=times,
-            crs=header.crs,
-            started_at=locked.started_at,
-            ended_at=ended_at,
-            now=now,
-        )
-        row = Reach.objects.filter(pk=locked.reach_id).values_list("division__code", "geometry").get()
-        reach = ReachInfo(id=locked.reach_id, division_code=row[0], wkb=bytes(row[1].wkb))
-        before = _patrol_audit(locked)
-        filled = _fill_patrol(
-            locked,
-            reach=reach,
-            ended_at=ended_at,
-            lon=lon,
-            lat=lat,
-            t_ms=t_ms,
-            content_sha256=_content_hash(header, ended_at, lon, lat, t_ms),
-        )
-        locked.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
-        locked.save()
-        PatrolChunk.objects.filter(patrol=locked).delete()
-        _flag_overlapped(filled.overlapping, by=locked, actor=actor)
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            instance=locked,
-            before=before,
-            after=_patrol_audit(locked, raw_wkb=filled.raw_wkb),
-            reason="patrol ended",
-        )
+        _complete_from_chunks(locked, chunks, ended_at=ended_at, now=now, actor=actor, reason="patrol ended")
     return locked, True
+
+
+def _complete_from_chunks(
+    locked: Patrol,
+    chunks: list[PatrolChunk],
+    *,
+    ended_at: dt.datetime,
+    now: dt.datetime,
+    actor: Any,
+    reason: str,
+    flag: str | None = None,
+) -> None:
+    """Compute and store a patrol in progress (locked by the caller) from its batches, as a one-shot
+    post of the same track, ``flag`` added to what the track shows; the batches are removed. Raises
+    InvalidInput, writing nothing, when the points do not make a track."""
+    coordinates = [p for c in chunks for p in c.coordinates]
+    times = [t for c in chunks for t in c.times]
+    header = PatrolHeader(
+        locked.pk, locked.reach_id, locked.started_at, locked.companions, locked.mode, InputCRS(locked.input_crs)
+    )
+    lon, lat, t_ms = _parse_points(
+        track={"type": "LineString", "coordinates": coordinates},
+        times=times,
+        crs=header.crs,
+        started_at=locked.started_at,
+        ended_at=ended_at,
+        now=now,
+    )
+    row = Reach.objects.filter(pk=locked.reach_id).values_list("division__code", "geometry").get()
+    reach = ReachInfo(id=locked.reach_id, division_code=row[0], wkb=bytes(row[1].wkb))
+    before = _patrol_audit(locked)
+    filled = _fill_patrol(
+        locked,
+        reach=reach,
+        ended_at=ended_at,
+        lon=lon,
+        lat=lat,
+        t_ms=t_ms,
+        content_sha256=_content_hash(header, ended_at, lon, lat, t_ms),
+    )
+    if flag is not None:
+        locked.flags = [*locked.flags, flag]
+        locked.review_status = ReviewStatus.PENDING
+    locked.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
+    locked.save()
+    PatrolChunk.objects.filter(patrol=locked).delete()
+    _flag_overlapped(filled.overlapping, by=locked, actor=actor)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        before=before,
+        after=_patrol_audit(locked, raw_wkb=filled.raw_wkb),
+        reason=reason,
+    )
+
+
+def patrol_close_stale(
+    *, now: dt.datetime | None = None, actor: str = "beat:patrols.patrol_close_stale"
+) -> dict[str, int]:
+    """Close the patrols sent in parts that their phones never ended (a phone lost, a crashed app).
+    Once a patrol can no longer be ended (its start plus PATROL_MAX_DURATION_HOURS) and a grace
+    (PATROL_STALE_GRACE_HOURS) has passed, it is completed at the time of its last point from the
+    batches that arrived, in sequence order (a missing batch no longer holds it back), and flagged
+    ``auto_ended`` for a reviewer; when those points make no track (fewer than two distinct ones,
+    times out of order, longer than a patrol may last), it stays in progress with its batches as
+    evidence and is flagged ``abandoned``, once. Idempotent; each change audited.
+    Returns {"auto_ended": n, "abandoned": m}."""
+    now = now or _now()
+    cutoff = now - conf.max_duration() - conf.stale_grace()
+    # Flags are JSON (no portable "contains" lookup on SQLite); stale patrols are few, so filtered here.
+    candidates = [
+        pk
+        for pk, flags in Patrol.objects.filter(status=PatrolStatus.IN_PROGRESS, started_at__lt=cutoff).values_list(
+            "pk", "flags"
+        )
+        if PatrolFlag.ABANDONED.value not in (flags or [])
+    ]
+    counts = {PatrolFlag.AUTO_ENDED.value: 0, PatrolFlag.ABANDONED.value: 0}
+    for pk in candidates:
+        with transaction.atomic():
+            locked = Patrol.objects.select_for_update().filter(pk=pk, status=PatrolStatus.IN_PROGRESS).first()
+            if locked is None or PatrolFlag.ABANDONED.value in (locked.flags or []):
+                continue
+            chunks = list(PatrolChunk.objects.filter(patrol=locked).order_by("seq"))
+            times = [t for c in chunks for t in c.times]
+            try:
+                last_ms = int(parse_times(times, count=len(times))[-1]) if times else None
+            except TrackError:
+                last_ms = None
+            problem = "no points arrived" if not times else "its times cannot be read in order"
+            if last_ms is not None:
+                ended_at = max(locked.started_at, dt.datetime.fromtimestamp(last_ms / 1000, tz=dt.UTC))
+                try:
+                    with transaction.atomic():
+                        _check_end(started_at=locked.started_at, ended_at=ended_at, now=now)
+                        _complete_from_chunks(
+                            locked,
+                            chunks,
+                            ended_at=ended_at,
+                            now=now,
+                            actor=actor,
+                            reason="never ended by the phone: closed at its last point",
+                            flag=PatrolFlag.AUTO_ENDED.value,
+                        )
+                    counts[PatrolFlag.AUTO_ENDED.value] += 1
+                    continue
+                except InvalidInput as exc:
+                    problem = str(exc)
+            locked.refresh_from_db(fields=["flags", "review_status", "updated_at"])
+            before = {"flags": locked.flags, "review_status": locked.review_status}
+            locked.flags = [*(locked.flags or []), PatrolFlag.ABANDONED.value]
+            locked.review_status = ReviewStatus.PENDING
+            Patrol.objects.filter(pk=pk).update(flags=locked.flags, review_status=locked.review_status, updated_at=now)
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                entity="patrols.patrol",
+                entity_id=pk,
+                before=before,
+                after={"flags": locked.flags, "review_status": locked.review_status},
+                reason=f"never ended by the phone and cannot be closed: {problem}",
+            )
+            counts[PatrolFlag.ABANDONED.value] += 1
+    return counts
 
 
 @transaction.atomic

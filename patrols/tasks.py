@@ -9,3 +9,9 @@ from patrols import services
 def case_flag_overdue() -> int:
     """Flag cases assigned or being rectified after their deadline (idempotent: flags each case once)."""
     return services.case_flag_overdue()
+
+
+@shared_task(name="patrols.tasks.patrol_close_stale", time_limit=600, soft_time_limit=540)
+def patrol_close_stale() -> dict[str, int]:
+    """Close the patrols sent in parts that their phones never ended (idempotent)."""
+    return services.patrol_close_stale()

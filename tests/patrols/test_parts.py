@@ -4,11 +4,15 @@ of the same track; batches are idempotent and may arrive out of order."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import uuid
 
 import pytest
 
+from core.models import AuditLog
+from patrols import services
 from patrols.models import Patrol, PatrolChunk
+from patrols.tasks import patrol_close_stale
 from tests.patrols.conftest import patrol_body
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +143,87 @@ def test_another_chief_cannot_touch_the_patrol(client_for, users, chiefs, geogra
         client_for(users["city_reviewer"]).post(f"{URL}{body['id']}/points/", batch, format="json").status_code == 403
     )
     assert client_for(None).post(f"{URL}{body['id']}/end/", {}, format="json").status_code == 401
+
+
+def _stale_now(body: dict, hours: float) -> dt.datetime:
+    return dt.datetime.fromisoformat(body["started_at"]) + dt.timedelta(hours=hours)
+
+
+def test_a_patrol_never_ended_is_closed_at_its_last_point_after_the_grace(client_for, chiefs, geography, settings):
+    settings.PATROL_MAX_DURATION_HOURS = 24
+    settings.PATROL_STALE_GRACE_HOURS = 2
+    client = client_for(chiefs["township"])
+    body = patrol_body(geography["reach_e"], n=600)
+    one_shot = {**copy.deepcopy(body), "id": str(uuid.uuid4())}
+    whole = client.post(URL, one_shot, format="json").json()
+    Patrol.objects.filter(pk=one_shot["id"]).delete()
+    _start(client, body)
+    # Batches 0, 1 and 3 arrive; batch 2 never does, nor the end.
+    coords, times = body["track"]["coordinates"], body["times"]
+    for seq in (0, 1, 3):
+        part = {
+            "seq": seq,
+            "coordinates": coords[seq * 150 : (seq + 1) * 150],
+            "times": times[seq * 150 : (seq + 1) * 150],
+        }
+        assert client.post(f"{URL}{body['id']}/points/", part, format="json").status_code == 200
+
+    # Within the longest patrol time plus the grace, the phone may still end it: nothing happens.
+    assert services.patrol_close_stale(now=_stale_now(body, 25.9)) == {"auto_ended": 0, "abandoned": 0}
+    assert Patrol.objects.get(pk=body["id"]).status == "in_progress"
+
+    assert services.patrol_close_stale(now=_stale_now(body, 26.1)) == {"auto_ended": 1, "abandoned": 0}
+    stored = Patrol.objects.get(pk=body["id"])
+    assert stored.status == "completed"
+    assert stored.ended_at == dt.datetime.fromisoformat(times[-1])
+    assert stored.points_received == 450
+    assert stored.flags == ["auto_ended"]
+    assert stored.review_status == "pending"
+    # The same computation as a one-shot post: a track with a gap of 150 points is shorter, no other rule.
+    assert 0 < stored.distance_m < whole["distance_m"]
+    assert stored.person_times == whole["person_times"]
+    assert not PatrolChunk.objects.filter(patrol=stored).exists()
+    audit = AuditLog.objects.get(entity_id=body["id"], actor_label="beat:patrols.patrol_close_stale")
+    assert audit.action == "update"
+    assert "closed at its last point" in audit.reason
+    # Idempotent; the phone coming back with another end time is told it has ended.
+    assert services.patrol_close_stale(now=_stale_now(body, 30)) == {"auto_ended": 0, "abandoned": 0}
+    later_end = (dt.datetime.fromisoformat(body["ended_at"]) + dt.timedelta(minutes=1)).isoformat()
+    late = client.post(f"{URL}{body['id']}/end/", {"ended_at": later_end}, format="json")
+    assert late.status_code == 409
+    assert late.json()["error"]["code"] == "patrol_ended"
+    # The ledger can list them for review.
+    listed = client_for(chiefs["township"]).get(f"{URL}?flag=auto_ended").json()["features"]
+    assert [f["id"] for f in listed] == [body["id"]]
+
+
+@pytest.mark.parametrize(
+    ("points", "problem"),
+    [(0, "no points arrived"), (1, "at least 2 positions"), (3, "all positions are the same point")],
+)
+def test_a_patrol_never_ended_whose_points_make_no_track_is_flagged_abandoned_once(
+    client_for, chiefs, geography, points, problem
+):
+    client = client_for(chiefs["township"])
+    body = patrol_body(geography["reach_e"], n=50)
+    _start(client, body)
+    if points:
+        same = [body["track"]["coordinates"][0]] * points
+        batch = {"seq": 0, "coordinates": same, "times": body["times"][:points]}
+        assert client.post(f"{URL}{body['id']}/points/", batch, format="json").status_code == 200
+    assert services.patrol_close_stale(now=_stale_now(body, 48)) == {"auto_ended": 0, "abandoned": 1}
+    stored = Patrol.objects.get(pk=body["id"])
+    assert stored.status == "in_progress"
+    assert stored.flags == ["abandoned"]
+    assert stored.review_status == "pending"
+    assert PatrolChunk.objects.filter(patrol=stored).count() == (1 if points else 0)  # kept as evidence
+    audit = AuditLog.objects.get(entity_id=body["id"], actor_label="beat:patrols.patrol_close_stale")
+    assert problem in audit.reason
+    assert audit.after == {"flags": ["abandoned"], "review_status": "pending"}
+    # Flagged once: later runs leave it alone.
+    assert services.patrol_close_stale(now=_stale_now(body, 72)) == {"auto_ended": 0, "abandoned": 0}
+    assert AuditLog.objects.filter(entity_id=body["id"], actor_label="beat:patrols.patrol_close_stale").count() == 1
+
+
+def test_the_close_stale_job_runs_through_celery(client_for, chiefs, geography):
+    assert patrol_close_stale.delay().get() == {"auto_ended": 0, "abandoned": 0}
