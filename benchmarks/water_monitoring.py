@@ -22,48 +22,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-PY = str(ROOT / ".venv" / "bin" / "python")
+
+import bench_db  # noqa: E402 - this folder's shared setup, found through the path above
+from bench_db import PG  # noqa: E402
+
 DB = "hz_bench_water_monitoring"
-PG = "postgresql://postgres@127.0.0.1:5432"
-ENV = {
-    "DATABASE_URL": f"postgis://postgres@127.0.0.1:5432/{DB}",
-    "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = bench_db.django_env(DB)
 
 
+# Both read DB and ENV when called: reports_quarterly.py points this module at its own database.
 def setup_django() -> None:
-    os.environ.update(ENV)
-    import django
-
-    django.setup()
+    bench_db.setup_django(ENV)
 
 
 def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    subprocess.run(  # noqa: S603 - this checkout's manage.py, fixed arguments
-        [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env={**os.environ, **ENV}, check=True
-    )
+    bench_db.create_database(DB, ENV)
 
 
 # water_volumes.py's register curve (a steady rate with a daily swing, never decreasing), at `step`
@@ -157,27 +140,8 @@ def time_queries(meters: int) -> None:
     _, secret = token_issue(user=admin)
     app = get_wsgi_application()
     query = "start=2024-04-01&end=2024-06-30&page_size=1000"
-    samples = []
-    body = b""
-    for i in range(6):
-        environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/water/monitoring/", "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""), "HTTP_AUTHORIZATION": f"Token {secret}",
-        }  # fmt: skip
-        status: list[str] = []
-
-        def start_response(st: str, h: object, exc_info: object = None, status: list[str] = status) -> None:
-            status.append(st)
-
-        start = time.perf_counter()
-        body = b"".join(app(environ, start_response))  # type: ignore[arg-type]  # a minimal WSGI start_response
-        elapsed = time.perf_counter() - start
-        if not status[0].startswith("200"):
-            raise SystemExit(f"GET /api/v1/water/monitoring/: {status[0]} {body[:200]!r}")
-        if i:
-            samples.append(elapsed)
-    took = statistics.median(samples) * 1000
+    median, body = bench_db.warm_get(app, "/api/v1/water/monitoring/", query, secret)
+    took = median * 1000
     print(f"GET /api/v1/water/monitoring/?start=2024-04-01&end=2024-06-30 ({meters} meters on one page, "
           f"JSON {len(body) // 1024} KiB): median {took:.0f} ms (warm, in-process WSGI)")  # fmt: skip
     start = time.perf_counter()
@@ -207,15 +171,8 @@ def main() -> None:
     n = generate(args.step_minutes)
     print(f"{n:,} readings generated in PostgreSQL ({args.meters} meters, every {args.step_minutes} min of 2024, "
           f"misses and outages left out) in {time.perf_counter() - t:.0f} s")  # fmt: skip
-    from django.db import connections
-
-    from water.models import Meter
-
-    ids = list(Meter.objects.order_by("id").values_list("id", flat=True))
-    connections.close_all()
     t = time.perf_counter()
-    with ProcessPoolExecutor(args.jobs) as pool:
-        rows = sum(pool.map(rebuild_chunk, [ids[i :: args.jobs] for i in range(args.jobs)]))
+    rows = bench_db.rebuild_daily(rebuild_chunk, args.jobs)
     print(f"{rows:,} daily rows built by the service's recompute in {time.perf_counter() - t:.0f} s")
     import psycopg
 

@@ -20,46 +20,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PY = str(ROOT / ".venv" / "bin" / "python")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bench_db  # noqa: E402 - this folder's shared setup, found through the path above
+from bench_db import PG  # noqa: E402
+
 DB = "hz_bench_water_volumes"
-PG = "postgresql://postgres@127.0.0.1:5432"
 STEPS = 366 * 96  # 15-minute readings in 2024 (a leap year), 00:15 on 1 January to 24:00 on 31 December
-ENV = {
-    "DATABASE_URL": f"postgis://postgres@127.0.0.1:5432/{DB}",
-    "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = bench_db.django_env(DB)
 
 
+# Both read DB and ENV when called: reports_quarterly.py points this module at its own database.
 def setup_django() -> None:
-    os.environ.update(ENV)
-    import django
-
-    django.setup()
+    bench_db.setup_django(ENV)
 
 
 def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    subprocess.run(  # noqa: S603 - this checkout's manage.py, fixed arguments
-        [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env={**os.environ, **ENV}, check=True
-    )
+    bench_db.create_database(DB, ENV)
 
 
 def seed(meters: int) -> None:
@@ -132,8 +117,6 @@ def check_rows(meters: int) -> None:
 
 
 def time_queries() -> None:
-    import io
-
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
@@ -168,27 +151,9 @@ def time_queries() -> None:
     _, secret = token_issue(user=admin)
     app = get_wsgi_application()
     query = "start=2024-01-01&end=2024-12-31&interval=quarter&page_size=1000"
-    samples = []
-    for i in range(6):
-        environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/water/volumes/", "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""), "HTTP_AUTHORIZATION": f"Token {secret}",
-        }  # fmt: skip
-        status: list[str] = []
-
-        def start_response(s: str, h: object, exc_info: object = None, status: list[str] = status) -> None:
-            status.append(s)
-
-        start = time.perf_counter()
-        body = b"".join(app(environ, start_response))
-        elapsed = time.perf_counter() - start
-        if not status[0].startswith("200"):
-            raise SystemExit(f"GET /api/v1/water/volumes/: {status[0]} {body[:200]!r}")
-        if i:
-            samples.append(elapsed)
+    median, body = bench_db.warm_get(app, "/api/v1/water/volumes/", query, secret)
     print(f"GET /api/v1/water/volumes/?interval=quarter (500 intakes on one page, JSON {len(body) // 1024} KiB): "
-          f"median {statistics.median(samples) * 1000:.0f} ms (warm, in-process WSGI)")  # fmt: skip
+          f"median {median * 1000:.0f} ms (warm, in-process WSGI)")  # fmt: skip
 
 
 def main() -> None:
@@ -204,16 +169,8 @@ def main() -> None:
     n = generate(args.meters)
     print(f"{n:,} readings generated in PostgreSQL ({args.meters} meters × {STEPS:,} quarter-hours of 2024) "
           f"in {time.perf_counter() - t:.0f} s")  # fmt: skip
-    from django.db import connections
-
-    from water.models import Meter
-
-    ids = list(Meter.objects.order_by("id").values_list("id", flat=True))
-    connections.close_all()
     t = time.perf_counter()
-    chunks = [ids[i :: args.jobs] for i in range(args.jobs)]
-    with ProcessPoolExecutor(args.jobs) as pool:
-        rows = sum(pool.map(rebuild_chunk, chunks))
+    rows = bench_db.rebuild_daily(rebuild_chunk, args.jobs)
     print(f"{rows:,} daily rows built by the service's recompute in {time.perf_counter() - t:.0f} s "
           f"({args.jobs} processes)")  # fmt: skip
     import psycopg

@@ -63,6 +63,12 @@ def _save(instance: M, *, actor: Any, fields: dict[str, Any], reason: str = "") 
     return instance, True
 
 
+def _upsert(model: type[M], *, code: str, actor: Any, reason: str, fields: dict[str, Any]) -> tuple[M, bool]:
+    """Create the row with this code, or change the one that has it, through `_save`."""
+    instance = model._default_manager.filter(code=code).first() or model(code=code)
+    return _save(instance, actor=actor, reason=reason, fields=fields)
+
+
 def _division_by_code(code: str, *, field: str = "division") -> Division:
     try:
         return Division.objects.get(code=code)
@@ -93,10 +99,10 @@ def division_upsert(
             raise InvalidInput(
                 f"No parent division {wanted_parent!r}.", fields={"parent": [f"No division {wanted_parent!r}."]}
             )
-    instance = Division.objects.filter(code=code).first() or Division(code=code)
     multi = _as_multi(boundary, MultiPolygon)
-    return _save(
-        instance,
+    return _upsert(
+        Division,
+        code=code,
         actor=actor,
         reason=reason,
         fields={
@@ -115,9 +121,9 @@ def river_upsert(
     *, code: str, name: str, division_code: str, geometry: GEOSGeometry, actor: Any, name_en: str = "", reason: str = ""
 ) -> tuple[River, bool]:
     multi = _as_multi(geometry, MultiLineString)
-    instance = River.objects.filter(code=code).first() or River(code=code)
-    return _save(
-        instance,
+    return _upsert(
+        River,
+        code=code,
         actor=actor,
         reason=reason,
         fields={
@@ -147,9 +153,9 @@ def reach_upsert(
     if river is None:
         raise InvalidInput(f"No river with code {river_code!r}.", fields={"river": [f"No river {river_code!r}."]})
     multi = _as_multi(geometry, MultiLineString)
-    instance = Reach.objects.filter(code=code).first() or Reach(code=code)
-    return _save(
-        instance,
+    return _upsert(
+        Reach,
+        code=code,
         actor=actor,
         reason=reason,
         fields={
@@ -179,9 +185,9 @@ def lake_upsert(
     if kind not in LakeKind.values:
         raise InvalidInput(f"Unknown kind {kind!r}.", fields={"kind": [f"One of {', '.join(LakeKind.values)}."]})
     multi = _as_multi(geometry, MultiPolygon)
-    instance = Lake.objects.filter(code=code).first() or Lake(code=code)
-    return _save(
-        instance,
+    return _upsert(
+        Lake,
+        code=code,
         actor=actor,
         reason=reason,
         fields={

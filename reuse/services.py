@@ -11,10 +11,10 @@ runs before the first write of the transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point
 from django.db import IntegrityError, models, transaction
@@ -45,6 +45,8 @@ from reuse.months import days_in_month
 from reuse.selectors import plant_month_warnings
 
 M = TypeVar("M", bound=TimeStamped)
+L = TypeVar("L", Plant, Project, WaterUser)
+L_contra = TypeVar("L_contra", Plant, Project, WaterUser, contravariant=True)
 V = TypeVar("V", MonthlyPlantVolume, MonthlyDelivery)
 
 
@@ -60,10 +62,17 @@ class _Errors:
     def __bool__(self) -> bool:
         return bool(self.fields)
 
-    def raise_if_any(self, message: str = "Invalid input.") -> None:
+    def raise_if_any(
+        self,
+        message: str = "Invalid input.",
+        *,
+        error: type[InvalidInput | Conflict] = InvalidInput,
+        code: str | None = None,
+    ) -> None:
+        """Refuse with `error`, the message naming the first field and its first complaint."""
         if self.fields:
             first = next(iter(self.fields))
-            raise InvalidInput(f"{message} {first}: {self.fields[first][0]}", fields=self.fields)
+            raise error(f"{message} {first}: {self.fields[first][0]}", code=code, fields=self.fields)
 
 
 def _today() -> dt.date:
@@ -99,13 +108,19 @@ def _plant(code: Any, *, scope: Scope | None, errors: _Errors, name: str = "plan
     return plant
 
 
-def _point(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "location") -> Point | None:
-    if geom is None:
-        return None
+def _wgs84(geom: GEOSGeometry) -> GEOSGeometry:
+    """The geometry in WGS84; one without an SRID is taken to be in WGS84 already."""
     if geom.srid is None:
         geom.srid = WGS84_SRID
     elif geom.srid != WGS84_SRID:
         geom = geom.transform(WGS84_SRID, clone=True)
+    return geom
+
+
+def _point(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "location") -> Point | None:
+    if geom is None:
+        return None
+    geom = _wgs84(geom)
     if not isinstance(geom, Point):
         errors.add(name, f"Expected a Point, got a {geom.geom_type}.")
         return None
@@ -117,10 +132,7 @@ def _route(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "route") -
     point, or of one point repeated, has no length and no direction)."""
     if geom is None:
         return None
-    if geom.srid is None:
-        geom.srid = WGS84_SRID
-    elif geom.srid != WGS84_SRID:
-        geom = geom.transform(WGS84_SRID, clone=True)
+    geom = _wgs84(geom)
     if geom.geom_type == "LineString":
         geom = MultiLineString(geom, srid=WGS84_SRID)
     if not isinstance(geom, MultiLineString):
@@ -182,6 +194,51 @@ def _code_free(model: type[models.Model], code: str, errors: _Errors) -> None:
         errors.add("code", f"{code!r} is already used.")
 
 
+class _Apply(Protocol[L_contra]):
+    def __call__(
+        self, instance: L_contra, values: Mapping[str, Any], /, *, scope: Scope | None, errors: _Errors
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Ledger(Generic[L]):
+    """How one ledger (plants, projects, users) takes input: `apply` sets the given fields (resolving
+    codes within the scope), `check` states the ledger rules; both only collect errors, so every
+    complaint is reported and nothing is written unless there are none."""
+
+    model: type[L]
+    noun: str
+    apply: _Apply[L]
+    check: Callable[[L, _Errors], None]
+
+    def create(self, *, code: str, values: Mapping[str, Any], actor: Any, scope: Scope | None, reason: str) -> L:
+        errors = _Errors()
+        _code_free(self.model, code, errors)
+        return self._write(
+            self.model(code=code), values, before=None, errors=errors, actor=actor, scope=scope, reason=reason
+        )
+
+    def update(self, instance: L, *, changes: Mapping[str, Any], actor: Any, scope: Scope | None, reason: str) -> L:
+        before = snapshot(instance)
+        return self._write(instance, changes, before=before, errors=_Errors(), actor=actor, scope=scope, reason=reason)
+
+    def _write(
+        self,
+        instance: L,
+        values: Mapping[str, Any],
+        *,
+        before: dict[str, Any] | None,
+        errors: _Errors,
+        actor: Any,
+        scope: Scope | None,
+        reason: str,
+    ) -> L:
+        self.apply(instance, values, scope=scope, errors=errors)
+        self.check(instance, errors)
+        errors.raise_if_any(f"The {self.noun} was not saved.")
+        return _save(instance, actor=actor, before=before, reason=reason)
+
+
 # --------------------------------------------------------------------------- plants
 
 _PLANT_FIELDS = frozenset(
@@ -232,6 +289,9 @@ def _check_plant(plant: Plant, errors: _Errors) -> None:
         errors.add("location", "A plant needs its location.")
 
 
+_PLANTS = _Ledger(Plant, "plant", _apply_plant, _check_plant)
+
+
 @transaction.atomic
 def plant_create(
     *,
@@ -250,12 +310,9 @@ def plant_create(
     reason: str = "",
 ) -> Plant:
     """Add a plant to the ledger."""
-    errors = _Errors()
-    _code_free(Plant, code, errors)
-    plant = Plant(code=code)
-    _apply_plant(
-        plant,
-        {
+    return _PLANTS.create(
+        code=code,
+        values={
             "name": name,
             "kind": kind,
             "division": division_code,
@@ -266,12 +323,10 @@ def plant_create(
             "commissioned_on": commissioned_on,
             "operator_name": operator_name,
         },
+        actor=actor,
         scope=scope,
-        errors=errors,
+        reason=reason,
     )
-    _check_plant(plant, errors)
-    errors.raise_if_any("The plant was not saved.")
-    return _save(plant, actor=actor, before=None, reason=reason)
 
 
 @transaction.atomic
@@ -279,12 +334,7 @@ def plant_update(
     *, plant: Plant, actor: Any, changes: Mapping[str, Any], scope: Scope | None = None, reason: str = ""
 ) -> Plant:
     """Change a plant's ledger fields (`division` as a code). The code is its key and does not change."""
-    before = snapshot(plant)
-    errors = _Errors()
-    _apply_plant(plant, changes, scope=scope, errors=errors)
-    _check_plant(plant, errors)
-    errors.raise_if_any("The plant was not saved.")
-    return _save(plant, actor=actor, before=before, reason=reason)
+    return _PLANTS.update(plant, changes=changes, actor=actor, scope=scope, reason=reason)
 
 
 # --------------------------------------------------------------------------- projects
@@ -382,6 +432,9 @@ def _check_project(project: Project, errors: _Errors) -> None:
         errors.add("plant", "A tail-water reuse project belongs to a plant.")
 
 
+_PROJECTS = _Ledger(Project, "project", _apply_project, _check_project)
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -407,12 +460,9 @@ def project_create(
 ) -> Project:
     """Add a project to the ledger, at whatever status it has reached (with the dates of its steps).
     A pipeline's length is computed geodesically from its route (core.geo), never taken from input."""
-    errors = _Errors()
-    _code_free(Project, code, errors)
-    project = Project(code=code)
-    _apply_project(
-        project,
-        {
+    return _PROJECTS.create(
+        code=code,
+        values={
             "name": name,
             "kind": kind,
             "status": status,
@@ -429,12 +479,10 @@ def project_create(
             "material": material,
             "description": description,
         },
+        actor=actor,
         scope=scope,
-        errors=errors,
+        reason=reason,
     )
-    _check_project(project, errors)
-    errors.raise_if_any("The project was not saved.")
-    return _save(project, actor=actor, before=None, reason=reason)
 
 
 @transaction.atomic
@@ -446,12 +494,7 @@ def project_update(
         raise InvalidInput(
             "The status changes through the advance action.", fields={"status": ["Use POST …/advance/."]}
         )
-    before = snapshot(project)
-    errors = _Errors()
-    _apply_project(project, changes, scope=scope, errors=errors)
-    _check_project(project, errors)
-    errors.raise_if_any("The project was not saved.")
-    return _save(project, actor=actor, before=before, reason=reason)
+    return _PROJECTS.update(project, changes=changes, actor=actor, scope=scope, reason=reason)
 
 
 @transaction.atomic
@@ -475,11 +518,9 @@ def project_advance(*, project: Project, status: str, on: dt.date, actor: Any, r
     setattr(project, date_field, on)
     errors = _Errors()
     _check_project(project, errors)
-    if errors:
-        # The only new value is the date: report the problems against the input field `on`.
-        fields = {("on" if k == date_field else k): v for k, v in errors.fields.items()}
-        first = next(iter(fields))
-        raise InvalidInput(f"The project was not advanced. {first}: {fields[first][0]}", fields=fields)
+    # The only new value is the date: report the problems against the input field `on`.
+    errors.fields = {("on" if k == date_field else k): v for k, v in errors.fields.items()}
+    errors.raise_if_any("The project was not advanced.")
     return _save(project, actor=actor, before=before, reason=reason, action=AuditAction.TRANSITION)
 
 
@@ -549,6 +590,9 @@ def _check_user(user: WaterUser, errors: _Errors) -> None:
         resolve_use(user.use_class, user.sub_use, errors=errors)
 
 
+_USERS = _Ledger(WaterUser, "user", _apply_user, _check_user)
+
+
 @transaction.atomic
 def water_user_create(
     *,
@@ -566,12 +610,9 @@ def water_user_create(
     reason: str = "",
 ) -> WaterUser:
     """Add a reclaimed-water user with its GB/T 18919 class (given, or implied by the sub-use)."""
-    errors = _Errors()
-    _code_free(WaterUser, code, errors)
-    user = WaterUser(code=code)
-    _apply_user(
-        user,
-        {
+    return _USERS.create(
+        code=code,
+        values={
             "name": name,
             "division": division_code,
             "use_class": use_class,
@@ -581,12 +622,10 @@ def water_user_create(
             "metered": metered,
             "location": location,
         },
+        actor=actor,
         scope=scope,
-        errors=errors,
+        reason=reason,
     )
-    _check_user(user, errors)
-    errors.raise_if_any("The user was not saved.")
-    return _save(user, actor=actor, before=None, reason=reason)
 
 
 @transaction.atomic
@@ -594,12 +633,7 @@ def water_user_update(
     *, user: WaterUser, actor: Any, changes: Mapping[str, Any], scope: Scope | None = None, reason: str = ""
 ) -> WaterUser:
     """Change a user's ledger fields. Deliveries already recorded keep the class they were written with."""
-    before = snapshot(user)
-    errors = _Errors()
-    _apply_user(user, changes, scope=scope, errors=errors)
-    _check_user(user, errors)
-    errors.raise_if_any("The user was not saved.")
-    return _save(user, actor=actor, before=before, reason=reason)
+    return _USERS.update(user, changes=changes, actor=actor, scope=scope, reason=reason)
 
 
 # --------------------------------------------------------------------------- admin saves
@@ -624,10 +658,9 @@ def ledger_errors(instance: Plant | Project | WaterUser) -> dict[str, list[str]]
 def ledger_save_from_admin(*, instance: Plant | Project | WaterUser, actor: Any) -> None:
     """The admin's save: the same checks, derived values (pipeline length) and audit as the API."""
     before = snapshot(type(instance).objects.get(pk=instance.pk)) if instance.pk else None
-    fields = ledger_errors(instance)
-    if fields:
-        first = next(iter(fields))
-        raise InvalidInput(f"Not saved. {first}: {fields[first][0]}", fields=fields)
+    errors = _Errors()
+    errors.fields = ledger_errors(instance)
+    errors.raise_if_any("Not saved.")
     _save(instance, actor=actor, before=before, reason="admin")
 
 
@@ -758,13 +791,9 @@ def plant_volumes_record(
             continue
         to_update.append((stored, snapshot(stored)))
         stored.treated_m3, stored.produced_m3, stored.source = row["treated_m3"], row["produced_m3"], source
-    if conflicts:
-        first = next(iter(conflicts.fields))
-        raise Conflict(
-            f"Months already stored with other figures; nothing was written. {first}: {conflicts.fields[first][0]}",
-            code="volume_conflict",
-            fields=conflicts.fields,
-        )
+    conflicts.raise_if_any(
+        "Months already stored with other figures; nothing was written.", error=Conflict, code="volume_conflict"
+    )
     _write(to_create, to_update, actor=actor, source=source, result=result)
     result.warnings = plant_month_warnings(pairs={(p.pk, r["month"]) for _, p, r in keyed})
     return result
@@ -947,13 +976,9 @@ def deliveries_record(
         else:
             to_update.append((stored, snapshot(stored)))
             stored.volume_m3, stored.source = new.volume_m3, source
-    if conflicts:
-        first = next(iter(conflicts.fields))
-        raise Conflict(
-            f"Deliveries already stored with other volumes; nothing was written. {first}: {conflicts.fields[first][0]}",
-            code="volume_conflict",
-            fields=conflicts.fields,
-        )
+    conflicts.raise_if_any(
+        "Deliveries already stored with other volumes; nothing was written.", error=Conflict, code="volume_conflict"
+    )
     _write(to_create, to_update, actor=actor, source=source, result=result)
     result.warnings = plant_month_warnings(pairs={(d.plant_id, d.month) for _, d in prepared})
     return result

@@ -8,8 +8,8 @@ the field that names it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -98,14 +98,42 @@ def _rename(values: dict[str, Any], **names: str) -> dict[str, Any]:
     return {names.get(k, k): v for k, v in values.items()}
 
 
+# POST and PATCH of a ledger row (plant, project, user) through the ledger's create and update services:
+# the input serializer's fields (codes renamed to the services' `<field>_code` arguments), the row
+# answered with `serializer_class`. (Comments, not a docstring: the OpenAPI descriptions of the viewsets
+# come from their classes' MRO and stay as they were.)
+class _LedgerWrites:
+    input_serializer: ClassVar[type]
+    codes: ClassVar[dict[str, str]]  # input field -> the create service's argument
+    fixed_on_patch: ClassVar[tuple[str, ...]] = ("code",)
+    create_row: ClassVar[Callable[..., Any]]
+    update_row: ClassVar[Callable[..., Any]]  # takes the row as its first argument
+    serializer_class: Any
+    get_object: Callable[[], Any]
+
+    def create(self, request: Request) -> Response:
+        v = _validated(self.input_serializer, request)
+        row = type(self).create_row(actor=request.user, scope=scope_for(request.user), **_rename(v, **self.codes))
+        return Response(self.serializer_class(row).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        row = self.get_object()
+        changes = _changes(self.input_serializer, request, fixed=self.fixed_on_patch)
+        row = type(self).update_row(row, actor=request.user, changes=changes, scope=scope_for(request.user))
+        return Response(self.serializer_class(row).data)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Wastewater plants in your jurisdiction (GeoJSON)"),
     retrieve=extend_schema(summary="A plant (GeoJSON Feature)"),
     create=extend_schema(summary="Add a plant", request=PlantInputSerializer, responses={201: PlantSerializer}),
     partial_update=extend_schema(summary="Change a plant", request=PlantInputSerializer, responses=PlantSerializer),
 )
-class PlantViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
+class PlantViewSet(_LedgerWrites, IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
     serializer_class = PlantSerializer
+    input_serializer, codes = PlantInputSerializer, {"division": "division_code"}
+    create_row = staticmethod(services.plant_create)
+    update_row = staticmethod(lambda plant, **kwargs: services.plant_update(plant=plant, **kwargs))
     filterset_class = PlantFilter
     bbox_filter_field = "location"
     write_roles = STAFF_ROLES
@@ -143,19 +171,6 @@ class PlantViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
                 "operator_name": p.operator_name,
             }
 
-    def create(self, request: Request) -> Response:
-        v = _validated(PlantInputSerializer, request)
-        plant = services.plant_create(
-            actor=request.user, scope=scope_for(request.user), **_rename(v, division="division_code")
-        )
-        return Response(PlantSerializer(plant).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        plant = self.get_object()
-        changes = _changes(PlantInputSerializer, request)
-        plant = services.plant_update(plant=plant, actor=request.user, changes=changes, scope=scope_for(request.user))
-        return Response(PlantSerializer(plant).data)
-
 
 PROJECT_COLUMNS = (
     Column("code", "编码", "code"),
@@ -184,9 +199,18 @@ PROJECT_COLUMNS = (
     ),
 )
 class ProjectViewSet(
-    IdempotencyMixin, ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    _LedgerWrites,
+    IdempotencyMixin,
+    ExportMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = ProjectSerializer
+    input_serializer, codes = ProjectInputSerializer, {"division": "division_code", "plant": "plant_code"}
+    fixed_on_patch = ("code", "status")
+    create_row = staticmethod(services.project_create)
+    update_row = staticmethod(lambda project, **kwargs: services.project_update(project=project, **kwargs))
     filterset_class = ProjectFilter
     lookup_value_regex = ID_REGEX
     write_roles = STAFF_ROLES
@@ -213,23 +237,6 @@ class ProjectViewSet(
                 "diameter_mm": p.diameter_mm,
                 "material": p.material,
             }
-
-    def create(self, request: Request) -> Response:
-        v = _validated(ProjectInputSerializer, request)
-        project = services.project_create(
-            actor=request.user,
-            scope=scope_for(request.user),
-            **_rename(v, division="division_code", plant="plant_code"),
-        )
-        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        project = self.get_object()
-        changes = _changes(ProjectInputSerializer, request, fixed=("code", "status"))
-        project = services.project_update(
-            project=project, actor=request.user, changes=changes, scope=scope_for(request.user)
-        )
-        return Response(ProjectSerializer(project).data)
 
     @extend_schema(
         summary="Move a project to its next status, with the date",
@@ -293,9 +300,17 @@ USER_COLUMNS = (
     ),
 )
 class WaterUserViewSet(
-    IdempotencyMixin, ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    _LedgerWrites,
+    IdempotencyMixin,
+    ExportMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = WaterUserSerializer
+    input_serializer, codes = WaterUserInputSerializer, {"division": "division_code", "plant": "plant_code"}
+    create_row = staticmethod(services.water_user_create)
+    update_row = staticmethod(lambda user, **kwargs: services.water_user_update(user=user, **kwargs))
     filterset_class = WaterUserFilter
     lookup_value_regex = ID_REGEX
     write_roles = STAFF_ROLES
@@ -316,21 +331,6 @@ class WaterUserViewSet(
                 "contract_volume_m3": u.contract_volume_m3,
                 "metered": u.metered,
             }
-
-    def create(self, request: Request) -> Response:
-        v = _validated(WaterUserInputSerializer, request)
-        user = services.water_user_create(
-            actor=request.user,
-            scope=scope_for(request.user),
-            **_rename(v, division="division_code", plant="plant_code"),
-        )
-        return Response(WaterUserSerializer(user).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        user = self.get_object()
-        changes = _changes(WaterUserInputSerializer, request)
-        user = services.water_user_update(user=user, actor=request.user, changes=changes, scope=scope_for(request.user))
-        return Response(WaterUserSerializer(user).data)
 
 
 # --------------------------------------------------------------------------- monthly volumes
@@ -374,6 +374,32 @@ CSV_PARAMETER = OpenApiParameter(
     "replace", bool, description="text/csv bodies only: correct stored months instead of a 409"
 )
 
+
+# Monthly rows: listed and exported, and recorded by a batch (JSON or CSV, all rows or none) through one
+# service; 201 when a row was created, 200 when every row was already stored. (No docstring: the OpenAPI
+# descriptions of the two viewsets come from their classes' MRO and stay as they were.)
+class _BatchViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    parser_classes = [JSONParser, CSVParser]
+    write_roles = STAFF_ROLES
+    batch_serializer: ClassVar[Any]
+    csv_columns: ClassVar[tuple[str, ...]]
+    csv_required: ClassVar[frozenset[str]]
+    record: ClassVar[Callable[..., services.BatchResult]]
+
+    def create(self, request: Request) -> Response:
+        rows, replace, source, lines = _batch(
+            request,
+            batch_serializer=self.batch_serializer,
+            columns=self.csv_columns,
+            required=set(self.csv_required),
+        )
+        result = type(self).record(
+            rows=rows, actor=request.user, source=source, replace=replace, scope=scope_for(request.user), lines=lines
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(BatchResultSerializer(result).data, status=code)
+
+
 VOLUME_CSV_COLUMNS = ("plant", "month", "treated_m3", "produced_m3")
 VOLUME_COLUMNS = (
     Column("plant", "水厂编码", "plant"),
@@ -396,12 +422,13 @@ VOLUME_COLUMNS = (
         responses=BATCH_RESPONSES,
     ),
 )
-class PlantVolumeViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class PlantVolumeViewSet(_BatchViewSet):
     serializer_class = PlantVolumeSerializer
     filterset_class = PlantVolumeFilter
-    parser_classes = [JSONParser, CSVParser]
-    write_roles = STAFF_ROLES
     export_name, export_title, export_columns = "reuse-volumes", "水厂月水量 plant volumes", VOLUME_COLUMNS
+    batch_serializer = VolumeBatchSerializer
+    csv_columns, csv_required = VOLUME_CSV_COLUMNS, frozenset(VOLUME_CSV_COLUMNS)
+    record = staticmethod(services.plant_volumes_record)
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.plant_volume_list(scope=scope_for(self.request.user))
@@ -418,19 +445,6 @@ class PlantVolumeViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, v
                 "delivered_m3": v.delivered_m3,
                 "flags": " ".join(selectors.volume_flags(v, v.delivered_m3)),
             }
-
-    def create(self, request: Request) -> Response:
-        rows, replace, source, lines = _batch(
-            request,
-            batch_serializer=VolumeBatchSerializer,
-            columns=VOLUME_CSV_COLUMNS,
-            required=set(VOLUME_CSV_COLUMNS),
-        )
-        result = services.plant_volumes_record(
-            rows=rows, actor=request.user, source=source, replace=replace, scope=scope_for(request.user), lines=lines
-        )
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(BatchResultSerializer(result).data, status=code)
 
 
 DELIVERY_CSV_COLUMNS = ("plant", "month", "user", "use_class", "sub_use", "volume_m3")
@@ -455,12 +469,13 @@ DELIVERY_COLUMNS = (
         responses=BATCH_RESPONSES,
     ),
 )
-class DeliveryViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class DeliveryViewSet(_BatchViewSet):
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter
-    parser_classes = [JSONParser, CSVParser]
-    write_roles = STAFF_ROLES
     export_name, export_title, export_columns = "reuse-deliveries", "再生水利用量 deliveries", DELIVERY_COLUMNS
+    batch_serializer = DeliveryBatchSerializer
+    csv_columns, csv_required = DELIVERY_CSV_COLUMNS, frozenset({"month", "volume_m3"})
+    record = staticmethod(services.deliveries_record)
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.delivery_list(scope=scope_for(self.request.user))
@@ -477,19 +492,6 @@ class DeliveryViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, view
                 "sub_use": d.sub_use,
                 "volume_m3": d.volume_m3,
             }
-
-    def create(self, request: Request) -> Response:
-        rows, replace, source, lines = _batch(
-            request,
-            batch_serializer=DeliveryBatchSerializer,
-            columns=DELIVERY_CSV_COLUMNS,
-            required={"month", "volume_m3"},
-        )
-        result = services.deliveries_record(
-            rows=rows, actor=request.user, source=source, replace=replace, scope=scope_for(request.user), lines=lines
-        )
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(BatchResultSerializer(result).data, status=code)
 
 
 # --------------------------------------------------------------------------- the rate

@@ -21,50 +21,22 @@ class Command(BaseCommand):
     help = "Run the telemetry gateway (asyncio TCP server for SZY 206-2016 / SL/T 427 and SL 651-2014 RTUs)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        def tuning(name: str, kind: type, text: str, *, scale: float = 1) -> None:
+            # An option for GatewayConfig's field `name`, defaulting to the gateway's own default.
+            default = getattr(_DEFAULTS, name) * scale
+            parser.add_argument(
+                f"--{name.replace('_', '-')}", type=kind, default=default, help=f"{text} (default %(default)s)"
+            )
+
         parser.add_argument("--host", default=_DEFAULTS.host, help="address to listen on (default %(default)s)")
-        parser.add_argument("--port", type=int, default=_DEFAULTS.port, help="TCP port (default %(default)s)")
-        parser.add_argument(
-            "--max-connections",
-            type=int,
-            default=_DEFAULTS.max_connections,
-            help="open connections at most; more are closed at once (default %(default)s)",
-        )
-        parser.add_argument(
-            "--idle-timeout",
-            type=float,
-            default=_DEFAULTS.idle_timeout,
-            help="seconds without a complete frame before a connection is dropped (default %(default)s)",
-        )
-        parser.add_argument(
-            "--batch-size",
-            type=int,
-            default=_DEFAULTS.batch_size,
-            help="readings per database batch (default %(default)s)",
-        )
-        parser.add_argument(
-            "--flush-interval",
-            type=float,
-            default=_DEFAULTS.flush_interval * 1000,
-            help="milliseconds a reading waits for its batch at most (default %(default)s)",
-        )
-        parser.add_argument(
-            "--max-queue",
-            type=int,
-            default=_DEFAULTS.max_queue,
-            help="readings waiting for the database before reading pauses (default %(default)s)",
-        )
-        parser.add_argument(
-            "--counters-interval",
-            type=float,
-            default=_DEFAULTS.counters_interval,
-            help="seconds between writes of the per-station counters (default %(default)s)",
-        )
-        parser.add_argument(
-            "--meter-ttl",
-            type=float,
-            default=_DEFAULTS.meter_ttl,
-            help="seconds the meter directory is cached (default %(default)s)",
-        )
+        tuning("port", int, "TCP port")
+        tuning("max_connections", int, "open connections at most; more are closed at once")
+        tuning("idle_timeout", float, "seconds without a complete frame before a connection is dropped")
+        tuning("batch_size", int, "readings per database batch")
+        tuning("flush_interval", float, "milliseconds a reading waits for its batch at most", scale=1000)
+        tuning("max_queue", int, "readings waiting for the database before reading pauses")
+        tuning("counters_interval", float, "seconds between writes of the per-station counters")
+        tuning("meter_ttl", float, "seconds the meter directory is cached")
         parser.add_argument(
             "--db-writers", type=int, default=None,
             help="database writer threads (default: 2 on PostgreSQL; always 1 on SQLite)",
