@@ -1,4 +1,5 @@
-"""URL map. Each app's API lives under /api/v1/<app>/; schema at /api/schema/, docs at /api/docs/."""
+"""URL map. Each app's API lives under /api/v1/<app>/; schema at /api/schema/, docs at /api/docs/; the OGC API –
+Features for GIS clients at /ogc/ (its own OpenAPI document at /ogc/api)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("ogc/", include("ogc.urls")),
     path("healthz", health, name="health"),
 ]
 

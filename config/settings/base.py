@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reuse",
     "quality",
     "reports",
+    "ogc",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,11 @@ SPECTACULAR_SETTINGS = {
         "core.api.schema.add_error_responses",
     ],
 }
+
+# --- OGC API – Features (/ogc/) ---------------------------------------------------------------------
+# Most features one items page returns; a larger `limit` is served as this many (OGC API – Features lets
+# a server clamp). Default 1000, as the REST API's page_size.
+OGC_MAX_LIMIT = env.int("OGC_MAX_LIMIT", default=1000)
 
 # --- Idempotency --------------------------------------------------------------------------------
 # How long a stored first response is replayed for a repeated Idempotency-Key.

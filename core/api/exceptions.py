@@ -118,8 +118,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """handler404 for URLs outside any view: JSON in the API's shape under /api/, Django's page elsewhere."""
-    if not request.path.startswith("/api/"):
+    """handler404 for URLs outside any view: JSON in the API's shape under /api/ and /ogc/ (the OGC API –
+    Features), Django's page elsewhere."""
+    if not request.path.startswith(("/api/", "/ogc/")):
         return page_not_found(request, exception or Http404())  # type: ignore[return-value]
     return JsonResponse(error_body("not_found", "No such resource."), status=404)
 
