@@ -374,8 +374,14 @@ class CaseRecheck(models.Model):
 
 
 class LitterRemoval(models.Model):
-    """Litter removed from a reach on a day (河道垃圾清理), in tonnes, optionally on a patrol."""
+    """Litter removed from a reach on a day (河道垃圾清理), in tonnes, optionally on a patrol.
 
+    ``client_id`` is the phone's UUID for the record, when it sends one: a phone that lost the answer
+    resends the same record, which must not be counted twice (the tonnes add up in reports)."""
+
+    client_id = models.UUIDField(
+        "客户端编号 client id", null=True, blank=True, unique=True, editable=False, help_text="chosen by the phone app"
+    )
     reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="litter", verbose_name="河段 reach")
     removed_on = models.DateField("清理日期 removed on")
     # Decimal: the bureau reports the year's total to 0.1 t (12.2 t in 2024) and sums must be exact.

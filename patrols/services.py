@@ -1373,9 +1373,20 @@ def litter_record(
     tonnes: Decimal,
     patrol: Patrol | None = None,
     note: str = "",
-) -> LitterRemoval:
-    """Record litter removed from a reach on a day."""
+    client_id: uuid.UUID | None = None,
+) -> tuple[LitterRemoval, bool]:
+    """Record litter removed from a reach on a day. Returns (record, created).
+
+    With the phone's ``client_id``: the same record again (same recorder, reach, day, tonnes, patrol
+    and note) returns the stored one (created False), so a resend is never counted twice; other
+    content under the id is a Conflict naming ``client_id``."""
     _require_role(actor, CHIEF_AND_STAFF, "record litter removal")
+    if client_id is not None:
+        stored = LitterRemoval.objects.filter(client_id=client_id).first()
+        if stored is not None:
+            return _litter_replay(
+                stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
+            ), False
     maximum = conf.litter_max_tonnes()
     if not Decimal(0) < tonnes <= maximum:
         raise _invalid("tonnes", f"Give more than 0 and at most {maximum} t.")
@@ -1391,12 +1402,55 @@ def litter_record(
         if not first <= removed_on <= last:
             raise _invalid("removed_on", f"The patrol was on {first.isoformat()}.")
     record = LitterRemoval(
-        reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, recorded_by=actor, note=note
+        client_id=client_id,
+        reach=reach,
+        removed_on=removed_on,
+        tonnes=tonnes,
+        patrol=patrol,
+        recorded_by=actor,
+        note=note,
     )
-    record.full_clean(exclude=["reach", "patrol", "recorded_by"])
-    record.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, instance=record, after=snapshot(record))
-    return record
+    record.full_clean(exclude=["reach", "patrol", "recorded_by"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+            audit_record(actor=actor, action=AuditAction.CREATE, instance=record, after=snapshot(record))
+    except IntegrityError:
+        # Two resends racing: the unique client id lets one in; the other answers with it.
+        stored = LitterRemoval.objects.filter(client_id=client_id).first() if client_id is not None else None
+        if stored is None:
+            raise
+        return _litter_replay(
+            stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
+        ), False
+    return record, True
+
+
+def _litter_replay(
+    stored: LitterRemoval,
+    *,
+    actor: Any,
+    reach: Reach,
+    removed_on: dt.date,
+    tonnes: Decimal,
+    patrol: Patrol | None,
+    note: str,
+) -> LitterRemoval:
+    same = (
+        stored.recorded_by_id == actor.pk
+        and stored.reach_id == reach.pk
+        and stored.removed_on == removed_on
+        and stored.tonnes == tonnes
+        and stored.patrol_id == (patrol.pk if patrol is not None else None)
+        and stored.note == note
+    )
+    if not same:
+        raise Conflict(
+            f"A litter record with client id {stored.client_id} exists with different content.",
+            code="litter_id_conflict",
+            fields={"client_id": ["Already used for a different record."]},
+        )
+    return stored
 
 
 # --------------------------------------------------------------------------- rule tables

@@ -382,6 +382,12 @@ class CaseDetailSerializer(CaseFeatureSerializer):
 
 
 class LitterCreateSerializer(StrictSerializer):
+    client_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the phone's UUID for this record: a resend with the same content returns the stored record (200)",
+    )
     reach = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     removed_on = serializers.DateField()
     tonnes = serializers.DecimalField(max_digits=9, decimal_places=3)
@@ -398,6 +404,7 @@ class LitterSerializer(serializers.ModelSerializer):
         model = LitterRemoval
         fields = [
             "id",
+            "client_id",
             "reach",
             "reach_code",
             "division",

@@ -502,16 +502,17 @@ class LitterViewSet(
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
             if patrol is None:
                 raise ValidationError({"patrol": ["No such patrol in your scope."]})
-        record = services.litter_record(
+        record, created = services.litter_record(
             actor=request.user,
             reach=reach,
             removed_on=v["removed_on"],
             tonnes=v["tonnes"],
             patrol=patrol,
             note=v["note"],
+            client_id=v["client_id"],
         )
         out = selectors.litter_list(scope=scope).get(pk=record.pk)
-        return Response(LitterSerializer(out).data, status=status.HTTP_201_CREATED)
+        return Response(LitterSerializer(out).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 # =========================================================================== rechecks

@@ -4,9 +4,12 @@ weekly and township monthly from March to December, domain.md §4.2)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from core.models import AuditLog
 from patrols.models import LitterRemoval, Patrol, PatrolFrequencyRule
@@ -50,6 +53,7 @@ def test_litter_is_recorded_scoped_and_exported(client_for, users, chiefs, geogr
         ({"reach": 424242}, "reach"),
         ({"patrol": "00000000-0000-4000-8000-000000000000"}, "patrol"),
         ({"weight": 3}, "weight"),
+        ({"client_id": "not-a-uuid"}, "client_id"),
     ],
 )
 def test_bad_litter_is_refused(client_for, chiefs, geography, body, field):
@@ -60,6 +64,64 @@ def test_bad_litter_is_refused(client_for, chiefs, geography, body, field):
     assert resp.status_code == 400, resp.content
     assert field in resp.json()["error"]["fields"]
     assert LitterRemoval.objects.count() == 0
+
+
+def test_a_litter_resend_with_its_client_id_is_counted_once(client_for, chiefs, geography):
+    chief = client_for(chiefs["township"])
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "reach": geography["reach_e"].pk,
+        "removed_on": "2024-05-06",
+        "tonnes": "1.250",
+        "note": "河岸垃圾",
+    }
+    first = chief.post(LITTER, body, format="json")
+    assert first.status_code == 201, first.content
+    assert first.json()["client_id"] == body["client_id"]
+    # The phone lost the answer and sends it again (another number layout): the stored record, 200.
+    again = chief.post(LITTER, {**body, "tonnes": 1.25}, format="json")
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert LitterRemoval.objects.count() == 1
+    assert AuditLog.objects.filter(entity="patrols.litterremoval", action="create").count() == 1
+    # Other content under the id, or another chief using it: 409 naming client_id, nothing written.
+    for who, change in ((chief, {"tonnes": "2"}), (chief, {"note": ""}), (client_for(chiefs["village"]), {})):
+        resp = who.post(LITTER, {**body, **change}, format="json")
+        assert resp.status_code == 409, resp.content
+        assert resp.json()["error"]["code"] == "litter_id_conflict"
+        assert "client_id" in resp.json()["error"]["fields"]
+    assert LitterRemoval.objects.count() == 1
+    # Records without a client id are independent, as before.
+    plain = {k: v for k, v in body.items() if k != "client_id"}
+    assert chief.post(LITTER, plain, format="json").status_code == 201
+    assert chief.post(LITTER, plain, format="json").status_code == 201
+    assert LitterRemoval.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_litter_resends_write_one_record(client_for, chiefs, geography):
+    body = {"client_id": str(uuid.uuid4()), "reach": geography["reach_e"].pk, "removed_on": "2024-05-06", "tonnes": 1}
+    clients = [client_for(chiefs["township"]) for _ in range(4)]
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def post(c) -> None:
+        try:
+            barrier.wait(timeout=10)
+            status = c.post(LITTER, body, format="json").status_code
+            with lock:
+                results.append(status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == [200, 200, 200, 201]
+    assert LitterRemoval.objects.count() == 1
 
 
 def test_litter_on_a_patrol_must_match_it(client_for, chiefs, geography):
