@@ -925,6 +925,72 @@ def patrol_close_stale(
     return counts
 
 
+# What a recompute may change: everything the server derives from the stored raw track.
+_DERIVED = (
+    "track_preview",
+    "dropped_points",
+    "part_starts",
+    "points_kept",
+    "distance_m",
+    "track_duration_s",
+    "coverage",
+    "inside_share",
+    "flags",
+    "valid",
+    "invalid_reasons",
+)
+
+
+def patrol_recompute(*, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: bool = False) -> list[str]:
+    """Derive a stored patrol's figures again from its raw track and times, under the validity rules,
+    reach geometry and cleaning settings in force now (after a rule or a reach was edited, or an
+    earlier patrol was posted late). The client's content is not touched. A reviewer's decision
+    stands unless the recompute raises a flag the patrol did not have, which asks for review again.
+    Returns the names of the fields that changed (saved and audited unless ``dry_run``)."""
+    with transaction.atomic():
+        patrol = Patrol.objects.select_for_update().get(pk=patrol_id)
+        if patrol.status != PatrolStatus.COMPLETED or patrol.raw_track is None or patrol.ended_at is None:
+            return []
+        coords = np.asarray(patrol.raw_track.coords, dtype=float)
+        lon, lat = coords[:, 0].copy(), coords[:, 1].copy()
+        t_ms = round(patrol.started_at.timestamp() * 1000) + np.asarray(patrol.raw_times_ms or [], dtype=np.int64)
+        if len(t_ms) != len(lon):
+            return []
+        row = Reach.objects.filter(pk=patrol.reach_id).values_list("division__code", "geometry").get()
+        reach = ReachInfo(id=patrol.reach_id, division_code=row[0], wkb=bytes(row[1].wkb))
+        old = {name: getattr(patrol, name) for name in (*_DERIVED, "review_status")}
+        before = _patrol_audit(patrol)
+        filled = _fill_patrol(
+            patrol,
+            reach=reach,
+            ended_at=patrol.ended_at,
+            lon=lon,
+            lat=lat,
+            t_ms=t_ms,
+            content_sha256=patrol.content_sha256,
+        )
+        new_flags = set(patrol.flags) - set(old["flags"] or [])
+        if old["review_status"] in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED) and not new_flags:
+            patrol.review_status = old["review_status"]
+        changed = [name for name in _DERIVED if getattr(patrol, name) != old[name]]
+        if patrol.review_status != old["review_status"]:
+            changed.append("review_status")
+        if not changed or dry_run:
+            transaction.set_rollback(True)
+            return changed
+        patrol.save(update_fields=[*changed, "updated_at"])
+        _flag_overlapped(filled.overlapping, by=patrol, actor=actor)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=patrol,
+            before=before,
+            after=_patrol_audit(patrol, raw_wkb=filled.raw_wkb),
+            reason=reason or "recomputed",
+        )
+    return changed
+
+
 @transaction.atomic
 def patrol_review(*, patrol: Patrol, actor: Any, decision: str, note: str = "") -> Patrol:
     """A reviewer accepts or rejects a patrol (a rejected patrol does not count as valid in the
