@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.api.schema import ERROR_SCHEMA
 from ogc.collections import Collection
 from ogc.params import DEFAULT_LIMIT
 
@@ -189,24 +190,7 @@ def _components() -> dict[str, Any]:
         },
         "schemas": {
             "link": link,
-            "error": {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "required": ["code", "message", "fields"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "fields": {
-                                "type": "object",
-                                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                            },
-                        },
-                    }
-                },
-            },
+            "error": ERROR_SCHEMA,
             "landingPage": {
                 "type": "object",
                 "required": ["links"],
