@@ -184,6 +184,8 @@ def test_other_roles_may_not_write_the_ledger(client_for, users, water, who):
         ({"operators": [999999]}, "operators"),
         ({"lake": 1, "river": 1}, "lake"),
         ({"valid_untill": "2020-01-01"}, "valid_untill"),
+        ({"crs": {}}, "crs"),  # found by schemathesis: a non-text crs was a 500
+        ({"crs": "EPSG:3857"}, "crs"),
     ],
 )
 def test_bad_intake_input_is_400_and_writes_nothing(client_for, users, water, change, field):

@@ -115,7 +115,8 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
     def _input(self, *, partial: bool) -> dict[str, Any]:
         data = self.request.data
         crs = data.get("crs") if isinstance(data, dict) else None
-        context = {"crs": crs if crs in {c.value for c in InputCRS} else InputCRS.WGS84}
+        # A crs that is not one of the names (any JSON value may come) is left to the serializer: 400.
+        context = {"crs": crs if isinstance(crs, str) and crs in {c.value for c in InputCRS} else InputCRS.WGS84}
         ser = IntakeWriteSerializer(data=data, partial=partial, context=context)
         ser.is_valid(raise_exception=True)
         v = dict(ser.validated_data)
