@@ -547,9 +547,12 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def need(name: str) -> Any:
+        """The member's value; None (and the error recorded) when it is missing or null."""
         if name not in data:
             errors[name] = ["This field is required."]
             return None
+        if data[name] is None:
+            errors[name] = ["This field may not be null."]
         return data[name]
 
     raw_id = need("id")
