@@ -205,6 +205,12 @@ def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInf
     return ReachInfo(id=reach_id, division_code=code, wkb=_reach_wkb(reach_id, length_m), rules=rules), level
 
 
+def _reach_info(reach_id: int) -> ReachInfo:
+    """The reach as the checks need it, for a stored patrol (its validity rules are looked up later)."""
+    code, geometry = Reach.objects.filter(pk=reach_id).values_list("division__code", "geometry").get()
+    return ReachInfo(id=reach_id, division_code=code, wkb=bytes(geometry.wkb))
+
+
 def _check_header(*, started_at: dt.datetime, companions: int, mode: str, now: dt.datetime) -> None:
     if started_at > now + conf.future_tolerance():
         raise _invalid("started_at", "The start is in the future.", code="future")
@@ -826,8 +832,7 @@ def _complete_from_chunks(
         ended_at=ended_at,
         now=now,
     )
-    row = Reach.objects.filter(pk=locked.reach_id).values_list("division__code", "geometry").get()
-    reach = ReachInfo(id=locked.reach_id, division_code=row[0], wkb=bytes(row[1].wkb))
+    reach = _reach_info(locked.reach_id)
     before = _patrol_audit(locked)
     filled = _fill_patrol(
         locked,
@@ -956,8 +961,7 @@ def patrol_recompute(*, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: 
         t_ms = round(patrol.started_at.timestamp() * 1000) + np.asarray(patrol.raw_times_ms or [], dtype=np.int64)
         if len(t_ms) != len(lon):
             return []
-        row = Reach.objects.filter(pk=patrol.reach_id).values_list("division__code", "geometry").get()
-        reach = ReachInfo(id=patrol.reach_id, division_code=row[0], wkb=bytes(row[1].wkb))
+        reach = _reach_info(patrol.reach_id)
         old = {name: getattr(patrol, name) for name in (*_DERIVED, "review_status")}
         before = _patrol_audit(patrol)
         filled = _fill_patrol(
