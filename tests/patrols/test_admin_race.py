@@ -3,13 +3,14 @@ two identical patrol posts racing on separate connections (one row, both answere
 
 from __future__ import annotations
 
-import threading
+from functools import partial
+from typing import Any
 
 import pytest
-from django.db import connection
 
 from core.models import AuditLog
 from patrols.models import Patrol, PatrolFrequencyRule, PatrolValidityRule
+from tests.concurrency import race
 from tests.patrols.conftest import patrol_body
 
 
@@ -51,23 +52,10 @@ def test_admin_saves_rules_through_the_services(client, users):
 def test_concurrent_identical_posts_write_once(client_for, chiefs, geography):
     body = patrol_body(geography["reach_e"], n=300)
     clients = [client_for(chiefs["township"]) for _ in range(4)]
-    barrier = threading.Barrier(4)
-    results: list[int] = []
-    lock = threading.Lock()
 
-    def post(c) -> None:
-        try:
-            barrier.wait(timeout=10)
-            resp = c.post("/api/v1/patrols/", body, format="json")
-            with lock:
-                results.append(resp.status_code)
-        finally:
-            connection.close()
+    def post(client: Any) -> int:
+        return int(client.post("/api/v1/patrols/", body, format="json").status_code)
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race([partial(post, c) for c in clients])
     assert sorted(results) == [200, 200, 200, 201]
     assert Patrol.objects.count() == 1

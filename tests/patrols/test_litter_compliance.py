@@ -4,17 +4,18 @@ weekly and township monthly from March to December, domain.md §4.2)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 import pytest
-from django.db import connection
 
 from core.models import AuditLog
 from patrols.models import LitterRemoval, Patrol, PatrolFrequencyRule
 from patrols.selectors import sub_periods
 from patrols.services import frequency_rule_save
+from tests.concurrency import race
 from tests.patrols.conftest import BJ, patrol_body
 
 pytestmark = pytest.mark.django_db
@@ -102,24 +103,11 @@ def test_a_litter_resend_with_its_client_id_is_counted_once(client_for, chiefs, 
 def test_racing_litter_resends_write_one_record(client_for, chiefs, geography):
     body = {"client_id": str(uuid.uuid4()), "reach": geography["reach_e"].pk, "removed_on": "2024-05-06", "tonnes": 1}
     clients = [client_for(chiefs["township"]) for _ in range(4)]
-    barrier = threading.Barrier(4)
-    results: list[int] = []
-    lock = threading.Lock()
 
-    def post(c) -> None:
-        try:
-            barrier.wait(timeout=10)
-            status = c.post(LITTER, body, format="json").status_code
-            with lock:
-                results.append(status)
-        finally:
-            connection.close()
+    def post(client: Any) -> int:
+        return int(client.post(LITTER, body, format="json").status_code)
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race([partial(post, c) for c in clients])
     assert sorted(results) == [200, 200, 200, 201]
     assert LitterRemoval.objects.count() == 1
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from accounts.choices import Role
 from accounts.scope import Scope
+from tests.concurrency import race
 from tests.water.conftest import T0
 from water import rollups, services
 from water.choices import NOT_REPORTS
@@ -118,29 +118,15 @@ def test_concurrent_writers_of_one_meter_lose_nothing(geography, users):
     hours = list(range(1, 401))
     random.Random(3).shuffle(hours)
     parts = [sorted(hours[i::4]) for i in range(4)]
-    barrier = threading.Barrier(4)
-    failures: list[BaseException] = []
 
     def write(part: list[int]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            for k in range(0, len(part), 10):
-                batch = [
-                    Row(j, "CONC-1", T0 + dt.timedelta(hours=h), D(h * 10), None)
-                    for j, h in enumerate(part[k : k + 10])
-                ]
-                services.reading_ingest_batch(rows=batch, scope=ALL, source="api", actor="test")
-        except BaseException as exc:  # reported to the main thread
-            failures.append(exc)
-        finally:
-            connection.close()
+        for k in range(0, len(part), 10):
+            batch = [
+                Row(j, "CONC-1", T0 + dt.timedelta(hours=h), D(h * 10), None) for j, h in enumerate(part[k : k + 10])
+            ]
+            services.reading_ingest_batch(rows=batch, scope=ALL, source="api", actor="test")
 
-    threads = [threading.Thread(target=write, args=(p,)) for p in parts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not failures, failures
+    race([partial(write, p) for p in parts])
     assert Reading.objects.filter(meter=meter).count() == 401
     assert_rows_match(meter)
     assert sum(r.volume_m3 for r in DailyVolume.objects.filter(meter=meter)) == D(4000)
