@@ -45,8 +45,11 @@ INSTALLED_APPS = [
     "patrols",
     "reuse",
     "quality",
+    "notify",
+    "oversight",
     "reports",
     "ogc",
+    "console",
 ]
 
 MIDDLEWARE = [
