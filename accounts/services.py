@@ -20,6 +20,7 @@ from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import InvalidInput, ServiceError
 
+
 class LockedOut(ServiceError):
     """Too many failed log-ins for this username from this address (accounts.lockout)."""
 

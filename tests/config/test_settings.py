@@ -85,7 +85,10 @@ def test_every_app_rule_setting_is_listed_in_env_example():
 def _production_setting(name: str, **overrides: str | None) -> str:
     env = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith("DJANGO_")}
     env.update({k: v for k, v in {**GOOD, **overrides}.items() if v is not None})
-    code = f"import django; django.setup(); from django.conf import settings; print(repr(getattr(settings, {name!r}, None)))"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        f"print(repr(getattr(settings, {name!r}, None)))"
+    )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
