@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (issue 14): core.csp, policy below.
+    "core.csp.PathScopedCSPMiddleware",
     # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.
     "axes.middleware.AxesMiddleware",
 ]
@@ -204,11 +206,45 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": API_NUM_PROXIES,
 }
 
+# --- Content-Security-Policy (django-csp; core.csp) -------------------------------------------------
+# Strict, for a server-rendered console with no inline scripts or styles. Relaxed only on the paths of
+# third-party UIs that need it (core.csp explains each).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CSP_PATH_RELAXATIONS = {
+    # GIS admin map widget: an inline start-up script, OpenLayers and tiles from their CDN (staff only).
+    "/admin/": {"script-src": ["'unsafe-inline'", "https:"], "style-src": ["'unsafe-inline'", "https:"],
+                "img-src": ["https:"], "connect-src": ["https:"]},
+    # Swagger UI (split view: its start-up script is a file) and Redoc inject style blocks.
+    "/api/docs/": {"style-src": ["'unsafe-inline'"]},
+    "/api/redoc/": {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
+}  # fmt: skip
+# The schema and the API docs need a log-in (issue 14: they map every endpoint for an attacker);
+# API_DOCS_PUBLIC=true opens them, e.g. on an integrator's test instance.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hezhang (河长) API",
     "DESCRIPTION": "Water resources, river-chief patrols, reclaimed water, water quality and reports.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"]
+        if API_DOCS_PUBLIC
+        else ["rest_framework.permissions.IsAuthenticated"]
+    ),
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
