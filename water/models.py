@@ -116,9 +116,8 @@ class Intake(TimeStamped):
         # lon/lat, never an intake of this bureau (issue 14: (-70, -40) was accepted).
         super().clean()
         if self.location is not None and out_of_china(self.location.x, self.location.y):
-            raise ValidationError(
-                {"location": f"({self.location.x}, {self.location.y}) is outside China's bounds (lon 72–138, lat 0.8–56)"}
-            )
+            where = f"({self.location.x}, {self.location.y})"
+            raise ValidationError({"location": f"{where} is outside China's bounds (lon 72–138, lat 0.8–56)"})
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -241,9 +241,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": (
-        ["rest_framework.permissions.AllowAny"]
-        if API_DOCS_PUBLIC
-        else ["rest_framework.permissions.IsAuthenticated"]
+        ["rest_framework.permissions.AllowAny"] if API_DOCS_PUBLIC else ["rest_framework.permissions.IsAuthenticated"]
     ),
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
