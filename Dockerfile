@@ -48,6 +48,13 @@ COPY . .
 RUN pip install --no-deps . \
  && rm -rf build hezhang.egg-info
 
+# The translation catalogues (<app>/locale/*/LC_MESSAGES/django.po) are compiled here; gettext's msgfmt is
+# needed only for this step, so it leaves the image with it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gettext \
+ && find /app -path '*/locale/*/LC_MESSAGES/django.po' -execdir msgfmt --check-format -o django.mo django.po \; \
+ && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+
 # /app stays root-owned and read-only to the service user, so bytecode is compiled now. Only var/media
 # (uploads) and var/beat (celery beat's schedule file) are writable at run time.
 RUN python -m compileall -q /app \

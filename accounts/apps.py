@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     """Users, roles, jurisdictions, API and device tokens."""
 
     name = "accounts"
-    verbose_name = "账号 Accounts"
+    verbose_name = _("Accounts")
 
     def ready(self) -> None:
         import accounts.schema  # noqa: F401 - registers the OpenAPI extension

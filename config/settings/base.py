@@ -154,8 +154,14 @@ API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=30)
 # --- I18N and time ---------------------------------------------------------------------------
 # domain.md §6: reports and RTU clocks use Beijing time. Asia/Urumqi is UTC+6 in current tzdata, so
 # it must not be used here. Storage is UTC (USE_TZ).
-LANGUAGE_CODE = "zh-hans"
+# Chinese first (SPEC §3a): the default language of pages and API messages; LocaleMiddleware switches
+# per request (the console's language cookie from set_language at /i18n/setlang/, else Accept-Language).
+# Each app keeps its catalogue in <app>/locale/ (English msgids, zh_Hans from the bureau's terms).
+LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="zh-hans")
+# Languages are named in their own language in a switcher, so these names are not translated.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"DJANGO_LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
