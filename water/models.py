@@ -125,6 +125,17 @@ class Intake(TimeStamped):
         return f"{self.name} ({self.code})"
 
 
+# Codec families: SL/T 427 frames are SZY 206 (68H) frames, so the two share one address space
+# (water.telemetry.spec.PROTOCOL_FAMILY says the same for the gateway).
+RTU_FAMILY = {"szy206": "szy206", "sl427": "szy206", "sl651": "sl651"}
+RTU_SEPARATORS = " -:|"
+
+
+def normalise_rtu_address(text: str) -> str:
+    """An RTU address as the gateway compares it: separators dropped, upper case."""
+    return "".join(c for c in text if c not in RTU_SEPARATORS).upper()
+
+
 class Meter(TimeStamped):
     """A flow meter on an intake, with its RTU, installed from one instant (with the register then)
     until it is removed (with the register then). A replacement closes one meter and opens the next
@@ -190,9 +201,39 @@ class Meter(TimeStamped):
             ),
             models.CheckConstraint(condition=~Q(replaces=F("id")), name="water_meter_not_own_predecessor"),
         ]
+        # Also in the database, outside Meta because the two backends spell it differently (migration
+        # 0007): no two meters with one RTU address in one protocol family over overlapping installation
+        # periods, half-open [installed_at, removed_at): an explicit replacement (the old meter removed at
+        # the instant the new one is installed) does not overlap. PostGIS: an exclusion constraint;
+        # SpatiaLite: triggers. Issue 14: a district reviewer took over another district's RTU by giving
+        # a new meter its address.
 
     def __str__(self) -> str:
         return self.serial
+
+    def clean(self) -> None:
+        super().clean()
+        family = RTU_FAMILY.get(self.protocol, "")
+        address = normalise_rtu_address(self.rtu_address or "")
+        if not family or not address or self.installed_at is None:
+            return
+        overlapping = (
+            Meter.objects.filter(protocol__in=[p for p, f in RTU_FAMILY.items() if f == family])
+            .exclude(pk=self.pk)
+            .exclude(removed_at__isnull=False, removed_at__lte=self.installed_at)
+        )
+        if self.removed_at is not None:
+            overlapping = overlapping.filter(installed_at__lt=self.removed_at)
+        # Addresses are compared as the gateway compares them (separators ignored, upper case); a meter
+        # outside the caller's scope is named by no more than this message.
+        clash = [m for m in overlapping.exclude(rtu_address="").only("rtu_address")
+                 if normalise_rtu_address(m.rtu_address) == address]  # fmt: skip
+        if clash:
+            raise ValidationError(
+                {"rtu_address": [f"RTU address {address} is in use by another meter of the same protocol family "
+                                 "over an overlapping period; a replaced meter passes its RTU on through a "
+                                 "replacement."]}
+            )  # fmt: skip
 
 
 class Reading(models.Model):
