@@ -905,3 +905,13 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
             RedLineIndicator(key, zh, en, unit, tgt, actual, source, _met(actual, tgt, direction), direction, note)
         )
     return RedLineSummary(year=year, indicators=indicators, division_code=code, target_id=t.pk if t else None)
+
+
+def intake_month_plan(*, scope: Scope, intake_id: int, year: int) -> dict[int, Decimal] | None:
+    """An intake's planned volume per month of `year` (1–12 → m³) from the current version of every
+    plan of that year, as plan_summary reads it; None when no plan allocates to it (or it is out of
+    scope). For the console's monthly use-against-plan chart."""
+    alloc = _allocations(intake_scope_q(scope, "intake__") & Q(intake_id=intake_id), [year]).get(intake_id)
+    if alloc is None:
+        return None
+    return {month: alloc.get((year, month), ZERO) for month in range(1, 13)}
