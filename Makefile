@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help run serve setup system-deps venv vendor migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean
+.PHONY: help run serve setup system-deps venv vendor messages migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean
 
 help:
 	@echo "make run   - install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-venv: system-deps $(VENV)/.installed vendor
+venv: system-deps $(VENV)/.installed vendor messages
 	@mkdir -p var
 
 # The console's front-end parts (htmx, Leaflet, ECharts) come from the npm registry, pinned by
@@ -46,6 +46,13 @@ $(VENDOR)/.installed: console/package.json console/package-lock.json
 	@touch $@
 
 vendor: system-deps $(VENDOR)/.installed
+
+# The console's catalogues (console/locale/{zh_Hans,en}); compiled .mo files are build output.
+CONSOLE_MO := console/locale/zh_Hans/LC_MESSAGES/django.mo console/locale/en/LC_MESSAGES/django.mo
+console/locale/%/LC_MESSAGES/django.mo: console/locale/%/LC_MESSAGES/django.po
+	msgfmt --check-format -o $@ $<
+
+messages: $(CONSOLE_MO)
 
 setup: venv
 	@mkdir -p var

@@ -27,7 +27,15 @@ def m3(value: Any, places: int = 0) -> str:
 
 def wan_m3(value: Any) -> str:
     """1 万m³ = 10,000 m³, two decimals (summaries)."""
-    return DASH if value is None else f"{Decimal(str(value)) / Decimal(10_000):,.2f} {_('10k m³')}"
+    if value is None:
+        return DASH
+    unit = _("10k m³")
+    return f"{Decimal(str(value)) / Decimal(10_000):,.2f} {unit}"
+
+
+def wan(value: Any) -> str:
+    """m³ as 万m³ (number only, for a column whose header carries the unit)."""
+    return DASH if value is None else f"{Decimal(str(value)) / Decimal(10_000):,.2f}"
 
 
 def percent(ratio: Any, places: int = 1) -> str:

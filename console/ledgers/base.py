@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import django_filters
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -135,6 +136,20 @@ def check_division(scope: Scope, params: QueryDict) -> None:
         raise LedgerError([_("division: %(code)s is outside your jurisdiction.") % {"code": code}])
 
 
+BOOLEAN_WORDS = frozenset({"", "true", "false", "True", "False", "1", "0"})
+
+
+def _check_booleans(fs: FilterSet, params: QueryDict) -> None:
+    """django-filter reads any other word as "no filter" (NullBooleanField): a silent default that a
+    page must not make. Refused here with the field's name."""
+    bad = [
+        name for name, flt in fs.filters.items()
+        if isinstance(flt, django_filters.BooleanFilter) and params.get(name, "") not in BOOLEAN_WORDS
+    ]  # fmt: skip
+    if bad:
+        raise LedgerError([_("%(field)s: true or false.") % {"field": name} for name in bad])
+
+
 def ledger_page(*, ledger: Ledger, scope: Scope, params: QueryDict) -> LedgerPage:
     """Rows of one page of the ledger for this caller and query string. Raises LedgerError on bad input."""
     check_division(scope, params)
@@ -142,6 +157,7 @@ def ledger_page(*, ledger: Ledger, scope: Scope, params: QueryDict) -> LedgerPag
     for key in ("sort", "page"):
         filter_params.pop(key, None)
     fs = ledger.filterset(filter_params, queryset=ledger.queryset(scope))
+    _check_booleans(fs, filter_params)
     if not fs.is_valid():
         raise LedgerError([f"{k}: {' '.join(v)}" for k, v in fs.errors.items()])
     try:

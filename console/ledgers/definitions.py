@@ -161,7 +161,7 @@ REDLINES = Ledger(
     columns=(
         Column(_("Year"), lambda o: o.year, "year"),
         Column(_("Division"), lambda o: f"{o.division.code} {o.division.name}", "division__code"),
-        Column(_("Total use cap (10k m³)"), lambda o: f.wan_m3(o.total_use_cap_m3), "total_use_cap_m3", True),
+        Column(_("Total use cap (10k m³)"), lambda o: f.wan(o.total_use_cap_m3), "total_use_cap_m3", True),
         Column(_("Use per 10k yuan GDP target (m³)"), lambda o: f.number(o.per_gdp_target, 2), numeric=True),
         Column(_("Use per 10k yuan IVA target (m³)"), lambda o: f.number(o.per_iva_target, 2), numeric=True),
         Column(_("Irrigation coefficient target"), lambda o: f.number(o.irrigation_target, 3), numeric=True),

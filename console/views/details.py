@@ -101,7 +101,7 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "corrected": f.number(fig["corrected_m3"]), "total": f.number(fig["volume_m3"]),
             "plan": f.number(planned), "coverage": f.percent(fig["coverage"]),
         })  # fmt: skip
-        labels.append(f"{n}{_('month-suffix')}")
+        labels.append(_("month %(n)s") % {"n": n})
         use.append(float(fig["volume_m3"]))
         planned_series.append(float(planned) if planned is not None else None)
     chart = {"labels": labels, "use": use, "plan": planned_series,
@@ -291,7 +291,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
                              "names": {"class": _("Class"), "target": _("Target class")}}  # fmt: skip
     for m in range(1, 13):
         ev = quality_selectors.section_evaluation(section=section, period=periods.month(year, m))
-        chart["labels"].append(f"{m}{_('month-suffix')}")
+        chart["labels"].append(_("month %(n)s") % {"n": m})
         chart["classes"].append(ev.cls)
         months.append({"month": f"{year}-{m:02d}", "class": _class_label(ev.cls),
                        "samples": ev.means.samples if ev.means else 0})  # fmt: skip

@@ -102,8 +102,12 @@ def _period(request: HttpRequest, sc: Scope) -> tuple[Period, list[str]]:
     return periods.year(_data_year(sc)), errors
 
 
-def _tile(label: str, value: str, link: str = "", change: str = "", note: str = "") -> dict[str, str]:
-    return {"label": label, "value": value, "link": ledger_link(link), "change": change, "note": note}
+def _tile(label: str, value: str, link: str | tuple[str, str] = "", change: str = "", note: str = "") -> dict[str, str]:
+    """One figure. `link` is a URL, or (report path, drill-down URL) for a figure of the report JSON: the
+    page marks the tile with that path (data-key), so a reader (and the browser test) can tell which
+    report figure it shows."""
+    key, url = link if isinstance(link, tuple) else ("", link)
+    return {"label": label, "value": value, "link": ledger_link(url), "change": change, "note": note, "key": key}
 
 
 def _change(yoy: dict[str, Any] | None, *, share: bool = False) -> str:
@@ -126,6 +130,10 @@ def dashboard_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
     wy, py, ry, qy = w.get("yoy", {}), p.get("yoy", {}), r.get("yoy", {}), q.get("yoy", {})
     valid_share = (p["valid"] / p["patrols"]) if p.get("patrols") else None
     compliance = p.get("compliance") or {}
+
+    def ref(key: str) -> tuple[str, str]:
+        return key, links.get(key, "")
+
     groups = [
         {"title": _("Water use and monitoring"), "tiles": [
             _tile(_("Water use"), f.wan_m3(w.get("use_m3")), links.get("water.use_m3", ""), _change(wy.get("use_m3"))),
@@ -135,44 +143,44 @@ def dashboard_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
             _tile(_("Forecast to year end"), f.wan_m3(w.get("forecast_m3"))),
             _tile(_("Meters online / offline"), f"{mon.get('online', '—')} / {mon.get('offline', '—')}",
                   reverse("console:meter_list")),
-            _tile(_("Arrival rate"), f.percent(w.get("arrival_rate")), links.get("water.arrival_rate", ""),
+            _tile(_("Arrival rate"), f.percent(w.get("arrival_rate")), ref("water.arrival_rate"),
                   _change(wy.get("arrival_rate"), share=True)),
         ]},
         {"title": _("Patrols"), "tiles": [
-            _tile(_("Patrols"), f.number(p.get("patrols")), links.get("patrols.patrols", ""),
+            _tile(_("Patrols"), f.number(p.get("patrols")), ref("patrols.patrols"),
                   _change(py.get("patrols"))),
-            _tile(_("Person-times"), f.number(p.get("person_times")), links.get("patrols.person_times", ""),
+            _tile(_("Person-times"), f.number(p.get("person_times")), ref("patrols.person_times"),
                   _change(py.get("person_times"))),
-            _tile(_("Patrol distance"), f"{f.number(p.get('km'), 1)} km", links.get("patrols.km", ""),
+            _tile(_("Patrol distance"), f"{f.number(p.get('km'), 1)} km", ref("patrols.km"),
                   _change(py.get("km"))),
-            _tile(_("Valid share"), f.percent(valid_share), links.get("patrols.valid", "")),
-            _tile(_("Frequency compliance"), f.percent(compliance.get("rate")), links.get("patrols.compliance", ""),
+            _tile(_("Valid share"), f.percent(valid_share), ref("patrols.valid")),
+            _tile(_("Frequency compliance"), f.percent(compliance.get("rate")), ref("patrols.compliance"),
                   _change(py.get("compliance_rate"), share=True)),
-            _tile(_("Litter removed"), f.tonnes(p.get("litter_tonnes")), links.get("patrols.litter_tonnes", "")),
+            _tile(_("Litter removed"), f.tonnes(p.get("litter_tonnes")), ref("patrols.litter_tonnes")),
         ]},
         {"title": _("Cases"), "tiles": [
-            _tile(_("Cases found"), f.number(p.get("cases_found")), links.get("patrols.cases_found", ""),
+            _tile(_("Cases found"), f.number(p.get("cases_found")), ref("patrols.cases_found"),
                   _change(py.get("cases_found"))),
-            _tile(_("Closed"), f.number(p.get("cases_closed")), links.get("patrols.cases_closed", "")),
+            _tile(_("Closed"), f.number(p.get("cases_closed")), ref("patrols.cases_closed")),
             _tile(_("Cleared on the spot"), f.number(p.get("cases_cleared_on_spot")),
-                  links.get("patrols.cases_cleared_on_spot", "")),
-            _tile(_("Overdue"), f.number(p.get("cases_overdue")), links.get("patrols.cases_overdue", "")),
+                  ref("patrols.cases_cleared_on_spot")),
+            _tile(_("Overdue"), f.number(p.get("cases_overdue")), ref("patrols.cases_overdue")),
         ]},
         {"title": _("Reclaimed water and water quality"), "tiles": [
             _tile(_("Reclaimed water used"), f.wan_m3(r.get("used_m3")), links.get("reuse.used_m3", ""),
                   _change(ry.get("used_m3"))),
-            _tile(_("Reuse rate"), f.percent(r.get("rate")), links.get("reuse.rate", ""),
+            _tile(_("Reuse rate"), f.percent(r.get("rate")), ref("reuse.rate"),
                   _change(ry.get("rate"), share=True),
                   note=_("target %(t)s") % {"t": f.percent(r.get("target"))} if r.get("target") is not None else ""),
             _tile(_("Good water, rivers"), f.percent((q.get("rivers") or {}).get("good_ratio")),
-                  links.get("quality.rivers.good_ratio", ""),
+                  ref("quality.rivers.good_ratio"),
                   _change((qy.get("rivers") or {}).get("good_ratio"), share=True)),
             _tile(_("Good water, lakes"), f.percent((q.get("lakes") or {}).get("good_ratio")),
-                  links.get("quality.lakes.good_ratio", ""),
+                  ref("quality.lakes.good_ratio"),
                   _change((qy.get("lakes") or {}).get("good_ratio"), share=True)),
             _tile(_("Drinking-water sources up to standard"),
                   f.percent((q.get("drinking_sources") or {}).get("good_ratio")),
-                  links.get("quality.drinking_sources.good_ratio", "")),
+                  ref("quality.drinking_sources.good_ratio")),
         ]},
     ]  # fmt: skip
     return groups

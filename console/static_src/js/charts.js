@@ -36,8 +36,9 @@
                                           lineStyle: { color: "#d03030", type: "dashed" } } : undefined }] };
     },
     "intakes": function (d) {
-      return { legend: { data: [d.names.use, d.names.plan] }, grid: { left: 70, right: 20, top: 30, bottom: 110 },
-        xAxis: { type: "category", data: d.labels, axisLabel: { rotate: 35, interval: 0 } }, yAxis: { type: "value" },
+      return { legend: { data: [d.names.use, d.names.plan], top: 0 }, grid: { left: 70, right: 20, top: 30, bottom: 120 },
+        xAxis: { type: "category", data: d.labels, axisLabel: { rotate: 35, interval: 0, width: 130, overflow: "truncate" } },
+        yAxis: { type: "value" },
         series: [{ name: d.names.use, type: "bar", data: d.use, itemStyle: { color: ACCENT } },
                  { name: d.names.plan, type: "bar", data: d.plan, itemStyle: { color: PLAN } }] };
     },
@@ -47,8 +48,10 @@
     },
     "cases": function (d) {
       var colours = ["#d03030", "#f08c00", "#e0c000", "#3b7dd8", "#7aa6d8", "#2e9d4f"];
-      return { legend: { type: "scroll" }, grid: { left: 70, right: 20, top: 40, bottom: 60 },
-        xAxis: { type: "category", data: d.categories, axisLabel: { interval: 0 } }, yAxis: { type: "value", minInterval: 1 },
+      return { legend: { type: "scroll", top: 0 }, grid: { left: 150, right: 20, top: 40, bottom: 30 },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
+        yAxis: { type: "category", data: d.categories, axisLabel: { interval: 0, width: 140, overflow: "truncate" } },
+        xAxis: { type: "value", minInterval: 1 },
         series: d.series.map(function (s, i) { return { name: s.name, type: "bar", stack: "s", data: s.data,
           itemStyle: { color: colours[i % colours.length] } }; }) };
     }
