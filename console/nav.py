@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import Role
 from accounts.permissions import user_role
@@ -73,7 +74,7 @@ NAV: tuple[Group, ...] = (
         Item(_("Sections"), "console:section_list", RIVER),
     )),
     Group(_("System"), (
-        Item(_("Administration"), "", ADMIN, external="/admin/"),
+        Item(pgettext_lazy("console menu", "Administration"), "", ADMIN, external="/admin/"),
     )),
 )  # fmt: skip
 

@@ -298,6 +298,13 @@ ZH = {
     "10k m³": "万m³",
     "month %(n)s": "%(n)s月",
     "Sign-in": "登录",
+    "%(field)s: true or false.": "%(field)s：请填写“是”或“否”（true/false）。",
+}
+# Words Django's own catalogues (admin) translate otherwise, so the console's carry a context.
+CONTEXT = {
+    ("console button", "Filter"): "筛选",
+    ("audit column", "Action"): "操作",
+    ("console menu", "Administration"): "系统管理",
 }
 PLURALS = {
     "%(n)s row": "共 %(n)s 条",
@@ -331,6 +338,15 @@ def main(path: Path) -> int:
             continue
         msgid = _unquote(m.group(1))
         entry = entry.replace("#, fuzzy\n", "")
+        ctx = re.search(r'^msgctxt ((?:".*"\n?)+)', entry, re.M)
+        if ctx:
+            zh_ctx = CONTEXT.get((_unquote(ctx.group(1)), msgid))
+            if zh_ctx is None:
+                missing.append(msgid)
+            else:
+                entry = re.sub(r'msgstr ((?:".*"\n?)+)$', lambda _m, zh=zh_ctx: f"msgstr {_quote(zh)}", entry, flags=re.S)
+            out.append(entry)
+            continue
         if "msgid_plural" in entry:
             zh = PLURALS.get(msgid)
             if zh is None:

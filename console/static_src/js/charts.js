@@ -30,9 +30,9 @@
       return { legend: { data: [d.names["class"]] }, xAxis: { type: "category", data: d.labels },
         yAxis: { type: "value", min: 1, max: 6, inverse: true, interval: 1,
                  axisLabel: { formatter: function (v) { return ["", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"][v] || ""; } } },
-        series: [{ name: d.names["class"], type: "bar",
+        series: [{ name: d.names["class"], type: "line", symbolSize: 14, lineStyle: { color: "#9aa5b1" },
                    data: d.classes.map(function (c) { return c === null ? null : { value: c, itemStyle: { color: CLASS_COLOURS[c - 1] } }; }),
-                   markLine: d.target ? { symbol: "none", data: [{ yAxis: d.target, name: d.names.target }],
+                   markLine: d.target ? { symbol: "none", data: [{ yAxis: d.target, name: d.names.target }], label: { formatter: d.names.target },
                                           lineStyle: { color: "#d03030", type: "dashed" } } : undefined }] };
     },
     "intakes": function (d) {

@@ -14,7 +14,6 @@
       }
       if (geo.track) {
         var track = window.L.geoJSON(geo.track, { style: { color: "#1d2329", weight: 3 } }).addTo(map);
-        track.eachLayer(function (l) { if (l._path) l._path.setAttribute("data-layer", "track"); });
         layers.push(track); overlays[geo.labels.track] = track;
       }
       if (geo.point) {
@@ -26,6 +25,11 @@
       var bounds = null;
       layers.forEach(function (l) { var b = l.getBounds(); if (b.isValid()) bounds = bounds ? bounds.extend(b) : b; });
       if (bounds) map.fitBounds(bounds.pad(0.1), { maxZoom: 16 }); else map.setView([43.8, 87.6], 10);
+      // Mark the drawn paths (tests and print styles find the track by it); they exist once the map has a view.
+      Object.keys(overlays).forEach(function (name) {
+        var kind = name === geo.labels.track ? "track" : name === geo.labels.reach ? "reach" : "point";
+        overlays[name].eachLayer(function (l) { var el = l.getElement && l.getElement(); if (el) el.setAttribute("data-layer", kind); });
+      });
       window.L.control.layers(null, overlays, { collapsed: false }).addTo(map);
       window.L.control.scale({ imperial: false }).addTo(map);
       el.setAttribute("data-ready", "1");
