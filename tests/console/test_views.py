@@ -285,3 +285,15 @@ def test_admin_role_keeps_the_django_admin(users, web):
     admin.save()
     assert web(admin).get("/admin/").status_code == 200
     assert users["city_reviewer"].role == Role.REVIEWER
+
+
+def test_repeated_failures_lock_the_console_log_in(users, web, settings):
+    user = users["city_reviewer"]
+    user.set_password("pw-123-secret")
+    user.save()
+    client = web(None)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert client.post("/login/", {"username": user.username, "password": "wrong"}).status_code in (200, 429)
+    locked = client.post("/login/", {"username": user.username, "password": "pw-123-secret"})
+    assert locked.status_code == 429
+    assert client.get("/").status_code == 302  # not signed in
