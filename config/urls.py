@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("ogc/", include("ogc.urls")),
     path("healthz", health, name="health"),
+    # The web console owns / (its log-in, home, ledgers); the API's handlers below still answer /api/.
+    path("", include("console.urls")),
 ]
 
 handler400 = "core.api.exceptions.api_bad_request"
