@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     CHIEF = "chief", "河湖长 river/lake chief"
     OPERATOR = "operator", "取水户 intake operator"
     DEVICE = "device", "设备 telemetry device"
+    # A member unit (成员单位: a bureau or a district government) acting on the oversight items handed
+    # to it (SPEC §4, issue 16).
+    UNIT = "unit", "成员单位 member unit"
 
 
 class TokenKind(models.TextChoices):
