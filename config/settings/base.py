@@ -230,7 +230,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # defaults and the reason each is a setting (recalled facts, local choices). An environment variable of
 # the same name overrides one; its value is read as JSON (numbers, true/false, lists, objects) and
 # otherwise as text, and the app's getter converts it (Decimal, int, …). `.env.example` lists them all.
-APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_")
+APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_", "OVERSIGHT_")
 
 
 def _app_setting(raw: str) -> object:
