@@ -69,6 +69,7 @@ def order_issue(*, actor: Any, subject: str, item: Task | Milestone | Petition |
         errors.add("text", "This field is required.")
     if reply_due < day:
         errors.add("reply_due", "The reply deadline is in the past.")
+    item.refresh_from_db()  # judge the stored state, not the caller's copy
     target: User | None = None
     division: Division
     links: dict[str, Any] = {}

@@ -199,10 +199,11 @@ def petition_import(*, actor: Any, scope: Scope | None, round: InspectionRound, 
     first_row: dict[str, int] = {}
     for i, raw in enumerate(rows):
         values = _check_row(i, raw, rnd=round, received_on=received_on, look=look, errors=errors)
-        if values is not None:
-            seen = first_row.setdefault(values["number"], i)
+        number = str(raw.get("number") or "").strip()
+        if number:
+            seen = first_row.setdefault(number, i)
             if seen != i:
-                errors.add(f"rows[{i}].number", f"{values['number']} is repeated (first in rows[{seen}]).")
+                errors.add(f"rows[{i}].number", f"{number} is repeated (first in rows[{seen}]).")
         checked.append(values)
     errors.raise_if_any("The batch was refused; nothing was written.")
     numbers = [v["number"] for v in checked if v]
