@@ -187,7 +187,8 @@ def circular_delete(*, actor: Any, circular: Circular) -> None:
 
 @transaction.atomic
 def recheck_sample(*, actor: Any, scope: Scope, item: str, count: int, seed: int | None = None,
-                   division_code: str | None = None) -> tuple[str, list[Recheck]]:  # fmt: skip
+                   division_code: str | None = None,
+                   at: dt.datetime | None = None) -> tuple[str, list[Recheck]]:  # fmt: skip
     """Draw `count` signed-off tasks or closed petitions (in scope, none with a recheck pending) at
     random for a recheck. The seed is in the batch name, so the draw can be repeated and audited:
     the pool is sorted by key before drawing, so the same seed over the same pool draws the same items."""
@@ -225,7 +226,7 @@ def recheck_sample(*, actor: Any, scope: Scope, item: str, count: int, seed: int
     if not pool:
         raise invalid("count", "Nothing in your selection is waiting for a recheck.", code="nothing_to_sample")
     chosen = random.Random(seed).sample(pool, min(count, len(pool)))  # noqa: S311 - a reproducible draw, not a secret
-    at = now()
+    at = at or now()  # `at` back-dates a draw entered from paper records (the demo); the API does not expose it
     batch = f"{at.astimezone(BEIJING):%Y%m%d}-{item}-{seed:012x}"
     divisions = dict(Division.objects.filter(code__in={c[2] for c in chosen}).values_list("code", "pk"))
     out = []
