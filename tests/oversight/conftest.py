@@ -19,7 +19,7 @@ from oversight.choices import FindingCategory, MilestoneKind, RoundKind
 ACTOR = "test"
 
 
-def D(s: str) -> dt.date:  # noqa: N802 - reads like a literal
+def D(s: str) -> dt.date:
     return dt.date.fromisoformat(s)
 
 
