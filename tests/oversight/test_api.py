@@ -44,7 +44,8 @@ def test_each_role_sees_exactly_its_items(ledger: dict[str, Any], api: dict[str,
     assert r.status_code == 200
     assert {t["code"] for t in r.json()["results"]} == tasks
     r = api[who].get(f"{BASE}/petitions/")
-    assert r.status_code == 200 and r.json()["type"] == "FeatureCollection"
+    assert r.status_code == 200
+    assert r.json()["type"] == "FeatureCollection"
     assert len(r.json()["features"]) == petitions
 
 
@@ -67,16 +68,20 @@ def test_units_act_but_may_not_review(ledger: dict[str, Any], api: dict[str, Any
     assert unit.post(f"{BASE}/tasks/{t.pk}/start/").json()["status"] == "in_progress"
     pdf = SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     r = unit.post(f"{BASE}/tasks/{t.pk}/progress/", {"text": "进展", "files": [pdf]}, format="multipart")
-    assert r.status_code == 201 and len(r.json()["attachments"]) == 1
+    assert r.status_code == 201
+    assert len(r.json()["attachments"]) == 1
     r = unit.post(f"{BASE}/tasks/{t.pk}/complete/", {"completed_on": "2022-12-01"})
-    assert r.status_code == 200 and r.json()["review"] == "submitted"
+    assert r.status_code == 200
+    assert r.json()["review"] == "submitted"
     for action, body in (("sign-off", {}), ("return", {"reason": "x"}), ("milestones", {})):
         assert unit.post(f"{BASE}/tasks/{t.pk}/{action}/", body).status_code == 403
     assert unit.post(f"{BASE}/rounds/", {}).status_code == 403
     r = reviewer.post(f"{BASE}/tasks/{t.pk}/sign-off/", {"note": "验收合格"})
-    assert r.status_code == 200 and r.json()["status"] == "signed_off"
+    assert r.status_code == 200
+    assert r.json()["status"] == "signed_off"
     r = reviewer.post(f"{BASE}/tasks/{t.pk}/sign-off/", {})
-    assert r.status_code == 409 and "status" in r.json()["error"]["fields"]
+    assert r.status_code == 409
+    assert "status" in r.json()["error"]["fields"]
 
 
 # --------------------------------------------------------------------------- bad input
@@ -90,20 +95,24 @@ def test_task_bad_input_names_the_field(ledger: dict[str, Any], api: dict[str, A
     assert {"lead_unit", "deadline"} <= set(r.json()["error"]["fields"])
     body.update(lead_unit="unit_water", deadline="2022-12-31")
     r = api["city_reviewer"].post(f"{BASE}/tasks/", body, format="json")
-    assert r.status_code == 400 and "milestones[0].due_on" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "milestones[0].due_on" in r.json()["error"]["fields"]
     r = api["city_reviewer"].post(f"{BASE}/tasks/", {**body, "milestones": [], "surprise": 1}, format="json")
-    assert r.status_code == 400 and "surprise" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "surprise" in r.json()["error"]["fields"]
     assert not Task.objects.filter(code="T-5").exists()
     # a Saybagh reviewer may not file a task on a Tianshan finding
     r = api["reviewer_650103"].post(f"{BASE}/tasks/", {**body, "milestones": []}, format="json")
-    assert r.status_code == 400 and "finding" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "finding" in r.json()["error"]["fields"]
 
 
 def test_attachment_not_a_document_is_refused(ledger: dict[str, Any], api: dict[str, Any]) -> None:
     t = ledger["t_e"]
     exe = SimpleUploadedFile("x.png", b"GIF89a" + b"\x00" * 20)
     r = api["unit_tianshan"].post(f"{BASE}/tasks/{t.pk}/progress/", {"text": "x", "files": [exe]}, format="multipart")
-    assert r.status_code == 400 and "files[0]" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "files[0]" in r.json()["error"]["fields"]
     assert not t.progress.exists()
 
 
@@ -130,7 +139,8 @@ def test_import_csv_in_both_charsets_then_again_changes_nothing(ledger: dict[str
     assert (p.channel, p.category, p.unit.username, p.reach.code, p.public) == (
         "hotline", "water", "unit_tianshan", "HL-01-02", True)  # fmt: skip
     r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/{q}", body, content_type="text/csv")
-    assert r.status_code == 200 and r.json()["unchanged"] == 2
+    assert r.status_code == 200
+    assert r.json()["unchanged"] == 2
 
 
 def test_import_xlsx_and_the_409_names_the_row(ledger: dict[str, Any], api: dict[str, Any]) -> None:
@@ -148,7 +158,8 @@ def test_import_xlsx_and_the_409_names_the_row(ledger: dict[str, Any], api: dict
     r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=3&received_on=2022-04-03",
                                      changed, content_type="text/csv")  # fmt: skip
     assert r.status_code == 409
-    assert list(r.json()["error"]["fields"]) == ["rows[1].number"] and "Y1" in r.json()["error"]["message"]
+    assert list(r.json()["error"]["fields"]) == ["rows[1].number"]
+    assert "Y1" in r.json()["error"]["message"]
     assert not Petition.objects.filter(number="Y2").exists()
 
 
@@ -162,10 +173,12 @@ def test_import_refused_whole_and_bad_headers(ledger: dict[str, Any], api: dict[
     assert not Petition.objects.filter(number="Y1").exists()
     r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
                                      "受理编号,颜色\nY1,red\n".encode(), content_type="text/csv")  # fmt: skip
-    assert r.status_code == 400 and "header" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "header" in r.json()["error"]["fields"]
     r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-9&batch=2&received_on=2022-04-02",
                                      _csv(ROW1).encode(), content_type="text/csv")  # fmt: skip
-    assert r.status_code == 400 and "round" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "round" in r.json()["error"]["fields"]
     r = api["unit_tianshan"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
                                      _csv(ROW1).encode(), content_type="text/csv")  # fmt: skip
     assert r.status_code == 403
@@ -184,15 +197,19 @@ def test_petition_geojson_figures_filter_and_export(ledger: dict[str, Any], api:
                                          "division": "650102"})  # fmt: skip
     assert len(r.json()["features"]) == 2
     r = admin.get(f"{BASE}/petitions/", {"figure": "nonsense", "start": "2022-01-01", "end": "2022-12-31"})
-    assert r.status_code == 400 and "figure" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "figure" in r.json()["error"]["fields"]
     r = admin.get(f"{BASE}/figures/", {"start": "2022-01-01", "end": "2022-12-31"})
-    assert r.json()["petitions"]["received"] == 3 and r.json()["tasks"]["total"] == 2
+    assert r.json()["petitions"]["received"] == 3
+    assert r.json()["tasks"]["total"] == 2
     r = admin.get(f"{BASE}/petitions/export/", {"format": "xlsx"})
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.content)).active
-    assert ws["A1"].value == "受理编号" and ws.max_row == 5
+    assert ws["A1"].value == "受理编号"
+    assert ws.max_row == 5
     r = admin.get(f"{BASE}/tasks/export/", {"format": "csv"})
-    assert r.status_code == 200 and "清理河道垃圾" in r.content.decode("utf-8-sig")
+    assert r.status_code == 200
+    assert "清理河道垃圾" in r.content.decode("utf-8-sig")
 
 
 def test_list_query_ceilings(ledger: dict[str, Any], api: dict[str, Any], django_assert_max_num_queries: Any) -> None:

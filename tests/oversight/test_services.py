@@ -47,20 +47,23 @@ def test_task_workflow_with_progress_milestones_and_sign_off(ledger: dict[str, A
     task.refresh_from_db()
     assert task.status == TaskStatus.IN_PROGRESS  # the first report starts the task
     att = p.attachments.get()
-    assert len(att.sha256) == 64 and att.content_type == "application/pdf"
+    assert len(att.sha256) == 64
+    assert att.content_type == "application/pdf"
     m = task.milestones.order_by("due_on").first()
     assert m is not None
     services.milestone_complete(actor=unit, milestone=m, done_on=D("2022-07-20"))
     services.task_complete(actor=unit, task=task, completed_on=D("2023-01-15"))
     task.refresh_from_db()
-    assert task.status == TaskStatus.COMPLETED and task.review == ReviewState.SUBMITTED
+    assert task.status == TaskStatus.COMPLETED
+    assert task.review == ReviewState.SUBMITTED
     services.task_return(actor=reviewer, task=task, reason="现场仍有垃圾")
     task.refresh_from_db()
     assert (task.status, task.completed_on, task.return_reason) == (TaskStatus.IN_PROGRESS, None, "现场仍有垃圾")
     services.task_complete(actor=unit, task=task, completed_on=D("2023-02-01"))
     services.task_sign_off(actor=reviewer, task=task, note="验收合格")
     task = selectors.task_list(scope=scope_for(reviewer)).get(pk=task.pk)
-    assert task.status == TaskStatus.SIGNED_OFF and task.signed_off_by == reviewer
+    assert task.status == TaskStatus.SIGNED_OFF
+    assert task.signed_off_by == reviewer
     assert task.timeliness == Timeliness.LATE  # completed 2023-02-01, deadline 2022-12-31
     assert AuditLog.objects.filter(entity="oversight.task", entity_id=str(task.pk)).count() >= 6
 
@@ -86,7 +89,8 @@ def test_a_status_jump_is_refused_naming_status(ledger: dict[str, Any], users: d
     actor = users["admin"]
     with pytest.raises(Conflict) as exc:
         getattr(services, action)(actor=actor, task=ledger["t_e"], **kwargs)
-    assert exc.value.code == "transition_not_allowed" and "status" in exc.value.fields
+    assert exc.value.code == "transition_not_allowed"
+    assert "status" in exc.value.fields
     assert Task.objects.get(pk=ledger["t_e"].pk).status == TaskStatus.NOT_STARTED
 
 
@@ -129,13 +133,15 @@ def test_attachments_that_are_not_documents_or_are_too_large_are_refused(ledger:
     exe = SimpleUploadedFile("evil.pdf", b"MZ\x90\x00" + b"\x00" * 100)
     with pytest.raises(InvalidInput) as exc:
         services.progress_report(actor=unit, task=task, text="x", files=[exe])
-    assert exc.value.code == "attachment_type" and "files[0]" in exc.value.fields
+    assert exc.value.code == "attachment_type"
+    assert "files[0]" in exc.value.fields
     settings.OVERSIGHT_ATTACHMENT_MAX_BYTES = 10
     with pytest.raises(services.AttachmentTooLarge) as big:
         services.progress_report(actor=unit, task=task, text="x", files=[SimpleUploadedFile("a.pdf", PDF)])
     assert big.value.status_code == 413
     task.refresh_from_db()
-    assert task.status == TaskStatus.NOT_STARTED and not task.progress.exists()
+    assert task.status == TaskStatus.NOT_STARTED
+    assert not task.progress.exists()
 
 
 # --------------------------------------------------------------------------- petitions
@@ -155,7 +161,8 @@ def test_import_is_idempotent_and_a_changed_number_is_a_conflict(ledger: dict[st
     with pytest.raises(Conflict) as exc:
         services.petition_import(actor=ACTOR, scope=None, round=rnd, batch_number=2, received_on=D("2022-04-02"),
                                  rows=changed)  # fmt: skip
-    assert list(exc.value.fields) == ["rows[1].number"] and "X2" in exc.value.fields["rows[1].number"][0]
+    assert list(exc.value.fields) == ["rows[1].number"]
+    assert "X2" in exc.value.fields["rows[1].number"][0]
     assert not Petition.objects.filter(number="X3").exists()
 
 
@@ -192,7 +199,9 @@ def test_petition_result_review_and_case_linked_both_ways(ledger: dict[str, Any]
     p = services.petition_accept(actor=reviewer, petition=p, closed_on=D("2022-05-20"))
     assert (p.status, p.closed_on, p.review) == (PetitionStatus.STAGE_CLOSED, D("2022-05-20"), ReviewState.ACCEPTED)
     p = services.petition_open_case(actor=reviewer, petition=p, category="dumping")
-    assert p.case is not None and p.case.source == CaseSource.INSPECTION and p.case.reach.code == "HL-01-02"
+    assert p.case is not None
+    assert p.case.source == CaseSource.INSPECTION
+    assert p.case.reach.code == "HL-01-02"
     assert p.case.petition == p  # the case links back
     with pytest.raises(Conflict):
         services.petition_open_case(actor=reviewer, petition=p, category="dumping")
@@ -209,7 +218,9 @@ def test_orders_go_to_the_unit_of_an_overdue_item(ledger: dict[str, Any], users:
     reviewer, water = users["city_reviewer"], ledger["units"]["water"]
     due = dt.date.today() + dt.timedelta(days=7)  # noqa: DTZ011 - a date in the test's future
     order = services.order_issue(actor=reviewer, subject="task", item=ledger["t_w"], text="限期整改", reply_due=due)
-    assert order.unit == water and order.division.code == "650103" and order.number.startswith("督办〔")
+    assert order.unit == water
+    assert order.division.code == "650103"
+    assert order.number.startswith("督办〔")
     with pytest.raises(NotFound):
         services.order_reply(actor=ledger["units"]["tianshan"], order=order, reply="x")
     services.order_reply(actor=water, order=order, reply="已部署")
@@ -252,7 +263,8 @@ def test_look_back_is_reproducible_and_a_relapse_reopens_and_counts(ledger: dict
     for r in rows:
         r.delete()
     _b2, rows2 = services.recheck_sample(actor=admin, scope=scope, item=RecheckItem.TASK, count=1, seed=42)
-    assert rows2[0].task_id == chosen and batch.endswith(f"{42:012x}")
+    assert rows2[0].task_id == chosen
+    assert batch.endswith(f"{42:012x}")
     with pytest.raises(InvalidInput):  # the pending one is not drawn again, the other is
         services.recheck_sample(actor=admin, scope=scope, item=RecheckItem.TASK, count=5, seed=1)
         services.recheck_sample(actor=admin, scope=scope, item=RecheckItem.TASK, count=5, seed=1)
@@ -262,7 +274,8 @@ def test_look_back_is_reproducible_and_a_relapse_reopens_and_counts(ledger: dict
     task = Task.objects.get(pk=chosen)
     assert (task.status, task.reopened_count, task.completed_on) == (TaskStatus.IN_PROGRESS, 1, None)
     figures = selectors.oversight_figures(scope=scope, period=year(today.year))
-    assert figures["rechecks"]["done"] == 1 and figures["rechecks"]["relapses"] == 1
+    assert figures["rechecks"]["done"] == 1
+    assert figures["rechecks"]["relapses"] == 1
     with pytest.raises(Conflict):
         services.recheck_record(actor=admin, recheck=rows2[0], outcome="confirmed", checked_on=today)
 
@@ -278,9 +291,14 @@ def test_figures_as_of_the_period_end(ledger: dict[str, Any], users: dict[str, A
     # signed off today, so not yet as of the end of 2022
     assert f["tasks"] == {"total": 2, "completed": 1, "in_progress": 1, "overdue": 0, "signed_off": 0,
                           "completed_late": 0, "completed_in_period": 1}  # fmt: skip
-    assert f["petitions"]["received"] == 3 and f["petitions"]["closed"] == 1 and f["petitions"]["in_progress"] == 2
+    assert f["petitions"]["received"] == 3
+    assert f["petitions"]["closed"] == 1
+    assert f["petitions"]["in_progress"] == 2
     assert f["petitions"]["substantiated"] == 1
     f23 = selectors.oversight_figures(scope=scope_for(admin), period=year(2023), division_code="650103")
-    assert f23["tasks"]["overdue"] == 1 and f23["tasks"]["total"] == 1 and f23["petitions"]["received"] == 1
+    assert f23["tasks"]["overdue"] == 1
+    assert f23["tasks"]["total"] == 1
+    assert f23["petitions"]["received"] == 1
     saybagh = selectors.oversight_figures(scope=scope_for(users["reviewer_650103"]), period=year(2022))
-    assert saybagh["tasks"]["total"] == 1 and saybagh["petitions"]["received"] == 1
+    assert saybagh["tasks"]["total"] == 1
+    assert saybagh["petitions"]["received"] == 1
