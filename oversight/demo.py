@@ -20,16 +20,15 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scope import Scope
 from core.periods import BEIJING
 from oversight import services
 from oversight.choices import FindingCategory, MilestoneKind, PetitionStatus, RecheckItem, RoundKind
 from oversight.models import InspectionRound, Petition, Task
+from oversight.services.common import SYSTEM
 from places.models import Division, Reach
 
 ACTOR = "load_demo"
 ROUND = "CEI-2-2022"
-SYSTEM = Scope(user_id=None, role=Role.ADMIN, everything=True)
 
 UNITS = [
     # username, display name
@@ -118,10 +117,10 @@ def _milestones(start: dt.date, deadline: dt.date) -> list[dict[str, Any]]:
 def _tasks(rnd: InspectionRound, units: dict[str, User], reviewer: User | None) -> None:
     start = rnd.feedback_on or rnd.ended_on
     for code, text, category, division, lead, responsible, deadline, done in TASKS:
-        finding = services.finding_create(actor=ACTOR, scope=None, round=rnd, code=f"F-{code[-2:]}", text=text,
+        finding = services.finding_create(actor=ACTOR, scope=SYSTEM, round=rnd, code=f"F-{code[-2:]}", text=text,
                                           category=category, division_code=division)  # fmt: skip
         task = services.task_create(
-            actor=ACTOR, scope=None, finding=finding, code=code, title=f"整改：{text}", lead_unit=lead,
+            actor=ACTOR, scope=SYSTEM, finding=finding, code=code, title=f"整改：{text}", lead_unit=lead,
             responsible_units=responsible, measures="制定整改方案，明确责任和时限，按月调度、按季考核。",
             target="问题整改到位，长效机制建立。", starts_on=start, deadline=D(deadline),
             milestones=_milestones(start, D(deadline)),
@@ -167,7 +166,7 @@ def _petitions(rnd: InspectionRound) -> None:
                 row.update(lon=f"{x:.6f}", lat=f"{y:.6f}")
                 row["reach"] = reach.code
             rows.append(row)
-        services.petition_import(actor=ACTOR, scope=None, round=rnd, batch_number=batch_no, received_on=day,
+        services.petition_import(actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=batch_no, received_on=day,
                                  rows=rows)  # fmt: skip
     petitions = list(Petition.objects.filter(batch__round=rnd).order_by("number"))
     keep_open = set(rng.sample(range(len(petitions)), OPEN + STAGE))

@@ -2,20 +2,21 @@
 same table as CSV (UTF-8, with or without BOM, or GB 18030). Pure: no database.
 
 The column set (documented in README.md): a header row naming each column by its key, by its
-Chinese header, or as the ledger export writes it ("受理编号 number": the last word is the key).
+Chinese header, or as the ledger export writes it ("受理编号 number": the last word is the key). CSV
+goes through core.csvread (the project's one CSV reader); the workbook's first sheet through openpyxl.
 Unknown or repeated columns are refused rather than ignored; blank rows are skipped.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from core import csvread
 from core.exceptions import InvalidInput
-from core.textio import decode_text
+from oversight import conf
 
 # key -> Chinese headers accepted for it (the first is the one the export and the template write).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,10 +52,18 @@ def _key(cell: Any) -> str | None:
 
 def _header(cells: Sequence[Any]) -> list[str | None]:
     keys = [_key(c) for c in cells]
-    problems = []
     unknown = [str(c) for c, k in zip(cells, keys, strict=True) if k is None and str(c or "").strip()]
     if unknown:
-        problems.append(f"Unknown column(s) {', '.join(map(repr, unknown))}; expected {', '.join(COLUMNS)}.")
+        raise InvalidInput(
+            f"Bad header: unknown column(s) {', '.join(map(repr, unknown))}.",
+            fields={"header": [f"Unknown column(s) {', '.join(map(repr, unknown))}; expected {', '.join(COLUMNS)}."]},
+        )
+    _check_keys(keys)
+    return keys
+
+
+def _check_keys(keys: Sequence[str | None]) -> None:
+    problems = []
     repeated = sorted({k for k in keys if k is not None and keys.count(k) > 1})
     if repeated:
         problems.append(f"Repeated column(s) {', '.join(repeated)}.")
@@ -63,7 +72,6 @@ def _header(cells: Sequence[Any]) -> list[str | None]:
         problems.append(f"Missing column(s) {', '.join(missing)}.")
     if problems:
         raise InvalidInput(f"Bad header: {problems[0]}", fields={"header": problems})
-    return keys
 
 
 def _cell_text(value: Any) -> str:
@@ -95,11 +103,14 @@ def _rows(records: Iterable[Sequence[Any]]) -> list[dict[str, str]]:
 
 
 def read_csv(raw: bytes, charset: str | None = None) -> list[dict[str, str]]:
-    text = decode_text(raw, charset, field="file")
-    try:
-        return _rows(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise InvalidInput(f"Unreadable CSV: {exc}", fields={"file": [str(exc)]}) from None
+    """The rows of a CSV sheet, read by core.csvread (UTF-8 with or without BOM, GB 18030, or the
+    declared charset). Chinese headers are accepted as aliases of the keys."""
+    aliases = {name: key for key, names in COLUMNS.items() for name in names}
+    header, rows = csvread.read_csv(raw, columns=[*COLUMNS, *aliases], charset=charset, max_rows=conf.import_max_rows())
+    keys = [aliases.get(k, k) for k in header]
+    _check_keys(keys)
+    mapping = dict(zip(header, keys, strict=True))
+    return [{mapping[k]: v for k, v in row.cells.items() if v} for row in rows]
 
 
 def read_xlsx(raw: bytes) -> list[dict[str, str]]:

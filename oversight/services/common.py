@@ -1,9 +1,10 @@
 """What every oversight service shares: the error collector, role checks, the unit lookup, attachments.
 
 Every service takes `actor` (a user, or a string naming a system actor such as "load_demo") and,
-where it references other rows by code, `scope` (accounts.scope.Scope; None is the unrestricted
-system scope of the admin, the demo loader and tasks). Errors name the field or the row path
-(`rows[3].division`) and nothing is written: every check runs before the first write.
+where it references other rows by code, the caller's `scope` (required: the demo loader passes the
+explicit all-seeing SYSTEM scope). Errors are collected with core.kernel.Errors and rows written with
+core.kernel.audited_save (validate, save, audit in the caller's transaction). Errors name the field
+or the row path (`rows[3].division`) and nothing is written: every check runs before the first write.
 """
 
 from __future__ import annotations
@@ -16,40 +17,21 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scope import Scope
-from core.audit import audit_record, snapshot
-from core.choices import AuditAction
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from core.kernel import Errors, audited_save
 from oversight import conf
 from oversight.models import Attachment, Petition, Progress
 from places.models import Division
 
+SYSTEM = Scope(user_id=None, role=Role.ADMIN, everything=True)
 STAFF = frozenset({Role.ADMIN, Role.REVIEWER})
 UNIT_AND_STAFF = frozenset({Role.ADMIN, Role.REVIEWER, Role.UNIT})
-
-
-class Errors:
-    """Collects every field error of one input, so the caller hears about all of them at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def __bool__(self) -> bool:
-        return bool(self.fields)
-
-    def raise_if_any(self, message: str = "Invalid input.", *, error: type[InvalidInput | Conflict] = InvalidInput,
-                     code: str | None = None) -> None:  # fmt: skip
-        if self.fields:
-            first = next(iter(self.fields))
-            raise error(f"{message} {first}: {self.fields[first][0]}", code=code, fields=self.fields)
 
 
 def today() -> dt.date:
@@ -92,11 +74,11 @@ def not_handed(what: str) -> NotFound:
     return NotFound(f"No such {what}.")
 
 
-def scoped(qs: models.QuerySet[Any], scope: Scope | None, lookup: str) -> models.QuerySet[Any]:
-    return qs if scope is None else scope.filter(qs, lookup)
+def scoped(qs: models.QuerySet[Any], scope: Scope, lookup: str) -> models.QuerySet[Any]:
+    return scope.filter(qs, lookup)
 
 
-def division_lookup(code: Any, *, scope: Scope | None, errors: Errors, name: str = "division") -> Division | None:
+def division_lookup(code: Any, *, scope: Scope, errors: Errors, name: str = "division") -> Division | None:
     if not code:
         errors.add(name, "This field is required.")
         return None
@@ -186,28 +168,9 @@ def attachment_store(*, actor: Any, owner: Progress | Petition, upload: Uploaded
     else:
         att.petition = owner
     att.file.name = name
-    att.full_clean(exclude=["progress", "petition", "uploaded_by", "file"], validate_unique=False)
-    att.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, instance=att, after=snapshot(att))
+    audited_save(att, actor=actor, before=None)
     return att
 
 
 def attachments_check(files: Iterable[UploadedFile]) -> list[tuple[UploadedFile, tuple[str, str, bytes]]]:
     return [(f, check_upload(f, field=f"files[{i}]")) for i, f in enumerate(files)]
-
-
-def save_audited(instance: models.Model, *, actor: Any, before: dict[str, Any] | None, reason: str = "",
-                 exclude: list[str] | None = None) -> None:  # fmt: skip
-    """full_clean, save, and the audit row (create when `before` is None)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("save_audited runs inside the service's transaction")
-    instance.full_clean(exclude=exclude, validate_unique=False)
-    instance.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        instance=instance,
-        before=before,
-        after=snapshot(instance),
-        reason=reason,
-    )

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.scope import Scope
-from core.audit import snapshot
+from core.audit import actor_user, snapshot
 from core.divisions import is_division_code
 from core.exceptions import Conflict, NotFound
+from core.kernel import Errors, audited_save
 from core.periods import BEIJING
 from oversight import conf
 from oversight.choices import (
@@ -32,13 +33,11 @@ from oversight.selectors import overdue_by_unit
 from oversight.services.common import (
     STAFF,
     UNIT_AND_STAFF,
-    Errors,
     invalid,
     is_unit,
     not_handed,
     now,
     require_role,
-    save_audited,
     today,
     transition_refused,
     unit_lookup,
@@ -48,8 +47,6 @@ from oversight.services.tasks import task_reopen
 from patrols.choices import CaseStatus
 from patrols.models import Case
 from places.models import Division
-
-SYSTEM = Scope(user_id=None, role="admin", everything=True)
 
 
 def _next_number(model: Any, prefix: str, year: int) -> str:
@@ -96,8 +93,7 @@ def order_issue(*, actor: Any, subject: str, item: Task | Milestone | Petition |
     order = SupervisionOrder(number=_next_number(SupervisionOrder, conf.order_prefix(), day.year), unit=target,
                              subject=subject, division=division, text=text.strip(), issued_by=actor,
                              issued_at=now(), reply_due=reply_due, **links)  # fmt: skip
-    save_audited(order, actor=actor, before=None,
-                 exclude=["unit", "task", "milestone", "petition", "case", "division", "issued_by"])  # fmt: skip
+    audited_save(order, actor=actor, before=None)  # fmt: skip
     return order
 
 
@@ -113,8 +109,7 @@ def order_reply(*, actor: Any, order: SupervisionOrder, reply: str) -> Supervisi
         raise Conflict("The order has its reply.", code="already_replied", fields={"reply": ["Already replied."]})
     before = snapshot(locked)
     locked.reply, locked.replied_at = reply.strip(), now()
-    save_audited(locked, actor=actor, before=before,
-                 exclude=["unit", "task", "milestone", "petition", "case", "division", "issued_by"])  # fmt: skip
+    audited_save(locked, actor=actor, before=before)  # fmt: skip
     return locked
 
 
@@ -151,7 +146,7 @@ def circular_create(*, actor: Any, scope: Scope, first_date: dt.date, last_date:
                         pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_by=actor)  # fmt: skip
     try:
         with transaction.atomic():
-            save_audited(circular, actor=actor, before=None, exclude=["created_by", "signed_by", "pdf"])
+            audited_save(circular, actor=actor, before=None)
     except IntegrityError:
         raise Conflict("Another circular took this number; try again.", code="number_taken") from None
     return circular
@@ -166,7 +161,7 @@ def circular_sign(*, actor: Any, circular: Circular) -> Circular:
         raise transition_refused("circular", locked.status, "signed")
     before = snapshot(locked, exclude=("pdf",))
     locked.status, locked.signed_at, locked.signed_by = CircularStatus.SIGNED, now(), actor
-    save_audited(locked, actor=actor, before=before, exclude=["created_by", "signed_by", "pdf"])
+    audited_save(locked, actor=actor, before=before)
     return locked
 
 
@@ -232,10 +227,9 @@ def recheck_sample(*, actor: Any, scope: Scope, item: str, count: int, seed: int
     out = []
     for _key, pk, code in chosen:
         r = Recheck(batch=batch, item=item, division_id=divisions[code], sampled_at=at,
-                    sampled_by=actor if not isinstance(actor, str) else None,
+                    sampled_by=actor_user(actor),
                     **({"task_id": pk} if item == RecheckItem.TASK else {"petition_id": pk}))  # fmt: skip
-        save_audited(r, actor=actor, before=None, reason=f"look-back sample {batch}: {len(chosen)} of {len(pool)}",
-                     exclude=["task", "petition", "division", "sampled_by", "checked_by"])  # fmt: skip
+        audited_save(r, actor=actor, before=None, reason=f"look-back sample {batch}: {len(chosen)} of {len(pool)}")
         out.append(r)
     return batch, out
 
@@ -256,9 +250,8 @@ def recheck_record(*, actor: Any, recheck: Recheck, outcome: str, checked_on: dt
         raise invalid("checked_on", "Before the item was sampled.")
     before = snapshot(locked)
     locked.outcome, locked.checked_on, locked.note = outcome, checked_on, note
-    locked.checked_by = actor if not isinstance(actor, str) else None
-    save_audited(locked, actor=actor, before=before,
-                 exclude=["task", "petition", "division", "sampled_by", "checked_by"])  # fmt: skip
+    locked.checked_by = actor_user(actor)
+    audited_save(locked, actor=actor, before=before)  # fmt: skip
     if outcome == RecheckOutcome.RELAPSED:
         reason = f"relapse found by look-back {locked.batch}: {note}".strip()
         if locked.task_id is not None:

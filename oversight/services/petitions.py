@@ -27,20 +27,19 @@ from core.audit import audit_record_many, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
 from core.geo import WGS84_SRID
+from core.kernel import Errors, audited_save
 from oversight import conf
 from oversight.choices import Channel, PetitionCategory, PetitionStatus, ReviewState, Substantiated
 from oversight.models import HandoverBatch, InspectionRound, Petition
 from oversight.services.common import (
     STAFF,
     UNIT_AND_STAFF,
-    Errors,
     attachment_store,
     attachments_check,
     invalid,
     is_unit,
     not_handed,
     require_role,
-    save_audited,
     scoped,
     today,
     transition_refused,
@@ -87,7 +86,7 @@ def _fingerprint(*parts: Any) -> str:
 class _Lookups:
     """Every code a batch names, fetched in one query per kind."""
 
-    def __init__(self, rows: Sequence[Mapping[str, Any]], scope: Scope | None) -> None:
+    def __init__(self, rows: Sequence[Mapping[str, Any]], scope: Scope) -> None:
         def codes(key: str) -> set[str]:
             return {str(r[key]).strip() for r in rows if r.get(key)}
 
@@ -178,7 +177,7 @@ def _check_row(i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received
 
 
 @transaction.atomic
-def petition_import(*, actor: Any, scope: Scope | None, round: InspectionRound, batch_number: int,
+def petition_import(*, actor: Any, scope: Scope, round: InspectionRound, batch_number: int,
                     received_on: dt.date, rows: Sequence[Mapping[str, Any]]) -> ImportResult:  # fmt: skip
     """Import a hand-over batch: all rows or none. Returns how many were created and unchanged."""
     require_role(actor, STAFF, "import petitions")
@@ -225,7 +224,7 @@ def petition_import(*, actor: Any, scope: Scope | None, round: InspectionRound, 
         )  # fmt: skip
     if batch is None:
         batch = HandoverBatch(round=round, number=batch_number, received_on=received_on)
-        save_audited(batch, actor=actor, before=None, exclude=["round"])
+        audited_save(batch, actor=actor, before=None)
     new = [Petition(batch=batch, received_on=received_on, **v) for v in checked if v and v["number"] not in stored]
     Petition.objects.bulk_create(new, batch_size=1000)
     if new and new[0].pk is None:  # a backend that does not return ids from bulk inserts
@@ -272,7 +271,7 @@ def petition_submit(*, actor: Any, petition: Petition, result: str, substantiate
     before = snapshot(p)
     p.result, p.substantiated, p.measures, p.reply = result.strip(), substantiated, measures, reply
     p.proposed_status, p.review, p.return_reason = status, ReviewState.SUBMITTED, ""
-    save_audited(p, actor=actor, before=before, reason="result submitted", exclude=_EXCLUDE)
+    audited_save(p, actor=actor, before=before, reason="result submitted")
     for upload, check in checked:
         attachment_store(actor=actor, owner=p, upload=upload, checked=check)
     return p
@@ -292,7 +291,7 @@ def petition_accept(*, actor: Any, petition: Petition, closed_on: dt.date | None
         raise invalid("closed_on", "Before the petition was received.")
     before = snapshot(p)
     p.status, p.closed_on, p.review, p.proposed_status = p.proposed_status, closed_on, ReviewState.ACCEPTED, ""
-    save_audited(p, actor=actor, before=before, reason=note or "accepted", exclude=_EXCLUDE)
+    audited_save(p, actor=actor, before=before, reason=note or "accepted")
     return p
 
 
@@ -306,7 +305,7 @@ def petition_return(*, actor: Any, petition: Petition, reason: str) -> Petition:
         raise transition_refused("petition", f"{p.status} ({p.review})", "returned")
     before = snapshot(p)
     p.review, p.return_reason, p.proposed_status = ReviewState.RETURNED, reason.strip(), ""
-    save_audited(p, actor=actor, before=before, reason=reason, exclude=_EXCLUDE)
+    audited_save(p, actor=actor, before=before, reason=reason)
     return p
 
 
@@ -318,7 +317,7 @@ def petition_reopen(*, actor: Any, petition: Petition, reason: str) -> Petition:
     before = snapshot(p)
     p.status, p.closed_on, p.review = PetitionStatus.OPEN, None, ReviewState.NONE
     p.reopened_count += 1
-    save_audited(p, actor=actor, before=before, reason=reason, exclude=_EXCLUDE)
+    audited_save(p, actor=actor, before=before, reason=reason)
     return p
 
 
@@ -351,7 +350,7 @@ def petition_open_case(*, actor: Any, petition: Petition, category: str, reach: 
     )  # fmt: skip
     before = snapshot(p)
     p.case = case
-    save_audited(p, actor=actor, before=before, reason=f"case {case.pk} opened", exclude=_EXCLUDE)
+    audited_save(p, actor=actor, before=before, reason=f"case {case.pk} opened")
     return p
 
 

@@ -16,8 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from accounts.scope import Scope
-from core.audit import snapshot
+from core.audit import actor_user, snapshot
 from core.exceptions import Conflict
+from core.kernel import Errors, audited_save
 from oversight.choices import (
     TASK_TRANSITIONS,
     FindingCategory,
@@ -31,7 +32,6 @@ from oversight.models import Finding, InspectionRound, Milestone, Progress, Task
 from oversight.services.common import (
     STAFF,
     UNIT_AND_STAFF,
-    Errors,
     attachment_store,
     attachments_check,
     division_lookup,
@@ -40,7 +40,6 @@ from oversight.services.common import (
     not_handed,
     now,
     require_role,
-    save_audited,
     scoped,
     today,
     transition_refused,
@@ -68,11 +67,11 @@ def round_create(*, actor: Any, code: str, name: str, kind: str, started_on: dt.
     errors.raise_if_any()
     rnd = InspectionRound(code=code, name=name, kind=kind, started_on=started_on, ended_on=ended_on,
                           feedback_on=feedback_on, document_no=document_no)  # fmt: skip
-    save_audited(rnd, actor=actor, before=None)
+    audited_save(rnd, actor=actor, before=None)
     return rnd
 
 
-def _codes(model: Any, codes: Sequence[str], *, scope: Scope | None, lookup: str, name: str,
+def _codes(model: Any, codes: Sequence[str], *, scope: Scope, lookup: str, name: str,
            errors: Errors) -> list[Any]:  # fmt: skip
     rows = {r.code: r for r in scoped(model.objects.all(), scope, lookup).filter(code__in=list(codes))}
     for i, code in enumerate(codes):
@@ -82,7 +81,7 @@ def _codes(model: Any, codes: Sequence[str], *, scope: Scope | None, lookup: str
 
 
 @transaction.atomic
-def finding_create(*, actor: Any, scope: Scope | None, round: InspectionRound, code: str, text: str, category: str,
+def finding_create(*, actor: Any, scope: Scope, round: InspectionRound, code: str, text: str, category: str,
                    division_code: str, reaches: Sequence[str] = (), lakes: Sequence[str] = (),
                    intakes: Sequence[str] = (), plants: Sequence[str] = ()) -> Finding:  # fmt: skip
     """Record a finding of a round, with the reaches, lakes, intakes or plants it concerns (by code)."""
@@ -101,7 +100,7 @@ def finding_create(*, actor: Any, scope: Scope | None, round: InspectionRound, c
         errors.add("code", f"The round already has a finding {code!r}.")
     errors.raise_if_any()
     finding = Finding(round=round, code=code, text=text, category=category, division=division)
-    save_audited(finding, actor=actor, before=None, exclude=["round", "division"])
+    audited_save(finding, actor=actor, before=None)
     for name, rows in linked.items():
         getattr(finding, name).set(rows)
     return finding
@@ -125,7 +124,7 @@ def _check_milestones(milestones: Sequence[dict[str, Any]], *, starts_on: dt.dat
 
 
 @transaction.atomic
-def task_create(*, actor: Any, scope: Scope | None, finding: Finding, code: str, title: str, lead_unit: str,
+def task_create(*, actor: Any, scope: Scope, finding: Finding, code: str, title: str, lead_unit: str,
                 responsible_units: Sequence[str] = (), measures: str = "", target: str = "",
                 starts_on: dt.date | None = None, deadline: dt.date,
                 milestones: Sequence[dict[str, Any]] = ()) -> Task:  # fmt: skip
@@ -133,7 +132,7 @@ def task_create(*, actor: Any, scope: Scope | None, finding: Finding, code: str,
     username or display name; the span starts at `starts_on` (default: the round's feedback date, else
     its last day) and must not start before the round; milestones lie inside it."""
     require_role(actor, STAFF, "create rectification tasks")
-    if scope is not None and not scope.covers_code(finding.division.code):
+    if not scope.covers_code(finding.division.code):
         raise not_handed("finding")
     errors = Errors()
     rnd = finding.round
@@ -155,13 +154,13 @@ def task_create(*, actor: Any, scope: Scope | None, finding: Finding, code: str,
                 starts_on=starts_on, deadline=deadline)  # fmt: skip
     try:
         with transaction.atomic():
-            save_audited(task, actor=actor, before=None, exclude=["finding", "lead_unit"])
+            audited_save(task, actor=actor, before=None)
     except IntegrityError:
         raise Conflict(f"A task {code!r} exists.", code="duplicate", fields={"code": ["Already used."]}) from None
     task.responsible_units.set([u for u in units if u is not None])
     for m in milestones:
         ms = Milestone(task=task, kind=m["kind"], title=str(m["title"]).strip(), due_on=m["due_on"])
-        save_audited(ms, actor=actor, before=None, exclude=["task"])
+        audited_save(ms, actor=actor, before=None)
     return task
 
 
@@ -180,7 +179,7 @@ def milestone_add(*, actor: Any, task: Task, kind: str, title: str, due_on: dt.d
     errors.fields = {k.replace("milestone[0].", ""): v for k, v in errors.fields.items()}
     errors.raise_if_any()
     ms = Milestone(task=task, kind=kind, title=title.strip(), due_on=due_on)
-    save_audited(ms, actor=actor, before=None, exclude=["task"])
+    audited_save(ms, actor=actor, before=None)
     return ms
 
 
@@ -196,8 +195,7 @@ def _move(task: Task, *, action: str, actor: Any, reason: str = "", **changes: A
     task.status = target
     for k, v in changes.items():
         setattr(task, k, v)
-    save_audited(task, actor=actor, before=before, reason=reason or action,
-                 exclude=["finding", "lead_unit", "signed_off_by"])  # fmt: skip
+    audited_save(task, actor=actor, before=before, reason=reason or action)  # fmt: skip
     return task
 
 
@@ -225,7 +223,7 @@ def progress_report(*, actor: Any, task: Task, text: str, milestone: Milestone |
     if task.status == TaskStatus.NOT_STARTED:
         _move(task, action="start", actor=actor, reason="first progress report")
     progress = Progress(task=task, milestone=milestone, text=text.strip(), author=actor, at=now())
-    save_audited(progress, actor=actor, before=None, exclude=["task", "milestone", "author"])
+    audited_save(progress, actor=actor, before=None)
     for upload, check in checked:
         attachment_store(actor=actor, owner=progress, upload=upload, checked=check)
     return progress
@@ -244,7 +242,7 @@ def milestone_complete(*, actor: Any, milestone: Milestone, done_on: dt.date, no
         raise invalid("done_on", "Before the task starts.")
     before = snapshot(locked)
     locked.status, locked.done_on, locked.note = MilestoneStatus.DONE, done_on, note
-    save_audited(locked, actor=actor, before=before, exclude=["task"])
+    audited_save(locked, actor=actor, before=before)
     return locked
 
 
@@ -277,7 +275,7 @@ def task_sign_off(*, actor: Any, task: Task, note: str = "", at: dt.datetime | N
     """销号: the office accepts the completed task."""
     require_role(actor, STAFF, "sign tasks off")
     return _move(_lock(task), action="sign_off", actor=actor, reason=note, signed_off_at=at or now(),
-                 signed_off_by=actor if not isinstance(actor, str) else None, sign_off_note=note,
+                 signed_off_by=actor_user(actor), sign_off_note=note,
                  review=ReviewState.ACCEPTED)  # fmt: skip
 
 
