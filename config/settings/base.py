@@ -259,6 +259,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+        # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
+        "CaseCategoryEnum": "patrols.choices.CaseCategory",
+        "RoundKindEnum": "oversight.choices.RoundKind",
+        "MilestoneKindEnum": "oversight.choices.MilestoneKind",
+        "FindingCategoryEnum": "oversight.choices.FindingCategory",
+        "PetitionCategoryEnum": "oversight.choices.PetitionCategory",
+        "OversightTaskStatusEnum": "oversight.choices.TaskStatus",
+        "MilestoneStatusEnum": "oversight.choices.MilestoneStatus",
+        "PetitionStatusEnum": "oversight.choices.PetitionStatus",
+        "CircularStatusEnum": "oversight.choices.CircularStatus",
+        "RecheckItemEnum": "oversight.choices.RecheckItem",
+        "OversightRecheckOutcomeEnum": "oversight.choices.RecheckOutcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

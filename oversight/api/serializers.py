@@ -152,7 +152,7 @@ class CircularSerializer(serializers.ModelSerializer):
         return f"{API}/oversight/circulars/{obj.pk}/pdf/"
 
 
-class RecheckSerializer(serializers.ModelSerializer):
+class OversightRecheckSerializer(serializers.ModelSerializer):
     task = serializers.CharField(source="task.code", default=None)
     petition = serializers.CharField(source="petition.number", default=None)
     division = serializers.CharField(source="division.code")
@@ -261,7 +261,7 @@ class SubmitInput(serializers.Serializer):
     substantiated = serializers.ChoiceField(choices=Substantiated.choices)
     measures = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     reply = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    status = serializers.ChoiceField(choices=[PetitionStatus.CLOSED, PetitionStatus.STAGE_CLOSED])
+    status = serializers.ChoiceField(choices=PetitionStatus.choices, help_text="closed or stage_closed")
 
 
 class AcceptInput(StrictSerializer):
@@ -303,7 +303,7 @@ class SampleInput(StrictSerializer):
 
 
 class RecordInput(StrictSerializer):
-    outcome = serializers.ChoiceField(choices=[RecheckOutcome.CONFIRMED, RecheckOutcome.RELAPSED])
+    outcome = serializers.ChoiceField(choices=RecheckOutcome.choices, help_text="confirmed or relapsed")
     checked_on = serializers.DateField()
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 

@@ -16,7 +16,8 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -421,28 +422,28 @@ class CircularViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 class RecheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Look-back rechecks (回头看)."""
 
-    serializer_class = s.RecheckSerializer
+    serializer_class = s.OversightRecheckSerializer
     filterset_class = RecheckFilter
     read_roles = STAFF_ROLES
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.recheck_list(scope=self.scope)
 
-    @extend_schema(request=s.SampleInput, responses={201: s.RecheckSerializer(many=True)})
+    @extend_schema(request=s.SampleInput, responses={201: s.OversightRecheckSerializer(many=True)})
     @action(detail=False, methods=["post"])
     def sample(self, request: Request) -> Response:
         v = s.validated(s.SampleInput, request.data)
         batch, rows = services.recheck_sample(actor=request.user, scope=self.scope, item=v["item"], count=v["count"],
                                               seed=v.get("seed"), division_code=v.get("division"))  # fmt: skip
         fresh = self.get_queryset().filter(pk__in=[r.pk for r in rows])
-        return Response({"batch": batch, "rechecks": s.RecheckSerializer(fresh, many=True).data}, status=201)
+        return Response({"batch": batch, "rechecks": s.OversightRecheckSerializer(fresh, many=True).data}, status=201)
 
-    @extend_schema(request=s.RecordInput, responses=s.RecheckSerializer)
+    @extend_schema(request=s.RecordInput, responses=s.OversightRecheckSerializer)
     @action(detail=True, methods=["post"])
     def record(self, request: Request, pk: str | None = None) -> Response:
         v = s.validated(s.RecordInput, request.data)
         r = services.recheck_record(actor=request.user, recheck=self.get_object(), **v)
-        return Response(s.RecheckSerializer(self.get_queryset().get(pk=r.pk)).data)
+        return Response(s.OversightRecheckSerializer(self.get_queryset().get(pk=r.pk)).data)
 
 
 class FiguresView(ApiView):
@@ -450,6 +451,13 @@ class FiguresView(ApiView):
 
     read_roles = READ_ROLES
 
+    @extend_schema(
+        summary="Oversight figures of a period (tasks, petitions, rechecks) as of its last day",
+        parameters=[OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+                    OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+                    OpenApiParameter("division", str, required=False)],
+        responses=OpenApiTypes.OBJECT,
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         v = s.validated(s.FiguresInput, request.query_params)
         if v["end"] < v["start"]:

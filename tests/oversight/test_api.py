@@ -216,3 +216,12 @@ def test_list_query_ceilings(ledger: dict[str, Any], api: dict[str, Any], django
     for path in ("tasks", "petitions", "milestones", "findings"):
         with django_assert_max_num_queries(8):
             assert api["admin"].get(f"{BASE}/{path}/").status_code == 200
+
+
+def test_ogc_petitions_collection_is_scoped_like_the_ledger(ledger: dict[str, Any], api: dict[str, Any]) -> None:
+    r = api["admin"].get("/ogc/collections/petitions/items", {"f": "json"})
+    assert r.status_code == 200
+    assert [f["properties"]["number"] for f in r.json()["features"]] == ["X650000202203300001"]
+    assert api["unit_tianshan"].get("/ogc/collections/petitions/items", {"f": "json"}).json()["numberMatched"] == 1
+    assert api["unit_water"].get("/ogc/collections/petitions/items", {"f": "json"}).json()["numberMatched"] == 0
+    assert api["chief"].get("/ogc/collections/petitions/items", {"f": "json"}).status_code == 403
