@@ -90,6 +90,7 @@ def _reason(path: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         "reuse": "monthly plant volumes or deliveries added or corrected",
         "patrols": "patrols, cases or litter records added or changed (late posts, case transitions)",
         "quality": "samples added or corrected",
+        "oversight": "rectification tasks, petitions or rechecks recorded or reviewed late",
     }.get(section, "source rows changed")
 
 

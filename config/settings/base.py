@@ -269,6 +269,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+        # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
+        "CaseCategoryEnum": "patrols.choices.CaseCategory",
+        "RoundKindEnum": "oversight.choices.RoundKind",
+        "MilestoneKindEnum": "oversight.choices.MilestoneKind",
+        "FindingCategoryEnum": "oversight.choices.FindingCategory",
+        "PetitionCategoryEnum": "oversight.choices.PetitionCategory",
+        "OversightTaskStatusEnum": "oversight.choices.TaskStatus",
+        "MilestoneStatusEnum": "oversight.choices.MilestoneStatus",
+        "PetitionStatusEnum": "oversight.choices.PetitionStatus",
+        "CircularStatusEnum": "oversight.choices.CircularStatus",
+        "RecheckItemEnum": "oversight.choices.RecheckItem",
+        "OversightRecheckOutcomeEnum": "oversight.choices.RecheckOutcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -303,7 +315,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # defaults and the reason each is a setting (recalled facts, local choices). An environment variable of
 # the same name overrides one; its value is read as JSON (numbers, true/false, lists, objects) and
 # otherwise as text, and the app's getter converts it (Decimal, int, …). `.env.example` lists them all.
-APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_")
+APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_", "OVERSIGHT_")
 
 
 def _app_setting(raw: str) -> object:
