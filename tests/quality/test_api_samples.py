@@ -3,9 +3,8 @@ with nothing written, resends and conflicts, atomic CSV import, query ceilings."
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
