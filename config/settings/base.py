@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "core",
     "accounts",
     "places",
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, as django-cors-headers requires; it only acts on CORS_URLS_REGEX.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -250,6 +253,15 @@ CSP_PATH_RELAXATIONS = {
 # The schema and the API docs need a log-in (issue 14: they map every endpoint for an attacker);
 # API_DOCS_PUBLIC=true opens them, e.g. on an integrator's test instance.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+
+# --- CORS (a web or phone client served from another origin) ----------------------------------------------
+# None by default: the console is served by the project itself and phones are not browsers. A web client on
+# another origin is named here exactly (scheme, host, port); the API authenticates with tokens, not cookies,
+# so credentials are never allowed cross-origin.
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|ogc)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "authorization", "content-type", "idempotency-key")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hezhang (河长) API",
