@@ -709,6 +709,8 @@ class TelemetryStation(models.Model):
     readings_duplicate = models.PositiveBigIntegerField("重复读数 duplicate readings", default=0)
     readings_refused = models.PositiveBigIntegerField("拒收读数 readings refused", default=0)
     acks_sent = models.PositiveBigIntegerField("应答 acknowledgements sent", default=0)
+    # Values sent as "no data" (all FF / all AA bytes, domain.md §3.3a): recorded as missing, not an error.
+    missing_values = models.PositiveBigIntegerField("缺测值 missing values", default=0)
     first_seen = models.DateTimeField("首次 first seen", null=True, blank=True)
     last_seen = models.DateTimeField("最近 last seen", null=True, blank=True)
     last_remote = models.CharField("最近来源 last remote address", max_length=64, blank=True)

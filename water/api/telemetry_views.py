@@ -36,7 +36,7 @@ class TelemetryStationSerializer(serializers.ModelSerializer):
         fields = [
             "id", "protocol", "address", "meter", "meter_serial", "intake", "intake_code", "frames", "bad_crc",
             "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate", "readings_refused",
-            "acks_sent", "first_seen", "last_seen", "last_remote", "last_error", "updated_at",
+            "acks_sent", "missing_values", "first_seen", "last_seen", "last_remote", "last_error", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

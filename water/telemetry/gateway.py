@@ -402,7 +402,10 @@ class Gateway:
                         type(exc).__name__, exc, raw.hex().upper())  # fmt: skip
             return
         if merged is None:
-            return  # an SL 651 packet of a message still incomplete
+            self._send_nak(conn, assembler, delta)
+            return  # a packet (SL 651) or fragment (SZY 206) of a message still incomplete
+        if merged.missing:
+            delta.missing_values += merged.missing
         if merged.unknown_elements:
             self.stats.unknown_elements += len(merged.unknown_elements)
             delta.unknown_elements += len(merged.unknown_elements)
@@ -431,6 +434,12 @@ class Gateway:
         self.stats.readings_queued += len(merged.readings)
         if self._queued >= self.config.max_queue:
             self._room.clear()
+
+    def _send_nak(self, conn: _Connection, assembler: PacketAssembler, delta: StationDelta) -> None:
+        """SL 651 M3: the last packet arrived with others missing; the NAK lists them (domain.md §3.3)."""
+        nak = assembler.take_nak()
+        if nak is not None and conn.send(nak):
+            log.info("telemetry: station %s: multi-packet message incomplete, NAK sent", delta.address)
 
     # --- storing ---------------------------------------------------------------------------------------------
 
@@ -527,7 +536,7 @@ class Gateway:
 
 def _merge(into: StationDelta, later: StationDelta) -> None:
     for name in ("frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
-                 "readings_refused", "acks_sent"):  # fmt: skip
+                 "readings_refused", "acks_sent", "missing_values"):  # fmt: skip
         setattr(into, name, getattr(into, name) + getattr(later, name))
     if later.frames:
         into.meter_id = later.meter_id

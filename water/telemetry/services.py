@@ -220,6 +220,7 @@ class StationDelta:
     readings_duplicate: int = 0
     readings_refused: int = 0
     acks_sent: int = 0
+    missing_values: int = 0
     first_seen: dt.datetime | None = None
     last_seen: dt.datetime | None = None
     last_remote: str = ""
@@ -228,7 +229,7 @@ class StationDelta:
 
 _COUNTERS = (
     "frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
-    "readings_refused", "acks_sent",
+    "readings_refused", "acks_sent", "missing_values",
 )  # fmt: skip
 _TABLE = TelemetryStation._meta.db_table
 _COLUMNS = ("protocol", "address", "meter_id", *_COUNTERS, "first_seen", "last_seen", "last_remote", "last_error",
