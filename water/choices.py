@@ -50,6 +50,8 @@ class ReadingSource(models.TextChoices):
     MANUAL = "manual", "人工 manual"
     INSTALL = "install", "安装读数 installation"
     REMOVAL = "removal", "拆除读数 removal"
+    # Fetched from the RTU's own storage by the gateway's period-data query after a gap (issue 18).
+    RTU_BACKFILL = "rtu_backfill", "遥测补报 RTU backfill"
 
 
 NOT_REPORTS = frozenset({ReadingSource.INSTALL, ReadingSource.REMOVAL})
@@ -104,3 +106,35 @@ class TelemetryProtocol(models.TextChoices):
 
     SZY206 = "szy206", "SZY 206 / SL/T 427 (68H)"
     SL651 = "sl651", "SL 651-2014 (7E7E)"
+
+
+class CommandKind(models.TextChoices):
+    """What the centre asks a station (issue 18 downlink; SL 651 function / SZY 206 AFN in brackets)."""
+
+    REALTIME = "realtime", "召测实时数据 real-time query (37H / B0H)"
+    PERIOD = "period", "查询时段数据 period query (38H)"
+    SET_CLOCK = "set_clock", "设置时钟 set clock (4AH / 11H)"
+    READ_CLOCK = "read_clock", "查询时钟 read clock (51H / 51H)"
+    STATUS = "status", "查询状态报警 status and alarm (46H / 5EH)"
+
+
+class CommandState(models.TextChoices):
+    """A command's life: queued → sent → answered, or back to queued after a timeout while attempts remain,
+    then failed; cancelled by a reviewer while not yet answered."""
+
+    QUEUED = "queued", "排队 queued"
+    SENT = "sent", "已下发 sent"
+    ANSWERED = "answered", "已应答 answered"
+    FAILED = "failed", "失败 failed"
+    CANCELLED = "cancelled", "已取消 cancelled"
+
+
+OPEN_COMMAND_STATES = frozenset({CommandState.QUEUED, CommandState.SENT})
+
+
+class CommandSource(models.TextChoices):
+    """Who queued a command: a person, the gateway's gap backfill, or the clock-drift rule."""
+
+    MANUAL = "manual", "人工 manual"
+    BACKFILL = "backfill", "补报 gap backfill"
+    CLOCK = "clock", "校时 clock drift"

@@ -17,6 +17,9 @@ from django.db.models.functions import Now
 from core.geo import WGS84_SRID
 from water.choices import (
     AlertKind,
+    CommandKind,
+    CommandSource,
+    CommandState,
     Protocol,
     ReadingSource,
     Review,
@@ -711,6 +714,9 @@ class TelemetryStation(models.Model):
     acks_sent = models.PositiveBigIntegerField("应答 acknowledgements sent", default=0)
     # Values sent as "no data" (all FF / all AA bytes, domain.md §3.3a): recorded as missing, not an error.
     missing_values = models.PositiveBigIntegerField("缺测值 missing values", default=0)
+    # Station clock minus arrival time (s) of its latest frame that carries a send time or clock (SL 651 send
+    # time, 51H clock reply): positive = the station's clock runs ahead. Null until one was seen.
+    clock_drift_s = models.FloatField("时钟偏差 clock drift (s)", null=True, blank=True)
     first_seen = models.DateTimeField("首次 first seen", null=True, blank=True)
     last_seen = models.DateTimeField("最近 last seen", null=True, blank=True)
     last_remote = models.CharField("最近来源 last remote address", max_length=64, blank=True)
@@ -730,3 +736,61 @@ class TelemetryStation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol}:{self.address}"
+
+
+class StationCommand(models.Model):
+    """One command the centre sends a station through the telemetry gateway (issue 18 downlink): a per-station
+    queue. The gateway delivers a queued command while the station is connected (M4, or while an uplink holds
+    the link), matches the answer to it (SL 651: function and serial; SZY 206: AFN), retries a bounded number
+    of times after a timeout, and stores every state change (`StationCommandEvent`)."""
+
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="station_commands", verbose_name="计量设施 meter"
+    )
+    protocol = models.CharField("规约 protocol", max_length=8, choices=TelemetryProtocol.choices)
+    address = models.CharField("站地址 station address", max_length=16)
+    kind = models.CharField("命令 kind", max_length=16, choices=CommandKind.choices)
+    params = models.JSONField("参数 parameters", default=dict, blank=True)
+    source = models.CharField("来源 source", max_length=16, choices=CommandSource.choices, default="manual")
+    state = models.CharField("状态 state", max_length=16, choices=CommandState.choices, default="queued")
+    attempts = models.PositiveSmallIntegerField("已发次数 attempts", default=0)
+    max_attempts = models.PositiveSmallIntegerField("最多次数 max attempts", default=3)
+    serial = models.PositiveIntegerField("流水号 serial", null=True, blank=True)
+    answer = models.JSONField("应答 answer", null=True, blank=True)
+    error = models.CharField("错误 error", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField("创建 created", db_default=Now())
+    sent_at = models.DateTimeField("下发 sent", null=True, blank=True)
+    answered_at = models.DateTimeField("应答 answered", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "遥测命令 station command"
+        verbose_name_plural = "遥测命令 station commands"
+        indexes = [models.Index(fields=["protocol", "address", "state"], name="water_stcmd_station_state")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CommandKind.values), name="water_stationcommand_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=CommandState.values), name="water_stationcommand_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.protocol}:{self.address} ({self.state})"
+
+
+class StationCommandEvent(models.Model):
+    """Every state change of a `StationCommand`, with when and why."""
+
+    command = models.ForeignKey(StationCommand, on_delete=models.CASCADE, related_name="events")
+    state = models.CharField("状态 state", max_length=16, choices=CommandState.choices)
+    at = models.DateTimeField("时间 at")
+    detail = models.CharField("说明 detail", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "遥测命令事件 command event"
+        verbose_name_plural = "遥测命令事件 command events"
+
+    def __str__(self) -> str:
+        return f"{self.command_id} {self.state} {self.at:%Y-%m-%d %H:%M:%S}"

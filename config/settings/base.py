@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+        "StationCommandKindEnum": "water.choices.CommandKind",
+        "StationCommandStateEnum": "water.choices.CommandState",
+        "StationCommandSourceEnum": "water.choices.CommandSource",
+        "SourceEnum": "quality.choices.SampleSource",  # keeps its name beside the commands' source
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

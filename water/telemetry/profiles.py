@@ -89,6 +89,9 @@ class Profile:
     multiplier: Decimal = Decimal(1)
     clock_tz: str = "Asia/Shanghai"
     confirm_keepalive: bool = False
+    # Issue 18: a set-clock command is queued when the station's clock drifts from arrival time by more than this
+    # many seconds (0 = off, the default).
+    clock_max_drift_s: int = 0
     # Derived in __post_init__: no unit or multiplier conversion applies (the decoder's fast path).
     plain: bool = field(init=False, repr=False, compare=False)
 
@@ -106,6 +109,8 @@ class Profile:
             raise ValueError(f"flow_unit must be auto or one of {sorted(FLOW_DIVISORS)}")
         if self.channel < 1:
             raise ValueError("channel is 1-based")
+        if self.clock_max_drift_s < 0:
+            raise ValueError("clock_max_drift_s must be ≥ 0 (0 = off)")
         if not 0 <= self.volume_decimals <= 7:
             raise ValueError("volume_decimals must be 0–7")
         for element in (self.flow_element, self.volume_element):
