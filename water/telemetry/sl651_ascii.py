@@ -30,12 +30,12 @@ PROTOCOL = sl651.PROTOCOL
 HEADER_LEN = 24  # SOH + 2 + 10 + 4 + 2 + 4 + STX/SYN
 OVERHEAD = 29  # header + end character + 4 CRC characters
 MAX_FRAME = sl651.MAX_BODY + OVERHEAD
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEX = b"0123456789ABCDEFabcdef"
 
 
 def _hex(raw: bytes, start: int, stop: int, what: str, station: str | None = None) -> int:
     part = raw[start:stop]
-    if not all(c in _HEX for c in part):
+    if part.translate(None, _HEX):  # anything left is not a hex character (one C-level pass)
         raise MalformedFrame(f"non-hex characters {part!r} where the {what} belongs", protocol=PROTOCOL,
                              station=station)  # fmt: skip
     return int(part, 16)
