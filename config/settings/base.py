@@ -285,6 +285,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+        "StationCommandKindEnum": "water.choices.CommandKind",
+        "StationCommandStateEnum": "water.choices.CommandState",
+        "StationCommandSourceEnum": "water.choices.CommandSource",
+        "SourceEnum": "quality.choices.SampleSource",  # keeps its name beside the commands' source
         # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
         "CaseCategoryEnum": "patrols.choices.CaseCategory",
         "RoundKindEnum": "oversight.choices.RoundKind",
