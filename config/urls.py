@@ -15,6 +15,7 @@ api_v1 = [
     path("reuse/", include("reuse.api.urls")),
     path("quality/", include("quality.api.urls")),
     path("reports/", include("reports.api.urls")),
+    path("notify/", include("notify.api.urls")),
 ]
 
 urlpatterns = [
