@@ -24,7 +24,8 @@ def test_each_user_reads_only_their_own_inbox(people, client_for):
     with CaptureQueriesContext(connection) as q:
         body = chief.get(INBOX).json()
     assert len(q) <= 6
-    assert body["count"] == 3 and body["unread"] == 3
+    assert body["count"] == 3
+    assert body["unread"] == 3
     assert {r["subject_id"] for r in body["results"]} == {"c-0", "c-1", "c-2"}
     assert body["results"][0]["title"] == "问题已交办"
     theirs = Notification.objects.get(recipient=people["chief_b"])
@@ -37,7 +38,8 @@ def test_each_user_reads_only_their_own_inbox(people, client_for):
     assert theirs.read_at is None
     mine = body["results"][0]["id"]
     r = chief.post(f"{INBOX}{mine}/read/")
-    assert r.status_code == 200 and r.json()["read"] is True
+    assert r.status_code == 200
+    assert r.json()["read"] is True
     assert chief.get(f"{INBOX}unread-count/").json() == {"unread": 2}
     assert chief.get(INBOX, {"unread": "true"}).json()["count"] == 2
     assert chief.get(INBOX, {"unread": "maybe"}).status_code == 400
@@ -54,7 +56,8 @@ def test_rules_are_for_reviewers_in_their_jurisdiction(people, client_for):
     rev = client_for(people["rev_650102"])
     r = rev.post(RULES, rule_body(users=[people["chief"].pk]), format="json")
     assert r.status_code == 201, r.content
-    assert r.json()["division"] == "650102" and r.json()["users"] == [people["chief"].pk]
+    assert r.json()["division"] == "650102"
+    assert r.json()["users"] == [people["chief"].pk]
     rid = r.json()["id"]
     assert client_for(people["chief"]).get(RULES).status_code == 403
     assert client_for(people["chief"]).post(RULES, rule_body(), format="json").status_code == 403
@@ -66,7 +69,9 @@ def test_rules_are_for_reviewers_in_their_jurisdiction(people, client_for):
     # The city reviewer sees the district's rule
     assert client_for(people["city_rev"]).get(RULES).json()["count"] == 1
     r = rev.patch(f"{RULES}{rid}/", {"mode": "digest", "quiet_start": "22:00", "quiet_end": "07:00"}, format="json")
-    assert r.status_code == 200 and r.json()["mode"] == "digest" and r.json()["quiet_end"] == "07:00:00"
+    assert r.status_code == 200
+    assert r.json()["mode"] == "digest"
+    assert r.json()["quiet_end"] == "07:00:00"
     assert rev.delete(f"{RULES}{rid}/").status_code == 204
     assert not Rule.objects.exists()
     from core.models import AuditLog
@@ -105,7 +110,8 @@ def test_bad_rules_are_refused_naming_the_field(people, client_for, body, status
 
 def test_a_rule_may_not_name_a_user_outside_the_jurisdiction(people, client_for):
     r = client_for(people["rev_650102"]).post(RULES, rule_body(users=[people["chief_b"].pk]), format="json")
-    assert r.status_code == 400 and "users" in r.json()["error"]["fields"]
+    assert r.status_code == 400
+    assert "users" in r.json()["error"]["fields"]
 
 
 def test_https_and_loopback_webhooks_are_accepted(people, client_for):
@@ -119,7 +125,8 @@ def test_https_and_loopback_webhooks_are_accepted(people, client_for):
         format="json",
     )
     assert (ok1.status_code, ok2.status_code) == (201, 201)
-    assert ok2.json()["webhook_secret_set"] is True and "webhook_secret" not in ok2.json()
+    assert ok2.json()["webhook_secret_set"] is True
+    assert "webhook_secret" not in ok2.json()
 
 
 @pytest.mark.parametrize(
@@ -133,7 +140,8 @@ def test_https_and_loopback_webhooks_are_accepted(people, client_for):
 )
 def test_bad_preferences_are_refused(people, client_for, body, field):
     r = client_for(people["chief"]).post(PREFS, body, format="json")
-    assert r.status_code == 400 and field in r.json()["error"]["fields"], r.content
+    assert r.status_code == 400, r.content
+    assert field in r.json()["error"]["fields"], r.content
 
 
 def test_preferences_are_ones_own(people, client_for, make_user):

@@ -38,7 +38,8 @@ def test_wecom_robot_gets_markdown_with_the_message_id(people, stub):
     make_rule(people, ["wecom"], webhook_url=stub.on("/ok/cgi-bin/webhook/send?key=k1"), own_people=False)
     raise_event("meter_offline", "650102", figures={"meter": "WM-1", "intake": "一号取水口", "silent_hours": 5}, at=T0)
     n = only("wecom")
-    assert n.target.startswith("rule:") and n.status == "pending"
+    assert n.target.startswith("rule:")
+    assert n.status == "pending"
     assert deliver(n).status == "delivered"
     (hit,) = stub.hits
     assert hit.query == {"key": ["k1"]}
@@ -61,7 +62,8 @@ def test_dingtalk_signed_url(people, stub):
     expected = base64.b64encode(hmac.new(b"SEC-1", f"{ts}\nSEC-1".encode(), hashlib.sha256).digest()).decode()
     assert hit.query["sign"] == [expected]
     assert hit.query["access_token"] == ["t"]
-    assert hit.body["msgtype"] == "markdown" and hit.body["markdown"]["title"] == "计量设施离线"
+    assert hit.body["msgtype"] == "markdown"
+    assert hit.body["markdown"]["title"] == "计量设施离线"
     # The signature is URL-encoded (base64 has + / =).
     url = dingtalk_signed_url("https://x/send?access_token=t", "s", timestamp_ms=1)
     assert "%" in url.split("sign=")[1] or "+" not in url
@@ -75,7 +77,8 @@ def test_provider_error_is_retried_with_back_off_and_logged(people, stub, settin
     r = deliver(n)
     assert (r.status, r.retry_in) == ("pending", 60)
     n.refresh_from_db()
-    assert n.last_error == "errcode 93000: invalid webhook url" and n.due_at == T0 + dt.timedelta(seconds=60)
+    assert n.last_error == "errcode 93000: invalid webhook url"
+    assert n.due_at == T0 + dt.timedelta(seconds=60)
     # Not due yet: nothing is sent.
     assert deliver(n, T0 + dt.timedelta(seconds=30)).status == "pending"
     assert len(stub.hits) == 1
@@ -89,7 +92,8 @@ def test_http_4xx_fails_at_once_with_the_reason(people, stub):
     n = only("wecom")
     assert deliver(n).status == "failed"
     n.refresh_from_db()
-    assert n.last_error.startswith("HTTP 400") and n.attempts == 1
+    assert n.last_error.startswith("HTTP 400")
+    assert n.attempts == 1
 
 
 def test_timeout_is_an_error_to_retry(people, stub, settings):
@@ -114,11 +118,13 @@ def test_a_channel_down_for_an_hour_is_retried_then_failed_with_the_reason(peopl
         result = deliver(n, now)
     n.refresh_from_db()
     assert (n.status, n.attempts) == ("failed", 8)
-    assert n.last_error.startswith("HTTP 500") and "upstream down" in n.last_error
+    assert n.last_error.startswith("HTTP 500")
+    assert "upstream down" in n.last_error
     assert now - T0 >= dt.timedelta(hours=1)  # it kept trying through the hour
     log = list(DeliveryAttempt.objects.filter(notification=n).values_list("number", "outcome", "provider_status"))
     assert [x[0] for x in log] == list(range(1, 9))
-    assert {x[2] for x in log} == {"HTTP 500"} and log[-1][1] == "failed"
+    assert {x[2] for x in log} == {"HTTP 500"}
+    assert log[-1][1] == "failed"
     assert len(stub.hits) == 8
 
 
@@ -132,7 +138,9 @@ def test_sms_gateway_shape_and_errors(people, stub, settings):
     assert deliver(n).status == "delivered"
     (hit,) = stub.hits
     assert hit.headers["Authorization"] == "Bearer tok"
-    assert hit.body["id"] == str(n.uid) and hit.body["phone"] == "13800138000" and hit.body["sign"] == "河长制"
+    assert hit.body["id"] == str(n.uid)
+    assert hit.body["phone"] == "13800138000"
+    assert hit.body["sign"] == "河长制"
     settings.NOTIFY_SMS_GATEWAY_URL = stub.on("/sms-error")
     raise_event("meter_offline", "650102", at=T0, subject_id="c-2")
     n2 = Notification.objects.get(channel="sms", event__subject_id="c-2")
@@ -158,7 +166,8 @@ def test_email_through_a_real_smtp_server(people, smtp):
     refused = Notification.objects.get(channel="email", event__type="case_closed")
     assert deliver(refused).status == "failed"
     refused.refresh_from_db()
-    assert refused.last_error.startswith("recipient refused") and "550" in refused.last_error
+    assert refused.last_error.startswith("recipient refused")
+    assert "550" in refused.last_error
 
 
 def test_email_server_down_is_retried(people, settings):

@@ -43,14 +43,18 @@ def test_an_overdue_case_climbs_the_ladder(ladder, client_for):
     run = services.escalation_run
     assert run(now=T0 + dt.timedelta(days=2, hours=23)) == 0
     assert run(now=T0 + dt.timedelta(days=3)) == 1
-    assert inbox(ladder["township_chief"]) == ["escalated"] and inbox(ladder["township_office"]) == ["escalated"]
+    assert inbox(ladder["township_chief"]) == ["escalated"]
+    assert inbox(ladder["township_office"]) == ["escalated"]
     assert inbox(ladder["rev_650102"]) == []
     note = Notification.objects.get(recipient=ladder["township_chief"])
-    assert "C-1" in note.body and "3天未处置" in note.body and "village" in note.body
+    assert "C-1" in note.body
+    assert "3天未处置" in note.body
+    assert "village" in note.body
     # The township's days count from the step: nothing more on day 4 or 5.
     assert run(now=T0 + dt.timedelta(days=5)) == 0
     assert run(now=T0 + dt.timedelta(days=6)) == 1
-    assert inbox(ladder["rev_650102"]) == ["escalated"] and inbox(ladder["chief"]) == ["escalated"]
+    assert inbox(ladder["rev_650102"]) == ["escalated"]
+    assert inbox(ladder["chief"]) == ["escalated"]
     assert run(now=T0 + dt.timedelta(days=10)) == 0
     assert run(now=T0 + dt.timedelta(days=11)) == 1
     assert inbox(ladder["city_rev"]) == ["escalated"]
