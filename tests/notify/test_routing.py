@@ -144,3 +144,16 @@ def test_digest_gathers_a_days_messages_into_one(people):
     assert "C2" in digest.body
     assert Notification.objects.filter(status="digested", digest=digest).count() == 3
     assert services.digest_compose(now=dt.datetime(2024, 5, 2, 9, tzinfo=BEIJING)) == 0
+
+
+def test_every_text_has_its_chinese_translation():
+    from django.utils import translation
+
+    from notify.texts import BODIES
+
+    for event_type, (body, _fields) in BODIES.items():
+        with translation.override("en"):
+            english = str(EventType(event_type).label)
+        with translation.override("zh-hans"):
+            assert translation.gettext(body) != body, event_type
+            assert str(EventType(event_type).label) != english, event_type
