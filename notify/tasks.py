@@ -36,7 +36,7 @@ def deliver_batch(notification_ids: list[int]) -> int:
     return delivered
 
 
-@shared_task(name="notify.tasks.outbox_relay", time_limit=120)
+@shared_task(name="notify.tasks.outbox_relay", time_limit=120, soft_time_limit=100)
 def outbox_relay() -> int:
     ids = services.outbox_due()
     for start in range(0, len(ids), 50):
@@ -44,11 +44,11 @@ def outbox_relay() -> int:
     return len(ids)
 
 
-@shared_task(name="notify.tasks.digest_send", time_limit=300)
+@shared_task(name="notify.tasks.digest_send", time_limit=300, soft_time_limit=270)
 def digest_send() -> int:
     return services.digest_compose()
 
 
-@shared_task(name="notify.tasks.escalation_run", time_limit=600)
+@shared_task(name="notify.tasks.escalation_run", time_limit=600, soft_time_limit=540)
 def escalation_run() -> int:
     return services.escalation_run()

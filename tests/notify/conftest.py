@@ -57,7 +57,10 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client (a killed worker) is gone
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
