@@ -3,6 +3,7 @@ gateway) whose answer is chosen per path, and an SMTP server (aiosmtpd) in the t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -57,10 +58,8 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a killed worker is gone
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client (a killed worker) is gone
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
