@@ -149,11 +149,22 @@ def main() -> None:
 
     for i in range(200):  # warm
         service(None, i), service("case_closed", i)
-    base, plain, ruled = [], [], []
+    from django.test.utils import CaptureQueriesContext
+
+    statements = {}
+    for variant in (None, "case_closed", "plan_80"):
+        with CaptureQueriesContext(connection) as q:
+            service(variant, 0)
+        statements[variant] = len(q)
+    base, plain, ruled, ping = [], [], [], []
     for i in range(1000):
         base.append(service(None, i))
         plain.append(service("case_closed", i))  # no rule: the two own people's inbox
         ruled.append(service("plan_80", i))  # a rule: own people + reviewer inbox, one robot row
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        ping.append((time.perf_counter() - t) * 1000)
     print(f"machine: 2 cores shared by 8 developers; load average {os.getloadavg()[0]:.1f}")
     print("event raise overhead (PostGIS, ms per service transaction, median / p95):")
     print(f"  service without raising           {statistics.median(base):6.2f} / {pct(base, 0.95):6.2f}")
@@ -161,6 +172,8 @@ def main() -> None:
           f"   overhead {statistics.median(plain) - statistics.median(base):+.2f} ms")  # fmt: skip
     print(f"  + event_raise, rule (3 inbox, 1 robot) {statistics.median(ruled):6.2f} / {pct(ruled, .95):6.2f}"
           f"   overhead {statistics.median(ruled) - statistics.median(base):+.2f} ms")  # fmt: skip
+    counts = f"{statements[None]} / {statements['case_closed']} / {statements['plan_80']}"
+    print(f"  SQL statements per transaction: {counts}; SELECT 1 round trip: {statistics.median(ping):.2f} ms")
 
     # ---- 3. throughput -----------------------------------------------------------------------------
     ns._dispatch_on_commit = real_dispatch

@@ -132,19 +132,28 @@ def _route(event: Event, now: dt.datetime) -> list[Notification]:
             plans.append((rule, ids))
     elif conf.get("NOTIFY_DEFAULT_INBOX"):
         plans.append((None, own))
-    people = _people(i for _, ids in plans for i in ids)
     personal = any(r is not None and set(r.channels) & PERSONAL_CHANNELS for r, _ in plans)
+    candidates = {i for _, ids in plans for i in ids}
+    if personal or any(r is not None for r, _ in plans):
+        # Addresses, and only active accounts, for what rules send; the no-rule inbox path (the hot
+        # one) trusts the raiser's ids: they come from its own rows' foreign keys.
+        people = _people(candidates)
+    else:
+        people = {pk: _Person(pk, "", "") for pk in candidates}
     prefs: dict[tuple[int, str], ChannelPreference] = {}
     if personal and people:
         prefs = {(p.user_id, p.channel): p for p in ChannelPreference.objects.filter(user_id__in=list(people))}
     out: dict[tuple[str, str], Notification] = {}
+    rendered: dict[str, tuple[str, str]] = {}
 
     def add(rule: Rule | None, target: str, channel: str, recipient: int | None, address: str) -> None:
         template = rule.template if rule is not None else ""
-        title, body = texts.render(
-            event_type=event.type, figures=event.figures, link=event.link, division=event.division_code,
-            template=template,
-        )  # fmt: skip
+        if template not in rendered:  # one rendering per template, not per recipient
+            rendered[template] = texts.render(
+                event_type=event.type, figures=event.figures, link=event.link, division=event.division_code,
+                template=template,
+            )  # fmt: skip
+        title, body = rendered[template]
         if channel == Channel.INBOX:
             status, due = NotificationStatus.DELIVERED, now
         elif rule is not None and rule.mode == Mode.DIGEST:
