@@ -69,9 +69,14 @@ def test_a_flagged_patrol_reaches_its_chief(chiefs, geography, post_patrol):  # 
     assert "patrol_flagged" in inbox(chiefs["township"])
 
 
-def test_missed_frequency_is_told_once_a_month(chiefs, geography):  # noqa: F811
+def test_missed_frequency_is_told_once_a_month(users, chiefs, geography):  # noqa: F811
+    from patrols.models import PatrolFrequencyRule
+    from patrols.services import frequency_rule_save
     from patrols.services.notices import compliance_notify_missed
 
+    # Its own rule, not the seeded ones (a transactional test elsewhere may have flushed those).
+    rule = PatrolFrequencyRule(jurisdiction="650102", level="township", period="month", required_count=2)
+    frequency_rule_save(rule=rule, actor=users["admin"])
     now = dt.datetime(2024, 6, 1, 3, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     raised = compliance_notify_missed(now=now)
     assert raised >= 1
