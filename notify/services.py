@@ -296,8 +296,8 @@ def _check_rule(rule: Rule, *, scope: Scope, users: list[Any] | None) -> None:
             errors["channels"] = ["A channel is listed twice."]
         elif set(channels) & ROBOT_CHANNELS and not rule.webhook_url:
             errors["webhook_url"] = ["A robot channel needs the group robot's webhook URL."]
-    if rule.role and rule.role not in (Role.ADMIN, Role.REVIEWER, Role.CHIEF, Role.OPERATOR):
-        errors["role"] = ["One of admin, reviewer, chief, operator."]
+    if rule.role and (rule.role not in Role.values or rule.role == Role.DEVICE):
+        errors["role"] = [f"One of {', '.join(r for r in Role.values if r != Role.DEVICE)}."]
     if (rule.quiet_start is None) != (rule.quiet_end is None):
         errors["quiet_end" if rule.quiet_end is None else "quiet_start"] = ["Give both ends of the quiet hours."]
     if rule.webhook_url:

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE, Scope
 from core.audit import AuditAction, audit_record, snapshot
 from core.divisions import is_division_code
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,7 +24,6 @@ from reports.builders import build_report
 from reports.choices import SnapshotStatus
 from reports.models import ReportSnapshot
 
-SYSTEM_SCOPE = Scope(user_id=None, role=Role.ADMIN, everything=True)
 _AUDIT_EXCLUDE = ("figures", "xlsx", "pdf", "diff")
 
 
@@ -92,6 +91,7 @@ def _reason(path: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         "reuse": "monthly plant volumes or deliveries added or corrected",
         "patrols": "patrols, cases or litter records added or changed (late posts, case transitions)",
         "quality": "samples added or corrected",
+        "oversight": "rectification tasks, petitions or rechecks recorded or reviewed late",
     }.get(section, "source rows changed")
 
 

@@ -26,8 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE
 from core.exceptions import ServiceError
 from water import conf, rollups
 from water.choices import ReadingSource
@@ -37,7 +36,6 @@ from water.models import Meter, TelemetryStation
 from water.services import reading_ingest_batch
 
 # The gateway is a system component, not a user: it writes any meter the directory maps an address to.
-SYSTEM_SCOPE = Scope(user_id=None, role=Role.ADMIN, everything=True)
 DEFAULT_ACTOR = "telemetry_gateway"
 _ROW_KEY = re.compile(r"readings\[(\d+)\]")
 MAX_ATTEMPTS = 8  # each retry takes out at least one row; more rounds than this means something else is wrong
