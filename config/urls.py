@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("ogc/", include("ogc.urls")),
     path("healthz", health, name="health"),
+    path("", include("console.urls")),
 ]
 
 handler400 = "core.api.exceptions.api_bad_request"
