@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help run serve setup system-deps venv migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean
+.PHONY: help run serve setup system-deps venv vendor migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean
 
 help:
 	@echo "make run   - install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -28,8 +28,24 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-venv: system-deps $(VENV)/.installed
+venv: system-deps $(VENV)/.installed vendor
 	@mkdir -p var
+
+# The console's front-end parts (htmx, Leaflet, ECharts) come from the npm registry, pinned by
+# console/package-lock.json, and are copied into console/static/vendor/ (git-ignored; WhiteNoise serves
+# them): third-party minified code is never committed and never loaded from a CDN.
+VENDOR := console/static/vendor
+NPM_DIST := console/node_modules
+$(VENDOR)/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/echarts $(VENDOR)/htmx
+	cp $(NPM_DIST)/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp -r $(NPM_DIST)/leaflet/dist/leaflet.js $(NPM_DIST)/leaflet/dist/leaflet.js.map \
+	  $(NPM_DIST)/leaflet/dist/leaflet.css $(NPM_DIST)/leaflet/dist/images $(VENDOR)/leaflet/
+	cp $(NPM_DIST)/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	@touch $@
+
+vendor: system-deps $(VENDOR)/.installed
 
 setup: venv
 	@mkdir -p var

@@ -7,6 +7,12 @@ set -euo pipefail
 # fonts-wqy-zenhei: a TrueType-outline CJK font that reportlab can embed in PDF reports (Noto CJK is
 # CFF-outlined, which reportlab cannot embed).
 pkgs=(gdal-bin libgdal-dev libsqlite3-mod-spatialite python3-venv python3-dev fonts-wqy-zenhei)
+# The console's browser tests drive Debian's chromium (Playwright cannot download a browser here);
+# fonts-noto-cjk draws Chinese in it (and in screenshots) with a system font, never a web font.
+pkgs+=(chromium fonts-noto-cjk)
+# node + npm install the console's front-end parts from package-lock.json (make vendor). Any node >= 18
+# already on PATH will do (this machine kind has one from another source); otherwise Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 [[ "${1:-}" == "--postgis" ]] && pkgs+=(postgresql-15-postgis-3 postgresql-client)
 
 missing=()
