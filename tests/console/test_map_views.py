@@ -264,7 +264,8 @@ def test_intake_card_shows_meters_state_and_plan(
     response = session_for(users["operator"]).get(f"/map/cards/intake/{intake.pk}/", MAP_PERIOD)
     assert response.status_code == 200
     html = response.content.decode()
-    assert intake.name in html and "WM-M-e0" in html
+    assert intake.name in html
+    assert "WM-M-e0" in html
     assert "hz-badge--offline" in html
 
 
@@ -333,6 +334,7 @@ def test_page_fits_the_jurisdiction_and_has_no_inline_script_or_style(
     assert config["bounds"] == [87.4, 43.6, 87.6, 44.0]
     assert config["tiles"] is None
     assert "style=" not in html
-    assert "<script>" not in html and "<script type" not in html
+    assert "<script>" not in html
+    assert "<script type" not in html
     assert not re.search(r'(src|href)="(https?:)?//', html)  # every asset from the server itself
     assert 'value="2024-05-01"' in html  # the month of the latest patrol or case in scope
