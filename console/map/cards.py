@@ -14,12 +14,13 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from console.map.layers import CASE_STATE_GROUPS, QUALITY_SYM, intake_states, state_instant
 from core import periods
 from core.exceptions import NotFound
-from patrols.choices import CaseStatus
+from patrols.choices import CaseStatus, PatrolFlag
 from patrols.selectors import case_list, patrol_list, reach_chiefs
 from places.choices import ChiefLevel
 from places.selectors import division_list, lake_list, river_list
@@ -28,6 +29,19 @@ from quality.selectors import evaluate_sections, section_list
 from reuse.selectors import pipeline_list, plant_list, station_list
 from water.plan_selectors import plan_summary
 from water.selectors import intake_list
+
+
+# The over-plan tiers of water.conf WATER_PLAN_TIERS, as people say them.
+TIER_LABELS = {
+    # xgettext:no-python-format
+    "5-10": gettext_lazy("5–10 % over plan"),
+    # xgettext:no-python-format
+    "10-20": gettext_lazy("10–20 % over plan"),
+    # xgettext:no-python-format
+    "20-30": gettext_lazy("20–30 % over plan"),
+    # xgettext:no-python-format
+    "30+": gettext_lazy("30 % or more over plan"),
+}
 
 
 def detail_url(name: str, *args: Any, query: str = "") -> str | None:
@@ -137,8 +151,8 @@ def intake_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         (_("Plan in %(period)s") % {"period": period.label}, _m3(use.plan_m3 if use else None)),
         (_("Use against plan"), _pct(use.ratio if use else None)),
     ]
-    if use and use.tier != "within":
-        rows.append((_("Over-plan tier"), _("%(tier)s %% over") % {"tier": use.tier}))
+    if use and use.tier in TIER_LABELS:
+        rows.append((_("Over-plan tier"), str(TIER_LABELS[use.tier])))
     meter_rows = [
         f"{m['serial']}: {meter_states.get(m['state'], m['state'])}, {_('last report')} {_date(m['last'])}"
         for m in meters
@@ -173,7 +187,8 @@ def case_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
 
 def patrol_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
     patrol = _get(patrol_list(scope=scope), pk)
-    flags = ", ".join(patrol.flags) if patrol.flags else "—"
+    flag_labels = dict(PatrolFlag.choices)
+    flags = "、".join(str(flag_labels.get(f, f)) for f in patrol.flags) if patrol.flags else "—"
     rows = [
         (_("Chief"), str(patrol.chief)),
         (_("Reach"), patrol.reach.name),

@@ -73,9 +73,13 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
             LegendEntry("intake-offline", _("Offline"), "circle"),
             LegendEntry("intake-alarm", _("Alarm"), "circle"),
             LegendEntry("intake-none", _("No meter"), "circle"),
+            # xgettext:no-python-format
             LegendEntry("tier-5-10", _("Over plan 5–10 %"), "ring"),
+            # xgettext:no-python-format
             LegendEntry("tier-10-20", _("Over plan 10–20 %"), "ring"),
+            # xgettext:no-python-format
             LegendEntry("tier-20-30", _("Over plan 20–30 %"), "ring"),
+            # xgettext:no-python-format
             LegendEntry("tier-30plus", _("Over plan 30 % or more"), "ring"),
         ),
     ),

@@ -34,7 +34,6 @@
     divisions: "division", rivers: "river", reaches: "reach", lakes: "lake", intakes: "intake", patrols: "patrol",
     cases: "case", plants: "plant", stations: "station", pipelines: "pipeline", sections: "section"
   };
-  var trackRenderer = L.canvas({pane: "hz-tracks", tolerance: 4});
 
   var tiles = null;
   if (config.tiles) {
@@ -131,7 +130,6 @@
         layer.on("click", function () { openCard(name, feature); });
       }
     };
-    if (name === "patrols") { options.renderer = trackRenderer; }
     return L.geoJSON(collection, options);
   }
 
