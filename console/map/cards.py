@@ -30,7 +30,6 @@ from reuse.selectors import pipeline_list, plant_list, station_list
 from water.plan_selectors import plan_summary
 from water.selectors import intake_list
 
-
 # The over-plan tiers of water.conf WATER_PLAN_TIERS, as people say them.
 TIER_LABELS = {
     # xgettext:no-python-format

@@ -6,7 +6,7 @@ goes to any host but the test server (every other request is aborted and fails t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +29,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
-def offline_page(page: Any, live_server: Any) -> Iterator[tuple[Any, list[str], list[str]]]:
+def offline_page(page: Any, live_server: Any) -> tuple[Any, list[str], list[str]]:
     """The page, with every request to a host other than the live server aborted and recorded, and
     script errors recorded."""
     own = urlsplit(live_server.url).netloc
@@ -46,7 +46,7 @@ def offline_page(page: Any, live_server: Any) -> Iterator[tuple[Any, list[str], 
 
     page.route("**/*", route)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page, foreign, errors
+    return page, foreign, errors
 
 
 def log_in(page: Any, live_server: Any, user: User) -> None:
