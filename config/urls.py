@@ -1,9 +1,10 @@
 """URL map. Each app's API lives under /api/v1/<app>/; schema at /api/schema/, docs at /api/docs/; the OGC API –
-Features for GIS clients at /ogc/ (its own OpenAPI document at /ogc/api)."""
+Features for GIS clients at /ogc/ (its own OpenAPI document at /ogc/api); Django's set_language view
+at /i18n/setlang/ (POST language=zh-hans|en, next=…) for the console's language switch."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core.api.health import health
 
@@ -19,9 +20,11 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file, so no inline script is needed (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("ogc/", include("ogc.urls")),
     path("healthz", health, name="health"),

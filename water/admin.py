@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for
 from water import plan_services, services
@@ -241,7 +242,7 @@ class AlertAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Acknowledge 确认")
+    @admin.action(description=_("Acknowledge"))
     def acknowledge(self, request: HttpRequest, queryset: Any) -> None:
         for alert in queryset:
             services.alert_acknowledge(alert=alert, actor=request.user)
