@@ -28,6 +28,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("ogc/", include("ogc.urls")),
     path("healthz", health, name="health"),
+    # Django's set_language (POST), for the console's language switch.
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The web console owns / (its log-in, home, ledgers); the API's handlers below still answer /api/.
     path("", include("console.urls")),
 ]
 

@@ -11,6 +11,8 @@ pkgs=(gdal-bin libgdal-dev libsqlite3-mod-spatialite python3-venv python3-dev ge
 # The console's browser tests drive Debian's chromium (Playwright cannot download a browser here);
 # fonts-noto-cjk draws Chinese in it (and in screenshots) with a system font, never a web font.
 pkgs+=(chromium fonts-noto-cjk)
+# msgfmt compiles the gettext catalogues (make messages).
+pkgs+=(gettext)
 # node + npm install the console's front-end parts from package-lock.json (make vendor). Any node >= 18
 # already on PATH will do (this machine kind has one from another source); otherwise Debian's.
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)

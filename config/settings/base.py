@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx for the console's partial answers (filters, paging without a full reload).
+    "django_htmx.middleware.HtmxMiddleware",
     # Content-Security-Policy (issue 14): core.csp, policy below.
     "core.csp.PathScopedCSPMiddleware",
     # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.
@@ -166,7 +168,15 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- Console (the web pages at /) -------------------------------------------------------------
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+
 STATIC_URL = "/static/"
+# The console's own JS/CSS sources are served as they are (no bundler) under /static/console/; the
+# third-party parts come from npm into console/static/vendor/ (make vendor).
+STATICFILES_DIRS = [("console", str(BASE_DIR / "console" / "static_src"))]
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"

@@ -51,8 +51,8 @@ def city(add_map_rows: Callable[[int], SimpleNamespace]) -> SimpleNamespace:
 # --------------------------------------------------------------------------- who may ask
 
 
-def test_anonymous_gets_401_on_layers_and_the_page_sends_to_log_in(session_for: Any, city: SimpleNamespace) -> None:
-    anon = session_for(None)
+def test_anonymous_gets_401_on_layers_and_the_page_sends_to_log_in(web: Any, city: SimpleNamespace) -> None:
+    anon = web(None)
     response = layer(anon, "reaches")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
@@ -60,8 +60,8 @@ def test_anonymous_gets_401_on_layers_and_the_page_sends_to_log_in(session_for: 
     assert anon.get(f"/map/cards/reach/{city.geography['reach_e'].pk}/").status_code == 401
 
 
-def test_device_account_has_no_map(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    client = session_for(users["device"])
+def test_device_account_has_no_map(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["device"])
     assert layer(client, "reaches").status_code == 403
     assert client.get("/map/").status_code == 403
 
@@ -74,8 +74,8 @@ def test_api_token_alone_does_not_open_the_layers(client_for: Any, users: dict[s
 # --------------------------------------------------------------------------- scope
 
 
-def test_city_reviewer_sees_both_districts(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    client = session_for(users["city_reviewer"])
+def test_city_reviewer_sees_both_districts(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["city_reviewer"])
     assert codes(features(client, "reaches")) == {"HL-01-01", "HL-01-02"}
     assert codes(features(client, "intakes")) == {"QSK-M-e0", "QSK-M-w0"}
     assert len(features(client, "patrols")) == 2
@@ -88,10 +88,8 @@ def test_city_reviewer_sees_both_districts(session_for: Any, users: dict[str, Us
     assert codes(features(client, "divisions")) == {"650100", "650102", "650103"}
 
 
-def test_district_reviewer_sees_only_their_district(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
-) -> None:
-    client = session_for(users["reviewer_650103"])
+def test_district_reviewer_sees_only_their_district(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["reviewer_650103"])
     assert codes(features(client, "reaches")) == {"HL-01-01"}
     assert codes(features(client, "intakes")) == {"QSK-M-w0"}
     assert {f["properties"]["id"] for f in features(client, "patrols")} == {str(city.patrols["w"][0].pk)}
@@ -107,18 +105,16 @@ def test_district_reviewer_sees_only_their_district(
 
 
 def test_operator_sees_own_intake_and_no_patrols_or_cases(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
+    web: Any, users: dict[str, User], city: SimpleNamespace
 ) -> None:
-    client = session_for(users["operator"])
+    client = web(users["operator"])
     assert codes(features(client, "intakes")) == {"QSK-M-e0"}
     assert features(client, "patrols") == []
     assert features(client, "cases") == []
 
 
-def test_reviewer_without_jurisdiction_sees_nothing(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
-) -> None:
-    client = session_for(users["no_jurisdiction"])
+def test_reviewer_without_jurisdiction_sees_nothing(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["no_jurisdiction"])
     for name in LAYERS:
         assert features(client, name) == [], name
 
@@ -145,23 +141,23 @@ def test_reviewer_without_jurisdiction_sees_nothing(
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace, params: dict[str, str], field: str
+    web: Any, users: dict[str, User], city: SimpleNamespace, params: dict[str, str], field: str
 ) -> None:
-    client = session_for(users["reviewer_650103"])
+    client = web(users["reviewer_650103"])
     for name in ("reaches", "patrols", "intakes"):
         response = layer(client, name, **params)
         assert response.status_code == 400, (name, params)
         assert field in response.json()["error"]["fields"], response.json()
 
 
-def test_only_one_of_start_and_end_is_a_400(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    response = session_for(users["city_reviewer"]).get("/map/layers/cases/", {"start": "2024-05-01"})
+def test_only_one_of_start_and_end_is_a_400(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    response = web(users["city_reviewer"]).get("/map/layers/cases/", {"start": "2024-05-01"})
     assert response.status_code == 400
     assert "end" in response.json()["error"]["fields"]
 
 
-def test_case_filters_are_checked(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    client = session_for(users["city_reviewer"])
+def test_case_filters_are_checked(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["city_reviewer"])
     assert "state" in layer(client, "cases", state="open").json()["error"]["fields"]
     assert "category" in layer(client, "cases", category="litter").json()["error"]["fields"]
     assert len(features(client, "cases", state="reported", category="dumping")) == 2
@@ -169,14 +165,12 @@ def test_case_filters_are_checked(session_for: Any, users: dict[str, User], city
     assert features(client, "cases", category="occupation") == []
 
 
-def test_unknown_layer_is_a_404(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    assert session_for(users["city_reviewer"]).get("/map/layers/secrets/").status_code == 404
+def test_unknown_layer_is_a_404(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    assert web(users["city_reviewer"]).get("/map/layers/secrets/").status_code == 404
 
 
-def test_division_bbox_and_period_narrow_the_layers(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
-) -> None:
-    client = session_for(users["city_reviewer"])
+def test_division_bbox_and_period_narrow_the_layers(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["city_reviewer"])
     assert codes(features(client, "reaches", division="650102")) == {"HL-01-02"}
     assert codes(features(client, "intakes", division="650103")) == {"QSK-M-w0"}
     # The east half of the city only.
@@ -192,9 +186,9 @@ def test_division_bbox_and_period_narrow_the_layers(
 
 
 def test_symbols_follow_state_and_tracks_are_simplified_for_the_zoom(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
+    web: Any, users: dict[str, User], city: SimpleNamespace
 ) -> None:
-    client = session_for(users["city_reviewer"])
+    client = web(users["city_reviewer"])
     reach_syms = {f["properties"]["code"]: f["properties"]["sym"] for f in features(client, "reaches")}
     assert reach_syms == {"HL-01-01": "reach-village", "HL-01-02": "reach-township"}
     case_syms = {f["properties"]["sym"] for f in features(client, "cases")}
@@ -226,10 +220,10 @@ def test_symbols_follow_state_and_tracks_are_simplified_for_the_zoom(
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_query_count_does_not_grow_with_the_features(
-    session_for: Any, users: dict[str, User], add_map_rows: Callable[[int], SimpleNamespace], name: str
+    web: Any, users: dict[str, User], add_map_rows: Callable[[int], SimpleNamespace], name: str
 ) -> None:
     add_map_rows(1)
-    client = session_for(users["city_reviewer"])
+    client = web(users["city_reviewer"])
     features(client, name)  # warm: session, content types
     with CaptureQueriesContext(connection) as few:
         n_few = len(features(client, name))
@@ -245,10 +239,10 @@ def test_query_count_does_not_grow_with_the_features(
 
 
 def test_reach_card_shows_chiefs_patrols_and_open_cases(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
+    web: Any, users: dict[str, User], city: SimpleNamespace
 ) -> None:
     reach = city.geography["reach_e"]
-    response = session_for(users["city_reviewer"]).get(f"/map/cards/reach/{reach.pk}/", MAP_PERIOD)
+    response = web(users["city_reviewer"]).get(f"/map/cards/reach/{reach.pk}/", MAP_PERIOD)
     assert response.status_code == 200
     html = response.content.decode()
     assert reach.name in html
@@ -257,11 +251,9 @@ def test_reach_card_shows_chiefs_patrols_and_open_cases(
     assert "<dd>1</dd>" in html  # one open case
 
 
-def test_intake_card_shows_meters_state_and_plan(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
-) -> None:
+def test_intake_card_shows_meters_state_and_plan(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
     intake = city.intakes["e"][0]
-    response = session_for(users["operator"]).get(f"/map/cards/intake/{intake.pk}/", MAP_PERIOD)
+    response = web(users["operator"]).get(f"/map/cards/intake/{intake.pk}/", MAP_PERIOD)
     assert response.status_code == 200
     html = response.content.decode()
     assert intake.name in html
@@ -269,8 +261,8 @@ def test_intake_card_shows_meters_state_and_plan(
     assert "hz-badge--offline" in html
 
 
-def test_cards_outside_scope_are_404(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    client = session_for(users["reviewer_650103"])
+def test_cards_outside_scope_are_404(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["reviewer_650103"])
     g = city.geography
     assert client.get(f"/map/cards/reach/{g['reach_e'].pk}/").status_code == 404
     assert client.get(f"/map/cards/intake/{city.intakes['e'][0].pk}/").status_code == 404
@@ -286,19 +278,17 @@ def test_cards_outside_scope_are_404(session_for: Any, users: dict[str, User], c
 
 
 @pytest.mark.urls("tests.console.map_urls")
-def test_card_links_to_the_ledger_page(session_for: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+def test_card_links_to_the_ledger_page(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
     intake = city.intakes["e"][0]
-    html = session_for(users["city_reviewer"]).get(f"/map/cards/intake/{intake.pk}/").content.decode()
+    html = web(users["city_reviewer"]).get(f"/map/cards/intake/{intake.pk}/").content.decode()
     assert f'href="/ledger/intakes/{intake.pk}/"' in html
 
 
 # --------------------------------------------------------------------------- detail pages
 
 
-def test_detail_geometry_of_a_patrol_case_and_intake(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
-) -> None:
-    client = session_for(users["city_reviewer"])
+def test_detail_geometry_of_a_patrol_case_and_intake(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["city_reviewer"])
     patrol = city.patrols["e"][0]
     body = client.get(f"/map/features/patrol/{patrol.pk}/").json()
     assert [f["properties"]["sym"] for f in body["features"]] == ["reach-context", "track-valid"]
@@ -307,7 +297,7 @@ def test_detail_geometry_of_a_patrol_case_and_intake(
     assert body["features"][-1]["geometry"]["type"] == "Point"
     body = client.get(f"/map/features/intake/{city.intakes['e'][0].pk}/").json()
     assert body["features"][-1]["properties"]["sym"] == "intake-point"
-    west = session_for(users["reviewer_650103"])
+    west = web(users["reviewer_650103"])
     assert west.get(f"/map/features/patrol/{patrol.pk}/").status_code == 404
     assert west.get(f"/map/features/intake/{city.intakes['e'][0].pk}/").status_code == 404
     assert west.get("/map/features/reach/1/").status_code == 404
@@ -324,9 +314,9 @@ def test_detail_map_tag_renders_the_feature_url(city: SimpleNamespace) -> None:
 
 
 def test_page_fits_the_jurisdiction_and_has_no_inline_script_or_style(
-    session_for: Any, users: dict[str, User], city: SimpleNamespace
+    web: Any, users: dict[str, User], city: SimpleNamespace
 ) -> None:
-    response = session_for(users["reviewer_650103"]).get("/map/")
+    response = web(users["reviewer_650103"]).get("/map/")
     assert response.status_code == 200
     html = response.content.decode()
     config = json.loads(response.context["config_json"])
