@@ -344,7 +344,9 @@ def main(path: Path) -> int:
             if zh_ctx is None:
                 missing.append(msgid)
             else:
-                entry = re.sub(r'msgstr ((?:".*"\n?)+)$', lambda _m, zh=zh_ctx: f"msgstr {_quote(zh)}", entry, flags=re.S)
+                entry = re.sub(
+                    r'msgstr ((?:".*"\n?)+)$', lambda _m, zh=zh_ctx: f"msgstr {_quote(zh)}", entry, flags=re.S
+                )
             out.append(entry)
             continue
         if "msgid_plural" in entry:

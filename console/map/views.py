@@ -14,19 +14,20 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import Extent
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.choices import Role
 from accounts.scope import Scope, scope_for
 from console.map import cards, layers, params
 from console.map.catalog import LAYER_CATALOG
+from console.views.base import console_page, page
 from core import periods
 from core.api.exceptions import error_body
 from core.exceptions import InvalidInput, NotFound
@@ -103,13 +104,12 @@ def _layer_params(request: HttpRequest, scope: Scope) -> tuple[params.LayerParam
     return p, division_code
 
 
-@login_required
 @require_GET
+@console_page("console:map")
 def map_page(request: HttpRequest) -> HttpResponse:
-    """一张图: the map page. Everything the script needs is in data attributes (no inline script)."""
+    """一张图: the map page in the console's shell. Everything the script needs is in data attributes
+    (no inline script under the CSP)."""
     scope = scope_for(request.user)
-    if scope.role in (Role.DEVICE, None):
-        return HttpResponse(status=403)
     period = default_period(scope)
     tile_url = settings.CONSOLE_MAP_TILE_URL
     config = {
@@ -128,7 +128,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "case_states": layers.CASE_STATE_GROUPS,
         "case_categories": layers.CASE_CATEGORIES,
     }
-    return render(request, "console/map/page.html", context)
+    return page(request, "console/map/page.html", context, title=_("One map"))
 
 
 @require_GET

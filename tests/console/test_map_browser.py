@@ -12,49 +12,66 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from accounts.models import User
 
+# The live server answers in its own thread while Playwright's event loop runs in this one; the test's
+# own ORM calls (fixtures) are plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 pytestmark = pytest.mark.urls("tests.console.map_urls")
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "pw-for-map-browser-tests-1"
+# What production sends (config.settings, core.csp): an inline script or style would be refused.
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'"
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-deps.sh does)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+    # --no-sandbox: CI runs as root, where chromium refuses its sandbox.
+    return {
+        **browser_type_launch_args, "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+    }  # fmt: skip
 
 
 @pytest.fixture
 def offline_page(page: Any, live_server: Any) -> tuple[Any, list[str], list[str]]:
-    """The page, with every request to a host other than the live server aborted and recorded, and
-    script errors recorded."""
+    """The page, with every request to a host other than the live server aborted and recorded, the
+    production CSP on every document, and script errors and CSP refusals recorded."""
     own = urlsplit(live_server.url).netloc
     foreign: list[str] = []
     errors: list[str] = []
 
     def route(r: Any) -> None:
         url = r.request.url
-        if urlsplit(url).netloc == own or url.startswith("data:"):
-            r.continue_()
-        else:
+        if urlsplit(url).netloc != own:
             foreign.append(url)
             r.abort()
+        elif r.request.resource_type == "document":
+            response = r.fetch(max_redirects=0)
+            r.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+        else:
+            r.continue_()
 
     page.route("**/*", route)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # A 400 is what the bad-period test asks for; any other console error (a CSP refusal among them) fails.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 400" not in m.text else None)
     return page, foreign, errors
 
 
 def log_in(page: Any, live_server: Any, user: User) -> None:
-    """A session for `user`, set as the browser's cookie (the same session the log-in page makes)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    """Through the console's log-in page, as a person does."""
+    user.set_password(PASSWORD)
+    user.save()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_map_draws_reaches_and_intakes_with_no_other_host(
@@ -112,7 +129,7 @@ def test_detail_page_map_draws_a_patrol_track_over_its_reach(
     city = add_map_rows(1)
     page, foreign, errors = offline_page
     log_in(page, live_server, users["city_reviewer"])
-    page.goto(f"{live_server.url}/detail/patrol/{city.patrols['e'][0].pk}/")
+    page.goto(f"{live_server.url}/test/detail/patrol/{city.patrols['e'][0].pk}/")
     page.wait_for_selector(".hz-detail-map[data-drawn='2']", timeout=30_000)
     assert page.locator(".hz-detail-map path.hz-f-patrols").count() == 1
     assert page.locator(".hz-detail-map path.hz-f-context").count() == 1

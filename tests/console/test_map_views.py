@@ -15,6 +15,7 @@ from django.contrib.gis.geos import LineString, MultiLineString
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.models import User
 from patrols.models import Patrol
@@ -277,11 +278,15 @@ def test_cards_outside_scope_are_404(web: Any, users: dict[str, User], city: Sim
     assert client.get(f"/map/cards/patrol/{city.patrols['w'][0].pk}/").status_code == 200
 
 
-@pytest.mark.urls("tests.console.map_urls")
-def test_card_links_to_the_ledger_page(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
-    intake = city.intakes["e"][0]
-    html = web(users["city_reviewer"]).get(f"/map/cards/intake/{intake.pk}/").content.decode()
-    assert f'href="/ledger/intakes/{intake.pk}/"' in html
+def test_cards_link_to_the_ledger_pages(web: Any, users: dict[str, User], city: SimpleNamespace) -> None:
+    client = web(users["city_reviewer"])
+    intake, case, patrol = city.intakes["e"][0], city.cases["e"][0], city.patrols["e"][0]
+    html = client.get(f"/map/cards/intake/{intake.pk}/").content.decode()
+    assert f'href="{reverse("console:intake_detail", args=[intake.pk])}"' in html
+    html = client.get(f"/map/cards/case/{case.pk}/").content.decode()
+    assert f'href="{reverse("console:case_detail", args=[case.pk])}"' in html
+    html = client.get(f"/map/cards/patrol/{patrol.pk}/").content.decode()
+    assert f'href="{reverse("console:patrol_detail", args=[patrol.pk])}"' in html
 
 
 # --------------------------------------------------------------------------- detail pages
