@@ -7,7 +7,6 @@ Ledger URL names are the console's (`console:intake_detail` …). A name the con
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
+from console import formats
 from console.map.layers import CASE_STATE_GROUPS, QUALITY_SYM, intake_states, state_instant
+from console.periods import spoken
 from core import periods
 from core.exceptions import NotFound
 from patrols.choices import CaseStatus, PatrolFlag
@@ -68,20 +69,7 @@ class Card:
     badge_class: str = ""
 
 
-def _km(metres: float | None) -> str:
-    return "—" if metres is None else f"{metres / 1000:,.2f} km"
-
-
-def _m3(value: Any) -> str:
-    return "—" if value is None else f"{float(value):,.0f} m³"
-
-
-def _pct(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio * 100:.1f}%"
-
-
-def _date(value: dt.datetime | None) -> str:
-    return periods.to_beijing(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+_km, _m3, _pct, _date = formats.km, formats.m3, formats.percent, formats.when
 
 
 def month_of(period: periods.Period) -> periods.Period:
@@ -113,7 +101,7 @@ def reach_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
     open_cases = case_list(scope=scope).filter(reach_id=pk).exclude(status=CaseStatus.CLOSED).count()
     levels = dict(ChiefLevel.choices)
     chief_rows = [
-        f"{levels[level]}: " + "、".join(str(a.chief) for a in assignments)
+        f"{levels[level]}：" + "、".join(str(a.chief) for a in assignments)
         for level, assignments in chiefs.by_level.items()
         if assignments
     ]
@@ -122,8 +110,9 @@ def reach_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         subtitle=f"{reach.code} · {reach.river.name} · {reach.division.name}",
         rows=[
             (_("Length"), _km(reach.length_m)),
-            (_("Patrols in %(month)s") % {"month": month.label}, f"{effort['n']} ({effort['valid']} {_('valid')})"),
-            (_("Patrol distance in %(month)s") % {"month": month.label}, _km(effort["m"] or 0)),
+            (_("Patrols in %(month)s") % {"month": spoken(month)},
+             _("%(n)s (%(valid)s valid)") % {"n": effort["n"], "valid": effort["valid"]}),
+            (_("Patrol distance in %(month)s") % {"month": spoken(month)}, _km(effort["m"] or 0)),
             (_("Open cases"), str(open_cases)),
         ],
         lists=[(_("Chiefs"), chief_rows or [_("No chief appointed")])],
@@ -146,15 +135,15 @@ def intake_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         (_("Division"), intake.division.name),
         (_("Permit"), intake.permit_number or "—"),
         (_("Permitted per year"), _m3(intake.permitted_annual_m3)),
-        (_("Use in %(period)s") % {"period": period.label}, _m3(use.use_m3 if use else None)),
-        (_("Plan in %(period)s") % {"period": period.label}, _m3(use.plan_m3 if use else None)),
+        (_("Use in %(period)s") % {"period": spoken(period)}, _m3(use.use_m3 if use else None)),
+        (_("Plan in %(period)s") % {"period": spoken(period)}, _m3(use.plan_m3 if use else None)),
         (_("Use against plan"), _pct(use.ratio if use else None)),
     ]
     if use and use.tier in TIER_LABELS:
         rows.append((_("Over-plan tier"), str(TIER_LABELS[use.tier])))
+    last_report = _("last report")
     meter_rows = [
-        f"{m['serial']}: {meter_states.get(m['state'], m['state'])}, {_('last report')} {_date(m['last'])}"
-        for m in meters
+        f"{m['serial']}: {meter_states.get(m['state'], m['state'])}, {last_report} {_date(m['last'])}" for m in meters
     ]
     return Card(
         kind="intake", kind_label=_("Intake"), title=intake.name, subtitle=intake.code, rows=rows,
@@ -213,7 +202,7 @@ def section_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         kind="section", kind_label=_("Quality section"), title=section.name, subtitle=section.code,
         rows=[
             (_("Category"), section.get_category_display()),
-            (_("Class in %(period)s") % {"period": period.label}, label or _("not evaluated")),
+            (_("Class in %(period)s") % {"period": spoken(period)}, label or _("not evaluated")),
             (_("Target class"), CLASS_LABELS.get(section.target_class, "—") if section.target_class else "—"),
         ],
         link=detail_url("section_detail", pk), link_label=_("Section ledger"),
@@ -248,25 +237,25 @@ def plant_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         (_("Design capacity"), f"{float(plant.design_capacity_m3d):,.0f} m³/d"),
         (_("Division"), plant.division.name),
     ]
-    return _simple("plant", _("Reclaimed-water plant"), plant, rows, detail_url("plant_detail", pk))
+    return _simple("plant", _("Reclaimed-water plant"), plant, rows, detail_url("plant_list"))
 
 
-def _project_card(kind: str, label: str, qs: Any, pk: int) -> Card:
+def _project_card(kind: str, label: str, qs: Any, pk: int, ledger: str) -> Card:
     project = _get(qs, pk)
     rows = [(_("Status"), project.get_status_display()), (_("Division"), project.division.name)]
     if project.capacity_m3d is not None:
         rows.append((_("Capacity"), f"{float(project.capacity_m3d):,.0f} m³/d"))
     if project.length_m is not None:
         rows.append((_("Length"), _km(project.length_m)))
-    return _simple(kind, label, project, rows, detail_url("project_detail", pk))
+    return _simple(kind, label, project, rows, detail_url(ledger))
 
 
 def station_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
-    return _project_card("station", _("Pump station"), station_list(scope=scope), pk)
+    return _project_card("station", _("Pump station"), station_list(scope=scope), pk, "project_list")
 
 
 def pipeline_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
-    return _project_card("pipeline", _("Pipeline"), pipeline_list(scope=scope), pk)
+    return _project_card("pipeline", _("Pipeline"), pipeline_list(scope=scope), pk, "pipeline_list")
 
 
 CARDS = {

@@ -74,9 +74,25 @@ def parse_period(start: str | None, end: str | None, *, default: periods.Period)
     if (last - first).days + 1 > MAX_PERIOD_DAYS:
         raise _bad("end", f"A period of at most {MAX_PERIOD_DAYS} days.")
     try:
-        return periods.date_range(first, last)
+        return canonical_period(first, last)
     except ValueError as exc:
         raise _bad("start", str(exc)) from None
+
+
+def canonical_period(first: dt.date, last: dt.date) -> periods.Period:
+    """[first, last] as the month, quarter, half or year it is, so it is labelled as people say it
+    (2024年3月, 2024年第一季度); otherwise a date range."""
+    whole = periods.date_range(first, last)
+    y = first.year
+    for candidate in (
+        periods.month(y, first.month),
+        periods.quarter(y, (first.month - 1) // 3 + 1),
+        periods.half_year(y, 1 if first.month < 7 else 2),
+        periods.year(y),
+    ):
+        if (candidate.start, candidate.end) == (whole.start, whole.end):
+            return candidate
+    return whole
 
 
 def parse_zoom(raw: str | None) -> int:
