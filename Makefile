@@ -35,15 +35,8 @@ venv: system-deps $(VENV)/.installed vendor
 # console/package-lock.json, and are copied into console/static/vendor/ (git-ignored; WhiteNoise serves
 # them): third-party minified code is never committed and never loaded from a CDN.
 VENDOR := console/static/vendor
-NPM_DIST := console/node_modules
-$(VENDOR)/.installed: console/package.json console/package-lock.json
-	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/echarts $(VENDOR)/htmx
-	cp $(NPM_DIST)/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cp -r $(NPM_DIST)/leaflet/dist/leaflet.js $(NPM_DIST)/leaflet/dist/leaflet.js.map \
-	  $(NPM_DIST)/leaflet/dist/leaflet.css $(NPM_DIST)/leaflet/dist/images $(VENDOR)/leaflet/
-	cp $(NPM_DIST)/echarts/dist/echarts.min.js $(VENDOR)/echarts/
-	@touch $@
+$(VENDOR)/.installed: console/package.json console/package-lock.json scripts/console-vendor.sh
+	bash scripts/console-vendor.sh
 
 vendor: system-deps $(VENDOR)/.installed
 

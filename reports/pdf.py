@@ -240,6 +240,20 @@ def render_pdf(report: dict[str, Any]) -> bytes:
                    ["本期", "去年同期"], title="水质优良比例（%）", percent=True)
     )  # fmt: skip
 
+    o = report.get("oversight")
+    if o is not None:
+        story.append(Paragraph("五、督察整改与信访", h2))
+        story.append(Paragraph(o.get("summary_zh", ""), body))
+        flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
+        spec = [("整改任务（项）", "tasks.total", "int"), ("已完成（项）", "tasks.completed", "int"),
+                ("正在推进（项）", "tasks.in_progress", "int"), ("逾期未完成（项）", "tasks.overdue", "int"),
+                ("已销号（项）", "tasks.signed_off", "int"), ("转办信访件（件）", "petitions.received", "int"),
+                ("已办结（件）", "petitions.closed", "int"), ("正在办理（件）", "petitions.in_progress", "int"),
+                ("属实或部分属实（件）", "petitions.substantiated", "int"),
+                ("回头看核查（项）", "rechecks.done", "int"),
+                ("问题反弹（项）", "rechecks.relapses", "int")]  # fmt: skip
+        story.append(table(_rows(flat, spec, o.get("yoy", {})), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
+
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,

@@ -139,6 +139,8 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     _reuse_sheet(wb, report["reuse"], links)
     _patrols_sheet(wb, report["patrols"], links)
     _quality_sheet(wb, report["quality"], links)
+    if "oversight" in report:
+        _oversight_sheet(wb, report["oversight"], links)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -340,3 +342,40 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
         Col("samples", "样品数", "Samples", "int"),
     ]
     _table(ws, cols, section_rows, start_row=row + 1)
+
+
+OVERSIGHT_FIGURES = (
+    ("tasks.total", "整改任务", "Rectification tasks", "项"),
+    ("tasks.completed", "已完成", "Completed", "项"),
+    ("tasks.in_progress", "正在推进", "In progress", "项"),
+    ("tasks.overdue", "逾期未完成", "Overdue", "项"),
+    ("tasks.signed_off", "已销号", "Signed off", "项"),
+    ("tasks.completed_late", "逾期完成", "Completed late", "项"),
+    ("petitions.received", "转办信访件", "Petitions received", "件"),
+    ("petitions.closed", "已办结", "Closed", "件"),
+    ("petitions.stage_closed", "阶段性办结", "Closed at a stage", "件"),
+    ("petitions.in_progress", "正在办理", "In progress", "件"),
+    ("petitions.overdue", "逾期未办结", "Overdue", "件"),
+    ("petitions.substantiated", "属实或部分属实", "Substantiated (fully or partly)", "件"),
+    ("rechecks.done", "回头看核查", "Look-back rechecks done", "项"),
+    ("rechecks.relapses", "问题反弹", "Relapses", "项"),
+)
+
+
+def _oversight_sheet(wb: Any, o: dict[str, Any], links: dict[str, str]) -> None:
+    flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
+    flat["yoy"] = o.get("yoy", {})
+    rows = [_fig(zh, en, flat, key, "int", unit, links, f"oversight.{key}") for key, zh, en, unit in OVERSIGHT_FIGURES]
+    ws, row = _figures_sheet(wb, "督察整改 Oversight", "督察整改与信访 Inspection rectification and petitions", rows)
+    ws.cell(row=row, column=1, value=o.get("summary_zh", ""))
+    cols = [
+        Col("code", "行政区代码", "Division code"),
+        Col("name", "行政区", "Division", width=24),
+        Col("tasks_total", "整改任务", "Tasks", "int"),
+        Col("tasks_completed", "已完成", "Completed", "int"),
+        Col("petitions_received", "信访件", "Petitions", "int"),
+        Col("petitions_closed", "已办结", "Closed", "int"),
+        Col("link", "明细查询", "Drill-down", width=60),
+    ]
+    ws.cell(row=row + 2, column=1, value="按行政区 By division")
+    _table(ws, cols, o["by_division"], start_row=row + 3)

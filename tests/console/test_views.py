@@ -182,9 +182,13 @@ def test_exports_are_the_apis_with_the_same_filters(console_data, users, web, ge
 def test_choice_labels_not_codes(console_data, users, web):
     html = web(users["city_reviewer"]).get("/river/cases/").content.decode()
     assert ">dumping<" not in html
+    from django.utils import translation
+
     from patrols.choices import CaseCategory
 
-    assert str(CaseCategory.DUMPING.label) in html
+    with translation.override("zh-hans"):
+        zh_label = str(CaseCategory.DUMPING.label)
+    assert f"<td>{zh_label}</td>" in html
 
 
 def test_the_dashboard_shows_the_report_figures_for_its_period(console_data, users, web):
@@ -201,6 +205,21 @@ def test_the_dashboard_shows_the_report_figures_for_its_period(console_data, use
     assert "2024年第2季度" in html
     # Remembered in the session: the next visit without a period shows the same one.
     assert "2024年第2季度" in client.get("/").content.decode()
+
+
+def test_the_dashboard_keeps_its_figures_for_the_configured_time(console_data, users, web, settings, client_for,
+                                                                  chiefs, geography):  # fmt: skip
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 300
+    client = web(users["city_reviewer"])
+    first = client.get("/?kind=year&year=2024").content.decode()
+    assert 'data-key="patrols.patrols">2<' in first
+    _more_patrols(chiefs["township"], geography["reach_e"], client_for, 1, 10)
+    assert 'data-key="patrols.patrols">2<' in client.get("/").content.decode()  # kept
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
+    from django.core.cache import cache
+
+    cache.clear()
+    assert 'data-key="patrols.patrols">3<' in client.get("/").content.decode()
 
 
 def test_a_newcomer_lands_on_a_year_with_data(console_data, users, web):
@@ -255,7 +274,10 @@ def _more_patrols(chief: Any, reach: Any, client_for: Any, n: int, day0: int) ->
         assert client_for(chief).post("/api/v1/patrols/", body, format="json").status_code == 201
 
 
-def test_no_page_query_count_grows_with_the_rows_shown(console_data, chiefs, geography, users, web, client_for):
+def test_no_page_query_count_grows_with_the_rows_shown(
+    console_data, chiefs, geography, users, web, client_for, settings
+):
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0  # the dashboard builds its figures on every view
     client = web(users["city_reviewer"])
     paths = ["/", *LEDGER_PATHS]
 
@@ -281,3 +303,15 @@ def test_admin_role_keeps_the_django_admin(users, web):
     admin.save()
     assert web(admin).get("/admin/").status_code == 200
     assert users["city_reviewer"].role == Role.REVIEWER
+
+
+def test_repeated_failures_lock_the_console_log_in(users, web, settings):
+    user = users["city_reviewer"]
+    user.set_password("pw-123-secret")
+    user.save()
+    client = web(None)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert client.post("/login/", {"username": user.username, "password": "wrong"}).status_code in (200, 429)
+    locked = client.post("/login/", {"username": user.username, "password": "pw-123-secret"})
+    assert locked.status_code == 429
+    assert client.get("/").status_code == 302  # not signed in

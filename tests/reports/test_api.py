@@ -89,7 +89,8 @@ def test_excel_reads_back_with_numbers_and_formats(dataset, client_for, users):
     assert r["Content-Type"] == XLSX
     assert r["Content-Disposition"] == 'attachment; filename="report-2024-Q2.xlsx"'
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["封面 Cover", "用水 Water", "再生水 Reuse", "巡河 Patrols", "水质 Quality"]
+    assert wb.sheetnames == ["封面 Cover", "用水 Water", "再生水 Reuse", "巡河 Patrols", "水质 Quality",
+                             "督察整改 Oversight"]  # fmt: skip
     ws = wb["巡河 Patrols"]
     assert ws.freeze_panes == "A5"
     assert (ws["A3"].value, ws["A4"].value) == ("指标", "Figure (zh)")
