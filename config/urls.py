@@ -19,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("quality/", include("quality.api.urls")),
     path("reports/", include("reports.api.urls")),
     path("oversight/", include("oversight.api.urls")),
+    path("notify/", include("notify.api.urls")),
 ]
 
 urlpatterns = [

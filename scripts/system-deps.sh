@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system libraries Hezhang needs on Debian/Ubuntu when they are missing:
-# GDAL (with GEOS and PROJ), SpatiaLite, Python's venv module, gettext. `--postgis` adds PostgreSQL's PostGIS
+# GDAL (with GEOS and PROJ), SpatiaLite, Python's venv module, gettext. `--postgis` adds PostgreSQL's PostGIS and QGIS's Python (CI)
 # (CI and PostGIS development). Idempotent: does nothing when everything is there.
 set -euo pipefail
 
@@ -14,7 +14,8 @@ pkgs+=(chromium fonts-noto-cjk)
 # node + npm install the console's front-end parts from package-lock.json (make vendor). Any node >= 18
 # already on PATH will do (this machine kind has one from another source); otherwise Debian's.
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
-[[ "${1:-}" == "--postgis" ]] && pkgs+=(postgresql-15-postgis-3 postgresql-client)
+# python3-qgis: the QGIS 3.22 client test of /ogc/ (Basic with a token) runs QGIS's own Python in CI.
+[[ "${1:-}" == "--postgis" ]] && pkgs+=(postgresql-15-postgis-3 postgresql-client python3-qgis)
 
 missing=()
 for p in "${pkgs[@]}"; do

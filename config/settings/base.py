@@ -175,6 +175,10 @@ USE_TZ = True
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
+# Seconds the dashboard keeps a built report (the report builders' figures for a jurisdiction and period)
+# before building it again: at a year of 500 intakes a build takes about a second, the page must answer in
+# under 300 ms. 0 builds on every view. The page says when its figures were built.
+CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", default=300)
 
 STATIC_URL = "/static/"
 # The console's own JS/CSS sources are served as they are (no bundler) under /static/console/; the
@@ -326,12 +330,20 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- E-mail (notify's e-mail channel) ----------------------------------------------------------------
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="hezhang@localhost")
+
 # --- Domain rules -----------------------------------------------------------------------------------
 # Each app's conf.py holds its rule settings (WATER_*, PATROL_*, REUSE_*, QUALITY_*, REPORTS_*) with their
 # defaults and the reason each is a setting (recalled facts, local choices). An environment variable of
 # the same name overrides one; its value is read as JSON (numbers, true/false, lists, objects) and
 # otherwise as text, and the app's getter converts it (Decimal, int, …). `.env.example` lists them all.
-APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_", "OVERSIGHT_")
+APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_", "OVERSIGHT_", "NOTIFY_")
 
 
 def _app_setting(raw: str) -> object:

@@ -207,6 +207,21 @@ def test_the_dashboard_shows_the_report_figures_for_its_period(console_data, use
     assert "2024年第2季度" in client.get("/").content.decode()
 
 
+def test_the_dashboard_keeps_its_figures_for_the_configured_time(console_data, users, web, settings, client_for,
+                                                                  chiefs, geography):  # fmt: skip
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 300
+    client = web(users["city_reviewer"])
+    first = client.get("/?kind=year&year=2024").content.decode()
+    assert 'data-key="patrols.patrols">2<' in first
+    _more_patrols(chiefs["township"], geography["reach_e"], client_for, 1, 10)
+    assert 'data-key="patrols.patrols">2<' in client.get("/").content.decode()  # kept
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
+    from django.core.cache import cache
+
+    cache.clear()
+    assert 'data-key="patrols.patrols">3<' in client.get("/").content.decode()
+
+
 def test_a_newcomer_lands_on_a_year_with_data(console_data, users, web):
     html = web(users["city_reviewer"]).get("/").content.decode()
     assert "2024年" in html  # the patrols are in 2024, not in the current year
@@ -259,7 +274,10 @@ def _more_patrols(chief: Any, reach: Any, client_for: Any, n: int, day0: int) ->
         assert client_for(chief).post("/api/v1/patrols/", body, format="json").status_code == 201
 
 
-def test_no_page_query_count_grows_with_the_rows_shown(console_data, chiefs, geography, users, web, client_for):
+def test_no_page_query_count_grows_with_the_rows_shown(
+    console_data, chiefs, geography, users, web, client_for, settings
+):
+    settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0  # the dashboard builds its figures on every view
     client = web(users["city_reviewer"])
     paths = ["/", *LEDGER_PATHS]
 
