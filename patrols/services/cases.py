@@ -28,6 +28,7 @@ from patrols.models import (
     CasePhoto,
     Patrol,
 )
+from patrols.services import notices
 from patrols.services._common import _invalid, _now, _require_role
 from patrols.track import fingerprint
 from places.models import Reach
@@ -99,6 +100,7 @@ def _transition(
         after=snapshot(locked),
         reason=f"{action}: {from_status} → {target}" + (f" ({note})" if note else ""),
     )
+    notices.case_moved(locked, action=action, at=at, note=note)
     return locked
 
 
@@ -266,5 +268,6 @@ def case_flag_overdue(*, now: dt.datetime | None = None, actor: str = "beat:patr
                     after={"overdue_at": now.isoformat()},
                     reason="deadline passed",
                 )
+                notices.case_overdue(case_id, at=now)
                 flagged += updated
     return flagged

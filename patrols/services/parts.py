@@ -34,6 +34,7 @@ from patrols.services.patrol_fill import (
     _fill_patrol,
     _flag_overlapped,
     _level_on_reach,
+    _notify_flagged,
     _parse_points,
     _patrol_audit,
     _reach_info,
@@ -238,6 +239,7 @@ def _complete_from_chunks(
     locked.save()
     PatrolChunk.objects.filter(patrol=locked).delete()
     _flag_overlapped(filled.overlapping, by=locked, actor=actor)
+    _notify_flagged(locked)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -11,12 +11,13 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 
 from accounts.scope import Scope
+from core.kernel import Errors
 from reuse.choices import (
     EffluentStandard,
     PlantKind,
 )
 from reuse.models import Plant
-from reuse.services._common import _check_not_future, _division, _Errors, _Ledger, _point
+from reuse.services._common import _check_not_future, _division, _Ledger, _point
 
 # --------------------------------------------------------------------------- plants
 
@@ -35,7 +36,7 @@ _PLANT_FIELDS = frozenset(
 )
 
 
-def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope | None, errors: _Errors) -> None:
+def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope, errors: Errors) -> None:
     for name, value in values.items():
         if name not in _PLANT_FIELDS:
             errors.add(name, "Unknown field.")
@@ -54,7 +55,7 @@ def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope | None
             setattr(plant, name, value)
 
 
-def _check_plant(plant: Plant, errors: _Errors) -> None:
+def _check_plant(plant: Plant, errors: Errors) -> None:
     if plant.kind not in PlantKind.values:
         errors.add("kind", f"One of {', '.join(PlantKind.values)}.")
     if plant.effluent_standard not in EffluentStandard.values:
@@ -85,7 +86,7 @@ def plant_create(
     effluent_standard: str = EffluentStandard.GB18918_1A,
     commissioned_on: dt.date | None = None,
     operator_name: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
     reason: str = "",
 ) -> Plant:
     """Add a plant to the ledger."""
@@ -109,8 +110,6 @@ def plant_create(
 
 
 @transaction.atomic
-def plant_update(
-    *, plant: Plant, actor: Any, changes: Mapping[str, Any], scope: Scope | None = None, reason: str = ""
-) -> Plant:
+def plant_update(*, plant: Plant, actor: Any, changes: Mapping[str, Any], scope: Scope, reason: str = "") -> Plant:
     """Change a plant's ledger fields (`division` as a code). The code is its key and does not change."""
     return _PLANTS.update(plant, changes=changes, actor=actor, scope=scope, reason=reason)
