@@ -320,7 +320,7 @@ def _short_part(geom: OGRGeometry) -> str | None:
     """Why a line or ring has too few points to be one, in words (GEOS would only say "IllegalArgument")."""
     name = geom.geom_name.upper()
     if name.startswith("MULTI"):
-        for part in geom:
+        for part in geom:  # type: ignore[attr-defined]  # GeometryCollection iterates; the stubs miss it
             reason = _short_part(part)
             if reason:
                 return reason
@@ -328,7 +328,7 @@ def _short_part(geom: OGRGeometry) -> str | None:
     if name.startswith("LINESTRING") and geom.point_count < 2:
         return f"a line needs at least 2 points, this one has {geom.point_count}"
     if name.startswith("POLYGON"):
-        for ring in geom:
+        for ring in geom:  # type: ignore[attr-defined]  # Polygon iterates its rings; the stubs miss it
             if ring.point_count < 4:
                 return f"a polygon ring needs at least 4 points (closed), this one has {ring.point_count}"
     return None
