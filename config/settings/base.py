@@ -291,9 +291,6 @@ SPECTACULAR_SETTINGS = {
         "StationCommandKindEnum": "water.choices.CommandKind",
         "StationCommandStateEnum": "water.choices.CommandState",
         "StationCommandSourceEnum": "water.choices.CommandSource",
-        # Two choice sets share the field name "mode": a patrol's mode and a notification rule's delivery mode.
-        "PatrolModeEnum": "patrols.choices.PatrolMode",
-        "NotificationModeEnum": "notify.choices.Mode",
         "SourceEnum": "quality.choices.SampleSource",  # keeps its name beside the commands' source
         # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
         "CaseCategoryEnum": "patrols.choices.CaseCategory",
