@@ -25,8 +25,10 @@ from accounts.scope import scope_for
 from core import periods
 from reports.builders import build_report
 
-# The live server answers in its own thread while Playwright's event loop runs in this one; the test's
-# own ORM calls (fixtures, the report it compares with) are plain synchronous code.
+# Playwright's event loop runs in this thread while the test's own ORM calls (the database set-up,
+# fixtures, the report it compares with) are plain synchronous code, which Django would refuse as if it
+# were async code. Set when this module is imported, so for the rest of the run: it only turns off that
+# check, which no other test relies on.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
