@@ -294,9 +294,6 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "quality.choices.SampleSource",  # keeps its name beside the commands' source
         # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
         "CaseCategoryEnum": "patrols.choices.CaseCategory",
-        # notify's delivery mode and a patrol's mode share the field name "mode" (seen after merging main).
-        "DeliveryModeEnum": "notify.choices.Mode",
-        "PatrolModeEnum": "patrols.choices.PatrolMode",
         "RoundKindEnum": "oversight.choices.RoundKind",
         "MilestoneKindEnum": "oversight.choices.MilestoneKind",
         "FindingCategoryEnum": "oversight.choices.FindingCategory",
