@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from console.views import auth, details, home
 from console.views.ledgers import LEDGER_URLS, ledger_view
@@ -18,4 +18,5 @@ urlpatterns = [
     path("river/patrols/<str:pk>/", details.patrol_detail, name="patrol_detail"),
     path("river/cases/<str:pk>/", details.case_detail, name="case_detail"),
     path("quality/sections/<int:pk>/", details.section_detail, name="section_detail"),
+    path("map/", include("console.map.urls")),
 ]

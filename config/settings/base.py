@@ -283,6 +283,9 @@ SPECTACULAR_SETTINGS = {
     # Two choice sets share the field name "protocol": a meter's reporting protocol and the codec
     # family a telemetry station was read with.
     "ENUM_NAME_OVERRIDES": {
+        # notify's rule mode (immediate/digest) shares the field name "mode" with the patrol mode.
+        "NotifyModeEnum": "notify.choices.Mode",
+        "PatrolModeEnum": "patrols.choices.PatrolMode",
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
         "StationCommandKindEnum": "water.choices.CommandKind",
@@ -312,6 +315,21 @@ SPECTACULAR_SETTINGS = {
 # Most features one items page returns; a larger `limit` is served as this many (OGC API – Features lets
 # a server clamp). Default 1000, as the REST API's page_size.
 OGC_MAX_LIMIT = env.int("OGC_MAX_LIMIT", default=1000)
+
+# --- Console map (一张图) --------------------------------------------------------------------------
+# The map's base is the project's own geography, so it works with no internet. A raster tile layer is
+# optional: an intranet tile server or 天地图 with the bureau's key, as a Leaflet URL template
+# ({z}/{x}/{y}, {s}). Default: none. Tiles must be WGS84 or CGCS2000 (they differ by well under a
+# metre at map scale); GCJ-02 tiles (Gaode, Tencent) are offset by hundreds of metres and are
+# refused rather than mixed silently with WGS84 features.
+CONSOLE_MAP_TILE_URL = env("CONSOLE_MAP_TILE_URL", default="")
+CONSOLE_MAP_TILE_ATTRIBUTION = env("CONSOLE_MAP_TILE_ATTRIBUTION", default="")
+CONSOLE_MAP_TILE_DATUM = env("CONSOLE_MAP_TILE_DATUM", default="wgs84").lower()
+if CONSOLE_MAP_TILE_DATUM not in ("wgs84", "cgcs2000"):
+    raise ImproperlyConfigured(
+        f"CONSOLE_MAP_TILE_DATUM={CONSOLE_MAP_TILE_DATUM!r}: the map draws WGS84 features, so only wgs84 or "
+        "cgcs2000 tiles can be shown under them (GCJ-02 tiles would be offset by hundreds of metres)."
+    )
 
 # --- Idempotency --------------------------------------------------------------------------------
 # How long a stored first response is replayed for a repeated Idempotency-Key.
