@@ -102,9 +102,10 @@ def time_pages(runs: int) -> None:
         c.force_login(user)
         clients[name] = c
     worst = 0.0
-    print(f"{'who':9s} {'median ms':>9s} {'max ms':>7s} {'queries':>7s} {'KiB':>6s}  page")
+    print(f"{'who':9s} {'first ms':>8s} {'median ms':>9s} {'max ms':>7s} {'queries':>7s} {'KiB':>6s}  page")
     for who, path in _paths():
         samples = []
+        first = 0.0
         for i in range(runs):
             with CaptureQueriesContext(connection) as ctx:
                 t = time.perf_counter()
@@ -114,10 +115,13 @@ def time_pages(runs: int) -> None:
                 raise SystemExit(f"{path}: {resp.status_code}")
             if i:
                 samples.append(dt_ms)
+            else:
+                first = dt_ms  # the dashboard's first view of a period builds the report (then kept)
         med = statistics.median(samples)
         worst = max(worst, med)
         flag = "" if med < TARGET_MS else "  <-- over 300 ms"
-        print(f"{who:9s} {med:9.0f} {max(samples):7.0f} {len(ctx):7d} {len(resp.content) / 1024:6.0f}  {path}{flag}")
+        kib = len(resp.content) / 1024
+        print(f"{who:9s} {first:8.0f} {med:9.0f} {max(samples):7.0f} {len(ctx):7d} {kib:6.0f}  {path}{flag}")
     print(f"slowest page median {worst:.0f} ms (target < {TARGET_MS:.0f} ms) — {rq.load()}")
 
 

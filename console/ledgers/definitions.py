@@ -191,7 +191,8 @@ LOCKS = Ledger(
 
 PATROLS = Ledger(
     slug="patrols", title=_("Patrols"),
-    queryset=lambda scope: patrol_selectors.patrol_list(scope=scope),
+    # The map preview is not shown in a table: not read (50 geometries a page).
+    queryset=lambda scope: patrol_selectors.patrol_list(scope=scope).defer("track_preview"),
     filterset=PatrolFilter,
     columns=(
         Column(_("Started (Beijing)"), lambda o: f.when(o.started_at), "started_at"),

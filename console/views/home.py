@@ -236,7 +236,7 @@ def _built(sc: Scope, period: Period) -> tuple[dict[str, Any], list[tuple[str, f
     key = f"console:dashboard:v1:{int(sc.everything)}:{sc.prefix}:{period.label}"
     hit = cache.get(key)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     report = build_report(scope=sc, period=period)
     totals = water_selectors.volume_totals(scope=sc, first=period.first_date, last=period.last_date, interval="month")
     months: dict[str, float] = {}
