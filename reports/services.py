@@ -17,6 +17,7 @@ from accounts.scope import SYSTEM_SCOPE, Scope
 from core.audit import AuditAction, audit_record, snapshot
 from core.divisions import is_division_code
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from core.kernel import actor_user
 from core.periods import Period
 from places.models import Division
 from reports.builders import build_report
@@ -144,7 +145,7 @@ def snapshot_request(
             period_kind=period.kind,
             version=version,
             reason=reason[:500],
-            requested_by=actor if getattr(actor, "pk", None) else None,
+            requested_by=actor_user(actor),
             requested_label=str(getattr(actor, "username", actor) or "system")[:150],
             **key,
         )

@@ -14,6 +14,7 @@ from core.audit import actor_label, audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict
 from core.geo import WGS84_SRID
+from core.kernel import actor_user
 from core.periods import BEIJING
 from patrols import conf
 from patrols.choices import (
@@ -60,7 +61,7 @@ def _case_event(case: Case, *, from_status: str, actor: Any, at: dt.datetime, no
         case=case,
         from_status=from_status,
         to_status=case.status,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],
         at=at,
         note=note[:1000],
