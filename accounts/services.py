@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.authentication import hash_token, token_cache
-from accounts.choices import Role, TokenKind
+from accounts.choices import TokenKind
 from accounts.models import ApiToken, User
 from accounts.selectors import user_tokens
 from core.audit import audit_record, snapshot
@@ -124,30 +124,6 @@ def token_purge_expired(*, now: dt.datetime | None = None) -> int:
     deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
     deleted_revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
     return deleted + deleted_revoked
-
-
-def user_create(
-    *,
-    username: str,
-    role: Role,
-    jurisdiction: str = "",
-    password: str | None = None,
-    display_name: str = "",
-    actor: User | str | None = None,
-) -> User:
-    """Create an account. A device account gets no usable password unless one is given."""
-    user = User(username=username, role=role, jurisdiction=jurisdiction, display_name=display_name)
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.full_clean()
-    with transaction.atomic():
-        user.save()
-        audit_record(
-            actor=actor, action=AuditAction.CREATE, instance=user, after=snapshot(user, exclude=_USER_AUDIT_EXCLUDE)
-        )
-    return user
 
 
 @transaction.atomic

@@ -165,7 +165,8 @@ def snapshot_request(
         audit_record(
             actor=actor, action=AuditAction.CREATE, instance=snap, after=snapshot(snap, exclude=_AUDIT_EXCLUDE)
         )
-        transaction.on_commit(lambda: build_snapshot.delay(snap.pk))
+        hard, soft = conf.build_time_limit(), conf.build_soft_time_limit()
+        transaction.on_commit(lambda: build_snapshot.apply_async((snap.pk,), time_limit=hard, soft_time_limit=soft))
     return snap, True
 
 
@@ -261,17 +262,6 @@ def snapshot_sign_off(*, actor: Any, snap: ReportSnapshot) -> ReportSnapshot:
             after=snapshot(current, exclude=_AUDIT_EXCLUDE), reason="signed off",
         )  # fmt: skip
     return current
-
-
-def snapshot_delete(*, actor: Any, snap: ReportSnapshot) -> None:
-    """Remove a snapshot that is not signed off (a failed or unwanted build)."""
-    with transaction.atomic():
-        current = ReportSnapshot.objects.select_for_update().defer("xlsx", "pdf").get(pk=snap.pk)
-        if current.status == SnapshotStatus.SIGNED_OFF:
-            raise Conflict("A signed-off snapshot never changes.", code="snapshot_signed_off")
-        audit_record(actor=actor, action=AuditAction.DELETE, instance=current,
-                     before=snapshot(current, exclude=_AUDIT_EXCLUDE))  # fmt: skip
-        current.delete()
 
 
 def previous_quarter_request(*, now: dt.datetime | None = None) -> int:

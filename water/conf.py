@@ -77,3 +77,6 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "WATER_INDUSTRIAL_USES": ("industry", "power"),
 }
 DEFAULTS.update(PLAN_DEFAULTS)
+
+# The names an environment variable may set (core.appsettings refuses others).
+SETTINGS = frozenset(DEFAULTS)

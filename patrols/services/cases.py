@@ -47,6 +47,16 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     "close": (frozenset({CaseStatus.VERIFIED}), CaseStatus.CLOSED, STAFF),
     "clear": (frozenset({CaseStatus.REPORTED}), CaseStatus.CLOSED, CHIEF_AND_STAFF),
 }
+# The past participle of each action, for messages ("cannot be closed"; not "closeed", "submited").
+_DONE = {
+    "assign": "assigned",
+    "rectify": "rectified",
+    "submit": "submitted",
+    "verify": "verified",
+    "reject": "rejected",
+    "close": "closed",
+    "clear": "cleared",
+}
 _STAMP = {
     CaseStatus.ASSIGNED: "assigned_at",
     CaseStatus.RECTIFYING: "rectifying_at",
@@ -77,7 +87,7 @@ def _transition(
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.status not in sources:
         raise Conflict(
-            f"A case that is {locked.status} cannot be {action}ed; it must be {' or '.join(sorted(sources))}.",
+            f"A case that is {locked.status} cannot be {_DONE[action]}; it must be {' or '.join(sorted(sources))}.",
             code="invalid_transition",
             fields={"status": [f"Is {locked.status}; {action} needs {' or '.join(sorted(sources))}."]},
         )
