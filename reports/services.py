@@ -125,7 +125,6 @@ def snapshot_request(
     an administrator). Creates version n+1 in `building` and queues its build after the commit. While a
     version of the same report is still building it is returned instead (created False)."""
     from reports import conf
-    from reports.tasks import build_snapshot
 
     if division_code is None:
         division_code = conf.city_division() if scope.everything else (getattr(actor, "jurisdiction", "") or None)
@@ -166,8 +165,18 @@ def snapshot_request(
             actor=actor, action=AuditAction.CREATE, instance=snap, after=snapshot(snap, exclude=_AUDIT_EXCLUDE)
         )
         hard, soft = conf.build_time_limit(), conf.build_soft_time_limit()
-        transaction.on_commit(lambda: build_snapshot.apply_async((snap.pk,), time_limit=hard, soft_time_limit=soft))
+        transaction.on_commit(lambda: _queue_build(snap.pk, time_limit=hard, soft_time_limit=soft))
     return snap, True
+
+
+def _queue_build(snapshot_id: int, *, time_limit: int, soft_time_limit: int) -> None:
+    """Queue reports.tasks.build_snapshot. By its registered name, not by importing reports.tasks:
+    the task module imports this one (tasks → services), so importing it back would close a circle.
+    The task is registered with the app (autodiscovery), so it runs eagerly where Celery is eager."""
+    from celery import current_app
+
+    task = current_app.tasks["reports.tasks.build_snapshot"]
+    task.apply_async((snapshot_id,), time_limit=time_limit, soft_time_limit=soft_time_limit)
 
 
 def _period_of(snap: ReportSnapshot) -> Period:
