@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help run serve setup system-deps venv migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean
+.PHONY: help run serve setup system-deps venv vendor migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean messages compilemessages
 
 help:
 	@echo "make run   - install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -28,10 +28,31 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-venv: system-deps $(VENV)/.installed
+venv: system-deps $(VENV)/.installed vendor
 	@mkdir -p var
 
-setup: venv
+# The console's front-end parts (htmx, Leaflet, ECharts) come from the npm registry, pinned by
+# console/package-lock.json, and are copied into console/static/vendor/ (git-ignored; WhiteNoise serves
+# them): third-party minified code is never committed and never loaded from a CDN.
+VENDOR := console/static/vendor
+$(VENDOR)/.installed: console/package.json console/package-lock.json scripts/console-vendor.sh
+	bash scripts/console-vendor.sh
+
+vendor: system-deps $(VENDOR)/.installed
+
+# Translations: each app keeps its own catalogue in <app>/locale/<lang>/LC_MESSAGES/django.po (committed);
+# the compiled .mo files are not committed, they are built here (msgfmt, from gettext) at set-up and
+# before the tests. `make messages` updates the catalogues after strings change in the code: it runs
+# makemessages inside each app that has a locale/ folder, then write the zh_Hans msgstrs by hand.
+LOCALE_APPS = $(patsubst %/locale,%,$(wildcard */locale))
+compilemessages: venv
+	@for app in $(LOCALE_APPS); do (cd $$app && $(abspath $(PY)) $(CURDIR)/manage.py compilemessages -v 0) || exit 1; done
+
+messages: venv
+	@for app in $(LOCALE_APPS); do (cd $$app && $(abspath $(PY)) $(CURDIR)/manage.py makemessages \
+	  -l zh_Hans -l en --add-location=file --no-obsolete --no-wrap -v 0) || exit 1; done
+
+setup: venv compilemessages
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
@@ -54,13 +75,13 @@ typecheck: venv
 migrations-check: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-pytest: venv
+pytest: venv compilemessages
 	@mkdir -p var
 	@echo "== pytest on SpatiaLite =="
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=spatialite:///$(CURDIR)/var/test-base.sqlite3 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
-pytest-postgis: venv
+pytest-postgis: venv compilemessages
 	@if [ -n "$$TEST_POSTGIS_URL" ]; then \
 	  echo "== pytest on PostGIS =="; \
 	  DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL="$$TEST_POSTGIS_URL" $(PY) -m pytest $(PYTEST_ARGS); \
@@ -79,3 +100,4 @@ fuzz: venv
 
 clean:
 	rm -rf var/test-*.sqlite3 .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./.venv -prune -o -name '*.mo' -path '*/locale/*' -print -exec rm -f {} +

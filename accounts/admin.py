@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import TokenKind
 from accounts.models import ApiToken, User
@@ -16,11 +17,11 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name", "jurisdiction", "phone")
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        ("河长制 Role and jurisdiction", {"fields": ("role", "jurisdiction", "display_name", "phone")}),
+        (_("Role and jurisdiction"), {"fields": ("role", "jurisdiction", "display_name", "phone")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        ("河长制 Role and jurisdiction", {"fields": ("role", "jurisdiction", "display_name")}),
+        (_("Role and jurisdiction"), {"fields": ("role", "jurisdiction", "display_name")}),
     )
     actions = ["issue_device_token"]
 
@@ -28,10 +29,12 @@ class UserAdmin(BaseUserAdmin):
         # Through the service: audited, and a change of what the account sees invalidates its tokens.
         user_save_from_admin(user=obj, actor=request.user)
 
-    @admin.action(description="签发设备令牌 Issue a device token (shown once)")
+    @admin.action(description=_("Issue a device token (shown once)"))
     def issue_device_token(self, request: HttpRequest, queryset):
         for user in queryset:
-            _, secret = token_issue(user=user, kind=TokenKind.DEVICE, name=f"admin:{request.user}", actor=request.user)
+            _token, secret = token_issue(
+                user=user, kind=TokenKind.DEVICE, name=f"admin:{request.user}", actor=request.user
+            )
             self.message_user(request, f"{user.username}: {secret}", level=messages.WARNING)
 
 

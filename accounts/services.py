@@ -9,15 +9,25 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.authentication import hash_token, token_cache
+from accounts.authentication import credentials_changed, hash_token, token_cache
 from accounts.choices import TokenKind
+from accounts.lockout import LOCKED_MESSAGE
 from accounts.models import ApiToken, User
 from accounts.selectors import user_tokens
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, ServiceError
+
+
+class LockedOut(ServiceError):
+    """Too many failed log-ins for this username from this address (accounts.lockout)."""
+
+    status_code = 429
+    default_code = "locked_out"
+
 
 TOKEN_PREFIX = "hz_"  # noqa: S105 - a public marker that makes leaked tokens greppable, not a secret
 
@@ -61,10 +71,13 @@ def token_issue(
     return token, secret
 
 
-def token_login(*, username: str, password: str) -> str:
+def token_login(*, username: str, password: str, request: HttpRequest | None = None) -> str:
     """Check a username and password and issue a login token. One message for every failure, so the
-    answer does not tell which usernames exist."""
-    user = authenticate(username=username, password=password)
+    answer does not tell which usernames exist. `request` is the HTTP request the credentials came in:
+    the log-in lock-out (accounts.lockout) counts failures by username and its client address."""
+    user = authenticate(request=request, username=username, password=password)
+    if request is not None and getattr(request, "axes_locked_out", False):
+        raise LockedOut(LOCKED_MESSAGE)
     if user is None or not user.is_active:
         raise InvalidInput(
             "Unable to log in with the given username and password.",
@@ -91,9 +104,8 @@ def token_revoke(*, token: ApiToken, actor: Any) -> None:
 def tokens_invalidate(*, user: User) -> None:
     """Make every worker check the account's tokens against the database again, after a change that
     decides what they may see (role, jurisdiction, active, revocation). This process forgets them at
-    once; other processes' caches (accounts.authentication.token_cache, API_TOKEN_CACHE_SECONDS) are
-    the hook the shared token-cache version (branch `security`) fills in. Runs after the commit, so a
-    rolled-back change invalidates nothing it should not."""
+    once; the others through the shared cache's epoch (accounts.authentication.credentials_changed).
+    Runs after the commit, so a rolled-back change invalidates nothing it should not."""
     hashes = list(user_tokens(user=user).values_list("key_hash", flat=True))
 
     def forget() -> None:
@@ -101,6 +113,7 @@ def tokens_invalidate(*, user: User) -> None:
             token_cache.forget(key_hash)
 
     transaction.on_commit(forget)
+    credentials_changed(user.pk)  # every other worker, through the shared cache's epoch
 
 
 @transaction.atomic

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     """Domain-free kernel: geodesy, periods, audit log, API conventions, idempotency."""
 
     name = "core"
-    verbose_name = "核心 Core"
+    verbose_name = _("Core")
 
     def ready(self) -> None:
         # Every entry point (web, Celery, commands, the gateway) sets Django up: a misspelt rule

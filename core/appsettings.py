@@ -39,10 +39,11 @@ def known_app_settings() -> frozenset[str]:
 
 def check_environment(environ: Mapping[str, str] | None = None) -> None:
     """ImproperlyConfigured naming every unknown app rule setting in the environment."""
-    prefixes = getattr(settings, "APP_SETTING_PREFIXES", ())
-    unknown = unknown_app_settings(
-        os.environ if environ is None else environ, known=known_app_settings(), prefixes=prefixes
-    )
+    known = known_app_settings()
+    # Only the prefixes of apps that declare their names (conf.SETTINGS); an app that does not yet is
+    # not checked (a new app adds SETTINGS to its conf module: core/README.md).
+    prefixes = tuple(p for p in getattr(settings, "APP_SETTING_PREFIXES", ()) if any(n.startswith(p) for n in known))
+    unknown = unknown_app_settings(os.environ if environ is None else environ, known=known, prefixes=prefixes)
     if unknown:
         raise ImproperlyConfigured(
             f"Unknown app rule setting(s) in the environment: {', '.join(unknown)}. "

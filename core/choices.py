@@ -1,13 +1,14 @@
 """Closed sets of the kernel."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", "创建 create"
-    UPDATE = "update", "修改 update"
-    DELETE = "delete", "删除 delete"
-    TRANSITION = "transition", "流转 transition"
-    CORRECT = "correct", "更正 correction"
-    IMPORT = "import", "导入 import"
-    LOGIN = "login", "登录 login"
+    CREATE = "create", _("create")
+    UPDATE = "update", _("update")
+    DELETE = "delete", _("delete")
+    TRANSITION = "transition", _("transition")
+    CORRECT = "correct", _("correction")
+    IMPORT = "import", _("import")
+    LOGIN = "login", _("login")

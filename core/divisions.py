@@ -12,16 +12,18 @@ from __future__ import annotations
 import re
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 _CODE_RE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 
 
 class DivisionLevel(models.TextChoices):
-    PROVINCE = "province", "省 province"
-    CITY = "city", "市 city"
-    COUNTY = "county", "区县 district/county"
-    TOWNSHIP = "township", "乡镇街道 township"
-    VILLAGE = "village", "村社区 village"
+    PROVINCE = "province", _("province")
+    CITY = "city", _("city")
+    COUNTY = "county", _("district/county")
+    TOWNSHIP = "township", _("township")
+    VILLAGE = "village", _("village")
 
 
 def is_division_code(code: str) -> bool:
@@ -31,7 +33,7 @@ def is_division_code(code: str) -> bool:
 def division_level(code: str) -> DivisionLevel:
     """The level a code stands for (ValueError for a code that is not GB/T 2260-shaped)."""
     if not is_division_code(code):
-        raise ValueError(f"{code!r} is not a 6-, 9- or 12-digit GB/T 2260 division code")
+        raise ValueError(gettext("%(code)s is not a 6-, 9- or 12-digit GB/T 2260 division code") % {"code": repr(code)})
     if len(code) == 12 and code[9:] != "000":
         return DivisionLevel.VILLAGE
     if len(code) >= 9 and code[6:9] != "000":

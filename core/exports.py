@@ -3,6 +3,15 @@
 A ledger export is a list of columns (key, Chinese header, English header, kind) and rows (dicts).
 CSV is UTF-8 with a BOM, which Excel needs to show Chinese; Excel files have a two-line header
 (Chinese, English), frozen, numbers stored as numbers with a number format, dates as dates.
+
+Formula injection (CWE-1236): text typed by users (a litter note, a case description, an intake name)
+must never reach a reviewer's spreadsheet as a live formula. A spreadsheet reads a cell that starts with
+`=`, `+`, `-`, `@`, a tab or a carriage return as a formula (OWASP "CSV Injection"), so:
+- in CSV such a text value gets a leading `'` (Excel and LibreOffice then show it as text);
+- in Excel every text cell is written as a string cell (openpyxl would otherwise make any string that
+  starts with `=` a formula) with Excel's "quote prefix" style, so it stays text even when edited, and its
+  value is kept exactly.
+Every writer of a spreadsheet in the project goes through `safe_text` / `set_cell` below.
 """
 
 from __future__ import annotations
@@ -38,6 +47,30 @@ _NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.00", "number3": "#,##0.000",
                    "datetime": "yyyy-mm-dd hh:mm"}  # fmt: skip
 
 
+# The first characters a spreadsheet takes as the start of a formula (OWASP "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def safe_text(value: Any) -> Any:
+    """A CSV field value that no spreadsheet evaluates: formula-like text gets a leading `'`."""
+    return f"'{value}" if is_formula_like(value) else value
+
+
+def set_cell(ws: Any, *, row: int, column: int, value: Any) -> Any:
+    """Write one Excel cell; text is always a string cell (never a formula), quote-prefixed when it looks
+    like one. Returns the cell."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if is_formula_like(value):
+            cell.quotePrefix = True
+    return cell
+
+
 def _cell(value: Any, kind: str) -> Any:
     if value is None:
         return None
@@ -56,7 +89,7 @@ def _csv_value(value: Any) -> Any:
         return value.astimezone(BEIJING).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return "" if value is None else value
+    return "" if value is None else safe_text(value)
 
 
 def check_format(fmt: str | None) -> str:
@@ -92,13 +125,14 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, 
     ws.freeze_panes = "A3"
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
+    r = 2
     for row in rows:
-        ws.append([_cell(row.get(c.key), c.kind) for c in columns])
-        r = ws.max_row
+        r += 1
         for i, col in enumerate(columns, start=1):
+            cell = set_cell(ws, row=r, column=i, value=_cell(row.get(col.key), col.kind))
             fmt = _NUMBER_FORMATS.get(col.kind)
             if fmt:
-                ws.cell(row=r, column=i).number_format = fmt
+                cell.number_format = fmt
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

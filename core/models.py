@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from core.choices import AuditAction
 
@@ -18,25 +19,30 @@ class AuditLog(models.Model):
     application; the admin shows them read-only.
     """
 
-    at = models.DateTimeField(db_default=Now(), db_index=True)
+    at = models.DateTimeField(db_default=Now(), db_index=True, verbose_name=_("at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     # Kept apart from the FK so the log still says who acted after a user is deleted, and names
     # system actors (imports, beat jobs) that are not users.
-    actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=16, choices=AuditAction.choices)
-    entity = models.CharField(max_length=100, help_text="app_label.model")
-    entity_id = models.CharField(max_length=64)
-    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    reason = models.CharField(max_length=500, blank=True)
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor (name)"))
+    action = models.CharField(max_length=16, choices=AuditAction.choices, verbose_name=_("action"))
+    entity = models.CharField(max_length=100, help_text="app_label.model", verbose_name=_("entity"))
+    entity_id = models.CharField(max_length=64, verbose_name=_("entity id"))
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder, verbose_name=_("before"))
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder, verbose_name=_("after"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["entity", "entity_id", "at"], name="core_audit_entity_idx")]
-        verbose_name = "审计记录 audit entry"
-        verbose_name_plural = "审计日志 audit log"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.entity}#{self.entity_id}"
@@ -49,16 +55,20 @@ class IdempotencyRecord(models.Model):
     same key with another request is a 409. Purged after IDEMPOTENCY_TTL_HOURS by a beat job.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64, help_text="sha256 of method, path and body")
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(db_default=Now(), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("idempotency key"))
+    request_hash = models.CharField(
+        max_length=64, help_text="sha256 of method, path and body", verbose_name=_("request hash")
+    )
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
+    response = models.JSONField(null=True, encoder=DjangoJSONEncoder, verbose_name=_("response"))
+    created_at = models.DateTimeField(db_default=Now(), db_index=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key_uniq")]
-        verbose_name = "幂等记录 idempotency record"
+        verbose_name = _("idempotency record")
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PatrolsConfig(AppConfig):
     """River-chief patrols, four-chaos cases, litter removal and patrol-frequency rules."""
 
     name = "patrols"
-    verbose_name = "巡河 Patrols"
+    verbose_name = _("Patrols")
 
     def ready(self) -> None:
         from core.demo import register_demo

@@ -17,6 +17,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import division_code_validator
 from core.geo import WGS84_SRID, InputCRS
@@ -85,64 +86,76 @@ class Patrol(models.Model):
     them.
     """
 
-    id = models.UUIDField("编号 id", primary_key=True, help_text="chosen by the phone app")
+    id = models.UUIDField(_("id"), primary_key=True, help_text="chosen by the phone app")
     chief = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrols", verbose_name="河湖长 chief"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("chief")
     )
-    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="patrols", verbose_name="河段 reach")
-    level = models.CharField("河长级别 chief level", max_length=16, choices=ChiefLevel.choices)
-    status = models.CharField("状态 status", max_length=16, choices=PatrolStatus.choices)
-    mode = models.CharField("方式 mode", max_length=16, choices=PatrolMode.choices)
-    companions = models.PositiveSmallIntegerField("同行人数 companions", default=0)
-    person_times = models.PositiveSmallIntegerField("人次 person-times", default=1)
-    started_at = models.DateTimeField("开始 started at")
-    ended_at = models.DateTimeField("结束 ended at", null=True, blank=True)
-    input_crs = models.CharField("坐标系 input CRS", max_length=16, choices=CRS_CHOICES, default=InputCRS.WGS84.value)
+    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("reach"))
+    level = models.CharField(_("chief level"), max_length=16, choices=ChiefLevel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=PatrolStatus.choices)
+    mode = models.CharField(_("mode"), max_length=16, choices=PatrolMode.choices)
+    companions = models.PositiveSmallIntegerField(_("companions"), default=0)
+    person_times = models.PositiveSmallIntegerField(_("person-times"), default=1)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    input_crs = models.CharField(_("input CRS"), max_length=16, choices=CRS_CHOICES, default=InputCRS.WGS84.value)
 
     # Every geometry keeps its spatial index: an index-less geometry column breaks SpatiaLite table
     # rebuilds in later migrations (Django drops its idx_ table unconditionally), and a GiST insert
     # costs only the line's bounding box. Map layers and ?bbox= use the preview's.
-    raw_track = models.LineStringField("原始轨迹 raw track", srid=WGS84_SRID, null=True, blank=True)
+    raw_track = models.LineStringField(_("raw track"), srid=WGS84_SRID, null=True, blank=True)
     raw_times_ms = MillisecondsField(
-        "原始时间 raw times", null=True, blank=True, help_text="milliseconds after started_at, one per raw point"
+        _("raw times"), null=True, blank=True, help_text="milliseconds after started_at, one per raw point"
     )
-    track_preview = models.MultiLineStringField("轨迹概要 track preview", srid=WGS84_SRID, null=True, blank=True)
+    track_preview = models.MultiLineStringField(_("track preview"), srid=WGS84_SRID, null=True, blank=True)
     # The cleaned track is the raw track without the dropped points, split where each part starts: kept
     # as indices rather than as a second 2,000-point geometry (half the bytes of every insert);
     # `cleaned_track` rebuilds it.
-    dropped_points = models.JSONField("剔除点 dropped points", default=list, blank=True, help_text="raw indices")
+    dropped_points = models.JSONField(_("dropped points"), default=list, blank=True, help_text="raw indices")
     part_starts = models.JSONField(
-        "分段起点 part starts", default=list, blank=True, help_text="raw index of each cleaned part's first point"
+        _("part starts"), default=list, blank=True, help_text="raw index of each cleaned part's first point"
     )
-    points_received = models.PositiveIntegerField("接收点数 points received", default=0)
-    points_kept = models.PositiveIntegerField("保留点数 points kept", default=0)
+    points_received = models.PositiveIntegerField(_("points received"), default=0)
+    points_kept = models.PositiveIntegerField(_("points kept"), default=0)
 
-    distance_m = models.FloatField("里程 distance (m)", default=0)
-    track_duration_s = models.FloatField("轨迹时长 track duration (s)", default=0)
-    coverage = models.FloatField("覆盖率 coverage", null=True, blank=True, help_text="share of the reach's length")
-    inside_share = models.FloatField("河段内占比 share inside the reach buffer", null=True, blank=True)
-    flags = models.JSONField("疑点 flags", default=list, blank=True)
-    valid = models.BooleanField("有效 valid", default=False)
-    invalid_reasons = models.JSONField("无效原因 invalid reasons", default=list, blank=True)
+    distance_m = models.FloatField(_("distance (m)"), default=0)
+    track_duration_s = models.FloatField(_("track duration (s)"), default=0)
+    coverage = models.FloatField(_("coverage"), null=True, blank=True, help_text="share of the reach's length")
+    inside_share = models.FloatField(_("share inside the reach buffer"), null=True, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    valid = models.BooleanField(_("valid"), default=False)
+    invalid_reasons = models.JSONField(_("invalid reasons"), default=list, blank=True)
 
     review_status = models.CharField(
-        "审核 review", max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NOT_REQUIRED
+        _("review"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NOT_REQUIRED
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField("审核意见 review note", max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
 
-    body_sha256 = models.CharField(max_length=64, blank=True, help_text="hash of the request body as received")
-    content_sha256 = models.CharField(max_length=64, blank=True, help_text="hash of the request's content")
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    body_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="hash of the request body as received",
+        verbose_name=_("request body SHA-256"),
+    )
+    content_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="hash of the request's content", verbose_name=_("content SHA-256")
+    )
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-started_at", "id"]
-        verbose_name = "巡河记录 patrol"
-        verbose_name_plural = "巡河记录 patrols"
+        verbose_name = _("patrol record")
+        verbose_name_plural = _("patrols")
         indexes = [
             models.Index(fields=["chief", "started_at"], name="patrols_patrol_chief_start"),
             models.Index(fields=["reach", "started_at"], name="patrols_patrol_reach_start"),
@@ -195,17 +208,17 @@ class PatrolChunk(models.Model):
     posted; then the patrol is computed from all chunks exactly as a one-shot post, and they are
     deleted (no per-point rows are kept)."""
 
-    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="chunks")
-    seq = models.PositiveIntegerField("序号 sequence number", validators=[MaxValueValidator(100_000)])
-    coordinates = models.JSONField("坐标 positions as received")
-    times = models.JSONField("时间 times as received")
-    body_sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("patrol"))
+    seq = models.PositiveIntegerField(_("sequence number"), validators=[MaxValueValidator(100_000)])
+    coordinates = models.JSONField(_("positions as received"))
+    times = models.JSONField(_("times as received"))
+    body_sha256 = models.CharField(max_length=64, verbose_name=_("request body SHA-256"))
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["patrol", "seq"]
-        verbose_name = "分段轨迹 patrol chunk"
-        verbose_name_plural = "分段轨迹 patrol chunks"
+        verbose_name = _("patrol chunk")
+        verbose_name_plural = _("patrol chunks")
         constraints = [models.UniqueConstraint(fields=["patrol", "seq"], name="patrols_chunk_unique_seq")]
 
     def __str__(self) -> str:
@@ -216,41 +229,41 @@ class Case(models.Model):
     """A problem on a reach (四乱 or other), from a patrol or a complaint, and where it stands in the
     workflow reported → assigned → rectifying → submitted → verified → closed (domain.md §4.5)."""
 
-    id = models.UUIDField("编号 id", primary_key=True, help_text="chosen by the phone app or the office")
-    category = models.CharField("类别 category", max_length=16, choices=CaseCategory.choices)
-    status = models.CharField("状态 status", max_length=16, choices=CaseStatus.choices, default=CaseStatus.REPORTED)
-    source = models.CharField("来源 source", max_length=16, choices=CaseSource.choices)
-    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="cases", verbose_name="河段 reach")
-    location = models.PointField("位置 location", srid=WGS84_SRID)
-    description = models.TextField("描述 description", max_length=2000)
+    id = models.UUIDField(_("id"), primary_key=True, help_text="chosen by the phone app or the office")
+    category = models.CharField(_("category"), max_length=16, choices=CaseCategory.choices)
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.REPORTED)
+    source = models.CharField(_("source"), max_length=16, choices=CaseSource.choices)
+    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="cases", verbose_name=_("reach"))
+    location = models.PointField(_("location"), srid=WGS84_SRID)
+    description = models.TextField(_("description"), max_length=2000)
     patrol = models.ForeignKey(
-        Patrol, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name="巡河 patrol"
+        Patrol, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("patrol")
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="reported_cases",
-        verbose_name="上报人 reporter",
+        verbose_name=_("reporter"),
     )
-    found_at = models.DateTimeField("发现时间 found at")
-    responsible_unit = models.CharField("责任单位 responsible unit", max_length=200, blank=True)
-    deadline = models.DateField("整改期限 deadline", null=True, blank=True)
-    legal_basis = models.CharField("依据 legal basis", max_length=200, blank=True)
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    rectifying_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_via = models.CharField("销号方式 closed via", max_length=16, choices=CaseClosure.choices, blank=True)
-    overdue_at = models.DateTimeField("逾期标记 flagged overdue at", null=True, blank=True)
-    body_sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    found_at = models.DateTimeField(_("found at"))
+    responsible_unit = models.CharField(_("responsible unit"), max_length=200, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned at"))
+    rectifying_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rectification started at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    closed_via = models.CharField(_("closed via"), max_length=16, choices=CaseClosure.choices, blank=True)
+    overdue_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("request body SHA-256"))
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-found_at", "id"]
-        verbose_name = "问题 case"
-        verbose_name_plural = "问题 cases"
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["status", "deadline"], name="patrols_case_status_deadline"),
             models.Index(fields=["reach", "found_at"], name="patrols_case_reach_found"),
@@ -291,18 +304,20 @@ class CaseEvent(models.Model):
     """One step of a case's workflow: who moved it from which state to which, when, and why. The
     audit log holds the same change as row snapshots; this is the history a chief's app shows."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    actor_label = models.CharField(max_length=150)
-    at = models.DateTimeField()
-    note = models.CharField(max_length=1000, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=16, choices=CaseStatus.choices, verbose_name=_("to status"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor (name)"))
+    at = models.DateTimeField(verbose_name=_("at"))
+    note = models.CharField(max_length=1000, blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["case", "at", "id"]
-        verbose_name = "问题流转 case event"
-        verbose_name_plural = "问题流转 case events"
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status or '∅'} → {self.to_status}"
@@ -316,24 +331,26 @@ class CasePhoto(models.Model):
     """A photo attached to a case, stored once under its SHA-256 and never changed. EXIF time and
     position, when the photo has them, are kept and compared with the patrol or the case."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos")
-    sha256 = models.CharField(max_length=64)
-    file = models.FileField(upload_to=photo_upload_path, max_length=200)
-    content_type = models.CharField(max_length=32)
-    size_bytes = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    stage = models.CharField("环节 stage", max_length=16, choices=CaseStatus.choices)
-    taken_at = models.DateTimeField("拍摄时间 EXIF time", null=True, blank=True)
-    position = models.PointField("拍摄位置 EXIF position", srid=WGS84_SRID, null=True, blank=True)
-    flags = models.JSONField("疑点 flags", default=list, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(db_default=Now(), editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos", verbose_name=_("case"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    file = models.FileField(upload_to=photo_upload_path, max_length=200, verbose_name=_("file"))
+    content_type = models.CharField(max_length=32, verbose_name=_("content type"))
+    size_bytes = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
+    width = models.PositiveIntegerField(verbose_name=_("width (px)"))
+    height = models.PositiveIntegerField(verbose_name=_("height (px)"))
+    stage = models.CharField(_("stage"), max_length=16, choices=CaseStatus.choices)
+    taken_at = models.DateTimeField(_("EXIF time"), null=True, blank=True)
+    position = models.PointField(_("EXIF position"), srid=WGS84_SRID, null=True, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("uploaded at"))
 
     class Meta:
         ordering = ["case", "uploaded_at", "id"]
-        verbose_name = "问题照片 case photo"
-        verbose_name_plural = "问题照片 case photos"
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
         constraints = [models.UniqueConstraint(fields=["case", "sha256"], name="patrols_photo_unique_per_case")]
 
     def __str__(self) -> str:
@@ -343,23 +360,30 @@ class CasePhoto(models.Model):
 class CaseRecheck(models.Model):
     """A closed case drawn at random for a recheck (回头看), and what the recheck found."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rechecks")
-    batch = models.CharField("批次 batch", max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rechecks", verbose_name=_("case"))
+    batch = models.CharField(_("batch"), max_length=64)
     outcome = models.CharField(
-        "结果 outcome", max_length=16, choices=RecheckOutcome.choices, default=RecheckOutcome.PENDING
+        _("outcome"), max_length=16, choices=RecheckOutcome.choices, default=RecheckOutcome.PENDING
     )
-    sampled_at = models.DateTimeField()
-    sampled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    checked_on = models.DateField(null=True, blank=True)
+    sampled_at = models.DateTimeField(verbose_name=_("sampled at"))
+    sampled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sampled by")
+    )
+    checked_on = models.DateField(null=True, blank=True, verbose_name=_("checked on"))
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("checked by"),
     )
-    note = models.CharField(max_length=1000, blank=True)
+    note = models.CharField(max_length=1000, blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["-sampled_at", "id"]
-        verbose_name = "回头看 case recheck"
-        verbose_name_plural = "回头看 case rechecks"
+        verbose_name = _("case recheck")
+        verbose_name_plural = _("case rechecks")
         constraints = [
             models.UniqueConstraint(fields=["case", "batch"], name="patrols_recheck_once_per_batch"),
             models.CheckConstraint(condition=_in("outcome", RecheckOutcome.values), name="patrols_recheck_outcome"),
@@ -380,23 +404,25 @@ class LitterRemoval(models.Model):
     resends the same record, which must not be counted twice (the tonnes add up in reports)."""
 
     client_id = models.UUIDField(
-        "客户端编号 client id", null=True, blank=True, unique=True, editable=False, help_text="chosen by the phone app"
+        _("client id"), null=True, blank=True, unique=True, editable=False, help_text="chosen by the phone app"
     )
-    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="litter", verbose_name="河段 reach")
-    removed_on = models.DateField("清理日期 removed on")
+    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="litter", verbose_name=_("reach"))
+    removed_on = models.DateField(_("removed on"))
     # Decimal: the bureau reports the year's total to 0.1 t (12.2 t in 2024) and sums must be exact.
-    tonnes = models.DecimalField("吨 tonnes", max_digits=9, decimal_places=3)
+    tonnes = models.DecimalField(_("tonnes"), max_digits=9, decimal_places=3)
     patrol = models.ForeignKey(
-        Patrol, null=True, blank=True, on_delete=models.PROTECT, related_name="litter", verbose_name="巡河 patrol"
+        Patrol, null=True, blank=True, on_delete=models.PROTECT, related_name="litter", verbose_name=_("patrol")
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.CharField("备注 note", max_length=500, blank=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-removed_on", "-id"]
-        verbose_name = "垃圾清理 litter removal"
-        verbose_name_plural = "垃圾清理 litter removals"
+        verbose_name = _("litter removal")
+        verbose_name_plural = _("litter removals")
         indexes = [models.Index(fields=["reach", "removed_on"], name="patrols_litter_reach_day")]
         constraints = [models.CheckConstraint(condition=Q(tonnes__gt=0), name="patrols_litter_tonnes_positive")]
 
@@ -410,27 +436,27 @@ class PatrolValidityRule(models.Model):
     jurisdiction containing the reach wins; an empty jurisdiction is the default everywhere."""
 
     jurisdiction = models.CharField(
-        "辖区 jurisdiction",
+        _("jurisdiction"),
         max_length=12,
         blank=True,
         validators=[division_code_validator],
         help_text="GB/T 2260 code; empty = everywhere",
     )
-    level = models.CharField("河长级别 chief level", max_length=16, choices=ChiefLevel.choices)
-    min_duration_s = models.PositiveIntegerField("最短时长(秒) minimum duration (s)", default=0)
-    min_length_m = models.PositiveIntegerField("最短里程(米) minimum length (m)", default=0)
+    level = models.CharField(_("chief level"), max_length=16, choices=ChiefLevel.choices)
+    min_duration_s = models.PositiveIntegerField(_("minimum duration (s)"), default=0)
+    min_length_m = models.PositiveIntegerField(_("minimum length (m)"), default=0)
     min_gap_hours = models.PositiveIntegerField(
-        "最短间隔(小时) minimum gap (h)",
+        _("minimum gap (h)"),
         null=True,
         blank=True,
         help_text="since the chief's previous valid patrol; empty = no rule (Akqi: 96 h for self-initiated patrols)",
     )
-    source = models.CharField("依据 source", max_length=200, blank=True)
+    source = models.CharField(_("basis"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["jurisdiction", "level"]
-        verbose_name = "巡河有效规则 patrol validity rule"
-        verbose_name_plural = "巡河有效规则 patrol validity rules"
+        verbose_name = _("patrol validity rule")
+        verbose_name_plural = _("patrol validity rules")
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "level"], name="patrols_validity_unique"),
             models.CheckConstraint(condition=_in("level", ChiefLevel.values), name="patrols_validity_level_valid"),
@@ -446,29 +472,29 @@ class PatrolFrequencyRule(models.Model):
     level may have several rows for different seasons (months may wrap, e.g. November–February)."""
 
     jurisdiction = models.CharField(
-        "辖区 jurisdiction",
+        _("jurisdiction"),
         max_length=12,
         blank=True,
         validators=[division_code_validator],
         help_text="GB/T 2260 code; empty = everywhere",
     )
-    level = models.CharField("河长级别 chief level", max_length=16, choices=ChiefLevel.choices)
-    period = models.CharField("周期 period", max_length=16, choices=FrequencyPeriod.choices)
+    level = models.CharField(_("chief level"), max_length=16, choices=ChiefLevel.choices)
+    period = models.CharField(_("period"), max_length=16, choices=FrequencyPeriod.choices)
     required_count = models.PositiveSmallIntegerField(
-        "次数 required patrols", validators=[MinValueValidator(1), MaxValueValidator(1000)]
+        _("required patrols"), validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
     season_start_month = models.PositiveSmallIntegerField(
-        "起始月 first month", default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+        _("first month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     season_end_month = models.PositiveSmallIntegerField(
-        "截止月 last month", default=12, validators=[MinValueValidator(1), MaxValueValidator(12)]
+        _("last month"), default=12, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
-    source = models.CharField("依据 source", max_length=200, blank=True)
+    source = models.CharField(_("basis"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["jurisdiction", "level", "season_start_month"]
-        verbose_name = "巡河频次规则 patrol frequency rule"
-        verbose_name_plural = "巡河频次规则 patrol frequency rules"
+        verbose_name = _("patrol frequency rule")
+        verbose_name_plural = _("patrol frequency rules")
         constraints = [
             models.UniqueConstraint(
                 fields=["jurisdiction", "level", "season_start_month"], name="patrols_frequency_unique"

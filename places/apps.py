@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlacesConfig(AppConfig):
     """Reference geography: divisions, rivers, reaches, lakes and reservoirs, chief assignments."""
 
     name = "places"
-    verbose_name = "地理 Places"
+    verbose_name = _("Places")
 
     def ready(self) -> None:
         from core.demo import register_demo

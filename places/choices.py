@@ -1,6 +1,7 @@
 """Closed sets of the places app."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.divisions import DivisionLevel
 
@@ -8,24 +9,24 @@ __all__ = ["ChiefLevel", "DivisionLevel", "LakeKind", "PlaceKind"]
 
 
 class LakeKind(models.TextChoices):
-    LAKE = "lake", "湖泊 lake"
-    RESERVOIR = "reservoir", "水库 reservoir"
+    LAKE = "lake", _("lake")
+    RESERVOIR = "reservoir", _("reservoir")
 
 
 class ChiefLevel(models.TextChoices):
     """domain.md §4.1: province → city → county/district → township → village (five levels)."""
 
-    PROVINCE = "province", "省级 province"
-    CITY = "city", "市级 city"
-    DISTRICT = "district", "区县级 district/county"
-    TOWNSHIP = "township", "乡镇级 township"
-    VILLAGE = "village", "村级 village"
+    PROVINCE = "province", _("province level")
+    CITY = "city", _("city level")
+    DISTRICT = "district", _("district/county level")
+    TOWNSHIP = "township", _("township level")
+    VILLAGE = "village", _("village level")
 
 
 class PlaceKind(models.TextChoices):
     """What `import_places --kind` loads."""
 
-    DIVISION = "division", "行政区 division"
-    RIVER = "river", "河流 river"
-    REACH = "reach", "河段 reach"
-    LAKE = "lake", "湖库 lake/reservoir"
+    DIVISION = "division", _("division")
+    RIVER = "river", _("river")
+    REACH = "reach", _("reach")
+    LAKE = "lake", _("lake/reservoir")

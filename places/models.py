@@ -7,14 +7,15 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from core.geo import WGS84_SRID
 from places.choices import ChiefLevel, DivisionLevel, LakeKind
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         abstract = True
@@ -24,20 +25,20 @@ class Division(TimeStamped):
     """An administrative division (行政区划) identified by its GB/T 2260 code: the city, its districts
     and county, townships and villages. Jurisdiction and scoping go by the code's prefix."""
 
-    code = models.CharField("代码 code", max_length=12, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    name_en = models.CharField("英文名 English name", max_length=100, blank=True)
-    level = models.CharField("级别 level", max_length=16, choices=DivisionLevel.choices)
+    code = models.CharField(_("administrative code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级 parent"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
     )
-    boundary = models.MultiPolygonField("边界 boundary", srid=WGS84_SRID, null=True, blank=True)
-    area_m2 = models.FloatField("面积 area (m²)", null=True, blank=True, editable=False)
+    boundary = models.MultiPolygonField(_("boundary"), srid=WGS84_SRID, null=True, blank=True)
+    area_m2 = models.FloatField(_("area (m²)"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "行政区 division"
-        verbose_name_plural = "行政区 divisions"
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
         constraints = [
             models.CheckConstraint(condition=Q(level__in=DivisionLevel.values), name="places_division_level_valid"),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="places_division_not_own_parent"),
@@ -50,19 +51,19 @@ class Division(TimeStamped):
 class River(TimeStamped):
     """A river (河流) as a whole, managed by one division (the lowest that contains all of it)."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    name_en = models.CharField("英文名 English name", max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="rivers", verbose_name="管理区 managing division"
+        Division, on_delete=models.PROTECT, related_name="rivers", verbose_name=_("managing division")
     )
-    geometry = models.MultiLineStringField("河道 geometry", srid=WGS84_SRID)
-    length_m = models.FloatField("长度 length (m)", editable=False, default=0)
+    geometry = models.MultiLineStringField(_("course"), srid=WGS84_SRID)
+    length_m = models.FloatField(_("length (m)"), editable=False, default=0)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "河流 river"
-        verbose_name_plural = "河流 rivers"
+        verbose_name = _("river")
+        verbose_name_plural = _("rivers")
 
     def __str__(self) -> str:
         return self.name
@@ -71,21 +72,21 @@ class River(TimeStamped):
 class Reach(TimeStamped):
     """A reach (河段): the part of a river inside one division, with its own chiefs."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    river = models.ForeignKey(River, on_delete=models.PROTECT, related_name="reaches", verbose_name="河流 river")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    river = models.ForeignKey(River, on_delete=models.PROTECT, related_name="reaches", verbose_name=_("river"))
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="reaches", verbose_name="所在区 division"
+        Division, on_delete=models.PROTECT, related_name="reaches", verbose_name=_("located in division")
     )
-    geometry = models.MultiLineStringField("河段 geometry", srid=WGS84_SRID)
-    length_m = models.FloatField("长度 length (m)", editable=False, default=0)
-    start_description = models.CharField("起点 from", max_length=200, blank=True)
-    end_description = models.CharField("终点 to", max_length=200, blank=True)
+    geometry = models.MultiLineStringField(_("reach line"), srid=WGS84_SRID)
+    length_m = models.FloatField(_("length (m)"), editable=False, default=0)
+    start_description = models.CharField(_("starts at"), max_length=200, blank=True)
+    end_description = models.CharField(_("ends at"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "河段 reach"
-        verbose_name_plural = "河段 reaches"
+        verbose_name = _("reach")
+        verbose_name_plural = _("reaches")
 
     def __str__(self) -> str:
         return self.name
@@ -94,20 +95,20 @@ class Reach(TimeStamped):
 class Lake(TimeStamped):
     """A lake or reservoir (湖泊/水库) as its water-surface polygon(s)."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    name_en = models.CharField("英文名 English name", max_length=100, blank=True)
-    kind = models.CharField("类型 kind", max_length=16, choices=LakeKind.choices)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=LakeKind.choices)
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="lakes", verbose_name="所在区 division"
+        Division, on_delete=models.PROTECT, related_name="lakes", verbose_name=_("located in division")
     )
-    geometry = models.MultiPolygonField("水面 geometry", srid=WGS84_SRID)
-    area_m2 = models.FloatField("水面面积 area (m²)", editable=False, default=0)
+    geometry = models.MultiPolygonField(_("water surface"), srid=WGS84_SRID)
+    area_m2 = models.FloatField(_("water area (m²)"), editable=False, default=0)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "湖库 lake/reservoir"
-        verbose_name_plural = "湖库 lakes and reservoirs"
+        verbose_name = _("lake/reservoir")
+        verbose_name_plural = _("lakes and reservoirs")
         constraints = [models.CheckConstraint(condition=Q(kind__in=LakeKind.values), name="places_lake_kind_valid")]
 
     def __str__(self) -> str:
@@ -121,22 +122,27 @@ class ChiefAssignment(TimeStamped):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="chief_assignments",
-        verbose_name="河湖长 chief",
+        verbose_name=_("chief"),
     )
-    level = models.CharField("级别 level", max_length=16, choices=ChiefLevel.choices)
+    level = models.CharField(_("level"), max_length=16, choices=ChiefLevel.choices)
     reach = models.ForeignKey(
-        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments", verbose_name="河段 reach"
+        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("reach")
     )
     lake = models.ForeignKey(
-        Lake, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments", verbose_name="湖库 lake"
+        Lake,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("lake/reservoir"),
     )
-    valid_from = models.DateField("任职起 from")
-    valid_until = models.DateField("任职止 until", null=True, blank=True)
+    valid_from = models.DateField(_("in office from"))
+    valid_until = models.DateField(_("in office until"), null=True, blank=True)
 
     class Meta:
         ordering = ["valid_from", "id"]
-        verbose_name = "河湖长任命 chief assignment"
-        verbose_name_plural = "河湖长任命 chief assignments"
+        verbose_name = _("chief assignment")
+        verbose_name_plural = _("chief assignments")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(reach__isnull=False) & Q(lake__isnull=True))

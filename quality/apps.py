@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class QualityConfig(AppConfig):
     """Water-quality sections, samples and GB 3838-2002 classification."""
 
     name = "quality"
-    verbose_name = "水质 Water quality"
+    verbose_name = _("Water quality")
 
     def ready(self) -> None:
         from core.demo import register_demo

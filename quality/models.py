@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from core.geo import WGS84_SRID
 from places.models import Division, Lake, Reach
@@ -27,39 +28,39 @@ class Section(models.Model):
     centralised drinking-water source: where samples are taken, which statistic it counts in, and
     the class its function zone must meet (the target class)."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    category = models.CharField("类别 category", max_length=16, choices=SectionCategory.choices)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=16, choices=SectionCategory.choices)
     water_body = models.CharField(
-        "水体类型 water body", max_length=8, choices=WaterBody.choices, editable=False,
+        _("water body type"), max_length=8, choices=WaterBody.choices, editable=False,
         help_text="river or lake/reservoir: which TP column of GB 3838 applies (from the reach or lake)",
     )  # fmt: skip
     reach = models.ForeignKey(
         Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="quality_sections",
-        verbose_name="河段 reach",
+        verbose_name=_("reach"),
     )  # fmt: skip
     lake = models.ForeignKey(
         Lake, null=True, blank=True, on_delete=models.PROTECT, related_name="quality_sections",
-        verbose_name="湖库 lake/reservoir",
+        verbose_name=_("lake/reservoir"),
     )  # fmt: skip
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="quality_sections", verbose_name="所在区 division"
+        Division, on_delete=models.PROTECT, related_name="quality_sections", verbose_name=_("located in division")
     )
-    location = models.PointField("位置 location", srid=WGS84_SRID)
+    location = models.PointField(_("location"), srid=WGS84_SRID)
     target_class = models.PositiveSmallIntegerField(
-        "目标水质 target class", choices=WaterClass.choices[:5], help_text="class of the water-function zone (Ⅰ–Ⅴ)"
+        _("target class"), choices=WaterClass.choices[:5], help_text="class of the water-function zone (Ⅰ–Ⅴ)"
     )
     counts_in_statistics = models.BooleanField(
-        "参与统计 counts in statistics", default=True, help_text="whether it counts in the city's good-water shares"
+        _("counts in statistics"), default=True, help_text="whether it counts in the city's good-water shares"
     )
-    note = models.CharField("备注 note", max_length=200, blank=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["category", "code"]
-        verbose_name = "监测断面 section"
-        verbose_name_plural = "监测断面 sections"
+        verbose_name = _("monitoring section")
+        verbose_name_plural = _("monitoring sections")
         constraints = [
             models.CheckConstraint(condition=Q(category__in=SectionCategory.values), name="quality_section_category"),
             models.CheckConstraint(
@@ -89,17 +90,17 @@ class Sample(models.Model):
 
     # No separate FK index: the unique (section, sampled_at, source) index leads with it (stack-notes trap 5).
     section = models.ForeignKey(
-        Section, on_delete=models.PROTECT, related_name="samples", verbose_name="断面 section", db_index=False
+        Section, on_delete=models.PROTECT, related_name="samples", verbose_name=_("section"), db_index=False
     )
-    sampled_at = models.DateTimeField("采样时间 sampled at")
-    source = models.CharField("来源 source", max_length=16, choices=SampleSource.choices)
-    note = models.CharField("备注 note", max_length=200, blank=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    sampled_at = models.DateTimeField(_("sampled at"))
+    source = models.CharField(_("source"), max_length=16, choices=SampleSource.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-sampled_at", "id"]
-        verbose_name = "样品 sample"
-        verbose_name_plural = "样品 samples"
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
         constraints = [
             # A resend of the same sample is a duplicate, not a second sample.
             models.UniqueConstraint(fields=["section", "sampled_at", "source"], name="quality_sample_unique"),
@@ -116,19 +117,19 @@ class Measurement(models.Model):
     the detection limit (statistics use half of it)."""
 
     # No separate FK index: the unique (sample, item) index leads with it.
-    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="measurements", db_index=False)
-    item = models.CharField("项目 item", max_length=8, choices=gb3838.ITEM_CHOICES)
-    value = models.DecimalField("结果 value", max_digits=20, decimal_places=8, null=True, blank=True)
-    below_detection_limit = models.BooleanField("未检出 below detection limit", default=False)
-    detection_limit = models.DecimalField(
-        "检出限 detection limit", max_digits=20, decimal_places=8, null=True, blank=True
+    sample = models.ForeignKey(
+        Sample, on_delete=models.CASCADE, related_name="measurements", db_index=False, verbose_name=_("sample")
     )
-    reported_unit = models.CharField("报告单位 unit as reported", max_length=16, blank=True)
+    item = models.CharField(_("item"), max_length=8, choices=gb3838.ITEM_CHOICES)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=8, null=True, blank=True)
+    below_detection_limit = models.BooleanField(_("below detection limit"), default=False)
+    detection_limit = models.DecimalField(_("detection limit"), max_digits=20, decimal_places=8, null=True, blank=True)
+    reported_unit = models.CharField(_("unit as reported"), max_length=16, blank=True)
 
     class Meta:
         ordering = ["sample_id", "item"]
-        verbose_name = "监测结果 result"
-        verbose_name_plural = "监测结果 results"
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
         constraints = [
             models.UniqueConstraint(fields=["sample", "item"], name="quality_measurement_unique"),
             models.CheckConstraint(condition=Q(item__in=ITEM_CODES), name="quality_measurement_item"),

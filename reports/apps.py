@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     """Period and quarterly quota-target reports (JSON, Excel, PDF) and signed-off snapshots."""
 
     name = "reports"
-    verbose_name = "报告 Reports"
+    verbose_name = _("Reports")
 
     def ready(self) -> None:
         from core.demo import register_demo

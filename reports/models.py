@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from reports.choices import SnapshotStatus
 
@@ -21,40 +22,50 @@ class ReportSnapshot(models.Model):
     latest earlier version that was built.
     """
 
-    period_label = models.CharField("报告期 period", max_length=32)
-    period_kind = models.CharField("期类型 period kind", max_length=16)
-    period_start = models.DateField("起 first day")
-    period_end = models.DateField("止 last day (inclusive)")
-    division_code = models.CharField("行政区 division code", max_length=12)
-    version = models.PositiveIntegerField("版本 version")
+    period_label = models.CharField(_("report period"), max_length=32)
+    period_kind = models.CharField(_("period kind"), max_length=16)
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day (inclusive)"))
+    division_code = models.CharField(_("division code"), max_length=12)
+    version = models.PositiveIntegerField(_("version"))
     status = models.CharField(
-        "状态 status", max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.BUILDING
+        _("status"), max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.BUILDING
     )
-    progress = models.PositiveSmallIntegerField("进度 progress (%)", default=0)
-    error = models.TextField("错误 error", blank=True)
-    figures = models.JSONField("数据 figures", null=True, blank=True)
-    diff = models.JSONField("与上一版差异 diff against the previous version", default=list, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    figures = models.JSONField(_("figures"), null=True, blank=True)
+    diff = models.JSONField(_("diff against the previous version"), default=list, blank=True)
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="上一版 previous"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("previous")
     )
-    xlsx = models.BinaryField("Excel 文件 xlsx file", null=True, blank=True)
-    pdf = models.BinaryField("PDF 文件 pdf file", null=True, blank=True)
-    reason = models.CharField("生成原因 reason", max_length=500, blank=True)
+    xlsx = models.BinaryField(_("xlsx file"), null=True, blank=True)
+    pdf = models.BinaryField(_("pdf file"), null=True, blank=True)
+    reason = models.CharField(_("reason for building"), max_length=500, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    requested_label = models.CharField(max_length=150, blank=True)
-    requested_at = models.DateTimeField(db_default=Now(), editable=False)
-    built_at = models.DateTimeField(null=True, blank=True)
+    requested_label = models.CharField(max_length=150, blank=True, verbose_name=_("requested by (name)"))
+    requested_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("requested at"))
+    built_at = models.DateTimeField(null=True, blank=True, verbose_name=_("built at"))
     signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed off by"),
     )
-    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True, verbose_name=_("signed off at"))
 
     class Meta:
         ordering = ["-period_start", "division_code", "-version"]
-        verbose_name = "报告快照 report snapshot"
-        verbose_name_plural = "报告快照 report snapshots"
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
         constraints = [
             models.UniqueConstraint(
                 fields=["period_start", "period_end", "division_code", "version"], name="reports_snapshot_version"

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.exports import set_cell
+from reports import conf
+from reports.pdf import unit_label
+
 ROMAN = ("I", "II", "III", "IV", "V", "劣V")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,7 +41,7 @@ def _headers(ws: Any, cols: Sequence[Col], row: int) -> None:
     fill = PatternFill("solid", fgColor="DDEBF7")
     for i, c in enumerate(cols, start=1):
         for r, text in ((row, c.zh), (row + 1, c.en)):
-            cell = ws.cell(row=r, column=i, value=text)
+            cell = set_cell(ws, row=r, column=i, value=text)
             cell.font = Font(bold=r == row)
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -53,7 +57,7 @@ def _table(ws: Any, cols: Sequence[Col], rows: Sequence[dict[str, Any]], *, star
             value = row.get(c.key)
             if isinstance(value, bool):
                 value = "是 yes" if value else "否 no"
-            cell = ws.cell(row=r, column=i, value=value)
+            cell = set_cell(ws, row=r, column=i, value=value)
             if isinstance(value, int | float) and c.kind in FORMATS:
                 cell.number_format = FORMATS[c.kind]
         r += 1
@@ -79,7 +83,10 @@ def _figure_rows(ws: Any, rows: list[dict[str, Any]], start_row: int) -> int:
         kind = row["kind"]
         for i, c in enumerate(FIGURE_COLS, start=1):
             value = row.get(c.key)
-            cell = ws.cell(row=r, column=i, value=value)
+            if c.key == "link" and value:
+                _link_cell(ws, row=r, column=i, path=str(value))
+                continue
+            cell = set_cell(ws, row=r, column=i, value=value)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 if c.key == "change" and kind == "pct":
                     cell.number_format = FORMATS["pp"]
@@ -87,6 +94,34 @@ def _figure_rows(ws: Any, rows: list[dict[str, Any]], start_row: int) -> int:
                     cell.number_format = FORMATS[kind]
         r += 1
     return r + 1
+
+
+def _link_cell(ws: Any, *, row: int, column: int, path: str) -> Any:
+    """A drill-down link as a real hyperlink (an address when REPORTS_LINK_BASE_URL is set), shown as text
+    through the export writer so it can never be read as a formula."""
+    from openpyxl.styles import Font
+
+    url = conf.link_url(path)
+    cell = set_cell(ws, row=row, column=column, value=url)
+    cell.hyperlink = url
+    cell.font = Font(color="0563C1", underline="single")
+    return cell
+
+
+def print_setup(ws: Any, *, header_rows: str | None = None) -> None:
+    """A4 landscape, fitted to the page width (any number of pages down), header rows repeated on each
+    page, page numbers in the footer: each sheet prints as a ledger, not as 4 pages per screen."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if header_rows:
+        ws.print_title_rows = header_rows
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.right.text = "&A"
 
 
 def _fig(zh: str, en: str, section: dict[str, Any], key: str, kind: str, unit: str, links: dict[str, str],
@@ -121,14 +156,15 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
             ("报告期", "Period", f"{p['start']} – {p['end']} ({p['label']})"),
             ("同比期", "Compared with", f"{c['start']} – {c['end']} ({c['label']})"),
             ("行政区", "Division", f"{div.get('code', '')} {div.get('name') or ''}".strip() or "全部 all in scope"),
+            ("发布单位", "Issued by", conf.issuing_unit(div.get("name"))),
             ("说明", "Note", "比例为 0–1 小数，以百分比格式显示；同比变化中比例为百分点。"),
             ("", "", "Shares are fractions 0–1 shown as %; their year-on-year change is in percentage points."),
         ],
         start=3,
     ):
-        cover.cell(row=i, column=1, value=zh)
-        cover.cell(row=i, column=2, value=en)
-        cover.cell(row=i, column=3, value=value)
+        set_cell(cover, row=i, column=1, value=zh)
+        set_cell(cover, row=i, column=2, value=en)
+        set_cell(cover, row=i, column=3, value=value)
     cover.column_dimensions["A"].width = 12
     cover.column_dimensions["B"].width = 16
     cover.column_dimensions["C"].width = 60
@@ -137,6 +173,10 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     _reuse_sheet(wb, report["reuse"], links)
     _patrols_sheet(wb, report["patrols"], links)
     _quality_sheet(wb, report["quality"], links)
+    if "oversight" in report:
+        _oversight_sheet(wb, report["oversight"], links)
+    for ws in wb.worksheets:
+        print_setup(ws, header_rows=None if ws is cover else "3:4")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -199,11 +239,11 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
         Col("estimated_m3", "估算(m³)", "Estimated (m³)", "m3"),
         Col("held_m3", "待审核(m³)", "Held (m³)", "m3"),
     ]
-    ws.cell(row=row, column=1, value="各取水口 By intake")
+    set_cell(ws, row=row, column=1, value="各取水口 By intake")
     row = _table(ws, intake_cols, w["intakes"], start_row=row + 1)
     red = w.get("redlines", {}).get("indicators", [])
     if red:
-        ws.cell(row=row, column=1, value="三条红线 Red-line indicators")
+        set_cell(ws, row=row, column=1, value="三条红线 Red-line indicators")
         red_cols = [
             Col("name_zh", "指标", "Indicator (zh)", width=28),
             Col("name_en", "Indicator", "Indicator (en)", width=34),
@@ -212,10 +252,15 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
             Col("actual", "实际", "Actual", "m3"),
             Col("met", "是否达标", "Met"),
         ]
-        row = _table(ws, red_cols, red, start_row=row + 1)
+        first = row + 3  # _table: two header rows under start_row
+        row = _table(ws, red_cols, [{**i, "unit": unit_label(i.get("unit"))} for i in red], start_row=row + 1)
+        for n, indicator in enumerate(red):
+            if indicator.get("unit") == "ratio":  # a share: shown as %, like every other share
+                for column in (4, 5):
+                    ws.cell(row=first + n, column=column).number_format = FORMATS["pct"]
     mon = w.get("monitoring", {})
     if mon.get("available"):
-        ws.cell(row=row, column=1, value="在线监测 Online monitoring")
+        set_cell(ws, row=row, column=1, value="在线监测 Online monitoring")
         mon_cols = [
             Col("required_intakes", "应在线取水口", "Intakes required online", "int"),
             Col("monitored_intakes", "已在线取水口", "Intakes monitored online", "int"),
@@ -241,7 +286,7 @@ def _reuse_sheet(wb: Any, r: dict[str, Any], links: dict[str, str]) -> None:
         _fig("利用率目标", "Target rate", r, "target", "pct", "", links, "reuse.rate"),
     ]
     ws, row = _figures_sheet(wb, "再生水 Reuse", "再生水利用 Reclaimed water", rows)
-    ws.cell(row=row, column=1, value="按用途 By use class")
+    set_cell(ws, row=row, column=1, value="按用途 By use class")
     cols = [
         Col("use_class", "用途代码", "Use class"),
         Col("label", "用途", "Use", width=30),
@@ -289,12 +334,12 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
         Col("valid", "有效", "Valid", "int"),
         Col("flagged", "疑点", "Flagged", "int"),
     ]
-    ws.cell(row=row, column=1, value="按河长级别 By level")
+    set_cell(ws, row=row, column=1, value="按河长级别 By level")
     row = _table(ws, effort, p["by_level"], start_row=row + 1)
-    ws.cell(row=row, column=1, value="按行政区 By division")
+    set_cell(ws, row=row, column=1, value="按行政区 By division")
     row = _table(ws, [Col("code", "行政区代码", "Division code"), Col("name", "行政区", "Division", width=24),
                       *effort[1:]], p["by_division"], start_row=row + 1)  # fmt: skip
-    ws.cell(row=row, column=1, value="问题按类别 Cases by category")
+    set_cell(ws, row=row, column=1, value="问题按类别 Cases by category")
     cases = [
         Col("label", "类别", "Category", width=24),
         Col("found", "发现", "Found", "int"),
@@ -304,7 +349,7 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
         Col("closed_of_found", "本期发现已销号", "Found and closed", "int"),
     ]
     row = _table(ws, cases, p["cases_by_category"], start_row=row + 1)
-    ws.cell(row=row, column=1, value="本期发现问题的当前状态 Present state of the cases found")
+    set_cell(ws, row=row, column=1, value="本期发现问题的当前状态 Present state of the cases found")
     states = [Col("label", "类别", "Category", width=24)] + [
         Col(s["state"], s["label"].split(" ")[0], s["label"].split(" ", 1)[-1], "int") for s in p["case_states"]
     ]
@@ -323,7 +368,7 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
         rows.append(_fig(f"{zh}评价断面数", f"{en}: sections evaluated", c, "evaluated", "int", "个", links,
                          f"quality.{key}.samples"))  # fmt: skip
     ws, row = _figures_sheet(wb, "水质 Quality", "水质优良比例 Good-water shares", rows)
-    ws.cell(row=row, column=1, value="断面 Sections")
+    set_cell(ws, row=row, column=1, value="断面 Sections")
     section_rows = [
         {**s, "category": zh, "class_label": None if s["class"] is None else ROMAN[s["class"] - 1]}
         for key, zh in (("rivers", "河流"), ("lakes", "湖库"), ("drinking_sources", "饮用水源地"))
@@ -338,3 +383,40 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
         Col("samples", "样品数", "Samples", "int"),
     ]
     _table(ws, cols, section_rows, start_row=row + 1)
+
+
+OVERSIGHT_FIGURES = (
+    ("tasks.total", "整改任务", "Rectification tasks", "项"),
+    ("tasks.completed", "已完成", "Completed", "项"),
+    ("tasks.in_progress", "正在推进", "In progress", "项"),
+    ("tasks.overdue", "逾期未完成", "Overdue", "项"),
+    ("tasks.signed_off", "已销号", "Signed off", "项"),
+    ("tasks.completed_late", "逾期完成", "Completed late", "项"),
+    ("petitions.received", "转办信访件", "Petitions received", "件"),
+    ("petitions.closed", "已办结", "Closed", "件"),
+    ("petitions.stage_closed", "阶段性办结", "Closed at a stage", "件"),
+    ("petitions.in_progress", "正在办理", "In progress", "件"),
+    ("petitions.overdue", "逾期未办结", "Overdue", "件"),
+    ("petitions.substantiated", "属实或部分属实", "Substantiated (fully or partly)", "件"),
+    ("rechecks.done", "回头看核查", "Look-back rechecks done", "项"),
+    ("rechecks.relapses", "问题反弹", "Relapses", "项"),
+)
+
+
+def _oversight_sheet(wb: Any, o: dict[str, Any], links: dict[str, str]) -> None:
+    flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
+    flat["yoy"] = o.get("yoy", {})
+    rows = [_fig(zh, en, flat, key, "int", unit, links, f"oversight.{key}") for key, zh, en, unit in OVERSIGHT_FIGURES]
+    ws, row = _figures_sheet(wb, "督察整改 Oversight", "督察整改与信访 Inspection rectification and petitions", rows)
+    ws.cell(row=row, column=1, value=o.get("summary_zh", ""))
+    cols = [
+        Col("code", "行政区代码", "Division code"),
+        Col("name", "行政区", "Division", width=24),
+        Col("tasks_total", "整改任务", "Tasks", "int"),
+        Col("tasks_completed", "已完成", "Completed", "int"),
+        Col("petitions_received", "信访件", "Petitions", "int"),
+        Col("petitions_closed", "已办结", "Closed", "int"),
+        Col("link", "明细查询", "Drill-down", width=60),
+    ]
+    ws.cell(row=row + 2, column=1, value="按行政区 By division")
+    _table(ws, cols, o["by_division"], start_row=row + 3)

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReuseConfig(AppConfig):
     """Reclaimed water: plants, projects, pipelines, users and volumes."""
 
     name = "reuse"
-    verbose_name = "再生水 Reclaimed water"
+    verbose_name = _("Reclaimed water")
 
     def ready(self) -> None:
         from core.demo import register_demo

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.geo import WGS84_SRID
 from places.models import Division, TimeStamped
@@ -39,30 +41,30 @@ class Plant(TimeStamped):
     decides who sees it and where its volumes count in the reuse rate. Design and actual capacity are
     kept apart: the rate uses treated volume, never capacity (domain.md §5.2, §5.4)."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    kind = models.CharField("类型 kind", max_length=24, choices=PlantKind.choices, default=PlantKind.MUNICIPAL)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=24, choices=PlantKind.choices, default=PlantKind.MUNICIPAL)
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="reuse_plants", verbose_name="所在区 division"
+        Division, on_delete=models.PROTECT, related_name="reuse_plants", verbose_name=_("located in division")
     )
-    location = models.PointField("位置 location", srid=WGS84_SRID)
-    design_capacity_m3d = models.DecimalField("设计规模 design capacity (m³/d)", max_digits=12, decimal_places=2)
+    location = models.PointField(_("location"), srid=WGS84_SRID)
+    design_capacity_m3d = models.DecimalField(_("design capacity (m³/d)"), max_digits=12, decimal_places=2)
     actual_capacity_m3d = models.DecimalField(
-        "实际处理能力 actual capacity (m³/d)", max_digits=12, decimal_places=2, null=True, blank=True
+        _("actual capacity (m³/d)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     effluent_standard = models.CharField(
-        "出水标准 effluent standard",
+        _("effluent standard"),
         max_length=16,
         choices=EffluentStandard.choices,
         default=EffluentStandard.GB18918_1A,
     )
-    commissioned_on = models.DateField("投运日期 commissioned on", null=True, blank=True)
-    operator_name = models.CharField("运营单位 operator", max_length=100, blank=True)
+    commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
+    operator_name = models.CharField(_("operator"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "污水处理厂 wastewater plant"
-        verbose_name_plural = "污水处理厂 wastewater plants"
+        verbose_name = _("wastewater plant")
+        verbose_name_plural = _("wastewater plants")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=PlantKind.values), name="reuse_plant_kind_valid"),
             models.CheckConstraint(
@@ -84,14 +86,12 @@ class Project(TimeStamped):
     point), a pipeline network (a line whose geodesic length is stored) or another work. Status moves
     planned → under construction → completed → operating, each step with its date."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    kind = models.CharField("类型 kind", max_length=24, choices=ProjectKind.choices)
-    status = models.CharField(
-        "状态 status", max_length=24, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
-    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=24, choices=ProjectKind.choices)
+    status = models.CharField(_("status"), max_length=24, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="reuse_projects", verbose_name="所在区 division"
+        Division, on_delete=models.PROTECT, related_name="reuse_projects", verbose_name=_("located in division")
     )
     plant = models.ForeignKey(
         Plant,
@@ -99,26 +99,26 @@ class Project(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="projects",
-        verbose_name="依托水厂 plant",
+        verbose_name=_("host plant"),
     )
-    started_on = models.DateField("开工日期 started on", null=True, blank=True)
-    completed_on = models.DateField("建成日期 completed on", null=True, blank=True)
-    operating_since = models.DateField("投运日期 operating since", null=True, blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    operating_since = models.DateField(_("operating since"), null=True, blank=True)
     investment_yuan = models.DecimalField(
-        "投资 investment (yuan)", max_digits=16, decimal_places=2, null=True, blank=True
+        _("investment (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
-    capacity_m3d = models.DecimalField("规模 capacity (m³/d)", max_digits=12, decimal_places=2, null=True, blank=True)
-    location = models.PointField("位置 location", srid=WGS84_SRID, null=True, blank=True)
-    route = models.MultiLineStringField("管线 route", srid=WGS84_SRID, null=True, blank=True)
-    length_m = models.FloatField("管线长度 length (m)", null=True, blank=True, editable=False)
-    diameter_mm = models.PositiveIntegerField("管径 diameter (mm)", null=True, blank=True)
-    material = models.CharField("管材 material", max_length=16, choices=PipeMaterial.choices, blank=True)
-    description = models.TextField("说明 description", blank=True)
+    capacity_m3d = models.DecimalField(_("capacity (m³/d)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    location = models.PointField(_("location"), srid=WGS84_SRID, null=True, blank=True)
+    route = models.MultiLineStringField(_("route"), srid=WGS84_SRID, null=True, blank=True)
+    length_m = models.FloatField(_("pipeline length (m)"), null=True, blank=True, editable=False)
+    diameter_mm = models.PositiveIntegerField(_("diameter (mm)"), null=True, blank=True)
+    material = models.CharField(_("material"), max_length=16, choices=PipeMaterial.choices, blank=True)
+    description = models.TextField(_("explanatory note"), blank=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "再生水工程 reclaimed-water project"
-        verbose_name_plural = "再生水工程 reclaimed-water projects"
+        verbose_name = _("reclaimed-water project")
+        verbose_name_plural = _("reclaimed-water projects")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ProjectKind.values), name="reuse_project_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=ProjectStatus.values), name="reuse_project_status_valid"),
@@ -188,26 +188,26 @@ class WaterUser(TimeStamped):
     GB/T 18919 use class and sub-use, its supplying plant and its annual contract volume. A user whose
     intake is not metered has its volume recorded per use class instead (MonthlyDelivery.user empty)."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="reuse_users", verbose_name="所在区 division"
+        Division, on_delete=models.PROTECT, related_name="reuse_users", verbose_name=_("located in division")
     )
     plant = models.ForeignKey(
-        Plant, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="供水厂 plant"
+        Plant, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("supplying plant")
     )
-    use_class = models.CharField("用途类别 use class", max_length=24, choices=UseClass.choices)
-    sub_use = models.CharField("具体用途 sub-use", max_length=32, blank=True)
+    use_class = models.CharField(_("use class"), max_length=24, choices=UseClass.choices)
+    sub_use = models.CharField(_("sub-use"), max_length=32, blank=True)
     contract_volume_m3 = models.DecimalField(
-        "年合同水量 annual contract volume (m³)", max_digits=14, decimal_places=3, null=True, blank=True
+        _("annual contract volume (m³)"), max_digits=14, decimal_places=3, null=True, blank=True
     )
-    metered = models.BooleanField("计量 metered", default=True)
-    location = models.PointField("位置 location", srid=WGS84_SRID, null=True, blank=True)
+    metered = models.BooleanField(_("metered"), default=True)
+    location = models.PointField(_("location"), srid=WGS84_SRID, null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "再生水用户 reclaimed-water user"
-        verbose_name_plural = "再生水用户 reclaimed-water users"
+        verbose_name = _("reclaimed-water user")
+        verbose_name_plural = _("reclaimed-water users")
         constraints = [
             models.CheckConstraint(condition=Q(use_class__in=UseClass.values), name="reuse_user_class_valid"),
             models.CheckConstraint(condition=_sub_use_matches_class(), name="reuse_user_sub_use_in_class"),
@@ -225,16 +225,16 @@ class MonthlyPlantVolume(TimeStamped):
     """A plant's month: wastewater treated (the rate's denominator) and reclaimed water produced.
     `month` is the first day of the calendar month (Beijing calendar, like every period here)."""
 
-    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="volumes", verbose_name="水厂 plant")
-    month = models.DateField("月份 month")
-    treated_m3 = models.DecimalField("污水处理量 treated (m³)", max_digits=14, decimal_places=3)
-    produced_m3 = models.DecimalField("再生水生产量 produced (m³)", max_digits=14, decimal_places=3)
-    source = models.CharField("来源 source", max_length=8, choices=VolumeSource.choices)
+    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="volumes", verbose_name=_("plant"))
+    month = models.DateField(pgettext_lazy("model field", "month"))
+    treated_m3 = models.DecimalField(_("treated (m³)"), max_digits=14, decimal_places=3)
+    produced_m3 = models.DecimalField(_("produced (m³)"), max_digits=14, decimal_places=3)
+    source = models.CharField(_("source"), max_length=8, choices=VolumeSource.choices)
 
     class Meta:
         ordering = ["month", "plant__code"]
-        verbose_name = "水厂月水量 plant monthly volume"
-        verbose_name_plural = "水厂月水量 plant monthly volumes"
+        verbose_name = _("plant monthly volume")
+        verbose_name_plural = _("plant monthly volumes")
         constraints = [
             models.UniqueConstraint(fields=["plant", "month"], name="reuse_plantvolume_plant_month_uniq"),
             models.CheckConstraint(condition=Q(month__day=1), name="reuse_plantvolume_month_first_day"),
@@ -256,20 +256,22 @@ class MonthlyDelivery(TimeStamped):
     not metered, to a use class (and sub-use) as a whole. The class is copied from the user when the row
     is written, so a later change of the user's class does not rewrite history."""
 
-    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, related_name="deliveries", verbose_name="供水厂 plant")
-    month = models.DateField("月份 month")
-    user = models.ForeignKey(
-        WaterUser, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries", verbose_name="用户 user"
+    plant = models.ForeignKey(
+        Plant, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("supplying plant")
     )
-    use_class = models.CharField("用途类别 use class", max_length=24, choices=UseClass.choices)
-    sub_use = models.CharField("具体用途 sub-use", max_length=32, blank=True)
-    volume_m3 = models.DecimalField("利用量 volume used (m³)", max_digits=14, decimal_places=3)
-    source = models.CharField("来源 source", max_length=8, choices=VolumeSource.choices)
+    month = models.DateField(pgettext_lazy("model field", "month"))
+    user = models.ForeignKey(
+        WaterUser, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("user")
+    )
+    use_class = models.CharField(_("use class"), max_length=24, choices=UseClass.choices)
+    sub_use = models.CharField(_("sub-use"), max_length=32, blank=True)
+    volume_m3 = models.DecimalField(_("volume used (m³)"), max_digits=14, decimal_places=3)
+    source = models.CharField(_("source"), max_length=8, choices=VolumeSource.choices)
 
     class Meta:
         ordering = ["month", "plant__code", "id"]
-        verbose_name = "再生水月利用量 monthly delivery"
-        verbose_name_plural = "再生水月利用量 monthly deliveries"
+        verbose_name = _("monthly delivery")
+        verbose_name_plural = _("monthly deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["plant", "user", "month"],

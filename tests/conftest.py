@@ -3,16 +3,24 @@
 The geography: city 650100 with districts 650102 (Tianshan) and 650103 (Saybagh) side by side; a river
 managed by the city with one reach in each district; a lake in each district. A chief of 650102, a
 reviewer of 650103 and a city reviewer cover the scoping cases.
+
+Language rule of the suite: the product speaks Chinese first (LANGUAGE_CODE zh-hans), but the suite's
+assertions on messages and labels are written in English, the source language of every catalogue. So
+each test runs with English active (`_english_by_default`), and the API clients of `client_for` send
+`Accept-Language: en`. A test about language asks for it: `client_for(user, lang="zh-hans")`, a client
+of its own (no header: the server's default), or `translation.override("zh-hans")`. Pages and API calls
+still pick their language from the request (LocaleMiddleware), not from the test's active language.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.authentication import token_cache
@@ -32,6 +40,14 @@ def _clear_cache() -> None:
     token_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    # Also makes each test's language independent of the requests earlier tests made on this thread
+    # (LocaleMiddleware activates the request's language and leaves it active).
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     def make(role: Role = Role.CHIEF, jurisdiction: str = "650100", **kw: Any) -> User:
@@ -42,10 +58,13 @@ def make_user(db: Any) -> Callable[..., User]:
 
 @pytest.fixture
 def client_for(db: Any) -> Callable[[User | None], APIClient]:
-    """An APIClient authenticated with a real token of `user` (anonymous for None)."""
+    """An APIClient authenticated with a real token of `user` (anonymous for None), asking for English
+    answers unless `lang` says otherwise (None: no Accept-Language, the server's default language)."""
 
-    def make(user: User | None, *, kind: TokenKind = TokenKind.LOGIN) -> APIClient:
+    def make(user: User | None, *, kind: TokenKind = TokenKind.LOGIN, lang: str | None = "en") -> APIClient:
         client = APIClient()
+        if lang is not None:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
         if user is not None:
             _, secret = token_issue(user=user, kind=kind)
             client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")

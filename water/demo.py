@@ -510,7 +510,13 @@ def load_plan_demo(*, stdout: Any = None) -> None:
                 month=dt.date(2024, m, 1),
                 note="演示: 月度台账审核无误 reviewed",
             )
+    # The plan job as of the end of the data: the over-plan intakes raise their 80 % / 100 % alerts
+    # (and, through notify, land in the operators' and reviewers' inboxes).
+    plan_runs = services.alerts_check_plan(now=YEAR_END - dt.timedelta(minutes=1), actor=ACTOR)
     if stdout is not None:
+        stdout.write(
+            f"demo: water plan alerts — {plan_runs['plan_100'].open} over plan, {plan_runs['plan_80'].open} at 80 %"
+        )
         stdout.write(
             f"demo: water plans — plan v{WaterPlan.objects.get(pk=plan.pk).version} with "
             f"{PlanAllocation.objects.filter(version__plan=plan).count()} lines in all versions, 2024 red lines, "

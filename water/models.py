@@ -10,13 +10,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from core.geo import WGS84_SRID
+from core.geo import WGS84_SRID, out_of_china
 from water.choices import (
     AlertKind,
+    CommandKind,
+    CommandSource,
+    CommandState,
     Protocol,
     ReadingSource,
     Review,
@@ -32,8 +38,8 @@ VOLUME_DECIMALS = 6  # daily shares of an interpolated interval, summed exactly
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         abstract = True
@@ -44,48 +50,48 @@ class Intake(TimeStamped):
     reservoir, lake or aquifer, with its withdrawal permit (domain.md §2.6). Its division decides who
     sees it (jurisdiction prefix); its operators (取水户 accounts) see it too."""
 
-    code = models.CharField("编码 code", max_length=32, unique=True)
-    name = models.CharField("名称 name", max_length=100)
-    source_type = models.CharField("水源类型 source type", max_length=16, choices=SourceType.choices)
-    water_body_name = models.CharField("水源名称 water body", max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    source_type = models.CharField(_("source type"), max_length=16, choices=SourceType.choices)
+    water_body_name = models.CharField(_("water body"), max_length=100, blank=True)
     river = models.ForeignKey(
         "places.River",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="intakes",
-        verbose_name="河流 river",
+        verbose_name=_("river"),
     )
     lake = models.ForeignKey(
         "places.Lake", null=True, blank=True, on_delete=models.PROTECT, related_name="intakes",
-        verbose_name="湖库 lake/reservoir",
+        verbose_name=_("lake/reservoir"),
     )  # fmt: skip
-    location = models.PointField("位置 location", srid=WGS84_SRID)
+    location = models.PointField(_("location"), srid=WGS84_SRID)
     division = models.ForeignKey(
-        "places.Division", on_delete=models.PROTECT, related_name="intakes", verbose_name="所在区 division"
+        "places.Division", on_delete=models.PROTECT, related_name="intakes", verbose_name=_("located in division")
     )
-    main_use = models.CharField("主要用途 main use", max_length=16, choices=WaterUse.choices)
-    withdrawal_mode = models.CharField("取水方式 mode", max_length=16, choices=WithdrawalMode.choices, blank=True)
+    main_use = models.CharField(_("main use"), max_length=16, choices=WaterUse.choices)
+    withdrawal_mode = models.CharField(_("withdrawal mode"), max_length=16, choices=WithdrawalMode.choices, blank=True)
     capacity_m3s = models.DecimalField(
-        "取水能力 capacity (m³/s)", max_digits=10, decimal_places=4, null=True, blank=True,
+        _("capacity (m³/s)"), max_digits=10, decimal_places=4, null=True, blank=True,
         help_text="Design intake flow. Readings implying more (× WATER_JUMP_TOLERANCE) are held for review.",
     )  # fmt: skip
-    permit_number = models.CharField("取水许可证号 permit number", max_length=64, blank=True)
-    permit_holder = models.CharField("持证人 permit holder", max_length=200, blank=True)
+    permit_number = models.CharField(_("permit number"), max_length=64, blank=True)
+    permit_holder = models.CharField(_("permit holder"), max_length=200, blank=True)
     permitted_annual_m3 = models.DecimalField(
-        "许可年取水量 permitted annual volume (m³)", max_digits=14, decimal_places=2, null=True, blank=True
+        _("permitted annual volume (m³)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    permit_valid_from = models.DateField("许可起 permit valid from", null=True, blank=True)
-    permit_valid_until = models.DateField("许可止 permit valid until", null=True, blank=True)
+    permit_valid_from = models.DateField(_("permit valid from"), null=True, blank=True)
+    permit_valid_until = models.DateField(_("permit valid until"), null=True, blank=True)
     operators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="operated_intakes", verbose_name="取水户账号 operators"
+        settings.AUTH_USER_MODEL, blank=True, related_name="operated_intakes", verbose_name=_("operators")
     )
-    notes = models.TextField("备注 notes", blank=True)
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "取水口 intake"
-        verbose_name_plural = "取水口 intakes"
+        verbose_name = _("intake")
+        verbose_name_plural = _("intakes")
         constraints = [
             models.CheckConstraint(condition=Q(source_type__in=SourceType.values), name="water_intake_source_valid"),
             models.CheckConstraint(condition=Q(main_use__in=WaterUse.values), name="water_intake_use_valid"),
@@ -110,8 +116,27 @@ class Intake(TimeStamped):
             ),
         ]
 
+    def clean(self) -> None:
+        # Like patrol tracks (patrols.track): a position outside China's bounds is a typo or swapped
+        # lon/lat, never an intake of this bureau (issue 14: (-70, -40) was accepted).
+        super().clean()
+        if self.location is not None and out_of_china(self.location.x, self.location.y):
+            where = f"({self.location.x}, {self.location.y})"
+            raise ValidationError({"location": f"{where} is outside China's bounds (lon 72–138, lat 0.8–56)"})
+
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# Codec families: SL/T 427 frames are SZY 206 (68H) frames, so the two share one address space
+# (water.telemetry.spec.PROTOCOL_FAMILY says the same for the gateway).
+RTU_FAMILY = {"szy206": "szy206", "sl427": "szy206", "sl651": "sl651"}
+RTU_SEPARATORS = " -:|"
+
+
+def normalise_rtu_address(text: str) -> str:
+    """An RTU address as the gateway compares it: separators dropped, upper case."""
+    return "".join(c for c in text if c not in RTU_SEPARATORS).upper()
 
 
 class Meter(TimeStamped):
@@ -119,46 +144,46 @@ class Meter(TimeStamped):
     until it is removed (with the register then). A replacement closes one meter and opens the next
     (`replaces`); it is an explicit event (services.meter_replace), never guessed from the readings."""
 
-    serial = models.CharField("表号 serial", max_length=64, unique=True)
-    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="meters", verbose_name="取水口 intake")
+    serial = models.CharField(_("serial"), max_length=64, unique=True)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="meters", verbose_name=_("intake"))
     device = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="meters",
-        verbose_name="设备账号 device account",
+        verbose_name=_("device account"),
         help_text="The device (RTU or gateway) account allowed to write this meter's readings.",
     )  # fmt: skip
-    meter_type = models.CharField("表型 meter type", max_length=64, blank=True)
-    rtu_address = models.CharField("遥测站地址 RTU address", max_length=32, blank=True)
-    protocol = models.CharField("规约 protocol", max_length=16, choices=Protocol.choices, default=Protocol.HTTPS)
-    decoding_profile = models.CharField("解码配置 decoding profile", max_length=64, blank=True)
+    meter_type = models.CharField(_("meter type"), max_length=64, blank=True)
+    rtu_address = models.CharField(_("RTU address"), max_length=32, blank=True)
+    protocol = models.CharField(_("protocol"), max_length=16, choices=Protocol.choices, default=Protocol.HTTPS)
+    decoding_profile = models.CharField(_("decoding profile"), max_length=64, blank=True)
     register_max_m3 = models.DecimalField(
-        "表码上限 register maximum (m³)", max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
+        _("register maximum (m³)"), max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
         null=True, blank=True, help_text="The register value at which it rolls over to zero; empty: never.",
     )  # fmt: skip
     multiplier = models.DecimalField(
-        "倍率 multiplier", max_digits=12, decimal_places=6, default=Decimal(1),
+        _("multiplier"), max_digits=12, decimal_places=6, default=Decimal(1),
         help_text="m³ per register count, applied by the telemetry decoders; API readings are already in m³.",
     )  # fmt: skip
-    expected_interval_s = models.PositiveIntegerField("报送间隔 expected report interval (s)", default=3600)
-    calibrated_on = models.DateField("检定日期 calibrated on", null=True, blank=True)
-    installed_at = models.DateTimeField("安装时间 installed at")
+    expected_interval_s = models.PositiveIntegerField(_("expected report interval (s)"), default=3600)
+    calibrated_on = models.DateField(_("calibrated on"), null=True, blank=True)
+    installed_at = models.DateTimeField(_("installed at"))
     install_reading_m3 = models.DecimalField(
-        "安装读数 register at installation (m³)", max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
+        _("register at installation (m³)"), max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
         default=Decimal(0),
     )  # fmt: skip
-    removed_at = models.DateTimeField("拆除时间 removed at", null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     removal_reading_m3 = models.DecimalField(
-        "拆除读数 register at removal (m³)", max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
+        _("register at removal (m³)"), max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
         null=True, blank=True,
     )  # fmt: skip
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
-        verbose_name="替换的表 replaces",
+        verbose_name=_("replaces"),
     )  # fmt: skip
 
     class Meta:
         ordering = ["serial"]
-        verbose_name = "计量设施 meter"
-        verbose_name_plural = "计量设施 meters"
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
         constraints = [
             models.CheckConstraint(condition=Q(protocol__in=Protocol.values), name="water_meter_protocol_valid"),
             models.CheckConstraint(condition=Q(expected_interval_s__gt=0), name="water_meter_interval_positive"),
@@ -179,9 +204,39 @@ class Meter(TimeStamped):
             ),
             models.CheckConstraint(condition=~Q(replaces=F("id")), name="water_meter_not_own_predecessor"),
         ]
+        # Also in the database, outside Meta because the two backends spell it differently (migration
+        # 0007): no two meters with one RTU address in one protocol family over overlapping installation
+        # periods, half-open [installed_at, removed_at): an explicit replacement (the old meter removed at
+        # the instant the new one is installed) does not overlap. PostGIS: an exclusion constraint;
+        # SpatiaLite: triggers. Issue 14: a district reviewer took over another district's RTU by giving
+        # a new meter its address.
 
     def __str__(self) -> str:
         return self.serial
+
+    def clean(self) -> None:
+        super().clean()
+        family = RTU_FAMILY.get(self.protocol, "")
+        address = normalise_rtu_address(self.rtu_address or "")
+        if not family or not address or self.installed_at is None:
+            return
+        overlapping = (
+            Meter.objects.filter(protocol__in=[p for p, f in RTU_FAMILY.items() if f == family])
+            .exclude(pk=self.pk)
+            .exclude(removed_at__isnull=False, removed_at__lte=self.installed_at)
+        )
+        if self.removed_at is not None:
+            overlapping = overlapping.filter(installed_at__lt=self.removed_at)
+        # Addresses are compared as the gateway compares them (separators ignored, upper case); a meter
+        # outside the caller's scope is named by no more than this message.
+        clash = [m for m in overlapping.exclude(rtu_address="").only("rtu_address")
+                 if normalise_rtu_address(m.rtu_address) == address]  # fmt: skip
+        if clash:
+            raise ValidationError(
+                {"rtu_address": [f"RTU address {address} is in use by another meter of the same protocol family "
+                                 "over an overlapping period; a replaced meter passes its RTU on through a "
+                                 "replacement."]}
+            )  # fmt: skip
 
 
 class Reading(models.Model):
@@ -203,33 +258,33 @@ class Reading(models.Model):
     pk = models.CompositePrimaryKey("meter", "observed_at")
     meter = models.ForeignKey(
         Meter, on_delete=models.PROTECT, related_name="readings", db_constraint=False, db_index=False,
-        verbose_name="计量设施 meter",
+        verbose_name=_("meter"),
     )  # fmt: skip
-    observed_at = models.DateTimeField("观测时间 observed at")
+    observed_at = models.DateTimeField(_("observed at"))
     cumulative_m3 = models.DecimalField(
-        "累计读数 register (m³)", max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS
+        _("register (m³)"), max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS
     )
-    flow_m3s = models.FloatField("瞬时流量 flow (m³/s)", null=True, blank=True)
-    source = models.CharField("来源 source", max_length=16, choices=ReadingSource.choices)
-    received_at = models.DateTimeField("接收时间 received at", db_default=Now(), editable=False)
+    flow_m3s = models.FloatField(_("flow (m³/s)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=ReadingSource.choices)
+    received_at = models.DateTimeField(_("received at"), db_default=Now(), editable=False)
     review = models.CharField(
-        "审核 review", max_length=16, choices=Review.choices, blank=True, default=Review.NONE, db_default=Review.NONE
+        _("review"), max_length=16, choices=Review.choices, blank=True, default=Review.NONE, db_default=Review.NONE
     )
-    corrected = models.BooleanField("已更正 corrected", default=False, db_default=False)
+    corrected = models.BooleanField(_("has been corrected"), default=False, db_default=False)
     original_cumulative_m3 = models.DecimalField(
-        "原始读数 value first received (m³)", max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
+        _("value first received (m³)"), max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
         null=True, blank=True,
     )  # fmt: skip
     after_lock = models.BooleanField(
-        "锁定后补报 amendment after lock", default=False, db_default=False,
+        _("amendment after lock"), default=False, db_default=False,
         help_text="Arrived or was corrected after its month of the ledger was locked (ledger review).",
     )  # fmt: skip
-    raw_frame = models.BinaryField("原始报文 raw frame", null=True, blank=True, editable=False)
+    raw_frame = models.BinaryField(_("raw frame"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["meter", "observed_at"]
-        verbose_name = "读数 reading"
-        verbose_name_plural = "读数 readings"
+        verbose_name = _("reading")
+        verbose_name_plural = _("readings")
         constraints = [
             models.CheckConstraint(condition=Q(cumulative_m3__gte=0), name="water_reading_register_nonnegative"),
             models.CheckConstraint(
@@ -267,24 +322,24 @@ class DailyVolume(models.Model):
     """
 
     meter = models.ForeignKey(
-        Meter, on_delete=models.PROTECT, related_name="daily_volumes", db_index=False, verbose_name="计量设施 meter"
+        Meter, on_delete=models.PROTECT, related_name="daily_volumes", db_index=False, verbose_name=_("meter")
     )
-    day = models.DateField("日期 day (Beijing)")
-    measured_m3 = models.DecimalField("实测 measured (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    estimated_m3 = models.DecimalField("估算 estimated (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    corrected_m3 = models.DecimalField("更正 corrected (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    held_m3 = models.DecimalField("待审 held for review (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    covered_s = models.FloatField("覆盖时长 covered (s)", default=0)
-    n_readings = models.PositiveIntegerField("报数 reports", default=0)
-    n_flagged = models.PositiveIntegerField("待审读数 flagged readings", default=0)
-    n_slots = models.PositiveIntegerField("有数时段 report slots filled", default=0)
-    n_timely = models.PositiveIntegerField("及时报数 timely reports", default=0)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    day = models.DateField(_("day (Beijing)"))
+    measured_m3 = models.DecimalField(_("measured (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    estimated_m3 = models.DecimalField(_("estimated (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    corrected_m3 = models.DecimalField(_("corrected (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    held_m3 = models.DecimalField(_("held for review (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    covered_s = models.FloatField(_("covered (s)"), default=0)
+    n_readings = models.PositiveIntegerField(_("reports"), default=0)
+    n_flagged = models.PositiveIntegerField(_("flagged readings"), default=0)
+    n_slots = models.PositiveIntegerField(_("report slots filled"), default=0)
+    n_timely = models.PositiveIntegerField(_("timely reports"), default=0)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["meter", "day"]
-        verbose_name = "日水量 daily volume"
-        verbose_name_plural = "日水量 daily volumes"
+        verbose_name = _("daily volume")
+        verbose_name_plural = _("daily volumes")
         constraints = [
             models.UniqueConstraint(fields=["meter", "day"], name="water_dailyvolume_meter_day_uniq"),
             models.CheckConstraint(
@@ -329,18 +384,18 @@ class WaterPlan(TimeStamped):
     is the plan as issued, every amendment (调整) is the next version with its reason, author and time,
     so the plan as it stood at any past moment can be read back. `version` is the current one."""
 
-    year = models.PositiveSmallIntegerField("年度 year")
+    year = models.PositiveSmallIntegerField(pgettext_lazy("model field", "year"))
     division = models.ForeignKey(
-        "places.Division", on_delete=models.PROTECT, related_name="water_plans", verbose_name="行政区 division"
+        "places.Division", on_delete=models.PROTECT, related_name="water_plans", verbose_name=_("division")
     )
-    title = models.CharField("名称 title", max_length=200)
-    notes = models.TextField("备注 notes", blank=True)
-    version = models.PositiveIntegerField("现行版本 current version", default=1)
+    title = models.CharField(_("title"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(_("current version"), default=1)
 
     class Meta:
         ordering = ["-year", "division__code"]
-        verbose_name = "供用水计划 water plan"
-        verbose_name_plural = "供用水计划 water plans"
+        verbose_name = _("water plan")
+        verbose_name_plural = _("water plans")
         constraints = [
             models.UniqueConstraint(fields=["year", "division"], name="water_plan_year_division_uniq"),
             models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="water_plan_year_range"),
@@ -356,20 +411,20 @@ class PlanVersion(models.Model):
     `created_at` until the next version. Each version holds the whole set of lines, so a past figure
     is one lookup, never a replay of changes."""
 
-    plan = models.ForeignKey(WaterPlan, on_delete=models.CASCADE, related_name="versions", verbose_name="计划 plan")
-    number = models.PositiveIntegerField("版本 number")
-    reason = models.TextField("调整原因 reason")
+    plan = models.ForeignKey(WaterPlan, on_delete=models.CASCADE, related_name="versions", verbose_name=_("plan"))
+    number = models.PositiveIntegerField(_("number"))
+    reason = models.TextField(_("reason for the change"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name="调整人 by",
+        verbose_name=_("changed by"),
     )  # fmt: skip
-    created_by_label = models.CharField("调整人 by (label)", max_length=150, blank=True)
-    created_at = models.DateTimeField("生效时间 effective from")
+    created_by_label = models.CharField(_("changed by (name)"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("effective from"))
 
     class Meta:
         ordering = ["plan", "number"]
-        verbose_name = "计划版本 plan version"
-        verbose_name_plural = "计划版本 plan versions"
+        verbose_name = _("plan version")
+        verbose_name_plural = _("plan versions")
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="water_planversion_plan_number_uniq"),
             models.CheckConstraint(condition=Q(number__gte=1), name="water_planversion_number_positive"),
@@ -385,21 +440,21 @@ class PlanAllocation(models.Model):
     main use). The source is the intake's own source type, so it is not repeated here."""
 
     version = models.ForeignKey(
-        PlanVersion, on_delete=models.CASCADE, related_name="allocations", verbose_name="版本 version"
+        PlanVersion, on_delete=models.CASCADE, related_name="allocations", verbose_name=_("version")
     )
     intake = models.ForeignKey(
-        Intake, on_delete=models.PROTECT, related_name="plan_allocations", verbose_name="取水口 intake"
+        Intake, on_delete=models.PROTECT, related_name="plan_allocations", verbose_name=_("intake")
     )
-    month = models.PositiveSmallIntegerField("月份 month")
-    use = models.CharField("用途 use", max_length=16, choices=WaterUse.choices, blank=True, default="")
+    month = models.PositiveSmallIntegerField(pgettext_lazy("model field", "month"))
+    use = models.CharField(_("use"), max_length=16, choices=WaterUse.choices, blank=True, default="")
     volume_m3 = models.DecimalField(
-        "计划水量 allocated (m³)", max_digits=PLAN_VOLUME_DIGITS, decimal_places=PLAN_VOLUME_DECIMALS
+        _("allocated (m³)"), max_digits=PLAN_VOLUME_DIGITS, decimal_places=PLAN_VOLUME_DECIMALS
     )
 
     class Meta:
         ordering = ["version", "intake", "month", "use"]
-        verbose_name = "计划分配 plan allocation"
-        verbose_name_plural = "计划分配 plan allocations"
+        verbose_name = _("plan allocation")
+        verbose_name_plural = _("plan allocations")
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "intake", "month", "use"], name="water_planallocation_line_uniq"
@@ -420,12 +475,12 @@ class RedLineTarget(TimeStamped):
     function-zone compliance rate from the environment side). Total use is measured by the system
     (the metered intakes), so it has a target here but no entered actual."""
 
-    year = models.PositiveSmallIntegerField("年度 year")
+    year = models.PositiveSmallIntegerField(pgettext_lazy("model field", "year"))
     division = models.ForeignKey(
-        "places.Division", on_delete=models.PROTECT, related_name="red_lines", verbose_name="行政区 division"
+        "places.Division", on_delete=models.PROTECT, related_name="red_lines", verbose_name=_("division")
     )
     total_use_cap_m3 = models.DecimalField(
-        "用水总量控制目标 total use cap (m³)",
+        _("total use cap (m³)"),
         max_digits=16,
         decimal_places=2,
         null=True,
@@ -433,7 +488,7 @@ class RedLineTarget(TimeStamped):
         validators=_NONNEGATIVE,
     )
     per_gdp_target = models.DecimalField(
-        "万元GDP用水量目标 target (m³/10⁴ yuan)",
+        _("GDP water-use target (m³/10⁴ yuan)"),
         max_digits=12,
         decimal_places=3,
         null=True,
@@ -441,7 +496,7 @@ class RedLineTarget(TimeStamped):
         validators=_NONNEGATIVE,
     )
     per_iva_target = models.DecimalField(
-        "万元工业增加值用水量目标 target (m³/10⁴ yuan)",
+        _("industrial water-use target (m³/10⁴ yuan)"),
         max_digits=12,
         decimal_places=3,
         null=True,
@@ -449,7 +504,7 @@ class RedLineTarget(TimeStamped):
         validators=_NONNEGATIVE,
     )
     irrigation_target = models.DecimalField(
-        "灌溉水有效利用系数目标 irrigation coefficient target",
+        _("irrigation coefficient target"),
         max_digits=5,
         decimal_places=3,
         null=True,
@@ -457,7 +512,7 @@ class RedLineTarget(TimeStamped):
         validators=_FRACTION,
     )
     zone_compliance_target = models.DecimalField(
-        "水功能区达标率目标 zone compliance target (0–1)",
+        _("zone compliance target (0–1)"),
         max_digits=6,
         decimal_places=4,
         null=True,
@@ -465,44 +520,42 @@ class RedLineTarget(TimeStamped):
         validators=_FRACTION,
     )
     gdp_10k_yuan = models.DecimalField(
-        "地区生产总值 GDP (10⁴ yuan)", max_digits=16, decimal_places=2, null=True, blank=True, validators=_POSITIVE
+        _("GDP (10⁴ yuan)"), max_digits=16, decimal_places=2, null=True, blank=True, validators=_POSITIVE
     )
-    gdp_source = models.CharField("GDP来源 GDP source", max_length=200, blank=True)
+    gdp_source = models.CharField(_("GDP source"), max_length=200, blank=True)
     iva_10k_yuan = models.DecimalField(
-        "工业增加值 industrial value added (10⁴ yuan)",
+        _("industrial value added (10⁴ yuan)"),
         max_digits=16,
         decimal_places=2,
         null=True,
         blank=True,
         validators=_POSITIVE,
     )
-    iva_source = models.CharField("工业增加值来源 IVA source", max_length=200, blank=True)
+    iva_source = models.CharField(_("IVA source"), max_length=200, blank=True)
     irrigation_coefficient = models.DecimalField(
-        "灌溉水有效利用系数 irrigation coefficient",
+        _("irrigation coefficient"),
         max_digits=5,
         decimal_places=3,
         null=True,
         blank=True,
         validators=_FRACTION,
     )
-    irrigation_source = models.CharField("系数来源 coefficient source", max_length=200, blank=True)
+    irrigation_source = models.CharField(_("coefficient source"), max_length=200, blank=True)
     zone_compliance = models.DecimalField(
-        "水功能区达标率 zone compliance (0–1)",
+        _("zone compliance (0–1)"),
         max_digits=6,
         decimal_places=4,
         null=True,
         blank=True,
         validators=_FRACTION,
     )
-    zone_compliance_source = models.CharField(
-        "达标率来源及评价方法 compliance source and method", max_length=200, blank=True
-    )
-    notes = models.TextField("备注 notes", blank=True)
+    zone_compliance_source = models.CharField(_("compliance source and method"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["-year", "division__code"]
-        verbose_name = "红线指标 red-line targets"
-        verbose_name_plural = "红线指标 red-line targets"
+        verbose_name = _("red-line targets")
+        verbose_name_plural = _("red-line targets")
         constraints = [
             models.UniqueConstraint(fields=["year", "division"], name="water_redline_year_division_uniq"),
             models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="water_redline_year_range"),
@@ -544,27 +597,27 @@ class LedgerLock(models.Model):
     with a reason; the lock row stays as history (unlocked_at)."""
 
     division = models.ForeignKey(
-        "places.Division", on_delete=models.PROTECT, related_name="ledger_locks", verbose_name="行政区 division"
+        "places.Division", on_delete=models.PROTECT, related_name="ledger_locks", verbose_name=_("division")
     )
-    month = models.DateField("月份 month (first day)")
+    month = models.DateField(_("month (first day)"))
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name="锁定人 locked by",
+        verbose_name=_("locked by"),
     )  # fmt: skip
-    locked_by_label = models.CharField("锁定人 locked by (label)", max_length=150, blank=True)
-    locked_at = models.DateTimeField("锁定时间 locked at")
-    note = models.TextField("审核意见 review note", blank=True)
-    unlocked_at = models.DateTimeField("解锁时间 unlocked at", null=True, blank=True)
+    locked_by_label = models.CharField(_("locked by (label)"), max_length=150, blank=True)
+    locked_at = models.DateTimeField(_("locked at"))
+    note = models.TextField(_("review note"), blank=True)
+    unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
     unlocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name="解锁人 unlocked by",
+        verbose_name=_("unlocked by"),
     )  # fmt: skip
-    unlock_reason = models.TextField("解锁原因 unlock reason", blank=True)
+    unlock_reason = models.TextField(_("unlock reason"), blank=True)
 
     class Meta:
         ordering = ["-month", "division__code"]
-        verbose_name = "台账锁定 ledger lock"
-        verbose_name_plural = "台账锁定 ledger locks"
+        verbose_name = _("ledger lock")
+        verbose_name_plural = _("ledger locks")
         constraints = [
             models.UniqueConstraint(
                 fields=["division", "month"], condition=Q(unlocked_at__isnull=True), name="water_ledgerlock_active_uniq"
@@ -587,21 +640,21 @@ class LockedDailyVolume(models.Model):
     district's keeps the district's figures); deleted with the lock's unlocking."""
 
     lock = models.ForeignKey(
-        LedgerLock, on_delete=models.CASCADE, related_name="volumes", db_index=False, verbose_name="锁定 lock"
+        LedgerLock, on_delete=models.CASCADE, related_name="volumes", db_index=False, verbose_name=_("lock")
     )
     meter = models.ForeignKey(
-        Meter, on_delete=models.PROTECT, related_name="locked_volumes", db_index=False, verbose_name="计量设施 meter"
+        Meter, on_delete=models.PROTECT, related_name="locked_volumes", db_index=False, verbose_name=_("meter")
     )
-    day = models.DateField("日期 day (Beijing)")
-    measured_m3 = models.DecimalField("实测 measured (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    estimated_m3 = models.DecimalField("估算 estimated (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    corrected_m3 = models.DecimalField("更正 corrected (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
-    held_m3 = models.DecimalField("待审 held for review (m³)", max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    day = models.DateField(_("day (Beijing)"))
+    measured_m3 = models.DecimalField(_("measured (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    estimated_m3 = models.DecimalField(_("estimated (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    corrected_m3 = models.DecimalField(_("corrected (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
+    held_m3 = models.DecimalField(_("held for review (m³)"), max_digits=18, decimal_places=VOLUME_DECIMALS, default=0)
 
     class Meta:
         ordering = ["meter", "day"]
-        verbose_name = "锁定日水量 locked daily volume"
-        verbose_name_plural = "锁定日水量 locked daily volumes"
+        verbose_name = _("locked daily volume")
+        verbose_name_plural = _("locked daily volumes")
         constraints = [
             models.UniqueConstraint(fields=["meter", "day"], name="water_lockedvolume_meter_day_uniq"),
         ]
@@ -632,29 +685,29 @@ class Alert(models.Model):
     does not resolve the alert.
     """
 
-    kind = models.CharField("类型 kind", max_length=32, choices=AlertKind.choices)
-    key = models.CharField("条件 condition key", max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=AlertKind.choices)
+    key = models.CharField(_("condition key"), max_length=200)
     intake = models.ForeignKey(
-        Intake, on_delete=models.CASCADE, related_name="alerts", verbose_name="取水口 intake",
+        Intake, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("intake"),
         help_text="The intake concerned (a meter's intake for meter alerts); decides who sees the alert.",
     )  # fmt: skip
     meter = models.ForeignKey(
-        Meter, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts", verbose_name="计量设施 meter"
+        Meter, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("meter")
     )
-    raised_at = models.DateTimeField("发出时间 raised at")
-    last_seen_at = models.DateTimeField("最近确认 condition last seen at")
-    resolved_at = models.DateTimeField("解除时间 resolved at", null=True, blank=True)
-    details = models.JSONField("详情 details", default=dict, blank=True)
+    raised_at = models.DateTimeField(_("raised at"))
+    last_seen_at = models.DateTimeField(_("condition last seen at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name="确认人 acknowledged by",
+        verbose_name=_("acknowledged by"),
     )  # fmt: skip
-    acknowledged_at = models.DateTimeField("确认时间 acknowledged at", null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-id"]
-        verbose_name = "告警 alert"
-        verbose_name_plural = "告警 alerts"
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         constraints = [
             models.UniqueConstraint(fields=["key"], condition=Q(resolved_at__isnull=True), name="water_alert_open_key"),
             models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="water_alert_kind_valid"),
@@ -695,30 +748,35 @@ class TelemetryStation(models.Model):
     sent, as 10 upper-case hex digits: the same text a meter's `rtu_address` must hold.
     """
 
-    protocol = models.CharField("规约 protocol", max_length=8, choices=TelemetryProtocol.choices)
-    address = models.CharField("站地址 station address", max_length=16)
+    protocol = models.CharField(_("protocol"), max_length=8, choices=TelemetryProtocol.choices)
+    address = models.CharField(_("station address"), max_length=16)
     meter = models.ForeignKey(
         Meter, null=True, blank=True, on_delete=models.SET_NULL, related_name="telemetry_stations",
-        verbose_name="计量设施 meter",
+        verbose_name=_("meter"),
     )  # fmt: skip
-    frames = models.PositiveBigIntegerField("报文 frames received", default=0)
-    bad_crc = models.PositiveBigIntegerField("校验错 bad CRC", default=0)
-    unknown_elements = models.PositiveBigIntegerField("未知要素 unknown elements", default=0)
-    decode_errors = models.PositiveBigIntegerField("解码错 decode errors", default=0)
-    readings_stored = models.PositiveBigIntegerField("入库读数 readings stored", default=0)
-    readings_duplicate = models.PositiveBigIntegerField("重复读数 duplicate readings", default=0)
-    readings_refused = models.PositiveBigIntegerField("拒收读数 readings refused", default=0)
-    acks_sent = models.PositiveBigIntegerField("应答 acknowledgements sent", default=0)
-    first_seen = models.DateTimeField("首次 first seen", null=True, blank=True)
-    last_seen = models.DateTimeField("最近 last seen", null=True, blank=True)
-    last_remote = models.CharField("最近来源 last remote address", max_length=64, blank=True)
-    last_error = models.CharField("最近错误 last error", max_length=200, blank=True)
-    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    frames = models.PositiveBigIntegerField(_("frames received"), default=0)
+    bad_crc = models.PositiveBigIntegerField(_("bad CRC"), default=0)
+    unknown_elements = models.PositiveBigIntegerField(_("unknown elements"), default=0)
+    decode_errors = models.PositiveBigIntegerField(_("decode errors"), default=0)
+    readings_stored = models.PositiveBigIntegerField(_("readings stored"), default=0)
+    readings_duplicate = models.PositiveBigIntegerField(_("duplicate readings"), default=0)
+    readings_refused = models.PositiveBigIntegerField(_("readings refused"), default=0)
+    acks_sent = models.PositiveBigIntegerField(_("acknowledgements sent"), default=0)
+    # Values sent as "no data" (all FF / all AA bytes, domain.md §3.3a): recorded as missing, not an error.
+    missing_values = models.PositiveBigIntegerField(_("missing values"), default=0)
+    # Station clock minus arrival time (s) of its latest frame that carries a send time or clock (SL 651 send
+    # time, 51H clock reply): positive = the station's clock runs ahead. Null until one was seen.
+    clock_drift_s = models.FloatField(_("clock drift (s)"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), null=True, blank=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_remote = models.CharField(_("last remote address"), max_length=64, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["protocol", "address"]
-        verbose_name = "遥测站 telemetry station"
-        verbose_name_plural = "遥测站 telemetry stations"
+        verbose_name = _("telemetry station")
+        verbose_name_plural = _("telemetry stations")
         constraints = [
             models.UniqueConstraint(fields=["protocol", "address"], name="water_telemetrystation_uniq"),
             models.CheckConstraint(
@@ -728,3 +786,59 @@ class TelemetryStation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol}:{self.address}"
+
+
+class StationCommand(models.Model):
+    """One command the centre sends a station through the telemetry gateway (issue 18 downlink): a per-station
+    queue. The gateway delivers a queued command while the station is connected (M4, or while an uplink holds
+    the link), matches the answer to it (SL 651: function and serial; SZY 206: AFN), retries a bounded number
+    of times after a timeout, and stores every state change (`StationCommandEvent`)."""
+
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="station_commands", verbose_name=_("meter"))
+    protocol = models.CharField(_("protocol"), max_length=8, choices=TelemetryProtocol.choices)
+    address = models.CharField(_("station address"), max_length=16)
+    kind = models.CharField(_("command"), max_length=16, choices=CommandKind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=CommandSource.choices, default="manual")
+    state = models.CharField(_("state"), max_length=16, choices=CommandState.choices, default="queued")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
+    serial = models.PositiveIntegerField(_("serial number"), null=True, blank=True)
+    answer = models.JSONField(_("answer"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), db_default=Now())
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("station command")
+        verbose_name_plural = _("station commands")
+        indexes = [models.Index(fields=["protocol", "address", "state"], name="water_stcmd_station_state")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CommandKind.values), name="water_stationcommand_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=CommandState.values), name="water_stationcommand_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.protocol}:{self.address} ({self.state})"
+
+
+class StationCommandEvent(models.Model):
+    """Every state change of a `StationCommand`, with when and why."""
+
+    command = models.ForeignKey(StationCommand, on_delete=models.CASCADE, related_name="events")
+    state = models.CharField(_("state"), max_length=16, choices=CommandState.choices)
+    at = models.DateTimeField(_("time"))
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("command event")
+        verbose_name_plural = _("command events")
+
+    def __str__(self) -> str:
+        return f"{self.command_id} {self.state} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -6,6 +6,7 @@ All configuration is read from the environment here, in one place (ARCHITECTURE 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "core",
     "accounts",
     "places",
@@ -50,18 +52,28 @@ INSTALLED_APPS = [
     "reports",
     "ogc",
     "console",
+    # Log-in lock-out by username and client address on every log-in path (issue 14; accounts/lockout.py).
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, as django-cors-headers requires; it only acts on CORS_URLS_REGEX.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx for the console's partial answers (filters, paging without a full reload).
+    "django_htmx.middleware.HtmxMiddleware",
+    # Content-Security-Policy (issue 14): core.csp, policy below.
+    "core.csp.PathScopedCSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +132,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out (username, address) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every worker, visible in the admin
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.api.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # a row per failure is enough; a row per successful log-in is noise
+# Client addresses (core.api.client_ip): X-Forwarded-For is believed only from a peer inside these
+# networks, and only API_NUM_PROXIES hops deep. Default: loopback and the private ranges (a compose
+# network, a load balancer in the same VPC).
+API_TRUSTED_PROXIES = env.list(
+    "API_TRUSTED_PROXIES",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
 # Lifetime of tokens issued by POST /api/v1/auth/token/ (phones work offline for days, so weeks not hours).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 # Seconds a checked token is remembered per process (accounts.authentication._TokenCache): a revoked
@@ -129,13 +159,31 @@ API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=30)
 # --- I18N and time ---------------------------------------------------------------------------
 # domain.md §6: reports and RTU clocks use Beijing time. Asia/Urumqi is UTC+6 in current tzdata, so
 # it must not be used here. Storage is UTC (USE_TZ).
-LANGUAGE_CODE = "zh-hans"
+# Chinese first (SPEC §3a): the default language of pages and API messages; LocaleMiddleware switches
+# per request (the console's language cookie from set_language at /i18n/setlang/, else Accept-Language).
+# Each app keeps its catalogue in <app>/locale/ (English msgids, zh_Hans from the bureau's terms).
+LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="zh-hans")
+# Languages are named in their own language in a switcher, so these names are not translated.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"DJANGO_LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- Console (the web pages at /) -------------------------------------------------------------
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+# Seconds the dashboard keeps a built report (the report builders' figures for a jurisdiction and period)
+# before building it again: at a year of 500 intakes a build takes about a second, the page must answer in
+# under 300 ms. 0 builds on every view. The page says when its figures were built.
+CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", default=300)
+
 STATIC_URL = "/static/"
+# The console's own JS/CSS sources are served as they are (no bundler) under /static/console/; the
+# third-party parts come from npm into console/static/vendor/ (make vendor).
+STATICFILES_DIRS = [("console", str(BASE_DIR / "console" / "static_src"))]
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
@@ -176,16 +224,57 @@ REST_FRAMEWORK = {
     # `?format=` is the API's own parameter (exports: csv|xlsx, reports: json|xlsx|pdf), not DRF's
     # renderer override, which would answer 404 for a format that has no renderer.
     "URL_FORMAT_OVERRIDE": None,
-    # How many reverse proxies sit in front (their X-Forwarded-For entries are trusted for throttling);
-    # 0 = none, so a client cannot dodge the login throttle by sending its own X-Forwarded-For.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    # How many reverse proxies sit in front; core.api.client_ip reads it (with API_TRUSTED_PROXIES), and
+    # the throttles ask that function, not DRF's own X-Forwarded-For reading.
+    "NUM_PROXIES": API_NUM_PROXIES,
 }
+
+# --- Content-Security-Policy (django-csp; core.csp) -------------------------------------------------
+# Strict, for a server-rendered console with no inline scripts or styles. Relaxed only on the paths of
+# third-party UIs that need it (core.csp explains each).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CSP_PATH_RELAXATIONS = {
+    # GIS admin map widget: an inline start-up script, OpenLayers and tiles from their CDN (staff only).
+    "/admin/": {"script-src": ["'unsafe-inline'", "https:"], "style-src": ["'unsafe-inline'", "https:"],
+                "img-src": ["https:"], "connect-src": ["https:"]},
+    # Swagger UI (split view: its start-up script is a file) and Redoc inject style blocks.
+    "/api/docs/": {"style-src": ["'unsafe-inline'"]},
+    "/api/redoc/": {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
+}  # fmt: skip
+# The schema and the API docs need a log-in (issue 14: they map every endpoint for an attacker);
+# API_DOCS_PUBLIC=true opens them, e.g. on an integrator's test instance.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+
+# --- CORS (a web or phone client served from another origin) ----------------------------------------------
+# None by default: the console is served by the project itself and phones are not browsers. A web client on
+# another origin is named here exactly (scheme, host, port); the API authenticates with tokens, not cookies,
+# so credentials are never allowed cross-origin.
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|ogc)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "authorization", "content-type", "idempotency-key")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hezhang (河长) API",
     "DESCRIPTION": "Water resources, river-chief patrols, reclaimed water, water quality and reports.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"] if API_DOCS_PUBLIC else ["rest_framework.permissions.IsAuthenticated"]
+    ),
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -194,8 +283,27 @@ SPECTACULAR_SETTINGS = {
     # Two choice sets share the field name "protocol": a meter's reporting protocol and the codec
     # family a telemetry station was read with.
     "ENUM_NAME_OVERRIDES": {
+        # notify's rule mode (immediate/digest) shares the field name "mode" with the patrol mode.
+        "NotifyModeEnum": "notify.choices.Mode",
+        "PatrolModeEnum": "patrols.choices.PatrolMode",
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+        "StationCommandKindEnum": "water.choices.CommandKind",
+        "StationCommandStateEnum": "water.choices.CommandState",
+        "StationCommandSourceEnum": "water.choices.CommandSource",
+        "SourceEnum": "quality.choices.SampleSource",  # keeps its name beside the commands' source
+        # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
+        "CaseCategoryEnum": "patrols.choices.CaseCategory",
+        "RoundKindEnum": "oversight.choices.RoundKind",
+        "MilestoneKindEnum": "oversight.choices.MilestoneKind",
+        "FindingCategoryEnum": "oversight.choices.FindingCategory",
+        "PetitionCategoryEnum": "oversight.choices.PetitionCategory",
+        "OversightTaskStatusEnum": "oversight.choices.TaskStatus",
+        "MilestoneStatusEnum": "oversight.choices.MilestoneStatus",
+        "PetitionStatusEnum": "oversight.choices.PetitionStatus",
+        "CircularStatusEnum": "oversight.choices.CircularStatus",
+        "RecheckItemEnum": "oversight.choices.RecheckItem",
+        "OversightRecheckOutcomeEnum": "oversight.choices.RecheckOutcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -207,6 +315,21 @@ SPECTACULAR_SETTINGS = {
 # Most features one items page returns; a larger `limit` is served as this many (OGC API – Features lets
 # a server clamp). Default 1000, as the REST API's page_size.
 OGC_MAX_LIMIT = env.int("OGC_MAX_LIMIT", default=1000)
+
+# --- Console map (一张图) --------------------------------------------------------------------------
+# The map's base is the project's own geography, so it works with no internet. A raster tile layer is
+# optional: an intranet tile server or 天地图 with the bureau's key, as a Leaflet URL template
+# ({z}/{x}/{y}, {s}). Default: none. Tiles must be WGS84 or CGCS2000 (they differ by well under a
+# metre at map scale); GCJ-02 tiles (Gaode, Tencent) are offset by hundreds of metres and are
+# refused rather than mixed silently with WGS84 features.
+CONSOLE_MAP_TILE_URL = env("CONSOLE_MAP_TILE_URL", default="")
+CONSOLE_MAP_TILE_ATTRIBUTION = env("CONSOLE_MAP_TILE_ATTRIBUTION", default="")
+CONSOLE_MAP_TILE_DATUM = env("CONSOLE_MAP_TILE_DATUM", default="wgs84").lower()
+if CONSOLE_MAP_TILE_DATUM not in ("wgs84", "cgcs2000"):
+    raise ImproperlyConfigured(
+        f"CONSOLE_MAP_TILE_DATUM={CONSOLE_MAP_TILE_DATUM!r}: the map draws WGS84 features, so only wgs84 or "
+        "cgcs2000 tiles can be shown under them (GCJ-02 tiles would be offset by hundreds of metres)."
+    )
 
 # --- Idempotency --------------------------------------------------------------------------------
 # How long a stored first response is replayed for a repeated Idempotency-Key.
@@ -225,12 +348,20 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- E-mail (notify's e-mail channel) ----------------------------------------------------------------
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="hezhang@localhost")
+
 # --- Domain rules -----------------------------------------------------------------------------------
 # Each app's conf.py holds its rule settings (WATER_*, PATROL_*, REUSE_*, QUALITY_*, REPORTS_*) with their
 # defaults and the reason each is a setting (recalled facts, local choices). An environment variable of
 # the same name overrides one; its value is read as JSON (numbers, true/false, lists, objects) and
 # otherwise as text, and the app's getter converts it (Decimal, int, …). `.env.example` lists them all.
-APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_")
+APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_", "OVERSIGHT_", "NOTIFY_")
 
 
 def _app_setting(raw: str) -> object:

@@ -72,7 +72,7 @@ def test_admin_role_change_is_audited_and_invalidates_tokens(site_admin, make_us
     client, admin = site_admin
     chief = make_user(Role.CHIEF, "650102", username="chief_a")
     token, secret = token_issue(user=chief, name="phone")
-    token_cache.put(hash_token(secret), token)
+    token_cache.put(hash_token(secret), token, token_cache.epoch(token.user_id))
     _change(client, chief, role=Role.REVIEWER, jurisdiction="650100")
     chief.refresh_from_db()
     assert (chief.role, chief.jurisdiction) == (Role.REVIEWER, "650100")
@@ -89,7 +89,7 @@ def test_admin_save_without_changes_writes_no_audit_row(site_admin, make_user):
     client, _ = site_admin
     chief = make_user(Role.CHIEF, "650102", username="chief_b")
     token, secret = token_issue(user=chief, name="phone")
-    token_cache.put(hash_token(secret), token)
+    token_cache.put(hash_token(secret), token, token_cache.epoch(token.user_id))
     before = AuditLog.objects.filter(entity="accounts.user").count()
     _change(client, chief)
     new = AuditLog.objects.filter(entity="accounts.user").order_by("id")[before:]
@@ -101,7 +101,7 @@ def test_admin_token_revocation_is_audited_and_immediate(site_admin, make_user):
     client, admin = site_admin
     chief = make_user(Role.CHIEF, "650102", username="chief_c")
     token, secret = token_issue(user=chief, name="phone")
-    token_cache.put(hash_token(secret), token)
+    token_cache.put(hash_token(secret), token, token_cache.epoch(token.user_id))
     resp = client.post(
         f"/admin/accounts/apitoken/{token.pk}/change/",
         {

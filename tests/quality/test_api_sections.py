@@ -53,7 +53,7 @@ def test_feature_shape_and_filters(client_for, users, sections):
     assert f["properties"]["lake_code"] == "HK-01"
     assert f["properties"]["water_body"] == "lake"
     assert f["properties"]["division"] == "650102"
-    assert f["properties"]["target_class_label"] == "Ⅲ类 class III"
+    assert f["properties"]["target_class_label"] == "class III"
     lakes = c.get(f"{URL}?category=lake").json()["features"]
     assert {x["properties"]["code"] for x in lakes} == {"QS-E-L", "QS-W-L"}
     inside = c.get(f"{URL}?division=650103").json()["features"]

@@ -21,6 +21,7 @@ from core.kernel import clean
 from water import conf, monitoring, plan_selectors, selectors
 from water.choices import AlertKind, MeterState
 from water.models import Alert, DailyVolume, Intake, Meter
+from water.services import notices
 
 # ------------------------------------------------------------------------------- monitoring alerts
 # Raised and resolved by the periodic jobs (water.tasks); at most one open alert per condition key
@@ -89,6 +90,7 @@ def alert_raise_or_refresh(
             alert = Alert.objects.select_for_update().get(key=key, resolved_at__isnull=True)
             return alert, False
         audit_record(actor=actor, action=AuditAction.CREATE, instance=alert, after=_alert_snapshot(alert))
+        notices.alert_raised(alert)
         return alert, True
 
 
@@ -106,6 +108,7 @@ def alert_resolve(*, alert: Alert, at: dt.datetime, actor: Any, reason: str = ""
             actor=actor, action=AuditAction.TRANSITION, instance=alert, before=before, after=_alert_snapshot(alert),
             reason=reason,
         )  # fmt: skip
+        notices.alert_resolved(alert, at=alert.resolved_at)
         return alert
 
 
@@ -283,4 +286,7 @@ def alerts_check_plan(
         for i in summary.intakes
         if i.plan_m3 is not None
     ]
-    return alert_sync_plan_usage(usage=usage, now=now, complete=True, actor=actor)
+    runs = alert_sync_plan_usage(usage=usage, now=now, complete=True, actor=actor)
+    # The red lines move with the same use: checked in the same hourly job (issue 17).
+    notices.redlines_check(now=now)
+    return runs
