@@ -7,3 +7,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Every entry point (web, Celery, commands, the gateway) sets Django up: a misspelt rule
+        # setting in the environment stops each of them, named, instead of being ignored.
+        from core.appsettings import check_environment
+
+        check_environment()

@@ -155,7 +155,7 @@ def reference(
     if row is None:
         text = message or f"No such {noun} in your jurisdiction."
         if errors is None:
-            raise InvalidInput(text, fields={field: [text]})
+            raise InvalidInput(f"Invalid input: {field}: {text}", fields={field: [text]})
         errors.add(field, text)
     return row
 
@@ -168,7 +168,7 @@ def references(queryset: QuerySet[M], values: Iterable[Any], *, field: str, by: 
     missing = [v for v in wanted if v not in found]
     if missing:
         text = f"No {noun} with {by} {missing}."
-        raise InvalidInput(text, fields={field: [text]})
+        raise InvalidInput(f"Invalid input: {field}: {text}", fields={field: [text]})
     return [found[v] for v in wanted]
 
 

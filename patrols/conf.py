@@ -100,6 +100,9 @@ DEFAULTS: dict[str, Any] = {
     "PATROL_EXPORT_MAX_ROWS": 50_000,
 }
 
+# The names an environment variable may set (core.appsettings refuses others).
+SETTINGS = frozenset(DEFAULTS)
+
 
 def get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])

@@ -39,6 +39,23 @@ DEFAULT_STATUS_THRESHOLDS: dict[str, str] = {
 }
 
 
+# The names an environment variable may set (core.appsettings refuses others).
+SETTINGS = frozenset(
+    {
+        "QUALITY_AUTOMATIC_PRIORITY_ITEMS",
+        "QUALITY_DRINKING_SOURCE_CLASS",
+        "QUALITY_EVALUATED_ITEMS",
+        "QUALITY_FUTURE_TOLERANCE_SECONDS",
+        "QUALITY_MAIN_POLLUTANT_PRIORITY_ITEMS",
+        "QUALITY_MAX_MAIN_POLLUTANTS",
+        "QUALITY_ROUNDING_DECIMALS",
+        "QUALITY_SHARE_DISPLAY_DECIMALS",
+        "QUALITY_SHARE_METHOD_MIN_SECTIONS",
+        "QUALITY_STATUS_THRESHOLDS",
+    }
+)
+
+
 def _codes(setting: str, default: frozenset[str]) -> frozenset[str]:
     raw = getattr(settings, setting, None)
     if raw is None:

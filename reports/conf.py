@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "REPORTS_BUILD_SOFT_TIME_LIMIT": 840,
 }
 
+# The names an environment variable may set (core.appsettings refuses others).
+SETTINGS = frozenset(DEFAULTS)
+
 
 def _get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])

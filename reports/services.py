@@ -17,6 +17,7 @@ from accounts.scope import SYSTEM_SCOPE, Scope
 from core.audit import AuditAction, audit_record, snapshot
 from core.divisions import is_division_code
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from core.kernel import actor_user
 from core.periods import Period
 from places.models import Division
 from reports import notices
@@ -126,7 +127,6 @@ def snapshot_request(
     an administrator). Creates version n+1 in `building` and queues its build after the commit. While a
     version of the same report is still building it is returned instead (created False)."""
     from reports import conf
-    from reports.tasks import build_snapshot
 
     if division_code is None:
         division_code = conf.city_division() if scope.everything else (getattr(actor, "jurisdiction", "") or None)
@@ -146,7 +146,7 @@ def snapshot_request(
             period_kind=period.kind,
             version=version,
             reason=reason[:500],
-            requested_by=actor if getattr(actor, "pk", None) else None,
+            requested_by=actor_user(actor),
             requested_label=str(getattr(actor, "username", actor) or "system")[:150],
             **key,
         )
@@ -166,8 +166,19 @@ def snapshot_request(
         audit_record(
             actor=actor, action=AuditAction.CREATE, instance=snap, after=snapshot(snap, exclude=_AUDIT_EXCLUDE)
         )
-        transaction.on_commit(lambda: build_snapshot.delay(snap.pk))
+        hard, soft = conf.build_time_limit(), conf.build_soft_time_limit()
+        transaction.on_commit(lambda: _queue_build(snap.pk, time_limit=hard, soft_time_limit=soft))
     return snap, True
+
+
+def _queue_build(snapshot_id: int, *, time_limit: int, soft_time_limit: int) -> None:
+    """Queue reports.tasks.build_snapshot. By its registered name, not by importing reports.tasks:
+    the task module imports this one (tasks → services), so importing it back would close a circle.
+    The task is registered with the app (autodiscovery), so it runs eagerly where Celery is eager."""
+    from celery import current_app
+
+    task = current_app.tasks["reports.tasks.build_snapshot"]
+    task.apply_async((snapshot_id,), time_limit=time_limit, soft_time_limit=soft_time_limit)
 
 
 def _period_of(snap: ReportSnapshot) -> Period:
@@ -264,17 +275,6 @@ def snapshot_sign_off(*, actor: Any, snap: ReportSnapshot) -> ReportSnapshot:
         )  # fmt: skip
         notices.snapshot_signed_off(current)
     return current
-
-
-def snapshot_delete(*, actor: Any, snap: ReportSnapshot) -> None:
-    """Remove a snapshot that is not signed off (a failed or unwanted build)."""
-    with transaction.atomic():
-        current = ReportSnapshot.objects.select_for_update().defer("xlsx", "pdf").get(pk=snap.pk)
-        if current.status == SnapshotStatus.SIGNED_OFF:
-            raise Conflict("A signed-off snapshot never changes.", code="snapshot_signed_off")
-        audit_record(actor=actor, action=AuditAction.DELETE, instance=current,
-                     before=snapshot(current, exclude=_AUDIT_EXCLUDE))  # fmt: skip
-        current.delete()
 
 
 def previous_quarter_request(*, now: dt.datetime | None = None) -> int:

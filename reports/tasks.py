@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reports import conf, services
+from reports import services
 
 
-@shared_task(
-    name="reports.tasks.build_snapshot",
-    time_limit=conf.build_time_limit(),
-    soft_time_limit=conf.build_soft_time_limit(),
-    acks_late=True,
-)
+# The time limits are settings (REPORTS_BUILD_TIME_LIMIT, …), so they are not read here at import: the
+# service that queues the build passes them with the message (reports.services.snapshot_request).
+@shared_task(name="reports.tasks.build_snapshot", acks_late=True)
 def build_snapshot(snapshot_id: int) -> str | None:
     """Build a requested snapshot (a snapshot no longer `building` is left as it is)."""
     snap = services.snapshot_build(snapshot_id=snapshot_id)

@@ -129,10 +129,6 @@ SUB_USE_CLASS: dict[str, str] = {
 }
 
 
-def sub_uses_of(use_class: str) -> list[str]:
-    return [s for s, c in SUB_USE_CLASS.items() if c == use_class]
-
-
 class VolumeSource(models.TextChoices):
     """Where a monthly figure came from."""
 

@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "REUSE_MAX_BATCH_ROWS": 10_000,
 }
 
+# The names an environment variable may set (core.appsettings refuses others).
+SETTINGS = frozenset(DEFAULTS)
+
 
 def _get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])

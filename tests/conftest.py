@@ -14,6 +14,7 @@ still pick their language from the request (LocaleMiddleware), not from the test
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -119,3 +120,18 @@ def geography(db: Any) -> dict[str, Any]:
 
 
 __all__ = ["Division", "Lake", "Reach", "River"]
+
+
+@pytest.fixture
+def redis_broker_url() -> str:
+    """The Redis that the real-worker tests use as Celery's broker (TEST_CELERY_BROKER_URL; one Redis
+    database, 15 by default). Redis is part of the stack: when it is not there the test fails, naming
+    the URL, rather than skipping and hiding the gap."""
+    import redis
+
+    url = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"the real-worker tests need Redis at {url}: {exc}")
+    return url

@@ -96,3 +96,6 @@ TELEMETRY_DEFAULTS: dict[str, Any] = {
     "WATER_TELEMETRY_COMMAND_ATTEMPTS": 3,
 }
 DEFAULTS.update(TELEMETRY_DEFAULTS)
+
+# The names an environment variable may set (core.appsettings refuses others).
+SETTINGS = frozenset(DEFAULTS)

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from core.exceptions import InvalidInput
+from core.kernel import Errors
 
 ROW_FIELDS = ("meter", "observed_at", "cumulative_m3", "flow_m3s")
 REQUIRED_FIELDS = frozenset({"meter", "observed_at", "cumulative_m3"})
@@ -83,35 +84,13 @@ def register_value(value: Any) -> Decimal | None:
     return None
 
 
-class RowErrors:
-    """Collects "readings[i].field" → messages, up to MAX_ERRORS rows."""
+REFUSED = "The batch was refused, nothing was written:"
 
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-        self.truncated = False
 
-    def add(self, index: int, name: str | None, message: str) -> None:
-        if len(self.fields) >= MAX_ERRORS:
-            self.truncated = True
-            return
-        key = f"readings[{index}]" + (f".{name}" if name else "")
-        self.fields.setdefault(key, []).append(message)
-
-    def __bool__(self) -> bool:
-        return bool(self.fields)
-
-    def raise_if_any(self, *, code: str = "invalid") -> None:
-        if not self.fields:
-            return
-        first = next(iter(self.fields))
-        more = f" (and {len(self.fields) - 1} more)" if len(self.fields) > 1 else ""
-        if self.truncated:
-            more = f" (and more: only the first {MAX_ERRORS} are listed)"
-        raise InvalidInput(
-            f"The batch was refused, nothing was written: {first}: {self.fields[first][0]}{more}",
-            code=code,
-            fields=self.fields,
-        )
+def row_errors() -> Errors:
+    """The batch's collector (core.kernel.Errors): keys `readings[i].field`, the first MAX_ERRORS
+    listed; refused with `errors.raise_if_any(REFUSED)`."""
+    return Errors(limit=MAX_ERRORS)
 
 
 def _flow(value: Any) -> float | None:
@@ -130,49 +109,54 @@ def check_row(
     value: Any,
     flow: Any,
     latest: dt.datetime,
-    errors: RowErrors,
+    errors: Errors,
 ) -> Row | None:
     """Validate one row's values (JSON types, or CSV cells already converted), naming what is wrong."""
     ok = True
     if type(serial) is not str or not serial or len(serial) > MAX_SERIAL:
-        errors.add(index, "meter", f"Give the meter's serial (1 to {MAX_SERIAL} characters).")
+        errors.row(index, "meter", f"Give the meter's serial (1 to {MAX_SERIAL} characters).", path="readings")
         ok = False
     at = None
     if type(observed_at) is not str:
-        errors.add(index, "observed_at", "Give an ISO 8601 time with its UTC offset.")
+        errors.row(index, "observed_at", "Give an ISO 8601 time with its UTC offset.", path="readings")
         ok = False
     else:
         try:
             at = _fromiso(observed_at)
         except ValueError:
-            errors.add(index, "observed_at", "Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00.")
+            errors.row(index, "observed_at", "Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00.", path="readings")
             ok = False
         else:
             if at.tzinfo is None:
                 # A device that omits the offset may be on UTC, Beijing or Xinjiang time (domain.md §6).
-                errors.add(index, "observed_at", "Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.")
+                errors.row(
+                    index,
+                    "observed_at",
+                    "Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.",
+                    path="readings",
+                )
                 ok = False
             elif at > latest:
-                errors.add(index, "observed_at", "This time is in the future.")
+                errors.row(index, "observed_at", "This time is in the future.", path="readings")
                 ok = False
             elif at < EARLIEST:
-                errors.add(index, "observed_at", "Before 2000: not a plausible reading time.")
+                errors.row(index, "observed_at", "Before 2000: not a plausible reading time.", path="readings")
                 ok = False
     number = register_value(value)
     if number is None:
-        errors.add(index, "cumulative_m3", "Give the register as a number (m³).")
+        errors.row(index, "cumulative_m3", "Give the register as a number (m³).", path="readings")
         ok = False
     elif not _ZERO <= number <= MAX_REGISTER:
-        errors.add(index, "cumulative_m3", f"Must lie between 0 and {MAX_REGISTER:,} m³.")
+        errors.row(index, "cumulative_m3", f"Must lie between 0 and {MAX_REGISTER:,} m³.", path="readings")
         ok = False
     flow_number = None
     if flow is not None:
         flow_number = _flow(flow)
         if flow_number is None:
-            errors.add(index, "flow_m3s", "Give the flow as a number (m³/s) or leave it out.")
+            errors.row(index, "flow_m3s", "Give the flow as a number (m³/s) or leave it out.", path="readings")
             ok = False
         elif not 0 <= flow_number <= MAX_FLOW:
-            errors.add(index, "flow_m3s", f"Must lie between 0 and {MAX_FLOW:,.0f} m³/s.")
+            errors.row(index, "flow_m3s", f"Must lie between 0 and {MAX_FLOW:,.0f} m³/s.", path="readings")
             ok = False
     if not ok:
         return None
@@ -198,7 +182,7 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
     latest = now + dt.timedelta(seconds=future_tolerance_s)
     earliest_us, latest_us = to_us(EARLIEST), to_us(latest)
     epoch, micro = _EPOCH, _MICRO
-    errors = RowErrors()
+    errors = row_errors()
     rows: list[Row] = []
     append = rows.append
     allowed = _ALLOWED
@@ -206,11 +190,11 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
     zero, max_register, quantum, half_up = _ZERO, MAX_REGISTER, REGISTER_QUANTUM, ROUND_HALF_UP
     for i, item in enumerate(rows_in):
         if type(item) is not dict:
-            errors.add(i, None, "Each reading is an object.")
+            errors.row(i, None, "Each reading is an object.", path="readings")
             continue
         if not allowed.issuperset(item):
             for name in sorted(set(item) - allowed):
-                errors.add(i, name, "Unknown field.")
+                errors.row(i, name, "Unknown field.", path="readings")
             continue
         # The common, valid row in as few operations as possible; anything unusual goes through
         # check_row, which names what is wrong.
@@ -250,7 +234,7 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
         )  # fmt: skip
         if row is not None:
             append(row)
-    errors.raise_if_any()
+    errors.raise_if_any(REFUSED)
     return rows
 
 
@@ -316,10 +300,10 @@ def _csv_error(exc: csv.Error, line: int) -> InvalidInput:
 
 
 def check_csv_cells(
-    i: int, columns: dict[str, int], cells: list[str], latest: dt.datetime, errors: RowErrors
+    i: int, columns: dict[str, int], cells: list[str], latest: dt.datetime, errors: Errors
 ) -> Row | None:
     if len(cells) != len(columns):
-        errors.add(i, None, f"Expected {len(columns)} cells, found {len(cells)}.")
+        errors.row(i, None, f"Expected {len(columns)} cells, found {len(cells)}.", path="readings")
         return None
     flow_col = columns.get("flow_m3s")
     observed = cells[columns["observed_at"]].strip()
@@ -338,7 +322,7 @@ def parse_csv_batch(text: str, *, now: dt.datetime, future_tolerance_s: int, max
     """CSV text with a header `meter,observed_at,cumulative_m3[,flow_m3s]` → rows. Row indexes count
     data rows from 0 (the header is not a row), as in the JSON form."""
     latest = now + dt.timedelta(seconds=future_tolerance_s)
-    errors = RowErrors()
+    errors = row_errors()
     rows: list[Row] = []
     count = 0
     for i, (columns, cells) in enumerate(iter_csv_rows(io.StringIO(text.lstrip("\ufeff")))):
@@ -352,5 +336,5 @@ def parse_csv_batch(text: str, *, now: dt.datetime, future_tolerance_s: int, max
             rows.append(row)
     if count == 0:
         raise InvalidInput("The CSV has no readings.", fields={"readings": ["A non-empty list is required."]})
-    errors.raise_if_any()
+    errors.raise_if_any(REFUSED)
     return rows

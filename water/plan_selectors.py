@@ -35,7 +35,6 @@ from water.selectors.plans import (
     plan_months,
     plan_version_at,
     plan_version_for,
-    plan_versions,
 )
 from water.selectors.redlines import (
     INDICATORS,
@@ -76,7 +75,6 @@ __all__ = [
     "plan_summary",
     "plan_version_at",
     "plan_version_for",
-    "plan_versions",
     "prorated_plan",
     "redline_get",
     "redline_list",

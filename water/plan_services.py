@@ -26,6 +26,7 @@ from core.audit import actor_label, audit_record, snapshot
 from core.choices import AuditAction
 from core.divisions import division_prefix
 from core.exceptions import Conflict, Forbidden, InvalidInput
+from core.kernel import actor_user, clean
 from places.models import Division
 from water.choices import WaterUse
 from water.models import (
@@ -42,7 +43,6 @@ from water.models import (
     WaterPlan,
 )
 from water.plan_selectors import ancestor_codes, region_writable
-from water.services._common import _full_clean
 
 _MAX_VOLUME = Decimal(10) ** (PLAN_VOLUME_DIGITS - PLAN_VOLUME_DECIMALS)
 _QUANTUM = Decimal(1).scaleb(-PLAN_VOLUME_DECIMALS)
@@ -56,10 +56,6 @@ class AllocationLine:
     month: int
     volume_m3: Decimal
     use: str = ""
-
-
-def _user(actor: Any) -> Any:
-    return actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
 
 
 def _check_writable(scope: Scope, division: Division, field: str = "division") -> None:
@@ -134,9 +130,13 @@ def _new_version(
     plan: WaterPlan, number: int, reason: str, actor: Any, lines: Mapping[tuple[int, int, str], Decimal]
 ) -> PlanVersion:
     version = PlanVersion.objects.create(
-        plan=plan, number=number, reason=reason, created_by=_user(actor), created_by_label=actor_label(actor)[:150],
+        plan=plan,
+        number=number,
+        reason=reason,
+        created_by=actor_user(actor),
+        created_by_label=actor_label(actor)[:150],
         created_at=timezone.now(),
-    )  # fmt: skip
+    )
     PlanAllocation.objects.bulk_create(
         [
             PlanAllocation(version=version, intake_id=iid, month=month, use=use, volume_m3=volume)
@@ -166,7 +166,7 @@ def plan_create(
             code="plan_exists", fields={"year": [f"{division.code} has a plan for {year}."]},
         )  # fmt: skip
     plan = WaterPlan(year=year, division=division, title=title, notes=notes, version=1)
-    _full_clean(plan)
+    clean(plan)
     _check_lines(plan, allocations)
     plan.save()
     lines = {(line.intake.pk, line.month, line.use): Decimal(line.volume_m3) for line in allocations}
@@ -194,7 +194,7 @@ def plan_update(
     before = snapshot(plan)
     for name, value in changes.items():
         setattr(plan, name, value)
-    _full_clean(plan)
+    clean(plan)
     if snapshot(plan) == before:
         return plan
     plan.save()
@@ -277,7 +277,7 @@ def redline_create(*, actor: Any, scope: Scope, year: int, division: Division, *
             code="targets_exist", fields={"year": [f"{division.code} has targets for {year}."]},
         )  # fmt: skip
     target = RedLineTarget(year=year, division=division, **values)
-    _full_clean(target)
+    clean(target)
     _check_sources(target)
     target.save()
     audit_record(actor=actor, action=AuditAction.CREATE, instance=target, after=snapshot(target))
@@ -297,7 +297,7 @@ def redline_update(
     before = snapshot(target)
     for name, value in changes.items():
         setattr(target, name, value)
-    _full_clean(target)
+    clean(target)
     _check_sources(target)
     if snapshot(target) == before:
         return target
@@ -350,7 +350,7 @@ def ledger_lock(*, actor: Any, scope: Scope, division: Division, month: dt.date,
         .values_list("id", flat=True)
     )
     lock = LedgerLock.objects.create(
-        division=division, month=first, locked_by=_user(actor), locked_by_label=actor_label(actor)[:150],
+        division=division, month=first, locked_by=actor_user(actor), locked_by_label=actor_label(actor)[:150],
         locked_at=timezone.now(), note=note,
     )  # fmt: skip
     _snapshot_volumes(lock, meter_ids, first, period.last_date)
@@ -417,7 +417,7 @@ def ledger_unlock(*, lock: LedgerLock, actor: Any, scope: Scope, reason: str) ->
     before = snapshot(lock)
     LockedDailyVolume.objects.filter(lock=lock).delete()
     lock.unlocked_at = timezone.now()
-    lock.unlocked_by = _user(actor)
+    lock.unlocked_by = actor_user(actor)
     lock.unlock_reason = reason
     lock.save(update_fields=["unlocked_at", "unlocked_by", "unlock_reason"])
     audit_record(

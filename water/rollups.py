@@ -31,6 +31,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from core import sql as core_sql
 from water import conf
 from water.choices import NOT_REPORTS, Review
 from water.models import DailyVolume, Meter, Reading
@@ -69,16 +70,6 @@ def _upsert_sql(*, additive: bool, postgresql: bool) -> str:
 _SQL = {(a, p): _upsert_sql(additive=a, postgresql=p) for a in (True, False) for p in (True, False)}
 
 
-def pg_cursor() -> Any:
-    """A psycopg cursor on Django's connection (same transaction) that binds parameters on the
-    server, in binary. Django's cursors quote parameters into the SQL text on the client, which for
-    arrays of a few thousand values costs tens of milliseconds."""
-    import psycopg
-
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
 def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) -> None:
     """One statement for all rows: unnest arrays on PostgreSQL, executemany on SQLite."""
     if not rows:
@@ -90,7 +81,7 @@ def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) ->
         for mid, day, t in rows
     ]  # fmt: skip
     if connection.vendor == "postgresql":
-        with pg_cursor() as cursor:
+        with core_sql.cursor() as cursor:
             cursor.execute(_SQL[(additive, True)], [list(col) for col in zip(*values, strict=True)], binary=True)
         return
     ops = connection.ops
@@ -173,7 +164,7 @@ def tails(meter_ids: Iterable[int]) -> dict[int, Tail]:
     ids = sorted(set(meter_ids))
     found: dict[int, tuple[dt.datetime | None, list[Point]]] = {mid: (None, []) for mid in ids}
     if connection.vendor == "postgresql":
-        with pg_cursor() as cursor:
+        with core_sql.cursor() as cursor:
             cursor.execute(_TAILS_SQL, [ids], binary=True)
             for mid, last, at, value, review, corrected, source in cursor.fetchall():
                 pts = found[mid][1]

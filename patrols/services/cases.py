@@ -14,6 +14,7 @@ from core.audit import actor_label, audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict
 from core.geo import WGS84_SRID
+from core.kernel import actor_user
 from core.periods import BEIJING
 from patrols import conf
 from patrols.choices import (
@@ -47,6 +48,16 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     "close": (frozenset({CaseStatus.VERIFIED}), CaseStatus.CLOSED, STAFF),
     "clear": (frozenset({CaseStatus.REPORTED}), CaseStatus.CLOSED, CHIEF_AND_STAFF),
 }
+# The past participle of each action, for messages ("cannot be closed"; not "closeed", "submited").
+_DONE = {
+    "assign": "assigned",
+    "rectify": "rectified",
+    "submit": "submitted",
+    "verify": "verified",
+    "reject": "rejected",
+    "close": "closed",
+    "clear": "cleared",
+}
 _STAMP = {
     CaseStatus.ASSIGNED: "assigned_at",
     CaseStatus.RECTIFYING: "rectifying_at",
@@ -61,7 +72,7 @@ def _case_event(case: Case, *, from_status: str, actor: Any, at: dt.datetime, no
         case=case,
         from_status=from_status,
         to_status=case.status,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],
         at=at,
         note=note[:1000],
@@ -77,7 +88,7 @@ def _transition(
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.status not in sources:
         raise Conflict(
-            f"A case that is {locked.status} cannot be {action}ed; it must be {' or '.join(sorted(sources))}.",
+            f"A case that is {locked.status} cannot be {_DONE[action]}; it must be {' or '.join(sorted(sources))}.",
             code="invalid_transition",
             fields={"status": [f"Is {locked.status}; {action} needs {' or '.join(sorted(sources))}."]},
         )

@@ -7,16 +7,16 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.utils import timezone
 
+from core import sql as core_sql
 from core.audit import audit_record, audit_values, snapshot
 from core.choices import AuditAction
 from core.divisions import division_prefix
@@ -85,33 +85,6 @@ def _reach_wkb(reach_id: int, length_m: float) -> bytes:
     return wkb
 
 
-@contextmanager
-def _sql() -> Iterator[Any]:
-    """A cursor for the hot path's plain SQL. On PostgreSQL one with server-side parameter binding,
-    inside Django's own cursor wrapper (execute wrappers, query logging in tests): psycopg then sends
-    the values apart from the statement instead of composing a literal SQL text in Python (a third
-    of a millisecond per query on the benchmark machine, and for the 100 kB insert PostgreSQL's
-    lexing of it). Django's cursor elsewhere."""
-    db = _db()
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            yield cursor
-        return
-    import psycopg
-    from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-
-    db.ensure_connection()
-    wrapper = CursorDebugWrapper if db.queries_logged else CursorWrapper
-    with wrapper(psycopg.Cursor(db.connection), db) as cursor:
-        yield cursor
-
-
-def _db() -> Any:
-    """The default database's wrapper itself: ``django.db.connection`` is a proxy that looks the
-    wrapper up in a context-local store on every attribute access (3 µs each, dozens per post)."""
-    return connections[DEFAULT_DB_ALIAS]
-
-
 def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInfo, str]:
     """The reach and the chief's level on it, from their appointment current on `on` (a 400 naming
     `reach` when the reach does not exist or the chief holds no appointment on it that day).
@@ -128,7 +101,7 @@ def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInf
         "WHERE a.chief_id = %s AND a.reach_id = %s AND a.valid_from <= %s "
         "AND (a.valid_until IS NULL OR a.valid_until >= %s)"
     )
-    with _sql() as cursor:
+    with core_sql.cursor() as cursor:
         cursor.execute(sql, [chief.pk, reach_id, on, on])
         rows = cursor.fetchall()
     if not rows:
@@ -257,9 +230,9 @@ def _neighbours(
     pk = Patrol._meta.pk
     assert pk is not None  # noqa: S101 - narrows the type
     # Times adapted as the ORM adapts them (SQLite compares naive UTC text).
-    db = _db()
+    db = core_sql.db()
     times = [db.ops.adapt_datetimefield_value(t) for t in (ended_at, since - conf.max_duration(), since)]
-    with _sql() as cursor:
+    with core_sql.cursor() as cursor:
         cursor.execute(sql, [chief_id, PatrolStatus.COMPLETED.value, *times, pk.get_db_prep_value(exclude, db)])
         rows = cursor.fetchall()
     # As the ORM would return them: SQLite gives UUIDs as hex text, JSON as text and naive UTC times.
@@ -403,7 +376,7 @@ def _insert_values(
     each value prepared as the ORM would send it, except `special` (name → (placeholder, parameter))."""
     from django.db.models.expressions import DatabaseDefault
 
-    db = _db()
+    db = core_sql.db()
     quote = db.ops.quote_name
     columns, placeholders, params = [], [], []
     for f in model._meta.concrete_fields:
@@ -442,14 +415,14 @@ def _insert_patrol_postgresql(patrol: Patrol, filled: _Filled, audit: dict[str, 
     a_cols, a_marks, a_params = _insert_values(
         AuditLog, {f"{k}_id" if k == "actor" else k: getattr(v, "pk", v) for k, v in audit.items()}, {}
     )
-    db = _db()
+    db = core_sql.db()
     quote = db.ops.quote_name
     sql = (
         f"WITH p AS (INSERT INTO {quote(Patrol._meta.db_table)} ({', '.join(p_cols)}) VALUES ({', '.join(p_marks)}) "  # noqa: S608 - names from the models, values bound
         f"RETURNING 1) INSERT INTO {quote(AuditLog._meta.db_table)} ({', '.join(a_cols)}) "
         f"SELECT {', '.join(a_marks)} FROM p"
     )
-    with _sql() as cursor:
+    with core_sql.cursor() as cursor:
         cursor.execute(sql, [*p_params, *a_params])
     patrol._state.adding = False
     patrol._state.db = db.alias
@@ -461,7 +434,7 @@ def _one_statement(filled: _Filled) -> bool:
     the patrol overlaps no other (nothing else to flag) that is all that is written. Saves the BEGIN
     and COMMIT round trips, two of the six per post. Inside a caller's transaction a savepoint is
     still needed, so that a refused insert (an id already used) leaves that transaction usable."""
-    db = _db()
+    db = core_sql.db()
     return db.vendor == "postgresql" and not filled.overlapping and not db.in_atomic_block
 
 
@@ -474,7 +447,7 @@ def _notify_flagged(patrol: Patrol) -> None:
 
 def _save_new_patrol(patrol: Patrol, *, actor: Any, filled: _Filled) -> None:
     patrol.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
-    if _db().vendor != "postgresql":
+    if core_sql.db().vendor != "postgresql":
         patrol.save(force_insert=True)
         _flag_overlapped(filled.overlapping, by=patrol, actor=actor)
         audit_record(

@@ -10,6 +10,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 
 from accounts.choices import Role
+from core import sql as core_sql
 from core.audit import audit_record
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
@@ -36,7 +37,6 @@ from patrols.services.patrol_fill import (
     _patrol_audit,
     _reach_info,
     _save_new_patrol,
-    _sql,
 )
 
 
@@ -45,7 +45,7 @@ def patrol_find_resend(*, chief: Any, body_sha256: str) -> Patrol | None:
     query before any parsing (plain SQL: the ORM's query building costs more than the query)."""
     if not body_sha256:
         return None
-    with _sql() as cursor:
+    with core_sql.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {Patrol._meta.db_table} WHERE body_sha256 = %s AND chief_id = %s",  # noqa: S608 - table name from the model, values bound
             [body_sha256, chief.pk],

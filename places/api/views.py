@@ -6,16 +6,16 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.choices import Role
-from accounts.models import User
 from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
+from accounts.selectors import account_choices
 from core.api.idempotency import IdempotencyMixin
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
+from core.kernel import reference
 from places import selectors, services
 from places.api.serializers import (
     AssignmentCreateSerializer,
@@ -98,16 +98,12 @@ class AssignmentViewSet(
         scope = scope_for(request.user)
         reach = lake = None
         if v.get("reach") is not None:
-            reach = selectors.reach_list(scope=scope).filter(pk=v["reach"]).first()
-            if reach is None:
-                raise ValidationError({"reach": ["No such reach in your jurisdiction."]})
+            reach = reference(selectors.reach_list(scope=scope), v["reach"], field="reach")
         else:
-            lake = selectors.lake_list(scope=scope).filter(pk=v["lake"]).first()
-            if lake is None:
-                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
-        chief = User.objects.filter(pk=v["chief"], role=Role.CHIEF, is_active=True).first()
-        if chief is None:
-            raise ValidationError({"chief": ["No active chief account with this id."]})
+            lake = reference(selectors.lake_list(scope=scope), v["lake"], field="lake")
+        chief = reference(
+            account_choices(role=Role.CHIEF), v["chief"], field="chief", message="No active chief account with this id."
+        )
         assignment = services.chief_assign(
             chief=chief, level=v["level"], reach=reach, lake=lake,
             valid_from=v["valid_from"], valid_until=v.get("valid_until"), actor=request.user,

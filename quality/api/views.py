@@ -23,9 +23,10 @@ from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
 from core.api.parsers import CSVBody, CSVParser, decode_text
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
+from core.kernel import reference
 from core.periods import Period, date_range
-from places.models import Division, Lake, Reach
-from places.selectors import lake_list, reach_list
+from places.models import Lake, Reach
+from places.selectors import division_list, lake_list, reach_list
 from quality import conf, csv_samples, gb3838, selectors, services
 from quality.api.serializers import (
     ClassifySerializer,
@@ -77,18 +78,12 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
         reach: Reach | None = None
         lake: Lake | None = None
         if v.get("reach") is not None:
-            reach = reach_list(scope=scope).filter(pk=v["reach"]).first()
-            if reach is None:
-                raise ValidationError({"reach": ["No such reach in your jurisdiction."]})
+            reach = reference(reach_list(scope=scope), v["reach"], field="reach")
         else:
-            lake = lake_list(scope=scope).filter(pk=v["lake"]).first()
-            if lake is None:
-                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
+            lake = reference(lake_list(scope=scope), v["lake"], field="lake")
         division = None
         if v.get("division"):
-            division = Division.objects.filter(code=v["division"]).first()
-            if division is None or not scope.covers_code(division.code):
-                raise ValidationError({"division": ["No such division in your jurisdiction."]})
+            division = reference(division_list(scope=scope), v["division"], field="division", by="code")
         section = services.section_create(
             code=v["code"], name=v["name"], category=v["category"], reach=reach, lake=lake, division=division,
             location=v["location"], target_class=v["target_class"],

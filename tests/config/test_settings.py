@@ -82,6 +82,36 @@ def test_every_app_rule_setting_is_listed_in_env_example():
     assert not missing, f"add to .env.example: {missing}"
 
 
+def test_an_unknown_app_rule_setting_stops_start_up_naming_it():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "WATER_GAP_FACTORR": "3"}
+    code = "import django; django.setup()"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "WATER_GAP_FACTORR" in result.stderr
+
+
+def test_known_app_settings_cover_every_listed_name():
+    import re
+    from pathlib import Path
+
+    from core.appsettings import known_app_settings, unknown_app_settings
+
+    root = Path(__file__).resolve().parents[2]
+    listed = set(
+        re.findall(
+            r"^# ((?:WATER|PATROL|REUSE|QUALITY|REPORTS)_[A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M
+        )
+    )
+    assert len(listed) > 40
+    assert listed <= known_app_settings()
+    environ = {"PATH": "/bin", "WATER_GAP_FACTOR": "2", "PATROL_MAX_SPEED": "3", "REPORTS_X": ""}
+    assert unknown_app_settings(environ, known=known_app_settings(), prefixes=("WATER_", "PATROL_", "REPORTS_")) == [
+        "PATROL_MAX_SPEED",
+        "REPORTS_X",
+    ]
+
+
 def _production_setting(name: str, **overrides: str | None) -> str:
     env = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith("DJANGO_")}
     env.update({k: v for k, v in {**GOOD, **overrides}.items() if v is not None})

@@ -6,7 +6,6 @@ it and fails rather than skips when Redis is missing."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 
 import pytest
@@ -15,17 +14,6 @@ from django.utils import timezone
 from accounts.choices import Role
 from core.models import IdempotencyRecord
 from core.tasks import idempotency_purge_expired
-
-BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_up(url: str) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
 
 
 def _stale_and_fresh(make_user) -> None:
@@ -53,24 +41,21 @@ def test_beat_schedule_names_registered_tasks():
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_purge_through_a_real_redis_worker(make_user):
-    if not _redis_up(BROKER):
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {BROKER}")
-        pytest.skip(f"no Redis at {BROKER}")
+def test_purge_through_a_real_redis_worker(make_user, redis_broker_url):
+    broker = redis_broker_url
     from celery.contrib.testing.worker import start_worker
 
     from config.celery_app import app
 
     _stale_and_fresh(make_user)
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    app.conf.update(broker_url=broker, task_always_eager=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             # No result backend in production (tasks write their results to the database), so the
             # test watches the database for the worker's effect.
             # An explicit connection: the app's producer pool may already be bound to another broker.
-            with app.connection_for_write(BROKER) as conn:
+            with app.connection_for_write(broker) as conn:
                 idempotency_purge_expired.apply_async(connection=conn)
             deadline = time.monotonic() + 30
             while IdempotencyRecord.objects.count() != 1 and time.monotonic() < deadline:

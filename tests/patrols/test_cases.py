@@ -354,3 +354,11 @@ def test_case_ledger_filters_export_and_query_count(client_for, users, chiefs, g
     csv = reviewer.get(f"{URL}export/?format=csv").content.decode("utf-8-sig").splitlines()
     assert len(csv) == 4
     assert "类别 Category" in csv[0]
+
+
+@pytest.mark.parametrize(("action", "done"), [("close", "closed"), ("submit", "submitted"), ("verify", "verified")])
+def test_transition_messages_spell_the_past_participle(action: str, done: str) -> None:
+    from patrols.services.cases import _DONE, TRANSITIONS
+
+    assert set(_DONE) == set(TRANSITIONS)
+    assert _DONE[action] == done

@@ -5,7 +5,6 @@ tests/core/test_tasks.py."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -17,17 +16,6 @@ from tests.water.test_monitoring import ALL, hourly, send, t
 from water import services, tasks
 from water.ingest import Row
 from water.models import Alert, Reading
-
-BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_up(url: str) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
 
 
 def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
@@ -41,11 +29,8 @@ def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_alert_jobs_through_a_real_redis_worker(water, users):
-    if not _redis_up(BROKER):
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {BROKER}")
-        pytest.skip(f"no Redis at {BROKER}")
+def test_alert_jobs_through_a_real_redis_worker(water, users, redis_broker_url):
+    broker = redis_broker_url
     from celery.contrib.testing.worker import start_worker
 
     from config.celery_app import app
@@ -59,17 +44,17 @@ def test_alert_jobs_through_a_real_redis_worker(water, users):
     )  # fmt: skip
     now = t(1, 14).isoformat()
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    app.conf.update(broker_url=broker, task_always_eager=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             # No result backend: the test watches the database for the worker's effect.
-            with app.connection_for_write(BROKER) as conn:
+            with app.connection_for_write(broker) as conn:
                 tasks.alerts_check_offline.apply_async(kwargs={"now": now}, connection=conn)
                 tasks.alerts_check_flagged.apply_async(kwargs={"now": now}, connection=conn)
             assert _wait(lambda: Alert.objects.count() == 2), list(Alert.objects.values_list("key", flat=True))
             first = state()
             # Delivered again: nothing changes (and both deliveries are consumed before the check).
-            with app.connection_for_write(BROKER) as conn:
+            with app.connection_for_write(broker) as conn:
                 tasks.alerts_check_offline.apply_async(kwargs={"now": now}, connection=conn)
                 tasks.alerts_check_flagged.apply_async(kwargs={"now": now}, connection=conn)
                 # Then one at 14:30: once its effect shows, the solo worker has consumed the repeats.

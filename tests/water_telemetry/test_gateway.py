@@ -398,7 +398,9 @@ def test_silent_client_is_dropped_after_the_idle_timeout(tele):
 
     (closed, elapsed), gw = run_gateway(body, idle_timeout=0.3)
     assert closed
-    assert 0.25 < elapsed < 3.0
+    # Not dropped before the idle timeout (the upper bound is the 5 s wait above, not a wall-clock
+    # window that a loaded machine can miss).
+    assert elapsed >= 0.25
     assert gw.stats.connections_idle_dropped == 1
 
 

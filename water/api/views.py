@@ -22,12 +22,14 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.permissions import HUMAN_ROLES, STAFF_ROLES, user_role
 from accounts.scope import Scope, scope_for
+from accounts.selectors import account_choices
 from core import periods
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
 from core.exports import export_response
 from core.geo import InputCRS
+from core.kernel import reference
 from places import selectors as places_selectors
 from water import conf, exports, ingest, selectors, services
 from water.api.parsers import CSVParser, JSONParser, decode_csv, parse_json
@@ -81,10 +83,9 @@ def _query(serializer_class: type[serializers.Serializer], request: Request, *, 
 def _user(pk: int | None, role: Role, field: str) -> User | None:
     if pk is None:
         return None
-    user = User.objects.filter(pk=pk, role=role, is_active=True).first()
-    if user is None:
-        raise ValidationError({field: [f"No active {role.value} account with this id."]})
-    return user
+    return reference(
+        account_choices(role=role), pk, field=field, message=f"No active {role.value} account with this id."
+    )
 
 
 # --------------------------------------------------------------------------------------- intakes
@@ -128,23 +129,16 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
         """Turn codes and ids into rows the caller may use (a reviewer files intakes in their
         jurisdiction only)."""
         if "division" in v:
-            division = places_selectors.division_list(scope=scope).filter(code=v["division"]).first()
-            if division is None:
-                raise ValidationError({"division": ["No such division in your jurisdiction."]})
-            v["division"] = division
+            v["division"] = reference(
+                places_selectors.division_list(scope=scope), v["division"], field="division", by="code"
+            )
         if v.get("river") is not None:
-            river = places_selectors.river_list(scope=scope).filter(pk=v["river"]).first()
-            if river is None:
-                raise ValidationError({"river": ["No such river in your jurisdiction."]})
-            v["river"] = river
+            v["river"] = reference(places_selectors.river_list(scope=scope), v["river"], field="river")
         if v.get("lake") is not None:
-            lake = places_selectors.lake_list(scope=scope).filter(pk=v["lake"]).first()
-            if lake is None:
-                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
-            v["lake"] = lake
+            v["lake"] = reference(places_selectors.lake_list(scope=scope), v["lake"], field="lake")
         if "operators" in v:
             ids = set(v["operators"])
-            found = list(User.objects.filter(pk__in=ids, role=Role.OPERATOR, is_active=True))
+            found = list(account_choices(role=Role.OPERATOR).filter(pk__in=ids))
             missing = sorted(ids - {u.pk for u in found})
             if missing:
                 raise ValidationError({"operators": [f"No active operator accounts with ids {missing}."]})

@@ -53,7 +53,6 @@ from water.selectors.plans import (
     plan_months,
     plan_version_at,
     plan_version_for,
-    plan_versions,
 )
 from water.selectors.redlines import (
     INDICATORS,
@@ -110,7 +109,6 @@ __all__ = [
     "plan_summary",
     "plan_version_at",
     "plan_version_for",
-    "plan_versions",
     "prorated_plan",
     "reading_get",
     "reading_list",

@@ -69,10 +69,6 @@ def plan_allocations(
     )
 
 
-def plan_versions(*, plan: WaterPlan) -> QuerySet[PlanVersion]:
-    return PlanVersion.objects.filter(plan=plan).order_by("number")
-
-
 def plan_history(*, scope: Scope, plan: WaterPlan) -> list[dict[str, Any]]:
     """Every version of a plan with who, when, why, and what it changed against the one before (the
     lines of the caller's intakes only). Two queries."""

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
-
-from django.core.exceptions import ValidationError
-
-from core.exceptions import InvalidInput
 
 REGISTER_QUANTUM = Decimal("0.001")
 CORRECTION_HINT = "a stored reading changes only through a correction (POST /api/v1/water/readings/correct/)"
@@ -18,12 +13,3 @@ def _register(value: float | int | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value.quantize(REGISTER_QUANTUM, ROUND_HALF_UP)
     return Decimal(repr(value)).quantize(REGISTER_QUANTUM, ROUND_HALF_UP)
-
-
-def _full_clean(instance: Any, **kwargs: Any) -> None:
-    try:
-        instance.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "Invalid input.", fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        ) from exc

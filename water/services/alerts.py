@@ -17,11 +17,11 @@ from core import periods
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import InvalidInput
+from core.kernel import clean
 from water import conf, monitoring, plan_selectors, selectors
 from water.choices import AlertKind, MeterState
 from water.models import Alert, DailyVolume, Intake, Meter
 from water.services import notices
-from water.services._common import _full_clean
 
 # ------------------------------------------------------------------------------- monitoring alerts
 # Raised and resolved by the periodic jobs (water.tasks); at most one open alert per condition key
@@ -81,7 +81,7 @@ def alert_raise_or_refresh(
             kind=str(kind), key=key, intake_id=intake_id, meter_id=meter_id, raised_at=at, last_seen_at=at,
             details=details,
         )  # fmt: skip
-        _full_clean(alert, validate_constraints=False)
+        clean(alert, validate_constraints=False)
         try:
             # A savepoint: a concurrent run that raised the same alert first wins, and this one refreshes it.
             with transaction.atomic():

@@ -12,8 +12,8 @@ from accounts.choices import Role
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
+from core.kernel import clean
 from water.models import Intake
-from water.services._common import _full_clean
 from water.services.readings import _rebuild
 
 # --------------------------------------------------------------------------------------- intakes
@@ -63,7 +63,7 @@ def intake_create(
         code=code, name=name, source_type=source_type, location=location, division=division, main_use=main_use,
         **optional,
     )  # fmt: skip
-    _full_clean(intake)
+    clean(intake)
     ops = _check_operators(operators)
     intake.save()
     intake.operators.set(ops)
@@ -83,7 +83,7 @@ def intake_update(*, intake: Intake, actor: Any, changes: Mapping[str, Any], rea
     for name, value in changes.items():
         if name != "operators":
             setattr(intake, name, value)
-    _full_clean(intake, validate_unique=True)
+    clean(intake, validate_unique=True)
     if "operators" in changes:
         intake.operators.set(_check_operators(changes["operators"]))
     after = _intake_snapshot(intake)

@@ -14,10 +14,11 @@ from accounts.choices import Role
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
+from core.kernel import clean
 from water import conf, rollups
 from water.choices import Protocol, ReadingSource
 from water.models import DailyVolume, Intake, Meter, Reading
-from water.services._common import _full_clean, _register
+from water.services._common import _register
 from water.services.readings import _rebuild
 
 # --------------------------------------------------------------------------------------- meters
@@ -81,7 +82,7 @@ def meter_create(
         device=device, protocol=protocol, replaces=replaces,
         expected_interval_s=expected_interval_s or conf.get("WATER_DEFAULT_REPORT_INTERVAL_S"), **optional,
     )  # fmt: skip
-    _full_clean(meter)
+    clean(meter)
     meter.save()
     _put_reading(
         meter=meter, at=installed_at, value=meter.install_reading_m3, source=ReadingSource.INSTALL,
@@ -107,7 +108,7 @@ def meter_update(*, meter: Meter, actor: Any, changes: Mapping[str, Any], reason
         _check_device(changes["device"])
     for name, value in changes.items():
         setattr(meter, name, value)
-    _full_clean(meter)
+    clean(meter)
     if meter.register_max_m3 is not None:
         top = Reading.objects.filter(meter=meter).aggregate(m=Max("cumulative_m3"))["m"]
         if top is not None and top >= meter.register_max_m3:
@@ -161,7 +162,7 @@ def meter_replace(
         raise InvalidInput("At or above the register maximum.", fields={"removal_reading_m3": ["Too large."]})
     before = snapshot(old)
     old.removed_at, old.removal_reading_m3 = at, removal
-    _full_clean(old)
+    clean(old)
     old.save(update_fields=["removed_at", "removal_reading_m3", "updated_at"])
     _put_reading(meter=old, at=at, value=removal, source=ReadingSource.REMOVAL, field="removal_reading_m3")
     rollups.recompute({old.pk: (at, at)})

@@ -15,13 +15,14 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from accounts.scope import Scope
+from core import sql as core_sql
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput, NotFound
 from water import locks, rollups
 from water.choices import NOT_REPORTS, ReadingSource, Review
+from water.ingest import REFUSED, row_errors
 from water.ingest import Row as IngestRow
-from water.ingest import RowErrors
 from water.models import DailyVolume, Meter, Reading
 from water.selectors import meter_writable_q
 from water.services._common import CORRECTION_HINT, _register
@@ -117,7 +118,7 @@ def _append_new(
             statement = _COPY_READINGS_FLAGGED
         else:
             data, statement = _copy_text(rows, lambda r: source, received.isoformat()), _COPY_READINGS
-        with rollups.pg_cursor() as cursor, cursor.copy(statement) as copy:
+        with core_sql.cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(data)
         return
     ops = connection.ops
@@ -142,7 +143,7 @@ def _merge_postgresql(
 ) -> tuple[Bounds, int, Conflicts]:
     """Rows that may be stored already: COPY into a session temp table, one INSERT … ON CONFLICT DO
     NOTHING (the database tells which were new), and a join for stored rows with another value."""
-    with rollups.pg_cursor() as cursor:
+    with core_sql.cursor() as cursor:
         cursor.execute(f"SELECT to_regclass('pg_temp.{_TEMP}') IS NOT NULL")
         if cursor.fetchone()[0]:
             cursor.execute(f"DELETE FROM {_TEMP}")  # noqa: S608 - a constant; empty unless in a test transaction
@@ -246,7 +247,7 @@ def reading_ingest_batch(
             serial: (mid, to_us(installed), to_us(removed) if removed is not None else None, regmax, installed, removed)
             for mid, serial, installed, removed, regmax, *_ in locked
         }
-        errors, unknown = RowErrors(), RowErrors()
+        errors, unknown = row_errors(), row_errors()
         keyed: dict[tuple[int, int], tuple[int, IngestRow, Decimal, int]] = {}
         earliest: dict[int, int] = {}
         in_batch_conflicts: dict[str, list[str]] = {}
@@ -254,20 +255,24 @@ def reading_ingest_batch(
         for r in rows:
             meter = meters.get(r.serial)
             if meter is None:
-                unknown.add(r.pos, "meter", "No such meter among those you may write.")
+                unknown.row(r.pos, "meter", "No such meter among those you may write.", path="readings")
                 continue
             mid, installed_us, removed_us, regmax, installed, removed = meter
             us = r.us or (r.at - epoch) // micro
             if us < installed_us:
-                errors.add(r.pos, "observed_at", f"Before the meter was installed ({installed.isoformat()}).")
+                errors.row(
+                    r.pos, "observed_at", f"Before the meter was installed ({installed.isoformat()}).", path="readings"
+                )
                 continue
             if removed_us is not None and us > removed_us:
                 when = removed.isoformat() if removed is not None else ""
-                errors.add(r.pos, "observed_at", f"After the meter was removed ({when}).")
+                errors.row(r.pos, "observed_at", f"After the meter was removed ({when}).", path="readings")
                 continue
             value = r.value  # water.ingest rounded it to the litre already
             if regmax is not None and value >= regmax:
-                errors.add(r.pos, "cumulative_m3", f"At or above the meter's register maximum ({regmax} m³).")
+                errors.row(
+                    r.pos, "cumulative_m3", f"At or above the meter's register maximum ({regmax} m³).", path="readings"
+                )
                 continue
             key = (mid, us)
             first = keyed.get(key)
@@ -282,7 +287,7 @@ def reading_ingest_batch(
                 ]
         if errors:
             errors.fields.update({k: v for k, v in unknown.fields.items() if k not in errors.fields})
-            errors.raise_if_any()
+            errors.raise_if_any(REFUSED)
         if unknown:
             raise NotFound(
                 "The batch was refused, nothing was written: it names meters that do not exist or that you may "

@@ -33,14 +33,6 @@ def zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
-def bcd_digits(data: BytesLike) -> list[int]:
-    """Each byte as a two-digit BCD number; `BadBCD` when a nibble is above 9."""
-    out = [BCD_BYTE[b] for b in data]
-    if -1 in out:
-        raise BadBCD(f"BCD digit above 9 in time field {bytes(data).hex().upper()}")
-    return out
-
-
 def make_time(year: int, month: int, day: int, hour: int, minute: int, second: int, tz: tzinfo) -> datetime:
     """An aware datetime, or `BadTime` for an impossible date (30 February, hour 24, month 0…)."""
     try:

@@ -22,9 +22,10 @@ from tqdm import tqdm
 
 from accounts.scope import SYSTEM_SCOPE
 from core.exceptions import ServiceError
+from core.kernel import Errors
 from water import conf
 from water.choices import ReadingSource
-from water.ingest import Row, RowErrors, check_csv_cells, csv_header
+from water.ingest import Row, check_csv_cells, csv_header, row_errors
 from water.models import Meter
 from water.services import reading_ingest_batch
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         latest = now + dt.timedelta(seconds=conf.get("WATER_FUTURE_TOLERANCE_S"))
 
         # Pass 1: every row checked, every serial resolved; nothing written.
-        errors = RowErrors()
+        errors = row_errors()
         serials: set[str] = set()
         lines: dict[int, int] = {}
         count = 0
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         batch: list[Row] = []
         bar = tqdm(total=count, unit="rows", disable=opts["no_progress"], file=self.stderr)
         try:
-            for _, _, row in self._rows(path, latest, RowErrors()):
+            for _, _, row in self._rows(path, latest, row_errors()):
                 assert row is not None  # noqa: S101 - pass 1 checked every row
                 batch.append(row)
                 if len(batch) >= size:
@@ -87,7 +88,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{path}: {count} rows, {created} new, {duplicates} duplicates")
 
     @staticmethod
-    def _rows(path: Path, latest: dt.datetime, errors: RowErrors) -> Iterator[tuple[int, int, Row | None]]:
+    def _rows(path: Path, latest: dt.datetime, errors: Errors) -> Iterator[tuple[int, int, Row | None]]:
         """(data row index, file line, row or None when bad) for each data row."""
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
@@ -110,7 +111,7 @@ class Command(BaseCommand):
         try:
             result = reading_ingest_batch(rows=batch, scope=SYSTEM_SCOPE, source=ReadingSource.CSV, actor=ACTOR)
         except ServiceError as exc:
-            detail = RowErrors()
+            detail = row_errors()
             detail.fields = {k: v if isinstance(v, list) else [str(v)] for k, v in exc.fields.items()}
             raise CommandError(
                 f"stopped at the batch starting on line {lines[batch[0].pos]} (that batch was not written; "
@@ -120,7 +121,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _describe(
-        errors: RowErrors, lines: dict[int, int], heading: str = "The file was refused, nothing was written:\n"
+        errors: Errors, lines: dict[int, int], heading: str = "The file was refused, nothing was written:\n"
     ) -> str:
         out = []
         for key, messages in list(errors.fields.items())[:50]:
