@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.scope import Scope
-from core.exceptions import NotFound
+from core.kernel import get_in_scope
 from notify.choices import Channel
 from notify.models import ChannelPreference, EscalationStep, Notification, Rule
 
@@ -27,10 +27,7 @@ def inbox_unread_count(*, user: Any) -> int:
 
 
 def inbox_get(*, user: Any, notification_id: int) -> Notification:
-    n = inbox_list(user=user).filter(pk=notification_id).first()
-    if n is None:
-        raise NotFound("No such notification in your inbox.")
-    return n
+    return get_in_scope(inbox_list(user=user), pk=notification_id, message="No such notification in your inbox.")
 
 
 def rule_list(*, scope: Scope) -> QuerySet[Rule]:
@@ -40,10 +37,7 @@ def rule_list(*, scope: Scope) -> QuerySet[Rule]:
 
 
 def rule_get(*, scope: Scope, rule_id: int) -> Rule:
-    rule = rule_list(scope=scope).filter(pk=rule_id).first()
-    if rule is None:
-        raise NotFound("No such rule in your jurisdiction.")
-    return rule
+    return get_in_scope(rule_list(scope=scope), pk=rule_id, message="No such rule in your jurisdiction.")
 
 
 def preference_list(*, user: Any) -> list[ChannelPreference]:

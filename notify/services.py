@@ -27,7 +27,8 @@ from accounts.scope import Scope
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.divisions import DivisionLevel, division_level, is_division_code, is_within, parent_code
-from core.exceptions import Forbidden, InvalidInput, NotFound
+from core.exceptions import Forbidden, InvalidInput
+from core.kernel import Errors, actor_user, audited_save, reference
 from core.periods import BEIJING
 from notify import conf, texts
 from notify.channels import Answer, Message, backend
@@ -279,71 +280,63 @@ RULE_FIELDS = (
 )  # fmt: skip
 
 
-def _check_rule(rule: Rule, *, scope: Scope, users: list[Any] | None) -> None:
-    errors: dict[str, list[str]] = {}
+def _check_rule(rule: Rule, *, scope: Scope, users: list[Any] | None, errors: Errors) -> None:
     if rule.event_type not in RULE_TYPES:
-        errors["event_type"] = [f"Unknown event type {rule.event_type!r}; one of {', '.join(sorted(RULE_TYPES))}."]
+        errors.add("event_type", f"Unknown event type {rule.event_type!r}; one of {', '.join(sorted(RULE_TYPES))}.")
     if rule.mode not in Mode.values:
-        errors["mode"] = [f"One of {', '.join(Mode.values)}."]
+        errors.add("mode", f"One of {', '.join(Mode.values)}.")
     channels = rule.channels
     if not isinstance(channels, list) or not channels:
-        errors["channels"] = ["A list of one or more channels."]
+        errors.add("channels", "A list of one or more channels.")
     else:
         bad = [c for c in channels if c not in Channel.values]
         if bad:
-            errors["channels"] = [f"Unknown channel {bad[0]!r}; one of {', '.join(Channel.values)}."]
+            errors.add("channels", f"Unknown channel {bad[0]!r}; one of {', '.join(Channel.values)}.")
         elif len(set(channels)) != len(channels):
-            errors["channels"] = ["A channel is listed twice."]
+            errors.add("channels", "A channel is listed twice.")
         elif set(channels) & ROBOT_CHANNELS and not rule.webhook_url:
-            errors["webhook_url"] = ["A robot channel needs the group robot's webhook URL."]
+            errors.add("webhook_url", "A robot channel needs the group robot's webhook URL.")
     if rule.role and (rule.role not in Role.values or rule.role == Role.DEVICE):
-        errors["role"] = [f"One of {', '.join(r for r in Role.values if r != Role.DEVICE)}."]
+        errors.add("role", f"One of {', '.join(r for r in Role.values if r != Role.DEVICE)}.")
     if (rule.quiet_start is None) != (rule.quiet_end is None):
-        errors["quiet_end" if rule.quiet_end is None else "quiet_start"] = ["Give both ends of the quiet hours."]
+        errors.add("quiet_end" if rule.quiet_end is None else "quiet_start", "Give both ends of the quiet hours.")
     if rule.webhook_url:
         try:
             _check_url("webhook_url", rule.webhook_url)
         except InvalidInput as e:
-            errors.update(e.fields)
+            errors.merge(e.fields)
     if rule.webhook_secret and Channel.DINGTALK not in (channels or []):
-        errors["webhook_secret"] = ["Only a DingTalk robot signs its URL."]
+        errors.add("webhook_secret", "Only a DingTalk robot signs its URL.")
     if rule.template and rule.event_type in RULE_TYPES:
         try:
             unknown = texts.unknown_fields(rule.event_type, rule.template)
         except ValueError as e:
-            errors["template"] = [f"Does not parse: {e}."]
+            errors.add("template", f"Does not parse: {e}.")
         else:
             if unknown:
                 allowed = sorted(texts.BODIES[rule.event_type][1] | texts.COMMON_FIELDS)
-                errors["template"] = [f"Unknown field {{{unknown[0]}}}; {rule.event_type} has {', '.join(allowed)}."]
+                errors.add("template", f"Unknown field {{{unknown[0]}}}; {rule.event_type} has {', '.join(allowed)}.")
     if users is not None:
         outside = [str(u.pk) for u in users if not (u.is_active and scope.covers_code(u.jurisdiction or ""))]
         if outside:
-            errors["users"] = [f"No such user in your jurisdiction: {', '.join(outside)}."]
+            errors.add("users", f"No such user in your jurisdiction: {', '.join(outside)}.")
     if not errors and not (rule.own_people or rule.role or users or (set(channels) & ROBOT_CHANNELS)):
-        errors["own_people"] = ["The rule reaches nobody: choose own people, a role, users or a robot."]
-    if errors:
-        raise InvalidInput("Invalid rule.", fields=errors)
+        errors.add("own_people", "The rule reaches nobody: choose own people, a role, users or a robot.")
 
 
-def _check_division(scope: Scope, code: str) -> None:
-    from places.models import Division
+def _check_division(scope: Scope, code: str, errors: Errors) -> None:
+    """The rule's division: a division the reviewer's jurisdiction holds (else 400 naming it)."""
+    from places.selectors import division_list
 
     if not is_division_code(code):
-        raise _invalid("division", f"{code!r} is not a GB/T 2260 division code.")
-    if not scope.covers_code(code) or not Division.objects.filter(code=code).exists():
-        raise NotFound(f"No division {code} in your jurisdiction.", fields={"division": ["Not in your jurisdiction."]})
+        errors.add("division", f"{code!r} is not a GB/T 2260 division code.")
+        return
+    reference(division_list(scope=scope), code, field="division", by="code", errors=errors)
 
 
 def _require_staff(actor: Any) -> None:
     if not (getattr(actor, "is_superuser", False) or getattr(actor, "role", None) in (Role.ADMIN, Role.REVIEWER)):
         raise Forbidden("Only reviewers and administrators manage notification rules.")
-
-
-def _rule_snapshot(rule: Rule) -> dict[str, Any]:
-    data = snapshot(rule)
-    data["users"] = sorted(rule.users.values_list("pk", flat=True)) if rule.pk else []
-    return data
 
 
 @transaction.atomic
@@ -353,14 +346,18 @@ def rule_create(*, actor: Any, scope: Scope, users: Sequence[Any] | None = None,
     unknown = set(values) - set(RULE_FIELDS)
     if unknown:
         raise TypeError(f"unknown rule fields: {sorted(unknown)}")
-    _check_division(scope, values.get("division_code", ""))
-    rule = Rule(**values, created_by=actor if getattr(actor, "pk", None) else None)
-    _check_rule(rule, scope=scope, users=list(users or []))
-    rule.full_clean(exclude=["users", "channels"])
-    rule.save()
+    errors = Errors()
+    _check_division(scope, values.get("division_code", ""), errors)
+    rule = Rule(**values, created_by=actor_user(actor))
+    _check_rule(rule, scope=scope, users=list(users or []), errors=errors)
+    errors.raise_if_any("The rule was not saved.")
+    audited_save(rule, actor=actor, before=None, reason=_users_reason(users))
     rule.users.set(list(users or []))
-    audit_record(actor=actor, action=AuditAction.CREATE, instance=rule, after=_rule_snapshot(rule))
     return rule
+
+
+def _users_reason(users: Sequence[Any] | None) -> str:
+    return "" if users is None else f"users: {sorted(u.pk for u in users)}"
 
 
 @transaction.atomic
@@ -371,26 +368,27 @@ def rule_update(*, rule: Rule, actor: Any, scope: Scope, users: Sequence[Any] | 
     if unknown:
         raise TypeError(f"unknown rule fields: {sorted(unknown)}")
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
-    before = _rule_snapshot(rule)
+    before = snapshot(rule)
+    errors = Errors()
     if "division_code" in changes:
-        _check_division(scope, changes["division_code"])
+        _check_division(scope, changes["division_code"], errors)
     for name, value in changes.items():
         setattr(rule, name, value)
     current = list(users) if users is not None else list(rule.users.all())
-    _check_rule(rule, scope=scope, users=current)
-    rule.full_clean(exclude=["users", "channels"])
-    rule.save()
-    if users is not None:
+    _check_rule(rule, scope=scope, users=current, errors=errors)
+    errors.raise_if_any("The rule was not saved.")
+    written = audited_save(rule, actor=actor, before=before, reason=_users_reason(users))
+    if users is not None and {u.pk for u in current} != set(rule.users.values_list("pk", flat=True)):
         rule.users.set(current)
-    audit_record(actor=actor, action=AuditAction.UPDATE, instance=rule, before=before, after=_rule_snapshot(rule))
+        if not written:
+            audit_record(actor=actor, action=AuditAction.UPDATE, instance=rule, reason=_users_reason(users))
     return rule
 
 
 @transaction.atomic
 def rule_delete(*, rule: Rule, actor: Any) -> None:
     _require_staff(actor)
-    before = _rule_snapshot(rule)
-    audit_record(actor=actor, action=AuditAction.DELETE, instance=rule, before=before)
+    audit_record(actor=actor, action=AuditAction.DELETE, instance=rule, before=snapshot(rule))
     rule.delete()
 
 
@@ -425,11 +423,11 @@ def preference_set(*, user: Any, channel: str, enabled: bool = True, address: st
             address = normalise_mobile(address)
         except ValueError as e:
             raise _invalid("address", str(e)) from None
-    pref, _ = ChannelPreference.objects.select_for_update().get_or_create(user=user, channel=channel)
-    before = snapshot(pref)
+    pref = ChannelPreference.objects.select_for_update().filter(user=user, channel=channel).first()
+    before = snapshot(pref) if pref is not None else None
+    pref = pref or ChannelPreference(user=user, channel=channel)
     pref.enabled, pref.address = bool(enabled), address
-    pref.save()
-    audit_record(actor=user, action=AuditAction.UPDATE, instance=pref, before=before, after=snapshot(pref))
+    audited_save(pref, actor=user, before=before)
     return pref
 
 

@@ -39,7 +39,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import BearerTokenAuthentication, TokenBasicAuthentication
-from accounts.permissions import user_role
+from accounts.choices import Role
+from accounts.permissions import HUMAN_ROLES, user_role
 from accounts.scope import scope_for
 from ogc import openapi
 from ogc.collections import BY_ID, COLLECTIONS, Collection
@@ -79,6 +80,8 @@ class OgcView(APIView):
     # asks for Basic), then the API's token header and the console's session.
     authentication_classes = [TokenBasicAuthentication, BearerTokenAuthentication, SessionAuthentication]
     http_method_names = ["get", "head", "options"]
+    # Member units read the one collection handed to them (petitions); every collection names its roles.
+    read_roles = HUMAN_ROLES | {Role.UNIT}
     # Query parameters the view takes (others are a 400); None: the view checks them itself.
     known_params: tuple[str, ...] | None = ("f",)
 

@@ -14,7 +14,6 @@ exactly the rows a figure counted.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -205,47 +204,50 @@ def _within(qs: QuerySet[Any], lookup: str, division_code: str | None) -> QueryS
     return qs.filter(**{f"{lookup}__startswith": division_prefix(division_code)}) if division_code else qs
 
 
-def _counts(qs: QuerySet[Any], q_of: Any, names: tuple[str, ...], first: dt.date, last: dt.date) -> dict[str, int]:
-    return qs.aggregate(**{n: Count("pk", filter=q_of(n, first, last)) for n in names})
+def _grouped(qs: QuerySet[Any], q_of: Any, names: tuple[str, ...], first: dt.date, last: dt.date,
+             code: str, name: str) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:  # fmt: skip
+    """Every figure per division in one scan, and their sums (the totals)."""
+    totals = dict.fromkeys(names, 0)
+    per: dict[str, dict[str, Any]] = {}
+    rows = qs.order_by().values(code, name).annotate(**{n: Count("pk", filter=q_of(n, first, last)) for n in names})
+    for row in rows:
+        per[row[code]] = row
+        for n in names:
+            totals[n] += row[n]
+    return totals, per
 
 
-def oversight_figures(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
+def oversight_figures(*, scope: Scope, period: Period, division_code: str | None = None,
+                      by_division: bool = True) -> dict[str, Any]:  # fmt: skip
     """Tasks, petitions and rechecks of the period (as of its last day) for the caller's scope and
-    optionally one division: three aggregate queries and two grouped ones."""
+    optionally one division: one scan each, grouped by division (the totals are their sums)."""
     first, last = period.first_date, period.last_date
     tasks = _within(task_list(scope=scope), "finding__division__code", division_code)
     petitions = _within(petition_list(scope=scope), "division__code", division_code)
     rechecks = _within(recheck_list(scope=scope), "division__code", division_code)
-    t = _counts(tasks.order_by(), task_figure_q, TASK_FIGURES, first, last)
-    p = _counts(petitions.order_by(), petition_figure_q, PETITION_FIGURES, first, last)
-    r = _counts(rechecks.order_by(), recheck_figure_q, RECHECK_FIGURES, first, last)
-    by_division: dict[str, dict[str, Any]] = defaultdict(dict)
-    for row in (
-        petitions.order_by().filter(petition_figure_q("received", first, last))
-        .values("division__code", "division__name")
-        .annotate(received=Count("pk"), closed=Count("pk", filter=petition_figure_q("closed", first, last)))
-    ):  # fmt: skip
-        by_division[row["division__code"]].update(
-            code=row["division__code"], name=row["division__name"], petitions_received=row["received"],
-            petitions_closed=row["closed"],
-        )  # fmt: skip
-    for row in (
-        tasks.order_by().filter(task_figure_q("total", first, last))
-        .values("finding__division__code", "finding__division__name")
-        .annotate(total=Count("pk"), completed=Count("pk", filter=task_figure_q("completed", first, last)))
-    ):  # fmt: skip
-        by_division[row["finding__division__code"]].update(
-            code=row["finding__division__code"], name=row["finding__division__name"], tasks_total=row["total"],
-            tasks_completed=row["completed"],
-        )  # fmt: skip
-    rows = []
-    for code in sorted(by_division):
-        d = by_division[code]
-        rows.append({"code": code, "name": d.get("name"), "tasks_total": d.get("tasks_total", 0),
-                     "tasks_completed": d.get("tasks_completed", 0),
-                     "petitions_received": d.get("petitions_received", 0),
-                     "petitions_closed": d.get("petitions_closed", 0)})  # fmt: skip
-    return {"tasks": t, "petitions": p, "rechecks": r, "by_division": rows}
+    t, t_rows = _grouped(tasks, task_figure_q, TASK_FIGURES, first, last, "finding__division__code",
+                         "finding__division__name")  # fmt: skip
+    p, p_rows = _grouped(petitions, petition_figure_q, PETITION_FIGURES, first, last, "division__code",
+                         "division__name")  # fmt: skip
+    r = rechecks.order_by().aggregate(**{n: Count("pk", filter=recheck_figure_q(n, first, last))
+                                         for n in RECHECK_FIGURES})  # fmt: skip
+    out: dict[str, Any] = {"tasks": t, "petitions": p, "rechecks": r}
+    if by_division:
+        rows = []
+        for code in sorted(set(t_rows) | set(p_rows)):
+            tr, pr = t_rows.get(code, {}), p_rows.get(code, {})
+            rows.append(
+                {
+                    "code": code,
+                    "name": tr.get("finding__division__name") or pr.get("division__name"),
+                    "tasks_total": tr.get("total", 0),
+                    "tasks_completed": tr.get("completed", 0),
+                    "petitions_received": pr.get("received", 0),
+                    "petitions_closed": pr.get("closed", 0),
+                }
+            )
+        out["by_division"] = [row for row in rows if row["tasks_total"] or row["petitions_received"]]
+    return out
 
 
 def overdue_by_unit(*, scope: Scope, as_of: dt.date, division_code: str | None = None) -> list[dict[str, Any]]:

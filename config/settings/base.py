@@ -283,6 +283,9 @@ SPECTACULAR_SETTINGS = {
     # Two choice sets share the field name "protocol": a meter's reporting protocol and the codec
     # family a telemetry station was read with.
     "ENUM_NAME_OVERRIDES": {
+        # notify's rule mode (immediate/digest) shares the field name "mode" with the patrol mode.
+        "NotifyModeEnum": "notify.choices.Mode",
+        "PatrolModeEnum": "patrols.choices.PatrolMode",
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
         "StationCommandKindEnum": "water.choices.CommandKind",

@@ -23,8 +23,7 @@ from django.db import transaction
 from accounts.choices import Role
 from accounts.models import User
 from accounts.scope import Scope
-from core.audit import audit_record_many, snapshot
-from core.choices import AuditAction
+from core.audit import snapshot
 from core.exceptions import Conflict, InvalidInput
 from core.geo import WGS84_SRID
 from core.kernel import Errors, audited_save
@@ -44,6 +43,7 @@ from oversight.services.common import (
     today,
     transition_refused,
 )
+from oversight.sql import petitions_insert
 from patrols.choices import CaseCategory, CaseSource
 from patrols.services import case_report
 from places.models import Division, Lake, Reach
@@ -226,13 +226,7 @@ def petition_import(*, actor: Any, scope: Scope, round: InspectionRound, batch_n
         batch = HandoverBatch(round=round, number=batch_number, received_on=received_on)
         audited_save(batch, actor=actor, before=None)
     new = [Petition(batch=batch, received_on=received_on, **v) for v in checked if v and v["number"] not in stored]
-    Petition.objects.bulk_create(new, batch_size=1000)
-    if new and new[0].pk is None:  # a backend that does not return ids from bulk inserts
-        ids = dict(Petition.objects.filter(batch=batch, number__in=[p.number for p in new]).values_list("number", "pk"))
-        for p in new:
-            p.pk = ids[p.number]
-    audit_record_many(actor=actor, action=AuditAction.CREATE, items=[(p, None, snapshot(p)) for p in new],
-                      reason=f"hand-over batch {round.code} #{batch_number}")  # fmt: skip
+    petitions_insert(new, actor=actor, reason=f"hand-over batch {round.code} #{batch_number}")
     return ImportResult(batch=batch, created=len(new), unchanged=len(checked) - len(new))
 
 

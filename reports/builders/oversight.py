@@ -28,7 +28,7 @@ def build(
     *, scope: Scope, period: Period, previous: Period, division_code: str | None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     out = oversight_figures(scope=scope, period=period, division_code=division_code)
-    last = oversight_figures(scope=scope, period=previous, division_code=division_code)
+    last = oversight_figures(scope=scope, period=previous, division_code=division_code, by_division=False)
     out["summary_zh"] = sentence_zh(out, period)
     out["yoy"] = {
         f"{group}.{key}": change(out[group][key], last[group][key])

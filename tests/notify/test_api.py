@@ -84,7 +84,8 @@ def test_rules_are_for_reviewers_in_their_jurisdiction(people, client_for):
     [
         (rule_body(event_type="flood_warning"), 400, "event_type"),
         (rule_body(event_type="digest"), 400, "event_type"),
-        (rule_body(division="650103"), 404, "division"),
+        (rule_body(division="650103"), 400, "division"),
+        (rule_body(division="650199"), 400, "division"),
         (rule_body(division="65"), 400, "division"),
         (rule_body(channels=["wecom"], webhook_url="http://robot.example.cn/send?key=1"), 400, "webhook_url"),
         (rule_body(channels=["wecom"], webhook_url="ftp://robot.example.cn/x"), 400, "webhook_url"),

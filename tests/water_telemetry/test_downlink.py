@@ -10,8 +10,11 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
+from core import periods
 from core.models import AuditLog
+from core.periods import BEIJING
 from water.models import Meter, Reading, StationCommand, TelemetryStation
+from water.selectors import monitoring_summary
 from water.telemetry import sl651
 from water.telemetry.command_services import station_command_create
 from water.telemetry.gateway import Gateway
@@ -61,7 +64,14 @@ def test_backfill_loop_end_to_end(tele):
     assert backfilled == {m: register_at(SL_ADDRESS, m) for m in held}
     assert Reading.objects.filter(meter=tele.sl, source="rtu").count() == 20
     assert gw.downlink.stats["backfills_queued"] == 1
-    # Only the backfill itself is marked: the same window again changes nothing (idempotent ingest).
+    # Monitoring shows the arrival rate with and without the backfill.
+    today = dt.datetime.now(BEIJING).date()
+    summary = monitoring_summary(scope=SYSTEM_SCOPE, period=periods.date_range(today - dt.timedelta(days=1), today))
+    assert summary.backfilled_reports == 20
+    assert summary.arrival_rate_without_backfill is not None
+    assert summary.arrival_rate is not None
+    assert summary.arrival_rate_without_backfill < summary.arrival_rate
+    assert summary.to_dict()["backfilled_reports"] == 20
 
 
 def test_no_backfill_without_a_gap(tele):
