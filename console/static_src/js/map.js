@@ -14,7 +14,8 @@
   var errorEl = document.getElementById("hz-map-error");
   var cardEl = document.getElementById("hz-card");
 
-  var map = L.map(mapEl, {zoomSnap: 0.5, attributionControl: true});
+  // With no tile layer Leaflet sets no zoom limits: keep to the server's 0–20 (street detail at 18).
+  var map = L.map(mapEl, {zoomSnap: 0.5, attributionControl: true, minZoom: 3, maxZoom: 18});
   map.attributionControl.setPrefix(false);
   var b = config.bounds;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
