@@ -217,16 +217,19 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
                                       tuple(measurements.values())))  # fmt: skip
     samples_record(samples=inputs, actor="bench")
     for p in range(5):
-        reuse.plant_create(actor="bench", code=f"P-{p}", name=f"plant {p}", division_code=districts[p % 2].code,
+        reuse.plant_create(scope=everyone,
+                           actor="bench", code=f"P-{p}", name=f"plant {p}", division_code=districts[p % 2].code,
                            location=Point(87.5 + 0.02 * p, 43.8, srid=4326),
                            design_capacity_m3d=Decimal(100_000))  # fmt: skip
     for p in range(10):
         code = districts[p % 2].code
-        reuse.project_create(actor="bench", code=f"PS-{p}", name=f"station {p}", kind="pump_station",
+        reuse.project_create(scope=everyone,
+                             actor="bench", code=f"PS-{p}", name=f"station {p}", kind="pump_station",
                              division_code=code, location=Point(87.5 + 0.01 * p, 43.75, srid=4326),
                              capacity_m3d=Decimal(5_000))  # fmt: skip
         route = LineString(_meander(87.45 + 0.02 * p, 43.7, 0.05, rnd), srid=4326)
-        reuse.project_create(actor="bench", code=f"PL-{p}", name=f"pipeline {p}", kind="pipeline",
+        reuse.project_create(scope=everyone,
+                             actor="bench", code=f"PL-{p}", name=f"pipeline {p}", kind="pipeline",
                              division_code=code, route=MultiLineString(route, srid=4326))  # fmt: skip
     print(
         f"domain data: {n_patrols:,} patrols ({points_total:,} track points, previews of {preview_total:,}), "
