@@ -22,7 +22,7 @@ _LABELS = {
 }
 
 
-@register.inclusion_tag("console/map/_detail_map.html")
+@register.inclusion_tag("console/map/_detail_tag.html")
 def detail_map(kind: str, pk: Any) -> dict[str, str]:
     if kind not in _LABELS:
         raise template.TemplateSyntaxError(f"detail_map: kind must be one of {', '.join(_LABELS)}")

@@ -21,6 +21,7 @@ from django.test import Client
 
 from accounts.choices import Role
 from accounts.models import User
+from accounts.scope import Scope
 from patrols import services as patrol_services
 from places.choices import ChiefLevel
 from places.services import chief_assign
@@ -90,6 +91,7 @@ def web() -> Callable[[User | None], Client]:
 
 # --------------------------------------------------------------------------- map (一张图)
 
+EVERYTHING = Scope(user_id=None, role=Role.ADMIN, everything=True)
 MAP_T0 = dt.datetime(2024, 5, 6, 9, 0, tzinfo=BJ)
 MAP_PERIOD = {"start": "2024-05-01", "end": "2024-05-31"}
 
@@ -154,14 +156,17 @@ def _others(ns: SimpleNamespace, side: str, k: int) -> None:
     reach = g["reach_e"] if side == "e" else g["reach_w"]
     section_create(code=f"QS-M-{side}{k}", name=f"断面{side}{k}", category="river", reach=reach,
                    location=Point(x0, 43.8 + 0.001 * k, srid=4326), target_class=3, actor="t")  # fmt: skip
-    reuse_services.plant_create(actor="t", code=f"P-M-{side}{k}", name=f"水厂{side}{k}", division_code=code,
+    reuse_services.plant_create(scope=EVERYTHING,
+                                actor="t", code=f"P-M-{side}{k}", name=f"水厂{side}{k}", division_code=code,
                                 location=Point(x0, 43.7 + 0.001 * k, srid=4326),
                                 design_capacity_m3d=Decimal(10_000))  # fmt: skip
-    reuse_services.project_create(actor="t", code=f"PS-M-{side}{k}", name=f"泵站{side}{k}", kind="pump_station",
+    reuse_services.project_create(scope=EVERYTHING,
+                                  actor="t", code=f"PS-M-{side}{k}", name=f"泵站{side}{k}", kind="pump_station",
                                   division_code=code, location=Point(x0, 43.75, srid=4326),
                                   capacity_m3d=Decimal(5_000))  # fmt: skip
     route = MultiLineString(LineString((x0, 43.7), (x0 + 0.01, 43.71 + 0.001 * k)), srid=4326)
-    reuse_services.project_create(actor="t", code=f"PL-M-{side}{k}", name=f"管网{side}{k}", kind="pipeline",
+    reuse_services.project_create(scope=EVERYTHING,
+                                  actor="t", code=f"PL-M-{side}{k}", name=f"管网{side}{k}", kind="pipeline",
                                   division_code=code, route=route)  # fmt: skip
 
 

@@ -16,7 +16,7 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll(".hz-detail-map[data-feature-url]"), function (el) {
-    var map = L.map(el, {zoomSnap: 0.5, scrollWheelZoom: false});
+    var map = L.map(el, {zoomSnap: 0.5, scrollWheelZoom: false, minZoom: 3, maxZoom: 18});
     map.attributionControl.setPrefix(false);
     L.control.scale({imperial: false}).addTo(map);
     fetch(el.getAttribute("data-feature-url"), {credentials: "same-origin"}).then(function (r) {

@@ -14,7 +14,8 @@
   var errorEl = document.getElementById("hz-map-error");
   var cardEl = document.getElementById("hz-card");
 
-  var map = L.map(mapEl, {zoomSnap: 0.5, attributionControl: true});
+  // With no tile layer Leaflet sets no zoom limits: keep to the server's 0–20 (street detail at 18).
+  var map = L.map(mapEl, {zoomSnap: 0.5, attributionControl: true, minZoom: 3, maxZoom: 18});
   map.attributionControl.setPrefix(false);
   var b = config.bounds;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
@@ -29,6 +30,7 @@
     patrols: "hz-tracks", intakes: "hz-points", sections: "hz-points"
   };
   // Reloaded when the whole zoom changes: the server simplified their lines for the zoom.
+  var BBOX_ZOOM = 13;
   var SIMPLIFIED = {divisions: true, lakes: true, rivers: true, reaches: true, patrols: true, pipelines: true};
   var KIND = {
     divisions: "division", rivers: "river", reaches: "reach", lakes: "lake", intakes: "intake", patrols: "patrol",
@@ -142,6 +144,15 @@
     var f = filters();
     var zoom = Math.round(map.getZoom());
     var q = new URLSearchParams({zoom: String(zoom)});
+    // Close in, ask for the visible box only (with a margin): a month of tracks over the whole
+    // jurisdiction at street detail would be megabytes nobody sees.
+    if (zoom >= BBOX_ZOOM) {
+      var v = map.getBounds().pad(0.25);
+      q.set("bbox", [v.getWest(), v.getSouth(), v.getEast(), v.getNorth()].map(function (x) { return x.toFixed(5); }).join(","));
+      entry.boxed = true;
+    } else {
+      entry.boxed = false;
+    }
     if (info && info.period) { q.set("start", f.start); q.set("end", f.end); }
     if (name === "cases") {
       if (f.state) { q.set("state", f.state); }
@@ -202,11 +213,13 @@
     });
   });
 
-  map.on("zoomend", function () {
+  // A new zoom: reload the simplified layers; a move close in: reload those asked for a box.
+  map.on("moveend", function () {
     var zoom = Math.round(map.getZoom());
     Object.keys(SIMPLIFIED).forEach(function (name) {
       var entry = state[name];
-      if (isOn(name) && entry && entry.zoom !== undefined && entry.zoom !== zoom) { load(name); }
+      if (!isOn(name) || !entry || entry.zoom === undefined) { return; }
+      if (entry.zoom !== zoom || entry.boxed || zoom >= BBOX_ZOOM) { load(name); }
     });
   });
 
