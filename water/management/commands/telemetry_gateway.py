@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from water import conf
 from water.telemetry.gateway import Gateway, GatewayConfig
 
 _DEFAULTS = GatewayConfig()
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             flush_interval=opts["flush_interval"] / 1000, max_queue=opts["max_queue"],
             counters_interval=opts["counters_interval"], meter_ttl=opts["meter_ttl"], actor=opts["actor"],
             db_writers=opts["db_writers"],
+            command_timeout=float(conf.get("WATER_TELEMETRY_COMMAND_TIMEOUT_S")),  # issue 18 downlink
         )  # fmt: skip
         asyncio.run(self._run(config))
 
