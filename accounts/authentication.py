@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -76,11 +77,11 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not header or header[0].lower() not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Give the header as 'Token <key>'.")
+            raise exceptions.AuthenticationFailed(_("Give the header as 'Token <key>'."))
         try:
             secret = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         key_hash = hash_token(secret)
         token = token_cache.get(key_hash)
         if token is None:
@@ -89,9 +90,9 @@ class BearerTokenAuthentication(BaseAuthentication):
                 token_cache.put(key_hash, token)
         now = timezone.now()
         if token is None or (token.expires_at is not None and token.expires_at <= now):
-            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This account is disabled.")
+            raise exceptions.AuthenticationFailed(_("This account is disabled."))
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now

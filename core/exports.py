@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
 from core.periods import BEIJING
@@ -62,7 +63,10 @@ def _csv_value(value: Any) -> Any:
 def check_format(fmt: str | None) -> str:
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"Unknown export format {fmt!r}.", fields={"format": [f"One of {', '.join(FORMATS)}."]})
+        raise InvalidInput(
+            _("Unknown export format %(fmt)s.") % {"fmt": repr(fmt)},
+            fields={"format": [_("One of %(values)s.") % {"values": ", ".join(FORMATS)}]},
+        )
     return fmt
 
 

@@ -28,6 +28,7 @@ from django.contrib.gis.db.models import Extent
 from django.db.models import DateTimeField, Max, Min, Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
@@ -89,9 +90,9 @@ class OgcView(APIView):
     def collection(self, collection_id: str) -> Collection:
         c = BY_ID.get(collection_id)
         if c is None:
-            raise NotFound("No such collection.")
+            raise NotFound(_("No such collection."))
         if user_role(self.request.user) not in c.read_roles:
-            raise PermissionDenied("Your role may not read this collection.")
+            raise PermissionDenied(_("Your role may not read this collection."))
         return c
 
     def readable(self) -> list[Collection]:
@@ -233,10 +234,10 @@ class ItemView(OgcView):
     def get(self, request: Request, collection_id: str, feature_id: str) -> Response:
         c = self.collection(collection_id)
         if not re.match(c.id_pattern, feature_id):
-            raise NotFound("No such feature.")
+            raise NotFound(_("No such feature."))
         row = c.queryset(scope_for(request.user)).filter(pk=feature_id).first()
         if row is None:
-            raise NotFound("No such feature.")
+            raise NotFound(_("No such feature."))
         feature = dict(c.serializer(row).data)
         feature["links"] = [
             {"href": self.url("item", collection_id=c.id, feature_id=feature_id), "rel": "self", "type": GEOJSON},

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import InvalidInput
 
 ROW_FIELDS = ("meter", "observed_at", "cumulative_m3", "flow_m3s")
@@ -104,11 +106,14 @@ class RowErrors:
         if not self.fields:
             return
         first = next(iter(self.fields))
-        more = f" (and {len(self.fields) - 1} more)" if len(self.fields) > 1 else ""
+        more = ""
         if self.truncated:
-            more = f" (and more: only the first {MAX_ERRORS} are listed)"
+            more = _(" (and more: only the first %(max)s are listed)") % {"max": MAX_ERRORS}
+        elif len(self.fields) > 1:
+            more = _(" (and %(more)s more)") % {"more": len(self.fields) - 1}
         raise InvalidInput(
-            f"The batch was refused, nothing was written: {first}: {self.fields[first][0]}{more}",
+            _("The batch was refused, nothing was written: %(first)s: %(fields)s%(more)s")
+            % {"first": first, "fields": self.fields[first][0], "more": more},
             code=code,
             fields=self.fields,
         )
@@ -135,44 +140,56 @@ def check_row(
     """Validate one row's values (JSON types, or CSV cells already converted), naming what is wrong."""
     ok = True
     if type(serial) is not str or not serial or len(serial) > MAX_SERIAL:
-        errors.add(index, "meter", f"Give the meter's serial (1 to {MAX_SERIAL} characters).")
+        errors.add(
+            index, "meter", _("Give the meter's serial (1 to %(max_serial)s characters).") % {"max_serial": MAX_SERIAL}
+        )
         ok = False
     at = None
     if type(observed_at) is not str:
-        errors.add(index, "observed_at", "Give an ISO 8601 time with its UTC offset.")
+        errors.add(index, "observed_at", _("Give an ISO 8601 time with its UTC offset."))
         ok = False
     else:
         try:
             at = _fromiso(observed_at)
         except ValueError:
-            errors.add(index, "observed_at", "Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00.")
+            errors.add(index, "observed_at", _("Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00."))
             ok = False
         else:
             if at.tzinfo is None:
                 # A device that omits the offset may be on UTC, Beijing or Xinjiang time (domain.md §6).
-                errors.add(index, "observed_at", "Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.")
+                errors.add(
+                    index, "observed_at", _("Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.")
+                )
                 ok = False
             elif at > latest:
-                errors.add(index, "observed_at", "This time is in the future.")
+                errors.add(index, "observed_at", _("This time is in the future."))
                 ok = False
             elif at < EARLIEST:
-                errors.add(index, "observed_at", "Before 2000: not a plausible reading time.")
+                errors.add(index, "observed_at", _("Before 2000: not a plausible reading time."))
                 ok = False
     number = register_value(value)
     if number is None:
-        errors.add(index, "cumulative_m3", "Give the register as a number (m³).")
+        errors.add(index, "cumulative_m3", _("Give the register as a number (m³)."))
         ok = False
     elif not _ZERO <= number <= MAX_REGISTER:
-        errors.add(index, "cumulative_m3", f"Must lie between 0 and {MAX_REGISTER:,} m³.")
+        errors.add(
+            index,
+            "cumulative_m3",
+            _("Must lie between 0 and %(max_register)s m³.") % {"max_register": format(MAX_REGISTER, ",")},
+        )
         ok = False
     flow_number = None
     if flow is not None:
         flow_number = _flow(flow)
         if flow_number is None:
-            errors.add(index, "flow_m3s", "Give the flow as a number (m³/s) or leave it out.")
+            errors.add(index, "flow_m3s", _("Give the flow as a number (m³/s) or leave it out."))
             ok = False
         elif not 0 <= flow_number <= MAX_FLOW:
-            errors.add(index, "flow_m3s", f"Must lie between 0 and {MAX_FLOW:,.0f} m³/s.")
+            errors.add(
+                index,
+                "flow_m3s",
+                _("Must lie between 0 and %(max_flow)s m³/s.") % {"max_flow": format(MAX_FLOW, ",.0f")},
+            )
             ok = False
     if not ok:
         return None
@@ -184,16 +201,19 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
     """`{"readings": [{"meter", "observed_at", "cumulative_m3", "flow_m3s"?}, …]}` → rows, or
     InvalidInput naming every bad row."""
     if type(data) is not dict:
-        raise InvalidInput("The body must be an object with a readings list.", fields={"readings": ["Required."]})
+        raise InvalidInput(_("The body must be an object with a readings list."), fields={"readings": [_("Required.")]})
     unknown = sorted(set(data) - {"readings"})
     if unknown:
-        raise InvalidInput("Unknown fields.", fields={name: ["Unknown field."] for name in unknown})
+        raise InvalidInput(_("Unknown fields."), fields={name: [_("Unknown field.")] for name in unknown})
     rows_in = data.get("readings")
     if type(rows_in) is not list or not rows_in:
-        raise InvalidInput("Give a non-empty readings list.", fields={"readings": ["A non-empty list is required."]})
+        raise InvalidInput(
+            _("Give a non-empty readings list."), fields={"readings": [_("A non-empty list is required.")]}
+        )
     if len(rows_in) > max_rows:
         raise InvalidInput(
-            f"At most {max_rows} readings per batch.", fields={"readings": [f"At most {max_rows} readings."]}
+            _("At most %(max_rows)s readings per batch.") % {"max_rows": max_rows},
+            fields={"readings": [_("At most %(max_rows)s readings.") % {"max_rows": max_rows}]},
         )
     latest = now + dt.timedelta(seconds=future_tolerance_s)
     earliest_us, latest_us = to_us(EARLIEST), to_us(latest)
@@ -206,11 +226,11 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
     zero, max_register, quantum, half_up = _ZERO, MAX_REGISTER, REGISTER_QUANTUM, ROUND_HALF_UP
     for i, item in enumerate(rows_in):
         if type(item) is not dict:
-            errors.add(i, None, "Each reading is an object.")
+            errors.add(i, None, _("Each reading is an object."))
             continue
         if not allowed.issuperset(item):
             for name in sorted(set(item) - allowed):
-                errors.add(i, name, "Unknown field.")
+                errors.add(i, name, _("Unknown field."))
             continue
         # The common, valid row in as few operations as possible; anything unusual goes through
         # check_row, which names what is wrong.
@@ -273,15 +293,16 @@ def csv_header(header: list[str]) -> dict[str, int]:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     problems = []
     if unknown:
-        problems.append(f"unknown columns {', '.join(repr(u) for u in unknown)}")
+        problems.append(_("unknown columns %(values)s") % {"values": ", ".join(repr(u) for u in unknown)})
     if missing:
-        problems.append(f"missing columns {', '.join(missing)}")
+        problems.append(_("missing columns %(values)s") % {"values": ", ".join(missing)})
     if duplicated:
-        problems.append(f"repeated columns {', '.join(duplicated)}")
+        problems.append(_("repeated columns %(values)s") % {"values": ", ".join(duplicated)})
     if problems:
-        message = f"The CSV header must name the columns {', '.join(ROW_FIELDS)} (flow_m3s optional): " + "; ".join(
-            problems
-        )
+        message = _("The CSV header must name the columns %(columns)s (flow_m3s optional): %(problems)s") % {
+            "columns": ", ".join(ROW_FIELDS),
+            "problems": "; ".join(problems),
+        }
         raise InvalidInput(message, code="invalid_header", fields={"header": [message]})
     return {n: i for i, n in enumerate(names)}
 
@@ -292,7 +313,7 @@ def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[dict[str, int], list[s
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInput("The CSV is empty.", code="invalid_header", fields={"header": ["Missing."]}) from None
+        raise InvalidInput(_("The CSV is empty."), code="invalid_header", fields={"header": [_("Missing.")]}) from None
     columns = csv_header(header)
     for cells in reader:
         if not cells or (len(cells) == 1 and not cells[0].strip()):
@@ -304,7 +325,9 @@ def check_csv_cells(
     i: int, columns: dict[str, int], cells: list[str], latest: dt.datetime, errors: RowErrors
 ) -> Row | None:
     if len(cells) != len(columns):
-        errors.add(i, None, f"Expected {len(columns)} cells, found {len(cells)}.")
+        errors.add(
+            i, None, _("Expected %(columns)s cells, found %(cells)s.") % {"columns": len(columns), "cells": len(cells)}
+        )
         return None
     flow_col = columns.get("flow_m3s")
     observed = cells[columns["observed_at"]].strip()
@@ -330,12 +353,13 @@ def parse_csv_batch(text: str, *, now: dt.datetime, future_tolerance_s: int, max
         count = i + 1
         if count > max_rows:
             raise InvalidInput(
-                f"At most {max_rows} readings per batch.", fields={"readings": [f"At most {max_rows} readings."]}
+                _("At most %(max_rows)s readings per batch.") % {"max_rows": max_rows},
+                fields={"readings": [_("At most %(max_rows)s readings.") % {"max_rows": max_rows}]},
             )
         row = check_csv_cells(i, columns, cells, latest, errors)
         if row is not None:
             rows.append(row)
     if count == 0:
-        raise InvalidInput("The CSV has no readings.", fields={"readings": ["A non-empty list is required."]})
+        raise InvalidInput(_("The CSV has no readings."), fields={"readings": [_("A non-empty list is required.")]})
     errors.raise_if_any()
     return rows

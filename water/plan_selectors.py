@@ -30,6 +30,7 @@ from typing import Any
 from django.db.models import DateField, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -108,7 +109,7 @@ def _division_q(division_code: str | None, lookup: str = "division__code") -> Q:
     if division_code is None:
         return Q()
     if not is_division_code(division_code):
-        raise InvalidInput("Not a division code.", fields={"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise InvalidInput(_("Not a division code."), fields={"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return Q(**{f"{lookup}__startswith": division_prefix(division_code)})
 
 
@@ -120,7 +121,7 @@ def _check_division_visible(scope: Scope, division_code: str | None) -> None:
         return
     if scope.prefix and division_code in ancestor_codes(_prefix_code(scope.prefix)):
         return
-    raise NotFound("No such division in your jurisdiction.", fields={"division": ["Not in your jurisdiction."]})
+    raise NotFound(_("No such division in your jurisdiction."), fields={"division": [_("Not in your jurisdiction.")]})
 
 
 # ------------------------------------------------------------------------------------------- plans
@@ -133,7 +134,7 @@ def plan_list(*, scope: Scope) -> QuerySet[WaterPlan]:
 def plan_get(*, scope: Scope, plan_id: int) -> WaterPlan:
     plan = plan_list(scope=scope).filter(pk=plan_id).first()
     if plan is None:
-        raise NotFound("No such plan.")
+        raise NotFound(_("No such plan."))
     return plan
 
 
@@ -203,7 +204,7 @@ def plan_history(*, scope: Scope, plan: WaterPlan) -> list[dict[str, Any]]:
             {
                 "number": ver.number, "reason": ver.reason, "created_by": ver.created_by_label,
                 "created_at": ver.created_at, "current": ver.number == plan.version,
-                "total_m3": float(sum((v for _, v in cur.values()), ZERO)), "changes": changes,
+                "total_m3": float(sum((v for __, v in cur.values()), ZERO)), "changes": changes,
             }
         )  # fmt: skip
         prev = cur
@@ -243,7 +244,7 @@ def lock_list(*, scope: Scope) -> QuerySet[LedgerLock]:
 def lock_get(*, scope: Scope, lock_id: int) -> LedgerLock:
     lock = lock_list(scope=scope).filter(pk=lock_id).first()
     if lock is None:
-        raise NotFound("No such lock.")
+        raise NotFound(_("No such lock."))
     return lock
 
 
@@ -768,7 +769,7 @@ def redline_list(*, scope: Scope) -> QuerySet[RedLineTarget]:
 def redline_get(*, scope: Scope, target_id: int) -> RedLineTarget:
     target = redline_list(scope=scope).filter(pk=target_id).first()
     if target is None:
-        raise NotFound("No such red-line target.")
+        raise NotFound(_("No such red-line target."))
     return target
 
 
@@ -854,7 +855,7 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
     figures are given only when the division lies inside the caller's scope (a district reviewer
     reading the city's targets cannot measure the city); operators get targets and actuals "missing"."""
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise InvalidInput("Year out of range.", fields={"year": ["A year between 2000 and 2100."]})
+        raise InvalidInput(_("Year out of range."), fields={"year": [_("A year between 2000 and 2100.")]})
     _check_division_visible(scope, division_code)
     if division_code is not None:
         _division_q(division_code)

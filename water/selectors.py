@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Least, TruncMonth, TruncQuarter
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -88,7 +89,7 @@ def intake_list(*, scope: Scope) -> QuerySet[Intake]:
 def intake_get(*, scope: Scope, intake_id: int) -> Intake:
     intake = Intake.objects.filter(intake_scope_q(scope), pk=intake_id).select_related("division").first()
     if intake is None:
-        raise NotFound("No such intake.")
+        raise NotFound(_("No such intake."))
     return intake
 
 
@@ -105,7 +106,7 @@ def reading_list(*, scope: Scope) -> QuerySet[Reading]:
 def reading_get(*, scope: Scope, serial: str, observed_at: dt.datetime) -> Reading:
     reading = reading_list(scope=scope).filter(meter__serial=serial, observed_at=observed_at).first()
     if reading is None:
-        raise NotFound("No such reading.", fields={"observed_at": ["No reading of this meter at this instant."]})
+        raise NotFound(_("No such reading."), fields={"observed_at": [_("No reading of this meter at this instant.")]})
     return reading
 
 
@@ -293,7 +294,7 @@ def flagged_readings(*, scope: Scope, first: dt.date, last: dt.date, meter_id: i
         flagged_days = days[mid]
         lo = periods.day(min(flagged_days)).start
         hi = periods.day(max(flagged_days)).end
-        _, _, points = window_for(mid, lo, hi)
+        __, __, points = window_for(mid, lo, hi)
         for iv in intervals(points, rules[mid]):
             if iv.suspect and periods.to_beijing(iv.end).date() in flagged_days:
                 out.append(
@@ -503,7 +504,7 @@ def _division_q(division_code: str | None, prefix: str = "") -> Q:
         return Q()
     if not is_division_code(division_code) or not Division.objects.filter(code=division_code).exists():
         raise InvalidInput(
-            "No such division.", fields={"division": ["A 6-, 9- or 12-digit GB/T 2260 code of a known division."]}
+            _("No such division."), fields={"division": [_("A 6-, 9- or 12-digit GB/T 2260 code of a known division.")]}
         )
     return Q(**{f"{prefix}division__code__startswith": division_prefix(division_code)})
 
@@ -563,7 +564,7 @@ def _meter_figures(meters: list[tuple[Any, ...]], period: periods.Period, as_of:
             c = counts[mid]
             c.received, c.slots, c.timely, c.reports = received, slots, timely, reports
         short: dict[dt.date, list[int]] = defaultdict(list)
-        for mid, (_, part) in partial.items():
+        for mid, (__, part) in partial.items():
             for day in part:
                 short[day].append(mid)
         if short:
@@ -705,10 +706,10 @@ def meter_monitoring_days(
         .first()
     )
     if row is None:
-        raise NotFound("No such meter.")
+        raise NotFound(_("No such meter."))
     period = periods.date_range(first, last)
     as_of = min(now or timezone.now(), period.end)
-    _, _, _, _, installed, removed, interval_s = row
+    installed, removed, interval_s = row[4:]
     expected = monitoring.expected_by_day(installed, removed, period.start, as_of, interval_s)
     stored = {
         day: (n, s, t)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -376,7 +377,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         if v["patrol"] is not None:
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
             if patrol is None:
-                raise ValidationError({"patrol": ["No such patrol of yours."]})
+                raise ValidationError({"patrol": [_("No such patrol of yours.")]})
         case, created = services.case_report(
             actor=request.user,
             case_id=v["id"],
@@ -424,7 +425,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         case = self.get_object()
         upload = request.FILES.get("photo")
         if upload is None:
-            raise ValidationError({"photo": ["Send the image as the multipart field 'photo'."]})
+            raise ValidationError({"photo": [_("Send the image as the multipart field 'photo'.")]})
         photo, created = services.case_photo_add(case=case, actor=request.user, upload=upload)
         return Response(CasePhotoSerializer(photo).data, status=201 if created else 200)
 
@@ -434,7 +435,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         case = self.get_object()
         photo = CasePhoto.objects.filter(case=case, pk=int(photo_id or 0)).first()
         if photo is None:
-            raise NotFound("No such photo.")
+            raise NotFound(_("No such photo."))
         return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
 
 
@@ -501,7 +502,7 @@ class LitterViewSet(
         if v["patrol"] is not None:
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
             if patrol is None:
-                raise ValidationError({"patrol": ["No such patrol in your scope."]})
+                raise ValidationError({"patrol": [_("No such patrol in your scope.")]})
         record, created = services.litter_record(
             actor=request.user,
             reach=reach,

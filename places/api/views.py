@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -97,14 +98,14 @@ class AssignmentViewSet(
         if v.get("reach") is not None:
             reach = selectors.reach_list(scope=scope).filter(pk=v["reach"]).first()
             if reach is None:
-                raise ValidationError({"reach": ["No such reach in your jurisdiction."]})
+                raise ValidationError({"reach": [_("No such reach in your jurisdiction.")]})
         else:
             lake = selectors.lake_list(scope=scope).filter(pk=v["lake"]).first()
             if lake is None:
-                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
+                raise ValidationError({"lake": [_("No such lake in your jurisdiction.")]})
         chief = User.objects.filter(pk=v["chief"], role=Role.CHIEF, is_active=True).first()
         if chief is None:
-            raise ValidationError({"chief": ["No active chief account with this id."]})
+            raise ValidationError({"chief": [_("No active chief account with this id.")]})
         assignment = services.chief_assign(
             chief=chief, level=v["level"], reach=reach, lake=lake,
             valid_from=v["valid_from"], valid_until=v.get("valid_until"), actor=request.user,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -78,16 +79,16 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
         if v.get("reach") is not None:
             reach = reach_list(scope=scope).filter(pk=v["reach"]).first()
             if reach is None:
-                raise ValidationError({"reach": ["No such reach in your jurisdiction."]})
+                raise ValidationError({"reach": [_("No such reach in your jurisdiction.")]})
         else:
             lake = lake_list(scope=scope).filter(pk=v["lake"]).first()
             if lake is None:
-                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
+                raise ValidationError({"lake": [_("No such lake in your jurisdiction.")]})
         division = None
         if v.get("division"):
             division = Division.objects.filter(code=v["division"]).first()
             if division is None or not scope.covers_code(division.code):
-                raise ValidationError({"division": ["No such division in your jurisdiction."]})
+                raise ValidationError({"division": [_("No such division in your jurisdiction.")]})
         section = services.section_create(
             code=v["code"], name=v["name"], category=v["category"], reach=reach, lake=lake, division=division,
             location=v["location"], target_class=v["target_class"],
@@ -111,7 +112,7 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
     @action(detail=True, methods=["get"])
     def evaluation(self, request: Request, pk: str | None = None) -> Response:
         section = self.get_object()
-        period, _ = _period(request)
+        period, __ = _period(request)
         result = selectors.section_evaluation(section=section, period=period)
         body = result.to_dict(items=True)
         body["period"] = {"start": period.first_date, "end": period.last_date, "label": period.label}
@@ -147,7 +148,7 @@ class SampleViewSet(
         v = data.validated_data
         section = selectors.section_list(scope=scope_for(request.user)).filter(pk=v["section"]).first()
         if section is None:
-            raise ValidationError({"section": ["No such section in your jurisdiction."]})
+            raise ValidationError({"section": [_("No such section in your jurisdiction.")]})
         measurements, errors = gb3838.parse_values(v["values"])
         if errors:
             raise ValidationError({"values": {k: [m] for k, m in errors.items()}})
@@ -176,7 +177,9 @@ class SampleViewSet(
         else:
             upload = request.data.get("file")
             if upload is None or not hasattr(upload, "read"):
-                raise ValidationError({"file": ["Send the CSV as the body (text/csv) or as the multipart field file."]})
+                raise ValidationError(
+                    {"file": [_("Send the CSV as the body (text/csv) or as the multipart field file.")]}
+                )
             body = upload.read()
         text = decode_text(body, charset, field="file")
         result = csv_samples.samples_import_csv(

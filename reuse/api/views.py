@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -341,7 +342,7 @@ _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 def _replace_param(request: Request) -> bool:
     raw = request.query_params.get("replace", "").strip().lower()
     if raw not in _TRUE | _FALSE:
-        raise ValidationError({"replace": ["true or false."]})
+        raise ValidationError({"replace": [_("true or false.")]})
     return raw in _TRUE
 
 
@@ -356,11 +357,11 @@ def _batch(
         text = decode_text(body, body.charset) if isinstance(body, CSVBody) else ""
         raw_rows, lines = read_rows(text, columns=columns, required=required, prefix=key)
         if not raw_rows:
-            raise ValidationError({key: ["The file has a header but no rows."]})
+            raise ValidationError({key: [_("The file has a header but no rows.")]})
         rows = validate_rows(raw_rows, batch_serializer.row_serializer, key=key, lines=lines)
         return rows, _replace_param(request), VolumeSource.CSV, lines
     if "replace" in request.query_params:
-        raise ValidationError({"replace": ["In a JSON body, give replace in the body."]})
+        raise ValidationError({"replace": [_("In a JSON body, give replace in the body.")]})
     rows, replace = batch_serializer.validate_batch(request.data)
     return rows, replace, VolumeSource.API, None
 
@@ -512,7 +513,7 @@ class RateView(ApiView):
         scope = scope_for(request.user)
         division = v.get("division")
         if division and not scope.covers_code(division):
-            raise NotFound("No such division in your jurisdiction.")
+            raise NotFound(_("No such division in your jurisdiction."))
         result = selectors.reuse_rate(
             scope=scope,
             period=date_range(v["start"], v["end"]),

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,9 +86,11 @@ class UsageQuerySerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         days = (attrs["end"] - attrs["start"]).days + 1
         if days < 1:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if days > MAX_USAGE_DAYS:
-            raise serializers.ValidationError({"end": [f"At most {MAX_USAGE_DAYS} days per request."]})
+            raise serializers.ValidationError(
+                {"end": [_("At most %(max_usage_days)s days per request.") % {"max_usage_days": MAX_USAGE_DAYS}]}
+            )
         return attrs
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -59,7 +60,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request, *, 
 def _division(scope: Scope, code: str) -> Division:
     division = places_selectors.division_list(scope=scope).filter(code=code).first()
     if division is None:
-        raise ValidationError({"division": ["No such division in your jurisdiction."]})
+        raise ValidationError({"division": [_("No such division in your jurisdiction.")]})
     return division
 
 
@@ -182,11 +183,11 @@ class PlanViewSet(
     @action(detail=True, methods=["get"])
     def allocations(self, request: Request, pk: str | None = None) -> Response:
         plan = self._plan()
-        lines, _ = self._allocations(plan)
+        lines, __ = self._allocations(plan)
         intake = request.query_params.get("intake")
         if intake is not None:
             if not intake.isdigit() or len(intake) > 18:
-                raise ValidationError({"intake": ["An intake id."]})
+                raise ValidationError({"intake": [_("An intake id.")]})
             lines = lines.filter(intake_id=int(intake))
         page = self.paginate_queryset(lines)
         return self.get_paginated_response([_line_dict(a) for a in page or []])
@@ -257,7 +258,7 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
         code = q.get("division")
         if code:
             if not is_division_code(code):
-                raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+                raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
             qs = qs.filter(division__code__startswith=division_prefix(code))
         return qs
 
@@ -320,7 +321,7 @@ class RedLineViewSet(
         changes = dict(ser.validated_data)
         fixed = sorted({"year", "division"} & set(changes))
         if fixed:
-            raise ValidationError({name: ["Cannot be changed; set the targets of that year or division."]
+            raise ValidationError({name: [_("Cannot be changed; set the targets of that year or division.")]
                                    for name in fixed})  # fmt: skip
         reason = changes.pop("reason", "")
         target = plan_services.redline_update(target=target, actor=request.user, scope=scope, changes=changes,

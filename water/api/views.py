@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -83,7 +84,7 @@ def _user(pk: int | None, role: Role, field: str) -> User | None:
         return None
     user = User.objects.filter(pk=pk, role=role, is_active=True).first()
     if user is None:
-        raise ValidationError({field: [f"No active {role.value} account with this id."]})
+        raise ValidationError({field: [_("No active %(role)s account with this id.") % {"role": role.label}]})
     return user
 
 
@@ -130,24 +131,26 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
         if "division" in v:
             division = places_selectors.division_list(scope=scope).filter(code=v["division"]).first()
             if division is None:
-                raise ValidationError({"division": ["No such division in your jurisdiction."]})
+                raise ValidationError({"division": [_("No such division in your jurisdiction.")]})
             v["division"] = division
         if v.get("river") is not None:
             river = places_selectors.river_list(scope=scope).filter(pk=v["river"]).first()
             if river is None:
-                raise ValidationError({"river": ["No such river in your jurisdiction."]})
+                raise ValidationError({"river": [_("No such river in your jurisdiction.")]})
             v["river"] = river
         if v.get("lake") is not None:
             lake = places_selectors.lake_list(scope=scope).filter(pk=v["lake"]).first()
             if lake is None:
-                raise ValidationError({"lake": ["No such lake in your jurisdiction."]})
+                raise ValidationError({"lake": [_("No such lake in your jurisdiction.")]})
             v["lake"] = lake
         if "operators" in v:
             ids = set(v["operators"])
             found = list(User.objects.filter(pk__in=ids, role=Role.OPERATOR, is_active=True))
             missing = sorted(ids - {u.pk for u in found})
             if missing:
-                raise ValidationError({"operators": [f"No active operator accounts with ids {missing}."]})
+                raise ValidationError(
+                    {"operators": [_("No active operator accounts with ids %(missing)s.") % {"missing": missing}]}
+                )
             v["operators"] = found
         return v
 
@@ -228,7 +231,7 @@ class MeterViewSet(
         v = dict(ser.validated_data)
         intake = selectors.intake_list(scope=scope_for(request.user)).filter(pk=v.pop("intake")).first()
         if intake is None:
-            raise ValidationError({"intake": ["No such intake in your jurisdiction."]})
+            raise ValidationError({"intake": [_("No such intake in your jurisdiction.")]})
         v["device"] = _user(v.get("device"), Role.DEVICE, "device")
         meter = services.meter_create(actor=request.user, intake=intake, **v)
         return self._out(meter, status.HTTP_201_CREATED)
