@@ -33,24 +33,20 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Dependencies first, from pyproject.toml alone (no dev extras), so that a code change does not reinstall
-# them. With no package directories in the build context yet, `pip install .` installs the dependencies and
-# an empty `hezhang` distribution (metadata only); the code itself is copied below and imported from /app.
+# them: the [project] dependencies are read out of pyproject.toml and installed without the project.
 COPY pyproject.toml README.md ./
-RUN pip install . \
- && rm -rf build hezhang.egg-info
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep=chr(10))" \
+      > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
 
-# Copied one directory at a time, so that nothing else in the build context (.venv, .git, var/, .env with
-# its secrets) can reach the image. A new app must be added here and in pyproject's packages list.
-COPY manage.py ./
-COPY config ./config
-COPY core ./core
-COPY accounts ./accounts
-COPY places ./places
-COPY water ./water
-COPY quality ./quality
-COPY reuse ./reuse
-COPY patrols ./patrols
-COPY reports ./reports
+# Then the project as a whole: every app, present and future, is in the image (issue 14: an app copied
+# one directory at a time was forgotten and the image could not start). What must not reach the image
+# (.git, .venv, var/, .env with its secrets, tests) is kept out by .dockerignore, and
+# tests/config/test_deploy.py checks that every installed app is in the build context.
+COPY . .
+RUN pip install --no-deps . \
+ && rm -rf build hezhang.egg-info
 
 # The translation catalogues (<app>/locale/*/LC_MESSAGES/django.po) are compiled here; gettext's msgfmt is
 # needed only for this step, so it leaves the image with it.

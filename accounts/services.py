@@ -9,15 +9,25 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.authentication import hash_token, token_cache
 from accounts.choices import Role, TokenKind
+from accounts.lockout import LOCKED_MESSAGE
 from accounts.models import ApiToken, User
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, ServiceError
+
+
+class LockedOut(ServiceError):
+    """Too many failed log-ins for this username from this address (accounts.lockout)."""
+
+    status_code = 429
+    default_code = "locked_out"
+
 
 TOKEN_PREFIX = "hz_"  # noqa: S105 - a public marker that makes leaked tokens greppable, not a secret
 
@@ -40,10 +50,13 @@ def token_issue(
     return token, secret
 
 
-def token_login(*, username: str, password: str) -> str:
+def token_login(*, username: str, password: str, request: HttpRequest | None = None) -> str:
     """Check a username and password and issue a login token. One message for every failure, so the
-    answer does not tell which usernames exist."""
-    user = authenticate(username=username, password=password)
+    answer does not tell which usernames exist. `request` is the HTTP request the credentials came in:
+    the log-in lock-out (accounts.lockout) counts failures by username and its client address."""
+    user = authenticate(request=request, username=username, password=password)
+    if request is not None and getattr(request, "axes_locked_out", False):
+        raise LockedOut(LOCKED_MESSAGE)
     if user is None or not user.is_active:
         raise InvalidInput(
             _("Unable to log in with the given username and password."),

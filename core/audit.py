@@ -65,7 +65,14 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
+def actor_user(actor: Any) -> Any | None:
+    """The user behind an actor: the actor itself when it is a saved user, None for a system actor
+    (a string such as "beat:…" or "import_places") or no actor."""
+    return actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
+
+
 def actor_label(actor: Any) -> str:
+    """How the audit log names an actor: the username, the system actor's name, or "system"."""
     if actor is None:
         return "system"
     if isinstance(actor, str):
@@ -123,7 +130,7 @@ def audit_values(
         entity_id = instance.pk if entity_id is None else entity_id
     if not entity or entity_id is None:
         raise ValueError("audit_record needs an instance or entity and entity_id")
-    user = actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
+    user = actor_user(actor)
     return {
         "actor": user,
         "actor_label": actor_label(actor)[:150],
@@ -147,7 +154,7 @@ def audit_record_many(
     would otherwise spend most of their time on audit inserts). Same transaction rule as audit_record."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record_many must be called inside the transaction that makes the change")
-    user = actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
+    user = actor_user(actor)
     label = actor_label(actor)[:150]
     rows = [
         AuditLog(

@@ -1,8 +1,19 @@
 """Ledger exports as CSV or Excel, one implementation for every app.
 
-A ledger export is a list of columns (key, Chinese header, English header, kind) and rows (dicts).
-CSV is UTF-8 with a BOM, which Excel needs to show Chinese; Excel files have a two-line header
-(Chinese, English), frozen, numbers stored as numbers with a number format, dates as dates.
+A ledger export is a list of columns (key, header, kind) and rows (dicts). Headers, yes/no and choice
+labels are in the request's language (Chinese unless the client asks for English). CSV is UTF-8 with
+a BOM, which Excel needs to show Chinese, and one header line; Excel files have a two-line header (the
+header, then the column's key, which stays the same in every language), frozen, numbers stored as
+numbers with a number format, dates as dates.
+
+Formula injection (CWE-1236): text typed by users (a litter note, a case description, an intake name)
+must never reach a reviewer's spreadsheet as a live formula. A spreadsheet reads a cell that starts with
+`=`, `+`, `-`, `@`, a tab or a carriage return as a formula (OWASP "CSV Injection"), so:
+- in CSV such a text value gets a leading `'` (Excel and LibreOffice then show it as text);
+- in Excel every text cell is written as a string cell (openpyxl would otherwise make any string that
+  starts with `=` a formula) with Excel's "quote prefix" style, so it stays text even when edited, and its
+  value is kept exactly.
+Every writer of a spreadsheet in the project goes through `safe_text` / `set_cell` below.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
@@ -28,8 +40,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass(frozen=True, slots=True)
 class Column:
     key: str
-    zh: str
-    en: str
+    label: str | Promise  # gettext_lazy: English msgid, Chinese in the app's catalogue
     # "text", "int", "number" (2 dp shown, full precision stored), "number3", "date", "datetime", "bool"
     kind: str = "text"
     width: int = 14
@@ -37,6 +48,30 @@ class Column:
 
 _NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.00", "number3": "#,##0.000", "date": "yyyy-mm-dd",
                    "datetime": "yyyy-mm-dd hh:mm"}  # fmt: skip
+
+
+# The first characters a spreadsheet takes as the start of a formula (OWASP "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def safe_text(value: Any) -> Any:
+    """A CSV field value that no spreadsheet evaluates: formula-like text gets a leading `'`."""
+    return f"'{value}" if is_formula_like(value) else value
+
+
+def set_cell(ws: Any, *, row: int, column: int, value: Any) -> Any:
+    """Write one Excel cell; text is always a string cell (never a formula), quote-prefixed when it looks
+    like one. Returns the cell."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if is_formula_like(value):
+            cell.quotePrefix = True
+    return cell
 
 
 def _cell(value: Any, kind: str) -> Any:
@@ -48,7 +83,7 @@ def _cell(value: Any, kind: str) -> Any:
         # Excel has no time zones: show Beijing time, the time of every report (domain.md §6).
         return value.astimezone(BEIJING).replace(tzinfo=None) if value.tzinfo else value
     if kind == "bool":
-        return "是 yes" if value else "否 no"
+        return _("yes") if value else _("no")
     return value
 
 
@@ -57,7 +92,7 @@ def _csv_value(value: Any) -> Any:
         return value.astimezone(BEIJING).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return "" if value is None else value
+    return "" if value is None else safe_text(value)
 
 
 def check_format(fmt: str | None) -> str:
@@ -74,13 +109,13 @@ def write_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> b
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf)
-    writer.writerow([f"{c.zh} {c.en}" for c in columns])
+    writer.writerow([str(c.label) for c in columns])
     for row in rows:
         writer.writerow([_csv_value(row.get(c.key)) for c in columns])
     return buf.getvalue().encode("utf-8")
 
 
-def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, title: str) -> bytes:
+def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, title: str | Promise) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -88,28 +123,29 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, 
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new workbook always has an active sheet
-    ws.title = title[:31]
-    ws.append([c.zh for c in columns])
-    ws.append([c.en for c in columns])
+    ws.title = str(title)[:31]
+    ws.append([str(c.label) for c in columns])
+    ws.append([c.key for c in columns])
     for cell in (*ws[1], *ws[2]):
         cell.font = Font(bold=True)
     ws.freeze_panes = "A3"
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
+    r = 2
     for row in rows:
-        ws.append([_cell(row.get(c.key), c.kind) for c in columns])
-        r = ws.max_row
+        r += 1
         for i, col in enumerate(columns, start=1):
+            cell = set_cell(ws, row=r, column=i, value=_cell(row.get(col.key), col.kind))
             fmt = _NUMBER_FORMATS.get(col.kind)
             if fmt:
-                ws.cell(row=r, column=i).number_format = fmt
+                cell.number_format = fmt
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
 def export_response(
-    *, fmt: str, filename: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], title: str
+    *, fmt: str, filename: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], title: str | Promise
 ) -> HttpResponse:
     """An attachment of the ledger in `fmt` ("csv" or "xlsx")."""
     fmt = check_format(fmt)

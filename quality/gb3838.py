@@ -605,7 +605,7 @@ def mean(values: Iterable[Decimal]) -> Decimal:
     """Arithmetic mean in Decimal (ValueError for none)."""
     values = list(values)
     if not values:
-        raise ValueError("mean of no values")
+        raise ValueError("mean of no values")  # an invariant of the caller, never shown
     return sum(values, Decimal(0)) / len(values)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.exports import set_cell
+
 ROMAN = ("I", "II", "III", "IV", "V", "劣V")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,7 +39,7 @@ def _headers(ws: Any, cols: Sequence[Col], row: int) -> None:
     fill = PatternFill("solid", fgColor="DDEBF7")
     for i, c in enumerate(cols, start=1):
         for r, text in ((row, c.zh), (row + 1, c.en)):
-            cell = ws.cell(row=r, column=i, value=text)
+            cell = set_cell(ws, row=r, column=i, value=text)
             cell.font = Font(bold=r == row)
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -53,7 +55,7 @@ def _table(ws: Any, cols: Sequence[Col], rows: Sequence[dict[str, Any]], *, star
             value = row.get(c.key)
             if isinstance(value, bool):
                 value = "是 yes" if value else "否 no"
-            cell = ws.cell(row=r, column=i, value=value)
+            cell = set_cell(ws, row=r, column=i, value=value)
             if isinstance(value, int | float) and c.kind in FORMATS:
                 cell.number_format = FORMATS[c.kind]
         r += 1
@@ -79,7 +81,7 @@ def _figure_rows(ws: Any, rows: list[dict[str, Any]], start_row: int) -> int:
         kind = row["kind"]
         for i, c in enumerate(FIGURE_COLS, start=1):
             value = row.get(c.key)
-            cell = ws.cell(row=r, column=i, value=value)
+            cell = set_cell(ws, row=r, column=i, value=value)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 if c.key == "change" and kind == "pct":
                     cell.number_format = FORMATS["pp"]
@@ -126,9 +128,9 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
         ],
         start=3,
     ):
-        cover.cell(row=i, column=1, value=zh)
-        cover.cell(row=i, column=2, value=en)
-        cover.cell(row=i, column=3, value=value)
+        set_cell(cover, row=i, column=1, value=zh)
+        set_cell(cover, row=i, column=2, value=en)
+        set_cell(cover, row=i, column=3, value=value)
     cover.column_dimensions["A"].width = 12
     cover.column_dimensions["B"].width = 16
     cover.column_dimensions["C"].width = 60
@@ -199,11 +201,11 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
         Col("estimated_m3", "估算(m³)", "Estimated (m³)", "m3"),
         Col("held_m3", "待审核(m³)", "Held (m³)", "m3"),
     ]
-    ws.cell(row=row, column=1, value="各取水口 By intake")
+    set_cell(ws, row=row, column=1, value="各取水口 By intake")
     row = _table(ws, intake_cols, w["intakes"], start_row=row + 1)
     red = w.get("redlines", {}).get("indicators", [])
     if red:
-        ws.cell(row=row, column=1, value="三条红线 Red-line indicators")
+        set_cell(ws, row=row, column=1, value="三条红线 Red-line indicators")
         red_cols = [
             Col("name_zh", "指标", "Indicator (zh)", width=28),
             Col("name_en", "Indicator", "Indicator (en)", width=34),
@@ -215,7 +217,7 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
         row = _table(ws, red_cols, red, start_row=row + 1)
     mon = w.get("monitoring", {})
     if mon.get("available"):
-        ws.cell(row=row, column=1, value="在线监测 Online monitoring")
+        set_cell(ws, row=row, column=1, value="在线监测 Online monitoring")
         mon_cols = [
             Col("required_intakes", "应在线取水口", "Intakes required online", "int"),
             Col("monitored_intakes", "已在线取水口", "Intakes monitored online", "int"),
@@ -241,7 +243,7 @@ def _reuse_sheet(wb: Any, r: dict[str, Any], links: dict[str, str]) -> None:
         _fig("利用率目标", "Target rate", r, "target", "pct", "", links, "reuse.rate"),
     ]
     ws, row = _figures_sheet(wb, "再生水 Reuse", "再生水利用 Reclaimed water", rows)
-    ws.cell(row=row, column=1, value="按用途 By use class")
+    set_cell(ws, row=row, column=1, value="按用途 By use class")
     cols = [
         Col("use_class", "用途代码", "Use class"),
         Col("label", "用途", "Use", width=30),
@@ -289,12 +291,12 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
         Col("valid", "有效", "Valid", "int"),
         Col("flagged", "疑点", "Flagged", "int"),
     ]
-    ws.cell(row=row, column=1, value="按河长级别 By level")
+    set_cell(ws, row=row, column=1, value="按河长级别 By level")
     row = _table(ws, effort, p["by_level"], start_row=row + 1)
-    ws.cell(row=row, column=1, value="按行政区 By division")
+    set_cell(ws, row=row, column=1, value="按行政区 By division")
     row = _table(ws, [Col("code", "行政区代码", "Division code"), Col("name", "行政区", "Division", width=24),
                       *effort[1:]], p["by_division"], start_row=row + 1)  # fmt: skip
-    ws.cell(row=row, column=1, value="问题按类别 Cases by category")
+    set_cell(ws, row=row, column=1, value="问题按类别 Cases by category")
     cases = [
         Col("label", "类别", "Category", width=24),
         Col("found", "发现", "Found", "int"),
@@ -304,7 +306,7 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
         Col("closed_of_found", "本期发现已销号", "Found and closed", "int"),
     ]
     row = _table(ws, cases, p["cases_by_category"], start_row=row + 1)
-    ws.cell(row=row, column=1, value="本期发现问题的当前状态 Present state of the cases found")
+    set_cell(ws, row=row, column=1, value="本期发现问题的当前状态 Present state of the cases found")
     states = [Col("label", "类别", "Category", width=24)] + [
         Col(s["state"], s["label"].split(" ")[0], s["label"].split(" ", 1)[-1], "int") for s in p["case_states"]
     ]
@@ -323,7 +325,7 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
         rows.append(_fig(f"{zh}评价断面数", f"{en}: sections evaluated", c, "evaluated", "int", "个", links,
                          f"quality.{key}.samples"))  # fmt: skip
     ws, row = _figures_sheet(wb, "水质 Quality", "水质优良比例 Good-water shares", rows)
-    ws.cell(row=row, column=1, value="断面 Sections")
+    set_cell(ws, row=row, column=1, value="断面 Sections")
     section_rows = [
         {**s, "category": zh, "class_label": None if s["class"] is None else ROMAN[s["class"] - 1]}
         for key, zh in (("rivers", "河流"), ("lakes", "湖库"), ("drinking_sources", "饮用水源地"))

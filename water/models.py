@@ -10,13 +10,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.geo import WGS84_SRID
+from core.geo import WGS84_SRID, out_of_china
 from water.choices import (
     AlertKind,
     Protocol,
@@ -111,6 +112,14 @@ class Intake(TimeStamped):
                 condition=Q(river__isnull=True) | Q(lake__isnull=True), name="water_intake_river_or_lake"
             ),
         ]
+
+    def clean(self) -> None:
+        # Like patrol tracks (patrols.track): a position outside China's bounds is a typo or swapped
+        # lon/lat, never an intake of this bureau (issue 14: (-70, -40) was accepted).
+        super().clean()
+        if self.location is not None and out_of_china(self.location.x, self.location.y):
+            where = f"({self.location.x}, {self.location.y})"
+            raise ValidationError({"location": f"{where} is outside China's bounds (lon 72–138, lat 0.8–56)"})
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -43,7 +43,7 @@ from water.models import (
     WaterPlan,
 )
 from water.plan_selectors import ancestor_codes, region_writable
-from water.services import _full_clean
+from water.services._common import _full_clean
 
 _MAX_VOLUME = Decimal(10) ** (PLAN_VOLUME_DIGITS - PLAN_VOLUME_DECIMALS)
 _QUANTUM = Decimal(1).scaleb(-PLAN_VOLUME_DECIMALS)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import hashlib
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
@@ -13,14 +15,27 @@ from accounts.choices import Role
 from accounts.models import ApiToken
 from accounts.permissions import HUMAN_ROLES
 from accounts.services import token_login, token_revoke
+from core.api.client_ip import client_ip
 from core.api.exceptions import error_body
+
+
+class LoginThrottle(SimpleRateThrottle):
+    """LOGIN_THROTTLE_RATE per (username, client address): behind a proxy, everyone shares the proxy's
+    address, so an address alone would let 20 bad tries by one person block everybody's log-in. The
+    address comes from core.api.client_ip, so a rotating X-Forwarded-For does not give fresh buckets."""
+
+    scope = "login"
+
+    def get_cache_key(self, request: Request, view: object) -> str:
+        username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
+        ident = hashlib.sha256(f"{client_ip(request)}\0{username.strip().lower()}".encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class TokenView(APIView):
     """Log in with a username and password and receive an API token; DELETE revokes the token used."""
 
     authentication_classes = APIView.authentication_classes
-    throttle_scope = "login"
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -28,7 +43,7 @@ class TokenView(APIView):
         return super().get_permissions()
 
     def get_throttles(self):
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [LoginThrottle()] if self.request.method == "POST" else []
 
     read_roles = HUMAN_ROLES
     write_roles = HUMAN_ROLES | {Role.DEVICE}
@@ -37,7 +52,11 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        secret = token_login(username=data.validated_data["username"], password=data.validated_data["password"])
+        secret = token_login(
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            request=request._request,  # the lock-out counts failures by username and client address
+        )
         return Response({"token": secret}, status=status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={204: None})

@@ -6,6 +6,7 @@ All configuration is read from the environment here, in one place (ARCHITECTURE 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "reports",
     "ogc",
     "console",
+    # Log-in lock-out by username and client address on every log-in path (issue 14; accounts/lockout.py).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (issue 14): core.csp, policy below.
+    "core.csp.PathScopedCSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +127,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out (username, address) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every worker, visible in the admin
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.api.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # a row per failure is enough; a row per successful log-in is noise
+# Client addresses (core.api.client_ip): X-Forwarded-For is believed only from a peer inside these
+# networks, and only API_NUM_PROXIES hops deep. Default: loopback and the private ranges (a compose
+# network, a load balancer in the same VPC).
+API_TRUSTED_PROXIES = env.list(
+    "API_TRUSTED_PROXIES",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
 # Lifetime of tokens issued by POST /api/v1/auth/token/ (phones work offline for days, so weeks not hours).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 # Seconds a checked token is remembered per process (accounts.authentication._TokenCache): a revoked
@@ -182,16 +207,48 @@ REST_FRAMEWORK = {
     # `?format=` is the API's own parameter (exports: csv|xlsx, reports: json|xlsx|pdf), not DRF's
     # renderer override, which would answer 404 for a format that has no renderer.
     "URL_FORMAT_OVERRIDE": None,
-    # How many reverse proxies sit in front (their X-Forwarded-For entries are trusted for throttling);
-    # 0 = none, so a client cannot dodge the login throttle by sending its own X-Forwarded-For.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    # How many reverse proxies sit in front; core.api.client_ip reads it (with API_TRUSTED_PROXIES), and
+    # the throttles ask that function, not DRF's own X-Forwarded-For reading.
+    "NUM_PROXIES": API_NUM_PROXIES,
 }
+
+# --- Content-Security-Policy (django-csp; core.csp) -------------------------------------------------
+# Strict, for a server-rendered console with no inline scripts or styles. Relaxed only on the paths of
+# third-party UIs that need it (core.csp explains each).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CSP_PATH_RELAXATIONS = {
+    # GIS admin map widget: an inline start-up script, OpenLayers and tiles from their CDN (staff only).
+    "/admin/": {"script-src": ["'unsafe-inline'", "https:"], "style-src": ["'unsafe-inline'", "https:"],
+                "img-src": ["https:"], "connect-src": ["https:"]},
+    # Swagger UI (split view: its start-up script is a file) and Redoc inject style blocks.
+    "/api/docs/": {"style-src": ["'unsafe-inline'"]},
+    "/api/redoc/": {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
+}  # fmt: skip
+# The schema and the API docs need a log-in (issue 14: they map every endpoint for an attacker);
+# API_DOCS_PUBLIC=true opens them, e.g. on an integrator's test instance.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hezhang (河长) API",
     "DESCRIPTION": "Water resources, river-chief patrols, reclaimed water, water quality and reports.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"] if API_DOCS_PUBLIC else ["rest_framework.permissions.IsAuthenticated"]
+    ),
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

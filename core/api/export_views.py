@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -34,7 +35,7 @@ class ExportMixin:
     """Adds the `export` list action to a GenericViewSet."""
 
     export_name = ""
-    export_title = ""
+    export_title: str | Promise = ""  # gettext_lazy: the sheet's name in the request's language
     export_columns: tuple[Column, ...] = ()
     # A ledger export is for people; past this many rows the caller should narrow the filters.
     export_max_rows: int = 100_000

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -58,7 +59,7 @@ def _capacity(**kw: Any) -> serializers.DecimalField:
 class MonthField(serializers.Field):
     """A calendar month written YYYY-MM, stored as its first day."""
 
-    default_error_messages = {"invalid": "Write the month as YYYY-MM, e.g. 2024-07."}
+    default_error_messages = {"invalid": gettext_lazy("Write the month as YYYY-MM, e.g. 2024-07.")}
 
     def to_internal_value(self, data: Any) -> Any:
         try:

@@ -80,3 +80,23 @@ def test_every_app_rule_setting_is_listed_in_env_example():
     assert len(names) > 40
     missing = sorted(n for n in names if f"# {n}=" not in listed)
     assert not missing, f"add to .env.example: {missing}"
+
+
+def _production_setting(name: str, **overrides: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD and not k.startswith("DJANGO_")}
+    env.update({k: v for k, v in {**GOOD, **overrides}.items() if v is not None})
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        f"print(repr(getattr(settings, {name!r}, None)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_production_hsts_and_proxy_trust_defaults():
+    """Issue 14: HSTS on by default; X-Forwarded-Proto believed only when the deployment says so."""
+    assert _production_setting("SECURE_HSTS_SECONDS") == "31536000"
+    assert _production_setting("SECURE_PROXY_SSL_HEADER") == "None"
+    trusted = _production_setting("SECURE_PROXY_SSL_HEADER", DJANGO_TRUST_PROXY_HEADERS="true")
+    assert trusted == "('HTTP_X_FORWARDED_PROTO', 'https')"

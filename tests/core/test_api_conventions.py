@@ -177,8 +177,13 @@ def test_service_writes_are_audited_once_per_change(geography):
     assert last.before["area_m2"] < last.after["area_m2"]
 
 
-def test_schema_and_docs_are_served(db):
-    client = APIClient()
+def test_schema_and_docs_are_served(db, client_for, users):
+    # Behind a log-in (issue 14): anonymous callers get 401 for the schema and the docs.
+    anonymous = APIClient()
+    assert anonymous.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 401
+    assert anonymous.get("/api/docs/").status_code in (401, 403)
+    assert anonymous.get("/api/redoc/").status_code in (401, 403)
+    client = client_for(users["chief_650102"])
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]

@@ -296,11 +296,11 @@ def test_intake_ledger_export_csv_and_xlsx(client_for, users, water):
     assert resp.status_code == 200
     assert resp["Content-Disposition"] == 'attachment; filename="intakes.csv"'
     table = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
-    assert table[0][0] == "编码 Code"
+    assert table[0][0] == "Code"
     assert [r[0] for r in table[1:]] == ["QSK-E", "QSK-W"]
     east = dict(zip(table[0], table[1], strict=True))
-    assert east["计量设施 Meters"] == "WM-E1"
-    assert float(east["许可年取水量(万m³) Permitted annual volume (10⁴ m³)"]) == 60
+    assert east["Meters"] == "WM-E1"
+    assert float(east["Permitted annual volume (10⁴ m³)"]) == 60
     resp = client.get(f"{INTAKES}export/?format=xlsx&division=650103")
     ws = load_workbook(io.BytesIO(resp.content)).active
     assert [c.value for c in ws[3]][:2] == ["QSK-W", "沙依巴克区水源井"]
@@ -347,3 +347,19 @@ def test_admin_edit_goes_through_the_service(client, make_user, water):
     MeterAdmin(Meter, None).save_model(request, water.meter_e, form, change=True)  # type: ignore[arg-type]
     assert Meter.objects.get(pk=water.meter_e.pk).rtu_address == "77"
     assert AuditLog.objects.filter(entity="water.meter", action="update", reason="admin").exists()
+
+
+@pytest.mark.parametrize("coords", [[-70, -40], [43.71, 87.63], [150, 30]])
+def test_intake_outside_china_is_400_naming_location(client_for, users, water, coords):
+    """Issue 14: an intake at (-70, -40) was accepted; like patrol tracks, only China's bounds."""
+    body = {**NEW_INTAKE, "code": "QSK-FAR", "location": {"type": "Point", "coordinates": coords}}
+    resp = client_for(users["admin"]).post(INTAKES, body, format="json")
+    assert resp.status_code == 400, resp.content
+    assert "location" in resp.json()["error"]["fields"]
+    assert not Intake.objects.filter(code="QSK-FAR").exists()
+    some = Intake.objects.first()
+    patch = client_for(users["admin"]).patch(
+        f"{INTAKES}{some.pk}/", {"location": {"type": "Point", "coordinates": coords}}, format="json"
+    )
+    assert patch.status_code == 400
+    assert "location" in patch.json()["error"]["fields"]

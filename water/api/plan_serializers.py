@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -144,7 +145,7 @@ class RedLineSummaryQuerySerializer(StrictSerializer):
 class MonthField(serializers.Field):
     """A month as "YYYY-MM" → its first day."""
 
-    default_error_messages = {"invalid": "A month as YYYY-MM."}
+    default_error_messages = {"invalid": gettext_lazy("A month as YYYY-MM.")}
 
     def to_internal_value(self, data: Any) -> dt.date:
         match = _MONTH_RE.match(data) if isinstance(data, str) else None

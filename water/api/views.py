@@ -192,7 +192,7 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
         qs = self.filter_queryset(self.get_queryset())
         return export_response(
             fmt=q["format"], filename="intakes", columns=exports.INTAKE_COLUMNS, rows=exports.intake_rows(qs),
-            title="取水口台账 intakes",
+            title=_("intake ledger"),
         )  # fmt: skip
 
 
@@ -271,7 +271,7 @@ class MeterViewSet(
         qs = self.filter_queryset(self.get_queryset())
         return export_response(
             fmt=q["format"], filename="meters", columns=exports.METER_COLUMNS, rows=exports.meter_rows(qs),
-            title="计量设施台账 meters",
+            title=_("meter ledger"),
         )  # fmt: skip
 
 

@@ -1,0 +1,135 @@
+"""The one CSV reader of the kernel (core/README.md): an uploaded or local file's bytes → rows with
+their numbers, in one convention.
+
+- Charset: the declared one, else UTF-8 (with or without the BOM Excel writes), else GB 18030 (the
+  code page Chinese Excel saves "CSV" in) — `core.textio.decode_text`.
+- Header: the first non-blank row names the columns by key (`plant,month,treated_m3`) or as an
+  export writes them ("水厂编码 plant": the last word is the key), case-insensitively, so an exported
+  sheet can be edited and sent back. Unknown, repeated or missing columns are refused, on `header`
+  (a misspelt optional column would otherwise drop its values without a word).
+- Rows: blank lines are skipped; each row keeps `index` (data rows from 0: the key `rows[3].field`,
+  as in a JSON body) and `line` (the physical line it ends on, as a spreadsheet or editor numbers
+  it: the message says `line 12`). A row with more cells than columns is an error on that row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from core.exceptions import InvalidInput
+from core.textio import decode_text
+
+__all__ = ["CsvRow", "column_key", "decode_text", "read_csv"]
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One data row: its index among data rows (from 0), its file line, and its cells by column key
+    (stripped; a column the row does not reach is absent)."""
+
+    index: int
+    line: int
+    cells: dict[str, str]
+    width: int
+
+
+def column_key(cell: str, columns: Collection[str]) -> str | None:
+    """The column key a header cell names: the key itself, or the last word of "label key"."""
+    cell = cell.strip().lstrip("\ufeff").strip()
+    if cell in columns:
+        return cell
+    lowered = cell.lower()
+    if lowered in columns:
+        return lowered
+    words = cell.split()
+    last = words[-1] if words else ""
+    if last in columns:
+        return last
+    return last.lower() if last.lower() in columns else None
+
+
+def _text(data: bytes | str, charset: str | None, field: str) -> str:
+    text = data if isinstance(data, str) else decode_text(data, charset, field=field)
+    return text.lstrip("\ufeff")
+
+
+def read_csv(
+    data: bytes | str,
+    *,
+    columns: Sequence[str],
+    required: Collection[str] = (),
+    charset: str | None = None,
+    field: str = "file",
+    max_rows: int | None = None,
+) -> tuple[list[str], Iterator[CsvRow]]:
+    """The header (column keys, in file order) and an iterator over the data rows of a CSV file.
+
+    InvalidInput on `field` when the file is not text, is empty or is not CSV (naming the line), or
+    has more than `max_rows` rows; on `header` when the header names unknown, repeated or missing
+    columns (every problem listed). Rows are yielded lazily, so a caller can stop at its batch size."""
+    reader = csv.reader(io.StringIO(_text(data, charset, field), newline=""), strict=True)
+    header: list[str] | None = None
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                header = _header(record, columns, required)
+                break
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            fields={field: [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
+        ) from None
+    if header is None:
+        raise InvalidInput(_("The CSV file is empty."), fields={field: [_("No header row.")]})
+    return header, _rows(reader, header, field=field, max_rows=max_rows)
+
+
+def _header(record: list[str], columns: Sequence[str], required: Collection[str]) -> list[str]:
+    keys = [column_key(cell, columns) for cell in record]
+    unknown = [cell.strip() for cell, key in zip(record, keys, strict=True) if key is None and cell.strip()]
+    repeated = sorted({k for k in keys if k is not None and keys.count(k) > 1})
+    missing = [c for c in required if c not in keys]
+    problems = []
+    if unknown:
+        problems.append(
+            _("Unknown column(s) %(values)s; expected %(values2)s.")
+            % {"values": ", ".join(map(repr, unknown)), "values2": ", ".join(columns)}
+        )
+    if repeated:
+        problems.append(_("Repeated column(s) %(values)s.") % {"values": ", ".join(repeated)})
+    if missing:
+        problems.append(_("Missing column(s) %(values)s.") % {"values": ", ".join(missing)})
+    if problems:
+        raise InvalidInput(
+            _("Bad CSV header: %(problems)s") % {"problems": problems[0]},
+            code="invalid_header",
+            fields={"header": problems},
+        )
+    return [k or "" for k in keys]
+
+
+def _rows(reader: Any, header: list[str], *, field: str, max_rows: int | None) -> Iterator[CsvRow]:
+    index = 0
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if max_rows is not None and index >= max_rows:
+                raise InvalidInput(
+                    _("More than %(max_rows)s rows; split the file.") % {"max_rows": max_rows},
+                    fields={field: [_("Too many rows.")]},
+                )
+            cells = {k: v.strip() for k, v in zip(header, record, strict=False) if k}
+            yield CsvRow(index=index, line=reader.line_num, cells=cells, width=len(record))
+            index += 1
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            fields={field: [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
+        ) from None

@@ -1,0 +1,122 @@
+"""The patrol post's hot path: the hand parser of the submit body and the result without DRF."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from core.api.fields import AwareDateTimeField
+from core.api.serializers import MAX_ID
+from core.geo import parse_crs
+from patrols import conf
+from patrols.api.serializers.patrols import PatrolSubmitSerializer, _km, _local
+from patrols.choices import (
+    PatrolMode,
+)
+from patrols.models import Patrol
+
+# --------------------------------------------------------------------------- the patrol post's hot path
+
+_SUBMIT_FIELDS = frozenset(PatrolSubmitSerializer._declared_fields)
+_IGNORED_FIGURES = ("distance_km", "distance_m", "person_times", "duration_s")
+_UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+_aware = AwareDateTimeField()
+
+
+def parse_patrol_submit(data: Any) -> dict[str, Any]:
+    """Validate a POST /patrols/ body with the same rules and error shape as PatrolSubmitSerializer,
+    by hand: building a DRF serializer (it deep-copies its fields per instance) costs more than the
+    rest of the checks on the hot path. The serializer class documents the body in the schema."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    for name in sorted(set(data) - _SUBMIT_FIELDS):
+        errors[name] = [_("Unknown field.")]
+    out: dict[str, Any] = {}
+
+    def need(name: str) -> Any:
+        """The member's value; None (and the error recorded) when it is missing or null."""
+        if name not in data:
+            errors[name] = [_("This field is required.")]
+            return None
+        if data[name] is None:
+            errors[name] = [_("This field may not be null.")]
+        return data[name]
+
+    raw_id = need("id")
+    if raw_id is not None:
+        if isinstance(raw_id, str) and _UUID_TEXT.match(raw_id):
+            out["id"] = uuid.UUID(raw_id)
+        else:
+            errors["id"] = [_("Must be a valid UUID.")]
+    reach = need("reach")
+    if reach is not None:
+        if type(reach) is int and 1 <= reach <= MAX_ID:
+            out["reach"] = reach
+        else:
+            errors["reach"] = [_("A whole number from 1 to %(max_id)s.") % {"max_id": MAX_ID}]
+    for name in ("started_at", "ended_at"):
+        value = need(name)
+        if value is not None:
+            try:
+                out[name] = _aware.to_internal_value(value)
+            except serializers.ValidationError as exc:
+                errors[name] = [str(m) for m in exc.detail] if isinstance(exc.detail, list) else [str(exc.detail)]
+    companions = data.get("companions", 0)
+    if type(companions) is int and 0 <= companions <= conf.max_companions():
+        out["companions"] = companions
+    else:
+        errors["companions"] = [
+            _("A whole number from 0 to %(max_companions)s.") % {"max_companions": conf.max_companions()}
+        ]
+    mode = need("mode")
+    if mode is not None:
+        if mode in PatrolMode.values:
+            out["mode"] = mode
+        else:
+            errors["mode"] = [
+                _('"%(mode)s" is not a valid choice; one of %(values)s.')
+                % {"mode": mode, "values": ", ".join(PatrolMode.values)}
+            ]
+    try:
+        out["crs"] = parse_crs(data.get("crs"))
+    except (ValueError, TypeError) as exc:
+        errors["crs"] = [str(exc)]
+    for name in ("track", "times"):
+        value = need(name)
+        if value is not None:
+            out[name] = value
+    if errors:
+        raise serializers.ValidationError(errors)
+    return out
+
+
+def patrol_result(p: Patrol) -> dict[str, Any]:
+    """PatrolResultSerializer's output, built directly (the post's answer on the hot path)."""
+    return {
+        "id": str(p.pk),
+        "status": p.status,
+        "chief": p.chief_id,
+        "reach": p.reach_id,
+        "level": p.level,
+        "mode": p.mode,
+        "started_at": _local(p.started_at),
+        "ended_at": _local(p.ended_at) if p.ended_at else None,
+        "companions": p.companions,
+        "person_times": p.person_times,
+        "distance_m": p.distance_m,
+        "distance_km": _km(p.distance_m),
+        "track_duration_s": p.track_duration_s,
+        "coverage": p.coverage,
+        "inside_share": p.inside_share,
+        "points_received": p.points_received,
+        "points_kept": p.points_kept,
+        "flags": list(p.flags),
+        "valid": p.valid,
+        "invalid_reasons": list(p.invalid_reasons),
+        "review_status": p.review_status,
+    }

@@ -1,0 +1,105 @@
+"""Litter removal views."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.scope import scope_for
+from core.api.filters import BBoxFilter
+from core.api.idempotency import IdempotencyMixin
+from core.api.views import ID_REGEX
+from core.exports import Column
+from patrols import selectors, services
+from patrols.api.serializers import (
+    LitterCreateSerializer,
+    LitterSerializer,
+)
+from patrols.api.views._common import CHIEF_AND_STAFF, READ_ROLES, ExportMixin, _validated
+from patrols.filters import LitterFilter
+
+# =========================================================================== litter
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Litter removal ledger"),
+    create=extend_schema(
+        summary="Record litter removed from a reach", request=LitterCreateSerializer, responses={201: LitterSerializer}
+    ),
+)
+class LitterViewSet(
+    IdempotencyMixin,
+    ExportMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = LitterSerializer
+    filterset_class = LitterFilter
+    filter_backends = [DjangoFilterBackend, BBoxFilter]
+    bbox_filter_field = "reach__geometry"
+    lookup_value_regex = ID_REGEX
+    read_roles = READ_ROLES
+    write_roles = CHIEF_AND_STAFF
+    action_roles = {"export": READ_ROLES}
+
+    export_name = "litter"
+    export_title = gettext_lazy("litter removals")
+    export_columns = (
+        Column("id", gettext_lazy("Id"), "int"),
+        Column("removed_on", gettext_lazy("Removed on"), "date"),
+        Column("reach", gettext_lazy("Reach code"), width=18),
+        Column("division", gettext_lazy("Division")),
+        Column("tonnes", gettext_lazy("Tonnes"), "number3"),
+        Column("patrol", gettext_lazy("Patrol"), width=38),
+        Column("recorded_by", gettext_lazy("Recorded by")),
+        Column("note", gettext_lazy("Note"), width=30),
+    )
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.litter_list(scope=scope_for(self.request.user))
+
+    def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
+        for r in queryset.iterator(chunk_size=2000):
+            yield {
+                "id": r.pk,
+                "removed_on": r.removed_on,
+                "reach": r.reach.code,
+                "division": r.reach.division.code,
+                "tonnes": r.tonnes,
+                "patrol": str(r.patrol_id) if r.patrol_id else None,
+                "recorded_by": r.recorded_by.username,
+                "note": r.note,
+            }
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        v = _validated(LitterCreateSerializer, request)
+        scope = scope_for(request.user)
+        reach = selectors.reach_for_write(scope=scope, reach_id=v["reach"], on=v["removed_on"])
+        patrol = None
+        if v["patrol"] is not None:
+            patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
+            if patrol is None:
+                raise ValidationError({"patrol": [_("No such patrol in your scope.")]})
+        record, created = services.litter_record(
+            actor=request.user,
+            reach=reach,
+            removed_on=v["removed_on"],
+            tonnes=v["tonnes"],
+            patrol=patrol,
+            note=v["note"],
+            client_id=v["client_id"],
+        )
+        out = selectors.litter_list(scope=scope).get(pk=record.pk)
+        return Response(LitterSerializer(out).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,118 @@
+"""Litter removals recorded on a patrol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.permissions import user_role
+from core.audit import audit_record, snapshot
+from core.choices import AuditAction
+from core.exceptions import Conflict
+from core.periods import BEIJING
+from patrols import conf
+from patrols.models import (
+    LitterRemoval,
+    Patrol,
+)
+from patrols.services._common import _invalid, _require_role, _today
+from patrols.services.cases import CHIEF_AND_STAFF
+from places.models import Reach
+
+# --------------------------------------------------------------------------- litter
+
+
+@transaction.atomic
+def litter_record(
+    *,
+    actor: Any,
+    reach: Reach,
+    removed_on: dt.date,
+    tonnes: Decimal,
+    patrol: Patrol | None = None,
+    note: str = "",
+    client_id: uuid.UUID | None = None,
+) -> tuple[LitterRemoval, bool]:
+    """Record litter removed from a reach on a day. Returns (record, created).
+
+    With the phone's ``client_id``: the same record again (same recorder, reach, day, tonnes, patrol
+    and note) returns the stored one (created False), so a resend is never counted twice; other
+    content under the id is a Conflict naming ``client_id``."""
+    _require_role(actor, CHIEF_AND_STAFF, _("record litter removal"))
+    if client_id is not None:
+        stored = LitterRemoval.objects.filter(client_id=client_id).first()
+        if stored is not None:
+            return _litter_replay(
+                stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
+            ), False
+    maximum = conf.litter_max_tonnes()
+    if not Decimal(0) < tonnes <= maximum:
+        raise _invalid("tonnes", _("Give more than 0 and at most %(maximum)s t.") % {"maximum": maximum})
+    if removed_on > _today():
+        raise _invalid("removed_on", _("The date is in the future."), code="future")
+    if patrol is not None:
+        if user_role(actor) == Role.CHIEF and patrol.chief_id != actor.pk:
+            raise _invalid("patrol", _("Not one of your patrols."))
+        if patrol.reach_id != reach.pk:
+            raise _invalid("patrol", _("The patrol was on another reach."))
+        first = patrol.started_at.astimezone(BEIJING).date()
+        last = (patrol.ended_at or patrol.started_at).astimezone(BEIJING).date()
+        if not first <= removed_on <= last:
+            raise _invalid("removed_on", _("The patrol was on %(isoformat)s.") % {"isoformat": first.isoformat()})
+    record = LitterRemoval(
+        client_id=client_id,
+        reach=reach,
+        removed_on=removed_on,
+        tonnes=tonnes,
+        patrol=patrol,
+        recorded_by=actor,
+        note=note,
+    )
+    record.full_clean(exclude=["reach", "patrol", "recorded_by"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+            audit_record(actor=actor, action=AuditAction.CREATE, instance=record, after=snapshot(record))
+    except IntegrityError:
+        # Two resends racing: the unique client id lets one in; the other answers with it.
+        stored = LitterRemoval.objects.filter(client_id=client_id).first() if client_id is not None else None
+        if stored is None:
+            raise
+        return _litter_replay(
+            stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
+        ), False
+    return record, True
+
+
+def _litter_replay(
+    stored: LitterRemoval,
+    *,
+    actor: Any,
+    reach: Reach,
+    removed_on: dt.date,
+    tonnes: Decimal,
+    patrol: Patrol | None,
+    note: str,
+) -> LitterRemoval:
+    same = (
+        stored.recorded_by_id == actor.pk
+        and stored.reach_id == reach.pk
+        and stored.removed_on == removed_on
+        and stored.tonnes == tonnes
+        and stored.patrol_id == (patrol.pk if patrol is not None else None)
+        and stored.note == note
+    )
+    if not same:
+        raise Conflict(
+            _("A litter record with client id %(client_id)s exists with different content.")
+            % {"client_id": stored.client_id},
+            code="litter_id_conflict",
+            fields={"client_id": [_("Already used for a different record.")]},
+        )
+    return stored

@@ -1,0 +1,172 @@
+"""Reads of red-line targets and the red-line summary of a year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.scope import Scope
+from core.divisions import division_prefix
+from core.exceptions import InvalidInput, NotFound
+from places.models import Division
+from water import conf
+from water.models import (
+    RedLineTarget,
+)
+from water.selectors.plan_common import RATE, ZERO
+from water.selectors.plan_figures import _intakes, _jsonable, _window_use, shared_month_sums
+from water.selectors.plan_scope import _check_division_visible, _division_q, region_q
+
+# --------------------------------------------------------------------------------------- red lines
+
+
+def redline_list(*, scope: Scope) -> QuerySet[RedLineTarget]:
+    return RedLineTarget.objects.filter(region_q(scope)).select_related("division")
+
+
+def redline_get(*, scope: Scope, target_id: int) -> RedLineTarget:
+    target = redline_list(scope=scope).filter(pk=target_id).first()
+    if target is None:
+        raise NotFound(_("No such red-line target."))
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class RedLineIndicator:
+    """One red-line indicator of a year: target, actual and where the actual comes from ("system":
+    measured by the metered intakes; "entered": needs a value entered with its source; "missing")."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    unit: str
+    target: Decimal | None
+    actual: Decimal | None
+    source: str
+    met: bool | None
+    direction: str = "max"  # "max": the actual must not exceed the target; "min": must reach it
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(
+            {
+                "key": self.key, "name_zh": self.name_zh, "name_en": self.name_en, "unit": self.unit,
+                "target": self.target, "actual": self.actual, "source": self.source, "met": self.met,
+                "direction": self.direction, "note": self.note,
+            }
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RedLineSummary:
+    year: int
+    indicators: list[RedLineIndicator]
+    division_code: str | None = None
+    target_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "division_code": self.division_code,
+            "target_id": self.target_id,
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
+
+
+# (key, Chinese, English, unit, direction)
+INDICATORS = (
+    ("total_use", "用水总量", "Total water use", "m3", "max"),
+    ("per_gdp", "万元GDP用水量", "Water use per 10⁴ yuan GDP", "m3/10^4 yuan", "max"),
+    ("per_iva", "万元工业增加值用水量", "Water use per 10⁴ yuan industrial value added", "m3/10^4 yuan", "max"),
+    ("irrigation", "农田灌溉水有效利用系数", "Irrigation water efficiency coefficient", "1", "min"),
+    ("zone_compliance", "重要江河湖泊水功能区水质达标率", "Water-function-zone compliance rate", "ratio", "min"),
+)
+
+
+def _met(actual: Decimal | None, target: Decimal | None, direction: str) -> bool | None:
+    if actual is None or target is None:
+        return None
+    return actual <= target if direction == "max" else actual >= target
+
+
+def _root_division(scope: Scope, year: int) -> str | None:
+    """The division a red-line summary is for when none is given: for an admin, the widest division
+    with targets that year; otherwise the caller's jurisdiction."""
+    if scope.everything:
+        codes = list(RedLineTarget.objects.filter(year=year).values_list("division__code", flat=True))
+        if not codes:
+            return None
+        return min(codes, key=lambda c: (len(division_prefix(c)), c))
+    if not scope.prefix:
+        return None
+    return (
+        Division.objects.filter(code__startswith=scope.prefix).order_by("code").values_list("code", flat=True).first()
+    )
+
+
+@shared_month_sums()
+def redline_summary(*, scope: Scope, year: int, division_code: str | None = None) -> RedLineSummary:
+    """The red-line indicators of a year for a division (default: see `_root_division`): targets, and
+    actuals — total use from the metered intakes (locked months as locked), the two intensities from
+    it and the entered GDP and industrial value added (industrial use = the intakes whose main use is
+    in WATER_INDUSTRIAL_USES), the irrigation coefficient and zone compliance as entered. System
+    figures are given only when the division lies inside the caller's scope (a district reviewer
+    reading the city's targets cannot measure the city); operators get targets and actuals "missing"."""
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise InvalidInput(_("Year out of range."), fields={"year": [_("A year between 2000 and 2100.")]})
+    _check_division_visible(scope, division_code)
+    if division_code is not None:
+        _division_q(division_code)
+    if scope.role in (Role.OPERATOR, Role.DEVICE, None) and not scope.everything:
+        return RedLineSummary(
+            year=year,
+            division_code=division_code,
+            indicators=[
+                RedLineIndicator(k, zh, en, u, None, None, "missing", None, d) for k, zh, en, u, d in INDICATORS
+            ],
+        )
+    code = division_code or _root_division(scope, year)
+    target = RedLineTarget.objects.filter(region_q(scope), year=year, division__code=code).first() if code else None
+    measurable = code is None or scope.covers_code(code)
+    total: Decimal | None = None
+    industrial: Decimal | None = None
+    if measurable:
+        intakes, meters = _intakes(scope, code)
+        figures = _window_use(intakes, meters, dt.date(year, 1, 1), dt.date(year, 12, 31))
+        total = sum((f.use for f in figures.values()), ZERO)
+        uses = set(conf.get("WATER_INDUSTRIAL_USES"))
+        industrial = sum((f.use for iid, f in figures.items() if intakes[iid]["main_use"] in uses), ZERO)
+
+    def entered(value: Decimal | None) -> tuple[Decimal | None, str]:
+        return (value, "entered") if value is not None else (None, "missing")
+
+    def intensity(use: Decimal | None, denominator: Decimal | None) -> tuple[Decimal | None, str]:
+        if use is None or not denominator:
+            return None, "missing"
+        return (use / denominator).quantize(RATE, ROUND_HALF_UP), "entered"
+
+    t = target
+    values: dict[str, tuple[Decimal | None, Decimal | None, str, str]] = {
+        "total_use": (t.total_use_cap_m3 if t else None, total, "system" if total is not None else "missing", ""),
+        "per_gdp": (t.per_gdp_target if t else None, *intensity(total, t.gdp_10k_yuan if t else None),
+                    t.gdp_source if t else ""),
+        "per_iva": (t.per_iva_target if t else None, *intensity(industrial, t.iva_10k_yuan if t else None),
+                    t.iva_source if t else ""),
+        "irrigation": (t.irrigation_target if t else None, *entered(t.irrigation_coefficient if t else None),
+                       t.irrigation_source if t else ""),
+        "zone_compliance": (t.zone_compliance_target if t else None, *entered(t.zone_compliance if t else None),
+                            t.zone_compliance_source if t else ""),
+    }  # fmt: skip
+    indicators = []
+    for key, zh, en, unit, direction in INDICATORS:
+        tgt, actual, source, note = values[key]
+        indicators.append(
+            RedLineIndicator(key, zh, en, unit, tgt, actual, source, _met(actual, tgt, direction), direction, note)
+        )
+    return RedLineSummary(year=year, indicators=indicators, division_code=code, target_id=t.pk if t else None)
