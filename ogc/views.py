@@ -117,10 +117,15 @@ class OgcView(APIView):
         items = self.url("items", collection_id=c.id)
         out: dict[str, Any] = {
             "id": c.id,
-            "title": c.title,
+            "title": str(c.title),
             "description": c.description,
             "links": [
-                {"href": self.url("collection", collection_id=c.id), "rel": "self", "type": JSON, "title": c.title},
+                {
+                    "href": self.url("collection", collection_id=c.id),
+                    "rel": "self",
+                    "type": JSON,
+                    "title": str(c.title),
+                },
                 {"href": items, "rel": "items", "type": GEOJSON, "title": f"{c.title}: features"},
             ],
             "itemType": "feature",
@@ -211,7 +216,12 @@ class ItemsView(OgcView):
 
         links = [
             {"href": page(q.offset), "rel": "self", "type": GEOJSON, "title": "This page"},
-            {"href": self.url("collection", collection_id=c.id), "rel": "collection", "type": JSON, "title": c.title},
+            {
+                "href": self.url("collection", collection_id=c.id),
+                "rel": "collection",
+                "type": JSON,
+                "title": str(c.title),
+            },
         ]
         if q.offset + len(features) < matched:
             links.append({"href": page(q.offset + q.limit), "rel": "next", "type": GEOJSON, "title": "Next page"})
@@ -241,6 +251,11 @@ class ItemView(OgcView):
         feature = dict(c.serializer(row).data)
         feature["links"] = [
             {"href": self.url("item", collection_id=c.id, feature_id=feature_id), "rel": "self", "type": GEOJSON},
-            {"href": self.url("collection", collection_id=c.id), "rel": "collection", "type": JSON, "title": c.title},
+            {
+                "href": self.url("collection", collection_id=c.id),
+                "rel": "collection",
+                "type": JSON,
+                "title": str(c.title),
+            },
         ]
         return Response(feature, content_type=GEOJSON)
