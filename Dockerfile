@@ -55,6 +55,14 @@ RUN apt-get update \
  && find /app -path '*/locale/*/LC_MESSAGES/django.po' -execdir msgfmt --check-format -o django.mo django.po \; \
  && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
+# The console's front-end parts from the npm registry, pinned by console/package-lock.json (Debian's node
+# and npm, needed only for this step, leave the image with them).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && bash scripts/console-vendor.sh \
+ && rm -rf console/node_modules /root/.npm \
+ && apt-get purge -y nodejs npm && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+
 # /app stays root-owned and read-only to the service user, so bytecode is compiled now. Only var/media
 # (uploads) and var/beat (celery beat's schedule file) are writable at run time.
 RUN python -m compileall -q /app \

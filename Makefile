@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: help run serve setup system-deps venv migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean messages compilemessages
+.PHONY: help run serve setup system-deps venv vendor migrate demo test lint typecheck layers migrations-check pytest pytest-postgis fuzz clean messages compilemessages
 
 help:
 	@echo "make run   - install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -28,8 +28,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-venv: system-deps $(VENV)/.installed
+venv: system-deps $(VENV)/.installed vendor
 	@mkdir -p var
+
+# The console's front-end parts (htmx, Leaflet, ECharts) come from the npm registry, pinned by
+# console/package-lock.json, and are copied into console/static/vendor/ (git-ignored; WhiteNoise serves
+# them): third-party minified code is never committed and never loaded from a CDN.
+VENDOR := console/static/vendor
+$(VENDOR)/.installed: console/package.json console/package-lock.json scripts/console-vendor.sh
+	bash scripts/console-vendor.sh
+
+vendor: system-deps $(VENDOR)/.installed
 
 # Translations: each app keeps its own catalogue in <app>/locale/<lang>/LC_MESSAGES/django.po (committed);
 # the compiled .mo files are not committed, they are built here (msgfmt, from gettext) at set-up and

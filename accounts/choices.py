@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     CHIEF = "chief", _("river/lake chief")
     OPERATOR = "operator", _("intake operator")
     DEVICE = "device", _("telemetry device")
+    # A member unit (成员单位: a bureau or a district government) acting on the oversight items handed
+    # to it (SPEC §4, issue 16).
+    UNIT = "unit", _("member unit")
 
 
 class TokenKind(models.TextChoices):

@@ -26,7 +26,7 @@ class LockoutBackend(AxesStandaloneBackend):
     the next backend. Every HTTP log-in path passes its request; tests/accounts/test_lockout.py checks
     each one."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> None:
         if request is None:

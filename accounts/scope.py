@@ -48,6 +48,11 @@ class Scope:
 
 NO_SCOPE = Scope(user_id=None, role=None)
 
+# The scope of the system itself (Celery tasks, management commands, the demo loader, the admin
+# site): everything, named where it is used, since a service's `scope` is required and None is not
+# "everything" (core/README.md).
+SYSTEM_SCOPE = Scope(user_id=None, role=Role.ADMIN, everything=True)
+
 
 def scope_for(user: Any) -> Scope:
     """The Scope of a (possibly anonymous) user."""

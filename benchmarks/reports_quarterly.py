@@ -31,6 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from accounts.scope import SYSTEM_SCOPE
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -81,8 +83,22 @@ def reset_domain() -> None:
     from reuse.models import MonthlyDelivery, MonthlyPlantVolume, Plant, WaterUser
     from water.models import PlanAllocation, PlanVersion, WaterPlan
 
-    for model in (Case, Patrol, LitterRemoval, ChiefAssignment, Measurement, Sample, Section, MonthlyDelivery,
-                  MonthlyPlantVolume, WaterUser, Plant, PlanAllocation, PlanVersion, WaterPlan):  # fmt: skip
+    for model in (
+        Case,
+        Patrol,
+        LitterRemoval,
+        ChiefAssignment,
+        Measurement,
+        Sample,
+        Section,
+        MonthlyDelivery,
+        MonthlyPlantVolume,
+        WaterUser,
+        Plant,
+        PlanAllocation,
+        PlanVersion,
+        WaterPlan,
+    ):
         model.objects.all().delete()
     User.objects.filter(username__startswith="bench-").delete()
 
@@ -112,17 +128,32 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
     city = Division.objects.get(code="650100")
     districts = []
     for code, name, x in (("650102", "天山区", 87.6), ("650103", "沙依巴克区", 87.4)):
-        d, _ = division_upsert(code=code, name=name, boundary=MultiPolygon(Polygon.from_bbox((x, 43.6, x + 0.2, 44.0)),
-                               srid=4326), actor="bench")  # fmt: skip
+        d, _ = division_upsert(
+            code=code,
+            name=name,
+            boundary=MultiPolygon(Polygon.from_bbox((x, 43.6, x + 0.2, 44.0)), srid=4326),
+            actor="bench",
+        )
         districts.append(d)
-    river_upsert(code="HL-B", name="bench river", division_code="650100",
-                 geometry=LineString((87.41, 43.61), (87.79, 43.99), srid=4326), actor="bench")  # fmt: skip
+    river_upsert(
+        code="HL-B",
+        name="bench river",
+        division_code="650100",
+        geometry=LineString((87.41, 43.61), (87.79, 43.99), srid=4326),
+        actor="bench",
+    )
     reaches = []
     for i in range(40):
         d = districts[i % 2]
         x = 87.41 + 0.2 * (i % 2) + 0.004 * (i // 2)
-        r, _ = reach_upsert(code=f"HL-B-{i:02d}", name=f"reach {i}", river_code="HL-B", division_code=d.code,
-                            geometry=LineString((x, 43.62), (x + 0.003, 43.7), srid=4326), actor="bench")  # fmt: skip
+        r, _ = reach_upsert(
+            code=f"HL-B-{i:02d}",
+            name=f"reach {i}",
+            river_code="HL-B",
+            division_code=d.code,
+            geometry=LineString((x, 43.62), (x + 0.003, 43.7), srid=4326),
+            actor="bench",
+        )
         reaches.append(r)
     levels = [ChiefLevel.DISTRICT, ChiefLevel.TOWNSHIP, ChiefLevel.VILLAGE]
     chiefs = []
@@ -140,13 +171,25 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
         flagged = rnd.random() < 0.05
         companions = rnd.randrange(4)
         x, y = _first_point(reach)
-        patrols.append(Patrol(
-            id=uuid.uuid4(), chief=u, reach=reach, level=level, status="completed", mode="foot",
-            companions=companions, person_times=companions + 1, started_at=at, ended_at=at + dt.timedelta(hours=1),
-            raw_track=LineString((x, y), (x + 0.001, y + 0.02), srid=4326), distance_m=rnd.uniform(1000, 8000),
-            valid=rnd.random() < 0.95, review_status=ReviewStatus.PENDING if flagged else ReviewStatus.NOT_REQUIRED,
-            flags=["stationary"] if flagged else [],
-        ))  # fmt: skip
+        patrols.append(
+            Patrol(
+                id=uuid.uuid4(),
+                chief=u,
+                reach=reach,
+                level=level,
+                status="completed",
+                mode="foot",
+                companions=companions,
+                person_times=companions + 1,
+                started_at=at,
+                ended_at=at + dt.timedelta(hours=1),
+                raw_track=LineString((x, y), (x + 0.001, y + 0.02), srid=4326),
+                distance_m=rnd.uniform(1000, 8000),
+                valid=rnd.random() < 0.95,
+                review_status=ReviewStatus.PENDING if flagged else ReviewStatus.NOT_REQUIRED,
+                flags=["stationary"] if flagged else [],
+            )
+        )
     Patrol.objects.bulk_create(patrols, batch_size=1000)
     cases = []
     for _ in range(n_cases):
@@ -162,47 +205,95 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
                 kw.update(closed_via=CaseClosure.VERIFIED, closed_at=found + dt.timedelta(days=rnd.randrange(5, 40)))
             elif rnd.random() < 0.3:
                 kw["overdue_at"] = found + dt.timedelta(days=31)
-        cases.append(Case(id=uuid.uuid4(), category=rnd.choice(list(CaseCategory)), status=status,
-                          source=CaseSource.COMPLAINT, reach=reach, location=Point(87.5, 43.7, srid=4326),
-                          description="bench", reporter=u, found_at=found, **kw))  # fmt: skip
+        cases.append(
+            Case(
+                id=uuid.uuid4(),
+                category=rnd.choice(list(CaseCategory)),
+                status=status,
+                source=CaseSource.COMPLAINT,
+                reach=reach,
+                location=Point(87.5, 43.7, srid=4326),
+                description="bench",
+                reporter=u,
+                found_at=found,
+                **kw,
+            )
+        )
     Case.objects.bulk_create(cases, batch_size=1000)
     admin = User.objects.create(username="bench-admin", role=Role.ADMIN, is_superuser=True)
-    LitterRemoval.objects.bulk_create([
-        LitterRemoval(reach=rnd.choice(reaches), removed_on=dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randrange(366)),
-                      tonnes=Decimal(rnd.randrange(10, 2000)) / 1000, recorded_by=admin)
-        for _ in range(500)
-    ])  # fmt: skip
-    lines = [AllocationLine(intake=i, month=m, volume_m3=Decimal(150_000)) for i in Intake.objects.all()
-             for m in range(1, 13)]  # fmt: skip
+    LitterRemoval.objects.bulk_create(
+        [
+            LitterRemoval(
+                reach=rnd.choice(reaches),
+                removed_on=dt.date(2024, 1, 1) + dt.timedelta(days=rnd.randrange(366)),
+                tonnes=Decimal(rnd.randrange(10, 2000)) / 1000,
+                recorded_by=admin,
+            )
+            for _ in range(500)
+        ]
+    )
+    lines = [
+        AllocationLine(intake=i, month=m, volume_m3=Decimal(150_000))
+        for i in Intake.objects.all()
+        for m in range(1, 13)
+    ]
     plan_create(actor=admin, scope=everyone, year=2024, division=city, title="bench plan", allocations=lines)
     values = [{"NH3-N": 0.8, "COD": 18, "TP": 0.15, "DO": 6.5}, {"NH3-N": 1.3, "COD": 18, "TP": 0.15, "DO": 6.5}]
     inputs = []
     for i in range(30):
         reach = reaches[i]
         x, y = _first_point(reach)
-        s = section_create(code=f"QS-B-{i:02d}", name=f"section {i}", category="river", reach=reach,
-                           location=Point(x, y, srid=4326), target_class=3,
-                           actor="bench")  # fmt: skip
+        s = section_create(
+            code=f"QS-B-{i:02d}",
+            name=f"section {i}",
+            category="river",
+            reach=reach,
+            location=Point(x, y, srid=4326),
+            target_class=3,
+            actor="bench",
+        )
         for year in (2023, 2024):
             for m in range(1, 13):
                 measurements, _ = gb3838.parse_values(values[(i + m) % 7 == 0])
-                inputs.append(SampleInput(s, dt.datetime(year, m, 10, 10, tzinfo=BEIJING), "manual",
-                                          tuple(measurements.values())))  # fmt: skip
+                inputs.append(
+                    SampleInput(s, dt.datetime(year, m, 10, 10, tzinfo=BEIJING), "manual", tuple(measurements.values()))
+                )
     samples_record(samples=inputs, actor="bench")
     for p in range(5):
         d = districts[p % 2]
-        reuse.plant_create(actor="bench", code=f"P-{p}", name=f"plant {p}", division_code=d.code,
-                           location=Point(87.5, 43.8, srid=4326), design_capacity_m3d=Decimal(100_000))  # fmt: skip
-        reuse.water_user_create(actor="bench", code=f"U-{p}", name=f"user {p}", division_code=d.code,
-                                sub_use=SubUse.GREENING, plant_code=f"P-{p}")  # fmt: skip
+        reuse.plant_create(
+            scope=SYSTEM_SCOPE,
+            actor="bench",
+            code=f"P-{p}",
+            name=f"plant {p}",
+            division_code=d.code,
+            location=Point(87.5, 43.8, srid=4326),
+            design_capacity_m3d=Decimal(100_000),
+        )
+        reuse.water_user_create(
+            scope=SYSTEM_SCOPE,
+            actor="bench",
+            code=f"U-{p}",
+            name=f"user {p}",
+            division_code=d.code,
+            sub_use=SubUse.GREENING,
+            plant_code=f"P-{p}",
+        )
     months = [dt.date(y, m, 1) for y in (2023, 2024) for m in range(1, 13)]
-    reuse.plant_volumes_record(actor="bench", rows=[
-        {"plant": f"P-{p}", "month": m, "treated_m3": Decimal(2_000_000), "produced_m3": Decimal(500_000)}
-        for p in range(5) for m in months
-    ])  # fmt: skip
-    reuse.deliveries_record(actor="bench", rows=[
-        {"user": f"U-{p}", "month": m, "volume_m3": Decimal(300_000)} for p in range(5) for m in months
-    ])  # fmt: skip
+    reuse.plant_volumes_record(
+        scope=SYSTEM_SCOPE,
+        actor="bench",
+        rows=[
+            {"plant": f"P-{p}", "month": m, "treated_m3": Decimal(2_000_000), "produced_m3": Decimal(500_000)}
+            for p in range(5)
+            for m in months
+        ],
+    )
+    reuse.deliveries_record(
+        scope=SYSTEM_SCOPE,
+        actor="bench",
+        rows=[{"user": f"U-{p}", "month": m, "volume_m3": Decimal(300_000)} for p in range(5) for m in months],
+    )
     print(
         f"domain data: {n_patrols:,} patrols, {n_cases:,} cases, 500 litter records, a plan of "
         f"{len(lines):,} lines, 30 sections × 24 months, 5 plants × 24 months in {time.perf_counter() - t:.0f} s"
@@ -232,22 +323,29 @@ def time_reports() -> None:
         if i:
             samples.append(time.perf_counter() - t)
     p, w = report["patrols"], report["water"]
-    print(f"builder, city 2024-Q2 with 同比: median {statistics.median(samples):.2f} s, max {max(samples):.2f} s "
-          f"(warm, {len(samples)} runs, {len(ctx.captured_queries)} queries; {p['patrols']:,} patrols, "
-          f"{p['person_times']:,} person-times, {p['km']:,.0f} km, {p['cases_found']} cases found, "
-          f"{len(w['intakes'])} intakes, "
-          f"use {w['use_m3'] / 1e4:,.0f} 万m³ of plan {w['plan_m3'] / 1e4:,.0f} 万m³)")  # fmt: skip
+    print(
+        f"builder, city 2024-Q2 with 同比: median {statistics.median(samples):.2f} s, max {max(samples):.2f} s "
+        f"(warm, {len(samples)} runs, {len(ctx.captured_queries)} queries; {p['patrols']:,} patrols, "
+        f"{p['person_times']:,} person-times, {p['km']:,.0f} km, {p['cases_found']} cases found, "
+        f"{len(w['intakes'])} intakes, "
+        f"use {w['use_m3'] / 1e4:,.0f} 万m³ of plan {w['plan_m3'] / 1e4:,.0f} 万m³)"
+    )
     _, secret = token_issue(user=admin)
     app = get_wsgi_application()
     for fmt, target in (("json", 2.0), ("xlsx", 10.0), ("pdf", 10.0)):
         samples = []
         for i in range(4):
             environ = {
-                "REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/reports/quarterly/2024/2/",
-                "QUERY_STRING": f"format={fmt}", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-                "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": "/api/v1/reports/quarterly/2024/2/",
+                "QUERY_STRING": f"format={fmt}",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "80",
+                "HTTP_HOST": "127.0.0.1",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(b""),
                 "HTTP_AUTHORIZATION": f"Token {secret}",
-            }  # fmt: skip
+            }
             status: list[str] = []
 
             def start_response(
@@ -264,9 +362,11 @@ def time_reports() -> None:
             if i:
                 samples.append(elapsed)
         verdict = "ok" if statistics.median(samples) < target else "OVER TARGET"
-        print(f"GET /api/v1/reports/quarterly/2024/2/?format={fmt}: median {statistics.median(samples):.2f} s "
-              f"(target < {target:.0f} s: {verdict}; {len(body) // 1024} KiB; warm, in-process WSGI) "
-              f"— {load()}")  # fmt: skip
+        print(
+            f"GET /api/v1/reports/quarterly/2024/2/?format={fmt}: median {statistics.median(samples):.2f} s "
+            f"(target < {target:.0f} s: {verdict}; {len(body) // 1024} KiB; warm, in-process WSGI) "
+            f"— {load()}"
+        )
 
 
 def main() -> None:

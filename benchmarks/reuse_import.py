@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from accounts.scope import SYSTEM_SCOPE
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
@@ -49,16 +51,16 @@ def main() -> None:
 
         box = MultiPolygon(Polygon.from_bbox((87.4, 43.6, 87.8, 44.0)), srid=4326)
         division_upsert(code="650100", name="乌鲁木齐市", boundary=box, actor="bench")
-        services.plant_create(
+        services.plant_create(scope=SYSTEM_SCOPE,
             actor="bench", code="P-B", name="bench", division_code="650100", location=Point(87.6, 43.8, srid=4326),
             design_capacity_m3d=Decimal(1_000_000),
         )  # fmt: skip
         for i in range(N_USERS):
-            services.water_user_create(
+            services.water_user_create(scope=SYSTEM_SCOPE,
                 actor="bench", code=f"U-{i:04d}", name=f"user {i}", division_code="650100", sub_use="greening",
                 plant_code="P-B",
             )  # fmt: skip
-        services.plant_volumes_record(
+        services.plant_volumes_record(scope=SYSTEM_SCOPE,
             actor="bench",
             rows=[
                 {"plant": "P-B", "month": dt.date(2024, m, 1), "treated_m3": Decimal(20_000_000),

@@ -144,6 +144,7 @@ def main() -> int:
     parser.add_argument("--db-writers", type=int, default=2, help="gateway database writer threads")
     parser.add_argument("--chunk", type=int, default=20, help="frames per write on each connection")
     parser.add_argument("--check", action="store_true", help=f"exit 1 under {TARGET} frames/s")
+    parser.add_argument("--port", type=int, default=0, help="gateway port on 127.0.0.1 (0: any free port)")
     args = parser.parse_args()
 
     url = os.environ["DATABASE_URL"]
@@ -163,7 +164,7 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": url}
     gateway = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
         [
-            sys.executable, "manage.py", "telemetry_gateway", "--port", "0", "--max-connections",
+            sys.executable, "manage.py", "telemetry_gateway", "--port", str(args.port), "--max-connections",
             str(args.connections + 50), "--batch-size", str(args.batch_size), "--flush-interval", str(args.flush_ms),
             "--max-queue", str(max(50_000, args.batch_size * 4)), "--db-writers", str(args.db_writers),
         ],

@@ -55,4 +55,24 @@ app.conf.beat_schedule = {
         # Use against the year's plan moves by hours, not minutes: hourly, after the daily rows settle.
         "schedule": crontab(minute=47),
     },
+    "patrols-compliance-notify-missed": {
+        "task": "patrols.tasks.compliance_notify_missed",
+        # 03:10 Beijing on the 1st: the month just ended, after the nightly jobs.
+        "schedule": crontab(minute=10, hour=3, day_of_month=1),
+    },
+    "notify-outbox-relay": {
+        "task": "notify.tasks.outbox_relay",
+        # Requeues what is due (quiet hours over, back-off elapsed, a worker lost mid-send): each minute.
+        "schedule": crontab(),
+    },
+    "notify-digest-send": {
+        "task": "notify.tasks.digest_send",
+        # Digests are due at NOTIFY_DIGEST_HOUR (Beijing); hourly so a missed run catches up.
+        "schedule": crontab(minute=5),
+    },
+    "notify-escalation-run": {
+        "task": "notify.tasks.escalation_run",
+        # Escalation counts days; hourly, after the overdue flags (minute 41) are set.
+        "schedule": crontab(minute=53),
+    },
 }

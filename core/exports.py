@@ -37,13 +37,30 @@ FORMATS = ("csv", "xlsx")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@dataclass(frozen=True, slots=True)
+_KINDS = frozenset({"text", "int", "number", "number3", "date", "datetime", "bool"})
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Column:
     key: str
     label: str | Promise  # gettext_lazy: English msgid, Chinese in the app's catalogue
     # "text", "int", "number" (2 dp shown, full precision stored), "number3", "date", "datetime", "bool"
-    kind: str = "text"
-    width: int = 14
+    kind: str
+    width: int
+
+    def __init__(self, key: str, label: str | Promise, *args: Any, kind: str = "text", width: int = 14) -> None:
+        # The older form Column(key, "中文", "English", kind, width) still works (the Chinese header is
+        # kept) until its app moves to Column(key, gettext_lazy("English"), ...).
+        if args and args[0] not in _KINDS:
+            args = args[1:]
+        if args:
+            kind = args[0]
+        if len(args) > 1:
+            width = args[1]
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "width", width)
 
 
 _NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.00", "number3": "#,##0.000", "date": "yyyy-mm-dd",

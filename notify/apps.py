@@ -6,3 +6,11 @@ class NotifyConfig(AppConfig):
 
     name = "notify"
     verbose_name = "通知 Notify"
+
+    def ready(self) -> None:
+        from core.demo import register_demo
+        from notify.demo import load_notify_demo, load_notify_rules_demo
+
+        # Rules before the apps raise their demo events (water is 20); escalation after all (reports 90).
+        register_demo("notify-rules", load_notify_rules_demo, order=15)
+        register_demo("notify", load_notify_demo, order=95)

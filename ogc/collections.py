@@ -23,6 +23,10 @@ from django.utils.translation import gettext_lazy
 from accounts.permissions import HUMAN_ROLES
 from accounts.scope import Scope
 from core.divisions import DivisionLevel
+from oversight import selectors as oversight_selectors
+from oversight.api.serializers import PetitionSerializer
+from oversight.api.views import PetitionViewSet
+from oversight.choices import Channel, PetitionCategory, PetitionStatus, Substantiated
 from patrols import selectors as patrols_selectors
 from patrols.api.serializers import CaseFeatureSerializer
 from patrols.api.views import CaseViewSet
@@ -176,6 +180,21 @@ COLLECTIONS: tuple[Collection, ...] = (
         # The same roles as the GeoJSON case ledger (operators get 403 there, so here too).
         read_roles=CaseViewSet.read_roles,
         id_pattern=UUID_ID,
+    ),
+    Collection(
+        id="petitions", title="Petitions 督察交办信访件",
+        description="Petitions handed over by inspection teams that have a point, in your scope (member units: "
+                    "those handed to them).",
+        selector=oversight_selectors.petition_map_list, serializer=PetitionSerializer, geometry="location",
+        filters=(AttributeFilter("number", "number", description="receipt number (受理编号)"),
+                 AttributeFilter("category", "category", choices=PetitionCategory),
+                 AttributeFilter("status", "status", choices=PetitionStatus),
+                 AttributeFilter("channel", "channel", choices=Channel),
+                 AttributeFilter("substantiated", "substantiated", choices=Substantiated),
+                 AttributeFilter("reach_code", "reach__code"), _division()),
+        temporal="received_on",
+        # The same roles as the GeoJSON petition ledger (admin, reviewer, member unit).
+        read_roles=PetitionViewSet.read_roles,
     ),
 )  # fmt: skip
 

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -38,7 +39,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import user_role
+from accounts.authentication import BearerTokenAuthentication, TokenBasicAuthentication
+from accounts.choices import Role
+from accounts.permissions import HUMAN_ROLES, user_role
 from accounts.scope import scope_for
 from ogc import openapi
 from ogc.collections import BY_ID, COLLECTIONS, Collection
@@ -74,7 +77,12 @@ class OgcView(APIView):
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AlwaysJSON
+    # Basic with an API token as the password first (QGIS can send nothing else; its 401 challenge
+    # asks for Basic), then the API's token header and the console's session.
+    authentication_classes = [TokenBasicAuthentication, BearerTokenAuthentication, SessionAuthentication]
     http_method_names = ["get", "head", "options"]
+    # Member units read the one collection handed to them (petitions); every collection names its roles.
+    read_roles = HUMAN_ROLES | {Role.UNIT}
     # Query parameters the view takes (others are a 400); None: the view checks them itself.
     known_params: tuple[str, ...] | None = ("f",)
 

@@ -15,3 +15,11 @@ def case_flag_overdue() -> int:
 def patrol_close_stale() -> dict[str, int]:
     """Close the patrols sent in parts that their phones never ended (idempotent)."""
     return services.patrol_close_stale()
+
+
+@shared_task(name="patrols.tasks.compliance_notify_missed", time_limit=600, soft_time_limit=540)
+def compliance_notify_missed() -> int:
+    """Tell each chief who missed the patrol frequency in the month just ended (once per month)."""
+    from patrols.services.notices import compliance_notify_missed as run
+
+    return run()

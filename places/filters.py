@@ -15,9 +15,9 @@ from places.choices import ChiefLevel, DivisionLevel, LakeKind
 from places.models import ChiefAssignment, Division, Lake, Reach, River
 
 
-def _within(queryset: QuerySet, lookup: str, code: str) -> QuerySet:
+def _within(queryset: QuerySet, lookup: str, code: str, param: str = "division") -> QuerySet:
     if not is_division_code(code):
-        raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
+        raise ValidationError({param: [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 
@@ -33,7 +33,7 @@ class DivisionFilter(django_filters.FilterSet):
         fields = ["code", "name", "level", "parent", "within"]
 
     def filter_within(self, queryset: QuerySet[Division], name: str, value: str) -> QuerySet[Division]:
-        return _within(queryset, "code", value)
+        return _within(queryset, "code", value, name)
 
 
 class RiverFilter(django_filters.FilterSet):

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from core.divisions import DivisionLevel, division_level, is_division_code
 from core.exceptions import InvalidInput
-from core.geo import WGS84_SRID
+from core.geo import WGS84_SRID, out_of_china
 from places.choices import LakeKind, PlaceKind
 from places.models import Division, Lake, Reach, River
 from places.services import division_upsert, lake_upsert, reach_upsert, river_upsert
@@ -320,6 +320,24 @@ def _read_attrs(feature: Feature, fields: dict[str, str]) -> tuple[dict[str, str
     return attrs, problems, undecodable
 
 
+def _short_part(geom: OGRGeometry) -> str | None:
+    """Why a line or ring has too few points to be one, in words (GEOS would only say "IllegalArgument")."""
+    name = geom.geom_name.upper()
+    if name.startswith("MULTI"):
+        for part in geom:  # type: ignore[attr-defined]  # GeometryCollection iterates; the stubs miss it
+            reason = _short_part(part)
+            if reason:
+                return reason
+        return None
+    if name.startswith("LINESTRING") and geom.point_count < 2:
+        return f"a line needs at least 2 points, this one has {geom.point_count}"
+    if name.startswith("POLYGON"):
+        for ring in geom:  # type: ignore[attr-defined]  # Polygon iterates its rings; the stubs miss it
+            if ring.point_count < 4:
+                return f"a polygon ring needs at least 4 points (closed), this one has {ring.point_count}"
+    return None
+
+
 def _to_wgs84(geom: OGRGeometry, transform: CoordTransform, spec: KindSpec) -> GEOSGeometry:
     """Check one OGR geometry and return it as a 2D GEOS geometry in EPSG:4326.
 
@@ -340,6 +358,9 @@ def _to_wgs84(geom: OGRGeometry, transform: CoordTransform, spec: KindSpec) -> G
         geom.set_3d(False)
     if geom.is_measured:
         geom.set_measured(False)
+    short = _short_part(geom)
+    if short:
+        raise ValueError(short)
     try:
         geom.transform(transform)
     except GDALException as exc:
@@ -357,6 +378,18 @@ def _to_wgs84(geom: OGRGeometry, transform: CoordTransform, spec: KindSpec) -> G
                 "does the layer's CRS match its coordinates?"
             )
             % {"extent": geos.extent}
+        )
+    # The bureau's places are in China, as the API requires of every point it takes (core.geo's bounds);
+    # a layer whose axes came out swapped (latitude first) lands in the Indian Ocean or beyond.
+    if out_of_china(xmin, ymin) or out_of_china(xmax, ymax):
+        hint = (
+            " The coordinates fit China with longitude and latitude swapped: check the axis order of the layer's CRS."
+            if not out_of_china(ymin, xmin) and not out_of_china(ymax, xmax)
+            else " Does the layer's CRS match its coordinates?"
+        )
+        raise ValueError(
+            _("outside China (extent %(tuple)s).%(hint)s")
+            % {"tuple": tuple(round(v, 6) for v in geos.extent), "hint": hint}
         )
     # valid_reason rather than .valid: .valid also logs a GEOS warning for what is user error.
     reason = geos.valid_reason

@@ -145,6 +145,7 @@ def parse_rows(text: str, *, sections: QuerySet[Section], max_rows: int = DEFAUL
             measurement = gb3838.parse_measurement(
                 item, row.get("value", ""), unit=row.get("unit") or None,
                 below_detection_limit=below_text in _TRUE, detection_limit=row.get("detection_limit") or None,
+                named_by_code=gb3838.is_code(row.get("item", ""), item),
             )  # fmt: skip
         except gb3838.ValueRefused as exc:
             refuse(line, "value", exc.message)

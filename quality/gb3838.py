@@ -51,6 +51,7 @@ __all__ = [
     "class_label",
     "classify",
     "exceedance_multiple",
+    "is_code",
     "item_class",
     "lookup_item",
     "parse_measurement",
@@ -241,6 +242,11 @@ def lookup_item(name: str) -> Item | None:
     return ITEMS_BY_CODE[code] if code else None
 
 
+def is_code(name: str, item: Item) -> bool:
+    """Whether `name` is the item's HJ 212 code (case and surrounding blanks aside), not an alias."""
+    return isinstance(name, str) and name.strip().lower() == item.code
+
+
 # --------------------------------------------------------------------------- options
 
 
@@ -329,11 +335,13 @@ _UNITS: dict[UnitKind, dict[str, Decimal]] = {
 }  # fmt: skip
 
 
-def unit_factor(item: Item, unit: str | None) -> Decimal:
+def unit_factor(item: Item, unit: str | None, *, named_by_code: bool = False) -> Decimal:
     """Factor from `unit` to the item's canonical unit. A missing unit is the canonical one, except
-    where the item's unit is ambiguous in practice (Item.unit_required)."""
+    where the item's unit is ambiguous in practice (Item.unit_required) and the item was named by a
+    free-text name: an HJ 212 code names its unit (HJ 212-2017 data dictionary, domain.md §1.2), so a
+    value under the code without a unit is in the code's unit, which is the unit Table 1 uses."""
     if unit is None or not str(unit).strip():
-        if item.unit_required:
+        if item.unit_required and not named_by_code:
             raise ValueRefused(
                 _("Give the unit of %(key)s (%(unit)s or µg/L…): labs report it in more than one unit.")
                 % {"key": item.key, "unit": item.unit}
@@ -404,14 +412,16 @@ def parse_measurement(
     unit: str | None = None,
     below_detection_limit: bool | None = None,
     detection_limit: Any = None,
+    named_by_code: bool = False,
 ) -> Measurement:
     """Check one reported result and convert it to the canonical unit.
 
     `raw` is a number, a numeric string, or a non-detect written "<0.01" or "0.01L" (the L flag of
     Chinese lab reports); a non-detect may also be given as below_detection_limit=True with
-    detection_limit. Refuses negative concentrations, pH outside 0–14, ambiguous missing units.
+    detection_limit. Refuses negative concentrations, pH outside 0–14, ambiguous missing units
+    (`named_by_code`: the caller named the item by its HJ 212 code, which carries its unit).
     """
-    factor = unit_factor(item, unit)
+    factor = unit_factor(item, unit, named_by_code=named_by_code)
     below = bool(below_detection_limit)
     dl: Decimal | None = None
     value: Decimal | None = None
@@ -641,6 +651,7 @@ def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Measurement], dic
             }
             continue
         given_as[item.code] = str(key)
+        by_code = is_code(key, item)
         try:
             if isinstance(raw, Mapping):
                 unknown = sorted(set(raw) - _OBJECT_KEYS)
@@ -657,10 +668,10 @@ def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Measurement], dic
                     raise ValueRefused(_("unit must be a string such as mg/L."))
                 out[item.code] = parse_measurement(
                     item, raw.get("value"), unit=unit, below_detection_limit=below,
-                    detection_limit=raw.get("detection_limit"),
+                    detection_limit=raw.get("detection_limit"), named_by_code=by_code,
                 )  # fmt: skip
             elif isinstance(raw, (int, float, str, Decimal)) and not isinstance(raw, bool):
-                out[item.code] = parse_measurement(item, raw)
+                out[item.code] = parse_measurement(item, raw, named_by_code=by_code)
             else:
                 raise ValueRefused(
                     _("A number, a string such as '<0.01', or an object is required for %(key)s.") % {"key": item.key}

@@ -23,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "REPORTS_CITY_DIVISION": "650100",
     # Hard and soft time limits of the snapshot build task (seconds). A city year over 500 meters builds
     # in a few seconds; the limits only stop a runaway build.
+    # The issuing unit printed in the PDF's footer and on the XLSX's cover ("" = the report's division
+    # name followed by 水务局, e.g. 乌鲁木齐市水务局).
+    "REPORTS_ISSUING_UNIT": "",
+    # The server's address as the bureau's staff reach it (e.g. https://hezhang.bureau.local), so the
+    # drill-down links in the XLSX and PDF are clickable; "" leaves them as paths on the server.
+    "REPORTS_LINK_BASE_URL": "",
     "REPORTS_BUILD_TIME_LIMIT": 900,
     "REPORTS_BUILD_SOFT_TIME_LIMIT": 840,
 }
@@ -57,3 +63,15 @@ def build_soft_time_limit() -> int:
 
 def city_division() -> str:
     return str(_get("REPORTS_CITY_DIVISION"))
+
+
+def issuing_unit(division_name: str | None = None) -> str:
+    """The unit that issues the report: the setting, else the division's water bureau."""
+    unit = str(_get("REPORTS_ISSUING_UNIT")).strip()
+    return unit or f"{division_name or ''}水务局"
+
+
+def link_url(path: str) -> str:
+    """A drill-down path as a clickable address (the setting's base, when one is set)."""
+    base = str(_get("REPORTS_LINK_BASE_URL")).strip().rstrip("/")
+    return f"{base}{path}" if base and path.startswith("/") else path

@@ -7,9 +7,13 @@ The CJK font is embedded as a TrueType subset (REPORTS_CJK_FONT, WenQuanYi Zen H
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
+from django.utils import timezone
+
+from core.periods import BEIJING
 from reports import conf
 
 FONT = "HezhangCJK"
@@ -51,6 +55,51 @@ def fmt(value: Any, kind: str) -> str:
     if isinstance(value, int | float):
         return f"{value:,.2f}"
     return str(value)
+
+
+# Units as the bureau writes them (the selectors keep SI codes; this is the presentation edge).
+UNIT_LABELS = {"m3": "m³", "m3/10^4 yuan": "m³/万元", "ratio": "%", "%": "%"}
+
+
+def unit_label(unit: str | None) -> str:
+    return UNIT_LABELS.get(unit or "", unit or "")
+
+
+def _indicator_value(value: Any, unit: str | None) -> str:
+    """A red-line figure in its unit: a ratio as a percentage, volumes and intensities with separators."""
+    return fmt(value, "pct") if unit == "ratio" else fmt(value, "m3")
+
+
+def _footer_canvas(unit: str, generated: str) -> Any:
+    """A canvas class that prints, on every page, the issuing unit, 第 N 页 共 M 页 and the generation
+    time: the page count is known only at the end, so pages are kept and numbered on save."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(FONT, 8)
+                self.setFillGray(0.35)
+                width = A4[0]
+                self.drawString(18 * mm, 9 * mm, unit)
+                self.drawCentredString(width / 2, 9 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+                self.drawRightString(width - 18 * mm, 9 * mm, f"生成时间 {generated}")
+                super().showPage()
+            super().save()
+
+    return FooterCanvas
 
 
 def _change(yoy: dict[str, Any] | None, kind: str) -> str:
@@ -114,7 +163,9 @@ def _bar_chart(
     return d
 
 
-def render_pdf(report: dict[str, Any]) -> bytes:
+def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = None) -> bytes:
+    """The report as PDF bytes; every page's footer names the issuing unit, the page (第 N 页 共 M 页)
+    and the generation time in Beijing time (`generated_at`, default now)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -168,7 +219,9 @@ def render_pdf(report: dict[str, Any]) -> bytes:
         if has_plan:
             series.append([(i.get("plan_m3") or 0) / 1e4 for i in intakes])
             names.append("计划（万m³）")
-        story.append(_bar_chart([i["code"] for i in intakes], series, names, title="各取水口用水量与计划"))
+        story.append(
+            _bar_chart([i.get("name") or i["code"] for i in intakes], series, names, title="各取水口用水量与计划")
+        )
     if w["arrival_rate"] is None:
         # Never a 0 % bar for a figure that is not there (no meter installed in the period): say so.
         story.append(Paragraph("在线监测到报率：本期无在线计量设施（no meters installed in the period）。", body))
@@ -181,7 +234,13 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     if red:
         story.append(Paragraph("三条红线控制指标", h2))
         rows = [["指标", "单位", "目标", "实际", "达标"]] + [
-            [i["name_zh"], i.get("unit") or "", fmt(i["target"], "m3"), fmt(i["actual"], "m3"), fmt(i["met"], "")]
+            [
+                i["name_zh"],
+                unit_label(i.get("unit")),
+                _indicator_value(i["target"], i.get("unit")),
+                _indicator_value(i["actual"], i.get("unit")),
+                fmt(i["met"], ""),
+            ]
             for i in red
         ]
         story.append(table(rows))
@@ -240,10 +299,26 @@ def render_pdf(report: dict[str, Any]) -> bytes:
                    ["本期", "去年同期"], title="水质优良比例（%）", percent=True)
     )  # fmt: skip
 
+    o = report.get("oversight")
+    if o is not None:
+        story.append(Paragraph("五、督察整改与信访", h2))
+        story.append(Paragraph(o.get("summary_zh", ""), body))
+        flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
+        spec = [("整改任务（项）", "tasks.total", "int"), ("已完成（项）", "tasks.completed", "int"),
+                ("正在推进（项）", "tasks.in_progress", "int"), ("逾期未完成（项）", "tasks.overdue", "int"),
+                ("已销号（项）", "tasks.signed_off", "int"), ("转办信访件（件）", "petitions.received", "int"),
+                ("已办结（件）", "petitions.closed", "int"), ("正在办理（件）", "petitions.in_progress", "int"),
+                ("属实或部分属实（件）", "petitions.substantiated", "int"),
+                ("回头看核查（项）", "rechecks.done", "int"),
+                ("问题反弹（项）", "rechecks.relapses", "int")]  # fmt: skip
+        story.append(table(_rows(flat, spec, o.get("yoy", {})), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
+
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
-        title=f"指标报告 {p['label']}", author="Hezhang",
+        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=18 * mm,
+        title=f"指标报告 {p['label']}", author=conf.issuing_unit(div.get("name")),
     )  # fmt: skip
-    doc.build(story)
+    when = timezone.localtime(generated_at or timezone.now(), BEIJING)
+    issuer = conf.issuing_unit((report.get("division") or {}).get("name"))
+    doc.build(story, canvasmaker=_footer_canvas(issuer, when.strftime("%Y-%m-%d %H:%M")))
     return buf.getvalue()

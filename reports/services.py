@@ -14,17 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE, Scope
 from core.audit import AuditAction, audit_record, snapshot
 from core.divisions import is_division_code
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.periods import Period
 from places.models import Division
+from reports import notices
 from reports.builders import build_report
 from reports.choices import SnapshotStatus
 from reports.models import ReportSnapshot
 
-SYSTEM_SCOPE = Scope(user_id=None, role=Role.ADMIN, everything=True)
 _AUDIT_EXCLUDE = ("figures", "xlsx", "pdf", "diff")
 
 
@@ -95,6 +95,7 @@ def _reason(path: str, before: dict[str, Any], after: dict[str, Any]) -> str:
         "reuse": "monthly plant volumes or deliveries added or corrected",
         "patrols": "patrols, cases or litter records added or changed (late posts, case transitions)",
         "quality": "samples added or corrected",
+        "oversight": "rectification tasks, petitions or rechecks recorded or reviewed late",
     }.get(section, "source rows changed")
 
 
@@ -239,6 +240,7 @@ def snapshot_build(*, snapshot_id: int, now: dt.datetime | None = None) -> Repor
                 actor="task:reports.build_snapshot", action=AuditAction.TRANSITION, entity="reports.reportsnapshot",
                 entity_id=snapshot_id, after={"status": SnapshotStatus.READY, "changed_figures": len(diff)},
             )  # fmt: skip
+            notices.snapshot_ready(snapshot_id)
     return ReportSnapshot.objects.filter(pk=snapshot_id).first()
 
 
@@ -269,6 +271,7 @@ def snapshot_sign_off(*, actor: Any, snap: ReportSnapshot) -> ReportSnapshot:
             actor=actor, action=AuditAction.TRANSITION, instance=current, before=before,
             after=snapshot(current, exclude=_AUDIT_EXCLUDE), reason="signed off",
         )  # fmt: skip
+        notices.snapshot_signed_off(current)
     return current
 
 

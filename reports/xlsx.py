@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.exports import set_cell
+from reports import conf
+from reports.pdf import unit_label
 
 ROMAN = ("I", "II", "III", "IV", "V", "劣V")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,6 +83,9 @@ def _figure_rows(ws: Any, rows: list[dict[str, Any]], start_row: int) -> int:
         kind = row["kind"]
         for i, c in enumerate(FIGURE_COLS, start=1):
             value = row.get(c.key)
+            if c.key == "link" and value:
+                _link_cell(ws, row=r, column=i, path=str(value))
+                continue
             cell = set_cell(ws, row=r, column=i, value=value)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 if c.key == "change" and kind == "pct":
@@ -89,6 +94,34 @@ def _figure_rows(ws: Any, rows: list[dict[str, Any]], start_row: int) -> int:
                     cell.number_format = FORMATS[kind]
         r += 1
     return r + 1
+
+
+def _link_cell(ws: Any, *, row: int, column: int, path: str) -> Any:
+    """A drill-down link as a real hyperlink (an address when REPORTS_LINK_BASE_URL is set), shown as text
+    through the export writer so it can never be read as a formula."""
+    from openpyxl.styles import Font
+
+    url = conf.link_url(path)
+    cell = set_cell(ws, row=row, column=column, value=url)
+    cell.hyperlink = url
+    cell.font = Font(color="0563C1", underline="single")
+    return cell
+
+
+def print_setup(ws: Any, *, header_rows: str | None = None) -> None:
+    """A4 landscape, fitted to the page width (any number of pages down), header rows repeated on each
+    page, page numbers in the footer: each sheet prints as a ledger, not as 4 pages per screen."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if header_rows:
+        ws.print_title_rows = header_rows
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.right.text = "&A"
 
 
 def _fig(zh: str, en: str, section: dict[str, Any], key: str, kind: str, unit: str, links: dict[str, str],
@@ -123,6 +156,7 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
             ("报告期", "Period", f"{p['start']} – {p['end']} ({p['label']})"),
             ("同比期", "Compared with", f"{c['start']} – {c['end']} ({c['label']})"),
             ("行政区", "Division", f"{div.get('code', '')} {div.get('name') or ''}".strip() or "全部 all in scope"),
+            ("发布单位", "Issued by", conf.issuing_unit(div.get("name"))),
             ("说明", "Note", "比例为 0–1 小数，以百分比格式显示；同比变化中比例为百分点。"),
             ("", "", "Shares are fractions 0–1 shown as %; their year-on-year change is in percentage points."),
         ],
@@ -139,6 +173,10 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     _reuse_sheet(wb, report["reuse"], links)
     _patrols_sheet(wb, report["patrols"], links)
     _quality_sheet(wb, report["quality"], links)
+    if "oversight" in report:
+        _oversight_sheet(wb, report["oversight"], links)
+    for ws in wb.worksheets:
+        print_setup(ws, header_rows=None if ws is cover else "3:4")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -214,7 +252,12 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
             Col("actual", "实际", "Actual", "m3"),
             Col("met", "是否达标", "Met"),
         ]
-        row = _table(ws, red_cols, red, start_row=row + 1)
+        first = row + 3  # _table: two header rows under start_row
+        row = _table(ws, red_cols, [{**i, "unit": unit_label(i.get("unit"))} for i in red], start_row=row + 1)
+        for n, indicator in enumerate(red):
+            if indicator.get("unit") == "ratio":  # a share: shown as %, like every other share
+                for column in (4, 5):
+                    ws.cell(row=first + n, column=column).number_format = FORMATS["pct"]
     mon = w.get("monitoring", {})
     if mon.get("available"):
         set_cell(ws, row=row, column=1, value="在线监测 Online monitoring")
@@ -340,3 +383,40 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
         Col("samples", "样品数", "Samples", "int"),
     ]
     _table(ws, cols, section_rows, start_row=row + 1)
+
+
+OVERSIGHT_FIGURES = (
+    ("tasks.total", "整改任务", "Rectification tasks", "项"),
+    ("tasks.completed", "已完成", "Completed", "项"),
+    ("tasks.in_progress", "正在推进", "In progress", "项"),
+    ("tasks.overdue", "逾期未完成", "Overdue", "项"),
+    ("tasks.signed_off", "已销号", "Signed off", "项"),
+    ("tasks.completed_late", "逾期完成", "Completed late", "项"),
+    ("petitions.received", "转办信访件", "Petitions received", "件"),
+    ("petitions.closed", "已办结", "Closed", "件"),
+    ("petitions.stage_closed", "阶段性办结", "Closed at a stage", "件"),
+    ("petitions.in_progress", "正在办理", "In progress", "件"),
+    ("petitions.overdue", "逾期未办结", "Overdue", "件"),
+    ("petitions.substantiated", "属实或部分属实", "Substantiated (fully or partly)", "件"),
+    ("rechecks.done", "回头看核查", "Look-back rechecks done", "项"),
+    ("rechecks.relapses", "问题反弹", "Relapses", "项"),
+)
+
+
+def _oversight_sheet(wb: Any, o: dict[str, Any], links: dict[str, str]) -> None:
+    flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
+    flat["yoy"] = o.get("yoy", {})
+    rows = [_fig(zh, en, flat, key, "int", unit, links, f"oversight.{key}") for key, zh, en, unit in OVERSIGHT_FIGURES]
+    ws, row = _figures_sheet(wb, "督察整改 Oversight", "督察整改与信访 Inspection rectification and petitions", rows)
+    ws.cell(row=row, column=1, value=o.get("summary_zh", ""))
+    cols = [
+        Col("code", "行政区代码", "Division code"),
+        Col("name", "行政区", "Division", width=24),
+        Col("tasks_total", "整改任务", "Tasks", "int"),
+        Col("tasks_completed", "已完成", "Completed", "int"),
+        Col("petitions_received", "信访件", "Petitions", "int"),
+        Col("petitions_closed", "已办结", "Closed", "int"),
+        Col("link", "明细查询", "Drill-down", width=60),
+    ]
+    ws.cell(row=row + 2, column=1, value="按行政区 By division")
+    _table(ws, cols, o["by_division"], start_row=row + 3)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.gis.geos import LineString, Point
 
+from accounts.scope import SYSTEM_SCOPE
 from core.geo import WGS84_SRID
 from places.models import Division
 from reuse.choices import (
@@ -280,13 +281,13 @@ def _point(xy: tuple[float, float]) -> Point:
 def _upsert(model: type[Any], create: Any, update: Any, spec: dict[str, Any], obj_key: str) -> None:
     existing = model.objects.filter(code=spec["code"]).first()
     if existing is None:
-        create(actor=ACTOR, **spec)
+        create(actor=ACTOR, scope=SYSTEM_SCOPE, **spec)
         return
     changes = {k: v for k, v in spec.items() if k not in ("code", "status")}
     for old, new in (("division_code", "division"), ("plant_code", "plant")):
         if old in changes:
             changes[new] = changes.pop(old)
-    update(**{obj_key: existing}, actor=ACTOR, changes=changes)
+    update(**{obj_key: existing}, actor=ACTOR, scope=SYSTEM_SCOPE, changes=changes)
 
 
 def monthly_tables() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -341,5 +342,5 @@ def load_reuse_demo(*, stdout: Any = None, **_: Any) -> None:
         geo = {"location": _point(spec["location"])} if "location" in spec else {}
         _upsert(WaterUser, water_user_create, water_user_update, {**spec, **geo}, "user")
     volumes, deliveries = monthly_tables()
-    plant_volumes_record(rows=volumes, actor=ACTOR, source=VolumeSource.DEMO, replace=True)
-    deliveries_record(rows=deliveries, actor=ACTOR, source=VolumeSource.DEMO, replace=True)
+    plant_volumes_record(rows=volumes, actor=ACTOR, source=VolumeSource.DEMO, replace=True, scope=SYSTEM_SCOPE)
+    deliveries_record(rows=deliveries, actor=ACTOR, source=VolumeSource.DEMO, replace=True, scope=SYSTEM_SCOPE)

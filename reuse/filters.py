@@ -32,7 +32,9 @@ class MonthFormField(forms.CharField):
         try:
             return parse_month(value)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            # As a parameter, not the message: django-filter formats messages with `%` (issue 14:
+            # ?start=%25s was a TypeError).
+            raise forms.ValidationError("%(error)s", params={"error": str(exc)}) from None
 
 
 class MonthFilter(django_filters.Filter):

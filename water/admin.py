@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for
 from water import plan_services, services
+from water.choices import OPEN_COMMAND_STATES, CommandKind
 from water.models import (
     Alert,
     DailyVolume,
@@ -21,9 +22,12 @@ from water.models import (
     Meter,
     PlanVersion,
     RedLineTarget,
+    StationCommand,
+    StationCommandEvent,
     TelemetryStation,
     WaterPlan,
 )
+from water.telemetry.command_services import station_command_cancel, station_command_create
 
 
 @admin.register(Intake)
@@ -211,6 +215,29 @@ class TelemetryStationAdmin(admin.ModelAdmin):
     list_filter = ("protocol",)
     search_fields = ("address", "meter__serial", "last_remote")
     list_select_related = ("meter",)
+    # Issue 18: queue a command for the stations' meters (through the service: scoped, audited).
+    actions = ["query_realtime", "read_clock", "read_status", "set_clock"]
+
+    def _queue_again(self, request: HttpRequest, queryset: Any, kind: str) -> None:
+        scope = scope_for(request.user)
+        for meter_id in sorted({station.meter_id for station in queryset if station.meter_id is not None}):
+            station_command_create(scope=scope, actor=request.user, meter_id=meter_id, kind=kind)
+
+    @admin.action(description="Query real-time values of these stations 召测")
+    def query_realtime(self, request: HttpRequest, queryset: Any) -> None:
+        self._queue_again(request, queryset, CommandKind.REALTIME)
+
+    @admin.action(description="Read the clock of these stations 查询时钟")
+    def read_clock(self, request: HttpRequest, queryset: Any) -> None:
+        self._queue_again(request, queryset, CommandKind.READ_CLOCK)
+
+    @admin.action(description="Read status and alarms of these stations 查询状态")
+    def read_status(self, request: HttpRequest, queryset: Any) -> None:
+        self._queue_again(request, queryset, CommandKind.STATUS)
+
+    @admin.action(description="Set the clock of these stations 校时")
+    def set_clock(self, request: HttpRequest, queryset: Any) -> None:
+        self._queue_again(request, queryset, CommandKind.SET_CLOCK)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -246,3 +273,41 @@ class AlertAdmin(admin.ModelAdmin):
     def acknowledge(self, request: HttpRequest, queryset: Any) -> None:
         for alert in queryset:
             services.alert_acknowledge(alert=alert, actor=request.user)
+
+
+class StationCommandEventInline(admin.TabularInline):
+    model = StationCommandEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("state", "at", "detail")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StationCommand)
+class StationCommandAdmin(admin.ModelAdmin):
+    """Commands to telemetry stations (issue 18): queued through the API or the actions here (each through the
+    service, audited), delivered and recorded by the gateway; read-only otherwise."""
+
+    list_display = ("id", "kind", "meter", "address", "source", "state", "attempts", "created_at", "answered_at")
+    list_filter = ("state", "kind", "source")
+    search_fields = ("address", "meter__serial")
+    list_select_related = ("meter",)
+    inlines = [StationCommandEventInline]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Cancel 取消")
+    def cancel(self, request: HttpRequest, queryset: Any) -> None:
+        for command in queryset:
+            if command.state in OPEN_COMMAND_STATES:
+                station_command_cancel(command=command, actor=request.user, reason="cancelled in the admin")

@@ -52,6 +52,8 @@ class ReadingSource(models.TextChoices):
     MANUAL = "manual", _("manual")
     INSTALL = "install", _("installation")
     REMOVAL = "removal", _("removal")
+    # Fetched from the RTU's own storage by the gateway's period-data query after a gap (issue 18).
+    RTU_BACKFILL = "rtu_backfill", _("RTU backfill")
 
 
 NOT_REPORTS = frozenset({ReadingSource.INSTALL, ReadingSource.REMOVAL})
@@ -109,3 +111,35 @@ class TelemetryProtocol(models.TextChoices):
 
     SZY206 = "szy206", "SZY 206 / SL/T 427 (68H)"
     SL651 = "sl651", "SL 651-2014 (7E7E)"
+
+
+class CommandKind(models.TextChoices):
+    """What the centre asks a station (issue 18 downlink; SL 651 function / SZY 206 AFN in brackets)."""
+
+    REALTIME = "realtime", _("real-time query (37H / B0H)")
+    PERIOD = "period", _("period query (38H)")
+    SET_CLOCK = "set_clock", _("set clock (4AH / 11H)")
+    READ_CLOCK = "read_clock", _("read clock (51H)")
+    STATUS = "status", _("status and alarm (46H / 5EH)")
+
+
+class CommandState(models.TextChoices):
+    """A command's life: queued → sent → answered, or back to queued after a timeout while attempts remain,
+    then failed; cancelled by a reviewer while not yet answered."""
+
+    QUEUED = "queued", _("queued")
+    SENT = "sent", _("sent")
+    ANSWERED = "answered", _("answered")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+OPEN_COMMAND_STATES = frozenset({CommandState.QUEUED, CommandState.SENT})
+
+
+class CommandSource(models.TextChoices):
+    """Who queued a command: a person, the gateway's gap backfill, or the clock-drift rule."""
+
+    MANUAL = "manual", _("manual")
+    BACKFILL = "backfill", _("gap backfill")
+    CLOCK = "clock", _("clock drift")

@@ -77,3 +77,22 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "WATER_INDUSTRIAL_USES": ("industry", "power"),
 }
 DEFAULTS.update(PLAN_DEFAULTS)
+
+
+# Telemetry downlink, backfill and clock (issue 18), kept apart like the plan block.
+TELEMETRY_DEFAULTS: dict[str, Any] = {
+    # Longest window one period-data (38H) query may ask for: bounds what one command makes an RTU send
+    # (a local choice; 7 days of 5-minute data is 2,016 values of one element).
+    "WATER_TELEMETRY_PERIOD_MAX_DAYS": 7,
+    # Gap backfill: a station that reconnects after missing at least this many report intervals gets a 38H
+    # query for the window; at most one backfill query per station per WATER_TELEMETRY_BACKFILL_MIN_INTERVAL_S
+    # (rate limit) and for at most WATER_TELEMETRY_BACKFILL_MAX_HOURS back. Local choices, not standards.
+    "WATER_TELEMETRY_BACKFILL_MIN_MISSED": 2,
+    "WATER_TELEMETRY_BACKFILL_MIN_INTERVAL_S": 3600,
+    "WATER_TELEMETRY_BACKFILL_MAX_HOURS": 72,
+    # How long the gateway waits for a command's answer before trying again, and how often it tries.
+    # SL 651 M2 stations retry at most 2 times (domain.md §3.3 link modes); the centre does the same.
+    "WATER_TELEMETRY_COMMAND_TIMEOUT_S": 20,
+    "WATER_TELEMETRY_COMMAND_ATTEMPTS": 3,
+}
+DEFAULTS.update(TELEMETRY_DEFAULTS)

@@ -25,7 +25,7 @@ from django.contrib.gis.geos import Point as GeoPoint
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.scope import Scope, scope_for
+from accounts.scope import SYSTEM_SCOPE, scope_for
 from core.periods import BEIJING
 from places.models import Division, Lake, Reach
 from water import plan_selectors, plan_services, services
@@ -34,7 +34,6 @@ from water.ingest import Row
 from water.models import Intake, LedgerLock, Meter, PlanAllocation, RedLineTarget, WaterPlan
 
 ACTOR = "load_demo"
-ALL = Scope(user_id=None, role=Role.ADMIN, everything=True)
 YEAR_START = dt.datetime(2024, 1, 1, tzinfo=BEIJING)
 YEAR_END = dt.datetime(2025, 1, 1, tzinfo=BEIJING)
 
@@ -346,7 +345,7 @@ def _send(meter: Meter, stamps: list[tuple[dt.datetime, float]]) -> tuple[int, i
             Row(i, meter.serial, at, Decimal(f"{v:.3f}"), None, received_at=_arrival(rng, at))
             for i, (at, v) in enumerate(stamps[start : start + 744])
         ]
-        result = services.reading_ingest_batch(rows=rows, scope=ALL, source=ReadingSource.RTU, actor=ACTOR)
+        result = services.reading_ingest_batch(rows=rows, scope=SYSTEM_SCOPE, source=ReadingSource.RTU, actor=ACTOR)
         created, duplicates = created + result.created, duplicates + result.duplicates
     return created, duplicates
 
@@ -463,16 +462,21 @@ def load_plan_demo(*, stdout: Any = None) -> None:
     plan = WaterPlan.objects.filter(year=2024, division=city).first()
     if plan is None:
         plan = plan_services.plan_create(
-            actor=actor, scope=ALL, year=2024, division=city, title=PLAN_TITLE, allocations=_plan_lines(intakes),
+            actor=actor,
+            scope=SYSTEM_SCOPE,
+            year=2024,
+            division=city,
+            title=PLAN_TITLE,
+            allocations=_plan_lines(intakes),
             notes="演示数据 demo data: allocations follow each use's seasonal profile",
-        )  # fmt: skip
+        )
     if plan.version == 1:
         current = {
             a.month: a.volume_m3
-            for a in plan_selectors.plan_allocations(scope=ALL, plan=plan).filter(intake__code=AMENDED_INTAKE)
+            for a in plan_selectors.plan_allocations(scope=SYSTEM_SCOPE, plan=plan).filter(intake__code=AMENDED_INTAKE)
         }
         plan_services.plan_amend(
-            plan=plan, actor=actor, scope=ALL, reason=AMENDMENT_REASON,
+            plan=plan, actor=actor, scope=SYSTEM_SCOPE, reason=AMENDMENT_REASON,
             allocations=[
                 plan_services.AllocationLine(intakes[AMENDED_INTAKE], m, (current[m] * Decimal("1.1")).quantize(1))
                 for m in (7, 8)
@@ -481,7 +485,7 @@ def load_plan_demo(*, stdout: Any = None) -> None:
     if not RedLineTarget.objects.filter(year=2024, division=city).exists():
         expected = sum((Decimal(s.permitted_m3) * Decimal(str(s.use_share)) for s in INTAKES), Decimal(0))
         plan_services.redline_create(
-            actor=actor, scope=ALL, year=2024, division=city,
+            actor=actor, scope=SYSTEM_SCOPE, year=2024, division=city,
             total_use_cap_m3=(expected * Decimal("1.08")).quantize(Decimal(10_000)),
             per_gdp_target=Decimal("5.0"), per_iva_target=Decimal("4.0"), irrigation_target=Decimal("0.580"),
             zone_compliance_target=Decimal("0.80"),
@@ -496,7 +500,7 @@ def load_plan_demo(*, stdout: Any = None) -> None:
             "month", flat=True
         )
     )
-    scope = scope_for(reviewer) if reviewer is not None else ALL
+    scope = scope_for(reviewer) if reviewer is not None else SYSTEM_SCOPE
     for m in LOCKED_MONTHS:
         if dt.date(2024, m, 1) not in locked:
             plan_services.ledger_lock(
@@ -506,7 +510,13 @@ def load_plan_demo(*, stdout: Any = None) -> None:
                 month=dt.date(2024, m, 1),
                 note="演示: 月度台账审核无误 reviewed",
             )
+    # The plan job as of the end of the data: the over-plan intakes raise their 80 % / 100 % alerts
+    # (and, through notify, land in the operators' and reviewers' inboxes).
+    plan_runs = services.alerts_check_plan(now=YEAR_END - dt.timedelta(minutes=1), actor=ACTOR)
     if stdout is not None:
+        stdout.write(
+            f"demo: water plan alerts — {plan_runs['plan_100'].open} over plan, {plan_runs['plan_80'].open} at 80 %"
+        )
         stdout.write(
             f"demo: water plans — plan v{WaterPlan.objects.get(pk=plan.pk).version} with "
             f"{PlanAllocation.objects.filter(version__plan=plan).count()} lines in all versions, 2024 red lines, "

@@ -314,11 +314,26 @@ def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[dict[str, int], list[s
         header = next(reader)
     except StopIteration:
         raise InvalidInput(_("The CSV is empty."), code="invalid_header", fields={"header": [_("Missing.")]}) from None
+    except csv.Error as exc:
+        raise _csv_error(exc, reader.line_num) from None
     columns = csv_header(header)
-    for cells in reader:
+    while True:
+        # A malformed CSV (a field over the csv module's 128 KiB limit, a NUL byte) is the sender's
+        # fault: a 400 naming the line, not a 500 (issue 14).
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _csv_error(exc, reader.line_num) from None
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank lines
         yield columns, cells
+
+
+def _csv_error(exc: csv.Error, line: int) -> InvalidInput:
+    message = f"The CSV cannot be read at line {line}: {exc}"
+    return InvalidInput(message, code="malformed_csv", fields={"csv": [message]})
 
 
 def check_csv_cells(

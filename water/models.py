@@ -20,6 +20,9 @@ from django.utils.translation import pgettext_lazy
 from core.geo import WGS84_SRID, out_of_china
 from water.choices import (
     AlertKind,
+    CommandKind,
+    CommandSource,
+    CommandState,
     Protocol,
     ReadingSource,
     Review,
@@ -125,6 +128,17 @@ class Intake(TimeStamped):
         return f"{self.name} ({self.code})"
 
 
+# Codec families: SL/T 427 frames are SZY 206 (68H) frames, so the two share one address space
+# (water.telemetry.spec.PROTOCOL_FAMILY says the same for the gateway).
+RTU_FAMILY = {"szy206": "szy206", "sl427": "szy206", "sl651": "sl651"}
+RTU_SEPARATORS = " -:|"
+
+
+def normalise_rtu_address(text: str) -> str:
+    """An RTU address as the gateway compares it: separators dropped, upper case."""
+    return "".join(c for c in text if c not in RTU_SEPARATORS).upper()
+
+
 class Meter(TimeStamped):
     """A flow meter on an intake, with its RTU, installed from one instant (with the register then)
     until it is removed (with the register then). A replacement closes one meter and opens the next
@@ -190,9 +204,39 @@ class Meter(TimeStamped):
             ),
             models.CheckConstraint(condition=~Q(replaces=F("id")), name="water_meter_not_own_predecessor"),
         ]
+        # Also in the database, outside Meta because the two backends spell it differently (migration
+        # 0007): no two meters with one RTU address in one protocol family over overlapping installation
+        # periods, half-open [installed_at, removed_at): an explicit replacement (the old meter removed at
+        # the instant the new one is installed) does not overlap. PostGIS: an exclusion constraint;
+        # SpatiaLite: triggers. Issue 14: a district reviewer took over another district's RTU by giving
+        # a new meter its address.
 
     def __str__(self) -> str:
         return self.serial
+
+    def clean(self) -> None:
+        super().clean()
+        family = RTU_FAMILY.get(self.protocol, "")
+        address = normalise_rtu_address(self.rtu_address or "")
+        if not family or not address or self.installed_at is None:
+            return
+        overlapping = (
+            Meter.objects.filter(protocol__in=[p for p, f in RTU_FAMILY.items() if f == family])
+            .exclude(pk=self.pk)
+            .exclude(removed_at__isnull=False, removed_at__lte=self.installed_at)
+        )
+        if self.removed_at is not None:
+            overlapping = overlapping.filter(installed_at__lt=self.removed_at)
+        # Addresses are compared as the gateway compares them (separators ignored, upper case); a meter
+        # outside the caller's scope is named by no more than this message.
+        clash = [m for m in overlapping.exclude(rtu_address="").only("rtu_address")
+                 if normalise_rtu_address(m.rtu_address) == address]  # fmt: skip
+        if clash:
+            raise ValidationError(
+                {"rtu_address": [f"RTU address {address} is in use by another meter of the same protocol family "
+                                 "over an overlapping period; a replaced meter passes its RTU on through a "
+                                 "replacement."]}
+            )  # fmt: skip
 
 
 class Reading(models.Model):
@@ -718,6 +762,11 @@ class TelemetryStation(models.Model):
     readings_duplicate = models.PositiveBigIntegerField(_("duplicate readings"), default=0)
     readings_refused = models.PositiveBigIntegerField(_("readings refused"), default=0)
     acks_sent = models.PositiveBigIntegerField(_("acknowledgements sent"), default=0)
+    # Values sent as "no data" (all FF / all AA bytes, domain.md §3.3a): recorded as missing, not an error.
+    missing_values = models.PositiveBigIntegerField(_("missing values"), default=0)
+    # Station clock minus arrival time (s) of its latest frame that carries a send time or clock (SL 651 send
+    # time, 51H clock reply): positive = the station's clock runs ahead. Null until one was seen.
+    clock_drift_s = models.FloatField(_("clock drift (s)"), null=True, blank=True)
     first_seen = models.DateTimeField(_("first seen"), null=True, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_remote = models.CharField(_("last remote address"), max_length=64, blank=True)
@@ -737,3 +786,59 @@ class TelemetryStation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol}:{self.address}"
+
+
+class StationCommand(models.Model):
+    """One command the centre sends a station through the telemetry gateway (issue 18 downlink): a per-station
+    queue. The gateway delivers a queued command while the station is connected (M4, or while an uplink holds
+    the link), matches the answer to it (SL 651: function and serial; SZY 206: AFN), retries a bounded number
+    of times after a timeout, and stores every state change (`StationCommandEvent`)."""
+
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="station_commands", verbose_name=_("meter"))
+    protocol = models.CharField(_("protocol"), max_length=8, choices=TelemetryProtocol.choices)
+    address = models.CharField(_("station address"), max_length=16)
+    kind = models.CharField(_("command"), max_length=16, choices=CommandKind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=CommandSource.choices, default="manual")
+    state = models.CharField(_("state"), max_length=16, choices=CommandState.choices, default="queued")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("max attempts"), default=3)
+    serial = models.PositiveIntegerField(_("serial number"), null=True, blank=True)
+    answer = models.JSONField(_("answer"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), db_default=Now())
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("station command")
+        verbose_name_plural = _("station commands")
+        indexes = [models.Index(fields=["protocol", "address", "state"], name="water_stcmd_station_state")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CommandKind.values), name="water_stationcommand_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=CommandState.values), name="water_stationcommand_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.protocol}:{self.address} ({self.state})"
+
+
+class StationCommandEvent(models.Model):
+    """Every state change of a `StationCommand`, with when and why."""
+
+    command = models.ForeignKey(StationCommand, on_delete=models.CASCADE, related_name="events")
+    state = models.CharField(_("state"), max_length=16, choices=CommandState.choices)
+    at = models.DateTimeField(_("time"))
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("command event")
+        verbose_name_plural = _("command events")
+
+    def __str__(self) -> str:
+        return f"{self.command_id} {self.state} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "core",
     "accounts",
     "places",
@@ -59,12 +60,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, as django-cors-headers requires; it only acts on CORS_URLS_REGEX.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx for the console's partial answers (filters, paging without a full reload).
+    "django_htmx.middleware.HtmxMiddleware",
     # Content-Security-Policy (issue 14): core.csp, policy below.
     "core.csp.PathScopedCSPMiddleware",
     # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.
@@ -166,7 +171,19 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- Console (the web pages at /) -------------------------------------------------------------
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+# Seconds the dashboard keeps a built report (the report builders' figures for a jurisdiction and period)
+# before building it again: at a year of 500 intakes a build takes about a second, the page must answer in
+# under 300 ms. 0 builds on every view. The page says when its figures were built.
+CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", default=300)
+
 STATIC_URL = "/static/"
+# The console's own JS/CSS sources are served as they are (no bundler) under /static/console/; the
+# third-party parts come from npm into console/static/vendor/ (make vendor).
+STATICFILES_DIRS = [("console", str(BASE_DIR / "console" / "static_src"))]
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
@@ -241,6 +258,15 @@ CSP_PATH_RELAXATIONS = {
 # API_DOCS_PUBLIC=true opens them, e.g. on an integrator's test instance.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 
+# --- CORS (a web or phone client served from another origin) ----------------------------------------------
+# None by default: the console is served by the project itself and phones are not browsers. A web client on
+# another origin is named here exactly (scheme, host, port); the API authenticates with tokens, not cookies,
+# so credentials are never allowed cross-origin.
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|ogc)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "authorization", "content-type", "idempotency-key")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hezhang (河长) API",
     "DESCRIPTION": "Water resources, river-chief patrols, reclaimed water, water quality and reports.",
@@ -257,8 +283,27 @@ SPECTACULAR_SETTINGS = {
     # Two choice sets share the field name "protocol": a meter's reporting protocol and the codec
     # family a telemetry station was read with.
     "ENUM_NAME_OVERRIDES": {
+        # notify's rule mode (immediate/digest) shares the field name "mode" with the patrol mode.
+        "NotifyModeEnum": "notify.choices.Mode",
+        "PatrolModeEnum": "patrols.choices.PatrolMode",
         "MeterProtocolEnum": "water.choices.Protocol",
         "TelemetryProtocolEnum": "water.choices.TelemetryProtocol",
+        "StationCommandKindEnum": "water.choices.CommandKind",
+        "StationCommandStateEnum": "water.choices.CommandState",
+        "StationCommandSourceEnum": "water.choices.CommandSource",
+        "SourceEnum": "quality.choices.SampleSource",  # keeps its name beside the commands' source
+        # oversight's choice sets share field names (kind, category, status, outcome) with other apps'.
+        "CaseCategoryEnum": "patrols.choices.CaseCategory",
+        "RoundKindEnum": "oversight.choices.RoundKind",
+        "MilestoneKindEnum": "oversight.choices.MilestoneKind",
+        "FindingCategoryEnum": "oversight.choices.FindingCategory",
+        "PetitionCategoryEnum": "oversight.choices.PetitionCategory",
+        "OversightTaskStatusEnum": "oversight.choices.TaskStatus",
+        "MilestoneStatusEnum": "oversight.choices.MilestoneStatus",
+        "PetitionStatusEnum": "oversight.choices.PetitionStatus",
+        "CircularStatusEnum": "oversight.choices.CircularStatus",
+        "RecheckItemEnum": "oversight.choices.RecheckItem",
+        "OversightRecheckOutcomeEnum": "oversight.choices.RecheckOutcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -270,6 +315,21 @@ SPECTACULAR_SETTINGS = {
 # Most features one items page returns; a larger `limit` is served as this many (OGC API – Features lets
 # a server clamp). Default 1000, as the REST API's page_size.
 OGC_MAX_LIMIT = env.int("OGC_MAX_LIMIT", default=1000)
+
+# --- Console map (一张图) --------------------------------------------------------------------------
+# The map's base is the project's own geography, so it works with no internet. A raster tile layer is
+# optional: an intranet tile server or 天地图 with the bureau's key, as a Leaflet URL template
+# ({z}/{x}/{y}, {s}). Default: none. Tiles must be WGS84 or CGCS2000 (they differ by well under a
+# metre at map scale); GCJ-02 tiles (Gaode, Tencent) are offset by hundreds of metres and are
+# refused rather than mixed silently with WGS84 features.
+CONSOLE_MAP_TILE_URL = env("CONSOLE_MAP_TILE_URL", default="")
+CONSOLE_MAP_TILE_ATTRIBUTION = env("CONSOLE_MAP_TILE_ATTRIBUTION", default="")
+CONSOLE_MAP_TILE_DATUM = env("CONSOLE_MAP_TILE_DATUM", default="wgs84").lower()
+if CONSOLE_MAP_TILE_DATUM not in ("wgs84", "cgcs2000"):
+    raise ImproperlyConfigured(
+        f"CONSOLE_MAP_TILE_DATUM={CONSOLE_MAP_TILE_DATUM!r}: the map draws WGS84 features, so only wgs84 or "
+        "cgcs2000 tiles can be shown under them (GCJ-02 tiles would be offset by hundreds of metres)."
+    )
 
 # --- Idempotency --------------------------------------------------------------------------------
 # How long a stored first response is replayed for a repeated Idempotency-Key.
@@ -288,12 +348,20 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- E-mail (notify's e-mail channel) ----------------------------------------------------------------
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="hezhang@localhost")
+
 # --- Domain rules -----------------------------------------------------------------------------------
 # Each app's conf.py holds its rule settings (WATER_*, PATROL_*, REUSE_*, QUALITY_*, REPORTS_*) with their
 # defaults and the reason each is a setting (recalled facts, local choices). An environment variable of
 # the same name overrides one; its value is read as JSON (numbers, true/false, lists, objects) and
 # otherwise as text, and the app's getter converts it (Decimal, int, …). `.env.example` lists them all.
-APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_")
+APP_SETTING_PREFIXES = ("WATER_", "PATROL_", "REUSE_", "QUALITY_", "REPORTS_", "OVERSIGHT_", "NOTIFY_")
 
 
 def _app_setting(raw: str) -> object:

@@ -10,6 +10,10 @@ the key, the user and a hash of method, path and body, in that same transaction.
   transaction rolls back and it answers with the winner's stored response.
 
 Failed requests (4xx/5xx) are not stored, so a client can fix its body and retry under a new key.
+
+What is stored is the response as it was sent (its rendered body and content type), and a replay sends
+those bytes again: re-rendering the stored data changed JSON types (issue 14: 0.25 came back as
+"0.250", because the JSON column keeps a Decimal as a string).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -33,6 +37,7 @@ from core.api.exceptions import ConflictError
 from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+RAW = "__hz_raw_body__"  # marks a stored response kept as the bytes that were sent
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY_LENGTH = 255
 
@@ -51,6 +56,21 @@ def request_fingerprint(request: HttpRequest) -> str:
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
     digest.update(request.body)
     return digest.hexdigest()
+
+
+def _stored_body(response: Any) -> dict[str, Any] | None:
+    """The response as sent: its rendered text (JSON is UTF-8 text) and content type."""
+    if isinstance(response, Response):
+        if not getattr(response, "accepted_renderer", None):
+            return {"data": None}
+        content = response.rendered_content
+    else:
+        content = getattr(response, "content", b"")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return {RAW: text, "content_type": response.get("Content-Type")}
 
 
 def idempotency_cutoff() -> dt.datetime:
@@ -113,12 +133,18 @@ class IdempotencyMixin:
         raise _Replay(record)
 
     @staticmethod
-    def _replay_response(record: IdempotencyRecord) -> Response:
-        response = Response(record.response, status=record.status_code)
+    def _replay_response(record: IdempotencyRecord) -> HttpResponseBase:
+        stored = record.response
+        if isinstance(stored, dict) and RAW in stored:
+            response: HttpResponseBase = HttpResponse(
+                stored[RAW].encode("utf-8"), status=record.status_code, content_type=stored.get("content_type")
+            )
+        else:  # a record stored before bytes were kept
+            response = Response(stored, status=record.status_code)
         response["Idempotent-Replayed"] = "true"
         return response
 
-    def handle_exception(self, exc: Exception) -> Response:
+    def handle_exception(self, exc: Exception) -> Any:
         if isinstance(exc, _Replay):
             return self._replay_response(exc.record)
         return super().handle_exception(exc)  # type: ignore[misc]
@@ -142,6 +168,6 @@ class IdempotencyMixin:
                 key=self._idem_key,
                 request_hash=self._idem_hash,
                 status_code=response.status_code,
-                response=getattr(response, "data", None),
+                response=_stored_body(response),
             )
         return response

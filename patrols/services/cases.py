@@ -30,6 +30,7 @@ from patrols.models import (
     CasePhoto,
     Patrol,
 )
+from patrols.services import notices
 from patrols.services._common import _invalid, _now, _require_role
 from patrols.track import fingerprint
 from places.models import Reach
@@ -119,7 +120,19 @@ def _transition(
         after=snapshot(locked),
         reason=f"{action}: {from_status} → {target}" + (f" ({note})" if note else ""),
     )
+    notices.case_moved(locked, action=action, at=at, note=note)
     return locked
+
+
+def _case_resend(stored: Case, *, actor: Any, content: str) -> Case:
+    """The stored case for a resend with the same content; another content under the id is a Conflict."""
+    if stored.reporter_id != actor.pk or stored.body_sha256 != content:
+        raise Conflict(
+            _("A case with id %(pk)s exists with different content.") % {"pk": stored.pk},
+            code="case_id_conflict",
+            fields={"id": [_("Already used for a different case.")]},
+        )
+    return stored
 
 
 @transaction.atomic
@@ -155,13 +168,7 @@ def case_report(
     )
     existing = Case.objects.filter(pk=case_id).first()
     if existing is not None:
-        if existing.reporter_id != actor.pk or existing.body_sha256 != content:
-            raise Conflict(
-                _("A case with id %(case_id)s exists with different content.") % {"case_id": case_id},
-                code="case_id_conflict",
-                fields={"id": [_("Already used for a different case.")]},
-            )
-        return existing, False
+        return _case_resend(existing, actor=actor, content=content), False
     if category not in CaseCategory.values:
         raise _invalid("category", _("One of %(values)s.") % {"values": ", ".join(CaseCategory.values)})
     if source not in CaseSource.values:
@@ -195,9 +202,12 @@ def case_report(
         with transaction.atomic():
             case.save(force_insert=True)
     except IntegrityError:
-        raise Conflict(
-            _("A case with id %(case_id)s exists.") % {"case_id": case_id}, code="case_id_conflict"
-        ) from None
+        # Identical resends racing (issue 14: 12 at once gave 4 false 409s): the primary key lets one
+        # in; the others compare their content with it and answer as a resend.
+        stored = Case.objects.filter(pk=case_id).first()
+        if stored is None:
+            raise
+        return _case_resend(stored, actor=actor, content=content), False
     _case_event(case, from_status="", actor=actor, at=at or _now(), note="")
     audit_record(actor=actor, action=AuditAction.CREATE, instance=case, after=snapshot(case))
     return case, True
@@ -288,5 +298,6 @@ def case_flag_overdue(*, now: dt.datetime | None = None, actor: str = "beat:patr
                     after={"overdue_at": now.isoformat()},
                     reason="deadline passed",
                 )
+                notices.case_overdue(case_id, at=now)
                 flagged += updated
     return flagged

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -35,6 +35,7 @@ from patrols.services.patrol_fill import (
     _fill_patrol,
     _flag_overlapped,
     _level_on_reach,
+    _notify_flagged,
     _parse_points,
     _patrol_audit,
     _reach_info,
@@ -66,13 +67,7 @@ def patrol_start(
     )
     existing = Patrol.objects.filter(pk=patrol_id).first()
     if existing is not None:
-        if existing.chief_id != actor.pk or existing.body_sha256 != start_hash:
-            raise Conflict(
-                _("A patrol with id %(patrol_id)s exists with different content.") % {"patrol_id": patrol_id},
-                code="patrol_id_conflict",
-                fields={"id": [_("Already used for a different patrol.")]},
-            )
-        return existing, False
+        return _start_resend(existing, actor=actor, start_hash=start_hash), False
     reach, level = _level_on_reach(chief=actor, reach_id=reach_id, on=started_at.astimezone(BEIJING).date())
     patrol = Patrol(
         id=patrol_id,
@@ -87,25 +82,39 @@ def patrol_start(
         input_crs=input_crs.value,
         body_sha256=start_hash,
     )
-    with transaction.atomic():
-        patrol.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False)
-        patrol.save(force_insert=True)
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            instance=patrol,
-            after=snapshot(patrol, exclude=_PATROL_AUDIT_EXCLUDE),
-        )
+    patrol.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False)
+    try:
+        with transaction.atomic():
+            patrol.save(force_insert=True)
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                instance=patrol,
+                after=snapshot(patrol, exclude=_PATROL_AUDIT_EXCLUDE),
+            )
+    except IntegrityError:
+        # Identical resends racing (issue 14: 12 at once gave 7 × 500): the primary key lets one in;
+        # the others compare their content with it and answer as a resend.
+        stored = Patrol.objects.filter(pk=patrol_id).first()
+        if stored is None:
+            raise
+        return _start_resend(stored, actor=actor, start_hash=start_hash), False
     return patrol, True
+
+
+def _start_resend(stored: Patrol, *, actor: Any, start_hash: str) -> Patrol:
+    if stored.chief_id != actor.pk or stored.body_sha256 != start_hash:
+        raise Conflict(
+            _("A patrol with id %(pk)s exists with different content.") % {"pk": stored.pk},
+            code="patrol_id_conflict",
+            fields={"id": [_("Already used for a different patrol.")]},
+        )
+    return stored
 
 
 def _in_progress(patrol: Patrol) -> None:
     if patrol.status != PatrolStatus.IN_PROGRESS:
-        raise Conflict(
-            _("This patrol has already ended."),
-            code="patrol_ended",
-            fields={"status": [str(PatrolStatus(patrol.status).label)]},
-        )
+        raise Conflict(_("This patrol has already ended."), code="patrol_ended", fields={"status": [patrol.status]})
 
 
 def patrol_append(*, patrol: Patrol, actor: Any, seq: int, coordinates: object, times: object) -> tuple[int, bool]:
@@ -246,6 +255,7 @@ def _complete_from_chunks(
     locked.save()
     PatrolChunk.objects.filter(patrol=locked).delete()
     _flag_overlapped(filled.overlapping, by=locked, actor=actor)
+    _notify_flagged(locked)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

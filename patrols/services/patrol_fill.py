@@ -485,6 +485,13 @@ def _one_statement(filled: _Filled) -> bool:
     return db.vendor == "postgresql" and not filled.overlapping and not db.in_atomic_block
 
 
+def _notify_flagged(patrol: Patrol) -> None:
+    if patrol.flags:
+        from patrols.services.notices import patrol_flagged
+
+        patrol_flagged(patrol, at=patrol.updated_at)
+
+
 def _save_new_patrol(patrol: Patrol, *, actor: Any, filled: _Filled) -> None:
     patrol.full_clean(exclude=_PATROL_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
     if _db().vendor != "postgresql":
@@ -493,6 +500,7 @@ def _save_new_patrol(patrol: Patrol, *, actor: Any, filled: _Filled) -> None:
         audit_record(
             actor=actor, action=AuditAction.CREATE, instance=patrol, after=_patrol_audit(patrol, raw_wkb=filled.raw_wkb)
         )
+        _notify_flagged(patrol)
         return
     # The creation time is set here rather than by the column's default, so that the audit row
     # (written in the same statement) records it as the ORM's read-back would.
@@ -504,3 +512,4 @@ def _save_new_patrol(patrol: Patrol, *, actor: Any, filled: _Filled) -> None:
     # then the patrols it overlaps are flagged, as on the ORM path.
     _insert_patrol_postgresql(patrol, filled, audit)
     _flag_overlapped(filled.overlapping, by=patrol, actor=actor)
+    _notify_flagged(patrol)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.permissions import STAFF_ROLES
+from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
@@ -81,6 +81,9 @@ class AssignmentViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    # Operators (取水户) see their own intakes only, and these rows belong to no intake (issue 14: an
+    # operator read the whole jurisdiction's chief appointments).
+    read_roles = HUMAN_ROLES - {Role.OPERATOR}
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
     lookup_value_regex = ID_REGEX

@@ -128,8 +128,10 @@ class SampleCreateSerializer(StrictSerializer):
 
     A result is a number (in the item's unit: mg/L; count/L for fecal coliform; °C; pH units), a
     string ("0.52", "<0.01" or "0.01L" for a non-detect), or an object
-    {"value", "unit", "below_detection_limit", "detection_limit"}. Metals, cyanide, volatile phenol
-    and fecal coliform need the object form with a unit: labs report them in more than one unit."""
+    {"value", "unit", "below_detection_limit", "detection_limit"}. Under an HJ 212 code a value without
+    a unit is in the code's unit (the code names it). Under a free-text name (Hg, 汞), metals, cyanide,
+    volatile phenol and fecal coliform need the object form with a unit: labs report them in more than
+    one unit."""
 
     section = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     sampled_at = AwareDateTimeField()

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.choices import Role
 from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
@@ -132,6 +133,9 @@ class SampleViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    # Operators (取水户) see their own intakes only, and these rows belong to no intake (issue 14: an
+    # operator read the whole jurisdiction's quality samples).
+    read_roles = HUMAN_ROLES - {Role.OPERATOR}
     serializer_class = SampleSerializer
     filterset_class = SampleFilter
     pagination_class = PageNumberPagination

@@ -14,16 +14,17 @@ from typing import Any
 from accounts.scope import Scope
 from core.periods import Period, same_period_last_year
 from places.models import Division
-from reports.builders import patrols, quality, reuse, water
+from reports.builders import oversight, patrols, quality, reuse, water
 
 SCHEMA_VERSION = 1
-SECTIONS = ("water", "reuse", "patrols", "quality")
+SECTIONS = ("water", "reuse", "patrols", "quality", "oversight")
 
 SECTION_TITLES = {
     "water": ("用水总量与计划", "Water use against plan"),
     "reuse": ("再生水利用", "Reclaimed water"),
     "patrols": ("河湖长巡河与问题整改", "River-chief patrols and cases"),
     "quality": ("水质优良比例", "Good-water shares"),
+    "oversight": ("督察整改与信访", "Inspection rectification and petitions"),
 }
 
 
@@ -64,6 +65,7 @@ def build_report(
         "reuse": reuse.build,
         "patrols": patrols.build,
         "quality": quality.build,
+        "oversight": oversight.build,
     }
     for n, name in enumerate(SECTIONS, start=1):
         section, section_links = builders[name](

@@ -23,7 +23,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import STAFF_ROLES
+from accounts.choices import Role
+from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.export_views import ExportMixin
 from core.api.idempotency import IdempotencyMixin
@@ -313,6 +314,9 @@ class WaterUserViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    # Operators (取水户) see their own intakes only, and these rows belong to no intake (issue 14: an
+    # operator read every company's reclaimed-water contract volumes in the jurisdiction).
+    read_roles = HUMAN_ROLES - {Role.OPERATOR}
     serializer_class = WaterUserSerializer
     input_serializer, codes = WaterUserInputSerializer, {"division": "division_code", "plant": "plant_code"}
     create_row = staticmethod(services.water_user_create)
@@ -476,6 +480,7 @@ DELIVERY_COLUMNS = (
     ),
 )
 class DeliveryViewSet(_BatchViewSet):
+    read_roles = HUMAN_ROLES - {Role.OPERATOR}  # as WaterUserViewSet: no intake of the operator's
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter
     export_name, export_title, export_columns = (

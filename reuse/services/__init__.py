@@ -2,9 +2,10 @@
 their admin saves), and the monthly volumes and deliveries. Keyword-only, validated, audited in the
 same transaction.
 
-Every service takes an optional `scope` (accounts.scope.Scope): referenced divisions, plants and users
-must lie inside it, so a district reviewer cannot file a plant in another district. `scope=None` is the
-unrestricted system scope of the admin site, the demo loader and tasks.
+Every service takes the caller's `scope` (accounts.scope.Scope), a required argument: referenced
+divisions, plants and users must lie inside it, so a district reviewer cannot file a plant in another
+district. The demo loader and tasks pass accounts.scope.SYSTEM_SCOPE; there is no "None means
+everything" (it used to fail open: core/README.md).
 
 Errors name the field (or the row path `volumes[3].treated_m3`) and nothing is written: every check
 runs before the first write of the transaction. Every public name is re-exported here.

@@ -10,16 +10,15 @@ from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
-from core.audit import audit_record, snapshot
-from core.choices import AuditAction
-from core.exceptions import Conflict, InvalidInput
+from core.audit import snapshot
 from core.geo import WGS84_SRID
+from core.kernel import Errors, audited_save
 from places.models import Division, TimeStamped
 from reuse import conf
 from reuse.models import MonthlyDelivery, MonthlyPlantVolume, Plant, Project, WaterUser
@@ -31,45 +30,9 @@ L_contra = TypeVar("L_contra", Plant, Project, WaterUser, contravariant=True)
 V = TypeVar("V", MonthlyPlantVolume, MonthlyDelivery)
 
 
-class _Errors:
-    """Collects every field error of one input, so the caller hears about all of them at once."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, []).append(message)
-
-    def __bool__(self) -> bool:
-        return bool(self.fields)
-
-    def raise_if_any(
-        self,
-        message: str | None = None,
-        *,
-        error: type[InvalidInput | Conflict] = InvalidInput,
-        code: str | None = None,
-    ) -> None:
-        """Refuse with `error`, the message (default "Invalid input.") naming the first field and its first
-        complaint, in the active language."""
-        if self.fields:
-            first = next(iter(self.fields))
-            text = _("%(message)s %(field)s: %(complaint)s%(more)s") % {
-                "message": message or _("Invalid input."),
-                "field": first,
-                "complaint": self.fields[first][0],
-                "more": "",
-            }
-            raise error(text, code=code, fields=self.fields)
-
-
 def _today() -> dt.date:
     # TIME_ZONE is Asia/Shanghai: "today" is the Beijing calendar date, like every period here.
     return timezone.localdate()
-
-
-def _scoped(qs: models.QuerySet[Any], scope: Scope | None, lookup: str) -> models.QuerySet[Any]:
-    return qs if scope is None else scope.filter(qs, lookup)
 
 
 def max_monthly_m3(plant: Plant, month: dt.date) -> Decimal:
@@ -77,20 +40,20 @@ def max_monthly_m3(plant: Plant, month: dt.date) -> Decimal:
     return plant.design_capacity_m3d * days_in_month(month) * conf.max_load_factor()
 
 
-def _division(code: Any, *, scope: Scope | None, errors: _Errors, name: str = "division") -> Division | None:
+def _division(code: Any, *, scope: Scope, errors: Errors, name: str = "division") -> Division | None:
     if not code:
         errors.add(name, _("This field is required."))
         return None
-    division = _scoped(Division.objects.all(), scope, "code").filter(code=str(code)).first()
+    division = scope.filter(Division.objects.all(), "code").filter(code=str(code)).first()
     if division is None:
         errors.add(name, _("No division %(code)s in your jurisdiction.") % {"code": repr(code)})
     return division
 
 
-def _plant(code: Any, *, scope: Scope | None, errors: _Errors, name: str = "plant") -> Plant | None:
+def _plant(code: Any, *, scope: Scope, errors: Errors, name: str = "plant") -> Plant | None:
     if not code:
         return None
-    plant = _scoped(Plant.objects.all(), scope, "division__code").filter(code=str(code)).first()
+    plant = scope.filter(Plant.objects.all(), "division__code").filter(code=str(code)).first()
     if plant is None:
         errors.add(name, _("No plant %(code)s in your jurisdiction.") % {"code": repr(code)})
     return plant
@@ -105,7 +68,7 @@ def _wgs84(geom: GEOSGeometry) -> GEOSGeometry:
     return geom
 
 
-def _point(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "location") -> Point | None:
+def _point(geom: GEOSGeometry | None, *, errors: Errors, name: str = "location") -> Point | None:
     if geom is None:
         return None
     geom = _wgs84(geom)
@@ -115,7 +78,7 @@ def _point(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "location"
     return geom
 
 
-def _route(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "route") -> MultiLineString | None:
+def _route(geom: GEOSGeometry | None, *, errors: Errors, name: str = "route") -> MultiLineString | None:
     """A pipeline's route as a MultiLineString; every part needs two distinct positions (a line of one
     point, or of one point repeated, has no length and no direction)."""
     if geom is None:
@@ -135,59 +98,25 @@ def _route(geom: GEOSGeometry | None, *, errors: _Errors, name: str = "route") -
     return geom
 
 
-def _check_not_future(value: dt.date | None, name: str, errors: _Errors) -> None:
+def _check_not_future(value: dt.date | None, name: str, errors: Errors) -> None:
     if value is not None and value > _today():
         errors.add(name, _("%(isoformat)s is in the future.") % {"isoformat": value.isoformat()})
 
 
-def _quantize(instance: models.Model) -> None:
-    """Decimals at their stored precision, so that 200000 and 200000.00 are the same value to the audit
-    comparison (and a resend is a no-op)."""
-    for f in instance._meta.concrete_fields:
-        if isinstance(f, models.DecimalField):
-            value = getattr(instance, f.attname)
-            if isinstance(value, Decimal | int):
-                setattr(instance, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
-
-
 def _save(instance: M, *, actor: Any, before: dict[str, Any] | None, reason: str, action: str | None = None) -> M:
-    """Validate against the model and its constraints, save and audit. An update that changes nothing
-    writes nothing (a resend of the same PATCH leaves no audit noise)."""
-    created = instance.pk is None
-    _quantize(instance)
-    instance.full_clean()
-    if not created and snapshot(instance, exclude=("updated_at",)) == {
-        k: v for k, v in (before or {}).items() if k != "updated_at"
-    }:
-        return instance
-    if not created:
-        instance.updated_at = timezone.now()
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        # Two writers raced past full_clean's uniqueness check; the database kept one.
-        raise Conflict(_("The row was written by someone else at the same time; reload and retry.")) from exc
-    audit_record(
-        actor=actor,
-        action=action or (AuditAction.CREATE if created else AuditAction.UPDATE),
-        instance=instance,
-        before=before,
-        after=snapshot(instance),
-        reason=reason,
-    )
+    """Validate, compare, save and audit through the kernel (an update that changes nothing writes
+    nothing; a racing writer's unique row is a 409)."""
+    audited_save(instance, actor=actor, before=before, reason=reason, action=action)
     return instance
 
 
-def _code_free(model: type[models.Model], code: str, errors: _Errors) -> None:
+def _code_free(model: type[models.Model], code: str, errors: Errors) -> None:
     if model._default_manager.filter(code=code).exists():
         errors.add("code", _("%(code)s is already used.") % {"code": repr(code)})
 
 
 class _Apply(Protocol[L_contra]):
-    def __call__(
-        self, instance: L_contra, values: Mapping[str, Any], /, *, scope: Scope | None, errors: _Errors
-    ) -> None: ...
+    def __call__(self, instance: L_contra, values: Mapping[str, Any], /, *, scope: Scope, errors: Errors) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,18 +128,18 @@ class _Ledger(Generic[L]):
     model: type[L]
     noun: str | Promise  # gettext_lazy: the ledger's row in words ("plant"), for "The plant was not saved."
     apply: _Apply[L]
-    check: Callable[[L, _Errors], None]
+    check: Callable[[L, Errors], None]
 
-    def create(self, *, code: str, values: Mapping[str, Any], actor: Any, scope: Scope | None, reason: str) -> L:
-        errors = _Errors()
+    def create(self, *, code: str, values: Mapping[str, Any], actor: Any, scope: Scope, reason: str) -> L:
+        errors = Errors()
         _code_free(self.model, code, errors)
         return self._write(
             self.model(code=code), values, before=None, errors=errors, actor=actor, scope=scope, reason=reason
         )
 
-    def update(self, instance: L, *, changes: Mapping[str, Any], actor: Any, scope: Scope | None, reason: str) -> L:
+    def update(self, instance: L, *, changes: Mapping[str, Any], actor: Any, scope: Scope, reason: str) -> L:
         before = snapshot(instance)
-        return self._write(instance, changes, before=before, errors=_Errors(), actor=actor, scope=scope, reason=reason)
+        return self._write(instance, changes, before=before, errors=Errors(), actor=actor, scope=scope, reason=reason)
 
     def _write(
         self,
@@ -218,9 +147,9 @@ class _Ledger(Generic[L]):
         values: Mapping[str, Any],
         *,
         before: dict[str, Any] | None,
-        errors: _Errors,
+        errors: Errors,
         actor: Any,
-        scope: Scope | None,
+        scope: Scope,
         reason: str,
     ) -> L:
         self.apply(instance, values, scope=scope, errors=errors)

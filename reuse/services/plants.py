@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
+from core.kernel import Errors
 from reuse.choices import (
     EffluentStandard,
     PlantKind,
 )
 from reuse.models import Plant
-from reuse.services._common import _check_not_future, _division, _Errors, _Ledger, _point
+from reuse.services._common import _check_not_future, _division, _Ledger, _point
 
 # --------------------------------------------------------------------------- plants
 
@@ -37,7 +38,7 @@ _PLANT_FIELDS = frozenset(
 )
 
 
-def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope | None, errors: _Errors) -> None:
+def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope, errors: Errors) -> None:
     for name, value in values.items():
         if name not in _PLANT_FIELDS:
             errors.add(name, _("Unknown field."))
@@ -56,7 +57,7 @@ def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope | None
             setattr(plant, name, value)
 
 
-def _check_plant(plant: Plant, errors: _Errors) -> None:
+def _check_plant(plant: Plant, errors: Errors) -> None:
     if plant.kind not in PlantKind.values:
         errors.add("kind", _("One of %(values)s.") % {"values": ", ".join(PlantKind.values)})
     if plant.effluent_standard not in EffluentStandard.values:
@@ -87,7 +88,7 @@ def plant_create(
     effluent_standard: str = EffluentStandard.GB18918_1A,
     commissioned_on: dt.date | None = None,
     operator_name: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
     reason: str = "",
 ) -> Plant:
     """Add a plant to the ledger."""
@@ -111,8 +112,6 @@ def plant_create(
 
 
 @transaction.atomic
-def plant_update(
-    *, plant: Plant, actor: Any, changes: Mapping[str, Any], scope: Scope | None = None, reason: str = ""
-) -> Plant:
+def plant_update(*, plant: Plant, actor: Any, changes: Mapping[str, Any], scope: Scope, reason: str = "") -> Plant:
     """Change a plant's ledger fields (`division` as a code). The code is its key and does not change."""
     return _PLANTS.update(plant, changes=changes, actor=actor, scope=scope, reason=reason)

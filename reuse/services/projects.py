@@ -17,6 +17,7 @@ from core.audit import snapshot
 from core.choices import AuditAction
 from core.exceptions import InvalidInput
 from core.geo import geometry_length_m
+from core.kernel import Errors
 from reuse.choices import (
     STATUS_DATE_FIELD,
     STATUS_ORDER,
@@ -25,7 +26,7 @@ from reuse.choices import (
     ProjectStatus,
 )
 from reuse.models import Project
-from reuse.services._common import _check_not_future, _division, _Errors, _Ledger, _plant, _point, _route, _save
+from reuse.services._common import _check_not_future, _division, _Ledger, _plant, _point, _route, _save
 
 # --------------------------------------------------------------------------- projects
 
@@ -50,7 +51,7 @@ _PROJECT_FIELDS = frozenset(
 )
 
 
-def _apply_project(project: Project, values: Mapping[str, Any], *, scope: Scope | None, errors: _Errors) -> None:
+def _apply_project(project: Project, values: Mapping[str, Any], *, scope: Scope, errors: Errors) -> None:
     for name, value in values.items():
         if name not in _PROJECT_FIELDS:
             errors.add(name, _("Unknown field."))
@@ -70,7 +71,7 @@ def _apply_project(project: Project, values: Mapping[str, Any], *, scope: Scope 
             setattr(project, name, value)
 
 
-def _check_project(project: Project, errors: _Errors) -> None:
+def _check_project(project: Project, errors: Errors) -> None:
     """The ledger rules of a project (the database's constraints repeat the structural ones)."""
     if project.kind not in ProjectKind.values:
         errors.add("kind", _("One of %(values)s.") % {"values": ", ".join(ProjectKind.values)})
@@ -153,7 +154,7 @@ def project_create(
     diameter_mm: int | None = None,
     material: str = "",
     description: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
     reason: str = "",
 ) -> Project:
     """Add a project to the ledger, at whatever status it has reached (with the dates of its steps).
@@ -185,7 +186,7 @@ def project_create(
 
 @transaction.atomic
 def project_update(
-    *, project: Project, actor: Any, changes: Mapping[str, Any], scope: Scope | None = None, reason: str = ""
+    *, project: Project, actor: Any, changes: Mapping[str, Any], scope: Scope, reason: str = ""
 ) -> Project:
     """Correct a project's ledger fields. Status moves only through `project_advance`."""
     if "status" in changes:
@@ -220,7 +221,7 @@ def project_advance(*, project: Project, status: str, on: dt.date, actor: Any, r
     date_field = STATUS_DATE_FIELD[status]
     project.status = status
     setattr(project, date_field, on)
-    errors = _Errors()
+    errors = Errors()
     _check_project(project, errors)
     # The only new value is the date: report the problems against the input field `on`.
     errors.fields = {("on" if k == date_field else k): v for k, v in errors.fields.items()}

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
+from core.kernel import Errors
 from reuse.choices import (
     SUB_USE_CLASS,
     UseClass,
 )
 from reuse.models import WaterUser
-from reuse.services._common import _division, _Errors, _Ledger, _plant, _point
+from reuse.services._common import _division, _Ledger, _plant, _point
 
 # --------------------------------------------------------------------------- users
 
@@ -27,7 +28,7 @@ _USER_FIELDS = frozenset(
 
 
 def resolve_use(
-    use_class: str | None, sub_use: str | None, *, errors: _Errors, prefix: str = "", where: str = ""
+    use_class: str | None, sub_use: str | None, *, errors: Errors, prefix: str = "", where: str = ""
 ) -> tuple[str, str]:
     """The (class, sub-use) pair of an input: the class may be left out when the sub-use implies it;
     a sub-use of another class is refused naming `sub_use`."""
@@ -63,7 +64,7 @@ def resolve_use(
     return use_class, sub_use
 
 
-def _apply_user(user: WaterUser, values: Mapping[str, Any], *, scope: Scope | None, errors: _Errors) -> None:
+def _apply_user(user: WaterUser, values: Mapping[str, Any], *, scope: Scope, errors: Errors) -> None:
     if "use_class" in values or "sub_use" in values:
         if "sub_use" in values:
             sub_use = values["sub_use"] or ""
@@ -88,7 +89,7 @@ def _apply_user(user: WaterUser, values: Mapping[str, Any], *, scope: Scope | No
             setattr(user, name, value)
 
 
-def _check_user(user: WaterUser, errors: _Errors) -> None:
+def _check_user(user: WaterUser, errors: Errors) -> None:
     if user.contract_volume_m3 is not None and user.contract_volume_m3 < 0:
         errors.add("contract_volume_m3", _("Must not be negative."))
     if "use_class" not in errors.fields and "sub_use" not in errors.fields:
@@ -111,7 +112,7 @@ def water_user_create(
     contract_volume_m3: Decimal | None = None,
     metered: bool = True,
     location: GEOSGeometry | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
     reason: str = "",
 ) -> WaterUser:
     """Add a reclaimed-water user with its GB/T 18919 class (given, or implied by the sub-use)."""
@@ -135,7 +136,7 @@ def water_user_create(
 
 @transaction.atomic
 def water_user_update(
-    *, user: WaterUser, actor: Any, changes: Mapping[str, Any], scope: Scope | None = None, reason: str = ""
+    *, user: WaterUser, actor: Any, changes: Mapping[str, Any], scope: Scope, reason: str = ""
 ) -> WaterUser:
     """Change a user's ledger fields. Deliveries already recorded keep the class they were written with."""
     return _USERS.update(user, changes=changes, actor=actor, scope=scope, reason=reason)

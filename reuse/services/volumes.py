@@ -7,22 +7,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
-from core.audit import actor_label, snapshot
+from core.audit import snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
-from core.models import AuditLog
+from core.kernel import Errors, audit_many
 from reuse import conf
 from reuse.choices import (
     VolumeSource,
 )
 from reuse.models import MonthlyDelivery, MonthlyPlantVolume, Plant, WaterUser
 from reuse.selectors import plant_month_warnings
-from reuse.services._common import V, _Errors, _scoped, _today, max_monthly_m3
+from reuse.services._common import V, _today, max_monthly_m3
 from reuse.services.users import resolve_use
 
 # --------------------------------------------------------------------------- monthly volumes
@@ -53,7 +53,7 @@ def _check_batch_size(rows: Sequence[Any], prefix: str) -> None:
         )
 
 
-def _check_month(month: dt.date, path: str, where: str, errors: _Errors) -> None:
+def _check_month(month: dt.date, path: str, where: str, errors: Errors) -> None:
     if month.day != 1:
         errors.add(
             f"{path}.month",
@@ -74,7 +74,7 @@ def plant_volumes_record(
     actor: Any,
     source: str = VolumeSource.API,
     replace: bool = False,
-    scope: Scope | None = None,
+    scope: Scope,
     prefix: str = "volumes",
     lines: Sequence[int] | None = None,
 ) -> BatchResult:
@@ -88,9 +88,9 @@ def plant_volumes_record(
     as warnings.
     """
     _check_batch_size(rows, prefix)
-    errors = _Errors()
+    errors = Errors()
     codes = {str(r.get("plant")) for r in rows if r.get("plant")}
-    plants = {p.code: p for p in _scoped(Plant.objects.filter(code__in=codes), scope, "division__code")}
+    plants = {p.code: p for p in scope.filter(Plant.objects.filter(code__in=codes), "division__code")}
     seen: dict[tuple[int, dt.date], int] = {}
     keyed: list[tuple[int, Plant, Mapping[str, Any]]] = []
     for i, row in enumerate(rows):
@@ -146,7 +146,7 @@ def plant_volumes_record(
             plant_id__in={p.pk for _i, p, _r in keyed}, month__in={r["month"] for _i, _p, r in keyed}
         )
     }
-    conflicts = _Errors()
+    conflicts = Errors()
     result = BatchResult()
     to_create: list[MonthlyPlantVolume] = []
     to_update: list[tuple[MonthlyPlantVolume, dict[str, Any]]] = []
@@ -185,30 +185,6 @@ def plant_volumes_record(
     return result
 
 
-def _audit_many(
-    *, actor: Any, action: str, changes: Sequence[tuple[models.Model, dict[str, Any] | None]], reason: str
-) -> None:
-    """One audit row per changed row, as core.audit.audit_record writes them, in one INSERT: a year of
-    deliveries is thousands of rows, and one INSERT each cost ~2 ms on PostGIS (294 rows/s measured by
-    benchmarks/reuse_import.py). Same transaction rule as audit_record."""
-    if not changes:
-        return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit rows must be written inside the transaction that makes the change")
-    user = actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
-    label = actor_label(actor)[:150]
-    AuditLog.objects.bulk_create(
-        [
-            AuditLog(
-                actor=user, actor_label=label, action=str(action), entity=obj._meta.label_lower,
-                entity_id=str(obj.pk), before=before, after=snapshot(obj), reason=reason[:500],
-            )
-            for obj, before in changes
-        ],
-        batch_size=500,
-    )  # fmt: skip
-
-
 def _write(
     to_create: Sequence[V],
     to_update: Sequence[tuple[V, dict[str, Any]]],
@@ -234,8 +210,8 @@ def _write(
             _("Another batch wrote some of these months at the same time; nothing was written. Retry."),
             code="volume_conflict",
         ) from exc
-    _audit_many(actor=actor, action=AuditAction.CREATE, changes=[(obj, None) for obj in created], reason=source)
-    _audit_many(actor=actor, action=AuditAction.CORRECT, changes=to_update, reason=source)
+    audit_many(actor=actor, action=AuditAction.CREATE, changes=[(obj, None) for obj in created], reason=source)
+    audit_many(actor=actor, action=AuditAction.CORRECT, changes=to_update, reason=source)
     result.created += len(created)
     result.updated += len(to_update)
 
@@ -247,7 +223,7 @@ def deliveries_record(
     actor: Any,
     source: str = VolumeSource.API,
     replace: bool = False,
-    scope: Scope | None = None,
+    scope: Scope,
     prefix: str = "deliveries",
     lines: Sequence[int] | None = None,
 ) -> BatchResult:
@@ -261,17 +237,17 @@ def deliveries_record(
     deliveries exceed what it produced is a warning, not a refusal.
     """
     _check_batch_size(rows, prefix)
-    errors = _Errors()
+    errors = Errors()
     user_codes = {str(r["user"]) for r in rows if r.get("user")}
     users = {
         u.code: u
-        for u in _scoped(WaterUser.objects.filter(code__in=user_codes), scope, "division__code").select_related("plant")
+        for u in scope.filter(WaterUser.objects.filter(code__in=user_codes), "division__code").select_related("plant")
     }
     # A metered user's supplying plant is the row's default plant.
     plant_codes = {str(r["plant"]) for r in rows if r.get("plant")} | {
         u.plant.code for u in users.values() if u.plant is not None
     }
-    plants = {p.code: p for p in _scoped(Plant.objects.filter(code__in=plant_codes), scope, "division__code")}
+    plants = {p.code: p for p in scope.filter(Plant.objects.filter(code__in=plant_codes), "division__code")}
     seen: dict[tuple[Any, ...], int] = {}
     prepared: list[tuple[int, MonthlyDelivery]] = []
     for i, row in enumerate(rows):
@@ -364,7 +340,7 @@ def deliveries_record(
     ):
         key = (d.plant_id, d.month, d.user_id) if d.user_id else (d.plant_id, d.month, None, d.use_class, d.sub_use)
         existing[key] = d
-    conflicts = _Errors()
+    conflicts = Errors()
     result = BatchResult()
     to_create: list[MonthlyDelivery] = []
     to_update: list[tuple[MonthlyDelivery, dict[str, Any]]] = []

@@ -75,7 +75,7 @@ def test_every_app_rule_setting_is_listed_in_env_example():
 
     root = Path(__file__).resolve().parents[2]
     listed = (root / ".env.example").read_text(encoding="utf-8")
-    pattern = re.compile(r"\b(?:WATER|PATROL|REUSE|QUALITY|REPORTS)_[A-Z0-9_]+\b")
+    pattern = re.compile(r"\b(?:WATER|PATROL|REUSE|QUALITY|REPORTS|OVERSIGHT|NOTIFY)_[A-Z0-9_]+\b")
     names = {n for conf in root.glob("*/conf.py") for n in pattern.findall(conf.read_text(encoding="utf-8"))}
     assert len(names) > 40
     missing = sorted(n for n in names if f"# {n}=" not in listed)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from accounts.models import User
+from accounts.scope import SYSTEM_SCOPE
 from core.geo import WGS84_SRID
 from patrols.choices import CaseCategory, CaseSource
 from patrols.services import case_report
@@ -38,11 +39,11 @@ def layers(geography: dict[str, Any], users: dict[str, User]) -> dict[str, Any]:
         actor=admin, code="QS-W", name="西取水口", source_type="groundwater", location=_pt(87.5, 43.7),
         division=geography["saybagh"], main_use="supply",
     )  # fmt: skip
-    plant_e = plant_create(
+    plant_e = plant_create(scope=SYSTEM_SCOPE,
         actor=admin, code="WS-E", name="东污水厂", division_code="650102", location=_pt(87.65, 43.75),
         design_capacity_m3d=Decimal("100000"), commissioned_on=dt.date(2015, 6, 1),
     )  # fmt: skip
-    plant_w = plant_create(
+    plant_w = plant_create(scope=SYSTEM_SCOPE,
         actor=admin, code="WS-W", name="西污水厂", division_code="650103", location=_pt(87.45, 43.75),
         design_capacity_m3d=Decimal("50000"), commissioned_on=dt.date(2020, 1, 1),
     )  # fmt: skip

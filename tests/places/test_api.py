@@ -139,7 +139,7 @@ def test_bbox_filter(client_for, users, geography):
         ("page=0", "page"),
         ("page=x", "page"),
         ("page_size=100000", "page_size"),
-        ("within=65", "division"),
+        ("within=65", "within"),
     ],
 )
 def test_bad_query_parameters_are_400_naming_them(client_for, users, geography, query, field):

@@ -311,6 +311,14 @@ BAD_DIVISION_CASES = {
         "invalid geometry: Self-intersection",
     ),
     "empty geometry": (feature({"code": "650104", "name": "新市区"}, None), "empty geometry"),
+    "latitude and longitude swapped": (
+        feature({"code": "650104", "name": "新市区"}, polygon([[y, x] for x, y in TIANSHAN_RING])),
+        "outside China",
+    ),
+    "outside China": (
+        feature({"code": "650104", "name": "新市区"}, polygon([[x - 100, y] for x, y in TIANSHAN_RING])),
+        "outside China",
+    ),
     "missing code": (feature({"code": None, "name": "新市区"}, polygon(TIANSHAN_RING)), "missing 'code'"),
     "blank name": (feature({"code": "650104", "name": "  "}, polygon(TIANSHAN_RING)), "missing 'name'"),
     "duplicate code": (
@@ -349,6 +357,30 @@ def test_bad_lake_geometry_type(tmp_path: Path, city: Division) -> None:
     message = refused(path, "lake")
 
     assert "feature 1 (code L001): wrong geometry type: expected Polygon or MultiPolygon, got LineString" in message
+    assert row_counts() == before
+
+
+def test_swapped_axes_are_named_as_such(tmp_path: Path) -> None:
+    swapped = feature({"code": "650104", "name": "新市区"}, polygon([[y, x] for x, y in TIANSHAN_RING]))
+    elsewhere = feature({"code": "650105", "name": "水磨沟区"}, polygon([[x - 100, y] for x, y in TIANSHAN_RING]))
+    message = refused(write_geojson(tmp_path / "divisions.geojson", [swapped, elsewhere]), "division")
+    first, second = (line for line in message.splitlines() if line.strip().startswith("feature"))
+    assert "longitude and latitude swapped" in first
+    assert "swapped" not in second
+    assert "Does the layer's CRS match its coordinates?" in second
+
+
+def test_a_one_point_line_is_refused_in_words(tmp_path: Path, river: River) -> None:
+    path = write_geojson(
+        tmp_path / "reaches.geojson",
+        [feature({"code": "RC01", "name": "一点", "river": "R001", "division": "650100"}, line([[87.5, 43.9]]))],
+    )
+    before = row_counts()
+
+    message = refused(path, "reach")
+
+    assert "feature 1 (code RC01): a line needs at least 2 points, this one has 1" in message
+    assert "IllegalArgument" not in message
     assert row_counts() == before
 
 

@@ -107,3 +107,16 @@ def test_stores_nothing(client_for, users):
     assert not Sample.objects.exists()
     assert AuditLog.objects.count() == audit
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_value_under_an_hj212_code_needs_no_unit(client_for, users):
+    """The bug report's body: {"w20111": 0.00008} is 0.00008 mg/L (class III), not a refusal."""
+    c = client_for(users["admin"])
+    resp = c.post(URL, {"category": "river", "values": {"w20111": 0.00008}}, format="json")
+    assert resp.status_code == 200, resp.content
+    items = {i["key"]: i for i in resp.json()["items"]}
+    assert items["Hg"]["value"] == 0.00008
+    assert items["Hg"]["class"] == 3
+    refused = c.post(URL, {"category": "river", "values": {"Hg": 0.00008}}, format="json")
+    assert refused.status_code == 400
+    assert "Hg" in str(refused.json())

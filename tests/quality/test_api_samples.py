@@ -4,6 +4,7 @@ with nothing written, resends and conflicts, atomic CSV import, query ceilings."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -175,6 +176,16 @@ class TestImport:
         again = client_for(users["city_reviewer"]).post(IMPORT, CSV.encode(), content_type="text/csv")
         assert again.status_code == 200
         assert again.json() == {"samples_created": 0, "samples_amended": 0, "results_created": 0, "duplicates": 2}
+
+    def test_a_value_under_an_hj212_code_needs_no_unit(self, client_for, users, sections):
+        text = "section,sampled_at,item,value\nQS-E-R,2024-03-05T10:00:00+08:00,w20115,0.004\n"
+        resp = client_for(users["admin"]).post(IMPORT, text.encode(), content_type="text/csv")
+        assert resp.status_code == 201, resp.content
+        assert Measurement.objects.get().value == Decimal("0.004")
+        by_name = "section,sampled_at,item,value\nQS-E-R,2024-03-06T10:00:00+08:00,Pb,0.004\n"
+        refused = client_for(users["admin"]).post(IMPORT, by_name.encode(), content_type="text/csv")
+        assert refused.status_code == 400
+        assert "rows[2].value" in str(refused.json())
 
     def test_multipart_and_gbk_with_chinese_headers(self, client_for, users, sections):
         text = "断面编码,采样时间,来源,项目,结果,单位\nQS-E-R,2024-04-01T09:00:00+08:00,手工,氨氮,0.3,mg/L\n"

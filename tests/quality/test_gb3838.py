@@ -427,3 +427,38 @@ class TestParseValues:
         out, errors = parse_values({"w21019": 0})
         assert errors == {}
         assert out["w21019"].value == D(0)
+
+
+class TestHj212CodeNamesItsUnit:
+    """domain.md §1.2: an HJ 212 code carries its unit, so a bare value under the code is in that unit;
+    a free-text name (Hg, 汞) is ambiguous and still needs the unit."""
+
+    def test_bare_value_under_a_code_is_in_the_codes_unit(self):
+        out, errors = parse_values({"w20111": 0.00008, "W02003": 2500, " w20115 ": "0.004"})
+        assert errors == {}
+        assert out["w20111"].value == D("0.00008")
+        assert out["w02003"].value == D(2500)
+        assert out["w20115"].value == D("0.004")
+
+    def test_a_bare_non_detect_under_a_code(self):
+        out, errors = parse_values({"w20111": "0.00001L"})
+        assert errors == {}
+        assert out["w20111"].below_detection_limit is True
+        assert out["w20111"].detection_limit == D("0.00001")
+
+    def test_an_explicit_unit_under_a_code_is_still_converted(self):
+        out, errors = parse_values({"w20111": {"value": 0.08, "unit": "µg/L"}})
+        assert errors == {}
+        assert out["w20111"].value == D("0.00008")
+
+    @pytest.mark.parametrize("name", ["Hg", "汞", "mercury"])
+    def test_free_text_names_still_need_the_unit(self, name):
+        out, errors = parse_values({name: 0.00008})
+        assert out == {}
+        assert "unit" in errors[name]
+
+    def test_is_code(self):
+        hg = ITEMS_BY_CODE["w20111"]
+        assert gb3838.is_code("W20111", hg)
+        assert not gb3838.is_code("Hg", hg)
+        assert not gb3838.is_code("w21003", hg)

@@ -41,7 +41,7 @@ import pytest
 from django.contrib.gis.geos import LineString, Point
 
 from accounts.choices import Role
-from accounts.scope import scope_for
+from accounts.scope import SYSTEM_SCOPE, scope_for
 from core.periods import BEIJING
 from patrols.choices import CaseCategory, CaseClosure, CaseSource, CaseStatus, ReviewStatus
 from patrols.models import Case, LitterRemoval, Patrol, PatrolFrequencyRule
@@ -272,6 +272,7 @@ def dataset(
 
     # Reuse
     reuse_services.plant_create(
+        scope=SYSTEM_SCOPE,
         actor="t",
         code="P-E",
         name="东区污水处理厂",
@@ -280,6 +281,7 @@ def dataset(
         design_capacity_m3d=Decimal(100_000),
     )
     reuse_services.plant_create(
+        scope=SYSTEM_SCOPE,
         actor="t",
         code="P-W",
         name="西区污水处理厂",
@@ -293,10 +295,11 @@ def dataset(
         ("U-COOL", "冷却", "650103", SubUse.COOLING, "P-W"),
     ):
         reuse_services.water_user_create(
-            actor="t", code=code, name=name, division_code=div, sub_use=sub, plant_code=plant
+            scope=SYSTEM_SCOPE, actor="t", code=code, name=name, division_code=div, sub_use=sub, plant_code=plant
         )
     d = dt.date
     reuse_services.plant_volumes_record(
+        scope=SYSTEM_SCOPE,
         actor="t",
         rows=[
             {"plant": "P-E", "month": d(2024, 4, 1), "treated_m3": Decimal(2_000_000), "produced_m3": Decimal(500_000)},
@@ -306,6 +309,7 @@ def dataset(
         ],
     )
     reuse_services.deliveries_record(
+        scope=SYSTEM_SCOPE,
         actor="t",
         rows=[
             {"user": "U-GREEN", "month": d(2024, 4, 1), "volume_m3": Decimal(300_000)},

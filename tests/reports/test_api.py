@@ -89,7 +89,8 @@ def test_excel_reads_back_with_numbers_and_formats(dataset, client_for, users):
     assert r["Content-Type"] == XLSX
     assert r["Content-Disposition"] == 'attachment; filename="report-2024-Q2.xlsx"'
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["封面 Cover", "用水 Water", "再生水 Reuse", "巡河 Patrols", "水质 Quality"]
+    assert wb.sheetnames == ["封面 Cover", "用水 Water", "再生水 Reuse", "巡河 Patrols", "水质 Quality",
+                             "督察整改 Oversight"]  # fmt: skip
     ws = wb["巡河 Patrols"]
     assert ws.freeze_panes == "A5"
     assert (ws["A3"].value, ws["A4"].value) == ("指标", "Figure (zh)")
@@ -190,3 +191,55 @@ def test_report_query_count_is_bounded(dataset, client_for, users):
         assert c.get(Q2).status_code == 200
     # Sections × two periods, independent of the number of rows, intakes, sections or cases.
     assert len(q) <= 90, len(q)
+
+
+def test_pdf_footer_has_page_numbers_issuing_unit_and_date(dataset, client_for, users, settings):
+    """Issue 19: every page names the issuing unit, 第 N 页 共 M 页 and when it was generated; units as
+    the bureau writes them, intake names on the chart's axis."""
+    from pypdf import PdfReader
+
+    settings.REPORTS_ISSUING_UNIT = "乌鲁木齐市河长制办公室"
+    r = client_for(users["admin"]).get(SUMMARY, {"start": "2024-04-01", "end": "2024-06-30", "format": "pdf"})
+    assert r.status_code == 200
+    reader = PdfReader(io.BytesIO(r.content))
+    total = len(reader.pages)
+    assert total >= 2
+    for n, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert "乌鲁木齐市河长制办公室" in text
+        assert f"第 {n} 页 共 {total} 页" in text
+        assert "生成时间 20" in text
+    everything = "\n".join(page.extract_text() for page in reader.pages)
+    assert "10^4" not in everything
+    assert "m3/" not in everything
+
+
+def test_pdf_issuing_unit_defaults_to_the_divisions_bureau(dataset, client_for, users):
+    from pypdf import PdfReader
+
+    r = client_for(users["admin"]).get(
+        SUMMARY, {"start": "2024-04-01", "end": "2024-06-30", "format": "pdf", "division": "650102"}
+    )
+    assert r.status_code == 200
+    assert "天山区水务局" in PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+
+
+def test_excel_prints_as_ledgers_with_live_links(dataset, client_for, users, settings):
+    from openpyxl import load_workbook
+
+    settings.REPORTS_LINK_BASE_URL = "https://hezhang.bureau.local/"
+    r = client_for(users["admin"]).get(Q2, {"format": "xlsx"})
+    wb = load_workbook(io.BytesIO(r.content))
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9  # A4
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert "&P" in ws.oddFooter.center.text
+    assert wb["巡河 Patrols"].print_title_rows == "$3:$4"
+    rows = {row[0].value: row for row in wb["巡河 Patrols"].iter_rows(min_row=5) if row[0].value}
+    link = rows["立查立清"][6]
+    assert link.value.startswith("https://hezhang.bureau.local/api/v1/patrols/cases/?closed_via=on_spot")
+    assert link.hyperlink.target == link.value
+    cover = {row[0].value: row[2].value for row in wb["封面 Cover"].iter_rows(min_row=3) if row[0].value}
+    assert cover["发布单位"].endswith("水务局")

@@ -15,6 +15,7 @@ from django.contrib.gis.geos import LineString, Point
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.scope import SYSTEM_SCOPE
 from core.models import AuditLog
 from reuse import services
 from reuse.models import MonthlyDelivery, MonthlyPlantVolume, Plant, Project, WaterUser
@@ -58,6 +59,7 @@ EXPORTS = ["plants", "projects", "users", "volumes", "deliveries"]
 @pytest.fixture
 def monthly(ledger):
     services.plant_volumes_record(
+        scope=SYSTEM_SCOPE,
         actor="test",
         rows=[
             {"plant": "P-E", "month": dt.date(2024, 7, 1), "treated_m3": Decimal(100), "produced_m3": Decimal(10)},
@@ -65,6 +67,7 @@ def monthly(ledger):
         ],
     )
     services.deliveries_record(
+        scope=SYSTEM_SCOPE,
         actor="test",
         rows=[
             {"user": "U-GREEN", "month": dt.date(2024, 7, 1), "volume_m3": Decimal(5)},
@@ -89,21 +92,54 @@ def test_reads_need_a_login_and_a_human_role(client_for, users, monthly, path):
 # Rows each caller sees: plants, projects and users by their division; volumes by their plant's.
 EXPECTED = {
     "admin": {"plants": 2, "projects": 2, "stations": 1, "pipelines": 1, "users": 3, "volumes": 2, "deliveries": 2},
-    "city_reviewer": {"plants": 2, "projects": 2, "stations": 1, "pipelines": 1, "users": 3, "volumes": 2,
-                      "deliveries": 2},
-    "operator": {"plants": 2, "projects": 2, "stations": 1, "pipelines": 1, "users": 3, "volumes": 2, "deliveries": 2},
-    "chief_650102": {"plants": 1, "projects": 1, "stations": 1, "pipelines": 0, "users": 2, "volumes": 1,
-                     "deliveries": 1},
-    "reviewer_650103": {"plants": 1, "projects": 1, "stations": 0, "pipelines": 1, "users": 1, "volumes": 1,
-                        "deliveries": 1},
+    "city_reviewer": {
+        "plants": 2,
+        "projects": 2,
+        "stations": 1,
+        "pipelines": 1,
+        "users": 3,
+        "volumes": 2,
+        "deliveries": 2,
+    },
+    # Operators: users and deliveries belong to no intake of theirs, so 403 (tests/security/test_operator_scope.py).
+    "operator": {
+        "plants": 2,
+        "projects": 2,
+        "stations": 1,
+        "pipelines": 1,
+        "users": None,
+        "volumes": 2,
+        "deliveries": None,
+    },
+    "chief_650102": {
+        "plants": 1,
+        "projects": 1,
+        "stations": 1,
+        "pipelines": 0,
+        "users": 2,
+        "volumes": 1,
+        "deliveries": 1,
+    },
+    "reviewer_650103": {
+        "plants": 1,
+        "projects": 1,
+        "stations": 0,
+        "pipelines": 1,
+        "users": 1,
+        "volumes": 1,
+        "deliveries": 1,
+    },
     "no_jurisdiction": dict.fromkeys(LISTS, 0),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("who", sorted(EXPECTED))
 @pytest.mark.parametrize("path", LISTS)
 def test_lists_are_scoped_by_jurisdiction(client_for, users, monthly, who, path):
     resp = client_for(users[who]).get(f"{BASE}/{path}/")
+    if EXPECTED[who][path] is None:
+        assert resp.status_code == 403
+        return
     assert resp.status_code == 200
     body = resp.json()
     assert body["count"] == EXPECTED[who][path] == len(_rows(body))
@@ -122,7 +158,7 @@ def test_lists_are_scoped_by_jurisdiction(client_for, users, monthly, who, path)
         ("reviewer_650103", "users", "u_green", 404),
         ("reviewer_650103", "users", "u_cool", 200),
         ("no_jurisdiction", "plants", "plant_w", 404),
-        ("operator", "users", "u_eco", 200),
+        ("operator", "users", "u_eco", 403),  # no intake of theirs (issue 14),
         ("admin", "pipelines", "pipeline", 200),
         ("admin", "stations", "pipeline", 404),  # a pipeline is not in the station layer
     ],
@@ -151,8 +187,9 @@ def test_geojson_layers(client_for, users, ledger):
     assert pipe["properties"]["length_km"] == round(ledger["pipeline"].length_m / 1000, 2)
     assert (pipe["properties"]["diameter_mm"], pipe["properties"]["material"]) == (400, "pe")
     # bbox around the east plant only
-    assert [f["properties"]["code"] for f in client.get(f"{BASE}/plants/?bbox=87.65,43.75,87.75,43.85").json()[
-        "features"]] == ["P-E"]  # fmt: skip
+    assert [
+        f["properties"]["code"] for f in client.get(f"{BASE}/plants/?bbox=87.65,43.75,87.75,43.85").json()["features"]
+    ] == ["P-E"]
 
 
 def test_filters(client_for, users, monthly):
@@ -205,19 +242,49 @@ def test_list_query_count_does_not_grow_with_rows(client_for, users, monthly, pa
     # More rows of every kind, so an N+1 would show.
     for i in range(4):
         services.plant_create(
-            actor="t", code=f"P-X{i}", name="x", division_code="650102", location=_point(),
+            scope=SYSTEM_SCOPE,
+            actor="t",
+            code=f"P-X{i}",
+            name="x",
+            division_code="650102",
+            location=_point(),
             design_capacity_m3d=Decimal(1000),
-        )  # fmt: skip
-        services.water_user_create(actor="t", code=f"U-X{i}", name="x", division_code="650103", sub_use="cooling",
-                                   plant_code=f"P-X{i}")  # fmt: skip
-        services.project_create(actor="t", code=f"PL-X{i}", name="x", kind="pipeline", division_code="650102",
-                                plant_code=f"P-X{i}", route=_line())  # fmt: skip
-        services.project_create(actor="t", code=f"PS-X{i}", name="x", kind="pump_station", division_code="650102",
-                                plant_code=f"P-X{i}", location=_point())  # fmt: skip
+        )
+        services.water_user_create(
+            scope=SYSTEM_SCOPE,
+            actor="t",
+            code=f"U-X{i}",
+            name="x",
+            division_code="650103",
+            sub_use="cooling",
+            plant_code=f"P-X{i}",
+        )
+        services.project_create(
+            scope=SYSTEM_SCOPE,
+            actor="t",
+            code=f"PL-X{i}",
+            name="x",
+            kind="pipeline",
+            division_code="650102",
+            plant_code=f"P-X{i}",
+            route=_line(),
+        )
+        services.project_create(
+            scope=SYSTEM_SCOPE,
+            actor="t",
+            code=f"PS-X{i}",
+            name="x",
+            kind="pump_station",
+            division_code="650102",
+            plant_code=f"P-X{i}",
+            location=_point(),
+        )
         july = dt.date(2024, 7, 1)
         row = {"plant": f"P-X{i}", "month": july, "treated_m3": Decimal(10), "produced_m3": Decimal(1)}
-        services.plant_volumes_record(actor="t", rows=[row])
-        services.deliveries_record(actor="t", rows=[{"user": f"U-X{i}", "month": july, "volume_m3": Decimal(1)}])
+        services.plant_volumes_record(scope=SYSTEM_SCOPE, actor="t", rows=[row])
+        services.deliveries_record(
+            scope=SYSTEM_SCOPE, actor="t", rows=[{"user": f"U-X{i}", "month": july, "volume_m3": Decimal(1)}]
+        )
     client = client_for(users["city_reviewer"])
     with CaptureQueriesContext(connection) as ctx:
         resp = client.get(f"{BASE}/{path}/")
@@ -273,13 +340,12 @@ WRITES = [
     ("plant-patch", "patch", "plants/{pk}/", {"name": "改名"}, "plant_e", 200),
     ("project-create", "post", "projects/", project_body(), None, 201),
     ("project-patch", "patch", "projects/{pk}/", {"capacity_m3d": 30000}, "station", 200),
-    ("project-advance", "post", "projects/{pk}/advance/", {"status": "operating", "on": "2024-08-15"}, "station",
-     200),
+    ("project-advance", "post", "projects/{pk}/advance/", {"status": "operating", "on": "2024-08-15"}, "station", 200),
     ("user-create", "post", "users/", user_body(), None, 201),
     ("user-patch", "patch", "users/{pk}/", {"contract_volume_m3": 1000}, "u_green", 200),
     ("volumes", "post", "volumes/", VOLUME, None, 201),
     ("deliveries", "post", "deliveries/", DELIVERY, None, 201),
-]  # fmt: skip
+]
 
 
 def _count_all():
@@ -296,9 +362,8 @@ def _call(client, method, path, body, ledger, obj):
 @pytest.mark.parametrize(("name", "method", "path", "body", "obj", "ok"), WRITES, ids=[w[0] for w in WRITES])
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [(None, 401), ("device", 403), ("chief_650102", 403), ("operator", 403), ("city_reviewer", "ok"),
-     ("admin", "ok")],
-)  # fmt: skip
+    [(None, 401), ("device", 403), ("chief_650102", 403), ("operator", 403), ("city_reviewer", "ok"), ("admin", "ok")],
+)
 def test_write_permission_matrix(client_for, users, ledger, name, method, path, body, obj, ok, who, expected):
     before = _count_all()
     resp = _call(client_for(users[who] if who else None), method, path, body, ledger, obj)
@@ -340,8 +405,13 @@ def test_writes_outside_the_jurisdiction(client_for, users, ledger, name, status
 # --------------------------------------------------------------------------- writes: bad input
 
 BAD = [
-    ("plants/", "post", None, plant_body(location={"type": "LineString", "coordinates": [[87, 43], [88, 44]]}),
-     "location"),
+    (
+        "plants/",
+        "post",
+        None,
+        plant_body(location={"type": "LineString", "coordinates": [[87, 43], [88, 44]]}),
+        "location",
+    ),
     ("plants/", "post", None, plant_body(location={"type": "Point", "coordinates": [87.7, 95]}), "location"),
     ("plants/", "post", None, plant_body(crs="EPSG:3857"), "crs"),
     ("plants/", "post", None, plant_body(design_capacity_m3d=-3), "design_capacity_m3d"),
@@ -355,8 +425,13 @@ BAD = [
     ("projects/", "post", None, project_body(route={"type": "LineString", "coordinates": [[87.7, 43.8]]}), "route"),
     ("projects/", "post", None, project_body(route=None), "route"),
     # a project that completes before it starts
-    ("projects/", "post", None, project_body(status="completed", started_on="2024-05-01", completed_on="2024-04-01"),
-     "completed_on"),
+    (
+        "projects/",
+        "post",
+        None,
+        project_body(status="completed", started_on="2024-05-01", completed_on="2024-04-01"),
+        "completed_on",
+    ),
     ("projects/", "post", None, project_body(kind="aqueduct"), "kind"),
     ("projects/", "post", None, project_body(status="done"), "status"),
     ("projects/", "post", None, project_body(material="gold"), "material"),
@@ -372,7 +447,7 @@ BAD = [
     ("users/", "post", None, user_body(use_class="industrial"), "sub_use"),
     ("users/", "post", None, user_body(contract_volume_m3=-1), "contract_volume_m3"),
     ("users/{pk}/", "patch", "u_green", {"sub_use": "swimming"}, "sub_use"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("path", "method", "obj", "body", "field"), BAD)
@@ -402,8 +477,9 @@ def test_create_responses(client_for, users, ledger):
     assert 6 < project["length_km"] < 8
     user = c.post(f"{BASE}/users/", user_body(plant="P-E"), format="json").json()
     assert (user["use_class"], user["sub_use"], user["plant"]) == ("environmental", "landscape", "P-E")
-    advanced = c.post(f"{BASE}/projects/{ledger['station'].pk}/advance/", {"status": "operating", "on": "2024-08-15"},
-                      format="json").json()  # fmt: skip
+    advanced = c.post(
+        f"{BASE}/projects/{ledger['station'].pk}/advance/", {"status": "operating", "on": "2024-08-15"}, format="json"
+    ).json()
     assert (advanced["status"], advanced["operating_since"]) == ("operating", "2024-08-15")
 
 
@@ -429,13 +505,22 @@ def test_openapi_schema_describes_the_reuse_api_without_warnings():
     GENERATOR_STATS.reset()
     patterns = [path("api/v1/reuse/", include("reuse.api.urls"))]
     schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
-    for p in ("/api/v1/reuse/rate/", "/api/v1/reuse/volumes/", "/api/v1/reuse/pipelines/{id}/",
-              "/api/v1/reuse/projects/{id}/advance/", "/api/v1/reuse/plants/export/"):  # fmt: skip
+    for p in (
+        "/api/v1/reuse/rate/",
+        "/api/v1/reuse/volumes/",
+        "/api/v1/reuse/pipelines/{id}/",
+        "/api/v1/reuse/projects/{id}/advance/",
+        "/api/v1/reuse/plants/export/",
+    ):
         assert p in schema["paths"], p
     body = schema["paths"]["/api/v1/reuse/volumes/"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "text/csv"}
     assert schema["components"]["schemas"]["UseClassEnum"]["enum"] == [
-        "agriculture", "urban", "industrial", "environmental", "source_replenishment",
-    ]  # fmt: skip
+        "agriculture",
+        "urban",
+        "industrial",
+        "environmental",
+        "source_replenishment",
+    ]
     assert dict(GENERATOR_STATS._warn_cache) == {}
     assert dict(GENERATOR_STATS._error_cache) == {}

@@ -10,6 +10,7 @@ import math
 import pytest
 from django.contrib.gis.geos import LineString, MultiLineString
 
+from accounts.scope import SYSTEM_SCOPE
 from reuse import services
 from reuse.choices import ProjectKind
 from reuse.demo import PIPELINE_ROUTE
@@ -92,7 +93,13 @@ def test_vincenty_reproduces_known_distances():
 def test_pipeline_length_matches_vincenty(geography, parts):
     route = MultiLineString(*[LineString(p) for p in parts], srid=4326)
     project = services.project_create(
-        actor="test", code="PL-T", name="管网", kind=ProjectKind.PIPELINE, division_code="650102", route=route
+        scope=SYSTEM_SCOPE,
+        actor="test",
+        code="PL-T",
+        name="管网",
+        kind=ProjectKind.PIPELINE,
+        division_code="650102",
+        route=route,
     )
     expected = math.fsum(polyline_m(p) for p in parts)
     # Vincenty and pyproj's Karney algorithm agree to well under a millimetre at these distances.
@@ -101,7 +108,7 @@ def test_pipeline_length_matches_vincenty(geography, parts):
 
 @pytest.mark.django_db
 def test_demo_pipeline_is_24_km_within_1_percent(geography):
-    project = services.project_create(
+    project = services.project_create(scope=SYSTEM_SCOPE,
         actor="test", code="PL-D", name="24 km", kind=ProjectKind.PIPELINE, division_code="650102",
         route=LineString(PIPELINE_ROUTE, srid=4326),
     )  # fmt: skip

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.scope import scope_for
+from accounts.scope import SYSTEM_SCOPE, scope_for
 from core.exceptions import InvalidInput
 from core.models import AuditLog
 from reuse import services
@@ -61,7 +61,7 @@ def test_plant_bad_input_names_the_field_and_writes_nothing(ledger, change, fiel
         "design_capacity_m3d": Decimal(1000), **change,
     }  # fmt: skip
     with pytest.raises(InvalidInput) as exc:
-        services.plant_create(**kwargs)
+        services.plant_create(scope=SYSTEM_SCOPE, **kwargs)
     assert field in _fields(exc)
     assert Plant.objects.count() == plants
     assert AuditLog.objects.count() == audits
@@ -82,12 +82,38 @@ def test_plant_outside_the_writers_scope_is_refused(ledger, make_user):
     assert _fields(exc) == {"division"}
 
 
+def test_scope_is_required_and_none_is_not_everything(ledger, make_user):
+    """The services used to take `scope=None` as "no restriction" (fail open): a caller that forgot the
+    scope could file rows anywhere. The scope is now required, and a caller without a jurisdiction
+    (NO_SCOPE) resolves nothing."""
+    values = {"actor": ACTOR, "code": "P-Y", "name": "y", "division_code": "650102", "location": pt(87.7, 43.8)}
+    values["design_capacity_m3d"] = Decimal(1000)
+    with pytest.raises(TypeError, match="scope"):
+        services.plant_create(**values)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="scope"):
+        services.plant_volumes_record(actor=ACTOR, rows=[])  # type: ignore[call-arg]
+    nobody = make_user(Role.REVIEWER, "", username="no_jurisdiction")
+    with pytest.raises(InvalidInput) as exc:
+        services.plant_create(**values, scope=scope_for(nobody))
+    assert exc.value.fields == {"division": ["No division '650102' in your jurisdiction."]}
+    row = {"plant": ledger["plant_e"].code, "month": month(1), "treated_m3": Decimal(1), "produced_m3": 0}
+    with pytest.raises(InvalidInput) as exc:
+        services.plant_volumes_record(actor=ACTOR, rows=[row], scope=scope_for(nobody))
+    assert "volumes[0].plant" in exc.value.fields
+    assert not Plant.objects.filter(code="P-Y").exists()
+    assert not MonthlyPlantVolume.objects.filter(plant=ledger["plant_e"], month=month(1)).exists()
+
+
 def test_plant_update_audits_changes_and_ignores_no_ops(ledger):
     plant = ledger["plant_e"]
     before = AuditLog.objects.filter(entity="reuse.plant", entity_id=str(plant.pk)).count()
-    services.plant_update(plant=plant, actor=ACTOR, changes={"design_capacity_m3d": Decimal(100_000)})
+    services.plant_update(
+        scope=SYSTEM_SCOPE, plant=plant, actor=ACTOR, changes={"design_capacity_m3d": Decimal(100_000)}
+    )
     assert AuditLog.objects.filter(entity="reuse.plant", entity_id=str(plant.pk)).count() == before
-    services.plant_update(plant=plant, actor=ACTOR, changes={"actual_capacity_m3d": Decimal(80_000), "name": "新名"})
+    services.plant_update(
+        scope=SYSTEM_SCOPE, plant=plant, actor=ACTOR, changes={"actual_capacity_m3d": Decimal(80_000), "name": "新名"}
+    )
     log = AuditLog.objects.filter(entity="reuse.plant", entity_id=str(plant.pk)).first()
     assert log.action == "update"
     assert log.before["name"] == "东区污水处理厂"
@@ -143,7 +169,7 @@ def _project(**kw):
 def test_project_bad_input_names_the_field_and_writes_nothing(ledger, kw, field):
     projects, audits = Project.objects.count(), AuditLog.objects.count()
     with pytest.raises(InvalidInput) as exc:
-        services.project_create(**_project(**kw))
+        services.project_create(scope=SYSTEM_SCOPE, **_project(**kw))
     assert field in _fields(exc), exc.value.fields
     assert Project.objects.count() == projects
     assert AuditLog.objects.count() == audits
@@ -155,7 +181,7 @@ def test_pipeline_length_is_computed_not_taken(ledger):
     assert 8_000 < pipeline.length_m < 12_000
     # Moving the route recomputes the length, through the service.
     longer = LineString([(87.45, 43.7), (87.5, 43.75), (87.55, 43.76), (87.58, 43.78)], srid=4326)
-    services.project_update(project=pipeline, actor=ACTOR, changes={"route": longer})
+    services.project_update(scope=SYSTEM_SCOPE, project=pipeline, actor=ACTOR, changes={"route": longer})
     pipeline.refresh_from_db()
     assert pipeline.length_m > 12_000
     log = AuditLog.objects.filter(entity="reuse.project", entity_id=str(pipeline.pk)).first()
@@ -164,12 +190,14 @@ def test_pipeline_length_is_computed_not_taken(ledger):
 
 def test_project_update_cannot_change_the_status(ledger):
     with pytest.raises(InvalidInput) as exc:
-        services.project_update(project=ledger["station"], actor=ACTOR, changes={"status": ProjectStatus.OPERATING})
+        services.project_update(
+            scope=SYSTEM_SCOPE, project=ledger["station"], actor=ACTOR, changes={"status": ProjectStatus.OPERATING}
+        )
     assert _fields(exc) == {"status"}
 
 
 def test_advance_walks_the_workflow_step_by_step(ledger):
-    project = services.project_create(**_project())
+    project = services.project_create(scope=SYSTEM_SCOPE, **_project())
     assert project.status == ProjectStatus.PLANNED
     with pytest.raises(InvalidInput) as exc:  # no skipping
         services.project_advance(project=project, status=ProjectStatus.COMPLETED, on=dt.date(2024, 3, 1), actor=ACTOR)
@@ -199,7 +227,7 @@ def test_advance_walks_the_workflow_step_by_step(ledger):
 
 
 def test_advance_refuses_a_date_in_the_future(ledger):
-    project = services.project_create(**_project())
+    project = services.project_create(scope=SYSTEM_SCOPE, **_project())
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(InvalidInput) as exc:
         services.project_advance(project=project, status=ProjectStatus.UNDER_CONSTRUCTION, on=tomorrow, actor=ACTOR)
@@ -229,15 +257,19 @@ def test_the_sub_use_implies_the_class(ledger):
 def test_user_bad_input_names_the_field(ledger, kw, field):
     users = WaterUser.objects.count()
     with pytest.raises(InvalidInput) as exc:
-        services.water_user_create(actor=ACTOR, code="U-NEW", name="x", division_code="650102", **kw)
+        services.water_user_create(
+            scope=SYSTEM_SCOPE, actor=ACTOR, code="U-NEW", name="x", division_code="650102", **kw
+        )
     assert field in _fields(exc)
     assert WaterUser.objects.count() == users
 
 
 def test_changing_the_class_drops_a_sub_use_of_another_class(ledger):
-    user = services.water_user_update(user=ledger["u_green"], actor=ACTOR, changes={"use_class": UseClass.INDUSTRIAL})
+    user = services.water_user_update(
+        scope=SYSTEM_SCOPE, user=ledger["u_green"], actor=ACTOR, changes={"use_class": UseClass.INDUSTRIAL}
+    )
     assert (user.use_class, user.sub_use) == (UseClass.INDUSTRIAL, "")
-    user = services.water_user_update(user=user, actor=ACTOR, changes={"sub_use": SubUse.LANDSCAPE})
+    user = services.water_user_update(scope=SYSTEM_SCOPE, user=user, actor=ACTOR, changes={"sub_use": SubUse.LANDSCAPE})
     assert (user.use_class, user.sub_use) == (UseClass.ENVIRONMENTAL, SubUse.LANDSCAPE)
 
 
@@ -301,7 +333,8 @@ def test_constraints_hold_when_the_services_are_bypassed(ledger):
 
 def test_a_valid_point_project_saves(ledger):
     project = services.project_create(
-        **_project(kind=ProjectKind.PUMP_STATION, location=Point(87.7, 43.8, srid=4326), capacity_m3d=Decimal(20_000))
+        scope=SYSTEM_SCOPE,
+        **_project(kind=ProjectKind.PUMP_STATION, location=Point(87.7, 43.8, srid=4326), capacity_m3d=Decimal(20_000)),
     )
     assert project.length_m is None
     assert project.capacity_m3d == Decimal("20000.00")

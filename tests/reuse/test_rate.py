@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.scope import scope_for
+from accounts.scope import SYSTEM_SCOPE, scope_for
 from core.periods import date_range, month, quarter, year
 from reuse import services
 from reuse.selectors import reuse_rate
@@ -23,7 +23,7 @@ ACTOR = "test"
 def volumes(ledger):
     """July and August 2024: the east plant (650102) greening, ecological replenishment and unmetered
     road cleaning; the west plant (650103) industrial cooling."""
-    services.plant_volumes_record(
+    services.plant_volumes_record(scope=SYSTEM_SCOPE,
         actor=ACTOR,
         rows=[
             {"plant": "P-E", "month": month(2024, 7).first_date, "treated_m3": Decimal(3_000_000),
@@ -36,6 +36,7 @@ def volumes(ledger):
     )  # fmt: skip
     jul, aug = month(2024, 7).first_date, month(2024, 8).first_date
     services.deliveries_record(
+        scope=SYSTEM_SCOPE,
         actor=ACTOR,
         rows=[
             {"user": "U-GREEN", "month": jul, "volume_m3": Decimal(600_000)},
@@ -124,7 +125,9 @@ def test_target_and_gap(users, volumes, settings):
 
 
 def test_industrial_park_plants_can_be_left_out(users, volumes, settings):
-    services.plant_update(plant=volumes["plant_w"], actor=ACTOR, changes={"kind": "industrial_park"})
+    services.plant_update(
+        scope=SYSTEM_SCOPE, plant=volumes["plant_w"], actor=ACTOR, changes={"kind": "industrial_park"}
+    )
     assert reuse_rate(scope=_admin_scope(users), period=SUMMER).treated_m3 == Decimal(7_000_000)
     settings.REUSE_RATE_COUNT_INDUSTRIAL_PARK_PLANTS = False
     r = reuse_rate(scope=_admin_scope(users), period=SUMMER)
@@ -159,7 +162,9 @@ def test_series_by_month_and_quarter(users, volumes):
 
 def test_deliveries_without_their_plant_month_are_counted(users, volumes):
     services.deliveries_record(
-        actor=ACTOR, rows=[{"user": "U-GREEN", "month": month(2024, 9).first_date, "volume_m3": Decimal(10)}]
+        scope=SYSTEM_SCOPE,
+        actor=ACTOR,
+        rows=[{"user": "U-GREEN", "month": month(2024, 9).first_date, "volume_m3": Decimal(10)}],
     )
     r = reuse_rate(scope=_admin_scope(users), period=quarter(2024, 3))
     assert r.counts["deliveries_without_plant_volume"] == 1

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.scope import SYSTEM_SCOPE
 from core.models import AuditLog, IdempotencyRecord
 from reuse.choices import VolumeFlag
 from reuse.models import MonthlyDelivery, MonthlyPlantVolume
@@ -128,7 +129,7 @@ def test_services_refuse_a_month_that_is_not_a_first_day(ledger):
 
     row = {"plant": "P-E", "month": month(7).replace(day=15), "treated_m3": Decimal(1), "produced_m3": Decimal(0)}
     with pytest.raises(InvalidInput) as exc:
-        plant_volumes_record(rows=[row], actor="test")
+        plant_volumes_record(scope=SYSTEM_SCOPE, rows=[row], actor="test")
     assert set(exc.value.fields) == {"volumes[0].month"}
 
 

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tests.water_telemetry.samples import ALL_SL651, SZY_SAMPLE
-from water.telemetry.crc import crc8_e5, crc8_e5_bitwise, crc16_modbus, crc16_modbus_bitwise
+from water.telemetry.crc import crc8_e5, crc8_e5_bitwise, crc16_modbus, crc16_modbus_bitwise, crc16_modbus_table
 
 
 def test_crc16_modbus_check_value() -> None:
@@ -53,4 +53,6 @@ def test_tables_match_bitwise_reference_for_all_lengths_and_views() -> None:
             assert crc16_modbus(bytearray(data)) == crc16_modbus_bitwise(data)
             # Odd offsets into a memoryview: the word-at-a-time path must not depend on alignment.
             assert crc16_modbus(memoryview(b"\x00" + data)[1:]) == crc16_modbus_bitwise(data)
+            # The pure-Python fallback (used when the native module is missing) agrees as well.
+            assert crc16_modbus_table(memoryview(b"\x00" + data)[1:]) == crc16_modbus_bitwise(data)
             assert crc8_e5(memoryview(b"\x00" + data)[1:]) == crc8_e5_bitwise(data)

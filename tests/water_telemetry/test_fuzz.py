@@ -96,7 +96,7 @@ CORPUS: list[tuple[str, str, str]] = [
         "ok",
     ),
     ("sl651 packet 1 of 2 (SYN, ETB)", "7E7E0165010204570000360007160020010001240717E161", "ok"),
-    ("sl651 user-defined function E5", "7E7E0165010204570000E5000202AABB03A7B6", "ok"),
+    ("sl651 user-defined function E5 (refused by name)", "7E7E0165010204570000E5000202AABB03A7B6", "UnsupportedFrame"),
     ("sl651 downlink query (ENQ)", "7E7E650102045701000037800802000124123123593005CA9C", "ok"),
     (
         "sl651 two observation groups",
@@ -123,7 +123,37 @@ CORPUS: list[tuple[str, str, str]] = [
         "7E7E05001122334403E832002B020034170718110016F1F1001122334448F0F01707181100201900004026190000403923000104903822109903A42E",
         "BadLength",
     ),
-    ("sl651 SOH/ASCII frame", "01303031323334353637383902303030330304", "UnsupportedFrame"),
+    ("sl651 SOH frame with a length that does not match", "01303031323334353637383902303030330304", "TruncatedFrame"),
+    # Issue 18: the new codecs (bodies by function, series, missing values, ASCII, value counts, NAK).
+    (
+        "domain.md §3.3a SL 651 ASCII timed report",
+        "01303130303132333435363738313233343332303034410230303032323631303031313230303030535420303031323334353637"
+        "3820492054542032363130303131323030205120312E3233342053424C312035362E32352056542031322E3130200346393736",
+        "ok",
+    ),
+    ("domain.md §3.3a SZY 206 one flow value, all AA", "681568B36501020700C0AAAAAAAAAA0000000000301415026A16", "ok"),
+    (
+        "sl651 31H series with FF missing slots",
+        "7E7E016501020457123431002E020009240701090012F1F1650102045749F0F0240701080004180000053923FFFFFFFFFFFFFFFF"
+        "0001049000010500036714",
+        "ok",
+    ),
+    ("sl651 46H status reply", "7E7E0165010204571234460015020009240701090012F1F1650102045745200000008303653C", "ok"),
+    ("sl651 51H clock reply", "7E7E016501020457123451000F020009240701090012F1F165010204570350F9", "ok"),
+    ("sl651 45H version reply", "7E7E0165010204571234450015020009240701090012F1F165010204570556312E303203047D", "ok"),
+    (
+        "sl651 38H period query (downlink, ENQ)",
+        "7E7E650102045701123438801702000924070109001224070108240701120418000005392305D013",
+        "ok",
+    ),
+    (
+        "sl651 ASCII 31H series with a missing value",
+        "0130313635303130323034353731323334333130303446023030303332343037303130393030313253542036353031303230343537"
+        "204920545420323430373031303830302044524E3035205A20464646462031302E34392031302E35302056542031322E3120033742"
+        "3933",
+        "ok",
+    ),
+    ("sl651 M3 NAK listing packets 2 and 3", "7E7E650102045701123432800C02000024070109001200020003155913", "ok"),
     ("HJ 212 text (not ours)", "2323303130317374", "UnknownProtocol"),
     ("empty", "", "UnknownProtocol"),
 ]
@@ -148,6 +178,8 @@ def _repair(raw: bytearray) -> None:
         raw[3 + raw[1]] = crc8_e5(raw[3 : 3 + raw[1]])
     elif len(raw) >= 17 and raw[0] == 0x7E and raw[1] == 0x7E:
         raw[-2:] = crc16_modbus(raw[:-2]).to_bytes(2, "big")
+    elif len(raw) >= 29 and raw[0] == 0x01:  # SL 651 ASCII: 4 hex characters of CRC at the end
+        raw[-4:] = f"{crc16_modbus(raw[:-4]):04X}".encode()
 
 
 SEEDS = [bytes.fromhex(c[1]) for c in CORPUS]

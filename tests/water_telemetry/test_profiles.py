@@ -11,10 +11,10 @@ import pytest
 from tests.water_telemetry.samples import SL651_TIMED_UP, SZY_SAMPLE, SZY_SAMPLE_TEXT
 from water.telemetry import (
     PRESETS,
+    BadLength,
     Profile,
     ProfileMismatch,
     UnknownProtocol,
-    UnsupportedFrame,
     decode_frame,
     detect_protocol,
     frame_from_text,
@@ -43,7 +43,7 @@ def test_unknown_and_unsupported_starts() -> None:
     for raw in (b"", b"\x00\x01\x02", b"##0101"):
         with pytest.raises(UnknownProtocol):
             decode_frame(raw, received_at=RECEIVED)
-    with pytest.raises(UnsupportedFrame):
+    with pytest.raises(BadLength):  # an SOH frame is decoded now: this one's length field says 0 characters
         decode_frame(b"\x01" + b"0" * 40, received_at=RECEIVED)
 
 

@@ -180,7 +180,7 @@ def test_downlink_and_confirmation() -> None:
     own_time = datetime(2024, 7, 1, 9, 0, 30, tzinfo=BEIJING)
     assert sl651.decode(build_ack(up, sent_at=own_time) or b"").sent_at == own_time
     assert sl651.decode(build_ack(up, keep_online=True) or b"").end == sl651.ESC
-    with pytest.raises(ValueError, match="EOT or ESC"):
+    with pytest.raises(ValueError, match="EOT, ESC or ACK"):
         sl651.build_confirmation(up.frame, end=sl651.ETX)  # type: ignore[arg-type]
 
 
@@ -358,12 +358,11 @@ def test_reserved_function_codes(function: int) -> None:
     assert info.value.station == "6501020457"
 
 
-def test_user_defined_function_keeps_the_body_raw() -> None:
+def test_user_defined_function_is_refused_by_name() -> None:
+    # Issue 18: a function without an implemented layout is refused by name, never "decoded" with no values.
     raw = sl651.encode_frame(centre=1, station=STATION, password=0, function=0xE5, body=b"\x01\x02\x03")
-    frame = sl651.decode(raw)
-    assert frame.function_name == "user-defined E5H"
-    assert frame.body == b"\x01\x02\x03"
-    assert frame.elements == ()
+    with pytest.raises(UnsupportedFrame, match="E5H"):
+        sl651.decode(raw)
 
 
 def test_bcd_digit_above_nine_in_a_known_element() -> None:
@@ -417,7 +416,7 @@ def test_short_body_and_packet_header() -> None:
 
 
 def test_ascii_and_unknown_starts() -> None:
-    with pytest.raises(UnsupportedFrame):
-        sl651.decode(b"\x01" + b"1234567890" * 3)
+    with pytest.raises(MalformedFrame):  # SOH frames are decoded now: this one's header is not hex text
+        sl651.decode(b"\x01" + b"12345678901234567890ZZZZ" + b"1234567890")
     with pytest.raises(UnknownProtocol):
         sl651.decode(b"\x7e\x7f" + bytes(30))

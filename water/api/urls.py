@@ -4,7 +4,7 @@ from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
 from water.api.plan_views import LedgerLockViewSet, PlanUsageViewSet, PlanViewSet, RedLineViewSet
-from water.api.telemetry_views import TelemetryStationViewSet
+from water.api.telemetry_views import StationCommandViewSet, TelemetryStationViewSet
 from water.api.views import (
     AlertViewSet,
     IntakeViewSet,
@@ -18,6 +18,7 @@ from water.api.views import (
 app_name = "water"
 router = SimpleRouter()
 router.register("monitoring/stations", TelemetryStationViewSet, basename="telemetry-station")  # before monitoring/
+router.register("monitoring/commands", StationCommandViewSet, basename="station-command")  # issue 18 downlink
 router.register("intakes", IntakeViewSet, basename="intake")
 router.register("meters", MeterViewSet, basename="meter")
 router.register("readings", ReadingViewSet, basename="reading")

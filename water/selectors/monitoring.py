@@ -18,7 +18,7 @@ from core.divisions import division_prefix, is_division_code
 from core.exceptions import InvalidInput, NotFound
 from places.models import Division
 from water import conf, monitoring
-from water.choices import NOT_REPORTS, MeterState
+from water.choices import NOT_REPORTS, MeterState, ReadingSource, Review
 from water.models import Alert, DailyVolume, Intake, Meter, Reading
 from water.selectors.intakes import intake_scope_q, online_metering_required
 
@@ -162,6 +162,14 @@ class MonitoringSummary:
     as_of: dt.datetime
     filled_slots: int = 0
     timely_reports: int = 0
+    # Reports fetched by the telemetry gateway's gap backfill (source rtu_backfill, issue 18) in the period.
+    backfilled_reports: int = 0
+
+    @property
+    def arrival_rate_without_backfill(self) -> float | None:
+        """The arrival rate had the backfilled reports not been fetched (each one fills a slot that was empty:
+        the gateway asks only for the missed window)."""
+        return monitoring.ratio(max(self.received_reports - self.backfilled_reports, 0), self.expected_reports)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe (ISO dates, fractions rounded to 6 places)."""
@@ -181,6 +189,8 @@ class MonitoringSummary:
             "filled_slots": self.filled_slots,
             "timely_reports": self.timely_reports,
             "arrival_rate": monitoring.rounded(self.arrival_rate),
+            "backfilled_reports": self.backfilled_reports,
+            "arrival_rate_without_backfill": monitoring.rounded(self.arrival_rate_without_backfill),
             "completeness": monitoring.rounded(self.completeness),
             "timeliness": monitoring.rounded(self.timeliness),
             "by_intake": [i.to_dict() for i in self.by_intake],
@@ -348,8 +358,23 @@ def monitoring_report(
         received_reports=total.received, arrival_rate=total.arrival_rate, completeness=total.completeness,
         timeliness=total.timeliness, by_intake=by_intake, first_day=period.first_date, last_day=period.last_date,
         as_of=as_of, filled_slots=total.slots, timely_reports=total.timely,
+        backfilled_reports=_backfilled(figures, period.start, as_of),
     )  # fmt: skip
     return summary, figures
+
+
+def _backfilled(figures: list[MeterMonitoring], start: dt.datetime, as_of: dt.datetime) -> int:
+    """Reports of these meters in [start, as_of) that the gateway's gap backfill fetched (one query)."""
+    if not figures or as_of <= start:
+        return 0
+    return (
+        Reading.objects.filter(
+            meter_id__in=[f.meter_id for f in figures], observed_at__gte=start, observed_at__lt=as_of,
+            source=ReadingSource.RTU_BACKFILL,
+        )
+        .exclude(review=Review.REJECTED)
+        .count()
+    )  # fmt: skip
 
 
 def monitoring_summary(

@@ -533,3 +533,13 @@ def volume_by_provenance(
 
 def _over(use: Decimal, plan: Decimal | None) -> Decimal:
     return use - plan if plan is not None and use > plan else ZERO
+
+
+def intake_month_plan(*, scope: Scope, intake_id: int, year: int) -> dict[int, Decimal] | None:
+    """An intake's planned volume per month of `year` (1–12 → m³) from the current version of every
+    plan of that year, as plan_summary reads it; None when no plan allocates to it (or it is out of
+    scope). For the console's monthly use-against-plan chart."""
+    alloc = _allocations(intake_scope_q(scope, "intake__") & Q(intake_id=intake_id), [year]).get(intake_id)
+    if alloc is None:
+        return None
+    return {month: alloc.get((year, month), ZERO) for month in range(1, 13)}

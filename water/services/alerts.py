@@ -13,8 +13,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE
 from core import periods
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
@@ -22,14 +21,13 @@ from core.exceptions import InvalidInput
 from water import conf, monitoring, plan_selectors, selectors
 from water.choices import AlertKind, MeterState
 from water.models import Alert, DailyVolume, Intake, Meter
+from water.services import notices
 from water.services._common import _full_clean
 
 # ------------------------------------------------------------------------------- monitoring alerts
 # Raised and resolved by the periodic jobs (water.tasks); at most one open alert per condition key
 # (a partial unique constraint). Running a job twice at the same instant changes nothing; an alert
 # resolves when its condition clears; the condition coming back later opens a new alert.
-
-_EVERYTHING = Scope(user_id=None, role=Role.ADMIN, everything=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +91,7 @@ def alert_raise_or_refresh(
             alert = Alert.objects.select_for_update().get(key=key, resolved_at__isnull=True)
             return alert, False
         audit_record(actor=actor, action=AuditAction.CREATE, instance=alert, after=_alert_snapshot(alert))
+        notices.alert_raised(alert)
         return alert, True
 
 
@@ -110,6 +109,7 @@ def alert_resolve(*, alert: Alert, at: dt.datetime, actor: Any, reason: str = ""
             actor=actor, action=AuditAction.TRANSITION, instance=alert, before=before, after=_alert_snapshot(alert),
             reason=reason,
         )  # fmt: skip
+        notices.alert_resolved(alert, at=alert.resolved_at)
         return alert
 
 
@@ -194,7 +194,7 @@ def alerts_check_flagged(*, now: dt.datetime | None = None, actor: Any = "beat:w
     span = DailyVolume.objects.filter(n_flagged__gt=0).aggregate(lo=Min("day"), hi=Max("day"))
     wanted: dict[str, tuple[int, int | None, dict[str, Any]]] = {}
     if span["lo"] is not None:
-        flagged = selectors.flagged_readings(scope=_EVERYTHING, first=span["lo"], last=span["hi"])
+        flagged = selectors.flagged_readings(scope=SYSTEM_SCOPE, first=span["lo"], last=span["hi"])
         intakes = dict(Meter.objects.filter(pk__in={f["meter_id"] for f in flagged}).values_list("pk", "intake_id"))
         for f in flagged:
             key = f"{AlertKind.FLAGGED_READING.value}:{f['meter_id']}@{f['observed_at'].astimezone(dt.UTC).isoformat()}"
@@ -281,10 +281,13 @@ def alerts_check_plan(
     version now in force). Intakes whose plan was withdrawn have their open plan alerts resolved."""
     now = now or timezone.now()
     today = periods.to_beijing(now).date()
-    summary = plan_selectors.plan_summary(scope=_EVERYTHING, period=periods.year(today.year), today=today)
+    summary = plan_selectors.plan_summary(scope=SYSTEM_SCOPE, period=periods.year(today.year), today=today)
     usage = [
         PlanUsage(intake_id=i.intake_id, year=today.year, use_m3=i.use_m3, plan_m3=i.plan_m3)
         for i in summary.intakes
         if i.plan_m3 is not None
     ]
-    return alert_sync_plan_usage(usage=usage, now=now, complete=True, actor=actor)
+    runs = alert_sync_plan_usage(usage=usage, now=now, complete=True, actor=actor)
+    # The red lines move with the same use: checked in the same hourly job (issue 17).
+    notices.redlines_check(now=now)
+    return runs

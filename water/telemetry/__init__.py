@@ -21,9 +21,11 @@ specifications as a meter's ``decoding_profile`` holds them), `simulator` (stati
 and the Django side of the gateway — `gateway` (the asyncio TCP server), `services` (storing readings through
 the ingest service, station counters), `selectors` (meter directory, stations endpoint). See docs/telemetry.md.
 
-Not decoded: SL 651 SOH/ASCII frames (domain.md documents only their start byte; they raise
-`UnsupportedFrame` and the splitter discards them), SL 651 31H equal-interval bodies, images, configuration
-answers, SZY 206 split-frame (DIV) reassembly and the 81H–84H/B1H data layouts (headers decode, data stays raw).
+Decoded by function (issue 18): SL 651 HEX and ASCII (SOH) frames, bodies by function code
+(`sl651_layouts`: reports 30H–35H, 31H/38H time-step series, replies 37H, 38H, 3AH, 40H–43H, 45H, 46H, 4AH,
+51H), missing values (all FF / all AA) recorded as missing and counted; SZY 206 frames with any number of
+values, split (DIV) frames joined; SL 651 multi-packet messages joined, with a NAK listing missing packets (M3).
+Refused by name (`UnsupportedFrame`): SL 651 36H image, 39H, 44H, 47H–49H, 4BH–50H and user-defined E0H–FFH.
 """
 
 from water.telemetry.errors import (

@@ -12,7 +12,9 @@ Design (domain.md §3.4 "Parser design notes"): frame 68H messages with the L by
   for 4 KB while the real frame sits behind it and the station waits for its ack).
 - The buffer is bounded: whatever is held starts at a candidate and is shorter than the longest frame
   (SL 651: 4,112 bytes), and ``max_buffer`` is enforced besides.
-- SOH/ASCII SL 651 frames are not framed (see `water.telemetry.sl651`); their bytes count as discarded.
+- SOH/ASCII SL 651 frames (domain.md §3.3a) are framed by their 4-hex-character length: the header must be hex
+  text, the end character where the length says, and the 4 CRC characters hex. A wrong length or non-hex
+  header makes the candidate garbage (counted in ``discarded_bytes``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ _SZY_END = 0x16
 _SL_MARK = b"\x7e\x7e"
 _STX, _SYN = 0x02, 0x16
 _SL_ENDS = frozenset({0x03, 0x17, 0x05, 0x06, 0x15, 0x04, 0x1B})
+_SOH = 0x01
+_HEXCHARS = b"0123456789ABCDEFabcdef"
 SZY_MAX_FRAME = 255 + 5
 SL651_MAX_FRAME = 0x0FFF + 17
+SL651_ASCII_MAX_FRAME = 0x0FFF + 29
 
 _NEED, _BAD, _BADCRC, _OK = 0, 1, 2, 3
 
@@ -40,8 +45,8 @@ class FrameSplitter:
     """
 
     def __init__(self, *, max_buffer: int = 16384, verify_crc: bool = True, keep_rejected: int = 16) -> None:
-        if max_buffer < SL651_MAX_FRAME:
-            raise ValueError(f"max_buffer must hold the longest frame ({SL651_MAX_FRAME} bytes)")
+        if max_buffer < SL651_ASCII_MAX_FRAME:
+            raise ValueError(f"max_buffer must hold the longest frame ({SL651_ASCII_MAX_FRAME} bytes)")
         self.max_buffer = max_buffer
         self.verify_crc = verify_crc
         self.frames = 0
@@ -81,6 +86,27 @@ class FrameSplitter:
             if verify and crc8_e5(buf[p + 3 : p + 3 + length]) != buf[p + 3 + length]:
                 return _BADCRC, size
             return _OK, size
+        if buf[p] == _SOH:
+            if avail < 24:
+                return _NEED, 0
+            if bytes(buf[p + 1 : p + 23]).translate(None, _HEXCHARS):
+                return _BAD, 0
+            marker = int(buf[p + 19 : p + 23], 16)
+            if marker >> 12 not in (0x0, 0x8):
+                return _BAD, 0
+            start = buf[p + 23]
+            length = marker & 0x0FFF
+            if start not in (_STX, _SYN) or (start == _SYN and length < 6):
+                return _BAD, 0
+            size = length + 29
+            if avail < size:
+                return _NEED, size
+            crc_text = bytes(buf[p + size - 4 : p + size])
+            if buf[p + 24 + length] not in _SL_ENDS or crc_text.translate(None, _HEXCHARS):
+                return _BAD, 0
+            if verify and crc16_modbus(buf[p : p + 25 + length]) != int(crc_text, 16):
+                return _BADCRC, size
+            return _OK, size
         # 7E 7E
         if avail < 13:
             return _NEED, 0
@@ -104,13 +130,8 @@ class FrameSplitter:
 
     @staticmethod
     def _next_candidate(buf: bytearray, p: int, n: int) -> int:
-        i68 = buf.find(_SZY_START, p, n)
-        i7e = buf.find(_SL_MARK, p, n)
-        if i68 < 0:
-            return i7e
-        if i7e < 0:
-            return i68
-        return min(i68, i7e)
+        found = [i for i in (buf.find(_SZY_START, p, n), buf.find(_SL_MARK, p, n), buf.find(_SOH, p, n)) if i >= 0]
+        return min(found) if found else -1
 
     def _valid_ahead(self, buf: bytearray, p: int, n: int) -> int:
         """Start of the first complete frame with a good checksum after ``p`` (or -1)."""
@@ -130,18 +151,21 @@ class FrameSplitter:
         p = 0
         next68 = -2  # cached search results: random garbage must not cost a fresh scan per false start
         next7e = -2
+        next01 = -2
         while p < n:
             if next68 != -1 and next68 < p:
                 next68 = buf.find(_SZY_START, p)
             if next7e != -1 and next7e < p:
                 next7e = buf.find(_SL_MARK, p)
-            if next68 < 0 and next7e < 0:
+            if next01 != -1 and next01 < p:
+                next01 = buf.find(_SOH, p)
+            if next68 < 0 and next7e < 0 and next01 < 0:
                 # Keep a trailing 7E: it may be the first half of a 7E 7E split across reads.
                 keep = n - 1 if buf[n - 1] == 0x7E else n
                 self.discarded_bytes += keep - p
                 p = keep
                 break
-            cand = next7e if next68 < 0 else next68 if next7e < 0 else min(next68, next7e)
+            cand = min(i for i in (next68, next7e, next01) if i >= 0)
             self.discarded_bytes += cand - p
             p = cand
             status, size = self._check(buf, p, n, self.verify_crc)

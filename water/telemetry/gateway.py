@@ -41,6 +41,7 @@ from typing import Any
 
 from django.db import close_old_connections, connections
 
+from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
 from water.telemetry.profiles import PacketAssembler, build_ack, decode_frame, station_of
@@ -81,6 +82,10 @@ class GatewayConfig:
     store_retries: int = 3
     read_size: int = 65536
     actor: str = DEFAULT_ACTOR
+    # Downlink (issue 18, water.telemetry.downlink): how often the command queue is read, and how long an answer
+    # is awaited before the command is retried (WATER_TELEMETRY_COMMAND_TIMEOUT_S in the command).
+    command_poll: float = 1.0
+    command_timeout: float = 20.0
 
 
 @dataclass(slots=True)
@@ -176,6 +181,16 @@ class Gateway:
         self._counters_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._counters_stop = asyncio.Event()
+        self.downlink = Downlink(self, poll=self.config.command_poll, timeout=self.config.command_timeout,
+                                 actor=self.config.actor)  # fmt: skip
+        self._downlink_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Any) -> None:
+        """Run a coroutine in the background (kept referenced; awaited on stop)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -197,6 +212,7 @@ class Gateway:
             asyncio.create_task(self._writer_loop(i), name=f"telemetry-writer{i}") for i in range(len(self._dbs))
         ]
         self._counters_task = asyncio.create_task(self._counters_loop(), name="telemetry-counters")
+        self._downlink_task = asyncio.create_task(self.downlink.run(self._counters_stop), name="telemetry-downlink")
         log.info(
             "telemetry gateway listening on %s:%s (max %d connections, idle timeout %g s, batch %d / %g ms)",
             cfg.host, self.port, cfg.max_connections, cfg.idle_timeout, cfg.batch_size, cfg.flush_interval * 1000,
@@ -236,6 +252,10 @@ class Gateway:
             await asyncio.gather(self._counters_task, return_exceptions=True)
         if self._refreshing is not None:
             await asyncio.gather(self._refreshing, return_exceptions=True)
+        if self._downlink_task is not None:
+            await asyncio.gather(self._downlink_task, return_exceptions=True)
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
         await self._flush_counters()
         for conn in list(self._connections):
             await self._close(conn)
@@ -402,12 +422,19 @@ class Gateway:
                         type(exc).__name__, exc, raw.hex().upper())  # fmt: skip
             return
         if merged is None:
-            return  # an SL 651 packet of a message still incomplete
+            self._send_nak(conn, assembler, delta)
+            return  # a packet (SL 651) or fragment (SZY 206) of a message still incomplete
+        if merged.missing:
+            delta.missing_values += merged.missing
+        source = self.downlink.on_frame(key, conn, merged, delta, now, newest.id, newest.report_interval_s)
+        if source == REJECT:
+            self.stats.decode_errors += 1
+            return
         if merged.unknown_elements:
             self.stats.unknown_elements += len(merged.unknown_elements)
             delta.unknown_elements += len(merged.unknown_elements)
             log.info("telemetry: station %s sent unknown elements %s", address, ", ".join(merged.unknown_elements))
-        ack = build_ack(merged) if merged.uplink else None
+        ack = build_ack(merged, keep_online=self.downlink.has_pending(key)) if merged.uplink else None
         if not merged.readings:
             if ack is not None and conn.send(ack):
                 self.stats.acks_sent += 1
@@ -420,7 +447,7 @@ class Gateway:
             reading_in = FrameReading(
                 serial=entry.serial, observed_at=reading.observed_at, cumulative_m3=reading.cumulative_m3,
                 flow_m3s=reading.flow_m3s, raw_frame=raw_frame, meter_id=entry.id, installed_at=entry.installed_at,
-                removed_at=entry.removed_at, register_max_m3=entry.register_max_m3, received_at=now,
+                removed_at=entry.removed_at, register_max_m3=entry.register_max_m3, received_at=now, source=source,
             )  # fmt: skip
             index = entry.id % len(self._queues)
             queue = self._queues[index]
@@ -431,6 +458,12 @@ class Gateway:
         self.stats.readings_queued += len(merged.readings)
         if self._queued >= self.config.max_queue:
             self._room.clear()
+
+    def _send_nak(self, conn: _Connection, assembler: PacketAssembler, delta: StationDelta) -> None:
+        """SL 651 M3: the last packet arrived with others missing; the NAK lists them (domain.md §3.3)."""
+        nak = assembler.take_nak()
+        if nak is not None and conn.send(nak):
+            log.info("telemetry: station %s: multi-packet message incomplete, NAK sent", delta.address)
 
     # --- storing ---------------------------------------------------------------------------------------------
 
@@ -527,7 +560,7 @@ class Gateway:
 
 def _merge(into: StationDelta, later: StationDelta) -> None:
     for name in ("frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
-                 "readings_refused", "acks_sent"):  # fmt: skip
+                 "readings_refused", "acks_sent", "missing_values"):  # fmt: skip
         setattr(into, name, getattr(into, name) + getattr(later, name))
     if later.frames:
         into.meter_id = later.meter_id
@@ -535,6 +568,8 @@ def _merge(into: StationDelta, later: StationDelta) -> None:
     into.last_seen = later.last_seen or into.last_seen
     into.last_remote = later.last_remote or into.last_remote
     into.last_error = later.last_error or into.last_error
+    if later.clock_drift_s is not None:
+        into.clock_drift_s = later.clock_drift_s
 
 
 def _meter_at(entries: tuple[MeterEntry, ...], moment: datetime) -> MeterEntry:

@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import NamedTuple, TypeAlias
 
 # An element's value: a number (Decimal, exact, with the declared decimals), a bit word (int), a 5-minute array
-# (tuple, None for a missing slot), or None for the protocols' "no data" markers.
-ElementValue: TypeAlias = Decimal | int | tuple[Decimal | None, ...] | None
+# (tuple, None for a missing slot), text (a software version, a manual entry), or None for the protocols'
+# "no data" markers (missing values).
+ElementValue: TypeAlias = Decimal | int | str | tuple[Decimal | None, ...] | None
 
 
 class Element(NamedTuple):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from water.telemetry import sl651, szy206
 from water.telemetry.crc import BytesLike
-from water.telemetry.errors import FrameError, ProfileMismatch, UnknownProtocol, UnsupportedFrame
+from water.telemetry.errors import FrameError, ProfileMismatch, UnknownProtocol
 from water.telemetry.model import Element, ElementValue, Reading
 from water.telemetry.timeutil import require_aware, zone
 
@@ -32,6 +32,15 @@ FlowUnit = Literal["auto", "m3/s", "m3/h", "L/s"]
 VOLUME_UNITS: dict[str, Decimal] = {"m3": Decimal(1), "L": Decimal("0.001"), "10^4 m3": Decimal(10000)}
 # Divide by this to get m³/s (division, not multiplication by 1/3600, keeps the Decimal exact where it can be).
 FLOW_DIVISORS: dict[str, Decimal] = {"m3/s": Decimal(1), "m3/h": Decimal(3600), "L/s": Decimal(1000)}
+
+
+def _element_id(text: str) -> bool:
+    """Upper-case hex of 2 or 4 digits, or an ASCII mnemonic (a letter, then letters and digits, ≤ 8)."""
+    if text != text.upper() or not text.isascii() or not text.isalnum():
+        return False
+    if len(text) in (2, 4) and all(c in "0123456789ABCDEF" for c in text):
+        return True
+    return text[0].isalpha() and len(text) <= 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,9 @@ class Profile:
     multiplier: Decimal = Decimal(1)
     clock_tz: str = "Asia/Shanghai"
     confirm_keepalive: bool = False
+    # Issue 18: a set-clock command is queued when the station's clock drifts from arrival time by more than this
+    # many seconds (0 = off, the default).
+    clock_max_drift_s: int = 0
     # Derived in __post_init__: no unit or multiplier conversion applies (the decoder's fast path).
     plain: bool = field(init=False, repr=False, compare=False)
 
@@ -97,11 +109,14 @@ class Profile:
             raise ValueError(f"flow_unit must be auto or one of {sorted(FLOW_DIVISORS)}")
         if self.channel < 1:
             raise ValueError("channel is 1-based")
+        if self.clock_max_drift_s < 0:
+            raise ValueError("clock_max_drift_s must be ≥ 0 (0 = off)")
         if not 0 <= self.volume_decimals <= 7:
             raise ValueError("volume_decimals must be 0–7")
         for element in (self.flow_element, self.volume_element):
-            if element is not None and (len(element) not in (2, 4) or element != element.upper()):
-                raise ValueError(f"element ids are upper-case hex like '27' or 'FF01', not {element!r}")
+            # Hex ids ('27', 'FF01') or, for ASCII stations' user-defined elements, their mnemonic ('WV').
+            if element is not None and not _element_id(element):
+                raise ValueError(f"element ids are upper-case hex like '27' or 'FF01' (or a mnemonic), not {element!r}")
         try:
             zone(self.clock_tz)
         except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
@@ -166,6 +181,7 @@ class DecodedFrame:
     received_at: datetime
     profile: Profile
     frame: szy206.SzyFrame | sl651.Sl651Frame = field(repr=False)
+    missing: int = 0  # values sent as "no data" (all FF / all AA): recorded as missing, counted per station
 
     @property
     def function_name(self) -> str:
@@ -257,7 +273,7 @@ def decode_frame(
     if protocol is None:
         raise UnknownProtocol("frame starts with neither 68H nor 7E 7E")
     if protocol == "sl651-ascii":
-        raise UnsupportedFrame("SL 651 SOH/ASCII frames are not decoded (layout not in domain.md)", protocol="sl651")
+        protocol = sl651.PROTOCOL  # decoded by sl651.decode (SOH frames are handed to sl651_ascii)
     if profile.protocol is not None and profile.protocol != protocol:
         raise ProfileMismatch(
             f"profile {profile.name!r} is for {profile.protocol}, frame is {protocol}", protocol=protocol
@@ -333,10 +349,11 @@ def _from_szy(frame: szy206.SzyFrame, received_at: datetime, profile: Profile) -
         frame.status,
         readings,
         (),
-        frame.divs is None,  # a split (DIV) frame carries one fragment; SZY reassembly is not implemented
+        frame.divs is None,  # a split (DIV) frame carries one fragment: PacketAssembler joins them
         received_at,
         profile,
         frame,
+        sum(1 for item in frame.items if item.value is None),
     )
 
 
@@ -406,31 +423,57 @@ def from_sl651(frame: sl651.Sl651Frame, received_at: datetime, profile: Profile)
         received_at,
         profile,
         frame,
+        frame.missing,
     )
 
 
 class PacketAssembler:
-    """Per-connection helper: passes complete frames through, holds SL 651 packets until the message is whole."""
+    """Per-connection helper: passes complete frames through, holds SL 651 packets and SZY 206 split frames
+    until the message is whole. When the last SL 651 packet of a message (M3) arrives with others missing,
+    `take_nak` returns the NAK listing them (the gateway sends it; the station resends those packets)."""
 
     def __init__(self, *, max_pending: int = 16, max_bytes: int = 1 << 20) -> None:
         self._reassembler = sl651.Reassembler(max_pending=max_pending, max_bytes=max_bytes)
+        self._splits = szy206.SplitAssembler(max_pending=max_pending)
+        self._nak: bytes | None = None
 
     def add(self, decoded: DecodedFrame) -> DecodedFrame | None:
         """The complete message (possibly ``decoded`` itself), or None while packets are missing.
 
         May raise a `FrameError` when the joined body is malformed.
         """
-        if decoded.complete or not isinstance(decoded.frame, sl651.Sl651Frame):
+        if decoded.complete:
             return decoded
-        merged = self._reassembler.add(decoded.frame, zone(decoded.profile.clock_tz))
+        frame = decoded.frame
+        profile = decoded.profile
+        if isinstance(frame, szy206.SzyFrame):
+            if not frame.control.uplink:
+                return decoded
+            parts = self._splits.add(frame)
+            if parts is None:
+                return None
+            joined = szy206.decode_joined(
+                parts, edition=profile.edition, pairs=profile.flow_volume_pairs, sign_rule=profile.sign_rule,
+                volume_decimals=profile.volume_decimals, word_order=profile.status_word_order,
+            )  # fmt: skip
+            return _from_szy(joined, decoded.received_at, profile)
+        merged = self._reassembler.add(frame, zone(profile.clock_tz))
         if merged is None:
+            missing = self._reassembler.missing_after(frame)
+            if missing:
+                self._nak = sl651.build_nak(frame, missing, sent_at=decoded.received_at, tz=zone(profile.clock_tz))
             return None
-        return from_sl651(merged, decoded.received_at, decoded.profile)
+        return from_sl651(merged, decoded.received_at, profile)
+
+    def take_nak(self) -> bytes | None:
+        """The NAK to send for the message whose last packet just arrived incomplete (once), else None."""
+        nak, self._nak = self._nak, None
+        return nak
 
     @property
     def dropped(self) -> int:
         """Incomplete messages dropped to stay within bounds."""
-        return self._reassembler.dropped
+        return self._reassembler.dropped + self._splits.dropped
 
 
 def build_ack(decoded: DecodedFrame, *, keep_online: bool = False, sent_at: datetime | None = None) -> bytes | None:
@@ -497,8 +540,16 @@ def _header(decoded: DecodedFrame) -> dict[str, Any]:
         "end": sl651.END_NAMES.get(frame.end, f"{frame.end:02X}"),
         "packet": None if frame.packet is None else {"total": frame.packet[0], "seq": frame.packet[1]},
         "packets": frame.packets,
-        "body": frame.body.hex().upper(),
+        "body": frame.body.decode("ascii", "replace") if frame.encoding == "ascii" else frame.body.hex().upper(),
+        "encoding": frame.encoding,
+        "info": None if frame.info is None else {k: _json_info(v) for k, v in frame.info.items()},
     }
+
+
+def _json_info(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def to_dict(decoded: DecodedFrame) -> dict[str, Any]:
@@ -540,6 +591,7 @@ def to_dict(decoded: DecodedFrame) -> dict[str, Any]:
         "alarm": bits,
         "status": status,
         "unknown_elements": list(decoded.unknown_elements),
+        "missing_values": decoded.missing,
         "readings": [
             {
                 "address": r.address,
@@ -582,6 +634,12 @@ def station_of(raw: BytesLike) -> str | None:
     if n >= 13 and raw[0] == 0x7E and raw[1] == 0x7E:
         start = 3 if raw[11] >> 4 == 0 else 2  # uplink: centre first; downlink: station first
         return bytes(raw[start : start + 5]).hex().upper()
+    if n >= 23 and raw[0] == sl651.SOH:
+        text = bytes(raw[1:23])
+        if text.translate(None, b"0123456789ABCDEFabcdef"):
+            return None
+        start = 3 if text[18:19] == b"0" else 1  # uplink: centre (2) first; downlink: station first
+        return text[start - 1 : start + 9].decode().upper()
     return None
 
 

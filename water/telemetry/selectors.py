@@ -16,7 +16,9 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from accounts.scope import Scope
-from water.models import Meter, TelemetryStation
+from core.exceptions import NotFound
+from water.choices import CommandState
+from water.models import Meter, StationCommand, TelemetryStation
 from water.selectors import intake_scope_q
 from water.telemetry.profiles import Profile
 from water.telemetry.spec import PROTOCOL_FAMILY, meter_profile
@@ -40,6 +42,7 @@ class MeterEntry:
     removed_at: dt.datetime | None
     register_max_m3: Decimal | None
     profile: Profile
+    report_interval_s: int | None = None
 
     def covers(self, moment: dt.datetime) -> bool:
         """Whether a reading at ``moment`` falls in the meter's installation (both ends included)."""
@@ -58,12 +61,12 @@ def meter_directory(*, scope: Scope) -> tuple[Directory, list[str]]:
     grouped: dict[tuple[str, str], list[MeterEntry]] = {}
     problems: list[str] = []
     rows = Meter.objects.filter(intake_scope_q(scope, "intake__"))
-    for mid, serial, rtu, protocol, spec, multiplier, installed, removed, regmax in (
+    for mid, serial, rtu, protocol, spec, multiplier, installed, removed, regmax, interval in (
         rows.filter(protocol__in=list(PROTOCOL_FAMILY))
         .exclude(rtu_address="")
         .values_list(
             "id", "serial", "rtu_address", "protocol", "decoding_profile", "multiplier", "installed_at", "removed_at",
-            "register_max_m3",
+            "register_max_m3", "expected_interval_s",
         )
         .order_by("-installed_at", "-id")
     ):  # fmt: skip
@@ -73,7 +76,7 @@ def meter_directory(*, scope: Scope) -> tuple[Directory, list[str]]:
             problems.append(f"meter {serial}: decoding profile {spec!r}: {exc}")
             continue
         key = (PROTOCOL_FAMILY[protocol], normalise_address(rtu))
-        grouped.setdefault(key, []).append(MeterEntry(mid, serial, installed, removed, regmax, profile))
+        grouped.setdefault(key, []).append(MeterEntry(mid, serial, installed, removed, regmax, profile, interval))
     return {key: tuple(entries) for key, entries in grouped.items()}, problems
 
 
@@ -83,3 +86,43 @@ def station_list(*, scope: Scope) -> QuerySet[TelemetryStation]:
     if scope.everything:
         return qs
     return qs.filter(meter__isnull=False).filter(intake_scope_q(scope, "meter__intake__"))
+
+
+def meter_for_commands(*, scope: Scope, meter_id: int) -> Meter:
+    """A meter the caller may queue commands for (404 outside the scope)."""
+    meter = Meter.objects.filter(intake_scope_q(scope, "intake__"), pk=meter_id).first()
+    if meter is None:
+        raise NotFound("No such meter.", fields={"meter": ["No such meter."]})
+    return meter
+
+
+def station_command_list(*, scope: Scope) -> QuerySet[StationCommand]:
+    """Commands of the meters in the caller's scope, newest first, with their events."""
+    return (
+        StationCommand.objects.filter(intake_scope_q(scope, "meter__intake__"))
+        .select_related("meter")
+        .prefetch_related("events")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedCommand:
+    """A queued command as the gateway needs it."""
+
+    id: int
+    protocol: str
+    address: str
+    kind: str
+    params: dict[str, object]
+    attempts: int
+    max_attempts: int
+
+
+def queued_commands(*, scope: Scope) -> list[QueuedCommand]:
+    """Every queued command in scope (the gateway's poll), oldest first."""
+    rows = (
+        StationCommand.objects.filter(intake_scope_q(scope, "meter__intake__"), state=CommandState.QUEUED)
+        .order_by("created_at", "id")
+        .values_list("id", "protocol", "address", "kind", "params", "attempts", "max_attempts")
+    )
+    return [QueuedCommand(*row) for row in rows]

@@ -26,8 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE
 from core.exceptions import ServiceError
 from water import conf, rollups
 from water.choices import ReadingSource
@@ -37,7 +36,6 @@ from water.models import Meter, TelemetryStation
 from water.services import reading_ingest_batch
 
 # The gateway is a system component, not a user: it writes any meter the directory maps an address to.
-SYSTEM_SCOPE = Scope(user_id=None, role=Role.ADMIN, everything=True)
 DEFAULT_ACTOR = "telemetry_gateway"
 _ROW_KEY = re.compile(r"readings\[(\d+)\]")
 MAX_ATTEMPTS = 8  # each retry takes out at least one row; more rounds than this means something else is wrong
@@ -60,6 +58,9 @@ class FrameReading:
     register_max_m3: Decimal | None = None
     # When the frame arrived (the monitoring's timeliness); the ingest's own clock when None.
     received_at: dt.datetime | None = None
+    # ``rtu`` for what a station reports or answers to a real-time query; ``rtu_backfill`` for the answer to
+    # the gateway's period-data query after a gap (issue 18).
+    source: str = ReadingSource.RTU
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,9 @@ def _precheck(readings: Sequence[FrameReading], now: dt.datetime) -> tuple[list[
     return rows, refused
 
 
-def _attach_frames(rows: Sequence[IngestRow], readings: Sequence[FrameReading], ids: dict[str, int]) -> set[int]:
+def _attach_frames(
+    rows: Sequence[IngestRow], readings: Sequence[FrameReading], ids: dict[str, int], source: str = ReadingSource.RTU
+) -> set[int]:
     """Set raw_frame on the rows this batch created; returns their positions (row.pos)."""
     first: dict[tuple[int, dt.datetime], int] = {}
     for row in rows:
@@ -143,7 +146,7 @@ def _attach_frames(rows: Sequence[IngestRow], readings: Sequence[FrameReading], 
                     ",".join([str(k[0]) for k in keys]),
                     ",".join([k[1].isoformat() for k in keys]),
                     ",".join([readings[first[k]].raw_frame.hex() for k in keys]),
-                    ReadingSource.RTU.value,
+                    str(source),
                 ],
             )
             for (n,) in cursor.fetchall():
@@ -155,7 +158,7 @@ def _attach_frames(rows: Sequence[IngestRow], readings: Sequence[FrameReading], 
             cursor.execute(
                 "UPDATE water_reading SET raw_frame = %s WHERE meter_id = %s AND observed_at = %s "
                 "AND raw_frame IS NULL AND source = %s RETURNING 1",
-                [readings[pos].raw_frame, mid, ops.adapt_datetimefield_value(at), ReadingSource.RTU.value],
+                [readings[pos].raw_frame, mid, ops.adapt_datetimefield_value(at), str(source)],
             )
             if cursor.fetchone() is not None:
                 created.add(pos)
@@ -165,10 +168,22 @@ def _attach_frames(rows: Sequence[IngestRow], readings: Sequence[FrameReading], 
 def telemetry_readings_store(
     *, readings: Sequence[FrameReading], actor: str = DEFAULT_ACTOR, now: dt.datetime | None = None
 ) -> list[Outcome]:
-    """Store decoded readings through the ingest service (one transaction per attempt); one `Outcome` per
-    reading, in order. A refused reading never makes the others fail (see the module docstring). Database
-    errors other than the service's refusals propagate: the caller keeps the readings and retries."""
+    """Store decoded readings through the ingest service (one transaction per attempt and source); one
+    `Outcome` per reading, in order. A refused reading never makes the others fail (see the module docstring).
+    Database errors other than the service's refusals propagate: the caller keeps the readings and retries."""
     now = now or timezone.now()
+    sources = {r.source for r in readings}
+    if len(sources) <= 1:
+        return _store(readings, actor, now, next(iter(sources), ReadingSource.RTU))
+    outcomes: list[Outcome | None] = [None] * len(readings)
+    for source in sorted(sources):
+        positions = [i for i, r in enumerate(readings) if r.source == source]
+        for i, outcome in zip(positions, _store([readings[i] for i in positions], actor, now, source), strict=True):
+            outcomes[i] = outcome
+    return [o for o in outcomes if o is not None]
+
+
+def _store(readings: Sequence[FrameReading], actor: str, now: dt.datetime, source: str) -> list[Outcome]:
     rows, refused = _precheck(readings, now)
     outcomes: list[Outcome] = [
         Outcome(REFUSED, refused[i]) if i in refused else Outcome(DUPLICATE) for i in range(len(readings))
@@ -178,12 +193,12 @@ def telemetry_readings_store(
             break
         try:
             with transaction.atomic():
-                reading_ingest_batch(rows=rows, scope=SYSTEM_SCOPE, source=ReadingSource.RTU, actor=actor)
+                reading_ingest_batch(rows=rows, scope=SYSTEM_SCOPE, source=ReadingSource(source), actor=actor)
                 ids = {r.serial: r.meter_id for r in readings if r.meter_id is not None}
                 missing = {r.serial for r in rows} - set(ids)
                 if missing:
                     ids.update(Meter.objects.filter(serial__in=missing).values_list("serial", "id"))
-                created = _attach_frames(rows, readings, ids)
+                created = _attach_frames(rows, readings, ids, source)
         except ServiceError as exc:
             fields = exc.fields or {}
             bad = {int(m.group(1)) for key in fields for m in [_ROW_KEY.match(key)] if m is not None}
@@ -220,19 +235,21 @@ class StationDelta:
     readings_duplicate: int = 0
     readings_refused: int = 0
     acks_sent: int = 0
+    missing_values: int = 0
     first_seen: dt.datetime | None = None
     last_seen: dt.datetime | None = None
     last_remote: str = ""
     last_error: str = ""
+    clock_drift_s: float | None = None
 
 
 _COUNTERS = (
     "frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
-    "readings_refused", "acks_sent",
+    "readings_refused", "acks_sent", "missing_values",
 )  # fmt: skip
 _TABLE = TelemetryStation._meta.db_table
 _COLUMNS = ("protocol", "address", "meter_id", *_COUNTERS, "first_seen", "last_seen", "last_remote", "last_error",
-            "updated_at")  # fmt: skip
+            "clock_drift_s", "updated_at")  # fmt: skip
 # One upsert per station: counters add, times keep the earliest/latest, text keeps the last non-empty value.
 # Written for both backends (SQLite ≥ 3.24 and PostgreSQL share this ON CONFLICT syntax).
 _UPSERT = (
@@ -246,6 +263,7 @@ _UPSERT = (
     f"ELSE {_TABLE}.last_seen END, "
     f"last_remote = CASE WHEN excluded.last_remote = '' THEN {_TABLE}.last_remote ELSE excluded.last_remote END, "
     f"last_error = CASE WHEN excluded.last_error = '' THEN {_TABLE}.last_error ELSE excluded.last_error END, "
+    f"clock_drift_s = COALESCE(excluded.clock_drift_s, {_TABLE}.clock_drift_s), "
     "updated_at = excluded.updated_at"
 )
 
@@ -265,7 +283,7 @@ def station_counters_add(*, deltas: Sequence[StationDelta]) -> int:
             d.protocol, d.address[:16], d.meter_id if d.meter_id in existing else None,
             *(getattr(d, c) for c in _COUNTERS),
             ops.adapt_datetimefield_value(d.first_seen), ops.adapt_datetimefield_value(d.last_seen),
-            d.last_remote[:64], d.last_error[:200], now,
+            d.last_remote[:64], d.last_error[:200], d.clock_drift_s, now,
         ]
         for d in deltas
     ]  # fmt: skip

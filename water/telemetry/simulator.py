@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -167,3 +167,165 @@ def plan(
         station_frames(protocol, address, per + (1 if i < extra else 0), end=end, step=step)
         for i, address in enumerate(stations)
     ]
+
+
+# --- an RTU that answers the centre's commands (issue 18) -------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RtuLog:
+    """What a simulated RTU did: reports sent, acks and commands received (by function), answers sent."""
+
+    reports_sent: int = 0
+    acks: int = 0
+    commands: list[int] = field(default_factory=list)
+    answers: int = 0
+    naks: int = 0
+    clock_set_to: datetime | None = None
+
+
+class SimulatedRtu:
+    """An SL 651 intake RTU (profile ``sl651;volume_element=FF01``) for the backfill loop.
+
+    It reports the instants it is given, except those it "missed" while offline: it keeps their values
+    (`register_at`) and serves them to a 38H period query as a time-step series (FF01, 6 bytes, 1 decimal;
+    slots it holds nothing for are sent as missing, all FF). It answers 37H (flow and register now), 46H
+    (status word 0), 51H (its clock: the host clock plus ``clock_offset``) and 4AH (takes the centre's time as
+    its clock, then answers like 51H). A 38H query's window is whole hours: every held value from the start
+    hour to the end of the end hour is served [R: the query carries YYMMDDhh]. Answers longer than one frame
+    go as multi-packet (SYN) messages.
+    """
+
+    MAX_PACKET = 4000
+
+    def __init__(
+        self, address: str, *, held: Sequence[datetime] = (), step: timedelta = timedelta(minutes=5),
+        clock_offset: timedelta = timedelta(0), ascii_frames: bool = False,
+    ) -> None:  # fmt: skip
+        self.address = address
+        self.station = bytes.fromhex(address)
+        self.held = sorted(held)
+        self.step = step
+        self.clock_offset = clock_offset
+        self.ascii_frames = ascii_frames
+        self.log = RtuLog()
+        self._serial = 0
+
+    def clock(self) -> datetime:
+        return datetime.now(BEIJING) + self.clock_offset
+
+    def _next_serial(self) -> int:
+        self._serial = self._serial % 65535 + 1
+        return self._serial
+
+    def report(self, moment: datetime) -> bytes:
+        frame = make_frame("sl651", self.address, moment, serial=self._next_serial())
+        if self.clock_offset:
+            # The send time is the station's own clock: that is what the gateway's drift figure reads.
+            body = bytearray(sl651.decode(frame).body)
+            body[2:8] = sl651.encode_sl651_time(self.clock(), 6, BEIJING)
+            frame = sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=0x32,
+                                       body=bytes(body))  # fmt: skip
+        return frame
+
+    def answer(self, command: bytes) -> list[bytes]:
+        """The frames answering one downlink frame (none for confirmations)."""
+        frame = sl651.decode(command)
+        if frame.uplink or frame.end != sl651.ENQ or frame.serial is None:
+            return []
+        self.log.commands.append(frame.function)
+        head = frame.serial.to_bytes(2, "big")
+        now = self.clock()
+        station = b"\xf1\xf1" + self.station
+        fn = frame.function
+        if fn == 0x4A and frame.sent_at is not None:
+            self.clock_offset = frame.sent_at - datetime.now(BEIJING)
+            self.log.clock_set_to = frame.sent_at
+            now = self.clock()
+        sent = sl651.encode_sl651_time(now, 6, BEIJING)
+        if fn in (0x4A, 0x51):
+            return self._frames(fn, head + sent + station)
+        if fn == 0x46:
+            return self._frames(fn, head + sent + station + b"\x45\x20" + bytes(4))
+        if fn == 0x37:
+            at = now.replace(second=0, microsecond=0)
+            groups = [
+                sl651.encode_element(0x27, Decimal("0.017"), nbytes=5, decimals=3),
+                sl651.encode_element("FF01", Decimal(register_at(self.address, at)), nbytes=6, decimals=1),
+            ]
+            body = head + sent + station + b"I\xf0\xf0" + sl651.encode_sl651_time(at, 5, BEIJING) + b"".join(groups)
+            return self._frames(fn, body)
+        if fn == 0x38 and frame.info:
+            return self._frames(fn, head + sent + station + b"I" + self._series(frame.info))
+        return []
+
+    def _series(self, query: dict[str, object]) -> bytes:
+        start, end = query["start"], query["end"]
+        if not isinstance(start, datetime) or not isinstance(end, datetime):
+            return b""
+        stop = end + timedelta(hours=1)
+        wanted = [m for m in self.held if start <= m < stop]
+        if not wanted:
+            return b""
+        element = str(query["element"])
+        slots = int((wanted[-1] - wanted[0]) / self.step) + 1
+        held = set(wanted)
+        values = []
+        for i in range(slots):
+            at = wanted[0] + i * self.step
+            ok = at in held and element == "FF01"
+            values.append(Decimal(register_at(self.address, at)) if ok else None)
+        data = b"".join(sl651.encode_element("FF01", v, nbytes=6, decimals=1)[3:] for v in values)
+        minutes = int(self.step.total_seconds() // 60)
+        step = bytes(((v // 10) << 4) | (v % 10) for v in (minutes // 1440, minutes % 1440 // 60, minutes % 60))
+        return (
+            b"\xf0\xf0" + sl651.encode_sl651_time(wanted[0], 5, BEIJING) + b"\x04\x18" + step + b"\xff\x01\x31" + data
+        )
+
+    def _frames(self, function: int, body: bytes) -> list[bytes]:
+        self.log.answers += 1
+        if len(body) <= self.MAX_PACKET:
+            return [sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=function, body=body)]
+        parts = [body[i : i + self.MAX_PACKET] for i in range(0, len(body), self.MAX_PACKET)]
+        return [
+            sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=function, body=part,
+                               end=sl651.ETX if i == len(parts) else sl651.ETB, packet=(len(parts), i))
+            for i, part in enumerate(parts, start=1)
+        ]  # fmt: skip
+
+    async def session(self, host: str, port: int, reports: Sequence[datetime], *, linger: float = 5.0,
+                      until: Callable[[RtuLog], bool] | None = None) -> RtuLog:  # fmt: skip
+        """Connect, send the reports (skipping held instants), then stay online answering commands for up to
+        ``linger`` seconds (or until ``until(log)`` holds)."""
+        reader, writer = await asyncio.open_connection(host, port)
+        splitter = FrameSplitter()
+        try:
+            for moment in reports:
+                if moment in self.held:
+                    continue
+                writer.write(self.report(moment))
+                self.log.reports_sent += 1
+            await writer.drain()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + linger
+            while loop.time() < deadline and not (until is not None and until(self.log)):
+                try:
+                    data = await asyncio.wait_for(reader.read(65536), min(0.2, deadline - loop.time()))
+                except TimeoutError:
+                    continue
+                if not data:
+                    break
+                for raw in splitter.feed(data):
+                    frame = sl651.decode(raw)
+                    if frame.end in (sl651.EOT, sl651.ESC):
+                        self.log.acks += 1
+                    elif frame.end == sl651.NAK:
+                        self.log.naks += 1
+                    for answer in self.answer(raw):
+                        writer.write(answer)
+                await writer.drain()
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        return self.log

@@ -18,10 +18,9 @@ Frame (all multi-byte fields big-endian)::
 - F4 carries twelve 5-minute rainfall values (1 byte hex, 0.1 mm), F5–FC twelve 5-minute relative levels (2 bytes
   hex, 0.01 m); ``FF``/``FFFF`` marks a missing slot [SL 651 toolkit].
 
-Not decoded here (kept raw in ``body``): SOH/ASCII frames (domain.md documents only their start byte), the
-equal-interval report 31H (its values follow a time-step code in a layout domain.md does not give), images
-(36H), configuration and parameter answers (40H–43H), manual entries (35H/39H) and user-defined functions
-(E0H–FFH).
+Bodies are decoded by function in `water.telemetry.sl651_layouts` (31H/38H series, 46H status, 45H version,
+51H clock, 40H–43H configuration, …); a function without an implemented layout is refused by name. SOH/ASCII
+frames are decoded by `water.telemetry.sl651_ascii` (`decode` hands them over).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from water.telemetry.bcd import decode_signed_bcd, encode_signed_bcd, scaled, unscaled
 from water.telemetry.crc import BytesLike, crc16_modbus
@@ -37,12 +37,12 @@ from water.telemetry.errors import (
     BadBCD,
     BadCRC,
     BadLength,
+    BadTime,
     FrameError,
     MalformedFrame,
     TruncatedFrame,
     UnknownFunction,
     UnknownProtocol,
-    UnsupportedFrame,
 )
 from water.telemetry.model import Element, ElementValue
 from water.telemetry.timeutil import BEIJING, encode_sl651_time, sl651_time
@@ -115,11 +115,22 @@ STATION_CLASSES: dict[int, str] = {
 
 # Table C.1 entries domain.md lists: id → (name, unit).
 ELEMENTS: dict[int, tuple[str, str]] = {
+    0x04: ("time step (DRxnn)", "min"),
+    0x05: ("period length (DT)", "h"),
+    0x1A: ("1-hour rainfall", "mm"),
+    0x1B: ("2-hour rainfall", "mm"),
+    0x1C: ("3-hour rainfall", "mm"),
+    0x1D: ("6-hour rainfall", "mm"),
+    0x1E: ("12-hour rainfall", "mm"),
+    0x1F: ("daily rainfall", "mm"),
     0x20: ("current rainfall", "mm"),
     0x26: ("rainfall accumulated", "mm"),
     0x27: ("instantaneous flow", "m3/s"),
     **{0x28 + i: (f"intake/outfall flow {i + 1}", "m3/s") for i in range(8)},
     0x30: ("total outflow", "m3/s"),
+    0x31: ("device flow", "m3/s"),
+    0x36: ("mean velocity", "m/s"),
+    0x37: ("current velocity", "m/s"),
     0x38: ("supply voltage", "V"),
     0x39: ("instantaneous river level", "m"),
     0x3A: ("downstream level", "m"),
@@ -128,12 +139,20 @@ ELEMENTS: dict[int, tuple[str, str]] = {
     0x45: ("station status and alarm", ""),
     0x46: ("pH", ""),
     0x47: ("dissolved oxygen", "mg/L"),
+    0x48: ("conductivity", "uS/cm"),
+    0x49: ("turbidity", "NTU"),
     0x4A: ("CODMn", "mg/L"),
     0x4C: ("ammonia nitrogen", "mg/L"),
     0x4D: ("total phosphorus", "mg/L"),
     0x4E: ("total nitrogen", "mg/L"),
     **{0x60 + i: (f"water meter {i + 1} remaining volume", "m3") for i in range(8)},
     **{0x68 + i: (f"water meter {i + 1} hourly volume", "m3/h") for i in range(8)},
+    0x70: ("AC voltage phase A", "V"),
+    0x71: ("AC voltage phase B", "V"),
+    0x72: ("AC voltage phase C", "V"),
+    0x73: ("AC current phase A", "A"),
+    0x74: ("AC current phase B", "A"),
+    0x75: ("AC current phase C", "A"),
     0xF4: ("5-minute rainfall ×12", "mm"),
     **{0xF5 + i: (f"5-minute relative level ×12, series {i + 1}", "m") for i in range(8)},
 }
@@ -192,7 +211,10 @@ class Sl651Frame:
     observed_at: datetime | None = None
     elements: tuple[Element, ...] = ()
     unknown: tuple[str, ...] = ()
+    missing: int = 0  # values sent as "no data" (all FF / all AA): recorded as missing, never a frame error
+    info: dict[str, Any] | None = None  # per-function extras: time step, software version, clock, query range…
     packets: int = 1
+    encoding: str = "hex"  # "hex" (7E7E) or "ascii" (SOH)
 
     @property
     def function_name(self) -> str:
@@ -235,7 +257,9 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> S
     raw = bytes(raw)
     n = len(raw)
     if n and raw[0] == SOH:
-        raise UnsupportedFrame("SL 651 SOH/ASCII frames are not decoded (layout not in domain.md)", protocol=PROTOCOL)
+        from water.telemetry import sl651_ascii
+
+        return sl651_ascii.decode(raw, tz=tz, check_crc=check_crc)
     if n < 2 or raw[0] != 0x7E or raw[1] != 0x7E:
         raise UnknownProtocol("an SL 651 HEX/BCD frame starts with 7E 7E", protocol=PROTOCOL)
     if n < OVERHEAD:
@@ -302,7 +326,7 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> S
         )
     body = raw[14 : 14 + length]
     try:
-        parsed = _parse_body(function, uplink, body, tz)
+        parsed = layouts.parse_body(function, uplink, end, body, tz)
     except FrameError as exc:
         exc.protocol = PROTOCOL
         exc.station = exc.station or station_hex
@@ -326,30 +350,6 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> S
     )
 
 
-_BodyFields = tuple[
-    int | None, bytes, datetime | None, bytes | None, int | None, datetime | None, tuple[Element, ...], tuple[str, ...]
-]
-_NO_BODY: _BodyFields = (None, b"", None, None, None, None, (), ())
-
-
-def _parse_body(function: int, uplink: bool, body: bytes, tz: tzinfo) -> _BodyFields:
-    """Body fields in `Sl651Frame` order: serial, sent_raw, sent_at, body_station, station_class, observed_at,
-    elements, unknown."""
-    if function >= 0xE0:
-        return _NO_BODY
-    if len(body) < 8:
-        raise BadLength(f"a body of {len(body)} bytes cannot hold serial number and send time")
-    serial = (body[0] << 8) | body[1]
-    sent_raw = body[2:8]
-    sent_at = sl651_time(sent_raw, tz)
-    if not uplink or function not in ELEMENT_FUNCTIONS or len(body) == 8:
-        return serial, sent_raw, sent_at, None, None, None, (), ()
-    if len(body) < 16 or body[8] != 0xF1 or body[9] != 0xF1:
-        raise MalformedFrame("report body without the F1 F1 station-address group")
-    elements, unknown, observed_at = parse_elements(body, 16, tz)
-    return serial, sent_raw, sent_at, body[10:15], body[15], observed_at, elements, unknown
-
-
 # Per identifier byte: how its data decodes. 0 = not in Table C.1 (kept, flagged unknown), 1 = BCD number,
 # 2 = status bit word (45H), 3 = 5-minute rainfall array (F4H), 4 = 5-minute level array (F5H–FCH).
 _KIND = [0] * 256
@@ -359,6 +359,7 @@ _KIND[STATUS_ELEMENT] = 2
 _KIND[RAIN_ARRAY] = 3
 for _ident in LEVEL_ARRAYS:
     _KIND[_ident] = 4
+_KIND[0x04] = 5  # DRxnn time step: DD HH MM BCD → minutes
 _SPEC = [ELEMENTS.get(i, ("unknown", "")) for i in range(256)]
 # Element(...) goes through the NamedTuple's Python-level __new__; tuple.__new__ builds the same immutable
 # object in C (about 0.1–0.2 µs less per element, on the decoder's hot path). All eight fields are given.
@@ -438,6 +439,9 @@ def parse_elements(
         elif kind == 2:
             name, unit = specs[ident]
             out.append(_new(Element, (key, name, int.from_bytes(data, "big"), unit, 0, data, observed, True)))
+        elif kind == 5:
+            name, unit = specs[ident]
+            out.append(_new(Element, (key, name, step_minutes(data, key), unit, 0, data, observed, True)))
         elif kind == 3:
             name, unit = specs[ident]
             rain = tuple(None if b == 0xFF else scaled(b, 1) for b in data)
@@ -450,6 +454,56 @@ def parse_elements(
             levels = tuple(None if w == 0xFFFF else scaled(w, 2) for w in words)
             out.append(_new(Element, (key, name, levels, unit, 2, data, observed, True)))
     return tuple(out), tuple(unknown), first
+
+
+def step_minutes(data: bytes, key: str = "04") -> int:
+    """DRxnn time step (3 BCD bytes: days, hours, minutes) → minutes; a step of 0 is refused (a series whose
+    values would all share one instant)."""
+    if len(data) != 3:
+        raise BadLength(f"time step {key} has 3 bytes (DD HH MM), not {len(data)}")
+    try:
+        days, hours, minutes = (int(f"{b:02X}") for b in data)
+    except ValueError:
+        raise BadBCD(f"time step {key}: BCD digit above 9 in {data.hex().upper()}") from None
+    total = days * 1440 + hours * 60 + minutes
+    if total == 0:
+        raise BadTime("time step of 0")
+    return total
+
+
+def decode_value(ident: int, key: str, data: bytes, decimals: int) -> ElementValue:
+    """One value of element ``ident`` (as `parse_elements` decodes it), for series whose values share one
+    identifier and data definition."""
+    kind = _KIND[ident] if ident != 0xFF else 0
+    if kind <= 1:
+        try:
+            signed = decode_signed_bcd(data)
+        except (ValueError, BadBCD):
+            if kind:
+                raise BadBCD(f"element {key}: BCD digit above 9 in {data.hex().upper()}") from None
+            return None
+        return None if signed is None else scaled(signed, decimals)
+    if kind == 2:
+        return int.from_bytes(data, "big")
+    if kind == 5:
+        return step_minutes(data, key)
+    if kind == 3:
+        return tuple(None if b == 0xFF else scaled(b, 1) for b in data)
+    if len(data) % 2:
+        raise BadLength(f"element {key} holds 2-byte values, not {len(data)} bytes")
+    words = [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+    return tuple(None if w == 0xFFFF else scaled(w, 2) for w in words)
+
+
+def element_spec(key: str) -> tuple[str, str, bool]:
+    """(name, unit, known) of an element id as `Element` carries it (``"39"``, ``"FF01"``)."""
+    if key.startswith("FF") and len(key) == 4:
+        return "extension", "", False
+    ident = int(key, 16)
+    if _KIND[ident] == 0:
+        return "unknown", "", False
+    name, unit = _SPEC[ident]
+    return name, unit, True
 
 
 # --- multi-packet -----------------------------------------------------------------------------------------------
@@ -500,7 +554,10 @@ class Reassembler:
             packets=count,
         )
         try:
-            parsed = _parse_body(merged.function, merged.uplink, merged.body, tz)
+            if merged.encoding == "ascii":
+                parsed = layouts.parse_ascii_body(merged.function, merged.uplink, merged.end, merged.body, tz)
+            else:
+                parsed = layouts.parse_body(merged.function, merged.uplink, merged.end, merged.body, tz)
         except FrameError as exc:
             exc.protocol = PROTOCOL
             exc.station = exc.station or merged.station_hex
@@ -514,8 +571,20 @@ class Reassembler:
             merged.observed_at,
             merged.elements,
             merged.unknown,
+            merged.missing,
+            merged.info,
         ) = parsed
         return merged
+
+    def missing_after(self, frame: Sl651Frame) -> list[int]:
+        """After `add` returned None for the last packet of a message (sequence = total, M3): the packet numbers
+        still missing, for the NAK (empty for any other packet)."""
+        if frame.packet is None or frame.packet[1] != frame.packet[0]:
+            return []
+        count = frame.packet[0]
+        key = (frame.station, frame.centre, frame.function, frame.uplink, count)
+        parts = self._pending.get(key, {})
+        return [seq for seq in range(1, count + 1) if seq not in parts]
 
     def _evict(self) -> None:
         while self._pending and (len(self._pending) > self.max_pending or self._held > self.max_bytes):
@@ -627,6 +696,21 @@ def encode_keepalive(
     return encode_frame(centre=centre, station=station, password=password, function=KEEPALIVE, body=body)
 
 
+def build_nak(packet: Sl651Frame, missing: list[int], *, sent_at: datetime, tz: tzinfo = BEIJING) -> bytes:
+    """M3: the centre's NAK for a multi-packet message whose last packet arrived with others missing. Same
+    function and password, serial 0 (the serial travels in packet 1, which may be among the missing), the
+    centre's time, then the missing packet numbers (2 bytes each; ASCII: hex numbers separated by spaces)."""
+    if packet.encoding == "ascii":
+        from water.telemetry import sl651_ascii
+
+        text = sl651_ascii.body_head(0, sent_at, tz) + " ".join(f"{seq:X}" for seq in missing)
+        return sl651_ascii.encode_frame(centre=packet.centre, station=packet.station, password=packet.password,
+                                        function=packet.function, body=text, uplink=False, end=NAK)  # fmt: skip
+    body = b"\x00\x00" + encode_sl651_time(sent_at, 6, tz) + b"".join(seq.to_bytes(2, "big") for seq in missing)
+    return encode_frame(centre=packet.centre, station=packet.station, password=packet.password,
+                        function=packet.function, body=body, uplink=False, end=NAK)  # fmt: skip
+
+
 def needs_confirmation(frame: Sl651Frame, *, keepalive: bool = False) -> bool:
     """Whether the centre confirms this frame in M2: a complete uplink report (2FH only if ``keepalive``)."""
     if not frame.uplink or frame.packet is not None:
@@ -642,8 +726,12 @@ def build_confirmation(
     ``end`` is EOT (04, "done, leave") or ESC (1B, "stay online"). The send time echoes the station's unless
     ``sent_at`` is given; the echo reproduces domain.md's "30 test down" sample byte for byte.
     """
-    if end not in (EOT, ESC):
-        raise ValueError("a confirmation ends with EOT or ESC")
+    if end not in (EOT, ESC, ACK):
+        raise ValueError("a confirmation ends with EOT, ESC or ACK")
+    if frame.encoding == "ascii":
+        from water.telemetry import sl651_ascii
+
+        return sl651_ascii.build_confirmation(frame, end=end, sent_at=sent_at, tz=tz)
     if frame.serial is None:
         raise ValueError("frame has no decoded serial number (multi-packet fragment or user-defined function)")
     time_raw = frame.sent_raw if sent_at is None else encode_sl651_time(sent_at, 6, tz)
@@ -657,3 +745,7 @@ def build_confirmation(
         uplink=False,
         end=end,
     )
+
+
+# Body layouts by function (imported last: that module reads this one's tables and element parser).
+from water.telemetry import sl651_layouts as layouts  # noqa: E402

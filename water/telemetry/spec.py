@@ -62,6 +62,7 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "multiplier": _decimal,
     "clock_tz": str.strip,
     "confirm_keepalive": _bool,
+    "clock_max_drift_s": int,
 }
 
 

@@ -541,7 +541,9 @@ def _decode_uplink(
         if data[0] not in LINK_CODES:
             raise UnknownFunction(f"link-check code {data[0]:02X}H is not F0/F1/F2", code=data[0])
         return SzyFrame(raw, control, divs, address, afn, data, sent, crc_ok, link=data[0])
-    size = item_size(control.data_type, pairs=pairs)
+    # Items are counted in single values (5 bytes for flow/volume); pairs are formed only when the profile says so
+    # and the count is even (domain.md §3.3a "SZY 206: the number of values varies").
+    size = item_size(control.data_type, pairs=False)
     if afn == 0xC0:
         room = len(data) - 4  # values + Tp
         if edition == "auto":
@@ -562,8 +564,9 @@ def _decode_uplink(
         if size is not None and nvalues % size:
             raise BadLength(f"{nvalues} value bytes are not a whole number of {size}-byte items")
         values = data[:nvalues]
+        paired = pairs and size is not None and (nvalues // size) % 2 == 0
         items = (
-            _items(values, control.data_type, pairs=pairs, sign_rule=sign_rule, volume_decimals=volume_decimals)
+            _items(values, control.data_type, pairs=paired, sign_rule=sign_rule, volume_decimals=volume_decimals)
             if size is not None
             else ()
         )
@@ -573,10 +576,72 @@ def _decode_uplink(
         return SzyFrame(raw, control, divs, address, afn, data, sent, crc_ok, items, alarm, status, label, None, chosen)
     if afn == 0xB0 and size is not None and data and len(data) % size == 0:
         # Real-time query answer: the values alone (no alarm/status/Tp in this layout).
-        items = _items(data, control.data_type, pairs=pairs, sign_rule=sign_rule, volume_decimals=volume_decimals)
+        paired = pairs and (len(data) // size) % 2 == 0
+        items = _items(data, control.data_type, pairs=paired, sign_rule=sign_rule, volume_decimals=volume_decimals)
         return SzyFrame(raw, control, divs, address, afn, data, sent, crc_ok, items)
     # 81H/82H/83H/84H, B1H and query answers: header decoded, data kept raw (layouts not in domain.md).
     return SzyFrame(raw, control, divs, address, afn, data, sent, crc_ok)
+
+
+def decode_joined(
+    fragments: Sequence[SzyFrame],
+    *,
+    edition: Edition = "auto",
+    pairs: bool = True,
+    sign_rule: SignRule = "sl427",
+    volume_decimals: int = 0,
+    word_order: ByteOrder = "little",
+) -> SzyFrame:
+    """The message of a split frame (DIV set): the fragments' data joined in order (DIVS counting down to 1),
+    decoded as one uplink frame. ``raw`` is every fragment's bytes, in order."""
+    first = fragments[0]
+    data = b"".join(f.data for f in fragments)
+    control = Control(first.control.uplink, False, first.control.fcb, first.control.data_type)
+    crc_ok = all(f.crc_ok for f in fragments)
+    raw = b"".join(f.raw for f in fragments)
+    try:
+        return _decode_uplink(
+            raw, control, None, first.address, first.afn, data, fragments[-1].crc, crc_ok, edition=edition,
+            pairs=pairs, sign_rule=sign_rule, volume_decimals=volume_decimals, word_order=word_order,
+        )  # fmt: skip
+    except FrameError as exc:
+        exc.protocol = PROTOCOL
+        exc.station = exc.station or first.address.hex
+        raise
+
+
+class SplitAssembler:
+    """Joins SZY 206 split frames (C bit D6 DIV, DIVS counting down to 1 on the last fragment) per station and
+    AFN. Bounded like the SL 651 reassembler; a message whose last fragment arrives with earlier ones missing
+    raises `BadLength` (counted; nothing stored; the station resends). One instance per connection."""
+
+    def __init__(self, *, max_pending: int = 16) -> None:
+        self.max_pending = max_pending
+        self.dropped = 0
+        self._pending: dict[tuple[str, int, int], dict[int, SzyFrame]] = {}
+
+    def add(self, frame: SzyFrame) -> list[SzyFrame] | None:
+        """The fragments of the whole message, in order, when ``frame`` completes it; else None."""
+        if frame.divs is None:
+            return [frame]
+        if frame.divs == 0:
+            raise BadLength("DIVS 0: split frames count down from 255 to 1", protocol=PROTOCOL,
+                            station=frame.address.hex)  # fmt: skip
+        key = (frame.address.hex, frame.afn, frame.control.data_type)
+        parts = self._pending.setdefault(key, {})
+        parts[frame.divs] = frame
+        if frame.divs != 1:
+            while len(self._pending) > self.max_pending:
+                self._pending.pop(next(iter(self._pending)))
+                self.dropped += 1
+            return None
+        del self._pending[key]
+        top = max(parts)
+        missing = [d for d in range(top, 0, -1) if d not in parts]
+        if missing:
+            raise BadLength(f"split message without fragments DIVS {missing}", protocol=PROTOCOL,
+                            station=frame.address.hex)  # fmt: skip
+        return [parts[d] for d in range(top, 0, -1)]
 
 
 # --- encoding -------------------------------------------------------------------------------------------------

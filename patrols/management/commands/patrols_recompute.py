@@ -18,8 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
 from patrols import selectors, services
@@ -54,7 +53,7 @@ class Command(BaseCommand):
         start, end = _date(options["start"]), _date(options["end"])
         if end < start:
             raise CommandError("--end is before --start.")
-        qs = selectors.patrol_list(scope=Scope(user_id=None, role=Role.ADMIN, everything=True)).filter(
+        qs = selectors.patrol_list(scope=SYSTEM_SCOPE).filter(
             status=PatrolStatus.COMPLETED,
             started_at__gte=beijing_midnight(start),
             started_at__lt=beijing_midnight(end + dt.timedelta(days=1)),

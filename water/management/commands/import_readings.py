@@ -20,8 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from accounts.choices import Role
-from accounts.scope import Scope
+from accounts.scope import SYSTEM_SCOPE
 from core.exceptions import ServiceError
 from water import conf
 from water.choices import ReadingSource
@@ -30,7 +29,6 @@ from water.models import Meter
 from water.services import reading_ingest_batch
 
 ACTOR = "import_readings"
-ALL = Scope(user_id=None, role=Role.ADMIN, everything=True)
 
 
 class Command(BaseCommand):
@@ -110,7 +108,7 @@ class Command(BaseCommand):
 
     def _store(self, batch: list[Row], lines: dict[int, int]) -> tuple[int, int]:
         try:
-            result = reading_ingest_batch(rows=batch, scope=ALL, source=ReadingSource.CSV, actor=ACTOR)
+            result = reading_ingest_batch(rows=batch, scope=SYSTEM_SCOPE, source=ReadingSource.CSV, actor=ACTOR)
         except ServiceError as exc:
             detail = RowErrors()
             detail.fields = {k: v if isinstance(v, list) else [str(v)] for k, v in exc.fields.items()}

@@ -1,0 +1,145 @@
+"""Server time of every console page at the issue's scale, on PostGIS.
+
+    .venv/bin/python benchmarks/console_pages.py [--meters 500] [--patrols 10000] [--cases 1000] [--jobs 2] [--reuse-db]
+
+1. builds its own PostGIS database (hz_bench_console, dropped first) with the report benchmark's loader
+   (benchmarks/reports_quarterly.py): 500 intakes with one meter each and a year (2024) of 15-minute
+   readings (17.6 million) with their daily rows, the 2024 plan, 10,000 patrols and 1,000 cases over 2024,
+   litter, 30 quality sections sampled monthly, 5 reclaimed-water plants;
+2. signs in (a session, as the browser) a city reviewer, a district chief and an operator of one intake;
+3. GETs each page through the WSGI application in process (no server, no network), warm: the median of
+   the runs after the first, and the number of SQL queries of the last run.
+
+Target (issue 13): every page under 300 ms of server time. The machine is shared: the load average is
+printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import reports_quarterly as rq  # noqa: E402 - the report benchmark's loader, pointed at this database
+
+DB = "hz_bench_console"
+rq.DB = DB
+rq.wv.DB = DB
+rq.wv.ENV["DATABASE_URL"] = f"postgis://postgres@127.0.0.1:5432/{DB}"
+TARGET_MS = 300.0
+
+
+def _users() -> dict[str, Any]:
+    from accounts.choices import Role
+    from accounts.models import User
+    from patrols.models import Patrol
+    from water.models import Intake
+
+    reviewer, _ = User.objects.update_or_create(
+        username="bench_console_reviewer", defaults={"role": Role.REVIEWER, "jurisdiction": "650100"}
+    )
+    operator, _ = User.objects.update_or_create(
+        username="bench_console_operator", defaults={"role": Role.OPERATOR, "jurisdiction": "650100"}
+    )
+    Intake.objects.order_by("id").first().operators.add(operator)  # type: ignore[union-attr]
+    chief_id = Patrol.objects.values_list("chief_id", flat=True).order_by("chief_id").first()
+    chief = User.objects.get(pk=chief_id)
+    return {"reviewer": reviewer, "operator": operator, "chief": chief}
+
+
+def _paths() -> list[tuple[str, str]]:
+    from patrols.models import Case, Patrol
+    from quality.models import Section
+    from water.models import Intake
+
+    intake = Intake.objects.order_by("id").first()
+    patrol = Patrol.objects.filter(raw_track__isnull=False).order_by("-started_at").first()
+    case = Case.objects.order_by("-found_at").first()
+    section = Section.objects.order_by("id").first()
+    if not (intake and patrol and case and section):
+        raise SystemExit("the benchmark database lacks intakes, patrols, cases or sections")
+    ledgers = [
+        "/water/intakes/", "/water/meters/", "/water/readings/", "/water/stations/", "/water/alerts/",
+        "/water/plans/", "/water/redlines/", "/water/locks/", "/river/patrols/", "/river/cases/", "/river/litter/",
+        "/reuse/plants/", "/reuse/projects/", "/reuse/pipelines/", "/quality/sections/",
+    ]  # fmt: skip
+    out = [("reviewer", "/?kind=year&year=2024&n=1"), ("reviewer", "/?kind=quarter&year=2024&n=2"),
+           ("reviewer", "/?kind=month&year=2024&n=6")]  # fmt: skip
+    out += [("reviewer", p) for p in ledgers]
+    out += [
+        ("reviewer", "/river/patrols/?start=2024-06-01&end=2024-06-30&sort=-distance_m"),
+        ("reviewer", "/river/patrols/?page=150"),
+        ("reviewer", "/river/cases/?status=rectifying&sort=deadline"),
+        ("reviewer", f"/water/readings/?serial={intake.meters.first().serial}&start=2024-06-01"),  # type: ignore[union-attr]
+        ("reviewer", f"/water/intakes/{intake.pk}/"),
+        ("reviewer", f"/river/patrols/{patrol.pk}/"),
+        ("reviewer", f"/river/cases/{case.pk}/"),
+        ("reviewer", f"/quality/sections/{section.pk}/"),
+        ("operator", "/"),
+        ("operator", f"/water/intakes/{intake.pk}/"),
+        ("chief", "/"),
+        ("chief", "/river/patrols/"),
+    ]
+    return out
+
+
+def time_pages(runs: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    users = _users()
+    clients = {}
+    for name, user in users.items():
+        c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        c.force_login(user)
+        clients[name] = c
+    worst = 0.0
+    print(f"{'who':9s} {'median ms':>9s} {'max ms':>7s} {'queries':>7s} {'KiB':>6s}  page")
+    for who, path in _paths():
+        samples = []
+        for i in range(runs):
+            with CaptureQueriesContext(connection) as ctx:
+                t = time.perf_counter()
+                resp = clients[who].get(path)
+                dt_ms = (time.perf_counter() - t) * 1000
+            if resp.status_code != 200:
+                raise SystemExit(f"{path}: {resp.status_code}")
+            if i:
+                samples.append(dt_ms)
+        med = statistics.median(samples)
+        worst = max(worst, med)
+        flag = "" if med < TARGET_MS else "  <-- over 300 ms"
+        print(f"{who:9s} {med:9.0f} {max(samples):7.0f} {len(ctx):7d} {len(resp.content) / 1024:6.0f}  {path}{flag}")
+    print(f"slowest page median {worst:.0f} ms (target < {TARGET_MS:.0f} ms) — {rq.load()}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--meters", type=int, default=500)
+    ap.add_argument("--patrols", type=int, default=10_000)
+    ap.add_argument("--cases", type=int, default=1_000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=6)
+    ap.add_argument("--reuse-db", action="store_true", help="time the pages on the database of an earlier run")
+    args = ap.parse_args()
+    began = time.perf_counter()
+    print(rq.load())
+    if args.reuse_db:
+        rq.wv.setup_django()
+    else:
+        rq.water(args.meters, args.jobs)
+        rq.domain_data(args.patrols, args.cases)
+    time_pages(args.runs)
+    print(f"total {time.perf_counter() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""Every ledger of the console, by slug: the app's selector, the API's FilterSet, the columns people read."""
+
+from __future__ import annotations
+
+from console.ledgers.base import Ledger
+from console.ledgers.definitions import LEDGERS
+
+__all__ = ["LEDGERS", "Ledger"]

@@ -1,0 +1,22 @@
+"""Routes of the console, mounted at / (config/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from console.views import auth, details, home
+from console.views.ledgers import LEDGER_URLS, ledger_view
+
+app_name = "console"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    *[path(route, ledger_view(name, slug), name=name) for name, (route, slug) in LEDGER_URLS.items()],
+    path("water/intakes/<int:pk>/", details.intake_detail, name="intake_detail"),
+    path("river/patrols/<str:pk>/", details.patrol_detail, name="patrol_detail"),
+    path("river/cases/<str:pk>/", details.case_detail, name="case_detail"),
+    path("quality/sections/<int:pk>/", details.section_detail, name="section_detail"),
+    path("map/", include("console.map.urls")),
+]

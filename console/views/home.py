@@ -1,0 +1,320 @@
+"""`/`: each role's home. Reviewers and admins get the dashboard (the period's figures from the report
+builders, the one code path of the report JSON); operators their intakes; chiefs their reaches,
+patrols and cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.permissions import user_role
+from accounts.scope import Scope
+from console import formats as f
+from console import periods as console_periods
+from console.views.base import console_page, page, scope, to_json
+from core import periods
+from core.exceptions import InvalidInput
+from core.periods import Period
+from patrols import selectors as patrol_selectors
+from patrols.choices import CaseStatus, ReviewStatus
+from places import selectors as places_selectors
+from reports.builders import build_report
+from water import plan_selectors
+from water import selectors as water_selectors
+
+# A report's drill-down link (an API list) → the console ledger showing the same rows with the same
+# query string. Links without a ledger here stay on the API (JSON), which the session can read.
+API_TO_LEDGER = (
+    ("/api/v1/patrols/cases/", "console:case_list"),
+    ("/api/v1/patrols/litter/", "console:litter_list"),
+    ("/api/v1/patrols/", "console:patrol_list"),
+    ("/api/v1/water/intakes/", "console:intake_list"),
+    ("/api/v1/water/readings/", "console:reading_list"),
+    ("/api/v1/water/plans/", "console:plan_list"),
+    ("/api/v1/water/redlines/", "console:redline_list"),
+    ("/api/v1/quality/sections/", "console:section_list"),
+)
+
+
+def ledger_link(api_link: str | None) -> str:
+    if not api_link:
+        return ""
+    parts = urlsplit(api_link)
+    for prefix, name in API_TO_LEDGER:
+        if parts.path == prefix:
+            return reverse(name) + (f"?{parts.query}" if parts.query else "")
+    return api_link
+
+
+@console_page("console:home")
+def home(request: HttpRequest) -> HttpResponse:
+    role = user_role(request.user)
+    if role in (Role.ADMIN, Role.REVIEWER):
+        return dashboard(request)
+    if role == Role.OPERATOR:
+        return operator_home(request)
+    return chief_home(request)
+
+
+# ------------------------------------------------------------------------------------------ dashboard
+
+
+def _data_year(sc: Scope) -> int:
+    """The latest year with patrols or water use in scope (a newcomer on old data sees data)."""
+    from water.models import DailyVolume
+
+    today = periods.to_beijing(timezone.now()).date()
+    latest: list[dt.date] = []
+    day = DailyVolume.objects.filter(water_selectors.intake_scope_q(sc, "meter__intake__")).aggregate(d=Max("day"))
+    if day["d"]:
+        latest.append(day["d"])
+    started = patrol_selectors.patrol_list(scope=sc).aggregate(d=Max("started_at"))["d"]
+    if started:
+        latest.append(periods.to_beijing(started).date())
+    return min(max(latest), today).year if latest else today.year
+
+
+def _period(request: HttpRequest, sc: Scope) -> tuple[Period, list[str]]:
+    try:
+        chosen = console_periods.parse(request.GET)
+    except InvalidInput as exc:
+        errors = [f"{k}: {' '.join(str(m) for m in v)}" for k, v in exc.fields.items()]
+        chosen = None
+    else:
+        errors = []
+    if chosen is not None:
+        request.session[console_periods.SESSION_KEY] = chosen.label
+        return chosen, errors
+    stored = request.session.get(console_periods.SESSION_KEY)
+    if stored:
+        try:
+            return console_periods.from_text(stored), errors
+        except InvalidInput:
+            request.session.pop(console_periods.SESSION_KEY, None)
+    return periods.year(_data_year(sc)), errors
+
+
+def _tile(label: str, value: str, link: str | tuple[str, str] = "", change: str = "", note: str = "") -> dict[str, str]:
+    """One figure. `link` is a URL, or (report path, drill-down URL) for a figure of the report JSON: the
+    page marks the tile with that path (data-key), so a reader (and the browser test) can tell which
+    report figure it shows."""
+    key, url = link if isinstance(link, tuple) else ("", link)
+    return {"label": label, "value": value, "link": ledger_link(url), "change": change, "note": note, "key": key}
+
+
+def _change(yoy: dict[str, Any] | None, *, share: bool = False) -> str:
+    """同比 as people write it: a ratio's change in percentage points, a quantity's in %."""
+    if not yoy:
+        return ""
+    if share:
+        pp = yoy.get("change_pp")
+        return "" if pp is None else _("YoY %(sign)s%(pp).1f pp") % {"sign": "+" if pp >= 0 else "", "pp": pp}
+    ratio = yoy.get("change_ratio")
+    if ratio is None:
+        return ""
+    return _("YoY %(sign)s%(pct).1f%%") % {"sign": "+" if ratio >= 0 else "", "pct": ratio * 100}
+
+
+def dashboard_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tiles, grouped, each the report's own number formatted with its unit and its drill-down."""
+    w, r, p, q, links = report["water"], report["reuse"], report["patrols"], report["quality"], report["links"]
+    mon = w.get("monitoring") or {}
+    wy, py, ry, qy = w.get("yoy", {}), p.get("yoy", {}), r.get("yoy", {}), q.get("yoy", {})
+    valid_share = (p["valid"] / p["patrols"]) if p.get("patrols") else None
+    compliance = p.get("compliance") or {}
+
+    def ref(key: str) -> tuple[str, str]:
+        return key, links.get(key, "")
+
+    groups = [
+        {"title": _("Water use and monitoring"), "tiles": [
+            _tile(_("Water use"), f.wan_m3(w.get("use_m3")), links.get("water.use_m3", ""), _change(wy.get("use_m3"))),
+            _tile(_("Plan"), f.wan_m3(w.get("plan_m3")), links.get("water.plan_m3", "")),
+            _tile(_("Use against plan"), f.percent(w.get("ratio")), links.get("water.plan_m3", ""),
+                  _change(wy.get("ratio"), share=True)),
+            _tile(_("Forecast to year end"), f.wan_m3(w.get("forecast_m3"))),
+            _tile(_("Meters online / offline"), f"{mon.get('online', '—')} / {mon.get('offline', '—')}",
+                  reverse("console:meter_list")),
+            _tile(_("Arrival rate"), f.percent(w.get("arrival_rate")), ref("water.arrival_rate"),
+                  _change(wy.get("arrival_rate"), share=True)),
+        ]},
+        {"title": _("Patrols"), "tiles": [
+            _tile(_("Patrols"), f.number(p.get("patrols")), ref("patrols.patrols"),
+                  _change(py.get("patrols"))),
+            _tile(_("Person-times"), f.number(p.get("person_times")), ref("patrols.person_times"),
+                  _change(py.get("person_times"))),
+            _tile(_("Patrol distance"), f"{f.number(p.get('km'), 1)} km", ref("patrols.km"),
+                  _change(py.get("km"))),
+            _tile(_("Valid share"), f.percent(valid_share), ref("patrols.valid")),
+            _tile(_("Frequency compliance"), f.percent(compliance.get("rate")), ref("patrols.compliance"),
+                  _change(py.get("compliance_rate"), share=True)),
+            _tile(_("Litter removed"), f.tonnes(p.get("litter_tonnes")), ref("patrols.litter_tonnes")),
+        ]},
+        {"title": _("Cases"), "tiles": [
+            _tile(_("Cases found"), f.number(p.get("cases_found")), ref("patrols.cases_found"),
+                  _change(py.get("cases_found"))),
+            _tile(_("Closed"), f.number(p.get("cases_closed")), ref("patrols.cases_closed")),
+            _tile(_("Cleared on the spot"), f.number(p.get("cases_cleared_on_spot")),
+                  ref("patrols.cases_cleared_on_spot")),
+            _tile(_("Overdue"), f.number(p.get("cases_overdue")), ref("patrols.cases_overdue")),
+        ]},
+        {"title": _("Reclaimed water and water quality"), "tiles": [
+            _tile(_("Reclaimed water used"), f.wan_m3(r.get("used_m3")), links.get("reuse.used_m3", ""),
+                  _change(ry.get("used_m3"))),
+            _tile(_("Reuse rate"), f.percent(r.get("rate")), ref("reuse.rate"),
+                  _change(ry.get("rate"), share=True),
+                  note=_("target %(t)s") % {"t": f.percent(r.get("target"))} if r.get("target") is not None else ""),
+            _tile(_("Good water, rivers"), f.percent((q.get("rivers") or {}).get("good_ratio")),
+                  ref("quality.rivers.good_ratio"),
+                  _change((qy.get("rivers") or {}).get("good_ratio"), share=True)),
+            _tile(_("Good water, lakes"), f.percent((q.get("lakes") or {}).get("good_ratio")),
+                  ref("quality.lakes.good_ratio"),
+                  _change((qy.get("lakes") or {}).get("good_ratio"), share=True)),
+            _tile(_("Drinking-water sources up to standard"),
+                  f.percent((q.get("drinking_sources") or {}).get("good_ratio")),
+                  ref("quality.drinking_sources.good_ratio")),
+        ]},
+    ]  # fmt: skip
+    return groups
+
+
+def _charts(report: dict[str, Any], month_use: list[tuple[str, float]]) -> dict[str, Any]:
+    w, p = report["water"], report["patrols"]
+    intakes = sorted(w.get("intakes") or [], key=lambda i: -(i.get("use_m3") or 0))[:15]
+    months = dict(month_use)
+    states = p.get("case_states") or []
+    return {
+        "intakes": {
+            "labels": [i["name"] for i in intakes],
+            "use": [round((i.get("use_m3") or 0) / 10_000, 2) for i in intakes],
+            "plan": [round(i["plan_m3"] / 10_000, 2) if i.get("plan_m3") is not None else None for i in intakes],
+            "names": {"use": _("Use (10k m³)"), "plan": _("Plan (10k m³)")},
+        },
+        "monthly": {"labels": list(months), "use": [round(v / 10_000, 2) for v in months.values()],
+                    "names": {"use": _("Use (10k m³)")}},
+        "cases": {
+            "categories": [str(c["label"]) for c in p.get("cases_by_state") or []],
+            "series": [{"name": str(s["label"]), "data": [c.get(s["state"], 0) for c in p.get("cases_by_state") or []]}
+                       for s in states],
+        },
+    }  # fmt: skip
+
+
+def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
+    overdue = (
+        patrol_selectors.case_list(scope=sc).filter(overdue_at__isnull=False)
+        .exclude(status=CaseStatus.CLOSED).defer("description").order_by("deadline")[:8]
+    )  # fmt: skip
+    flagged = patrol_selectors.patrol_list(scope=sc).filter(review_status=ReviewStatus.PENDING).order_by("-started_at")
+    alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).select_related("intake")
+    return {
+        "overdue": [{"url": reverse("console:case_detail", args=[c.pk]),
+                     "text": f"{c.get_category_display()} · {c.reach.name}",
+                     "when": _("deadline %(d)s") % {"d": f.day(c.deadline)}} for c in overdue],
+        "flagged": [{"url": reverse("console:patrol_detail", args=[x.pk]), "text": f"{x.chief} · {x.reach.name}",
+                     "when": f.when(x.started_at)} for x in flagged[:8]],
+        "alerts": [{"url": reverse("console:alert_list") + "?state=open", "text": f"{a.get_kind_display()} · "
+                    + (a.intake.name if a.intake_id else "—"), "when": f.when(a.raised_at)}
+                   for a in alerts.order_by("-raised_at")[:8]],
+    }  # fmt: skip
+
+
+def _built(sc: Scope, period: Period) -> tuple[dict[str, Any], list[tuple[str, float]], dt.datetime]:
+    """The report of the period for this jurisdiction (build_report: the report JSON's code path) and the
+    monthly use series, kept CONSOLE_DASHBOARD_CACHE_SECONDS (numbers only: labels are formatted per
+    request, in the request's language)."""
+    key = f"console:dashboard:v1:{int(sc.everything)}:{sc.prefix}:{period.label}"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    report = build_report(scope=sc, period=period)
+    totals = water_selectors.volume_totals(scope=sc, first=period.first_date, last=period.last_date, interval="month")
+    months: dict[str, float] = {}
+    for figures in totals.values():
+        for fig in figures:
+            months[fig.label] = months.get(fig.label, 0.0) + float(fig.volume_m3)
+    built = (report, list(months.items()), timezone.now())
+    cache.set(key, built, settings.CONSOLE_DASHBOARD_CACHE_SECONDS)
+    return built
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    sc = scope(request)
+    period, errors = _period(request, sc)
+    report, months, built_at = _built(sc, period)
+    open_alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).count()
+    groups = dashboard_figures(report)
+    groups[0]["tiles"].append(_tile(_("Open alerts"), f.number(open_alerts),
+                                    reverse("console:alert_list") + "?state=open"))  # fmt: skip
+    context = {
+        "groups": groups, "period_text": console_periods.spoken(period),
+        "choice": console_periods.choice_of(period), "errors": errors,
+        "charts_json": to_json(_charts(report, months)), "actions": _needs_action(sc), "built_at": f.when(built_at),
+        "kinds": [("month", _("Month")), ("quarter", _("Quarter")), ("half", _("Half year")), ("year", _("Year")),
+                  ("range", _("Range"))],
+        "report_url": reverse("reports:summary") + f"?start={period.first_date}&end={period.last_date}",
+    }  # fmt: skip
+    return page(request, "console/dashboard.html", context, title=_("Dashboard"), status=400 if errors else 200)
+
+
+# ------------------------------------------------------------------------------------------ operators
+
+
+def operator_home(request: HttpRequest) -> HttpResponse:
+    sc = scope(request)
+    year = _data_year(sc)
+    summary = plan_selectors.plan_summary(scope=sc, period=periods.year(year))
+    rows = [
+        {"url": reverse("console:intake_detail", args=[i.intake_id]), "code": i.code, "name": i.name,
+         "use": f.m3(i.use_m3), "plan": f.m3(i.plan_m3), "ratio": f.percent(i.ratio),
+         "forecast": f.m3(i.forecast_m3)}
+        for i in summary.intakes
+    ]  # fmt: skip
+    alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).count()
+    context = {"rows": rows, "year": year, "open_alerts": alerts,
+               "alerts_url": reverse("console:alert_list") + "?state=open"}  # fmt: skip
+    return page(request, "console/home_operator.html", context, title=_("My intakes"))
+
+
+# ------------------------------------------------------------------------------------------ chiefs
+
+
+def chief_home(request: HttpRequest) -> HttpResponse:
+    sc = scope(request)
+    me = int(request.user.pk or 0)
+    today = periods.to_beijing(timezone.now()).date()
+    reaches = [
+        {"code": r.code, "name": r.name, "length": f.km(r.length_m),
+         "patrols_url": reverse("console:patrol_list") + f"?reach={r.pk}"}
+        for r in places_selectors.reaches_of_chief(chief_id=me, on=today).order_by("code")
+    ]  # fmt: skip
+    patrols = [
+        {"url": reverse("console:patrol_detail", args=[x.pk]), "reach": x.reach.name, "started": f.when(x.started_at),
+         "km": f.km(x.distance_m), "valid": f.yes_no(x.valid), "flags": x.flags}
+        for x in patrol_selectors.patrol_list(scope=sc).filter(chief_id=me).order_by("-started_at")[:10]
+    ]  # fmt: skip
+    cases = [
+        {"url": reverse("console:case_detail", args=[c.pk]), "category": c.get_category_display(),
+         "status": c.get_status_display(), "reach": c.reach.name, "deadline": f.day(c.deadline),
+         "overdue": c.overdue_at is not None}
+        for c in patrol_selectors.case_list(scope=sc).filter(reporter_id=me)
+        .exclude(status=CaseStatus.CLOSED).defer("description").order_by("deadline")[:20]
+    ]  # fmt: skip
+    context = {
+        "reaches": reaches,
+        "patrols": patrols,
+        "cases": cases,
+        "patrols_url": reverse("console:patrol_list"),
+        "cases_url": reverse("console:case_list"),
+    }
+    return page(request, "console/home_chief.html", context, title=_("My reaches"))

@@ -1,0 +1,207 @@
+"""The console in a real browser: Playwright driving Debian's chromium (/usr/bin/chromium; Playwright's
+own browser download is not used) against the live test server.
+
+Every request to a host other than the server is aborted and fails the test (the console must work on
+an intranet with no internet); the pages carry the project's CSP (script-src 'self', style-src 'self'),
+so an inline script or style would be refused and logged as a console error; any console error or
+uncaught page error fails the test. Screenshots are kept under var/browser/ for a
+person to look at (CI artefacts)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from accounts.demo import load_accounts_demo
+from accounts.models import User
+from accounts.scope import scope_for
+from core import periods
+from reports.builders import build_report
+
+# Playwright's event loop runs in this thread while the test's own ORM calls (the database set-up,
+# fixtures, the report it compares with) are plain synchronous code, which Django would refuse as if it
+# were async code. Set when this module is imported, so for the rest of the run: it only turns off that
+# check, which no other test relies on.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "pw-for-browser-tests-1"
+SHOTS = Path(settings.BASE_DIR) / "var" / "browser"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # --no-sandbox: CI runs as root, where chromium refuses its sandbox; --disable-dev-shm-usage: small
+    # /dev/shm in containers.
+    return {
+        **browser_type_launch_args, "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # A bureau desktop: Chinese browser, 1366×768 screen.
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 768}}
+
+
+@pytest.fixture
+def guarded(page: Any, live_server: Any) -> Iterator[Any]:
+    """The page, with foreign hosts refused, the production CSP on every document, and console errors
+    collected; the test fails at the end if any occurred."""
+    host = urlsplit(live_server.url).netloc
+    foreign: list[str] = []
+    errors: list[str] = []
+
+    def route(r: Any) -> None:
+        if urlsplit(r.request.url).netloc != host:
+            foreign.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    page.route("**/*", route)
+    # A 404 (a row outside the scope) and a 400 (a bad filter, answered to htmx) are what some tests ask
+    # for; the browser logs them as failed loads. Any other console error fails the test.
+    expected = ("status of 404", "status of 400")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
+        e in m.text for e in expected) else None)  # fmt: skip
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.set_default_timeout(20_000)
+    yield page
+    assert foreign == [], f"requests to other hosts: {foreign}"
+    assert errors == [], f"console errors: {errors}"
+
+
+def _password(user: User) -> User:
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(base + "/")
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_the_demo_reviewer_sees_the_reports_figures(guarded, live_server, console_data):
+    page, base = guarded, live_server.url
+    load_accounts_demo(password=PASSWORD, stdout=None)
+    reviewer = User.objects.get(username="reviewer")
+    log_in(page, base, "reviewer")
+    csp = page.evaluate("fetch('/').then(r => r.headers.get('content-security-policy'))")
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    # Choose 2024 Q2 with the period picker.
+    page.select_option("select[name=kind]", "quarter")
+    page.fill("input[name=year]", "2024")
+    page.fill("input[name=n]", "2")
+    page.click(".period-picker button[type=submit]")
+    page.wait_for_url(re.compile(r".*kind=quarter.*"))
+    report = build_report(scope=scope_for(reviewer), period=periods.quarter(2024, 2))
+    p = report["patrols"]
+    assert page.text_content('[data-key="patrols.patrols"]') == str(p["patrols"])
+    assert page.text_content('[data-key="patrols.person_times"]') == str(p["person_times"])
+    assert page.text_content('[data-key="patrols.cases_found"]') == str(p["cases_found"])
+    assert "2024年第2季度" in page.text_content("[data-testid=period]")
+    # The charts draw (ECharts renders into a canvas).
+    for chart in ("chart-intakes", "chart-monthly", "chart-cases"):
+        assert page.locator(f"[data-testid={chart}] canvas").count() >= 1, chart
+    shot(page, "dashboard-reviewer")
+    # A figure links to the ledger rows behind it.
+    page.click('a.tile:has([data-key="patrols.patrols"])')
+    page.wait_for_url(re.compile(r".*/river/patrols/\?.*start=2024-04-01.*"))
+    assert page.locator("[data-testid=ledger-table] tbody tr").count() == p["patrols"]
+    shot(page, "patrols-ledger")
+
+
+def test_a_patrol_page_shows_its_track(guarded, live_server, console_data, users):
+    page, base = guarded, live_server.url
+    _password(users["city_reviewer"])
+    log_in(page, base, users["city_reviewer"].username)
+    page.goto(f"{base}/river/patrols/{console_data.patrols['township']}/")
+    page.wait_for_selector("[data-detail-map][data-ready]")
+    track = page.locator("path[data-layer=track]")
+    assert track.count() == 1
+    box = track.bounding_box()
+    assert box is not None
+    assert box["width"] + box["height"] > 30  # a drawn line, not an empty path
+    assert page.locator(".leaflet-overlay-pane path").count() == 2  # the reach under the track
+    shot(page, "patrol-detail")
+
+
+def test_the_language_switch(guarded, live_server, users):
+    page, base = guarded, live_server.url
+    _password(users["city_reviewer"])
+    log_in(page, base, users["city_reviewer"].username)
+    assert page.text_content("h1") == "工作台"
+    page.click("[data-testid=lang-en]")
+    page.wait_for_load_state()
+    assert page.text_content("h1") == "Dashboard"
+    assert page.locator("nav a", has_text="Patrols").count() == 1
+    page.click("[data-testid=lang-zh-hans]")
+    page.wait_for_load_state()
+    assert page.text_content("h1") == "工作台"
+
+
+def test_an_operator_sees_only_their_own_intake(guarded, live_server, console_data, users):
+    page, base = guarded, live_server.url
+    _password(users["operator"])
+    log_in(page, base, users["operator"].username)
+    rows = page.locator("[data-testid=my-intakes] tbody tr")
+    assert rows.count() == 1
+    assert "QSK-E" in rows.first.text_content()
+    assert page.locator("nav a", has_text="巡河").count() == 0
+    page.goto(base + "/water/intakes/")
+    assert page.locator("[data-testid=ledger-table] tbody tr").count() == 1
+    shot(page, "operator-intakes")
+    resp = page.goto(f"{base}/water/intakes/{console_data.intake_w.pk}/")
+    assert resp.status == 404
+
+
+def test_a_chief_of_another_division_gets_404_for_a_case_outside_it(guarded, live_server, console_data, chiefs):
+    page, base = guarded, live_server.url
+    _password(chiefs["west"])
+    log_in(page, base, chiefs["west"].username)
+    resp = page.goto(f"{base}/river/cases/{console_data.cases['township']}/")
+    assert resp.status == 404
+    resp = page.goto(f"{base}/river/cases/{console_data.cases['west']}/")
+    assert resp.status == 200
+    shot(page, "case-detail-chief")
+
+
+def test_a_filter_writes_the_url_and_a_bad_one_is_a_message(guarded, live_server, console_data, users, geography):
+    page, base = guarded, live_server.url
+    _password(users["city_reviewer"])
+    log_in(page, base, users["city_reviewer"].username)
+    page.goto(base + "/river/patrols/")
+    assert page.locator("[data-testid=ledger-table] tbody tr").count() == 2
+    page.fill("input[name=division]", "650103")
+    page.click(".filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*division=650103.*"))
+    page.wait_for_function("document.querySelectorAll('[data-testid=ledger-table] tbody tr').length === 1")
+    page.fill("input[name=division]", "12")
+    page.click(".filters button[type=submit]")
+    page.wait_for_selector("[data-testid=filter-error]")
+    assert "division" in page.text_content("[data-testid=filter-error]")
+    shot(page, "filter-error")
