@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -165,11 +166,11 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not header or header[0].lower() not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Give the header as 'Token <key>'.")
+            raise exceptions.AuthenticationFailed(_("Give the header as 'Token <key>'."))
         try:
             secret = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         return self.authenticate_secret(secret)
 
     def authenticate_secret(self, secret: str) -> tuple[Any, ApiToken]:
@@ -184,9 +185,9 @@ class BearerTokenAuthentication(BaseAuthentication):
                 token_cache.put(key_hash, token, token_cache.epoch(token.user_id))
         now = timezone.now()
         if token is None or (token.expires_at is not None and token.expires_at <= now):
-            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This account is disabled.")
+            raise exceptions.AuthenticationFailed(_("This account is disabled."))
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
@@ -211,16 +212,16 @@ class TokenBasicAuthentication(BearerTokenAuthentication):
         if not header or header[0].lower() != b"basic":
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Give the header as 'Basic <base64 of username:token>'.")
+            raise exceptions.AuthenticationFailed(_("Give the header as 'Basic <base64 of username:token>'."))
         try:
-            username, _, secret = base64.b64decode(header[1], validate=True).decode("utf-8").partition(":")
+            username, __, secret = base64.b64decode(header[1], validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise exceptions.AuthenticationFailed("Invalid Basic credentials.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid Basic credentials.")) from None
         if not username or not secret:
-            raise exceptions.AuthenticationFailed("Give a username and an API token as the password.")
+            raise exceptions.AuthenticationFailed(_("Give a username and an API token as the password."))
         user, token = self.authenticate_secret(secret)
         if not hmac.compare_digest(user.get_username().encode(), username.encode()):
-            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         return user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role, TokenKind
 
-division_code_validator = RegexValidator(r"^\d{6}(\d{3}(\d{3})?)?$", "A 6-, 9- or 12-digit GB/T 2260 division code.")
+division_code_validator = RegexValidator(r"^\d{6}(\d{3}(\d{3})?)?$", _("A 6-, 9- or 12-digit GB/T 2260 division code."))
 
 
 class User(AbstractUser):

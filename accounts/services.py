@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.authentication import credentials_changed, hash_token, token_cache
 from accounts.choices import TokenKind
@@ -80,14 +81,14 @@ def token_login(*, username: str, password: str, request: HttpRequest | None = N
         raise LockedOut(LOCKED_MESSAGE)
     if user is None or not user.is_active:
         raise InvalidInput(
-            "Unable to log in with the given username and password.",
+            _("Unable to log in with the given username and password."),
             code="invalid_credentials",
-            fields={"password": ["Unable to log in with the given username and password."]},
+            fields={"password": [_("Unable to log in with the given username and password.")]},
         )
     if not isinstance(user, User):  # a custom auth backend returned something else
         raise TypeError("authenticate() returned a non-User")
     with transaction.atomic():
-        _, secret = token_issue(user=user, kind=TokenKind.LOGIN, name="login")
+        __, secret = token_issue(user=user, kind=TokenKind.LOGIN, name="login")
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         audit_record(actor=user, action=AuditAction.LOGIN, instance=user)
     return secret
@@ -134,8 +135,8 @@ def token_save_from_admin(*, token: ApiToken, actor: Any) -> None:
 def token_purge_expired(*, now: dt.datetime | None = None) -> int:
     """Delete tokens that expired or were revoked more than a week ago."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=7)
-    deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
-    deleted_revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
+    deleted, __ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
+    deleted_revoked, __ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
     return deleted + deleted_revoked
 
 

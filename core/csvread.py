@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import InvalidInput
 from core.textio import decode_text
 
@@ -80,10 +82,11 @@ def read_csv(
                 break
     except csv.Error as exc:
         raise InvalidInput(
-            f"Unreadable CSV at line {reader.line_num}: {exc}", fields={field: [f"Line {reader.line_num}: {exc}"]}
+            _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            fields={field: [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
         ) from None
     if header is None:
-        raise InvalidInput("The CSV file is empty.", fields={field: ["No header row."]})
+        raise InvalidInput(_("The CSV file is empty."), fields={field: [_("No header row.")]})
     return header, _rows(reader, header, field=field, max_rows=max_rows)
 
 
@@ -94,13 +97,20 @@ def _header(record: list[str], columns: Sequence[str], required: Collection[str]
     missing = [c for c in required if c not in keys]
     problems = []
     if unknown:
-        problems.append(f"Unknown column(s) {', '.join(map(repr, unknown))}; expected {', '.join(columns)}.")
+        problems.append(
+            _("Unknown column(s) %(values)s; expected %(values2)s.")
+            % {"values": ", ".join(map(repr, unknown)), "values2": ", ".join(columns)}
+        )
     if repeated:
-        problems.append(f"Repeated column(s) {', '.join(repeated)}.")
+        problems.append(_("Repeated column(s) %(values)s.") % {"values": ", ".join(repeated)})
     if missing:
-        problems.append(f"Missing column(s) {', '.join(missing)}.")
+        problems.append(_("Missing column(s) %(values)s.") % {"values": ", ".join(missing)})
     if problems:
-        raise InvalidInput(f"Bad CSV header: {problems[0]}", code="invalid_header", fields={"header": problems})
+        raise InvalidInput(
+            _("Bad CSV header: %(problems)s") % {"problems": problems[0]},
+            code="invalid_header",
+            fields={"header": problems},
+        )
     return [k or "" for k in keys]
 
 
@@ -111,11 +121,15 @@ def _rows(reader: Any, header: list[str], *, field: str, max_rows: int | None) -
             if not any(cell.strip() for cell in record):
                 continue
             if max_rows is not None and index >= max_rows:
-                raise InvalidInput(f"More than {max_rows} rows; split the file.", fields={field: ["Too many rows."]})
+                raise InvalidInput(
+                    _("More than %(max_rows)s rows; split the file.") % {"max_rows": max_rows},
+                    fields={field: [_("Too many rows.")]},
+                )
             cells = {k: v.strip() for k, v in zip(header, record, strict=False) if k}
             yield CsvRow(index=index, line=reader.line_num, cells=cells, width=len(record))
             index += 1
     except csv.Error as exc:
         raise InvalidInput(
-            f"Unreadable CSV at line {reader.line_num}: {exc}", fields={field: [f"Line {reader.line_num}: {exc}"]}
+            _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            fields={field: [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
         ) from None

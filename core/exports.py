@@ -1,8 +1,10 @@
 """Ledger exports as CSV or Excel, one implementation for every app.
 
-A ledger export is a list of columns (key, Chinese header, English header, kind) and rows (dicts).
-CSV is UTF-8 with a BOM, which Excel needs to show Chinese; Excel files have a two-line header
-(Chinese, English), frozen, numbers stored as numbers with a number format, dates as dates.
+A ledger export is a list of columns (key, header, kind) and rows (dicts). Headers, yes/no and choice
+labels are in the request's language (Chinese unless the client asks for English). CSV is UTF-8 with
+a BOM, which Excel needs to show Chinese, and one header line; Excel files have a two-line header (the
+header, then the column's key, which stays the same in every language), frozen, numbers stored as
+numbers with a number format, dates as dates.
 
 Formula injection (CWE-1236): text typed by users (a litter note, a case description, an intake name)
 must never reach a reviewer's spreadsheet as a live formula. A spreadsheet reads a cell that starts with
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
 from core.periods import BEIJING
@@ -33,14 +37,30 @@ FORMATS = ("csv", "xlsx")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@dataclass(frozen=True, slots=True)
+_KINDS = frozenset({"text", "int", "number", "number3", "date", "datetime", "bool"})
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Column:
     key: str
-    zh: str
-    en: str
+    label: str | Promise  # gettext_lazy: English msgid, Chinese in the app's catalogue
     # "text", "int", "number" (2 dp shown, full precision stored), "number3", "date", "datetime", "bool"
-    kind: str = "text"
-    width: int = 14
+    kind: str
+    width: int
+
+    def __init__(self, key: str, label: str | Promise, *args: Any, kind: str = "text", width: int = 14) -> None:
+        # The older form Column(key, "中文", "English", kind, width) still works (the Chinese header is
+        # kept) until its app moves to Column(key, gettext_lazy("English"), ...).
+        if args and args[0] not in _KINDS:
+            args = args[1:]
+        if args:
+            kind = args[0]
+        if len(args) > 1:
+            width = args[1]
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "width", width)
 
 
 _NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.00", "number3": "#,##0.000", "date": "yyyy-mm-dd",
@@ -80,7 +100,7 @@ def _cell(value: Any, kind: str) -> Any:
         # Excel has no time zones: show Beijing time, the time of every report (domain.md §6).
         return value.astimezone(BEIJING).replace(tzinfo=None) if value.tzinfo else value
     if kind == "bool":
-        return "是 yes" if value else "否 no"
+        return _("yes") if value else _("no")
     return value
 
 
@@ -95,7 +115,10 @@ def _csv_value(value: Any) -> Any:
 def check_format(fmt: str | None) -> str:
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"Unknown export format {fmt!r}.", fields={"format": [f"One of {', '.join(FORMATS)}."]})
+        raise InvalidInput(
+            _("Unknown export format %(fmt)s.") % {"fmt": repr(fmt)},
+            fields={"format": [_("One of %(values)s.") % {"values": ", ".join(FORMATS)}]},
+        )
     return fmt
 
 
@@ -103,13 +126,13 @@ def write_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> b
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf)
-    writer.writerow([f"{c.zh} {c.en}" for c in columns])
+    writer.writerow([str(c.label) for c in columns])
     for row in rows:
         writer.writerow([_csv_value(row.get(c.key)) for c in columns])
     return buf.getvalue().encode("utf-8")
 
 
-def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, title: str) -> bytes:
+def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, title: str | Promise) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -117,9 +140,9 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, 
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new workbook always has an active sheet
-    ws.title = title[:31]
-    ws.append([c.zh for c in columns])
-    ws.append([c.en for c in columns])
+    ws.title = str(title)[:31]
+    ws.append([str(c.label) for c in columns])
+    ws.append([c.key for c in columns])
     for cell in (*ws[1], *ws[2]):
         cell.font = Font(bold=True)
     ws.freeze_panes = "A3"
@@ -139,7 +162,7 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, 
 
 
 def export_response(
-    *, fmt: str, filename: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], title: str
+    *, fmt: str, filename: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], title: str | Promise
 ) -> HttpResponse:
     """An attachment of the ledger in `fmt` ("csv" or "xlsx")."""
     fmt = check_format(fmt)

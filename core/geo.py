@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely.wkb
+from django.utils.translation import gettext as _
 from pyproj import Geod
 from shapely.geometry import LinearRing, LineString, MultiLineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -88,7 +89,10 @@ def parse_crs(value: str | InputCRS | None) -> InputCRS:
         if found is not None:
             return found
     accepted = ", ".join(sorted(_CRS_ALIASES))
-    raise ValueError(f"unsupported coordinate system {value!r}; accepted: {accepted}")
+    raise ValueError(
+        _("unsupported coordinate system %(value)s; accepted: %(accepted)s")
+        % {"value": repr(value), "accepted": accepted}
+    )
 
 
 # --------------------------------------------------------------------------- geodesy
@@ -269,7 +273,7 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
     if out_of_china(lon, lat):
         return lon, lat
     wlon, wlat = lon, lat
-    for _ in range(_GCJ_INVERSE_MAX_ITER):
+    for __ in range(_GCJ_INVERSE_MAX_ITER):
         glon, glat = wgs84_to_gcj02(wlon, wlat)
         dlon, dlat = glon - lon, glat - lat
         if abs(dlon) < _GCJ_INVERSE_TOL_DEG and abs(dlat) < _GCJ_INVERSE_TOL_DEG:
@@ -324,7 +328,7 @@ def gcj02_to_wgs84_arrays(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     wlon, wlat = lon_a.copy(), lat_a.copy()
     # As in the scalar function, the bbox test is applied to the GCJ point itself.
     active = np.flatnonzero(~_out_of_china_arrays(lon_a, lat_a))
-    for _ in range(_GCJ_INVERSE_MAX_ITER):
+    for __ in range(_GCJ_INVERSE_MAX_ITER):
         if active.size == 0:
             break
         glon, glat = _wgs84_to_gcj02_arrays(wlon[active], wlat[active])
@@ -368,11 +372,13 @@ def to_wgs84(coords: Sequence[Sequence[float]], crs: InputCRS) -> list[tuple[flo
     elif crs is InputCRS.GCJ02:
         convert = gcj02_to_wgs84
     else:  # pragma: no cover - exhaustive over InputCRS; guards a future member.
-        raise ValueError(f"no conversion from {crs!r} to WGS84")
+        raise ValueError(_("no conversion from %(crs)s to WGS84") % {"crs": repr(crs)})
     out: list[tuple[float, float]] = []
     for i, pos in enumerate(coords):
         if len(pos) < 2:
-            raise ValueError(f"position {i} has {len(pos)} value(s); expected at least lon and lat")
+            raise ValueError(
+                _("position %(i)s has %(pos)s value(s); expected at least lon and lat") % {"i": i, "pos": len(pos)}
+            )
         lon, lat = float(pos[0]), float(pos[1])
         out.append((lon, lat) if convert is None else convert(lon, lat))
     return out

@@ -25,6 +25,7 @@ from django.contrib.gis.geos import (
     Point,
     Polygon,
 )
+from django.utils.translation import gettext as _
 
 from core.geo import WGS84_SRID, InputCRS, parse_crs, to_wgs84
 
@@ -82,38 +83,46 @@ class _Budget:
     def take(self, n: int) -> None:
         self.count += n
         if self.count > self.max_points:
-            raise GeoJSONError(f"too many positions (more than {self.max_points})", "coordinates")
+            raise GeoJSONError(
+                _("too many positions (more than %(max_points)s)") % {"max_points": self.max_points}, "coordinates"
+            )
 
 
 def _array(value: object, path: str, what: str) -> list[Any] | tuple[Any, ...]:
     if not isinstance(value, list | tuple):
-        raise GeoJSONError(f"expected an array of {what}, got {_json_type(value)}", path)
+        raise GeoJSONError(
+            _("expected an array of %(what)s, got %(json_type)s") % {"what": what, "json_type": _json_type(value)}, path
+        )
     return value
 
 
 def _number(value: object, path: str) -> float:
     # bool is an int subclass in Python, but true/false in JSON is never a coordinate.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise GeoJSONError(f"expected a number, got {_json_type(value)}", path)
+        raise GeoJSONError(_("expected a number, got %(json_type)s") % {"json_type": _json_type(value)}, path)
     number = float(value)
     if not math.isfinite(number):
-        raise GeoJSONError(f"coordinate must be finite, got {number}", path)
+        raise GeoJSONError(_("coordinate must be finite, got %(number)s") % {"number": number}, path)
     return number
 
 
 def _check_lon_lat(lon: float, lat: float, path: str, after: str = "") -> None:
     if not -180.0 <= lon <= 180.0:
         where = path if after else f"{path}[0]"
-        raise GeoJSONError(f"longitude {lon} out of range [-180, 180]{after}", where)
+        raise GeoJSONError(
+            _("longitude %(lon)s out of range [-180, 180]%(after)s") % {"lon": lon, "after": after}, where
+        )
     if not -90.0 <= lat <= 90.0:
         where = path if after else f"{path}[1]"
-        raise GeoJSONError(f"latitude {lat} out of range [-90, 90]{after}", where)
+        raise GeoJSONError(_("latitude %(lat)s out of range [-90, 90]%(after)s") % {"lat": lat, "after": after}, where)
 
 
 def _position(value: object, path: str) -> Position:
     pos = _array(value, path, "numbers (a position)")
     if len(pos) not in (2, 3):
-        raise GeoJSONError(f"a position has 2 or 3 numbers (lon, lat[, altitude]), got {len(pos)}", path)
+        raise GeoJSONError(
+            _("a position has 2 or 3 numbers (lon, lat[, altitude]), got %(pos)s") % {"pos": len(pos)}, path
+        )
     lon = _number(pos[0], f"{path}[0]")
     lat = _number(pos[1], f"{path}[1]")
     if len(pos) == 3:
@@ -141,30 +150,30 @@ def _positions(value: object, path: str, budget: _Budget, crs: InputCRS) -> list
 def _line(value: object, path: str, budget: _Budget, crs: InputCRS) -> list[Position]:
     items = _array(value, path, "positions")
     if len(items) < 2:
-        raise GeoJSONError(f"a LineString needs at least 2 positions, got {len(items)}", path)
+        raise GeoJSONError(_("a LineString needs at least 2 positions, got %(items)s") % {"items": len(items)}, path)
     coords = _positions(items, path, budget, crs)
     # Self-crossing is fine (a patrol track doubles back); only a line of zero length is meaningless.
     if all(c == coords[0] for c in coords):
-        raise GeoJSONError("all positions of the LineString are identical (zero length)", path)
+        raise GeoJSONError(_("all positions of the LineString are identical (zero length)"), path)
     return coords
 
 
 def _ring(value: object, path: str, budget: _Budget, crs: InputCRS) -> list[Position]:
     items = _array(value, path, "positions (a linear ring)")
     if len(items) < 4:
-        raise GeoJSONError(f"a polygon ring needs at least 4 positions, got {len(items)}", path)
+        raise GeoJSONError(_("a polygon ring needs at least 4 positions, got %(items)s") % {"items": len(items)}, path)
     coords = _positions(items, path, budget, crs)
     # Refused rather than closed silently: an unclosed ring usually means a truncated or
     # mis-ordered export, and guessing would hide that.
     if coords[0] != coords[-1]:
-        raise GeoJSONError("polygon ring is not closed (first and last positions differ)", path)
+        raise GeoJSONError(_("polygon ring is not closed (first and last positions differ)"), path)
     return coords
 
 
 def _polygon(value: object, path: str, budget: _Budget, crs: InputCRS) -> Polygon:
     rings = _array(value, path, "linear rings")
     if not rings:
-        raise GeoJSONError("a Polygon needs at least one ring", path)
+        raise GeoJSONError(_("a Polygon needs at least one ring"), path)
     shell, *holes = (_ring(r, f"{path}[{i}]", budget, crs) for i, r in enumerate(rings))
     return Polygon(LinearRing(shell), *(LinearRing(h) for h in holes), srid=WGS84_SRID)
 
@@ -172,7 +181,7 @@ def _polygon(value: object, path: str, budget: _Budget, crs: InputCRS) -> Polygo
 def _non_empty(value: object, path: str, what: str) -> list[Any] | tuple[Any, ...]:
     items = _array(value, path, what)
     if not items:
-        raise GeoJSONError(f"empty geometry: expected at least one of {what}", path)
+        raise GeoJSONError(_("empty geometry: expected at least one of %(what)s") % {"what": what}, path)
     return items
 
 
@@ -222,9 +231,9 @@ def _check_polygon_validity(geom: GEOSGeometry) -> None:
         # Point at the faulty part first; only then report problems between parts (overlaps).
         for i, part in enumerate(geom):
             if reason := _invalid_reason(part):
-                raise GeoJSONError(f"invalid polygon: {reason}", f"coordinates[{i}]")
+                raise GeoJSONError(_("invalid polygon: %(reason)s") % {"reason": reason}, f"coordinates[{i}]")
     if reason := _invalid_reason(geom):
-        raise GeoJSONError(f"invalid polygon: {reason}", "coordinates")
+        raise GeoJSONError(_("invalid polygon: %(reason)s") % {"reason": reason}, "coordinates")
 
 
 def _load(obj: object) -> dict[str, Any]:
@@ -232,14 +241,19 @@ def _load(obj: object) -> dict[str, Any]:
         try:
             obj = obj.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise GeoJSONError(f"geometry is not valid UTF-8: {exc.reason}") from None
+            raise GeoJSONError(_("geometry is not valid UTF-8: %(reason)s") % {"reason": exc.reason}) from None
     if isinstance(obj, str):
         try:
             obj = json.loads(obj)
         except json.JSONDecodeError as exc:
-            raise GeoJSONError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            raise GeoJSONError(
+                _("invalid JSON: %(msg)s at line %(lineno)s column %(colno)s")
+                % {"msg": exc.msg, "lineno": exc.lineno, "colno": exc.colno}
+            ) from None
     if not isinstance(obj, dict):
-        raise GeoJSONError(f"a GeoJSON geometry must be an object, got {_json_type(obj)}")
+        raise GeoJSONError(
+            _("a GeoJSON geometry must be an object, got %(json_type)s") % {"json_type": _json_type(obj)}
+        )
     return obj
 
 
@@ -274,18 +288,20 @@ def parse_geometry(
     data = _load(obj)
 
     if "type" not in data:
-        raise GeoJSONError('missing "type"', "type")
+        raise GeoJSONError(_('missing "type"'), "type")
     gtype = data["type"]
     if not isinstance(gtype, str):
-        raise GeoJSONError(f"expected a string, got {_json_type(gtype)}", "type")
+        raise GeoJSONError(_("expected a string, got %(json_type)s") % {"json_type": _json_type(gtype)}, "type")
     if gtype in ("Feature", "FeatureCollection"):
-        raise GeoJSONError(f"expected a geometry, got a {gtype}; send its geometry instead", "type")
+        raise GeoJSONError(
+            _("expected a geometry, got a %(gtype)s; send its geometry instead") % {"gtype": gtype}, "type"
+        )
     if gtype == "GeometryCollection":
-        raise GeoJSONError("GeometryCollection is not supported", "type")
+        raise GeoJSONError(_("GeometryCollection is not supported"), "type")
     if gtype not in _SUPPORTED_TYPES:
         # GeoJSON type names are case-sensitive; say so when that is the only mistake.
         hint = next((f" (did you mean {t!r}?)" for t in _SUPPORTED_TYPES if t.lower() == gtype.lower()), "")
-        raise GeoJSONError(f"unknown geometry type {gtype!r}{hint}", "type")
+        raise GeoJSONError(_("unknown geometry type %(gtype)s%(hint)s") % {"gtype": repr(gtype), "hint": hint}, "type")
 
     promote = False
     if gtype not in allowed:
@@ -294,10 +310,14 @@ def parse_geometry(
             promote = True
         else:
             expected = ", ".join(sorted(allowed)) or "none"
-            raise GeoJSONError(f"geometry type {gtype!r} is not allowed here; expected: {expected}", "type")
+            raise GeoJSONError(
+                _("geometry type %(gtype)s is not allowed here; expected: %(expected)s")
+                % {"gtype": repr(gtype), "expected": expected},
+                "type",
+            )
 
     if "coordinates" not in data:
-        raise GeoJSONError('missing "coordinates"', "coordinates")
+        raise GeoJSONError(_('missing "coordinates"'), "coordinates")
     geom = _build(gtype, data["coordinates"], _Budget(max_points), input_crs)
 
     if check_valid and isinstance(geom, Polygon | MultiPolygon):

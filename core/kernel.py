@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from core.audit import actor_label, actor_user, audit_record, audit_record_many, snapshot
 from core.choices import AuditAction
@@ -85,7 +87,9 @@ class Errors:
 
     def row(self, index: int, name: str | None, message: str, *, path: str = "rows", line: int | None = None) -> None:
         """A complaint about row `index` of the batch called `path` (field `name`, or the whole row)."""
-        self.add(row_key(path, index, name), message if line is None else f"{message} (line {line})")
+        if line is not None:
+            message = _("%(message)s (line %(line)s)") % {"message": message, "line": line}
+        self.add(row_key(path, index, name), message)
 
     def __bool__(self) -> bool:
         return bool(self.fields)
@@ -99,20 +103,26 @@ class Errors:
                 self.add(key, str(message))
 
     def raise_if_any(
-        self, message: str = "Invalid input.", *, error: type[ServiceError] = InvalidInput, code: str | None = None
+        self, message: str | None = None, *, error: type[ServiceError] = InvalidInput, code: str | None = None
     ) -> None:
-        """Refuse with `error`: the message, then the first key and its first complaint (and, for a
-        collector with a limit, how many more)."""
+        """Refuse with `error`: the message (default "Invalid input."), then the first key and its first
+        complaint (and, for a collector with a limit, how many more). Messages are in the active language."""
         if not self.fields:
             return
         first = next(iter(self.fields))
         more = ""
         if self.limit is not None:
             if self.truncated:
-                more = f" (and more: only the first {self.limit} are listed)"
+                more = _(" (and more: only the first %(max)s are listed)") % {"max": self.limit}
             elif len(self.fields) > 1:
-                more = f" (and {len(self.fields) - 1} more)"
-        raise error(f"{message} {first}: {self.fields[first][0]}{more}", code=code, fields=self.fields)
+                more = _(" (and %(more)s more)") % {"more": len(self.fields) - 1}
+        text = _("%(message)s %(field)s: %(complaint)s%(more)s") % {
+            "message": message or _("Invalid input."),
+            "field": first,
+            "complaint": self.fields[first][0],
+            "more": more,
+        }
+        raise error(text, code=code, fields=self.fields)
 
 
 def row_key(path: str, index: int, name: str | None = None) -> str:
@@ -123,12 +133,12 @@ def row_key(path: str, index: int, name: str | None = None) -> str:
 # ------------------------------------------------------------------------------- scoped lookup
 
 
-def get_in_scope(queryset: QuerySet[M], *, message: str = "No such resource.", **filters: Any) -> M:
+def get_in_scope(queryset: QuerySet[M], *, message: str | None = None, **filters: Any) -> M:
     """The row the URL names, from a queryset a selector has narrowed to the caller's scope; outside
     the scope looks exactly like missing: 404 (ARCHITECTURE style 3)."""
     row = queryset.filter(**filters).first()
     if row is None:
-        raise NotFound(message)
+        raise NotFound(message or _("No such resource."))
     return row
 
 
@@ -138,7 +148,7 @@ def reference(
     *,
     field: str,
     by: str = "pk",
-    noun: str | None = None,
+    noun: str | Promise | None = None,
     errors: Errors | None = None,
     message: str | None = None,
 ) -> M | None:
@@ -146,28 +156,31 @@ def reference(
     ("No such reach in your jurisdiction."). With `errors` the complaint is collected and None
     returned, so one response lists every bad reference. An id that is not a valid value for the
     column (text for an integer id) is the same "no such" answer, not a 500."""
-    noun = noun or field
+    # The noun names the row in the active language: the caller's (a lazy string) or the model's own.
+    noun = noun or queryset.model._meta.verbose_name
     row: M | None
     try:
         row = queryset.filter(**{by: value}).first()
     except (ValueError, TypeError, ValidationError):
         row = None
     if row is None:
-        text = message or f"No such {noun} in your jurisdiction."
+        text = message or _("No such %(noun)s in your jurisdiction.") % {"noun": noun}
         if errors is None:
             raise InvalidInput(f"Invalid input: {field}: {text}", fields={field: [text]})
         errors.add(field, text)
     return row
 
 
-def references(queryset: QuerySet[M], values: Iterable[Any], *, field: str, by: str = "pk", noun: str) -> list[M]:
+def references(
+    queryset: QuerySet[M], values: Iterable[Any], *, field: str, by: str = "pk", noun: str | Promise
+) -> list[M]:
     """Every row the input names (all of them in the caller's scoped `queryset`), in input order, or a
     400 naming `field` and the values not found."""
     wanted = list(dict.fromkeys(values))
     found = {getattr(row, by): row for row in queryset.filter(**{f"{by}__in": wanted})}
     missing = [v for v in wanted if v not in found]
     if missing:
-        text = f"No {noun} with {by} {missing}."
+        text = _("No %(noun)s with %(by)s %(missing)s.") % {"noun": noun, "by": by, "missing": missing}
         raise InvalidInput(f"Invalid input: {field}: {text}", fields={field: [text]})
     return [found[v] for v in wanted]
 
@@ -186,8 +199,12 @@ def clean(instance: models.Model, **kwargs: Any) -> None:
             else {"non_field_errors": [str(m) for m in exc.messages]}
         )
         first = next(iter(fields))
-        more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
-        raise InvalidInput(f"Invalid input: {first}: {fields[first][0]}{more}", fields=fields) from exc
+        values = {"field": first, "message": fields[first][0], "more": len(fields) - 1}
+        if len(fields) > 1:
+            message = _("Invalid input: %(field)s: %(message)s (and %(more)s more)") % values
+        else:
+            message = _("Invalid input: %(field)s: %(message)s") % values
+        raise InvalidInput(message, fields=fields) from exc
 
 
 def quantize_decimals(instance: models.Model) -> None:
@@ -212,7 +229,7 @@ def audited_save(
     action: AuditAction | str | None = None,
     validate_unique: bool = True,
     validate_constraints: bool = True,
-    conflict: str = "The row was written by someone else at the same time; reload and retry.",
+    conflict: str | None = None,
 ) -> bool:
     """Validate, compare, save, audit: the one write path of a single row. `before` is the row's
     snapshot before the caller changed it (None for a new row). Returns whether anything was
@@ -230,7 +247,9 @@ def audited_save(
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:
-        raise Conflict(conflict) from exc
+        raise Conflict(
+            conflict or _("The row was written by someone else at the same time; reload and retry.")
+        ) from exc
     audit_record(
         actor=actor,
         action=action or (AuditAction.CREATE if created else AuditAction.UPDATE),

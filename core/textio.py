@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import InvalidInput
 
 
@@ -13,13 +15,16 @@ def decode_text(raw: bytes, charset: str | None = None, *, field: str = "body") 
         try:
             return raw.decode(charset)
         except (LookupError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"The {field} is not valid {charset}.", fields={field: [str(exc)]}) from None
+            raise InvalidInput(
+                _("The %(field)s is not valid %(charset)s.") % {"field": field, "charset": charset},
+                fields={field: [str(exc)]},
+            ) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise InvalidInput(
-        f"The {field} is neither UTF-8 nor GB 18030 text.",
-        fields={field: ["Save the file as CSV UTF-8 (or give charset= in Content-Type)."]},
+        _("The %(field)s is neither UTF-8 nor GB 18030 text.") % {"field": field},
+        fields={field: [_("Save the file as CSV UTF-8 (or give charset= in Content-Type).")]},
     )

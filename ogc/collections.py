@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Model, QuerySet, TextChoices
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import HUMAN_ROLES
 from accounts.scope import Scope
@@ -70,7 +72,7 @@ class Collection:
     """One feature collection."""
 
     id: str
-    title: str
+    title: str | Promise  # gettext_lazy: in the request's language
     description: str
     selector: Callable[..., QuerySet[Any]]
     serializer: type[Any]
@@ -99,33 +101,33 @@ def _division(lookup: str = "division__code") -> AttributeFilter:
 
 COLLECTIONS: tuple[Collection, ...] = (
     Collection(
-        id="divisions", title="Administrative divisions 行政区",
+        id="divisions", title=gettext_lazy("Administrative divisions"),
         description="GB/T 2260 divisions in your jurisdiction, with their boundaries.",
         selector=places_selectors.division_list, serializer=DivisionSerializer, geometry="boundary",
         filters=(_code("GB/T 2260 code"), AttributeFilter("level", "level", choices=DivisionLevel),
                  AttributeFilter("parent", "parent__code", description="code of the parent division")),
     ),
     Collection(
-        id="rivers", title="Rivers 河流",
+        id="rivers", title=gettext_lazy("Rivers"),
         description="Rivers managed in or flowing through your jurisdiction.",
         selector=places_selectors.river_list, serializer=RiverSerializer, geometry="geometry",
         filters=(_code(), _division()),
     ),
     Collection(
-        id="reaches", title="Reaches 河段",
+        id="reaches", title=gettext_lazy("Reaches"),
         description="River reaches (a river's section inside one division) in your jurisdiction.",
         selector=places_selectors.reach_list, serializer=ReachSerializer, geometry="geometry",
         filters=(_code(), AttributeFilter("river", "river_id", "integer", description="river id"),
                  AttributeFilter("river_code", "river__code"), _division()),
     ),
     Collection(
-        id="lakes", title="Lakes and reservoirs 湖泊水库",
+        id="lakes", title=gettext_lazy("Lakes and reservoirs"),
         description="Lakes and reservoirs in your jurisdiction.",
         selector=places_selectors.lake_list, serializer=LakeSerializer, geometry="geometry",
         filters=(_code(), AttributeFilter("kind", "kind", choices=LakeKind), _division()),
     ),
     Collection(
-        id="intakes", title="Intake points 取水口",
+        id="intakes", title=gettext_lazy("Intake points"),
         description="The intake ledger in your scope (operators: their own intakes).",
         selector=water_selectors.intake_list, serializer=IntakeSerializer, geometry="location",
         filters=(_code(), AttributeFilter("source_type", "source_type", choices=SourceType),
@@ -133,14 +135,14 @@ COLLECTIONS: tuple[Collection, ...] = (
                  AttributeFilter("river_code", "river__code"), AttributeFilter("lake_code", "lake__code")),
     ),
     Collection(
-        id="reuse-plants", title="Wastewater and reclaimed-water plants 污水处理厂",
+        id="reuse-plants", title=gettext_lazy("Wastewater and reclaimed-water plants"),
         description="Plants in your jurisdiction.",
         selector=reuse_selectors.plant_list, serializer=PlantSerializer, geometry="location",
         filters=(_code(), AttributeFilter("kind", "kind", choices=PlantKind), _division()),
         temporal="commissioned_on",
     ),
     Collection(
-        id="pump-stations", title="Reclaimed-water pump stations 再生水泵站",
+        id="pump-stations", title=gettext_lazy("Reclaimed-water pump stations"),
         description="Lift pump stations (reuse projects of kind pump station) in your jurisdiction.",
         selector=reuse_selectors.station_list, serializer=StationSerializer, geometry="location",
         filters=(_code(), AttributeFilter("status", "status", choices=ProjectStatus), _division(),
@@ -148,7 +150,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         temporal="completed_on",
     ),
     Collection(
-        id="pipelines", title="Reclaimed-water pipelines 再生水管网",
+        id="pipelines", title=gettext_lazy("Reclaimed-water pipelines"),
         description="Pipeline networks (reuse projects of kind pipeline) in your jurisdiction, with geodesic lengths.",
         selector=reuse_selectors.pipeline_list, serializer=PipelineSerializer, geometry="route",
         filters=(_code(), AttributeFilter("status", "status", choices=ProjectStatus), _division(),
@@ -157,7 +159,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         temporal="completed_on",
     ),
     Collection(
-        id="quality-sections", title="Water-quality sections 水质断面",
+        id="quality-sections", title=gettext_lazy("Water-quality sections"),
         description="Monitoring sections in your jurisdiction.",
         selector=quality_selectors.section_list, serializer=SectionSerializer, geometry="location",
         filters=(_code(), AttributeFilter("category", "category", choices=SectionCategory),
@@ -166,7 +168,7 @@ COLLECTIONS: tuple[Collection, ...] = (
                  AttributeFilter("lake_code", "lake__code")),
     ),
     Collection(
-        id="cases", title="Cases 问题台账",
+        id="cases", title=gettext_lazy("Cases"),
         description="Cases found on patrols (four-chaos ledger) in your scope; chiefs see the cases they reported.",
         selector=patrols_selectors.case_list, serializer=CaseFeatureSerializer, geometry="location",
         filters=(AttributeFilter("category", "category", choices=CaseCategory),

@@ -78,7 +78,7 @@ def build(*, server_url: str, collections: list[Collection], max_limit: int) -> 
     }
     for c in collections:
         op = c.id.replace("-", "_")
-        paths[f"/collections/{c.id}"] = _get(c.title, f"describe_{op}", "#/components/schemas/collection")
+        paths[f"/collections/{c.id}"] = _get(str(c.title), f"describe_{op}", "#/components/schemas/collection")
         paths[f"/collections/{c.id}/items"] = {
             "get": {
                 "summary": f"{c.title}: features",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db.models import DateField, DateTimeField, Model, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core.api.filters import parse_bbox
@@ -32,7 +33,9 @@ def max_limit() -> int:
 def check_format(query: Mapping[str, str]) -> None:
     f = query.get("f")
     if f is not None and f not in FORMATS:
-        raise ValidationError({"f": [f"Unsupported format; this server answers {', '.join(FORMATS)} only."]})
+        raise ValidationError(
+            {"f": [_("Unsupported format; this server answers %(values)s only.") % {"values": ", ".join(FORMATS)}]}
+        )
 
 
 def check_known(query: Iterable[str], known: Iterable[str]) -> None:
@@ -40,15 +43,15 @@ def check_known(query: Iterable[str], known: Iterable[str]) -> None:
     allowed = set(known)
     unknown = sorted(set(query) - allowed)
     if unknown:
-        raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        raise ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
 
 
 def _whole(raw: str, name: str, minimum: int) -> int:
     if not re.fullmatch(r"[+]?\d{1,19}", raw.strip()):
-        raise ValidationError({name: [f"A whole number of at least {minimum} is required."]})
+        raise ValidationError({name: [_("A whole number of at least %(minimum)s is required.") % {"minimum": minimum}]})
     value = int(raw)
     if value < minimum:
-        raise ValidationError({name: [f"Must be at least {minimum}."]})
+        raise ValidationError({name: [_("Must be at least %(minimum)s.") % {"minimum": minimum}]})
     return value
 
 
@@ -80,7 +83,7 @@ def _instant(raw: str) -> TimeWindow:
         try:
             day = dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            raise ValidationError({"datetime": [f"No such date: {raw}."]}) from None
+            raise ValidationError({"datetime": [_("No such date: %(raw)s.") % {"raw": raw}]}) from None
         start = dt.datetime(day.year, day.month, day.day, tzinfo=BEIJING)
         return TimeWindow(start, start + dt.timedelta(days=1), end_exclusive=True)
     try:
@@ -88,9 +91,9 @@ def _instant(raw: str) -> TimeWindow:
     except ValueError:
         value = None
     if value is None:
-        raise ValidationError({"datetime": [f"Not an RFC 3339 date-time or date: {raw!r}."]})
+        raise ValidationError({"datetime": [_("Not an RFC 3339 date-time or date: %(raw)s.") % {"raw": repr(raw)}]})
     if value.utcoffset() is None:
-        raise ValidationError({"datetime": [f"{raw!r} has no UTC offset (use Z or +08:00)."]})
+        raise ValidationError({"datetime": [_("%(raw)s has no UTC offset (use Z or +08:00).") % {"raw": repr(raw)}]})
     return TimeWindow(value, value)
 
 
@@ -98,17 +101,17 @@ def parse_datetime_param(raw: str) -> TimeWindow:
     """`instant`, `start/end`, `../end`, `start/..` (OGC API – Features 7.15.4)."""
     if "/" not in raw:
         return _instant(raw)
-    first, _, second = raw.partition("/")
+    first, __, second = raw.partition("/")
     if "/" in second:
-        raise ValidationError({"datetime": ["At most one '/' (an interval start/end)."]})
+        raise ValidationError({"datetime": [_("At most one '/' (an interval start/end).")]})
     open_start = first in ("", "..")
     open_end = second in ("", "..")
     if open_start and open_end:
-        raise ValidationError({"datetime": ["An interval needs at least one bound."]})
+        raise ValidationError({"datetime": [_("An interval needs at least one bound.")]})
     lo = None if open_start else _instant(first)
     hi = None if open_end else _instant(second)
     if lo is not None and hi is not None and lo.start is not None and hi.end is not None and lo.start > hi.end:
-        raise ValidationError({"datetime": ["The start is after the end."]})
+        raise ValidationError({"datetime": [_("The start is after the end.")]})
     return TimeWindow(lo.start if lo else None, hi.end if hi else None, end_exclusive=bool(hi and hi.end_exclusive))
 
 
@@ -134,9 +137,9 @@ def apply_filter(qs: QuerySet[Model], spec: AttributeFilter, raw: str) -> QueryS
     if spec.kind == "integer":
         value = _whole(raw, spec.name, 1)
         if value > 2**63 - 1:
-            raise ValidationError({spec.name: ["Too large."]})
+            raise ValidationError({spec.name: [_("Too large.")]})
     elif spec.choices is not None and raw not in spec.choices.values:
-        raise ValidationError({spec.name: [f"One of: {', '.join(spec.choices.values)}."]})
+        raise ValidationError({spec.name: [_("One of: %(values)s.") % {"values": ", ".join(spec.choices.values)}]})
     return qs.filter(**{spec.lookup: value})
 
 

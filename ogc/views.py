@@ -28,6 +28,7 @@ from django.contrib.gis.db.models import Extent
 from django.db.models import DateTimeField, Max, Min, Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -97,9 +98,9 @@ class OgcView(APIView):
     def collection(self, collection_id: str) -> Collection:
         c = BY_ID.get(collection_id)
         if c is None:
-            raise NotFound("No such collection.")
+            raise NotFound(_("No such collection."))
         if user_role(self.request.user) not in c.read_roles:
-            raise PermissionDenied("Your role may not read this collection.")
+            raise PermissionDenied(_("Your role may not read this collection."))
         return c
 
     def readable(self) -> list[Collection]:
@@ -124,10 +125,15 @@ class OgcView(APIView):
         items = self.url("items", collection_id=c.id)
         out: dict[str, Any] = {
             "id": c.id,
-            "title": c.title,
+            "title": str(c.title),
             "description": c.description,
             "links": [
-                {"href": self.url("collection", collection_id=c.id), "rel": "self", "type": JSON, "title": c.title},
+                {
+                    "href": self.url("collection", collection_id=c.id),
+                    "rel": "self",
+                    "type": JSON,
+                    "title": str(c.title),
+                },
                 {"href": items, "rel": "items", "type": GEOJSON, "title": f"{c.title}: features"},
             ],
             "itemType": "feature",
@@ -218,7 +224,12 @@ class ItemsView(OgcView):
 
         links = [
             {"href": page(q.offset), "rel": "self", "type": GEOJSON, "title": "This page"},
-            {"href": self.url("collection", collection_id=c.id), "rel": "collection", "type": JSON, "title": c.title},
+            {
+                "href": self.url("collection", collection_id=c.id),
+                "rel": "collection",
+                "type": JSON,
+                "title": str(c.title),
+            },
         ]
         if q.offset + len(features) < matched:
             links.append({"href": page(q.offset + q.limit), "rel": "next", "type": GEOJSON, "title": "Next page"})
@@ -241,13 +252,18 @@ class ItemView(OgcView):
     def get(self, request: Request, collection_id: str, feature_id: str) -> Response:
         c = self.collection(collection_id)
         if not re.match(c.id_pattern, feature_id):
-            raise NotFound("No such feature.")
+            raise NotFound(_("No such feature."))
         row = c.queryset(scope_for(request.user)).filter(pk=feature_id).first()
         if row is None:
-            raise NotFound("No such feature.")
+            raise NotFound(_("No such feature."))
         feature = dict(c.serializer(row).data)
         feature["links"] = [
             {"href": self.url("item", collection_id=c.id, feature_id=feature_id), "rel": "self", "type": GEOJSON},
-            {"href": self.url("collection", collection_id=c.id), "rel": "collection", "type": JSON, "title": c.title},
+            {
+                "href": self.url("collection", collection_id=c.id),
+                "rel": "collection",
+                "type": JSON,
+                "title": str(c.title),
+            },
         ]
         return Response(feature, content_type=GEOJSON)

@@ -8,6 +8,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core.api.filters import IdFilter
@@ -34,7 +35,7 @@ def beijing_midnight(d: dt.date) -> dt.datetime:
 
 def within_division(queryset: QuerySet[Any], lookup: str, code: str) -> QuerySet[Any]:
     if not is_division_code(code):
-        raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 
@@ -64,7 +65,7 @@ class _LedgerFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         data = self.form.cleaned_data
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError({"end": ["Must be on or after start."]})
+            raise ValidationError({"end": [_("Must be on or after start.")]})
         return super().filter_queryset(queryset)
 
 

@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 __all__ = ["ALLOWED_FORMATS", "PhotoError", "PhotoInfo", "inspect_photo"]
@@ -108,10 +109,15 @@ def inspect_photo(file: IO[bytes], *, max_pixels: int, default_tz: dt.tzinfo) ->
                 width, height = img.size
                 if fmt not in ALLOWED_FORMATS:
                     raise PhotoError(
-                        f"{fmt or 'this'} images are not accepted; send JPEG, PNG or WebP.", code="unsupported_image"
+                        _("%(value)s images are not accepted; send JPEG, PNG or WebP.") % {"value": fmt or "this"},
+                        code="unsupported_image",
                     )
                 if width * height > max_pixels:
-                    raise PhotoError(f"{width}×{height} pixels is more than {max_pixels}.", code="too_many_pixels")
+                    raise PhotoError(
+                        _("%(width)s×%(height)s pixels is more than %(max_pixels)s.")
+                        % {"width": width, "height": height, "max_pixels": max_pixels},
+                        code="too_many_pixels",
+                    )
                 exif = img.getexif()
                 taken_at = _exif_time(exif, default_tz)
                 lon, lat = _exif_position(exif)
@@ -121,8 +127,8 @@ def inspect_photo(file: IO[bytes], *, max_pixels: int, default_tz: dt.tzinfo) ->
         except PhotoError:
             raise
         except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoError("The file is not an image (JPEG, PNG or WebP).", code="not_an_image") from None
+            raise PhotoError(_("The file is not an image (JPEG, PNG or WebP)."), code="not_an_image") from None
         except (OSError, SyntaxError, ValueError) as exc:
-            raise PhotoError(f"The image is damaged: {exc}", code="damaged_image") from None
+            raise PhotoError(_("The image is damaged: %(exc)s") % {"exc": exc}, code="damaged_image") from None
     content_type, extension = ALLOWED_FORMATS[fmt]
     return PhotoInfo(content_type, extension, width, height, taken_at, lon, lat)

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -133,7 +134,8 @@ def reach_for_write(*, scope: Scope, reach_id: int, on: dt.date | None = None) -
         found = reach_list(scope=scope).filter(pk=reach_id).first()
     if found is None:
         raise InvalidInput(
-            f"No reach {reach_id} you may record on.", fields={"reach": ["No such reach in your scope."]}
+            _("No reach %(reach_id)s you may record on.") % {"reach_id": reach_id},
+            fields={"reach": [_("No such reach in your scope.")]},
         )
     return found
 
@@ -151,7 +153,7 @@ def reach_chiefs(*, scope: Scope, reach_id: int, on: dt.date | None = None) -> R
     on = on or _today()
     reach = reach_list(scope=scope).filter(pk=reach_id).first()
     if reach is None:
-        raise NotFound("No such reach in your scope.")
+        raise NotFound(_("No such reach in your scope."))
     by_level: dict[str, list[ChiefAssignment]] = {level: [] for level in ChiefLevel.values}
     for assignment in assignment_list(scope=scope, on=on).filter(reach_id=reach_id).order_by("level", "chief_id"):
         by_level[assignment.level].append(assignment)
@@ -291,7 +293,7 @@ def compliance(
             window_end = max(window_end, unit.end)
     patrols: dict[tuple[int, str], list[tuple[dt.datetime, bool]]] = defaultdict(list)
     for chief, lvl, started, valid, review in Patrol.objects.filter(
-        chief_id__in={c for c, _ in groups},
+        chief_id__in={c for c, __ in groups},
         status=PatrolStatus.COMPLETED,
         started_at__gte=window_start,
         started_at__lt=window_end,
@@ -411,7 +413,12 @@ def report_rows(
     """The rows a report figure summed (the drill-down), newest first."""
     model = REPORT_ROW_FIGURES.get(figure)
     if model is None:
-        raise InvalidInput(f"Unknown figure {figure!r}.", fields={"figure": [f"One of {sorted(REPORT_ROW_FIGURES)}."]})
+        raise InvalidInput(
+            _("Unknown figure %(figure)s.") % {"figure": repr(figure)},
+            fields={
+                "figure": [_("One of %(report_row_figures)s.") % {"report_row_figures": sorted(REPORT_ROW_FIGURES)}]
+            },
+        )
     where = report_row_filters(period=period)[figure] & _report_where(scope, division_code, "reach__division__code")
     if model == "patrols":
         return Patrol.objects.filter(where).select_related("chief", "reach").defer(*_HEAVY).order_by("-started_at")

@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core.api.filters import IdFilter
@@ -16,7 +17,7 @@ from places.models import ChiefAssignment, Division, Lake, Reach, River
 
 def _within(queryset: QuerySet, lookup: str, code: str, param: str = "division") -> QuerySet:
     if not is_division_code(code):
-        raise ValidationError({param: ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise ValidationError({param: [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 

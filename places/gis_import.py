@@ -35,6 +35,7 @@ from django.contrib.gis.gdal.layer import Layer
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.divisions import DivisionLevel, division_level, is_division_code
 from core.exceptions import InvalidInput
@@ -310,8 +311,11 @@ def _read_attrs(feature: Feature, fields: dict[str, str]) -> tuple[dict[str, str
             attrs[target] = None
             undecodable.add(target)
             problems.append(
-                f"attribute {name!r} is not UTF-8 text; if the .dbf is GBK-encoded, add a .cpg file "
-                "next to it containing GBK"
+                _(
+                    "attribute %(name)s is not UTF-8 text; if the .dbf is GBK-encoded, "
+                    "add a .cpg file next to it containing GBK"
+                )
+                % {"name": repr(name)}
             )
     return attrs, problems, undecodable
 
@@ -341,11 +345,14 @@ def _to_wgs84(geom: OGRGeometry, transform: CoordTransform, spec: KindSpec) -> G
         ValueError: with the reason the geometry is refused.
     """
     if geom.empty:
-        raise ValueError("empty geometry")
+        raise ValueError(_("empty geometry"))
     name = geom.geom_name.upper()
     if name not in spec.geometry_types:
         got = _GEOMETRY_NAMES.get(name, name)
-        raise ValueError(f"wrong geometry type: expected {spec.geometry_label}, got {got}")
+        raise ValueError(
+            _("wrong geometry type: expected %(geometry_label)s, got %(got)s")
+            % {"geometry_label": spec.geometry_label, "got": got}
+        )
     # Storage is 2D: drop Z and M rather than fail on a LineStringZ from a GPS survey.
     if geom.is_3d:
         geom.set_3d(False)
@@ -357,17 +364,20 @@ def _to_wgs84(geom: OGRGeometry, transform: CoordTransform, spec: KindSpec) -> G
     try:
         geom.transform(transform)
     except GDALException as exc:
-        raise ValueError(f"cannot transform to EPSG:4326: {exc}") from None
+        raise ValueError(_("cannot transform to EPSG:4326: %(exc)s") % {"exc": exc}) from None
     try:
         geos = GEOSGeometry(memoryview(bytes(geom.wkb)), srid=WGS84_SRID)
     except (GEOSException, ValueError) as exc:
-        raise ValueError(f"unreadable geometry: {exc}") from None
+        raise ValueError(_("unreadable geometry: %(exc)s") % {"exc": exc}) from None
     xmin, ymin, xmax, ymax = geos.extent
     # A CRS that does not match the coordinates (a .prj saying WGS84 on UTM metres) ends here.
     if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
         raise ValueError(
-            f"coordinates outside lon/lat range after transform to EPSG:4326 (extent {geos.extent}); "
-            "does the layer's CRS match its coordinates?"
+            _(
+                "coordinates outside lon/lat range after transform to EPSG:4326 (extent %(extent)s); "
+                "does the layer's CRS match its coordinates?"
+            )
+            % {"extent": geos.extent}
         )
     # The bureau's places are in China, as the API requires of every point it takes (core.geo's bounds);
     # a layer whose axes came out swapped (latitude first) lands in the Indian Ocean or beyond.
@@ -377,11 +387,14 @@ def _to_wgs84(geom: OGRGeometry, transform: CoordTransform, spec: KindSpec) -> G
             if not out_of_china(ymin, xmin) and not out_of_china(ymax, xmax)
             else " Does the layer's CRS match its coordinates?"
         )
-        raise ValueError(f"outside China (extent {tuple(round(v, 6) for v in geos.extent)}).{hint}")
+        raise ValueError(
+            _("outside China (extent %(tuple)s).%(hint)s")
+            % {"tuple": tuple(round(v, 6) for v in geos.extent), "hint": hint}
+        )
     # valid_reason rather than .valid: .valid also logs a GEOS warning for what is user error.
     reason = geos.valid_reason
     if reason != _GEOS_VALID:
-        raise ValueError(f"invalid geometry: {reason}")
+        raise ValueError(_("invalid geometry: %(reason)s") % {"reason": reason})
     return geos
 
 
@@ -408,22 +421,31 @@ def _read(layer: Layer, kind: str, fields: dict[str, str], progress: Progress) -
         code = attrs.get("code")
         for target in spec.required:
             if attrs.get(target) is None and target not in undecodable:
-                problems.append(f"missing {target!r} (field {fields[target]!r} is empty)")
+                problems.append(
+                    _("missing %(target)s (field %(fields)s is empty)")
+                    % {"target": repr(target), "fields": repr(fields[target])}
+                )
         if code is not None:
             if code in first_seen:
-                problems.append(f"duplicate code {code!r} (first at feature {first_seen[code]})")
+                problems.append(
+                    _("duplicate code %(code)s (first at feature %(first_seen)s)")
+                    % {"code": repr(code), "first_seen": first_seen[code]}
+                )
             else:
                 first_seen[code] = index
         if kind == PlaceKind.LAKE and attrs.get("kind") is not None:
             lake_kind = _LAKE_KIND_ALIASES.get(str(attrs["kind"]).lower())
             if lake_kind is None:
-                problems.append(f"kind {attrs['kind']!r} is not one of {', '.join(LakeKind.values)}")
+                problems.append(
+                    _("kind %(kind)s is not one of %(values)s")
+                    % {"kind": repr(attrs["kind"]), "values": ", ".join(LakeKind.values)}
+                )
             attrs["kind"] = lake_kind
         try:
             ogr_geom = feature.geom
         except GDALException:
             # Django raises on a NULL geometry pointer: the feature has no geometry at all.
-            problems.append("empty geometry (the feature has none)")
+            problems.append(_("empty geometry (the feature has none)"))
             geometry = None
         else:
             try:

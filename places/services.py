@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPolygon
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core.audit import audit_record, snapshot
@@ -33,8 +34,14 @@ def _as_multi(geom: GEOSGeometry | None, multi: type[MultiLineString] | type[Mul
     single = "LineString" if multi is MultiLineString else "Polygon"
     if geom.geom_type != single:
         raise InvalidInput(
-            f"Expected a {single} or {multi.__name__}, got a {geom.geom_type}.",
-            fields={"geometry": [f"Expected a {single} or {multi.__name__}, got a {geom.geom_type}."]},
+            _("Expected a %(single)s or %(name)s, got a %(geom_type)s.")
+            % {"single": single, "name": multi.__name__, "geom_type": geom.geom_type},
+            fields={
+                "geometry": [
+                    _("Expected a %(single)s or %(name)s, got a %(geom_type)s.")
+                    % {"single": single, "name": multi.__name__, "geom_type": geom.geom_type}
+                ]
+            },
         )
     out = multi(geom, srid=WGS84_SRID)
     return out
@@ -73,7 +80,10 @@ def _division_by_code(code: str, *, field: str = "division") -> Division:
     try:
         return Division.objects.get(code=code)
     except Division.DoesNotExist:
-        raise InvalidInput(f"No division with code {code!r}.", fields={field: [f"No division {code!r}."]}) from None
+        raise InvalidInput(
+            _("No division with code %(code)s.") % {"code": repr(code)},
+            fields={field: [_("No division %(code)s.") % {"code": repr(code)}]},
+        ) from None
 
 
 @transaction.atomic
@@ -90,14 +100,18 @@ def division_upsert(
     """Create or update a division by its GB/T 2260 code. The level comes from the code; the parent
     is the division one level up when given or when it exists."""
     if not is_division_code(code):
-        raise InvalidInput(f"{code!r} is not a GB/T 2260 code.", fields={"code": ["A 6-, 9- or 12-digit code."]})
+        raise InvalidInput(
+            _("%(code)s is not a GB/T 2260 code.") % {"code": repr(code)},
+            fields={"code": [_("A 6-, 9- or 12-digit code.")]},
+        )
     parent = None
     wanted_parent = parent_code_ if parent_code_ is not None else parent_code(code)
     if wanted_parent:
         parent = Division.objects.filter(code=wanted_parent).first()
         if parent is None and parent_code_ is not None:
             raise InvalidInput(
-                f"No parent division {wanted_parent!r}.", fields={"parent": [f"No division {wanted_parent!r}."]}
+                _("No parent division %(wanted_parent)s.") % {"wanted_parent": repr(wanted_parent)},
+                fields={"parent": [_("No division %(wanted_parent)s.") % {"wanted_parent": repr(wanted_parent)}]},
             )
     multi = _as_multi(boundary, MultiPolygon)
     return _upsert(
@@ -151,7 +165,10 @@ def reach_upsert(
 ) -> tuple[Reach, bool]:
     river = River.objects.filter(code=river_code).first()
     if river is None:
-        raise InvalidInput(f"No river with code {river_code!r}.", fields={"river": [f"No river {river_code!r}."]})
+        raise InvalidInput(
+            _("No river with code %(river_code)s.") % {"river_code": repr(river_code)},
+            fields={"river": [_("No river %(river_code)s.") % {"river_code": repr(river_code)}]},
+        )
     multi = _as_multi(geometry, MultiLineString)
     return _upsert(
         Reach,
@@ -183,7 +200,10 @@ def lake_upsert(
     reason: str = "",
 ) -> tuple[Lake, bool]:
     if kind not in LakeKind.values:
-        raise InvalidInput(f"Unknown kind {kind!r}.", fields={"kind": [f"One of {', '.join(LakeKind.values)}."]})
+        raise InvalidInput(
+            _("Unknown kind %(kind)s.") % {"kind": repr(kind)},
+            fields={"kind": [_("One of %(values)s.") % {"values": ", ".join(LakeKind.values)}]},
+        )
     multi = _as_multi(geometry, MultiPolygon)
     return _upsert(
         Lake,
@@ -215,9 +235,9 @@ def chief_assign(
     """Appoint a chief to a reach or a lake. The same appointment again (chief, level, water, start)
     is returned as it is, so demo loads and resends do not duplicate it."""
     if getattr(chief, "role", None) != Role.CHIEF:
-        raise InvalidInput("Only chief accounts can be appointed.", fields={"chief": ["Not a chief account."]})
+        raise InvalidInput(_("Only chief accounts can be appointed."), fields={"chief": [_("Not a chief account.")]})
     if (reach is None) == (lake is None):
-        raise InvalidInput("Give a reach or a lake, not both.", fields={"reach": ["Give a reach or a lake."]})
+        raise InvalidInput(_("Give a reach or a lake, not both."), fields={"reach": [_("Give a reach or a lake.")]})
     existing = ChiefAssignment.objects.filter(
         chief=chief, level=level, reach=reach, lake=lake, valid_from=valid_from
     ).first()
@@ -304,13 +324,13 @@ def assignment_end(*, assignment: ChiefAssignment, valid_until: Any, actor: Any)
     """End an appointment on a date (a chief moves on; the history stays)."""
     if assignment.valid_until is not None:
         raise InvalidInput(
-            "This appointment has already ended.", code="already_ended",
-            fields={"valid_until": [f"Already ended on {assignment.valid_until}."]},
+            _("This appointment has already ended."), code="already_ended",
+            fields={"valid_until": [_("Already ended on %(valid_until)s.") % {"valid_until": assignment.valid_until}]},
         )  # fmt: skip
     if valid_until < assignment.valid_from:
         raise InvalidInput(
-            "An appointment cannot end before it starts.",
-            fields={"valid_until": [f"Must be on or after {assignment.valid_from}."]},
+            _("An appointment cannot end before it starts."),
+            fields={"valid_until": [_("Must be on or after %(valid_from)s.") % {"valid_from": assignment.valid_from}]},
         )
     before = snapshot(assignment)
     assignment.valid_until = valid_until

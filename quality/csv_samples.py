@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.choices import AuditAction
 from core.exceptions import InvalidInput
@@ -57,7 +58,7 @@ def _header(names: Iterable[str]) -> list[str]:
 def _parse_time(text: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        raise ValueError("Give the time with its UTC offset, e.g. 2024-03-05T10:00:00+08:00.")
+        raise ValueError(_("Give the time with its UTC offset, e.g. 2024-03-05T10:00:00+08:00."))
     return parsed
 
 
@@ -68,9 +69,9 @@ def parse_rows(text: str, *, sections: QuerySet[Section], max_rows: int = DEFAUL
     try:
         header = _header(next(reader))
     except StopIteration:
-        raise InvalidInput("The file is empty.", fields={"file": ["Empty file."]}) from None
+        raise InvalidInput(_("The file is empty."), fields={"file": [_("Empty file.")]}) from None
     except csv.Error as exc:
-        raise InvalidInput(f"Not a CSV file: {exc}.", fields={"file": [str(exc)]}) from None
+        raise InvalidInput(_("Not a CSV file: %(exc)s.") % {"exc": exc}, fields={"file": [str(exc)]}) from None
     unknown = sorted({h for h in header if h and h not in COLUMNS})
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing or len(set(header)) != len(header):
@@ -81,7 +82,7 @@ def parse_rows(text: str, *, sections: QuerySet[Section], max_rows: int = DEFAUL
             fields[f"columns.{c}"] = [f"Unknown column; expected {', '.join(COLUMNS)}."]
         if len(set(header)) != len(header):
             fields["columns"] = ["A column appears twice."]
-        raise InvalidInput("The header is not one this import understands.", fields=fields)
+        raise InvalidInput(_("The header is not one this import understands."), fields=fields)
 
     errors: dict[str, list[str]] = {}
 
@@ -97,18 +98,19 @@ def parse_rows(text: str, *, sections: QuerySet[Section], max_rows: int = DEFAUL
                 continue
             if len(raw_rows) >= max_rows:
                 raise InvalidInput(
-                    f"More than {max_rows} result lines; split the file.", fields={"file": ["Too many lines."]}
+                    _("More than %(max_rows)s result lines; split the file.") % {"max_rows": max_rows},
+                    fields={"file": [_("Too many lines.")]},
                 )
             if len(values) > len(header):
                 refuse(line_no, "columns", f"{len(values)} values for {len(header)} columns.")
                 continue
             raw_rows.append((line_no, dict(zip(header, (v.strip() for v in values), strict=False))))
     except csv.Error as exc:
-        raise InvalidInput(f"Not a CSV file: {exc}.", fields={"file": [str(exc)]}) from None
+        raise InvalidInput(_("Not a CSV file: %(exc)s.") % {"exc": exc}, fields={"file": [str(exc)]}) from None
     if not raw_rows and not errors:
-        raise InvalidInput("The file has a header but no results.", fields={"file": ["No results."]})
+        raise InvalidInput(_("The file has a header but no results."), fields={"file": [_("No results.")]})
 
-    codes = {row.get("section", "") for _, row in raw_rows}
+    codes = {row.get("section", "") for __, row in raw_rows}
     known = {s.code: s for s in sections.filter(code__in=codes)}
     # (section code, time, source) → [(line, measurement)], and the first line and note of each.
     groups: dict[tuple[str, dt.datetime, str], list[tuple[int, gb3838.Measurement]]] = defaultdict(list)
@@ -151,7 +153,7 @@ def parse_rows(text: str, *, sections: QuerySet[Section], max_rows: int = DEFAUL
         if not ok:
             continue
         key = (code, at, source)
-        if any(m.item.code == item.code for _, m in groups[key]):
+        if any(m.item.code == item.code for __, m in groups[key]):
             other = next(n for n, m in groups[key] if m.item.code == item.code)
             refuse(line, "item", f"{item.key} appears twice in this sample (also line {other}).")
             continue
@@ -169,7 +171,7 @@ def parse_rows(text: str, *, sections: QuerySet[Section], max_rows: int = DEFAUL
                 section=known[code],
                 sampled_at=at,
                 source=source,
-                measurements=tuple(m for _, m in results),
+                measurements=tuple(m for __, m in results),
                 note=notes.get(key, ""),
                 path=f"rows[{first_line[key]}]",
             )

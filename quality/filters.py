@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core.api.filters import IdFilter
@@ -18,7 +19,7 @@ from quality.models import Sample, Section
 
 def _within(queryset: QuerySet[Any], lookup: str, code: str) -> QuerySet[Any]:
     if not is_division_code(code):
-        raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 

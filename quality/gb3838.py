@@ -25,6 +25,13 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from quality.choices import WaterClass
+
 __all__ = [
     "BASIC_EVALUATED",
     "CLASS_LABELS",
@@ -96,8 +103,7 @@ class Item:
 
     code: str
     key: str  # short name used in messages and settings (e.g. "NH3-N")
-    name_zh: str
-    name_en: str
+    name: str | Promise  # gettext_lazy: English msgid, Chinese in quality's catalogue
     unit: UnitKind
     direction: Direction
     role: Role
@@ -119,7 +125,8 @@ class Item:
 
     @property
     def label(self) -> str:
-        return f"{self.name_zh} {self.name_en}"
+        """The item's name in the active language."""
+        return str(self.name)
 
 
 _M, _C = UnitKind.CONCENTRATION, UnitKind.COUNT
@@ -129,77 +136,79 @@ MAX, MIN = Direction.MAX, Direction.MIN
 # Table 1 (basic items) and Table 2 (supplementary items for drinking-water sources). Limits in mg/L
 # unless the unit says otherwise; classes I, II, III, IV, V.
 ITEMS: tuple[Item, ...] = (
-    Item("w01010", "WT", "水温", "water temperature", UnitKind.CELSIUS, Direction.NONE, _R, decimals=1,
+    Item("w01010", "WT", gettext_lazy("water temperature"), UnitKind.CELSIUS, Direction.NONE, _R, decimals=1,
          aliases=("wt", "watertemperature", "temperature", "temp", "水温")),
-    Item("w01001", "pH", "pH", "pH", UnitKind.PH, Direction.RANGE, _B, _d("6", "9"), decimals=0,
+    Item("w01001", "pH", gettext_lazy("pH"), UnitKind.PH, Direction.RANGE, _B, _d("6", "9"), decimals=0,
          aliases=("ph",)),
     # DO class I is "90 % saturation (or 7.5)"; saturation needs temperature, pressure and salinity,
     # which samples rarely carry, so the 7.5 mg/L alternative is used.
-    Item("w01009", "DO", "溶解氧", "dissolved oxygen", _M, MIN, _B, _d("7.5", "6", "5", "3", "2"), decimals=1,
+    Item("w01009", "DO", gettext_lazy("dissolved oxygen"), _M, MIN, _B, _d("7.5", "6", "5", "3", "2"), decimals=1,
          aliases=("do", "dissolvedoxygen", "溶解氧")),
-    Item("w01019", "CODMn", "高锰酸盐指数", "permanganate index", _M, MAX, _B, _d("2", "4", "6", "10", "15"),
+    Item("w01019", "CODMn", gettext_lazy("permanganate index"), _M, MAX, _B, _d("2", "4", "6", "10", "15"),
          decimals=1, aliases=("codmn", "permanganateindex", "permanganate", "高锰酸盐指数")),
-    Item("w01018", "COD", "化学需氧量", "chemical oxygen demand", _M, MAX, _B, _d("15", "15", "20", "30", "40"),
+    Item("w01018", "COD", gettext_lazy("chemical oxygen demand"), _M, MAX, _B, _d("15", "15", "20", "30", "40"),
          decimals=1, aliases=("cod", "codcr", "chemicaloxygendemand", "化学需氧量")),
-    Item("w01017", "BOD5", "五日生化需氧量", "five-day biochemical oxygen demand", _M, MAX, _B,
+    Item("w01017", "BOD5", gettext_lazy("five-day biochemical oxygen demand"), _M, MAX, _B,
          _d("3", "3", "4", "6", "10"), decimals=1, aliases=("bod5", "bod", "五日生化需氧量", "生化需氧量")),
-    Item("w21003", "NH3-N", "氨氮", "ammonia nitrogen", _M, MAX, _B, _d("0.15", "0.5", "1.0", "1.5", "2.0"),
+    Item("w21003", "NH3-N", gettext_lazy("ammonia nitrogen"), _M, MAX, _B, _d("0.15", "0.5", "1.0", "1.5", "2.0"),
          decimals=2, aliases=("nh3n", "ammonianitrogen", "ammonia", "nh4n", "氨氮")),
-    Item("w21011", "TP", "总磷", "total phosphorus", _M, MAX, _B, _d("0.02", "0.1", "0.2", "0.3", "0.4"),
+    Item("w21011", "TP", gettext_lazy("total phosphorus"), _M, MAX, _B, _d("0.02", "0.1", "0.2", "0.3", "0.4"),
          lake_limits=_d("0.01", "0.025", "0.05", "0.1", "0.2"), decimals=3,
          aliases=("tp", "totalphosphorus", "总磷")),
-    Item("w21001", "TN", "总氮", "total nitrogen", _M, MAX, _R, _d("0.2", "0.5", "1.0", "1.5", "2.0"),
+    Item("w21001", "TN", gettext_lazy("total nitrogen"), _M, MAX, _R, _d("0.2", "0.5", "1.0", "1.5", "2.0"),
          river_applicable=False, decimals=2, aliases=("tn", "totalnitrogen", "总氮")),
-    Item("w20122", "Cu", "铜", "copper", _M, MAX, _B, _d("0.01", "1.0", "1.0", "1.0", "1.0"),
+    Item("w20122", "Cu", gettext_lazy("copper"), _M, MAX, _B, _d("0.01", "1.0", "1.0", "1.0", "1.0"),
          unit_required=True, aliases=("cu", "copper", "铜")),
-    Item("w20123", "Zn", "锌", "zinc", _M, MAX, _B, _d("0.05", "1.0", "1.0", "2.0", "2.0"),
+    Item("w20123", "Zn", gettext_lazy("zinc"), _M, MAX, _B, _d("0.05", "1.0", "1.0", "2.0", "2.0"),
          unit_required=True, aliases=("zn", "zinc", "锌")),
-    Item("w21017", "F", "氟化物", "fluoride", _M, MAX, _B, _d("1.0", "1.0", "1.0", "1.5", "1.5"),
+    Item("w21017", "F", gettext_lazy("fluoride"), _M, MAX, _B, _d("1.0", "1.0", "1.0", "1.5", "1.5"),
          aliases=("f", "fluoride", "fluorides", "氟化物")),
-    Item("w20128", "Se", "硒", "selenium", _M, MAX, _B, _d("0.01", "0.01", "0.01", "0.02", "0.02"), decimals=4,
+    Item("w20128", "Se", gettext_lazy("selenium"), _M, MAX, _B, _d("0.01", "0.01", "0.01", "0.02", "0.02"), decimals=4,
          unit_required=True, aliases=("se", "selenium", "硒")),
-    Item("w20141", "As", "砷", "arsenic", _M, MAX, _B, _d("0.05", "0.05", "0.05", "0.1", "0.1"), decimals=4,
+    Item("w20141", "As", gettext_lazy("arsenic"), _M, MAX, _B, _d("0.05", "0.05", "0.05", "0.1", "0.1"), decimals=4,
          unit_required=True, aliases=("as", "arsenic", "砷")),
-    Item("w20111", "Hg", "汞", "mercury", _M, MAX, _B, _d("0.00005", "0.00005", "0.0001", "0.001", "0.001"),
+    Item("w20111", "Hg", gettext_lazy("mercury"), _M, MAX, _B, _d("0.00005", "0.00005", "0.0001", "0.001", "0.001"),
          decimals=5, unit_required=True, aliases=("hg", "mercury", "汞")),
-    Item("w20115", "Cd", "镉", "cadmium", _M, MAX, _B, _d("0.001", "0.005", "0.005", "0.005", "0.01"),
+    Item("w20115", "Cd", gettext_lazy("cadmium"), _M, MAX, _B, _d("0.001", "0.005", "0.005", "0.005", "0.01"),
          decimals=5, unit_required=True, aliases=("cd", "cadmium", "镉")),
-    Item("w20117", "Cr6+", "铬(六价)", "chromium (VI)", _M, MAX, _B, _d("0.01", "0.05", "0.05", "0.05", "0.1"),
+    Item("w20117", "Cr6+", gettext_lazy("chromium (VI)"), _M, MAX, _B, _d("0.01", "0.05", "0.05", "0.05", "0.1"),
          unit_required=True,
          aliases=("cr6", "cr6+", "crvi", "chromiumvi", "chromium6", "hexavalentchromium", "六价铬", "铬六价")),
-    Item("w20120", "Pb", "铅", "lead", _M, MAX, _B, _d("0.01", "0.01", "0.05", "0.05", "0.1"),
+    Item("w20120", "Pb", gettext_lazy("lead"), _M, MAX, _B, _d("0.01", "0.01", "0.05", "0.05", "0.1"),
          unit_required=True, aliases=("pb", "lead", "铅")),
-    Item("w21016", "CN", "氰化物", "cyanide", _M, MAX, _B, _d("0.005", "0.05", "0.2", "0.2", "0.2"),
+    Item("w21016", "CN", gettext_lazy("cyanide"), _M, MAX, _B, _d("0.005", "0.05", "0.2", "0.2", "0.2"),
          unit_required=True, aliases=("cn", "cyanide", "cyanides", "氰化物")),
-    Item("w23002", "VPhenol", "挥发酚", "volatile phenol", _M, MAX, _B, _d("0.002", "0.002", "0.005", "0.01", "0.1"),
-         decimals=4, unit_required=True,
+    Item("w23002", "VPhenol", gettext_lazy("volatile phenol"), _M, MAX, _B,
+         _d("0.002", "0.002", "0.005", "0.01", "0.1"), decimals=4, unit_required=True,
          aliases=("vphenol", "volatilephenol", "volatilephenols", "phenol", "phenols", "挥发酚")),
-    Item("w22001", "Petroleum", "石油类", "petroleum", _M, MAX, _B, _d("0.05", "0.05", "0.05", "0.5", "1.0"),
+    Item("w22001", "Petroleum", gettext_lazy("petroleum"), _M, MAX, _B, _d("0.05", "0.05", "0.05", "0.5", "1.0"),
          decimals=2, aliases=("petroleum", "petroleumoil", "oil", "oils", "石油类")),
-    Item("w19002", "LAS", "阴离子表面活性剂", "anionic surfactant", _M, MAX, _B, _d("0.2", "0.2", "0.2", "0.3", "0.3"),
+    Item("w19002", "LAS", gettext_lazy("anionic surfactant"), _M, MAX, _B, _d("0.2", "0.2", "0.2", "0.3", "0.3"),
          decimals=2, aliases=("las", "anionicsurfactant", "anionicsurfactants", "阴离子表面活性剂")),
-    Item("w21019", "S2-", "硫化物", "sulfide", _M, MAX, _B, _d("0.05", "0.1", "0.2", "0.5", "1.0"),
+    Item("w21019", "S2-", gettext_lazy("sulfide"), _M, MAX, _B, _d("0.05", "0.1", "0.2", "0.5", "1.0"),
          aliases=("s2", "s2-", "sulfide", "sulfides", "sulphide", "硫化物")),
-    Item("w02003", "FC", "粪大肠菌群", "fecal coliform", _C, MAX, _R, _d("200", "2000", "10000", "20000", "40000"),
+    Item("w02003", "FC", gettext_lazy("fecal coliform"), _C, MAX, _R, _d("200", "2000", "10000", "20000", "40000"),
          decimals=0, unit_required=True,
          aliases=("fc", "fecalcoliform", "fecalcoliforms", "faecalcoliform", "faecalcoliforms", "粪大肠菌群")),
     # Table 2: one limit each; judged within/over, not classed. HJ 212 codes as in domain.md's sources
     # (sm1lewc/Silence.SurfaceWater FactorInfo.cs) [I].
-    Item("w21038", "SO4", "硫酸盐", "sulfate", _M, MAX, _S, _d("250"), decimals=2,
+    Item("w21038", "SO4", gettext_lazy("sulfate"), _M, MAX, _S, _d("250"), decimals=2,
          aliases=("so4", "so42", "so42-", "sulfate", "sulphate", "硫酸盐")),
-    Item("w21022", "Cl", "氯化物", "chloride", _M, MAX, _S, _d("250"), decimals=2,
+    Item("w21022", "Cl", gettext_lazy("chloride"), _M, MAX, _S, _d("250"), decimals=2,
          aliases=("cl", "cl-", "chloride", "氯化物")),
-    Item("w21007", "NO3-N", "硝酸盐(以N计)", "nitrate (as N)", _M, MAX, _S, _d("10"), decimals=2,
+    Item("w21007", "NO3-N", gettext_lazy("nitrate (as N)"), _M, MAX, _S, _d("10"), decimals=2,
          aliases=("no3", "no3n", "nitrate", "nitraten", "硝酸盐", "硝酸盐氮")),
-    Item("w20125", "Fe", "铁", "iron", _M, MAX, _S, _d("0.3"), decimals=3, unit_required=True,
+    Item("w20125", "Fe", gettext_lazy("iron"), _M, MAX, _S, _d("0.3"), decimals=3, unit_required=True,
          aliases=("fe", "iron", "铁")),
-    Item("w20124", "Mn", "锰", "manganese", _M, MAX, _S, _d("0.1"), decimals=4, unit_required=True,
+    Item("w20124", "Mn", gettext_lazy("manganese"), _M, MAX, _S, _d("0.1"), decimals=4, unit_required=True,
          aliases=("mn", "manganese", "锰")),
 )  # fmt: skip
 
 ITEMS_BY_CODE: dict[str, Item] = {item.code: item for item in ITEMS}
 _ORDER: dict[str, int] = {item.code: n for n, item in enumerate(ITEMS)}
-ITEM_CHOICES: list[tuple[str, str]] = [(item.code, f"{item.name_zh} {item.name_en} ({item.key})") for item in ITEMS]
+ITEM_CHOICES: list[tuple[str, str | Promise]] = [
+    (item.code, format_lazy("{} ({})", item.name, item.key)) for item in ITEMS
+]
 
 # The 21 items of the 2011 method and the 2020 statistics rule: Table 1 minus WT, TN and FC.
 BASIC_EVALUATED: frozenset[str] = frozenset(item.code for item in ITEMS if item.role == Role.BASIC)
@@ -334,15 +343,20 @@ def unit_factor(item: Item, unit: str | None, *, named_by_code: bool = False) ->
     if unit is None or not str(unit).strip():
         if item.unit_required and not named_by_code:
             raise ValueRefused(
-                f"Give the unit of {item.key} ({item.unit} or µg/L…): labs report it in more than one unit."
+                _("Give the unit of %(key)s (%(unit)s or µg/L…): labs report it in more than one unit.")
+                % {"key": item.key, "unit": item.unit}
                 if item.unit == UnitKind.CONCENTRATION
-                else f"Give the unit of {item.key} (count/L or MPN/100mL): labs report it in more than one unit."
+                else _("Give the unit of %(key)s (count/L or MPN/100mL): labs report it in more than one unit.")
+                % {"key": item.key}
             )
         return Decimal(1)
     table = _UNITS[item.unit]
     factor = table.get(str(unit).strip().lower().replace(" ", ""))
     if factor is None:
-        raise ValueRefused(f"Unknown unit {unit!r} for {item.key}; use {item.unit}.")
+        raise ValueRefused(
+            _("Unknown unit %(unit)s for %(key)s; use %(unit2)s.")
+            % {"unit": repr(unit), "key": item.key, "unit2": item.unit}
+        )
     return factor
 
 
@@ -353,17 +367,17 @@ def to_decimal(raw: Any) -> Decimal:
     """A finite Decimal from a JSON number or a numeric string (floats through their shortest repr,
     so 0.15 stays 0.15)."""
     if isinstance(raw, bool) or raw is None:
-        raise ValueRefused("A number is required.")
+        raise ValueRefused(_("A number is required."))
     if isinstance(raw, float):
         if not math.isfinite(raw):
-            raise ValueRefused("A finite number is required.")
+            raise ValueRefused(_("A finite number is required."))
         raw = repr(raw)
     try:
         value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
     except InvalidOperation:
-        raise ValueRefused(f"{raw!r} is not a number.") from None
+        raise ValueRefused(_("%(raw)s is not a number.") % {"raw": repr(raw)}) from None
     if not value.is_finite():
-        raise ValueRefused("A finite number is required.")
+        raise ValueRefused(_("A finite number is required."))
     return value
 
 
@@ -415,39 +429,46 @@ def parse_measurement(
         below = True
         dl = to_decimal(match.group("lt") or match.group("l"))
         if detection_limit not in (None, "") and to_decimal(detection_limit) != dl:
-            raise ValueRefused(f"{raw!r} and the detection limit {detection_limit} of {item.key} disagree.")
+            raise ValueRefused(
+                _("%(raw)s and the detection limit %(detection_limit)s of %(key)s disagree.")
+                % {"raw": repr(raw), "detection_limit": detection_limit, "key": item.key}
+            )
     elif below:
         # A non-detect may be written as the detection limit with the flag (the "L" convention), or
         # with the limit in its own field; both at once must agree.
         given = [to_decimal(v) for v in (raw, detection_limit) if v not in (None, "")]
         if not given:
-            raise ValueRefused(f"A non-detect of {item.key} needs its detection limit.")
+            raise ValueRefused(_("A non-detect of %(key)s needs its detection limit.") % {"key": item.key})
         if len(set(given)) > 1:
-            raise ValueRefused(f"The value and the detection limit of a non-detect of {item.key} disagree.")
+            raise ValueRefused(
+                _("The value and the detection limit of a non-detect of %(key)s disagree.") % {"key": item.key}
+            )
         dl = given[0]
     else:
         if raw is None or raw == "":
-            raise ValueRefused(f"A value of {item.key} is required.")
+            raise ValueRefused(_("A value of %(key)s is required.") % {"key": item.key})
         value = to_decimal(raw)
         if detection_limit not in (None, ""):
-            raise ValueRefused(f"A detection limit is only given for a non-detect of {item.key}.")
+            raise ValueRefused(_("A detection limit is only given for a non-detect of %(key)s.") % {"key": item.key})
     if below:
         if item.unit in (UnitKind.PH, UnitKind.CELSIUS):
-            raise ValueRefused(f"{item.key} has no detection limit.")
+            raise ValueRefused(_("%(key)s has no detection limit.") % {"key": item.key})
         assert dl is not None  # noqa: S101
         if dl <= 0:
-            raise ValueRefused(f"The detection limit of {item.key} must be positive.")
+            raise ValueRefused(_("The detection limit of %(key)s must be positive.") % {"key": item.key})
         return Measurement(item, None, True, dl * factor, (unit or "").strip())
     assert value is not None  # noqa: S101
     if item.unit == UnitKind.PH:
         if not Decimal(0) <= value <= Decimal(14):
-            raise ValueRefused(f"pH must lie between 0 and 14, got {value}.")
+            raise ValueRefused(_("pH must lie between 0 and 14, got %(value)s.") % {"value": value})
     elif item.unit == UnitKind.CELSIUS:
         low, high = _PLAUSIBLE_CELSIUS
         if not low <= value <= high:
-            raise ValueRefused(f"A water temperature of {value} °C is not plausible.")
+            raise ValueRefused(_("A water temperature of %(value)s °C is not plausible.") % {"value": value})
     elif value < 0:
-        raise ValueRefused(f"A concentration cannot be negative ({item.key} = {value}).")
+        raise ValueRefused(
+            _("A concentration cannot be negative (%(key)s = %(value)s).") % {"key": item.key, "value": value}
+        )
     return Measurement(item, value * factor, False, None, (unit or "").strip())
 
 
@@ -502,12 +523,12 @@ class Classification:
 
     @property
     def description(self) -> str | None:
-        """ "符合Ⅲ类 meets class III" or "劣于Ⅴ类 worse than class V" (domain.md §1.4 step 4)."""
+        """ "符合Ⅲ类" (meets class III) or "劣于Ⅴ类" (worse than class V), domain.md §1.4 step 4."""
         if self.cls is None:
             return None
         if self.cls == WORSE_THAN_V:
-            return "劣于Ⅴ类 worse than class V"
-        return f"符合{CLASS_LABELS[self.cls]}类 meets class {CLASS_LABELS_EN[self.cls]}"
+            return _("does not meet class V")
+        return _("meets %(water_class)s") % {"water_class": WaterClass(self.cls).label}
 
     @property
     def status(self) -> str | None:
@@ -594,7 +615,7 @@ def mean(values: Iterable[Decimal]) -> Decimal:
     """Arithmetic mean in Decimal (ValueError for none)."""
     values = list(values)
     if not values:
-        raise ValueError("mean of no values")
+        raise ValueError("mean of no values")  # an invariant of the caller, never shown
     return sum(values, Decimal(0)) / len(values)
 
 
@@ -619,10 +640,15 @@ def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Measurement], dic
     for key, raw in values.items():
         item = lookup_item(key)
         if item is None:
-            errors[str(key)] = f"Unknown item {key!r}: use an HJ 212 code (e.g. w21003) or a common name (NH3-N)."
+            errors[str(key)] = _("Unknown item %(key)s: use an HJ 212 code (e.g. w21003) or a common name (NH3-N).") % {
+                "key": repr(key)
+            }
             continue
         if item.code in given_as:
-            errors[str(key)] = f"{item.key} is given twice (also as {given_as[item.code]!r})."
+            errors[str(key)] = _("%(key)s is given twice (also as %(given_as)s).") % {
+                "key": item.key,
+                "given_as": repr(given_as[item.code]),
+            }
             continue
         given_as[item.code] = str(key)
         by_code = is_code(key, item)
@@ -631,14 +657,15 @@ def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Measurement], dic
                 unknown = sorted(set(raw) - _OBJECT_KEYS)
                 if unknown:
                     raise ValueRefused(
-                        f"Unknown member(s) {', '.join(unknown)}; use {', '.join(sorted(_OBJECT_KEYS))}."
+                        _("Unknown member(s) %(values)s; use %(values2)s.")
+                        % {"values": ", ".join(unknown), "values2": ", ".join(sorted(_OBJECT_KEYS))}
                     )
                 below = raw.get("below_detection_limit", False)
                 if not isinstance(below, bool):
-                    raise ValueRefused("below_detection_limit must be true or false.")
+                    raise ValueRefused(_("below_detection_limit must be true or false."))
                 unit = raw.get("unit")
                 if unit is not None and not isinstance(unit, str):
-                    raise ValueRefused("unit must be a string such as mg/L.")
+                    raise ValueRefused(_("unit must be a string such as mg/L."))
                 out[item.code] = parse_measurement(
                     item, raw.get("value"), unit=unit, below_detection_limit=below,
                     detection_limit=raw.get("detection_limit"), named_by_code=by_code,
@@ -646,7 +673,9 @@ def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Measurement], dic
             elif isinstance(raw, (int, float, str, Decimal)) and not isinstance(raw, bool):
                 out[item.code] = parse_measurement(item, raw, named_by_code=by_code)
             else:
-                raise ValueRefused(f"A number, a string such as '<0.01', or an object is required for {item.key}.")
+                raise ValueRefused(
+                    _("A number, a string such as '<0.01', or an object is required for %(key)s.") % {"key": item.key}
+                )
         except ValueRefused as exc:
             errors[str(key)] = exc.message
     return out, errors

@@ -29,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Round
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.divisions import division_prefix, is_division_code
@@ -374,9 +375,9 @@ def resolve_division(*, scope: Scope, division_code: str | None) -> str | None:
     if division_code is None:
         return None
     if not is_division_code(division_code):
-        raise InvalidInput("Not a division code.", fields={"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise InvalidInput(_("Not a division code."), fields={"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     if not scope.covers_code(division_code) or not Division.objects.filter(code=division_code).exists():
-        raise NotFound(f"No division {division_code} in your jurisdiction.")
+        raise NotFound(_("No division %(division_code)s in your jurisdiction.") % {"division_code": division_code})
     return division_code
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
@@ -31,7 +32,9 @@ _SECTION_FIELDS = ("name", "category", "reach", "lake", "division", "location", 
 def _as_point(location: GEOSGeometry | None) -> Point:
     if location is None or location.geom_type != "Point":
         got = "nothing" if location is None else f"a {location.geom_type}"
-        raise InvalidInput(f"A section's location is a Point, got {got}.", fields={"location": ["A Point."]})
+        raise InvalidInput(
+            _("A section's location is a Point, got %(got)s.") % {"got": got}, fields={"location": [_("A Point.")]}
+        )
     if location.srid is None:
         location.srid = WGS84_SRID
     elif location.srid != WGS84_SRID:
@@ -43,14 +46,19 @@ def _as_point(location: GEOSGeometry | None) -> Point:
 def _check_water_body(category: str, reach: Reach | None, lake: Lake | None) -> str:
     if category not in SectionCategory.values:
         raise InvalidInput(
-            f"Unknown category {category!r}.", fields={"category": [f"One of {', '.join(SectionCategory.values)}."]}
+            _("Unknown category %(category)s.") % {"category": repr(category)},
+            fields={"category": [_("One of %(values)s.") % {"values": ", ".join(SectionCategory.values)}]},
         )
     if (reach is None) == (lake is None):
-        raise InvalidInput("Give a reach or a lake, not both.", fields={"reach": ["Give a reach or a lake."]})
+        raise InvalidInput(_("Give a reach or a lake, not both."), fields={"reach": [_("Give a reach or a lake.")]})
     if category == SectionCategory.RIVER and reach is None:
-        raise InvalidInput("A river section lies on a reach.", fields={"reach": ["A river section needs a reach."]})
+        raise InvalidInput(
+            _("A river section lies on a reach."), fields={"reach": [_("A river section needs a reach.")]}
+        )
     if category == SectionCategory.LAKE and lake is None:
-        raise InvalidInput("A lake point lies on a lake.", fields={"lake": ["A lake/reservoir point needs a lake."]})
+        raise InvalidInput(
+            _("A lake point lies on a lake."), fields={"lake": [_("A lake/reservoir point needs a lake.")]}
+        )
     return WaterBody.RIVER if reach is not None else WaterBody.LAKE
 
 
@@ -69,7 +77,7 @@ def _section_save(
     if instance.division_id is None:
         instance.division = reach.division if reach is not None else lake.division  # one of them is set (checked above)
     if instance.target_class not in WaterClass.values[:5]:
-        raise InvalidInput("The target class is Ⅰ–Ⅴ.", fields={"target_class": ["An integer 1 to 5."]})
+        raise InvalidInput(_("The target class is Ⅰ–Ⅴ."), fields={"target_class": [_("An integer 1 to 5.")]})
     instance.full_clean(validate_unique=created, validate_constraints=True)
     after = snapshot(instance)
     if not created and after == before:
@@ -103,8 +111,10 @@ def section_create(
 ) -> Section:
     """Register a section. Its division defaults to the reach's or lake's."""
     if Section.objects.filter(code=code).exists():
-        raise Conflict(f"A section with code {code!r} exists.", fields={"code": ["Already in use."]})
-    section, _ = _section_save(
+        raise Conflict(
+            _("A section with code %(code)s exists.") % {"code": repr(code)}, fields={"code": [_("Already in use.")]}
+        )
+    section, __ = _section_save(
         Section(code=code),
         actor=actor,
         fields={
@@ -122,9 +132,11 @@ def section_update(*, section: Section, actor: Any, reason: str = "", **changes:
     category and water body are fixed: its samples were taken there."""
     unknown = set(changes) - {"name", "target_class", "counts_in_statistics", "note", "location"}
     if unknown:
-        raise InvalidInput("These fields cannot change.", fields={k: ["Cannot be changed."] for k in sorted(unknown)})
+        raise InvalidInput(
+            _("These fields cannot change."), fields={k: [_("Cannot be changed.")] for k in sorted(unknown)}
+        )
     locked = Section.objects.select_for_update().get(pk=section.pk)
-    updated, _ = _section_save(locked, actor=actor, fields=changes, reason=reason)
+    updated, __ = _section_save(locked, actor=actor, fields=changes, reason=reason)
     return updated
 
 
@@ -216,12 +228,12 @@ def _stored_results(sample: Sample) -> dict[str, tuple[Decimal | None, bool, Dec
 def check_sample_time(at: dt.datetime, *, field_name: str, now: dt.datetime | None = None) -> None:
     """Refuse naive and future sample times (beyond the clock-skew tolerance)."""
     if timezone.is_naive(at):
-        raise InvalidInput("Give the time with its UTC offset.", fields={field_name: ["Naive time refused."]})
+        raise InvalidInput(_("Give the time with its UTC offset."), fields={field_name: [_("Naive time refused.")]})
     now = now or timezone.now()
     if at > now + dt.timedelta(seconds=conf.future_tolerance_seconds()):
         raise InvalidInput(
-            f"A sample cannot be taken in the future ({at.isoformat()}).",
-            fields={field_name: ["In the future."]},
+            _("A sample cannot be taken in the future (%(isoformat)s).") % {"isoformat": at.isoformat()},
+            fields={field_name: [_("In the future.")]},
         )
 
 
@@ -270,13 +282,16 @@ def samples_record(
             for k, v in exc.fields.items():
                 errors.setdefault(k, []).extend(v)
         if s.source not in SampleSource.values:
-            errors.setdefault(_field(s.path, "source"), []).append(f"One of {', '.join(SampleSource.values)}.")
+            errors.setdefault(_field(s.path, "source"), []).append(
+                _("One of %(values)s.") % {"values": ", ".join(SampleSource.values)}
+            )
         if not s.measurements:
-            errors.setdefault(_field(s.path, "values"), []).append("A sample needs at least one result.")
+            errors.setdefault(_field(s.path, "values"), []).append(_("A sample needs at least one result."))
         previous = by_key.get(s.key)
         if previous is not None and previous.signature() != s.signature():
             errors.setdefault(_field(s.path, "sampled_at"), []).append(
-                f"The same section, time and source appear again with other results ({previous.path or 'above'})."
+                _("The same section, time and source appear again with other results (%(value)s).")
+                % {"value": previous.path or "above"}
             )
         by_key.setdefault(s.key, s)
     if errors:

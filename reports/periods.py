@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.translation import gettext as _
+
 from core import periods
 from core.exceptions import InvalidInput
 from core.periods import Period
@@ -34,11 +36,11 @@ def from_label(label: str, *, field: str = "period") -> Period:
         if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})", text):
             first, last = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
             if last < first:
-                raise InvalidInput("The period ends before it starts.", fields={field: ["End before start."]})
+                raise InvalidInput(_("The period ends before it starts."), fields={field: [_("End before start.")]})
             return canonical(first, last)
     except ValueError as exc:
         raise InvalidInput(str(exc), fields={field: [str(exc)]}) from exc
     raise InvalidInput(
-        f"Unknown period {text!r}.",
-        fields={field: ["A quarter 2024-Q1, a half 2024-H1, a year 2024 or a range 2024-01-01/2024-03-31."]},
+        _("Unknown period %(text)s.") % {"text": repr(text)},
+        fields={field: [_("A quarter 2024-Q1, a half 2024-H1, a year 2024 or a range 2024-01-01/2024-03-31.")]},
     )

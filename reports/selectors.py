@@ -4,6 +4,7 @@ jurisdiction), without the file columns unless asked."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -26,5 +27,5 @@ def snapshot_get(*, scope: Scope, snapshot_id: int, files: bool = False) -> Repo
     qs = snapshot_list(scope=scope).defer(None) if files else snapshot_list(scope=scope).defer("xlsx", "pdf")
     snap = qs.filter(pk=snapshot_id).first()
     if snap is None:
-        raise NotFound("No such report snapshot in your jurisdiction.")
+        raise NotFound(_("No such report snapshot in your jurisdiction."))
     return snap

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import SYSTEM_SCOPE, Scope
@@ -34,11 +35,14 @@ def check_division(*, scope: Scope, division_code: str | None, field: str = "div
     if division_code is None or division_code == "":
         return None
     if not is_division_code(division_code):
-        raise InvalidInput("Not a division code.", fields={field: ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise InvalidInput(_("Not a division code."), fields={field: [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     if not Division.objects.filter(code=division_code).exists():
-        raise InvalidInput(f"No division {division_code}.", fields={field: ["No such division."]})
+        raise InvalidInput(
+            _("No division %(division_code)s.") % {"division_code": division_code},
+            fields={field: [_("No such division.")]},
+        )
     if not scope.covers_code(division_code):
-        raise NotFound(f"No division {division_code} in your jurisdiction.")
+        raise NotFound(_("No division %(division_code)s in your jurisdiction.") % {"division_code": division_code})
     return division_code
 
 
@@ -132,7 +136,7 @@ def snapshot_request(
         division_code = conf.city_division() if scope.everything else (getattr(actor, "jurisdiction", "") or None)
     code = check_division(scope=scope, division_code=division_code)
     if code is None:
-        raise InvalidInput("A division is required.", fields={"division": ["Name the division of the report."]})
+        raise InvalidInput(_("A division is required."), fields={"division": [_("Name the division of the report.")]})
     key = {"period_start": period.first_date, "period_end": period.last_date, "division_code": code}
     with transaction.atomic():
         # Lock the report's versions so that two requests do not both take version n+1.
@@ -154,14 +158,14 @@ def snapshot_request(
             # The version's uniqueness is the database's to enforce (a race is caught below).
             snap.full_clean(validate_constraints=False)
         except ValidationError as exc:
-            raise InvalidInput("Invalid snapshot.", fields=exc.message_dict) from exc
+            raise InvalidInput(_("Invalid snapshot."), fields=exc.message_dict) from exc
         try:
             with transaction.atomic():
                 snap.save()
         except IntegrityError as exc:
             # Two first requests for the same report raced (no row to lock yet): one wins.
             raise Conflict(
-                "This report is being requested by someone else right now; retry.", code="snapshot_race"
+                _("This report is being requested by someone else right now; retry."), code="snapshot_race"
             ) from exc
         audit_record(
             actor=actor, action=AuditAction.CREATE, instance=snap, after=snapshot(snap, exclude=_AUDIT_EXCLUDE)
@@ -255,14 +259,19 @@ def snapshot_sign_off(*, actor: Any, snap: ReportSnapshot) -> ReportSnapshot:
     """A reviewer (or admin) signs a ready snapshot off; from then on it never changes."""
     role = Role.ADMIN if getattr(actor, "is_superuser", False) else getattr(actor, "role", None)
     if role not in (Role.ADMIN, Role.REVIEWER):
-        raise Forbidden("Only a reviewer or an administrator signs a report off.")
+        raise Forbidden(_("Only a reviewer or an administrator signs a report off."))
     with transaction.atomic():
         current = ReportSnapshot.objects.select_for_update().defer("xlsx", "pdf").get(pk=snap.pk)
         if current.status != SnapshotStatus.READY:
             raise Conflict(
-                f"A {current.status} snapshot cannot be signed off.",
+                _("A %(status)s snapshot cannot be signed off.") % {"status": SnapshotStatus(current.status).label},
                 code="snapshot_not_ready",
-                fields={"status": [f"Is {current.status}; only a ready snapshot can be signed off."]},
+                fields={
+                    "status": [
+                        _("Is %(status)s; only a ready snapshot can be signed off.")
+                        % {"status": SnapshotStatus(current.status).label}
+                    ]
+                },
             )
         before = snapshot(current, exclude=_AUDIT_EXCLUDE)
         current.status = SnapshotStatus.SIGNED_OFF
@@ -284,7 +293,7 @@ def previous_quarter_request(*, now: dt.datetime | None = None) -> int:
     from reports import conf
 
     period = previous_quarter(now or timezone.now())
-    snap, _ = snapshot_request(
+    snap, __ = snapshot_request(
         actor="beat:reports.build_previous_quarter", scope=SYSTEM_SCOPE, period=period,
         division_code=conf.city_division(), reason="quarterly beat job",
     )  # fmt: skip

@@ -12,6 +12,8 @@ import csv
 import io
 from collections.abc import Collection, Sequence
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import InvalidInput
 
 
@@ -48,30 +50,39 @@ def read_rows(
                 problems = []
                 if unknown:
                     problems.append(
-                        f"Unknown column(s) {', '.join(map(repr, unknown))}; expected {', '.join(columns)}."
+                        _("Unknown column(s) %(values)s; expected %(values2)s.")
+                        % {"values": ", ".join(map(repr, unknown)), "values2": ", ".join(columns)}
                     )
                 if repeated:
-                    problems.append(f"Repeated column(s) {', '.join(repeated)}.")
+                    problems.append(_("Repeated column(s) %(values)s.") % {"values": ", ".join(repeated)})
                 if missing:
-                    problems.append(f"Missing column(s) {', '.join(missing)}.")
+                    problems.append(_("Missing column(s) %(values)s.") % {"values": ", ".join(missing)})
                 if problems:
-                    raise InvalidInput(f"Bad CSV header: {problems[0]}", fields={"header": problems})
+                    raise InvalidInput(
+                        _("Bad CSV header: %(problems)s") % {"problems": problems[0]}, fields={"header": problems}
+                    )
                 header = [k for k in keys if k is not None]
                 continue
             i = len(rows)
             if len(record) != len(header):
                 errors[f"{prefix}[{i}]"] = [
-                    f"Expected {len(header)} cells, found {len(record)} (CSV line {reader.line_num})."
+                    _("Expected %(header)s cells, found %(record)s (CSV line %(line_num)s).")
+                    % {"header": len(header), "record": len(record), "line_num": reader.line_num}
                 ]
             rows.append({k: v.strip() for k, v in zip(header, record, strict=False) if v.strip()})
             lines.append(reader.line_num)
     except csv.Error as exc:
         raise InvalidInput(
-            f"Unreadable CSV at line {reader.line_num}: {exc}", fields={"body": [f"Line {reader.line_num}: {exc}"]}
+            _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            fields={"body": [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
         ) from None
     if header is None:
-        raise InvalidInput("The CSV file is empty.", fields={"header": ["No header row."]})
+        raise InvalidInput(_("The CSV file is empty."), fields={"header": [_("No header row.")]})
     if errors:
         first = next(iter(errors))
-        raise InvalidInput(f"The file was refused; nothing was written. {first}: {errors[first][0]}", fields=errors)
+        raise InvalidInput(
+            _("The file was refused; nothing was written. %(first)s: %(errors)s")
+            % {"first": first, "errors": errors[first][0]},
+            fields=errors,
+        )
     return rows, lines

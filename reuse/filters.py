@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core.divisions import division_prefix, is_division_code
@@ -19,7 +20,7 @@ from reuse.months import parse_month
 
 def _within(queryset: QuerySet[Any], lookup: str, code: str) -> QuerySet[Any]:
     if not is_division_code(code):
-        raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 
@@ -53,7 +54,7 @@ class StrictBooleanField(forms.Field):
             return True
         if text in ("false", "0", "no"):
             return False
-        raise forms.ValidationError("true or false.")
+        raise forms.ValidationError(_("true or false."))
 
 
 class BooleanFilter(django_filters.BooleanFilter):

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.divisions import division_prefix, is_division_code
@@ -242,9 +243,11 @@ def reuse_rate(
     `interval` ("month" or "quarter") adds a series. Six queries, whatever the period's length.
     """
     if division_code is not None and not is_division_code(division_code):
-        raise ValueError(f"{division_code!r} is not a GB/T 2260 division code")
+        raise ValueError(
+            _("%(division_code)s is not a GB/T 2260 division code") % {"division_code": repr(division_code)}
+        )
     if interval is not None and interval not in RATE_INTERVALS:
-        raise ValueError(f"interval must be one of {RATE_INTERVALS}")
+        raise ValueError(_("interval must be one of %(rate_intervals)s") % {"rate_intervals": RATE_INTERVALS})
     counted_eco = conf.count_ecological() if count_ecological is None else count_ecological
     eco_uses = conf.ecological_sub_uses()
     parks = conf.count_industrial_park_plants()

@@ -7,9 +7,10 @@ reviewer of 650103 and a city reviewer cover the scoping cases.
 Language rule of the suite: the product speaks Chinese first (LANGUAGE_CODE zh-hans), but the suite's
 assertions on messages and labels are written in English, the source language of every catalogue. So
 each test runs with English active (`_english_by_default`), and the API clients of `client_for` send
-`Accept-Language: en`. A test about language asks for it: `client_for(user, lang="zh-hans")`, a client
-of its own (no header: the server's default), or `translation.override("zh-hans")`. Pages and API calls
-still pick their language from the request (LocaleMiddleware), not from the test's active language.
+`Accept-Language: en` (so do the admin clients the tests make). A test about language asks for it:
+`client_for(user, lang="zh-hans")`, a client of its own (no header: the server's default), or
+`translation.override("zh-hans")`. Pages and API calls still pick their language from the request
+(LocaleMiddleware), not from the test's active language.
 """
 
 from __future__ import annotations

@@ -6,55 +6,55 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from core.exports import Column
 from water.models import Intake, Meter
 from water.selectors import online_metering_required
 
 INTAKE_COLUMNS = [
-    Column("code", "编码", "Code"),
-    Column("name", "名称", "Name", width=28),
-    Column("division", "行政区划代码", "Division code"),
-    Column("division_name", "行政区", "Division"),
-    Column("source_type", "水源类型", "Source type"),
-    Column("water_body", "水源名称", "Water body", width=20),
-    Column("river", "河流编码", "River code"),
-    Column("lake", "湖库编码", "Lake code"),
-    Column("lon", "经度", "Longitude", kind="number3"),
-    Column("lat", "纬度", "Latitude", kind="number3"),
-    Column("main_use", "主要用途", "Main use", width=20),
-    Column("withdrawal_mode", "取水方式", "Withdrawal mode"),
-    Column("capacity_m3s", "取水能力(m³/s)", "Capacity (m³/s)", kind="number3"),
-    Column("permit_number", "取水许可证号", "Permit number", width=20),
-    Column("permit_holder", "持证人", "Permit holder", width=24),
-    Column("permitted_annual_m3", "许可年取水量(m³)", "Permitted annual volume (m³)", kind="number", width=18),
-    Column(
-        "permitted_annual_10k_m3", "许可年取水量(万m³)", "Permitted annual volume (10⁴ m³)", kind="number", width=18
-    ),
-    Column("permit_valid_from", "许可起", "Permit valid from", kind="date"),
-    Column("permit_valid_until", "许可止", "Permit valid until", kind="date"),
-    Column("online_required", "应在线计量", "Online metering required", kind="bool"),
-    Column("meters", "计量设施", "Meters", width=24),
-    Column("operators", "取水户账号", "Operators", width=20),
+    Column("code", gettext_lazy("Code")),
+    Column("name", gettext_lazy("Name"), width=28),
+    Column("division", gettext_lazy("Division code")),
+    Column("division_name", gettext_lazy("Division")),
+    Column("source_type", gettext_lazy("Source type")),
+    Column("water_body", gettext_lazy("Water body"), width=20),
+    Column("river", gettext_lazy("River code")),
+    Column("lake", gettext_lazy("Lake code")),
+    Column("lon", gettext_lazy("Longitude"), kind="number3"),
+    Column("lat", gettext_lazy("Latitude"), kind="number3"),
+    Column("main_use", gettext_lazy("Main use"), width=20),
+    Column("withdrawal_mode", gettext_lazy("Withdrawal mode")),
+    Column("capacity_m3s", gettext_lazy("Capacity (m³/s)"), kind="number3"),
+    Column("permit_number", gettext_lazy("Permit number"), width=20),
+    Column("permit_holder", gettext_lazy("Permit holder"), width=24),
+    Column("permitted_annual_m3", gettext_lazy("Permitted annual volume (m³)"), kind="number", width=18),
+    Column("permitted_annual_10k_m3", gettext_lazy("Permitted annual volume (10⁴ m³)"), kind="number", width=18),
+    Column("permit_valid_from", gettext_lazy("Permit valid from"), kind="date"),
+    Column("permit_valid_until", gettext_lazy("Permit valid until"), kind="date"),
+    Column("online_required", gettext_lazy("Online metering required"), kind="bool"),
+    Column("meters", gettext_lazy("Meters"), width=24),
+    Column("operators", gettext_lazy("Operators"), width=20),
 ]
 
 METER_COLUMNS = [
-    Column("serial", "表号", "Serial"),
-    Column("intake", "取水口编码", "Intake code"),
-    Column("intake_name", "取水口", "Intake", width=28),
-    Column("meter_type", "表型", "Meter type"),
-    Column("rtu_address", "遥测站地址", "RTU address"),
-    Column("protocol", "规约", "Protocol"),
-    Column("decoding_profile", "解码配置", "Decoding profile"),
-    Column("register_max_m3", "表码上限(m³)", "Register maximum (m³)", kind="number3"),
-    Column("multiplier", "倍率", "Multiplier", kind="number3"),
-    Column("expected_interval_s", "报送间隔(s)", "Report interval (s)", kind="int"),
-    Column("calibrated_on", "检定日期", "Calibrated on", kind="date"),
-    Column("installed_at", "安装时间", "Installed at", kind="datetime", width=18),
-    Column("install_reading_m3", "安装读数(m³)", "Register at installation (m³)", kind="number3"),
-    Column("removed_at", "拆除时间", "Removed at", kind="datetime", width=18),
-    Column("removal_reading_m3", "拆除读数(m³)", "Register at removal (m³)", kind="number3"),
-    Column("replaces", "替换的表", "Replaces"),
-    Column("device", "设备账号", "Device account"),
+    Column("serial", gettext_lazy("Serial")),
+    Column("intake", gettext_lazy("Intake code")),
+    Column("intake_name", gettext_lazy("Intake"), width=28),
+    Column("meter_type", gettext_lazy("Meter type")),
+    Column("rtu_address", gettext_lazy("RTU address")),
+    Column("protocol", gettext_lazy("Protocol")),
+    Column("decoding_profile", gettext_lazy("Decoding profile")),
+    Column("register_max_m3", gettext_lazy("Register maximum (m³)"), kind="number3"),
+    Column("multiplier", gettext_lazy("Multiplier"), kind="number3"),
+    Column("expected_interval_s", gettext_lazy("Report interval (s)"), kind="int"),
+    Column("calibrated_on", gettext_lazy("Calibrated on"), kind="date"),
+    Column("installed_at", gettext_lazy("Installed at"), kind="datetime", width=18),
+    Column("install_reading_m3", gettext_lazy("Register at installation (m³)"), kind="number3"),
+    Column("removed_at", gettext_lazy("Removed at"), kind="datetime", width=18),
+    Column("removal_reading_m3", gettext_lazy("Register at removal (m³)"), kind="number3"),
+    Column("replaces", gettext_lazy("Replaces")),
+    Column("device", gettext_lazy("Device account")),
 ]
 
 _TEN_THOUSAND = Decimal(10_000)

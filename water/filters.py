@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core import periods
@@ -32,7 +33,7 @@ class IntakeFilter(django_filters.FilterSet):
 
     def filter_division(self, queryset: QuerySet[Intake], name: str, value: str) -> QuerySet[Intake]:
         if not is_division_code(value):
-            raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+            raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
         return queryset.filter(division__code__startswith=division_prefix(value))
 
     def filter_online(self, queryset: QuerySet[Intake], name: str, value: bool) -> QuerySet[Intake]:
@@ -84,7 +85,7 @@ class ReadingFilter(django_filters.FilterSet):
 
 def _inside(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
     if not is_division_code(value):
-        raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return queryset.filter(division__code__startswith=division_prefix(value))
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import InvalidInput
 from core.kernel import Errors
 
@@ -114,17 +116,24 @@ def check_row(
     """Validate one row's values (JSON types, or CSV cells already converted), naming what is wrong."""
     ok = True
     if type(serial) is not str or not serial or len(serial) > MAX_SERIAL:
-        errors.row(index, "meter", f"Give the meter's serial (1 to {MAX_SERIAL} characters).", path="readings")
+        errors.row(
+            index,
+            "meter",
+            _("Give the meter's serial (1 to %(max_serial)s characters).") % {"max_serial": MAX_SERIAL},
+            path="readings",
+        )
         ok = False
     at = None
     if type(observed_at) is not str:
-        errors.row(index, "observed_at", "Give an ISO 8601 time with its UTC offset.", path="readings")
+        errors.row(index, "observed_at", _("Give an ISO 8601 time with its UTC offset."), path="readings")
         ok = False
     else:
         try:
             at = _fromiso(observed_at)
         except ValueError:
-            errors.row(index, "observed_at", "Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00.", path="readings")
+            errors.row(
+                index, "observed_at", _("Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00."), path="readings"
+            )
             ok = False
         else:
             if at.tzinfo is None:
@@ -132,31 +141,41 @@ def check_row(
                 errors.row(
                     index,
                     "observed_at",
-                    "Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.",
+                    _("Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00."),
                     path="readings",
                 )
                 ok = False
             elif at > latest:
-                errors.row(index, "observed_at", "This time is in the future.", path="readings")
+                errors.row(index, "observed_at", _("This time is in the future."), path="readings")
                 ok = False
             elif at < EARLIEST:
-                errors.row(index, "observed_at", "Before 2000: not a plausible reading time.", path="readings")
+                errors.row(index, "observed_at", _("Before 2000: not a plausible reading time."), path="readings")
                 ok = False
     number = register_value(value)
     if number is None:
-        errors.row(index, "cumulative_m3", "Give the register as a number (m³).", path="readings")
+        errors.row(index, "cumulative_m3", _("Give the register as a number (m³)."), path="readings")
         ok = False
     elif not _ZERO <= number <= MAX_REGISTER:
-        errors.row(index, "cumulative_m3", f"Must lie between 0 and {MAX_REGISTER:,} m³.", path="readings")
+        errors.row(
+            index,
+            "cumulative_m3",
+            _("Must lie between 0 and %(max_register)s m³.") % {"max_register": format(MAX_REGISTER, ",")},
+            path="readings",
+        )
         ok = False
     flow_number = None
     if flow is not None:
         flow_number = _flow(flow)
         if flow_number is None:
-            errors.row(index, "flow_m3s", "Give the flow as a number (m³/s) or leave it out.", path="readings")
+            errors.row(index, "flow_m3s", _("Give the flow as a number (m³/s) or leave it out."), path="readings")
             ok = False
         elif not 0 <= flow_number <= MAX_FLOW:
-            errors.row(index, "flow_m3s", f"Must lie between 0 and {MAX_FLOW:,.0f} m³/s.", path="readings")
+            errors.row(
+                index,
+                "flow_m3s",
+                _("Must lie between 0 and %(max_flow)s m³/s.") % {"max_flow": format(MAX_FLOW, ",.0f")},
+                path="readings",
+            )
             ok = False
     if not ok:
         return None
@@ -168,16 +187,19 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
     """`{"readings": [{"meter", "observed_at", "cumulative_m3", "flow_m3s"?}, …]}` → rows, or
     InvalidInput naming every bad row."""
     if type(data) is not dict:
-        raise InvalidInput("The body must be an object with a readings list.", fields={"readings": ["Required."]})
+        raise InvalidInput(_("The body must be an object with a readings list."), fields={"readings": [_("Required.")]})
     unknown = sorted(set(data) - {"readings"})
     if unknown:
-        raise InvalidInput("Unknown fields.", fields={name: ["Unknown field."] for name in unknown})
+        raise InvalidInput(_("Unknown fields."), fields={name: [_("Unknown field.")] for name in unknown})
     rows_in = data.get("readings")
     if type(rows_in) is not list or not rows_in:
-        raise InvalidInput("Give a non-empty readings list.", fields={"readings": ["A non-empty list is required."]})
+        raise InvalidInput(
+            _("Give a non-empty readings list."), fields={"readings": [_("A non-empty list is required.")]}
+        )
     if len(rows_in) > max_rows:
         raise InvalidInput(
-            f"At most {max_rows} readings per batch.", fields={"readings": [f"At most {max_rows} readings."]}
+            _("At most %(max_rows)s readings per batch.") % {"max_rows": max_rows},
+            fields={"readings": [_("At most %(max_rows)s readings.") % {"max_rows": max_rows}]},
         )
     latest = now + dt.timedelta(seconds=future_tolerance_s)
     earliest_us, latest_us = to_us(EARLIEST), to_us(latest)
@@ -190,11 +212,11 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
     zero, max_register, quantum, half_up = _ZERO, MAX_REGISTER, REGISTER_QUANTUM, ROUND_HALF_UP
     for i, item in enumerate(rows_in):
         if type(item) is not dict:
-            errors.row(i, None, "Each reading is an object.", path="readings")
+            errors.row(i, None, _("Each reading is an object."), path="readings")
             continue
         if not allowed.issuperset(item):
             for name in sorted(set(item) - allowed):
-                errors.row(i, name, "Unknown field.", path="readings")
+                errors.row(i, name, _("Unknown field."), path="readings")
             continue
         # The common, valid row in as few operations as possible; anything unusual goes through
         # check_row, which names what is wrong.
@@ -257,15 +279,16 @@ def csv_header(header: list[str]) -> dict[str, int]:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     problems = []
     if unknown:
-        problems.append(f"unknown columns {', '.join(repr(u) for u in unknown)}")
+        problems.append(_("unknown columns %(values)s") % {"values": ", ".join(repr(u) for u in unknown)})
     if missing:
-        problems.append(f"missing columns {', '.join(missing)}")
+        problems.append(_("missing columns %(values)s") % {"values": ", ".join(missing)})
     if duplicated:
-        problems.append(f"repeated columns {', '.join(duplicated)}")
+        problems.append(_("repeated columns %(values)s") % {"values": ", ".join(duplicated)})
     if problems:
-        message = f"The CSV header must name the columns {', '.join(ROW_FIELDS)} (flow_m3s optional): " + "; ".join(
-            problems
-        )
+        message = _("The CSV header must name the columns %(columns)s (flow_m3s optional): %(problems)s") % {
+            "columns": ", ".join(ROW_FIELDS),
+            "problems": "; ".join(problems),
+        }
         raise InvalidInput(message, code="invalid_header", fields={"header": [message]})
     return {n: i for i, n in enumerate(names)}
 
@@ -276,7 +299,7 @@ def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[dict[str, int], list[s
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInput("The CSV is empty.", code="invalid_header", fields={"header": ["Missing."]}) from None
+        raise InvalidInput(_("The CSV is empty."), code="invalid_header", fields={"header": [_("Missing.")]}) from None
     except csv.Error as exc:
         raise _csv_error(exc, reader.line_num) from None
     columns = csv_header(header)
@@ -303,7 +326,12 @@ def check_csv_cells(
     i: int, columns: dict[str, int], cells: list[str], latest: dt.datetime, errors: Errors
 ) -> Row | None:
     if len(cells) != len(columns):
-        errors.row(i, None, f"Expected {len(columns)} cells, found {len(cells)}.", path="readings")
+        errors.row(
+            i,
+            None,
+            _("Expected %(columns)s cells, found %(cells)s.") % {"columns": len(columns), "cells": len(cells)},
+            path="readings",
+        )
         return None
     flow_col = columns.get("flow_m3s")
     observed = cells[columns["observed_at"]].strip()
@@ -329,12 +357,13 @@ def parse_csv_batch(text: str, *, now: dt.datetime, future_tolerance_s: int, max
         count = i + 1
         if count > max_rows:
             raise InvalidInput(
-                f"At most {max_rows} readings per batch.", fields={"readings": [f"At most {max_rows} readings."]}
+                _("At most %(max_rows)s readings per batch.") % {"max_rows": max_rows},
+                fields={"readings": [_("At most %(max_rows)s readings.") % {"max_rows": max_rows}]},
             )
         row = check_csv_cells(i, columns, cells, latest, errors)
         if row is not None:
             rows.append(row)
     if count == 0:
-        raise InvalidInput("The CSV has no readings.", fields={"readings": ["A non-empty list is required."]})
+        raise InvalidInput(_("The CSV has no readings."), fields={"readings": [_("A non-empty list is required.")]})
     errors.raise_if_any(REFUSED)
     return rows

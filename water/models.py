@@ -808,6 +808,7 @@ class StationCommand(models.Model):
     error = models.CharField(_("error"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
     )  # fmt: skip
     created_at = models.DateTimeField(_("created"), db_default=Now())
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -830,7 +831,9 @@ class StationCommand(models.Model):
 class StationCommandEvent(models.Model):
     """Every state change of a `StationCommand`, with when and why."""
 
-    command = models.ForeignKey(StationCommand, on_delete=models.CASCADE, related_name="events")
+    command = models.ForeignKey(
+        StationCommand, on_delete=models.CASCADE, related_name="events", verbose_name=_("command")
+    )
     state = models.CharField(_("state"), max_length=16, choices=CommandState.choices)
     at = models.DateTimeField(_("time"))
     detail = models.CharField(_("detail"), max_length=200, blank=True)

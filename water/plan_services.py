@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core import periods
@@ -61,8 +62,8 @@ class AllocationLine:
 def _check_writable(scope: Scope, division: Division, field: str = "division") -> None:
     if not region_writable(scope, division.code):
         raise Forbidden(
-            "You may not change the plans, targets or locks of this division.",
-            fields={field: ["Outside your jurisdiction."]},
+            _("You may not change the plans, targets or locks of this division."),
+            fields={field: [_("Outside your jurisdiction.")]},
         )
 
 
@@ -74,7 +75,7 @@ def _check_lines(plan: WaterPlan, lines: Sequence[AllocationLine], *, field: str
     for i, line in enumerate(lines):
         path = f"{field}[{i}]"
         if not isinstance(line.month, int) or isinstance(line.month, bool) or not 1 <= line.month <= 12:
-            errors[f"{path}.month"] = ["A month from 1 to 12."]
+            errors[f"{path}.month"] = [_("A month from 1 to 12.")]
         try:
             volume = Decimal(line.volume_m3)
             ok = volume.is_finite() and 0 <= volume < _MAX_VOLUME and volume == volume.quantize(_QUANTUM)
@@ -82,19 +83,26 @@ def _check_lines(plan: WaterPlan, lines: Sequence[AllocationLine], *, field: str
             ok = False
         if not ok:
             errors[f"{path}.volume_m3"] = [
-                f"A volume in m³, zero or more, below {_MAX_VOLUME}, with at most {PLAN_VOLUME_DECIMALS} decimals."
+                _("A volume in m³, zero or more, below %(max_volume)s, with at most %(plan_volume_decimals)s decimals.")
+                % {"max_volume": _MAX_VOLUME, "plan_volume_decimals": PLAN_VOLUME_DECIMALS}
             ]
         if line.use not in ("", *WaterUse.values):
-            errors[f"{path}.use"] = [f"One of {', '.join(WaterUse.values)}, or empty for the intake's main use."]
+            errors[f"{path}.use"] = [
+                _("One of %(values)s, or empty for the intake's main use.") % {"values": ", ".join(WaterUse.values)}
+            ]
         if not line.intake.division.code.startswith(prefix):
-            errors[f"{path}.intake"] = [f"Intake {line.intake.code} lies outside the plan's division."]
+            errors[f"{path}.intake"] = [
+                _("Intake %(code)s lies outside the plan's division.") % {"code": line.intake.code}
+            ]
         key = (line.intake.pk, line.month, line.use)
         if key in seen:
-            errors[f"{path}.month"] = [f"Line {seen[key]} already allocates this intake, month and use."]
+            errors[f"{path}.month"] = [
+                _("Line %(seen)s already allocates this intake, month and use.") % {"seen": seen[key]}
+            ]
         else:
             seen[key] = i
     if errors:
-        raise InvalidInput("Invalid allocations; nothing was written.", fields=errors)
+        raise InvalidInput(_("Invalid allocations; nothing was written."), fields=errors)
     # An intake belongs to one plan a year (its volume would otherwise be planned twice).
     others = dict(
         PlanAllocation.objects.filter(
@@ -111,7 +119,7 @@ def _check_lines(plan: WaterPlan, lines: Sequence[AllocationLine], *, field: str
         if line.intake.pk in others
     }
     if clash:
-        raise Conflict("An intake is in another plan of the same year.", code="planned_elsewhere", fields=clash)
+        raise Conflict(_("An intake is in another plan of the same year."), code="planned_elsewhere", fields=clash)
 
 
 def _version_snapshot(version: PlanVersion) -> dict[str, Any]:
@@ -162,9 +170,10 @@ def plan_create(
     _check_writable(scope, division)
     if WaterPlan.objects.filter(year=year, division=division).exists():
         raise Conflict(
-            "This division already has a plan for this year; amend it instead.",
-            code="plan_exists", fields={"year": [f"{division.code} has a plan for {year}."]},
-        )  # fmt: skip
+            _("This division already has a plan for this year; amend it instead."),
+            code="plan_exists",
+            fields={"year": [_("%(code)s has a plan for %(year)s.") % {"code": division.code, "year": year}]},
+        )
     plan = WaterPlan(year=year, division=division, title=title, notes=notes, version=1)
     clean(plan)
     _check_lines(plan, allocations)
@@ -186,8 +195,8 @@ def plan_update(
     unknown = set(changes) - {"title", "notes"}
     if unknown:
         raise InvalidInput(
-            "Only the title and notes change here; figures change by amendment.",
-            fields={name: ["Cannot be changed here."] for name in sorted(unknown)},
+            _("Only the title and notes change here; figures change by amendment."),
+            fields={name: [_("Cannot be changed here.")] for name in sorted(unknown)},
         )
     plan = WaterPlan.objects.select_for_update().select_related("division").get(pk=plan.pk)
     _check_writable(scope, plan.division)
@@ -212,9 +221,9 @@ def plan_amend(
     when new; a volume of zero keeps the line at zero). The earlier versions stay as they were, so
     the plan at any past moment is the version then in force (plan_selectors.plan_version_at)."""
     if not reason.strip():
-        raise InvalidInput("Say why the plan is amended.", fields={"reason": ["Required."]})
+        raise InvalidInput(_("Say why the plan is amended."), fields={"reason": [_("Required.")]})
     if not allocations:
-        raise InvalidInput("An amendment changes at least one line.", fields={"allocations": ["Required."]})
+        raise InvalidInput(_("An amendment changes at least one line."), fields={"allocations": [_("Required.")]})
     plan = WaterPlan.objects.select_for_update().select_related("division").get(pk=plan.pk)
     _check_writable(scope, plan.division)
     _check_lines(plan, allocations)
@@ -226,7 +235,9 @@ def plan_amend(
     }
     changed = {(line.intake.pk, line.month, line.use): Decimal(line.volume_m3) for line in allocations}
     if all(lines.get(k) == v for k, v in changed.items()):
-        raise InvalidInput("The amendment changes nothing.", fields={"allocations": ["Same as the current lines."]})
+        raise InvalidInput(
+            _("The amendment changes nothing."), fields={"allocations": [_("Same as the current lines.")]}
+        )
     lines.update(changed)
     version = _new_version(plan, plan.version + 1, reason, actor, lines)
     plan.version = version.number
@@ -261,7 +272,7 @@ def _check_sources(target: RedLineTarget) -> None:
         if getattr(target, value) is not None and not getattr(target, src).strip()
     }
     if missing:
-        raise InvalidInput("Entered values need their source.", fields=missing)
+        raise InvalidInput(_("Entered values need their source."), fields=missing)
 
 
 @transaction.atomic
@@ -273,9 +284,10 @@ def redline_create(*, actor: Any, scope: Scope, year: int, division: Division, *
     _check_writable(scope, division)
     if RedLineTarget.objects.filter(year=year, division=division).exists():
         raise Conflict(
-            "This division already has red-line targets for this year; change them instead.",
-            code="targets_exist", fields={"year": [f"{division.code} has targets for {year}."]},
-        )  # fmt: skip
+            _("This division already has red-line targets for this year; change them instead."),
+            code="targets_exist",
+            fields={"year": [_("%(code)s has targets for %(year)s.") % {"code": division.code, "year": year}]},
+        )
     target = RedLineTarget(year=year, division=division, **values)
     clean(target)
     _check_sources(target)
@@ -291,7 +303,7 @@ def redline_update(
     """Change targets or entered actuals (audited, before and after)."""
     unknown = set(changes) - set(REDLINE_FIELDS)
     if unknown:
-        raise InvalidInput("These fields cannot be changed.", fields={k: ["Cannot be changed."] for k in unknown})
+        raise InvalidInput(_("These fields cannot be changed."), fields={k: [_("Cannot be changed.")] for k in unknown})
     target = RedLineTarget.objects.select_for_update().select_related("division").get(pk=target.pk)
     _check_writable(scope, target.division)
     before = snapshot(target)
@@ -313,7 +325,7 @@ def redline_update(
 
 def _month_first(month: dt.date) -> dt.date:
     if isinstance(month, dt.datetime) or not isinstance(month, dt.date):
-        raise InvalidInput("A month.", fields={"month": ["A month as YYYY-MM."]})
+        raise InvalidInput(_("A month."), fields={"month": [_("A month as YYYY-MM.")]})
     return month.replace(day=1)
 
 
@@ -328,7 +340,7 @@ def ledger_lock(*, actor: Any, scope: Scope, division: Division, month: dt.date,
     _check_writable(scope, division)
     period = periods.month(first.year, first.month)
     if period.end > timezone.now():
-        raise InvalidInput("Only a month that is over can be locked.", fields={"month": ["Not over yet."]})
+        raise InvalidInput(_("Only a month that is over can be locked."), fields={"month": [_("Not over yet.")]})
     covering = (
         LedgerLock.objects.filter(unlocked_at__isnull=True, month=first)
         .filter(Q(division=division) | Q(division__code__in=ancestor_codes(division.code)))
@@ -337,9 +349,11 @@ def ledger_lock(*, actor: Any, scope: Scope, division: Division, month: dt.date,
     )
     if covering is not None:
         raise Conflict(
-            f"{first:%Y-%m} is already locked for {covering.division.code}.",
-            code="already_locked", fields={"month": [f"Locked on {covering.locked_at.isoformat()}."]},
-        )  # fmt: skip
+            _("%(first)s is already locked for %(code)s.")
+            % {"first": format(first, "%Y-%m"), "code": covering.division.code},
+            code="already_locked",
+            fields={"month": [_("Locked on %(isoformat)s.") % {"isoformat": covering.locked_at.isoformat()}]},
+        )
     prefix = division_prefix(division.code)
     # The meters' ingest takes them FOR NO KEY UPDATE; taking them FOR UPDATE here waits for batches in
     # flight and makes later ones see this lock, so every reading stored after it is flagged.
@@ -396,12 +410,12 @@ def ledger_unlock(*, lock: LedgerLock, actor: Any, scope: Scope, reason: str) ->
     reports its current figures again. The lock row stays, marked, and the readings flagged as
     amendments after lock keep their flag (it is history)."""
     if not scope.everything:
-        raise Forbidden("Only an administrator unlocks a month.")
+        raise Forbidden(_("Only an administrator unlocks a month."))
     if not reason.strip():
-        raise InvalidInput("Say why the month is unlocked.", fields={"reason": ["Required."]})
+        raise InvalidInput(_("Say why the month is unlocked."), fields={"reason": [_("Required.")]})
     lock = LedgerLock.objects.select_for_update().select_related("division").get(pk=lock.pk)
     if lock.unlocked_at is not None:
-        raise Conflict("This lock was already lifted.", code="not_locked", fields={"id": ["Already unlocked."]})
+        raise Conflict(_("This lock was already lifted."), code="not_locked", fields={"id": [_("Already unlocked.")]})
     wider = (
         LedgerLock.objects.filter(
             unlocked_at__isnull=True, month=lock.month, division__code__in=ancestor_codes(lock.division.code)
@@ -411,9 +425,11 @@ def ledger_unlock(*, lock: LedgerLock, actor: Any, scope: Scope, reason: str) ->
     )
     if wider is not None:
         raise Conflict(
-            f"{lock.month:%Y-%m} is also locked for {wider.division.code}; unlock that first.",
-            code="locked_above", fields={"id": [f"Lock {wider.pk} covers this one."]},
-        )  # fmt: skip
+            _("%(month)s is also locked for %(code)s; unlock that first.")
+            % {"month": format(lock.month, "%Y-%m"), "code": wider.division.code},
+            code="locked_above",
+            fields={"id": [_("Lock %(pk)s covers this one.") % {"pk": wider.pk}]},
+        )
     before = snapshot(lock)
     LockedDailyVolume.objects.filter(lock=lock).delete()
     lock.unlocked_at = timezone.now()

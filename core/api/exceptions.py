@@ -3,7 +3,10 @@
     {"error": {"code": "...", "message": "...", "fields": {"<field or row path>": ["..."]}}}
 
 with a 4xx status. DRF's exceptions, Django's ValidationError (from full_clean in services), the
-services' own errors and an oversize body all come out in this shape.
+services' own errors and an oversize body all come out in this shape. Messages are in the request's
+language (LocaleMiddleware: the language cookie, else Accept-Language, else LANGUAGE_CODE): DRF's and
+Django's own from their catalogues, the project's from the apps' catalogues; codes and field paths
+never change with the language.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
 from rest_framework import exceptions as drf
 from rest_framework import status
@@ -25,13 +30,13 @@ from core.exceptions import ServiceError
 
 class ConflictError(drf.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with what is stored."
+    default_detail = gettext_lazy("The request conflicts with what is stored.")
     default_code = "conflict"
 
 
 class PayloadTooLarge(drf.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is larger than the server accepts."
+    default_detail = gettext_lazy("The request body is larger than the server accepts.")
     default_code = "payload_too_large"
 
 
@@ -67,10 +72,15 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def _summary(fields: dict[str, list[str]]) -> str:
     if not fields:
-        return "Invalid input."
+        return _("Invalid input.")
     first = next(iter(fields))
-    more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
-    return f"Invalid input: {first}: {fields[first][0]}{more}"
+    if len(fields) == 1:
+        return _("Invalid input: %(field)s: %(message)s") % {"field": first, "message": fields[first][0]}
+    return _("Invalid input: %(field)s: %(message)s (and %(more)s more)") % {
+        "field": first,
+        "message": fields[first][0],
+        "more": len(fields) - 1,
+    }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -84,7 +94,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, RecursionError):
         # A body nested deeper than any parser (json, orjson, the GeoJSON reader) recurses: 100,000 '['
         # gave a 500 on five endpoints (issue 14). It is the input's fault; nothing was written.
-        exc = drf.ParseError("The request body is nested too deeply.")
+        exc = drf.ParseError(_("The request body is nested too deeply."))
 
     if isinstance(exc, ServiceError):
         set_rollback()
@@ -126,13 +136,13 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> J
     Features), Django's page elsewhere."""
     if not request.path.startswith(("/api/", "/ogc/")):
         return page_not_found(request, exception or Http404())  # type: ignore[return-value]
-    return JsonResponse(error_body("not_found", "No such resource."), status=404)
+    return JsonResponse(error_body("not_found", _("No such resource.")), status=404)
 
 
 def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """handler400 (e.g. a Host header outside ALLOWED_HOSTS): JSON in the API's shape."""
-    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return JsonResponse(error_body("bad_request", _("Bad request.")), status=400)
 
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+    return JsonResponse(error_body("server_error", _("Internal server error.")), status=500)

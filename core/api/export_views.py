@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
@@ -33,7 +35,7 @@ class ExportMixin:
     """Adds the `export` list action to a GenericViewSet."""
 
     export_name = ""
-    export_title = ""
+    export_title: str | Promise = ""  # gettext_lazy: the sheet's name in the request's language
     export_columns: tuple[Column, ...] = ()
     # A ledger export is for people; past this many rows the caller should narrow the filters.
     export_max_rows: int = 100_000
@@ -52,9 +54,9 @@ class ExportMixin:
         limit = self.get_export_max_rows()
         if queryset.count() > limit:
             raise InvalidInput(
-                f"More than {limit} rows; narrow the filters (e.g. start and end).",
+                _("More than %(limit)s rows; narrow the filters (e.g. start and end).") % {"limit": limit},
                 code="too_many_rows",
-                fields={"end": [f"Narrow the selection to at most {limit} rows."]},
+                fields={"end": [_("Narrow the selection to at most %(limit)s rows.") % {"limit": limit}]},
             )
         return export_response(
             fmt=request.query_params.get("format", "csv"),

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,7 +21,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     omits the offset may be on UTC, Beijing or Xinjiang time, two to eight hours apart."""
 
     default_error_messages = {
-        "naive": "Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00.",
+        "naive": gettext_lazy("Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00."),
     }
 
     def to_internal_value(self, value: Any) -> dt.datetime:

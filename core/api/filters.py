@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.contrib.gis.geos import Polygon
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -23,14 +24,14 @@ def parse_bbox(raw: str, *, param: str = "bbox") -> Polygon:
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise ValidationError({param: ["Four numbers: min_lon,min_lat,max_lon,max_lat."]}) from None
+        raise ValidationError({param: [_("Four numbers: min_lon,min_lat,max_lon,max_lat.")]}) from None
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise ValidationError({param: ["Four numbers: min_lon,min_lat,max_lon,max_lat."]})
+        raise ValidationError({param: [_("Four numbers: min_lon,min_lat,max_lon,max_lat.")]})
     x1, y1, x2, y2 = values
     if not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
-        raise ValidationError({param: ["Longitudes must lie in [-180, 180] and latitudes in [-90, 90]."]})
+        raise ValidationError({param: [_("Longitudes must lie in [-180, 180] and latitudes in [-90, 90].")]})
     if x1 > x2 or y1 > y2:
-        raise ValidationError({param: ["The minimum must not exceed the maximum."]})
+        raise ValidationError({param: [_("The minimum must not exceed the maximum.")]})
     poly = Polygon.from_bbox((x1, y1, x2, y2))
     poly.srid = WGS84_SRID
     return poly

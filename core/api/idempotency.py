@@ -27,6 +27,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -119,12 +120,16 @@ class IdempotencyMixin:
         from rest_framework.exceptions import ValidationError
 
         if not self._idem_key or len(self._idem_key) > MAX_KEY_LENGTH:
-            raise ValidationError({HEADER: [f"Give 1 to {MAX_KEY_LENGTH} characters."]})
+            raise ValidationError(
+                {HEADER: [_("Give 1 to %(max_key_length)s characters.") % {"max_key_length": MAX_KEY_LENGTH}]}
+            )
         record = self._idem_lookup(request.user)
         if record is None:
             return
         if record.request_hash != self._idem_hash:
-            raise ConflictError("This Idempotency-Key was used for a different request.", code="idempotency_key_reused")
+            raise ConflictError(
+                _("This Idempotency-Key was used for a different request."), code="idempotency_key_reused"
+            )
         raise _Replay(record)
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -25,12 +26,12 @@ class _StrictPageMixin:
             try:
                 value = int(raw)
             except ValueError:
-                errors[name] = ["A whole number is required."]
+                errors[name] = [_("A whole number is required.")]
                 continue
             if value < minimum:
-                errors[name] = [f"Must be at least {minimum}."]
+                errors[name] = [_("Must be at least %(minimum)s.") % {"minimum": minimum}]
             elif name == self.page_size_query_param and self.max_page_size and value > self.max_page_size:
-                errors[name] = [f"Must be at most {self.max_page_size}."]
+                errors[name] = [_("Must be at most %(max_page_size)s.") % {"max_page_size": self.max_page_size}]
         if errors:
             raise ValidationError(errors)
 
@@ -57,7 +58,7 @@ class _StrictPageMixin:
         try:
             return super().paginate_queryset(queryset, request, view)  # type: ignore[misc]
         except NotFound as exc:
-            raise NotFound("No such page.") from exc
+            raise NotFound(_("No such page.")) from exc
 
 
 class PageNumberPagination(_StrictPageMixin, pagination.PageNumberPagination):

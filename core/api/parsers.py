@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
@@ -36,7 +37,7 @@ def read_body(stream: IO[bytes] | None) -> bytes:
 def charset_of(media_type: str | None) -> str | None:
     """The `charset=` parameter of a Content-Type, if any."""
     for param in (media_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
+        name, __, value = param.partition("=")
         if name.strip().lower() == "charset":
             return value.strip().strip('"') or None
     return None
@@ -62,6 +63,6 @@ class CSVParser(BaseParser):
         except RequestDataTooBig:
             raise
         except OSError as exc:  # a client that hangs up mid-body
-            raise ParseError(f"Could not read the body: {exc}") from None
+            raise ParseError(_("Could not read the body: %(exc)s") % {"exc": exc}) from None
         body.charset = charset_of(media_type)
         return body

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.translation import gettext as _
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
@@ -63,7 +64,7 @@ class SchemaView(SpectacularAPIView):
         if renderer_class is None:
             if force:  # the error about ?format= itself: in the API's error shape, as JSON
                 return JSONRenderer(), JSONRenderer.media_type
-            raise ValidationError({"format": [f"One of {', '.join(_SCHEMA_FORMATS)}."]})
+            raise ValidationError({"format": [_("One of %(values)s.") % {"values": ", ".join(_SCHEMA_FORMATS)}]})
         renderer = renderer_class()
         return renderer, renderer.media_type
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import user_role
 from core.exceptions import Forbidden, InvalidInput
@@ -53,5 +54,5 @@ def _invalid(field: str, message: str, *, code: str = "invalid") -> InvalidInput
 def _require_role(actor: Any, roles: Iterable[str], what: str) -> str:
     role = user_role(actor)
     if role is None or role not in set(roles):
-        raise Forbidden(f"Your role may not {what}.")
+        raise Forbidden(_("Your role may not %(what)s.") % {"what": what})
     return role

@@ -8,6 +8,8 @@ from typing import Any, cast
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from core.audit import actor_label, audit_record, snapshot
@@ -67,6 +69,18 @@ _STAMP = {
 }
 
 
+# The workflow's steps in the office's words (domain.md §4.5), for messages.
+_STEPS = {
+    "assign": gettext_lazy("assign"),
+    "rectify": gettext_lazy("start rectification"),
+    "submit": gettext_lazy("submit for check"),
+    "verify": gettext_lazy("verify"),
+    "reject": gettext_lazy("send back"),
+    "close": gettext_lazy("close"),
+    "clear": gettext_lazy("clear on the spot"),
+}
+
+
 def _case_event(case: Case, *, from_status: str, actor: Any, at: dt.datetime, note: str) -> None:
     CaseEvent.objects.create(
         case=case,
@@ -83,14 +97,20 @@ def _transition(
     case: Case, *, action: str, actor: Any, note: str = "", at: dt.datetime | None = None, **changes: Any
 ) -> Case:
     sources, target, roles = TRANSITIONS[action]
-    _require_role(actor, roles, f"{action} cases")
+    step = _STEPS[action]
+    _require_role(actor, roles, _("take the step “%(step)s” on cases") % {"step": step})
     # Re-read under a lock: two reviewers acting at once must not both move the case.
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.status not in sources:
+        words = {
+            "status": CaseStatus(locked.status).label,
+            "step": step,
+            "values": _(" or ").join(str(CaseStatus(s).label) for s in sorted(sources)),
+        }
         raise Conflict(
-            f"A case that is {locked.status} cannot be {_DONE[action]}; it must be {' or '.join(sorted(sources))}.",
+            _("A case that is %(status)s cannot take the step “%(step)s”; it must be %(values)s.") % words,
             code="invalid_transition",
-            fields={"status": [f"Is {locked.status}; {action} needs {' or '.join(sorted(sources))}."]},
+            fields={"status": [_("Is %(status)s; “%(step)s” needs %(values)s.") % words]},
         )
     before = snapshot(locked)
     at = at or _now()
@@ -119,9 +139,9 @@ def _case_resend(stored: Case, *, actor: Any, content: str) -> Case:
     """The stored case for a resend with the same content; another content under the id is a Conflict."""
     if stored.reporter_id != actor.pk or stored.body_sha256 != content:
         raise Conflict(
-            f"A case with id {stored.pk} exists with different content.",
+            _("A case with id %(pk)s exists with different content.") % {"pk": stored.pk},
             code="case_id_conflict",
-            fields={"id": ["Already used for a different case."]},
+            fields={"id": [_("Already used for a different case.")]},
         )
     return stored
 
@@ -143,7 +163,7 @@ def case_report(
 ) -> tuple[Case, bool]:
     """Report a case (a chief on patrol, or the office for a complaint). Returns (case, created); the
     same id again with the same content returns the stored case, with other content a Conflict."""
-    _require_role(actor, CHIEF_AND_STAFF, "report cases")
+    _require_role(actor, CHIEF_AND_STAFF, _("report cases"))
     content = fingerprint(
         "case",
         str(case_id),
@@ -161,18 +181,18 @@ def case_report(
     if existing is not None:
         return _case_resend(existing, actor=actor, content=content), False
     if category not in CaseCategory.values:
-        raise _invalid("category", f"One of {', '.join(CaseCategory.values)}.")
+        raise _invalid("category", _("One of %(values)s.") % {"values": ", ".join(CaseCategory.values)})
     if source not in CaseSource.values:
-        raise _invalid("source", f"One of {', '.join(CaseSource.values)}.")
+        raise _invalid("source", _("One of %(values)s.") % {"values": ", ".join(CaseSource.values)})
     if found_at > _now() + conf.future_tolerance():
-        raise _invalid("found_at", "The time is in the future.", code="future")
+        raise _invalid("found_at", _("The time is in the future."), code="future")
     if (source == CaseSource.PATROL) != (patrol is not None):
-        raise _invalid("patrol", "A case found on a patrol names the patrol; only such cases do.")
+        raise _invalid("patrol", _("A case found on a patrol names the patrol; only such cases do."))
     if patrol is not None:
         if patrol.chief_id != actor.pk:
-            raise _invalid("patrol", "Not one of your patrols.")
+            raise _invalid("patrol", _("Not one of your patrols."))
         if patrol.reach_id != reach.pk:
-            raise _invalid("patrol", "The patrol was on another reach.")
+            raise _invalid("patrol", _("The patrol was on another reach."))
     if location.srid != WGS84_SRID:
         location = cast(Point, location.transform(WGS84_SRID, clone=True))
     case = Case(
@@ -211,9 +231,9 @@ def case_assign(
     """交办: the office names the responsible unit and the deadline. (`at` back-dates a step entered
     from paper records; the API does not expose it.)"""
     if not responsible_unit.strip():
-        raise _invalid("responsible_unit", "Name the responsible unit.")
+        raise _invalid("responsible_unit", _("Name the responsible unit."))
     if deadline < case.found_at.astimezone(BEIJING).date():
-        raise _invalid("deadline", "The deadline is before the case was found.")
+        raise _invalid("deadline", _("The deadline is before the case was found."))
     return _transition(
         case,
         action="assign",
@@ -247,7 +267,7 @@ def case_verify(*, case: Case, actor: Any, note: str = "", at: dt.datetime | Non
 def case_reject(*, case: Case, actor: Any, note: str, at: dt.datetime | None = None) -> Case:
     """退回: the check failed; back to rectifying, with the reason."""
     if not note.strip():
-        raise _invalid("note", "Say why the rectification is rejected.")
+        raise _invalid("note", _("Say why the rectification is rejected."))
     return _transition(case, action="reject", actor=actor, note=note.strip(), at=at)
 
 
@@ -262,7 +282,7 @@ def case_clear_on_spot(*, case: Case, actor: Any, note: str = "", at: dt.datetim
     """立查立清: handled on the spot, reported → closed in one step, with at least one photo as
     evidence."""
     if not CasePhoto.objects.filter(case_id=case.pk).exists():
-        raise _invalid("photos", "Upload at least one photo of the cleared site first.", code="evidence_required")
+        raise _invalid("photos", _("Upload at least one photo of the cleared site first."), code="evidence_required")
     return _transition(case, action="clear", actor=actor, note=note, at=at, closed_via=CaseClosure.ON_SPOT)
 
 

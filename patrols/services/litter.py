@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.permissions import user_role
@@ -43,7 +44,7 @@ def litter_record(
     With the phone's ``client_id``: the same record again (same recorder, reach, day, tonnes, patrol
     and note) returns the stored one (created False), so a resend is never counted twice; other
     content under the id is a Conflict naming ``client_id``."""
-    _require_role(actor, CHIEF_AND_STAFF, "record litter removal")
+    _require_role(actor, CHIEF_AND_STAFF, _("record litter removal"))
     if client_id is not None:
         stored = LitterRemoval.objects.filter(client_id=client_id).first()
         if stored is not None:
@@ -52,18 +53,18 @@ def litter_record(
             ), False
     maximum = conf.litter_max_tonnes()
     if not Decimal(0) < tonnes <= maximum:
-        raise _invalid("tonnes", f"Give more than 0 and at most {maximum} t.")
+        raise _invalid("tonnes", _("Give more than 0 and at most %(maximum)s t.") % {"maximum": maximum})
     if removed_on > _today():
-        raise _invalid("removed_on", "The date is in the future.", code="future")
+        raise _invalid("removed_on", _("The date is in the future."), code="future")
     if patrol is not None:
         if user_role(actor) == Role.CHIEF and patrol.chief_id != actor.pk:
-            raise _invalid("patrol", "Not one of your patrols.")
+            raise _invalid("patrol", _("Not one of your patrols."))
         if patrol.reach_id != reach.pk:
-            raise _invalid("patrol", "The patrol was on another reach.")
+            raise _invalid("patrol", _("The patrol was on another reach."))
         first = patrol.started_at.astimezone(BEIJING).date()
         last = (patrol.ended_at or patrol.started_at).astimezone(BEIJING).date()
         if not first <= removed_on <= last:
-            raise _invalid("removed_on", f"The patrol was on {first.isoformat()}.")
+            raise _invalid("removed_on", _("The patrol was on %(isoformat)s.") % {"isoformat": first.isoformat()})
     record = LitterRemoval(
         client_id=client_id,
         reach=reach,
@@ -109,8 +110,9 @@ def _litter_replay(
     )
     if not same:
         raise Conflict(
-            f"A litter record with client id {stored.client_id} exists with different content.",
+            _("A litter record with client id %(client_id)s exists with different content.")
+            % {"client_id": stored.client_id},
             code="litter_id_conflict",
-            fields={"client_id": ["Already used for a different record."]},
+            fields={"client_id": [_("Already used for a different record.")]},
         )
     return stored

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core.audit import audit_record, snapshot
@@ -54,7 +55,7 @@ def patrol_start(
     body_sha256: str = "",
 ) -> tuple[Patrol, bool]:
     """Open a patrol whose points will come in parts (long patrols). Returns (patrol, created)."""
-    _require_role(actor, {Role.CHIEF}, "record patrols")
+    _require_role(actor, {Role.CHIEF}, _("record patrols"))
     now = _now()
     try:
         input_crs = parse_crs(crs)
@@ -104,16 +105,16 @@ def patrol_start(
 def _start_resend(stored: Patrol, *, actor: Any, start_hash: str) -> Patrol:
     if stored.chief_id != actor.pk or stored.body_sha256 != start_hash:
         raise Conflict(
-            f"A patrol with id {stored.pk} exists with different content.",
+            _("A patrol with id %(pk)s exists with different content.") % {"pk": stored.pk},
             code="patrol_id_conflict",
-            fields={"id": ["Already used for a different patrol."]},
+            fields={"id": [_("Already used for a different patrol.")]},
         )
     return stored
 
 
 def _in_progress(patrol: Patrol) -> None:
     if patrol.status != PatrolStatus.IN_PROGRESS:
-        raise Conflict("This patrol has already ended.", code="patrol_ended", fields={"status": [patrol.status]})
+        raise Conflict(_("This patrol has already ended."), code="patrol_ended", fields={"status": [patrol.status]})
 
 
 def patrol_append(*, patrol: Patrol, actor: Any, seq: int, coordinates: object, times: object) -> tuple[int, bool]:
@@ -121,9 +122,9 @@ def patrol_append(*, patrol: Patrol, actor: Any, seq: int, coordinates: object, 
     same batch again is a no-op, another batch under a used number is a Conflict.
 
     Returns (points received so far, created)."""
-    _require_role(actor, {Role.CHIEF}, "record patrols")
+    _require_role(actor, {Role.CHIEF}, _("record patrols"))
     if patrol.chief_id != actor.pk:
-        raise Forbidden("Only the patrol's chief may add points.")
+        raise Forbidden(_("Only the patrol's chief may add points."))
     now = _now()
     try:
         # A batch may hold one point, or points at one place (a phone flushes what it has); the whole
@@ -140,7 +141,7 @@ def patrol_append(*, patrol: Patrol, actor: Any, seq: int, coordinates: object, 
     except TrackError as exc:
         raise InvalidInput(exc.message, code=exc.code, fields={exc.field: [exc.message]}) from None
     if int(t_ms[-1]) / 1000 > (now + conf.future_tolerance()).timestamp():
-        raise _invalid("times", f"[{len(t_ms) - 1}]: the time is in the future.", code="future")
+        raise _invalid("times", _("[%(value)s]: the time is in the future.") % {"value": len(t_ms) - 1}, code="future")
     body = fingerprint("chunk", seq, coordinates, times)
     with transaction.atomic():
         # Lock the patrol so concurrent batches and the end are serialised.
@@ -152,16 +153,16 @@ def patrol_append(*, patrol: Patrol, actor: Any, seq: int, coordinates: object, 
         if same is not None:
             if same.body_sha256 != body:
                 raise Conflict(
-                    f"Batch {seq} was already received with other points.",
+                    _("Batch %(seq)s was already received with other points.") % {"seq": seq},
                     code="chunk_conflict",
-                    fields={"seq": ["Already used for other points."]},
+                    fields={"seq": [_("Already used for other points.")]},
                 )
             return received, False
         if received + len(t_ms) > conf.max_track_points():
             raise _invalid(
                 "coordinates",
-                f"The patrol would have {received + len(t_ms)} positions; at most "
-                f"{conf.max_track_points()} are accepted per patrol.",
+                _("The patrol would have %(value)s positions; at most %(max_track_points)s are accepted per patrol.")
+                % {"value": received + len(t_ms), "max_track_points": conf.max_track_points()},
                 code="too_many_points",
             )
         chunk = PatrolChunk(patrol=patrol, seq=seq, coordinates=coordinates, times=times, body_sha256=body)
@@ -177,19 +178,22 @@ def patrol_end(*, patrol: Patrol, actor: Any, ended_at: dt.datetime) -> tuple[Pa
     """Close a patrol sent in parts: its batches, in sequence order, are computed exactly as a one-shot
     post of the same track would be. Returns (patrol, changed); ending it again with the same time
     returns it unchanged."""
-    _require_role(actor, {Role.CHIEF}, "record patrols")
+    _require_role(actor, {Role.CHIEF}, _("record patrols"))
     if patrol.chief_id != actor.pk:
-        raise Forbidden("Only the patrol's chief may end it.")
+        raise Forbidden(_("Only the patrol's chief may end it."))
     now = _now()
     with transaction.atomic():
         locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
         if locked.status == PatrolStatus.COMPLETED:
             if locked.ended_at != ended_at:
                 raise Conflict(
-                    "This patrol has already ended at another time.",
+                    _("This patrol has already ended at another time."),
                     code="patrol_ended",
                     fields={
-                        "ended_at": [f"Already ended at {locked.ended_at.isoformat() if locked.ended_at else ''}."]
+                        "ended_at": [
+                            _("Already ended at %(value)s.")
+                            % {"value": locked.ended_at.isoformat() if locked.ended_at else ""}
+                        ]
                     },
                 )
             return locked, False
@@ -200,7 +204,7 @@ def patrol_end(*, patrol: Patrol, actor: Any, ended_at: dt.datetime) -> tuple[Pa
             missing = sorted(set(range(max(seqs, default=-1) + 1)) - set(seqs))
             raise _invalid(
                 "seq",
-                f"Batches must be numbered from 0 without gaps; missing: {missing or [0]}.",
+                _("Batches must be numbered from 0 without gaps; missing: %(value)s.") % {"value": missing or [0]},
                 code="missing_batches",
             )
         _complete_from_chunks(locked, chunks, ended_at=ended_at, now=now, actor=actor, reason="patrol ended")

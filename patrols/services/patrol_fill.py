@@ -15,6 +15,7 @@ import numpy as np
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import sql as core_sql
 from core.audit import audit_record, audit_values, snapshot
@@ -105,7 +106,11 @@ def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInf
         cursor.execute(sql, [chief.pk, reach_id, on, on])
         rows = cursor.fetchall()
     if not rows:
-        raise _invalid("reach", f"No reach {reach_id} to which you are appointed as chief on {on.isoformat()}.")
+        raise _invalid(
+            "reach",
+            _("No reach %(reach_id)s to which you are appointed as chief on %(isoformat)s.")
+            % {"reach_id": reach_id, "isoformat": on.isoformat()},
+        )
     level = min((row[0] for row in rows), key=lambda value: LEVEL_ORDER.index(ChiefLevel(value)))
     length_m, code = float(rows[0][1]), rows[0][2]
     rules = tuple(dict.fromkeys(tuple(row[3:]) for row in rows if row[0] == level and row[3] is not None))
@@ -120,20 +125,26 @@ def _reach_info(reach_id: int) -> ReachInfo:
 
 def _check_header(*, started_at: dt.datetime, companions: int, mode: str, now: dt.datetime) -> None:
     if started_at > now + conf.future_tolerance():
-        raise _invalid("started_at", "The start is in the future.", code="future")
+        raise _invalid("started_at", _("The start is in the future."), code="future")
     if not 0 <= companions <= conf.max_companions():
-        raise _invalid("companions", f"Give 0 to {conf.max_companions()} companions.")
+        raise _invalid(
+            "companions", _("Give 0 to %(max_companions)s companions.") % {"max_companions": conf.max_companions()}
+        )
     if mode not in PatrolMode.values:
-        raise _invalid("mode", f"One of {', '.join(PatrolMode.values)}.")
+        raise _invalid("mode", _("One of %(values)s.") % {"values": ", ".join(PatrolMode.values)})
 
 
 def _check_end(*, started_at: dt.datetime, ended_at: dt.datetime, now: dt.datetime) -> None:
     if ended_at < started_at:
-        raise _invalid("ended_at", "The end is before the start.", code="end_before_start")
+        raise _invalid("ended_at", _("The end is before the start."), code="end_before_start")
     if ended_at > now + conf.future_tolerance():
-        raise _invalid("ended_at", "The end is in the future.", code="future")
+        raise _invalid("ended_at", _("The end is in the future."), code="future")
     if ended_at - started_at > conf.max_duration():
-        raise _invalid("ended_at", f"A patrol lasts at most {conf.max_duration()}.", code="too_long")
+        raise _invalid(
+            "ended_at",
+            _("A patrol lasts at most %(max_duration)s.") % {"max_duration": conf.max_duration()},
+            code="too_long",
+        )
 
 
 def _parse_points(
@@ -148,12 +159,21 @@ def _parse_points(
     first = dt.datetime.fromtimestamp(int(t_ms[0]) / 1000, tz=dt.UTC)
     last = dt.datetime.fromtimestamp(int(t_ms[-1]) / 1000, tz=dt.UTC)
     if last > now + conf.future_tolerance():
-        raise _invalid("times", f"[{len(t_ms) - 1}]: the time is in the future.", code="future")
+        raise _invalid("times", _("[%(value)s]: the time is in the future.") % {"value": len(t_ms) - 1}, code="future")
     if first < started_at - tol or last > ended_at + tol:
         raise _invalid(
             "times",
-            f"The track's times ({first.isoformat()} to {last.isoformat()}) lie outside the patrol "
-            f"({started_at.isoformat()} to {ended_at.isoformat()}, ± {int(tol.total_seconds())} s).",
+            _(
+                "The track's times (%(first)s to %(last)s) lie outside the patrol "
+                "(%(start)s to %(end)s, ± %(seconds)s s)."
+            )
+            % {
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "start": started_at.isoformat(),
+                "end": ended_at.isoformat(),
+                "seconds": int(tol.total_seconds()),
+            },
             code="outside_patrol",
         )
     return lon, lat, t_ms

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core import sql as core_sql
@@ -59,9 +60,9 @@ def patrol_find_resend(*, chief: Any, body_sha256: str) -> Patrol | None:
 def _replay_or_conflict(existing: Patrol, *, chief: Any, content_sha256: str) -> Patrol:
     if existing.chief_id != chief.pk or existing.content_sha256 != content_sha256:
         raise Conflict(
-            f"A patrol with id {existing.pk} exists with different content.",
+            _("A patrol with id %(pk)s exists with different content.") % {"pk": existing.pk},
             code="patrol_id_conflict",
-            fields={"id": ["Already used for a different patrol."]},
+            fields={"id": [_("Already used for a different patrol.")]},
         )
     return existing
 
@@ -91,7 +92,7 @@ def patrol_submit(
     content under the same id is a Conflict. Distance, person-times, validity and flags are computed
     here from the track; figures the client sends are ignored.
     """
-    _require_role(actor, {Role.CHIEF}, "record patrols")
+    _require_role(actor, {Role.CHIEF}, _("record patrols"))
     now = _now()
     try:
         input_crs = parse_crs(crs)
@@ -210,13 +211,13 @@ def patrol_recompute(*, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: 
 def patrol_review(*, patrol: Patrol, actor: Any, decision: str, note: str = "") -> Patrol:
     """A reviewer accepts or rejects a patrol (a rejected patrol does not count as valid in the
     frequency ledger). A later review replaces an earlier one; both are audited."""
-    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, "review patrols")
+    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, _("review patrols"))
     if decision not in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
-        raise _invalid("decision", "One of accepted, rejected.")
+        raise _invalid("decision", _("One of accepted, rejected."))
     if patrol.status != PatrolStatus.COMPLETED:
-        raise Conflict("A patrol in progress cannot be reviewed.", code="patrol_in_progress")
+        raise Conflict(_("A patrol in progress cannot be reviewed."), code="patrol_in_progress")
     if decision == ReviewStatus.REJECTED and not note.strip():
-        raise _invalid("note", "Say why the patrol is rejected.")
+        raise _invalid("note", _("Say why the patrol is rejected."))
     before = {"review_status": patrol.review_status, "review_note": patrol.review_note}
     patrol.review_status = decision
     patrol.review_note = note.strip()

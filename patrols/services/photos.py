@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
@@ -45,12 +46,19 @@ def case_photo_add(*, case: Case, actor: Any, upload: UploadedFile) -> tuple[Cas
     """Attach a photo to a case: stored once under its SHA-256, never changed. EXIF time and position
     are compared with the case's patrol (or the case's location) and flagged, never refused.
     Returns (photo, created); the same image again returns the stored one."""
-    _require_role(actor, CHIEF_AND_STAFF, "add photos")
+    _require_role(actor, CHIEF_AND_STAFF, _("add photos"))
     if case.status == CaseStatus.CLOSED:
-        raise Conflict("A closed case takes no more photos.", code="case_closed", fields={"status": [case.status]})
+        raise Conflict(
+            _("A closed case takes no more photos."),
+            code="case_closed",
+            fields={"status": [str(CaseStatus(case.status).label)]},
+        )
     limit = conf.photo_max_bytes()
     if upload.size is None or upload.size > limit:
-        raise PhotoTooLarge(f"The photo is larger than {limit} bytes.", fields={"photo": [f"At most {limit} bytes."]})
+        raise PhotoTooLarge(
+            _("The photo is larger than %(limit)s bytes.") % {"limit": limit},
+            fields={"photo": [_("At most %(limit)s bytes.") % {"limit": limit}]},
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

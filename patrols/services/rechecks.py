@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
@@ -34,9 +35,11 @@ def recheck_sample(
     """Draw `count` closed cases at random from `cases` (a scoped queryset) for a recheck (回头看).
     Cases with a recheck still pending are not drawn again. The seed is part of the batch name, so a
     draw can be repeated and audited. Returns (batch, rechecks)."""
-    _require_role(actor, STAFF, "sample cases for a recheck")
+    _require_role(actor, STAFF, _("sample cases for a recheck"))
     if not 1 <= count <= conf.recheck_max_sample():
-        raise _invalid("count", f"Draw 1 to {conf.recheck_max_sample()} cases.")
+        raise _invalid(
+            "count", _("Draw 1 to %(recheck_max_sample)s cases.") % {"recheck_max_sample": conf.recheck_max_sample()}
+        )
     now = now or _now()
     seed = secrets.randbits(48) if seed is None else seed
     pending = CaseRecheck.objects.filter(outcome=RecheckOutcome.PENDING).values("case_id")
@@ -44,7 +47,9 @@ def recheck_sample(
         str(pk) for pk in cases.filter(status=CaseStatus.CLOSED).exclude(pk__in=pending).values_list("pk", flat=True)
     )
     if not pool:
-        raise _invalid("count", "No closed case in your selection is waiting for a recheck.", code="nothing_to_sample")
+        raise _invalid(
+            "count", _("No closed case in your selection is waiting for a recheck."), code="nothing_to_sample"
+        )
     chosen = random.Random(seed).sample(pool, min(count, len(pool)))  # noqa: S311 - a reproducible draw, not a secret
     batch = f"{now.astimezone(BEIJING):%Y%m%d}-{seed:012x}"
     rechecks = []
@@ -70,17 +75,17 @@ def recheck_record(
 ) -> CaseRecheck:
     """Record what a recheck found. A relapse is recorded, not reopened: the office reports a new case
     for the problem, so the closed case keeps its history."""
-    _require_role(actor, STAFF, "record rechecks")
+    _require_role(actor, STAFF, _("record rechecks"))
     if outcome not in (RecheckOutcome.CONFIRMED, RecheckOutcome.RELAPSED):
-        raise _invalid("outcome", "One of confirmed, relapsed.")
+        raise _invalid("outcome", _("One of confirmed, relapsed."))
     if checked_on > _today():
-        raise _invalid("checked_on", "The date is in the future.", code="future")
+        raise _invalid("checked_on", _("The date is in the future."), code="future")
     locked = CaseRecheck.objects.select_for_update().get(pk=recheck.pk)
     if locked.outcome != RecheckOutcome.PENDING:
         raise Conflict(
-            "This recheck is already recorded.",
+            _("This recheck is already recorded."),
             code="recheck_recorded",
-            fields={"outcome": [f"Already {locked.outcome}."]},
+            fields={"outcome": [_("Already %(outcome)s.") % {"outcome": RecheckOutcome(locked.outcome).label}]},
         )
     before = snapshot(locked)
     locked.outcome = outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core.audit import audit_record, snapshot
@@ -21,7 +22,7 @@ from patrols.services._common import _invalid, _require_role
 
 def _check_jurisdiction(code: str) -> None:
     if code and not is_division_code(code):
-        raise _invalid("jurisdiction", "A 6-, 9- or 12-digit GB/T 2260 code, or empty for everywhere.")
+        raise _invalid("jurisdiction", _("A 6-, 9- or 12-digit GB/T 2260 code, or empty for everywhere."))
 
 
 def validity_rule_check(*, rule: PatrolValidityRule) -> None:
@@ -38,7 +39,9 @@ def frequency_rule_check(*, rule: PatrolFrequencyRule) -> None:
         shared = sorted(m for m in months if other.in_season(m))
         if shared:
             raise _invalid(
-                "season_start_month", f"Months {shared} are already covered by the rule {other}.", code="season_overlap"
+                "season_start_month",
+                _("Months %(shared)s are already covered by the rule %(other)s.") % {"shared": shared, "other": other},
+                code="season_overlap",
             )
 
 
@@ -59,7 +62,7 @@ def _rule_save(rule: PatrolValidityRule | PatrolFrequencyRule, *, actor: Any) ->
 @transaction.atomic
 def validity_rule_save(*, rule: PatrolValidityRule, actor: Any) -> PatrolValidityRule:
     """Create or change a validity rule (from the admin), audited."""
-    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, "change patrol rules")
+    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, _("change patrol rules"))
     validity_rule_check(rule=rule)
     _rule_save(rule, actor=actor)
     return rule
@@ -68,14 +71,14 @@ def validity_rule_save(*, rule: PatrolValidityRule, actor: Any) -> PatrolValidit
 @transaction.atomic
 def frequency_rule_save(*, rule: PatrolFrequencyRule, actor: Any) -> PatrolFrequencyRule:
     """Create or change a frequency rule (from the admin), audited."""
-    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, "change patrol rules")
+    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, _("change patrol rules"))
     frequency_rule_check(rule=rule)
     _rule_save(rule, actor=actor)
     return rule
 
 
 def rule_delete(*, rule: PatrolValidityRule | PatrolFrequencyRule, actor: Any) -> None:
-    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, "change patrol rules")
+    _require_role(actor, {Role.ADMIN, Role.REVIEWER}, _("change patrol rules"))
     with transaction.atomic():
         before = snapshot(rule)
         pk = rule.pk

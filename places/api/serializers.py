@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -99,10 +100,10 @@ class AssignmentCreateSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (attrs.get("reach") is None) == (attrs.get("lake") is None):
-            raise serializers.ValidationError({"reach": ["Give a reach or a lake, not both."]})
+            raise serializers.ValidationError({"reach": [_("Give a reach or a lake, not both.")]})
         until = attrs.get("valid_until")
         if until is not None and until < attrs["valid_from"]:
-            raise serializers.ValidationError({"valid_until": ["Must be on or after valid_from."]})
+            raise serializers.ValidationError({"valid_until": [_("Must be on or after valid_from.")]})
         return attrs
 
 

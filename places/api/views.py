@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -102,7 +103,10 @@ class AssignmentViewSet(
         else:
             lake = reference(selectors.lake_list(scope=scope), v["lake"], field="lake")
         chief = reference(
-            account_choices(role=Role.CHIEF), v["chief"], field="chief", message="No active chief account with this id."
+            account_choices(role=Role.CHIEF),
+            v["chief"],
+            field="chief",
+            message=_("No active chief account with this id."),
         )
         assignment = services.chief_assign(
             chief=chief, level=v["level"], reach=reach, lake=lake,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -74,11 +75,11 @@ class SectionCreateSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (attrs.get("reach") is None) == (attrs.get("lake") is None):
-            raise serializers.ValidationError({"reach": ["Give a reach or a lake, not both."]})
+            raise serializers.ValidationError({"reach": [_("Give a reach or a lake, not both.")]})
         if attrs["category"] == SectionCategory.RIVER and attrs.get("reach") is None:
-            raise serializers.ValidationError({"reach": ["A river section needs a reach."]})
+            raise serializers.ValidationError({"reach": [_("A river section needs a reach.")]})
         if attrs["category"] == SectionCategory.LAKE and attrs.get("lake") is None:
-            raise serializers.ValidationError({"lake": ["A lake/reservoir point needs a lake."]})
+            raise serializers.ValidationError({"lake": [_("A lake/reservoir point needs a lake.")]})
         return attrs
 
 
@@ -159,9 +160,11 @@ class PeriodQuerySerializer(serializers.Serializer):
         start: dt.date = attrs["start"]
         end: dt.date = attrs["end"]
         if end < start:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if (end - start).days > MAX_PERIOD_DAYS:
-            raise serializers.ValidationError({"end": [f"A period of at most {MAX_PERIOD_DAYS} days."]})
+            raise serializers.ValidationError(
+                {"end": [_("A period of at most %(max_period_days)s days.") % {"max_period_days": MAX_PERIOD_DAYS}]}
+            )
         if end >= dt.date.max:
-            raise serializers.ValidationError({"end": ["Too far in the future."]})
+            raise serializers.ValidationError({"end": [_("Too far in the future.")]})
         return attrs

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -107,7 +108,7 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
     @action(detail=True, methods=["get"])
     def evaluation(self, request: Request, pk: str | None = None) -> Response:
         section = self.get_object()
-        period, _ = _period(request)
+        period, __ = _period(request)
         result = selectors.section_evaluation(section=section, period=period)
         body = result.to_dict(items=True)
         body["period"] = {"start": period.first_date, "end": period.last_date, "label": period.label}
@@ -146,7 +147,7 @@ class SampleViewSet(
         v = data.validated_data
         section = selectors.section_list(scope=scope_for(request.user)).filter(pk=v["section"]).first()
         if section is None:
-            raise ValidationError({"section": ["No such section in your jurisdiction."]})
+            raise ValidationError({"section": [_("No such section in your jurisdiction.")]})
         measurements, errors = gb3838.parse_values(v["values"])
         if errors:
             raise ValidationError({"values": {k: [m] for k, m in errors.items()}})
@@ -175,7 +176,9 @@ class SampleViewSet(
         else:
             upload = request.data.get("file")
             if upload is None or not hasattr(upload, "read"):
-                raise ValidationError({"file": ["Send the CSV as the body (text/csv) or as the multipart field file."]})
+                raise ValidationError(
+                    {"file": [_("Send the CSV as the body (text/csv) or as the multipart field file.")]}
+                )
             body = upload.read()
         text = decode_text(body, charset, field="file")
         result = csv_samples.samples_import_csv(

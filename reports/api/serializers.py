@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from patrols.choices import CaseCategory
@@ -22,9 +23,9 @@ class SummaryQuerySerializer(FormatQuerySerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if attrs["start"].year < 2 or attrs["end"].year > 9998:
-            raise serializers.ValidationError({"start": ["Out of range."]})
+            raise serializers.ValidationError({"start": [_("Out of range.")]})
         return attrs
 
 
@@ -46,7 +47,7 @@ class SnapshotRequestSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
         return super().to_internal_value(data)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -107,9 +108,9 @@ class QuarterlyView(ApiView):
     @extend_schema(summary="The quarterly report", parameters=[QuarterlyQuerySerializer], responses=_FILE_RESPONSES)
     def get(self, request: Request, year: int, q: int) -> HttpResponse | Response:
         if not 1 <= q <= 4:
-            raise ValidationError({"q": ["A quarter is 1, 2, 3 or 4."]})
+            raise ValidationError({"q": [_("A quarter is 1, 2, 3 or 4.")]})
         if not 2 <= year <= 9998:
-            raise ValidationError({"year": ["Out of range."]})
+            raise ValidationError({"year": [_("Out of range.")]})
         params = _query(QuarterlyQuerySerializer, request)
         return _report(scope_for(request.user), periods.quarter(year, q), params.get("division"), params["format"])
 
@@ -175,7 +176,7 @@ class SnapshotListView(ApiView):
         ser.is_valid(raise_exception=True)
         v = ser.validated_data
         period = from_label(v["period"])
-        snap, _ = services.snapshot_request(
+        snap, __ = services.snapshot_request(
             actor=request.user, scope=scope_for(request.user), period=period,
             division_code=v.get("division"), reason=v.get("reason", ""),
         )  # fmt: skip
@@ -199,7 +200,14 @@ class SnapshotDetailView(ApiView):
             return Response(SnapshotDetailSerializer(snap).data)
         content = snap.xlsx if fmt == ReportFormat.XLSX else snap.pdf
         if snap.status not in (SnapshotStatus.READY, SnapshotStatus.SIGNED_OFF) or content is None:
-            raise ValidationError({"format": [f"The snapshot is {snap.status}; its files exist once it is ready."]})
+            raise ValidationError(
+                {
+                    "format": [
+                        _("The snapshot is %(status)s; its files exist once it is ready.")
+                        % {"status": SnapshotStatus(snap.status).label}
+                    ]
+                }
+            )
         name = f"report-{snap.period_label.replace('/', '_')}-{snap.division_code}-v{snap.version}"
         return file_response(bytes(content), fmt, name)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -57,7 +59,7 @@ def _capacity(**kw: Any) -> serializers.DecimalField:
 class MonthField(serializers.Field):
     """A calendar month written YYYY-MM, stored as its first day."""
 
-    default_error_messages = {"invalid": "Write the month as YYYY-MM, e.g. 2024-07."}
+    default_error_messages = {"invalid": gettext_lazy("Write the month as YYYY-MM, e.g. 2024-07.")}
 
     def to_internal_value(self, data: Any) -> Any:
         try:
@@ -334,10 +336,12 @@ def validate_rows(
     """Each row through `row_serializer`; every bad row named `key[i].field` (with its CSV line), so the
     paths do not depend on how DRF nests a list serializer's errors."""
     if not isinstance(rows, list) or not rows:
-        raise serializers.ValidationError({key: ["Give a non-empty list of rows."]})
+        raise serializers.ValidationError({key: [_("Give a non-empty list of rows.")]})
     limit = conf.max_batch_rows()
     if len(rows) > limit:
-        raise serializers.ValidationError({key: [f"{len(rows)} rows; at most {limit} per batch."]})
+        raise serializers.ValidationError(
+            {key: [_("%(rows)s rows; at most %(limit)s per batch.") % {"rows": len(rows), "limit": limit}]}
+        )
     out: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     # One serializer for every row, as a ListSerializer does: building one per row deep-copies its
@@ -346,7 +350,7 @@ def validate_rows(
     for i, raw in enumerate(rows):
         where = f" (CSV line {lines[i]})" if lines else ""
         if not isinstance(raw, dict):
-            errors[f"{key}[{i}]"] = [f"Expected an object{where}."]
+            errors[f"{key}[{i}]"] = [_("Expected an object%(where)s.") % {"where": where}]
             continue
         try:
             out.append(dict(child.run_validation(raw)))
@@ -368,10 +372,12 @@ class _BatchSerializer(StrictSerializer):
     @classmethod
     def validate_batch(cls, data: Any) -> tuple[list[dict[str, Any]], bool]:
         if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": [f"Expected an object with '{cls.key}'."]})
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Expected an object with '%(key)s'.") % {"key": cls.key}]}
+            )
         unknown = sorted(set(data) - {cls.key, "replace"})
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
         replace = serializers.BooleanField(default=False).run_validation(data.get("replace", False))
         rows = validate_rows(data.get(cls.key), cls.row_serializer, key=cls.key)
         return rows, bool(replace)
@@ -522,9 +528,11 @@ class RateQuerySerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if (attrs["end"] - attrs["start"]).days > 366 * self.MAX_YEARS:
-            raise serializers.ValidationError({"end": [f"At most {self.MAX_YEARS} years after start."]})
+            raise serializers.ValidationError(
+                {"end": [_("At most %(max_years)s years after start.") % {"max_years": self.MAX_YEARS}]}
+            )
         return attrs
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -138,19 +140,19 @@ class PlantViewSet(_LedgerWrites, IdempotencyMixin, ExportMixin, ReadOnlyGeoView
     filterset_class = PlantFilter
     bbox_filter_field = "location"
     write_roles = STAFF_ROLES
-    export_name, export_title = "reuse-plants", "污水处理厂 plants"
+    export_name, export_title = "reuse-plants", gettext_lazy("wastewater plants")
     export_columns = (
-        Column("code", "编码", "code"),
-        Column("name", "名称", "name", width=28),
-        Column("kind", "类型", "kind"),
-        Column("division", "行政区", "division"),
-        Column("lon", "经度", "lon", "number3"),
-        Column("lat", "纬度", "lat", "number3"),
-        Column("design_capacity_m3d", "设计规模(m³/d)", "design_capacity_m3d", "number"),
-        Column("actual_capacity_m3d", "实际能力(m³/d)", "actual_capacity_m3d", "number"),
-        Column("effluent_standard", "出水标准", "effluent_standard"),
-        Column("commissioned_on", "投运日期", "commissioned_on", "date"),
-        Column("operator_name", "运营单位", "operator_name"),
+        Column("code", gettext_lazy("code")),
+        Column("name", gettext_lazy("name"), width=28),
+        Column("kind", gettext_lazy("kind")),
+        Column("division", gettext_lazy("division")),
+        Column("lon", gettext_lazy("lon"), "number3"),
+        Column("lat", gettext_lazy("lat"), "number3"),
+        Column("design_capacity_m3d", gettext_lazy("design_capacity_m3d"), "number"),
+        Column("actual_capacity_m3d", gettext_lazy("actual_capacity_m3d"), "number"),
+        Column("effluent_standard", gettext_lazy("effluent_standard")),
+        Column("commissioned_on", gettext_lazy("commissioned_on"), "date"),
+        Column("operator_name", gettext_lazy("operator_name")),
     )
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -174,20 +176,20 @@ class PlantViewSet(_LedgerWrites, IdempotencyMixin, ExportMixin, ReadOnlyGeoView
 
 
 PROJECT_COLUMNS = (
-    Column("code", "编码", "code"),
-    Column("name", "名称", "name", width=30),
-    Column("kind", "类型", "kind"),
-    Column("status", "状态", "status"),
-    Column("division", "行政区", "division"),
-    Column("plant", "依托水厂", "plant"),
-    Column("started_on", "开工日期", "started_on", "date"),
-    Column("completed_on", "建成日期", "completed_on", "date"),
-    Column("operating_since", "投运日期", "operating_since", "date"),
-    Column("investment_10k_yuan", "投资(万元)", "investment_10k_yuan", "number"),
-    Column("capacity_m3d", "规模(m³/d)", "capacity_m3d", "number"),
-    Column("length_km", "长度(km)", "length_km", "number"),
-    Column("diameter_mm", "管径(mm)", "diameter_mm", "int"),
-    Column("material", "管材", "material"),
+    Column("code", gettext_lazy("code")),
+    Column("name", gettext_lazy("name"), width=30),
+    Column("kind", gettext_lazy("kind")),
+    Column("status", gettext_lazy("status")),
+    Column("division", gettext_lazy("division")),
+    Column("plant", gettext_lazy("host plant")),
+    Column("started_on", gettext_lazy("started_on"), "date"),
+    Column("completed_on", gettext_lazy("completed_on"), "date"),
+    Column("operating_since", gettext_lazy("operating_since"), "date"),
+    Column("investment_10k_yuan", gettext_lazy("investment_10k_yuan"), "number"),
+    Column("capacity_m3d", gettext_lazy("capacity_m3d"), "number"),
+    Column("length_km", gettext_lazy("length_km"), "number"),
+    Column("diameter_mm", gettext_lazy("diameter_mm"), "int"),
+    Column("material", gettext_lazy("material")),
 )
 
 
@@ -215,7 +217,11 @@ class ProjectViewSet(
     filterset_class = ProjectFilter
     lookup_value_regex = ID_REGEX
     write_roles = STAFF_ROLES
-    export_name, export_title, export_columns = "reuse-projects", "再生水工程 projects", PROJECT_COLUMNS
+    export_name, export_title, export_columns = (
+        "reuse-projects",
+        gettext_lazy("reclaimed-water projects"),
+        PROJECT_COLUMNS,
+    )
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.project_list(scope=scope_for(self.request.user))
@@ -279,14 +285,14 @@ class PipelineViewSet(ReadOnlyGeoViewSet):
 
 
 USER_COLUMNS = (
-    Column("code", "编码", "code"),
-    Column("name", "名称", "name", width=28),
-    Column("division", "行政区", "division"),
-    Column("plant", "供水厂", "plant"),
-    Column("use_class", "用途类别", "use_class"),
-    Column("sub_use", "具体用途", "sub_use"),
-    Column("contract_volume_m3", "年合同水量(m³)", "contract_volume_m3", "number"),
-    Column("metered", "计量", "metered", "bool"),
+    Column("code", gettext_lazy("code")),
+    Column("name", gettext_lazy("name"), width=28),
+    Column("division", gettext_lazy("division")),
+    Column("plant", gettext_lazy("supplying plant")),
+    Column("use_class", gettext_lazy("use_class")),
+    Column("sub_use", gettext_lazy("sub_use")),
+    Column("contract_volume_m3", gettext_lazy("contract_volume_m3"), "number"),
+    Column("metered", gettext_lazy("metered"), "bool"),
 )
 
 
@@ -318,7 +324,7 @@ class WaterUserViewSet(
     filterset_class = WaterUserFilter
     lookup_value_regex = ID_REGEX
     write_roles = STAFF_ROLES
-    export_name, export_title, export_columns = "reuse-users", "再生水用户 users", USER_COLUMNS
+    export_name, export_title, export_columns = "reuse-users", gettext_lazy("reclaimed-water users"), USER_COLUMNS
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.water_user_list(scope=scope_for(self.request.user))
@@ -345,7 +351,7 @@ _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 def _replace_param(request: Request) -> bool:
     raw = request.query_params.get("replace", "").strip().lower()
     if raw not in _TRUE | _FALSE:
-        raise ValidationError({"replace": ["true or false."]})
+        raise ValidationError({"replace": [_("true or false.")]})
     return raw in _TRUE
 
 
@@ -360,11 +366,11 @@ def _batch(
         text = decode_text(body, body.charset) if isinstance(body, CSVBody) else ""
         raw_rows, lines = read_rows(text, columns=columns, required=required, prefix=key)
         if not raw_rows:
-            raise ValidationError({key: ["The file has a header but no rows."]})
+            raise ValidationError({key: [_("The file has a header but no rows.")]})
         rows = validate_rows(raw_rows, batch_serializer.row_serializer, key=key, lines=lines)
         return rows, _replace_param(request), VolumeSource.CSV, lines
     if "replace" in request.query_params:
-        raise ValidationError({"replace": ["In a JSON body, give replace in the body."]})
+        raise ValidationError({"replace": [_("In a JSON body, give replace in the body.")]})
     rows, replace = batch_serializer.validate_batch(request.data)
     return rows, replace, VolumeSource.API, None
 
@@ -406,14 +412,14 @@ class _BatchViewSet(IdempotencyMixin, ExportMixin, mixins.ListModelMixin, viewse
 
 VOLUME_CSV_COLUMNS = ("plant", "month", "treated_m3", "produced_m3")
 VOLUME_COLUMNS = (
-    Column("plant", "水厂编码", "plant"),
-    Column("plant_name", "水厂", "plant_name", width=24),
-    Column("division", "行政区", "division"),
-    Column("month", "月份", "month"),
-    Column("treated_m3", "污水处理量(m³)", "treated_m3", "number3"),
-    Column("produced_m3", "再生水产量(m³)", "produced_m3", "number3"),
-    Column("delivered_m3", "再生水利用量(m³)", "delivered_m3", "number3"),
-    Column("flags", "提示", "flags", width=30),
+    Column("plant", gettext_lazy("plant code")),
+    Column("plant_name", gettext_lazy("plant_name"), width=24),
+    Column("division", gettext_lazy("division")),
+    Column("month", pgettext_lazy("model field", "month")),
+    Column("treated_m3", gettext_lazy("treated_m3"), "number3"),
+    Column("produced_m3", gettext_lazy("produced_m3"), "number3"),
+    Column("delivered_m3", gettext_lazy("delivered_m3"), "number3"),
+    Column("flags", gettext_lazy("warnings"), width=30),
 )
 
 
@@ -429,7 +435,7 @@ VOLUME_COLUMNS = (
 class PlantVolumeViewSet(_BatchViewSet):
     serializer_class = PlantVolumeSerializer
     filterset_class = PlantVolumeFilter
-    export_name, export_title, export_columns = "reuse-volumes", "水厂月水量 plant volumes", VOLUME_COLUMNS
+    export_name, export_title, export_columns = "reuse-volumes", gettext_lazy("plant monthly volumes"), VOLUME_COLUMNS
     batch_serializer = VolumeBatchSerializer
     csv_columns, csv_required = VOLUME_CSV_COLUMNS, frozenset(VOLUME_CSV_COLUMNS)
     record = staticmethod(services.plant_volumes_record)
@@ -453,14 +459,14 @@ class PlantVolumeViewSet(_BatchViewSet):
 
 DELIVERY_CSV_COLUMNS = ("plant", "month", "user", "use_class", "sub_use", "volume_m3")
 DELIVERY_COLUMNS = (
-    Column("plant", "水厂编码", "plant"),
-    Column("division", "行政区", "division"),
-    Column("month", "月份", "month"),
-    Column("user", "用户编码", "user"),
-    Column("user_name", "用户", "user_name", width=24),
-    Column("use_class", "用途类别", "use_class"),
-    Column("sub_use", "具体用途", "sub_use"),
-    Column("volume_m3", "利用量(m³)", "volume_m3", "number3"),
+    Column("plant", gettext_lazy("plant code")),
+    Column("division", gettext_lazy("division")),
+    Column("month", pgettext_lazy("model field", "month")),
+    Column("user", gettext_lazy("user code")),
+    Column("user_name", gettext_lazy("user_name"), width=24),
+    Column("use_class", gettext_lazy("use_class")),
+    Column("sub_use", gettext_lazy("sub_use")),
+    Column("volume_m3", gettext_lazy("volume_m3"), "number3"),
 )
 
 
@@ -477,7 +483,11 @@ class DeliveryViewSet(_BatchViewSet):
     read_roles = HUMAN_ROLES - {Role.OPERATOR}  # as WaterUserViewSet: no intake of the operator's
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter
-    export_name, export_title, export_columns = "reuse-deliveries", "再生水利用量 deliveries", DELIVERY_COLUMNS
+    export_name, export_title, export_columns = (
+        "reuse-deliveries",
+        gettext_lazy("reclaimed-water deliveries"),
+        DELIVERY_COLUMNS,
+    )
     batch_serializer = DeliveryBatchSerializer
     csv_columns, csv_required = DELIVERY_CSV_COLUMNS, frozenset({"month", "volume_m3"})
     record = staticmethod(services.deliveries_record)
@@ -517,7 +527,7 @@ class RateView(ApiView):
         scope = scope_for(request.user)
         division = v.get("division")
         if division and not scope.covers_code(division):
-            raise NotFound("No such division in your jurisdiction.")
+            raise NotFound(_("No such division in your jurisdiction."))
         result = selectors.reuse_rate(
             scope=scope,
             period=date_range(v["start"], v["end"]),

@@ -12,6 +12,8 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.audit import snapshot
@@ -40,11 +42,11 @@ def max_monthly_m3(plant: Plant, month: dt.date) -> Decimal:
 
 def _division(code: Any, *, scope: Scope, errors: Errors, name: str = "division") -> Division | None:
     if not code:
-        errors.add(name, "This field is required.")
+        errors.add(name, _("This field is required."))
         return None
     division = scope.filter(Division.objects.all(), "code").filter(code=str(code)).first()
     if division is None:
-        errors.add(name, f"No division {code!r} in your jurisdiction.")
+        errors.add(name, _("No division %(code)s in your jurisdiction.") % {"code": repr(code)})
     return division
 
 
@@ -53,7 +55,7 @@ def _plant(code: Any, *, scope: Scope, errors: Errors, name: str = "plant") -> P
         return None
     plant = scope.filter(Plant.objects.all(), "division__code").filter(code=str(code)).first()
     if plant is None:
-        errors.add(name, f"No plant {code!r} in your jurisdiction.")
+        errors.add(name, _("No plant %(code)s in your jurisdiction.") % {"code": repr(code)})
     return plant
 
 
@@ -71,7 +73,7 @@ def _point(geom: GEOSGeometry | None, *, errors: Errors, name: str = "location")
         return None
     geom = _wgs84(geom)
     if not isinstance(geom, Point):
-        errors.add(name, f"Expected a Point, got a {geom.geom_type}.")
+        errors.add(name, _("Expected a Point, got a %(geom_type)s.") % {"geom_type": geom.geom_type})
         return None
     return geom
 
@@ -85,18 +87,20 @@ def _route(geom: GEOSGeometry | None, *, errors: Errors, name: str = "route") ->
     if geom.geom_type == "LineString":
         geom = MultiLineString(geom, srid=WGS84_SRID)
     if not isinstance(geom, MultiLineString):
-        errors.add(name, f"Expected a LineString or MultiLineString, got a {geom.geom_type}.")
+        errors.add(
+            name, _("Expected a LineString or MultiLineString, got a %(geom_type)s.") % {"geom_type": geom.geom_type}
+        )
         return None
     for i, part in enumerate(geom):
         if part.num_points < 2 or len(set(cast(LineString, part).tuple)) < 2:
-            errors.add(name, f"Part {i} needs at least two distinct positions.")
+            errors.add(name, _("Part %(i)s needs at least two distinct positions.") % {"i": i})
             return None
     return geom
 
 
 def _check_not_future(value: dt.date | None, name: str, errors: Errors) -> None:
     if value is not None and value > _today():
-        errors.add(name, f"{value.isoformat()} is in the future.")
+        errors.add(name, _("%(isoformat)s is in the future.") % {"isoformat": value.isoformat()})
 
 
 def _save(instance: M, *, actor: Any, before: dict[str, Any] | None, reason: str, action: str | None = None) -> M:
@@ -108,7 +112,7 @@ def _save(instance: M, *, actor: Any, before: dict[str, Any] | None, reason: str
 
 def _code_free(model: type[models.Model], code: str, errors: Errors) -> None:
     if model._default_manager.filter(code=code).exists():
-        errors.add("code", f"{code!r} is already used.")
+        errors.add("code", _("%(code)s is already used.") % {"code": repr(code)})
 
 
 class _Apply(Protocol[L_contra]):
@@ -122,7 +126,7 @@ class _Ledger(Generic[L]):
     complaint is reported and nothing is written unless there are none."""
 
     model: type[L]
-    noun: str
+    noun: str | Promise  # gettext_lazy: the ledger's row in words ("plant"), for "The plant was not saved."
     apply: _Apply[L]
     check: Callable[[L, Errors], None]
 
@@ -150,5 +154,5 @@ class _Ledger(Generic[L]):
     ) -> L:
         self.apply(instance, values, scope=scope, errors=errors)
         self.check(instance, errors)
-        errors.raise_if_any(f"The {self.noun} was not saved.")
+        errors.raise_if_any(_("The %(noun)s was not saved.") % {"noun": self.noun})
         return _save(instance, actor=actor, before=before, reason=reason)

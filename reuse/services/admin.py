@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import snapshot
 from core.kernel import Errors
@@ -38,5 +39,5 @@ def ledger_save_from_admin(*, instance: Plant | Project | WaterUser, actor: Any)
     before = snapshot(type(instance).objects.get(pk=instance.pk)) if instance.pk else None
     errors = Errors()
     errors.fields = ledger_errors(instance)
-    errors.raise_if_any("Not saved.")
+    errors.raise_if_any(_("Not saved."))
     _save(instance, actor=actor, before=before, reason="admin")

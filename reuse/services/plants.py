@@ -9,6 +9,8 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from core.kernel import Errors
@@ -39,14 +41,14 @@ _PLANT_FIELDS = frozenset(
 def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope, errors: Errors) -> None:
     for name, value in values.items():
         if name not in _PLANT_FIELDS:
-            errors.add(name, "Unknown field.")
+            errors.add(name, _("Unknown field."))
         elif name == "division":
             division = _division(value, scope=scope, errors=errors)
             if division is not None:
                 plant.division = division
         elif name == "location":
             if value is None:
-                errors.add("location", "A plant needs its location.")
+                errors.add("location", _("A plant needs its location."))
             else:
                 location = _point(value, errors=errors)
                 if location is not None:
@@ -57,19 +59,19 @@ def _apply_plant(plant: Plant, values: Mapping[str, Any], *, scope: Scope, error
 
 def _check_plant(plant: Plant, errors: Errors) -> None:
     if plant.kind not in PlantKind.values:
-        errors.add("kind", f"One of {', '.join(PlantKind.values)}.")
+        errors.add("kind", _("One of %(values)s.") % {"values": ", ".join(PlantKind.values)})
     if plant.effluent_standard not in EffluentStandard.values:
-        errors.add("effluent_standard", f"One of {', '.join(EffluentStandard.values)}.")
+        errors.add("effluent_standard", _("One of %(values)s.") % {"values": ", ".join(EffluentStandard.values)})
     if plant.design_capacity_m3d is None or plant.design_capacity_m3d <= 0:
-        errors.add("design_capacity_m3d", "Must be more than 0.")
+        errors.add("design_capacity_m3d", _("Must be more than 0."))
     if plant.actual_capacity_m3d is not None and plant.actual_capacity_m3d < 0:
-        errors.add("actual_capacity_m3d", "Must not be negative.")
+        errors.add("actual_capacity_m3d", _("Must not be negative."))
     _check_not_future(plant.commissioned_on, "commissioned_on", errors)
     if plant.location is None:
-        errors.add("location", "A plant needs its location.")
+        errors.add("location", _("A plant needs its location."))
 
 
-_PLANTS = _Ledger(Plant, "plant", _apply_plant, _check_plant)
+_PLANTS = _Ledger(Plant, gettext_lazy("plant"), _apply_plant, _check_plant)
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from core.audit import snapshot
@@ -52,7 +54,7 @@ _PROJECT_FIELDS = frozenset(
 def _apply_project(project: Project, values: Mapping[str, Any], *, scope: Scope, errors: Errors) -> None:
     for name, value in values.items():
         if name not in _PROJECT_FIELDS:
-            errors.add(name, "Unknown field.")
+            errors.add(name, _("Unknown field."))
         elif name == "division":
             division = _division(value, scope=scope, errors=errors)
             if division is not None:
@@ -72,56 +74,64 @@ def _apply_project(project: Project, values: Mapping[str, Any], *, scope: Scope,
 def _check_project(project: Project, errors: Errors) -> None:
     """The ledger rules of a project (the database's constraints repeat the structural ones)."""
     if project.kind not in ProjectKind.values:
-        errors.add("kind", f"One of {', '.join(ProjectKind.values)}.")
+        errors.add("kind", _("One of %(values)s.") % {"values": ", ".join(ProjectKind.values)})
         return
     if project.status not in ProjectStatus.values:
-        errors.add("status", f"One of {', '.join(ProjectStatus.values)}.")
+        errors.add("status", _("One of %(values)s.") % {"values": ", ".join(ProjectStatus.values)})
         return
     if project.material and project.material not in PipeMaterial.values:
-        errors.add("material", f"One of {', '.join(PipeMaterial.values)}.")
+        errors.add("material", _("One of %(values)s.") % {"values": ", ".join(PipeMaterial.values)})
     for name in ("started_on", "completed_on", "operating_since"):
         _check_not_future(getattr(project, name), name, errors)
     if project.started_on and project.completed_on and project.completed_on < project.started_on:
         errors.add(
             "completed_on",
-            f"A project cannot complete ({project.completed_on}) before it starts ({project.started_on}).",
+            _("A project cannot complete (%(completed_on)s) before it starts (%(started_on)s).")
+            % {"completed_on": project.completed_on, "started_on": project.started_on},
         )
     if project.completed_on and project.operating_since and project.operating_since < project.completed_on:
         errors.add(
             "operating_since",
-            f"A project cannot operate ({project.operating_since}) before it is completed ({project.completed_on}).",
+            _("A project cannot operate (%(operating_since)s) before it is completed (%(completed_on)s).")
+            % {"operating_since": project.operating_since, "completed_on": project.completed_on},
         )
     reached = STATUS_ORDER.index(project.status)
     for status, name in STATUS_DATE_FIELD.items():
         has = getattr(project, name) is not None
         if STATUS_ORDER.index(status) <= reached and not has:
-            errors.add(name, f"Required while the status is {project.status}.")
+            errors.add(
+                name, _("Required while the status is %(status)s.") % {"status": ProjectStatus(project.status).label}
+            )
         elif STATUS_ORDER.index(status) > reached and has:
-            errors.add(name, f"Must be empty while the status is {project.status} (set it when the project advances).")
+            errors.add(
+                name,
+                _("Must be empty while the status is %(status)s (set it when the project advances).")
+                % {"status": ProjectStatus(project.status).label},
+            )
     if project.investment_yuan is not None and project.investment_yuan < 0:
-        errors.add("investment_yuan", "Must not be negative.")
+        errors.add("investment_yuan", _("Must not be negative."))
     if project.capacity_m3d is not None and project.capacity_m3d <= 0:
-        errors.add("capacity_m3d", "Must be more than 0.")
+        errors.add("capacity_m3d", _("Must be more than 0."))
     if project.diameter_mm is not None and project.diameter_mm <= 0:
-        errors.add("diameter_mm", "Must be more than 0.")
+        errors.add("diameter_mm", _("Must be more than 0."))
     if project.kind == ProjectKind.PIPELINE:
         if project.route is None:
-            errors.add("route", "A pipeline needs its route: a LineString of at least two positions.")
+            errors.add("route", _("A pipeline needs its route: a LineString of at least two positions."))
         else:
             project.length_m = geometry_length_m(project.route)
             if project.length_m <= 0:
-                errors.add("route", "The route has no length.")
+                errors.add("route", _("The route has no length."))
     else:
         if project.route is not None:
-            errors.add("route", "Only a pipeline has a route; give other projects a location.")
+            errors.add("route", _("Only a pipeline has a route; give other projects a location."))
         project.length_m = None
     if project.kind == ProjectKind.PUMP_STATION and project.location is None:
-        errors.add("location", "A pump station needs its location (a Point).")
+        errors.add("location", _("A pump station needs its location (a Point)."))
     if project.kind == ProjectKind.TAIL_WATER_REUSE and project.plant_id is None:
-        errors.add("plant", "A tail-water reuse project belongs to a plant.")
+        errors.add("plant", _("A tail-water reuse project belongs to a plant."))
 
 
-_PROJECTS = _Ledger(Project, "project", _apply_project, _check_project)
+_PROJECTS = _Ledger(Project, gettext_lazy("project"), _apply_project, _check_project)
 
 
 @transaction.atomic
@@ -181,7 +191,7 @@ def project_update(
     """Correct a project's ledger fields. Status moves only through `project_advance`."""
     if "status" in changes:
         raise InvalidInput(
-            "The status changes through the advance action.", fields={"status": ["Use POST …/advance/."]}
+            _("The status changes through the advance action."), fields={"status": [_("Use POST …/advance/.")]}
         )
     return _PROJECTS.update(project, changes=changes, actor=actor, scope=scope, reason=reason)
 
@@ -193,13 +203,19 @@ def project_advance(*, project: Project, status: str, on: dt.date, actor: Any, r
     current = STATUS_ORDER.index(project.status)
     if current == len(STATUS_ORDER) - 1:
         raise InvalidInput(
-            "The project is already operating.", code="already_operating", fields={"status": ["No further step."]}
+            _("The project is already operating."), code="already_operating", fields={"status": [_("No further step.")]}
         )
     expected = STATUS_ORDER[current + 1]
     if status != expected:
         raise InvalidInput(
-            f"After {project.status} comes {expected}.",
-            fields={"status": [f"The next status after {project.status} is {expected}."]},
+            _("After %(status)s comes %(expected)s.")
+            % {"status": ProjectStatus(project.status).label, "expected": ProjectStatus(expected).label},
+            fields={
+                "status": [
+                    _("The next status after %(status)s is %(expected)s.")
+                    % {"status": ProjectStatus(project.status).label, "expected": ProjectStatus(expected).label}
+                ]
+            },
         )
     before = snapshot(project)
     date_field = STATUS_DATE_FIELD[status]
@@ -209,5 +225,5 @@ def project_advance(*, project: Project, status: str, on: dt.date, actor: Any, r
     _check_project(project, errors)
     # The only new value is the date: report the problems against the input field `on`.
     errors.fields = {("on" if k == date_field else k): v for k, v in errors.fields.items()}
-    errors.raise_if_any("The project was not advanced.")
+    errors.raise_if_any(_("The project was not advanced."))
     return _save(project, actor=actor, before=before, reason=reason, action=AuditAction.TRANSITION)

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from core.kernel import Errors
@@ -32,22 +34,32 @@ def resolve_use(
     a sub-use of another class is refused naming `sub_use`."""
     sub_use = sub_use or ""
     if sub_use and sub_use not in SUB_USE_CLASS:
-        errors.add(f"{prefix}sub_use", f"Unknown sub-use {sub_use!r}{where}.")
+        errors.add(
+            f"{prefix}sub_use", _("Unknown sub-use %(sub_use)s%(where)s.") % {"sub_use": repr(sub_use), "where": where}
+        )
         return "", ""
     if use_class and use_class not in UseClass.values:
         errors.add(
-            f"{prefix}use_class", f"Unknown use class {use_class!r}; one of {', '.join(UseClass.values)}{where}."
+            f"{prefix}use_class",
+            _("Unknown use class %(use_class)s; one of %(values)s%(where)s.")
+            % {"use_class": repr(use_class), "values": ", ".join(UseClass.values), "where": where},
         )
         return "", ""
     if not use_class:
         if not sub_use:
-            errors.add(f"{prefix}use_class", f"Give a use class (or a sub-use){where}.")
+            errors.add(f"{prefix}use_class", _("Give a use class (or a sub-use)%(where)s.") % {"where": where})
             return "", ""
         return SUB_USE_CLASS[sub_use], sub_use
     if sub_use and SUB_USE_CLASS[sub_use] != use_class:
         errors.add(
             f"{prefix}sub_use",
-            f"{sub_use!r} belongs to the class {SUB_USE_CLASS[sub_use]!r}, not {use_class!r}{where}.",
+            _("%(sub_use)s belongs to the class %(sub_use_class)s, not %(use_class)s%(where)s.")
+            % {
+                "sub_use": repr(sub_use),
+                "sub_use_class": repr(SUB_USE_CLASS[sub_use]),
+                "use_class": repr(use_class),
+                "where": where,
+            },
         )
     return use_class, sub_use
 
@@ -64,7 +76,7 @@ def _apply_user(user: WaterUser, values: Mapping[str, Any], *, scope: Scope, err
         user.use_class, user.sub_use = resolve_use(use_class, sub_use, errors=errors)
     for name, value in values.items():
         if name not in _USER_FIELDS:
-            errors.add(name, "Unknown field.")
+            errors.add(name, _("Unknown field."))
         elif name == "division":
             division = _division(value, scope=scope, errors=errors)
             if division is not None:
@@ -79,12 +91,12 @@ def _apply_user(user: WaterUser, values: Mapping[str, Any], *, scope: Scope, err
 
 def _check_user(user: WaterUser, errors: Errors) -> None:
     if user.contract_volume_m3 is not None and user.contract_volume_m3 < 0:
-        errors.add("contract_volume_m3", "Must not be negative.")
+        errors.add("contract_volume_m3", _("Must not be negative."))
     if "use_class" not in errors.fields and "sub_use" not in errors.fields:
         resolve_use(user.use_class, user.sub_use, errors=errors)
 
 
-_USERS = _Ledger(WaterUser, "user", _apply_user, _check_user)
+_USERS = _Ledger(WaterUser, gettext_lazy("user"), _apply_user, _check_user)
 
 
 @transaction.atomic

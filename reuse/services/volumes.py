@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.audit import snapshot
@@ -43,20 +44,27 @@ def _where(lines: Sequence[int] | None, i: int) -> str:
 
 def _check_batch_size(rows: Sequence[Any], prefix: str) -> None:
     if not rows:
-        raise InvalidInput("The batch is empty.", fields={prefix: ["Give at least one row."]})
+        raise InvalidInput(_("The batch is empty."), fields={prefix: [_("Give at least one row.")]})
     limit = conf.max_batch_rows()
     if len(rows) > limit:
         raise InvalidInput(
-            f"At most {limit} rows per batch.", fields={prefix: [f"{len(rows)} rows; at most {limit} per batch."]}
+            _("At most %(limit)s rows per batch.") % {"limit": limit},
+            fields={prefix: [_("%(rows)s rows; at most %(limit)s per batch.") % {"rows": len(rows), "limit": limit}]},
         )
 
 
 def _check_month(month: dt.date, path: str, where: str, errors: Errors) -> None:
     if month.day != 1:
-        errors.add(f"{path}.month", f"A month is stored as its first day, not {month.isoformat()}{where}.")
+        errors.add(
+            f"{path}.month",
+            _("A month is stored as its first day, not %(isoformat)s%(where)s.")
+            % {"isoformat": month.isoformat(), "where": where},
+        )
     today = _today()
     if (month.year, month.month) > (today.year, today.month):
-        errors.add(f"{path}.month", f"{month:%Y-%m} has not begun{where}.")
+        errors.add(
+            f"{path}.month", _("%(month)s has not begun%(where)s.") % {"month": format(month, "%Y-%m"), "where": where}
+        )
 
 
 @transaction.atomic
@@ -89,35 +97,53 @@ def plant_volumes_record(
         path, where = f"{prefix}[{i}]", _where(lines, i)
         plant = plants.get(str(row.get("plant")))
         if plant is None:
-            errors.add(f"{path}.plant", f"No plant {row.get('plant')!r} in your jurisdiction{where}.")
+            errors.add(
+                f"{path}.plant",
+                _("No plant %(get)s in your jurisdiction%(where)s.") % {"get": repr(row.get("plant")), "where": where},
+            )
             continue
         month, treated, produced = row["month"], row["treated_m3"], row["produced_m3"]
         _check_month(month, path, where, errors)
         for name, value in (("treated_m3", treated), ("produced_m3", produced)):
             if value < 0:
-                errors.add(f"{path}.{name}", f"A volume cannot be negative{where}.")
+                errors.add(f"{path}.{name}", _("A volume cannot be negative%(where)s.") % {"where": where})
         if produced > treated:
             errors.add(
-                f"{path}.produced_m3", f"More reclaimed water produced ({produced}) than treated ({treated}){where}."
+                f"{path}.produced_m3",
+                _("More reclaimed water produced (%(produced)s) than treated (%(treated)s)%(where)s.")
+                % {"produced": produced, "treated": treated, "where": where},
             )
         limit = max_monthly_m3(plant, month)
         if treated > limit:
             errors.add(
                 f"{path}.treated_m3",
-                f"{treated} m³ in {month:%Y-%m} is impossible for a plant of {plant.design_capacity_m3d} m³/d "
-                f"(more than {limit} m³){where}.",
+                _(
+                    "%(treated)s m³ in %(month)s is impossible for a plant of %(design_capacity_m3d)s m³/d "
+                    "(more than %(limit)s m³)%(where)s."
+                )
+                % {
+                    "treated": treated,
+                    "month": format(month, "%Y-%m"),
+                    "design_capacity_m3d": plant.design_capacity_m3d,
+                    "limit": limit,
+                    "where": where,
+                },
             )
         key = (plant.pk, month)
         if key in seen:
-            errors.add(f"{path}.month", f"Row {seen[key]} already gives {plant.code} for {month:%Y-%m}{where}.")
+            errors.add(
+                f"{path}.month",
+                _("Row %(seen)s already gives %(code)s for %(month)s%(where)s.")
+                % {"seen": seen[key], "code": plant.code, "month": format(month, "%Y-%m"), "where": where},
+            )
         seen[key] = i
         keyed.append((i, plant, row))
-    errors.raise_if_any("The batch was refused; nothing was written.")
+    errors.raise_if_any(_("The batch was refused; nothing was written."))
 
     existing = {
         (v.plant_id, v.month): v
         for v in MonthlyPlantVolume.objects.select_for_update().filter(
-            plant_id__in={p.pk for _, p, _ in keyed}, month__in={r["month"] for _, _, r in keyed}
+            plant_id__in={p.pk for _i, p, _r in keyed}, month__in={r["month"] for _i, _p, r in keyed}
         )
     }
     conflicts = Errors()
@@ -155,7 +181,7 @@ def plant_volumes_record(
         "Months already stored with other figures; nothing was written.", error=Conflict, code="volume_conflict"
     )
     _write(to_create, to_update, actor=actor, source=source, result=result)
-    result.warnings = plant_month_warnings(pairs={(p.pk, r["month"]) for _, p, r in keyed})
+    result.warnings = plant_month_warnings(pairs={(p.pk, r["month"]) for __, p, r in keyed})
     return result
 
 
@@ -181,7 +207,7 @@ def _write(
                 obj.save()  # a few corrections at a time: per-row saves keep the audit simple
     except IntegrityError as exc:
         raise Conflict(
-            "Another batch wrote some of these months at the same time; nothing was written. Retry.",
+            _("Another batch wrote some of these months at the same time; nothing was written. Retry."),
             code="volume_conflict",
         ) from exc
     audit_many(actor=actor, action=AuditAction.CREATE, changes=[(obj, None) for obj in created], reason=source)
@@ -231,22 +257,37 @@ def deliveries_record(
         if row.get("user"):
             user = users.get(str(row["user"]))
             if user is None:
-                errors.add(f"{path}.user", f"No user {row['user']!r} in your jurisdiction{where}.")
+                errors.add(
+                    f"{path}.user",
+                    _("No user %(user)s in your jurisdiction%(where)s.") % {"user": repr(row["user"]), "where": where},
+                )
                 continue
         plant_code = row.get("plant") or (user.plant.code if user is not None and user.plant else None)
         if not plant_code:
-            errors.add(f"{path}.plant", f"Give the supplying plant{where}.")
+            errors.add(f"{path}.plant", _("Give the supplying plant%(where)s.") % {"where": where})
             continue
         plant = plants.get(str(plant_code))
         if plant is None:
-            errors.add(f"{path}.plant", f"No plant {plant_code!r} in your jurisdiction{where}.")
+            errors.add(
+                f"{path}.plant",
+                _("No plant %(plant_code)s in your jurisdiction%(where)s.")
+                % {"plant_code": repr(plant_code), "where": where},
+            )
             continue
         if user is not None:
             use_class, sub_use = user.use_class, user.sub_use
             if row.get("use_class") and row["use_class"] != use_class:
-                errors.add(f"{path}.use_class", f"User {user.code} is in the class {use_class!r}{where}.")
+                errors.add(
+                    f"{path}.use_class",
+                    _("User %(code)s is in the class %(use_class)s%(where)s.")
+                    % {"code": user.code, "use_class": repr(use_class), "where": where},
+                )
             if row.get("sub_use") and row["sub_use"] != sub_use:
-                errors.add(f"{path}.sub_use", f"User {user.code} has the sub-use {sub_use!r}{where}.")
+                errors.add(
+                    f"{path}.sub_use",
+                    _("User %(code)s has the sub-use %(sub_use)s%(where)s.")
+                    % {"code": user.code, "sub_use": repr(sub_use), "where": where},
+                )
         else:
             use_class, sub_use = resolve_use(
                 row.get("use_class"), row.get("sub_use"), errors=errors, prefix=f"{path}.", where=where
@@ -254,17 +295,27 @@ def deliveries_record(
         month, volume = row["month"], row["volume_m3"]
         _check_month(month, path, where, errors)
         if volume < 0:
-            errors.add(f"{path}.volume_m3", f"A volume cannot be negative{where}.")
+            errors.add(f"{path}.volume_m3", _("A volume cannot be negative%(where)s.") % {"where": where})
         elif volume > max_monthly_m3(plant, month):
             errors.add(
                 f"{path}.volume_m3",
-                f"{volume} m³ in {month:%Y-%m} is impossible from a plant of {plant.design_capacity_m3d} m³/d{where}.",
+                _("%(volume)s m³ in %(month)s is impossible from a plant of %(design_capacity_m3d)s m³/d%(where)s.")
+                % {
+                    "volume": volume,
+                    "month": format(month, "%Y-%m"),
+                    "design_capacity_m3d": plant.design_capacity_m3d,
+                    "where": where,
+                },
             )
         if len(errors.fields) > before_row:
             continue
         key = (plant.pk, month, user.pk) if user is not None else (plant.pk, month, None, use_class, sub_use)
         if key in seen:
-            errors.add(f"{path}.month", f"Row {seen[key]} already gives this delivery for {month:%Y-%m}{where}.")
+            errors.add(
+                f"{path}.month",
+                _("Row %(seen)s already gives this delivery for %(month)s%(where)s.")
+                % {"seen": seen[key], "month": format(month, "%Y-%m"), "where": where},
+            )
             continue
         seen[key] = i
         prepared.append(
@@ -281,11 +332,11 @@ def deliveries_record(
                 ),
             )
         )
-    errors.raise_if_any("The batch was refused; nothing was written.")
+    errors.raise_if_any(_("The batch was refused; nothing was written."))
 
     existing: dict[tuple[Any, ...], MonthlyDelivery] = {}
     for d in MonthlyDelivery.objects.select_for_update().filter(
-        plant_id__in={d.plant_id for _, d in prepared}, month__in={d.month for _, d in prepared}
+        plant_id__in={d.plant_id for __, d in prepared}, month__in={d.month for __, d in prepared}
     ):
         key = (d.plant_id, d.month, d.user_id) if d.user_id else (d.plant_id, d.month, None, d.use_class, d.sub_use)
         existing[key] = d
@@ -316,5 +367,5 @@ def deliveries_record(
         "Deliveries already stored with other volumes; nothing was written.", error=Conflict, code="volume_conflict"
     )
     _write(to_create, to_update, actor=actor, source=source, result=result)
-    result.warnings = plant_month_warnings(pairs={(d.plant_id, d.month) for _, d in prepared})
+    result.warnings = plant_month_warnings(pairs={(d.plant_id, d.month) for __, d in prepared})
     return result

@@ -19,6 +19,7 @@ def test_admin_saves_rules_through_the_services(client, users):
     admin = users["admin"]
     admin.is_staff = admin.is_superuser = True
     admin.save()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the suite reads English (tests/conftest.py)
     client.force_login(admin)
     resp = client.post(
         "/admin/patrols/patrolvalidityrule/add/",

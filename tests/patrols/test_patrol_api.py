@@ -331,7 +331,7 @@ def test_export_csv_and_xlsx(client_for, users, three_patrols):
     csv_resp = c.get(f"{URL}export/?format=csv&division=650102")
     assert csv_resp.status_code == 200
     text = csv_resp.content.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("编号 Id,")
+    assert text.splitlines()[0].startswith("Id,")
     assert len(text.splitlines()) == 3
     xlsx = c.get(f"{URL}export/?format=xlsx")
     ws = load_workbook(io.BytesIO(xlsx.content)).active

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(make_user):
     user = make_user(Role.ADMIN, "", username="site_admin", is_staff=True, is_superuser=True)
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})  # the suite reads English (tests/conftest.py)
     assert client.login(username="site_admin", password=TEST_PASSWORD)
     return client, user
 

@@ -49,7 +49,7 @@ def test_create_permission_matrix(client_for, users, sections, who, status):
         assert results["w20111"]["reported_unit"] == "ug/L"
         assert results["w21011"]["below_detection_limit"] is True
         assert results["w21011"]["detection_limit"] == 0.01
-        assert results["w01018"]["name"] == "化学需氧量 chemical oxygen demand"
+        assert results["w01018"]["name"] == "chemical oxygen demand"
     else:
         assert nothing_written()
     if status == 400:

@@ -165,7 +165,7 @@ class TestEvaluation:
         data = resp.json()
         assert data["class"] == 4
         assert data["class_label"] == "Ⅳ"
-        assert data["description"] == "符合Ⅳ类 meets class IV"
+        assert data["description"] == "meets class IV"
         assert data["compliant"] is False
         assert [p["key"] for p in data["main_pollutants"]] == ["NH3-N", "COD"]
         items = {i["key"]: i for i in data["items"]}

@@ -310,8 +310,8 @@ class TestSectionClassAndMainPollutants:
         result = classify({"w01009": D("8"), "w21003": D("0.4"), "w01018": D("35"), "w21011": D("0.15")})
         assert [r.cls for r in result.items] == [1, 5, 2, 3]
         assert result.cls == 5
-        assert result.description == "符合Ⅴ类 meets class V"
-        assert classify({"w01018": D("41")}).description == "劣于Ⅴ类 worse than class V"
+        assert result.description == "meets class V"
+        assert classify({"w01018": D("41")}).description == "does not meet class V"
 
     def test_no_main_pollutants_at_class_iii_or_better(self):
         assert classify({"w01018": D("20"), "w21003": D("1.0")}).main_pollutants == ()

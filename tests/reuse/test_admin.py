@@ -17,7 +17,7 @@ ROUTE = "SRID=4326;MULTILINESTRING((87.45 43.7,87.5 43.75,87.55 43.76))"
 @pytest.fixture
 def staff(make_user):
     user = make_user(Role.ADMIN, "", username="boss", is_staff=True, is_superuser=True)
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})  # the suite reads English (tests/conftest.py)
     client.force_login(user)
     return client
 

@@ -303,7 +303,7 @@ def test_csv_export_follows_filters_and_scope(client_for, users, monthly):
     assert resp["Content-Type"].startswith("text/csv")
     assert 'filename="reuse-plants.csv"' in resp["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "编码 code"
+    assert rows[0][0] == "code"
     assert [r[0] for r in rows[1:]] == ["P-W"]
     resp = client_for(users["admin"]).get(f"{BASE}/deliveries/export/?use_class=industrial")
     rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))

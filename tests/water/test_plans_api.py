@@ -223,8 +223,8 @@ def test_usage_json_and_exports(client_for, users, geography, water):
     resp = client.get(USAGE + "export/", {"start": "2024-01-01", "end": "2024-03-31", "format": "csv"})
     assert resp.status_code == 200
     rows_ = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
-    assert rows_[0][0].startswith("取水口编码")
-    assert [r[0] for r in rows_[1:]] == ["QSK-E", "QSK-W", "合计 total"]
+    assert rows_[0][0] == "Intake code"
+    assert [r[0] for r in rows_[1:]] == ["QSK-E", "QSK-W", "total"]
     resp = client.get(USAGE + "export/", {"start": "2024-01-01", "end": "2024-03-31", "format": "xlsx",
                                           "division": "650103"})  # fmt: skip
     sheet = load_workbook(io.BytesIO(resp.content)).active

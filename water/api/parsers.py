@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
@@ -26,7 +27,7 @@ def read_body(stream: IO[bytes] | None) -> bytes:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
 
 
 def parse_json(body: bytes) -> Any:
@@ -34,14 +35,14 @@ def parse_json(body: bytes) -> Any:
     try:
         return json.loads(body, parse_constant=_refuse_constant, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ParseError(f"JSON parse error - {exc}") from exc
+        raise ParseError(_("JSON parse error - %(exc)s") % {"exc": exc}) from exc
 
 
 def decode_csv(body: bytes) -> str:
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ParseError("The CSV must be UTF-8.") from exc
+        raise ParseError(_("The CSV must be UTF-8.")) from exc
 
 
 class JSONParser(BaseParser):

@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,9 +87,11 @@ class UsageQuerySerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         days = (attrs["end"] - attrs["start"]).days + 1
         if days < 1:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if days > MAX_USAGE_DAYS:
-            raise serializers.ValidationError({"end": [f"At most {MAX_USAGE_DAYS} days per request."]})
+            raise serializers.ValidationError(
+                {"end": [_("At most %(max_usage_days)s days per request.") % {"max_usage_days": MAX_USAGE_DAYS}]}
+            )
         return attrs
 
 
@@ -141,7 +145,7 @@ class RedLineSummaryQuerySerializer(StrictSerializer):
 class MonthField(serializers.Field):
     """A month as "YYYY-MM" → its first day."""
 
-    default_error_messages = {"invalid": "A month as YYYY-MM."}
+    default_error_messages = {"invalid": gettext_lazy("A month as YYYY-MM.")}
 
     def to_internal_value(self, data: Any) -> dt.date:
         match = _MONTH_RE.match(data) if isinstance(data, str) else None

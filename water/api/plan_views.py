@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -59,7 +61,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request, *, 
 def _division(scope: Scope, code: str) -> Division:
     division = places_selectors.division_list(scope=scope).filter(code=code).first()
     if division is None:
-        raise ValidationError({"division": ["No such division in your jurisdiction."]})
+        raise ValidationError({"division": [_("No such division in your jurisdiction.")]})
     return division
 
 
@@ -75,7 +77,7 @@ def _lines(scope: Scope, raw: Iterable[dict[str, Any]]) -> list[plan_services.Al
         .filter(pk__in={r["intake"] for r in raw})
     }
     missing = {
-        f"allocations[{n}].intake": ["No such intake in your jurisdiction."]
+        f"allocations[{n}].intake": [_("No such intake in your jurisdiction.")]
         for n, r in enumerate(raw)
         if r["intake"] not in intakes
     }
@@ -182,11 +184,11 @@ class PlanViewSet(
     @action(detail=True, methods=["get"])
     def allocations(self, request: Request, pk: str | None = None) -> Response:
         plan = self._plan()
-        lines, _ = self._allocations(plan)
+        lines, __ = self._allocations(plan)
         intake = request.query_params.get("intake")
         if intake is not None:
             if not intake.isdigit() or len(intake) > 18:
-                raise ValidationError({"intake": ["An intake id."]})
+                raise ValidationError({"intake": [_("An intake id.")]})
             lines = lines.filter(intake_id=int(intake))
         page = self.paginate_queryset(lines)
         return self.get_paginated_response([_line_dict(a) for a in page or []])
@@ -213,18 +215,18 @@ class PlanViewSet(
 # ------------------------------------------------------------------------------------------- usage
 
 USAGE_COLUMNS = (
-    Column("code", "取水口编码", "Intake code"),
-    Column("name", "取水口", "Intake", width=28),
-    Column("division", "行政区划代码", "Division code"),
-    Column("use_m3", "用水量(m³,锁定口径)", "Use (m³, as locked)", kind="number", width=18),
-    Column("amendments_after_lock_m3", "锁定后补报(m³)", "Amendments after lock (m³)", kind="number", width=18),
-    Column("plan_m3", "计划水量(m³)", "Plan (m³)", kind="number", width=16),
-    Column("ratio", "用水/计划", "Use ÷ plan", kind="number3"),
-    Column("over_m3", "超计划(m³)", "Over plan (m³)", kind="number", width=16),
-    Column("tier", "超计划档次", "Over-plan tier"),
-    Column("forecast_m3", "全年预测(m³)", "Forecast for the year (m³)", kind="number", width=18),
-    Column("estimated_m3", "估算部分(m³)", "Estimated (m³)", kind="number", width=16),
-    Column("held_m3", "待审(m³)", "Held for review (m³)", kind="number", width=16),
+    Column("code", gettext_lazy("Intake code")),
+    Column("name", gettext_lazy("Intake"), width=28),
+    Column("division", gettext_lazy("Division code")),
+    Column("use_m3", gettext_lazy("Use (m³, as locked)"), kind="number", width=18),
+    Column("amendments_after_lock_m3", gettext_lazy("Amendments after lock (m³)"), kind="number", width=18),
+    Column("plan_m3", gettext_lazy("Plan (m³)"), kind="number", width=16),
+    Column("ratio", gettext_lazy("Use ÷ plan"), kind="number3"),
+    Column("over_m3", gettext_lazy("Over plan (m³)"), kind="number", width=16),
+    Column("tier", gettext_lazy("Over-plan tier")),
+    Column("forecast_m3", gettext_lazy("Forecast for the year (m³)"), kind="number", width=18),
+    Column("estimated_m3", gettext_lazy("Estimated (m³)"), kind="number", width=16),
+    Column("held_m3", gettext_lazy("Held for review (m³)"), kind="number", width=16),
 )
 
 
@@ -248,7 +250,7 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
     pagination_class = None
     filter_backends: list[Any] = []
     export_name = "plan-usage"
-    export_title = "用水计划执行情况 use against plan"
+    export_title = gettext_lazy("use against plan")
     export_columns = USAGE_COLUMNS
 
     def get_queryset(self) -> QuerySet[Intake]:
@@ -257,7 +259,7 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
         code = q.get("division")
         if code:
             if not is_division_code(code):
-                raise ValidationError({"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+                raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
             qs = qs.filter(division__code__startswith=division_prefix(code))
         return qs
 
@@ -275,7 +277,7 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
         summary = self._summary().to_dict()
         for row in summary["intakes"]:
             yield {**row, "division": row["division_code"]}
-        yield {**summary, "code": "合计 total", "name": summary["period_label"], "division": summary["division_code"]}
+        yield {**summary, "code": _("total"), "name": summary["period_label"], "division": summary["division_code"]}
 
 
 # --------------------------------------------------------------------------------------- red lines
@@ -320,7 +322,7 @@ class RedLineViewSet(
         changes = dict(ser.validated_data)
         fixed = sorted({"year", "division"} & set(changes))
         if fixed:
-            raise ValidationError({name: ["Cannot be changed; set the targets of that year or division."]
+            raise ValidationError({name: [_("Cannot be changed; set the targets of that year or division.")]
                                    for name in fixed})  # fmt: skip
         reason = changes.pop("reason", "")
         target = plan_services.redline_update(target=target, actor=request.user, scope=scope, changes=changes,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -104,10 +105,10 @@ class IntakeWriteSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("river") is not None and attrs.get("lake") is not None:
-            raise serializers.ValidationError({"lake": ["Give a river or a lake, not both."]})
+            raise serializers.ValidationError({"lake": [_("Give a river or a lake, not both.")]})
         start, until = attrs.get("permit_valid_from"), attrs.get("permit_valid_until")
         if start is not None and until is not None and until < start:
-            raise serializers.ValidationError({"permit_valid_until": ["Must be on or after permit_valid_from."]})
+            raise serializers.ValidationError({"permit_valid_until": [_("Must be on or after permit_valid_from.")]})
         return attrs
 
 
@@ -263,10 +264,12 @@ class PeriodQuerySerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         days = (attrs["end"] - attrs["start"]).days + 1
         if days < 1:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         limit = MAX_DAILY_DAYS if attrs["interval"] == VolumeInterval.DAY else MAX_VOLUME_DAYS
         if days > limit:
-            raise serializers.ValidationError({"end": [f"At most {limit} days per request at this interval."]})
+            raise serializers.ValidationError(
+                {"end": [_("At most %(limit)s days per request at this interval.") % {"limit": limit}]}
+            )
         return attrs
 
 
@@ -320,9 +323,11 @@ class MonitoringQuerySerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         days = (attrs["end"] - attrs["start"]).days + 1
         if days < 1:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if days > MAX_VOLUME_DAYS:
-            raise serializers.ValidationError({"end": [f"At most {MAX_VOLUME_DAYS} days per request."]})
+            raise serializers.ValidationError(
+                {"end": [_("At most %(max_volume_days)s days per request.") % {"max_volume_days": MAX_VOLUME_DAYS}]}
+            )
         return attrs
 
 
@@ -333,9 +338,11 @@ class MonitoringDaysQuerySerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         days = (attrs["end"] - attrs["start"]).days + 1
         if days < 1:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if days > MAX_DAILY_DAYS:
-            raise serializers.ValidationError({"end": [f"At most {MAX_DAILY_DAYS} days per request."]})
+            raise serializers.ValidationError(
+                {"end": [_("At most %(max_daily_days)s days per request.") % {"max_daily_days": MAX_DAILY_DAYS}]}
+            )
         return attrs
 
 

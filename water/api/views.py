@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -141,7 +142,9 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
             found = list(account_choices(role=Role.OPERATOR).filter(pk__in=ids))
             missing = sorted(ids - {u.pk for u in found})
             if missing:
-                raise ValidationError({"operators": [f"No active operator accounts with ids {missing}."]})
+                raise ValidationError(
+                    {"operators": [_("No active operator accounts with ids %(missing)s.") % {"missing": missing}]}
+                )
             v["operators"] = found
         return v
 
@@ -183,7 +186,7 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
         qs = self.filter_queryset(self.get_queryset())
         return export_response(
             fmt=q["format"], filename="intakes", columns=exports.INTAKE_COLUMNS, rows=exports.intake_rows(qs),
-            title="取水口台账 intakes",
+            title=_("intake ledger"),
         )  # fmt: skip
 
 
@@ -222,7 +225,7 @@ class MeterViewSet(
         v = dict(ser.validated_data)
         intake = selectors.intake_list(scope=scope_for(request.user)).filter(pk=v.pop("intake")).first()
         if intake is None:
-            raise ValidationError({"intake": ["No such intake in your jurisdiction."]})
+            raise ValidationError({"intake": [_("No such intake in your jurisdiction.")]})
         v["device"] = _user(v.get("device"), Role.DEVICE, "device")
         meter = services.meter_create(actor=request.user, intake=intake, **v)
         return self._out(meter, status.HTTP_201_CREATED)
@@ -262,7 +265,7 @@ class MeterViewSet(
         qs = self.filter_queryset(self.get_queryset())
         return export_response(
             fmt=q["format"], filename="meters", columns=exports.METER_COLUMNS, rows=exports.meter_rows(qs),
-            title="计量设施台账 meters",
+            title=_("meter ledger"),
         )  # fmt: skip
 
 

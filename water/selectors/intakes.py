@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -69,7 +70,7 @@ def intake_list(*, scope: Scope) -> QuerySet[Intake]:
 def intake_get(*, scope: Scope, intake_id: int) -> Intake:
     intake = Intake.objects.filter(intake_scope_q(scope), pk=intake_id).select_related("division").first()
     if intake is None:
-        raise NotFound("No such intake.")
+        raise NotFound(_("No such intake."))
     return intake
 
 
@@ -86,5 +87,5 @@ def reading_list(*, scope: Scope) -> QuerySet[Reading]:
 def reading_get(*, scope: Scope, serial: str, observed_at: dt.datetime) -> Reading:
     reading = reading_list(scope=scope).filter(meter__serial=serial, observed_at=observed_at).first()
     if reading is None:
-        raise NotFound("No such reading.", fields={"observed_at": ["No reading of this meter at this instant."]})
+        raise NotFound(_("No such reading."), fields={"observed_at": [_("No reading of this meter at this instant.")]})
     return reading

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core import periods
@@ -203,7 +204,7 @@ def _division_q(division_code: str | None, prefix: str = "") -> Q:
         return Q()
     if not is_division_code(division_code) or not Division.objects.filter(code=division_code).exists():
         raise InvalidInput(
-            "No such division.", fields={"division": ["A 6-, 9- or 12-digit GB/T 2260 code of a known division."]}
+            _("No such division."), fields={"division": [_("A 6-, 9- or 12-digit GB/T 2260 code of a known division.")]}
         )
     return Q(**{f"{prefix}division__code__startswith": division_prefix(division_code)})
 
@@ -263,7 +264,7 @@ def _meter_figures(meters: list[tuple[Any, ...]], period: periods.Period, as_of:
             c = counts[mid]
             c.received, c.slots, c.timely, c.reports = received, slots, timely, reports
         short: dict[dt.date, list[int]] = defaultdict(list)
-        for mid, (_, part) in partial.items():
+        for mid, (__, part) in partial.items():
             for day in part:
                 short[day].append(mid)
         if short:
@@ -420,10 +421,10 @@ def meter_monitoring_days(
         .first()
     )
     if row is None:
-        raise NotFound("No such meter.")
+        raise NotFound(_("No such meter."))
     period = periods.date_range(first, last)
     as_of = min(now or timezone.now(), period.end)
-    _, _, _, _, installed, removed, interval_s = row
+    installed, removed, interval_s = row[4:]
     expected = monitoring.expected_by_day(installed, removed, period.start, as_of, interval_s)
     stored = {
         day: (n, s, t)

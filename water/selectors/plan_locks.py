@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.divisions import division_prefix
@@ -25,7 +26,7 @@ def lock_list(*, scope: Scope) -> QuerySet[LedgerLock]:
 def lock_get(*, scope: Scope, lock_id: int) -> LedgerLock:
     lock = lock_list(scope=scope).filter(pk=lock_id).first()
     if lock is None:
-        raise NotFound("No such lock.")
+        raise NotFound(_("No such lock."))
     return lock
 
 

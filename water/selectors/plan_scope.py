@@ -4,6 +4,7 @@ that contain it."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -60,7 +61,7 @@ def _division_q(division_code: str | None, lookup: str = "division__code") -> Q:
     if division_code is None:
         return Q()
     if not is_division_code(division_code):
-        raise InvalidInput("Not a division code.", fields={"division": ["A 6-, 9- or 12-digit GB/T 2260 code."]})
+        raise InvalidInput(_("Not a division code."), fields={"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
     return Q(**{f"{lookup}__startswith": division_prefix(division_code)})
 
 
@@ -72,4 +73,4 @@ def _check_division_visible(scope: Scope, division_code: str | None) -> None:
         return
     if scope.prefix and division_code in ancestor_codes(_prefix_code(scope.prefix)):
         return
-    raise NotFound("No such division in your jurisdiction.", fields={"division": ["Not in your jurisdiction."]})
+    raise NotFound(_("No such division in your jurisdiction."), fields={"division": [_("Not in your jurisdiction.")]})

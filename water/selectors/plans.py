@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.exceptions import NotFound
@@ -31,7 +32,7 @@ def plan_list(*, scope: Scope) -> QuerySet[WaterPlan]:
 def plan_get(*, scope: Scope, plan_id: int) -> WaterPlan:
     plan = plan_list(scope=scope).filter(pk=plan_id).first()
     if plan is None:
-        raise NotFound("No such plan.")
+        raise NotFound(_("No such plan."))
     return plan
 
 
@@ -97,7 +98,7 @@ def plan_history(*, scope: Scope, plan: WaterPlan) -> list[dict[str, Any]]:
             {
                 "number": ver.number, "reason": ver.reason, "created_by": ver.created_by_label,
                 "created_at": ver.created_at, "current": ver.number == plan.version,
-                "total_m3": float(sum((v for _, v in cur.values()), ZERO)), "changes": changes,
+                "total_m3": float(sum((v for __, v in cur.values()), ZERO)), "changes": changes,
             }
         )  # fmt: skip
         prev = cur

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
@@ -32,7 +33,7 @@ def redline_list(*, scope: Scope) -> QuerySet[RedLineTarget]:
 def redline_get(*, scope: Scope, target_id: int) -> RedLineTarget:
     target = redline_list(scope=scope).filter(pk=target_id).first()
     if target is None:
-        raise NotFound("No such red-line target.")
+        raise NotFound(_("No such red-line target."))
     return target
 
 
@@ -118,7 +119,7 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
     figures are given only when the division lies inside the caller's scope (a district reviewer
     reading the city's targets cannot measure the city); operators get targets and actuals "missing"."""
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise InvalidInput("Year out of range.", fields={"year": ["A year between 2000 and 2100."]})
+        raise InvalidInput(_("Year out of range."), fields={"year": [_("A year between 2000 and 2100.")]})
     _check_division_visible(scope, division_code)
     if division_code is not None:
         _division_q(division_code)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.scope import SYSTEM_SCOPE
 from core import periods
@@ -138,7 +139,7 @@ def _sync(
     with transaction.atomic():
         for key in sorted(wanted):
             intake_id, meter_id, details = wanted[key]
-            _, new = alert_raise_or_refresh(
+            __, new = alert_raise_or_refresh(
                 kind=kind, key=key, intake_id=intake_id, meter_id=meter_id, details=details, at=at, actor=actor
             )
             raised += new
@@ -231,15 +232,15 @@ def alert_sync_plan_usage(
     errors: dict[str, list[str]] = {}
     for i, u in enumerate(items):
         if u.use_m3 < 0:
-            errors[f"usage[{i}].use_m3"] = ["Must not be negative."]
+            errors[f"usage[{i}].use_m3"] = [_("Must not be negative.")]
         if u.plan_m3 < 0:
-            errors[f"usage[{i}].plan_m3"] = ["Must not be negative."]
+            errors[f"usage[{i}].plan_m3"] = [_("Must not be negative.")]
     known = set(Intake.objects.filter(pk__in={u.intake_id for u in items}).values_list("pk", flat=True))
     for i, u in enumerate(items):
         if u.intake_id not in known:
-            errors[f"usage[{i}].intake_id"] = ["No such intake."]
+            errors[f"usage[{i}].intake_id"] = [_("No such intake.")]
     if errors:
-        raise InvalidInput("Invalid plan usage.", fields=errors)
+        raise InvalidInput(_("Invalid plan usage."), fields=errors)
     runs = {}
     years = {u.year for u in items}
     for kind, threshold in ((AlertKind.PLAN_80, warn), (AlertKind.PLAN_100, over)):

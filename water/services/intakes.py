@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core.audit import audit_record, snapshot
@@ -30,8 +31,8 @@ def _check_operators(operators: Iterable[Any]) -> list[Any]:
     bad = [str(u.pk) for u in operators if getattr(u, "role", None) != Role.OPERATOR]
     if bad:
         raise InvalidInput(
-            "Only operator accounts can operate an intake.",
-            fields={"operators": [f"Not operator accounts: {', '.join(bad)}."]},
+            _("Only operator accounts can operate an intake."),
+            fields={"operators": [_("Not operator accounts: %(values)s.") % {"values": ", ".join(bad)}]},
         )
     return operators
 
@@ -101,10 +102,12 @@ def intake_update(*, intake: Intake, actor: Any, changes: Mapping[str, Any], rea
 def intake_delete(*, intake: Intake, actor: Any) -> None:
     """Remove an intake entered by mistake. One with meters stays: its history is the ledger."""
     if intake.meters.exists():
-        raise Conflict("This intake has meters; it cannot be deleted.", code="in_use", fields={"id": ["Has meters."]})
+        raise Conflict(
+            _("This intake has meters; it cannot be deleted."), code="in_use", fields={"id": [_("Has meters.")]}
+        )
     if intake.plan_allocations.exists():
-        raise Conflict("This intake is in a water plan; it cannot be deleted.", code="in_use",
-                       fields={"id": ["In a plan."]})  # fmt: skip
+        raise Conflict(_("This intake is in a water plan; it cannot be deleted."), code="in_use",
+                       fields={"id": [_("In a plan.")]})  # fmt: skip
     before = _intake_snapshot(intake)
     audit_record(actor=actor, action=AuditAction.DELETE, instance=intake, before=before)
     intake.delete()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from core.audit import audit_record, snapshot
@@ -33,7 +34,7 @@ _RULE_FIELDS = ("register_max_m3", "expected_interval_s")
 
 def _check_device(device: Any) -> None:
     if device is not None and getattr(device, "role", None) != Role.DEVICE:
-        raise InvalidInput("The device must be a device account.", fields={"device": ["Not a device account."]})
+        raise InvalidInput(_("The device must be a device account."), fields={"device": [_("Not a device account.")]})
 
 
 def _put_reading(*, meter: Meter, at: dt.datetime, value: Decimal, source: ReadingSource, field: str) -> None:
@@ -44,8 +45,13 @@ def _put_reading(*, meter: Meter, at: dt.datetime, value: Decimal, source: Readi
     if existing is not None:
         if existing != value:
             raise Conflict(
-                f"The meter already has another reading ({existing} m³) at this instant.",
-                fields={field: [f"A reading of {existing} m³ is stored at {at.isoformat()}."]},
+                _("The meter already has another reading (%(existing)s m³) at this instant.") % {"existing": existing},
+                fields={
+                    field: [
+                        _("A reading of %(existing)s m³ is stored at %(isoformat)s.")
+                        % {"existing": existing, "isoformat": at.isoformat()}
+                    ]
+                },
             )
         return
     Reading.objects.create(meter=meter, observed_at=at, cumulative_m3=value, source=source)
@@ -74,8 +80,12 @@ def meter_create(
     register_max = optional.get("register_max_m3")
     if register_max is not None and _register(install_reading_m3) >= register_max:
         raise InvalidInput(
-            "The register at installation must be below the register maximum.",
-            fields={"install_reading_m3": [f"Must be below the register maximum ({register_max} m³)."]},
+            _("The register at installation must be below the register maximum."),
+            fields={
+                "install_reading_m3": [
+                    _("Must be below the register maximum (%(register_max)s m³).") % {"register_max": register_max}
+                ]
+            },
         )
     meter = Meter(
         intake=intake, serial=serial, installed_at=installed_at, install_reading_m3=_register(install_reading_m3),
@@ -99,8 +109,8 @@ def meter_update(*, meter: Meter, actor: Any, changes: Mapping[str, Any], reason
     unknown = set(changes) - set(METER_EDITABLE)
     if unknown:
         raise InvalidInput(
-            "These fields cannot be changed; replace the meter instead.",
-            fields={name: ["Cannot be changed."] for name in sorted(unknown)},
+            _("These fields cannot be changed; replace the meter instead."),
+            fields={name: [_("Cannot be changed.")] for name in sorted(unknown)},
         )
     meter = Meter.objects.select_for_update().get(pk=meter.pk)
     before = snapshot(meter)
@@ -113,8 +123,8 @@ def meter_update(*, meter: Meter, actor: Any, changes: Mapping[str, Any], reason
         top = Reading.objects.filter(meter=meter).aggregate(m=Max("cumulative_m3"))["m"]
         if top is not None and top >= meter.register_max_m3:
             raise InvalidInput(
-                "The meter has readings at or above this register maximum.",
-                fields={"register_max_m3": [f"Readings reach {top} m³."]},
+                _("The meter has readings at or above this register maximum."),
+                fields={"register_max_m3": [_("Readings reach %(top)s m³.") % {"top": top}]},
             )
     after = snapshot(meter)
     if after == before:
@@ -146,20 +156,30 @@ def meter_replace(
     old one's (`new_fields` overrides any of METER_EDITABLE except serial)."""
     old = Meter.objects.select_for_update().get(pk=meter.pk)
     if old.removed_at is not None:
-        raise InvalidInput("This meter was already removed.", code="already_removed",
-                           fields={"at": [f"Removed at {old.removed_at.isoformat()}."]})  # fmt: skip
+        raise InvalidInput(
+            _("This meter was already removed."),
+            code="already_removed",
+            fields={"at": [_("Removed at %(isoformat)s.") % {"isoformat": old.removed_at.isoformat()}]},
+        )
     if at <= old.installed_at:
-        raise InvalidInput("A meter is replaced after its installation.",
-                           fields={"at": [f"Must be after {old.installed_at.isoformat()}."]})  # fmt: skip
+        raise InvalidInput(
+            _("A meter is replaced after its installation."),
+            fields={"at": [_("Must be after %(isoformat)s.") % {"isoformat": old.installed_at.isoformat()}]},
+        )
     later = Reading.objects.filter(meter=old, observed_at__gt=at).aggregate(last=Max("observed_at"))["last"]
     if later is not None:
         raise InvalidInput(
-            "The meter has readings after this instant.",
-            fields={"at": [f"The meter reported until {later.isoformat()}; replace it at or after that."]},
+            _("The meter has readings after this instant."),
+            fields={
+                "at": [
+                    _("The meter reported until %(isoformat)s; replace it at or after that.")
+                    % {"isoformat": later.isoformat()}
+                ]
+            },
         )
     removal = _register(removal_reading_m3)
     if old.register_max_m3 is not None and removal >= old.register_max_m3:
-        raise InvalidInput("At or above the register maximum.", fields={"removal_reading_m3": ["Too large."]})
+        raise InvalidInput(_("At or above the register maximum."), fields={"removal_reading_m3": [_("Too large.")]})
     before = snapshot(old)
     old.removed_at, old.removal_reading_m3 = at, removal
     clean(old)
@@ -188,8 +208,8 @@ def meter_delete(*, meter: Meter, actor: Any) -> None:
         or Meter.objects.filter(replaces=meter).exists()
     ):
         raise Conflict(
-            "This meter has readings or a replacement; it is history and cannot be deleted.",
-            code="in_use", fields={"id": ["Has readings or a replacement."]},
+            _("This meter has readings or a replacement; it is history and cannot be deleted."),
+            code="in_use", fields={"id": [_("Has readings or a replacement.")]},
         )  # fmt: skip
     audit_record(actor=actor, action=AuditAction.DELETE, instance=meter, before=snapshot(meter))
     Reading.objects.filter(meter=meter).delete()

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core import sql as core_sql
@@ -157,8 +158,8 @@ def _merge_postgresql(
             copy.write(data)
         cursor.execute(_INSERT_SQL, [source])
         inserted = cursor.fetchall()
-        bounds = {mid: (lo, hi) for mid, lo, hi, _ in inserted}
-        created = sum(n for *_, n in inserted)
+        bounds = {mid: (lo, hi) for mid, lo, hi, __ in inserted}
+        created = sum(n for *__, n in inserted)
         conflicts: Conflicts = []
         if created < len(rows):
             cursor.execute(_CONFLICT_SQL)
@@ -175,7 +176,7 @@ def _merge_sqlite(
     """Read what is stored in the batch's stretch of each meter, then insert the new rows (SQLite's
     IMMEDIATE transaction serialises writers, so nothing slips in between)."""
     stretch: dict[int, list[dt.datetime]] = {}
-    for mid, r, _ in rows:
+    for mid, r, __ in rows:
         s = stretch.setdefault(mid, [r.at, r.at])
         s[0], s[1] = min(s[0], r.at), max(s[1], r.at)
     stored: dict[tuple[int, dt.datetime], tuple[Decimal, Decimal | None]] = {}
@@ -196,7 +197,7 @@ def _merge_sqlite(
         return {}, 0, conflicts
     _append_new(new, source, received, flagged)
     bounds: Bounds = {}
-    for mid, r, _ in new:
+    for mid, r, __ in new:
         b = bounds.get(mid)
         bounds[mid] = (r.at, r.at) if b is None else (min(b[0], r.at), max(b[1], r.at))
     return bounds, len(new), conflicts
@@ -245,7 +246,7 @@ def reading_ingest_batch(
         # engine takes them as they are.
         meters = {
             serial: (mid, to_us(installed), to_us(removed) if removed is not None else None, regmax, installed, removed)
-            for mid, serial, installed, removed, regmax, *_ in locked
+            for mid, serial, installed, removed, regmax, *__ in locked
         }
         errors, unknown = row_errors(), row_errors()
         keyed: dict[tuple[int, int], tuple[int, IngestRow, Decimal, int]] = {}
@@ -255,23 +256,31 @@ def reading_ingest_batch(
         for r in rows:
             meter = meters.get(r.serial)
             if meter is None:
-                unknown.row(r.pos, "meter", "No such meter among those you may write.", path="readings")
+                unknown.row(r.pos, "meter", _("No such meter among those you may write."), path="readings")
                 continue
             mid, installed_us, removed_us, regmax, installed, removed = meter
             us = r.us or (r.at - epoch) // micro
             if us < installed_us:
                 errors.row(
-                    r.pos, "observed_at", f"Before the meter was installed ({installed.isoformat()}).", path="readings"
+                    r.pos,
+                    "observed_at",
+                    _("Before the meter was installed (%(isoformat)s).") % {"isoformat": installed.isoformat()},
+                    path="readings",
                 )
                 continue
             if removed_us is not None and us > removed_us:
                 when = removed.isoformat() if removed is not None else ""
-                errors.row(r.pos, "observed_at", f"After the meter was removed ({when}).", path="readings")
+                errors.row(
+                    r.pos, "observed_at", _("After the meter was removed (%(when)s).") % {"when": when}, path="readings"
+                )
                 continue
             value = r.value  # water.ingest rounded it to the litre already
             if regmax is not None and value >= regmax:
                 errors.row(
-                    r.pos, "cumulative_m3", f"At or above the meter's register maximum ({regmax} m³).", path="readings"
+                    r.pos,
+                    "cumulative_m3",
+                    _("At or above the meter's register maximum (%(regmax)s m³).") % {"regmax": regmax},
+                    path="readings",
                 )
                 continue
             key = (mid, us)
@@ -290,13 +299,15 @@ def reading_ingest_batch(
             errors.raise_if_any(REFUSED)
         if unknown:
             raise NotFound(
-                "The batch was refused, nothing was written: it names meters that do not exist or that you may "
-                "not write.",
+                _(
+                    "The batch was refused, nothing was written: "
+                    "it names meters that do not exist or that you may not write."
+                ),
                 code="unknown_meter",
                 fields=unknown.fields,
             )
         if in_batch_conflicts:
-            raise Conflict("The batch gives two values for one meter and instant.", fields=in_batch_conflicts)
+            raise Conflict(_("The batch gives two values for one meter and instant."), fields=in_batch_conflicts)
         # Ledger lock (water.locks): rows reaching back into a locked month are stored flagged as
         # amendments after lock. One query on the lock table; rows are looked at only when the batch
         # starts before the end of the latest locked month. Read after the meters are locked, so a
@@ -327,10 +338,16 @@ def reading_ingest_batch(
             bounds, created, conflicts = merge(merged, source, received, flagged)
             if conflicts:
                 raise Conflict(
-                    f"The batch was refused, nothing was written: {len(conflicts)} rows give another value for a "
-                    "stored meter and instant.",
+                    _(
+                        "The batch was refused, nothing was written: "
+                        "%(conflicts)s rows give another value for a stored meter and instant."
+                    )
+                    % {"conflicts": len(conflicts)},
                     fields={
-                        f"readings[{idx}].cumulative_m3": [f"Another value ({stored} m³) is stored; {CORRECTION_HINT}."]
+                        f"readings[{idx}].cumulative_m3": [
+                            _("Another value (%(stored)s m³) is stored; %(correction_hint)s.")
+                            % {"stored": stored, "correction_hint": CORRECTION_HINT}
+                        ]
                         for idx, stored in conflicts
                     },
                 )
@@ -345,7 +362,7 @@ def reading_ingest_batch(
                     EnginePoint(
                         r.at, value, "", False, True, us, received_us if r.received_at is None else to_us(r.received_at)
                     )
-                    for _, r, value, us in new
+                    for __, r, value, us in new
                 )
                 increments[mid] = daily_totals(points, rules[mid], since=tail[mid].last)
                 created += len(new)
@@ -357,7 +374,7 @@ def reading_ingest_batch(
                 actor=actor, action=AuditAction.IMPORT, entity="water.readingbatch", entity_id=uuid.uuid4().hex,
                 after={
                     "source": source, "created": created, "duplicates": len(rows) - created, "meters": len(bounds),
-                    "from": min(lo for lo, _ in bounds.values()), "to": max(hi for _, hi in bounds.values()),
+                    "from": min(lo for lo, __ in bounds.values()), "to": max(hi for __, hi in bounds.values()),
                 },
             )  # fmt: skip
     return IngestResult(created=created, duplicates=len(rows) - created, meters=len(bounds))
@@ -367,7 +384,7 @@ def _locked_reading(reading: Reading) -> tuple[Meter, Reading]:
     meter = Meter.objects.select_for_update().get(pk=reading.meter_id)
     fresh = Reading.objects.filter(meter_id=reading.meter_id, observed_at=reading.observed_at).first()
     if fresh is None:
-        raise NotFound("No such reading.")
+        raise NotFound(_("No such reading."))
     return meter, fresh
 
 
@@ -381,11 +398,13 @@ def reading_correct(*, reading: Reading, cumulative_m3: Decimal, reason: str, ac
     received is kept; the days it affects are recomputed and their volume becomes *corrected*. An
     installation or removal reading moves with its meter's record."""
     if not reason.strip():
-        raise InvalidInput("Say why the reading is corrected.", fields={"reason": ["Required."]})
+        raise InvalidInput(_("Say why the reading is corrected."), fields={"reason": [_("Required.")]})
     meter, reading = _locked_reading(reading)
     value = _register(cumulative_m3)
     if value < 0 or (meter.register_max_m3 is not None and value >= meter.register_max_m3):
-        raise InvalidInput("Outside the meter's register.", fields={"cumulative_m3": ["Outside the register range."]})
+        raise InvalidInput(
+            _("Outside the meter's register."), fields={"cumulative_m3": [_("Outside the register range.")]}
+        )
     if value == reading.cumulative_m3:
         return reading
     before = _reading_snapshot(reading)
@@ -414,14 +433,17 @@ def reading_review(*, reading: Reading, decision: Review | str, reason: str, act
     """A reviewer's decision on a reading: accept it (its steps count, as *corrected*), reject it (it
     leaves the series, its neighbours are joined; it is kept), or clear an earlier decision ("")."""
     if decision not in Review.values:
-        raise InvalidInput("Unknown decision.", fields={"decision": [f"One of {', '.join(Review.values)}."]})
+        raise InvalidInput(
+            _("Unknown decision."),
+            fields={"decision": [_("One of %(values)s.") % {"values": ", ".join(Review.values)}]},
+        )
     if not reason.strip():
-        raise InvalidInput("Say why.", fields={"reason": ["Required."]})
+        raise InvalidInput(_("Say why."), fields={"reason": [_("Required.")]})
     meter, reading = _locked_reading(reading)
     if decision == Review.REJECTED and reading.source in NOT_REPORTS:
         raise InvalidInput(
-            "An installation or removal reading bounds the meter's series and cannot be rejected; correct it.",
-            fields={"decision": ["Not for installation or removal readings."]},
+            _("An installation or removal reading bounds the meter's series and cannot be rejected; correct it."),
+            fields={"decision": [_("Not for installation or removal readings.")]},
         )
     if reading.review == decision:
         return reading

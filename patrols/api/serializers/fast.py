@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.api.fields import AwareDateTimeField
@@ -31,19 +32,19 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
     by hand: building a DRF serializer (it deep-copies its fields per instance) costs more than the
     rest of the checks on the hot path. The serializer class documents the body in the schema."""
     if not isinstance(data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
     errors: dict[str, list[str]] = {}
     for name in sorted(set(data) - _SUBMIT_FIELDS):
-        errors[name] = ["Unknown field."]
+        errors[name] = [_("Unknown field.")]
     out: dict[str, Any] = {}
 
     def need(name: str) -> Any:
         """The member's value; None (and the error recorded) when it is missing or null."""
         if name not in data:
-            errors[name] = ["This field is required."]
+            errors[name] = [_("This field is required.")]
             return None
         if data[name] is None:
-            errors[name] = ["This field may not be null."]
+            errors[name] = [_("This field may not be null.")]
         return data[name]
 
     raw_id = need("id")
@@ -51,13 +52,13 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
         if isinstance(raw_id, str) and _UUID_TEXT.match(raw_id):
             out["id"] = uuid.UUID(raw_id)
         else:
-            errors["id"] = ["Must be a valid UUID."]
+            errors["id"] = [_("Must be a valid UUID.")]
     reach = need("reach")
     if reach is not None:
         if type(reach) is int and 1 <= reach <= MAX_ID:
             out["reach"] = reach
         else:
-            errors["reach"] = [f"A whole number from 1 to {MAX_ID}."]
+            errors["reach"] = [_("A whole number from 1 to %(max_id)s.") % {"max_id": MAX_ID}]
     for name in ("started_at", "ended_at"):
         value = need(name)
         if value is not None:
@@ -69,13 +70,18 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
     if type(companions) is int and 0 <= companions <= conf.max_companions():
         out["companions"] = companions
     else:
-        errors["companions"] = [f"A whole number from 0 to {conf.max_companions()}."]
+        errors["companions"] = [
+            _("A whole number from 0 to %(max_companions)s.") % {"max_companions": conf.max_companions()}
+        ]
     mode = need("mode")
     if mode is not None:
         if mode in PatrolMode.values:
             out["mode"] = mode
         else:
-            errors["mode"] = [f'"{mode}" is not a valid choice; one of {", ".join(PatrolMode.values)}.']
+            errors["mode"] = [
+                _('"%(mode)s" is not a valid choice; one of %(values)s.')
+                % {"mode": mode, "values": ", ".join(PatrolMode.values)}
+            ]
     try:
         out["crs"] = parse_crs(data.get("crs"))
     except (ValueError, TypeError) as exc:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -60,7 +61,9 @@ class _PatrolHeaderSerializer(StrictSerializer):
 
     def validate_companions(self, value: int) -> int:
         if value > conf.max_companions():
-            raise serializers.ValidationError(f"At most {conf.max_companions()}.")
+            raise serializers.ValidationError(
+                _("At most %(max_companions)s.") % {"max_companions": conf.max_companions()}
+            )
         return value
 
 

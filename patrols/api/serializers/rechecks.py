@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.api.serializers import StrictSerializer
@@ -26,7 +27,7 @@ class RecheckSampleSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         return attrs
 
 

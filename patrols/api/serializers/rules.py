@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.api.serializers import MAX_ID, StrictSerializer
@@ -30,9 +31,9 @@ class ComplianceQuerySerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["Must be on or after start."]})
+            raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if (attrs["end"] - attrs["start"]).days > 366 * 3:
-            raise serializers.ValidationError({"end": ["At most three years at a time."]})
+            raise serializers.ValidationError({"end": [_("At most three years at a time.")]})
         return attrs
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -80,24 +82,24 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
     _READ_ACTIONS = frozenset({"list", "retrieve", "export", "photos", "photo_file"})
 
     export_name = "cases"
-    export_title = "问题台账 cases"
+    export_title = gettext_lazy("case ledger")
     export_columns = (
-        Column("id", "编号", "Id", width=38),
-        Column("found_at", "发现时间", "Found", "datetime", 18),
-        Column("category", "类别", "Category"),
-        Column("status", "状态", "Status"),
-        Column("source", "来源", "Source"),
-        Column("reach", "河段编码", "Reach code", width=18),
-        Column("division", "行政区", "Division"),
-        Column("reporter", "上报人", "Reporter"),
-        Column("responsible_unit", "责任单位", "Responsible unit", width=20),
-        Column("deadline", "整改期限", "Deadline", "date"),
-        Column("closed_at", "销号时间", "Closed", "datetime", 18),
-        Column("closed_via", "销号方式", "Closed via"),
-        Column("overdue", "逾期", "Overdue", "bool"),
-        Column("lon", "经度", "Longitude", "number3"),
-        Column("lat", "纬度", "Latitude", "number3"),
-        Column("description", "描述", "Description", width=40),
+        Column("id", gettext_lazy("Id"), width=38),
+        Column("found_at", gettext_lazy("Found"), "datetime", 18),
+        Column("category", gettext_lazy("Category")),
+        Column("status", gettext_lazy("Status")),
+        Column("source", gettext_lazy("Source")),
+        Column("reach", gettext_lazy("Reach code"), width=18),
+        Column("division", gettext_lazy("Division")),
+        Column("reporter", gettext_lazy("Reporter")),
+        Column("responsible_unit", gettext_lazy("Responsible unit"), width=20),
+        Column("deadline", gettext_lazy("Deadline"), "date"),
+        Column("closed_at", gettext_lazy("Closed"), "datetime", 18),
+        Column("closed_via", gettext_lazy("Closed via")),
+        Column("overdue", gettext_lazy("Overdue"), "bool"),
+        Column("lon", gettext_lazy("Longitude"), "number3"),
+        Column("lat", gettext_lazy("Latitude"), "number3"),
+        Column("description", gettext_lazy("Description"), width=40),
     )
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -151,7 +153,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         if v["patrol"] is not None:
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
             if patrol is None:
-                raise ValidationError({"patrol": ["No such patrol of yours."]})
+                raise ValidationError({"patrol": [_("No such patrol of yours.")]})
         case, created = services.case_report(
             actor=request.user,
             case_id=v["id"],
@@ -199,7 +201,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         case = self.get_object()
         upload = request.FILES.get("photo")
         if upload is None:
-            raise ValidationError({"photo": ["Send the image as the multipart field 'photo'."]})
+            raise ValidationError({"photo": [_("Send the image as the multipart field 'photo'.")]})
         photo, created = services.case_photo_add(case=case, actor=request.user, upload=upload)
         return Response(CasePhotoSerializer(photo).data, status=201 if created else 200)
 
@@ -209,5 +211,5 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         case = self.get_object()
         photo = CasePhoto.objects.filter(case=case, pk=int(photo_id or 0)).first()
         if photo is None:
-            raise NotFound("No such photo.")
+            raise NotFound(_("No such photo."))
         return FileResponse(photo.file.open("rb"), content_type=photo.content_type)

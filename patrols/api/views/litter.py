@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -53,16 +55,16 @@ class LitterViewSet(
     action_roles = {"export": READ_ROLES}
 
     export_name = "litter"
-    export_title = "垃圾清理 litter"
+    export_title = gettext_lazy("litter removals")
     export_columns = (
-        Column("id", "编号", "Id", "int"),
-        Column("removed_on", "清理日期", "Removed on", "date"),
-        Column("reach", "河段编码", "Reach code", width=18),
-        Column("division", "行政区", "Division"),
-        Column("tonnes", "吨", "Tonnes", "number3"),
-        Column("patrol", "巡河", "Patrol", width=38),
-        Column("recorded_by", "记录人", "Recorded by"),
-        Column("note", "备注", "Note", width=30),
+        Column("id", gettext_lazy("Id"), "int"),
+        Column("removed_on", gettext_lazy("Removed on"), "date"),
+        Column("reach", gettext_lazy("Reach code"), width=18),
+        Column("division", gettext_lazy("Division")),
+        Column("tonnes", gettext_lazy("Tonnes"), "number3"),
+        Column("patrol", gettext_lazy("Patrol"), width=38),
+        Column("recorded_by", gettext_lazy("Recorded by")),
+        Column("note", gettext_lazy("Note"), width=30),
     )
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -89,7 +91,7 @@ class LitterViewSet(
         if v["patrol"] is not None:
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
             if patrol is None:
-                raise ValidationError({"patrol": ["No such patrol in your scope."]})
+                raise ValidationError({"patrol": [_("No such patrol in your scope.")]})
         record, created = services.litter_record(
             actor=request.user,
             reach=reach,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -61,25 +62,25 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
     }
 
     export_name = "patrols"
-    export_title = "巡河台账 patrols"
+    export_title = gettext_lazy("patrol ledger")
     export_columns = (
-        Column("id", "编号", "Id", width=38),
-        Column("started_at", "开始", "Started", "datetime", 18),
-        Column("ended_at", "结束", "Ended", "datetime", 18),
-        Column("chief", "河长", "Chief"),
-        Column("level", "级别", "Level"),
-        Column("reach", "河段编码", "Reach code", width=18),
-        Column("reach_name", "河段", "Reach", width=24),
-        Column("division", "行政区", "Division"),
-        Column("mode", "方式", "Mode"),
-        Column("person_times", "人次", "Person-times", "int"),
-        Column("distance_km", "里程(公里)", "Distance (km)", "number3"),
-        Column("duration_min", "时长(分钟)", "Duration (min)", "number"),
-        Column("coverage", "覆盖率", "Coverage", "number"),
-        Column("valid", "有效", "Valid", "bool"),
-        Column("invalid_reasons", "无效原因", "Invalid reasons", width=24),
-        Column("flags", "疑点", "Flags", width=24),
-        Column("review_status", "审核", "Review"),
+        Column("id", gettext_lazy("Id"), width=38),
+        Column("started_at", gettext_lazy("Started"), "datetime", 18),
+        Column("ended_at", gettext_lazy("Ended"), "datetime", 18),
+        Column("chief", gettext_lazy("Chief")),
+        Column("level", gettext_lazy("Level")),
+        Column("reach", gettext_lazy("Reach code"), width=18),
+        Column("reach_name", gettext_lazy("Reach"), width=24),
+        Column("division", gettext_lazy("Division")),
+        Column("mode", gettext_lazy("Mode")),
+        Column("person_times", gettext_lazy("Person-times"), "int"),
+        Column("distance_km", gettext_lazy("Distance (km)"), "number3"),
+        Column("duration_min", gettext_lazy("Duration (min)"), "number"),
+        Column("coverage", gettext_lazy("Coverage"), "number"),
+        Column("valid", gettext_lazy("Valid"), "bool"),
+        Column("invalid_reasons", gettext_lazy("Invalid reasons"), width=24),
+        Column("flags", gettext_lazy("Flags"), width=24),
+        Column("review_status", gettext_lazy("Review")),
     )
 
     def get_queryset(self) -> QuerySet[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -69,16 +70,16 @@ class ComplianceView(ApiView):
     read_roles = READ_ROLES
 
     columns = (
-        Column("chief_username", "河长", "Chief"),
-        Column("chief_name", "姓名", "Name", width=24),
-        Column("level", "级别", "Level"),
-        Column("rule", "频次要求", "Rule", width=36),
-        Column("periods", "周期数", "Periods", "int"),
-        Column("required", "应巡", "Required", "int"),
-        Column("done", "已巡", "Done", "int"),
-        Column("valid", "有效", "Valid", "int"),
-        Column("missing", "缺巡", "Missing", "int"),
-        Column("compliant", "达标", "Compliant", "bool"),
+        Column("chief_username", gettext_lazy("Chief")),
+        Column("chief_name", gettext_lazy("Chief name"), width=24),
+        Column("level", gettext_lazy("Level")),
+        Column("rule", gettext_lazy("Rule"), width=36),
+        Column("periods", gettext_lazy("Periods"), "int"),
+        Column("required", gettext_lazy("Required"), "int"),
+        Column("done", gettext_lazy("Done"), "int"),
+        Column("valid", gettext_lazy("Valid"), "int"),
+        Column("missing", gettext_lazy("Missing"), "int"),
+        Column("compliant", gettext_lazy("Compliant"), "bool"),
     )
 
     @extend_schema(
@@ -104,7 +105,7 @@ class ComplianceView(ApiView):
                 filename=f"compliance-{v['start']}-{v['end']}",
                 columns=self.columns,
                 rows=data,
-                title="巡河频次 compliance",
+                title=gettext_lazy("patrol frequency compliance"),
             )
         return Response(
             {"start": v["start"], "end": v["end"], "results": ComplianceRowSerializer(rows, many=True).data}
