@@ -55,3 +55,35 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             for code, description in wanted.items():
                 responses.setdefault(code, {"description": description, "content": ref})
     return result
+
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "A key the client chooses per logical request (e.g. a UUID). A resend with the same key and body "
+        "within the retention window answers the first answer's status and bytes without doing the work "
+        "again; the same key with another body is a 409 (idempotency_key_reused)."
+    ),
+}
+
+
+def add_idempotency_header(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular POSTPROCESSING_HOOKS entry: declare Idempotency-Key on every write operation whose
+    view honours it (core.api.idempotency.IdempotencyMixin), and on no other."""
+    from core.api.idempotency import IdempotencyMixin
+
+    honoured = {
+        (path, method.lower())
+        for path, _regex, method, callback in getattr(generator, "endpoints", None) or []
+        if isinstance(getattr(callback, "cls", None), type) and issubclass(callback.cls, IdempotencyMixin)
+    }
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method in {"post", "put", "patch", "delete"} and (path, method) in honoured:
+                params = operation.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in params):
+                    params.append(IDEMPOTENCY_PARAMETER)
+    return result

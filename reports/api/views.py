@@ -85,7 +85,9 @@ def _report(scope: Scope, period: Period, division: str | None, fmt: str) -> Htt
 
 
 _FILE_RESPONSES = {
-    200: OpenApiResponse(OpenApiTypes.OBJECT, description="the report (JSON), or the xlsx / pdf file for ?format="),
+    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="the report (?format=json)"),
+    (200, MIME[ReportFormat.XLSX]): OpenApiResponse(OpenApiTypes.BINARY, description="?format=xlsx"),
+    (200, MIME[ReportFormat.PDF]): OpenApiResponse(OpenApiTypes.BINARY, description="?format=pdf"),
 }
 
 
