@@ -136,3 +136,9 @@ def redis_broker_url() -> str:
     except redis.RedisError as exc:
         pytest.fail(f"the real-worker tests need Redis at {url}: {exc}")
     return url
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: pytest-playwright's sync API keeps an asyncio loop running in the main thread
+    for the rest of the session, and the gateway tests after it call asyncio.run()."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0].endswith("_browser.py"))

@@ -100,4 +100,5 @@ def test_qgis_loads_a_layer_with_basic_and_a_token(transactional_db, live_server
         [QGIS_PYTHON, str(script), f"{live_server.url}/ogc/", "reaches", chief.username, "not-a-token"],
         capture_output=True, text=True, timeout=180, check=False, env=env,
     )  # fmt: skip
-    assert "features=1" not in wrong.stdout
+    # A wrong token reads no feature (QGIS may still report the collection's advertised count).
+    assert "HL-01-02" not in wrong.stdout

@@ -310,8 +310,9 @@ def test_lock_list_scoped_with_a_ceiling(client_for, users, geography):
     for m in range(1, 7):
         plan_services.ledger_lock(actor="t", scope=ALL, division=geography["saybagh"], month=dt.date(2024, m, 1))
     plan_services.ledger_lock(actor="t", scope=ALL, division=geography["tianshan"], month=dt.date(2024, 1, 1))
+    client = client_for(users["reviewer_650103"])
     with CaptureQueriesContext(connection) as ctx:
-        body = client_for(users["reviewer_650103"]).get(LOCKS).json()
+        body = client.get(LOCKS).json()
     assert len(ctx.captured_queries) <= 6
     assert {r["division"] for r in body["results"]} == {"650103"}
     assert body["count"] == 6

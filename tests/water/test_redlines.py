@@ -153,7 +153,8 @@ def test_redline_list_query_ceiling(client_for, users, geography):
 
     for year in range(2020, 2026):
         plan_services.redline_create(actor="t", scope=ALL, year=year, division=geography["city"])
+    client = client_for(users["chief_650102"])
     with CaptureQueriesContext(connection) as ctx:
-        body = client_for(users["chief_650102"]).get(REDLINES).json()
+        body = client.get(REDLINES).json()
     assert body["count"] == 6
     assert len(ctx.captured_queries) <= 5
