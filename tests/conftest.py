@@ -138,6 +138,7 @@ def redis_broker_url() -> str:
     return url
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering by database use
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests last: pytest-playwright's sync API keeps an asyncio loop running in the main thread
     for the rest of the session, and the gateway tests after it call asyncio.run()."""
