@@ -21,12 +21,14 @@
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   L.control.scale({imperial: false}).addTo(map);
 
-  // Panes, bottom to top: areas, lines, tracks, points (markers sit above them all).
-  [["hz-areas", 350], ["hz-lines", 410], ["hz-tracks", 420], ["hz-points", 450]].forEach(function (p) {
+  // Panes, bottom to top: areas, rivers, other lines, tracks, points (markers sit above them all).
+  // Rivers lie under their reaches: a click on a reach reaches the reach (and its chief), whichever
+  // layer answered first.
+  [["hz-areas", 350], ["hz-rivers", 400], ["hz-lines", 410], ["hz-tracks", 420], ["hz-points", 450]].forEach(function (p) {
     map.createPane(p[0]).style.zIndex = p[1];
   });
   var PANE = {
-    divisions: "hz-areas", lakes: "hz-areas", rivers: "hz-lines", reaches: "hz-lines", pipelines: "hz-lines",
+    divisions: "hz-areas", lakes: "hz-areas", rivers: "hz-rivers", reaches: "hz-lines", pipelines: "hz-lines",
     patrols: "hz-tracks", intakes: "hz-points", sections: "hz-points"
   };
   // Reloaded when the whole zoom changes: the server simplified their lines for the zoom.
