@@ -337,10 +337,13 @@ if CONSOLE_MAP_TILE_DATUM not in ("wgs84", "cgcs2000"):
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=72)
 
 # --- Celery ---------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
 # Embedded default: no broker configured → tasks run in-process (eager), so `make run` needs no Redis.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Celery is then given its in-memory transport rather than an empty URL: kombu would read "" as an AMQP
+# URL without a host and warn ("No hostname was supplied") each time a task is queued by name.
+CELERY_BROKER_CONFIGURED = bool(env("CELERY_BROKER_URL", default=""))
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "memory://localhost/"
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_CONFIGURED
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

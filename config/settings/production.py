@@ -3,14 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHES, CELERY_BROKER_URL, IS_SPATIALITE, SECRET_KEY, env
+from .base import CACHES, CELERY_BROKER_CONFIGURED, IS_SPATIALITE, SECRET_KEY, env
 
 DEBUG = False
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production, at least 40 random characters")
 if IS_SPATIALITE and not env.bool("ALLOW_SPATIALITE_IN_PRODUCTION", default=False):
     raise ImproperlyConfigured("Production runs on PostGIS: set DATABASE_URL=postgis://…")
-if not CELERY_BROKER_URL:
+if not CELERY_BROKER_CONFIGURED:
     raise ImproperlyConfigured("Production needs CELERY_BROKER_URL (Redis)")
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # A per-process cache would give every gunicorn worker its own login-throttle counters.

@@ -130,3 +130,29 @@ def test_production_hsts_and_proxy_trust_defaults():
     assert _production_setting("SECURE_PROXY_SSL_HEADER") == "None"
     trusted = _production_setting("SECURE_PROXY_SSL_HEADER", DJANGO_TRUST_PROXY_HEADERS="true")
     assert trusted == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_with_no_broker_a_task_queued_by_name_runs_eagerly_without_a_broker_warning():
+    """`make run` has no broker: tasks run in-process, and kombu must not warn about a missing host
+    (load_demo queued a report build by name and printed "No hostname was supplied")."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    code = "\n".join(
+        (
+            "import django",
+            "django.setup()",
+            "from django.conf import settings",
+            "from config.celery_app import app",
+            "assert settings.CELERY_TASK_ALWAYS_EAGER",
+            "@app.task(name='tests.ping')",
+            "def ping():",
+            "    return 'pong'",
+            "r = ping.apply_async(time_limit=5, soft_time_limit=4)",
+            "print('state', r.state, r.get())",
+        )
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert result.returncode == 0, result.stderr
+    assert "state SUCCESS pong" in result.stdout
+    assert "No hostname" not in result.stderr
+    assert "WARNING" not in result.stderr
