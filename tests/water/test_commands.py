@@ -211,3 +211,37 @@ def _demo_monitoring(demo):
     assert Alert.objects.filter(resolved_at__isnull=True, kind="plan_100").exists()
     assert open_alerts == [("flagged_reading", demo.SPIKE_METER), ("meter_offline", demo.SILENT_METER)]
     return summary.to_dict(), list(Alert.objects.values_list("pk", "last_seen_at", "resolved_at"))
+
+
+def test_a_gb18030_file_from_excel_is_read(tmp_path, water):
+    """Chinese Excel saves "CSV" in GB 18030: its bytes are not UTF-8, and must not end in a traceback."""
+    path = tmp_path / "readings-gbk.csv"
+    rows = ["meter,observed_at,cumulative_m3,flow_m3s", line("WM-E1", 1, 1010), line("WM-E1", 2, 1020)]
+    # A serial with Chinese characters is refused by name (no such meter), proving the bytes were decoded.
+    chinese = "水表-东1," + (T0 + hours(3)).isoformat() + ",1030,"
+    path.write_bytes(("\r\n".join([*rows, chinese]) + "\r\n").encode("gb18030"))
+    with pytest.raises(CommandError) as exc:
+        call_command("import_readings", str(path), "--no-progress")
+    assert "'水表-东1'" in str(exc.value)
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
+    out = StringIO()
+    call_command("import_readings", str(path), "--no-progress", stdout=out)
+    assert "2 rows, 2 new, 0 duplicates" in out.getvalue()
+
+
+def test_a_file_in_no_known_charset_is_refused_in_words(tmp_path, water):
+    path = tmp_path / "readings.csv"
+    path.write_bytes(b"meter,observed_at,cumulative_m3\nWM-E1,\xff\xfe\xff,1\n")
+    with pytest.raises(CommandError, match="neither UTF-8 nor GB 18030"):
+        call_command("import_readings", str(path), "--no-progress")
+    with pytest.raises(CommandError, match="no such charset"):
+        call_command("import_readings", str(path), "--encoding", "klingon")
+
+
+def test_progress_off_a_terminal_is_plain_lines_on_stdout(tmp_path, water):
+    path = write_csv(tmp_path, [line("WM-E1", h, 1000 + 10 * h) for h in range(1, 11)])
+    out, err = StringIO(), StringIO()
+    call_command("import_readings", str(path), "--batch-size", "4", stdout=out, stderr=err)
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == ["4/10 rows (40 %)", "8/10 rows (80 %)", "10/10 rows (100 %)"]
+    assert err.getvalue() == ""  # no bar, and nothing in the error stream's colours
