@@ -28,12 +28,12 @@ from oversight.api.serializers import PetitionSerializer
 from oversight.api.views import PetitionViewSet
 from oversight.choices import Channel, PetitionCategory, PetitionStatus, Substantiated
 from patrols import selectors as patrols_selectors
-from patrols.api.serializers import CaseFeatureSerializer
-from patrols.api.views import CaseViewSet
-from patrols.choices import CaseCategory, CaseSource, CaseStatus
+from patrols.api.serializers import CaseFeatureSerializer, PatrolFeatureSerializer
+from patrols.api.views import CaseViewSet, PatrolViewSet
+from patrols.choices import CaseCategory, CaseSource, CaseStatus, PatrolMode, PatrolStatus
 from places import selectors as places_selectors
 from places.api.serializers import DivisionSerializer, LakeSerializer, ReachSerializer, RiverSerializer
-from places.choices import LakeKind
+from places.choices import ChiefLevel, LakeKind
 from quality import selectors as quality_selectors
 from quality.api.serializers import SectionSerializer
 from quality.choices import SectionCategory, WaterBody
@@ -85,6 +85,13 @@ class Collection:
 
     def queryset(self, scope: Scope) -> QuerySet[Model]:
         return self.selector(scope=scope)
+
+    def labels(self) -> dict[str, dict[str, str | Promise]]:
+        """For each property that is a choice field of the serializer's model: value → label. The
+        features carry the label beside the code as `<name>_label`, in the request's language (a GIS
+        client shows its attribute table as it is; codes such as `dumping` mean nothing there)."""
+        model = self.serializer.Meta.model
+        return {f.name: dict(f.flatchoices) for f in model._meta.concrete_fields if f.choices}
 
     @property
     def id_type(self) -> str:
@@ -179,6 +186,22 @@ COLLECTIONS: tuple[Collection, ...] = (
         temporal="found_at",
         # The same roles as the GeoJSON case ledger (operators get 403 there, so here too).
         read_roles=CaseViewSet.read_roles,
+        id_pattern=UUID_ID,
+    ),
+    Collection(
+        id="patrol-tracks", title=gettext_lazy("Patrol tracks"),
+        description="River chiefs' patrols (巡河) in your scope with their tracks, simplified to 5 m; chiefs see "
+                    "their own patrols.",
+        selector=patrols_selectors.patrol_list, serializer=PatrolFeatureSerializer, geometry="track_preview",
+        filters=(AttributeFilter("level", "level", choices=ChiefLevel),
+                 AttributeFilter("mode", "mode", choices=PatrolMode),
+                 AttributeFilter("status", "status", choices=PatrolStatus),
+                 AttributeFilter("chief_username", "chief__username", description="the chief's user name"),
+                 AttributeFilter("reach", "reach_id", "integer", description="reach id"),
+                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code")),
+        temporal="started_at",
+        # The same roles as the GeoJSON patrol ledger.
+        read_roles=PatrolViewSet.read_roles,
         id_pattern=UUID_ID,
     ),
     Collection(

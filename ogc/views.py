@@ -153,6 +153,17 @@ def _instant(value: Any, is_datetime: bool) -> str | None:
     return f"{value.isoformat()}T00:00:00+08:00"
 
 
+def with_labels(c: Collection, features: list[Any]) -> list[Any]:
+    """Each coded property (a choice field) gets its label beside it: `category` → `category_label`."""
+    labels = c.labels()
+    for feature in features:
+        props = feature.get("properties") or {}
+        for name in [n for n in props if n in labels]:
+            label = labels[name].get(props[name])
+            props[f"{name}_label"] = str(label) if label is not None else None
+    return features
+
+
 @extend_schema(exclude=True)
 class LandingView(OgcView):
     def get(self, request: Request) -> Response:
@@ -215,7 +226,7 @@ class ItemsView(OgcView):
         qs: QuerySet[Model] = filtered(c, c.queryset(scope_for(request.user)), q).order_by("pk")
         matched = qs.count()
         rows = list(qs[q.offset : q.offset + q.limit]) if q.offset < matched else []
-        features = c.serializer(rows, many=True).data["features"]
+        features = with_labels(c, c.serializer(rows, many=True).data["features"])
         items = self.url("items", collection_id=c.id)
         params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
 
@@ -256,7 +267,7 @@ class ItemView(OgcView):
         row = c.queryset(scope_for(request.user)).filter(pk=feature_id).first()
         if row is None:
             raise NotFound(_("No such feature."))
-        feature = dict(c.serializer(row).data)
+        feature = with_labels(c, [dict(c.serializer(row).data)])[0]
         feature["links"] = [
             {"href": self.url("item", collection_id=c.id, feature_id=feature_id), "rel": "self", "type": GEOJSON},
             {
