@@ -85,6 +85,40 @@ class Section(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class SectionExclusion(models.Model):
+    """Months a section is left out of the statistics, with the reason (a frozen river, a flood that
+    stopped sampling): its results in those months are not used, and a report lists the exclusion.
+    Whole Beijing calendar months, the unit the statistics are built on (quality.evaluation)."""
+
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("section"), db_index=False
+    )
+    first_month = models.DateField(_("first month"), help_text="the first day of the first month left out")
+    last_month = models.DateField(_("last month"), help_text="the first day of the last month left out")
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.CharField(_("created by"), max_length=150, editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["section", "first_month"]
+        verbose_name = _("exclusion from statistics")
+        verbose_name_plural = _("exclusions from statistics")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_month__gte=models.F("first_month")), name="quality_exclusion_order"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="quality_exclusion_reason"),
+        ]
+        indexes = [models.Index(fields=["section", "first_month"], name="quality_exclusion_section_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}: {self.reason}"
+
+    def months(self) -> tuple[str, str]:
+        """("2024-07", "2024-08"): the labels of its first and last month."""
+        return f"{self.first_month:%Y-%m}", f"{self.last_month:%Y-%m}"
+
+
 class Sample(models.Model):
     """One sampling event at a section: a lab sample, or one record of an automatic station."""
 

@@ -39,13 +39,30 @@ from places.models import Division
 from quality import conf, evaluation, gb3838
 from quality.choices import CATEGORY_KEYS, SectionCategory, WaterBody
 from quality.evaluation import MonthGroup, SectionPeriod, Shares
-from quality.models import Measurement, Sample, Section
+from quality.models import Measurement, Sample, Section, SectionExclusion
 
 
 def section_list(*, scope: Scope) -> QuerySet[Section]:
     """Sections whose division lies in the caller's jurisdiction."""
     qs = Section.objects.select_related("division", "reach", "reach__river", "lake")
     return scope.filter(qs, "division__code")
+
+
+def exclusion_list(*, scope: Scope) -> QuerySet[SectionExclusion]:
+    """Exclusions from the statistics of sections in the caller's jurisdiction."""
+    return scope.filter(SectionExclusion.objects.select_related("section"), "section__division__code")
+
+
+def exclusions_in(*, section_ids: Sequence[int], period: Period) -> dict[int, list[SectionExclusion]]:
+    """The exclusions of these sections that overlap the period, by section: one query."""
+    first, last = period.first_date.replace(day=1), period.last_date.replace(day=1)
+    out: dict[int, list[SectionExclusion]] = {}
+    rows = SectionExclusion.objects.filter(
+        section_id__in=section_ids, first_month__lte=last, last_month__gte=first
+    ).order_by("section_id", "first_month")
+    for e in rows:
+        out.setdefault(e.section_id, []).append(e)
+    return out
 
 
 def sample_list(*, scope: Scope) -> QuerySet[Sample]:
@@ -190,6 +207,19 @@ class SectionEvaluation:
     period: Period
     means: SectionPeriod | None
     classification: gb3838.Classification | None
+    # The exclusions overlapping the period, and the period's months they left out ("2024-07").
+    exclusions: tuple[SectionExclusion, ...] = ()
+    excluded_months: tuple[str, ...] = ()
+
+    @property
+    def wholly_excluded(self) -> bool:
+        """Every month of the period was left out: the section is not in the period's statistics."""
+        return bool(self.excluded_months) and len(self.excluded_months) == len(list(split(self.period, "month")))
+
+    def exclusions_dict(self) -> list[dict[str, Any]]:
+        return [
+            {"first_month": e.months()[0], "last_month": e.months()[1], "reason": e.reason} for e in self.exclusions
+        ]
 
     @property
     def evaluated(self) -> bool:
@@ -235,6 +265,8 @@ class SectionEvaluation:
             "months": list(self.means.months) if self.means else [],
             "good": self.good,
             "compliant": self.compliant,
+            "excluded_months": list(self.excluded_months),
+            "exclusions": self.exclusions_dict(),
         }
         if self.classification is None:
             out.update({"class": None, "class_label": None, "description": None, "main_pollutants": []})
@@ -251,13 +283,28 @@ def evaluate_sections(*, sections: Sequence[Section], period: Period) -> list[Se
     if not sections:
         return []
     options = conf.classifier_options()
-    groups, samples = month_groups(section_ids=[s.pk for s in sections], period=period)
+    ids = [s.pk for s in sections]
+    groups, samples = month_groups(section_ids=ids, period=period)
+    # Months left out with a reason (SectionExclusion): their results are not used.
+    exclusions = exclusions_in(section_ids=ids, period=period)
+    months = [m.label for m in split(period, "month")]
+    left_out = {
+        sid: tuple(m for m in months if any(f"{e.first_month:%Y-%m}" <= m <= f"{e.last_month:%Y-%m}" for e in rows))
+        for sid, rows in exclusions.items()
+    }
+    if left_out:
+        groups = [g for g in groups if g.month not in left_out.get(g.section_id, ())]
     means = evaluation.period_means(groups, automatic_priority=conf.automatic_priority_items(), samples=samples)
     out = []
     for section in sections:
         m = means.get(section.pk)
         classification = gb3838.classify(m.values, body=section.water_body, options=options) if m else None
-        out.append(SectionEvaluation(section, period, m, classification))
+        out.append(
+            SectionEvaluation(
+                section, period, m, classification,
+                exclusions=tuple(exclusions.get(section.pk, ())), excluded_months=left_out.get(section.pk, ()),
+            )
+        )  # fmt: skip
     return out
 
 
@@ -282,6 +329,8 @@ class CategorySummary:
     status: str | None
     status_method: str | None
     display_decimals: int = 2
+    # Sections left out of the period's statistics with a stated reason (every month excluded).
+    excluded: tuple[SectionEvaluation, ...] = ()
 
     @property
     def evaluated(self) -> int:
@@ -320,6 +369,10 @@ class CategorySummary:
             "status_method": self.status_method,
             "sections": [e.to_dict() for e in self.sections],
             "not_evaluated": [{"id": s.pk, "code": s.code, "name": s.name} for s in self.not_evaluated],
+            "excluded": [
+                {"id": e.section.pk, "code": e.section.code, "name": e.section.name, "exclusions": e.exclusions_dict()}
+                for e in self.excluded
+            ],
         }
 
 
@@ -384,7 +437,7 @@ def resolve_division(*, scope: Scope, division_code: str | None) -> str | None:
 def quality_summary(*, scope: Scope, period: Period, division_code: str | None = None) -> QualitySummary:
     """Good-water shares per category (rivers, lakes, drinking_sources) over `period`, for the
     sections in the caller's scope that count in statistics, inside `division_code` when given.
-    Three queries (sections, results by month, sample counts) whatever the number of sections."""
+    Four queries (sections, results by month, sample counts, exclusions) whatever the number of sections."""
     code = resolve_division(scope=scope, division_code=division_code)
     qs = section_list(scope=scope).filter(counts_in_statistics=True)
     if code:
@@ -395,6 +448,8 @@ def quality_summary(*, scope: Scope, period: Period, division_code: str | None =
     summary = QualitySummary(period=period, division_code=code)
     for category, key in CATEGORY_KEYS.items():
         mine = [e for e in evaluations if e.section.category == category]
+        excluded = tuple(e for e in mine if e.wholly_excluded)
+        mine = [e for e in mine if not e.wholly_excluded]
         done = tuple(e for e in mine if e.evaluated)
         shares = Shares.of(e.cls for e in done if e.cls is not None)
         status, method = _category_status(category, done, shares, options)
@@ -408,5 +463,6 @@ def quality_summary(*, scope: Scope, period: Period, division_code: str | None =
             status=status,
             status_method=method,
             display_decimals=decimals,
+            excluded=excluded,
         )
     return summary

@@ -14,14 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record, snapshot
+from core.audit import actor_label, audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
 from core.geo import WGS84_SRID
+from core.kernel import audited_save
 from places.models import Division, Lake, Reach
 from quality import conf, gb3838
 from quality.choices import SampleSource, SectionCategory, WaterBody, WaterClass
-from quality.models import Measurement, Sample, Section
+from quality.models import Measurement, Sample, Section, SectionExclusion
 
 # --------------------------------------------------------------------------- sections
 
@@ -387,3 +388,52 @@ def sample_delete(*, sample: Sample, actor: Any, reason: str = "") -> None:
     sample.delete()
     audit_record(actor=actor, action=AuditAction.DELETE, entity="quality.sample", entity_id=pk, before=before,
                  reason=reason)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+@transaction.atomic
+def section_exclusion_create(
+    *, section: Section, first_month: dt.date, last_month: dt.date, reason: str, actor: Any
+) -> SectionExclusion:
+    """Leave a section out of the statistics for whole months, with the reason (audited). The months
+    are given by any day in them. Overlapping an exclusion of the same section is refused, naming it:
+    one stated reason per month."""
+    first, last = first_month.replace(day=1), last_month.replace(day=1)
+    if last < first:
+        raise InvalidInput(
+            _("The last month is before the first."), fields={"last_month": [_("Not before first_month.")]}
+        )
+    if not reason.strip():
+        raise InvalidInput(_("Say why the section is left out."), fields={"reason": [_("This field is required.")]})
+    Section.objects.select_for_update().get(pk=section.pk)  # one writer per section: the overlap check holds
+    clash = (
+        SectionExclusion.objects.filter(section=section, first_month__lte=last, last_month__gte=first)
+        .order_by("first_month")
+        .first()
+    )
+    if clash is not None:
+        a, b = clash.months()
+        raise InvalidInput(
+            _("The section is already left out from %(first)s to %(last)s (%(reason)s).")
+            % {"first": a, "last": b, "reason": clash.reason},
+            fields={"first_month": [_("Overlaps an exclusion of this section.")]},
+        )
+    exclusion = SectionExclusion(
+        section=section, first_month=first, last_month=last, reason=reason.strip(), created_by=actor_label(actor)
+    )
+    audited_save(exclusion, actor=actor, before=None)
+    return exclusion
+
+
+@transaction.atomic
+def section_exclusion_delete(*, exclusion: SectionExclusion, actor: Any, reason: str = "") -> None:
+    """Count the months again (audited)."""
+    before = snapshot(exclusion)
+    pk = exclusion.pk
+    exclusion.delete()
+    audit_record(
+        actor=actor, action=AuditAction.DELETE, entity="quality.sectionexclusion", entity_id=pk, before=before,
+        reason=reason,
+    )  # fmt: skip

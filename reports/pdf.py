@@ -298,6 +298,14 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
                     [100 * (q["yoy"][k]["good_ratio"]["previous"] or 0) for k, _ in categories]],
                    ["本期", "去年同期"], title="水质优良比例（%）", percent=True)
     )  # fmt: skip
+    notes = [
+        f"{x['name']}（{x['code']}）{'、'.join(x['months'])}{kind}，原因：{'；'.join(x['reasons'])}"
+        for k, _ in categories
+        for kind, key in (("不参与本期统计", "excluded"), ("不参与统计（其余月份参与）", "partly_excluded"))
+        for x in q[k].get(key, [])
+    ]
+    if notes:
+        story.append(Paragraph("说明：" + "。".join(notes) + "。", body))
 
     o = report.get("oversight")
     if o is not None:

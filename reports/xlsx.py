@@ -381,8 +381,17 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
         Col("class_label", "水质类别", "Class"),
         Col("good", "优良", "Good"),
         Col("samples", "样品数", "Samples", "int"),
+        Col("excluded", "不参与统计的月份", "Months left out", width=24),
     ]
-    _table(ws, cols, section_rows, start_row=row + 1)
+    for s in section_rows:
+        s["excluded"] = "、".join(s.get("excluded_months") or [])
+    left_out = [
+        {**x, "category": zh, "class_label": "不参与统计", "good": None, "samples": None,
+         "excluded": "、".join(x["months"]) + "：" + "；".join(x["reasons"])}
+        for key, zh in (("rivers", "河流"), ("lakes", "湖库"), ("drinking_sources", "饮用水源地"))
+        for x in q[key].get("excluded", [])
+    ]  # fmt: skip
+    _table(ws, cols, section_rows + left_out, start_row=row + 1)
 
 
 OVERSIGHT_FIGURES = (

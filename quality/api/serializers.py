@@ -15,7 +15,7 @@ from core.api.fields import AwareDateTimeField, GeoJSONGeometryField
 from core.api.serializers import MAX_ID, StrictSerializer
 from quality import gb3838
 from quality.choices import SampleSource, SectionCategory, WaterBody
-from quality.models import Measurement, Sample, Section
+from quality.models import Measurement, Sample, Section, SectionExclusion
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$"
 
@@ -168,3 +168,38 @@ class PeriodQuerySerializer(serializers.Serializer):
         if end >= dt.date.max:
             raise serializers.ValidationError({"end": [_("Too far in the future.")]})
         return attrs
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2024-07"})
+class MonthField(serializers.Field):
+    """A calendar month, "2024-07" (a full date is taken as its month)."""
+
+    default_error_messages = {"invalid": "A month as YYYY-MM, e.g. 2024-07."}
+
+    def to_internal_value(self, data: Any) -> dt.date:
+        text = str(data).strip() if isinstance(data, str) else ""
+        try:
+            if len(text) == 7:
+                return dt.date(int(text[:4]), int(text[5:7]), 1) if text[4] == "-" else self.fail("invalid")
+            return dt.date.fromisoformat(text).replace(day=1)
+        except ValueError:
+            self.fail("invalid")
+        raise AssertionError  # unreachable: fail() raises
+
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
+
+
+class SectionExclusionSerializer(serializers.ModelSerializer):
+    first_month = MonthField()
+    last_month = MonthField()
+
+    class Meta:
+        model = SectionExclusion
+        fields = ["id", "section", "first_month", "last_month", "reason", "created_by", "created_at"]
+
+
+class SectionExclusionCreateSerializer(StrictSerializer):
+    first_month = MonthField()
+    last_month = MonthField()
+    reason = serializers.CharField(max_length=200)

@@ -24,7 +24,7 @@ from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
 from core.api.parsers import CSVBody, CSVParser, decode_text
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
-from core.kernel import reference
+from core.kernel import get_in_scope, reference
 from core.periods import Period, date_range
 from places.models import Lake, Reach
 from places.selectors import division_list, lake_list, reach_list
@@ -35,6 +35,8 @@ from quality.api.serializers import (
     SampleCreateSerializer,
     SampleSerializer,
     SectionCreateSerializer,
+    SectionExclusionCreateSerializer,
+    SectionExclusionSerializer,
     SectionSerializer,
     SectionUpdateSerializer,
 )
@@ -65,8 +67,8 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
     filterset_class = SectionFilter
     bbox_filter_field = "location"
     write_roles = STAFF_ROLES
-    action_roles = {"evaluation": HUMAN_ROLES}
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_roles = {"evaluation": HUMAN_ROLES, "exclusions": STAFF_ROLES, "exclusion": STAFF_ROLES}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.section_list(scope=scope_for(self.request.user))
@@ -113,6 +115,38 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
         body = result.to_dict(items=True)
         body["period"] = {"start": period.first_date, "end": period.last_date, "label": period.label}
         return Response(body)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Months the section is left out of the statistics, with the reasons",
+        responses=SectionExclusionSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Leave the section out of the statistics for whole months, with a reason",
+        request=SectionExclusionCreateSerializer,
+        responses={201: SectionExclusionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def exclusions(self, request: Request, pk: str | None = None) -> Response:
+        section = self.get_object()
+        if request.method == "GET":
+            rows = selectors.exclusion_list(scope=scope_for(request.user)).filter(section=section)
+            return Response(SectionExclusionSerializer(rows, many=True).data)
+        data = SectionExclusionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exclusion = services.section_exclusion_create(section=section, actor=request.user, **data.validated_data)
+        return Response(SectionExclusionSerializer(exclusion).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Count the months again (remove an exclusion)", responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"exclusions/(?P<exclusion_id>[0-9]{1,18})")
+    def exclusion(self, request: Request, pk: str | None = None, exclusion_id: str | None = None) -> Response:
+        section = self.get_object()
+        exclusion = get_in_scope(
+            selectors.exclusion_list(scope=scope_for(request.user)).filter(section=section), pk=exclusion_id
+        )
+        services.section_exclusion_delete(exclusion=exclusion, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

@@ -18,6 +18,15 @@ CATEGORIES = (
 )
 
 
+def _excluded(e: Any) -> dict[str, Any]:
+    return {
+        "code": e.section.code,
+        "name": e.section.name,
+        "months": list(e.excluded_months),
+        "reasons": sorted({x.reason for x in e.exclusions}),
+    }
+
+
 def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
     summary = quality_summary(scope=scope, period=period, division_code=division_code)
     out: dict[str, Any] = {}
@@ -40,9 +49,13 @@ def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[st
                     "class": e.cls,
                     "good": e.good,
                     "samples": e.means.samples if e.means else 0,
+                    "excluded_months": list(e.excluded_months),
                 }
                 for e in c.sections
             ],
+            # Left out of the period's statistics, with the reason given (quality SectionExclusion).
+            "excluded": [_excluded(e) for e in c.excluded],
+            "partly_excluded": [_excluded(e) for e in c.sections if e.excluded_months],
         }
     return out
 

@@ -126,7 +126,7 @@ class TestSelector:
         assert source.good is False
         assert s.drinking_sources.good_ratio == D(0)
 
-    def test_three_queries_whatever_the_number_of_sections(self, users, year_of_samples, geography, record):
+    def test_four_queries_whatever_the_number_of_sections(self, users, year_of_samples, geography, record):
         def count() -> int:
             with CaptureQueriesContext(connection) as ctx:
                 quality_summary(scope=scope_for(users["admin"]), period=half_year(2024, 1))
@@ -137,7 +137,7 @@ class TestSelector:
             extra = section_create(code=f"QS-X-{n}", name=f"x{n}", category="river", reach=geography["reach_e"],
                                    location=Point(87.7, 43.9), target_class=3, actor="test")  # fmt: skip
             record(extra, beijing(2024, 3), GOOD_RIVER)
-        assert count() == before <= 3
+        assert count() == before <= 4  # sections, results, samples, exclusions
 
 
 class TestApi:
@@ -188,8 +188,8 @@ class TestApi:
         c = client_for(users["admin"])
         with CaptureQueriesContext(connection) as ctx:
             assert c.get(URL + "?start=2024-01-01&end=2024-12-31").status_code == 200
-        # auth (token, last-use) + sections + results
-        assert len(ctx.captured_queries) <= 5, [q["sql"] for q in ctx.captured_queries]
+        # auth (token, last-use) + sections + results + samples + exclusions
+        assert len(ctx.captured_queries) <= 6, [q["sql"] for q in ctx.captured_queries]
 
     def test_an_arbitrary_range(self, client_for, users, year_of_samples):
         resp = client_for(users["admin"]).get(URL + "?start=2024-03-15&end=2024-03-20")
