@@ -132,8 +132,10 @@ def main() -> None:
     # the commit, off the service's clock, so it is left out here (measured in step 3).
     ns._dispatch_on_commit = queued.append  # type: ignore[assignment]
 
+    cpu: dict[str | None, list[float]] = {None: [], "case_closed": [], "plan_80": []}
+
     def service(raise_type: str | None, i: int) -> float:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         with transaction.atomic():
             Division.objects.filter(pk=division.pk).update(name_en=f"Tianshan {i}")
             audit_record(actor="bench", action=AuditAction.UPDATE, instance=division, after={"i": i})
@@ -144,6 +146,7 @@ def main() -> None:
                              "use_m3": "85,000", "plan_m3": "100,000", "percent": "85.0"},
                     people=[operator.pk, chief.pk], link=f"/api/v1/water/alerts/{i}/",
                 )  # fmt: skip
+        cpu[raise_type].append((time.process_time() - c) * 1000)
         return (time.perf_counter() - t) * 1000
 
     for i in range(200):  # warm
@@ -155,6 +158,8 @@ def main() -> None:
         with CaptureQueriesContext(connection) as q:
             service(variant, 0)
         statements[variant] = len(q)
+    for values in cpu.values():
+        values.clear()
     base, plain, ruled, ping = [], [], [], []
     for i in range(1000):
         base.append(service(None, i))
@@ -171,6 +176,9 @@ def main() -> None:
           f"   overhead {statistics.median(plain) - statistics.median(base):+.2f} ms")  # fmt: skip
     print(f"  + event_raise, rule (3 inbox, 1 robot) {statistics.median(ruled):6.2f} / {pct(ruled, .95):6.2f}"
           f"   overhead {statistics.median(ruled) - statistics.median(base):+.2f} ms")  # fmt: skip
+    c0, c1, c2 = (statistics.mean(cpu[k]) for k in (None, "case_closed", "plan_80"))
+    print(f"  client CPU per transaction (mean): {c0:.2f} / {c1:.2f} / {c2:.2f} ms "
+          f"(event_raise adds {c1 - c0:+.2f} ms no rule, {c2 - c0:+.2f} ms with a rule)")  # fmt: skip
     counts = f"{statements[None]} / {statements['case_closed']} / {statements['plan_80']}"
     print(f"  SQL statements per transaction: {counts}; SELECT 1 round trip: {statistics.median(ping):.2f} ms")
 
@@ -203,6 +211,9 @@ def main() -> None:
             deliver_batch.apply_async(args=([nid],), connection=conn)  # type: ignore[call-arg]
     queued_s = time.perf_counter() - t
     print(f"raised {args.n} events ({total} robot rows) in {raised_s:.1f} s; {total} tasks queued in {queued_s:.1f} s")
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "NOTIFY_HTTP_TIMEOUT_S": "10"}
     workers = [
         subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
@@ -249,10 +260,14 @@ def main() -> None:
         for w in workers:
             w.wait(30)
         server.terminate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the 2 workers, once they have exited
+    worker_cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     attempts = DeliveryAttempt.objects.count()
     print(f"2 workers delivered {done}/{total} to the local webhook in {drain:.1f} s "
           f"(from the first delivery): {done / drain * 60:,.0f} notifications/minute; "
           f"{attempts} attempts logged, {attempts - done} retries")  # fmt: skip
+    print(f"  load average {os.getloadavg()[0]:.1f}; workers' CPU {worker_cpu_s:.1f} s (PostgreSQL's not counted): "
+          f"{done / max(worker_cpu_s, 1e-9):,.0f} notifications per worker CPU-second")  # fmt: skip
     redis.Redis.from_url(broker).flushdb()
 
 

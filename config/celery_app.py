@@ -60,6 +60,11 @@ app.conf.beat_schedule = {
         # 03:10 Beijing on the 1st: the month just ended, after the nightly jobs.
         "schedule": crontab(minute=10, hour=3, day_of_month=1),
     },
+    "oversight-overdue-notify": {
+        "task": "oversight.tasks.overdue_notify",
+        # Deadlines are Beijing dates: hourly (idempotent), before the escalation run (minute 53).
+        "schedule": crontab(minute=43),
+    },
     "notify-outbox-relay": {
         "task": "notify.tasks.outbox_relay",
         # Requeues what is due (quiet hours over, back-off elapsed, a worker lost mid-send): each minute.

@@ -49,6 +49,7 @@ NAV: tuple[Group, ...] = (
         Item(_("Home"), "console:home", ALL),
         # The map (一张图) is built on its own branch; the item appears once its URL exists.
         Item(_("One map"), "console:map", ALL),
+        Item(_("Notifications"), "console:notify_inbox", ALL | {Role.UNIT}),  # every signed-in role's own inbox
     )),
     Group(_("Water resources"), (
         Item(_("Intakes"), "console:intake_list", WATER),

@@ -14,3 +14,12 @@ class NotifyConfig(AppConfig):
         # Rules before the apps raise their demo events (water is 20); escalation after all (reports 90).
         register_demo("notify-rules", load_notify_rules_demo, order=15)
         register_demo("notify", load_notify_demo, order=95)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from notify.models import Rule
+        from notify.services import rules_changed
+
+        # The raise's "no rule here" cache (services._rules) forgets everything when a rule changes.
+        post_save.connect(rules_changed, sender=Rule, dispatch_uid="notify-rules-changed-save")
+        post_delete.connect(rules_changed, sender=Rule, dispatch_uid="notify-rules-changed-delete")

@@ -50,6 +50,13 @@ DEFAULTS: dict[str, Any] = {
     # Channel → dotted path of a class with `send(message) -> Answer` (notify/channels), to replace a
     # provider adapter (e.g. another SMS gateway) without touching the outbox. Empty: the built-in ones.
     "NOTIFY_CHANNEL_BACKENDS": {},
+    # Speed (benchmarks/notify_outbox.py). A process trusts "no rule covers this event type in this
+    # division" for this many seconds (a rule saved in the same process clears it at once; 0 = always
+    # look). Local choice: a new rule reaching other processes within a minute is soon enough.
+    "NOTIFY_RULE_CACHE_S": 60,
+    # A delivery task claims up to this many due rows at once (its own first, then others due),
+    # sends them and records them together.
+    "NOTIFY_DELIVER_BATCH": 100,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -30,7 +31,7 @@ from core.divisions import DivisionLevel, division_level, is_division_code, is_w
 from core.exceptions import Forbidden, InvalidInput
 from core.kernel import Errors, actor_user, audited_save, reference
 from core.periods import BEIJING
-from notify import conf, texts
+from notify import conf, sql, texts
 from notify.channels import Answer, Message, backend
 from notify.choices import (
     ESCALATING_TYPES,
@@ -113,9 +114,34 @@ def _role_holders(rule: Rule, chain: Sequence[str]) -> list[int]:
     )
 
 
+# (event type, division) → monotonic time until which "no active rule covers it" is trusted. Most
+# events meet no rule (their own people's inbox): the raise then skips the rule look-up. Cleared in
+# this process whenever a rule is saved or deleted (signals in apps.py); another process sees a new
+# rule within NOTIFY_RULE_CACHE_S.
+_NO_RULES: dict[tuple[str, str], float] = {}
+
+
+def rules_changed(**_: Any) -> None:
+    _NO_RULES.clear()
+
+
+def _rules(event_type: str, code: str, chain: Sequence[str]) -> list[Rule]:
+    key = (event_type, code)
+    until = _NO_RULES.get(key)
+    if until is not None and until > time.monotonic():
+        return []
+    rules = list(Rule.objects.filter(active=True, event_type=event_type, division_code__in=chain).order_by("pk"))
+    ttl = float(conf.get("NOTIFY_RULE_CACHE_S"))
+    if not rules and ttl > 0:
+        if len(_NO_RULES) > 10_000:
+            _NO_RULES.clear()
+        _NO_RULES[key] = time.monotonic() + ttl
+    return rules
+
+
 def _route(event: Event, now: dt.datetime) -> list[Notification]:
     chain = ancestors(event.division_code)
-    rules = list(Rule.objects.filter(active=True, event_type=event.type, division_code__in=chain).order_by("pk"))
+    rules = _rules(event.type, event.division_code, chain)
     own = [int(p) for p in event.people]
     # (rule or None, user ids) per rule
     plans: list[tuple[Rule | None, list[int]]] = []
@@ -234,6 +260,15 @@ def event_raise(
         type=type, key=key, division_code=division_code, subject_type=subject_type, subject_id=str(subject_id),
         figures=dict(figures or {}), link=link, people=sorted({int(p) for p in people}), occurred_at=now,
     )  # fmt: skip
+    if sql.postgres():
+        # One statement: the event and its rows (a taken key writes nothing and returns the first).
+        rows = _route(event, now)
+        event_id, written = sql.event_insert(event, rows)
+        if event_id is None:
+            return Event.objects.get(key=key)
+        event.pk, event._state.adding, event._state.db = event_id, False, "default"
+        _dispatch_on_commit([i for i, status, due in written if status == NotificationStatus.PENDING and due <= now])
+        return event
     if key is not None:
         existing = Event.objects.filter(key=key).first()
         if existing is not None:
@@ -248,6 +283,8 @@ def event_raise(
             event.save(force_insert=True)
     rows = _route(event, now)
     if rows:
+        for n in rows:
+            n.event = event
         Notification.objects.bulk_create(rows)
         _dispatch_on_commit([n.pk for n in rows if n.status == NotificationStatus.PENDING and n.due_at <= now])
     return event
@@ -456,53 +493,123 @@ class DeliveryResult:
 
 
 def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> DeliveryResult:
-    """Try to send one outbox row. Claims it first (pending and due, or a send whose lease ran out
-    with its worker), so two workers never send it at once and a delivered row is never sent again;
-    logs the try with the provider's answer; then delivered, or pending again after the back-off, or
-    failed with the reason after NOTIFY_MAX_ATTEMPTS tries (or at once when retrying cannot help)."""
-    start = now or timezone.now()
+    """Try to send one outbox row (`notifications_deliver` for one id)."""
+    return notifications_deliver(ids=[notification_id], now=now)[notification_id]
+
+
+def _claim(ids: Sequence[int], *, start: dt.datetime, extra: int) -> list[int]:
+    lease = start + conf.send_lease()
+    if sql.postgres():
+        return sql.claim(ids, now=start, lease_until=lease, extra=extra)
+    # SQLite (development): one conditional UPDATE per row; its count says whether this call won it.
     claimable = Q(status=NotificationStatus.PENDING, due_at__lte=start) | Q(
         status=NotificationStatus.SENDING, lease_until__lt=start
     )
-    claimed = (
-        Notification.objects.filter(claimable, pk=notification_id)
-        .exclude(channel=Channel.INBOX)
-        .update(status=NotificationStatus.SENDING, lease_until=start + conf.send_lease(), attempts=F("attempts") + 1)
+    due = Notification.objects.filter(claimable).exclude(channel=Channel.INBOX)
+    candidates = list(dict.fromkeys([*ids, *(due.order_by("due_at", "pk").values_list("pk", flat=True)[:extra]
+                                             if extra > 0 else [])]))  # fmt: skip
+    return [
+        pk for pk in candidates
+        if due.filter(pk=pk).update(status=NotificationStatus.SENDING, lease_until=lease, attempts=F("attempts") + 1)
+    ]  # fmt: skip
+
+
+def notifications_deliver(
+    *, ids: Sequence[int], now: dt.datetime | None = None, extra: int = 0
+) -> dict[int, DeliveryResult]:
+    """Try to send outbox rows: `ids`, and up to `extra` other due rows (a worker drains the outbox
+    in batches). Each row is claimed first (pending and due, or a send whose lease ran out with its
+    worker; on PostgreSQL one UPDATE … FOR UPDATE SKIP LOCKED for the batch), so two workers never
+    send it at once and a delivered row is never sent again; every try is logged with the provider's
+    answer; then delivered, or pending again after the back-off, or failed with the reason after
+    NOTIFY_MAX_ATTEMPTS tries (or at once when retrying cannot help). The answers are recorded
+    together, each only where this call still holds the claim. Returns a result per row looked at."""
+    start = now or timezone.now()
+    claimed = _claim(ids, start=start, extra=extra)
+    results: dict[int, DeliveryResult] = {}
+    rows = list(Notification.objects.select_related("rule").filter(pk__in=claimed).order_by("pk")) if claimed else []
+    attempts = DeliveryAttempt.objects.bulk_create(
+        [DeliveryAttempt(notification=r, number=r.attempts, started_at=start) for r in rows]
     )
-    row = Notification.objects.select_related("rule").filter(pk=notification_id).first()
-    if row is None:
-        return DeliveryResult("missing")
-    if not claimed:
-        return DeliveryResult(row.status)
-    attempt = DeliveryAttempt.objects.create(notification=row, number=row.attempts, started_at=start)
-    try:
-        answer = backend(row.channel).send(_message(row))
-    except Exception as e:  # a bug in an adapter must not leave the row claimed until its lease runs out
-        answer = Answer(False, "error", f"{type(e).__name__}: {e}"[:1000])
-    end = now or timezone.now()
-    reason = f"{answer.status}: {answer.text}"[:1000]
-    if answer.ok:
-        status, outcome, retry_in = NotificationStatus.DELIVERED, AttemptOutcome.DELIVERED, None
-        fields: dict[str, Any] = {"delivered_at": end, "last_error": ""}
-    elif answer.permanent or row.attempts >= conf.max_attempts():
-        status, outcome, retry_in = NotificationStatus.FAILED, AttemptOutcome.FAILED, None
-        fields = {"last_error": reason}
-    else:
-        delay = conf.backoff(row.attempts)
-        status, outcome, retry_in = NotificationStatus.PENDING, AttemptOutcome.ERROR, delay.total_seconds()
-        fields = {"last_error": reason, "due_at": end + delay}
+    if not sql.postgres() or any(a.pk is None for a in attempts):
+        by_row = dict(
+            DeliveryAttempt.objects.filter(notification_id__in=[r.pk for r in rows], started_at=start).values_list(
+                "notification_id", "pk"
+            )
+        )
+        for a, r in zip(attempts, rows, strict=True):
+            a.pk = by_row.get(r.pk)
+    sent: list[tuple[Notification, DeliveryAttempt, Answer, dt.datetime]] = []
+    for row, attempt in zip(rows, attempts, strict=True):
+        try:
+            answer = backend(row.channel).send(_message(row))
+        except Exception as e:  # a bug in an adapter must not leave the row claimed until its lease runs out
+            answer = Answer(False, "error", f"{type(e).__name__}: {e}"[:1000])
+        sent.append((row, attempt, answer, now or timezone.now()))
     with transaction.atomic():
-        # Only the claim this worker holds: a worker whose lease ran out and was overtaken writes nothing.
-        done = Notification.objects.filter(pk=row.pk, status=NotificationStatus.SENDING, attempts=row.attempts).update(
-            status=status, lease_until=None, **fields
-        )
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            finished_at=end, outcome=outcome, provider_status=answer.status[:40], provider_answer=answer.text[:1000]
-        )
-    if not done:
-        row.refresh_from_db(fields=["status"])
-        return DeliveryResult(row.status)
-    return DeliveryResult(status, retry_in)
+        delivered = [(r, a, ans, end) for r, a, ans, end in sent if ans.ok]
+        for number in {r.attempts for r, *_ in delivered}:
+            group = [(r, end) for r, _a, _ans, end in delivered if r.attempts == number]
+            # Only the claims this call holds: a worker whose lease ran out and was overtaken writes nothing.
+            Notification.objects.filter(
+                pk__in=[r.pk for r, _ in group], status=NotificationStatus.SENDING, attempts=number
+            ).update(
+                status=NotificationStatus.DELIVERED, lease_until=None, last_error="",
+                delivered_at=Case(*[When(pk=r.pk, then=Value(end)) for r, end in group]),
+            )  # fmt: skip
+        for row, _a, _ans, _end in delivered:
+            results[row.pk] = DeliveryResult(NotificationStatus.DELIVERED)
+        for row, _a, answer, end in sent:
+            if answer.ok:
+                continue
+            reason = f"{answer.status}: {answer.text}"[:1000]
+            if answer.permanent or row.attempts >= conf.max_attempts():
+                status, retry_in = NotificationStatus.FAILED, None
+                fields: dict[str, Any] = {"last_error": reason}
+            else:
+                delay = conf.backoff(row.attempts)
+                status, retry_in = NotificationStatus.PENDING, delay.total_seconds()
+                fields = {"last_error": reason, "due_at": end + delay}
+            Notification.objects.filter(pk=row.pk, status=NotificationStatus.SENDING, attempts=row.attempts).update(
+                status=status, lease_until=None, **fields
+            )
+            results[row.pk] = DeliveryResult(status, retry_in)
+        if sent:
+
+            def outcome(row: Notification, answer: Answer) -> str:
+                if answer.ok:
+                    return AttemptOutcome.DELIVERED
+                failed = results[row.pk].status == NotificationStatus.FAILED
+                return AttemptOutcome.FAILED if failed else AttemptOutcome.ERROR
+
+            def per_attempt(value: Any) -> Case:
+                return Case(*[When(pk=a.pk, then=Value(value(r, a, ans, end))) for r, a, ans, end in sent])
+
+            DeliveryAttempt.objects.filter(pk__in=[a.pk for _r, a, _ans, _e in sent]).update(
+                finished_at=per_attempt(lambda r, a, ans, end: end),
+                outcome=per_attempt(lambda r, a, ans, end: outcome(r, ans)),
+                provider_status=per_attempt(lambda r, a, ans, end: ans.status[:40]),
+                provider_answer=per_attempt(lambda r, a, ans, end: ans.text[:1000]),
+            )
+    # What the rows are now where this call did not claim them, or was overtaken while sending.
+    unsure = [int(i) for i in ids if int(i) not in claimed]
+    unsure += [r.pk for r, *_ in sent if results[r.pk].status == NotificationStatus.DELIVERED]
+    if unsure:
+        current = dict(Notification.objects.filter(pk__in=unsure).values_list("pk", "status"))
+        for pk in unsure:
+            if pk not in current:
+                results[pk] = DeliveryResult("missing")
+            elif pk not in claimed or current[pk] != NotificationStatus.DELIVERED:
+                results[pk] = DeliveryResult(current[pk])
+    for row, _a, _ans, _e in sent:  # a retry or failure overtaken by another claim: what the row is now
+        if (
+            results[row.pk].status != NotificationStatus.DELIVERED
+            and not Notification.objects.filter(
+                pk=row.pk, status=results[row.pk].status, attempts=row.attempts
+            ).exists()
+        ):
+            results[row.pk] = DeliveryResult(Notification.objects.get(pk=row.pk).status)
+    return results
 
 
 def outbox_due(*, now: dt.datetime | None = None, limit: int = 5000) -> list[int]:

@@ -25,6 +25,7 @@ from oversight import services
 from oversight.choices import FindingCategory, MilestoneKind, PetitionStatus, RecheckItem, RoundKind
 from oversight.models import InspectionRound, Petition, Task
 from oversight.services.common import SYSTEM
+from oversight.services.notices import overdue_notify
 from places.models import Division, Reach
 
 ACTOR = "load_demo"
@@ -237,4 +238,6 @@ def load_oversight_demo(*, password: str = "", stdout: Any = None, **_: Any) -> 
     _petitions(rnd)
     _look_back(reviewer)
     _supervision(reviewer)
+    told = overdue_notify()  # the overdue items tell their units and offices (notify's inbox)
+    write(f"demo: oversight — {told} overdue items told through notify")
     write("demo: oversight — 9 tasks (6 signed off, 3 in progress), 811 petitions (808 closed, 3 in progress)")

@@ -30,6 +30,7 @@ from oversight.choices import (
 from oversight.models import Circular, Milestone, Petition, Recheck, SupervisionOrder, Task
 from oversight.pdf import render_circular
 from oversight.selectors import overdue_by_unit
+from oversight.services import notices
 from oversight.services.common import (
     STAFF,
     UNIT_AND_STAFF,
@@ -94,6 +95,7 @@ def order_issue(*, actor: Any, subject: str, item: Task | Milestone | Petition |
                              subject=subject, division=division, text=text.strip(), issued_by=actor,
                              issued_at=now(), reply_due=reply_due, **links)  # fmt: skip
     audited_save(order, actor=actor, before=None)  # fmt: skip
+    notices.order_issued(order)
     return order
 
 

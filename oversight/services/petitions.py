@@ -30,6 +30,7 @@ from core.kernel import Errors, audited_save
 from oversight import conf
 from oversight.choices import Channel, PetitionCategory, PetitionStatus, ReviewState, Substantiated
 from oversight.models import HandoverBatch, InspectionRound, Petition
+from oversight.services import notices
 from oversight.services.common import (
     STAFF,
     UNIT_AND_STAFF,
@@ -266,6 +267,7 @@ def petition_submit(*, actor: Any, petition: Petition, result: str, substantiate
     p.result, p.substantiated, p.measures, p.reply = result.strip(), substantiated, measures, reply
     p.proposed_status, p.review, p.return_reason = status, ReviewState.SUBMITTED, ""
     audited_save(p, actor=actor, before=before, reason="result submitted")
+    notices.acted(notices.PETITION, p.pk)
     for upload, check in checked:
         attachment_store(actor=actor, owner=p, upload=upload, checked=check)
     return p
@@ -286,6 +288,7 @@ def petition_accept(*, actor: Any, petition: Petition, closed_on: dt.date | None
     before = snapshot(p)
     p.status, p.closed_on, p.review, p.proposed_status = p.proposed_status, closed_on, ReviewState.ACCEPTED, ""
     audited_save(p, actor=actor, before=before, reason=note or "accepted")
+    notices.acted(notices.PETITION, p.pk)
     return p
 
 
@@ -300,6 +303,7 @@ def petition_return(*, actor: Any, petition: Petition, reason: str) -> Petition:
     before = snapshot(p)
     p.review, p.return_reason, p.proposed_status = ReviewState.RETURNED, reason.strip(), ""
     audited_save(p, actor=actor, before=before, reason=reason)
+    notices.acted(notices.PETITION, p.pk)
     return p
 
 

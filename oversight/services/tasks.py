@@ -29,6 +29,7 @@ from oversight.choices import (
     TaskStatus,
 )
 from oversight.models import Finding, InspectionRound, Milestone, Progress, Task
+from oversight.services import notices
 from oversight.services.common import (
     STAFF,
     UNIT_AND_STAFF,
@@ -196,6 +197,7 @@ def _move(task: Task, *, action: str, actor: Any, reason: str = "", **changes: A
     for k, v in changes.items():
         setattr(task, k, v)
     audited_save(task, actor=actor, before=before, reason=reason or action)  # fmt: skip
+    notices.acted(notices.TASK, task.pk)
     return task
 
 
@@ -224,6 +226,7 @@ def progress_report(*, actor: Any, task: Task, text: str, milestone: Milestone |
         _move(task, action="start", actor=actor, reason="first progress report")
     progress = Progress(task=task, milestone=milestone, text=text.strip(), author=actor, at=now())
     audited_save(progress, actor=actor, before=None)
+    notices.acted(notices.TASK, task.pk)
     for upload, check in checked:
         attachment_store(actor=actor, owner=progress, upload=upload, checked=check)
     return progress
@@ -243,6 +246,7 @@ def milestone_complete(*, actor: Any, milestone: Milestone, done_on: dt.date, no
     before = snapshot(locked)
     locked.status, locked.done_on, locked.note = MilestoneStatus.DONE, done_on, note
     audited_save(locked, actor=actor, before=before)
+    notices.acted(notices.MILESTONE, locked.pk)
     return locked
 
 
