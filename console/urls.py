@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from console.views import auth, details, home
+from console.views import oversight as oversight_views
 from console.views.ledgers import LEDGER_URLS, ledger_view
 
 app_name = "console"
@@ -19,4 +20,5 @@ urlpatterns = [
     path("river/cases/<str:pk>/", details.case_detail, name="case_detail"),
     path("quality/sections/<int:pk>/", details.section_detail, name="section_detail"),
     path("map/", include("console.map.urls")),
+    *oversight_views.urlpatterns,
 ]
