@@ -173,8 +173,8 @@ def _task_page(request: HttpRequest, task: Task, form: dict[str, Any] | None = N
     reports = list(selectors.progress_list(scope=sc).filter(task=task).order_by("at", "id"))
     by_id = {m.pk: m.title for m in milestones}
     progress = [
-        {"at": f.when(p.at), "who": unit_name(p.author), "milestone": by_id.get(p.milestone_id or 0, ""), "text": p.text,
-         "files": _attachments(p.attachments.all())}
+        {"at": f.when(p.at), "who": unit_name(p.author), "milestone": by_id.get(p.milestone_id or 0, ""),
+         "text": p.text, "files": _attachments(p.attachments.all())}
         for p in reports
     ]  # fmt: skip
     orders = [
