@@ -415,9 +415,6 @@ def petition_import(request: HttpRequest) -> HttpResponse:
             status = int(getattr(exc, "status_code", 400))
             fields = _field_errors(exc)
             errors = [f"{k}: {' '.join(v)}" if k != "form" else " ".join(v) for k, v in fields.items()]
-            message = getattr(exc, "message", "")
-            if message and "form" not in fields:
-                errors.insert(0, str(message))
         else:
             messages.success(request, _("Batch %(batch)s: %(created)s petitions created, %(unchanged)s already "
                                          "stored unchanged.") % {"batch": result.batch.number,
