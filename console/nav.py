@@ -20,6 +20,9 @@ STAFF = frozenset({Role.ADMIN, Role.REVIEWER})
 RIVER = frozenset({Role.ADMIN, Role.REVIEWER, Role.CHIEF})
 WATER = frozenset({Role.ADMIN, Role.REVIEWER, Role.OPERATOR})
 ADMIN = frozenset({Role.ADMIN})
+# Oversight (督察整改): the office reads and reviews; a member unit reads and acts on what is handed to it.
+OVERSIGHT = frozenset({Role.ADMIN, Role.REVIEWER, Role.UNIT})
+UNIT = frozenset({Role.UNIT})
 
 ROLE_LABELS = {
     Role.ADMIN: _("Administrator"),
@@ -27,6 +30,7 @@ ROLE_LABELS = {
     Role.CHIEF: _("River chief"),
     Role.OPERATOR: _("Intake operator"),
     Role.DEVICE: _("Device"),
+    Role.UNIT: _("Member unit"),
 }
 
 
@@ -46,7 +50,7 @@ class Group:
 
 NAV: tuple[Group, ...] = (
     Group(_("Overview"), (
-        Item(_("Home"), "console:home", ALL),
+        Item(_("Home"), "console:home", ALL | UNIT),
         # The map (一张图) is built on its own branch; the item appears once its URL exists.
         Item(_("One map"), "console:map", ALL),
         Item(_("Notifications"), "console:notify_inbox", ALL | {Role.UNIT}),  # every signed-in role's own inbox
@@ -73,6 +77,16 @@ NAV: tuple[Group, ...] = (
     )),
     Group(_("Water quality"), (
         Item(_("Sections"), "console:section_list", RIVER),
+    )),
+    Group(_("Oversight"), (
+        Item(_("My unit's inbox"), "console:oversight_inbox", UNIT),
+        Item(_("Inspection findings"), "console:oversight_finding_list", OVERSIGHT),
+        Item(_("Rectification tasks"), "console:oversight_task_list", OVERSIGHT),
+        Item(_("Petitions"), "console:oversight_petition_list", OVERSIGHT),
+        Item(_("Import a hand-over batch"), "console:oversight_petition_import", STAFF),
+        Item(_("Supervision orders"), "console:oversight_order_list", OVERSIGHT),
+        Item(_("Circulars"), "console:oversight_circular_list", STAFF),
+        Item(_("New circular"), "console:oversight_circular_new", STAFF),
     )),
     Group(_("System"), (
         Item(pgettext_lazy("console menu", "Administration"), "", ADMIN, external="/admin/"),

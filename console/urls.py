@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from console.views import auth, details, home, notify
+from console.views import oversight as oversight_views
 from console.views.ledgers import LEDGER_URLS, ledger_view
 
 app_name = "console"
@@ -22,4 +23,5 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", notify.mark_read, name="notify_read"),
     path("notifications/read-all/", notify.mark_all_read, name="notify_read_all"),
     path("map/", include("console.map.urls")),
+    *oversight_views.urlpatterns,
 ]

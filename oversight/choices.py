@@ -3,6 +3,7 @@ the app's zh_Hans catalogue (oversight/locale/), so the product shows the seed's
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RoundKind(models.TextChoices):
@@ -57,7 +58,8 @@ class MilestoneKind(models.TextChoices):
 
 
 class MilestoneStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    # With a context: notify's "Pending" (a message waiting to be sent) is another word in Chinese.
+    PENDING = "pending", pgettext_lazy("milestone", "Pending")
     DONE = "done", _("Done")
 
 
@@ -118,6 +120,6 @@ class RecheckItem(models.TextChoices):
 
 
 class RecheckOutcome(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("recheck", "Pending")
     CONFIRMED = "confirmed", _("Confirmed")
     RELAPSED = "relapsed", _("Relapsed")

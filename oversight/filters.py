@@ -15,6 +15,7 @@ from core.divisions import division_prefix, is_division_code
 from oversight import selectors
 from oversight.choices import (
     Channel,
+    CircularStatus,
     FindingCategory,
     MilestoneKind,
     MilestoneStatus,
@@ -28,7 +29,7 @@ from oversight.choices import (
     TaskStatus,
     Timeliness,
 )
-from oversight.models import Milestone, Petition, Recheck, SupervisionOrder, Task
+from oversight.models import Circular, Finding, Milestone, Petition, Recheck, SupervisionOrder, Task
 
 
 def _within(queryset: QuerySet[Any], lookup: str, code: str) -> QuerySet[Any]:
@@ -92,6 +93,19 @@ class TaskFilter(_FigureFilterSet):
         return _within(queryset, "finding__division__code", value)
 
 
+class FindingFilter(django_filters.FilterSet):
+    round = django_filters.CharFilter(field_name="round__code")
+    category = django_filters.ChoiceFilter(choices=FindingCategory.choices)
+    division = django_filters.CharFilter(method="_division")
+
+    class Meta:
+        model = Finding
+        fields: list[str] = []
+
+    def _division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _within(queryset, "division__code", value)
+
+
 class MilestoneFilter(django_filters.FilterSet):
     task = django_filters.CharFilter(field_name="task__code")
     kind = django_filters.ChoiceFilter(choices=MilestoneKind.choices)
@@ -140,6 +154,14 @@ class OrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = SupervisionOrder
+        fields: list[str] = []
+
+
+class CircularFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CircularStatus.choices)
+
+    class Meta:
+        model = Circular
         fields: list[str] = []
 
 

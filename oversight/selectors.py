@@ -42,6 +42,7 @@ from oversight.models import (
     SupervisionOrder,
     Task,
 )
+from places.models import Division
 
 TASK_FIGURES = ("total", "completed", "in_progress", "overdue", "signed_off", "completed_late",
                 "completed_in_period")  # fmt: skip
@@ -204,50 +205,71 @@ def _within(qs: QuerySet[Any], lookup: str, division_code: str | None) -> QueryS
     return qs.filter(**{f"{lookup}__startswith": division_prefix(division_code)}) if division_code else qs
 
 
-def _grouped(qs: QuerySet[Any], q_of: Any, names: tuple[str, ...], first: dt.date, last: dt.date,
-             code: str, name: str) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:  # fmt: skip
-    """Every figure per division in one scan, and their sums (the totals)."""
-    totals = dict.fromkeys(names, 0)
-    per: dict[str, dict[str, Any]] = {}
-    rows = qs.order_by().values(code, name).annotate(**{n: Count("pk", filter=q_of(n, first, last)) for n in names})
-    for row in rows:
-        per[row[code]] = row
-        for n in names:
-            totals[n] += row[n]
-    return totals, per
+def _grouped(qs: QuerySet[Any], q_of: Any, names: tuple[str, ...], spans: list[tuple[dt.date, dt.date]],
+             code: str) -> list[tuple[dict[str, int], dict[Any, dict[str, int]]]]:  # fmt: skip
+    """Every figure of every period per division in one scan (one GROUP BY over the division id, no
+    join for the names), and their sums (the totals): [(totals, per division id)] per period."""
+    aggregates = {f"{n}__{i}": Count("pk", filter=q_of(n, first, last)) for i, (first, last) in enumerate(spans)
+                  for n in names}  # fmt: skip
+    out: list[tuple[dict[str, int], dict[Any, dict[str, int]]]] = [(dict.fromkeys(names, 0), {}) for _ in spans]
+    for row in qs.order_by().values(code).annotate(**aggregates):
+        for i, (totals, per) in enumerate(out):
+            figures = {n: row[f"{n}__{i}"] for n in names}
+            per[row[code]] = figures
+            for n in names:
+                totals[n] += figures[n]
+    return out
+
+
+def _within_ids(qs: QuerySet[Any], lookup: str, division_code: str | None) -> QuerySet[Any]:
+    """`lookup` (a division id) inside the division: a semi-join on the small division table, so the
+    scan of the big one needs no join of its own."""
+    if not division_code:
+        return qs
+    ids = Division.objects.filter(code__startswith=division_prefix(division_code)).values("pk")
+    return qs.filter(**{f"{lookup}__in": ids})
 
 
 def oversight_figures(*, scope: Scope, period: Period, division_code: str | None = None,
                       by_division: bool = True) -> dict[str, Any]:  # fmt: skip
     """Tasks, petitions and rechecks of the period (as of its last day) for the caller's scope and
     optionally one division: one scan each, grouped by division (the totals are their sums)."""
-    first, last = period.first_date, period.last_date
-    tasks = _within(task_list(scope=scope), "finding__division__code", division_code)
-    petitions = _within(petition_list(scope=scope), "division__code", division_code)
-    rechecks = _within(recheck_list(scope=scope), "division__code", division_code)
-    t, t_rows = _grouped(tasks, task_figure_q, TASK_FIGURES, first, last, "finding__division__code",
-                         "finding__division__name")  # fmt: skip
-    p, p_rows = _grouped(petitions, petition_figure_q, PETITION_FIGURES, first, last, "division__code",
-                         "division__name")  # fmt: skip
-    r = rechecks.order_by().aggregate(**{n: Count("pk", filter=recheck_figure_q(n, first, last))
-                                         for n in RECHECK_FIGURES})  # fmt: skip
-    out: dict[str, Any] = {"tasks": t, "petitions": p, "rechecks": r}
-    if by_division:
-        rows = []
-        for code in sorted(set(t_rows) | set(p_rows)):
-            tr, pr = t_rows.get(code, {}), p_rows.get(code, {})
-            rows.append(
-                {
-                    "code": code,
-                    "name": tr.get("finding__division__name") or pr.get("division__name"),
-                    "tasks_total": tr.get("total", 0),
-                    "tasks_completed": tr.get("completed", 0),
-                    "petitions_received": pr.get("received", 0),
-                    "petitions_closed": pr.get("closed", 0),
-                }
-            )
-        out["by_division"] = [row for row in rows if row["tasks_total"] or row["petitions_received"]]
-    return out
+    return oversight_figures_many(scope=scope, periods=[period], division_code=division_code,
+                                  by_division=by_division)[0]  # fmt: skip
+
+
+def oversight_figures_many(*, scope: Scope, periods: list[Period], division_code: str | None = None,
+                           by_division: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    """`oversight_figures` of several periods (a report's and the same period last year) from the same
+    three scans: the figures are FILTERed counts, so one more period is more counts, not another scan.
+    `by_division` rows are given for the first period."""
+    spans = [(p.first_date, p.last_date) for p in periods]
+    tasks = _within_ids(task_list(scope=scope), "finding__division_id", division_code)
+    petitions = _within_ids(petition_list(scope=scope), "division_id", division_code)
+    rechecks = _within_ids(recheck_list(scope=scope), "division_id", division_code)
+    t = _grouped(tasks, task_figure_q, TASK_FIGURES, spans, "finding__division_id")
+    p = _grouped(petitions, petition_figure_q, PETITION_FIGURES, spans, "division_id")
+    r_row = rechecks.order_by().aggregate(**{f"{n}__{i}": Count("pk", filter=recheck_figure_q(n, first, last))
+                                             for i, (first, last) in enumerate(spans)
+                                             for n in RECHECK_FIGURES})  # fmt: skip
+    outs: list[dict[str, Any]] = []
+    for i in range(len(spans)):
+        r = {n: r_row[f"{n}__{i}"] for n in RECHECK_FIGURES}
+        outs.append({"tasks": t[i][0], "petitions": p[i][0], "rechecks": r})
+    if by_division and outs:
+        t_rows, p_rows = t[0][1], p[0][1]
+        ids = set(t_rows) | set(p_rows)
+        divisions = {d.pk: (d.code, d.name) for d in Division.objects.filter(pk__in=ids).only("code", "name")}
+        rows: list[dict[str, Any]] = []
+        for pk in ids:
+            tr, pr = t_rows.get(pk, {}), p_rows.get(pk, {})
+            code, name = divisions[pk]
+            rows.append({"code": code, "name": name, "tasks_total": tr.get("total", 0),
+                         "tasks_completed": tr.get("completed", 0), "petitions_received": pr.get("received", 0),
+                         "petitions_closed": pr.get("closed", 0)})  # fmt: skip
+        rows.sort(key=lambda row: str(row["code"]))
+        outs[0]["by_division"] = [row for row in rows if row["tasks_total"] or row["petitions_received"]]
+    return outs
 
 
 def overdue_by_unit(*, scope: Scope, as_of: dt.date, division_code: str | None = None) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +63,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return dashboard(request)
     if role == Role.OPERATOR:
         return operator_home(request)
+    if role == Role.UNIT:  # a member unit's home is its inbox (督察整改待办)
+        return HttpResponseRedirect(reverse("console:oversight_inbox"))
     return chief_home(request)
 
 

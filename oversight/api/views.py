@@ -38,7 +38,15 @@ from core.periods import date_range
 from oversight import handover, selectors, services
 from oversight.api import serializers as s
 from oversight.choices import OrderSubject
-from oversight.filters import MilestoneFilter, OrderFilter, PetitionFilter, RecheckFilter, TaskFilter
+from oversight.filters import (
+    CircularFilter,
+    FindingFilter,
+    MilestoneFilter,
+    OrderFilter,
+    PetitionFilter,
+    RecheckFilter,
+    TaskFilter,
+)
 from oversight.models import InspectionRound, Milestone, Petition, Task
 from patrols.models import Case
 from places.models import Reach
@@ -84,6 +92,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     serializer_class = s.FindingSerializer
+    filterset_class = FindingFilter
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.finding_list(scope=self.scope)
@@ -386,6 +395,7 @@ class CircularViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Circulars (通报): overdue items by unit, as PDF; signed ones never change."""
 
     serializer_class = s.CircularSerializer
+    filterset_class = CircularFilter
     read_roles = STAFF_ROLES
 
     def get_queryset(self) -> QuerySet[Any]:

@@ -25,7 +25,6 @@ from accounts.models import User
 from accounts.scope import Scope
 from core.audit import snapshot
 from core.exceptions import Conflict, InvalidInput
-from core.geo import WGS84_SRID
 from core.kernel import Errors, audited_save
 from oversight import conf
 from oversight.choices import Channel, PetitionCategory, PetitionStatus, ReviewState, Substantiated
@@ -67,8 +66,13 @@ class ImportResult:
     unchanged: int
 
 
-def _choice(value: str, choices: Any, zh: Mapping[str, str]) -> str | None:
-    if value in choices.values:
+# The enums' `.values` builds a list on every call: the sets once (the import checks 10,000 rows).
+_CHANNEL_CODES = frozenset(Channel.values)
+_CATEGORY_CODES = frozenset(PetitionCategory.values)
+
+
+def _choice(value: str, codes: frozenset[str], zh: Mapping[str, str]) -> str | None:
+    if value in codes:
         return value
     return zh.get(value)
 
@@ -122,10 +126,10 @@ def _check_row(i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received
     for k, limit in _MAX.items():
         if len(row.get(k, "")) > limit:
             errors.add(f"{p}.{k}", f"At most {limit} characters.")
-    channel = _choice(row.get("channel", ""), Channel, _CHANNELS)
+    channel = _choice(row.get("channel", ""), _CHANNEL_CODES, _CHANNELS)
     if row.get("channel") and channel is None:
         errors.add(f"{p}.channel", f"One of {', '.join(Channel.values)} (or 热线, 来信, 来访, 网络).")
-    category = _choice(row.get("category", ""), PetitionCategory, _CATEGORIES)
+    category = _choice(row.get("category", ""), _CATEGORY_CODES, _CATEGORIES)
     if row.get("category") and category is None:
         errors.add(
             f"{p}.category", f"One of {', '.join(PetitionCategory.values)} (or 水, 大气, 土壤, 噪声, 生态, 其他)."
@@ -144,13 +148,14 @@ def _check_row(i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received
             errors.add(f"{p}.deadline", f"Before the round started ({rnd.started_on.isoformat()}).")
         elif deadline < received_on:
             errors.add(f"{p}.deadline", f"Before the batch was received ({received_on.isoformat()}).")
-    location = None
+    # (lon, lat) in WGS84 degrees: the insert writes it (a GEOS Point per row costs more than the check).
+    location: tuple[float, float] | None = None
     if row.get("lon") or row.get("lat"):
         try:
             lon, lat = float(row.get("lon", "")), float(row.get("lat", ""))
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
                 raise ValueError
-            location = Point(lon, lat, srid=WGS84_SRID)
+            location = (lon, lat)
         except ValueError:
             errors.add(f"{p}.lon", "Give lon and lat together, in degrees (WGS84).")
     refs = {}
@@ -171,7 +176,7 @@ def _check_row(i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received
     }  # fmt: skip
     values["content_sha256"] = _fingerprint(
         rnd.code, values["number"], channel, values["complaint"], division.code if division else "", category,
-        units[0].pk, deadline, f"{location.x:.7f},{location.y:.7f}" if location else "",
+        units[0].pk, deadline, f"{location[0]:.7f},{location[1]:.7f}" if location else "",
         *(getattr(refs[k], "code", "") for k in ("reach", "lake", "intake")), values["public"],
     )  # fmt: skip
     return values
@@ -226,8 +231,8 @@ def petition_import(*, actor: Any, scope: Scope, round: InspectionRound, batch_n
     if batch is None:
         batch = HandoverBatch(round=round, number=batch_number, received_on=received_on)
         audited_save(batch, actor=actor, before=None)
-    new = [Petition(batch=batch, received_on=received_on, **v) for v in checked if v and v["number"] not in stored]
-    petitions_insert(new, actor=actor, reason=f"hand-over batch {round.code} #{batch_number}")
+    new = [v for v in checked if v and v["number"] not in stored]
+    petitions_insert(new, batch=batch, actor=actor, reason=f"hand-over batch {round.code} #{batch_number}")
     return ImportResult(batch=batch, created=len(new), unchanged=len(checked) - len(new))
 
 

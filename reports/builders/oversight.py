@@ -1,6 +1,6 @@
 """The oversight section (督察整改与信访): rectification tasks, petitions and look-back rechecks, as of the
 period's last day (the seed's "截至…" sentence) plus what happened inside the period, read through
-oversight.selectors.oversight_figures. Every figure links to the ledger rows it counted
+oversight.selectors.oversight_figures_many. Every figure links to the ledger rows it counted
 (`?figure=&start=&end=&division=` lists them with the same filter that counted them)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from accounts.scope import Scope
 from core.periods import Period
-from oversight.selectors import oversight_figures
+from oversight.selectors import oversight_figures_many
 from reports.builders.common import change, link, period_params
 
 
@@ -27,8 +27,8 @@ def sentence_zh(out: dict[str, Any], period: Period) -> str:
 def build(
     *, scope: Scope, period: Period, previous: Period, division_code: str | None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    out = oversight_figures(scope=scope, period=period, division_code=division_code)
-    last = oversight_figures(scope=scope, period=previous, division_code=division_code, by_division=False)
+    # This period and the same one last year from the same scans (the year-on-year changes need both).
+    out, last = oversight_figures_many(scope=scope, periods=[period, previous], division_code=division_code)
     out["summary_zh"] = sentence_zh(out, period)
     out["yoy"] = {
         f"{group}.{key}": change(out[group][key], last[group][key])
