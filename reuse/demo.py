@@ -128,8 +128,9 @@ PROJECTS: list[dict[str, Any]] = [
         "plant_code": PARK,
         "status": ProjectStatus.OPERATING,
         "started_on": dt.date(2024, 3, 15),
-        "completed_on": dt.date(2024, 8, 25),
-        "operating_since": dt.date(2024, 9, 1),
+        # The seed report (published 2024-08-21, its figures "截至2024年6月底") calls it finished.
+        "completed_on": dt.date(2024, 6, 28),
+        "operating_since": dt.date(2024, 7, 1),
         "investment_yuan": Decimal("23500000.00"),
         "capacity_m3d": Decimal(20_000),
         "location": (87.7, 44.06),
@@ -143,8 +144,9 @@ PROJECTS: list[dict[str, Any]] = [
         "plant_code": PARK,
         "status": ProjectStatus.OPERATING,
         "started_on": dt.date(2024, 3, 15),
-        "completed_on": dt.date(2024, 8, 25),
-        "operating_since": dt.date(2024, 9, 1),
+        # The seed report (published 2024-08-21, its figures "截至2024年6月底") calls it finished.
+        "completed_on": dt.date(2024, 6, 28),
+        "operating_since": dt.date(2024, 7, 1),
         "investment_yuan": Decimal("61000000.00"),
         "capacity_m3d": Decimal(20_000),
         "route": PIPELINE_ROUTE,

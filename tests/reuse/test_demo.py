@@ -44,6 +44,17 @@ def test_the_seed_reports_items_are_there(demo):
     assert {u.use_class for u in WaterUser.objects.all()} == set(UseClass.values)
 
 
+def test_the_midong_station_and_pipeline_are_finished_when_the_seed_report_says_so(demo):
+    """The seed report was published on 2024-08-21 with its figures as of the end of June 2024, and calls
+    the Midong pump station and pipeline built: the demo must not complete them later."""
+    import datetime as dt
+
+    for kind in (ProjectKind.PUMP_STATION, ProjectKind.PIPELINE):
+        project = Project.objects.get(kind=kind, division__code="650109")
+        assert project.completed_on <= dt.date(2024, 6, 30), project
+        assert project.operating_since <= dt.date(2024, 8, 21), project
+
+
 def test_positions_lie_in_their_divisions(demo):
     for obj in [
         *Plant.objects.all(),
