@@ -29,6 +29,12 @@ DEFAULTS: dict[str, Any] = {
     # The server's address as the bureau's staff reach it (e.g. https://hezhang.bureau.local), so the
     # drill-down links in the XLSX and PDF are clickable; "" leaves them as paths on the server.
     "REPORTS_LINK_BASE_URL": "",
+    # Which patrol count leads the patrol section (its first row and `patrols.headline`): "patrols"
+    # (巡河次数: a chief's own patrols, one per patrol; what the frequency rules count and, as we read
+    # it, the seed report's 巡河8502人次) or "person_times" (巡河人次 in the strict sense: the chief and
+    # the companions, each patrol's people once). Both are always in the report with their definitions;
+    # this only decides which one is the headline (recalled usage differs between cities: a setting).
+    "REPORTS_PATROL_HEADLINE": "patrols",
     "REPORTS_BUILD_TIME_LIMIT": 900,
     "REPORTS_BUILD_SOFT_TIME_LIMIT": 840,
 }
@@ -54,6 +60,16 @@ def cjk_font_path() -> Path:
 
 def cjk_font_index() -> int:
     return int(_get("REPORTS_CJK_FONT_INDEX"))
+
+
+PATROL_COUNTS = ("patrols", "person_times")
+
+
+def patrol_headline() -> str:
+    value = str(_get("REPORTS_PATROL_HEADLINE"))
+    if value not in PATROL_COUNTS:
+        raise ImproperlyConfigured(f"REPORTS_PATROL_HEADLINE={value!r}: one of {', '.join(PATROL_COUNTS)}")
+    return value
 
 
 def build_time_limit() -> int:

@@ -259,12 +259,18 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     # Patrols
     story.append(Paragraph("三、河湖长巡河与问题整改", h2))
     pr = {**pt, "compliance_rate": pt["compliance"]["rate"]}
-    spec = [("巡河次数", "patrols", "int"), ("巡河人次", "person_times", "int"), ("巡河里程（km）", "km", "km"),
+    counts = [("巡河次数", "patrols", "int"), ("巡河人次", "person_times", "int")]
+    if pt.get("headline", {}).get("figure") == "person_times":
+        counts.reverse()
+    spec = [*counts, ("巡河里程（km）", "km", "km"),
             ("疑点巡河", "flagged", "int"), ("巡河频次达标率", "compliance_rate", "pct"),
             ("发现问题（处）", "cases_found", "int"), ("立查立清（处）", "cases_cleared_on_spot", "int"),
             ("销号问题（处）", "cases_closed", "int"), ("逾期问题（处）", "cases_overdue", "int"),
             ("办结率", "closure_rate", "pct"), ("清理河道垃圾（吨）", "litter_tonnes", "t")]  # fmt: skip
     story.append(table(_rows(pr, spec, pt["yoy"]), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
+    defs = pt.get("count_definitions") or {}
+    if defs:
+        story.append(Paragraph("；".join(f"{d['name_zh']}：{d['definition_zh']}" for d in defs.values()), body))
     rows = [["河长级别", "巡河次数", "人次", "里程（km）"]] + [
         [lv["label"].split(" ")[0], fmt(lv["patrols"], "int"), fmt(lv["person_times"], "int"), fmt(lv["km"], "km")]
         for lv in pt["by_level"]

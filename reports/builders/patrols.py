@@ -9,7 +9,25 @@ from accounts.scope import Scope
 from core.periods import Period
 from patrols import selectors
 from patrols.choices import CaseCategory, CaseStatus, ChiefLevel
+from reports import conf
 from reports.builders.common import change, link, num, period_params
+
+# The two patrol counts, under their Chinese names, with what each counts (issue 19).
+COUNT_DEFINITIONS = {
+    "patrols": {
+        "name_zh": "巡河次数",
+        "name_en": "Patrols",
+        "definition_zh": "河湖长本人完成的巡河（湖）次数，一次巡河计一次，随行人员不另计；有效巡河另列。",
+        "definition_en": "Completed patrols by the chiefs themselves, one per patrol, companions not counted; "
+        "valid patrols are shown apart.",
+    },
+    "person_times": {
+        "name_zh": "巡河人次",
+        "name_en": "Person-times",
+        "definition_zh": "参加巡河（湖）的人数之和：每次巡河计河湖长本人及随行人员各一人次。",
+        "definition_en": "People on patrol: each patrol counts the chief and each companion once.",
+    },
+}
 
 TOTALS = (
     "patrols",
@@ -107,4 +125,7 @@ def build(
     out["yoy"]["closure_rate"] = change(out["closure_rate"], last["closure_rate"], share=True)
     out["yoy"]["compliance_rate"] = change(out["compliance"]["rate"], last["compliance"]["rate"], share=True)
     out["case_states"] = [{"state": s.value, "label": str(s.label)} for s in CaseStatus]
+    headline = conf.patrol_headline()
+    out["headline"] = {"figure": headline, "value": out[headline], **COUNT_DEFINITIONS[headline]}
+    out["count_definitions"] = COUNT_DEFINITIONS
     return out, _links(out, period, division_code)

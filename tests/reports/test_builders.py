@@ -39,6 +39,25 @@ def test_patrol_effort(report):
     assert p["yoy"]["km"] == {"previous": 2.0, "change": 6.75, "change_ratio": 3.375}
 
 
+def test_the_two_patrol_counts_and_which_one_leads(dataset, settings):
+    """巡河次数 (a chief's patrols: 3) and 巡河人次 (people on patrol: 6) over the hand-computed dataset,
+    both with their definitions; REPORTS_PATROL_HEADLINE picks the headline."""
+    p = build_report(scope=dataset.scope, period=Q2)["patrols"]
+    assert p["headline"]["figure"] == "patrols"
+    assert (p["headline"]["value"], p["headline"]["name_zh"]) == (3, "巡河次数")
+    assert set(p["count_definitions"]) == {"patrols", "person_times"}
+    assert "随行人员" in p["count_definitions"]["person_times"]["definition_zh"]
+    settings.REPORTS_PATROL_HEADLINE = "person_times"
+    p = build_report(scope=dataset.scope, period=Q2)["patrols"]
+    h = p["headline"]
+    assert (h["figure"], h["value"], h["name_zh"]) == ("person_times", 6, "巡河人次")
+    settings.REPORTS_PATROL_HEADLINE = "people"
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="REPORTS_PATROL_HEADLINE"):
+        build_report(scope=dataset.scope, period=Q2)
+
+
 def test_cases_and_litter(report):
     p = report["patrols"]
     # Found in Q2: C1, C2, C4, C5; on the spot: C1; closed in Q2: C1, C3; overdue at the end: C2.
