@@ -232,18 +232,33 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
         )  # fmt: skip
     red = w.get("redlines", {}).get("indicators", [])
     if red:
+        wred = w.get("redlines", {})
+        over = wred.get("year_over", True)
         story.append(Paragraph("三条红线控制指标", h2))
-        rows = [["指标", "单位", "目标", "实际", "达标"]] + [
+        if over:
+            head = ["指标", "单位", "年度目标", "全年实际", "状态"]
+        else:
+            head = ["指标", "单位", "年度目标", f"截至{wred.get('as_of') or ''}", "预测全年", "状态"]
+        rows = [head] + [
             [
                 i["name_zh"],
                 unit_label(i.get("unit")),
                 _indicator_value(i["target"], i.get("unit")),
                 _indicator_value(i["actual"], i.get("unit")),
-                fmt(i["met"], ""),
+                *([] if over else [_indicator_value(i.get("forecast"), i.get("unit"))]),
+                i.get("state_zh") or "—",
             ]
             for i in red
         ]
         story.append(table(rows))
+        if not over:
+            story.append(
+                Paragraph(
+                    "年度未结束：实际为截至报告期末的累计值，预测按用水计划的月度分配推算至年底；"
+                    "“达标”仅在年度结束后判定。",
+                    body,
+                )
+            )
 
     # Reuse
     story.append(Paragraph("二、再生水利用", h2))

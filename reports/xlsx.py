@@ -248,15 +248,17 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
             Col("name_zh", "指标", "Indicator (zh)", width=28),
             Col("name_en", "Indicator", "Indicator (en)", width=34),
             Col("unit", "单位", "Unit"),
-            Col("target", "目标", "Target", "m3"),
-            Col("actual", "实际", "Actual", "m3"),
-            Col("met", "是否达标", "Met"),
+            Col("target", "年度目标", "Year target", "m3"),
+            Col("actual", "实际（截至期末）", "Actual (to the period's end)", "m3"),
+            Col("forecast", "预测全年", "Forecast to year end", "m3"),
+            Col("state_zh", "状态", "State"),
+            Col("met", "是否达标（年度结束后）", "Met (once the year is over)"),
         ]
         first = row + 3  # _table: two header rows under start_row
         row = _table(ws, red_cols, [{**i, "unit": unit_label(i.get("unit"))} for i in red], start_row=row + 1)
         for n, indicator in enumerate(red):
             if indicator.get("unit") == "ratio":  # a share: shown as %, like every other share
-                for column in (4, 5):
+                for column in (4, 5, 6):
                     ws.cell(row=first + n, column=column).number_format = FORMATS["pct"]
     mon = w.get("monitoring", {})
     if mon.get("available"):

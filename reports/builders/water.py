@@ -112,10 +112,16 @@ def _plain(row: Any) -> Any:
 
 
 def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
-    s = water_selectors.redline_summary(scope=scope, year=period.last_date.year, division_code=division_code)
+    # What was measured by the period's end: a Q1 report shows the year to date with the forecast and a
+    # state, and calls a red line met only in a report that reaches the year's end.
+    s = water_selectors.redline_summary(
+        scope=scope, year=period.last_date.year, division_code=division_code, as_of=period.last_date
+    )
     return {
         "available": any(i.target is not None for i in s.indicators),
         "year": s.year,
+        "as_of": s.as_of.isoformat() if s.as_of else None,
+        "year_over": s.year_over,
         "indicators": [
             {
                 "key": i.key,
@@ -126,6 +132,9 @@ def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[s
                 "actual": _value(i.actual),
                 "source": _value(i.source),
                 "met": i.met,
+                "forecast": _value(i.forecast),
+                "state": i.state,
+                "state_zh": water_selectors.REDLINE_STATES.get(i.state or ""),
             }
             for i in s.indicators
         ],

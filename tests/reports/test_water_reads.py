@@ -27,11 +27,14 @@ def test_the_water_section_reads_each_year_of_daily_rows_once(dataset, plan):
         for q in ctx.captured_queries
         if '"water_dailyvolume"' in q["sql"] and 'SUM("water_dailyvolume"."measured_m3")' in q["sql"]
     ]
-    # 2024 January–June (the quarter and its year to date), 2024 July–December (the red lines), 2023
-    # January–June (the 同比 quarter and its year to date): nothing read twice.
-    assert len(sums) == 3
-    for start in ("2024-01-01", "2024-07-01", "2023-01-01"):
+    # 2024 January–June (the quarter, its year to date and the red lines, which stop at the period's
+    # end), 2023 January–June (the 同比 quarter and its year to date): nothing read twice, nothing after
+    # the period.
+    assert len(sums) == 2
+    for start in ("2024-01-01", "2023-01-01"):
         assert sum(f"'{start}'" in sql for sql in sums) == 1
+    assert not any("'2024-07-01'" in sql for sql in sums)
     assert (w["use_m3"], w["plan_m3"], w["measured_m3"], w["corrected_m3"]) == (21_840.0, 30_000.0, 21_840.0, 0.0)
     total_use = next(i for i in w["redlines"]["indicators"] if i["key"] == "total_use")
-    assert total_use["actual"] == 21_840.0  # the year's rows are Q2's
+    assert total_use["actual"] == 21_840.0  # the year to date's rows are Q2's
+    assert total_use["met"] is None  # the year is not over at the period's end

@@ -158,3 +158,92 @@ def test_redline_list_query_ceiling(client_for, users, geography):
         body = client.get(REDLINES).json()
     assert body["count"] == 6
     assert len(ctx.captured_queries) <= 5
+
+
+# --------------------------------------------------------------- a period's red lines (issue 19)
+
+
+@pytest.fixture
+def q1_and_april(q1, water):
+    """q1_use, and intake E takes 1,000 m³ a day on 1–10 April (10,000 m³ outside Q1)."""
+    import datetime as dt
+
+    from tests.water.plan_fixtures import send_daily
+
+    send_daily(water.meter_e, dt.date(2024, 4, 1), [1000] * 10, 1000 + 12000)
+    return q1
+
+
+def _by_key(summary):
+    return {i.key: i for i in summary.indicators}
+
+
+def test_before_the_year_is_over_red_lines_are_year_to_date_with_a_forecast_and_a_state(q1_and_april, geography):
+    import datetime as dt
+
+    _targets(geography)  # total use cap 20,000 m³
+    s = redline_summary(scope=ALL, year=2024, as_of=dt.date(2024, 3, 31))
+    assert (s.as_of, s.year_over) == (dt.date(2024, 3, 31), False)
+    got = _by_key(s)
+    total = got["total_use"]
+    assert total.actual == D(16550)  # January–March only: April's 10,000 m³ are not in it
+    # Forecast on the plan's monthly profile: E 12,000 × 38,200 / 11,200 = 40,928.571; W 4,550 × 12,000 /
+    # 3,000 = 18,200.
+    assert total.forecast == D("59128.571")
+    assert (total.met, total.state) == (None, "at_risk")  # under the cap so far, over it by December
+    assert (got["per_gdp"].actual, got["per_gdp"].forecast, got["per_gdp"].state) == (None, D("1.9710"), "at_risk")
+    assert (got["irrigation"].met, got["irrigation"].state) == (None, "on_track")  # 0.6 ≥ 0.58
+    assert got["zone_compliance"].state == "at_risk"  # 0.75 < 0.8
+    assert s.to_dict()["indicators"][0]["state_zh"] == "有超标风险"
+
+
+def test_a_cap_passed_before_the_year_ends_is_exceeded_and_met_only_at_the_end(q1_and_april, geography):
+    import datetime as dt
+
+    _targets(geography, total_use_cap_m3=D(16000))
+    early = _by_key(redline_summary(scope=ALL, year=2024, as_of=dt.date(2024, 3, 31)))["total_use"]
+    assert (early.actual, early.met, early.state) == (D(16550), None, "exceeded")
+    RedLineTarget.objects.update(total_use_cap_m3=D(100000))
+    assert _by_key(redline_summary(scope=ALL, year=2024, as_of=dt.date(2024, 3, 31)))["total_use"].state == "on_track"
+    year = redline_summary(scope=ALL, year=2024)  # 2024 is over: the whole year, met or not
+    total = _by_key(year)["total_use"]
+    assert (year.year_over, total.actual, total.forecast, total.met, total.state) == (
+        True, D(26550), None, True, "met"
+    )  # fmt: skip
+
+
+def test_the_q1_report_counts_nothing_of_april(q1_and_april, geography):
+    """The Q1 2024 report with April's readings stored: every water figure stops on 31 March, and the
+    red line is a year-to-date figure with its forecast and state, never "met"."""
+    from core.periods import quarter
+    from reports.builders import build_report
+
+    _targets(geography)
+    report = build_report(scope=ALL, period=quarter(2024, 1))
+    w = report["water"]
+    assert w["use_m3"] == 16550.0
+    red = {i["key"]: i for i in w["redlines"]["indicators"]}
+    assert (w["redlines"]["as_of"], w["redlines"]["year_over"]) == ("2024-03-31", False)
+    assert (red["total_use"]["actual"], red["total_use"]["met"], red["total_use"]["state"]) == (
+        16550.0,
+        None,
+        "at_risk",
+    )
+    assert red["total_use"]["forecast"] == 59128.571
+    q2 = build_report(scope=ALL, period=quarter(2024, 2))["water"]
+    assert q2["use_m3"] == 10000.0  # April's, in the quarter it belongs to
+
+
+def test_the_summary_endpoint_takes_as_of(q1_and_april, geography, client_for, users):
+    _targets(geography)
+    api = client_for(users["admin"])
+    body = api.get(f"{REDLINES}summary/", {"year": 2024, "as_of": "2024-03-31"}).json()
+    assert (body["as_of"], body["year_over"]) == ("2024-03-31", False)
+    total = next(i for i in body["indicators"] if i["key"] == "total_use")
+    assert (total["actual"], total["state"], total["met"]) == (16550, "at_risk", None)
+    whole = api.get(f"{REDLINES}summary/", {"year": 2024}).json()
+    assert (whole["as_of"], whole["year_over"]) == ("2024-12-31", True)
+    for bad in ({"year": 2024, "as_of": "2023-12-31"}, {"year": 2024, "as_of": "March"}):
+        resp = api.get(f"{REDLINES}summary/", bad)
+        assert resp.status_code == 400
+        assert "as_of" in resp.json()["error"]["fields"]

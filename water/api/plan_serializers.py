@@ -139,6 +139,13 @@ class RedLineWriteSerializer(StrictSerializer):
 class RedLineSummaryQuerySerializer(StrictSerializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     division = serializers.CharField(max_length=12, required=False)
+    as_of = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        as_of = attrs.get("as_of")
+        if as_of is not None and as_of.year != attrs["year"]:
+            raise serializers.ValidationError({"as_of": [_("A day of the year asked for.")]})
+        return attrs
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2024-03"})

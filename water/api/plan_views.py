@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -330,14 +331,23 @@ class RedLineViewSet(
         return Response(RedLineSerializer(target).data)
 
     @extend_schema(
-        summary="The red-line indicators of a year: targets, actuals (system or entered) and whether met",
-        parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("division", str)],
+        summary="The red-line indicators of a year: targets, actuals (system or entered), and whether met once "
+        "the year is over; before that the year to date, the forecast to the year's end and a state",
+        parameters=[
+            OpenApiParameter("year", int, required=True),
+            OpenApiParameter("division", str),
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                description="the last day counted (default: the year's end, or yesterday in the current year)",
+            ),
+        ],
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def summary(self, request: Request) -> Response:
         q = _query(RedLineSummaryQuerySerializer, request)
         data = plan_selectors.redline_summary(
-            scope=scope_for(request.user), year=q["year"], division_code=q.get("division")
+            scope=scope_for(request.user), year=q["year"], division_code=q.get("division"), as_of=q.get("as_of")
         )
         return Response(data.to_dict())
 

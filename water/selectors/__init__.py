@@ -62,12 +62,16 @@ from water.selectors.redlines import (
     redline_list,
     redline_summary,
 )
+from water.selectors.redlines import (
+    STATES as REDLINE_STATES,
+)
 from water.selectors.volumes import VolumeFigure, empty_figures, flagged_readings, intake_volumes, volume_totals
 
 __all__ = [
     "INDICATORS",
     "M3",
     "RATE",
+    "REDLINE_STATES",
     "WITHIN",
     "ZERO",
     "IntakeMonitoring",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import Scope
+from core import periods
 from core.divisions import division_prefix
 from core.exceptions import InvalidInput, NotFound
 from places.models import Division
@@ -20,7 +21,14 @@ from water.models import (
     RedLineTarget,
 )
 from water.selectors.plan_common import RATE, ZERO
-from water.selectors.plan_figures import _intakes, _jsonable, _window_use, shared_month_sums
+from water.selectors.plan_figures import (
+    _beijing_today,
+    _intakes,
+    _jsonable,
+    _window_use,
+    plan_summary,
+    shared_month_sums,
+)
 from water.selectors.plan_scope import _check_division_visible, _division_q, region_q
 
 # --------------------------------------------------------------------------------------- red lines
@@ -52,15 +60,29 @@ class RedLineIndicator:
     met: bool | None
     direction: str = "max"  # "max": the actual must not exceed the target; "min": must reach it
     note: str = ""
+    # Before the year is over: the forecast to the year's end, and a state instead of "met":
+    # on_track / at_risk / exceeded (STATES). Once the year is over: met / not_met.
+    forecast: Decimal | None = None
+    state: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(
             {
                 "key": self.key, "name_zh": self.name_zh, "name_en": self.name_en, "unit": self.unit,
                 "target": self.target, "actual": self.actual, "source": self.source, "met": self.met,
-                "direction": self.direction, "note": self.note,
+                "direction": self.direction, "note": self.note, "forecast": self.forecast, "state": self.state,
+                "state_zh": STATES.get(self.state or ""),
             }
         )  # fmt: skip
+
+
+STATES = {
+    "on_track": "正常",
+    "at_risk": "有超标风险",
+    "exceeded": "已超标",
+    "met": "达标",
+    "not_met": "未达标",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +91,20 @@ class RedLineSummary:
     indicators: list[RedLineIndicator]
     division_code: str | None = None
     target_id: int | None = None
+    # The last day the actuals count (Beijing); the year is over when it is 31 December.
+    as_of: dt.date | None = None
+
+    @property
+    def year_over(self) -> bool:
+        return self.as_of is None or self.as_of >= dt.date(self.year, 12, 31)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
             "division_code": self.division_code,
             "target_id": self.target_id,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "year_over": self.year_over,
             "indicators": [i.to_dict() for i in self.indicators],
         }
 
@@ -110,16 +140,43 @@ def _root_division(scope: Scope, year: int) -> str | None:
     )
 
 
+def _state(actual: Decimal | None, forecast: Decimal | None, target: Decimal | None, direction: str) -> str | None:
+    """Before the year's end: exceeded (a cap already passed), at_risk (the forecast misses the
+    target), on_track. A "min" indicator can only be at risk or on track until the year is over."""
+    if target is None:
+        return None
+    if direction == "max" and actual is not None and actual > target:
+        return "exceeded"
+    judged = forecast if forecast is not None else actual
+    if judged is None:
+        return None
+    miss = judged > target if direction == "max" else judged < target
+    return "at_risk" if miss else "on_track"
+
+
 @shared_month_sums()
-def redline_summary(*, scope: Scope, year: int, division_code: str | None = None) -> RedLineSummary:
+def redline_summary(
+    *, scope: Scope, year: int, division_code: str | None = None, as_of: dt.date | None = None
+) -> RedLineSummary:
     """The red-line indicators of a year for a division (default: see `_root_division`): targets, and
     actuals — total use from the metered intakes (locked months as locked), the two intensities from
     it and the entered GDP and industrial value added (industrial use = the intakes whose main use is
     in WATER_INDUSTRIAL_USES), the irrigation coefficient and zone compliance as entered. System
     figures are given only when the division lies inside the caller's scope (a district reviewer
-    reading the city's targets cannot measure the city); operators get targets and actuals "missing"."""
+    reading the city's targets cannot measure the city); operators get targets and actuals "missing".
+
+    `as_of` (default: the year's end, or yesterday in Beijing for the current year) is the last day
+    counted. Before the year's end the total use is the year to date, each indicator carries the
+    forecast to the year's end (plan_summary's forecast: the plan's own monthly profile) and a state
+    (on track / at risk / exceeded); `met` is given only once the year is over (issue 19: a Q1 report
+    must not call the year's cap met)."""
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise InvalidInput(_("Year out of range."), fields={"year": [_("A year between 2000 and 2100.")]})
+    year_first, year_last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    as_of = min(as_of or year_last, year_last, _beijing_today() - dt.timedelta(days=1))
+    if as_of < year_first:
+        as_of = year_first - dt.timedelta(days=1)  # nothing of the year has been measured yet
+    year_over = as_of >= year_last
     _check_division_visible(scope, division_code)
     if division_code is not None:
         _division_q(division_code)
@@ -127,6 +184,7 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
         return RedLineSummary(
             year=year,
             division_code=division_code,
+            as_of=as_of,
             indicators=[
                 RedLineIndicator(k, zh, en, u, None, None, "missing", None, d) for k, zh, en, u, d in INDICATORS
             ],
@@ -136,12 +194,27 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
     measurable = code is None or scope.covers_code(code)
     total: Decimal | None = None
     industrial: Decimal | None = None
+    total_forecast: Decimal | None = None
+    industrial_forecast: Decimal | None = None
     if measurable:
         intakes, meters = _intakes(scope, code)
-        figures = _window_use(intakes, meters, dt.date(year, 1, 1), dt.date(year, 12, 31))
-        total = sum((f.use for f in figures.values()), ZERO)
         uses = set(conf.get("WATER_INDUSTRIAL_USES"))
-        industrial = sum((f.use for iid, f in figures.items() if intakes[iid]["main_use"] in uses), ZERO)
+        if year_over:
+            figures = _window_use(intakes, meters, year_first, year_last)
+            total = sum((f.use for f in figures.values()), ZERO)
+            industrial = sum((f.use for iid, f in figures.items() if intakes[iid]["main_use"] in uses), ZERO)
+        elif as_of >= year_first:
+            ytd = plan_summary(
+                scope=scope, period=periods.date_range(year_first, as_of), division_code=code,
+                today=as_of + dt.timedelta(days=1),
+            )  # fmt: skip
+            total = ytd.use_m3 + ytd.amendments_after_lock_m3
+            ind = [r for r in ytd.intakes if intakes[r.intake_id]["main_use"] in uses]
+            industrial = sum((r.use_m3 + r.amendments_after_lock_m3 for r in ind), ZERO)
+            total_forecast = sum((r.forecast_m3 or ZERO for r in ytd.intakes), ZERO)
+            industrial_forecast = sum((r.forecast_m3 or ZERO for r in ind), ZERO)
+        else:
+            total = industrial = ZERO
 
     def entered(value: Decimal | None) -> tuple[Decimal | None, str]:
         return (value, "entered") if value is not None else (None, "missing")
@@ -152,12 +225,21 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
         return (use / denominator).quantize(RATE, ROUND_HALF_UP), "entered"
 
     t = target
+    # Intensities need the whole year's use: before the year's end they are forecasts only.
+    per_gdp = intensity(total if year_over else None, t.gdp_10k_yuan if t else None)
+    per_iva = intensity(industrial if year_over else None, t.iva_10k_yuan if t else None)
+    if not year_over and t is not None:
+        per_gdp = (None, "entered" if t.gdp_10k_yuan else "missing")
+        per_iva = (None, "entered" if t.iva_10k_yuan else "missing")
+    forecasts: dict[str, Decimal | None] = {
+        "total_use": total_forecast,
+        "per_gdp": intensity(total_forecast, t.gdp_10k_yuan if t else None)[0] if not year_over else None,
+        "per_iva": intensity(industrial_forecast, t.iva_10k_yuan if t else None)[0] if not year_over else None,
+    }
     values: dict[str, tuple[Decimal | None, Decimal | None, str, str]] = {
         "total_use": (t.total_use_cap_m3 if t else None, total, "system" if total is not None else "missing", ""),
-        "per_gdp": (t.per_gdp_target if t else None, *intensity(total, t.gdp_10k_yuan if t else None),
-                    t.gdp_source if t else ""),
-        "per_iva": (t.per_iva_target if t else None, *intensity(industrial, t.iva_10k_yuan if t else None),
-                    t.iva_source if t else ""),
+        "per_gdp": (t.per_gdp_target if t else None, *per_gdp, t.gdp_source if t else ""),
+        "per_iva": (t.per_iva_target if t else None, *per_iva, t.iva_source if t else ""),
         "irrigation": (t.irrigation_target if t else None, *entered(t.irrigation_coefficient if t else None),
                        t.irrigation_source if t else ""),
         "zone_compliance": (t.zone_compliance_target if t else None, *entered(t.zone_compliance if t else None),
@@ -166,7 +248,15 @@ def redline_summary(*, scope: Scope, year: int, division_code: str | None = None
     indicators = []
     for key, zh, en, unit, direction in INDICATORS:
         tgt, actual, source, note = values[key]
+        if year_over:
+            met = _met(actual, tgt, direction)
+            forecast, state = None, (None if met is None else "met" if met else "not_met")
+        else:
+            met, forecast = None, forecasts.get(key)
+            state = _state(actual, forecast, tgt, direction)
         indicators.append(
-            RedLineIndicator(key, zh, en, unit, tgt, actual, source, _met(actual, tgt, direction), direction, note)
+            RedLineIndicator(key, zh, en, unit, tgt, actual, source, met, direction, note, forecast, state)
         )
-    return RedLineSummary(year=year, indicators=indicators, division_code=code, target_id=t.pk if t else None)
+    return RedLineSummary(
+        year=year, indicators=indicators, division_code=code, target_id=t.pk if t else None, as_of=as_of
+    )
