@@ -78,6 +78,8 @@ def _data(request: Request) -> dict[str, Any]:
 
 
 class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+    """Inspection rounds (督察轮次): the central or provincial inspection a finding, task or petition came from."""
+
     serializer_class = s.RoundSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -91,6 +93,8 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 
 
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+    """Inspection findings (督察反馈问题) of a round, each to be rectified through one or more tasks."""
+
     serializer_class = s.FindingSerializer
     filterset_class = FindingFilter
 
@@ -207,6 +211,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExportMixin,
 
 
 class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+    """Milestones of rectification tasks (整改节点): what must be done by when; a unit completes its own."""
+
     serializer_class = s.MilestoneSerializer
     filterset_class = MilestoneFilter
     action_roles = {"complete": UNIT_AND_STAFF}
@@ -223,6 +229,8 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 
 
 class ProgressViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+    """Progress reports on rectification tasks (整改进展), with their immutable attachments."""
+
     serializer_class = s.ProgressSerializer
 
     def get_queryset(self) -> QuerySet[Any]:

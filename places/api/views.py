@@ -32,6 +32,8 @@ from places.filters import AssignmentFilter, DivisionFilter, LakeFilter, ReachFi
 
 @extend_schema_view(list=extend_schema(summary="Divisions in your jurisdiction (GeoJSON)"))
 class DivisionViewSet(ReadOnlyGeoViewSet):
+    """Administrative divisions (GB/T 2260) in your jurisdiction, with their boundaries."""
+
     serializer_class = DivisionSerializer
     filterset_class = DivisionFilter
     bbox_filter_field = "boundary"
@@ -42,6 +44,8 @@ class DivisionViewSet(ReadOnlyGeoViewSet):
 
 @extend_schema_view(list=extend_schema(summary="Rivers managed in or flowing through your jurisdiction (GeoJSON)"))
 class RiverViewSet(ReadOnlyGeoViewSet):
+    """Rivers managed in or flowing through your jurisdiction."""
+
     serializer_class = RiverSerializer
     filterset_class = RiverFilter
     bbox_filter_field = "geometry"
@@ -52,6 +56,8 @@ class RiverViewSet(ReadOnlyGeoViewSet):
 
 @extend_schema_view(list=extend_schema(summary="Reaches in your jurisdiction (GeoJSON)"))
 class ReachViewSet(ReadOnlyGeoViewSet):
+    """River reaches (河段): a river's section inside one division, each with its river chiefs."""
+
     serializer_class = ReachSerializer
     filterset_class = ReachFilter
     bbox_filter_field = "geometry"
@@ -62,6 +68,8 @@ class ReachViewSet(ReadOnlyGeoViewSet):
 
 @extend_schema_view(list=extend_schema(summary="Lakes and reservoirs in your jurisdiction (GeoJSON)"))
 class LakeViewSet(ReadOnlyGeoViewSet):
+    """Lakes and reservoirs (湖泊、水库) in your jurisdiction, each with its lake chiefs."""
+
     serializer_class = LakeSerializer
     filterset_class = LakeFilter
     bbox_filter_field = "geometry"
@@ -81,6 +89,9 @@ class AssignmentViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """River- and lake-chief appointments (河湖长任命): who is chief of which reach or lake, at which
+    level, from when to when."""
+
     # Operators (取水户) see their own intakes only, and these rows belong to no intake (issue 14: an
     # operator read the whole jurisdiction's chief appointments).
     read_roles = HUMAN_ROLES - {Role.OPERATOR}

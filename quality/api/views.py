@@ -63,6 +63,8 @@ def _period(request: Request) -> tuple[Period, str | None]:
                                  request=SectionUpdateSerializer),
 )  # fmt: skip
 class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewSet):
+    """Water-quality monitoring sections (断面/点位) with their target class; evaluation and exclusions per section."""
+
     serializer_class = SectionSerializer
     filterset_class = SectionFilter
     bbox_filter_field = "location"
@@ -164,6 +166,8 @@ class SampleViewSet(
 ):
     # Operators (取水户) see their own intakes only, and these rows belong to no intake (issue 14: an
     # operator read the whole jurisdiction's quality samples).
+    """Water-quality samples at sections, with one result per GB 3838 item, as reported."""
+
     read_roles = HUMAN_ROLES - {Role.OPERATOR}
     serializer_class = SampleSerializer
     filterset_class = SampleFilter

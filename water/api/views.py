@@ -207,6 +207,8 @@ class MeterViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Online water meters at intakes: serial, RTU address and protocol, installation period and reporting interval."""
+
     serializer_class = MeterSerializer
     filterset_class = MeterFilter
     lookup_value_regex = ID_REGEX

@@ -45,6 +45,8 @@ class LitterViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Litter removed from rivers and lakes (河道垃圾清理), in tonnes, by the chiefs and staff who removed it."""
+
     serializer_class = LitterSerializer
     filterset_class = LitterFilter
     filter_backends = [DjangoFilterBackend, BBoxFilter]

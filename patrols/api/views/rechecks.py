@@ -30,6 +30,8 @@ from patrols.filters import RecheckFilter, beijing_midnight, within_division
 
 @extend_schema_view(list=extend_schema(summary="Rechecks (回头看) of closed cases"))
 class RecheckViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rechecks of closed four-chaos cases (复核): a reviewer confirms a closure on site or reopens the case."""
+
     serializer_class = RecheckSerializer
     filterset_class = RecheckFilter
     lookup_value_regex = ID_REGEX
