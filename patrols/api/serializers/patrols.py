@@ -53,7 +53,9 @@ def _crs_field() -> CRSField:
 
 class _PatrolHeaderSerializer(StrictSerializer):
     id = serializers.UUIDField(help_text="chosen by the phone; a resend with the same id returns the stored patrol")
-    reach = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reach = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="id of a reach you are chief of (your appointments list them)"
+    )
     started_at = AwareDateTimeField()
     companions = serializers.IntegerField(min_value=0, default=0)
     mode = serializers.ChoiceField(choices=PatrolMode.choices)
@@ -70,15 +72,31 @@ class _PatrolHeaderSerializer(StrictSerializer):
 @extend_schema_field(
     {
         "type": "object",
-        "description": "GeoJSON LineString; positions in `crs`",
-        "properties": {"type": {"enum": ["LineString"]}, "coordinates": {"type": "array", "items": {"type": "array"}}},
+        "description": "GeoJSON LineString; positions in `crs` ([lon, lat] or [lon, lat, elevation])",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": ["LineString"]},
+            "coordinates": {
+                "type": "array",
+                "minItems": 2,
+                "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3},
+            },
+        },
+        "example": {"type": "LineString", "coordinates": [[87.6012, 43.8251], [87.6031, 43.8262], [87.6055, 43.8270]]},
     }
 )
 class TrackField(RawField):
     pass
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "format": "date-time"}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "one time per track position",
+        "items": {"type": "string", "format": "date-time"},
+        "example": ["2024-05-10T09:00:00+08:00", "2024-05-10T09:00:30+08:00", "2024-05-10T09:01:00+08:00"],
+    }
+)
 class TimesField(RawField):
     pass
 
