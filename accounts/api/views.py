@@ -74,6 +74,7 @@ class MeView(APIView):
     """Who the token belongs to: role and jurisdiction, so an app can shape its screens."""
 
     read_roles = HUMAN_ROLES | {Role.DEVICE}
+    query_params: frozenset[str] = frozenset()  # core.api.query: takes none
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:

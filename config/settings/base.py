@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx for the console's partial answers (filters, paging without a full reload).
     "django_htmx.middleware.HtmxMiddleware",
+    # A GET under /api/ naming a query parameter its view does not know is a 400 (core.api.query).
+    "core.api.query.UnknownQueryParamsMiddleware",
     # Content-Security-Policy (issue 14): core.csp, policy below.
     "core.csp.PathScopedCSPMiddleware",
     # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.

@@ -43,6 +43,7 @@ class NotificationViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.Retrie
     read_roles = HUMAN_ROLES
     write_roles = HUMAN_ROLES
     filter_backends: list[Any] = []
+    query_params = {"list": frozenset({"unread"}), "unread_count": frozenset()}  # core.api.query
 
     def get_queryset(self) -> QuerySet[Notification]:
         unread = self.request.query_params.get("unread")
@@ -140,6 +141,7 @@ class PreferenceView(ApiView):
     """One's own personal channels: e-mail and SMS on or off, at one's own address."""
 
     read_roles = HUMAN_ROLES
+    query_params: frozenset[str] = frozenset()  # core.api.query: takes none
     write_roles = HUMAN_ROLES
 
     @extend_schema(responses=PreferenceSerializer(many=True))
@@ -158,6 +160,7 @@ class EscalationView(ApiView):
     """Escalation steps of the items in the caller's jurisdiction (`?subject_type=patrols.case&subject_id=`)."""
 
     read_roles = frozenset(STAFF_ROLES | {"chief"})
+    query_params = frozenset({"subject_type", "subject_id"})
 
     @extend_schema(
         parameters=[OpenApiParameter("subject_type", str), OpenApiParameter("subject_id", str)],

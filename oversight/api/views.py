@@ -232,6 +232,7 @@ class ProgressViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Progress reports on rectification tasks (整改进展), with their immutable attachments."""
 
     serializer_class = s.ProgressSerializer
+    query_params = {"list": frozenset({"task"})}  # core.api.query: read in get_queryset
 
     def get_queryset(self) -> QuerySet[Any]:
         qs = selectors.progress_list(scope=self.scope)
@@ -468,6 +469,7 @@ class FiguresView(ApiView):
     """`GET ?start=&end=&division=`: the oversight figures of a period (as of its last day)."""
 
     read_roles = READ_ROLES
+    query_params = frozenset({"start", "end", "division"})
 
     @extend_schema(
         summary="Oversight figures of a period (tasks, petitions, rechecks) as of its last day",

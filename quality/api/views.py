@@ -270,6 +270,8 @@ class ClassifyView(APIView):
 class SummaryView(APIView):
     """GET /quality/summary/?start=&end=&division=: good-water shares per category."""
 
+    query_params = frozenset({"start", "end", "division"})
+
     @extend_schema(
         summary="Good-water shares (classes I–III) per category for a period, with counts and sections",
         parameters=[

@@ -22,6 +22,7 @@ from accounts.choices import Role
 from accounts.scope import Scope, scope_for
 from core import periods
 from core.api.pagination import PageNumberPagination
+from core.api.query import unknown_params
 from core.api.views import ApiView
 from core.periods import Period
 from patrols import selectors as patrol_selectors
@@ -47,8 +48,14 @@ MIME = {
 }
 
 
-def _query(serializer_class: type, request: Request, **extra: Any) -> dict[str, Any]:
-    known = set(serializer_class().fields)
+def _query(serializer_class: type, request: Request, *, paged: bool = False, **extra: Any) -> dict[str, Any]:
+    """The query parsed by `serializer_class`; a parameter it does not know (nor the page parameters of a
+    paged answer) is a 400 naming it, never ignored (issue 19: `?reach=` used to answer the whole division)."""
+    known = set(serializer_class().fields) | set(extra)
+    allowed = known | ({"page", "page_size"} if paged else set())
+    unknown = unknown_params(request.query_params, allowed)
+    if unknown:
+        raise ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
     data = {k: v for k, v in request.query_params.items() if k in known}
     ser = serializer_class(data={**data, **extra})
     ser.is_valid(raise_exception=True)
@@ -126,7 +133,7 @@ class RowsView(ApiView):
     @extend_schema(summary="Drill-down: the rows behind a report figure", parameters=[RowsQuerySerializer],
                    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="paginated rows")})  # fmt: skip
     def get(self, request: Request) -> Response:
-        q = _query(RowsQuerySerializer, request)
+        q = _query(RowsQuerySerializer, request, paged=True)
         scope = scope_for(request.user)
         code = services.check_division(scope=scope, division_code=q.get("division"))
         period = canonical(q["start"], q["end"])
@@ -161,6 +168,7 @@ def _row(obj: Any) -> dict[str, Any]:
 class SnapshotListView(ApiView):
     """GET the snapshots in your jurisdiction; POST {period, division, reason} → 202 with the id."""
 
+    query_params = frozenset({"page", "page_size"})  # core.api.query
     read_roles = READ_ROLES
     write_roles = STAFF
 

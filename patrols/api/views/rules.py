@@ -114,6 +114,7 @@ class ComplianceView(ApiView):
 
 class ValidityRuleView(ApiView):
     read_roles = READ_ROLES
+    query_params: frozenset[str] = frozenset()  # core.api.query: takes none
 
     @extend_schema(summary="Patrol validity rules (edited in the admin)", responses=ValidityRuleSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -123,6 +124,7 @@ class ValidityRuleView(ApiView):
 
 class FrequencyRuleView(ApiView):
     read_roles = READ_ROLES
+    query_params: frozenset[str] = frozenset()  # core.api.query: takes none
 
     @extend_schema(summary="Patrol frequency rules (edited in the admin)", responses=FrequencyRuleSerializer(many=True))
     def get(self, request: Request) -> Response:
