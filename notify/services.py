@@ -109,34 +109,40 @@ def rules_changed(**_: Any) -> None:
 
 
 _RULE_FIELDS = [f.attname for f in Rule._meta.concrete_fields]
+_Found = tuple[int, str, str, str, str]
 
 
-def _rules(event_type: str, code: str, chain: Sequence[str]) -> tuple[list[Rule], dict[int, list[int]]]:
-    """The active rules covering the event's division, and each one's named users (one query)."""
+def _rules(
+    event_type: str, code: str, chain: Sequence[str], own: Sequence[int]
+) -> tuple[list[Rule], dict[int, list[int]], list[_Found] | None]:
+    """The active rules covering the event's division, each one's named users (one query), and on
+    PostgreSQL, in the same statement, the people the rules may reach (else None: looked up after)."""
     key = (event_type, code)
     until = _NO_RULES.get(key)
     if until is not None and until > time.monotonic():
-        return [], {}
-    rules: dict[int, Rule] = {}
-    named: dict[int, list[int]] = {}
-    qs = Rule.objects.filter(active=True, event_type=event_type, division_code__in=chain).order_by("pk")
-    for *values, user_id in qs.values_list(*_RULE_FIELDS, "users"):
-        row = dict(zip(_RULE_FIELDS, values, strict=True))
-        if row["id"] not in rules:
-            rule = Rule(**row)
-            rule._state.adding, rule._state.db = False, qs.db
-            rules[row["id"]] = rule
-        if user_id is not None:
-            named.setdefault(row["id"], []).append(user_id)
+        return [], {}, None
+    found: list[_Found] | None = None
+    if sql.postgres():
+        rule_list, named, found = sql.rules_and_people(event_type, chain, own)
+    else:
+        rules: dict[int, Rule] = {}
+        named = {}
+        qs = Rule.objects.filter(active=True, event_type=event_type, division_code__in=chain).order_by("pk")
+        for *values, user_id in qs.values_list(*_RULE_FIELDS, "users"):
+            row = dict(zip(_RULE_FIELDS, values, strict=True))
+            if row["id"] not in rules:
+                rule = Rule(**row)
+                rule._state.adding, rule._state.db = False, qs.db
+                rules[row["id"]] = rule
+            if user_id is not None:
+                named.setdefault(row["id"], []).append(user_id)
+        rule_list = list(rules.values())
     ttl = float(conf.get("NOTIFY_RULE_CACHE_S"))
-    if not rules and ttl > 0:
+    if not rule_list and ttl > 0:
         if len(_NO_RULES) > 10_000:
             _NO_RULES.clear()
         _NO_RULES[key] = time.monotonic() + ttl
-    return list(rules.values()), named
-
-
-_Found = tuple[int, str, str, str, str]
+    return rule_list, named, found
 
 
 def _people_and_roles(ids: Iterable[int], roles: set[str], chain: Sequence[str]) -> list[_Found]:
@@ -150,15 +156,16 @@ def _people_and_roles(ids: Iterable[int], roles: set[str], chain: Sequence[str])
 
 def _route(event: Event, now: dt.datetime) -> list[Notification]:
     chain = ancestors(event.division_code)
-    rules, named = _rules(event.type, event.division_code, chain)
     own = [int(p) for p in event.people]
+    rules, named, found = _rules(event.type, event.division_code, chain, own)
     # (rule or None, user ids) per rule
     plans: list[tuple[Rule | None, list[int]]] = []
     if rules:
         # Addresses, and only active accounts, for what rules send: the own people, the named users
         # and the role holders, in one query.
-        everyone = [*own, *(u for ids in named.values() for u in ids)]
-        found = _people_and_roles(everyone, {r.role for r in rules if r.role}, chain)
+        if found is None:
+            everyone = [*own, *(u for ids in named.values() for u in ids)]
+            found = _people_and_roles(everyone, {r.role for r in rules if r.role}, chain)
         people = {pk: _Person(pk, email or "", phone or "") for pk, email, phone, _r, _j in found}
         for rule in rules:
             ids = list(own) if rule.own_people else []
