@@ -97,23 +97,6 @@ class _Person:
     phone: str
 
 
-def _people(ids: Iterable[int]) -> dict[int, _Person]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    rows = User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email", "phone")
-    return {pk: _Person(pk, email or "", phone or "") for pk, email, phone in rows}
-
-
-def _role_holders(rule: Rule, chain: Sequence[str]) -> list[int]:
-    """Holders of the rule's role whose jurisdiction covers the event's division and lies inside the
-    rule's division (a district reviewer for a district rule, not the city's)."""
-    codes = [c for c in chain if is_within(c, rule.division_code)]
-    return list(
-        User.objects.filter(role=rule.role, is_active=True, jurisdiction__in=codes).values_list("pk", flat=True)
-    )
-
-
 # (event type, division) → monotonic time until which "no active rule covers it" is trusted. Most
 # events meet no rule (their own people's inbox): the raise then skips the rule look-up. Cleared in
 # this process whenever a rule is saved or deleted (signals in apps.py); another process sees a new
@@ -125,48 +108,81 @@ def rules_changed(**_: Any) -> None:
     _NO_RULES.clear()
 
 
-def _rules(event_type: str, code: str, chain: Sequence[str]) -> list[Rule]:
+_RULE_FIELDS = [f.attname for f in Rule._meta.concrete_fields]
+_Found = tuple[int, str, str, str, str]
+
+
+def _rules(
+    event_type: str, code: str, chain: Sequence[str], own: Sequence[int]
+) -> tuple[list[Rule], dict[int, list[int]], list[_Found] | None]:
+    """The active rules covering the event's division, each one's named users (one query), and on
+    PostgreSQL, in the same statement, the people the rules may reach (else None: looked up after)."""
     key = (event_type, code)
     until = _NO_RULES.get(key)
     if until is not None and until > time.monotonic():
-        return []
-    rules = list(Rule.objects.filter(active=True, event_type=event_type, division_code__in=chain).order_by("pk"))
+        return [], {}, None
+    found: list[_Found] | None = None
+    if sql.postgres():
+        rule_list, named, found = sql.rules_and_people(event_type, chain, own)
+    else:
+        rules: dict[int, Rule] = {}
+        named = {}
+        qs = Rule.objects.filter(active=True, event_type=event_type, division_code__in=chain).order_by("pk")
+        for *values, user_id in qs.values_list(*_RULE_FIELDS, "users"):
+            row = dict(zip(_RULE_FIELDS, values, strict=True))
+            if row["id"] not in rules:
+                rule = Rule(**row)
+                rule._state.adding, rule._state.db = False, qs.db
+                rules[row["id"]] = rule
+            if user_id is not None:
+                named.setdefault(row["id"], []).append(user_id)
+        rule_list = list(rules.values())
     ttl = float(conf.get("NOTIFY_RULE_CACHE_S"))
-    if not rules and ttl > 0:
+    if not rule_list and ttl > 0:
         if len(_NO_RULES) > 10_000:
             _NO_RULES.clear()
         _NO_RULES[key] = time.monotonic() + ttl
-    return rules
+    return rule_list, named, found
+
+
+def _people_and_roles(ids: Iterable[int], roles: set[str], chain: Sequence[str]) -> list[_Found]:
+    """(pk, email, phone, role, jurisdiction) of the active users among `ids` and of the holders of
+    `roles` whose jurisdiction is in `chain`: one query for everyone a rule may reach."""
+    q = Q(pk__in=set(ids))
+    if roles:
+        q |= Q(role__in=sorted(roles), jurisdiction__in=list(chain))
+    return list(User.objects.filter(q, is_active=True).values_list("pk", "email", "phone", "role", "jurisdiction"))
 
 
 def _route(event: Event, now: dt.datetime) -> list[Notification]:
     chain = ancestors(event.division_code)
-    rules = _rules(event.type, event.division_code, chain)
     own = [int(p) for p in event.people]
+    rules, named, found = _rules(event.type, event.division_code, chain, own)
     # (rule or None, user ids) per rule
     plans: list[tuple[Rule | None, list[int]]] = []
     if rules:
-        named: dict[int, list[int]] = {}
-        for rule_id, user_id in Rule.users.through.objects.filter(rule_id__in=[r.pk for r in rules]).values_list(
-            "rule_id", "user_id"
-        ):
-            named.setdefault(rule_id, []).append(user_id)
+        # Addresses, and only active accounts, for what rules send: the own people, the named users
+        # and the role holders, in one query.
+        if found is None:
+            everyone = [*own, *(u for ids in named.values() for u in ids)]
+            found = _people_and_roles(everyone, {r.role for r in rules if r.role}, chain)
+        people = {pk: _Person(pk, email or "", phone or "") for pk, email, phone, _r, _j in found}
         for rule in rules:
             ids = list(own) if rule.own_people else []
             if rule.role:
-                ids += _role_holders(rule, chain)
+                # Holders whose jurisdiction covers the event's division and lies inside the rule's
+                # (a district reviewer for a district rule, not the city's).
+                codes = {c for c in chain if is_within(c, rule.division_code)}
+                ids += [pk for pk, _e, _p, role, code in found if role == rule.role and code in codes]
             ids += named.get(rule.pk, [])
             plans.append((rule, ids))
-    elif conf.get("NOTIFY_DEFAULT_INBOX"):
-        plans.append((None, own))
-    personal = any(r is not None and set(r.channels) & PERSONAL_CHANNELS for r, _ in plans)
-    candidates = {i for _, ids in plans for i in ids}
-    if personal or any(r is not None for r, _ in plans):
-        # Addresses, and only active accounts, for what rules send; the no-rule inbox path (the hot
-        # one) trusts the raiser's ids: they come from its own rows' foreign keys.
-        people = _people(candidates)
     else:
-        people = {pk: _Person(pk, "", "") for pk in candidates}
+        # The no-rule inbox path (the hot one) trusts the raiser's ids: they come from its own rows'
+        # foreign keys.
+        if conf.get("NOTIFY_DEFAULT_INBOX"):
+            plans.append((None, own))
+        people = {pk: _Person(pk, "", "") for pk in own}
+    personal = any(r is not None and set(r.channels) & PERSONAL_CHANNELS for r, _ in plans)
     prefs: dict[tuple[int, str], ChannelPreference] = {}
     if personal and people:
         prefs = {(p.user_id, p.channel): p for p in ChannelPreference.objects.filter(user_id__in=list(people))}

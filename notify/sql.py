@@ -18,9 +18,10 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from accounts.models import User
 from core.sql import cursor, db
 from notify.choices import Channel, NotificationStatus
-from notify.models import Event, Notification
+from notify.models import Event, Notification, Rule
 
 _N_COLUMNS = ("uid", "rule_id", "recipient_id", "target", "channel", "address", "title", "body", "link", "status",
               "due_at", "delivered_at")  # fmt: skip
@@ -87,3 +88,44 @@ def claim(ids: Sequence[int], *, now: dt.datetime, lease_until: dt.datetime, ext
     with cursor() as cur:
         cur.execute(sql, params)
         return [r[0] for r in cur.fetchall()]
+
+
+def rules_and_people(
+    event_type: str, chain: Sequence[str], own: Sequence[int]
+) -> tuple[list[Rule], dict[int, list[int]], list[tuple[int, str, str, str, str]]]:
+    """In one statement: the active rules of `event_type` on the divisions of `chain`, each one's
+    named users, and — when there is a rule — (pk, email, phone, role, jurisdiction) of the active
+    users it may reach: the own people, the named users, and the holders of the rules' roles whose
+    jurisdiction is in `chain`."""
+    r, ru, u = Rule._meta.db_table, Rule.users.through._meta.db_table, User._meta.db_table
+    sql = (
+        f"WITH r AS (SELECT id, division_code, own_people, role, channels, mode, quiet_start, quiet_end, "  # noqa: S608 - table names from _meta; values bound
+        f"webhook_url, webhook_secret, template FROM {r} "
+        f"WHERE active AND event_type = %s AND division_code = ANY(%s)), "
+        f"ru AS (SELECT rule_id, user_id FROM {ru} WHERE rule_id IN (SELECT id FROM r)) "
+        f"SELECT (SELECT coalesce(json_agg(json_build_array(id, division_code, own_people, role, channels, mode, "
+        f"quiet_start, quiet_end, webhook_url, webhook_secret, template) ORDER BY id), '[]') FROM r), "
+        f"(SELECT coalesce(json_agg(json_build_array(rule_id, user_id) ORDER BY rule_id, user_id), '[]') FROM ru), "
+        f"(SELECT coalesce(json_agg(json_build_array(id, email, phone, role, jurisdiction)), '[]') FROM {u} "
+        f"WHERE is_active AND EXISTS (SELECT 1 FROM r) AND (id = ANY(%s) OR id IN (SELECT user_id FROM ru) "
+        f"OR (role IN (SELECT role FROM r WHERE role <> '') AND jurisdiction = ANY(%s))))"
+    )
+    with cursor() as cur:
+        cur.execute(sql, [event_type, list(chain), [int(i) for i in own], list(chain)])
+        rules_json, named_json, users_json = cur.fetchone()
+
+    def when(value: str | None) -> dt.time | None:
+        return dt.time.fromisoformat(value) if value else None
+
+    rules = []
+    for pk, division, own_people, role, channels, mode, q_start, q_end, url, secret, template in rules_json:
+        rule = Rule(id=pk, event_type=event_type, division_code=division, own_people=own_people, role=role,
+                    channels=channels, mode=mode, quiet_start=when(q_start), quiet_end=when(q_end), webhook_url=url,
+                    webhook_secret=secret, template=template, active=True)  # fmt: skip
+        rule._state.adding, rule._state.db = False, "default"
+        rules.append(rule)
+    named: dict[int, list[int]] = {}
+    for rule_id, user_id in named_json:
+        named.setdefault(rule_id, []).append(user_id)
+    found = [(pk, email or "", phone or "", role, code or "") for pk, email, phone, role, code in users_json]
+    return rules, named, found

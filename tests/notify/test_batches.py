@@ -112,3 +112,23 @@ def test_a_rule_saved_in_this_process_is_followed_at_once(people):
     services.rule_delete(rule=rule, actor=people["admin"])
     raise_event("case_closed", people_ids=[chief.pk], subject_id="gone")
     assert not Notification.objects.filter(recipient=reviewer, event__subject_id="gone").exists()
+
+
+def test_raising_with_rules_is_two_statements_on_postgresql(people):
+    chief, reviewer, named = people["chief"], people["rev_650102"], people["operator"]
+    services.rule_create(
+        actor=people["admin"], scope=scope_for(people["admin"]), event_type="plan_80", division_code="650100",
+        channels=["inbox"], role="reviewer", users=[named],
+    )  # fmt: skip
+    with transaction.atomic(), CaptureQueriesContext(connection) as q:
+        services.event_raise(type="plan_80", division_code="650102", subject_type="water.intake", subject_id=1,
+                             people=[chief.pk], figures={"intake": "QSK-E"})  # fmt: skip
+    statements = [s["sql"] for s in q.captured_queries if not s["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    if connection.vendor == "postgresql":
+        assert len(statements) == 2, statements  # the rules with their people; the event with its rows
+    else:
+        assert len(statements) == 4, statements  # the rules, the people, the event, its rows
+    # Own people, the named user, and the reviewers covering the event's division inside the rule's
+    # (the rule is the city's: the district's and the city's reviewers).
+    got = set(Notification.objects.filter(event__subject_id="1").values_list("recipient_id", flat=True))
+    assert {chief.pk, named.pk, reviewer.pk, people["city_rev"].pk} == got
