@@ -10,7 +10,8 @@
 3. GETs each page through the WSGI application in process (no server, no network), warm: the median of
    the runs after the first, and the number of SQL queries of the last run.
 
-Target (issue 13): every page under 300 ms of server time. The machine is shared: the load average is
+Target (issue 13): every page under 300 ms of server time (the dashboard's first view of a period too:
+the "first ms" column), every map layer under 500 ms. The machine is shared: the load average is
 printed with the figures.
 """
 
@@ -34,6 +35,7 @@ rq.DB = DB
 rq.wv.DB = DB
 rq.wv.ENV["DATABASE_URL"] = f"postgis://postgres@127.0.0.1:5432/{DB}"
 TARGET_MS = 300.0
+MAP_TARGET_MS = 500.0  # a map layer
 
 
 def _users() -> dict[str, Any]:
@@ -86,6 +88,8 @@ def _paths() -> list[tuple[str, str]]:
         ("operator", f"/water/intakes/{intake.pk}/"),
         ("chief", "/"),
         ("chief", "/river/patrols/"),
+        # The one map's intakes layer (state and over-plan tier of June), at the zoom of the first view.
+        ("reviewer", "/map/layers/intakes/?start=2024-06-01&end=2024-06-30&zoom=11"),
     ]
     return out
 
@@ -118,8 +122,10 @@ def time_pages(runs: int) -> None:
             else:
                 first = dt_ms  # the dashboard's first view of a period builds the report (then kept)
         med = statistics.median(samples)
-        worst = max(worst, med)
-        flag = "" if med < TARGET_MS else "  <-- over 300 ms"
+        if not path.startswith("/map/layers/"):
+            worst = max(worst, med)
+        target = MAP_TARGET_MS if path.startswith("/map/layers/") else TARGET_MS
+        flag = "" if med < target else f"  <-- over {target:.0f} ms"
         kib = len(resp.content) / 1024
         print(f"{who:9s} {first:8.0f} {med:9.0f} {max(samples):7.0f} {len(ctx):7d} {kib:6.0f}  {path}{flag}")
     print(f"slowest page median {worst:.0f} ms (target < {TARGET_MS:.0f} ms) — {rq.load()}")
