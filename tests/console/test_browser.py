@@ -140,13 +140,13 @@ def test_a_patrol_page_shows_its_track(guarded, live_server, console_data, users
     _password(users["city_reviewer"])
     log_in(page, base, users["city_reviewer"].username)
     page.goto(f"{base}/river/patrols/{console_data.patrols['township']}/")
-    page.wait_for_selector("[data-detail-map][data-ready]")
-    track = page.locator("path[data-layer=track]")
+    page.wait_for_selector(".hz-detail-map[data-drawn='2']", timeout=30_000)  # the map's own tag and feature URL
+    track = page.locator(".hz-detail-map path.hz-f-patrols")
     assert track.count() == 1
     box = track.bounding_box()
     assert box is not None
     assert box["width"] + box["height"] > 30  # a drawn line, not an empty path
-    assert page.locator(".leaflet-overlay-pane path").count() == 2  # the reach under the track
+    assert page.locator(".hz-detail-map path.hz-f-context").count() == 1  # the reach under the track
     shot(page, "patrol-detail")
 
 
