@@ -534,6 +534,40 @@ def plan_summary(
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodPlanUse:
+    """One intake's use against its plan over a period, without the year to date and the forecast."""
+
+    intake_id: int
+    use_m3: Decimal
+    plan_m3: Decimal | None
+    ratio: float | None
+    tier: str
+
+
+def period_plan_use(
+    *, scope: Scope, period: periods.Period, division_code: str | None = None
+) -> dict[int, PeriodPlanUse]:
+    """{intake id: use against plan over `period`} of every intake in the caller's scope (and division):
+    the use, plan, ratio and over-plan tier `plan_summary` gives for the period (locked months as
+    locked, the plan prorated by day), but read from the period's daily rows alone (one grouped
+    query, not the year's months nor a year to date for the forecast). For the one map's intakes
+    layer, which colours a month's intakes by tier."""
+    _check_division_visible(scope, division_code)
+    intakes, meters = _intakes(scope, division_code)
+    first, last = period.first_date, period.last_date
+    used = _window_use(intakes, meters, first, last)
+    alloc = _allocations(intake_scope_q(scope, "intake__") & _division_q(division_code, "intake__division__code"),
+                         range(first.year, last.year + 1))  # fmt: skip
+    out = {}
+    for iid in intakes:
+        use = used[iid].use
+        plan = prorated_plan(alloc.get(iid), first, last)
+        plan = _q3(plan) if plan is not None else None
+        out[iid] = PeriodPlanUse(iid, use, plan, _ratio(use, plan), over_tier(use, plan))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeVolumes:
     """An intake's volumes over a period by provenance, as the daily rows stand now (a locked month's
     later corrections included: what the ledger holds, not what was reported at the lock)."""
