@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from console import formats as f
-from console.ledgers.definitions import flag_words
+from console.ledgers.definitions import GEOMETRY, flag_words
 from console.views.base import console_page, page, scope, to_json
 from core import periods
 from core.models import AuditLog
@@ -141,7 +141,7 @@ def _uuid(value: str) -> uuid.UUID:
 @console_page("console:patrol_list")
 def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
     # The page's map fetches its geometry (console:map_feature): no track is read here.
-    patrols = patrol_selectors.patrol_list(scope=scope(request)).defer("track_preview", "reach__geometry")
+    patrols = patrol_selectors.patrol_list(scope=scope(request)).defer("track_preview", *GEOMETRY)
     patrol = patrols.filter(pk=_uuid(pk)).first()
     if patrol is None:
         raise Http404
@@ -195,7 +195,7 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @console_page("console:case_list")
 def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    case = patrol_selectors.case_list(scope=scope(request)).defer("reach__geometry").filter(pk=_uuid(pk)).first()
+    case = patrol_selectors.case_list(scope=scope(request)).defer(*GEOMETRY).filter(pk=_uuid(pk)).first()
     if case is None:
         raise Http404
     events = [
