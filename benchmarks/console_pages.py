@@ -7,10 +7,12 @@
    readings (17.6 million) with their daily rows, the 2024 plan, 10,000 patrols and 1,000 cases over 2024,
    litter, 30 quality sections sampled monthly, 5 reclaimed-water plants;
 2. signs in (a session, as the browser) a city reviewer, a district chief and an operator of one intake;
-3. GETs each page through the WSGI application in process (no server, no network), warm: the median of
+3. ANALYZEs it (planner statistics, as autovacuum gives a deployed database);
+4. GETs each page through the WSGI application in process (no server, no network), warm: the median of
    the runs after the first, and the number of SQL queries of the last run.
 
-Target (issue 13): every page under 300 ms of server time. The machine is shared: the load average is
+Target (issue 13): every page under 300 ms of server time (the dashboard's first view of a period too:
+the "first ms" column), every map layer under 500 ms. The machine is shared: the load average is
 printed with the figures.
 """
 
@@ -34,6 +36,7 @@ rq.DB = DB
 rq.wv.DB = DB
 rq.wv.ENV["DATABASE_URL"] = f"postgis://postgres@127.0.0.1:5432/{DB}"
 TARGET_MS = 300.0
+MAP_TARGET_MS = 500.0  # a map layer
 
 
 def _users() -> dict[str, Any]:
@@ -86,6 +89,8 @@ def _paths() -> list[tuple[str, str]]:
         ("operator", f"/water/intakes/{intake.pk}/"),
         ("chief", "/"),
         ("chief", "/river/patrols/"),
+        # The one map's intakes layer (state and over-plan tier of June), at the zoom of the first view.
+        ("reviewer", "/map/layers/intakes/?start=2024-06-01&end=2024-06-30&zoom=11"),
     ]
     return out
 
@@ -118,11 +123,23 @@ def time_pages(runs: int) -> None:
             else:
                 first = dt_ms  # the dashboard's first view of a period builds the report (then kept)
         med = statistics.median(samples)
-        worst = max(worst, med)
-        flag = "" if med < TARGET_MS else "  <-- over 300 ms"
+        if not path.startswith("/map/layers/"):
+            worst = max(worst, med)
+        target = MAP_TARGET_MS if path.startswith("/map/layers/") else TARGET_MS
+        flag = "" if med < target else f"  <-- over {target:.0f} ms"
         kib = len(resp.content) / 1024
         print(f"{who:9s} {first:8.0f} {med:9.0f} {max(samples):7.0f} {len(ctx):7d} {kib:6.0f}  {path}{flag}")
     print(f"slowest page median {worst:.0f} ms (target < {TARGET_MS:.0f} ms) — {rq.load()}")
+
+
+def analyze() -> None:
+    """Planner statistics, as a deployed database has them (autovacuum analyzes a loaded table; this
+    machine's PostgreSQL runs with autovacuum off, and without statistics the planner takes 10,000
+    patrols for a dozen and sorts a ledger page on disk)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def main() -> None:
@@ -141,6 +158,7 @@ def main() -> None:
     else:
         rq.water(args.meters, args.jobs)
         rq.domain_data(args.patrols, args.cases)
+    analyze()
     time_pages(args.runs)
     print(f"total {time.perf_counter() - began:.0f} s")
 

@@ -99,6 +99,7 @@ class NavLink:
     label: str | Promise
     url: str
     active: bool
+    todo: list[Any] = field(default_factory=list)  # console.todo.Todo badges: what awaits the user there
 
 
 @dataclass
@@ -116,9 +117,9 @@ def _url(item: Item) -> str | None:
         return None
 
 
-def nav_for(user: Any, current: str = "") -> list[NavGroup]:
+def nav_for(user: Any, current: str = "", todo: dict[str, list[Any]] | None = None) -> list[NavGroup]:
     """The menu of this user: only the groups and items their role may use. `current` is the URL name of
-    the page shown (its item is marked active)."""
+    the page shown (its item is marked active); `todo` the 待办 badges by URL name (console.todo)."""
     role = user_role(user)
     out: list[NavGroup] = []
     for group in NAV:
@@ -128,7 +129,8 @@ def nav_for(user: Any, current: str = "") -> list[NavGroup]:
                 continue
             url = _url(item)
             if url is not None:
-                links.append(NavLink(item.label, url, bool(current) and item.url_name == current))
+                badges = (todo or {}).get(item.url_name, [])
+                links.append(NavLink(item.label, url, bool(current) and item.url_name == current, badges))
         if links:
             out.append(NavGroup(group.label, links))
     return out

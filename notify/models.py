@@ -36,7 +36,7 @@ class Event(models.Model):
     acted_at = models.DateTimeField(_("acted on at"), null=True, blank=True)
     escalated_level = models.CharField(_("escalated to level"), max_length=16, blank=True)
     escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -70,9 +70,14 @@ class Rule(models.Model):
     template = models.CharField(_("text template"), max_length=500, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["division_code", "event_type", "id"]
@@ -104,11 +109,18 @@ class Notification(models.Model):
     lease to expire and the relay tries again.
     """
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications")
-    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("identifier"))
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("event"))
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("rule")
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     target = models.CharField(_("target"), max_length=40)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -119,14 +131,14 @@ class Notification(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=NotificationStatus.choices)
     due_at = models.DateTimeField(_("due at"))
     attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("sending lease until"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=1000, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     digest = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="items", verbose_name=_("digest")
     )
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -153,7 +165,9 @@ class Notification(models.Model):
 class DeliveryAttempt(models.Model):
     """One try at sending a notification: when, what the provider answered, and the outcome."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("notification")
+    )
     number = models.PositiveSmallIntegerField(_("try"))
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -178,7 +192,9 @@ class ChannelPreference(models.Model):
     mobile number that overrides the account's). With no row a channel is on at the account's
     address. The inbox cannot be turned off: it is the record of what was sent."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences", verbose_name=_("user")
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     enabled = models.BooleanField(_("on"), default=True)
     address = models.CharField(_("address"), max_length=254, blank=True)
@@ -201,7 +217,7 @@ class EscalationStep(models.Model):
     when, after how many days without action, and who was told. The item is named as its event's
     subject (model label and id), so the domain app can show its escalation history."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="escalations")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("event"))
     step = models.PositiveSmallIntegerField(_("step"))
     subject_type = models.CharField(_("subject type"), max_length=60)
     subject_id = models.CharField(_("subject id"), max_length=64)
@@ -212,7 +228,13 @@ class EscalationStep(models.Model):
     days_without_action = models.PositiveIntegerField(_("days without action"))
     recipients = models.JSONField(_("recipients"), default=list)
     at = models.DateTimeField(_("at"))
-    notice = models.OneToOneField(Event, null=True, on_delete=models.SET_NULL, related_name="escalation_notice")
+    notice = models.OneToOneField(
+        Event,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="escalation_notice",
+        verbose_name=_("escalation notice"),
+    )
 
     class Meta:
         ordering = ["event", "step"]

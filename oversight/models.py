@@ -73,15 +73,21 @@ class Finding(TimeStamped):
     """A problem the inspection fed back that concerns the city: its text, category and division, and
     optionally the reaches, lakes, intakes or plants it is about."""
 
-    round = models.ForeignKey(InspectionRound, on_delete=models.PROTECT, related_name="findings")
+    round = models.ForeignKey(
+        InspectionRound, on_delete=models.PROTECT, related_name="findings", verbose_name=_("inspection round")
+    )
     code = models.CharField(_("code"), max_length=32)
     text = models.TextField(_("problem"), max_length=4000)
     category = models.CharField(_("category"), max_length=24, choices=FindingCategory.choices)
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="oversight_findings")
-    reaches = models.ManyToManyField(Reach, blank=True, related_name="oversight_findings")
-    lakes = models.ManyToManyField(Lake, blank=True, related_name="oversight_findings")
-    intakes = models.ManyToManyField(Intake, blank=True, related_name="oversight_findings")
-    plants = models.ManyToManyField(Plant, blank=True, related_name="oversight_findings")
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="oversight_findings", verbose_name=_("division")
+    )
+    reaches = models.ManyToManyField(Reach, blank=True, related_name="oversight_findings", verbose_name=_("reaches"))
+    lakes = models.ManyToManyField(Lake, blank=True, related_name="oversight_findings", verbose_name=_("lakes"))
+    intakes = models.ManyToManyField(Intake, blank=True, related_name="oversight_findings", verbose_name=_("intakes"))
+    plants = models.ManyToManyField(
+        Plant, blank=True, related_name="oversight_findings", verbose_name=_("reclaimed-water plants")
+    )
 
     class Meta:
         ordering = ["round", "code"]
@@ -103,11 +109,15 @@ class Task(TimeStamped):
     the span from `starts_on` to the deadline, and where it stands (not started → in progress →
     completed → signed off, reopened on a relapse)."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="tasks")
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("finding"))
     code = models.CharField(_("code"), max_length=32, unique=True)
     title = models.CharField(_("title"), max_length=300)
-    lead_unit = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="oversight_led_tasks")
-    responsible_units = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="oversight_tasks")
+    lead_unit = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="oversight_led_tasks", verbose_name=_("lead unit")
+    )
+    responsible_units = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="oversight_tasks", verbose_name=_("responsible units")
+    )
     measures = models.TextField(_("measures"), max_length=4000, blank=True)
     target = models.TextField(_("target"), max_length=2000, blank=True)
     starts_on = models.DateField(_("starts on"))
@@ -117,7 +127,9 @@ class Task(TimeStamped):
     return_reason = models.CharField(_("return reason"), max_length=1000, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    signed_off_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_off_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed off by")
+    )
     sign_off_note = models.CharField(_("sign-off review"), max_length=1000, blank=True)
     reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
 
@@ -149,7 +161,9 @@ class Task(TimeStamped):
 class Milestone(models.Model):
     """A monthly or quarterly step of a task, with its own due date and state; inside the task's span."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("rectification task")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=MilestoneKind.choices)
     title = models.CharField(_("title"), max_length=300)
     due_on = models.DateField(_("due on"))
@@ -179,10 +193,14 @@ class Milestone(models.Model):
 class Progress(models.Model):
     """A progress report on a task (optionally on one milestone) by a unit or the office."""
 
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="progress")
-    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        Task, on_delete=models.PROTECT, related_name="progress", verbose_name=_("rectification task")
+    )
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("milestone")
+    )
     text = models.TextField(_("progress"), max_length=4000)
-    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by"))
     at = models.DateTimeField(_("reported at"), db_default=Now())
 
     class Meta:
@@ -197,7 +215,9 @@ class Progress(models.Model):
 class HandoverBatch(TimeStamped):
     """A hand-over batch (第N批) of petitions the inspection team transferred (转办) to the city."""
 
-    round = models.ForeignKey(InspectionRound, on_delete=models.PROTECT, related_name="batches")
+    round = models.ForeignKey(
+        InspectionRound, on_delete=models.PROTECT, related_name="batches", verbose_name=_("inspection round")
+    )
     number = models.PositiveIntegerField(_("batch number"))
     received_on = models.DateField(_("received on"))
 
@@ -216,25 +236,39 @@ class Petition(TimeStamped):
     place, the unit it is handed to, and the result the unit submits and the office accepts."""
 
     number = models.CharField(_("receipt number"), max_length=40, unique=True)
-    batch = models.ForeignKey(HandoverBatch, on_delete=models.PROTECT, related_name="petitions")
+    batch = models.ForeignKey(
+        HandoverBatch, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("hand-over batch")
+    )
     # The batch's date, copied: every figure counts petitions by it, without a join.
     received_on = models.DateField(_("received on"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     complaint = models.TextField(_("complaint"), max_length=4000)
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="oversight_petitions")
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="oversight_petitions", verbose_name=_("division")
+    )
     location = models.PointField(_("location"), srid=WGS84_SRID, null=True, blank=True)
-    reach = models.ForeignKey(Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    lake = models.ForeignKey(Lake, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    intake = models.ForeignKey(Intake, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reach = models.ForeignKey(
+        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("reach")
+    )
+    lake = models.ForeignKey(
+        Lake, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("lake")
+    )
+    intake = models.ForeignKey(
+        Intake, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("intake")
+    )
     category = models.CharField(_("category"), max_length=8, choices=PetitionCategory.choices)
-    unit = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="oversight_petitions")
+    unit = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="oversight_petitions", verbose_name=_("responsible unit")
+    )
     deadline = models.DateField(_("deadline"))
     result = models.TextField(_("investigation result"), max_length=4000, blank=True)
     substantiated = models.CharField(_("substantiated"), max_length=8, choices=Substantiated.choices, blank=True)
     measures = models.TextField(_("measures"), max_length=4000, blank=True)
     reply = models.TextField(_("reply to the complainant"), max_length=4000, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=PetitionStatus.choices, default=PetitionStatus.OPEN)
-    proposed_status = models.CharField(max_length=16, choices=PetitionStatus.choices, blank=True)
+    proposed_status = models.CharField(
+        max_length=16, choices=PetitionStatus.choices, blank=True, verbose_name=_("proposed status")
+    )
     review = models.CharField(_("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.NONE)
     return_reason = models.CharField(_("return reason"), max_length=1000, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -243,7 +277,7 @@ class Petition(TimeStamped):
     case = models.OneToOneField(
         Case, null=True, blank=True, on_delete=models.PROTECT, related_name="petition", verbose_name=_("case")
     )
-    content_sha256 = models.CharField(max_length=64, editable=False)
+    content_sha256 = models.CharField(max_length=64, editable=False, verbose_name=_("content digest (SHA-256)"))
 
     class Meta:
         ordering = ["number"]
@@ -286,15 +320,29 @@ class Attachment(models.Model):
     """A document or photo attached to a progress report or a petition's result: stored once under
     its SHA-256 and never changed (no service updates it; the admin shows it read-only)."""
 
-    progress = models.ForeignKey(Progress, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
-    petition = models.ForeignKey(Petition, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
-    sha256 = models.CharField(max_length=64)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
+    progress = models.ForeignKey(
+        Progress,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        verbose_name=_("progress report"),
+    )
+    petition = models.ForeignKey(
+        Petition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        verbose_name=_("petition"),
+    )
+    sha256 = models.CharField(max_length=64, verbose_name=_("file digest (SHA-256)"))
+    file = models.FileField(upload_to=attachment_path, max_length=200, verbose_name=_("file"))
     name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=100)
-    size_bytes = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(db_default=Now(), editable=False)
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size_bytes = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("uploaded at"))
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -317,15 +365,30 @@ class SupervisionOrder(TimeStamped):
     reply deadline and the unit's reply."""
 
     number = models.CharField(_("number"), max_length=40, unique=True)
-    unit = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="oversight_orders")
+    unit = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="oversight_orders", verbose_name=_("responsible unit")
+    )
     subject = models.CharField(_("subject"), max_length=16, choices=OrderSubject.choices)
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
-    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
-    petition = models.ForeignKey(Petition, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        Task,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("rectification task"),
+    )
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="orders", verbose_name=_("milestone")
+    )
+    petition = models.ForeignKey(
+        Petition, null=True, blank=True, on_delete=models.PROTECT, related_name="orders", verbose_name=_("petition")
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("case")
+    )
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+", verbose_name=_("division"))
     text = models.TextField(_("requirement"), max_length=4000)
-    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by"))
     issued_at = models.DateTimeField(_("issued at"))
     reply_due = models.DateField(_("reply due"))
     reply = models.TextField(_("reply"), max_length=4000, blank=True)
@@ -388,11 +451,13 @@ class Circular(models.Model):
     division_code = models.CharField(_("division"), max_length=12, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=CircularStatus.choices, default=CircularStatus.DRAFT)
     figures = models.JSONField(_("content"), default=dict)
-    pdf = models.BinaryField()
-    pdf_sha256 = models.CharField(max_length=64)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(db_default=Now(), editable=False)
-    signed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pdf = models.BinaryField(verbose_name=_("PDF file"))
+    pdf_sha256 = models.CharField(max_length=64, verbose_name=_("PDF digest (SHA-256)"))
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    signed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
 
     class Meta:
@@ -414,16 +479,29 @@ class Recheck(models.Model):
 
     batch = models.CharField(_("batch"), max_length=40, db_index=True)
     item = models.CharField(_("item"), max_length=8, choices=RecheckItem.choices)
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="rechecks")
-    petition = models.ForeignKey(Petition, null=True, blank=True, on_delete=models.PROTECT, related_name="rechecks")
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
-    sampled_at = models.DateTimeField()
-    sampled_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(
+        Task,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rechecks",
+        verbose_name=_("rectification task"),
+    )
+    petition = models.ForeignKey(
+        Petition, null=True, blank=True, on_delete=models.PROTECT, related_name="rechecks", verbose_name=_("petition")
+    )
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+", verbose_name=_("division"))
+    sampled_at = models.DateTimeField(verbose_name=_("sampled at"))
+    sampled_by = models.ForeignKey(
+        USER, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("sampled by")
+    )
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=RecheckOutcome.choices, default=RecheckOutcome.PENDING
     )
     checked_on = models.DateField(_("checked on"), null=True, blank=True)
-    checked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    checked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("checked by")
+    )
     note = models.CharField(_("note"), max_length=1000, blank=True)
 
     class Meta:

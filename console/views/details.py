@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from console import formats as f
-from console.ledgers.definitions import flag_words
+from console.ledgers.definitions import GEOMETRY, flag_words
 from console.views.base import console_page, page, scope, to_json
 from core import periods
 from core.models import AuditLog
@@ -47,18 +47,6 @@ def _crumb(url_name: str, label: Any) -> tuple[Any, str]:
         return label, reverse(url_name)
     except NoReverseMatch:
         return label, ""
-
-
-def _map_include() -> str:
-    """The one-map developer's reusable map include, when it is there (else the page draws its own)."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    try:
-        get_template("console/map/_detail_map.html")
-    except TemplateDoesNotExist:
-        return ""
-    return "console/map/_detail_map.html"
 
 
 # ------------------------------------------------------------------------------------------ intakes
@@ -132,8 +120,6 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "intake": intake, "figures": figures, "meters": meters, "months": months, "readings": readings,
         "year": year, "errors": errors, "chart_json": to_json(chart),
         "operators": ", ".join(str(u) for u in intake.operators.all()),
-        "location_json": to_json({"type": "Point", "coordinates": list(intake.location.coords)})
-        if intake.location else "",
         "readings_url": reverse("console:reading_list") + f"?serial={meters[0]['serial']}" if meters else "",
     }  # fmt: skip
     return page(
@@ -154,7 +140,9 @@ def _uuid(value: str) -> uuid.UUID:
 
 @console_page("console:patrol_list")
 def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    patrol = patrol_selectors.patrol_detail(scope=scope(request)).filter(pk=_uuid(pk)).first()
+    # The page's map fetches its geometry (console:map_feature): no track is read here.
+    patrols = patrol_selectors.patrol_list(scope=scope(request)).defer("track_preview", *GEOMETRY)
+    patrol = patrols.filter(pk=_uuid(pk)).first()
     if patrol is None:
         raise Http404
     flags = []
@@ -184,20 +172,14 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
         (_("Valid"), f.yes_no(patrol.valid)),
         (_("Review"), patrol.get_review_status_display()),
     )
-    track = patrol.raw_track
-    geo = {
-        "track": {"type": "LineString", "coordinates": [list(c) for c in track.coords]} if track else None,
-        "reach": _geojson(patrol.reach.geometry),
-        "labels": {"track": _("Track"), "reach": _("Reach")},
-    }
     cases = [
         {"url": reverse("console:case_detail", args=[c.pk]), "category": c.get_category_display(),
          "status": c.get_status_display(), "found": f.when(c.found_at)}
         for c in patrol_selectors.case_list(scope=scope(request)).filter(patrol=patrol).order_by("found_at")
     ]  # fmt: skip
     context = {
-        "patrol": patrol, "figures": figures, "flags": flags, "reasons": reasons, "geo_json": to_json(geo),
-        "flag_text": flag_words(patrol.flags), "cases": cases, "map_include": _map_include(),
+        "patrol": patrol, "figures": figures, "flags": flags, "reasons": reasons,
+        "flag_text": flag_words(patrol.flags), "cases": cases,
         "points": f"{patrol.points_kept} / {patrol.points_received}",
     }  # fmt: skip
     title = _("Patrol of %(reach)s on %(day)s") % {
@@ -208,18 +190,12 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
                 crumbs=[_crumb("console:patrol_list", _("Patrols"))])  # fmt: skip
 
 
-def _geojson(geom: Any) -> Any:
-    import json
-
-    return json.loads(geom.json) if geom is not None else None
-
-
 # ------------------------------------------------------------------------------------------ cases
 
 
 @console_page("console:case_list")
 def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    case = patrol_selectors.case_list(scope=scope(request)).filter(pk=_uuid(pk)).first()
+    case = patrol_selectors.case_list(scope=scope(request)).defer(*GEOMETRY).filter(pk=_uuid(pk)).first()
     if case is None:
         raise Http404
     events = [
@@ -252,10 +228,7 @@ def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
     lon, lat = case.location.coords
     context = {
         "case": case, "figures": figures, "events": events, "audit": audit, "photos": photos,
-        "position": f"{lon:.5f}, {lat:.5f}", "map_include": _map_include(),
-        "geo_json": to_json({"point": {"type": "Point", "coordinates": [lon, lat]},
-                             "reach": _geojson(case.reach.geometry),
-                             "labels": {"point": _("Case"), "reach": _("Reach")}}),
+        "position": f"{lon:.5f}, {lat:.5f}",
         "patrol_url": reverse("console:patrol_detail", args=[case.patrol_id]) if case.patrol_id else "",
     }  # fmt: skip
     title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.reach.name}
@@ -289,8 +262,8 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     months = []
     chart: dict[str, Any] = {"labels": [], "classes": [], "target": section.target_class,
                              "names": {"class": _("Class"), "target": _("Target class")}}  # fmt: skip
-    for m in range(1, 13):
-        ev = quality_selectors.section_evaluation(section=section, period=periods.month(year, m))
+    # The class month by month from one read of the year's results (not two queries per month).
+    for m, ev in enumerate(quality_selectors.section_months(section=section, period=periods.year(year)), start=1):
         chart["labels"].append(_("month %(n)s") % {"n": m})
         chart["classes"].append(ev.cls)
         months.append({"month": f"{year}-{m:02d}", "class": _class_label(ev.cls),

@@ -234,18 +234,17 @@ def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
 def _built(sc: Scope, period: Period) -> tuple[dict[str, Any], list[tuple[str, float]], dt.datetime]:
     """The report of the period for this jurisdiction (build_report: the report JSON's code path) and the
     monthly use series, kept CONSOLE_DASHBOARD_CACHE_SECONDS (numbers only: labels are formatted per
-    request, in the request's language)."""
-    key = f"console:dashboard:v1:{int(sc.everything)}:{sc.prefix}:{period.label}"
+    request, in the request's language). The months are the report's own use (`month_use`, locked
+    months as locked, so they add up to the use tile), summed from the month sums the report has
+    read already (one shared read of the daily rows)."""
+    key = f"console:dashboard:v2:{int(sc.everything)}:{sc.prefix}:{period.label}"
     hit = cache.get(key)
     if hit is not None:
         return hit
-    report = build_report(scope=sc, period=period)
-    totals = water_selectors.volume_totals(scope=sc, first=period.first_date, last=period.last_date, interval="month")
-    months: dict[str, float] = {}
-    for figures in totals.values():
-        for fig in figures:
-            months[fig.label] = months.get(fig.label, 0.0) + float(fig.volume_m3)
-    built = (report, list(months.items()), timezone.now())
+    with plan_selectors.shared_month_sums():
+        report = build_report(scope=sc, period=period)
+        months = [(f"{m.year}-{m.month:02d}", float(v)) for m, v in plan_selectors.month_use(scope=sc, period=period)]
+    built = (report, months, timezone.now())
     cache.set(key, built, settings.CONSOLE_DASHBOARD_CACHE_SECONDS)
     return built
 

@@ -140,13 +140,13 @@ def test_a_patrol_page_shows_its_track(guarded, live_server, console_data, users
     _password(users["city_reviewer"])
     log_in(page, base, users["city_reviewer"].username)
     page.goto(f"{base}/river/patrols/{console_data.patrols['township']}/")
-    page.wait_for_selector("[data-detail-map][data-ready]")
-    track = page.locator("path[data-layer=track]")
+    page.wait_for_selector(".hz-detail-map[data-drawn='2']", timeout=30_000)  # the map's own tag and feature URL
+    track = page.locator(".hz-detail-map path.hz-f-patrols")
     assert track.count() == 1
     box = track.bounding_box()
     assert box is not None
     assert box["width"] + box["height"] > 30  # a drawn line, not an empty path
-    assert page.locator(".leaflet-overlay-pane path").count() == 2  # the reach under the track
+    assert page.locator(".hz-detail-map path.hz-f-context").count() == 1  # the reach under the track
     shot(page, "patrol-detail")
 
 
@@ -205,3 +205,26 @@ def test_a_filter_writes_the_url_and_a_bad_one_is_a_message(guarded, live_server
     page.wait_for_selector("[data-testid=filter-error]")
     assert "division" in page.text_content("[data-testid=filter-error]")
     shot(page, "filter-error")
+
+
+def test_the_menu_shows_what_awaits_the_reviewer(guarded, live_server, console_data, users):
+    """待办: an overdue case puts a count beside 问题台账; the count opens exactly those rows."""
+    import datetime as dt
+
+    from patrols import services as patrol_services
+    from patrols.models import Case
+
+    case = Case.objects.get(pk=console_data.cases["township"])
+    found = periods.to_beijing(case.found_at).date()
+    case = patrol_services.case_assign(case=case, actor=users["admin"], responsible_unit="天山区水务局", deadline=found)
+    assert patrol_services.case_flag_overdue(now=case.found_at + dt.timedelta(days=3)) == 1
+    page, base = guarded, live_server.url
+    _password(users["city_reviewer"])
+    log_in(page, base, users["city_reviewer"].username)
+    badge = page.locator("nav.sidenav a.todo.urgent[href^='/river/cases/']")
+    assert badge.count() == 1
+    assert badge.inner_text() == "1"
+    shot(page, "todo-badges")
+    badge.click()
+    page.wait_for_url(re.compile(r"/river/cases/\?overdue=true"))
+    assert re.search(r"\d+", page.locator("[data-testid=row-count]").inner_text()).group(0) == "1"  # type: ignore[union-attr]

@@ -246,13 +246,21 @@ def test_the_language_switch(users, web):
 def test_detail_pages_say_what_they_show(console_data, users, web):
     client = web(users["city_reviewer"])
     patrol = client.get(f"/river/patrols/{console_data.patrols['township']}/").content.decode()
-    assert "data-detail-map" in patrol
-    assert "&quot;track&quot;: {&quot;type&quot;: &quot;LineString&quot;" in patrol
+    # The map is the one map's tag: the page names the feature URL (scoped) and holds no geometry.
+    patrol_id = console_data.patrols["township"]
+    assert f'data-feature-url="/map/features/patrol/{patrol_id}/"' in patrol
+    assert "&quot;coordinates&quot;" not in patrol
     case = client.get(f"/river/cases/{console_data.cases['township']}/").content.decode()
     assert "已上报" in case  # the workflow's first step, in words
+    assert f'data-feature-url="/map/features/case/{console_data.cases["township"]}/"' in case
     intake = client.get(f"/water/intakes/{console_data.intake_e.pk}/").content.decode()
     assert "WM-E1" in intake
     assert 'data-chart="use-plan"' in intake
+    assert f'data-feature-url="/map/features/intake/{console_data.intake_e.pk}/"' in intake
+    # What the page's map then fetches is the patrol's track over its reach.
+    features = client.get(f"/map/features/patrol/{patrol_id}/").json()["features"]
+    assert features[0]["properties"]["sym"] == "reach-context"
+    assert features[1]["geometry"]["type"] in ("LineString", "MultiLineString")
 
 
 def test_no_inline_script_or_style_for_the_csp(console_data, users, web):
@@ -278,6 +286,7 @@ def test_no_page_query_count_grows_with_the_rows_shown(
     console_data, chiefs, geography, users, web, client_for, settings
 ):
     settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0  # the dashboard builds its figures on every view
+    settings.CONSOLE_TODO_CACHE_SECONDS = 0  # and every page counts the menu's 待办
     client = web(users["city_reviewer"])
     paths = ["/", *LEDGER_PATHS]
 

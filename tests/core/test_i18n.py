@@ -28,9 +28,9 @@ CATALOGUES = sorted(ROOT.glob("*/locale/*/LC_MESSAGES/django.po"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # The project's own apps: the top-level packages that are installed Django apps.
 PROJECT_APPS = sorted(c.name for c in apps.get_app_configs() if (ROOT / c.name / "apps.py").exists())
-# The apps whose model and choice labels have gone through gettext. notify, oversight and console (merged
-# while this was built) join the list when theirs do; their catalogues are checked above already.
-LABELLED_APPS = ["core", "accounts", "places", "water", "patrols", "reuse", "quality", "reports", "ogc"]
+# The apps whose model and choice labels must go through gettext: every project app (a new app is checked
+# from its first model on).
+LABELLED_APPS = PROJECT_APPS
 # Labels that are names in every language (a standard's number, a file format), so not translated.
 UNTRANSLATED_LABELS = {"JSON", "Excel", "PDF", "SZY 206-2016", "SL/T 427-2021", "SL 651-2014",
                        "SZY 206 / SL/T 427 (68H)", "SL 651-2014 (7E7E)", "EPSG:4326", "EPSG:4490", "GCJ-02",
@@ -130,6 +130,12 @@ def test_choice_labels_in_both_languages():
         assert Review.ACCEPTED.label == "accepted"
         assert AlertKind.PLAN_80.label == "use at 80% of plan"
         assert WaterClass.WORSE_THAN_V.label == "worse than class V"
+
+
+def test_the_label_check_covers_every_app_with_models():
+    expected = ["core", "accounts", "places", "water", "patrols", "reuse", "quality", "reports", "ogc",
+                "notify", "oversight", "console"]  # fmt: skip
+    assert set(expected) <= set(LABELLED_APPS)
 
 
 def test_every_label_of_the_project_reads_chinese_under_zh_hans_and_never_mixes():

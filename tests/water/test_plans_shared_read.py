@@ -116,3 +116,43 @@ def test_volume_by_provenance(ledger):
     # The rows as they stand now (the lock aside): 50 m³ moved from January to February.
     assert (e.measured_m3 + e.corrected_m3 + e.estimated_m3, e.held_m3) == (D(12000), 0)
     assert w.measured_m3 + w.corrected_m3 + w.estimated_m3 == D(4550)
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_month_use_adds_up_to_the_summary_use_month_by_month(ledger, shared):
+    """The dashboard's monthly chart (month_use): each month the use plan_summary reports for that month
+    (January as locked), and the months add up to the period's use; inside a shared read it costs no
+    read of the daily rows beyond the report's own."""
+    q1 = periods.quarter(2024, 1)
+    if shared:
+        with shared_month_sums():
+            summary = plan_selectors.plan_summary(scope=ALL, period=q1)
+            with CaptureQueriesContext(connection) as ctx:
+                months = plan_selectors.month_use(scope=ALL, period=q1)
+            assert not [q for q in ctx.captured_queries if "water_dailyvolume" in q["sql"]]
+    else:
+        summary = plan_selectors.plan_summary(scope=ALL, period=q1)
+        months = plan_selectors.month_use(scope=ALL, period=q1)
+    assert [m for m, _ in months] == [dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1)]
+    assert sum(v for _, v in months) == summary.use_m3
+    for month, value in months:
+        one = plan_selectors.plan_summary(scope=ALL, period=periods.month(2024, month.month))
+        assert value == one.use_m3
+    # E's January as locked (3,100 m³) plus W's 50 m³ a day: the correction after the lock is February's.
+    assert months[0][1] == D(3100 + 31 * 50)
+
+
+def test_period_plan_use_gives_the_summary_figures_of_the_period_alone(ledger):
+    """The map's reader (period_plan_use): per intake the use, plan, ratio and tier plan_summary gives,
+    for windows whole, cut and locked, with one pass over the period's daily rows (not the year's)."""
+    for first, last in WINDOWS:
+        period = periods.date_range(first, last)
+        summary = plan_selectors.plan_summary(scope=ALL, period=period)
+        with CaptureQueriesContext(connection) as ctx:
+            got = plan_selectors.period_plan_use(scope=ALL, period=period)
+        assert {r.intake_id: (r.use_m3, r.plan_m3, r.ratio, r.tier) for r in summary.intakes} == {
+            iid: (g.use_m3, g.plan_m3, g.ratio, g.tier) for iid, g in got.items()
+        }, (first, last)
+        assert len([q for q in ctx.captured_queries if "water_dailyvolume" in q["sql"]]) <= 1
+    jan = plan_selectors.period_plan_use(scope=ALL, period=periods.month(2024, 1))[ledger.intake_e.pk]
+    assert jan.use_m3 == D(3100)  # as locked, before the correction after the lock

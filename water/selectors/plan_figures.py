@@ -200,22 +200,22 @@ def _sums(
     return out
 
 
-def _window_use(
+def _window_use_by_month(
     intakes: dict[int, dict[str, Any]], meters: dict[int, int], first: dt.date, last: dt.date
-) -> dict[int, _Use]:
-    """Per intake, its use over the Beijing days [first, last] (inclusive), locked months as locked.
-    Three queries whatever the number of intakes: current and locked sums by intake and month, and
-    the active locks."""
-    out = {iid: _Use() for iid in intakes}
+) -> dict[tuple[int, dt.date], _Use]:
+    """Per (intake, first of month), its use over the Beijing days [first, last] (inclusive) of that
+    month, locked months as locked. Three queries whatever the number of intakes: current and locked
+    sums by intake and month, and the active locks."""
+    out: dict[tuple[int, dt.date], _Use] = defaultdict(_Use)
     if last < first:
         return out
     current = _sums(DailyVolume, meters, first, last)
     prefixes = active_lock_prefixes(first, last)
     locked = _sums(LockedDailyVolume, meters, first, last) if prefixes else {}
     for (iid, month), row in current.items():
-        if iid not in out:
+        if iid not in intakes:
             continue
-        fig = out[iid]
+        fig = out[(iid, month)]
         now = row["m"] + row["e"] + row["c"]
         if _locked(prefixes, month, intakes[iid]["division__code"]):
             snap = locked.get((iid, month))
@@ -231,13 +231,46 @@ def _window_use(
     # A locked month whose meters lost all their daily rows since (a rejection, a deletion) still
     # reports its locked figure, the whole of it an amendment.
     for (iid, month), snap in locked.items():
-        if iid in out and (iid, month) not in current and _locked(prefixes, month, intakes[iid]["division__code"]):
+        if iid in intakes and (iid, month) not in current and _locked(prefixes, month, intakes[iid]["division__code"]):
             then = snap["m"] + snap["e"] + snap["c"]
-            out[iid].use += then
-            out[iid].est += snap["e"]
-            out[iid].held += snap["h"]
-            out[iid].amend -= then
+            fig = out[(iid, month)]
+            fig.use += then
+            fig.est += snap["e"]
+            fig.held += snap["h"]
+            fig.amend -= then
     return out
+
+
+def _window_use(
+    intakes: dict[int, dict[str, Any]], meters: dict[int, int], first: dt.date, last: dt.date
+) -> dict[int, _Use]:
+    """Per intake, its use over the Beijing days [first, last] (inclusive), locked months as locked."""
+    out = {iid: _Use() for iid in intakes}
+    for (iid, _month), fig in _window_use_by_month(intakes, meters, first, last).items():
+        acc = out[iid]
+        acc.use += fig.use
+        acc.est += fig.est
+        acc.held += fig.held
+        acc.amend += fig.amend
+    return out
+
+
+def month_use(
+    *, scope: Scope, period: periods.Period, division_code: str | None = None
+) -> list[tuple[dt.date, Decimal]]:
+    """[(first of month, m³)] of the intakes in scope (and division) over `period`, month by month: the
+    use `plan_summary` reports (locked months as locked), so the months add up to its `use_m3`. Inside
+    `shared_month_sums` (a report, the console's dashboard) it reads no daily row of its own."""
+    _check_division_visible(scope, division_code)
+    intakes, meters = _intakes(scope, division_code)
+    totals: dict[dt.date, Decimal] = {}
+    cursor = period.first_date.replace(day=1)
+    while cursor <= period.last_date:
+        totals[cursor] = ZERO
+        cursor = _month_end(cursor) + dt.timedelta(days=1)
+    for (_iid, month), fig in _window_use_by_month(intakes, meters, period.first_date, period.last_date).items():
+        totals[month] = totals.get(month, ZERO) + fig.use
+    return sorted(totals.items())
 
 
 def _allocations(where: Q, years: Iterable[int]) -> dict[int, dict[tuple[int, int], Decimal]]:
@@ -498,6 +531,40 @@ def plan_summary(
         division_code=division_code, year=year, year_plan_m3=tot_year_plan,
         as_of=ytd_last if elapsed > 0 else None,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodPlanUse:
+    """One intake's use against its plan over a period, without the year to date and the forecast."""
+
+    intake_id: int
+    use_m3: Decimal
+    plan_m3: Decimal | None
+    ratio: float | None
+    tier: str
+
+
+def period_plan_use(
+    *, scope: Scope, period: periods.Period, division_code: str | None = None
+) -> dict[int, PeriodPlanUse]:
+    """{intake id: use against plan over `period`} of every intake in the caller's scope (and division):
+    the use, plan, ratio and over-plan tier `plan_summary` gives for the period (locked months as
+    locked, the plan prorated by day), but read from the period's daily rows alone (one grouped
+    query, not the year's months nor a year to date for the forecast). For the one map's intakes
+    layer, which colours a month's intakes by tier."""
+    _check_division_visible(scope, division_code)
+    intakes, meters = _intakes(scope, division_code)
+    first, last = period.first_date, period.last_date
+    used = _window_use(intakes, meters, first, last)
+    alloc = _allocations(intake_scope_q(scope, "intake__") & _division_q(division_code, "intake__division__code"),
+                         range(first.year, last.year + 1))  # fmt: skip
+    out = {}
+    for iid in intakes:
+        use = used[iid].use
+        plan = prorated_plan(alloc.get(iid), first, last)
+        plan = _q3(plan) if plan is not None else None
+        out[iid] = PeriodPlanUse(iid, use, plan, _ratio(use, plan), over_tier(use, plan))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
