@@ -62,13 +62,13 @@ def cjk_font_index() -> int:
     return int(_get("REPORTS_CJK_FONT_INDEX"))
 
 
-PATROL_COUNTS = ("patrols", "person_times")
+_PATROL_COUNTS = ("patrols", "person_times")
 
 
 def patrol_headline() -> str:
     value = str(_get("REPORTS_PATROL_HEADLINE"))
-    if value not in PATROL_COUNTS:
-        raise ImproperlyConfigured(f"REPORTS_PATROL_HEADLINE={value!r}: one of {', '.join(PATROL_COUNTS)}")
+    if value not in _PATROL_COUNTS:
+        raise ImproperlyConfigured(f"REPORTS_PATROL_HEADLINE={value!r}: one of {', '.join(_PATROL_COUNTS)}")
     return value
 
 

@@ -70,8 +70,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx for the console's partial answers (filters, paging without a full reload).
     "django_htmx.middleware.HtmxMiddleware",
-    # A GET under /api/ naming a query parameter its view does not know is a 400 (core.api.query).
-    "core.api.query.UnknownQueryParamsMiddleware",
     # Content-Security-Policy (issue 14): core.csp, policy below.
     "core.csp.PathScopedCSPMiddleware",
     # Last, as django-axes requires: turns a locked-out log-in into the 429 of accounts.lockout.
@@ -211,7 +209,8 @@ REST_FRAMEWORK = {
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
+    # After the role check, a GET naming a query parameter its view does not know is a 400 (core.api.query).
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission", "core.api.query.KnownQueryParams"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -11,13 +11,13 @@ retrieve takes no parameters that could narrow anything).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-
-from core.api.exceptions import error_body
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
 ALWAYS = frozenset({"format"})
 CHECKED_ACTIONS = frozenset({"list", "export"})
@@ -78,33 +78,17 @@ def unknown_params(query: Iterable[str], known: Iterable[str]) -> list[str]:
     return sorted(set(query) - set(known))
 
 
-def unknown_params_response(names: list[str]) -> JsonResponse:
-    fields = {name: [_("Unknown query parameter.")] for name in names}
-    message = _("Unknown query parameter: %(names)s.") % {"names": ", ".join(names)}
-    return JsonResponse(error_body("invalid", message, fields), status=400)
+class KnownQueryParams(BasePermission):
+    """Runs after the role check (DEFAULT_PERMISSION_CLASSES, last): a caller who may not use the endpoint
+    hears 401/403 first; one who may, and names a parameter the endpoint does not know, a 400 naming it."""
 
-
-class UnknownQueryParamsMiddleware:
-    """Refuses, before the view runs, a GET under /api/ that names a parameter its view does not know."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
-        if request.method not in ("GET", "HEAD") or not request.GET or not request.path.startswith("/api/"):
-            return None
-        view_cls = getattr(view_func, "cls", None)
-        if view_cls is None:
-            return None
-        actions = getattr(view_func, "actions", None)
-        action = actions.get(request.method.lower()) if actions else None
-        known = known_params(view_cls, action)
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in ("GET", "HEAD") or not request.query_params:
+            return True
+        known = known_params(type(view), getattr(view, "action", None))
         if known is None:
-            return None
-        names = unknown_params(request.GET, known)
-        return unknown_params_response(names) if names else None
+            return True
+        names = unknown_params(request.query_params, known)
+        if names:
+            raise ValidationError({name: [_("Unknown query parameter.")] for name in names})
+        return True

@@ -246,6 +246,8 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
     after lock, plan prorated by days, ratio, over, tier, forecast to the end of the plan year) and
     `GET plans/usage/export/?start=&end=&division=&format=csv|xlsx` (one row per intake and a total)."""
 
+    query_params = dict.fromkeys(("list", "export"), frozenset(UsageQuerySerializer().fields))  # core.api.query
+
     serializer_class = PlanSummarySerializer
     read_roles = HUMAN_ROLES
     pagination_class = None

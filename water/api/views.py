@@ -393,6 +393,8 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
 class VolumeViewSet(viewsets.GenericViewSet):
     """Every intake in scope with its volumes per period (the figures a quarterly report reads)."""
 
+    query_params = {"list": frozenset(PeriodQuerySerializer().fields)}  # core.api.query
+
     pagination_class = PageNumberPagination
     serializer_class = IntakeVolumeRowSerializer
 
@@ -441,6 +443,7 @@ class VolumeViewSet(viewsets.GenericViewSet):
     )
 )
 class MonitoringViewSet(viewsets.GenericViewSet):
+    query_params = {"list": frozenset(MonitoringQuerySerializer().fields)}  # core.api.query
     pagination_class = PageNumberPagination
     serializer_class = MeterMonitoringSerializer
     queryset = Meter.objects.none()  # for the schema; the figures come from selectors.monitoring_report
