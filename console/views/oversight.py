@@ -109,11 +109,37 @@ def _run(request: HttpRequest, action: str, call: Callable[[], Any], *, done: An
     return HttpResponseRedirect(back)
 
 
-def _audit(entity: str, ids: list[Any]) -> list[dict[str, str]]:
+# The reasons the services write when the user gives none (the action's name), in words.
+ACTION_WORDS = {
+    "start": gettext_lazy("started"), "first progress report": gettext_lazy("started by the first progress report"),
+    "complete": gettext_lazy("reported completed"), "sign_off": gettext_lazy("signed off"),
+    "result submitted": gettext_lazy("result submitted"), "accepted": gettext_lazy("accepted"),
+}  # fmt: skip
+STATUS_LABELS = {
+    "oversight.task": dict(TaskStatus.choices), "oversight.milestone": dict(MilestoneStatus.choices),
+    "oversight.petition": dict(PetitionStatus.choices),
+}  # fmt: skip
+
+
+def _audit(entity: str, ids: list[Any], names: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The audit rows of these items, oldest first: who, when, what (the status change in words, or the
+    fields changed) and why. `names` labels the item of each row (a milestone's title)."""
     rows = AuditLog.objects.filter(entity=entity, entity_id__in=[str(i) for i in ids]).order_by("at", "id")
-    return [
-        {"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(), "reason": a.reason} for a in rows
-    ]
+    labels = STATUS_LABELS.get(entity, {})
+    out = []
+    for a in rows:
+        before, after = a.before if isinstance(a.before, dict) else {}, a.after if isinstance(a.after, dict) else {}
+        what = ""
+        if before and before.get("status") != after.get("status") and "status" in after:
+            old, new = before.get("status"), after["status"]
+            what = f"{labels.get(str(old), old)} → {labels.get(str(new), new)}"
+        elif before:
+            what = "、".join(sorted(k for k in set(before) | set(after)
+                                   if before.get(k) != after.get(k) and k != "updated_at"))  # fmt: skip
+        reason = str(ACTION_WORDS.get(a.reason, a.reason))
+        out.append({"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(), "what": what,
+                    "item": (names or {}).get(a.entity_id, ""), "reason": reason})  # fmt: skip
+    return out
 
 
 def _figures(*pairs: tuple[Any, Any]) -> list[dict[str, str]]:
@@ -199,7 +225,8 @@ def _task_page(request: HttpRequest, task: Task, form: dict[str, Any] | None = N
     )
     context = {
         "task": task, "figures": figures, "milestones": ms_rows, "progress": progress, "orders": orders,
-        "history": _audit("oversight.task", [task.pk]) + _audit("oversight.milestone", [m.pk for m in milestones]),
+        "history": _audit("oversight.task", [task.pk])
+        + _audit("oversight.milestone", [m.pk for m in milestones], {str(m.pk): m.title for m in milestones}),
         "actions": actions, "form": form or {}, "today": today.isoformat(),
         "milestone_choices": [(m.pk, m.title) for m in milestones if m.status == MilestoneStatus.PENDING],
         "kind_choices": MilestoneKind.choices, "overdue": getattr(task, "timeliness", None) == Timeliness.OVERDUE,

@@ -152,6 +152,8 @@ def test_a_task_goes_through_the_workflow_on_its_page(ledger, users, web):
     assert task.signed_off_by == users["city_reviewer"]
     history = office.get(url).content.decode().split('data-testid="history"', 1)[1]
     assert history.count("<tr>") >= 5  # created, started, completed, signed off, milestone steps
+    assert "已完成 → 已销号" in history  # the status change in words
+    assert "7月完成清理方案" in history  # the milestone's own rows, named
 
 
 def test_a_bad_date_and_a_status_jump_are_messages(ledger, web):
