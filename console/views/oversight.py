@@ -637,7 +637,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {"url": reverse("console:oversight_task_detail", args=[t.pk]), "code": t.code, "title": t.title,
          "deadline": f.day(t.deadline), "status": t.get_status_display(), "review": t.get_review_display(),
          "overdue": t.deadline < today and t.completed_on is None,
-         "todo": _task_todo(t)}
+         "todo": _task_todo(t),
+         "start_url": reverse("console:oversight_task_action", args=[t.pk, "start"])
+         if t.status == TaskStatus.NOT_STARTED else ""}
         for t in tasks[:200]
     ]  # fmt: skip
     ms_rows = [

@@ -274,6 +274,10 @@ def test_the_inbox_lists_what_waits_overdue_first(ledger, web):
     assert "X650000202203300001" in petitions
     assert "X650000202203300002" not in petitions
     assert "T-2" not in html  # the water bureau's task
+    # A task not started yet is started from the inbox (a POST to the task's start action).
+    assert f'data-testid="inbox-start-{t.code}"' in tasks
+    assert web(ledger["units"]["tianshan"]).post(f"/oversight/tasks/{t.pk}/start/").status_code == 302
+    assert Task.objects.get(pk=t.pk).status == "in_progress"
     other = web(ledger["units"]["other"]).get("/oversight/inbox/").content.decode()
     assert other.count("Nothing waiting") + other.count("暂无待办") + other.count("没有待办") >= 1
 
