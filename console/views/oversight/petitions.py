@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import user_role
@@ -74,7 +74,7 @@ def _petition_page(request: HttpRequest, p: Petition, form: dict[str, Any] | Non
         (_("Category"), p.get_category_display()),
         (_("Division"), p.division.name),
         (_("Unit"), unit_name(p.unit)),
-        (_("Deadline"), f.day(p.deadline)),
+        (pgettext("petition", "Deadline"), f.day(p.deadline)),
         (_("Status"), p.get_status_display()),
         (_("Review"), p.get_review_display()),
         (_("Substantiated"), p.get_substantiated_display() or "—"),
