@@ -34,6 +34,26 @@ SECTION_TASKS = 1_000
 SECTION_RUNS = 15
 
 
+def backend_cpu() -> float | None:
+    """CPU seconds (user + system) the PostgreSQL backend of this connection has used so far, read from
+    /proc when the server runs on this machine (else None): the database's share of a figure, which the
+    wall time of a loaded machine hides."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(before: float | None, after: float | None, runs: int = 1) -> str:
+    return "n/a" if before is None or after is None else f"{(after - before) / runs * 1000:.0f} ms"
+
+
 def main() -> None:
     from django.conf import settings
 
@@ -82,14 +102,17 @@ def main() -> None:
                          f"{87.5 + (i % 100) / 1000:.4f},43.8,是")  # fmt: skip
         body = ("\n".join(lines) + "\n").encode("utf-8")
         audit_before = AuditLog.objects.count()
+        b0 = backend_cpu()
         t0, c0 = time.perf_counter(), time.process_time()
         r = client.generic("POST", "/api/v1/oversight/petitions/import/?round=R-B&batch=1&received_on=2022-03-30",
                            body, content_type="text/csv")  # fmt: skip
         import_s, import_cpu = time.perf_counter() - t0, time.process_time() - c0
+        import_db = _cpu(b0, backend_cpu())
         assert r.status_code == 201, r.content[:500]  # noqa: S101 - a benchmark that measured a failure is no figure
         audits = AuditLog.objects.count() - audit_before
         print(f"import: {IMPORT_ROWS} petitions (CSV through the API, {audits} audit rows) in {import_s:.2f} s "
-              f"= {IMPORT_ROWS / import_s:,.0f} rows/s (target < 5 s); Python CPU {import_cpu:.2f} s; "
+              f"= {IMPORT_ROWS / import_s:,.0f} rows/s (target < 5 s); Python CPU {import_cpu:.2f} s, "
+              f"PostgreSQL backend CPU {import_db}; "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
 
         # Set-up for the section: bulk rows with a realistic spread of states (not timed).
@@ -129,6 +152,7 @@ def main() -> None:
         period = year(2024)
         times, cpu = [], []
         out = None
+        b0 = backend_cpu()
         for _ in range(SECTION_RUNS):
             t0, c0 = time.perf_counter(), time.process_time()
             out, _links = section.build(scope=SYSTEM, period=period, previous=same_period_last_year(period),
@@ -136,10 +160,12 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         assert out is not None  # noqa: S101 - the loop ran
+        section_db = _cpu(b0, backend_cpu(), SECTION_RUNS)
         print(f"section: city year 2024 over {Petition.objects.count():,} petitions and {Task.objects.count():,} "
               f"tasks: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, "
               f"max {max(times) * 1000:.0f} ms over {SECTION_RUNS} runs (target < 300 ms); Python CPU median "
-              f"{statistics.median(cpu) * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+              f"{statistics.median(cpu) * 1000:.0f} ms, PostgreSQL backend CPU {section_db} a run (mean); "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"  figures: tasks {out['tasks']}; petitions {out['petitions']}")
         print(f"  backend: {connection.vendor}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:

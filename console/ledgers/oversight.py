@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console import formats as f
 from console.ledgers.base import Column, Filter, Ledger
@@ -96,7 +97,7 @@ PETITIONS = Ledger(
         Column(_("Category"), lambda o: o.get_category_display(), "category"),
         Column(_("Division"), lambda o: o.division.name, "division__code"),
         Column(_("Unit"), lambda o: unit_name(o.unit), "unit__username"),
-        Column(_("Deadline"), lambda o: f.day(o.deadline), "deadline"),
+        Column(pgettext_lazy("petition", "Deadline"), lambda o: f.day(o.deadline), "deadline"),
         Column(_("Status"), lambda o: o.get_status_display(), "status"),
         Column(_("Review"), lambda o: o.get_review_display(), "review"),
         Column(_("Substantiated"), lambda o: o.get_substantiated_display() or "—", "substantiated"),

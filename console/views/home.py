@@ -43,6 +43,8 @@ API_TO_LEDGER = (
     ("/api/v1/water/plans/", "console:plan_list"),
     ("/api/v1/water/redlines/", "console:redline_list"),
     ("/api/v1/quality/sections/", "console:section_list"),
+    ("/api/v1/oversight/tasks/", "console:oversight_task_list"),
+    ("/api/v1/oversight/petitions/", "console:oversight_petition_list"),
 )
 
 

@@ -152,6 +152,8 @@ def test_a_task_goes_through_the_workflow_on_its_page(ledger, users, web):
     assert task.signed_off_by == users["city_reviewer"]
     history = office.get(url).content.decode().split('data-testid="history"', 1)[1]
     assert history.count("<tr>") >= 5  # created, started, completed, signed off, milestone steps
+    assert "已完成 → 已销号" in history  # the status change in words
+    assert "7月完成清理方案" in history  # the milestone's own rows, named
 
 
 def test_a_bad_date_and_a_status_jump_are_messages(ledger, web):
@@ -272,6 +274,10 @@ def test_the_inbox_lists_what_waits_overdue_first(ledger, web):
     assert "X650000202203300001" in petitions
     assert "X650000202203300002" not in petitions
     assert "T-2" not in html  # the water bureau's task
+    # A task not started yet is started from the inbox (a POST to the task's start action).
+    assert f'data-testid="inbox-start-{t.code}"' in tasks
+    assert web(ledger["units"]["tianshan"]).post(f"/oversight/tasks/{t.pk}/start/").status_code == 302
+    assert Task.objects.get(pk=t.pk).status == "in_progress"
     other = web(ledger["units"]["other"]).get("/oversight/inbox/").content.decode()
     assert other.count("Nothing waiting") + other.count("暂无待办") + other.count("没有待办") >= 1
 
@@ -298,11 +304,25 @@ def test_a_circular_is_drafted_and_signed_from_the_console(ledger, users, web):
     page = office.get(url).content.decode()
     assert "天山区人民政府" in page
     assert 'data-testid="act-sign"' in page
+    pdf = office.get(page.split('data-testid="circular-pdf"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0])
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
     assert office.post(url + "sign/").status_code == 302
     page = office.get(url).content.decode()
     assert 'data-testid="act-sign"' not in page
     assert office.post(url + "sign/").status_code == 409
     assert office.post("/oversight/circulars/new/", {"start": "2023-12-31", "end": "2023-01-01"}).status_code == 400
+
+
+def test_a_report_figure_drills_down_to_the_console_ledger(ledger, users, web):
+    from console.views.home import ledger_link
+
+    link = ledger_link("/api/v1/oversight/tasks/?figure=overdue&start=2023-01-01&end=2023-12-31")
+    assert link.startswith("/oversight/tasks/?")
+    html = web(users["city_reviewer"]).get(link).content.decode()
+    assert _rows(html) == 2  # both tasks were open past their deadline at the end of 2023
+    link = ledger_link("/api/v1/oversight/petitions/?figure=received&start=2022-01-01&end=2022-12-31&division=650103")
+    assert _rows(web(users["city_reviewer"]).get(link).content.decode()) == 1
 
 
 def test_exports_are_the_apis_with_the_same_filters(ledger, users, web):
