@@ -209,8 +209,8 @@ class TelemetryStationAdmin(admin.ModelAdmin):
     unknown station here is an RTU to commission: give a meter this rtu_address)."""
 
     list_display = (
-        "protocol", "address", "meter", "frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored",
-        "readings_duplicate", "readings_refused", "last_seen", "last_remote",
+        "protocol", "address", "meter", "frames", "bad_crc", "bad_password", "unknown_elements", "decode_errors",
+        "readings_stored", "readings_duplicate", "readings_refused", "last_seen", "last_remote",
     )  # fmt: skip
     list_filter = ("protocol",)
     search_fields = ("address", "meter__serial", "last_remote")

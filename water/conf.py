@@ -94,6 +94,12 @@ TELEMETRY_DEFAULTS: dict[str, Any] = {
     # SL 651 M2 stations retry at most 2 times (domain.md §3.3 link modes); the centre does the same.
     "WATER_TELEMETRY_COMMAND_TIMEOUT_S": 20,
     "WATER_TELEMETRY_COMMAND_ATTEMPTS": 3,
+    # Gateway exposure (issue 14, water.telemetry.admission). Open connections one peer address may hold:
+    # an RTU needs one, but RTUs behind a carrier NAT share an address, hence generous (0: no cap). Networks
+    # (CIDR) the gateway accepts connections from, e.g. ["10.64.0.0/16"] for a private APN; empty: any
+    # (then the host firewall is the only filter, docs/deploy.md). Local choices, not standards.
+    "WATER_TELEMETRY_MAX_CONNECTIONS_PER_PEER": 50,
+    "WATER_TELEMETRY_ALLOWED_NETWORKS": (),
 }
 DEFAULTS.update(TELEMETRY_DEFAULTS)
 

@@ -49,7 +49,8 @@ class Row(NamedTuple):
     passed on to the database unchanged, and the instant in microseconds since 1970 (cheap to compare
     and hash; the volume engine takes it as it is). `received_at`: when the reading reached the system,
     for trusted callers that know it (the telemetry gateway's frame arrival, load_demo); never taken
-    from a client, and the service's own clock when None."""
+    from a client, and the service's own clock when None. `raw`: the telemetry frame the reading came
+    in (stored with the row, in the same write)."""
 
     pos: int
     serial: str
@@ -59,6 +60,7 @@ class Row(NamedTuple):
     text: str | None = None
     us: int = 0
     received_at: dt.datetime | None = None
+    raw: bytes | None = None
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

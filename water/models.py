@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
@@ -154,6 +154,13 @@ class Meter(TimeStamped):
     meter_type = models.CharField(_("meter type"), max_length=64, blank=True)
     rtu_address = models.CharField(_("RTU address"), max_length=32, blank=True)
     protocol = models.CharField(_("protocol"), max_length=16, choices=Protocol.choices, default=Protocol.HTTPS)
+    # SL 651 frames carry a 2-byte password (domain.md §3.3); when one is set here, the gateway stores and
+    # acknowledges only frames of this RTU that carry it (issue 14). Blank: not checked.
+    rtu_password = models.CharField(
+        _("RTU password"), max_length=4, blank=True,
+        validators=[RegexValidator(r"^[0-9A-Fa-f]{4}$", _("Four hexadecimal digits, e.g. 1234."))],
+        help_text=_("SL 651 only: four hexadecimal digits; the gateway refuses frames with another password."),
+    )  # fmt: skip
     decoding_profile = models.CharField(_("decoding profile"), max_length=64, blank=True)
     register_max_m3 = models.DecimalField(
         _("register maximum (m³)"), max_digits=REGISTER_DIGITS, decimal_places=REGISTER_DECIMALS,
@@ -770,6 +777,8 @@ class TelemetryStation(models.Model):
     readings_duplicate = models.PositiveBigIntegerField(_("duplicate readings"), default=0)
     readings_refused = models.PositiveBigIntegerField(_("readings refused"), default=0)
     acks_sent = models.PositiveBigIntegerField(_("acknowledgements sent"), default=0)
+    # SL 651 frames whose password is not the meter's rtu_password (issue 14): neither stored nor acknowledged.
+    bad_password = models.PositiveBigIntegerField(_("wrong password"), default=0)
     # Values sent as "no data" (all FF / all AA bytes, domain.md §3.3a): recorded as missing, not an error.
     missing_values = models.PositiveBigIntegerField(_("missing values"), default=0)
     # Station clock minus arrival time (s) of its latest frame that carries a send time or clock (SL 651 send

@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import replace
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -19,10 +21,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from water.models import Reading, TelemetryStation
+from water.models import Meter, Reading, StationCommand, TelemetryStation
 from water.telemetry import get_profile
 from water.telemetry.gateway import Gateway
-from water.telemetry.simulator import make_frame
+from water.telemetry.simulator import make_frame, register_at
 from water.telemetry.spec import meter_profile, parse_profile_spec
 
 from .conftest import SL_ADDRESS, SZY_ADDRESS, TEST_CONFIG, minutes_ago
@@ -159,11 +161,63 @@ def test_simulate_replays_frames_and_counts_acks(tele):
     assert TelemetryStation.objects.get(address="6501020300").meter_id is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_simulate_answers_commands_and_serves_the_backfill(tele):
+    """--answer: the simulated RTU holds 6 reports back while "offline", reconnects; the gateway sees the gap,
+    queues a 38H period query, the command's RTU answers it, and the held values are stored as rtu_backfill."""
+    Meter.objects.filter(pk=tele.sl.pk).update(expected_interval_s=300)
+    ready = threading.Event()
+    holder: dict = {}
+
+    def serve() -> None:
+        async def main() -> None:
+            gateway = Gateway(replace(TEST_CONFIG, command_poll=0.05, command_timeout=5.0))
+            await gateway.start()
+            holder["gateway"] = gateway
+            holder["loop"] = asyncio.get_running_loop()
+            ready.set()
+            await gateway.serve()
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        out = StringIO()
+        call_command("telemetry_simulate", "--port", str(holder["gateway"].port), "--answer", "--protocol", "sl651",
+                     "--meters", SL_ADDRESS, "--count", "12", "--connections", "1", "--step", "300", "--held", "6",
+                     "--linger", "20", stdout=out)  # fmt: skip
+        gateway = holder["gateway"]
+        deadline = time.monotonic() + 15
+        while gateway.stats.readings_stored < 12 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        if "loop" in holder:
+            holder["loop"].call_soon_threadsafe(holder["gateway"].request_stop)
+        thread.join(60)
+    text = out.getvalue()
+    assert re.search(r"1 stations: 6 reports sent, 6 acks; 6 values held back .* 38H × 1", text), text
+    assert Reading.objects.filter(meter=tele.sl, source="rtu").count() == 6
+    backfilled = list(
+        Reading.objects.filter(meter=tele.sl, source="rtu_backfill").values_list("cumulative_m3", "observed_at")
+    )
+    assert len(backfilled) == 6
+    assert all(value == register_at(SL_ADDRESS, at) for value, at in backfilled)
+    command = StationCommand.objects.get(meter=tele.sl)
+    assert (command.kind, command.source, command.state) == ("period", "backfill", "answered")
+
+
 def test_simulate_refuses_bad_options():
     with pytest.raises(CommandError, match="hex"):
         call_command("telemetry_simulate", "--meters", "XYZ", stdout=StringIO())
     with pytest.raises(CommandError, match="month"):
         call_command("telemetry_simulate", "--count", "100000", "--connections", "1", stdout=StringIO())
+    with pytest.raises(CommandError, match="sl651"):
+        call_command("telemetry_simulate", "--answer", "--count", "10", stdout=StringIO())
+    with pytest.raises(CommandError, match="held"):
+        call_command("telemetry_simulate", "--answer", "--protocol", "sl651", "--count", "10", "--connections", "1",
+                     "--held", "9", stdout=StringIO())  # fmt: skip
 
 
 # --- telemetry_gateway as a process -------------------------------------------------------------------------------

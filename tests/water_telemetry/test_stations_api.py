@@ -72,6 +72,7 @@ def test_admin_sees_every_station_including_unknown_ones(client_for, users, stat
         10, 1, 9, "SZY-1",
     )  # fmt: skip
     assert known["intake_code"] == "QSK-T"
+    assert known["bad_password"] == 0  # issue 14: SL 651 frames with another password
     assert known["last_remote"] == "10.0.0.1:5000"
     assert rows["9999999999"]["meter"] is None
     unknown = client_for(users["admin"]).get(URL, {"unknown": "true"}).json()["results"]

@@ -127,12 +127,15 @@ class MeterSerializer(serializers.ModelSerializer):
     replaces_serial = serializers.CharField(source="replaces.serial", default=None, read_only=True)
     replaced_by_serial = serializers.SerializerMethodField()
     active = serializers.SerializerMethodField()
+    rtu_password_set = serializers.SerializerMethodField(
+        help_text="whether the gateway checks an SL 651 password for this meter (the password is never shown)"
+    )
 
     class Meta:
         model = Meter
         fields = [
             "id", "serial", "intake", "intake_code", "device", "device_username", "meter_type", "rtu_address",
-            "protocol", "decoding_profile", "register_max_m3", "multiplier", "expected_interval_s",
+            "rtu_password_set", "protocol", "decoding_profile", "register_max_m3", "multiplier", "expected_interval_s",
             "calibrated_on", "installed_at", "install_reading_m3", "removed_at", "removal_reading_m3",
             "replaces", "replaces_serial", "replaced_by_serial", "active",
         ]  # fmt: skip
@@ -145,11 +148,19 @@ class MeterSerializer(serializers.ModelSerializer):
     def get_active(self, obj: Meter) -> bool:
         return obj.removed_at is None
 
+    def get_rtu_password_set(self, obj: Meter) -> bool:
+        return bool(obj.rtu_password)
+
 
 class _MeterFields(StrictSerializer):
     device = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     meter_type = serializers.CharField(max_length=64, required=False, allow_blank=True)
     rtu_address = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    rtu_password = serializers.RegexField(
+        r"^[0-9A-Fa-f]{4}$", max_length=4, required=False, allow_blank=True, write_only=True,
+        help_text="SL 651: the RTU's password, four hex digits; the gateway refuses frames with another one. "
+        "Blank: not checked.",
+    )  # fmt: skip
     protocol = serializers.ChoiceField(choices=Protocol.choices, required=False)
     decoding_profile = serializers.CharField(max_length=64, required=False, allow_blank=True)
     register_max_m3 = serializers.DecimalField(

@@ -40,8 +40,8 @@ class TelemetryStationSerializer(serializers.ModelSerializer):
         fields = [
             "id", "protocol", "address", "meter", "meter_serial", "intake", "intake_code", "frames", "bad_crc",
             "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate", "readings_refused",
-            "acks_sent", "missing_values", "clock_drift_s", "first_seen", "last_seen", "last_remote", "last_error",
-            "updated_at",
+            "acks_sent", "bad_password", "missing_values", "clock_drift_s", "first_seen", "last_seen", "last_remote",
+            "last_error", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -25,8 +25,8 @@ from water.services.readings import _rebuild
 # --------------------------------------------------------------------------------------- meters
 
 METER_EDITABLE = (
-    "serial", "device", "meter_type", "rtu_address", "protocol", "decoding_profile", "register_max_m3",
-    "multiplier", "expected_interval_s", "calibrated_on",
+    "serial", "device", "meter_type", "rtu_address", "rtu_password", "protocol", "decoding_profile",
+    "register_max_m3", "multiplier", "expected_interval_s", "calibrated_on",
 )  # fmt: skip
 # Fields the volume arithmetic depends on: changing one recomputes the meter's days.
 _RULE_FIELDS = ("register_max_m3", "expected_interval_s")

@@ -38,26 +38,32 @@ class IngestResult:
     created: int
     duplicates: int
     meters: int
+    # The batch positions (IngestRow.pos) of the rows this call stored, when asked for (``positions=True``):
+    # the telemetry gateway tells stored from duplicate per station with it.
+    new_positions: frozenset[int] = frozenset()
 
 
 # Renamed whenever its columns change: a pooled session may still hold an older one (a temp table lives
 # as long as the session).
-_TEMP = "water_reading_in3"
+_TEMP = "water_reading_in4"
 _TEMP_DDL = f"""CREATE TEMP TABLE {_TEMP} (
     meter_id bigint NOT NULL, observed_at timestamptz NOT NULL, cumulative_m3 numeric(15, 3) NOT NULL,
     flow_m3s double precision, idx integer NOT NULL, after_lock boolean NOT NULL DEFAULT false,
-    received_at timestamptz NOT NULL
+    received_at timestamptz NOT NULL, raw_frame bytea
 ) ON COMMIT DELETE ROWS"""
 # Rows that may already be stored, in key order (index pages are then touched in sequence); what was
 # inserted comes back per meter.
-_INSERT_SQL = f"""WITH ins AS (
-    INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at)
-    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s, after_lock, received_at FROM {_TEMP}
+_INSERT = f"""INSERT INTO water_reading
+    (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at, raw_frame)
+    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s, after_lock, received_at, raw_frame FROM {_TEMP}
     ORDER BY meter_id, observed_at
     ON CONFLICT (meter_id, observed_at) DO NOTHING
-    RETURNING meter_id, observed_at
+    RETURNING meter_id, observed_at"""  # noqa: S608
+_INSERT_SQL = (
+    f"WITH ins AS ({_INSERT})\nSELECT meter_id, min(observed_at), max(observed_at), count(*) FROM ins GROUP BY meter_id"
 )
-SELECT meter_id, min(observed_at), max(observed_at), count(*) FROM ins GROUP BY meter_id"""  # noqa: S608
+# The same, every inserted key (for callers that want the positions stored).
+_INSERT_KEYS_SQL = _INSERT
 # Rows not inserted whose stored register differs (a corrected reading's first value is no conflict).
 # LATERAL … LIMIT 1 (which the planner cannot flatten) makes it one primary-key probe per row: the
 # temp table has no statistics, and the planner otherwise hash-joins it against a scan of the whole
@@ -70,15 +76,19 @@ _CONFLICT_SQL = f"""SELECT t.idx, r.cumulative_m3 FROM {_TEMP} t
     ) r
     WHERE r.cumulative_m3 <> t.cumulative_m3 AND r.original_cumulative_m3 IS DISTINCT FROM t.cumulative_m3
     ORDER BY t.idx LIMIT 1000"""  # noqa: S608
-_COPY_READINGS = "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, received_at) FROM STDIN"
+# The raw frame (telemetry, IngestRow.raw) goes in the same COPY as the row: no second statement per batch.
+_COPY_READINGS = (
+    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, received_at, raw_frame) FROM STDIN"
+)
 # Rows of a batch reaching back into a locked month carry the flag (water.locks); other batches take
 # the statements without it.
 _COPY_READINGS_FLAGGED = (
-    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at) FROM STDIN"
+    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at, raw_frame) "
+    "FROM STDIN"
 )
-_COPY_TEMP = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, received_at) FROM STDIN"
+_COPY_TEMP = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, received_at, raw_frame) FROM STDIN"
 _COPY_TEMP_FLAGGED = (
-    f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, after_lock, received_at) FROM STDIN"
+    f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, after_lock, received_at, raw_frame) FROM STDIN"
 )
 NO_FLAGS: frozenset[int] = frozenset()
 
@@ -90,13 +100,15 @@ Conflicts = list[tuple[int, Decimal]]
 
 def _copy_text(rows: Sequence[tuple[int, IngestRow, Decimal]], last: Any, received: str) -> str:
     """COPY text lines. The time goes as it was sent when water.ingest found it in plain ISO form, so
-    most rows cost one f-string; nothing here can hold a tab, newline or backslash. `received`: the
-    batch's arrival time, for rows that do not carry their own."""
-    null = "\\N"
+    most rows cost one f-string; nothing here can hold a tab, newline or backslash (the raw frame is
+    hex, its bytea prefix an escaped backslash). `received`: the batch's arrival time, for rows that
+    do not carry their own."""
+    null, bytea = "\\N", "\\\\x"
     return "".join(
         [
             f"{mid}\t{r.text or r.at.isoformat()}\t{value}\t{null if r.flow is None else repr(r.flow)}\t{last(r)}\t"
-            f"{received if r.received_at is None else r.received_at.isoformat()}\n"
+            f"{received if r.received_at is None else r.received_at.isoformat()}\t"
+            f"{null if r.raw is None else bytea + r.raw.hex()}\n"
             for mid, r, value in rows
         ]
     )
@@ -127,10 +139,10 @@ def _append_new(
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, "
-            "received_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "received_at, raw_frame) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (mid, at(r.at), ops.adapt_decimalfield_value(value), r.flow, source, r.pos in flagged,
-                 at(r.received_at or received))
+                 at(r.received_at or received), r.raw)
                 for mid, r, value in rows
             ],
         )  # fmt: skip
@@ -141,9 +153,11 @@ def _merge_postgresql(
     source: str,
     received: dt.datetime,
     flagged: frozenset[int] = NO_FLAGS,
+    new: set[int] | None = None,
 ) -> tuple[Bounds, int, Conflicts]:
     """Rows that may be stored already: COPY into a session temp table, one INSERT … ON CONFLICT DO
-    NOTHING (the database tells which were new), and a join for stored rows with another value."""
+    NOTHING (the database tells which were new), and a join for stored rows with another value. The
+    positions of the rows inserted are added to `new` when it is given."""
     with core_sql.cursor() as cursor:
         cursor.execute(f"SELECT to_regclass('pg_temp.{_TEMP}') IS NOT NULL")
         if cursor.fetchone()[0]:
@@ -156,8 +170,21 @@ def _merge_postgresql(
             data = _copy_text(rows, lambda r: r.pos, received.isoformat())
         with cursor.copy(_COPY_TEMP_FLAGGED if flagged else _COPY_TEMP) as copy:
             copy.write(data)
-        cursor.execute(_INSERT_SQL, [source])
-        inserted = cursor.fetchall()
+        if new is None:
+            cursor.execute(_INSERT_SQL, [source])
+            inserted = cursor.fetchall()
+        else:
+            cursor.execute(_INSERT_KEYS_SQL, [source])
+            position = {(mid, to_us(r.at)): r.pos for mid, r, __ in rows}
+            per_meter: dict[int, list[Any]] = {}
+            for mid, at in cursor.fetchall():
+                new.add(position[(mid, to_us(at))])
+                b = per_meter.get(mid)
+                if b is None:
+                    per_meter[mid] = [at, at, 1]
+                else:
+                    b[0], b[1], b[2] = min(b[0], at), max(b[1], at), b[2] + 1
+            inserted = [(mid, lo, hi, n) for mid, (lo, hi, n) in per_meter.items()]
         bounds = {mid: (lo, hi) for mid, lo, hi, __ in inserted}
         created = sum(n for *__, n in inserted)
         conflicts: Conflicts = []
@@ -172,6 +199,7 @@ def _merge_sqlite(
     source: str,
     received: dt.datetime,
     flagged: frozenset[int] = NO_FLAGS,
+    new_positions: set[int] | None = None,
 ) -> tuple[Bounds, int, Conflicts]:
     """Read what is stored in the batch's stretch of each meter, then insert the new rows (SQLite's
     IMMEDIATE transaction serialises writers, so nothing slips in between)."""
@@ -196,6 +224,8 @@ def _merge_sqlite(
     if conflicts or not new:
         return {}, 0, conflicts
     _append_new(new, source, received, flagged)
+    if new_positions is not None:
+        new_positions.update(row[1].pos for row in new)
     bounds: Bounds = {}
     for mid, r, __ in new:
         b = bounds.get(mid)
@@ -210,6 +240,7 @@ def reading_ingest_batch(
     source: ReadingSource | str,
     actor: Any,
     received_at: dt.datetime | None = None,
+    positions: bool = False,
 ) -> IngestResult:
     """Store a batch of readings, all or nothing, and bring the daily volumes of the days it touches
     up to date in the same transaction.
@@ -333,9 +364,10 @@ def reading_ingest_batch(
                 merged.append(row[:3])
         created = 0
         bounds: Bounds = {}
+        new_positions: set[int] | None = set() if positions else None
         if merged:
             merge = _merge_postgresql if connection.vendor == "postgresql" else _merge_sqlite
-            bounds, created, conflicts = merge(merged, source, received, flagged)
+            bounds, created, conflicts = merge(merged, source, received, flagged, new_positions)
             if conflicts:
                 raise Conflict(
                     _(
@@ -367,6 +399,8 @@ def reading_ingest_batch(
                 increments[mid] = daily_totals(points, rules[mid], since=tail[mid].last)
                 created += len(new)
                 bounds[mid] = (new[0][1].at, new[-1][1].at)
+                if new_positions is not None:
+                    new_positions.update(row[1].pos for row in new)
             rollups.add(increments)
         rollups.recompute({mid: b for mid, b in bounds.items() if mid not in appended})
         if created:
@@ -377,7 +411,10 @@ def reading_ingest_batch(
                     "from": min(lo for lo, __ in bounds.values()), "to": max(hi for __, hi in bounds.values()),
                 },
             )  # fmt: skip
-    return IngestResult(created=created, duplicates=len(rows) - created, meters=len(bounds))
+    return IngestResult(
+        created=created, duplicates=len(rows) - created, meters=len(bounds),
+        new_positions=frozenset(new_positions or ()),
+    )  # fmt: skip
 
 
 def _locked_reading(reading: Reading) -> tuple[Meter, Reading]:

@@ -16,11 +16,22 @@ duplicate or refused for good): a station whose frame was not stored — the gat
 down — gets no ack and resends, and a resend is a duplicate, which is harmless. Frames of unknown stations are
 not acknowledged, so their RTUs keep their data until the meter is commissioned.
 
+Who may connect (issue 14, `water.telemetry.admission`): peers outside ``allowed_networks`` are closed at once
+(``connections_denied``), and one peer address holds at most ``max_connections_per_peer`` connections
+(``connections_refused_peer``), so idle sockets from one host cannot lock real RTUs out of the gateway-wide
+bound (``connections_refused``). The idle timer is reset only by frames of commissioned stations that pass
+the password check: a frame of an unknown station, a bad CRC or garbage keeps no connection open. An SL 651
+station whose meter has an ``rtu_password`` must send it: a frame with another one is neither stored nor
+acknowledged (``bad_password``).
+
 Counted per station (persisted every ``counters_interval`` seconds by `station_counters_add`, not per frame)
-and globally (logged with the same period, and kept in `Gateway.stats`): frames, bad CRCs, unknown elements,
-decode errors, readings stored / duplicate / refused, acks, last seen, last remote address. Garbage bytes,
-connections refused over the bound and idle drops are global only (no station to charge them to). Nothing a
-client sends stops the server: every refusal is a `FrameError` or a counted condition.
+and globally (logged with the same period, and kept in `Gateway.stats`): frames, bad CRCs, wrong passwords,
+unknown elements, decode errors, readings stored / duplicate / refused, acks, last seen, last remote address.
+Garbage bytes, connections refused or denied and idle drops are global only (no station to charge them to).
+Readings whose batch could not be stored after the retries are ``readings_unacknowledged``: their frames get
+no ack, so the station resends them (nothing is lost); an ack the connection could no longer carry is
+``acks_undelivered`` (the station resends that frame too, a harmless duplicate). Nothing a client sends stops
+the server: every refusal is a `FrameError` or a counted condition.
 
 Shutdown (`Gateway.stop`, SIGTERM/SIGINT in the command): stop accepting, stop reading, store every reading
 already decoded (and send its ack), persist the counters, close the connections.
@@ -35,20 +46,22 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import close_old_connections, connections
 
+from water.telemetry.admission import DENIED, PEER_FULL, Admission, parse_networks, peer_host, sl651_password
 from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
+from water.telemetry.gateway_config import GatewayConfig, GatewayStats
 from water.telemetry.profiles import PacketAssembler, build_ack, decode_frame, station_of
 from water.telemetry.selectors import Directory, MeterEntry, meter_directory
 from water.telemetry.services import (
-    DEFAULT_ACTOR,
     DUPLICATE,
+    STATION_COUNTERS,
     STORED,
     SYSTEM_SCOPE,
     FrameReading,
@@ -60,59 +73,7 @@ from water.telemetry.services import (
 
 log = logging.getLogger("water.telemetry.gateway")
 
-
-@dataclass(frozen=True, slots=True)
-class GatewayConfig:
-    """Options of the gateway (the ``telemetry_gateway`` command maps its flags onto these)."""
-
-    host: str = "127.0.0.1"
-    port: int = 9100
-    max_connections: int = 1000
-    idle_timeout: float = 600.0  # SL 651: a station held online with no traffic falls back after 10 minutes
-    batch_size: int = 2000
-    flush_interval: float = 0.2
-    max_queue: int = 50_000  # readings waiting for the database; beyond this, connections stop being read
-    # Database writer threads (one connection each; a meter always goes to the same writer, so they never wait
-    # on each other's meter locks). None: 2 on PostgreSQL, where one batch's COPY and commit overlap the next
-    # one's Python work; always 1 on SQLite, which takes one writer at a time.
-    db_writers: int | None = None
-    counters_interval: float = 10.0
-    meter_ttl: float = 30.0
-    miss_refresh: float = 5.0
-    store_retries: int = 3
-    read_size: int = 65536
-    actor: str = DEFAULT_ACTOR
-    # Downlink (issue 18, water.telemetry.downlink): how often the command queue is read, and how long an answer
-    # is awaited before the command is retried (WATER_TELEMETRY_COMMAND_TIMEOUT_S in the command).
-    command_poll: float = 1.0
-    command_timeout: float = 20.0
-
-
-@dataclass(slots=True)
-class GatewayStats:
-    """Gateway-wide counters since start (what the periodic log line prints)."""
-
-    connections_accepted: int = 0
-    connections_refused: int = 0
-    connections_idle_dropped: int = 0
-    connections_open: int = 0
-    bytes_received: int = 0
-    garbage_bytes: int = 0
-    frames: int = 0
-    bad_crc: int = 0
-    decode_errors: int = 0
-    unknown_station_frames: int = 0
-    unknown_elements: int = 0
-    readings_queued: int = 0
-    readings_stored: int = 0
-    readings_duplicate: int = 0
-    readings_refused: int = 0
-    acks_sent: int = 0
-    store_errors: int = 0
-    readings_lost: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+__all__ = ["Gateway", "GatewayConfig", "GatewayStats"]
 
 
 @dataclass(eq=False, slots=True)
@@ -120,6 +81,7 @@ class _Connection:
     writer: asyncio.StreamWriter
     peer: str
     closed: bool = False
+    warned_password: bool = False  # a wrong password is logged once per connection, counted every time
 
     def send(self, data: bytes) -> bool:
         if self.closed or self.writer.is_closing():
@@ -185,6 +147,7 @@ class Gateway:
                                  actor=self.config.actor)  # fmt: skip
         self._downlink_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self.admission = Admission(parse_networks(self.config.allowed_networks), self.config.max_connections_per_peer)
 
     def spawn(self, coro: Any) -> None:
         """Run a coroutine in the background (kept referenced; awaited on stop)."""
@@ -308,21 +271,40 @@ class Gateway:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(writer.wait_closed(), 2.0)
 
+    async def _refuse(self, writer: asyncio.StreamWriter) -> None:
+        # Closed politely: a FIN, not a reset; the RTU's reconnect back-off spreads the retries.
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
         peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) else str(peername)
-        if self._closing or len(self._connections) >= self.config.max_connections:
-            # Closed politely: a FIN, not a reset; the RTU's reconnect back-off spreads the retries.
+        host = peer_host(peername)
+        verdict = DENIED if self._closing else self.admission.admit(host)
+        if verdict == DENIED:
+            self.stats.connections_denied += 1
+            if not self._closing:
+                log.warning("telemetry: connection from %s denied (not in the allowed networks)", peer)
+            await self._refuse(writer)
+            return
+        if verdict == PEER_FULL:
+            self.stats.connections_refused_peer += 1
+            log.warning("telemetry: connection from %s refused (%d open from this address, cap %d)", peer,
+                        self.admission.open_by_peer.get(host, 0), self.admission.per_peer)  # fmt: skip
+            await self._refuse(writer)
+            return
+        if len(self._connections) >= self.config.max_connections:
+            self.admission.release(host)
             self.stats.connections_refused += 1
             log.warning("telemetry: connection from %s refused (%d open, bound %d)", peer,
                         len(self._connections), self.config.max_connections)  # fmt: skip
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            await self._refuse(writer)
             return
         conn = _Connection(writer, peer)
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - start_server always runs the callback in a task
+            self.admission.release(host)
             return
         self._connections[conn] = task
         self.stats.connections_accepted += 1
@@ -335,6 +317,7 @@ class Gateway:
             log.info("telemetry: connection %s: %s", peer, exc)
         finally:
             self.stats.connections_open -= 1
+            self.admission.release(host)
             if not self._closing:
                 self._connections.pop(conn, None)
                 await self._close(conn)
@@ -345,7 +328,8 @@ class Gateway:
         splitter = FrameSplitter(keep_rejected=256)
         assembler = PacketAssembler()
         stats = self.stats
-        # Idle means "no complete frame": a client trickling garbage, or half a frame, is dropped as well.
+        # Idle means "no frame of a commissioned station (with its password)": a client trickling garbage, or
+        # half a frame, or valid frames of an unknown station, is dropped as well (issue 14).
         last_frame = loop.time()
         try:
             while True:
@@ -367,11 +351,13 @@ class Gateway:
                     stats.bad_crc += splitter.bad_crc - before_bad
                     self._count_bad_crc(splitter, conn)
                 if frames:
-                    last_frame = loop.time()
                     stats.frames += splitter.frames - before_frames
                     now = self.clock()
+                    known = False
                     for raw in frames:
-                        self._on_frame(conn, raw, now, assembler)
+                        known = self._on_frame(conn, raw, now, assembler) or known
+                    if known:
+                        last_frame = loop.time()
                 if not self._room.is_set():
                     await self._room.wait()
         finally:
@@ -389,7 +375,9 @@ class Gateway:
             delta.last_remote = conn.peer
             log.warning("telemetry: bad CRC from %s station %s: %s", conn.peer, address, raw.hex().upper())
 
-    def _on_frame(self, conn: _Connection, raw: bytes, now: datetime, assembler: PacketAssembler) -> None:
+    def _on_frame(self, conn: _Connection, raw: bytes, now: datetime, assembler: PacketAssembler) -> bool:
+        """Decode, queue and acknowledge one frame; whether it came from a commissioned station with the right
+        password (only such frames keep the connection open)."""
         protocol = "szy206" if raw[0] == 0x68 else "sl651"
         address = station_of(raw) or ""
         key = (protocol, address)
@@ -407,10 +395,19 @@ class Gateway:
                 log.warning("telemetry: unknown %s station %s from %s (no meter has this rtu_address)",
                             protocol, address, conn.peer)  # fmt: skip
             self._schedule_refresh(force=True)
-            return
+            return False
         self._schedule_refresh()
         newest = entries[0]
         delta.meter_id = newest.id
+        if newest.password is not None and protocol == "sl651" and sl651_password(raw) != newest.password:
+            self.stats.bad_password += 1
+            delta.bad_password += 1
+            delta.last_error = "SL 651 password does not match the meter's RTU password"
+            if not conn.warned_password:
+                conn.warned_password = True
+                log.warning("telemetry: sl651 station %s from %s: wrong password; frame neither stored nor "
+                            "acknowledged: %s", address, conn.peer, raw.hex().upper())  # fmt: skip
+            return False
         try:
             decoded = decode_frame(raw, received_at=now, profile=newest.profile)
             merged = assembler.add(decoded)
@@ -420,26 +417,25 @@ class Gateway:
             delta.last_error = f"{type(exc).__name__}: {exc}"[:200]
             log.warning("telemetry: %s station %s from %s: %s: %s; frame %s", protocol, address, conn.peer,
                         type(exc).__name__, exc, raw.hex().upper())  # fmt: skip
-            return
+            return True
         if merged is None:
             self._send_nak(conn, assembler, delta)
-            return  # a packet (SL 651) or fragment (SZY 206) of a message still incomplete
+            return True  # a packet (SL 651) or fragment (SZY 206) of a message still incomplete
         if merged.missing:
             delta.missing_values += merged.missing
         source = self.downlink.on_frame(key, conn, merged, delta, now, newest.id, newest.report_interval_s)
         if source == REJECT:
             self.stats.decode_errors += 1
-            return
+            return True
         if merged.unknown_elements:
             self.stats.unknown_elements += len(merged.unknown_elements)
             delta.unknown_elements += len(merged.unknown_elements)
             log.info("telemetry: station %s sent unknown elements %s", address, ", ".join(merged.unknown_elements))
         ack = build_ack(merged, keep_online=self.downlink.has_pending(key)) if merged.uplink else None
         if not merged.readings:
-            if ack is not None and conn.send(ack):
-                self.stats.acks_sent += 1
-                delta.acks_sent += 1
-            return
+            if ack is not None:
+                self._ack(conn, ack, delta)
+            return True
         ticket = _Ticket(conn, ack, len(merged.readings), key)
         raw_frame = merged.raw
         for reading in merged.readings:
@@ -458,6 +454,14 @@ class Gateway:
         self.stats.readings_queued += len(merged.readings)
         if self._queued >= self.config.max_queue:
             self._room.clear()
+        return True
+
+    def _ack(self, conn: _Connection, ack: bytes, delta: StationDelta) -> None:
+        if conn.send(ack):
+            self.stats.acks_sent += 1
+            delta.acks_sent += 1
+        else:
+            self.stats.acks_undelivered += 1
 
     def _send_nak(self, conn: _Connection, assembler: PacketAssembler, delta: StationDelta) -> None:
         """SL 651 M3: the last packet arrived with others missing; the NAK lists them (domain.md §3.3)."""
@@ -502,11 +506,13 @@ class Gateway:
                 await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
         if outcomes is None:
             # Not acknowledged: the stations resend these frames (and a resend is a harmless duplicate).
-            self.stats.readings_lost += len(batch)
+            self.stats.readings_unacknowledged += len(batch)
             log.error("telemetry: %d readings not stored after retries; their frames are not acknowledged",
                       len(batch))  # fmt: skip
             return
         stats = self.stats
+        # The batch's acks go out once per connection (one write, not one per frame: issue 18 speed), in order.
+        acks: dict[_Connection, tuple[list[bytes], list[StationDelta]]] = {}
         for pending, outcome in zip(batch, outcomes, strict=True):
             ticket = pending.ticket
             delta = self._station(ticket.station)
@@ -524,9 +530,17 @@ class Gateway:
                             delta.address, pending.reading.serial, pending.reading.observed_at.isoformat(),
                             outcome.reason)  # fmt: skip
             ticket.remaining -= 1
-            if ticket.remaining == 0 and ticket.ack is not None and ticket.conn.send(ticket.ack):
-                stats.acks_sent += 1
-                delta.acks_sent += 1
+            if ticket.remaining == 0 and ticket.ack is not None:
+                frames, deltas = acks.setdefault(ticket.conn, ([], []))
+                frames.append(ticket.ack)
+                deltas.append(delta)
+        for conn, (frames, deltas) in acks.items():
+            if conn.send(b"".join(frames)):
+                stats.acks_sent += len(frames)
+                for delta in deltas:
+                    delta.acks_sent += 1
+            else:
+                stats.acks_undelivered += len(frames)
 
     # --- counters --------------------------------------------------------------------------------------------
 
@@ -559,8 +573,7 @@ class Gateway:
 
 
 def _merge(into: StationDelta, later: StationDelta) -> None:
-    for name in ("frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
-                 "readings_refused", "acks_sent", "missing_values"):  # fmt: skip
+    for name in STATION_COUNTERS:
         setattr(into, name, getattr(into, name) + getattr(later, name))
     if later.frames:
         into.meter_id = later.meter_id

@@ -43,6 +43,7 @@ class MeterEntry:
     register_max_m3: Decimal | None
     profile: Profile
     report_interval_s: int | None = None
+    password: int | None = None  # SL 651: the meter's rtu_password, checked on every frame (None: not checked)
 
     def covers(self, moment: dt.datetime) -> bool:
         """Whether a reading at ``moment`` falls in the meter's installation (both ends included)."""
@@ -61,12 +62,12 @@ def meter_directory(*, scope: Scope) -> tuple[Directory, list[str]]:
     grouped: dict[tuple[str, str], list[MeterEntry]] = {}
     problems: list[str] = []
     rows = Meter.objects.filter(intake_scope_q(scope, "intake__"))
-    for mid, serial, rtu, protocol, spec, multiplier, installed, removed, regmax, interval in (
+    for mid, serial, rtu, protocol, spec, multiplier, installed, removed, regmax, interval, password in (
         rows.filter(protocol__in=list(PROTOCOL_FAMILY))
         .exclude(rtu_address="")
         .values_list(
             "id", "serial", "rtu_address", "protocol", "decoding_profile", "multiplier", "installed_at", "removed_at",
-            "register_max_m3", "expected_interval_s",
+            "register_max_m3", "expected_interval_s", "rtu_password",
         )
         .order_by("-installed_at", "-id")
     ):  # fmt: skip
@@ -76,7 +77,14 @@ def meter_directory(*, scope: Scope) -> tuple[Directory, list[str]]:
             problems.append(f"meter {serial}: decoding profile {spec!r}: {exc}")
             continue
         key = (PROTOCOL_FAMILY[protocol], normalise_address(rtu))
-        grouped.setdefault(key, []).append(MeterEntry(mid, serial, installed, removed, regmax, profile, interval))
+        try:
+            secret = int(password, 16) if password else None
+        except ValueError:
+            problems.append(f"meter {serial}: rtu_password {password!r} is not four hex digits")
+            continue
+        grouped.setdefault(key, []).append(
+            MeterEntry(mid, serial, installed, removed, regmax, profile, interval, secret)
+        )
     return {key: tuple(entries) for key, entries in grouped.items()}, problems
 
 

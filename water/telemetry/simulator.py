@@ -329,3 +329,75 @@ class SimulatedRtu:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
         return self.log
+
+
+@dataclass(slots=True)
+class FleetResult:
+    """What a fleet of answering RTUs did (``telemetry_simulate --answer``, ``benchmarks/telemetry_backfill.py``)."""
+
+    stations: int = 0
+    reports_sent: int = 0
+    acks: int = 0
+    answers: int = 0
+    held: int = 0
+    commands: dict[int, int] = field(default_factory=dict)
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def fleet_plan(count: int, held: int, *, end: datetime, step: timedelta) -> tuple[list[datetime], list[datetime]]:
+    """One station's report instants (``count``, whole steps, the last one ``step`` before ``end``) and those it
+    holds back while "offline": ``held`` instants just before the last report (so the reconnecting report comes
+    after the gap, which is what makes the gateway queue a backfill)."""
+    if count < 1 or not 0 <= held < count - 1:
+        raise ValueError("count must be at least 1 and held below count - 1 (one report before and after the gap)")
+    start = end.replace(second=0, microsecond=0) - step * count
+    minutes = int(step.total_seconds() // 60) or 1
+    start = start.replace(minute=start.minute - start.minute % minutes)
+    instants = [start + i * step for i in range(count)]
+    return instants, instants[count - 1 - held : count - 1]
+
+
+async def _fleet_station(
+    rtu: SimulatedRtu, host: str, port: int, instants: Sequence[datetime], linger: float, result: FleetResult
+) -> None:
+    gap = [i for i, m in enumerate(instants) if m in rtu.held]
+    before = list(instants[: gap[0]]) if gap else list(instants)
+    after = list(instants[gap[-1] + 1 :]) if gap else []
+    try:
+        if before:
+            await rtu.session(host, port, before, linger=linger, until=lambda log: log.acks >= len(before))
+        if after:
+            wanted = len(before) + len(after)
+            await rtu.session(host, port, after, linger=linger,
+                              until=lambda log: log.acks >= wanted and 0x38 in log.commands)  # fmt: skip
+    except OSError as exc:
+        result.failed += 1
+        result.errors.append(f"{rtu.address}: {exc}")
+    log = rtu.log
+    result.reports_sent += log.reports_sent
+    result.acks += log.acks
+    result.answers += log.answers
+    for function in log.commands:
+        result.commands[function] = result.commands.get(function, 0) + 1
+
+
+async def fleet(
+    *, host: str, port: int, addresses: Sequence[str], count: int, held: int, step: timedelta,
+    linger: float = 30.0, end: datetime | None = None,
+) -> FleetResult:  # fmt: skip
+    """SL 651 stations that report and answer the centre's commands (`SimulatedRtu`), all at once.
+
+    Each reports ``count`` instants ``step`` apart but holds back ``held`` of them while "offline": it sends
+    the reports before the gap, disconnects, reconnects with the report after the gap and stays online up to
+    ``linger`` seconds answering commands — the gateway's backfill query (38H) among them — until it has its
+    acks and has answered a 38H (or, without a gap, until its reports are acknowledged)."""
+    end = end or datetime.now(BEIJING)
+    instants, held_instants = fleet_plan(count, held, end=end, step=step)
+    rtus = [SimulatedRtu(address, held=held_instants, step=step) for address in addresses]
+    result = FleetResult(stations=len(rtus), held=len(held_instants) * len(rtus))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(_fleet_station(rtu, host, port, instants, linger, result) for rtu in rtus))
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from water import conf
+from water.telemetry.admission import parse_networks
 from water.telemetry.gateway import Gateway, GatewayConfig
 
 _DEFAULTS = GatewayConfig()
@@ -32,6 +33,16 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=_DEFAULTS.host, help="address to listen on (default %(default)s)")
         tuning("port", int, "TCP port")
         tuning("max_connections", int, "open connections at most; more are closed at once")
+        parser.add_argument(
+            "--max-connections-per-peer", type=int, default=None,
+            help="open connections from one address at most, 0 = no cap "
+            "(default: the WATER_TELEMETRY_MAX_CONNECTIONS_PER_PEER setting)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--allowed-networks", default=None,
+            help="comma-separated networks (CIDR) peers may connect from; empty = any "
+            "(default: the WATER_TELEMETRY_ALLOWED_NETWORKS setting)",
+        )  # fmt: skip
         tuning("idle_timeout", float, "seconds without a complete frame before a connection is dropped")
         tuning("batch_size", int, "readings per database batch")
         tuning("flush_interval", float, "milliseconds a reading waits for its batch at most", scale=1000)
@@ -54,6 +65,18 @@ class Command(BaseCommand):
             raise CommandError("--db-writers must be between 1 and 16")
         if opts["max_queue"] < opts["batch_size"]:
             raise CommandError("--max-queue must be at least --batch-size")
+        per_peer = opts["max_connections_per_peer"]
+        if per_peer is None:
+            per_peer = int(conf.get("WATER_TELEMETRY_MAX_CONNECTIONS_PER_PEER"))
+        if per_peer < 0:
+            raise CommandError("--max-connections-per-peer must be 0 (no cap) or positive")
+        networks = opts["allowed_networks"]
+        if networks is None:
+            networks = conf.get("WATER_TELEMETRY_ALLOWED_NETWORKS")
+        try:
+            allowed = tuple(str(n) for n in parse_networks(networks))
+        except ValueError as exc:
+            raise CommandError(f"allowed networks: {exc}") from exc
         config = GatewayConfig(
             host=opts["host"], port=opts["port"], max_connections=opts["max_connections"],
             idle_timeout=opts["idle_timeout"], batch_size=opts["batch_size"],
@@ -61,6 +84,7 @@ class Command(BaseCommand):
             counters_interval=opts["counters_interval"], meter_ttl=opts["meter_ttl"], actor=opts["actor"],
             db_writers=opts["db_writers"],
             command_timeout=float(conf.get("WATER_TELEMETRY_COMMAND_TIMEOUT_S")),  # issue 18 downlink
+            max_connections_per_peer=per_peer, allowed_networks=allowed,  # issue 14
         )  # fmt: skip
         asyncio.run(self._run(config))
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("water", "0009_station_command_labels"),
+        ("water", "0010_meter_rtu_password_station_bad_password"),
     ]
 
     operations = [
