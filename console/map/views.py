@@ -31,6 +31,7 @@ from console.views.base import console_page, page
 from core import periods
 from core.api.exceptions import error_body
 from core.exceptions import InvalidInput, NotFound
+from oversight.selectors import petition_list
 from patrols.selectors import case_list, patrol_detail, patrol_list
 from places.selectors import division_list, reach_list
 from water.selectors import intake_list
@@ -233,6 +234,14 @@ def map_feature(request: HttpRequest, kind: str, pk: str) -> HttpResponse:
             if intake.lake is not None:
                 features.append(_feature(f"lake.{intake.lake_id}", intake.lake.geometry, "lake", name=intake.lake.name))
             features.append(_feature(f"intake.{intake.pk}", intake.location, "intake-point", name=intake.name))
+        elif kind == "petition":
+            petition = petition_list(scope=scope).filter(pk=key).first()
+            if petition is None or petition.location is None:
+                raise NotFound("No such petition.")
+            reach = petition.reach
+            if reach is not None:
+                features.append(_feature(f"reach.{reach.pk}", reach.geometry, "reach-context", name=reach.name))
+            features.append(_feature(f"petition.{petition.pk}", petition.location, "petition", name=petition.number))
         else:
             raise NotFound("No such kind of feature.")
     except NotFound as exc:

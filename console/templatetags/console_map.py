@@ -19,6 +19,7 @@ _LABELS = {
     "patrol": gettext_noop("Patrol track on its reach"),
     "case": gettext_noop("Case location"),
     "intake": gettext_noop("Intake location"),
+    "petition": gettext_noop("Petition location"),
 }
 
 

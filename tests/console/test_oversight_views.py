@@ -361,3 +361,17 @@ def test_ledger_query_counts_do_not_grow_with_rows(ledger, users, web, django_as
         assert office.get("/oversight/petitions/").status_code == 200
     with django_assert_max_num_queries(12):
         assert unit.get("/oversight/inbox/").status_code == 200
+
+
+def test_a_petition_page_map_reads_its_point_through_the_scoped_feature_endpoint(ledger, users, web):
+    """The petition page draws its point with the console's map tag (console:map_feature), scoped as the
+    page: another district's reviewer gets 404 for the feature too."""
+    located = Petition.objects.exclude(location=None).first()
+    assert located is not None
+    html = web(users["admin"]).get(f"/oversight/petitions/{located.pk}/").content.decode()
+    url = f"/map/features/petition/{located.pk}/"
+    assert url in html
+    body = web(users["admin"]).get(url).json()
+    assert f"petition.{located.pk}" in [f["id"] for f in body["features"]]
+    outsider = users["reviewer_650103"] if located.division.code.startswith("650102") else users["chief_650102"]
+    assert web(outsider).get(url).status_code == 404

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import user_role
 from console import formats as f
 from console.ledgers.oversight import unit_name
-from console.views.base import console_page, page, scope, to_json
+from console.views.base import console_page, page, scope
 from console.views.oversight.common import (
     STAFF,
     FormError,
@@ -27,7 +27,6 @@ from console.views.oversight.common import (
     _date,
     _field_errors,
     _figures,
-    _geojson,
     _is_staff,
     _req,
     _run,
@@ -83,11 +82,8 @@ def _petition_page(request: HttpRequest, p: Petition, form: dict[str, Any] | Non
         (_("Reach"), f"{p.reach.code} {p.reach.name}" if p.reach is not None else "—"),
     )
     overdue = p.status != PetitionStatus.CLOSED and p.deadline < _today()
-    geo = ""
-    if p.location is not None:
-        geo = to_json({"point": {"type": "Point", "coordinates": list(p.location.coords)},
-                       "reach": _geojson(p.reach.geometry) if p.reach is not None else None,
-                       "labels": {"point": _("Petition"), "reach": _("Reach")}})  # fmt: skip
+    # The map tag fetches the point (and its reach) from console:map_feature, scoped like every read.
+    geo = p.location is not None
     case_url = ""
     if p.case_id and user_role(request.user) in STAFF:
         case_url = reverse("console:case_detail", args=[p.case_id])
