@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -87,3 +89,20 @@ def add_idempotency_header(result: dict[str, Any], generator: Any, request: Any,
                 if not any(p.get("name") == "Idempotency-Key" for p in params):
                     params.append(IDEMPOTENCY_PARAMETER)
     return result
+
+
+class FilterParametersMayBeEmpty(DjangoFilterExtension):
+    """django-filter reads an empty value (``?start=``) as "not given", the way an HTML form sends a
+    field left blank (the console's filter forms do). The schema says so with ``allowEmptyValue``,
+    so a client (or a fuzzer) knows ``?start=`` is no filter rather than a malformed date. Registered
+    when core is ready (core/apps.py); a higher priority than drf-spectacular's own."""
+
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        params: list[dict[str, Any]] = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for param in params:
+            # A multiple choice (an array, ?category=a&category=b) is refused empty.
+            if param.get("in") == "query" and not param.get("required") and param["schema"].get("type") != "array":
+                param["allowEmptyValue"] = True
+        return params
