@@ -3,9 +3,11 @@ shape (SPEC section 3), so clients and fuzzers know them."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.generators import SchemaGenerator as _SchemaGenerator
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -106,3 +108,19 @@ class FilterParametersMayBeEmpty(DjangoFilterExtension):
             if param.get("in") == "query" and not param.get("required") and param["schema"].get("type") != "array":
                 param["allowEmptyValue"] = True
         return params
+
+
+_GENERATING = threading.Lock()
+
+
+class SchemaGenerator(_SchemaGenerator):
+    """drf-spectacular's generator, one at a time per process. Its extensions load their target class
+    lazily on first use and are not thread-safe: two first requests for /api/schema/ in a threaded
+    worker (gunicorn --threads 4, the image's command) raced and one was a 500 (AttributeError on a
+    half-loaded extension; found by schemathesis, issue 14). Building the document is rare and slow
+    anyway; serialising it costs nothing that matters."""
+
+    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
+        with _GENERATING:
+            schema: dict[str, Any] = super().get_schema(request=request, public=public)
+        return schema

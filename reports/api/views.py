@@ -167,6 +167,7 @@ class SnapshotListView(ApiView):
 
     @extend_schema(
         summary="Report snapshots",
+        operation_id="reports_snapshots_list",
         parameters=[
             OpenApiParameter("page", int, description="page number (from 1)"),
             OpenApiParameter("page_size", int, description="rows per page"),
