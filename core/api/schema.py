@@ -58,6 +58,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 wanted["429"] = "Too many login attempts; retry after the Retry-After seconds."
             for code, description in wanted.items():
                 responses.setdefault(code, {"description": description, "content": ref})
+            if method == "get":
+                # Answered by the HTTP server or proxy before the API (gunicorn's and nginx's request-line
+                # limits), as their own page: documented without a body schema.
+                responses.setdefault("414", {"description": "The URL (query string) is too long for the server."})
     return result
 
 

@@ -210,7 +210,7 @@ class SnapshotDetailView(ApiView):
     read_roles = READ_ROLES
 
     @extend_schema(summary="A snapshot (progress, figures, diff) or its files", parameters=[FormatQuerySerializer],
-                   responses=SnapshotDetailSerializer)  # fmt: skip
+                   responses={**_FILE_RESPONSES, (200, "application/json"): SnapshotDetailSerializer})  # fmt: skip
     def get(self, request: Request, pk: int) -> HttpResponse | Response:
         fmt = _query(FormatQuerySerializer, request)["format"]
         scope = scope_for(request.user)

@@ -18,6 +18,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from core.exports import XLSX_MIME
+from tests.routes import HTTP_METHODS, all_routes
 from tests.security.test_bad_input import REQUIRED, REQUIRED_DEFAULTS
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,37 @@ def test_list_and_report_schemas_match_their_shape():
     snapshots = SCHEMA["paths"]["/api/v1/reports/snapshots/"]["get"]["responses"]["200"]["content"]
     ref = snapshots["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert {"count", "next", "previous", "results"} <= set(components[ref]["properties"])
+
+
+API_ROUTES = [r for r in all_routes(("/api/v1/",)) if set(HTTP_METHODS) - set(r.methods)]
+
+
+def test_a_method_no_route_has_is_405_for_every_role(client_for, users):
+    """Whatever the role: 405 for a method the route does not have, not 403 for the roles that may not
+    read it (a device's GET /api/v1/auth/token/ was a 403)."""
+    clients = {who: client_for(users[who]) for who in ("admin", "operator", "device", "chief_650102")}
+    assert len(API_ROUTES) > 100
+    wrong = []
+    for route in API_ROUTES:
+        method = next(m for m in ("put", "patch", "delete", "post", "get") if m not in route.methods)
+        for who, client in clients.items():
+            code = getattr(client, method)(route.url(), {}, format="json").status_code
+            # A path with an id of another shape (a UUID) does not resolve: 404 before any view.
+            if code != 405 and not (code == 404 and route.params):
+                wrong.append((route.template, method, who, code))
+    assert wrong == []
+
+
+def test_reads_document_the_servers_414_and_the_files_they_answer_with():
+    for path, ops in SCHEMA["paths"].items():
+        if "get" in ops:
+            assert "414" in ops["get"]["responses"], path
+    snapshot = SCHEMA["paths"]["/api/v1/reports/snapshots/{id}/"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", XLSX_MIME, "application/pdf"} <= set(snapshot)
+    plans = SCHEMA["paths"]
+    history = plans["/api/v1/water/plans/{id}/amendments/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert history["schema"]["type"] == "array"  # a plain list of versions, not a page
+    lines = plans["/api/v1/water/plans/{id}/allocations/"]["get"]["responses"]["200"]["content"]["application/json"]
+    page = SCHEMA["components"]["schemas"][lines["schema"]["$ref"].rsplit("/", 1)[1]]
+    line = page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert set(SCHEMA["components"]["schemas"][line]["properties"]) == {"intake", "code", "month", "use", "volume_m3"}
