@@ -35,6 +35,8 @@ class RolePermission(BasePermission):
         role = user_role(request.user)
         if role is None:
             return False
+        if not hasattr(view, (request.method or "").lower()):
+            return True  # a method the view lacks is a 405 for everyone, not a 403 for some roles
         action_roles = getattr(view, "action_roles", None) or {}
         action = getattr(view, "action", None)
         if action in action_roles:

@@ -14,3 +14,5 @@ class CoreConfig(AppConfig):
         from core.appsettings import check_environment
 
         check_environment()
+        # The OpenAPI extension that documents empty filter values (drf-spectacular finds it registered).
+        import core.api.schema  # noqa: F401

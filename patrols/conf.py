@@ -53,6 +53,12 @@ setting's own name (read in config/settings/base.py, listed in .env.example) or 
     EXIF times without an OffsetTimeOriginal are read in this offset (Beijing time, domain.md §6).
 ``PATROL_LITTER_MAX_TONNES`` (100)
     One litter record above this is refused as a typing error (Urumqi removed 12.2 t in all of 2024).
+``PATROL_LITTER_RESEND_MINUTES`` (10)
+    A litter record sent without a client id (nor an Idempotency-Key) with the same content as one the
+    same person recorded this many minutes before (same reach, day, tonnes, patrol and note) is that
+    record sent again after a lost reply, not a second removal (issue 14: 11 of 154 retries doubled the
+    tonnes). A phone's retries come within seconds to a few minutes; two identical loads from one
+    person within minutes are rare, and an app that means them sends a client id each. 0 turns it off.
 ``PATROL_RECHECK_MAX_SAMPLE`` (500)
     Most cases drawn in one recheck (回头看) sample.
 ``PATROL_EXPORT_MAX_ROWS`` (50000)
@@ -96,6 +102,7 @@ DEFAULTS: dict[str, Any] = {
     "PATROL_PHOTO_MAX_DISTANCE_M": 300.0,
     "PATROL_PHOTO_EXIF_DEFAULT_UTC_OFFSET_HOURS": 8,
     "PATROL_LITTER_MAX_TONNES": Decimal("100"),
+    "PATROL_LITTER_RESEND_MINUTES": 10,
     "PATROL_RECHECK_MAX_SAMPLE": 500,
     "PATROL_EXPORT_MAX_ROWS": 50_000,
 }
@@ -173,6 +180,10 @@ def photo_exif_default_offset() -> dt.timezone:
 
 def litter_max_tonnes() -> Decimal:
     return Decimal(str(get("PATROL_LITTER_MAX_TONNES")))
+
+
+def litter_resend_window() -> dt.timedelta:
+    return dt.timedelta(minutes=float(get("PATROL_LITTER_RESEND_MINUTES")))
 
 
 def recheck_max_sample() -> int:

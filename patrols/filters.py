@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from core.api.filters import IdFilter
+from core.api.filters import BooleanFilter, IdFilter
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
 from patrols.choices import (
@@ -74,7 +74,7 @@ class PatrolFilter(_LedgerFilter):
     level = django_filters.ChoiceFilter(choices=ChiefLevel.choices)
     status = django_filters.ChoiceFilter(choices=PatrolStatus.choices)
     mode = django_filters.ChoiceFilter(choices=PatrolMode.choices)
-    valid = django_filters.BooleanFilter()
+    valid = BooleanFilter()
     review_status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
     flag = django_filters.ChoiceFilter(choices=PatrolFlag.choices, method="filter_flag", label="has this flag")
 
@@ -110,7 +110,7 @@ class CaseFilter(_LedgerFilter):
     category = django_filters.MultipleChoiceFilter(choices=CaseCategory.choices)
     source = django_filters.ChoiceFilter(choices=CaseSource.choices)
     closed_via = django_filters.ChoiceFilter(choices=CaseClosure.choices)
-    overdue = django_filters.BooleanFilter(field_name="overdue_at", lookup_expr="isnull", exclude=True)
+    overdue = BooleanFilter(field_name="overdue_at", lookup_expr="isnull", exclude=True)
     patrol = django_filters.UUIDFilter(field_name="patrol_id")
 
     class Meta:

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from core.api.filters import IdFilter
+from core.api.filters import BooleanFilter, IdFilter
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
 from quality.choices import SampleSource, SectionCategory, WaterBody
@@ -31,7 +31,7 @@ class SectionFilter(django_filters.FilterSet):
     reach = IdFilter(field_name="reach_id")
     lake = IdFilter(field_name="lake_id")
     river_code = django_filters.CharFilter(field_name="reach__river__code")
-    counts_in_statistics = django_filters.BooleanFilter()
+    counts_in_statistics = BooleanFilter()
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")
 
     class Meta:

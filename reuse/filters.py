@@ -12,6 +12,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from core.api.filters import BooleanFilter
 from core.divisions import division_prefix, is_division_code
 from reuse.choices import PlantKind, ProjectKind, ProjectStatus, SubUse, UseClass
 from reuse.models import MonthlyDelivery, MonthlyPlantVolume, Plant, Project, WaterUser
@@ -41,24 +42,6 @@ class MonthFilter(django_filters.Filter):
     """A month (YYYY-MM) compared with the stored first day of the month."""
 
     field_class = MonthFormField
-
-
-class StrictBooleanField(forms.Field):
-    """true/false (or 1/0, yes/no); anything else is a 400 rather than silently no filter at all."""
-
-    def to_python(self, value: Any) -> bool | None:
-        if value in (None, ""):
-            return None
-        text = str(value).strip().lower()
-        if text in ("true", "1", "yes"):
-            return True
-        if text in ("false", "0", "no"):
-            return False
-        raise forms.ValidationError(_("true or false."))
-
-
-class BooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
 
 
 class PlantFilter(django_filters.FilterSet):

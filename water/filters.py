@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from core import periods
-from core.api.filters import IdFilter
+from core.api.filters import BooleanFilter, IdFilter, IntegerFilter
 from core.divisions import division_prefix, is_division_code
 from water.choices import AlertKind, AlertState, Protocol, ReadingSource, Review, SourceType, WaterUse
 from water.models import Alert, Intake, LedgerLock, Meter, Reading, RedLineTarget, WaterPlan
@@ -24,7 +24,7 @@ class IntakeFilter(django_filters.FilterSet):
     source_type = django_filters.ChoiceFilter(choices=SourceType.choices)
     main_use = django_filters.ChoiceFilter(choices=WaterUse.choices)
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")
-    online_required = django_filters.BooleanFilter(method="filter_online", label="online metering required")
+    online_required = BooleanFilter(method="filter_online", label="online metering required")
     operator = IdFilter(field_name="operators__id", label="operated by this account id")
 
     class Meta:
@@ -46,7 +46,7 @@ class MeterFilter(django_filters.FilterSet):
     intake_code = django_filters.CharFilter(field_name="intake__code")
     protocol = django_filters.ChoiceFilter(choices=Protocol.choices)
     device = IdFilter(field_name="device_id")
-    active = django_filters.BooleanFilter(field_name="removed_at", lookup_expr="isnull", label="not removed")
+    active = BooleanFilter(field_name="removed_at", lookup_expr="isnull", label="not removed")
 
     class Meta:
         model = Meter
@@ -63,8 +63,8 @@ class ReadingFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(choices=ReadingSource.choices)
     review = django_filters.ChoiceFilter(choices=[(c, c) for c in Review.values if c] + [("none", "none")],
                                          method="filter_review")  # fmt: skip
-    corrected = django_filters.BooleanFilter()
-    after_lock = django_filters.BooleanFilter(label="arrived or corrected after its month was locked")
+    corrected = BooleanFilter()
+    after_lock = BooleanFilter(label="arrived or corrected after its month was locked")
 
     class Meta:
         model = Reading
@@ -90,7 +90,7 @@ def _inside(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 
 class PlanFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter()
+    year = IntegerFilter()
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")
 
     class Meta:
@@ -110,7 +110,7 @@ class RedLineFilter(PlanFilter):
 class LockFilter(django_filters.FilterSet):
     month = django_filters.DateFilter(method="filter_month", input_formats=["%Y-%m"], label="YYYY-MM")
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")
-    active = django_filters.BooleanFilter(field_name="unlocked_at", lookup_expr="isnull", label="not unlocked")
+    active = BooleanFilter(field_name="unlocked_at", lookup_expr="isnull", label="not unlocked")
 
     class Meta:
         model = LedgerLock
@@ -130,7 +130,7 @@ class AlertFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=AlertKind.choices)
     intake = IdFilter(field_name="intake_id")
     meter = IdFilter(field_name="meter_id")
-    acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+    acknowledged = BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Alert

@@ -309,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "RecheckItemEnum": "oversight.choices.RecheckItem",
         "OversightRecheckOutcomeEnum": "oversight.choices.RecheckOutcome",
     },
+    # drf-spectacular's generator under a lock (its lazy extension loading is not thread-safe).
+    "DEFAULT_GENERATOR_CLASS": "core.api.schema.SchemaGenerator",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",

@@ -21,13 +21,15 @@ from rest_framework.request import Request
 from core.exceptions import InvalidInput
 from core.exports import XLSX_MIME, Column, export_response
 
+# The two files an export answers with (?format=csv or xlsx), for every export's schema.
+EXPORT_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM"),
+    (200, XLSX_MIME): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook"),
+}
 EXPORT_SCHEMA = extend_schema(
     summary="Export the filtered ledger as CSV or Excel",
     parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="file format (default csv)")],
-    responses={
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM"),
-        (200, XLSX_MIME): OpenApiResponse(OpenApiTypes.BINARY, description="Excel workbook"),
-    },
+    responses=EXPORT_RESPONSES,
 )
 
 

@@ -76,3 +76,30 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is a 400 rather than silently no filter at all
+    (django-filter's own field reads "null" or "maybe" as "not given")."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError(_("true or false."))
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A boolean query parameter: true/false, 1/0 or yes/no, else a 400 naming it."""
+
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number in a query string (a year): 0.5 is a 400 naming it, not a filter matching nothing."""
+
+    field_class = forms.IntegerField

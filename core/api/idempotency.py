@@ -117,6 +117,9 @@ class IdempotencyMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if self._idem_key is None or self._idem_hash is None:
             return
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
+            return  # the view answers 405 Method Not Allowed, whatever the key (not 409 key reused)
         from rest_framework.exceptions import ValidationError
 
         if not self._idem_key or len(self._idem_key) > MAX_KEY_LENGTH:

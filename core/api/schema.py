@@ -3,7 +3,11 @@ shape (SPEC section 3), so clients and fuzzers know them."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.generators import SchemaGenerator as _SchemaGenerator
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -54,6 +58,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 wanted["429"] = "Too many login attempts; retry after the Retry-After seconds."
             for code, description in wanted.items():
                 responses.setdefault(code, {"description": description, "content": ref})
+            if method == "get":
+                # Answered by the HTTP server or proxy before the API (gunicorn's and nginx's request-line
+                # limits), as their own page: documented without a body schema.
+                responses.setdefault("414", {"description": "The URL (query string) is too long for the server."})
     return result
 
 
@@ -87,3 +95,36 @@ def add_idempotency_header(result: dict[str, Any], generator: Any, request: Any,
                 if not any(p.get("name") == "Idempotency-Key" for p in params):
                     params.append(IDEMPOTENCY_PARAMETER)
     return result
+
+
+class FilterParametersMayBeEmpty(DjangoFilterExtension):
+    """django-filter reads an empty value (``?start=``) as "not given", the way an HTML form sends a
+    field left blank (the console's filter forms do). The schema says so with ``allowEmptyValue``,
+    so a client (or a fuzzer) knows ``?start=`` is no filter rather than a malformed date. Registered
+    when core is ready (core/apps.py); a higher priority than drf-spectacular's own."""
+
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        params: list[dict[str, Any]] = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for param in params:
+            # A multiple choice (an array, ?category=a&category=b) is refused empty.
+            if param.get("in") == "query" and not param.get("required") and param["schema"].get("type") != "array":
+                param["allowEmptyValue"] = True
+        return params
+
+
+_GENERATING = threading.Lock()
+
+
+class SchemaGenerator(_SchemaGenerator):
+    """drf-spectacular's generator, one at a time per process. Its extensions load their target class
+    lazily on first use and are not thread-safe: two first requests for /api/schema/ in a threaded
+    worker (gunicorn --threads 4, the image's command) raced and one was a 500 (AttributeError on a
+    half-loaded extension; found by schemathesis, issue 14). Building the document is rare and slow
+    anyway; serialising it costs nothing that matters."""
+
+    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
+        with _GENERATING:
+            schema: dict[str, Any] = super().get_schema(request=request, public=public)
+        return schema

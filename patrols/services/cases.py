@@ -101,6 +101,8 @@ def _transition(
     _require_role(actor, roles, _("take the step “%(step)s” on cases") % {"step": step})
     # Re-read under a lock: two reviewers acting at once must not both move the case.
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.status not in sources and _transition_resent(locked, action=action, actor=actor, note=note, **changes):
+        return locked  # the same step sent again after a lost reply: the case as it now is
     if locked.status not in sources:
         words = {
             "status": CaseStatus(locked.status).label,
@@ -133,6 +135,25 @@ def _transition(
     )
     notices.case_moved(locked, action=action, at=at, note=note)
     return locked
+
+
+def _transition_resent(case: Case, *, action: str, actor: Any, note: str, **changes: Any) -> bool:
+    """Whether this step is the last one the case took, by the same person with the same content
+    (note, unit, deadline): a resend after a lost reply (issue 14: these answered 409). Any other
+    step since, another person or other content is a real conflict."""
+    sources, target, _roles = TRANSITIONS[action]
+    user = actor_user(actor)
+    if user is None or case.status != target:
+        return False
+    last = CaseEvent.objects.filter(case_id=case.pk).order_by("-pk").first()
+    return (
+        last is not None
+        and last.to_status == target
+        and last.from_status in sources
+        and last.actor_id == user.pk
+        and last.note == note[:1000]
+        and all(getattr(case, name) == value for name, value in changes.items())
+    )
 
 
 def _case_resend(stored: Case, *, actor: Any, content: str) -> Case:

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from patrols.models import (
     LitterRemoval,
     Patrol,
 )
-from patrols.services._common import _invalid, _require_role, _today
+from patrols.services._common import _invalid, _now, _require_role, _today
 from patrols.services.cases import CHIEF_AND_STAFF
 from places.models import Reach
 
@@ -38,12 +39,18 @@ def litter_record(
     patrol: Patrol | None = None,
     note: str = "",
     client_id: uuid.UUID | None = None,
+    resend_by_content: bool = True,
 ) -> tuple[LitterRemoval, bool]:
     """Record litter removed from a reach on a day. Returns (record, created).
 
     With the phone's ``client_id``: the same record again (same recorder, reach, day, tonnes, patrol
     and note) returns the stored one (created False), so a resend is never counted twice; other
-    content under the id is a Conflict naming ``client_id``."""
+    content under the id is a Conflict naming ``client_id``.
+
+    Without one, and with ``resend_by_content`` (the caller sent no Idempotency-Key either): the same
+    content from the same person within ``PATROL_LITTER_RESEND_MINUTES`` of the stored record is that
+    record sent again after a lost reply (created False). Racing resends are serialised on the
+    recorder's row, so one writes and the others find it."""
     _require_role(actor, CHIEF_AND_STAFF, _("record litter removal"))
     if client_id is not None:
         stored = LitterRemoval.objects.filter(client_id=client_id).first()
@@ -51,6 +58,26 @@ def litter_record(
             return _litter_replay(
                 stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
             ), False
+    elif resend_by_content and conf.litter_resend_window():
+        # One writer per recorder at a time (FOR NO KEY UPDATE: foreign keys to the user still insert);
+        # SQLite's IMMEDIATE transactions already serialise writers.
+        list(get_user_model().objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list("pk"))
+        stored = (
+            LitterRemoval.objects.filter(
+                client_id__isnull=True,
+                recorded_by_id=actor.pk,
+                reach_id=reach.pk,
+                removed_on=removed_on,
+                tonnes=tonnes,
+                patrol=patrol,
+                note=note,
+                created_at__gte=_now() - conf.litter_resend_window(),
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if stored is not None:
+            return stored, False
     maximum = conf.litter_max_tonnes()
     if not Decimal(0) < tonnes <= maximum:
         raise _invalid("tonnes", _("Give more than 0 and at most %(maximum)s t.") % {"maximum": maximum})

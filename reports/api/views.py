@@ -12,7 +12,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -172,7 +173,23 @@ class SnapshotListView(ApiView):
     read_roles = READ_ROLES
     write_roles = STAFF
 
-    @extend_schema(summary="Report snapshots", responses=SnapshotSerializer(many=True))
+    @extend_schema(
+        summary="Report snapshots",
+        operation_id="reports_snapshots_list",
+        parameters=[
+            OpenApiParameter("page", int, description="page number (from 1)"),
+            OpenApiParameter("page_size", int, description="rows per page"),
+        ],
+        responses=inline_serializer(
+            "SnapshotPage",
+            fields={
+                "count": drf_serializers.IntegerField(),
+                "next": drf_serializers.URLField(allow_null=True),
+                "previous": drf_serializers.URLField(allow_null=True),
+                "results": SnapshotSerializer(many=True),
+            },
+        ),
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.snapshot_list(scope=scope_for(request.user))
         paginator = PageNumberPagination()
@@ -201,7 +218,7 @@ class SnapshotDetailView(ApiView):
     read_roles = READ_ROLES
 
     @extend_schema(summary="A snapshot (progress, figures, diff) or its files", parameters=[FormatQuerySerializer],
-                   responses=SnapshotDetailSerializer)  # fmt: skip
+                   responses={**_FILE_RESPONSES, (200, "application/json"): SnapshotDetailSerializer})  # fmt: skip
     def get(self, request: Request, pk: int) -> HttpResponse | Response:
         fmt = _query(FormatQuerySerializer, request)["format"]
         scope = scope_for(request.user)

@@ -107,6 +107,47 @@ def _months_json(data: dict[str, Any]) -> dict[str, Any]:
     return {"intakes": [conv(r) for r in data["intakes"]], "total": conv(data["total"])}
 
 
+class PlanLineSerializer(serializers.Serializer):
+    """A plan line as the allocations page lists it (_line_dict)."""
+
+    intake = serializers.IntegerField()
+    code = serializers.CharField()
+    month = serializers.IntegerField()
+    use = serializers.CharField()
+    volume_m3 = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+
+
+# GET amendments: the versions as plan_history gives them, a plain list (not paginated).
+_PLAN_HISTORY = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["number", "reason", "created_by", "created_at", "current", "total_m3", "changes"],
+        "properties": {
+            "number": {"type": "integer"},
+            "reason": {"type": "string"},
+            "created_by": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "current": {"type": "boolean"},
+            "total_m3": {"type": "number"},
+            "changes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "intake": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "month": {"type": "integer"},
+                        "use": {"type": "string"},
+                        "before_m3": {"type": "number", "nullable": True},
+                        "after_m3": {"type": "number", "nullable": True},
+                    },
+                },
+            },
+        },
+    },
+}
+
 _AT_PARAMS = [
     OpenApiParameter("at", str, description="ISO 8601 instant with offset: the plan as it stood then"),
     OpenApiParameter("version", int, description="a version number"),
@@ -181,7 +222,8 @@ class PlanViewSet(
         return Response(PlanSerializer(plan).data)
 
     @extend_schema(summary="A plan's lines (current, or as they stood ?at= an instant, or of ?version=)",
-                   parameters=[*_AT_PARAMS, OpenApiParameter("intake", int)])  # fmt: skip
+                   parameters=[*_AT_PARAMS, OpenApiParameter("intake", int)],
+                   responses=PlanLineSerializer(many=True))  # fmt: skip
     @action(detail=True, methods=["get"])
     def allocations(self, request: Request, pk: str | None = None) -> Response:
         plan = self._plan()
@@ -196,7 +238,7 @@ class PlanViewSet(
 
     @extend_schema(
         summary="A plan's versions (GET, with what each changed) or a new amendment (POST)",
-        request=PlanAmendSerializer, responses={200: PlanVersionSerializer(many=True), 201: PlanVersionSerializer},
+        request=PlanAmendSerializer, responses={200: _PLAN_HISTORY, 201: PlanVersionSerializer},
     )  # fmt: skip
     @action(detail=True, methods=["get", "post"])
     def amendments(self, request: Request, pk: str | None = None) -> Response:

@@ -123,8 +123,8 @@ class MeterSerializer(serializers.ModelSerializer):
     """A meter as listed (plain JSON)."""
 
     intake_code = serializers.CharField(source="intake.code", read_only=True)
-    device_username = serializers.CharField(source="device.username", default=None, read_only=True)
-    replaces_serial = serializers.CharField(source="replaces.serial", default=None, read_only=True)
+    device_username = serializers.CharField(source="device.username", default=None, allow_null=True, read_only=True)
+    replaces_serial = serializers.CharField(source="replaces.serial", default=None, allow_null=True, read_only=True)
     replaced_by_serial = serializers.SerializerMethodField()
     active = serializers.SerializerMethodField()
     rtu_password_set = serializers.SerializerMethodField(

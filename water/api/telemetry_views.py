@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
-from core.api.filters import IdFilter
+from core.api.filters import BooleanFilter, IdFilter
 from core.api.views import ID_REGEX
 from water.choices import CommandKind, CommandSource, CommandState, TelemetryProtocol
 from water.models import StationCommand, StationCommandEvent, TelemetryStation
@@ -31,9 +31,9 @@ from water.telemetry.selectors import station_command_list, station_list
 class TelemetryStationSerializer(serializers.ModelSerializer):
     """One station as listed: its counters, when and from where it was last heard, and its meter."""
 
-    meter_serial = serializers.CharField(source="meter.serial", default=None, read_only=True)
-    intake = serializers.IntegerField(source="meter.intake_id", default=None, read_only=True)
-    intake_code = serializers.CharField(source="meter.intake.code", default=None, read_only=True)
+    meter_serial = serializers.CharField(source="meter.serial", default=None, allow_null=True, read_only=True)
+    intake = serializers.IntegerField(source="meter.intake_id", default=None, allow_null=True, read_only=True)
+    intake_code = serializers.CharField(source="meter.intake.code", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = TelemetryStation
@@ -51,7 +51,7 @@ class TelemetryStationFilter(django_filters.FilterSet):
     address = django_filters.CharFilter(method="filter_address", label="station address (hex, any case)")
     meter = IdFilter(field_name="meter_id")
     intake = IdFilter(field_name="meter__intake_id")
-    unknown = django_filters.BooleanFilter(field_name="meter", lookup_expr="isnull", label="no meter claims it")
+    unknown = BooleanFilter(field_name="meter", lookup_expr="isnull", label="no meter claims it")
 
     class Meta:
         model = TelemetryStation

@@ -25,6 +25,7 @@ from accounts.permissions import HUMAN_ROLES, STAFF_ROLES, user_role
 from accounts.scope import Scope, scope_for
 from accounts.selectors import account_choices
 from core import periods
+from core.api.export_views import EXPORT_RESPONSES
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
@@ -179,7 +180,7 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
         return Response(IntakeVolumesSerializer(data).data)
 
     @extend_schema(summary="The intake ledger as CSV or Excel", parameters=_FORMAT_PARAM,
-                   responses={(200, "text/csv"): bytes})  # fmt: skip
+                   responses=EXPORT_RESPONSES)  # fmt: skip
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
         q = _query(ExportQuerySerializer, request, ignore=tuple(IntakeFilter.base_filters))
@@ -260,7 +261,7 @@ class MeterViewSet(
         return self._out(successor, status.HTTP_201_CREATED)
 
     @extend_schema(summary="The meter ledger as CSV or Excel", parameters=_FORMAT_PARAM,
-                   responses={(200, "text/csv"): bytes})  # fmt: skip
+                   responses=EXPORT_RESPONSES)  # fmt: skip
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
         q = _query(ExportQuerySerializer, request, ignore=tuple(MeterFilter.base_filters))
@@ -378,7 +379,8 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
         return Response(ReadingSerializer(reading).data)
 
     @extend_schema(summary="Readings held for review (jumps and decreases) observed in a period",
-                   parameters=_PERIOD_PARAMS[:2], responses=FlaggedReadingSerializer(many=True))  # fmt: skip
+                   parameters=_PERIOD_PARAMS[:2], responses=FlaggedReadingSerializer(many=True),
+                   filters=False)  # fmt: skip
     @action(detail=False, methods=["get"])
     def flagged(self, request: Request) -> Response:
         q = _query(PeriodQuerySerializer, request)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.scope import scope_for
 from core.api.filters import BBoxFilter
-from core.api.idempotency import IdempotencyMixin
+from core.api.idempotency import HEADER, IdempotencyMixin
 from core.api.views import ID_REGEX
 from core.exports import Column
 from patrols import selectors, services
@@ -34,7 +34,13 @@ from patrols.filters import LitterFilter
 @extend_schema_view(
     list=extend_schema(summary="Litter removal ledger"),
     create=extend_schema(
-        summary="Record litter removed from a reach", request=LitterCreateSerializer, responses={201: LitterSerializer}
+        summary="Record litter removed from a reach",
+        description=(
+            "201: recorded. 200: the same record sent again (under its client_id, or without one the same "
+            "content from the same person within PATROL_LITTER_RESEND_MINUTES), the stored record."
+        ),
+        request=LitterCreateSerializer,
+        responses={201: LitterSerializer, 200: LitterSerializer},
     ),
 )
 class LitterViewSet(
@@ -102,6 +108,8 @@ class LitterViewSet(
             patrol=patrol,
             note=v["note"],
             client_id=v["client_id"],
+            # A request under an Idempotency-Key is told apart by its key, not by its content.
+            resend_by_content=HEADER not in request.headers,
         )
         out = selectors.litter_list(scope=scope).get(pk=record.pk)
         return Response(LitterSerializer(out).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.scope import scope_for
+from core.api.export_views import EXPORT_RESPONSES
 from core.api.views import ApiView
 from core.exports import Column, export_response
 from patrols import selectors
@@ -85,7 +87,17 @@ class ComplianceView(ApiView):
     @extend_schema(
         summary="Required, done, valid and missing patrols per chief and level",
         parameters=[ComplianceQuerySerializer],
-        responses=ComplianceRowSerializer(many=True),
+        responses={
+            (200, "application/json"): inline_serializer(
+                "ComplianceReport",
+                fields={
+                    "start": serializers.DateField(),
+                    "end": serializers.DateField(),
+                    "results": ComplianceRowSerializer(many=True),
+                },
+            ),
+            **EXPORT_RESPONSES,
+        },
     )
     def get(self, request: Request) -> Response | HttpResponse:
         v = _validated(ComplianceQuerySerializer, request, data=request.query_params.dict())
