@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from core.api.serializers import StrictSerializer
+from core.divisions import is_division_code
 from oversight.choices import (
     FindingCategory,
     MilestoneKind,
@@ -36,6 +38,12 @@ from patrols.choices import CaseCategory
 API = "/api/v1"
 
 # --------------------------------------------------------------------------- outputs
+
+
+def _division_code(value: str) -> None:
+    """A GB/T 2260 code, checked here: an arbitrary string reached division_prefix and was a 500."""
+    if value and not is_division_code(value):
+        raise serializers.ValidationError(_("A 6-, 9- or 12-digit GB/T 2260 code."))
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -181,7 +189,7 @@ class FindingInput(StrictSerializer):
     code = serializers.CharField(max_length=32)
     text = serializers.CharField(max_length=4000)
     category = serializers.ChoiceField(choices=FindingCategory.choices)
-    division = serializers.CharField(max_length=12)
+    division = serializers.CharField(max_length=12, validators=[_division_code])
     reaches = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=200)
     lakes = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=200)
     intakes = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=200)
@@ -291,7 +299,9 @@ class ReplyInput(StrictSerializer):
 class CircularInput(StrictSerializer):
     start = serializers.DateField()
     end = serializers.DateField()
-    division = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    division = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default="", validators=[_division_code]
+    )
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -299,7 +309,7 @@ class SampleInput(StrictSerializer):
     item = serializers.ChoiceField(choices=RecheckItem.choices)
     count = serializers.IntegerField(min_value=1, max_value=10_000)
     seed = serializers.IntegerField(min_value=0, max_value=2**48 - 1, required=False)
-    division = serializers.CharField(max_length=12, required=False)
+    division = serializers.CharField(max_length=12, required=False, validators=[_division_code])
 
 
 class RecordInput(StrictSerializer):

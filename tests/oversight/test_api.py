@@ -225,3 +225,16 @@ def test_ogc_petitions_collection_is_scoped_like_the_ledger(ledger: dict[str, An
     assert api["unit_tianshan"].get("/ogc/collections/petitions/items", {"f": "json"}).json()["numberMatched"] == 1
     assert api["unit_water"].get("/ogc/collections/petitions/items", {"f": "json"}).json()["numberMatched"] == 0
     assert api["chief"].get("/ogc/collections/petitions/items", {"f": "json"}).status_code == 403
+
+
+@pytest.mark.parametrize("code", ["0", "65010", "abcdef", "6501020000000"])
+def test_a_malformed_division_code_is_a_400_naming_it_not_a_500(ledger: dict[str, Any], api: dict[str, Any],
+                                                               code: str) -> None:  # fmt: skip
+    """Found by schemathesis: `{"division": "0"}` on the look-back sample reached division_prefix and was a
+    500. Every oversight input that takes a division code checks it."""
+    from oversight.models import Recheck
+
+    r = api["admin"].post(f"{BASE}/rechecks/sample/", {"item": "task", "count": 1, "division": code}, format="json")
+    assert r.status_code == 400, r.content
+    assert "division" in r.json()["error"]["fields"]
+    assert not Recheck.objects.exists()
