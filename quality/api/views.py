@@ -129,7 +129,7 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
         request=SectionExclusionCreateSerializer,
         responses={201: SectionExclusionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def exclusions(self, request: Request, pk: str | None = None) -> Response:
         section = self.get_object()
         if request.method == "GET":
