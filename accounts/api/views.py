@@ -45,8 +45,9 @@ class TokenView(APIView):
     def get_throttles(self):
         return [LoginThrottle()] if self.request.method == "POST" else []
 
-    read_roles = HUMAN_ROLES
-    write_roles = HUMAN_ROLES | {Role.DEVICE}
+    # Member units (成员单位) sign in and out like everyone else (the permission matrix's unit column).
+    read_roles = HUMAN_ROLES | {Role.UNIT}
+    write_roles = HUMAN_ROLES | {Role.DEVICE, Role.UNIT}
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
     def post(self, request: Request) -> Response:
@@ -73,7 +74,7 @@ class TokenView(APIView):
 class MeView(APIView):
     """Who the token belongs to: role and jurisdiction, so an app can shape its screens."""
 
-    read_roles = HUMAN_ROLES | {Role.DEVICE}
+    read_roles = HUMAN_ROLES | {Role.DEVICE, Role.UNIT}
     query_params: frozenset[str] = frozenset()  # core.api.query: takes none
 
     @extend_schema(responses=MeSerializer)

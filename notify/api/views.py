@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.choices import Role
 from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
@@ -40,8 +41,9 @@ class NotificationViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.Retrie
 
     serializer_class = NotificationSerializer
     lookup_value_regex = ID_REGEX
-    read_roles = HUMAN_ROLES
-    write_roles = HUMAN_ROLES
+    # Member units get notified (oversight items handed to them): their own inbox, as everyone's.
+    read_roles = HUMAN_ROLES | {Role.UNIT}
+    write_roles = HUMAN_ROLES | {Role.UNIT}
     filter_backends: list[Any] = []
     query_params = {"list": frozenset({"unread"}), "unread_count": frozenset()}  # core.api.query
 
@@ -140,9 +142,9 @@ class RuleViewSet(IdempotencyMixin, viewsets.ModelViewSet):
 class PreferenceView(ApiView):
     """One's own personal channels: e-mail and SMS on or off, at one's own address."""
 
-    read_roles = HUMAN_ROLES
+    read_roles = HUMAN_ROLES | {Role.UNIT}
     query_params: frozenset[str] = frozenset()  # core.api.query: takes none
-    write_roles = HUMAN_ROLES
+    write_roles = HUMAN_ROLES | {Role.UNIT}
 
     @extend_schema(responses=PreferenceSerializer(many=True))
     def get(self, request: Request) -> Response:

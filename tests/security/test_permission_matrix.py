@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 
+from accounts.choices import Role
 from tests.routes import all_routes
 
 pytestmark = pytest.mark.django_db
 TABLE = Path(__file__).with_name("permission_matrix.json")
 ROLES = ("anonymous", "admin", "city_reviewer", "reviewer_650103", "chief_650102", "operator", "device",
-         "no_jurisdiction")  # fmt: skip
+         "no_jurisdiction", "unit")  # fmt: skip
 OUT_OF_SCOPE_ID = 987654321  # no row has it: inside or outside a scope, a caller learns nothing
 ROUTES = [r for r in all_routes() if not r.template.startswith(("/api/docs", "/api/redoc"))]
 # Signing out (DELETE /auth/token/) revokes the caller's token: it goes last.
@@ -78,8 +79,10 @@ def test_matrix_size():
     assert cells == len(table) * len(ROLES)
 
 
-def test_permission_matrix(client_for, users):
-    observed = _observe(client_for, users)
+def test_permission_matrix(client_for, users, make_user):
+    # The member unit (成员单位, issue 16) acts only on the oversight items handed to it.
+    unit = make_user(Role.UNIT, "", username="t_unit", display_name="市林草局")
+    observed = _observe(client_for, {**users, "unit": unit})
     if os.environ.get("HZ_MATRIX_WRITE"):
         TABLE.write_text(json.dumps(observed, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     expected = json.loads(TABLE.read_text())
