@@ -65,6 +65,11 @@ app.conf.beat_schedule = {
         # Deadlines are Beijing dates: hourly (idempotent), before the escalation run (minute 53).
         "schedule": crontab(minute=43),
     },
+    "console-dashboard-warm": {
+        "task": "console.tasks.dashboard_warm",
+        # The dashboard's figures of the periods users open, rebuilt before they go stale (console/dashboard.py).
+        "schedule": crontab(minute=f"*/{max(1, min(59, int(os.environ.get('CONSOLE_DASHBOARD_WARM_MINUTES', '5'))))}"),
+    },
     "notify-outbox-relay": {
         "task": "notify.tasks.outbox_relay",
         # Requeues what is due (quiet hours over, back-off elapsed, a worker lost mid-send): each minute.

@@ -4,13 +4,9 @@ patrols and cases."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.permissions import user_role
 from accounts.scope import Scope
+from console import dashboard as console_dashboard
 from console import formats as f
 from console import periods as console_periods
 from console.views.base import console_page, page, scope, to_json
@@ -28,7 +25,6 @@ from core.periods import Period
 from patrols import selectors as patrol_selectors
 from patrols.choices import CaseStatus, ReviewStatus
 from places import selectors as places_selectors
-from reports.builders import build_report
 from water import plan_selectors
 from water import selectors as water_selectors
 
@@ -75,17 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _data_year(sc: Scope) -> int:
     """The latest year with patrols or water use in scope (a newcomer on old data sees data)."""
-    from water.models import DailyVolume
-
-    today = periods.to_beijing(timezone.now()).date()
-    latest: list[dt.date] = []
-    day = DailyVolume.objects.filter(water_selectors.intake_scope_q(sc, "meter__intake__")).aggregate(d=Max("day"))
-    if day["d"]:
-        latest.append(day["d"])
-    started = patrol_selectors.patrol_list(scope=sc).aggregate(d=Max("started_at"))["d"]
-    if started:
-        latest.append(periods.to_beijing(started).date())
-    return min(max(latest), today).year if latest else today.year
+    return console_dashboard.data_year(sc)
 
 
 def _period(request: HttpRequest, sc: Scope) -> tuple[Period, list[str]]:
@@ -233,28 +219,11 @@ def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
     }  # fmt: skip
 
 
-def _built(sc: Scope, period: Period) -> tuple[dict[str, Any], list[tuple[str, float]], dt.datetime]:
-    """The report of the period for this jurisdiction (build_report: the report JSON's code path) and the
-    monthly use series, kept CONSOLE_DASHBOARD_CACHE_SECONDS (numbers only: labels are formatted per
-    request, in the request's language). The months are the report's own use (`month_use`, locked
-    months as locked, so they add up to the use tile), summed from the month sums the report has
-    read already (one shared read of the daily rows)."""
-    key = f"console:dashboard:v2:{int(sc.everything)}:{sc.prefix}:{period.label}"
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    with plan_selectors.shared_month_sums():
-        report = build_report(scope=sc, period=period)
-        months = [(f"{m.year}-{m.month:02d}", float(v)) for m, v in plan_selectors.month_use(scope=sc, period=period)]
-    built = (report, months, timezone.now())
-    cache.set(key, built, settings.CONSOLE_DASHBOARD_CACHE_SECONDS)
-    return built
-
-
 def dashboard(request: HttpRequest) -> HttpResponse:
     sc = scope(request)
     period, errors = _period(request, sc)
-    report, months, built_at = _built(sc, period)
+    built = console_dashboard.figures(sc, period)
+    report, months, built_at = built.report, built.months, built.built_at
     open_alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).count()
     groups = dashboard_figures(report)
     groups[0]["tiles"].append(_tile(_("Open alerts"), f.number(open_alerts),
