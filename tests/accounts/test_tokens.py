@@ -70,6 +70,9 @@ def test_inactive_user_cannot_log_in(make_user):
     make_user(Role.REVIEWER, username="gone", is_active=False)
     resp = APIClient().post(URL, {"username": "gone", "password": "pw-Test-2026"}, format="json")
     assert resp.status_code == 400
+    # The same answer as a wrong password: the answer does not tell that the account exists.
+    assert resp.json()["error"]["code"] == "invalid_credentials"
+    assert list(resp.json()["error"]["fields"]) == ["password"]
 
 
 def test_malformed_json_login_is_400(make_user):
@@ -159,10 +162,10 @@ def test_login_is_throttled(make_user, settings):
     settings.AXES_ENABLED = False
     make_user(Role.REVIEWER, username="rev")
     client = APIClient()
-    statuses = [
-        client.post(URL, {"username": "rev", "password": "wrong"}, format="json").status_code for _ in range(25)
-    ]
+    answers = [client.post(URL, {"username": "rev", "password": "wrong"}, format="json") for _ in range(25)]
+    statuses = [a.status_code for a in answers]
     assert statuses[0] == 400
+    assert answers[0].json()["error"]["code"] == "invalid_credentials"
     assert 429 in statuses
     assert statuses.index(429) == 20  # LOGIN_THROTTLE_RATE default: 20/min
 

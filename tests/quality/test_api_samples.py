@@ -242,6 +242,7 @@ class TestImport:
     def test_not_text(self, client_for, users, sections):
         resp = client_for(users["admin"]).post(IMPORT, b"\xff\xfe\x00\x81\x30", content_type="text/csv")
         assert resp.status_code == 400
+        assert resp.json()["error"]["fields"], resp.json()
         assert nothing_written()
 
     def test_a_conflict_with_a_stored_sample_is_409_and_nothing_written(self, client_for, users, sections, record):

@@ -252,7 +252,10 @@ def test_meter_create_update_and_delete(client_for, users, water):
 def test_meter_with_readings_cannot_be_deleted(client_for, users, water):
     client = client_for(users["admin"])
     client.post("/api/v1/water/readings/", {"readings": rows("WM-E1", T0 + hours(1), [1010])}, format="json")
-    assert client.delete(f"{METERS}{water.meter_e.pk}/").status_code == 409
+    resp = client.delete(f"{METERS}{water.meter_e.pk}/")
+    assert resp.status_code == 409
+    assert resp.json()["error"]["code"] == "in_use"
+    assert list(resp.json()["error"]["fields"]) == ["id"]
     assert Meter.objects.filter(pk=water.meter_e.pk).exists()
 
 
