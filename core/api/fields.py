@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
+import re
+import uuid
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
@@ -35,6 +37,43 @@ class AwareDateTimeField(serializers.DateTimeField):
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
             self.fail("naive")
         return super().to_internal_value(value)
+
+
+# A UUID as text: 32 hex digits, hyphens optional in the 8-4-4-4-12 places.
+UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID as JSON text only: DRF's UUIDField reads a number (even `false`) as UUID(int=…) and
+    braces or a "urn:uuid:" prefix as a UUID; a phone's id is none of these."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if isinstance(data, str) and UUID_TEXT.match(data):
+            return uuid.UUID(data)
+        self.fail("invalid", value=data)
+        raise AssertionError  # pragma: no cover - fail() raises
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A JSON integer from `min_value` to `upper` (an int, or a callable read per request: a setting).
+    DRF's IntegerField reads "5", 5.0 and " 7 " as numbers; a body that sends them is refused here,
+    with one message naming the range, as the patrol post's hot-path parser answers."""
+
+    default_error_messages = {"range": gettext_lazy("A whole number from %(low)s to %(high)s.")}
+
+    def __init__(self, *, upper: int | Callable[[], int], **kwargs: Any) -> None:
+        self.upper = upper
+        if not callable(upper):
+            kwargs.setdefault("max_value", upper)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        high = self.upper() if callable(self.upper) else self.upper
+        low = self.min_value if self.min_value is not None else 0
+        if type(data) is int and low <= data <= high:
+            return data
+        raise serializers.ValidationError(self.error_messages["range"] % {"low": low, "high": high}, code="range")
 
 
 @extend_schema_field(

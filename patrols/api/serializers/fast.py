@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from core.api.fields import AwareDateTimeField
+from core.api.fields import UUID_TEXT, AwareDateTimeField
 from core.api.serializers import MAX_ID
 from core.geo import parse_crs
 from patrols import conf
@@ -23,7 +22,6 @@ from patrols.models import Patrol
 
 _SUBMIT_FIELDS = frozenset(PatrolSubmitSerializer._declared_fields)
 _IGNORED_FIGURES = ("distance_km", "distance_m", "person_times", "duration_s")
-_UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 _aware = AwareDateTimeField()
 
 
@@ -34,8 +32,9 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
     errors: dict[str, list[str]] = {}
-    for name in sorted(set(data) - _SUBMIT_FIELDS):
-        errors[name] = [_("Unknown field.")]
+    unknown = sorted(set(data) - _SUBMIT_FIELDS)
+    if unknown:  # as StrictSerializer: a misspelt member is the whole answer
+        raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
     out: dict[str, Any] = {}
 
     def need(name: str) -> Any:
@@ -49,7 +48,7 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
 
     raw_id = need("id")
     if raw_id is not None:
-        if isinstance(raw_id, str) and _UUID_TEXT.match(raw_id):
+        if isinstance(raw_id, str) and UUID_TEXT.match(raw_id):
             out["id"] = uuid.UUID(raw_id)
         else:
             errors["id"] = [_("Must be a valid UUID.")]

@@ -7,13 +7,12 @@ import json
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from core.api.fields import AwareDateTimeField
+from core.api.fields import AwareDateTimeField, StrictUUIDField, WholeNumberField
 from core.api.serializers import MAX_ID, StrictSerializer
 from core.geo import InputCRS, parse_crs
 from patrols import conf
@@ -48,25 +47,27 @@ class CRSField(serializers.CharField):
 
 
 def _crs_field() -> CRSField:
-    return CRSField(required=False, default=InputCRS.WGS84.value, help_text=f"one of {', '.join(CRS_VALUES)}")
+    # null is the default system, as the hot path's parser has always read it (core.geo.parse_crs).
+    return CRSField(
+        required=False, allow_null=True, default=InputCRS.WGS84.value,
+        help_text=f"one of {', '.join(CRS_VALUES)}; absent or null: {InputCRS.WGS84.value}",
+    )  # fmt: skip
 
 
 class _PatrolHeaderSerializer(StrictSerializer):
-    id = serializers.UUIDField(help_text="chosen by the phone; a resend with the same id returns the stored patrol")
-    reach = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="id of a reach you are chief of (your appointments list them)"
+    # Strict fields: the hot path's parser (patrols.api.serializers.fast) refuses "5" and 5.0 where an
+    # integer is due, and a number as an id; the documented body says the same (tests/patrols/test_submit_contract.py).
+    id = StrictUUIDField(help_text="chosen by the phone; a resend with the same id returns the stored patrol")
+    reach = WholeNumberField(
+        min_value=1, upper=MAX_ID, help_text="id of a reach you are chief of (your appointments list them)"
     )
     started_at = AwareDateTimeField()
-    companions = serializers.IntegerField(min_value=0, default=0)
+    companions = WholeNumberField(min_value=0, upper=conf.max_companions, default=0)
     mode = serializers.ChoiceField(choices=PatrolMode.choices)
     crs = _crs_field()
 
-    def validate_companions(self, value: int) -> int:
-        if value > conf.max_companions():
-            raise serializers.ValidationError(
-                _("At most %(max_companions)s.") % {"max_companions": conf.max_companions()}
-            )
-        return value
+    def validate_crs(self, value: InputCRS | None) -> InputCRS:
+        return parse_crs(value)
 
 
 @extend_schema_field(
@@ -108,10 +109,14 @@ class PatrolSubmitSerializer(_PatrolHeaderSerializer):
     ended_at = AwareDateTimeField()
     track = TrackField()
     times = TimesField()
-    distance_km = RawField(required=False, write_only=True, help_text="ignored: the server computes it")
-    distance_m = RawField(required=False, write_only=True, help_text="ignored: the server computes it")
-    person_times = RawField(required=False, write_only=True, help_text="ignored: the server computes it")
-    duration_s = RawField(required=False, write_only=True, help_text="ignored: the server computes it")
+    distance_km = RawField(
+        required=False, allow_null=True, write_only=True, help_text="ignored: the server computes it"
+    )
+    distance_m = RawField(required=False, allow_null=True, write_only=True, help_text="ignored: the server computes it")
+    person_times = RawField(
+        required=False, allow_null=True, write_only=True, help_text="ignored: the server computes it"
+    )
+    duration_s = RawField(required=False, allow_null=True, write_only=True, help_text="ignored: the server computes it")
 
 
 class PatrolStartSerializer(_PatrolHeaderSerializer):
