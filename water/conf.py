@@ -54,8 +54,105 @@ DEFAULTS: dict[str, Any] = {
 
 
 def get(name: str) -> Any:
-    """The setting `name` (one of DEFAULTS), from Django settings when set there."""
+    """The setting `name` (one of DEFAULTS), from Django settings when set there. Callers use the typed
+    getters below."""
     return getattr(settings, name, DEFAULTS[name])
+
+
+# ---- typed getters: every read of a water setting goes through one of these (read per call, never at import)
+
+
+def _decimal(name: str) -> Decimal:
+    return Decimal(str(get(name)))
+
+
+def online_surface_m3() -> Decimal:
+    return _decimal("WATER_ONLINE_SURFACE_M3")
+
+
+def online_groundwater_m3() -> Decimal:
+    return _decimal("WATER_ONLINE_GROUNDWATER_M3")
+
+
+def jump_tolerance() -> Decimal:
+    return _decimal("WATER_JUMP_TOLERANCE")
+
+
+def gap_factor() -> Decimal:
+    return _decimal("WATER_GAP_FACTOR")
+
+
+def rollover_max_share() -> Decimal:
+    return _decimal("WATER_ROLLOVER_MAX_SHARE")
+
+
+def default_report_interval_s() -> int:
+    return int(get("WATER_DEFAULT_REPORT_INTERVAL_S"))
+
+
+def future_tolerance_s() -> int:
+    return int(get("WATER_FUTURE_TOLERANCE_S"))
+
+
+def ingest_max_rows() -> int:
+    return int(get("WATER_INGEST_MAX_ROWS"))
+
+
+def offline_factor() -> float:
+    return float(get("WATER_OFFLINE_FACTOR"))
+
+
+def timely_tolerance_s() -> int:
+    return int(get("WATER_TIMELY_TOLERANCE_S"))
+
+
+def plan_warn_share() -> Decimal:
+    return _decimal("WATER_PLAN_WARN_SHARE")
+
+
+def plan_over_share() -> Decimal:
+    return _decimal("WATER_PLAN_OVER_SHARE")
+
+
+def plan_tiers() -> tuple[tuple[str, Decimal], ...]:
+    """(label, share over plan from which the tier applies), in ascending order."""
+    return tuple((str(label), Decimal(str(share))) for label, share in get("WATER_PLAN_TIERS"))
+
+
+def industrial_uses() -> frozenset[str]:
+    return frozenset(str(u) for u in get("WATER_INDUSTRIAL_USES"))
+
+
+def telemetry_period_max_days() -> int:
+    return int(get("WATER_TELEMETRY_PERIOD_MAX_DAYS"))
+
+
+def backfill_min_missed() -> int:
+    return int(get("WATER_TELEMETRY_BACKFILL_MIN_MISSED"))
+
+
+def backfill_min_interval_s() -> float:
+    return float(get("WATER_TELEMETRY_BACKFILL_MIN_INTERVAL_S"))
+
+
+def backfill_max_hours() -> float:
+    return float(get("WATER_TELEMETRY_BACKFILL_MAX_HOURS"))
+
+
+def command_timeout_s() -> float:
+    return float(get("WATER_TELEMETRY_COMMAND_TIMEOUT_S"))
+
+
+def command_attempts() -> int:
+    return int(get("WATER_TELEMETRY_COMMAND_ATTEMPTS"))
+
+
+def max_connections_per_peer() -> int:
+    return int(get("WATER_TELEMETRY_MAX_CONNECTIONS_PER_PEER"))
+
+
+def allowed_networks() -> tuple[str, ...]:
+    return tuple(str(n) for n in get("WATER_TELEMETRY_ALLOWED_NETWORKS"))
 
 
 # Plans, red lines and the ledger lock (issue 3 items 5 and 6), kept apart so that other settings

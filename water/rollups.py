@@ -110,10 +110,10 @@ def rules_for(meter_ids: Iterable[int]) -> dict[int, Rules]:
 def rules_from(rows: Iterable[Sequence[Any]]) -> dict[int, Rules]:
     """Rules from rows (id, serial, installed_at, removed_at, register_max_m3, expected_interval_s,
     intake capacity_m3s), as the ingest's meter lock reads them."""
-    tolerance = Decimal(conf.get("WATER_JUMP_TOLERANCE"))
-    gap_factor = Decimal(conf.get("WATER_GAP_FACTOR"))
-    share = Decimal(conf.get("WATER_ROLLOVER_MAX_SHARE"))
-    timely_us = int(conf.get("WATER_TIMELY_TOLERANCE_S")) * 1_000_000
+    tolerance = conf.jump_tolerance()
+    gap_factor = conf.gap_factor()
+    share = conf.rollover_max_share()
+    timely_us = conf.timely_tolerance_s() * 1_000_000
     out = {}
     for mid, _serial, _installed, _removed, regmax, interval_s, capacity in rows:
         out[mid] = Rules(

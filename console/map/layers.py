@@ -201,7 +201,7 @@ def intake_states(
     """Each intake's state at `at` and its meters' states: "alarm" with an alert open at `at`, else "online"
     with a meter online, "offline" with meters none of which is online, "none" with no meter in
     service. Three queries whatever the number of intakes."""
-    factor = float(water_conf.get("WATER_OFFLINE_FACTOR"))
+    factor = water_conf.offline_factor()
     meters = list(
         meter_list(scope=scope)
         .filter(intake_id__in=intake_ids, installed_at__lte=at)

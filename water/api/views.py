@@ -330,8 +330,8 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
         body = request.body  # RequestDataTooBig (413) past API_MAX_BODY_BYTES
         limits = {
             "now": timezone.now(),
-            "future_tolerance_s": conf.get("WATER_FUTURE_TOLERANCE_S"),
-            "max_rows": conf.get("WATER_INGEST_MAX_ROWS"),
+            "future_tolerance_s": conf.future_tolerance_s(),
+            "max_rows": conf.ingest_max_rows(),
         }
         is_csv = media == CSVParser.media_type
         if user_role(request.user) == Role.OPERATOR:

@@ -49,13 +49,13 @@ def online_metering_required(source_type: str, permitted_annual_m3: Decimal | No
     if permitted_annual_m3 is None:
         return False
     if source_type == SourceType.GROUNDWATER:
-        return permitted_annual_m3 >= Decimal(conf.get("WATER_ONLINE_GROUNDWATER_M3"))
-    return permitted_annual_m3 >= Decimal(conf.get("WATER_ONLINE_SURFACE_M3"))
+        return permitted_annual_m3 >= conf.online_groundwater_m3()
+    return permitted_annual_m3 >= conf.online_surface_m3()
 
 
 def online_required_q() -> Q:
-    return Q(source_type=SourceType.GROUNDWATER, permitted_annual_m3__gte=conf.get("WATER_ONLINE_GROUNDWATER_M3")) | Q(
-        source_type__in=list(SURFACE_SOURCES), permitted_annual_m3__gte=conf.get("WATER_ONLINE_SURFACE_M3")
+    return Q(source_type=SourceType.GROUNDWATER, permitted_annual_m3__gte=conf.online_groundwater_m3()) | Q(
+        source_type__in=list(SURFACE_SOURCES), permitted_annual_m3__gte=conf.online_surface_m3()
     )
 
 

@@ -230,7 +230,7 @@ def last_reports(meter_ids: list[int], at: dt.datetime) -> dict[int, tuple[dt.da
 
 def _meter_figures(meters: list[tuple[Any, ...]], period: periods.Period, as_of: dt.datetime) -> list[MeterMonitoring]:
     """Figures of meters given as (id, serial, intake id, intake code, installed, removed, interval)."""
-    factor = float(conf.get("WATER_OFFLINE_FACTOR"))
+    factor = conf.offline_factor()
     ids = [m[0] for m in meters]
     last = last_reports(ids, as_of)
     counts = {mid: monitoring.Counts() for mid in ids}

@@ -322,7 +322,7 @@ def prorated_plan(alloc: dict[tuple[int, int], Decimal] | None, first: dt.date, 
 def over_tier(use: Decimal, plan: Decimal | None) -> str:
     """The over-plan tier of `use` against `plan` (WATER_PLAN_TIERS; each bound inclusive). No plan is
     "within" (nothing to be over); use against a plan of zero is in the top tier."""
-    tiers = conf.get("WATER_PLAN_TIERS")
+    tiers = conf.plan_tiers()
     if plan is None or use <= plan:
         return WITHIN
     if plan == 0:

@@ -198,7 +198,7 @@ def redline_summary(
     industrial_forecast: Decimal | None = None
     if measurable:
         intakes, meters = _intakes(scope, code)
-        uses = set(conf.get("WATER_INDUSTRIAL_USES"))
+        uses = set(conf.industrial_uses())
         if year_over:
             figures = _window_use(intakes, meters, year_first, year_last)
             total = sum((f.use for f in figures.values()), ZERO)

@@ -158,7 +158,7 @@ def alerts_check_offline(*, now: dt.datetime | None = None, actor: Any = "beat:w
     """Raise an alert for every installed meter with no report within WATER_OFFLINE_FACTOR × its
     interval at `now` (default: now); resolve those that reported again or were removed."""
     now = now or timezone.now()
-    factor = float(conf.get("WATER_OFFLINE_FACTOR"))
+    factor = conf.offline_factor()
     meters = list(
         Meter.objects.filter(installed_at__lte=now)
         .exclude(removed_at__lte=now)
@@ -225,8 +225,8 @@ def alert_sync_plan_usage(
     (a plan amended upwards). Only the (intake, year) pairs given are touched, unless `complete`
     says `usage` holds every planned intake of its years: then the open plan alerts of those years
     for intakes not in it (a plan withdrawn) are resolved too. A plan of 0 m³ with any use is over."""
-    warn = Decimal(conf.get("WATER_PLAN_WARN_SHARE"))
-    over = Decimal(conf.get("WATER_PLAN_OVER_SHARE"))
+    warn = conf.plan_warn_share()
+    over = conf.plan_over_share()
     now = now or timezone.now()
     items = list(usage)
     errors: dict[str, list[str]] = {}

@@ -90,7 +90,7 @@ def meter_create(
     meter = Meter(
         intake=intake, serial=serial, installed_at=installed_at, install_reading_m3=_register(install_reading_m3),
         device=device, protocol=protocol, replaces=replaces,
-        expected_interval_s=expected_interval_s or conf.get("WATER_DEFAULT_REPORT_INTERVAL_S"), **optional,
+        expected_interval_s=expected_interval_s or conf.default_report_interval_s(), **optional,
     )  # fmt: skip
     clean(meter)
     meter.save()

@@ -79,7 +79,7 @@ def redlines_check(*, now: dt.datetime) -> int:
     from water.models import RedLineTarget
 
     year = periods.to_beijing(now).date().year
-    warn = Decimal(str(conf.get("WATER_PLAN_WARN_SHARE")))
+    warn = conf.plan_warn_share()
     everything = Scope(user_id=None, role=Role.ADMIN, everything=True)
     raised = 0
     for code in (

@@ -71,7 +71,7 @@ def period_params(params: Mapping[str, Any], *, default_element: str | None) -> 
     end = _aware(params["end"], "params.end")
     if end <= start:
         raise InvalidInput("Bad window.", fields={"params.end": ["The end must be after the start."]})
-    max_days = conf.get("WATER_TELEMETRY_PERIOD_MAX_DAYS")
+    max_days = conf.telemetry_period_max_days()
     if end - start > dt.timedelta(days=max_days):
         raise InvalidInput("Window too long.", fields={"params.end": [f"At most {max_days} days per query."]})
     step = params.get("step_minutes", 5)
@@ -114,7 +114,7 @@ def station_command_create(
         params = period_params(params, default_element=default)
     elif params:
         raise InvalidInput("Unknown parameters.", fields={"params": ["This command takes no parameters."]})
-    attempts = max_attempts if max_attempts is not None else conf.get("WATER_TELEMETRY_COMMAND_ATTEMPTS")
+    attempts = max_attempts if max_attempts is not None else conf.command_attempts()
     if not 1 <= attempts <= 10:
         raise InvalidInput("Bad attempts.", fields={"max_attempts": ["1–10."]})
     command = StationCommand.objects.create(
@@ -204,10 +204,10 @@ def station_backfill_queue(*, meter_id: int, before: dt.datetime, interval_s: in
     if last is None:
         return None
     step = dt.timedelta(seconds=interval_s)
-    if before - last < step * (conf.get("WATER_TELEMETRY_BACKFILL_MIN_MISSED") + 1):
+    if before - last < step * (conf.backfill_min_missed() + 1):
         return None
-    start = max(last + step, before - dt.timedelta(hours=conf.get("WATER_TELEMETRY_BACKFILL_MAX_HOURS")))
-    start = max(start, before - dt.timedelta(days=conf.get("WATER_TELEMETRY_PERIOD_MAX_DAYS")))
+    start = max(last + step, before - dt.timedelta(hours=conf.backfill_max_hours()))
+    start = max(start, before - dt.timedelta(days=conf.telemetry_period_max_days()))
     end = before - step
     if end < start:
         return None

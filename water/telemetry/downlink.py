@@ -162,7 +162,7 @@ class Downlink:
         if key in self._backfill_checking:
             self._backfill_again[key] = (meter_id, first, interval_s)
             return
-        if mono - self._backfill_at.get(key, -1e12) < conf.get("WATER_TELEMETRY_BACKFILL_MIN_INTERVAL_S"):
+        if mono - self._backfill_at.get(key, -1e12) < conf.backfill_min_interval_s():
             return
         self._backfill_checking.add(key)
         self.gateway.spawn(self._queue_backfill(key, meter_id, first, interval_s))

@@ -82,7 +82,7 @@ def _first_message(errors: dict[str, list[str]], index: int) -> str:
 
 def _precheck(readings: Sequence[FrameReading], now: dt.datetime) -> tuple[list[IngestRow], dict[int, str]]:
     """The API's row rules and the meter's installation, per reading; nothing here touches the database."""
-    latest = now + dt.timedelta(seconds=conf.get("WATER_FUTURE_TOLERANCE_S"))
+    latest = now + dt.timedelta(seconds=conf.future_tolerance_s())
     earliest = EARLIEST
     errors = row_errors()
     rows: list[IngestRow] = []

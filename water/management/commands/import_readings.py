@@ -54,7 +54,7 @@ class Command(BaseCommand):
         size = max(1, int(opts["batch_size"]))
         encoding = self._encoding(path, opts["encoding"])
         now = timezone.now()
-        latest = now + dt.timedelta(seconds=conf.get("WATER_FUTURE_TOLERANCE_S"))
+        latest = now + dt.timedelta(seconds=conf.future_tolerance_s())
 
         # Pass 1: every row checked, every serial resolved; nothing written.
         errors = row_errors()

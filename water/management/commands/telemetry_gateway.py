@@ -67,12 +67,12 @@ class Command(BaseCommand):
             raise CommandError("--max-queue must be at least --batch-size")
         per_peer = opts["max_connections_per_peer"]
         if per_peer is None:
-            per_peer = int(conf.get("WATER_TELEMETRY_MAX_CONNECTIONS_PER_PEER"))
+            per_peer = conf.max_connections_per_peer()
         if per_peer < 0:
             raise CommandError("--max-connections-per-peer must be 0 (no cap) or positive")
         networks = opts["allowed_networks"]
         if networks is None:
-            networks = conf.get("WATER_TELEMETRY_ALLOWED_NETWORKS")
+            networks = conf.allowed_networks()
         try:
             allowed = tuple(str(n) for n in parse_networks(networks))
         except ValueError as exc:
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             flush_interval=opts["flush_interval"] / 1000, max_queue=opts["max_queue"],
             counters_interval=opts["counters_interval"], meter_ttl=opts["meter_ttl"], actor=opts["actor"],
             db_writers=opts["db_writers"],
-            command_timeout=float(conf.get("WATER_TELEMETRY_COMMAND_TIMEOUT_S")),  # issue 18 downlink
+            command_timeout=conf.command_timeout_s(),  # issue 18 downlink
             max_connections_per_peer=per_peer, allowed_networks=allowed,  # issue 14
         )  # fmt: skip
         asyncio.run(self._run(config))
