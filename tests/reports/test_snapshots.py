@@ -244,3 +244,13 @@ def test_build_through_a_real_redis_worker(dataset, users, redis_broker_url):
     assert snap.status == SnapshotStatus.READY, snap.error
     assert snap.figures["patrols"]["person_times"] == 6
     assert bytes(snap.pdf).startswith(b"%PDF")
+
+
+def test_the_service_queues_the_task_by_its_registered_name():
+    """services → tasks is the forbidden direction (import-linter); the service names the task and the
+    name resolves to the task module's function (registered at start-up by reports.apps)."""
+    from celery import current_app
+
+    task = current_app.tasks[services.BUILD_TASK]
+    assert (task.run.__module__, task.run.__name__) == ("reports.tasks", "build_snapshot")
+    assert "reports.tasks" not in {getattr(v, "__module__", "") for v in vars(services).values()}
