@@ -9,9 +9,10 @@ import traceback
 from typing import Any
 
 from celery import signature
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -209,12 +210,17 @@ def snapshot_build(*, snapshot_id: int, now: dt.datetime | None = None) -> Repor
         building.update(progress=min(99, max(0, pct)))
 
     try:
-        figures = build_report(
-            scope=SYSTEM_SCOPE, period=_period_of(snap), division_code=snap.division_code, now=now, progress=progress
-        )
-        xlsx = render_xlsx(figures)
-        progress(90)
-        pdf = render_pdf(figures)
+        # The stored labels (choice labels in the figures, hence the files and the diff) are in the
+        # deployment's language, whoever's request or whichever worker builds: a build run eagerly inside
+        # an English page would otherwise store English labels, and the next version's diff list them all.
+        with translation.override(settings.LANGUAGE_CODE):
+            figures = build_report(
+                scope=SYSTEM_SCOPE, period=_period_of(snap), division_code=snap.division_code, now=now,
+                progress=progress,
+            )  # fmt: skip
+            xlsx = render_xlsx(figures)
+            progress(90)
+            pdf = render_pdf(figures)
         previous = (
             ReportSnapshot.objects.filter(
                 period_start=snap.period_start,
