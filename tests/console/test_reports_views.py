@@ -242,6 +242,8 @@ def test_versions_and_the_diff_between_two(dataset, users, web):
     person_times = rows.split("patrols.person_times", 1)[1].split("</tr>", 1)[0]
     assert '<td class="num">6</td><td class="num">10</td>' in person_times
     assert 'href="/river/patrols/?' in person_times
+    assert "巡河、问题或垃圾清理记录有新增或变动" in person_times  # the service's reason, in the page's language
+    assert ".label" not in rows  # the labels are stored in one language whoever builds
     assert client.get(f"/reports/{v2.pk}/diff/").content.decode().count("<tr>") >= 2  # the previous by default
     assert client.get(f"/reports/{v2.pk}/diff/", {"against": 999999}).status_code == 404
     assert web(users["reviewer_650103"]).get(f"/reports/{v2.pk}/diff/").status_code == 404

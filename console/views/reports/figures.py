@@ -82,6 +82,36 @@ def change(yoy: dict[str, Any] | None, kind: str) -> str:
     return text + (f" ({rel * 100:+.1f}%)" if rel is not None else "")
 
 
+# The diff's reasons (reports.services._reason) in the page's language: the service writes them in
+# English into the stored diff; each known phrase is replaced by its translation.
+REASONS: tuple[tuple[str, Promise], ...] = (
+    ("late readings or corrections after the ledger lock", _("late readings or corrections after the ledger lock")),
+    ("readings corrected or reviewed (corrected volume changed)",
+     _("readings corrected or reviewed (corrected volume changed)")),
+    ("flagged readings reviewed, or new ones held (volume held for review changed)",
+     _("flagged readings reviewed, or new ones held (volume held for review changed)")),
+    ("late readings filled a gap (estimated volume changed)",
+     _("late readings filled a gap (estimated volume changed)")),
+    ("the plan was amended", _("the plan was amended")),
+    ("water ledger rows added or corrected (readings, plans, red-line targets)",
+     _("water ledger rows added or corrected (readings, plans, red-line targets)")),
+    ("monthly plant volumes or deliveries added or corrected",
+     _("monthly plant volumes or deliveries added or corrected")),
+    ("patrols, cases or litter records added or changed (late posts, case transitions)",
+     _("patrols, cases or litter records added or changed (late posts, case transitions)")),
+    ("samples added or corrected", _("samples added or corrected")),
+    ("rectification tasks, petitions or rechecks recorded or reviewed late",
+     _("rectification tasks, petitions or rechecks recorded or reviewed late")),
+    ("source rows changed", _("source rows changed")),
+)  # fmt: skip
+
+
+def reason_text(reason: str) -> str:
+    for english, translated in REASONS:
+        reason = reason.replace(english, str(translated))
+    return reason
+
+
 def _kind(path: str) -> str:
     leaf = path.rsplit(".", 1)[-1]
     if leaf.endswith(("ratio", "rate", "coverage", "completeness", "timeliness", "share", "share_of_treated")):

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from console import formats as f
@@ -26,7 +27,7 @@ from console.views.reports.common import (
     state_label,
     urls,
 )
-from console.views.reports.figures import figure_label, figure_value, section_tables
+from console.views.reports.figures import figure_label, figure_value, reason_text, section_tables
 from reports import selectors, services
 from reports.api.views import file_response
 from reports.choices import ReportFormat, SnapshotStatus
@@ -68,7 +69,7 @@ def _report_page(request: HttpRequest, snap: ReportSnapshot, form: dict[str, Any
         {"label": _("State"), "value": state_label(snap)},
         {"label": _("Requested"), "value": f"{snap.requested_label} · {f.when(snap.requested_at)}"},
         {"label": _("Built (Beijing)"), "value": f.when(snap.built_at)},
-        {"label": _("Signed off"), "value": f"{snap.signed_off_by} · {f.when(snap.signed_off_at)}"
+        {"label": pgettext("report", "Signed off"), "value": f"{snap.signed_off_by} · {f.when(snap.signed_off_at)}"
          if snap.signed_off_by_id else "—"},
     ]  # fmt: skip
     built_versions = [v for v in versions if v.status in BUILT]
@@ -153,7 +154,7 @@ def report_diff(request: HttpRequest, pk: int) -> HttpResponse:
         for d in services.figures_diff(before, snap.figures or {}):
             path = d["path"]
             rows.append({"path": path, "label": figure_label(path), "before": figure_value(path, d["before"]),
-                         "after": figure_value(path, d["after"]), "reason": d["reason"],
+                         "after": figure_value(path, d["after"]), "reason": reason_text(d["reason"]),
                          "link": ledger_link(d["link"])})  # fmt: skip
     context = {
         "snap": snap, "against": against, "rows": rows, "urls": urls(snap), "division": division,
