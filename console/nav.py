@@ -88,6 +88,10 @@ NAV: tuple[Group, ...] = (
         Item(_("Circulars"), "console:oversight_circular_list", STAFF),
         Item(_("New circular"), "console:oversight_circular_new", STAFF),
     )),
+    Group(_("Reports"), (
+        Item(_("Report snapshots"), "console:report_list", RIVER),  # the API's read roles (reports.selectors)
+        Item(_("Build a report"), "console:report_new", STAFF),  # the API's POST roles
+    )),
     Group(_("System"), (
         Item(pgettext_lazy("console menu", "Administration"), "", ADMIN, external="/admin/"),
     )),

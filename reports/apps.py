@@ -9,9 +9,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        # Register the tasks with the Celery app now: services queue build_snapshot by its name (not by
-        # importing tasks, which import services), and where no worker ran autodiscovery (eager Celery:
-        # make run, load_demo, the tests) the name must already be known.
+        # Register the tasks with the Celery app now: services queue build_snapshot by its name (a
+        # signature; tasks import services, never the reverse), and where no worker ran autodiscovery
+        # (eager Celery: make run, load_demo, the tests) the name must be known here to run in-process.
         import reports.tasks  # noqa: F401
         from core.demo import register_demo
         from reports.demo import load_reports_demo

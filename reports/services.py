@@ -8,9 +8,11 @@ import datetime as dt
 import traceback
 from typing import Any
 
+from celery import signature
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -27,6 +29,8 @@ from reports.choices import SnapshotStatus
 from reports.models import ReportSnapshot
 
 _AUDIT_EXCLUDE = ("figures", "xlsx", "pdf", "diff")
+# The build task's registered name: reports.tasks registers it under this name, the service queues it by it.
+BUILD_TASK = "reports.tasks.build_snapshot"
 
 
 def check_division(*, scope: Scope, division_code: str | None, field: str = "division") -> str | None:
@@ -176,13 +180,12 @@ def snapshot_request(
 
 
 def _queue_build(snapshot_id: int, *, time_limit: int, soft_time_limit: int) -> None:
-    """Queue reports.tasks.build_snapshot. By its registered name, not by importing reports.tasks:
-    the task module imports this one (tasks → services), so importing it back would close a circle.
-    The task is registered with the app (autodiscovery), so it runs eagerly where Celery is eager."""
-    from celery import current_app
-
-    task = current_app.tasks["reports.tasks.build_snapshot"]
-    task.apply_async((snapshot_id,), time_limit=time_limit, soft_time_limit=soft_time_limit)
+    """Queue the build by the task's name (a Celery signature), never by importing reports.tasks:
+    tasks → services is the app's direction (import-linter), so the producer only names the task.
+    Where the task is registered in this process (reports.apps imports it) the signature calls its own
+    apply_async, so eager Celery (tests, `make run`) builds in-process; where it is not, the signature
+    falls back to send_task and the message still reaches the worker that has it."""
+    signature(BUILD_TASK, args=(snapshot_id,), time_limit=time_limit, soft_time_limit=soft_time_limit).apply_async()
 
 
 def _period_of(snap: ReportSnapshot) -> Period:
@@ -207,12 +210,17 @@ def snapshot_build(*, snapshot_id: int, now: dt.datetime | None = None) -> Repor
         building.update(progress=min(99, max(0, pct)))
 
     try:
-        figures = build_report(
-            scope=SYSTEM_SCOPE, period=_period_of(snap), division_code=snap.division_code, now=now, progress=progress
-        )
-        xlsx = render_xlsx(figures)
-        progress(90)
-        pdf = render_pdf(figures)
+        # The stored labels (choice labels in the figures, hence the files and the diff) are in the
+        # deployment's language, whoever's request or whichever worker builds: a build run eagerly inside
+        # an English page would otherwise store English labels, and the next version's diff list them all.
+        with translation.override(settings.LANGUAGE_CODE):
+            figures = build_report(
+                scope=SYSTEM_SCOPE, period=_period_of(snap), division_code=snap.division_code, now=now,
+                progress=progress,
+            )  # fmt: skip
+            xlsx = render_xlsx(figures)
+            progress(90)
+            pdf = render_pdf(figures)
         previous = (
             ReportSnapshot.objects.filter(
                 period_start=snap.period_start,

@@ -9,7 +9,7 @@ from reports import services
 
 # The time limits are settings (REPORTS_BUILD_TIME_LIMIT, …), so they are not read here at import: the
 # service that queues the build passes them with the message (reports.services.snapshot_request).
-@shared_task(name="reports.tasks.build_snapshot", acks_late=True)
+@shared_task(name=services.BUILD_TASK, acks_late=True)
 def build_snapshot(snapshot_id: int) -> str | None:
     """Build a requested snapshot (a snapshot no longer `building` is left as it is)."""
     snap = services.snapshot_build(snapshot_id=snapshot_id)

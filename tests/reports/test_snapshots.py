@@ -244,3 +244,29 @@ def test_build_through_a_real_redis_worker(dataset, users, redis_broker_url):
     assert snap.status == SnapshotStatus.READY, snap.error
     assert snap.figures["patrols"]["person_times"] == 6
     assert bytes(snap.pdf).startswith(b"%PDF")
+
+
+def test_the_service_queues_the_task_by_its_registered_name():
+    """services → tasks is the forbidden direction (import-linter); the service names the task and the
+    name resolves to the task module's function (registered at start-up by reports.apps)."""
+    from celery import current_app
+
+    task = current_app.tasks[services.BUILD_TASK]
+    assert (task.run.__module__, task.run.__name__) == ("reports.tasks", "build_snapshot")
+    assert "reports.tasks" not in {getattr(v, "__module__", "") for v in vars(services).values()}
+
+
+def test_a_build_stores_labels_in_the_deployments_language(dataset, users, settings):
+    """Whoever builds (an English page running the build eagerly, a worker), the stored labels are the
+    deployment's: otherwise the next version's diff would list every label as changed."""
+    from django.utils import translation
+
+    snap, _ = services.snapshot_request(
+        actor=users["city_reviewer"], scope=dataset.scope, period=quarter(2024, 2), division_code="650100"
+    )
+    with translation.override("en"):
+        services.snapshot_build(snapshot_id=snap.pk)
+    labels = {
+        row["level"]: row["label"] for row in ReportSnapshot.objects.get(pk=snap.pk).figures["patrols"]["by_level"]
+    }
+    assert labels["city"] == "市级"
