@@ -273,19 +273,67 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------------------------ operators
 
 
+def _operator_day(sc: Scope) -> dt.date:
+    """The day the operator's home is about: today, or the last day with use when that is earlier (the
+    demo's data, an intake whose meter has been silent)."""
+    from water.models import DailyVolume
+
+    today = periods.to_beijing(timezone.now()).date()
+    last = DailyVolume.objects.filter(water_selectors.intake_scope_q(sc, "meter__intake__")).aggregate(d=Max("day"))
+    return min(last["d"], today) if last["d"] else today
+
+
+def _tier_words(tier: str) -> str:
+    return _("within plan") if tier == water_selectors.WITHIN else _("over plan by %(tier)s%%") % {"tier": tier}
+
+
 def operator_home(request: HttpRequest) -> HttpResponse:
+    """The operator's intakes with use against plan this month and this year (plan_summary, the code
+    path of the API's plans/usage), their latest readings, their open alerts, and manual entry."""
+    from console.views.readings.alerts import alert_url
+    from console.views.readings.common import ENTRY_ROLES, may, reading_url, review_label
+
     sc = scope(request)
-    year = _data_year(sc)
-    summary = plan_selectors.plan_summary(scope=sc, period=periods.year(year))
-    rows = [
-        {"url": reverse("console:intake_detail", args=[i.intake_id]), "code": i.code, "name": i.name,
-         "use": f.m3(i.use_m3), "plan": f.m3(i.plan_m3), "ratio": f.percent(i.ratio),
-         "forecast": f.m3(i.forecast_m3)}
-        for i in summary.intakes
+    day = _operator_day(sc)
+    month = plan_selectors.plan_summary(scope=sc, period=periods.month(day.year, day.month), today=day)
+    year = plan_selectors.plan_summary(scope=sc, period=periods.year(day.year), today=day)
+    by_year = {i.intake_id: i for i in year.intakes}
+    rows = []
+    for m in month.intakes:
+        y = by_year.get(m.intake_id)
+        rows.append({
+            "url": reverse("console:intake_detail", args=[m.intake_id]), "code": m.code, "name": m.name,
+            "month_use": f.m3(m.use_m3), "month_plan": f.m3(m.plan_m3), "month_ratio": f.percent(m.ratio),
+            "year_use": f.m3(y.use_m3 if y else None), "year_plan": f.m3(y.plan_m3 if y else None),
+            "year_ratio": f.percent(y.ratio if y else None), "forecast": f.m3(y.forecast_m3 if y else None),
+            "tier": _tier_words(y.tier) if y else "—", "over": bool(y and y.tier != water_selectors.WITHIN),
+            "held": f.m3(y.held_m3) if y and y.held_m3 else "",
+        })  # fmt: skip
+    meter_ids = list(
+        water_selectors.meter_list(scope=sc).order_by("intake__code", "serial").values_list("pk", flat=True)[:20]
+    )
+    latest = []
+    for mid in meter_ids:  # each meter's newest readings walk its key backwards: no sort of all its readings
+        latest += list(water_selectors.reading_list(scope=sc).filter(meter_id=mid).order_by("-observed_at")[:10])
+    latest.sort(key=lambda r: r.observed_at, reverse=True)
+    readings = [
+        {"url": reading_url(r.meter_id, r.observed_at), "meter": r.meter.serial, "observed": f.when(r.observed_at),
+         "value": f.number(r.cumulative_m3, 3), "source": r.get_source_display(), "review": review_label(r.review)}
+        for r in latest[:10]
     ]  # fmt: skip
-    alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).count()
-    context = {"rows": rows, "year": year, "open_alerts": alerts,
-               "alerts_url": reverse("console:alert_list") + "?state=open"}  # fmt: skip
+    open_alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True)
+    alerts = [
+        {"url": alert_url(a), "kind": a.get_kind_display(), "intake": a.intake.name, "raised": f.when(a.raised_at),
+         "acknowledged": f.when(a.acknowledged_at) if a.acknowledged_at else ""}
+        for a in open_alerts[:10]
+    ]  # fmt: skip
+    context = {
+        "rows": rows, "month_label": console_periods.spoken(periods.month(day.year, day.month)),
+        "year_label": console_periods.spoken(periods.year(day.year)),
+        "as_of": f.day(day), "alerts": alerts, "open_alerts": open_alerts.count(), "readings": readings,
+        "alerts_url": reverse("console:alert_list") + "?state=open",
+        "entry_url": reverse("console:reading_new") if may(request, ENTRY_ROLES) else "",
+    }  # fmt: skip
     return page(request, "console/home_operator.html", context, title=_("My intakes"))
 
 
