@@ -11,9 +11,9 @@
     chart.setOption({
       useUTC: true, animation: false,
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      grid: { left: 90, right: 30, top: 40, bottom: 50 },
+      grid: { left: 90, right: 30, top: 40, bottom: 40 },
       tooltip: { trigger: "axis", renderMode: "richText" },
-      legend: { data: [d.names.series, d.names.mark].concat(d.rejected.length ? [d.names.rejected] : []) },
+      legend: { top: 0, data: [d.names.series, d.names.mark].concat(d.rejected.length ? [d.names.rejected] : []) },
       xAxis: { type: "time" },
       yAxis: { type: "value", scale: true },
       series: [

@@ -8,6 +8,7 @@ refuses (409, nothing written) and the page says so; the same action sent twice 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
@@ -190,7 +191,8 @@ def _flag(sc: Any, reading: Reading) -> dict[str, str] | None:
 def _history(reading: Reading) -> list[dict[str, str]]:
     """The reading's own audit rows (corrections, decisions) and the batch that brought it, when it was
     entered by hand or sent (the batch row's note is its reason)."""
-    rows = actions.audit_rows("water.reading", [reading.key], reason_words=REASON_WORDS)
+    rows = [_audit_row(a) for a in AuditLog.objects.filter(entity="water.reading", entity_id=reading.key)
+            .order_by("at", "id")]  # fmt: skip
     if reading.source in (ReadingSource.MANUAL, ReadingSource.API, ReadingSource.CSV):
         near = (reading.received_at - dt.timedelta(minutes=1), reading.received_at + dt.timedelta(minutes=1))
         for a in AuditLog.objects.filter(entity="water.readingbatch", at__range=near).order_by("at", "id"):
@@ -211,7 +213,26 @@ def _covers(after: dict[str, Any], at: dt.datetime) -> bool:
     return lo - dt.timedelta(milliseconds=1) <= at <= hi + dt.timedelta(milliseconds=1)
 
 
-REASON_WORDS: dict[str, Any] = {}
+def _m3(value: Any) -> str:
+    try:
+        return f.number(Decimal(str(value)), 3)
+    except ArithmeticError:
+        return str(value)
+
+
+def _audit_row(a: AuditLog) -> dict[str, str]:
+    """A correction or decision in words: the register's change in m³, the review's in its labels."""
+    before = a.before if isinstance(a.before, dict) else {}
+    after = a.after if isinstance(a.after, dict) else {}
+    what = []
+    if before.get("cumulative_m3") != after.get("cumulative_m3"):
+        what.append(_("register %(old)s → %(new)s m³")
+                    % {"old": _m3(before.get("cumulative_m3")), "new": _m3(after.get("cumulative_m3"))})  # fmt: skip
+    if before.get("review") != after.get("review"):
+        old, new = review_label(before.get("review") or ""), review_label(after.get("review") or "")
+        what.append(_("review %(old)s → %(new)s") % {"old": old, "new": new})
+    return {"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(), "what": "；".join(what),
+            "item": "", "reason": a.reason}  # fmt: skip
 
 
 def _chart_days(request: HttpRequest) -> int:
