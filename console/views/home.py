@@ -295,19 +295,20 @@ def operator_home(request: HttpRequest) -> HttpResponse:
 
     sc = scope(request)
     day = _operator_day(sc)
-    month = plan_selectors.plan_summary(scope=sc, period=periods.month(day.year, day.month), today=day)
+    # The year: plan_summary (the API's plans/usage, with the forecast); the month: the same figures over
+    # the month alone (period_plan_use, one pass over its daily rows, no year to date or forecast).
     year = plan_selectors.plan_summary(scope=sc, period=periods.year(day.year), today=day)
-    by_year = {i.intake_id: i for i in year.intakes}
+    month = plan_selectors.period_plan_use(scope=sc, period=periods.month(day.year, day.month))
     rows = []
-    for m in month.intakes:
-        y = by_year.get(m.intake_id)
+    for y in year.intakes:
+        m = month.get(y.intake_id)
         rows.append({
-            "url": reverse("console:intake_detail", args=[m.intake_id]), "code": m.code, "name": m.name,
-            "month_use": f.m3(m.use_m3), "month_plan": f.m3(m.plan_m3), "month_ratio": f.percent(m.ratio),
-            "year_use": f.m3(y.use_m3 if y else None), "year_plan": f.m3(y.plan_m3 if y else None),
-            "year_ratio": f.percent(y.ratio if y else None), "forecast": f.m3(y.forecast_m3 if y else None),
-            "tier": _tier_words(y.tier) if y else "—", "over": bool(y and y.tier != water_selectors.WITHIN),
-            "held": f.m3(y.held_m3) if y and y.held_m3 else "",
+            "url": reverse("console:intake_detail", args=[y.intake_id]), "code": y.code, "name": y.name,
+            "month_use": f.m3(m.use_m3 if m else None), "month_plan": f.m3(m.plan_m3 if m else None),
+            "month_ratio": f.percent(m.ratio if m else None),
+            "year_use": f.m3(y.use_m3), "year_plan": f.m3(y.plan_m3), "year_ratio": f.percent(y.ratio),
+            "forecast": f.m3(y.forecast_m3), "tier": _tier_words(y.tier), "over": y.tier != water_selectors.WITHIN,
+            "held": f.m3(y.held_m3) if y.held_m3 else "",
         })  # fmt: skip
     meter_ids = list(
         water_selectors.meter_list(scope=sc).order_by("intake__code", "serial").values_list("pk", flat=True)[:20]

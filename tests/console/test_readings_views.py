@@ -378,3 +378,29 @@ def test_the_menu_offers_the_review_desk_and_entry_to_the_right_roles(desk, user
     op = web(users["operator"]).get("/water/readings/").content.decode()
     assert "/water/readings/review/" not in op
     assert "/water/readings/new/" in op
+
+
+# ------------------------------------------------------------------------------------------ the services' seen=
+
+
+def test_the_services_refuse_a_stale_seen_state_and_take_a_repeat_as_no_change(desk):
+    from core.exceptions import Conflict
+    from water.services import ReadingState
+
+    reading = _reading(desk)
+    seen = ReadingState.of(reading)
+    assert ReadingState.from_token(seen.token) == seen
+    assert ReadingState.from_token("garbage") is None
+    water_services.reading_correct(reading=reading, cumulative_m3=Decimal(1400), reason="a", actor="t", seen=seen)
+    # The same correction from the same page again: no change, no conflict, no second audit row.
+    water_services.reading_correct(reading=reading, cumulative_m3=Decimal(1400), reason="a", actor="t", seen=seen)
+    assert _audits(desk) == 1
+    with pytest.raises(Conflict):
+        water_services.reading_correct(reading=reading, cumulative_m3=Decimal(1500), reason="b", actor="t", seen=seen)
+    with pytest.raises(Conflict):
+        water_services.reading_review(reading=reading, decision=Review.ACCEPTED, reason="b", actor="t", seen=seen)
+    assert _reading(desk).cumulative_m3 == Decimal(1400)
+    assert _audits(desk) == 1
+    # Without seen= (the API), as before.
+    water_services.reading_review(reading=reading, decision=Review.ACCEPTED, reason="c", actor="t")
+    assert _reading(desk).review == Review.ACCEPTED

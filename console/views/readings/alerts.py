@@ -99,7 +99,7 @@ def _alert_page(request: HttpRequest, alert: Alert, form: dict[str, Any] | None 
     figures = actions.figures(
         (_("Kind"), alert.get_kind_display()),
         (_("Intake"), f"{alert.intake.code} {alert.intake.name}"),
-        (_("Meter"), alert.meter.serial if alert.meter_id else "—"),
+        (_("Meter"), alert.meter.serial if alert.meter is not None else "—"),
         (_("State"), AlertState.OPEN.label if alert.is_open else AlertState.RESOLVED.label),
         (_("Raised (Beijing)"), f.when(alert.raised_at)),
         (_("Last seen (Beijing)"), f.when(alert.last_seen_at)),

@@ -111,7 +111,8 @@ def reading_chart(sc: Scope, reading: Reading, days: int) -> dict[str, Any]:
         .order_by("observed_at")
         .values_list("observed_at", "cumulative_m3", "review")
     )
-    series, rejected = [], []
+    series: list[list[float]] = []
+    rejected: list[list[float]] = []
     for at, value, review in rows:
         point = [js_time(at), float(value)]
         (rejected if review == Review.REJECTED else series).append(point)
