@@ -227,7 +227,7 @@ def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
                      "when": _("deadline %(d)s") % {"d": f.day(c.deadline)}} for c in overdue],
         "flagged": [{"url": reverse("console:patrol_detail", args=[x.pk]), "text": f"{x.chief} · {x.reach.name}",
                      "when": f.when(x.started_at)} for x in flagged[:8]],
-        "alerts": [{"url": reverse("console:alert_list") + "?state=open", "text": f"{a.get_kind_display()} · "
+        "alerts": [{"url": reverse("console:alert_detail", args=[a.pk]), "text": f"{a.get_kind_display()} · "
                     + (a.intake.name if a.intake_id else "—"), "when": f.when(a.raised_at)}
                    for a in alerts.order_by("-raised_at")[:8]],
     }  # fmt: skip
