@@ -150,6 +150,10 @@ def test_the_reading_page_explains_the_flag_and_draws_the_chart(desk, users, web
     assert 'data-testid="actions"' not in op.content.decode()
     assert web(users["chief_650102"]).get(desk.url).status_code == 403
     assert web(users["reviewer_650103"]).get(desk.url).status_code == 404
+    # The operator's reading page of a meter of an intake they do not run: 404.
+    other = f"/water/readings/{desk.meter_w.pk}/{stamp(T0 + HOUR)}/"
+    assert web(users["operator"]).get(other).status_code == 404
+    assert web(users["reviewer_650103"]).get(other).status_code == 200
     assert web(users["city_reviewer"]).get(f"/water/readings/{desk.meter_e.pk}/20240101T000000Z/").status_code == 404
     assert web(users["city_reviewer"]).get(f"/water/readings/{desk.meter_e.pk}/garbage/").status_code == 404
 
