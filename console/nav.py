@@ -59,6 +59,8 @@ NAV: tuple[Group, ...] = (
         Item(_("Intakes"), "console:intake_list", WATER),
         Item(_("Meters"), "console:meter_list", WATER),
         Item(_("Readings"), "console:reading_list", WATER),
+        Item(_("Readings review"), "console:reading_review_queue", STAFF),
+        Item(_("Enter a reading"), "console:reading_new", WATER),
         Item(_("Telemetry stations"), "console:station_list", STAFF),
         Item(_("Alerts"), "console:alert_list", WATER),
         Item(_("Water plans"), "console:plan_list", STAFF),

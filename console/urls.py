@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from console.views import auth, details, home, notify
 from console.views import oversight as oversight_views
+from console.views import readings as readings_views
 from console.views import reports as reports_views
 from console.views.ledgers import LEDGER_URLS, ledger_view
 
@@ -26,4 +27,5 @@ urlpatterns = [
     path("map/", include("console.map.urls")),
     *oversight_views.urlpatterns,
     *reports_views.urlpatterns,
+    *readings_views.urlpatterns,
 ]

@@ -47,6 +47,12 @@ def _detail(name: str) -> Any:
     return lambda obj: reverse(name, args=[obj.pk])
 
 
+def _reading_detail(obj: Any) -> str:
+    from console.views.readings.common import reading_url  # the readings pages import the ledgers' module
+
+    return reading_url(obj.meter_id, obj.observed_at)
+
+
 INTAKES = Ledger(
     slug="intakes", title=_("Intakes"),
     queryset=lambda scope: water_selectors.intake_list(scope=scope),
@@ -105,7 +111,7 @@ READINGS = Ledger(
              Filter("review", _("Review"), "choice"), Filter("corrected", _("Corrected"), "bool")),
     # Millions of rows, keyed (meter, observed_at): the newest first meter by meter walks that key backwards
     # (a LIMIT, no sort); ordering all meters by time would sort them all. Hence no column sort but time.
-    default_sort=("-meter_id", "-observed_at"), count_rows=False,
+    default_sort=("-meter_id", "-observed_at"), count_rows=False, detail=_reading_detail,
 )  # fmt: skip
 
 STATIONS = Ledger(
@@ -142,7 +148,7 @@ ALERTS = Ledger(
     ),
     filters=(Filter("state", _("State"), "choice"), Filter("kind", _("Kind"), "choice"),
              Filter("acknowledged", _("Acknowledged"), "bool")),
-    default_sort=("-raised_at",),
+    default_sort=("-raised_at",), detail=_detail("console:alert_detail"),
 )  # fmt: skip
 
 PLANS = Ledger(

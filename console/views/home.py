@@ -213,7 +213,7 @@ def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
                      "when": _("deadline %(d)s") % {"d": f.day(c.deadline)}} for c in overdue],
         "flagged": [{"url": reverse("console:patrol_detail", args=[x.pk]), "text": f"{x.chief} · {x.reach.name}",
                      "when": f.when(x.started_at)} for x in flagged[:8]],
-        "alerts": [{"url": reverse("console:alert_list") + "?state=open", "text": f"{a.get_kind_display()} · "
+        "alerts": [{"url": reverse("console:alert_detail", args=[a.pk]), "text": f"{a.get_kind_display()} · "
                     + (a.intake.name if a.intake_id else "—"), "when": f.when(a.raised_at)}
                    for a in alerts.order_by("-raised_at")[:8]],
     }  # fmt: skip
@@ -242,19 +242,68 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------------------------ operators
 
 
+def _operator_day(sc: Scope) -> dt.date:
+    """The day the operator's home is about: today, or the last day with use when that is earlier (the
+    demo's data, an intake whose meter has been silent)."""
+    from water.models import DailyVolume
+
+    today = periods.to_beijing(timezone.now()).date()
+    last = DailyVolume.objects.filter(water_selectors.intake_scope_q(sc, "meter__intake__")).aggregate(d=Max("day"))
+    return min(last["d"], today) if last["d"] else today
+
+
+def _tier_words(tier: str) -> str:
+    return _("within plan") if tier == water_selectors.WITHIN else _("over plan by %(tier)s%%") % {"tier": tier}
+
+
 def operator_home(request: HttpRequest) -> HttpResponse:
+    """The operator's intakes with use against plan this month and this year (plan_summary, the code
+    path of the API's plans/usage), their latest readings, their open alerts, and manual entry."""
+    from console.views.readings.alerts import alert_url
+    from console.views.readings.common import ENTRY_ROLES, may, reading_url, review_label
+
     sc = scope(request)
-    year = _data_year(sc)
-    summary = plan_selectors.plan_summary(scope=sc, period=periods.year(year))
-    rows = [
-        {"url": reverse("console:intake_detail", args=[i.intake_id]), "code": i.code, "name": i.name,
-         "use": f.m3(i.use_m3), "plan": f.m3(i.plan_m3), "ratio": f.percent(i.ratio),
-         "forecast": f.m3(i.forecast_m3)}
-        for i in summary.intakes
+    day = _operator_day(sc)
+    # The year: plan_summary (the API's plans/usage, with the forecast); the month: the same figures over
+    # the month alone (period_plan_use, one pass over its daily rows, no year to date or forecast).
+    year = plan_selectors.plan_summary(scope=sc, period=periods.year(day.year), today=day)
+    month = plan_selectors.period_plan_use(scope=sc, period=periods.month(day.year, day.month))
+    rows = []
+    for y in year.intakes:
+        m = month.get(y.intake_id)
+        rows.append({
+            "url": reverse("console:intake_detail", args=[y.intake_id]), "code": y.code, "name": y.name,
+            "month_use": f.m3(m.use_m3 if m else None), "month_plan": f.m3(m.plan_m3 if m else None),
+            "month_ratio": f.percent(m.ratio if m else None),
+            "year_use": f.m3(y.use_m3), "year_plan": f.m3(y.plan_m3), "year_ratio": f.percent(y.ratio),
+            "forecast": f.m3(y.forecast_m3), "tier": _tier_words(y.tier), "over": y.tier != water_selectors.WITHIN,
+            "held": f.m3(y.held_m3) if y.held_m3 else "",
+        })  # fmt: skip
+    meter_ids = list(
+        water_selectors.meter_list(scope=sc).order_by("intake__code", "serial").values_list("pk", flat=True)[:20]
+    )
+    latest = []
+    for mid in meter_ids:  # each meter's newest readings walk its key backwards: no sort of all its readings
+        latest += list(water_selectors.reading_list(scope=sc).filter(meter_id=mid).order_by("-observed_at")[:10])
+    latest.sort(key=lambda r: r.observed_at, reverse=True)
+    readings = [
+        {"url": reading_url(r.meter_id, r.observed_at), "meter": r.meter.serial, "observed": f.when(r.observed_at),
+         "value": f.number(r.cumulative_m3, 3), "source": r.get_source_display(), "review": review_label(r.review)}
+        for r in latest[:10]
     ]  # fmt: skip
-    alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).count()
-    context = {"rows": rows, "year": year, "open_alerts": alerts,
-               "alerts_url": reverse("console:alert_list") + "?state=open"}  # fmt: skip
+    open_alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True)
+    alerts = [
+        {"url": alert_url(a), "kind": a.get_kind_display(), "intake": a.intake.name, "raised": f.when(a.raised_at),
+         "acknowledged": f.when(a.acknowledged_at) if a.acknowledged_at else ""}
+        for a in open_alerts[:10]
+    ]  # fmt: skip
+    context = {
+        "rows": rows, "month_label": console_periods.spoken(periods.month(day.year, day.month)),
+        "year_label": console_periods.spoken(periods.year(day.year)),
+        "as_of": f.day(day), "alerts": alerts, "open_alerts": open_alerts.count(), "readings": readings,
+        "alerts_url": reverse("console:alert_list") + "?state=open",
+        "entry_url": reverse("console:reading_new") if may(request, ENTRY_ROLES) else "",
+    }  # fmt: skip
     return page(request, "console/home_operator.html", context, title=_("My intakes"))
 
 

@@ -241,6 +241,7 @@ def reading_ingest_batch(
     actor: Any,
     received_at: dt.datetime | None = None,
     positions: bool = False,
+    note: str = "",
 ) -> IngestResult:
     """Store a batch of readings, all or nothing, and bring the daily volumes of the days it touches
     up to date in the same transaction.
@@ -255,6 +256,7 @@ def reading_ingest_batch(
 
     `received_at` (default: now) is when the batch reached the system, stored on every reading that
     does not carry its own (IngestRow.received_at) and counted for timeliness (water.monitoring).
+    `note`: the sender's remark (a reading entered by hand in the console), kept as the audit row's reason.
     """
     source = str(source)
     received = received_at or timezone.now()
@@ -410,6 +412,7 @@ def reading_ingest_batch(
                     "source": source, "created": created, "duplicates": len(rows) - created, "meters": len(bounds),
                     "from": min(lo for lo, __ in bounds.values()), "to": max(hi for __, hi in bounds.values()),
                 },
+                reason=note,
             )  # fmt: skip
     return IngestResult(
         created=created, duplicates=len(rows) - created, meters=len(bounds),
@@ -425,15 +428,52 @@ def _locked_reading(reading: Reading) -> tuple[Meter, Reading]:
     return meter, fresh
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingState:
+    """What a caller saw of a reading (its register value and review) when it chose its action: a
+    correction or decision made on a page opened before someone else's is refused (409) rather than
+    silently undoing theirs. A repeat of the same action (a double submit) is no change, not a conflict."""
+
+    cumulative_m3: Decimal
+    review: str
+
+    @classmethod
+    def of(cls, reading: Reading) -> ReadingState:
+        return cls(cumulative_m3=reading.cumulative_m3, review=str(reading.review))
+
+    @property
+    def token(self) -> str:
+        return f"{self.cumulative_m3}|{self.review}"
+
+    @classmethod
+    def from_token(cls, token: str) -> ReadingState | None:
+        value, sep, review = token.partition("|")
+        try:
+            return cls(cumulative_m3=Decimal(value), review=review) if sep else None
+        except ArithmeticError:
+            return None
+
+
+def _check_seen(reading: Reading, seen: ReadingState | None) -> None:
+    if seen is not None and ReadingState.of(reading) != seen:
+        raise Conflict(
+            _("The reading was changed by someone else after you opened it; nothing was written. Look again."),
+            code="stale",
+        )
+
+
 def _reading_snapshot(reading: Reading) -> dict[str, Any]:
     return snapshot(reading, exclude=("raw_frame",))
 
 
 @transaction.atomic
-def reading_correct(*, reading: Reading, cumulative_m3: Decimal, reason: str, actor: Any) -> Reading:
+def reading_correct(
+    *, reading: Reading, cumulative_m3: Decimal, reason: str, actor: Any, seen: ReadingState | None = None
+) -> Reading:
     """Change a stored reading's register value (the one way to, SPEC "Readings"). The value first
     received is kept; the days it affects are recomputed and their volume becomes *corrected*. An
-    installation or removal reading moves with its meter's record."""
+    installation or removal reading moves with its meter's record. `seen`: the reading as the caller
+    saw it (a form's hidden state); when it has changed since, 409 and nothing written."""
     if not reason.strip():
         raise InvalidInput(_("Say why the reading is corrected."), fields={"reason": [_("Required.")]})
     meter, reading = _locked_reading(reading)
@@ -444,6 +484,7 @@ def reading_correct(*, reading: Reading, cumulative_m3: Decimal, reason: str, ac
         )
     if value == reading.cumulative_m3:
         return reading
+    _check_seen(reading, seen)
     before = _reading_snapshot(reading)
     original = reading.original_cumulative_m3 if reading.corrected else reading.cumulative_m3
     # A correction of a reading in a locked month is an amendment after lock (the locked figure stays).
@@ -466,9 +507,12 @@ def reading_correct(*, reading: Reading, cumulative_m3: Decimal, reason: str, ac
 
 
 @transaction.atomic
-def reading_review(*, reading: Reading, decision: Review | str, reason: str, actor: Any) -> Reading:
+def reading_review(
+    *, reading: Reading, decision: Review | str, reason: str, actor: Any, seen: ReadingState | None = None
+) -> Reading:
     """A reviewer's decision on a reading: accept it (its steps count, as *corrected*), reject it (it
-    leaves the series, its neighbours are joined; it is kept), or clear an earlier decision ("")."""
+    leaves the series, its neighbours are joined; it is kept), or clear an earlier decision ("").
+    `seen` as for reading_correct."""
     if decision not in Review.values:
         raise InvalidInput(
             _("Unknown decision."),
@@ -484,6 +528,7 @@ def reading_review(*, reading: Reading, decision: Review | str, reason: str, act
         )
     if reading.review == decision:
         return reading
+    _check_seen(reading, seen)
     before = _reading_snapshot(reading)
     late = {"after_lock": True} if locks.reading_locked(meter.pk, reading.observed_at) else {}
     Reading.objects.filter(meter_id=reading.meter_id, observed_at=reading.observed_at).update(review=decision, **late)
