@@ -125,7 +125,7 @@ def main() -> None:
     from django.conf import settings
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    import notify.services as ns
+    import notify.services.events as ns
 
     queued: list[list[int]] = []
     # The overhead is the raise in the service's transaction; queueing to the broker happens after

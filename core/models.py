@@ -11,6 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import AuditAction
 
 
+class TimeStamped(models.Model):
+    """Abstract base of the ledgers' rows: when a row was created and last changed, both set by the
+    database (``db_default=Now()``; services set ``updated_at`` on change)."""
+
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
+
+    class Meta:
+        abstract = True
+
+
 class AuditLog(models.Model):
     """One change to a ledger row: who, when, what, and the row before and after.
 

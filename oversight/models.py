@@ -16,6 +16,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from core.geo import WGS84_SRID
+from core.models import TimeStamped
 from oversight.choices import (
     Channel,
     CircularStatus,
@@ -33,7 +34,7 @@ from oversight.choices import (
     TaskStatus,
 )
 from patrols.models import Case
-from places.models import Division, Lake, Reach, TimeStamped
+from places.models import Division, Lake, Reach
 from reuse.models import Plant
 from water.models import Intake
 

@@ -6,19 +6,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from core.geo import WGS84_SRID
+from core.models import TimeStamped
 from places.choices import ChiefLevel, DivisionLevel, LakeKind
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
-
-    class Meta:
-        abstract = True
 
 
 class Division(TimeStamped):

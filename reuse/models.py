@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.geo import WGS84_SRID
-from places.models import Division, TimeStamped
+from core.models import TimeStamped
+from places.models import Division
 from reuse.choices import (
     SUB_USE_CLASS,
     EffluentStandard,

@@ -19,7 +19,8 @@ from accounts.scope import Scope
 from core.audit import snapshot
 from core.geo import WGS84_SRID
 from core.kernel import Errors, audited_save
-from places.models import Division, TimeStamped
+from core.models import TimeStamped
+from places.models import Division
 from reuse import conf
 from reuse.models import MonthlyDelivery, MonthlyPlantVolume, Plant, Project, WaterUser
 from reuse.months import days_in_month

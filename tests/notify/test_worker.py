@@ -3,8 +3,8 @@ events are delivered on commit; a duplicate queue message sends nothing twice; a
 between the provider's receipt and our record loses nothing (the relay requeues the row once its
 lease runs out) and the only duplicate is the channel's own, under the same message id.
 
-Redis at TEST_CELERY_BROKER_URL (default redis://127.0.0.1:6379/15); CI fails rather than skips when
-Redis is missing, as in tests/core/test_tasks.py."""
+Redis at TEST_CELERY_BROKER_URL (default redis://127.0.0.1:6379/15), through the `redis_broker_url` fixture
+of tests/conftest.py: Redis missing fails the test, naming the URL, as in tests/core/test_tasks.py."""
 
 from __future__ import annotations
 
@@ -26,22 +26,8 @@ from notify import services
 from notify.models import DeliveryAttempt, Notification
 from tests.notify.conftest import raise_event
 
-BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _redis() -> Any:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(BROKER, socket_connect_timeout=1)
-        client.ping()
-    except Exception:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis at {BROKER}")
-        pytest.skip(f"no Redis at {BROKER}")
-    return client
 
 
 def _wait(condition: Callable[[], bool], seconds: float = 60) -> bool:
@@ -53,14 +39,23 @@ def _wait(condition: Callable[[], bool], seconds: float = 60) -> bool:
     return True
 
 
+def _queued(app: Any) -> int:
+    """Messages waiting in the broker's default queue."""
+    import redis
+
+    return int(redis.Redis.from_url(app.conf.broker_url, socket_connect_timeout=1).llen("celery"))
+
+
 @pytest.fixture
-def broker() -> Iterator[Any]:
+def broker(redis_broker_url: str) -> Iterator[Any]:
     """The Celery app pointed at the test broker (emptied first), restored afterwards."""
-    _redis().flushdb()
+    import redis
+
+    redis.Redis.from_url(redis_broker_url, socket_connect_timeout=1).flushdb()
     from config.celery_app import app
 
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    app.conf.update(broker_url=redis_broker_url, task_always_eager=False)
     app._pool = None
     app.amqp._producer_pool = None
     try:
@@ -90,18 +85,18 @@ def test_delivered_on_commit_by_a_real_worker_and_never_twice(people, stub, brok
         n = Notification.objects.get(channel="wecom")
         assert _wait(lambda: _status(n) == "delivered"), n.last_error
         # The broker delivers the same message again (e.g. the worker died before its ack): no second send.
-        with broker.connection_for_write(BROKER) as conn:
+        with broker.connection_for_write() as conn:
             deliver_batch.apply_async(args=([n.pk],), connection=conn)
             deliver.apply_async(args=(n.pk,), connection=conn)
             marker = deliver_batch.apply_async(args=([],), connection=conn)
-        assert _wait(lambda: marker.id is not None and _redis().llen("celery") == 0)
+        assert _wait(lambda: marker.id is not None and _queued(broker) == 0)
         time.sleep(1)
     assert len(stub.hits) == 1
     assert DeliveryAttempt.objects.filter(notification=n).count() == 1
     assert Notification.objects.get(recipient=people["rev_650102"], channel="inbox").status == "delivered"
 
 
-def _worker_env() -> dict[str, str]:
+def _worker_env(broker_url: str) -> dict[str, str]:
     db = django_settings.DATABASES["default"]
     if connection.vendor == "postgresql":
         url = f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -111,17 +106,17 @@ def _worker_env() -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": broker_url,
         "NOTIFY_SEND_LEASE_S": "3",
         "NOTIFY_HTTP_TIMEOUT_S": "30",
     }
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
+def _start_worker(broker_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-P", "solo", "-c", "1",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],
-        cwd=ROOT, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=_worker_env(broker_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -132,7 +127,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(people, stub
         actor=people["admin"], scope=scope_for(people["admin"]), event_type="meter_offline", division_code="650102",
         channels=["wecom"], webhook_url=stub.on("/hang"), own_people=False,
     )  # fmt: skip
-    worker = _start_worker()
+    worker = _start_worker(broker.conf.broker_url)
     try:
         raise_event("meter_offline", "650102", [])
         n = Notification.objects.get(channel="wecom")
@@ -148,16 +143,16 @@ def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(people, stub
     assert n.attempts == 1
     stub.release.set()  # the provider answers at once from now on
     # Not lost: once the lease (3 s) runs out, the relay requeues it and a new worker sends it.
-    worker = _start_worker()
+    worker = _start_worker(broker.conf.broker_url)
     try:
         assert _wait(lambda: services.outbox_due() == [n.pk], 30)
-        with broker.connection_for_write(BROKER) as conn:
+        with broker.connection_for_write() as conn:
             outbox_relay.apply_async(connection=conn)
         assert _wait(lambda: _status(n) == "delivered", 90), n.last_error
         # Never ours twice: the relay and a redelivered message find it delivered.
-        with broker.connection_for_write(BROKER) as conn:
+        with broker.connection_for_write() as conn:
             outbox_relay.apply_async(connection=conn)
-        assert _wait(lambda: _redis().llen("celery") == 0, 30)
+        assert _wait(lambda: _queued(broker) == 0, 30)
         time.sleep(1.5)
     finally:
         worker.terminate()

@@ -12,14 +12,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 
 from water.models import Meter, Reading, StationCommand, TelemetryStation
 from water.telemetry import get_profile
@@ -29,6 +31,8 @@ from water.telemetry.spec import meter_profile, parse_profile_spec
 
 from .conftest import SL_ADDRESS, SZY_ADDRESS, TEST_CONFIG, minutes_ago
 from .samples import SL651_TEST_UP_TEXT, SZY_SAMPLE_TEXT
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -223,6 +227,31 @@ def test_simulate_refuses_bad_options():
 # --- telemetry_gateway as a process -------------------------------------------------------------------------------
 
 
+async def _in_thread(query: Callable[[], T]) -> T:
+    """A database query from async code: in a worker thread, whose connection is closed afterwards."""
+
+    def run() -> T:
+        try:
+            return query()
+        finally:
+            connections.close_all()
+
+    return await asyncio.to_thread(run)
+
+
+def _station_frames(address: str) -> int:
+    return sum(TelemetryStation.objects.filter(address=address).values_list("frames", flat=True))
+
+
+async def _wait_async(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll `condition` (a database query) until it holds; fail, naming `what`, at the deadline."""
+    deadline = time.monotonic() + seconds
+    while not await _in_thread(condition):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_gateway_command_stops_gracefully_on_sigterm(tele):
     """The command in its own process against the test database; SIGTERM while readings wait for their
@@ -234,7 +263,8 @@ def test_gateway_command_stops_gracefully_on_sigterm(tele):
         url = f"spatialite:///{settings['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "telemetry_gateway", "--port", "0", "--flush-interval", "60000"],
+        [sys.executable, "manage.py", "telemetry_gateway", "--port", "0", "--flush-interval", "60000",
+         "--counters-interval", "0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -249,7 +279,11 @@ def test_gateway_command_stops_gracefully_on_sigterm(tele):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(frames)
             await writer.drain()
-            await asyncio.sleep(1.0)  # decoded and queued; the batch would wait a minute
+            # SIGTERM once the gateway has decoded and queued all five: its station counters (written every
+            # 0.1 s, in the same event loop that decodes and queues a frame in one step) say 5 frames.
+            await _wait_async(lambda: _station_frames(SZY_ADDRESS) == 5, 30, "the gateway to decode the 5 frames")
+            # Still waiting for their batch (a minute): what is stored below was stored by the SIGTERM path.
+            assert await _in_thread(Reading.objects.filter(meter=tele.szy, source="rtu").count) == 0
             proc.send_signal(signal.SIGTERM)
             data = b""
             while chunk := await asyncio.wait_for(reader.read(4096), 60):  # until the gateway closes

@@ -43,22 +43,10 @@ from water.telemetry.errors import (
 )
 from water.telemetry.framing import FrameSplitter
 from water.telemetry.model import Element, Reading
-from water.telemetry.profiles import (
-    DEFAULT_PROFILE,
-    PRESETS,
-    DecodedFrame,
-    PacketAssembler,
-    Profile,
-    build_ack,
-    decode_frame,
-    detect_protocol,
-    frame_from_text,
-    get_profile,
-    profile_to_dict,
-    station_of,
-    to_dict,
-    to_json,
-)
+from water.telemetry.profiles.answers import PacketAssembler, build_ack
+from water.telemetry.profiles.decoding import DecodedFrame, decode_frame, detect_protocol, frame_from_text, station_of
+from water.telemetry.profiles.export import to_dict, to_json
+from water.telemetry.profiles.profile import DEFAULT_PROFILE, PRESETS, Profile, get_profile, profile_to_dict
 
 __all__ = [
     "DEFAULT_PROFILE",

@@ -23,6 +23,7 @@ from typing import Any
 from water.telemetry import sl651, szy206
 from water.telemetry import sl651_ascii as ascii_
 from water.telemetry import sl651_layouts as layouts
+from water.telemetry.bcd import BCD_BYTE, bcd_byte
 from water.telemetry.timeutil import BEIJING
 
 SL651_FUNCTIONS = {"realtime": 0x37, "period": 0x38, "set_clock": 0x4A, "read_clock": 0x51, "status": 0x46}
@@ -87,8 +88,7 @@ def encode_szy206(kind: str, *, address: bytes, now: datetime, tz: tzinfo = BEIJ
     if kind == "set_clock":
         local = now.astimezone(tz)
         data = bytes(
-            szy206.bcd_byte(v)
-            for v in (local.second, local.minute, local.hour, local.day, local.month, local.year - 2000)
+            bcd_byte(v) for v in (local.second, local.minute, local.hour, local.day, local.month, local.year - 2000)
         )
     data += szy206.encode_label(now, edition="2016", tz=tz)
     control = 0x03 if kind == "realtime" else 0x00  # downlink; data type flow/volume for the value query
@@ -111,7 +111,7 @@ def szy206_clock(frame: szy206.SzyFrame, tz: tzinfo = BEIJING) -> datetime | Non
     data = frame.data
     if len(data) < 6:
         return None
-    digits = [szy206.BCD_BYTE[b] for b in data[:6]]
+    digits = [BCD_BYTE[b] for b in data[:6]]
     if min(digits) < 0:
         return None
     second, minute, hour, day, month, year = digits

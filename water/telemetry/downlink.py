@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from water import conf
 from water.choices import CommandKind, CommandSource, CommandState, ReadingSource
 from water.telemetry import commands, sl651, szy206
-from water.telemetry.profiles import DecodedFrame
+from water.telemetry.profiles.decoding import DecodedFrame
 from water.telemetry.selectors import QueuedCommand, queued_commands
 
 if TYPE_CHECKING:

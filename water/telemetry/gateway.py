@@ -57,7 +57,8 @@ from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
 from water.telemetry.gateway_config import GatewayConfig, GatewayStats
-from water.telemetry.profiles import PacketAssembler, build_ack, decode_frame, station_of
+from water.telemetry.profiles.answers import PacketAssembler, build_ack
+from water.telemetry.profiles.decoding import decode_frame, station_of
 from water.telemetry.selectors import Directory, MeterEntry, meter_directory
 from water.telemetry.services import (
     DUPLICATE,

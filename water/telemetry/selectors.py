@@ -20,7 +20,7 @@ from core.exceptions import NotFound
 from water.choices import CommandState
 from water.models import Meter, StationCommand, TelemetryStation
 from water.selectors import intake_scope_q
-from water.telemetry.profiles import Profile
+from water.telemetry.profiles.profile import Profile
 from water.telemetry.spec import PROTOCOL_FAMILY, meter_profile
 
 log = logging.getLogger("water.telemetry.gateway")

@@ -30,11 +30,12 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from water.telemetry import sl651
 from water.telemetry.bcd import is_no_data
 from water.telemetry.errors import BadBCD, BadLength, BadTime, MalformedFrame, UnsupportedFrame
 from water.telemetry.model import Element, ElementValue
-from water.telemetry.timeutil import sl651_time
+from water.telemetry.sl651.elements import decode_value, element_spec, parse_elements, step_minutes
+from water.telemetry.sl651.tables import ELEMENTS, FUNCTIONS, KEEPALIVE, LEVEL_ARRAYS, NAK, RAIN_ARRAY, STATUS_ELEMENT
+from water.telemetry.timeutil import encode_sl651_time, sl651_time
 
 
 class Body(NamedTuple):
@@ -59,7 +60,7 @@ CONFIG_LAYOUT = frozenset({0x40, 0x41, 0x42, 0x43})
 IMPLEMENTED = frozenset({0x2F, *REPORT_LAYOUT, *SERIES_LAYOUT, 0x35, *CONFIG_LAYOUT, 0x45, 0x46, 0x4A, 0x51})
 # ASCII bodies are text groups; the configuration and version replies have no text layout here.
 IMPLEMENTED_ASCII = frozenset({0x2F, *REPORT_LAYOUT, *SERIES_LAYOUT, 0x35, 0x46, 0x4A, 0x51})
-REFUSED: frozenset[int] = frozenset({*sl651.FUNCTIONS, *range(0xE0, 0x100)} - IMPLEMENTED)
+REFUSED: frozenset[int] = frozenset({*FUNCTIONS, *range(0xE0, 0x100)} - IMPLEMENTED)
 
 STEP_ELEMENT = 0x04
 STEP_DDEF = 0x18  # 3 bytes, 0 decimals
@@ -88,7 +89,7 @@ _new = tuple.__new__
 
 
 def refuse(function: int) -> UnsupportedFrame:
-    name = sl651.FUNCTIONS.get(function) or (f"user-defined {function:02X}H" if function >= 0xE0 else "reserved")
+    name = FUNCTIONS.get(function) or (f"user-defined {function:02X}H" if function >= 0xE0 else "reserved")
     return UnsupportedFrame(f"function {function:02X}H ({name}) is not implemented: refused, not acknowledged")
 
 
@@ -120,7 +121,7 @@ def parse_body(function: int, uplink: bool, end: int, body: bytes, tz: tzinfo) -
         raise refuse(function)
     serial, sent_raw, sent_at = _head(body, tz)
     n = len(body)
-    if function == sl651.KEEPALIVE:
+    if function == KEEPALIVE:
         if n != 8:
             raise BadLength(f"a keep-alive body has 8 bytes, not {n}")
         return Body(serial, sent_raw, sent_at, None, None, None, (), (), 0, None)
@@ -132,7 +133,7 @@ def parse_body(function: int, uplink: bool, end: int, body: bytes, tz: tzinfo) -
             raise BadLength(f"a clock reply body has 15 bytes, not {n}")
         return Body(serial, sent_raw, sent_at, station, None, None, (), (), 0, {"clock": sent_at})
     if function == 0x46:
-        if n != 21 or body[15] != sl651.STATUS_ELEMENT or body[16] != 0x20:
+        if n != 21 or body[15] != STATUS_ELEMENT or body[16] != 0x20:
             raise MalformedFrame("a status/alarm reply is F1F1 + station then 45 20 + 4 status bytes")
         data = body[17:21]
         word = int.from_bytes(data, "big")
@@ -161,7 +162,7 @@ def parse_body(function: int, uplink: bool, end: int, body: bytes, tz: tzinfo) -
         return Body(
             serial, sent_raw, sent_at, station, station_class, observed, elements, (), count_missing(elements), info
         )
-    elements, unknown, observed = sl651.parse_elements(body, 16, tz)
+    elements, unknown, observed = parse_elements(body, 16, tz)
     missing = count_missing(elements)
     return Body(serial, sent_raw, sent_at, station, station_class, observed, elements, unknown, missing, None)
 
@@ -192,7 +193,7 @@ def _config(function: int, body: bytes, pos: int) -> tuple[Element, ...]:
         pos += 2 + nbytes
         # Run parameters read as any BCD-number element (38H's kind); configuration as the bytes' number.
         value: ElementValue = (
-            sl651.decode_value(0x38, f"{ident:02X}", data, decimals) if numeric else int.from_bytes(data, "big")
+            decode_value(0x38, f"{ident:02X}", data, decimals) if numeric else int.from_bytes(data, "big")
         )
         name = "run parameter" if numeric else "configuration"
         out.append(_new(Element, (f"{prefix}{ident:02X}", name, value, "", decimals, data, None, True)))
@@ -210,7 +211,7 @@ def _series(body: bytes, pos: int, tz: tzinfo) -> tuple[datetime | None, tuple[E
         return observed, (), None  # nothing stored for the window: a valid, empty answer
     if pos + 5 > n or body[pos] != STEP_ELEMENT or body[pos + 1] != STEP_DDEF:
         raise MalformedFrame("series body without the 04 18 time step after the observation time")
-    minutes = sl651.step_minutes(body[pos + 2 : pos + 5])
+    minutes = step_minutes(body[pos + 2 : pos + 5])
     pos += 5
     if pos + 2 > n:
         raise BadLength("series without its element identifier and data definition")
@@ -231,20 +232,20 @@ def _series(body: bytes, pos: int, tz: tzinfo) -> tuple[datetime | None, tuple[E
     rest = n - pos
     if rest == 0 or rest % size:
         raise BadLength(f"series of {key}: {rest} bytes left, not a whole number of {size}-byte values")
-    name, unit, known = sl651.element_spec(key)
+    name, unit, known = element_spec(key)
     step = timedelta(minutes=minutes)
     out: list[Element] = []
     for i in range(rest // size):
         data = body[pos : pos + size]
         pos += size
-        value = sl651.decode_value(ident, key, data, decimals) if known else _loose(data, decimals)
+        value = decode_value(ident, key, data, decimals) if known else _loose(data, decimals)
         out.append(_new(Element, (key, name, value, unit, decimals, data, observed + i * step, known)))
     return observed, tuple(out), {"step_minutes": minutes, "series": key, "count": len(out)}
 
 
 def _loose(data: bytes, decimals: int) -> ElementValue:
     try:
-        return sl651.decode_value(0x38, "", data, decimals)
+        return decode_value(0x38, "", data, decimals)
     except (BadBCD, ValueError):
         return None
 
@@ -255,7 +256,7 @@ def _downlink(function: int, end: int, body: bytes, tz: tzinfo) -> Body:
     serial, sent_raw, sent_at = _head(body, tz)
     n = len(body)
     info: dict[str, Any] | None = None
-    if end == sl651.NAK and n > 8:
+    if end == NAK and n > 8:
         if (n - 8) % 2:
             raise BadLength("NAK packet numbers are 2 bytes each")
         info = {"missing_packets": [int.from_bytes(body[i : i + 2], "big") for i in range(8, n, 2)]}
@@ -281,8 +282,8 @@ def encode_period_query(
     hours, minutes = divmod(rest, 60)
     step = bytes(((v // 10) << 4) | (v % 10) for v in (days, hours, minutes))
     return (
-        sl651.encode_sl651_time(start, 6, tz)[:4]
-        + sl651.encode_sl651_time(end, 6, tz)[:4]
+        encode_sl651_time(start, 6, tz)[:4]
+        + encode_sl651_time(end, 6, tz)[:4]
         + bytes([STEP_ELEMENT, STEP_DDEF])
         + step
         + bytes.fromhex(element)
@@ -296,7 +297,7 @@ def parse_period_query(data: bytes, tz: tzinfo) -> dict[str, Any]:
         raise BadLength("a 38H query is start (4), end (4), 04 18 + step (3), element and data definition")
     start = sl651_time(data[0:4] + b"\x00", tz)
     end = sl651_time(data[4:8] + b"\x00", tz)
-    minutes = sl651.step_minutes(data[10:13])
+    minutes = step_minutes(data[10:13])
     element = data[13:-1].hex().upper()
     if end < start:
         raise BadTime("38H query ends before it starts")
@@ -347,17 +348,17 @@ def _no_data(token: str) -> bool:
 def _ascii_value(ident: int | None, key: str, token: str) -> tuple[ElementValue, int]:
     """A value token → (value, decimals). Numbers are decimal text; ZT status and the 5-minute arrays are the
     HEX data as hex text; all-F / all-A tokens are missing."""
-    if ident == sl651.STATUS_ELEMENT:
+    if ident == STATUS_ELEMENT:
         try:
             return int(token, 16), 0
         except ValueError:
             raise MalformedFrame(f"{key}: {token!r} is not hex") from None
-    if ident is not None and (ident == sl651.RAIN_ARRAY or ident in sl651.LEVEL_ARRAYS):
+    if ident is not None and (ident == RAIN_ARRAY or ident in LEVEL_ARRAYS):
         try:
             data = bytes.fromhex(token)
         except ValueError:
             raise MalformedFrame(f"{key}: {token!r} is not hex") from None
-        return sl651.decode_value(ident, key, data, 0), 1 if ident == sl651.RAIN_ARRAY else 2
+        return decode_value(ident, key, data, 0), 1 if ident == RAIN_ARRAY else 2
     if _no_data(token):
         return None, 0
     if not _NUMBER.match(token):
@@ -385,7 +386,7 @@ def parse_ascii_body(function: int, uplink: bool, end: int, body: bytes, tz: tzi
         return _ascii_downlink(function, end, tokens, serial, sent_raw, sent_at, tz)
     if function not in IMPLEMENTED_ASCII:
         raise refuse(function)
-    if function == sl651.KEEPALIVE:
+    if function == KEEPALIVE:
         if tokens:
             raise BadLength("a keep-alive body holds serial number and send time only")
         return Body(serial, sent_raw, sent_at, None, None, None, (), (), 0, None)
@@ -429,7 +430,7 @@ def parse_ascii_body(function: int, uplink: bool, end: int, body: bytes, tz: tzi
         ident = MNEMONICS.get(token)
         key = f"{ident:02X}" if ident is not None else token
         if ident is not None:
-            name, unit = sl651.ELEMENTS[ident]
+            name, unit = ELEMENTS[ident]
             known = True
         else:
             name, unit, known = "extension", "", False
@@ -437,7 +438,7 @@ def parse_ascii_body(function: int, uplink: bool, end: int, body: bytes, tz: tzi
         i += 1
         if i >= count:
             raise BadLength(f"{token} without a value")
-        if step is not None and ident != sl651.STATUS_ELEMENT and (ident or 0) < 0xF4:
+        if step is not None and ident != STATUS_ELEMENT and (ident or 0) < 0xF4:
             # A time-step series: every value token up to the next group, value k at TT + k × step.
             if observed is None:
                 raise MalformedFrame(f"series {token} without a TT observation time")
@@ -466,7 +467,7 @@ def _ascii_downlink(
     function: int, end: int, tokens: list[str], serial: int, sent_raw: bytes, sent_at: datetime, tz: tzinfo
 ) -> Body:
     info: dict[str, Any] | None = None
-    if end == sl651.NAK and tokens:
+    if end == NAK and tokens:
         try:
             info = {"missing_packets": [int(t, 16) for t in tokens]}
         except ValueError:

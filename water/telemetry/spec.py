@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from water.telemetry.profiles import DEFAULT_PROFILE, PRESETS, Profile, get_profile
+from water.telemetry.profiles.profile import DEFAULT_PROFILE, PRESETS, Profile, get_profile
 
 # The preset a meter's protocol implies when its decoding_profile is blank (water.choices.Protocol values).
 PROTOCOL_PRESETS = {"szy206": "szy206-2016", "sl427": "slt427-2021", "sl651": "sl651"}
