@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.geo import WGS84_SRID, out_of_china
+from core.models import TimeStamped
 from water.choices import (
     AlertKind,
     CommandKind,
@@ -35,14 +36,6 @@ from water.choices import (
 REGISTER_DIGITS = 15  # up to 999,999,999,999.999 m³
 REGISTER_DECIMALS = 3  # 1 L: the finest register resolution of intake meters
 VOLUME_DECIMALS = 6  # daily shares of an interpolated interval, summed exactly
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
-
-    class Meta:
-        abstract = True
 
 
 class Intake(TimeStamped):
