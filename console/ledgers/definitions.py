@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from console import formats as f
@@ -45,6 +46,16 @@ def flag_words(codes: list[str] | None) -> str:
 
 def _detail(name: str) -> Any:
     return lambda obj: reverse(name, args=[obj.pk])
+
+
+def _year_page(name: str) -> Any:
+    """A red-line target's or a lock's row → the page of its year and division."""
+
+    def url(obj: Any) -> str:
+        year = obj.month.year if hasattr(obj, "month") else obj.year
+        return f"{reverse(name)}?{urlencode({'year': year, 'division': obj.division.code})}"
+
+    return url
 
 
 INTAKES = Ledger(
@@ -156,7 +167,7 @@ PLANS = Ledger(
         Column(_("Version"), lambda o: o.version, numeric=True),
     ),
     filters=(Filter("year", _("Year")), DIVISION),
-    default_sort=("-year", "division__code"),
+    default_sort=("-year", "division__code"), detail=_detail("console:plan_detail"),
 )  # fmt: skip
 
 REDLINES = Ledger(
@@ -173,7 +184,7 @@ REDLINES = Ledger(
         Column(_("Zone compliance target"), lambda o: f.percent(o.zone_compliance_target), numeric=True),
     ),
     filters=(Filter("year", _("Year")), DIVISION),
-    default_sort=("-year", "division__code"),
+    default_sort=("-year", "division__code"), detail=_year_page("console:redline_year"),
 )  # fmt: skip
 
 LOCKS = Ledger(
@@ -189,7 +200,7 @@ LOCKS = Ledger(
         Column(_("Note"), lambda o: o.note or o.unlock_reason),
     ),
     filters=(Filter("month", _("Month (YYYY-MM)")), DIVISION, Filter("active", _("In force"), "bool")),
-    default_sort=("-month", "division__code", "-id"),
+    default_sort=("-month", "division__code", "-id"), detail=_year_page("console:lock_grid"),
 )  # fmt: skip
 
 PATROLS = Ledger(
