@@ -54,9 +54,20 @@ def test_a_reviewer_locks_a_month_and_a_late_reading_shows_as_amendment(guarded,
     assert "二月用水调增" in page.text_content("[data-testid=versions]")
     assert page.locator("[data-testid=usage] td.over").count() > 0
     shot(page, "plans-plan")
+    # A negative volume is refused beside its field, the reason kept, nothing written.
+    page.click("[data-testid=open-amend]")
+    page.select_option("select[name='allocations[0].intake']", str(water.intake_w.pk))
+    page.fill("input[name='allocations[0].month']", "4")
+    page.fill("input[name='allocations[0].volume_m3']", "-5")
+    page.fill("input[name=reason]", "四月调减")
+    page.click("[data-testid=act-amend]")
+    page.wait_for_selector("[data-testid='error-allocations[0].volume_m3']")
+    assert page.input_value("input[name=reason]") == "四月调减"
+    shot(page, "plans-amend-error")
 
     page.goto(f"{base}/water/redlines/year/?year=2024&division=650100")
     assert "用水总量" in page.text_content("[data-testid=redlines]")
+    page.click("[data-testid=open-edit]")
     shot(page, "plans-redlines")
 
     # The calendar: January locked; the reviewer locks February from the page.

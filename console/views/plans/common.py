@@ -90,3 +90,15 @@ def short_month(number: int) -> str:
 
 def month_label(month: dt.date) -> str:
     return str(_("%(year)s-%(month)02d")) % {"year": month.year, "month": month.month}
+
+
+def with_general(form: dict[str, Any], fields: set[str], status: int = 200) -> dict[str, Any]:
+    """The form with the errors that have no field on the page (`general`, shown above the form) apart
+    from those shown beside their field (`fields_wrong`). A 409 says what happened in words."""
+    if not form:
+        return form
+    errors = form.get("errors") or {}
+    general = [m for k, msgs in errors.items() if k not in fields for m in msgs]
+    if status == 409 and not general:
+        general = [str(_("This was changed meanwhile; nothing was written. The page shows how it stands now."))]
+    return {**form, "general": general, "fields_wrong": any(k in fields for k in errors)}

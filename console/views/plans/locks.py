@@ -24,7 +24,15 @@ from accounts.permissions import user_role
 from console import formats as f
 from console.views import actions
 from console.views.base import console_page, page, scope
-from console.views.plans.common import divisions, last_year_with, month_label, pick_division, pick_year, writable
+from console.views.plans.common import (
+    divisions,
+    last_year_with,
+    month_label,
+    pick_division,
+    pick_year,
+    with_general,
+    writable,
+)
 from core import periods
 from core.divisions import division_prefix
 from core.exceptions import NotFound
@@ -67,7 +75,7 @@ def _after_lock(request: HttpRequest, division: Division, year: int) -> tuple[di
 def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int = 200,
           year: int | None = None, division: Division | None = None) -> HttpResponse:  # fmt: skip
     sc = scope(request)
-    form = form or {}
+    form = with_general(form or {}, {"month", "reason"}, status)
     options = divisions(sc)
     division = division or pick_division(request, sc, options)
     locks_seen = plan_selectors.lock_list(scope=sc)

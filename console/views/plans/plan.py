@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from console import formats as f
 from console.views import actions
 from console.views.base import console_page, page, scope
-from console.views.plans.common import short_month, tier_word, writable
+from console.views.plans.common import short_month, tier_word, with_general, writable
 from core import periods
 from core.divisions import division_prefix
 from core.exceptions import Conflict, Forbidden, NotFound
@@ -127,7 +127,8 @@ def _plan_page(request: HttpRequest, plan: WaterPlan, form: dict[str, Any] | Non
     lines = list(plan_selectors.plan_allocations(scope=sc, plan=plan))
     usage = _use_against_plan(request, plan, lines)
     may_amend = writable(request, sc, plan.division.code)
-    form = form or {}
+    names = {f"allocations[{i}].{k}" for i in range(LINES) for k in ("intake", "month", "volume_m3", "use")}
+    form = with_general(form or {}, names | {"reason"}, status)
     intakes = []
     if may_amend:
         prefix = division_prefix(plan.division.code)
@@ -149,11 +150,13 @@ def _plan_page(request: HttpRequest, plan: WaterPlan, form: dict[str, Any] | Non
         "plan": plan, "figures": figures, "usage": usage, "versions": _versions(request, plan),
         "months": [short_month(m) for m in range(1, 13)],
         "may_amend": may_amend, "form": form, "line_rows": _line_rows(form), "intakes": intakes,
-        "month_choices": list(range(1, 13)), "use_choices": WaterUse.choices,
+        "use_choices": WaterUse.choices,
         "amend_url": reverse("console:plan_amend", args=[plan.pk]),
-        "version": (form.get("values") or {}).get("version") or plan.version,
+        # The version the page shows: after a 409 the user sees the new figures and may submit again.
+        "version": plan.version,
     }  # fmt: skip
-    return page(request, "console/plans/plan.html", context, title=f"{plan.year} {plan.title}",
+    title = plan.title if str(plan.year) in plan.title else f"{plan.year} {plan.title}"
+    return page(request, "console/plans/plan.html", context, title=title,
                 crumbs=[(_("Water resources"), ""), (_("Water plans"), reverse("console:plan_list"))],
                 status=status)  # fmt: skip
 

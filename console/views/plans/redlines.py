@@ -29,6 +29,7 @@ from console.views.plans.common import (
     last_year_with,
     pick_division,
     pick_year,
+    with_general,
     writable,
 )
 from core.audit import snapshot
@@ -97,7 +98,7 @@ def _form_fields(target: RedLineTarget | None, form: dict[str, Any], act: str) -
 def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int = 200,
           year: int | None = None, division: Division | None = None) -> HttpResponse:  # fmt: skip
     sc = scope(request)
-    form = form or {}
+    form = with_general(form or {}, {*DECIMALS, *TEXTS}, status)
     options = divisions(sc)
     division = division or pick_division(request, sc, options)
     visible = plan_selectors.redline_list(scope=sc)
