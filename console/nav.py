@@ -65,7 +65,9 @@ NAV: tuple[Group, ...] = (
         Item(_("Alerts"), "console:alert_list", WATER),
         Item(_("Water plans"), "console:plan_list", STAFF),
         Item(_("Red lines"), "console:redline_list", STAFF),
+        Item(_("Red-line state"), "console:redline_year", STAFF),
         Item(_("Month locks"), "console:lock_list", STAFF),
+        Item(_("Month-lock calendar"), "console:lock_grid", STAFF),
     )),
     Group(_("River and lake chiefs"), (
         Item(_("Patrols"), "console:patrol_list", RIVER),

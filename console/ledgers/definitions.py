@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from console import formats as f
@@ -51,6 +52,16 @@ def _reading_detail(obj: Any) -> str:
     from console.views.readings.common import reading_url  # the readings pages import the ledgers' module
 
     return reading_url(obj.meter_id, obj.observed_at)
+
+
+def _year_page(name: str) -> Any:
+    """A red-line target's or a lock's row → the page of its year and division."""
+
+    def url(obj: Any) -> str:
+        year = obj.month.year if hasattr(obj, "month") else obj.year
+        return f"{reverse(name)}?{urlencode({'year': year, 'division': obj.division.code})}"
+
+    return url
 
 
 INTAKES = Ledger(
@@ -162,7 +173,7 @@ PLANS = Ledger(
         Column(_("Version"), lambda o: o.version, numeric=True),
     ),
     filters=(Filter("year", _("Year")), DIVISION),
-    default_sort=("-year", "division__code"),
+    default_sort=("-year", "division__code"), detail=_detail("console:plan_detail"),
 )  # fmt: skip
 
 REDLINES = Ledger(
@@ -179,7 +190,7 @@ REDLINES = Ledger(
         Column(_("Zone compliance target"), lambda o: f.percent(o.zone_compliance_target), numeric=True),
     ),
     filters=(Filter("year", _("Year")), DIVISION),
-    default_sort=("-year", "division__code"),
+    default_sort=("-year", "division__code"), detail=_year_page("console:redline_year"),
 )  # fmt: skip
 
 LOCKS = Ledger(
@@ -195,7 +206,7 @@ LOCKS = Ledger(
         Column(_("Note"), lambda o: o.note or o.unlock_reason),
     ),
     filters=(Filter("month", _("Month (YYYY-MM)")), DIVISION, Filter("active", _("In force"), "bool")),
-    default_sort=("-month", "division__code", "-id"),
+    default_sort=("-month", "division__code", "-id"), detail=_year_page("console:lock_grid"),
 )  # fmt: skip
 
 PATROLS = Ledger(

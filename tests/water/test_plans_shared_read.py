@@ -156,3 +156,18 @@ def test_period_plan_use_gives_the_summary_figures_of_the_period_alone(ledger):
         assert len([q for q in ctx.captured_queries if "water_dailyvolume" in q["sql"]]) <= 1
     jan = plan_selectors.period_plan_use(scope=ALL, period=periods.month(2024, 1))[ledger.intake_e.pk]
     assert jan.use_m3 == D(3100)  # as locked, before the correction after the lock
+
+
+def test_month_use_by_intake_gives_each_months_use_and_amendment(ledger):
+    """The console's plan page and month-lock calendar (month_use_by_intake): per intake and month the
+    use plan_summary reports for that month (January as locked) and the amendment after its lock."""
+    q1 = periods.quarter(2024, 1)
+    got = plan_selectors.month_use_by_intake(scope=ALL, period=q1)
+    for m in (1, 2, 3):
+        one = plan_selectors.plan_summary(scope=ALL, period=periods.month(2024, m))
+        for r in one.intakes:
+            use, amend = got.get((r.intake_id, dt.date(2024, m, 1)), (D(0), D(0)))
+            assert (use, amend) == (r.use_m3, r.amendments_after_lock_m3), (m, r.code)
+    # E's January as locked, and the correction that moved 50 m³ out of 31 January after the lock.
+    assert got[(ledger.intake_e.pk, dt.date(2024, 1, 1))] == (D(3100), D(-50))
+    assert got[(ledger.intake_e.pk, dt.date(2024, 2, 1))][1] == D(0)  # February is not locked

@@ -273,6 +273,22 @@ def month_use(
     return sorted(totals.items())
 
 
+def month_use_by_intake(
+    *, scope: Scope, period: periods.Period, division_code: str | None = None
+) -> dict[tuple[int, dt.date], tuple[Decimal, Decimal]]:
+    """{(intake id, first of month): (use, amendment after lock)} of the intakes in scope (and division)
+    over `period`: the use `plan_summary` reports month by month (locked months as locked) and beside
+    it what arrived or was corrected after the month's lock (current − locked; zero for a month not
+    locked). Three queries (inside `shared_month_sums` only the months the period cuts are read); the
+    console's plan page and month-lock calendar."""
+    _check_division_visible(scope, division_code)
+    intakes, meters = _intakes(scope, division_code)
+    return {
+        key: (fig.use, fig.amend)
+        for key, fig in _window_use_by_month(intakes, meters, period.first_date, period.last_date).items()
+    }
+
+
 def _allocations(where: Q, years: Iterable[int]) -> dict[int, dict[tuple[int, int], Decimal]]:
     """{intake id: {(year, month): m³}} from the current version of every plan of these years."""
     out: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
