@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from console.views import auth, details, home, notify
 from console.views import oversight as oversight_views
+from console.views import patrols as patrols_views
 from console.views.ledgers import LEDGER_URLS, ledger_view
 
 app_name = "console"
@@ -24,4 +25,5 @@ urlpatterns = [
     path("notifications/read-all/", notify.mark_all_read, name="notify_read_all"),
     path("map/", include("console.map.urls")),
     *oversight_views.urlpatterns,
+    *patrols_views.urlpatterns,
 ]
