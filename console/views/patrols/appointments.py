@@ -171,7 +171,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     post = request.POST
 
     def call() -> Any:
-        chief_id = actions.form_int(request, "chief")
+        chief_id = actions.form_int(request, "chief") or 0
         chief = account_choices(role=Role.CHIEF).filter(pk=chief_id).first()
         if chief is None:
             raise actions.FormError("chief", _("Not an active chief account."))
@@ -181,9 +181,9 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         kind, __, raw = post.get("water", "").partition(":")
         if kind not in ("reach", "lake") or not raw.isdigit():
             raise actions.FormError("water", _("Choose a reach or a lake."))
-        reader = selectors.reach_list if kind == "reach" else selectors.lake_list
-        water = reader(scope=scope(request)).filter(pk=int(raw)).first()
-        if water is None:
+        reach = selectors.reach_list(scope=scope(request)).filter(pk=int(raw)).first() if kind == "reach" else None
+        lake = selectors.lake_list(scope=scope(request)).filter(pk=int(raw)).first() if kind == "lake" else None
+        if reach is None and lake is None:
             raise actions.FormError("water", _("No such reach or lake in your jurisdiction."))
         valid_from = actions.form_date(request, "valid_from")
         valid_until = actions.form_date(request, "valid_until", required=False)
@@ -196,7 +196,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 valid_from=valid_from,
                 valid_until=valid_until,
-                **{kind: water},
+                reach=reach,
+                lake=lake,
             )
         except ValidationError as exc:
             raise _from_model(exc) from None

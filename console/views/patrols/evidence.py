@@ -118,7 +118,7 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
     if PatrolFlag.OUTSIDE_REACH.value in flags and kept.size:
         local = local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.get("PATROL_REACH_BUFFER_M"))
         x, y = local.project(lon[kept], lat[kept])
-        away = shapely.distance(shapely.points(x, y), local.line)
+        away = np.asarray(shapely.distance(shapely.points(x, y), local.line), dtype=float)
         out.notes.append(
             _("%(share)s of the track lies within %(buffer)s m of the reach (the rule: at least %(min)s).")
             % {

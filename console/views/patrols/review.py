@@ -228,9 +228,9 @@ def review_page(request: HttpRequest, pk: str) -> HttpResponse:
     return _review_page(request, _patrol(request, pk))
 
 
-DONE = {
-    ReviewStatus.ACCEPTED: gettext_lazy("The patrol is accepted."),
-    ReviewStatus.REJECTED: gettext_lazy("The patrol is rejected: it counts nowhere as valid."),
+DONE: dict[str, Any] = {
+    ReviewStatus.ACCEPTED.value: gettext_lazy("The patrol is accepted."),
+    ReviewStatus.REJECTED.value: gettext_lazy("The patrol is rejected: it counts nowhere as valid."),
 }
 
 

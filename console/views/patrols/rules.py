@@ -31,7 +31,10 @@ from patrols.choices import ChiefLevel, FrequencyPeriod
 from patrols.models import PatrolFrequencyRule, PatrolValidityRule
 
 PAGE = "console:patrol_rules"
-KINDS = {"validity": PatrolValidityRule, "frequency": PatrolFrequencyRule}
+KINDS: dict[str, type[PatrolValidityRule] | type[PatrolFrequencyRule]] = {
+    "validity": PatrolValidityRule,
+    "frequency": PatrolFrequencyRule,
+}
 Rule = PatrolValidityRule | PatrolFrequencyRule
 
 
@@ -84,19 +87,35 @@ def _choice(request: HttpRequest, name: str, choices: Any) -> str:
 
 
 def _fill(rule: Rule, request: HttpRequest) -> None:
-    """Copy the form onto the rule; FormError naming the first field the page cannot read."""
+    """Copy the form onto the rule; every field the page cannot read is named at once (Invalid)."""
+    errors: dict[str, list[str]] = {}
+
+    def read(name: str, parse: Any) -> Any:
+        try:
+            return parse()
+        except actions.FormError as exc:
+            errors.update(exc.fields)
+            return None
+
     rule.jurisdiction = request.POST.get("jurisdiction", "").strip()
-    rule.level = _choice(request, "level", ChiefLevel)
     rule.source = request.POST.get("source", "").strip()
+    level = read("level", lambda: _choice(request, "level", ChiefLevel))
     if isinstance(rule, PatrolValidityRule):
-        rule.min_duration_s = _minutes(request, "min_duration_min")
-        rule.min_length_m = _whole(request, "min_length_m", high=1_000_000) or 0
-        rule.min_gap_hours = _whole(request, "min_gap_hours", required=False, high=24 * 366)
+        duration = read("min_duration_min", lambda: _minutes(request, "min_duration_min"))
+        length = read("min_length_m", lambda: _whole(request, "min_length_m", high=1_000_000))
+        gap = read("min_gap_hours", lambda: _whole(request, "min_gap_hours", required=False, high=24 * 366))
+        if not errors:
+            rule.level, rule.min_duration_s, rule.min_length_m, rule.min_gap_hours = level, duration, length, gap
     else:
-        rule.period = _choice(request, "period", FrequencyPeriod)
-        rule.required_count = _whole(request, "required_count", low=1, high=1000) or 0
-        rule.season_start_month = _whole(request, "season_start_month", low=1, high=12) or 1
-        rule.season_end_month = _whole(request, "season_end_month", low=1, high=12) or 12
+        period = read("period", lambda: _choice(request, "period", FrequencyPeriod))
+        count = read("required_count", lambda: _whole(request, "required_count", low=1, high=1000))
+        first = read("season_start_month", lambda: _whole(request, "season_start_month", low=1, high=12))
+        last = read("season_end_month", lambda: _whole(request, "season_end_month", low=1, high=12))
+        if not errors:
+            rule.level, rule.period, rule.required_count = level, period, count
+            rule.season_start_month, rule.season_end_month = first, last
+    if errors:
+        raise Invalid(errors)
 
 
 def _save(rule: Rule, actor: Any) -> None:
