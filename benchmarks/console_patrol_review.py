@@ -169,9 +169,9 @@ def time_pages(runs: int) -> None:
         html = resp.content.decode()
         rows = html.count("<tr>") - 1 if "ledger-table" in html else html.count("<tr")
         flag = "" if med < TARGET_MS else f"  <-- over {TARGET_MS:.0f} ms"
-        print(
-            f"{med:9.0f} {max(samples):7.0f} {statistics.median(sql):6.0f} {len(ctx):7d} {rows:5d} {len(resp.content) / 1024:5.0f}  {path}{flag}"
-        )
+        kib = len(resp.content) / 1024
+        figures = f"{med:9.0f} {max(samples):7.0f} {statistics.median(sql):6.0f} {len(ctx):7d} {rows:5d} {kib:5.0f}"
+        print(f"{figures}  {path}{flag}")
     print(f"slowest median {worst:.0f} ms (target < {TARGET_MS:.0f} ms) — {load()}")
 
 

@@ -93,11 +93,20 @@ def _badges(counts: dict[str, dict[str, int]]) -> dict[str, list[Todo]]:
     return out
 
 
+def _key(user: Any) -> str:
+    return f"console:todo:v2:{user.pk}"
+
+
+def todo_forget(user: Any) -> None:
+    """Count again on this user's next page: after an action of theirs that empties a count (a review)."""
+    cache.delete(_key(user))
+
+
 def todo_for(user: Any) -> dict[str, list[Todo]]:
     """{menu item URL name: its badges} for this user, counted at most every CONSOLE_TODO_CACHE_SECONDS."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    key = f"console:todo:v2:{user.pk}"
+    key = _key(user)
     counts = cache.get(key)
     if counts is None:
         counts = _counts(user)

@@ -69,6 +69,7 @@ def test_a_reviewer_rejects_a_flagged_patrol_from_the_queue(guarded, live_server
     page.wait_for_selector(".messages")
     assert page.locator("[data-testid=ledger-table] tbody tr").count() == 2
     assert page.locator(f"a[href='/river/review/{flagged.teleport.pk}/']").count() == 0
+    assert badge.text_content() == "2"  # the reviewer's 待办 count follows at once
     shot(page, "patrol-review-queue-after")
     api = page.evaluate(f"fetch('/api/v1/patrols/{flagged.teleport.pk}/').then(r => r.json())")
     props = api.get("properties", api)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from console import formats as f
 from console.ledgers.base import Column, Filter, Ledger, LedgerError, empty_page, ledger_page
 from console.ledgers.definitions import GEOMETRY, flag_words
+from console.todo import todo_forget
 from console.views import actions
 from console.views.base import console_page, page, scope, to_json
 from console.views.details import FLAG_EXPLANATIONS
@@ -254,13 +255,15 @@ def review_decide(request: HttpRequest, pk: str) -> HttpResponse:
     def call() -> Any:
         if len(request.POST.get("note", "").strip()) > NOTE_MAX:
             raise actions.FormError("note", _("At most %(n)s characters.") % {"n": NOTE_MAX})
-        return services.patrol_review(
+        reviewed = services.patrol_review(
             patrol=patrol,
             actor=request.user,
             decision=decision,
             note=request.POST.get("note", ""),
             if_unchanged_since=_seen(request),
         )
+        todo_forget(request.user)  # the reviewer's own 待办 count drops at once
+        return reviewed
 
     # Back to the queue: the next flagged patrol is what the reviewer wants after a decision.
     return actions.run_action(
