@@ -71,6 +71,10 @@ NAV: tuple[Group, ...] = (
     )),
     Group(_("River and lake chiefs"), (
         Item(_("Patrols"), "console:patrol_list", RIVER),
+        Item(_("Patrol review queue"), "console:patrol_review_queue", STAFF),
+        Item(_("Chiefs and appointments"), "console:chief_appointments", STAFF),
+        Item(_("Patrol rules"), "console:patrol_rules", STAFF),
+        Item(_("Recompute patrols"), "console:patrol_recompute", STAFF),
         Item(_("Cases"), "console:case_list", RIVER),
         Item(_("Litter removal"), "console:litter_list", RIVER),
     )),

@@ -2,7 +2,7 @@
 architecture"). Each count reads the same selector, with the same scope, as the ledger it links to,
 and links to that ledger filtered to exactly the rows counted:
 
-- reviewers and administrators: flagged patrols awaiting review (巡河), cases submitted for check and
+- reviewers and administrators: flagged patrols awaiting review (the review queue), cases submitted for check and
   open cases past their deadline (问题), open alerts (告警);
 - river chiefs: their open cases past their deadline (their case scope: the cases they reported);
 - operators: open alerts on their intakes.
@@ -65,7 +65,7 @@ def _counts(user: Any) -> dict[str, dict[str, int]]:
     sc = scope_for(user)
     out: dict[str, dict[str, int]] = {}
     if role in (Role.ADMIN, Role.REVIEWER):
-        out["console:patrol_list"] = {"pending": _patrols_pending(sc)}
+        out["console:patrol_review_queue"] = {"pending": _patrols_pending(sc)}
         out["console:case_list"] = _cases(sc)
         out["console:alert_list"] = {"open": _alerts_open(sc)}
     elif role == Role.CHIEF:
@@ -83,20 +83,30 @@ def _badges(counts: dict[str, dict[str, int]]) -> dict[str, list[Todo]]:
         if n:
             out.setdefault(url_name, []).append(Todo(n, label, reverse(url_name) + query, urgent))
 
-    patrols, cases, alerts = (counts.get(k, {}) for k in ("console:patrol_list", "console:case_list",
+    patrols, cases, alerts = (counts.get(k, {}) for k in ("console:patrol_review_queue", "console:case_list",
                                                           "console:alert_list"))  # fmt: skip
-    add("console:patrol_list", patrols.get("pending"), _("flagged patrols awaiting review"), "?review_status=pending")
+    # The review queue lists exactly the patrols counted (pending review), with no filter.
+    add("console:patrol_review_queue", patrols.get("pending"), _("flagged patrols awaiting review"), "")
     add("console:case_list", cases.get("submitted"), _("cases submitted for check"), "?status=submitted")
     add("console:case_list", cases.get("overdue"), _("open cases past their deadline"), OVERDUE_QUERY, urgent=True)
     add("console:alert_list", alerts.get("open"), _("open alerts"), "?state=open", urgent=True)
     return out
 
 
+def _key(user: Any) -> str:
+    return f"console:todo:v2:{user.pk}"
+
+
+def todo_forget(user: Any) -> None:
+    """Count again on this user's next page: after an action of theirs that empties a count (a review)."""
+    cache.delete(_key(user))
+
+
 def todo_for(user: Any) -> dict[str, list[Todo]]:
     """{menu item URL name: its badges} for this user, counted at most every CONSOLE_TODO_CACHE_SECONDS."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    key = f"console:todo:v1:{user.pk}"
+    key = _key(user)
     counts = cache.get(key)
     if counts is None:
         counts = _counts(user)

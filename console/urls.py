@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from console.views import auth, details, home, notify
 from console.views import oversight as oversight_views
+from console.views import patrols as patrols_views
 from console.views import plans as plans_views
 from console.views import readings as readings_views
 from console.views import reports as reports_views
@@ -30,4 +31,5 @@ urlpatterns = [
     *reports_views.urlpatterns,
     *readings_views.urlpatterns,
     *plans_views.urlpatterns,
+    *patrols_views.urlpatterns,
 ]

@@ -1,5 +1,8 @@
 """Admin pages. Patrols, cases, photos and litter come from the API (phones and the office) and are
-read-only here; the rule tables are edited here, saved through the services (validated, audited)."""
+read-only here; the rule tables can be edited here by administrators, saved through the services
+(validated, audited). Reviewers edit the rules in the console (巡河规则, console/views/patrols/rules.py),
+the same services: the admin site is the administrators' tool (its model permissions answer 403 to a
+reviewer), so the console is where the rules are kept."""
 
 from __future__ import annotations
 

@@ -24,10 +24,12 @@ _LABELS = {
 
 
 @register.inclusion_tag("console/map/_detail_tag.html")
-def detail_map(kind: str, pk: Any) -> dict[str, str]:
+def detail_map(kind: str, pk: Any, marks: str = "") -> dict[str, str]:
+    """`marks`: optional JSON of points to mark over the feature, [{lon, lat, kind, label}] (the patrol
+    review page's suspect points: a jump's two ends, dropped points, points far from the reach)."""
     if kind not in _LABELS:
         raise template.TemplateSyntaxError(f"detail_map: kind must be one of {', '.join(_LABELS)}")
-    return {"url": reverse("console:map_feature", args=[kind, str(pk)]), "label": _(_LABELS[kind])}
+    return {"url": reverse("console:map_feature", args=[kind, str(pk)]), "label": _(_LABELS[kind]), "marks": marks}
 
 
 @register.inclusion_tag("console/map/_detail_scripts.html")

@@ -21,7 +21,13 @@ from patrols.services.cases import (
 from patrols.services.litter import litter_record
 from patrols.services.parts import patrol_append, patrol_close_stale, patrol_end, patrol_start
 from patrols.services.patrol_fill import PatrolHeader, ReachInfo
-from patrols.services.patrols import patrol_find_resend, patrol_recompute, patrol_review, patrol_submit
+from patrols.services.patrols import (
+    patrol_find_resend,
+    patrol_recompute,
+    patrol_recompute_changes,
+    patrol_review,
+    patrol_submit,
+)
 from patrols.services.photos import PhotoTooLarge, case_photo_add
 from patrols.services.rechecks import recheck_record, recheck_sample
 from patrols.services.rules import (
@@ -58,6 +64,7 @@ __all__ = [
     "patrol_end",
     "patrol_find_resend",
     "patrol_recompute",
+    "patrol_recompute_changes",
     "patrol_review",
     "patrol_start",
     "patrol_submit",

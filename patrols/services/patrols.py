@@ -164,15 +164,23 @@ def patrol_recompute(*, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: 
     earlier patrol was posted late). The client's content is not touched. A reviewer's decision
     stands unless the recompute raises a flag the patrol did not have, which asks for review again.
     Returns the names of the fields that changed (saved and audited unless ``dry_run``)."""
+    return list(patrol_recompute_changes(patrol_id=patrol_id, actor=actor, reason=reason, dry_run=dry_run))
+
+
+def patrol_recompute_changes(
+    *, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: bool = False
+) -> dict[str, tuple[Any, Any]]:
+    """`patrol_recompute`, returning each changed field's value before and after (the console's dry
+    run shows them: validity, flags and review before → after)."""
     with transaction.atomic():
         patrol = Patrol.objects.select_for_update().get(pk=patrol_id)
         if patrol.status != PatrolStatus.COMPLETED or patrol.raw_track is None or patrol.ended_at is None:
-            return []
+            return {}
         coords = np.asarray(patrol.raw_track.coords, dtype=float)
         lon, lat = coords[:, 0].copy(), coords[:, 1].copy()
         t_ms = round(patrol.started_at.timestamp() * 1000) + np.asarray(patrol.raw_times_ms or [], dtype=np.int64)
         if len(t_ms) != len(lon):
-            return []
+            return {}
         reach = _reach_info(patrol.reach_id)
         old = {name: getattr(patrol, name) for name in (*_DERIVED, "review_status")}
         before = _patrol_audit(patrol)
@@ -191,9 +199,10 @@ def patrol_recompute(*, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: 
         changed = [name for name in _DERIVED if getattr(patrol, name) != old[name]]
         if patrol.review_status != old["review_status"]:
             changed.append("review_status")
+        changes = {name: (old[name], getattr(patrol, name)) for name in changed}
         if not changed or dry_run:
             transaction.set_rollback(True)
-            return changed
+            return changes
         patrol.save(update_fields=[*changed, "updated_at"])
         _flag_overlapped(filled.overlapping, by=patrol, actor=actor)
         audit_record(
@@ -204,13 +213,20 @@ def patrol_recompute(*, patrol_id: uuid.UUID, actor: Any, reason: str, dry_run: 
             after=_patrol_audit(patrol, raw_wkb=filled.raw_wkb),
             reason=reason or "recomputed",
         )
-    return changed
+    return changes
 
 
 @transaction.atomic
-def patrol_review(*, patrol: Patrol, actor: Any, decision: str, note: str = "") -> Patrol:
+def patrol_review(
+    *, patrol: Patrol, actor: Any, decision: str, note: str = "", if_unchanged_since: dt.datetime | None = None
+) -> Patrol:
     """A reviewer accepts or rejects a patrol (a rejected patrol does not count as valid in the
-    frequency ledger). A later review replaces an earlier one; both are audited."""
+    frequency ledger). A later review replaces an earlier one; both are audited.
+
+    ``if_unchanged_since``: the patrol's ``updated_at`` when the reviewer's form was drawn (the
+    console). If the patrol changed since (reviewed by someone else, recomputed, flagged), a Conflict
+    and nothing written, unless the stored review is already this one by this reviewer (the same
+    form sent twice): then the patrol as it is, nothing written."""
     _require_role(actor, {Role.ADMIN, Role.REVIEWER}, _("review patrols"))
     if decision not in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
         raise _invalid("decision", _("One of accepted, rejected."))
@@ -218,6 +234,23 @@ def patrol_review(*, patrol: Patrol, actor: Any, decision: str, note: str = "") 
         raise Conflict(_("A patrol in progress cannot be reviewed."), code="patrol_in_progress")
     if decision == ReviewStatus.REJECTED and not note.strip():
         raise _invalid("note", _("Say why the patrol is rejected."))
+    if if_unchanged_since is not None:
+        current = (
+            Patrol.objects.select_for_update()
+            .only("updated_at", "review_status", "review_note", "reviewed_by_id")
+            .get(pk=patrol.pk)
+        )
+        if current.updated_at != if_unchanged_since:
+            if (current.review_status, current.review_note, current.reviewed_by_id) == (
+                decision,
+                note.strip(),
+                getattr(actor, "pk", None),
+            ):
+                return patrol
+            raise Conflict(
+                _("This patrol changed after you opened it (reviewed or recomputed meanwhile): look at it again."),
+                code="patrol_changed",
+            )
     before = {"review_status": patrol.review_status, "review_note": patrol.review_note}
     patrol.review_status = decision
     patrol.review_note = note.strip()

@@ -81,7 +81,7 @@ def test_a_city_reviewer_sees_what_awaits_review_and_each_badge_opens_its_rows(w
 
 def test_a_district_reviewer_counts_only_their_district(waiting, users, web):
     client = web(users["reviewer_650103"])  # 沙依巴克区: the west case and intake
-    badges = {(link.split("?")[0], n) for link, n, _u in _badges(client) if not link.startswith("/river/patrols/")}
+    badges = {(link.split("?")[0], n) for link, n, _u in _badges(client) if not link.startswith("/river/review/")}
     assert badges == {("/river/cases/", 1), ("/water/alerts/", 1)}  # submitted west case; west alert
     for link, n, _u in _badges(client):
         assert _rows(client, link) == n, link

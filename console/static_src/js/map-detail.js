@@ -15,6 +15,33 @@
     return "intakes";
   }
 
+  /* Suspect points the page marks over the feature (data-marks: [{lon, lat, kind, label}]): a jump's
+     two ends joined by a dashed red line, dropped points, points far from the reach, a stationary
+     track's spread, the last point of a patrol the system ended. Each has its table row's number. */
+  var MARK_COLOURS = {"jump-from": "#d32f2f", "jump-to": "#d32f2f", "dropped": "#ff8f00", "outside": "#c2185b",
+                      "stationary": "#6a1b9a", "last": "#455a64"};
+  function drawMarks(map, el) {
+    var raw = el.getAttribute("data-marks");
+    if (!raw) { return; }
+    var marks;
+    try { marks = JSON.parse(raw); } catch (e) { return; }
+    var from = null;
+    marks.forEach(function (m) {
+      var ll = L.latLng(m.lat, m.lon);
+      if (m.kind === "jump-from") { from = ll; }
+      if (m.kind === "jump-to" && from) {
+        L.polyline([from, ll], {className: "hz-mark-jump", color: "#d32f2f", weight: 2, dashArray: "2 6"}).addTo(map);
+        from = null;
+      }
+      L.circleMarker(ll, {
+        className: "hz-mark hz-mark-" + m.kind, radius: 6, color: "#ffffff", weight: 2,
+        fillColor: MARK_COLOURS[m.kind] || "#d32f2f", fillOpacity: 1
+      }).bindTooltip(m.label, {permanent: marks.length <= 12, direction: "right", className: "hz-mark-label"})
+        .addTo(map);
+    });
+    el.setAttribute("data-marked", String(marks.length));
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll(".hz-detail-map[data-feature-url]"), function (el) {
     var map = L.map(el, {zoomSnap: 0.5, scrollWheelZoom: false, minZoom: 3, maxZoom: 18});
     map.attributionControl.setPrefix(false);
@@ -33,6 +60,7 @@
       if (bounds.isValid()) {
         map.fitBounds(bounds.pad(0.3), {maxZoom: 15});
       }
+      drawMarks(map, el);
       el.setAttribute("data-drawn", String(collection.features.length));
     }).catch(function (e) {
       el.setAttribute("data-error", String(e));
