@@ -68,6 +68,7 @@ NAV: tuple[Group, ...] = (
     Group(_("River and lake chiefs"), (
         Item(_("Patrols"), "console:patrol_list", RIVER),
         Item(_("Cases"), "console:case_list", RIVER),
+        Item(_("Report a case"), "console:case_report", STAFF),  # the desk's entry of a phoned-in case
         Item(_("Litter removal"), "console:litter_list", RIVER),
     )),
     Group(_("Reclaimed water"), (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from console.views import auth, details, home, notify
+from console.views import cases as cases_views
 from console.views import oversight as oversight_views
 from console.views.ledgers import LEDGER_URLS, ledger_view
 
@@ -17,11 +18,11 @@ urlpatterns = [
     *[path(route, ledger_view(name, slug), name=name) for name, (route, slug) in LEDGER_URLS.items()],
     path("water/intakes/<int:pk>/", details.intake_detail, name="intake_detail"),
     path("river/patrols/<str:pk>/", details.patrol_detail, name="patrol_detail"),
-    path("river/cases/<str:pk>/", details.case_detail, name="case_detail"),
     path("quality/sections/<int:pk>/", details.section_detail, name="section_detail"),
     path("notifications/", notify.inbox, name="notify_inbox"),
     path("notifications/<int:pk>/read/", notify.mark_read, name="notify_read"),
     path("notifications/read-all/", notify.mark_all_read, name="notify_read_all"),
     path("map/", include("console.map.urls")),
     *oversight_views.urlpatterns,
+    *cases_views.urlpatterns,
 ]
