@@ -26,6 +26,17 @@ OPEN = [s for s in CaseStatus if s != CaseStatus.CLOSED]
 # (the beat flags it within the hour; a flag stays as history after the case moves on).
 LATE = frozenset({CaseStatus.ASSIGNED, CaseStatus.RECTIFYING})
 
+# The audit rows' reasons ("assign: reported → assigned (note)") in the office's words.
+STEP_WORDS = {
+    "assign": gettext_lazy("assigned"),
+    "rectify": gettext_lazy("rectification started"),
+    "submit": gettext_lazy("submitted for check"),
+    "verify": gettext_lazy("verified"),
+    "reject": gettext_lazy("sent back"),
+    "close": gettext_lazy("closed"),
+    "clear": gettext_lazy("cleared on the spot"),
+}
+
 DONE = {
     "assign": gettext_lazy("The case is assigned."),
     "rectify": gettext_lazy("Rectification has started."),

@@ -7,6 +7,7 @@ written; the same step sent twice by the same person (a double submit) records o
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -23,6 +24,7 @@ from console.views import actions
 from console.views.base import console_page, page, scope
 from console.views.cases.common import (
     DONE,
+    STEP_WORDS,
     STEPS,
     case_actions,
     is_overdue,
@@ -33,6 +35,7 @@ from console.views.cases.common import (
     writable,
 )
 from core.exceptions import Conflict
+from core.models import AuditLog
 from patrols import selectors, services
 from patrols.choices import CaseStatus, PhotoFlag
 from patrols.models import Case, CaseEvent, CasePhoto
@@ -58,6 +61,33 @@ def _photo_rows(case: Case) -> list[dict[str, Any]]:
     return out
 
 
+REASON = re.compile(r"^(?P<step>[a-z]+): [a-z_]+ → [a-z_]+(?: \((?P<note>.*)\))?$", re.DOTALL)
+
+
+def _history(case: Case) -> list[dict[str, str]]:
+    """The audit rows of the case and of its photos, in the order they were written, the reasons in words."""
+    photo_ids = [str(p) for p in CasePhoto.objects.filter(case=case).values_list("pk", flat=True)]
+    parts = [
+        ("patrols.case", [str(case.pk)], {}),
+        ("patrols.casephoto", photo_ids, dict.fromkeys(photo_ids, _("photo"))),
+    ]
+    merged = []
+    for entity, ids, names in parts:
+        rows = actions.audit_rows(entity, ids, status_labels=dict(CaseStatus.choices), reason_words=AUDIT_WORDS,
+                                  names=names)  # fmt: skip
+        # audit_rows orders by (at, id): the same keys, read once more, merge the two lists in writing order.
+        keys = AuditLog.objects.filter(entity=entity, entity_id__in=ids).order_by("at", "id").values_list("at", "id")
+        merged += list(zip(keys, rows, strict=True))
+    out = []
+    for _key, row in sorted(merged, key=lambda pair: pair[0]):
+        m = REASON.match(row["reason"])
+        if m and m["step"] in STEP_WORDS:
+            word = str(STEP_WORDS[m["step"]])
+            row["reason"] = f"{word}（{m['note']}）" if m["note"] else word
+        out.append(row)
+    return out
+
+
 def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     can_write = selectors.case_writable(scope=scope(request)).filter(pk=case.pk).exists()
     acts = case_actions(request, case, can_write=can_write)
@@ -68,12 +98,7 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
         for e in CaseEvent.objects.filter(case=case).order_by("at", "id")
     ]  # fmt: skip
     photos = _photo_rows(case)
-    labels = dict(CaseStatus.choices)
-    photo_ids = [p.pk for p in CasePhoto.objects.filter(case=case)]
-    history = actions.audit_rows("patrols.case", [case.pk], status_labels=labels, reason_words=AUDIT_WORDS)
-    history += actions.audit_rows("patrols.casephoto", photo_ids,
-                                  names={str(i): _("photo") for i in photo_ids})  # fmt: skip
-    history.sort(key=lambda r: r["at"])
+    history = _history(case)
     overdue = is_overdue(case, today)
     figures = actions.figures(
         (_("Category"), case.get_category_display()),
@@ -95,7 +120,7 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
         "state": case.status,
         "patrol_url": reverse("console:patrol_detail", args=[case.patrol_id]) if case.patrol_id else "",
         "urls": {a: reverse("console:case_action", args=[case.pk, a]) for a in DONE},
-        "read_only_note": not acts and case.status != CaseStatus.CLOSED,
+        "steps": [a for a in acts if a != "photo"],
     }  # fmt: skip
     title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.reach.name}
     return page(request, "console/cases/case.html", context, title=title,

@@ -67,6 +67,7 @@ def _report_page(request: HttpRequest, form: dict[str, Any] | None = None, statu
         "reaches": [(str(r.pk), f"{r.code} {r.name}（{r.division.name}）") for r in reaches.order_by("code")],
         "now": timezone.now().astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "action_url": reverse("console:case_report"),
+        "reaches_url": reverse("console:map_layer", args=["reaches"]) + "?zoom=13",
     }  # fmt: skip
     return page(request, "console/cases/report.html", context, title=_("Report a case"),
                 crumbs=[(_("River and lake chiefs"), ""), (_("Cases"), reverse("console:case_list"))],
