@@ -34,7 +34,7 @@
     var layer = byId[reach.value];
     if (layer) {
       Object.keys(byId).forEach(function (k) { byId[k].setStyle({weight: k === reach.value ? 5 : 2}); });
-      map.fitBounds(layer.getBounds().pad(0.3), {maxZoom: 15});
+      map.fitBounds(layer.getBounds().pad(0.3), {maxZoom: 15, animate: false});
     }
   }
 
@@ -61,7 +61,7 @@
       }
     }).addTo(map);
     var bounds = group.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds.pad(0.1)); }
+    if (bounds.isValid()) { map.fitBounds(bounds.pad(0.1), {animate: false}); }
     fromInputs();
     if (reach.value) { focusReach(); }
     el.setAttribute("data-drawn", String(collection.features.length));

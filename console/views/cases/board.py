@@ -5,7 +5,7 @@ nothing, the refused ones named with the service's reason)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -58,7 +58,7 @@ def _tabs(params: QueryDict, counts: dict[str, int]) -> list[dict[str, Any]]:
     tabs.append({"key": "all", "label": _("All"), "status": [], "count": sum(counts.values())})
     for tab in tabs:
         tab["url"] = _url(base, status=tab["status"])
-        tab["active"] = sorted(tab["status"]) == chosen
+        tab["active"] = sorted(cast(list[str], tab["status"])) == chosen
     return tabs
 
 
@@ -193,7 +193,7 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     if not ids:
         errors["case"] = [_("Tick at least one case.")]
     if errors or deadline is None:
-        request.GET = QueryDict(query)  # type: ignore[misc]  # the board as it was shown
+        request.GET = QueryDict(query)  # the board as it was shown
         try:
             data = board_data(request)
         except LedgerError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -173,10 +174,11 @@ def case_action(request: HttpRequest, pk: uuid.UUID, action: str) -> HttpRespons
                                             deadline=deadline, note=post.get("note", "").strip())  # fmt: skip
             if action in ("submit", "clear") and request.FILES.get("photo") is not None:
                 _photo(request, case)  # the evidence first; a refused photo writes nothing
-            step = {"rectify": services.case_rectify, "submit": services.case_submit, "verify": services.case_verify,
-                    "reject": services.case_reject, "close": services.case_close,
-                    "clear": services.case_clear_on_spot}[action]  # fmt: skip
-            return step(case=case, actor=user, note=post.get("note", "").strip())
+            step: dict[str, Callable[..., Case]] = {
+                "rectify": services.case_rectify, "submit": services.case_submit, "verify": services.case_verify,
+                "reject": services.case_reject, "close": services.case_close, "clear": services.case_clear_on_spot,
+            }  # fmt: skip
+            return step[action](case=case, actor=user, note=post.get("note", "").strip())
 
     run: Any = call
     if action in STEPS and shown and shown != case.status and _resent(case, action=action, shown=shown, user=user):

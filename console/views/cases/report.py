@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -61,7 +62,7 @@ def _report_page(request: HttpRequest, form: dict[str, Any] | None = None, statu
     reaches = reach_list(scope=scope(request)).defer("geometry", "division__boundary", "river__geometry")
     values = (form or {}).get("values") or {}
     context = {
-        "form": form or {"action": "report", "errors": {}, "values": {}},
+        "form": form or {"action": "", "errors": {}, "values": {}},
         "case_id": values.get("id") or str(uuid.uuid4()),
         "categories": CaseCategory.choices, "sources": DESK_SOURCES,
         "reaches": [(str(r.pk), f"{r.code} {r.name}（{r.division.name}）") for r in reaches.order_by("code")],
@@ -100,8 +101,9 @@ def case_report(request: HttpRequest) -> HttpResponse:
                 source=post.get("source", ""), reach=reach, location=Point(lon, lat, srid=WGS84_SRID),
                 description=description, found_at=found_at, legal_basis=post.get("legal_basis", "").strip(),
             )  # fmt: skip
-            if request.FILES.get("photo") is not None:
-                services.case_photo_add(case=case, actor=request.user, upload=request.FILES["photo"])
+            photo = request.FILES.get("photo")
+            if photo is not None:
+                services.case_photo_add(case=case, actor=request.user, upload=cast(UploadedFile, photo))
         made.update(case=case, created=created)
         return case
 
