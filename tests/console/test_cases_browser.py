@@ -52,6 +52,12 @@ def _done(page: Any) -> None:
     page.wait_for_selector(".messages li.success")
 
 
+def _drawn(page: Any) -> None:
+    """The small map drawn and the photos loaded (before a screenshot)."""
+    page.wait_for_selector(".hz-detail-map[data-drawn]")
+    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+
+
 def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_server, console_data, users, chiefs,
                                                                tmp_path):  # fmt: skip
     page, base = guarded, live_server.url
@@ -91,6 +97,7 @@ def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_ser
     page.click("[data-testid=act-submit]")
     _done(page)
     assert page.locator("[data-testid=photos] img").count() == 1
+    _drawn(page)
     shot(page, "case-page-chief-submitted")
 
     # The reviewer: a rejection without a reason is refused beside the field; with one it is recorded.
@@ -122,6 +129,7 @@ def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_ser
     _done(page)
     assert Case.objects.get(pk=case_id).status == "closed"
     assert page.locator("[data-testid=no-actions]").count() == 1
+    _drawn(page)
     shot(page, "case-page-closed")
 
     # The page's history and the API's show the same steps in the same order.
@@ -171,4 +179,5 @@ def test_the_desk_reports_a_phoned_in_case(guarded, live_server, console_data, u
     _done(page)
     assert page.locator("[data-testid=photos] img").count() == 1
     assert page.locator("[data-testid=act-assign]").count() == 1
+    _drawn(page)
     shot(page, "case-page-desk-reported")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.permissions import user_role
 from console.ledgers.definitions import GEOMETRY
@@ -28,13 +28,13 @@ LATE = frozenset({CaseStatus.ASSIGNED, CaseStatus.RECTIFYING})
 
 # The audit rows' reasons ("assign: reported → assigned (note)") in the office's words.
 STEP_WORDS = {
-    "assign": gettext_lazy("assigned"),
-    "rectify": gettext_lazy("rectification started"),
-    "submit": gettext_lazy("submitted for check"),
-    "verify": gettext_lazy("verified"),
-    "reject": gettext_lazy("sent back"),
-    "close": gettext_lazy("closed"),
-    "clear": gettext_lazy("cleared on the spot"),
+    "assign": pgettext_lazy("case step", "assigned"),
+    "rectify": pgettext_lazy("case step", "rectification started"),
+    "submit": pgettext_lazy("case step", "submitted for check"),
+    "verify": pgettext_lazy("case step", "verified"),
+    "reject": pgettext_lazy("case step", "sent back"),
+    "close": pgettext_lazy("case step", "closed"),
+    "clear": pgettext_lazy("case step", "cleared on the spot"),
 }
 
 DONE = {
