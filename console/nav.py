@@ -76,6 +76,7 @@ NAV: tuple[Group, ...] = (
         Item(_("Patrol rules"), "console:patrol_rules", STAFF),
         Item(_("Recompute patrols"), "console:patrol_recompute", STAFF),
         Item(_("Cases"), "console:case_list", RIVER),
+        Item(_("Report a case"), "console:case_report", STAFF),  # the desk's entry of a phoned-in case
         Item(_("Litter removal"), "console:litter_list", RIVER),
     )),
     Group(_("Reclaimed water"), (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from console.views import auth, details, home, notify
+from console.views import cases as cases_views
 from console.views import oversight as oversight_views
 from console.views import patrols as patrols_views
 from console.views import plans as plans_views
@@ -21,7 +22,6 @@ urlpatterns = [
     *[path(route, ledger_view(name, slug), name=name) for name, (route, slug) in LEDGER_URLS.items()],
     path("water/intakes/<int:pk>/", details.intake_detail, name="intake_detail"),
     path("river/patrols/<str:pk>/", details.patrol_detail, name="patrol_detail"),
-    path("river/cases/<str:pk>/", details.case_detail, name="case_detail"),
     path("quality/sections/<int:pk>/", details.section_detail, name="section_detail"),
     path("notifications/", notify.inbox, name="notify_inbox"),
     path("notifications/<int:pk>/read/", notify.mark_read, name="notify_read"),
@@ -32,4 +32,5 @@ urlpatterns = [
     *readings_views.urlpatterns,
     *plans_views.urlpatterns,
     *patrols_views.urlpatterns,
+    *cases_views.urlpatterns,
 ]

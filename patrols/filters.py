@@ -112,6 +112,9 @@ class CaseFilter(_LedgerFilter):
     closed_via = django_filters.ChoiceFilter(choices=CaseClosure.choices)
     overdue = BooleanFilter(field_name="overdue_at", lookup_expr="isnull", exclude=True)
     patrol = django_filters.UUIDFilter(field_name="patrol_id")
+    # The office chases cases by their deadline (a Beijing date, both bounds included).
+    deadline_from = django_filters.DateFilter(field_name="deadline", lookup_expr="gte", label="deadline on or after")
+    deadline_to = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label="deadline on or before")
 
     class Meta:
         model = Case
@@ -128,6 +131,8 @@ class CaseFilter(_LedgerFilter):
             "patrol",
             "start",
             "end",
+            "deadline_from",
+            "deadline_to",
         ]
 
 

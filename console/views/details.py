@@ -19,7 +19,6 @@ from console import formats as f
 from console.ledgers.definitions import GEOMETRY, flag_words
 from console.views.base import console_page, page, scope, to_json
 from core import periods
-from core.models import AuditLog
 from patrols import selectors as patrol_selectors
 from patrols.choices import PatrolFlag, ValidityReason
 from quality import selectors as quality_selectors
@@ -190,56 +189,7 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
                 crumbs=[_crumb("console:patrol_list", _("Patrols"))])  # fmt: skip
 
 
-# ------------------------------------------------------------------------------------------ cases
-
-
-@console_page("console:case_list")
-def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    case = patrol_selectors.case_list(scope=scope(request)).defer(*GEOMETRY).filter(pk=_uuid(pk)).first()
-    if case is None:
-        raise Http404
-    events = [
-        {"at": f.when(e.at), "who": e.actor_label, "from": e.get_from_status_display() or "—",
-         "to": e.get_to_status_display(), "note": e.note}
-        for e in case.events.order_by("at", "id")
-    ]  # fmt: skip
-    audit = [
-        {"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(), "reason": a.reason,
-         "changed": ", ".join(_changed(a.before, a.after))}
-        for a in AuditLog.objects.filter(entity="patrols.case", entity_id=str(case.pk)).order_by("at", "id")
-    ]  # fmt: skip
-    photos = [
-        {"url": reverse("patrols:case-photo-file", args=[case.pk, p.pk]), "stage": p.get_stage_display(),
-         "taken": f.when(p.taken_at)}
-        for p in case.photos.order_by("uploaded_at", "id")
-    ]  # fmt: skip
-    figures = _figures(
-        (_("Category"), case.get_category_display()),
-        (_("Status"), case.get_status_display()),
-        (_("Source"), case.get_source_display()),
-        (_("Reach"), case.reach.name),
-        (_("Found (Beijing)"), f.when(case.found_at)),
-        (_("Reporter"), str(case.reporter) if case.reporter_id else "—"),
-        (_("Responsible unit"), f.text(case.responsible_unit)),
-        (_("Deadline"), f.day(case.deadline)),
-        (_("Overdue"), f.yes_no(case.overdue_at is not None)),
-        (_("Closed (Beijing)"), f.when(case.closed_at)),
-    )
-    lon, lat = case.location.coords
-    context = {
-        "case": case, "figures": figures, "events": events, "audit": audit, "photos": photos,
-        "position": f"{lon:.5f}, {lat:.5f}",
-        "patrol_url": reverse("console:patrol_detail", args=[case.patrol_id]) if case.patrol_id else "",
-    }  # fmt: skip
-    title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.reach.name}
-    return page(request, "console/detail/case.html", context, title=title,
-                crumbs=[_crumb("console:case_list", _("Cases"))])  # fmt: skip
-
-
-def _changed(before: Any, after: Any) -> list[str]:
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return []
-    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+# Cases: console/views/cases/ (the board, the case page with its workflow, the desk report).
 
 
 # ------------------------------------------------------------------------------------------ quality

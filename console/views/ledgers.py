@@ -22,7 +22,6 @@ LEDGER_URLS = {
     "redline_list": ("water/redlines/", "redlines"),
     "lock_list": ("water/locks/", "locks"),
     "patrol_list": ("river/patrols/", "patrols"),
-    "case_list": ("river/cases/", "cases"),
     "litter_list": ("river/litter/", "litter"),
     "plant_list": ("reuse/plants/", "plants"),
     "project_list": ("reuse/projects/", "projects"),
