@@ -161,7 +161,7 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
             reasons.append(str(code))
     figures = _figures(
         (_("Chief"), str(patrol.chief)),
-        (_("Reach"), patrol.reach.name),
+        (_("Reach"), patrol.site.name),
         (_("Level"), patrol.get_level_display()),
         (_("Started (Beijing)"), f.when(patrol.started_at)),
         (_("Ended (Beijing)"), f.when(patrol.ended_at)),
@@ -183,7 +183,7 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "points": f"{patrol.points_kept} / {patrol.points_received}",
     }  # fmt: skip
     title = _("Patrol of %(reach)s on %(day)s") % {
-        "reach": patrol.reach.name,
+        "reach": patrol.site.name,
         "day": periods.to_beijing(patrol.started_at).date().isoformat(),
     }
     return page(request, "console/detail/patrol.html", context, title=title,
@@ -217,7 +217,7 @@ def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
         (_("Category"), case.get_category_display()),
         (_("Status"), case.get_status_display()),
         (_("Source"), case.get_source_display()),
-        (_("Reach"), case.reach.name),
+        (_("Reach"), case.site.name),
         (_("Found (Beijing)"), f.when(case.found_at)),
         (_("Reporter"), str(case.reporter) if case.reporter_id else "—"),
         (_("Responsible unit"), f.text(case.responsible_unit)),
@@ -231,7 +231,7 @@ def case_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "position": f"{lon:.5f}, {lat:.5f}",
         "patrol_url": reverse("console:patrol_detail", args=[case.patrol_id]) if case.patrol_id else "",
     }  # fmt: skip
-    title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.reach.name}
+    title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.site.name}
     return page(request, "console/detail/case.html", context, title=title,
                 crumbs=[_crumb("console:case_list", _("Cases"))])  # fmt: skip
 
