@@ -67,8 +67,13 @@ class _LedgerFilter(django_filters.FilterSet):
     def _check_site(self, **ids: int) -> None:
         from core.exceptions import InvalidInput
 
+        request = getattr(self, "request", None)
+        if request is None:
+            # Used without a request (the console's ledgers): the queryset is already scoped, so a
+            # reach outside the caller's scope gives an empty page there.
+            return
         try:
-            selectors.site_filter_check(scope=scope_for(self.request.user), **ids)
+            selectors.site_filter_check(scope=scope_for(request.user), **ids)
         except InvalidInput as exc:
             raise ValidationError(exc.fields) from None
 

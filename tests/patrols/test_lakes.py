@@ -370,6 +370,19 @@ def test_reports_split_rivers_and_lakes(client_for, lake_chiefs, geography, chie
     section = resp.json()["sections"]["patrols"] if "sections" in resp.json() else resp.json()["patrols"]
     water = {row["water"]: row for row in section["by_water"]}
     assert (water["rivers"]["patrols"], water["lakes"]["patrols"]) == (1, 1)
+    # The workbook's patrol sheet has the split as a table (rivers, then lakes).
+    import io
+
+    from openpyxl import load_workbook
+
+    xlsx = client_for(users["city_reviewer"]).get(
+        "/api/v1/reports/summary/?start=2024-04-01&end=2024-06-30&format=xlsx"
+    )
+    assert xlsx.status_code == 200
+    sheet = next(ws for ws in load_workbook(io.BytesIO(xlsx.content)).worksheets if ws.title.startswith("巡河"))
+    cells = [[c.value for c in r] for r in sheet.iter_rows()]
+    at = next(i for i, r in enumerate(cells) if r[0] == "河流与湖库 Rivers and lakes")
+    assert [r[:2] for r in cells[at + 2 : at + 4]] == [["河流", 1], ["湖泊和水库", 1]]
     rows = client_for(users["city_reviewer"]).get(
         "/api/v1/reports/rows/?figure=patrols&start=2024-04-01&end=2024-06-30&water=lakes"
     )
