@@ -382,7 +382,11 @@ def test_reports_split_rivers_and_lakes(client_for, lake_chiefs, geography, chie
     sheet = next(ws for ws in load_workbook(io.BytesIO(xlsx.content)).worksheets if ws.title.startswith("巡河"))
     cells = [[c.value for c in r] for r in sheet.iter_rows()]
     at = next(i for i, r in enumerate(cells) if r[0] == "河流与湖库 Rivers and lakes")
-    assert [r[:2] for r in cells[at + 2 : at + 4]] == [["河流", 1], ["湖泊和水库", 1]]
+    # Below the section's title, the Chinese and the English header rows, then rivers and lakes.
+    assert cells[at + 2][:2] == ["Water body", "Patrols"]
+    assert [r[1] for r in cells[at + 3 : at + 5]] == [1, 1]
+    assert cells[at + 3][0] in ("河流", "Rivers")
+    assert cells[at + 4][0] in ("湖泊和水库", "Lakes and reservoirs")
     rows = client_for(users["city_reviewer"]).get(
         "/api/v1/reports/rows/?figure=patrols&start=2024-04-01&end=2024-06-30&water=lakes"
     )
