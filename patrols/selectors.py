@@ -202,12 +202,13 @@ def site_for_write(
 
 def site_filter_check(*, scope: Scope, reach_id: int | None = None, lake_id: int | None = None) -> None:
     """A `reach=` or `lake=` filter names a reach or lake the caller may read: in the jurisdiction
-    (places scope) or, for a chief, one appointed to them today. Otherwise a 400 naming the member,
-    so that a filter on another jurisdiction's reach is refused rather than answered with nothing."""
+    (places scope) or, for a chief, one they are or were appointed to (their own rows on it stay
+    theirs). Otherwise a 400 naming the member, so that a filter on another jurisdiction's reach is
+    refused rather than answered with nothing."""
     chief = _is_chief(scope)
     if reach_id is not None:
         ok = reach_list(scope=scope).filter(pk=reach_id).exists() or (
-            chief and reaches_of_chief(chief_id=scope.user_id or 0, on=_today()).filter(pk=reach_id).exists()
+            chief and reaches_of_chief(chief_id=scope.user_id or 0).filter(pk=reach_id).exists()
         )
         if not ok:
             raise InvalidInput(
@@ -216,7 +217,7 @@ def site_filter_check(*, scope: Scope, reach_id: int | None = None, lake_id: int
             )
     if lake_id is not None:
         ok = lake_list(scope=scope).filter(pk=lake_id).exists() or (
-            chief and lakes_of_chief(chief_id=scope.user_id or 0, on=_today()).filter(pk=lake_id).exists()
+            chief and lakes_of_chief(chief_id=scope.user_id or 0).filter(pk=lake_id).exists()
         )
         if not ok:
             raise InvalidInput(
