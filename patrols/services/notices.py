@@ -22,10 +22,10 @@ CASE = "patrols.case"
 
 def _reach(reach_id: int | None, lake_id: int | None = None) -> tuple[str, str]:
     """The division code and the name of the reach (or the lake) a row is on."""
-    model: type[Reach] | type[Lake] = Lake if reach_id is None else Reach
-    code, name = (
-        model.objects.filter(pk=lake_id if reach_id is None else reach_id).values_list("division__code", "name").get()
-    )
+    if reach_id is None:
+        code, name = Lake.objects.filter(pk=lake_id or 0).values_list("division__code", "name").get()
+    else:
+        code, name = Reach.objects.filter(pk=reach_id).values_list("division__code", "name").get()
     return code, name
 
 

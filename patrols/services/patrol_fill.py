@@ -56,7 +56,7 @@ class PatrolHeader:
     lake_id: int | None = None
 
     @property
-    def site_member(self) -> int | str:
+    def site_member(self) -> int | str | None:
         """The water body in the content hash: a reach's id as before lakes existed (stored hashes
         stay valid), a lake as ``lake:<id>`` (never equal to a reach's)."""
         return self.reach_id if self.lake_id is None else f"lake:{self.lake_id}"
@@ -179,10 +179,11 @@ def _reach_info(reach_id: int | None, lake_id: int | None = None) -> ReachInfo:
     """The reach (or the lake) as the checks need it, for a stored patrol (its validity rules are
     looked up later)."""
     if lake_id is not None:
-        code, geometry = Lake.objects.filter(pk=lake_id).values_list("division__code", "geometry").get()
-        return ReachInfo(id=lake_id, division_code=code, wkb=bytes(geometry.wkb), is_lake=True)
-    code, geometry = Reach.objects.filter(pk=reach_id).values_list("division__code", "geometry").get()
-    return ReachInfo(id=cast(int, reach_id), division_code=code, wkb=bytes(geometry.wkb))
+        code, surface = Lake.objects.filter(pk=lake_id).values_list("division__code", "geometry").get()
+        return ReachInfo(id=lake_id, division_code=code, wkb=bytes(surface.wkb), is_lake=True)
+    assert reach_id is not None  # noqa: S101 - a stored patrol is on a reach or a lake
+    code, line = Reach.objects.filter(pk=reach_id).values_list("division__code", "geometry").get()
+    return ReachInfo(id=reach_id, division_code=code, wkb=bytes(line.wkb))
 
 
 def _check_header(*, started_at: dt.datetime, companions: int, mode: str, now: dt.datetime) -> None:
