@@ -182,7 +182,9 @@ COLLECTIONS: tuple[Collection, ...] = (
                  AttributeFilter("status", "status", choices=CaseStatus),
                  AttributeFilter("source", "source", choices=CaseSource),
                  AttributeFilter("reach", "reach_id", "integer", description="reach id"),
-                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code")),
+                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code"),
+                 AttributeFilter("lake", "lake_id", "integer", description="lake or reservoir id"),
+                 AttributeFilter("lake_code", "lake__code")),
         temporal="found_at",
         # The same roles as the GeoJSON case ledger (operators get 403 there, so here too).
         read_roles=CaseViewSet.read_roles,
@@ -198,7 +200,9 @@ COLLECTIONS: tuple[Collection, ...] = (
                  AttributeFilter("status", "status", choices=PatrolStatus),
                  AttributeFilter("chief_username", "chief__username", description="the chief's user name"),
                  AttributeFilter("reach", "reach_id", "integer", description="reach id"),
-                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code")),
+                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code"),
+                 AttributeFilter("lake", "lake_id", "integer", description="lake or reservoir id"),
+                 AttributeFilter("lake_code", "lake__code")),
         temporal="started_at",
         # The same roles as the GeoJSON patrol ledger.
         read_roles=PatrolViewSet.read_roles,

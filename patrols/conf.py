@@ -35,9 +35,15 @@ setting's own name (read in config/settings/base.py, listed in .env.example) or 
 ``PATROL_REACH_BUFFER_M`` (300)
     Width on each side of the reach inside which a track counts as on the reach.
 ``PATROL_MIN_INSIDE_SHARE`` (0.5)
-    A track with less than this share of its length inside the reach buffer is flagged outside_reach.
+    A track with less than this share of its length inside the reach buffer (on a lake: the lake
+    buffer) is flagged outside_reach.
 ``PATROL_COVERAGE_BUFFER_M`` (200)
-    Coverage = share of the reach's length within this distance of the track.
+    Coverage = share of the reach's length (on a lake: of its shoreline, the boundary of its water
+    surface) within this distance of the track.
+``PATROL_LAKE_BUFFER_M`` (300)
+    A lake or reservoir patrol's track counts as on the lake where it lies on the water surface or
+    within this distance beyond the shoreline (a boat on the water and a chief walking the shore
+    path both patrol the lake); the same width as a reach's by default.
 ``PATROL_PREVIEW_TOLERANCE_M`` (5)
     Simplification of the map-layer preview of a track (the stored track is never simplified).
 ``PATROL_PHOTO_MAX_BYTES`` (10 MiB)
@@ -95,6 +101,7 @@ DEFAULTS: dict[str, Any] = {
     "PATROL_REACH_BUFFER_M": 300.0,
     "PATROL_MIN_INSIDE_SHARE": 0.5,
     "PATROL_COVERAGE_BUFFER_M": 200.0,
+    "PATROL_LAKE_BUFFER_M": 300.0,
     "PATROL_PREVIEW_TOLERANCE_M": 5.0,
     "PATROL_PHOTO_MAX_BYTES": 10 * 1024 * 1024,
     "PATROL_PHOTO_MAX_PIXELS": 50_000_000,
@@ -132,6 +139,10 @@ def track_limits(mode: str) -> TrackLimits:
         coverage_buffer_m=float(get("PATROL_COVERAGE_BUFFER_M")),
         preview_tolerance_m=float(get("PATROL_PREVIEW_TOLERANCE_M")),
     )
+
+
+def lake_buffer_m() -> float:
+    return float(get("PATROL_LAKE_BUFFER_M"))
 
 
 def max_track_points() -> int:

@@ -12,7 +12,9 @@ when present.
   standing still, away from the river, a GPS jump, an overlap).
 * Cases in every state, with a rejection, two cleared on the spot with photos, two overdue (one
   rectifying, one still assigned).
-* Litter records adding up to Urumqi's 12.2 t of 2024 (the seed report).
+* Litter records adding up to Urumqi's 12.2 t of 2024 (the seed report), the reservoir's included.
+* A reservoir chief (湖长) ``chief_lake`` on Hongyanchi Reservoir HK-650100-02 (district level,
+  quarterly): patrols along its shore, one case found on a patrol and one litter record.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from patrols import services
 from patrols.models import Case, CaseRecheck, LitterRemoval, Patrol
 from patrols.track import local_reach
 from places.choices import ChiefLevel
-from places.models import Reach
+from places.models import Lake, Reach
 from places.services import chief_assign
 
 ACTOR = "load_demo"
@@ -45,6 +47,9 @@ NS = uuid.UUID("5b0c1c4e-7d0a-4c55-9a53-1f5e2a6d2024")
 BJ = dt.timezone(dt.timedelta(hours=8))
 REACH = "HL-650100-01-03"
 NOTE = "演示数据 demo"
+LAKE = "HK-650100-02"
+LAKE_NOTE = "演示数据 demo（水库）"
+LAKE_TONNES = Decimal("0.350")
 EXTRA_CHIEFS = [
     ("chief_township", "650102010", "燕儿窝街道河长 Yan'erwo township chief", ChiefLevel.TOWNSHIP),
     ("chief_village", "650102010", "村级河长 village chief", ChiefLevel.VILLAGE),
@@ -72,9 +77,10 @@ def _chiefs(password: str) -> dict[str, User]:
 
 
 def _track(
-    reach: Reach, rng: random.Random, *, start: dt.datetime, minutes: float, length_m: float, step_s: int = 5
+    reach: Reach | Lake, rng: random.Random, *, start: dt.datetime, minutes: float, length_m: float, step_s: int = 5
 ) -> tuple[list[list[float]], list[str]]:
-    """Out and back along the reach on a bank path 20 m off, with a few metres of GPS jitter."""
+    """Out and back along the reach (a lake: its shore) on a path 20 m off, with a few metres of GPS
+    jitter."""
     local = local_reach(bytes(reach.geometry.wkb), buffer_m=300)
     line: Any = shapely.get_geometry(local.line, 0)
     n = int(minutes * 60 / step_s) + 1
@@ -366,14 +372,76 @@ def _litter(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol]) -
     rng = random.Random(122)  # noqa: S311 - reproducible demo data, not a secret
     township = [p for k, p in sorted(patrols.items()) if k.startswith("township-")]
     # 12.2 t over the year (the seed report's figure), in 24 removals of varying size.
+    # The reservoir's record (LAKE_TONNES, _lake_demo) is part of the year's 12.2 t.
     weights = [rng.uniform(0.5, 1.5) for _ in range(24)]
-    tonnes = [Decimal(str(round(12.2 * w / sum(weights), 3))) for w in weights]
-    tonnes[-1] += Decimal("12.2") - sum(tonnes)
+    rivers = Decimal("12.2") - LAKE_TONNES
+    tonnes = [Decimal(str(round(float(rivers) * w / sum(weights), 3))) for w in weights]
+    tonnes[-1] += rivers - sum(tonnes)
     for i, amount in enumerate(tonnes):
         patrol = township[i % len(township)] if i < len(township) else None
         day = patrol.started_at.astimezone(BJ).date() if patrol else dt.date(2024, 3 + i % 10, 1 + (7 * i) % 27)
         actor = chiefs["township"] if patrol else chiefs["village"]
         services.litter_record(actor=actor, reach=reach, removed_on=day, tonnes=amount, patrol=patrol, note=NOTE)
+
+
+def _lake_demo(password: str) -> None:
+    """A reservoir chief: quarterly shore patrols in 2024, a case found on one, a litter record."""
+    lake = Lake.objects.filter(code=LAKE).first()
+    if lake is None:
+        return
+    user, created = User.objects.get_or_create(
+        username="chief_lake",
+        defaults={
+            "role": Role.CHIEF,
+            "jurisdiction": "650102",
+            "display_name": "红雁池水库湖长 Hongyanchi reservoir chief",
+        },
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    chief_assign(chief=user, level=ChiefLevel.DISTRICT, lake=lake, valid_from=dt.date(2024, 1, 1), actor=ACTOR)
+    rng = random.Random(2402)  # noqa: S311 - reproducible demo data, not a secret
+    patrols = []
+    for i, day in enumerate((dt.date(2024, 2, 20), dt.date(2024, 5, 14), dt.date(2024, 8, 6), dt.date(2024, 11, 12))):
+        start = dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=BJ)
+        coords, times = _track(lake, rng, start=start, minutes=70, length_m=4200)
+        patrol, _created = services.patrol_submit(
+            actor=user,
+            patrol_id=_id(f"lake-{i}"),
+            reach_id=None,
+            lake_id=lake.pk,
+            started_at=start,
+            ended_at=start + dt.timedelta(minutes=70),
+            companions=1,
+            mode="foot",
+            crs="EPSG:4326",
+            track={"type": "LineString", "coordinates": coords},
+            times=times,
+        )
+        patrols.append(patrol)
+    found = patrols[1]
+    where = found.raw_track.coords[len(found.raw_track.coords) // 3] if found.raw_track else lake.geometry.centroid
+    services.case_report(
+        actor=user,
+        case_id=_id("lake-case-dumping"),
+        category="dumping",
+        source="patrol",
+        lake=lake,
+        location=Point(where[0], where[1], srid=WGS84_SRID),
+        description="库岸堆放建筑垃圾约 3 m³ Construction waste dumped on the reservoir shore",
+        found_at=found.started_at + dt.timedelta(minutes=25),
+        patrol=found,
+    )
+    if not LitterRemoval.objects.filter(note=LAKE_NOTE).exists():
+        services.litter_record(
+            actor=user,
+            lake=lake,
+            removed_on=found.started_at.astimezone(BJ).date(),
+            tonnes=LAKE_TONNES,
+            patrol=found,
+            note=LAKE_NOTE,
+        )
 
 
 def load_patrols_demo(*, password: str, **_: Any) -> None:
@@ -382,3 +450,4 @@ def load_patrols_demo(*, password: str, **_: Any) -> None:
     patrols = _patrols(chiefs, reach)
     _cases(chiefs, reach, patrols)
     _litter(chiefs, reach, patrols)
+    _lake_demo(password)

@@ -11,9 +11,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from accounts.scope import scope_for
 from core.api.filters import BooleanFilter, IdFilter
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
+from patrols import selectors
 from patrols.choices import (
     CaseCategory,
     CaseClosure,
@@ -39,11 +41,20 @@ def within_division(queryset: QuerySet[Any], lookup: str, code: str) -> QuerySet
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 
+def within_division_sites(queryset: QuerySet[Any], code: str) -> QuerySet[Any]:
+    """Rows whose reach or lake lies inside the division."""
+    if not is_division_code(code):
+        raise ValidationError({"division": [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
+    return queryset.filter(selectors.site_within_division(division_prefix(code)))
+
+
 class _LedgerFilter(django_filters.FilterSet):
-    """Division, reach and a date window, shared by the ledgers."""
+    """Division, reach or lake and a date window, shared by the ledgers. A reach or lake the caller
+    may not read is a 400 naming the member (not an empty page)."""
 
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")
-    reach = IdFilter(field_name="reach_id")
+    reach = IdFilter(method="filter_reach", label="on this reach (id)")
+    lake = IdFilter(method="filter_lake", label="on this lake or reservoir (id)")
     start = django_filters.DateFilter(method="filter_start", label="from this Beijing date (inclusive)")
     end = django_filters.DateFilter(method="filter_end", label="until this Beijing date (inclusive)")
 
@@ -51,7 +62,28 @@ class _LedgerFilter(django_filters.FilterSet):
     date_is_datetime = True
 
     def filter_division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return within_division(queryset, "reach__division__code", value)
+        return within_division_sites(queryset, value)
+
+    def _check_site(self, **ids: int) -> None:
+        from core.exceptions import InvalidInput
+
+        request = getattr(self, "request", None)
+        if request is None:
+            # Used without a request (the console's ledgers): the queryset is already scoped, so a
+            # reach outside the caller's scope gives an empty page there.
+            return
+        try:
+            selectors.site_filter_check(scope=scope_for(request.user), **ids)
+        except InvalidInput as exc:
+            raise ValidationError(exc.fields) from None
+
+    def filter_reach(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        self._check_site(reach_id=value)
+        return queryset.filter(reach_id=value)
+
+    def filter_lake(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        self._check_site(lake_id=value)
+        return queryset.filter(lake_id=value)
 
     def filter_start(self, queryset: QuerySet[Any], name: str, value: dt.date) -> QuerySet[Any]:
         bound: Any = beijing_midnight(value) if self.date_is_datetime else value
@@ -83,6 +115,7 @@ class PatrolFilter(_LedgerFilter):
         fields = [
             "division",
             "reach",
+            "lake",
             "chief",
             "level",
             "status",
@@ -121,6 +154,7 @@ class CaseFilter(_LedgerFilter):
         fields = [
             "division",
             "reach",
+            "lake",
             "chief",
             "level",
             "status",
@@ -145,7 +179,7 @@ class LitterFilter(_LedgerFilter):
 
     class Meta:
         model = LitterRemoval
-        fields = ["division", "reach", "chief", "patrol", "start", "end"]
+        fields = ["division", "reach", "lake", "chief", "patrol", "start", "end"]
 
 
 class RecheckFilter(django_filters.FilterSet):

@@ -34,7 +34,7 @@ from patrols.choices import (
     ReviewStatus,
 )
 from patrols.track import cleaned_track_wkb
-from places.models import Reach
+from places.models import Lake, Reach
 
 CRS_CHOICES = [(c.value, c.value) for c in InputCRS]
 
@@ -76,8 +76,37 @@ def _in(field: str, values: list[str]) -> Q:
     return Q(**{f"{field}__in": values})
 
 
-class Patrol(models.Model):
-    """One patrol (巡河) of a chief on a reach: when, how, with whom, and the GPS track.
+# A patrol, a case and a litter record sit on exactly one water body: a river reach or a lake
+# (reservoir). The database refuses both or neither.
+_REACH_XOR_LAKE = (Q(reach__isnull=False) & Q(lake__isnull=True)) | (Q(reach__isnull=True) & Q(lake__isnull=False))
+
+
+def _lake_fk(related_name: str) -> Any:
+    return models.ForeignKey(
+        Lake,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        verbose_name=_("lake/reservoir"),
+    )
+
+
+class OnWaterBody:
+    """What a row on a reach or a lake offers, whichever it is on."""
+
+    @property
+    def site(self: Any) -> Any:
+        """The reach or the lake the row is on (a Reach or a Lake: both have code, name, division)."""
+        return self.reach if self.reach_id is not None else self.lake
+
+    @property
+    def site_kind(self: Any) -> str:
+        return "reach" if self.reach_id is not None else "lake"
+
+
+class Patrol(OnWaterBody, models.Model):
+    """One patrol (巡河, on a lake 巡湖) of a chief on a reach or a lake: when, how, with whom, and the GPS track.
 
     ``raw_track`` and ``raw_times_ms`` are the positions and times as received (converted to WGS84);
     the cleaned track the distance is measured on is the raw track without ``dropped_points``, split
@@ -90,7 +119,10 @@ class Patrol(models.Model):
     chief = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("chief")
     )
-    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("reach"))
+    reach = models.ForeignKey(
+        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("reach")
+    )
+    lake = _lake_fk("patrols")
     level = models.CharField(_("chief level"), max_length=16, choices=ChiefLevel.choices)
     status = models.CharField(_("status"), max_length=16, choices=PatrolStatus.choices)
     mode = models.CharField(_("mode"), max_length=16, choices=PatrolMode.choices)
@@ -159,11 +191,13 @@ class Patrol(models.Model):
         indexes = [
             models.Index(fields=["chief", "started_at"], name="patrols_patrol_chief_start"),
             models.Index(fields=["reach", "started_at"], name="patrols_patrol_reach_start"),
+            models.Index(fields=["lake", "started_at"], name="patrols_patrol_lake_start"),
             models.Index(fields=["started_at"], name="patrols_patrol_start"),
             # A resend is answered by its body hash alone, before any parsing.
             models.Index(fields=["body_sha256"], name="patrols_patrol_body_hash"),
         ]
         constraints = [
+            models.CheckConstraint(condition=_REACH_XOR_LAKE, name="patrols_patrol_reach_xor_lake"),
             models.CheckConstraint(condition=_in("level", ChiefLevel.values), name="patrols_patrol_level_valid"),
             models.CheckConstraint(condition=_in("status", PatrolStatus.values), name="patrols_patrol_status_valid"),
             models.CheckConstraint(condition=_in("mode", PatrolMode.values), name="patrols_patrol_mode_valid"),
@@ -188,7 +222,8 @@ class Patrol(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.chief} @ {self.reach_id} {self.started_at:%Y-%m-%d}"
+        where = self.reach_id if self.reach_id is not None else f"lake {self.lake_id}"
+        return f"{self.chief} @ {where} {self.started_at:%Y-%m-%d}"
 
     @property
     def distance_km(self) -> float:
@@ -225,15 +260,18 @@ class PatrolChunk(models.Model):
         return f"{self.patrol_id}#{self.seq}"
 
 
-class Case(models.Model):
-    """A problem on a reach (四乱 or other), from a patrol or a complaint, and where it stands in the
+class Case(OnWaterBody, models.Model):
+    """A problem on a reach or a lake (四乱 or other), from a patrol or a complaint, and where it stands in the
     workflow reported → assigned → rectifying → submitted → verified → closed (domain.md §4.5)."""
 
     id = models.UUIDField(_("id"), primary_key=True, help_text="chosen by the phone app or the office")
     category = models.CharField(_("category"), max_length=16, choices=CaseCategory.choices)
     status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.REPORTED)
     source = models.CharField(_("source"), max_length=16, choices=CaseSource.choices)
-    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="cases", verbose_name=_("reach"))
+    reach = models.ForeignKey(
+        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("reach")
+    )
+    lake = _lake_fk("cases")
     location = models.PointField(_("location"), srid=WGS84_SRID)
     description = models.TextField(_("description"), max_length=2000)
     patrol = models.ForeignKey(
@@ -267,9 +305,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"], name="patrols_case_status_deadline"),
             models.Index(fields=["reach", "found_at"], name="patrols_case_reach_found"),
+            models.Index(fields=["lake", "found_at"], name="patrols_case_lake_found"),
             models.Index(fields=["reporter", "found_at"], name="patrols_case_reporter_found"),
         ]
         constraints = [
+            models.CheckConstraint(condition=_REACH_XOR_LAKE, name="patrols_case_reach_xor_lake"),
             models.CheckConstraint(condition=_in("category", CaseCategory.values), name="patrols_case_category_valid"),
             models.CheckConstraint(condition=_in("status", CaseStatus.values), name="patrols_case_status_valid"),
             models.CheckConstraint(condition=_in("source", CaseSource.values), name="patrols_case_source_valid"),
@@ -397,8 +437,8 @@ class CaseRecheck(models.Model):
         return f"{self.batch}: {self.case_id} ({self.outcome})"
 
 
-class LitterRemoval(models.Model):
-    """Litter removed from a reach on a day (河道垃圾清理), in tonnes, optionally on a patrol.
+class LitterRemoval(OnWaterBody, models.Model):
+    """Litter removed from a reach or a lake on a day (河湖垃圾清理), in tonnes, optionally on a patrol.
 
     ``client_id`` is the phone's UUID for the record, when it sends one: a phone that lost the answer
     resends the same record, which must not be counted twice (the tonnes add up in reports)."""
@@ -406,7 +446,10 @@ class LitterRemoval(models.Model):
     client_id = models.UUIDField(
         _("client id"), null=True, blank=True, unique=True, editable=False, help_text="chosen by the phone app"
     )
-    reach = models.ForeignKey(Reach, on_delete=models.PROTECT, related_name="litter", verbose_name=_("reach"))
+    reach = models.ForeignKey(
+        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="litter", verbose_name=_("reach")
+    )
+    lake = _lake_fk("litter")
     removed_on = models.DateField(_("removed on"))
     # Decimal: the bureau reports the year's total to 0.1 t (12.2 t in 2024) and sums must be exact.
     tonnes = models.DecimalField(_("tonnes"), max_digits=9, decimal_places=3)
@@ -423,11 +466,18 @@ class LitterRemoval(models.Model):
         ordering = ["-removed_on", "-id"]
         verbose_name = _("litter removal")
         verbose_name_plural = _("litter removals")
-        indexes = [models.Index(fields=["reach", "removed_on"], name="patrols_litter_reach_day")]
-        constraints = [models.CheckConstraint(condition=Q(tonnes__gt=0), name="patrols_litter_tonnes_positive")]
+        indexes = [
+            models.Index(fields=["reach", "removed_on"], name="patrols_litter_reach_day"),
+            models.Index(fields=["lake", "removed_on"], name="patrols_litter_lake_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(tonnes__gt=0), name="patrols_litter_tonnes_positive"),
+            models.CheckConstraint(condition=_REACH_XOR_LAKE, name="patrols_litter_reach_xor_lake"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.reach_id} {self.removed_on}: {self.tonnes} t"
+        where = self.reach_id if self.reach_id is not None else f"lake {self.lake_id}"
+        return f"{where} {self.removed_on}: {self.tonnes} t"
 
 
 class PatrolValidityRule(models.Model):

@@ -3,7 +3,7 @@
 Who sees what:
 
 * admin: everything;
-* reviewer: rows on reaches inside their jurisdiction (division-code prefix);
+* reviewer: rows on reaches and lakes inside their jurisdiction (division-code prefix);
 * chief: their own patrols, cases and litter records, and the rows on the reaches they are appointed
   to today (a district chief follows the village chiefs' patrols on their reach). A chief *acts* only
   on their own rows: another chief's case is a 404 for any transition (``case_writable``);
@@ -30,8 +30,8 @@ from core.exceptions import InvalidInput, NotFound
 from core.periods import BEIJING, Period, period_containing
 from patrols.choices import ChiefLevel, FrequencyPeriod, PatrolStatus, ReviewStatus
 from patrols.models import Case, CaseRecheck, LitterRemoval, Patrol, PatrolFrequencyRule, PatrolValidityRule
-from places.models import ChiefAssignment, Reach
-from places.selectors import assignment_list, reach_list, reaches_of_chief
+from places.models import ChiefAssignment, Lake, Reach
+from places.selectors import assignment_list, lake_list, lakes_of_chief, reach_list, reaches_of_chief
 
 _HEAVY = ("raw_track", "raw_times_ms", "dropped_points", "part_starts")
 
@@ -44,15 +44,30 @@ def _is_chief(scope: Scope) -> bool:
     return scope.role == Role.CHIEF and not scope.everything
 
 
+def site_division_q(scope: Scope, prefix: str = "") -> Q:
+    """Rows (patrols, cases, litter; ``prefix`` the path to them, e.g. ``case__``) whose reach or lake
+    lies in the scope's jurisdiction: a row sits on exactly one of them."""
+    return scope.q(f"{prefix}reach__division__code") | scope.q(f"{prefix}lake__division__code")
+
+
+def site_within_division(prefix_code: str, prefix: str = "") -> Q:
+    """Rows whose reach or lake lies inside the division whose significant prefix is given."""
+    return Q(**{f"{prefix}reach__division__code__startswith": prefix_code}) | Q(
+        **{f"{prefix}lake__division__code__startswith": prefix_code}
+    )
+
+
 def _chief_q(scope: Scope, own_field: str) -> Q:
     """What a chief reads (SPEC §4: "own patrols and cases; reaches assigned to them; read their
-    division"): their own rows, every row on a reach they are appointed to today, and every row in
-    their jurisdiction (a district chief follows the township and village chiefs of the district).
-    What a chief may act on is narrower: their own rows only (``*_writable``)."""
-    mine = reaches_of_chief(chief_id=scope.user_id or 0, on=_today()).values("pk")
-    q = Q(**{own_field: scope.user_id}) | Q(reach_id__in=mine)
+    division"): their own rows, every row on a reach or lake they are appointed to today, and every
+    row in their jurisdiction (a district chief follows the township and village chiefs of the
+    district). What a chief may act on is narrower: their own rows only (``*_writable``)."""
+    today = _today()
+    reaches = reaches_of_chief(chief_id=scope.user_id or 0, on=today).values("pk")
+    lakes = lakes_of_chief(chief_id=scope.user_id or 0, on=today).values("pk")
+    q = Q(**{own_field: scope.user_id}) | Q(reach_id__in=reaches) | Q(lake_id__in=lakes)
     if scope.prefix:
-        q |= scope.q("reach__division__code")
+        q |= site_division_q(scope)
     return q
 
 
@@ -61,9 +76,9 @@ def _scoped(qs: QuerySet[Any], scope: Scope, own_field: str) -> QuerySet[Any]:
         return qs
     if _is_chief(scope):
         return qs.filter(_chief_q(scope, own_field))
-    if scope.role not in (Role.REVIEWER,):
+    if scope.role not in (Role.REVIEWER,) or not scope.prefix:
         return qs.none()
-    return scope.filter(qs, "reach__division__code")
+    return qs.filter(site_division_q(scope))
 
 
 # --------------------------------------------------------------------------- patrols
@@ -71,18 +86,20 @@ def _scoped(qs: QuerySet[Any], scope: Scope, own_field: str) -> QuerySet[Any]:
 
 def patrol_list(*, scope: Scope) -> QuerySet[Patrol]:
     """Patrols the caller may read, without the per-point columns (the preview is kept for maps)."""
-    qs = Patrol.objects.select_related("chief", "reach", "reach__division").defer(*_HEAVY)
+    qs = Patrol.objects.select_related("chief", "reach", "reach__division", "lake", "lake__division").defer(*_HEAVY)
     return _scoped(qs, scope, "chief_id")
 
 
 def patrol_detail(*, scope: Scope) -> QuerySet[Patrol]:
     """Patrols the caller may read, with the full tracks."""
-    return _scoped(Patrol.objects.select_related("chief", "reach", "reach__division"), scope, "chief_id")
+    return _scoped(
+        Patrol.objects.select_related("chief", "reach", "reach__division", "lake", "lake__division"), scope, "chief_id"
+    )
 
 
 def patrol_writable(*, scope: Scope) -> QuerySet[Patrol]:
     """Patrols the caller may act on: a chief their own; staff those in their jurisdiction."""
-    qs = Patrol.objects.select_related("reach", "reach__division")
+    qs = Patrol.objects.select_related("reach", "reach__division", "lake", "lake__division")
     if _is_chief(scope):
         return qs.filter(chief_id=scope.user_id)
     return _scoped(qs, scope, "chief_id")
@@ -92,25 +109,29 @@ def patrol_writable(*, scope: Scope) -> QuerySet[Patrol]:
 
 
 def case_list(*, scope: Scope) -> QuerySet[Case]:
-    return _scoped(Case.objects.select_related("reporter", "reach", "reach__division"), scope, "reporter_id")
+    return _scoped(
+        Case.objects.select_related("reporter", "reach", "reach__division", "lake", "lake__division"),
+        scope,
+        "reporter_id",
+    )
 
 
 def case_writable(*, scope: Scope) -> QuerySet[Case]:
     """Cases the caller may act on: a chief only the cases they reported (another chief's case is a
     404); staff the cases in their jurisdiction."""
-    qs = Case.objects.select_related("reporter", "reach", "reach__division")
+    qs = Case.objects.select_related("reporter", "reach", "reach__division", "lake", "lake__division")
     if _is_chief(scope):
         return qs.filter(reporter_id=scope.user_id)
     return _scoped(qs, scope, "reporter_id")
 
 
 def recheck_list(*, scope: Scope) -> QuerySet[CaseRecheck]:
-    qs = CaseRecheck.objects.select_related("case", "case__reach", "sampled_by", "checked_by")
+    qs = CaseRecheck.objects.select_related("case", "case__reach", "case__lake", "sampled_by", "checked_by")
     if scope.everything:
         return qs
-    if scope.role != Role.REVIEWER:
+    if scope.role != Role.REVIEWER or not scope.prefix:
         return qs.none()
-    return scope.filter(qs, "case__reach__division__code")
+    return qs.filter(site_division_q(scope, "case__"))
 
 
 # --------------------------------------------------------------------------- litter
@@ -118,7 +139,9 @@ def recheck_list(*, scope: Scope) -> QuerySet[CaseRecheck]:
 
 def litter_list(*, scope: Scope) -> QuerySet[LitterRemoval]:
     return _scoped(
-        LitterRemoval.objects.select_related("reach", "reach__division", "recorded_by"), scope, "recorded_by_id"
+        LitterRemoval.objects.select_related("reach", "reach__division", "lake", "lake__division", "recorded_by"),
+        scope,
+        "recorded_by_id",
     )
 
 
@@ -139,6 +162,68 @@ def reach_for_write(*, scope: Scope, reach_id: int, on: dt.date | None = None) -
             fields={"reach": [_("No such reach in your scope.")]},
         )
     return found
+
+
+def lake_for_write(*, scope: Scope, lake_id: int, on: dt.date | None = None) -> Lake:
+    """The lake a write names, as ``reach_for_write``: for a chief one appointed to them (on `on`,
+    default today); for staff one in their jurisdiction. Otherwise a 400 naming `lake`."""
+    if _is_chief(scope):
+        found = (
+            lakes_of_chief(chief_id=scope.user_id or 0, on=on or _today())
+            .select_related("division")
+            .filter(pk=lake_id)
+            .first()
+        )
+    else:
+        found = lake_list(scope=scope).filter(pk=lake_id).first()
+    if found is None:
+        raise InvalidInput(
+            _("No lake or reservoir %(lake_id)s you may record on.") % {"lake_id": lake_id},
+            fields={"lake": [_("No such lake or reservoir in your scope.")]},
+        )
+    return found
+
+
+def site_for_write(
+    *, scope: Scope, reach_id: int | None, lake_id: int | None, on: dt.date | None = None
+) -> tuple[Reach | None, Lake | None]:
+    """The reach or the lake a write names (exactly one: both or neither is a 400 naming the
+    member), each as ``reach_for_write`` / ``lake_for_write``."""
+    if reach_id is not None and lake_id is not None:
+        raise InvalidInput(
+            _("Give a reach or a lake, not both."), fields={"lake": [_("Give a reach or a lake, not both.")]}
+        )
+    if lake_id is not None:
+        return None, lake_for_write(scope=scope, lake_id=lake_id, on=on)
+    if reach_id is None:
+        raise InvalidInput(_("Give a reach or a lake."), fields={"reach": [_("Give a reach or a lake.")]})
+    return reach_for_write(scope=scope, reach_id=reach_id, on=on), None
+
+
+def site_filter_check(*, scope: Scope, reach_id: int | None = None, lake_id: int | None = None) -> None:
+    """A `reach=` or `lake=` filter names a reach or lake the caller may read: in the jurisdiction
+    (places scope) or, for a chief, one they are or were appointed to (their own rows on it stay
+    theirs). Otherwise a 400 naming the member, so that a filter on another jurisdiction's reach is
+    refused rather than answered with nothing."""
+    chief = _is_chief(scope)
+    if reach_id is not None:
+        ok = reach_list(scope=scope).filter(pk=reach_id).exists() or (
+            chief and reaches_of_chief(chief_id=scope.user_id or 0).filter(pk=reach_id).exists()
+        )
+        if not ok:
+            raise InvalidInput(
+                _("No reach %(reach_id)s in your scope.") % {"reach_id": reach_id},
+                fields={"reach": [_("No such reach in your scope.")]},
+            )
+    if lake_id is not None:
+        ok = lake_list(scope=scope).filter(pk=lake_id).exists() or (
+            chief and lakes_of_chief(chief_id=scope.user_id or 0).filter(pk=lake_id).exists()
+        )
+        if not ok:
+            raise InvalidInput(
+                _("No lake or reservoir %(lake_id)s in your scope.") % {"lake_id": lake_id},
+                fields={"lake": [_("No such lake or reservoir in your scope.")]},
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +308,7 @@ class ComplianceRow:
 
 
 def _rules_for(rules: list[PatrolFrequencyRule], level: str, codes: set[str]) -> list[PatrolFrequencyRule]:
-    """The rules of the most specific jurisdiction that contains one of the chief's reaches."""
+    """The rules of the most specific jurisdiction that contains one of the chief's reaches or lakes."""
     matching = [
         r
         for r in rules
@@ -245,6 +330,8 @@ def compliance(
     level: str | None = None,
     division: str | None = None,
     detail: bool = False,
+    reach_id: int | None = None,
+    lake_id: int | None = None,
 ) -> list[ComplianceRow]:
     """Patrol frequency per chief and level over [start, end] (Beijing dates): for each period of the
     level's rule that starts in the window, falls in the rule's season and finds the chief in office
@@ -254,22 +341,18 @@ def compliance(
 
     Four queries whatever the number of chiefs: appointments, rules, patrols, and nothing per row.
     """
-    assignments = (
-        assignment_list(scope=scope)
-        .filter(reach__isnull=False, valid_from__lte=end)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
-        .select_related("chief", "reach__division")
-    )
+    current = Q(valid_from__lte=end) & (Q(valid_until__isnull=True) | Q(valid_until__gte=start))
+    related = ("chief", "reach__division", "lake__division")
+    # Lake and reservoir chiefs (湖长) are held to the same frequency rules as river chiefs: their
+    # level's rules of the most specific jurisdiction containing their lake; their patrols on the
+    # lake count, as every completed patrol of the chief at the level does.
+    assignments = assignment_list(scope=scope).filter(current).select_related(*related)
     if _is_chief(scope):
         # A chief: their own appointments and those of the chiefs in their jurisdiction.
         visible = Q(chief_id=scope.user_id)
         if scope.prefix:
-            visible |= scope.q("reach__division__code")
-        assignments = (
-            ChiefAssignment.objects.select_related("chief", "reach__division")
-            .filter(visible, reach__isnull=False, valid_from__lte=end)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
-        )
+            visible |= site_division_q(scope)
+        assignments = ChiefAssignment.objects.select_related(*related).filter(visible, current)
     elif not scope.everything and scope.role != Role.REVIEWER:
         return []
     if chief_id is not None:
@@ -277,11 +360,22 @@ def compliance(
     if level is not None:
         assignments = assignments.filter(level=level)
     if division:
-        assignments = assignments.filter(reach__division__code__startswith=division_prefix(division))
+        assignments = assignments.filter(site_within_division(division_prefix(division)))
+    on_site: set[tuple[int, str]] | None = None
+    if reach_id is not None or lake_id is not None:
+        # The chiefs (at the level) appointed to that reach or lake in the window; each row still
+        # counts the chief's patrols at the level wherever they were made (frequency is owed by the
+        # chief, not by the reach).
+        site_filter_check(scope=scope, reach_id=reach_id, lake_id=lake_id)
+        site = ChiefAssignment.objects.filter(current)
+        site = site.filter(reach_id=reach_id) if reach_id is not None else site
+        site = site.filter(lake_id=lake_id) if lake_id is not None else site
+        on_site = set(site.values_list("chief_id", "level"))
 
     groups: dict[tuple[int, str], list[ChiefAssignment]] = defaultdict(list)
     for a in assignments:
-        groups[(a.chief_id, a.level)].append(a)
+        if on_site is None or (a.chief_id, a.level) in on_site:
+            groups[(a.chief_id, a.level)].append(a)
     if not groups:
         return []
     rules = list(PatrolFrequencyRule.objects.all())
@@ -306,6 +400,7 @@ def compliance(
     for (chief, lvl), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         user = group[0].chief
         codes = {a.reach.division.code for a in group if a.reach is not None}
+        codes |= {a.lake.division.code for a in group if a.lake is not None}
         applicable = _rules_for(rules, lvl, codes)
         row = ComplianceRow(
             chief_id=chief,
@@ -358,209 +453,42 @@ def compliance(
     return rows
 
 
-# --- report selectors ---------------------------------------------------------------------------
-# Read by the reports app (issue 8) only; added by the reports engineer. Every figure is defined by
-# one Q (`report_row_filters`), so the counts and the drill-down rows behind them cannot disagree.
-# Reports are aggregates over a jurisdiction: a chief reads the figures of their whole division, not
-# only their own rows (the report is what the river-chief office publishes for the division).
+# The report selectors live in their own module (this one is sized by the ledgers); re-exported here,
+# after everything they import from this module is defined.
+from patrols.report_selectors import (  # noqa: E402 - see above
+    REPORT_ROW_FIGURES,
+    WATER_BODIES,
+    compliance_report,
+    patrol_report,
+    report_row_filters,
+    report_rows,
+)
 
-
-def _report_scope(scope: Scope) -> Scope:
-    """The scope whose division prefix narrows a report: staff and chiefs by jurisdiction; others none."""
-    if scope.everything or scope.role in (Role.REVIEWER, Role.CHIEF):
-        return scope
-    return Scope(user_id=scope.user_id, role=scope.role)
-
-
-def _report_where(scope: Scope, division_code: str | None, lookup: str) -> Q:
-    where = _report_scope(scope).q(lookup)
-    if division_code:
-        where &= Q(**{f"{lookup}__startswith": division_prefix(division_code)})
-    return where
-
-
-# Figures whose rows the drill-down lists, by model: "patrols" (Patrol), "cases" (Case), "litter".
-REPORT_ROW_FIGURES: dict[str, str] = {
-    "patrols": "patrols",
-    "patrols_valid": "patrols",
-    "patrols_flagged": "patrols",
-    "cases_found": "cases",
-    "cases_cleared_on_spot": "cases",
-    "cases_closed": "cases",
-    "cases_closed_of_found": "cases",
-    "cases_overdue": "cases",
-    "litter": "litter",
-}
-
-
-def report_row_filters(*, period: Period) -> dict[str, Q]:
-    """The Q of each figure over `period` (half-open, Beijing). Cases are counted as of the period's
-    end: `cases_closed` are those closed inside the period (whenever found); `cases_closed_of_found`
-    those found in the period and closed before its end (the closure rate's numerator);
-    `cases_overdue` those flagged overdue before the end and still open at the end."""
-    s, e = period.start, period.end
-    done = Q(status=PatrolStatus.COMPLETED, started_at__gte=s, started_at__lt=e)
-    found = Q(found_at__gte=s, found_at__lt=e)
-    return {
-        "patrols": done,
-        "patrols_valid": done & Q(valid=True) & ~Q(review_status=ReviewStatus.REJECTED),
-        "patrols_flagged": done & ~Q(review_status=ReviewStatus.NOT_REQUIRED),
-        "cases_found": found,
-        "cases_cleared_on_spot": found & Q(closed_via="on_spot"),
-        "cases_closed": Q(closed_at__gte=s, closed_at__lt=e),
-        "cases_closed_of_found": found & Q(closed_at__lt=e),
-        "cases_overdue": Q(found_at__lt=e, overdue_at__lt=e) & (Q(closed_at__isnull=True) | Q(closed_at__gte=e)),
-        "litter": Q(removed_on__gte=period.first_date, removed_on__lte=period.last_date),
-    }
-
-
-def report_rows(
-    *, scope: Scope, period: Period, figure: str, division_code: str | None = None, category: str | None = None
-) -> QuerySet[Any]:
-    """The rows a report figure summed (the drill-down), newest first."""
-    model = REPORT_ROW_FIGURES.get(figure)
-    if model is None:
-        raise InvalidInput(
-            _("Unknown figure %(figure)s.") % {"figure": repr(figure)},
-            fields={
-                "figure": [_("One of %(report_row_figures)s.") % {"report_row_figures": sorted(REPORT_ROW_FIGURES)}]
-            },
-        )
-    where = report_row_filters(period=period)[figure] & _report_where(scope, division_code, "reach__division__code")
-    if model == "patrols":
-        return Patrol.objects.filter(where).select_related("chief", "reach").defer(*_HEAVY).order_by("-started_at")
-    if category:
-        where &= Q(category=category)
-    if model == "cases":
-        return Case.objects.filter(where).select_related("reach").order_by("-found_at", "id")
-    return LitterRemoval.objects.filter(where).select_related("reach").order_by("-removed_on", "id")
-
-
-def _patrol_sums() -> dict[str, Any]:
-    from django.db.models import Count, Sum
-
-    return {
-        "patrols": Count("id"),
-        "person_times": Sum("person_times"),
-        "distance_m": Sum("distance_m"),
-        "valid": Count("id", filter=Q(valid=True) & ~Q(review_status=ReviewStatus.REJECTED)),
-        "flagged": Count("id", filter=~Q(review_status=ReviewStatus.NOT_REQUIRED)),
-        "flagged_pending": Count("id", filter=Q(review_status=ReviewStatus.PENDING)),
-        "flagged_rejected": Count("id", filter=Q(review_status=ReviewStatus.REJECTED)),
-    }
-
-
-def _effort(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "patrols": row["patrols"] or 0,
-        "person_times": row["person_times"] or 0,
-        "km": round((row["distance_m"] or 0.0) / 1000, 3),
-        "valid": row["valid"] or 0,
-        "flagged": row["flagged"] or 0,
-        "flagged_pending": row["flagged_pending"] or 0,
-        "flagged_rejected": row["flagged_rejected"] or 0,
-    }
-
-
-def patrol_report(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
-    """Patrol effort, cases and litter of `period` inside the caller's jurisdiction (and
-    `division_code`): plain numbers (km to the metre, tonnes to the kilogram). Eight queries.
-
-    person_times counts each patrol's people once (chief + companions); km is the server-measured
-    geodesic distance, never multiplied by them; both over completed patrols started in the period.
-    """
-    from decimal import Decimal
-
-    from django.db.models import Count, Sum
-
-    from patrols.choices import CaseCategory, CaseStatus
-
-    f = report_row_filters(period=period)
-    where = _report_where(scope, division_code, "reach__division__code")
-    patrols = Patrol.objects.filter(where & f["patrols"]).order_by()
-    total = _effort(patrols.aggregate(**_patrol_sums()))
-    by_level = {lvl: _effort(dict.fromkeys(_patrol_sums(), 0)) for lvl in ChiefLevel.values}
-    for row in patrols.values("level").annotate(**_patrol_sums()):
-        by_level[row["level"]] = _effort(row)
-    by_division = [
-        {"code": row["reach__division__code"], "name": row["reach__division__name"], **_effort(row)}
-        for row in patrols.values("reach__division__code", "reach__division__name")
-        .annotate(**_patrol_sums())
-        .order_by("reach__division__code")
-    ]
-
-    cases = Case.objects.filter(where).order_by()
-    categories = {
-        c: {"found": 0, "cleared_on_spot": 0, "closed": 0, "closed_of_found": 0, "overdue": 0} for c in CaseCategory
-    }
-    for row in (
-        cases.filter(f["cases_found"])
-        .values("category")
-        .annotate(
-            found=Count("id"),
-            cleared_on_spot=Count("id", filter=Q(closed_via="on_spot")),
-            closed_of_found=Count("id", filter=Q(closed_at__lt=period.end)),
-        )
-    ):
-        categories[row["category"]].update(
-            found=row["found"], cleared_on_spot=row["cleared_on_spot"], closed_of_found=row["closed_of_found"]
-        )
-    for key in ("cases_closed", "cases_overdue"):
-        for row in cases.filter(f[key]).values("category").annotate(n=Count("id")):
-            categories[row["category"]][key.removeprefix("cases_")] = row["n"]
-    # Present state of the cases found in the period (the chart of cases by category and state).
-    by_state: dict[str, dict[str, int]] = {c: dict.fromkeys(CaseStatus.values, 0) for c in CaseCategory.values}
-    for row in cases.filter(f["cases_found"]).values("category", "status").annotate(n=Count("id")):
-        by_state[row["category"]][row["status"]] = row["n"]
-    tonnes = LitterRemoval.objects.filter(where & f["litter"]).aggregate(t=Sum("tonnes"), n=Count("id"))
-
-    def tot(key: str) -> int:
-        return sum(c[key] for c in categories.values())
-
-    found = tot("found")
-    return {
-        **total,
-        "cases_found": found,
-        "cases_cleared_on_spot": tot("cleared_on_spot"),
-        "cases_closed": tot("closed"),
-        "cases_closed_of_found": tot("closed_of_found"),
-        "cases_overdue": tot("overdue"),
-        "closure_rate": (tot("closed_of_found") / found) if found else None,
-        "litter_tonnes": Decimal(tonnes["t"] or 0).quantize(Decimal("0.001")),
-        "litter_records": tonnes["n"],
-        "by_level": by_level,
-        "by_division": by_division,
-        "cases_by_category": categories,
-        "cases_by_state": by_state,
-    }
-
-
-def compliance_report(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
-    """Frequency compliance summed over the chiefs appointed inside the jurisdiction (a chief reads
-    their division's, as for the other report figures): required, done, valid and missing patrols, and
-    the share of the required patrols that were made (valid ones, capped per period by `compliance`)."""
-    agg = _report_scope(scope)
-    if not agg.everything and agg.role == Role.CHIEF:
-        agg = Scope(user_id=agg.user_id, role=Role.REVIEWER, prefix=agg.prefix)
-    rows = compliance(
-        scope=agg, start=period.first_date, end=period.last_date, division=division_code or None, detail=False
-    )
-    required = sum(r.required for r in rows)
-    missing = sum(r.missing for r in rows)
-    by_level: dict[str, dict[str, int]] = {}
-    for r in rows:
-        lvl = by_level.setdefault(r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0})
-        lvl["chiefs"] += 1
-        lvl["compliant_chiefs"] += int(r.compliant)
-        lvl["required"] += r.required
-        lvl["missing"] += r.missing
-    return {
-        "chiefs": len(rows),
-        "compliant_chiefs": sum(1 for r in rows if r.compliant),
-        "required": required,
-        "done": sum(r.done for r in rows),
-        "valid": sum(r.valid for r in rows),
-        "missing": missing,
-        "rate": ((required - missing) / required) if required else None,
-        "by_level": by_level,
-    }
+__all__ = [
+    "REPORT_ROW_FIGURES",
+    "WATER_BODIES",
+    "ComplianceRow",
+    "ReachChiefs",
+    "case_list",
+    "case_writable",
+    "compliance",
+    "compliance_report",
+    "frequency_rule_list",
+    "lake_for_write",
+    "litter_list",
+    "patrol_detail",
+    "patrol_list",
+    "patrol_report",
+    "patrol_writable",
+    "reach_chiefs",
+    "reach_for_write",
+    "recheck_list",
+    "report_row_filters",
+    "report_rows",
+    "site_division_q",
+    "site_filter_check",
+    "site_for_write",
+    "site_within_division",
+    "sub_periods",
+    "validity_rule_list",
+]

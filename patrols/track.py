@@ -25,6 +25,10 @@ sometimes send a track that never touches the river, so the server:
    * coverage: the share of the reach's length within ``coverage_buffer_m`` of the track, measured
      on sample points along the reach (every 20 m, at most 500) against the prepared track.
 
+   A lake or reservoir is checked the same way on its shoreline (the boundary of its water surface):
+   coverage is the share of the shoreline within ``coverage_buffer_m`` of the track, and the track
+   is on the lake where it lies on the water or within the lake's buffer of the shore.
+
 Hot path: this runs for every posted patrol (2,000-point tracks at 100/s in the benchmark), so the
 checks are vectorised through numpy arrays (the representation shapely 2 and pyproj work on): the
 times in the layout phones send are decoded column-wise, GCJ-02 is inverted on whole arrays, the
@@ -382,9 +386,16 @@ class LocalReach:
         return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+_POLYGON, _MULTIPOLYGON = 3, 6  # shapely's geometry type ids
+
+
 def local_reach(reach_wkb: bytes, *, buffer_m: float) -> LocalReach:
     """The reach (WKB of a lon/lat (Multi)LineString) projected around its own centre, cached per
-    process by the geometry's content, so an edited reach is never served stale."""
+    process by the geometry's content, so an edited reach is never served stale.
+
+    A lake is given as its water surface (WKB of a lon/lat (Multi)Polygon): its line is then the
+    shoreline (the polygon's boundary), coverage is measured along it, and the buffer is the water
+    surface widened by `buffer_m` beyond the shore."""
     key = (hashlib.sha1(reach_wkb, usedforsecurity=False).digest(), float(buffer_m))
     with _CACHE_LOCK:
         hit = _REACHES.get(key)
@@ -394,8 +405,16 @@ def local_reach(reach_wkb: bytes, *, buffer_m: float) -> LocalReach:
     geom = shapely.from_wkb(reach_wkb)
     minx, miny, maxx, maxy = geom.bounds
     tr = _transformer((minx + maxx) / 2, (miny + maxy) / 2)
-    line = shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
-    buffer = line.buffer(buffer_m)
+    projected = shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    if shapely.get_type_id(projected) in (_POLYGON, _MULTIPOLYGON):
+        # A lake (reservoir): what is patrolled is its shoreline, the boundary of its water surface
+        # (islands' shores included); the track is on the lake when it lies on the water or within
+        # `buffer_m` of the shore, i.e. in the polygon buffered outwards.
+        line = projected.boundary
+        buffer = projected.buffer(buffer_m)
+    else:
+        line = projected
+        buffer = line.buffer(buffer_m)
     shapely.prepare(buffer)
     length = float(line.length)
     spacing = max(_COVERAGE_SAMPLE_M, length / _COVERAGE_MAX_SAMPLES)

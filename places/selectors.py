@@ -49,3 +49,11 @@ def reaches_of_chief(*, chief_id: int, on: dt.date | None = None) -> QuerySet[Re
     if on is not None:
         assignments = assignments.filter(Q(valid_from__lte=on), Q(valid_until__isnull=True) | Q(valid_until__gte=on))
     return Reach.objects.filter(pk__in=assignments.values("reach_id"))
+
+
+def lakes_of_chief(*, chief_id: int, on: dt.date | None = None) -> QuerySet[Lake]:
+    """The lakes and reservoirs a chief is appointed to (on a date, or ever)."""
+    assignments = ChiefAssignment.objects.filter(chief_id=chief_id, lake__isnull=False)
+    if on is not None:
+        assignments = assignments.filter(Q(valid_from__lte=on), Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    return Lake.objects.filter(pk__in=assignments.values("lake_id"))

@@ -293,6 +293,14 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     ]
     story.append(Spacer(1, 3 * mm))
     story.append(table(rows))
+    if pt.get("by_water"):  # snapshots built before issue 19 have no split
+        water = [["水体", "巡河次数", "人次", "里程（km）", "发现问题（处）", "清理垃圾（吨）"]] + [
+            [w["label"].split(" ")[0], fmt(w["patrols"], "int"), fmt(w["person_times"], "int"), fmt(w["km"], "km"),
+             fmt(w["cases_found"], "int"), fmt(w["litter_tonnes"], "t")]
+            for w in pt["by_water"]
+        ]  # fmt: skip
+        story.append(Spacer(1, 3 * mm))
+        story.append(table(water))
     states = pt["case_states"]
     cats = pt["cases_by_state"]
     story.append(

@@ -341,6 +341,16 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
     set_cell(ws, row=row, column=1, value="按行政区 By division")
     row = _table(ws, [Col("code", "行政区代码", "Division code"), Col("name", "行政区", "Division", width=24),
                       *effort[1:]], p["by_division"], start_row=row + 1)  # fmt: skip
+    if p.get("by_water"):  # snapshots built before issue 19 have no split
+        set_cell(ws, row=row, column=1, value="河流与湖库 Rivers and lakes")
+        water = [
+            Col("label", "水体", "Water body", width=24),
+            *effort[1:],
+            Col("cases_found", "发现问题", "Cases found", "int"),
+            Col("cases_closed", "销号问题", "Cases closed", "int"),
+            Col("litter_tonnes", "清理垃圾(t)", "Litter (t)", "t"),
+        ]
+        row = _table(ws, water, p["by_water"], start_row=row + 1)
     set_cell(ws, row=row, column=1, value="问题按类别 Cases by category")
     cases = [
         Col("label", "类别", "Category", width=24),

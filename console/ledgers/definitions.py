@@ -28,7 +28,7 @@ from water.telemetry.selectors import station_list
 DIVISION = Filter("division", _("Division code"))
 # The joined reach's line and its division's boundary are never shown in a table: not read. Without
 # this every row of a sorted page carried them (5 kB a row: 10,000 patrols sorted on disk).
-GEOMETRY = ("reach__geometry", "reach__division__boundary")
+GEOMETRY = ("reach__geometry", "reach__division__boundary", "lake__geometry", "lake__division__boundary")
 START = Filter("start", _("From"), "date")
 END = Filter("end", _("To"), "date")
 
@@ -217,7 +217,7 @@ PATROLS = Ledger(
     columns=(
         Column(_("Started (Beijing)"), lambda o: f.when(o.started_at), "started_at"),
         Column(_("Chief"), lambda o: str(o.chief), "chief__username"),
-        Column(_("Reach"), lambda o: o.reach.name, "reach__code"),
+        Column(_("Reach"), lambda o: o.site.name, "reach__code"),
         Column(_("Level"), lambda o: o.get_level_display(), "level"),
         Column(_("Mode"), lambda o: o.get_mode_display(), "mode"),
         Column(_("Person-times"), lambda o: o.person_times, "person_times", True),
@@ -239,7 +239,7 @@ CASES = Ledger(
         Column(_("Found (Beijing)"), lambda o: f.when(o.found_at), "found_at"),
         Column(_("Category"), lambda o: o.get_category_display(), "category"),
         Column(_("Status"), lambda o: o.get_status_display(), "status"),
-        Column(_("Reach"), lambda o: o.reach.name, "reach__code"),
+        Column(_("Reach"), lambda o: o.site.name, "reach__code"),
         Column(_("Reporter"), lambda o: str(o.reporter) if o.reporter_id else "—"),
         Column(_("Responsible unit"), lambda o: o.responsible_unit),
         Column(_("Deadline"), lambda o: f.day(o.deadline), "deadline"),
@@ -257,7 +257,7 @@ LITTER = Ledger(
     filterset=LitterFilter,
     columns=(
         Column(_("Removed on"), lambda o: f.day(o.removed_on), "removed_on"),
-        Column(_("Reach"), lambda o: o.reach.name, "reach__code"),
+        Column(_("Reach"), lambda o: o.site.name, "reach__code"),
         Column(_("Tonnes (t)"), lambda o: f.number(o.tonnes, 3), "tonnes", True),
         Column(_("Recorded by"), lambda o: str(o.recorded_by) if o.recorded_by_id else "—"),
         Column(_("Note"), lambda o: o.note),

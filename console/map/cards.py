@@ -160,7 +160,7 @@ def case_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
     rows = [
         (_("Category"), case.get_category_display()),
         (_("Status"), case.get_status_display()),
-        (_("Reach"), case.reach.name),
+        (_("Reach"), case.site.name),
         (_("Found"), _date(case.found_at)),
         (_("Responsible unit"), case.responsible_unit or "—"),
         (_("Deadline"), case.deadline.isoformat() if case.deadline else "—"),
@@ -179,14 +179,14 @@ def patrol_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
     flags = "、".join(str(flag_labels.get(f, f)) for f in patrol.flags) if patrol.flags else "—"
     rows = [
         (_("Chief"), str(patrol.chief)),
-        (_("Reach"), patrol.reach.name),
+        (_("Reach"), patrol.site.name),
         (_("Started"), _date(patrol.started_at)),
         (_("Distance"), _km(patrol.distance_m)),
         (_("Coverage"), _pct(patrol.coverage)),
         (_("Flags"), flags),
     ]
     return Card(
-        kind="patrol", kind_label=_("Patrol"), title=f"{patrol.reach.name} {_date(patrol.started_at)}", rows=rows,
+        kind="patrol", kind_label=_("Patrol"), title=f"{patrol.site.name} {_date(patrol.started_at)}", rows=rows,
         link=detail_url("patrol_detail", patrol.pk), link_label=_("Patrol record"),
         badge=_("valid") if patrol.valid else _("not valid"),
         badge_class="hz-badge--online" if patrol.valid else "hz-badge--offline",

@@ -208,8 +208,8 @@ def map_feature(request: HttpRequest, kind: str, pk: str) -> HttpResponse:
             patrol = patrol_detail(scope=scope).filter(pk=key).first()
             if patrol is None:
                 raise NotFound("No such patrol.")
-            features.append(_feature(f"reach.{patrol.reach_id}", patrol.reach.geometry, "reach-context",
-                                     name=patrol.reach.name))  # fmt: skip
+            features.append(_feature(f"{patrol.site_kind}.{patrol.site.pk}", patrol.site.geometry, "reach-context",
+                                     name=patrol.site.name))  # fmt: skip
             track = patrol.cleaned_track or patrol.track_preview
             if track is not None:
                 flagged = bool(patrol.flags)
@@ -220,8 +220,8 @@ def map_feature(request: HttpRequest, kind: str, pk: str) -> HttpResponse:
             if case is None:
                 raise NotFound("No such case.")
             state = next(g for g, st in layers.CASE_STATE_GROUPS.items() if case.status in st)
-            features.append(_feature(f"reach.{case.reach_id}", case.reach.geometry, "reach-context",
-                                     name=case.reach.name))  # fmt: skip
+            features.append(_feature(f"{case.site_kind}.{case.site.pk}", case.site.geometry, "reach-context",
+                                     name=case.site.name))  # fmt: skip
             features.append(_feature(f"case.{case.pk}", case.location, f"case-{state}",
                                      overdue=case.overdue_at is not None and state != "closed"))  # fmt: skip
         elif kind == "intake":

@@ -160,7 +160,7 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
             reasons.append(str(code))
     figures = _figures(
         (_("Chief"), str(patrol.chief)),
-        (_("Reach"), patrol.reach.name),
+        (_("Reach"), patrol.site.name),
         (_("Level"), patrol.get_level_display()),
         (_("Started (Beijing)"), f.when(patrol.started_at)),
         (_("Ended (Beijing)"), f.when(patrol.ended_at)),
@@ -182,7 +182,7 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "points": f"{patrol.points_kept} / {patrol.points_received}",
     }  # fmt: skip
     title = _("Patrol of %(reach)s on %(day)s") % {
-        "reach": patrol.reach.name,
+        "reach": patrol.site.name,
         "day": periods.to_beijing(patrol.started_at).date().isoformat(),
     }
     return page(request, "console/detail/patrol.html", context, title=title,

@@ -211,9 +211,9 @@ def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
     alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).select_related("intake")
     return {
         "overdue": [{"url": reverse("console:case_detail", args=[c.pk]),
-                     "text": f"{c.get_category_display()} · {c.reach.name}",
+                     "text": f"{c.get_category_display()} · {c.site.name}",
                      "when": _("deadline %(d)s") % {"d": f.day(c.deadline)}} for c in overdue],
-        "flagged": [{"url": reverse("console:patrol_detail", args=[x.pk]), "text": f"{x.chief} · {x.reach.name}",
+        "flagged": [{"url": reverse("console:patrol_detail", args=[x.pk]), "text": f"{x.chief} · {x.site.name}",
                      "when": f.when(x.started_at)} for x in flagged[:8]],
         "alerts": [{"url": reverse("console:alert_detail", args=[a.pk]), "text": f"{a.get_kind_display()} · "
                     + (a.intake.name if a.intake_id else "—"), "when": f.when(a.raised_at)}
@@ -322,13 +322,13 @@ def chief_home(request: HttpRequest) -> HttpResponse:
         for r in places_selectors.reaches_of_chief(chief_id=me, on=today).order_by("code")
     ]  # fmt: skip
     patrols = [
-        {"url": reverse("console:patrol_detail", args=[x.pk]), "reach": x.reach.name, "started": f.when(x.started_at),
+        {"url": reverse("console:patrol_detail", args=[x.pk]), "reach": x.site.name, "started": f.when(x.started_at),
          "km": f.km(x.distance_m), "valid": f.yes_no(x.valid), "flags": x.flags}
         for x in patrol_selectors.patrol_list(scope=sc).filter(chief_id=me).order_by("-started_at")[:10]
     ]  # fmt: skip
     cases = [
         {"url": reverse("console:case_detail", args=[c.pk]), "category": c.get_category_display(),
-         "status": c.get_status_display(), "reach": c.reach.name, "deadline": f.day(c.deadline),
+         "status": c.get_status_display(), "reach": c.site.name, "deadline": f.day(c.deadline),
          "overdue": c.overdue_at is not None}
         for c in patrol_selectors.case_list(scope=sc).filter(reporter_id=me)
         .exclude(status=CaseStatus.CLOSED).defer("description").order_by("deadline")[:20]

@@ -85,7 +85,7 @@ def order_issue(*, actor: Any, subject: str, item: Task | Milestone | Petition |
             item.overdue_at is not None or (item.deadline is not None and item.deadline < day)
         )
         target = unit_lookup(unit, errors=errors, name="unit")
-        division, links = item.reach.division, {"case": item}
+        division, links = item.site.division, {"case": item}
     else:
         raise invalid("subject", f"One of {', '.join(OrderSubject.values)}, naming an item of that kind.")
     if not overdue:

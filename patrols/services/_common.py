@@ -35,6 +35,7 @@ _PATROL_CLEAN_EXCLUDE = [
     "invalid_reasons",
     "chief",
     "reach",
+    "lake",
     "reviewed_by",
 ]
 
@@ -49,6 +50,15 @@ def _today() -> dt.date:
 
 def _invalid(field: str, message: str, *, code: str = "invalid") -> InvalidInput:
     return InvalidInput(message, code=code, fields={field: [message]})
+
+
+def _one_site(reach_id: int | None, lake_id: int | None) -> None:
+    """A patrol, case or litter record names a reach or a lake: both or neither is a 400 naming the
+    member that is wrong (`lake` when both are given, `reach` when neither is)."""
+    if reach_id is not None and lake_id is not None:
+        raise _invalid("lake", _("Give a reach or a lake, not both."), code="reach_or_lake")
+    if reach_id is None and lake_id is None:
+        raise _invalid("reach", _("Give a reach or a lake."), code="reach_or_lake")
 
 
 def _require_role(actor: Any, roles: Iterable[str], what: str) -> str:

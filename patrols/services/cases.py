@@ -32,9 +32,9 @@ from patrols.models import (
     Patrol,
 )
 from patrols.services import notices
-from patrols.services._common import _invalid, _now, _require_role
+from patrols.services._common import _invalid, _now, _one_site, _require_role
 from patrols.track import fingerprint
-from places.models import Reach
+from places.models import Lake, Reach
 
 # =========================================================================== cases
 
@@ -122,7 +122,7 @@ def _transition(
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.updated_at = at
-    locked.full_clean(exclude=["reach", "patrol", "reporter"])
+    locked.full_clean(exclude=["reach", "lake", "patrol", "reporter"])
     locked.save()
     _case_event(locked, from_status=from_status, actor=actor, at=at, note=note)
     audit_record(
@@ -174,23 +174,27 @@ def case_report(
     case_id: uuid.UUID,
     category: str,
     source: str,
-    reach: Reach,
     location: Point,
     description: str,
     found_at: dt.datetime,
+    reach: Reach | None = None,
+    lake: Lake | None = None,
     patrol: Patrol | None = None,
     legal_basis: str = "",
     at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
-    """Report a case (a chief on patrol, or the office for a complaint). Returns (case, created); the
-    same id again with the same content returns the stored case, with other content a Conflict."""
+    """Report a case on a reach or a lake (a chief on patrol, or the office for a complaint). Returns
+    (case, created); the same id again with the same content returns the stored case, with other
+    content a Conflict."""
     _require_role(actor, CHIEF_AND_STAFF, _("report cases"))
+    _one_site(reach.pk if reach is not None else None, lake.pk if lake is not None else None)
     content = fingerprint(
         "case",
         str(case_id),
         category,
         source,
-        reach.pk,
+        # A reach's id as before lakes existed (stored hashes stay valid); a lake never equals it.
+        reach.pk if reach is not None else f"lake:{lake.pk if lake is not None else ''}",
         location.x,
         location.y,
         description,
@@ -212,8 +216,11 @@ def case_report(
     if patrol is not None:
         if patrol.chief_id != actor.pk:
             raise _invalid("patrol", _("Not one of your patrols."))
-        if patrol.reach_id != reach.pk:
-            raise _invalid("patrol", _("The patrol was on another reach."))
+        if (patrol.reach_id, patrol.lake_id) != (
+            reach.pk if reach is not None else None,
+            lake.pk if lake is not None else None,
+        ):
+            raise _invalid("patrol", _("The patrol was on another reach or lake."))
     if location.srid != WGS84_SRID:
         location = cast(Point, location.transform(WGS84_SRID, clone=True))
     case = Case(
@@ -221,6 +228,7 @@ def case_report(
         category=category,
         source=source,
         reach=reach,
+        lake=lake,
         location=location,
         description=description,
         patrol=patrol,
@@ -229,7 +237,7 @@ def case_report(
         legal_basis=legal_basis,
         body_sha256=content,
     )
-    case.full_clean(exclude=["reach", "patrol", "reporter"], validate_unique=False)
+    case.full_clean(exclude=["reach", "lake", "patrol", "reporter"], validate_unique=False)
     try:
         with transaction.atomic():
             case.save(force_insert=True)

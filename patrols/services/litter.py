@@ -22,9 +22,9 @@ from patrols.models import (
     LitterRemoval,
     Patrol,
 )
-from patrols.services._common import _invalid, _now, _require_role, _today
+from patrols.services._common import _invalid, _now, _one_site, _require_role, _today
 from patrols.services.cases import CHIEF_AND_STAFF
-from places.models import Reach
+from places.models import Lake, Reach
 
 # --------------------------------------------------------------------------- litter
 
@@ -33,15 +33,16 @@ from places.models import Reach
 def litter_record(
     *,
     actor: Any,
-    reach: Reach,
     removed_on: dt.date,
     tonnes: Decimal,
+    reach: Reach | None = None,
+    lake: Lake | None = None,
     patrol: Patrol | None = None,
     note: str = "",
     client_id: uuid.UUID | None = None,
     resend_by_content: bool = True,
 ) -> tuple[LitterRemoval, bool]:
-    """Record litter removed from a reach on a day. Returns (record, created).
+    """Record litter removed from a reach or a lake on a day. Returns (record, created).
 
     With the phone's ``client_id``: the same record again (same recorder, reach, day, tonnes, patrol
     and note) returns the stored one (created False), so a resend is never counted twice; other
@@ -52,11 +53,19 @@ def litter_record(
     record sent again after a lost reply (created False). Racing resends are serialised on the
     recorder's row, so one writes and the others find it."""
     _require_role(actor, CHIEF_AND_STAFF, _("record litter removal"))
+    _one_site(reach.pk if reach is not None else None, lake.pk if lake is not None else None)
     if client_id is not None:
         stored = LitterRemoval.objects.filter(client_id=client_id).first()
         if stored is not None:
             return _litter_replay(
-                stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
+                stored,
+                actor=actor,
+                reach=reach,
+                lake=lake,
+                removed_on=removed_on,
+                tonnes=tonnes,
+                patrol=patrol,
+                note=note,
             ), False
     elif resend_by_content and conf.litter_resend_window():
         # One writer per recorder at a time (FOR NO KEY UPDATE: foreign keys to the user still insert);
@@ -66,7 +75,8 @@ def litter_record(
             LitterRemoval.objects.filter(
                 client_id__isnull=True,
                 recorded_by_id=actor.pk,
-                reach_id=reach.pk,
+                reach=reach,
+                lake=lake,
                 removed_on=removed_on,
                 tonnes=tonnes,
                 patrol=patrol,
@@ -86,8 +96,11 @@ def litter_record(
     if patrol is not None:
         if user_role(actor) == Role.CHIEF and patrol.chief_id != actor.pk:
             raise _invalid("patrol", _("Not one of your patrols."))
-        if patrol.reach_id != reach.pk:
-            raise _invalid("patrol", _("The patrol was on another reach."))
+        if (patrol.reach_id, patrol.lake_id) != (
+            reach.pk if reach is not None else None,
+            lake.pk if lake is not None else None,
+        ):
+            raise _invalid("patrol", _("The patrol was on another reach or lake."))
         first = patrol.started_at.astimezone(BEIJING).date()
         last = (patrol.ended_at or patrol.started_at).astimezone(BEIJING).date()
         if not first <= removed_on <= last:
@@ -95,13 +108,14 @@ def litter_record(
     record = LitterRemoval(
         client_id=client_id,
         reach=reach,
+        lake=lake,
         removed_on=removed_on,
         tonnes=tonnes,
         patrol=patrol,
         recorded_by=actor,
         note=note,
     )
-    record.full_clean(exclude=["reach", "patrol", "recorded_by"], validate_unique=False)
+    record.full_clean(exclude=["reach", "lake", "patrol", "recorded_by"], validate_unique=False)
     try:
         with transaction.atomic():
             record.save(force_insert=True)
@@ -112,7 +126,7 @@ def litter_record(
         if stored is None:
             raise
         return _litter_replay(
-            stored, actor=actor, reach=reach, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
+            stored, actor=actor, reach=reach, lake=lake, removed_on=removed_on, tonnes=tonnes, patrol=patrol, note=note
         ), False
     return record, True
 
@@ -121,7 +135,8 @@ def _litter_replay(
     stored: LitterRemoval,
     *,
     actor: Any,
-    reach: Reach,
+    reach: Reach | None,
+    lake: Lake | None,
     removed_on: dt.date,
     tonnes: Decimal,
     patrol: Patrol | None,
@@ -129,7 +144,8 @@ def _litter_replay(
 ) -> LitterRemoval:
     same = (
         stored.recorded_by_id == actor.pk
-        and stored.reach_id == reach.pk
+        and stored.reach_id == (reach.pk if reach is not None else None)
+        and stored.lake_id == (lake.pk if lake is not None else None)
         and stored.removed_on == removed_on
         and stored.tonnes == tonnes
         and stored.patrol_id == (patrol.pk if patrol is not None else None)

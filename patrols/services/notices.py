@@ -15,19 +15,25 @@ from core.periods import BEIJING
 from notify.choices import EventType
 from notify.services import event_raise, subject_acted
 from patrols.models import Case, Patrol
-from places.models import ChiefAssignment, Reach
+from places.models import ChiefAssignment, Lake, Reach
 
 CASE = "patrols.case"
 
 
-def _reach(reach_id: int) -> tuple[str, str]:
-    code, name = Reach.objects.filter(pk=reach_id).values_list("division__code", "name").get()
+def _reach(reach_id: int | None, lake_id: int | None = None) -> tuple[str, str]:
+    """The division code and the name of the reach (or the lake) a row is on."""
+    if reach_id is None:
+        code, name = Lake.objects.filter(pk=lake_id or 0).values_list("division__code", "name").get()
+    else:
+        code, name = Reach.objects.filter(pk=reach_id).values_list("division__code", "name").get()
     return code, name
 
 
-def reach_chiefs(reach_id: int, on: dt.date) -> list[int]:
+def reach_chiefs(reach_id: int | None, on: dt.date, lake_id: int | None = None) -> list[int]:
+    """The chiefs in office on `on` of the reach (or, without one, of the lake)."""
+    site = Q(reach_id=reach_id) if reach_id is not None else Q(lake_id=lake_id)
     return list(
-        ChiefAssignment.objects.filter(reach_id=reach_id, valid_from__lte=on)
+        ChiefAssignment.objects.filter(site, valid_from__lte=on)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
         .values_list("chief_id", flat=True)
     )
@@ -54,8 +60,8 @@ def case_moved(case: Case, *, action: str, at: dt.datetime, note: str = "") -> N
     event_type = _ON_TRANSITION.get(action)
     if event_type is None:
         return
-    code, reach_name = _reach(case.reach_id)
-    people = {*reach_chiefs(case.reach_id, at.astimezone(BEIJING).date()), case.reporter_id}
+    code, reach_name = _reach(case.reach_id, case.lake_id)
+    people = {*reach_chiefs(case.reach_id, at.astimezone(BEIJING).date(), case.lake_id), case.reporter_id}
     figures = _case_figures(case, reach_name)
     if note:
         figures["reason"] = note
@@ -67,8 +73,8 @@ def case_moved(case: Case, *, action: str, at: dt.datetime, note: str = "") -> N
 
 def case_overdue(case_id: Any, *, at: dt.datetime) -> None:
     case = Case.objects.get(pk=case_id)
-    code, reach_name = _reach(case.reach_id)
-    people = {*reach_chiefs(case.reach_id, at.astimezone(BEIJING).date()), case.reporter_id}
+    code, reach_name = _reach(case.reach_id, case.lake_id)
+    people = {*reach_chiefs(case.reach_id, at.astimezone(BEIJING).date(), case.lake_id), case.reporter_id}
     event_raise(
         type=EventType.CASE_OVERDUE, division_code=code, subject_type=CASE, subject_id=case.pk,
         figures=_case_figures(case, reach_name), people=people, link=f"/api/v1/patrols/cases/{case.pk}/",
@@ -80,7 +86,7 @@ def patrol_flagged(patrol: Patrol, *, at: dt.datetime) -> None:
     """A patrol stored with flags waits for a reviewer (raised once per patrol)."""
     if not patrol.flags:
         return
-    division_code, reach_name = _reach(patrol.reach_id)
+    division_code, reach_name = _reach(patrol.reach_id, patrol.lake_id)
     event_raise(
         type=EventType.PATROL_FLAGGED, division_code=division_code, subject_type="patrols.patrol",
         subject_id=patrol.pk, people=[patrol.chief_id], link=f"/api/v1/patrols/{patrol.pk}/",

@@ -25,7 +25,7 @@ from patrols.models import (
     Patrol,
     PatrolChunk,
 )
-from patrols.services._common import _PATROL_CLEAN_EXCLUDE, _invalid, _now, _require_role
+from patrols.services._common import _PATROL_CLEAN_EXCLUDE, _invalid, _now, _one_site, _require_role
 from patrols.services.patrol_fill import (
     _PATROL_AUDIT_EXCLUDE,
     PatrolHeader,
@@ -34,7 +34,7 @@ from patrols.services.patrol_fill import (
     _content_hash,
     _fill_patrol,
     _flag_overlapped,
-    _level_on_reach,
+    _level_on_site,
     _notify_flagged,
     _parse_points,
     _patrol_audit,
@@ -47,15 +47,18 @@ def patrol_start(
     *,
     actor: Any,
     patrol_id: uuid.UUID,
-    reach_id: int,
+    reach_id: int | None,
     started_at: dt.datetime,
     companions: int,
     mode: str,
     crs: str | InputCRS | None,
     body_sha256: str = "",
+    lake_id: int | None = None,
 ) -> tuple[Patrol, bool]:
-    """Open a patrol whose points will come in parts (long patrols). Returns (patrol, created)."""
+    """Open a patrol whose points will come in parts (long patrols), on a reach or (``lake_id``) a
+    lake. Returns (patrol, created)."""
     _require_role(actor, {Role.CHIEF}, _("record patrols"))
+    _one_site(reach_id, lake_id)
     now = _now()
     try:
         input_crs = parse_crs(crs)
@@ -63,16 +66,25 @@ def patrol_start(
         raise _invalid("crs", str(exc)) from None
     _check_header(started_at=started_at, companions=companions, mode=mode, now=now)
     start_hash = fingerprint(
-        "start", str(patrol_id), reach_id, started_at.timestamp(), companions, mode, input_crs.value
+        "start",
+        str(patrol_id),
+        reach_id if lake_id is None else f"lake:{lake_id}",
+        started_at.timestamp(),
+        companions,
+        mode,
+        input_crs.value,
     )
     existing = Patrol.objects.filter(pk=patrol_id).first()
     if existing is not None:
         return _start_resend(existing, actor=actor, start_hash=start_hash), False
-    reach, level = _level_on_reach(chief=actor, reach_id=reach_id, on=started_at.astimezone(BEIJING).date())
+    reach, level = _level_on_site(
+        chief=actor, reach_id=reach_id, lake_id=lake_id, on=started_at.astimezone(BEIJING).date()
+    )
     patrol = Patrol(
         id=patrol_id,
         chief_id=actor.pk,
-        reach_id=reach.id,
+        reach_id=None if reach.is_lake else reach.id,
+        lake_id=reach.id if reach.is_lake else None,
         level=level,
         status=PatrolStatus.IN_PROGRESS,
         mode=mode,
@@ -227,7 +239,13 @@ def _complete_from_chunks(
     coordinates = [p for c in chunks for p in c.coordinates]
     times = [t for c in chunks for t in c.times]
     header = PatrolHeader(
-        locked.pk, locked.reach_id, locked.started_at, locked.companions, locked.mode, InputCRS(locked.input_crs)
+        locked.pk,
+        locked.reach_id,
+        locked.started_at,
+        locked.companions,
+        locked.mode,
+        InputCRS(locked.input_crs),
+        locked.lake_id,
     )
     lon, lat, t_ms = _parse_points(
         track={"type": "LineString", "coordinates": coordinates},
@@ -237,7 +255,7 @@ def _complete_from_chunks(
         ended_at=ended_at,
         now=now,
     )
-    reach = _reach_info(locked.reach_id)
+    reach = _reach_info(locked.reach_id, locked.lake_id)
     before = _patrol_audit(locked)
     filled = _fill_patrol(
         locked,

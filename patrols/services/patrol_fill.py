@@ -38,7 +38,7 @@ from patrols.models import (
 )
 from patrols.services._common import _PATROL_CLEAN_EXCLUDE, LEVEL_ORDER, _invalid, _now
 from patrols.track import TrackError, analyse, fingerprint, local_reach, parse_positions, parse_times
-from places.models import ChiefAssignment, Division, Reach
+from places.models import ChiefAssignment, Division, Lake, Reach
 
 # =========================================================================== patrols
 
@@ -48,16 +48,25 @@ class PatrolHeader:
     """The members of a patrol other than its points."""
 
     id: uuid.UUID
-    reach_id: int
+    reach_id: int | None
     started_at: dt.datetime
     companions: int
     mode: str
     crs: InputCRS
+    lake_id: int | None = None
+
+    @property
+    def site_member(self) -> int | str | None:
+        """The water body in the content hash: a reach's id as before lakes existed (stored hashes
+        stay valid), a lake as ``lake:<id>`` (never equal to a reach's)."""
+        return self.reach_id if self.lake_id is None else f"lake:{self.lake_id}"
 
 
 @dataclass(frozen=True, slots=True)
 class ReachInfo:
-    """What the patrol checks need of a reach (fetched as values, not as a model, on the hot path)."""
+    """What the patrol checks need of a reach or a lake (fetched as values, not as a model, on the hot
+    path). For a lake ``wkb`` is its water surface (a MultiPolygon): the track checks then work on
+    its shoreline (patrols.track.local_reach)."""
 
     id: int
     division_code: str
@@ -65,6 +74,7 @@ class ReachInfo:
     # The validity rules of the chief's level, (jurisdiction, min duration s, min length m, min gap h)
     # each, when fetched with the level (one query instead of two); None: not fetched.
     rules: tuple[tuple[str, int, int, int | None], ...] | None = None
+    is_lake: bool = False
 
 
 # A reach's geometry (WKB), cached per process by (id, geodesic length): every patrol post needs it,
@@ -84,6 +94,54 @@ def _reach_wkb(reach_id: int, length_m: float) -> bytes:
             _reach_wkb_cache.clear()
         _reach_wkb_cache[key] = wkb
     return wkb
+
+
+_lake_wkb_cache: dict[tuple[int, float], bytes] = {}
+
+
+def _lake_wkb(lake_id: int, area_m2: float) -> bytes:
+    """A lake's water surface (WKB), cached like a reach's, keyed by its geodesic area (recomputed by
+    places on every geometry change)."""
+    key = (lake_id, area_m2)
+    wkb = _lake_wkb_cache.get(key)
+    if wkb is None:
+        geometry = Lake.objects.filter(pk=lake_id).values_list("geometry", flat=True).get()
+        wkb = bytes(geometry.wkb)
+        if len(_lake_wkb_cache) >= _REACH_CACHE_SIZE:
+            _lake_wkb_cache.clear()
+        _lake_wkb_cache[key] = wkb
+    return wkb
+
+
+def _level_on_site(*, chief: Any, reach_id: int | None, lake_id: int | None, on: dt.date) -> tuple[ReachInfo, str]:
+    """The reach or the lake (exactly one given) and the chief's level on it, as ``_level_on_reach``;
+    a lake the chief is not appointed to is a 400 naming ``lake``."""
+    if lake_id is None:
+        assert reach_id is not None  # noqa: S101 - the callers check that one is given
+        return _level_on_reach(chief=chief, reach_id=reach_id, on=on)
+    assignment, lake, division = ChiefAssignment._meta.db_table, Lake._meta.db_table, Division._meta.db_table
+    rule = PatrolValidityRule._meta.db_table
+    sql = (
+        "SELECT a.level, l.area_m2, d.code, v.jurisdiction, v.min_duration_s, v.min_length_m, v.min_gap_hours "  # noqa: S608 - table names from the models, values bound
+        f"FROM {assignment} a JOIN {lake} l ON l.id = a.lake_id JOIN {division} d ON d.id = l.division_id "
+        f"LEFT JOIN {rule} v ON v.level = a.level "
+        "WHERE a.chief_id = %s AND a.lake_id = %s AND a.valid_from <= %s "
+        "AND (a.valid_until IS NULL OR a.valid_until >= %s)"
+    )
+    with core_sql.cursor() as cursor:
+        cursor.execute(sql, [chief.pk, lake_id, on, on])
+        rows = cursor.fetchall()
+    if not rows:
+        raise _invalid(
+            "lake",
+            _("No lake or reservoir %(lake_id)s to which you are appointed as chief on %(isoformat)s.")
+            % {"lake_id": lake_id, "isoformat": on.isoformat()},
+        )
+    level = min((row[0] for row in rows), key=lambda value: LEVEL_ORDER.index(ChiefLevel(value)))
+    area_m2, code = float(rows[0][1]), rows[0][2]
+    rules = tuple(dict.fromkeys(tuple(row[3:]) for row in rows if row[0] == level and row[3] is not None))
+    info = ReachInfo(id=lake_id, division_code=code, wkb=_lake_wkb(lake_id, area_m2), rules=rules, is_lake=True)
+    return info, level
 
 
 def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInfo, str]:
@@ -117,10 +175,15 @@ def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInf
     return ReachInfo(id=reach_id, division_code=code, wkb=_reach_wkb(reach_id, length_m), rules=rules), level
 
 
-def _reach_info(reach_id: int) -> ReachInfo:
-    """The reach as the checks need it, for a stored patrol (its validity rules are looked up later)."""
-    code, geometry = Reach.objects.filter(pk=reach_id).values_list("division__code", "geometry").get()
-    return ReachInfo(id=reach_id, division_code=code, wkb=bytes(geometry.wkb))
+def _reach_info(reach_id: int | None, lake_id: int | None = None) -> ReachInfo:
+    """The reach (or the lake) as the checks need it, for a stored patrol (its validity rules are
+    looked up later)."""
+    if lake_id is not None:
+        code, surface = Lake.objects.filter(pk=lake_id).values_list("division__code", "geometry").get()
+        return ReachInfo(id=lake_id, division_code=code, wkb=bytes(surface.wkb), is_lake=True)
+    assert reach_id is not None  # noqa: S101 - a stored patrol is on a reach or a lake
+    code, line = Reach.objects.filter(pk=reach_id).values_list("division__code", "geometry").get()
+    return ReachInfo(id=reach_id, division_code=code, wkb=bytes(line.wkb))
 
 
 def _check_header(*, started_at: dt.datetime, companions: int, mode: str, now: dt.datetime) -> None:
@@ -184,7 +247,7 @@ def _content_hash(
 ) -> str:
     return fingerprint(
         str(header.id),
-        header.reach_id,
+        header.site_member,
         header.started_at.timestamp(),
         ended_at.timestamp(),
         header.companions,
@@ -288,7 +351,8 @@ def _fill_patrol(
     """Compute everything the server derives and set it on `patrol`. Returns the other patrols of
     the chief that this one overlaps in time (they get the overlap flag too) and the geometries' WKB."""
     limits = conf.track_limits(patrol.mode)
-    result = analyse(lon, lat, t_ms, reach=local_reach(reach.wkb, buffer_m=limits.reach_buffer_m), limits=limits)
+    buffer_m = conf.lake_buffer_m() if reach.is_lake else limits.reach_buffer_m
+    result = analyse(lon, lat, t_ms, reach=local_reach(reach.wkb, buffer_m=buffer_m), limits=limits)
     started_ms = round(patrol.started_at.timestamp() * 1000)
     patrol.ended_at = ended_at
     patrol.status = PatrolStatus.COMPLETED

@@ -24,7 +24,7 @@ from patrols.choices import (
 from patrols.models import (
     Patrol,
 )
-from patrols.services._common import _HEAVY, _invalid, _now, _require_role
+from patrols.services._common import _HEAVY, _invalid, _now, _one_site, _require_role
 from patrols.services.patrol_fill import (
     PatrolHeader,
     _check_end,
@@ -32,7 +32,7 @@ from patrols.services.patrol_fill import (
     _content_hash,
     _fill_patrol,
     _flag_overlapped,
-    _level_on_reach,
+    _level_on_site,
     _one_statement,
     _parse_points,
     _patrol_audit,
@@ -76,7 +76,7 @@ def patrol_submit(
     *,
     actor: Any,
     patrol_id: uuid.UUID,
-    reach_id: int,
+    reach_id: int | None,
     started_at: dt.datetime,
     ended_at: dt.datetime,
     companions: int,
@@ -85,20 +85,22 @@ def patrol_submit(
     track: object,
     times: object,
     body_sha256: str = "",
+    lake_id: int | None = None,
 ) -> tuple[Patrol, bool]:
-    """Record a whole patrol posted at once. Returns (patrol, created).
+    """Record a whole patrol posted at once, on a reach or (``lake_id``) a lake. Returns (patrol, created).
 
     The id is the phone's: the same content again returns the stored patrol (created False), other
     content under the same id is a Conflict. Distance, person-times, validity and flags are computed
     here from the track; figures the client sends are ignored.
     """
     _require_role(actor, {Role.CHIEF}, _("record patrols"))
+    _one_site(reach_id, lake_id)
     now = _now()
     try:
         input_crs = parse_crs(crs)
     except ValueError as exc:
         raise _invalid("crs", str(exc)) from None
-    header = PatrolHeader(patrol_id, reach_id, started_at, companions, mode, input_crs)
+    header = PatrolHeader(patrol_id, reach_id, started_at, companions, mode, input_crs, lake_id)
     _check_header(started_at=started_at, companions=companions, mode=mode, now=now)
     _check_end(started_at=started_at, ended_at=ended_at, now=now)
     lon, lat, t_ms = _parse_points(
@@ -106,7 +108,9 @@ def patrol_submit(
     )
     content = _content_hash(header, ended_at, lon, lat, t_ms)
     try:
-        reach, level = _level_on_reach(chief=actor, reach_id=reach_id, on=started_at.astimezone(BEIJING).date())
+        reach, level = _level_on_site(
+            chief=actor, reach_id=reach_id, lake_id=lake_id, on=started_at.astimezone(BEIJING).date()
+        )
     except InvalidInput:
         # A resend of a stored patrol (in another JSON layout) after the appointment ended.
         stored = _replay_stored(patrol_id, chief=actor, content_sha256=content)
@@ -116,7 +120,8 @@ def patrol_submit(
     patrol = Patrol(
         id=patrol_id,
         chief_id=actor.pk,
-        reach_id=reach.id,
+        reach_id=None if reach.is_lake else reach.id,
+        lake_id=reach.id if reach.is_lake else None,
         level=level,
         mode=mode,
         companions=companions,
@@ -181,7 +186,7 @@ def patrol_recompute_changes(
         t_ms = round(patrol.started_at.timestamp() * 1000) + np.asarray(patrol.raw_times_ms or [], dtype=np.int64)
         if len(t_ms) != len(lon):
             return {}
-        reach = _reach_info(patrol.reach_id)
+        reach = _reach_info(patrol.reach_id, patrol.lake_id)
         old = {name: getattr(patrol, name) for name in (*_DERIVED, "review_status")}
         before = _patrol_audit(patrol)
         filled = _fill_patrol(

@@ -107,7 +107,9 @@ def case_photo_add(*, case: Case, actor: Any, upload: UploadedFile) -> tuple[Cas
 
 def _photo_flags(case: Case, taken_at: dt.datetime | None, lon: float | None, lat: float | None) -> list[str]:
     flags: list[str] = []
-    patrol = Patrol.objects.select_related("reach").filter(pk=case.patrol_id).first() if case.patrol_id else None
+    patrol = (
+        Patrol.objects.select_related("reach", "lake").filter(pk=case.patrol_id).first() if case.patrol_id else None
+    )
     if taken_at is not None and patrol is not None and patrol.ended_at is not None:
         tol = conf.photo_time_tolerance()
         if not patrol.started_at - tol <= taken_at <= patrol.ended_at + tol:
@@ -116,9 +118,7 @@ def _photo_flags(case: Case, taken_at: dt.datetime | None, lon: float | None, la
         limit = conf.photo_max_distance_m()
         cleaned = patrol.cleaned_track if patrol is not None else None
         if patrol is not None and cleaned is not None:
-            reach = local_reach(
-                bytes(patrol.reach.geometry.wkb), buffer_m=conf.track_limits(patrol.mode).reach_buffer_m
-            )
+            reach = local_reach(bytes(patrol.site.geometry.wkb), buffer_m=conf.track_limits(patrol.mode).reach_buffer_m)
             track = shapely.from_wkb(bytes(cleaned.wkb))
             coords = shapely.get_coordinates(track)
             x, y = reach.project(coords[:, 0], coords[:, 1])

@@ -36,6 +36,13 @@ class QuarterlyQuerySerializer(FormatQuerySerializer):
 class RowsQuerySerializer(SummaryQuerySerializer):
     figure = serializers.CharField(max_length=40)
     category = serializers.ChoiceField(choices=CaseCategory.choices, required=False)
+    reach = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="one reach (id)")
+    lake = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="one lake or reservoir (id)"
+    )
+    water = serializers.ChoiceField(
+        choices=["rivers", "lakes"], required=False, help_text="rows on reaches (rivers) or on lakes and reservoirs"
+    )
 
 
 class SnapshotRequestSerializer(serializers.Serializer):

@@ -126,8 +126,10 @@ class QuarterlyView(ApiView):
 
 
 class RowsView(ApiView):
-    """GET /reports/rows/?figure=&start=&end=&division=&category=: the rows a patrol figure summed,
-    where the ledgers' own filters cannot express the figure (e.g. cases closed inside the period)."""
+    """GET /reports/rows/?figure=&start=&end=&division=&category=&reach=&lake=&water=: the rows a patrol
+    figure summed, where the ledgers' own filters cannot express the figure (e.g. cases closed inside
+    the period); `reach`/`lake` narrow to one water body in scope (else 400 naming it), `water`
+    (rivers | lakes) to one side of the report's split."""
 
     read_roles = READ_ROLES
 
@@ -137,13 +139,29 @@ class RowsView(ApiView):
         q = _query(RowsQuerySerializer, request, paged=True)
         scope = scope_for(request.user)
         code = services.check_division(scope=scope, division_code=q.get("division"))
+        patrol_selectors.site_filter_check(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"))
         period = canonical(q["start"], q["end"])
         qs = patrol_selectors.report_rows(
-            scope=scope, period=period, figure=q["figure"], division_code=code, category=q.get("category")
+            scope=scope,
+            period=period,
+            figure=q["figure"],
+            division_code=code,
+            category=q.get("category"),
+            reach_id=q.get("reach"),
+            lake_id=q.get("lake"),
+            water=q.get("water"),
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self) or []
         return paginator.get_paginated_response([_row(obj) for obj in page])
+
+
+def _site(obj: Any) -> dict[str, Any]:
+    """The row's reach code and lake code (the one it is not on is null)."""
+    return {
+        "reach": obj.reach.code if obj.reach_id is not None else None,
+        "lake": obj.lake.code if obj.lake_id is not None else None,
+    }
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -151,17 +169,17 @@ def _row(obj: Any) -> dict[str, Any]:
     if name == "patrol":
         return {
             "kind": "patrol", "id": str(obj.pk), "url": f"/api/v1/patrols/{obj.pk}/", "chief": obj.chief.username,
-            "reach": obj.reach.code, "level": obj.level, "started_at": obj.started_at, "person_times": obj.person_times,
+            **_site(obj), "level": obj.level, "started_at": obj.started_at, "person_times": obj.person_times,
             "distance_km": obj.distance_km, "valid": obj.valid, "review_status": obj.review_status, "flags": obj.flags,
         }  # fmt: skip
     if name == "case":
         return {
             "kind": "case", "id": str(obj.pk), "url": f"/api/v1/patrols/cases/{obj.pk}/", "category": obj.category,
-            "status": obj.status, "reach": obj.reach.code, "found_at": obj.found_at, "deadline": obj.deadline,
+            "status": obj.status, **_site(obj), "found_at": obj.found_at, "deadline": obj.deadline,
             "closed_at": obj.closed_at, "closed_via": obj.closed_via, "overdue_at": obj.overdue_at,
         }  # fmt: skip
     return {
-        "kind": "litter", "id": obj.pk, "url": f"/api/v1/patrols/litter/{obj.pk}/", "reach": obj.reach.code,
+        "kind": "litter", "id": obj.pk, "url": f"/api/v1/patrols/litter/{obj.pk}/", **_site(obj),
         "removed_on": obj.removed_on, "tonnes": obj.tonnes,
     }  # fmt: skip
 

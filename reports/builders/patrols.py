@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from accounts.scope import Scope
 from core.periods import Period
 from patrols import selectors
 from patrols.choices import CaseCategory, CaseStatus, ChiefLevel
 from reports import conf
 from reports.builders.common import change, link, num, period_params
+
+WATER_LABELS = {"rivers": gettext_lazy("Rivers"), "lakes": gettext_lazy("Lakes and reservoirs")}
 
 # The two patrol counts, under their Chinese names, with what each counts (issue 19).
 COUNT_DEFINITIONS = {
@@ -64,6 +68,11 @@ def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[st
         "litter_records": r["litter_records"],
         "by_level": [{"level": lvl, "label": str(ChiefLevel(lvl).label), **fig} for lvl, fig in r["by_level"].items()],
         "by_division": r["by_division"],
+        # Rivers (reaches) and lakes and reservoirs apart: effort, cases and litter of each.
+        "by_water": [
+            {"water": kind, "label": str(WATER_LABELS[kind]), **fig, "litter_tonnes": num(fig["litter_tonnes"], 3)}
+            for kind, fig in r["by_water"].items()
+        ],
         "cases_by_category": [
             {"category": cat, "label": str(CaseCategory(cat).label), **fig}
             for cat, fig in r["cases_by_category"].items()
@@ -110,6 +119,8 @@ def _links(out: dict[str, Any], period: Period, division_code: str | None) -> di
         row["link"] = link("/patrols/", status="completed", level=row["level"], **p)
     for row in out["by_division"]:
         row["link"] = link("/patrols/", status="completed", start=p["start"], end=p["end"], division=row["code"])
+    for row in out["by_water"]:
+        row["link"] = rows("patrols", water=row["water"])
     for row in out["cases_by_category"]:
         row["link"] = link("/patrols/cases/", category=row["category"], **p)
     return links

@@ -110,7 +110,7 @@ def board_data(request: HttpRequest) -> dict[str, Any]:
         rows.append({
             "id": str(c.pk), "url": reverse("console:case_detail", args=[c.pk]), "found": f.when(c.found_at),
             "category": c.get_category_display(), "status": c.get_status_display(), "status_code": c.status,
-            "reach": c.reach.name, "division": c.reach.division.name,
+            "reach": c.site.name, "division": c.site.division.name,
             "reporter": str(c.reporter) if c.reporter_id else "—", "unit": f.text(c.responsible_unit),
             "deadline": f.day(c.deadline), "overdue": late,
             "was_overdue": c.overdue_at is not None and not late,
@@ -210,7 +210,7 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
         if case is None:
             refused.append((str(pk or "?")[:8], _("No such case in your jurisdiction.")))
             continue
-        label = f"{case.get_category_display()} · {case.reach.name} · {f.when(case.found_at)}"
+        label = f"{case.get_category_display()} · {case.site.name} · {f.when(case.found_at)}"
         try:
             services.case_assign(case=case, actor=request.user, responsible_unit=unit, deadline=deadline,
                                  note=request.POST.get("note", "").strip())  # fmt: skip

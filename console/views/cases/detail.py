@@ -105,7 +105,7 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
         (_("Category"), case.get_category_display()),
         (_("Status"), case.get_status_display()),
         (_("Source"), case.get_source_display()),
-        (_("Reach"), f"{case.reach.name}（{case.reach.division.name}）"),
+        (_("Reach"), f"{case.site.name}（{case.site.division.name}）"),
         (_("Found (Beijing)"), f.when(case.found_at)),
         (_("Reporter"), str(case.reporter) if case.reporter_id else "—"),
         (_("Responsible unit"), f.text(case.responsible_unit)),
@@ -123,7 +123,7 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
         "urls": {a: reverse("console:case_action", args=[case.pk, a]) for a in DONE},
         "steps": [a for a in acts if a != "photo"],
     }  # fmt: skip
-    title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.reach.name}
+    title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.site.name}
     return page(request, "console/cases/case.html", context, title=title,
                 crumbs=[(_("River and lake chiefs"), ""), (_("Cases"), reverse("console:case_list"))],
                 status=status)  # fmt: skip

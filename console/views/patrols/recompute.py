@@ -146,7 +146,7 @@ def _run(request: HttpRequest, p: dict[str, Any], *, dry_run: bool) -> tuple[int
                     "url": reverse("console:patrol_review", args=[pk]),
                     "started": f.when(patrol.started_at),
                     "chief": str(patrol.chief),
-                    "reach": patrol.reach.name,
+                    "reach": patrol.site.name,
                     "changes": [
                         {"label": _label(k), "before": _show(k, old), "after": _show(k, new)}
                         for k, (old, new) in diff.items()

@@ -45,8 +45,8 @@ REVIEW_QUEUE = Ledger(
         Column(gettext_lazy("Started (Beijing)"), lambda o: f.when(o.started_at), "started_at"),
         Column(gettext_lazy("Flags"), lambda o: flag_words(o.flags)),
         Column(gettext_lazy("Chief"), lambda o: str(o.chief), "chief__username"),
-        Column(gettext_lazy("Reach"), lambda o: o.reach.name, "reach__code"),
-        Column(gettext_lazy("Division"), lambda o: o.reach.division.name, "reach__division__code"),
+        Column(gettext_lazy("Reach"), lambda o: o.site.name, "reach__code"),
+        Column(gettext_lazy("Division"), lambda o: o.site.division.name, "reach__division__code"),
         Column(gettext_lazy("Level"), lambda o: o.get_level_display(), "level"),
         Column(gettext_lazy("Distance (km)"), lambda o: f.number((o.distance_m or 0) / 1000, 2), "distance_m", True),
         Column(gettext_lazy("Valid"), lambda o: f.yes_no(o.valid), "valid"),
@@ -148,7 +148,7 @@ def _overlaps(request: HttpRequest, patrol: Patrol) -> list[dict[str, str]]:
     return [
         {
             "url": reverse("console:patrol_review", args=[o.pk]),
-            "reach": o.reach.name,
+            "reach": o.site.name,
             "span": f"{f.when(o.started_at)} – {f.when(o.ended_at)}",
             "review": o.get_review_status_display(),
         }
@@ -168,8 +168,8 @@ def _review_page(
             reasons.append(str(code))
     figures = actions.figures(
         (_("Chief"), str(patrol.chief)),
-        (_("Reach"), f"{patrol.reach.code} {patrol.reach.name}"),
-        (_("Division"), patrol.reach.division.name),
+        (_("Reach"), f"{patrol.site.code} {patrol.site.name}"),
+        (_("Division"), patrol.site.division.name),
         (_("Level"), patrol.get_level_display()),
         (_("Status"), patrol.get_status_display()),
         (_("Started (Beijing)"), f.when(patrol.started_at)),
@@ -207,7 +207,7 @@ def _review_page(
         ),
     }
     title = _("Review: patrol of %(reach)s on %(day)s") % {
-        "reach": patrol.reach.name,
+        "reach": patrol.site.name,
         "day": periods.to_beijing(patrol.started_at).date().isoformat(),
     }
     return page(

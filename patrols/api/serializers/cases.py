@@ -11,9 +11,9 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from core.api.fields import AwareDateTimeField, GeoJSONGeometryField
-from core.api.serializers import MAX_ID, StrictSerializer
+from core.api.serializers import StrictSerializer
 from core.geo import parse_crs
-from patrols.api.serializers.patrols import _crs_field
+from patrols.api.serializers.patrols import _crs_field, check_reach_or_lake, reach_field
 from patrols.choices import (
     CaseCategory,
     CaseSource,
@@ -39,7 +39,8 @@ class CaseReportSerializer(StrictSerializer):
     id = serializers.UUIDField(help_text="chosen by the phone or the office; a resend returns the stored case")
     category = serializers.ChoiceField(choices=CaseCategory.choices)
     source = CaseSourceField(choices=CaseSource.choices)  # type: ignore[assignment]  # a field named like Field.source; DRF moves declared fields off the class
-    reach = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reach = reach_field("id of the reach; or give `lake`")
+    lake = reach_field("id of the lake or reservoir, in place of `reach`")
     location = GeoJSONGeometryField(allowed=["Point"])
     crs = _crs_field()
     description = serializers.CharField(max_length=2000)
@@ -53,6 +54,9 @@ class CaseReportSerializer(StrictSerializer):
             with contextlib.suppress(ValueError):  # the crs field reports it
                 self.context["crs"] = parse_crs(data.get("crs"))
         return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return check_reach_or_lake(attrs)
 
 
 class CaseAssignSerializer(StrictSerializer):
@@ -117,6 +121,8 @@ _CASE_PROPS = [
     "source",
     "reach",
     "reach_code",
+    "lake",
+    "lake_code",
     "division",
     "description",
     "patrol",
@@ -139,8 +145,9 @@ _CASE_PROPS = [
 
 class CaseFeatureSerializer(GeoFeatureModelSerializer):
     source = CaseSourceField(choices=CaseSource.choices, read_only=True)
-    reach_code = serializers.CharField(source="reach.code")
-    division = serializers.CharField(source="reach.division.code")
+    reach_code = serializers.CharField(source="reach.code", allow_null=True, default=None)
+    lake_code = serializers.CharField(source="lake.code", allow_null=True, default=None)
+    division = serializers.CharField(source="site.division.code")
     reporter_username = serializers.CharField(source="reporter.username")
     overdue = serializers.SerializerMethodField()
 

@@ -52,12 +52,20 @@ def parse_patrol_submit(data: Any) -> dict[str, Any]:
             out["id"] = uuid.UUID(raw_id)
         else:
             errors["id"] = [_("Must be a valid UUID.")]
-    reach = need("reach")
-    if reach is not None:
-        if type(reach) is int and 1 <= reach <= MAX_ID:
-            out["reach"] = reach
-        else:
-            errors["reach"] = [_("A whole number from 1 to %(max_id)s.") % {"max_id": MAX_ID}]
+    # A reach or (in its place) a lake: exactly one.
+    for name in ("reach", "lake"):
+        value = data.get(name)
+        out[name] = None
+        if value is not None:
+            if type(value) is int and 1 <= value <= MAX_ID:
+                out[name] = value
+            else:
+                errors[name] = [_("A whole number from 1 to %(max_id)s.") % {"max_id": MAX_ID}]
+    if "reach" not in errors and "lake" not in errors:
+        if out["reach"] is not None and out["lake"] is not None:
+            errors["lake"] = [_("Give a reach or a lake, not both.")]
+        elif out["reach"] is None and out["lake"] is None:
+            errors["reach"] = [_("Give a reach or a lake.")]
     for name in ("started_at", "ended_at"):
         value = need(name)
         if value is not None:
@@ -101,6 +109,7 @@ def patrol_result(p: Patrol) -> dict[str, Any]:
         "status": p.status,
         "chief": p.chief_id,
         "reach": p.reach_id,
+        "lake": p.lake_id,
         "level": p.level,
         "mode": p.mode,
         "started_at": _local(p.started_at),

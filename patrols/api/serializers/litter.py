@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from core.api.serializers import MAX_ID, StrictSerializer
+from core.api.serializers import StrictSerializer
+from patrols.api.serializers.patrols import check_reach_or_lake, reach_field
 from patrols.models import LitterRemoval
 
 # --------------------------------------------------------------------------- litter
@@ -17,16 +20,21 @@ class LitterCreateSerializer(StrictSerializer):
         default=None,
         help_text="the phone's UUID for this record: a resend with the same content returns the stored record (200)",
     )
-    reach = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reach = reach_field("id of the reach; or give `lake`")
+    lake = reach_field("id of the lake or reservoir, in place of `reach`")
     removed_on = serializers.DateField()
     tonnes = serializers.DecimalField(max_digits=9, decimal_places=3)
     patrol = serializers.UUIDField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return check_reach_or_lake(attrs)
+
 
 class LitterSerializer(serializers.ModelSerializer):
-    reach_code = serializers.CharField(source="reach.code", read_only=True)
-    division = serializers.CharField(source="reach.division.code", read_only=True)
+    reach_code = serializers.CharField(source="reach.code", read_only=True, allow_null=True, default=None)
+    lake_code = serializers.CharField(source="lake.code", read_only=True, allow_null=True, default=None)
+    division = serializers.CharField(source="site.division.code", read_only=True)
     recorded_by_username = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -36,6 +44,8 @@ class LitterSerializer(serializers.ModelSerializer):
             "client_id",
             "reach",
             "reach_code",
+            "lake",
+            "lake_code",
             "division",
             "removed_on",
             "tonnes",

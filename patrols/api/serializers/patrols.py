@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -54,13 +55,33 @@ def _crs_field() -> CRSField:
     )  # fmt: skip
 
 
+def check_reach_or_lake(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Exactly one of `reach` and `lake`: both names `lake`, neither names `reach` (a 400)."""
+    if attrs.get("reach") is not None and attrs.get("lake") is not None:
+        raise serializers.ValidationError({"lake": [_("Give a reach or a lake, not both.")]})
+    if attrs.get("reach") is None and attrs.get("lake") is None:
+        raise serializers.ValidationError({"reach": [_("Give a reach or a lake.")]})
+    return attrs
+
+
+def reach_field(what: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None, help_text=what
+    )
+
+
 class _PatrolHeaderSerializer(StrictSerializer):
     # Strict fields: the hot path's parser (patrols.api.serializers.fast) refuses "5" and 5.0 where an
     # integer is due, and a number as an id; the documented body says the same (tests/patrols/test_submit_contract.py).
     id = StrictUUIDField(help_text="chosen by the phone; a resend with the same id returns the stored patrol")
     reach = WholeNumberField(
-        min_value=1, upper=MAX_ID, help_text="id of a reach you are chief of (your appointments list them)"
-    )
+        min_value=1, upper=MAX_ID, required=False, allow_null=True, default=None,
+        help_text="id of a reach you are chief of (your appointments list them); or give `lake`",
+    )  # fmt: skip
+    lake = WholeNumberField(
+        min_value=1, upper=MAX_ID, required=False, allow_null=True, default=None,
+        help_text="id of a lake or reservoir you are chief of, in place of `reach`",
+    )  # fmt: skip
     started_at = AwareDateTimeField()
     companions = WholeNumberField(min_value=0, upper=conf.max_companions, default=0)
     mode = serializers.ChoiceField(choices=PatrolMode.choices)
@@ -68,6 +89,9 @@ class _PatrolHeaderSerializer(StrictSerializer):
 
     def validate_crs(self, value: InputCRS | None) -> InputCRS:
         return parse_crs(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return check_reach_or_lake(attrs)
 
 
 @extend_schema_field(
@@ -153,7 +177,8 @@ class PatrolResultSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
     chief = serializers.IntegerField(source="chief_id")
-    reach = serializers.IntegerField(source="reach_id")
+    reach = serializers.IntegerField(source="reach_id", allow_null=True, help_text="null for a lake patrol")
+    lake = serializers.IntegerField(source="lake_id", allow_null=True, help_text="null for a reach patrol")
     level = serializers.CharField()
     mode = serializers.CharField()
     started_at = serializers.DateTimeField()
@@ -182,6 +207,9 @@ _PATROL_PROPS = [
     "reach",
     "reach_code",
     "reach_name",
+    "lake",
+    "lake_code",
+    "lake_name",
     "division",
     "level",
     "mode",
@@ -207,9 +235,11 @@ _PATROL_PROPS = [
 class _PatrolFeatureBase(GeoFeatureModelSerializer):
     chief_username = serializers.CharField(source="chief.username")
     chief_name = serializers.CharField(source="chief.display_name")
-    reach_code = serializers.CharField(source="reach.code")
-    reach_name = serializers.CharField(source="reach.name")
-    division = serializers.CharField(source="reach.division.code")
+    reach_code = serializers.CharField(source="reach.code", allow_null=True, default=None)
+    reach_name = serializers.CharField(source="reach.name", allow_null=True, default=None)
+    lake_code = serializers.CharField(source="lake.code", allow_null=True, default=None)
+    lake_name = serializers.CharField(source="lake.name", allow_null=True, default=None)
+    division = serializers.CharField(source="site.division.code")
     distance_km = serializers.SerializerMethodField()
 
     def get_distance_km(self, obj: Patrol) -> float:

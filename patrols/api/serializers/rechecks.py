@@ -39,7 +39,8 @@ class RecheckRecordSerializer(StrictSerializer):
 
 class RecheckSerializer(serializers.ModelSerializer):
     case_category = serializers.CharField(source="case.category", read_only=True)
-    reach = serializers.IntegerField(source="case.reach_id", read_only=True)
+    reach = serializers.IntegerField(source="case.reach_id", read_only=True, allow_null=True)
+    lake = serializers.IntegerField(source="case.lake_id", read_only=True, allow_null=True)
     sampled_by_username = serializers.CharField(source="sampled_by.username", read_only=True)
 
     class Meta:
@@ -49,6 +50,7 @@ class RecheckSerializer(serializers.ModelSerializer):
             "case",
             "case_category",
             "reach",
+            "lake",
             "batch",
             "outcome",
             "sampled_at",

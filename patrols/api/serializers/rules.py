@@ -26,6 +26,12 @@ class ComplianceQuerySerializer(StrictSerializer):
     chief = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     level = serializers.ChoiceField(required=False, choices=ChiefLevel.choices)
     division = serializers.RegexField(r"^\d{6}(\d{3}(\d{3})?)?$", required=False)
+    reach = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="the chiefs appointed to this reach (id)"
+    )
+    lake = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="the chiefs appointed to this lake or reservoir (id)"
+    )
     detail = serializers.BooleanField(required=False, default=False)
     format = serializers.ChoiceField(required=False, choices=["json", "csv", "xlsx"], default="json")
 

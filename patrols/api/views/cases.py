@@ -100,6 +100,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         Column("lon", gettext_lazy("Longitude"), "number3"),
         Column("lat", gettext_lazy("Latitude"), "number3"),
         Column("description", gettext_lazy("Description"), width=40),
+        Column("lake", gettext_lazy("Lake code"), width=18),
     )
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -125,8 +126,9 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
                 "category": c.category,
                 "status": c.status,
                 "source": c.source,
-                "reach": c.reach.code,
-                "division": c.reach.division.code,
+                "reach": c.reach.code if c.reach is not None else None,
+                "lake": c.lake.code if c.lake is not None else None,
+                "division": c.site.division.code,
                 "reporter": c.reporter.username,
                 "responsible_unit": c.responsible_unit,
                 "deadline": c.deadline,
@@ -148,7 +150,9 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
         scope = scope_for(request.user)
-        reach = selectors.reach_for_write(scope=scope, reach_id=v["reach"], on=v["found_at"].astimezone(BEIJING).date())
+        reach, lake = selectors.site_for_write(
+            scope=scope, reach_id=v["reach"], lake_id=v["lake"], on=v["found_at"].astimezone(BEIJING).date()
+        )
         patrol = None
         if v["patrol"] is not None:
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
@@ -160,6 +164,7 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
             category=v["category"],
             source=v["source"],
             reach=reach,
+            lake=lake,
             location=v["location"],
             description=v["description"],
             found_at=v["found_at"],

@@ -34,7 +34,7 @@ from patrols.filters import LitterFilter
 @extend_schema_view(
     list=extend_schema(summary="Litter removal ledger"),
     create=extend_schema(
-        summary="Record litter removed from a reach",
+        summary="Record litter removed from a reach or a lake",
         description=(
             "201: recorded. 200: the same record sent again (under its client_id, or without one the same "
             "content from the same person within PATROL_LITTER_RESEND_MINUTES), the stored record."
@@ -73,6 +73,7 @@ class LitterViewSet(
         Column("patrol", gettext_lazy("Patrol"), width=38),
         Column("recorded_by", gettext_lazy("Recorded by")),
         Column("note", gettext_lazy("Note"), width=30),
+        Column("lake", gettext_lazy("Lake code"), width=18),
     )
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -83,8 +84,9 @@ class LitterViewSet(
             yield {
                 "id": r.pk,
                 "removed_on": r.removed_on,
-                "reach": r.reach.code,
-                "division": r.reach.division.code,
+                "reach": r.reach.code if r.reach is not None else None,
+                "lake": r.lake.code if r.lake is not None else None,
+                "division": r.site.division.code,
                 "tonnes": r.tonnes,
                 "patrol": str(r.patrol_id) if r.patrol_id else None,
                 "recorded_by": r.recorded_by.username,
@@ -94,7 +96,7 @@ class LitterViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         v = _validated(LitterCreateSerializer, request)
         scope = scope_for(request.user)
-        reach = selectors.reach_for_write(scope=scope, reach_id=v["reach"], on=v["removed_on"])
+        reach, lake = selectors.site_for_write(scope=scope, reach_id=v["reach"], lake_id=v["lake"], on=v["removed_on"])
         patrol = None
         if v["patrol"] is not None:
             patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
@@ -103,6 +105,7 @@ class LitterViewSet(
         record, created = services.litter_record(
             actor=request.user,
             reach=reach,
+            lake=lake,
             removed_on=v["removed_on"],
             tonnes=v["tonnes"],
             patrol=patrol,

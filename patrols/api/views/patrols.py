@@ -81,6 +81,8 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         Column("invalid_reasons", gettext_lazy("Invalid reasons"), width=24),
         Column("flags", gettext_lazy("Flags"), width=24),
         Column("review_status", gettext_lazy("Review")),
+        Column("lake", gettext_lazy("Lake code"), width=18),
+        Column("lake_name", gettext_lazy("Lake or reservoir"), width=24),
     )
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -104,9 +106,11 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
                 "ended_at": p.ended_at,
                 "chief": p.chief.username,
                 "level": p.level,
-                "reach": p.reach.code,
-                "reach_name": p.reach.name,
-                "division": p.reach.division.code,
+                "reach": p.reach.code if p.reach is not None else None,
+                "reach_name": p.reach.name if p.reach is not None else None,
+                "lake": p.lake.code if p.lake is not None else None,
+                "lake_name": p.lake.name if p.lake is not None else None,
+                "division": p.site.division.code,
                 "mode": p.mode,
                 "person_times": p.person_times,
                 "distance_km": p.distance_m / 1000,
@@ -134,7 +138,10 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
                               "coordinates": [[87.6012, 43.8251], [87.6031, 43.8262], [87.6055, 43.8270]]},
                     "times": ["2024-05-10T09:00:00+08:00", "2024-05-10T09:00:30+08:00", "2024-05-10T09:01:00+08:00"],
                 },
-                description="`reach` must be a reach you are chief of on `started_at`; `id` is a fresh UUID.",
+                description=(
+                    "`reach` must be a reach you are chief of on `started_at` (or, in its place, `lake` a lake "
+                    "or reservoir you are chief of); `id` is a fresh UUID."
+                ),
             )
         ],
     )  # fmt: skip
@@ -151,6 +158,7 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
             actor=request.user,
             patrol_id=v["id"],
             reach_id=v["reach"],
+            lake_id=v["lake"],
             started_at=v["started_at"],
             ended_at=v["ended_at"],
             companions=v["companions"],
@@ -182,6 +190,7 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
             actor=request.user,
             patrol_id=v["id"],
             reach_id=v["reach"],
+            lake_id=v["lake"],
             started_at=v["started_at"],
             companions=v["companions"],
             mode=v["mode"],

@@ -23,7 +23,7 @@ from patrols.api.serializers import (
     RecheckSerializer,
 )
 from patrols.api.views._common import _validated
-from patrols.filters import RecheckFilter, beijing_midnight, within_division
+from patrols.filters import RecheckFilter, beijing_midnight, within_division_sites
 
 # =========================================================================== rechecks
 
@@ -55,7 +55,7 @@ class RecheckViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveMod
         if v.get("end"):
             cases = cases.filter(closed_at__lt=beijing_midnight(v["end"] + dt.timedelta(days=1)))
         if v.get("division"):
-            cases = within_division(cases, "reach__division__code", v["division"])
+            cases = within_division_sites(cases, v["division"])
         batch, _rechecks = services.recheck_sample(
             actor=request.user, cases=cases, count=v["count"], seed=v.get("seed")
         )

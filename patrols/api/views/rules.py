@@ -109,6 +109,8 @@ class ComplianceView(ApiView):
             level=v.get("level"),
             division=v.get("division"),
             detail=v["detail"],
+            reach_id=v.get("reach"),
+            lake_id=v.get("lake"),
         )
         if v["format"] in ("csv", "xlsx"):
             data = ComplianceRowSerializer(rows, many=True).data

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         if options["division"]:
             if not is_division_code(options["division"]):
                 raise CommandError("--division: a 6-, 9- or 12-digit GB/T 2260 code.")
-            qs = qs.filter(reach__division__code__startswith=division_prefix(options["division"]))
+            qs = qs.filter(selectors.site_within_division(division_prefix(options["division"])))
         if options["reach"]:
             qs = qs.filter(reach__code=options["reach"])
         ids = list(qs.order_by("started_at", "id").values_list("pk", flat=True))
