@@ -328,7 +328,7 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
         if media not in (JSONParser.media_type, CSVParser.media_type):
             raise UnsupportedMediaType(media)
         body = request.body  # RequestDataTooBig (413) past API_MAX_BODY_BYTES
-        limits = {
+        limits: dict[str, Any] = {
             "now": timezone.now(),
             "future_tolerance_s": conf.future_tolerance_s(),
             "max_rows": conf.ingest_max_rows(),

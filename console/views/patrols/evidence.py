@@ -100,7 +100,7 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
     for i in sorted(dropped):
         note(i, _("dropped by the cleaning: an impossible speed"), "dropped")
     if PatrolFlag.STATIONARY.value in flags and kept.size:
-        local = local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.get("PATROL_REACH_BUFFER_M"))
+        local = _local_site(patrol)
         x, y = local.project(lon[kept], lat[kept])
         r = np.hypot(x - x.mean(), y - y.mean())
         far = int(kept[int(np.argmax(r))])
@@ -116,7 +116,7 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
         note(int(kept[-1]), _("last point"), "stationary")
         note(far, _("farthest from the centre: %(r)s m") % {"r": f.number(float(r.max()), 1)}, "stationary")
     if PatrolFlag.OUTSIDE_REACH.value in flags and kept.size:
-        local = local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.get("PATROL_REACH_BUFFER_M"))
+        local = _local_site(patrol)
         x, y = local.project(lon[kept], lat[kept])
         away = np.asarray(shapely.distance(shapely.points(x, y), local.line), dtype=float)
         out.notes.append(
@@ -163,3 +163,11 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
             )
     out.notes = [n_ for n_ in out.notes if n_]
     return out
+
+
+def _local_site(patrol: Any) -> Any:
+    """The patrol's reach, or its lake (the water surface, widened by the lake buffer), projected as the
+    checks project it (patrols.track.local_reach)."""
+    if patrol.lake_id is not None:
+        return local_reach(bytes(patrol.lake.geometry.wkb), buffer_m=conf.lake_buffer_m())
+    return local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.get("PATROL_REACH_BUFFER_M"))
