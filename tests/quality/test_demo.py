@@ -83,4 +83,4 @@ def test_demo_load_is_idempotent(demo):
     load()
     assert counts() == before
     assert before[0] == 21
-    assert before[1] == 21 * 12 + 366
+    assert before[1] == 21 * 12 * 2 + 365 + 366  # monthly lab samples and the daily station, 2023 and 2024
