@@ -2,8 +2,8 @@
 `load_demo` command runs them in order. core imports no app, so the import order holds.
 
 A loader takes (stdout writer, password) and must be idempotent: running `load_demo` twice leaves
-the same data. Demo data describe the calendar year 2024 (the seed report's year) and must never be
-loaded in production.
+the same data. Demo data describe the calendar year 2024 (the seed report's year), with 2023 as its
+year-on-year (同比) base, and must never be loaded in production.
 """
 
 from __future__ import annotations

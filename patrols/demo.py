@@ -1,4 +1,5 @@
-"""Demo patrols, cases and litter for 2024 in the demo city (load_demo). Demo data only, never in
+"""Demo patrols, cases and litter for 2024 in the demo city, and 2023 as the year-on-year base
+(load_demo). Demo data only, never in
 production.
 
 Everything goes through the services, so the figures are computed exactly as for real posts, and
@@ -50,6 +51,11 @@ NOTE = "演示数据 demo"
 LAKE = "HK-650100-02"
 LAKE_NOTE = "演示数据 demo（水库）"
 LAKE_TONNES = Decimal("0.350")
+# 2023 is the year-on-year (同比) base: the same chiefs (appointed from 1 January 2023) patrol on the
+# same rhythm, a few cases are found and closed, and 11.4 t of litter are removed.
+PREVIOUS_YEAR = 2023
+APPOINTED = dt.date(PREVIOUS_YEAR, 1, 1)
+PREVIOUS_LITTER_TONNES = Decimal("11.4")
 EXTRA_CHIEFS = [
     ("chief_township", "650102010", "燕儿窝街道河长 Yan'erwo township chief", ChiefLevel.TOWNSHIP),
     ("chief_village", "650102010", "村级河长 village chief", ChiefLevel.VILLAGE),
@@ -70,7 +76,7 @@ def _chiefs(password: str) -> dict[str, User]:
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
-        chief_assign(chief=user, level=level, reach=reach, valid_from=dt.date(2024, 1, 1), actor=ACTOR)
+        chief_assign(chief=user, level=level, reach=reach, valid_from=APPOINTED, actor=ACTOR)
         out[level.value] = user
     out["district"] = User.objects.get(username="chief")
     return out
@@ -129,19 +135,22 @@ def _patrol(
     return patrol
 
 
-def _patrols(chiefs: dict[str, User], reach: Reach) -> dict[str, Patrol]:
-    rng = random.Random(2024)  # noqa: S311 - reproducible demo data, not a secret
+def _regular(chiefs: dict[str, User], reach: Reach, rng: random.Random, year: int) -> dict[str, Patrol]:
+    """The year's routine: the village chief weekly and the township chief monthly from March (a few
+    weeks and one month missed), the district chief once a quarter. 2023's patrols are named with
+    their year; 2024's keep the names they had before 2023 was added."""
     out: dict[str, Patrol] = {}
-    monday = dt.date(2024, 3, 4)
+    prefix = "" if year == 2024 else f"{year}-"
+    monday = dt.date(year, 3, 4) - dt.timedelta(days=dt.date(year, 3, 4).weekday())
     week = 0
-    while monday <= dt.date(2024, 12, 30):
+    while monday <= dt.date(year, 12, 30):
         week += 1
         if rng.random() > 0.12:  # a few weeks missed
-            day = min(monday + dt.timedelta(days=rng.randrange(0, 5)), dt.date(2024, 12, 31))
+            day = min(monday + dt.timedelta(days=rng.randrange(0, 5)), dt.date(year, 12, 31))
             start = dt.datetime(day.year, day.month, day.day, rng.randrange(9, 16), rng.choice([0, 15, 30]), tzinfo=BJ)
-            short = week == 20  # one patrol too short to count
-            out[f"village-{week}"] = _patrol(
-                f"village-{week}",
+            short = week == 20 and year == 2024  # one patrol too short to count
+            out[f"{prefix}village-{week}"] = _patrol(
+                f"{prefix}village-{week}",
                 chiefs["village"],
                 reach,
                 rng,
@@ -152,11 +161,11 @@ def _patrols(chiefs: dict[str, User], reach: Reach) -> dict[str, Patrol]:
             )
         monday += dt.timedelta(days=7)
     for month in range(3, 13):
-        if month == 8:
-            continue  # the township chief missed August
-        start = dt.datetime(2024, month, rng.randrange(10, 20), 10, tzinfo=BJ)
-        out[f"township-{month}"] = _patrol(
-            f"township-{month}",
+        if month == (8 if year == 2024 else 11):
+            continue  # the township chief missed a month
+        start = dt.datetime(year, month, rng.randrange(10, 20), 10, tzinfo=BJ)
+        out[f"{prefix}township-{month}"] = _patrol(
+            f"{prefix}township-{month}",
             chiefs["township"],
             reach,
             rng,
@@ -166,9 +175,9 @@ def _patrols(chiefs: dict[str, User], reach: Reach) -> dict[str, Patrol]:
             companions=rng.randrange(1, 4),
         )
     for quarter, month in enumerate((2, 5, 8, 11), start=1):
-        start = dt.datetime(2024, month, 6, 15, tzinfo=BJ)
-        out[f"district-q{quarter}"] = _patrol(
-            f"district-q{quarter}",
+        start = dt.datetime(year, month, 6, 15, tzinfo=BJ)
+        out[f"{prefix}district-q{quarter}"] = _patrol(
+            f"{prefix}district-q{quarter}",
             chiefs["district"],
             reach,
             rng,
@@ -178,6 +187,12 @@ def _patrols(chiefs: dict[str, User], reach: Reach) -> dict[str, Patrol]:
             companions=3,
             mode="vehicle" if quarter == 3 else "foot",
         )
+    return out
+
+
+def _patrols(chiefs: dict[str, User], reach: Reach) -> dict[str, Patrol]:
+    rng = random.Random(2024)  # noqa: S311 - reproducible demo data, not a secret
+    out = _regular(chiefs, reach, rng, 2024)
     # Patrols a reviewer should look at.
     out["district-stationary"] = _patrol(
         "district-stationary",
@@ -241,7 +256,7 @@ def _photo(patrol: Patrol, name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{name}.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
-def _cases(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol]) -> None:
+def _cases(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol], previous: dict[str, Patrol]) -> None:
     reviewer = User.objects.get(username="reviewer")
     district = chiefs["district"]
     unit = "天山区城市管理局 Tianshan urban management bureau"
@@ -278,6 +293,26 @@ def _cases(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol]) ->
         y, m, dd = (int(x) for x in d.split("-"))
         return dt.datetime(y, m, dd, hour, tzinfo=BJ)
 
+    # 2023: one cleared on the spot, one assigned, rectified, verified and closed within the year.
+    first = min((v for k, v in previous.items() if "village" in k), key=lambda v: v.started_at)
+    later = previous.get(f"{PREVIOUS_YEAR}-township-5") or first
+    chief = User.objects.get(pk=first.chief_id)
+    if c := report(f"{PREVIOUS_YEAR}-on-spot", "dumping", first, "岸边建筑垃圾，当场清运 rubble on the bank, removed",
+                   reporter=chief):  # fmt: skip
+        services.case_photo_add(case=c, actor=chief, upload=_photo(first, f"{PREVIOUS_YEAR}-on-spot"))
+        cleared = first.started_at + dt.timedelta(minutes=40)
+        services.case_clear_on_spot(case=c, actor=chief, note="立查立清", at=cleared)
+    finder = User.objects.get(pk=later.chief_id)
+    if c := report(f"{PREVIOUS_YEAR}-closed", "occupation", later, "河道管理范围内堆放杂物 storage on the floodplain",
+                   reporter=finder):  # fmt: skip
+        y = PREVIOUS_YEAR
+        services.case_assign(
+            case=c, actor=reviewer, responsible_unit=unit, deadline=dt.date(y, 7, 31), at=day(f"{y}-05-22")
+        )
+        services.case_rectify(case=c, actor=finder, at=day(f"{y}-06-02"))
+        services.case_submit(case=c, actor=finder, at=day(f"{y}-06-20"))
+        services.case_verify(case=c, actor=reviewer, at=day(f"{y}-06-28"))
+        services.case_close(case=c, actor=reviewer, at=day(f"{y}-07-03"))
     p = patrols
     if c := report("reported", "dumping", p["district-q4"], "河岸新增生活垃圾堆 new household rubbish on the bank"):
         pass
@@ -352,7 +387,7 @@ def _cases(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol]) ->
     if not CaseRecheck.objects.exists():
         _batch, rechecks = services.recheck_sample(
             actor=reviewer,
-            cases=Case.objects.filter(reach=reach),
+            cases=Case.objects.filter(reach=reach, found_at__gte=dt.datetime(2024, 1, 1, tzinfo=BJ)),
             count=2,
             seed=2024,
             now=dt.datetime(2024, 12, 20, 10, tzinfo=BJ),
@@ -366,20 +401,27 @@ def _cases(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol]) ->
         )
 
 
-def _litter(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol]) -> None:
-    if LitterRemoval.objects.filter(note=NOTE).exists():
+def _litter(
+    chiefs: dict[str, User],
+    reach: Reach,
+    patrols: dict[str, Patrol],
+    year: int = 2024,
+    total: Decimal = Decimal("12.2"),
+) -> None:
+    """`total` tonnes over the year (2024: the seed report's 12.2 t), in 24 removals of varying size."""
+    if LitterRemoval.objects.filter(note=NOTE, removed_on__year=year).exists():
         return
-    rng = random.Random(122)  # noqa: S311 - reproducible demo data, not a secret
-    township = [p for k, p in sorted(patrols.items()) if k.startswith("township-")]
-    # 12.2 t over the year (the seed report's figure), in 24 removals of varying size.
-    # The reservoir's record (LAKE_TONNES, _lake_demo) is part of the year's 12.2 t.
+    rng = random.Random(122 if year == 2024 else year)  # noqa: S311 - reproducible demo data, not a secret
+    prefix = "" if year == 2024 else f"{year}-"
+    township = [p for k, p in sorted(patrols.items()) if k.startswith(f"{prefix}township-")]
+    # 2024: the reservoir's record (LAKE_TONNES, _lake_demo) is part of the year's 12.2 t.
+    rivers = total - LAKE_TONNES if year == 2024 else total
     weights = [rng.uniform(0.5, 1.5) for _ in range(24)]
-    rivers = Decimal("12.2") - LAKE_TONNES
     tonnes = [Decimal(str(round(float(rivers) * w / sum(weights), 3))) for w in weights]
     tonnes[-1] += rivers - sum(tonnes)
     for i, amount in enumerate(tonnes):
         patrol = township[i % len(township)] if i < len(township) else None
-        day = patrol.started_at.astimezone(BJ).date() if patrol else dt.date(2024, 3 + i % 10, 1 + (7 * i) % 27)
+        day = patrol.started_at.astimezone(BJ).date() if patrol else dt.date(year, 3 + i % 10, 1 + (7 * i) % 27)
         actor = chiefs["township"] if patrol else chiefs["village"]
         services.litter_record(actor=actor, reach=reach, removed_on=day, tonnes=amount, patrol=patrol, note=NOTE)
 
@@ -447,7 +489,9 @@ def _lake_demo(password: str) -> None:
 def load_patrols_demo(*, password: str, **_: Any) -> None:
     reach = Reach.objects.get(code=REACH)
     chiefs = _chiefs(password)
+    previous = _regular(chiefs, reach, random.Random(PREVIOUS_YEAR), PREVIOUS_YEAR)  # noqa: S311 - demo data
     patrols = _patrols(chiefs, reach)
-    _cases(chiefs, reach, patrols)
+    _cases(chiefs, reach, patrols, previous)
+    _litter(chiefs, reach, previous, PREVIOUS_YEAR, PREVIOUS_LITTER_TONNES)
     _litter(chiefs, reach, patrols)
     _lake_demo(password)

@@ -54,5 +54,5 @@ def load_places_demo(**_: Any) -> None:
     if chief is not None:
         for reach_obj in Reach.objects.filter(division__code__startswith="650102"):
             chief_assign(
-                chief=chief, level=ChiefLevel.DISTRICT, reach=reach_obj, valid_from=dt.date(2024, 1, 1), actor=ACTOR
+                chief=chief, level=ChiefLevel.DISTRICT, reach=reach_obj, valid_from=dt.date(2023, 1, 1), actor=ACTOR
             )

@@ -7,8 +7,32 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from quality.models import Measurement, Sample, Section
-from quality.services import sample_delete, section_save_from_admin
+from quality.models import FunctionZone, Measurement, Sample, Section
+from quality.services import function_zone_upsert, sample_delete, section_save_from_admin
+
+
+@admin.register(FunctionZone)
+class FunctionZoneAdmin(admin.ModelAdmin):
+    """Zones are saved through the service (checked and audited); their sections are tied on the section."""
+
+    list_display = ("code", "name", "division", "target_class", "key_zone", "declared_compliant")
+    list_filter = ("target_class", "key_zone", "declared_compliant")
+    list_select_related = ("division",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("division",)
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        base = tuple(super().get_readonly_fields(request, obj))
+        return (*base, "code") if obj is not None else base
+
+    def save_model(self, request: HttpRequest, obj: FunctionZone, form: Any, change: bool) -> None:
+        saved, _changed = function_zone_upsert(
+            code=obj.code, name=obj.name, division=obj.division, target_class=obj.target_class, actor=request.user,
+            key_zone=obj.key_zone, declared_compliant=obj.declared_compliant, declared_source=obj.declared_source,
+            note=obj.note, reason="admin",
+        )  # fmt: skip
+        obj.pk = saved.pk
 
 
 @admin.register(Section)
@@ -21,7 +45,7 @@ class SectionAdmin(GISModelAdmin):
     list_select_related = ("division",)
     search_fields = ("code", "name")
     autocomplete_fields = ("reach", "lake")
-    raw_id_fields = ("division",)
+    raw_id_fields = ("division", "function_zone")
     readonly_fields = ("water_body", "created_at", "updated_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ module (or environment-driven settings) without a code change. Every setting is 
 | QUALITY_STATUS_THRESHOLDS | method-text values (below) | the heavy-pollution row differs between sources |
 | QUALITY_SHARE_DISPLAY_DECIMALS | 2 | Urumqi's report uses 2 dp, national bulletins 1 |
 | QUALITY_FUTURE_TOLERANCE_SECONDS | 300 | clock skew of automatic stations |
+| QUALITY_ZONE_COMPLIANCE_RULE | `"all_sections"` | zones of several sections: domain.md §2.4 names several methods |
 """
 
 from __future__ import annotations
@@ -52,8 +53,14 @@ SETTINGS = frozenset(
         "QUALITY_SHARE_DISPLAY_DECIMALS",
         "QUALITY_SHARE_METHOD_MIN_SECTIONS",
         "QUALITY_STATUS_THRESHOLDS",
+        "QUALITY_ZONE_COMPLIANCE_RULE",
     }
 )
+
+# How a water-function zone with sections is judged for a period (quality/README.md):
+# "all_sections": every evaluated section of the zone meets the zone's target class;
+# "mean_concentration": the zone's sections' period means, averaged item by item, meet it.
+ZONE_COMPLIANCE_RULES = ("all_sections", "mean_concentration")
 
 
 def _codes(setting: str, default: frozenset[str]) -> frozenset[str]:
@@ -118,3 +125,10 @@ def share_display_decimals() -> int:
 
 def future_tolerance_seconds() -> int:
     return int(getattr(settings, "QUALITY_FUTURE_TOLERANCE_SECONDS", 300))
+
+
+def zone_compliance_rule() -> str:
+    rule = getattr(settings, "QUALITY_ZONE_COMPLIANCE_RULE", None) or "all_sections"
+    if rule not in ZONE_COMPLIANCE_RULES:
+        raise ImproperlyConfigured(f"QUALITY_ZONE_COMPLIANCE_RULE must be one of {', '.join(ZONE_COMPLIANCE_RULES)}")
+    return str(rule)

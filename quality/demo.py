@@ -1,4 +1,5 @@
-"""Demo water quality (load_demo): sections on the demo rivers and lakes, and a year of samples.
+"""Demo water quality (load_demo): sections on the demo rivers and lakes, and two years of samples
+(2023, the year-on-year base, and 2024).
 
 DEMO DATA, NOT MONITORING DATA. Values are generated from a profile per kind of water (headwater,
 urban river, polluted downstream reach, clean reservoir, saline lake…) with a seasonal swing and
@@ -34,14 +35,15 @@ from django.contrib.gis.geos import Point
 from core.choices import AuditAction
 from core.geo import WGS84_SRID
 from core.periods import BEIJING
-from places.models import Lake, Reach
+from places.models import Division, Lake, Reach
 from quality import gb3838
 from quality.choices import SampleSource, SectionCategory
-from quality.models import Section
-from quality.services import SampleInput, samples_record, section_upsert
+from quality.models import FunctionZone, Section
+from quality.services import SampleInput, function_zone_upsert, samples_record, section_upsert
 
 ACTOR = "load_demo"
 YEAR = 2024
+PREVIOUS_YEAR = 2023  # the year-on-year (同比) base: the same profiles, another random stream
 
 # item code → (base, seasonal amplitude as a fraction, noise as a fraction, low, high, decimals)
 Profile = dict[str, tuple[str, float, float, str, str, int]]
@@ -195,6 +197,26 @@ SECTIONS: tuple[DemoSection, ...] = (
                 counts=False),
 )  # fmt: skip
 
+# Water-function zones (水功能区, demo codes and names) with the sections tied to them: the red-line
+# compliance rate is computed from these sections' evaluations against each zone's class. Two zones
+# have no section in the demo: their compliance is the one declared by the environment side.
+# (code, name, division, target class, section codes, declared compliance)
+ZONES: tuple[tuple[str, str, str, int, tuple[str, ...], bool | None], ...] = (
+    ("SGN-HL01-01", "乌鲁木齐河源头水保护区", "650121", 2, ("QS-HL01-01",), None),
+    ("SGN-HL01-02", "乌鲁木齐河城区景观娱乐用水区", "650102", 3, ("QS-HL01-02",), None),
+    ("SGN-HL01-03", "乌鲁木齐河米东农业用水区", "650109", 4, ("QS-HL01-03",), None),
+    ("SGN-HL02-01", "水磨河景观娱乐用水区", "650105", 3, ("QS-HL02-01", "QS-HL02-02"), None),
+    ("SGN-HL03-01", "头屯河饮用水源区", "650121", 2, ("QS-HL03-01", "QS-SY-03"), None),
+    ("SGN-HL05-01", "白杨河达坂城保留区", "650107", 2, ("QS-HL05-01",), None),
+    ("SGN-HK01-01", "乌拉泊水库饮用水源区", "650121", 2, ("QS-HK01-01", "QS-HK01-02", "QS-SY-01"), None),
+    ("SGN-HK02-01", "红雁池水库饮用水源区", "650102", 3, ("QS-HK02-01", "QS-HK02-02"), None),
+    ("SGN-HK03-01", "柴窝堡湖渔业用水区", "650107", 3, ("QS-HK03-01", "QS-HK03-02"), None),
+    ("SGN-HK06-01", "青格达湖景观娱乐用水区", "650104", 3, ("QS-HK06-01",), None),
+    ("SGN-HL06-01", "阿拉沟河源头水保护区", "650107", 2, (), True),
+    ("SGN-HL07-01", "老龙河米东工业用水区", "650109", 4, (), False),
+)
+ZONE_DECLARED_SOURCE = "演示数据: 生态环境部门年度水功能区监测通报 demo (environment bureau's bulletin)"
+
 AUTOMATIC_ITEMS = ("w01001", "w01009", "w01019", "w21003", "w21011", "w21001")
 
 
@@ -240,19 +262,21 @@ def _measurements(rng: random.Random, profile: Profile, day_of_year: float, code
     return tuple(out)
 
 
-def _samples(section: Section, spec: DemoSection) -> list[SampleInput]:
-    rng = random.Random(zlib.crc32(spec.code.encode()))  # noqa: S311 - same demo data on every load
+def _samples(section: Section, spec: DemoSection, year: int = YEAR) -> list[SampleInput]:
+    # 2024's stream is seeded by the code alone (its figures are the published ones); 2023's by code and year.
+    seed = spec.code if year == YEAR else f"{spec.code}:{year}"
+    rng = random.Random(zlib.crc32(seed.encode()))  # noqa: S311 - same demo data on every load
     profile = PROFILES[spec.profile]
     if spec.category == SectionCategory.DRINKING_SOURCE:
         profile = {**profile, **DRINKING_EXTRA}
     samples = []
     for month in range(1, 13):
-        at = dt.datetime(YEAR, month, spec.day, 10, 30, tzinfo=BEIJING)
+        at = dt.datetime(year, month, spec.day, 10, 30, tzinfo=BEIJING)
         day_of_year = at.timetuple().tm_yday
         samples.append(SampleInput(section, at, SampleSource.MANUAL, _measurements(rng, profile, day_of_year)))
     if spec.automatic:
-        day = dt.date(YEAR, 1, 1)
-        while day.year == YEAR:
+        day = dt.date(year, 1, 1)
+        while day.year == year:
             at = dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=BEIJING)
             ms = _measurements(rng, profile, at.timetuple().tm_yday, AUTOMATIC_ITEMS)
             samples.append(SampleInput(section, at, SampleSource.AUTOMATIC, ms))
@@ -260,14 +284,30 @@ def _samples(section: Section, spec: DemoSection) -> list[SampleInput]:
     return samples
 
 
+def _zones() -> dict[str, FunctionZone]:
+    """The demo zones by the code of each section tied to them."""
+    divisions = {d.code: d for d in Division.objects.filter(code__in={z[2] for z in ZONES})}
+    out: dict[str, FunctionZone] = {}
+    for code, name, division, target, sections, declared in ZONES:
+        zone, _changed = function_zone_upsert(
+            code=code, name=name, division=divisions[division], target_class=target, actor=ACTOR,
+            declared_compliant=declared, declared_source=ZONE_DECLARED_SOURCE if declared is not None else "",
+            note="演示数据 demo data",
+        )  # fmt: skip
+        out.update(dict.fromkeys(sections, zone))
+    return out
+
+
 def load_quality_demo(**_: Any) -> None:
     samples: list[SampleInput] = []
+    zones = _zones()
     for spec in SECTIONS:
         location, reach, lake = _location(spec)
         section, _changed = section_upsert(
             code=spec.code, name=spec.name, category=spec.category, reach=reach, lake=lake, location=location,
-            target_class=spec.target, counts_in_statistics=spec.counts, actor=ACTOR,
+            target_class=spec.target, counts_in_statistics=spec.counts, actor=ACTOR, function_zone=zones.get(spec.code),
             note="演示数据 demo data" + ("; 自动站 automatic station" if spec.automatic else ""),
         )  # fmt: skip
+        samples.extend(_samples(section, spec, PREVIOUS_YEAR))
         samples.extend(_samples(section, spec))
     samples_record(samples=samples, actor=ACTOR, action=AuditAction.IMPORT, reason="demo data")

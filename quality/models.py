@@ -23,6 +23,44 @@ WATER_TEMPERATURE = "w01010"
 PH = "w01001"
 
 
+class FunctionZone(models.Model):
+    """A water-function zone (水功能区) with the class its water must meet (GB/T 50594 or the provincial
+    zoning). Where sections are tied to it, its compliance for a period is computed from their
+    evaluations (`quality.zone_selectors`); where none is, or none was evaluated in the period, the
+    compliance declared by the environment side (`declared_compliant`, with its source) stands in."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="function_zones", verbose_name=_("located in division")
+    )
+    target_class = models.PositiveSmallIntegerField(
+        _("target class"), choices=WaterClass.choices[:5], help_text="class the zone's water must meet (Ⅰ–Ⅴ)"
+    )
+    key_zone = models.BooleanField(
+        _("key zone"), default=True, help_text="an important zone counted in the red-line compliance rate"
+    )
+    declared_compliant = models.BooleanField(
+        _("declared compliant"), null=True, blank=True,
+        help_text="compliance as declared where no section of the zone was evaluated; empty: not declared",
+    )  # fmt: skip
+    declared_source = models.CharField(_("source of the declared compliance"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("updated at"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("water-function zone")
+        verbose_name_plural = _("water-function zones")
+        constraints = [
+            models.CheckConstraint(condition=Q(target_class__gte=1, target_class__lte=5), name="quality_zone_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
 class Section(models.Model):
     """A monitoring section on a river, or a point on a lake or reservoir, or the sampling point of a
     centralised drinking-water source: where samples are taken, which statistic it counts in, and
@@ -50,6 +88,11 @@ class Section(models.Model):
     target_class = models.PositiveSmallIntegerField(
         _("target class"), choices=WaterClass.choices[:5], help_text="class of the water-function zone (Ⅰ–Ⅴ)"
     )
+    function_zone = models.ForeignKey(
+        FunctionZone, null=True, blank=True, on_delete=models.PROTECT, related_name="sections",
+        verbose_name=_("water-function zone"),
+        help_text="the zone whose compliance this section's evaluation counts in",
+    )  # fmt: skip
     counts_in_statistics = models.BooleanField(
         _("counts in statistics"), default=True, help_text="whether it counts in the city's good-water shares"
     )

@@ -22,12 +22,12 @@ from core.kernel import audited_save
 from places.models import Division, Lake, Reach
 from quality import conf, gb3838
 from quality.choices import SampleSource, SectionCategory, WaterBody, WaterClass
-from quality.models import Measurement, Sample, Section, SectionExclusion
+from quality.models import FunctionZone, Measurement, Sample, Section, SectionExclusion
 
 # --------------------------------------------------------------------------- sections
 
 _SECTION_FIELDS = ("name", "category", "reach", "lake", "division", "location", "target_class",
-                   "counts_in_statistics", "note")  # fmt: skip
+                   "counts_in_statistics", "note", "function_zone")  # fmt: skip
 
 
 def _as_point(location: GEOSGeometry | None) -> Point:
@@ -129,9 +129,9 @@ def section_create(
 
 @transaction.atomic
 def section_update(*, section: Section, actor: Any, reason: str = "", **changes: Any) -> Section:
-    """Change a section's name, target class, statistics flag, note or location (audited). Its code,
-    category and water body are fixed: its samples were taken there."""
-    unknown = set(changes) - {"name", "target_class", "counts_in_statistics", "note", "location"}
+    """Change a section's name, target class, statistics flag, note, location or function zone
+    (audited). Its code, category and water body are fixed: its samples were taken there."""
+    unknown = set(changes) - {"name", "target_class", "counts_in_statistics", "note", "location", "function_zone"}
     if unknown:
         raise InvalidInput(
             _("These fields cannot change."), fields={k: [_("Cannot be changed.")] for k in sorted(unknown)}
@@ -156,6 +156,7 @@ def section_upsert(
     counts_in_statistics: bool = True,
     note: str = "",
     reason: str = "",
+    function_zone: FunctionZone | None = None,
 ) -> tuple[Section, bool]:
     """Create or update a section by code (demo loads and the admin); returns (section, changed)."""
     instance = Section.objects.filter(code=code).first() or Section(code=code)
@@ -167,9 +168,44 @@ def section_upsert(
             "name": name, "category": category, "reach": reach, "lake": lake,
             "division": division or (reach.division if reach else lake.division if lake else None),
             "location": location, "target_class": target_class, "counts_in_statistics": counts_in_statistics,
-            "note": note,
+            "note": note, "function_zone": function_zone,
         },
     )  # fmt: skip
+
+
+@transaction.atomic
+def function_zone_upsert(
+    *,
+    code: str,
+    name: str,
+    division: Division,
+    target_class: int,
+    actor: Any,
+    key_zone: bool = True,
+    declared_compliant: bool | None = None,
+    declared_source: str = "",
+    note: str = "",
+    reason: str = "",
+) -> tuple[FunctionZone, bool]:
+    """Create or update a water-function zone by code (demo loads, the admin); returns (zone, changed).
+    A declared compliance needs its source."""
+    if target_class not in WaterClass.values[:5]:
+        raise InvalidInput(_("The target class is Ⅰ–Ⅴ."), fields={"target_class": [_("An integer 1 to 5.")]})
+    if declared_compliant is not None and not declared_source.strip():
+        raise InvalidInput(
+            _("A declared compliance needs its source."), fields={"declared_source": [_("Say where it comes from.")]}
+        )
+    instance = FunctionZone.objects.select_for_update().filter(code=code).first()
+    before = None if instance is None else snapshot(instance)
+    instance = instance or FunctionZone(code=code)
+    fields = {
+        "name": name, "division": division, "target_class": target_class, "key_zone": key_zone,
+        "declared_compliant": declared_compliant, "declared_source": declared_source, "note": note,
+    }  # fmt: skip
+    for field_name, value in fields.items():
+        setattr(instance, field_name, value)
+    changed = audited_save(instance, actor=actor, before=before, reason=reason)
+    return instance, changed
 
 
 def section_save_from_admin(*, instance: Section, actor: Any) -> Section:

@@ -65,6 +65,19 @@ def unit_label(unit: str | None) -> str:
     return UNIT_LABELS.get(unit or "", unit or "")
 
 
+def _zone_note(zones: dict[str, Any]) -> str:
+    """How the zone-compliance rate was obtained: which zones were judged from their sections, which on a
+    declared figure."""
+    declared = [z["name"] for z in zones["zones"] if z["source"] == "declared"]
+    text = (
+        f"水功能区达标率：{zones['judged']}个水功能区参评，达标{zones['complying']}个；"
+        f"其中{zones['from_sections']}个由所属监测断面{zones['start']}至{zones['end']}的评价结果计算"
+    )
+    if declared:
+        text += f"，{len(declared)}个无监测断面、采用申报值（{'、'.join(declared)}）"
+    return text + "。"
+
+
 def _indicator_value(value: Any, unit: str | None) -> str:
     """A red-line figure in its unit: a ratio as a percentage, volumes and intensities with separators."""
     return fmt(value, "pct") if unit == "ratio" else fmt(value, "m3")
@@ -259,6 +272,9 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
                     body,
                 )
             )
+        zones = wred.get("zone_compliance") or {}
+        if zones.get("available"):
+            story.append(Paragraph(_zone_note(zones), body))
 
     # Reuse
     story.append(Paragraph("二、再生水利用", h2))

@@ -253,6 +253,7 @@ def _water_sheet(wb: Any, w: dict[str, Any], links: dict[str, str]) -> None:
             Col("forecast", "预测全年", "Forecast to year end", "m3"),
             Col("state_zh", "状态", "State"),
             Col("met", "是否达标（年度结束后）", "Met (once the year is over)"),
+            Col("source_zh", "数据来源", "Source", width=20),
         ]
         first = row + 3  # _table: two header rows under start_row
         row = _table(ws, red_cols, [{**i, "unit": unit_label(i.get("unit"))} for i in red], start_row=row + 1)

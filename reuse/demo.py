@@ -1,8 +1,9 @@
-"""Demo reclaimed-water ledger for 2024 (load_demo). DEMO DATA, NOT RECORDS: the plants, projects and
-users are those the seed report names (河西 and 城北新区 tail-water reuse, the 2 万 t/d lift pump
-station and the 24 km pipeline in the Midong chemical park), with invented codes, capacities, dates,
-positions and volumes shaped to the report's story: tail water goes to greening in summer, the park's
-network starts in September 2024. Never load in production.
+"""Demo reclaimed-water ledger for 2024, and 2023 as its year-on-year base (load_demo). DEMO DATA, NOT
+RECORDS: the plants, projects and users are those the seed report names (河西 and 城北新区 tail-water
+reuse, the 2 万 t/d lift pump station and the 24 km pipeline in the Midong chemical park), with
+invented codes, capacities, dates, positions and volumes shaped to the report's story: tail water
+goes to greening in summer, the park's network starts in September 2024 (2023 has none of it).
+Never load in production.
 
 Idempotent: rows are found by code and left as they are when nothing changed; volumes are written
 with replace, so a second run changes nothing and a changed table here corrects the stored months.
@@ -274,6 +275,10 @@ UNMETERED: list[tuple[str, str, Any]] = [
 ]
 # Produced = delivered plus what the plant's network loses and uses itself.
 PRODUCTION_OVERHEAD = Decimal("1.03")
+# 2023, the year-on-year base: the plants treated 3 % less and their users took 8 % less.
+PREVIOUS_YEAR = 2023
+PREVIOUS_TREATED = Decimal("0.97")
+PREVIOUS_DELIVERED = Decimal("0.92")
 
 
 def _point(xy: tuple[float, float]) -> Point:
@@ -292,17 +297,24 @@ def _upsert(model: type[Any], create: Any, update: Any, spec: dict[str, Any], ob
     update(**{obj_key: existing}, actor=ACTOR, scope=SYSTEM_SCOPE, changes=changes)
 
 
-def monthly_tables() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The 2024 plant volumes and deliveries (pure: also used by the tests)."""
+def monthly_tables(year: int = YEAR) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The plant volumes and deliveries of 2024, or of 2023 (the year-on-year base: a little less
+    treated and delivered, and nothing through the Midong park network, built in 2024). Pure: also
+    used by the tests."""
     plant_of = {u["code"]: u["plant_code"] for u in USERS}
     volumes: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
+    previous = year == PREVIOUS_YEAR
     for m in range(1, 13):
-        month = dt.date(YEAR, m, 1)
+        month = dt.date(year, m, 1)
         days = days_in_month(month)
         delivered = dict.fromkeys(TREATED_M3D, Decimal(0))
         for code, per_day in DAILY_USE.items():
+            if previous and plant_of[code] == PARK:
+                continue  # the park's pump station and pipeline were built in 2024
             volume = Decimal(per_day(m) * days)
+            if previous:
+                volume = (volume * PREVIOUS_DELIVERED).quantize(Decimal(1))
             if volume:
                 deliveries.append({"user": code, "month": month, "volume_m3": volume})
                 delivered[plant_of[code]] += volume
@@ -320,7 +332,8 @@ def monthly_tables() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 )
                 delivered[plant] += volume
         for plant, per_day in TREATED_M3D.items():
-            treated = (Decimal(per_day) * Decimal(str(SEASON[m - 1])) * days).quantize(Decimal(1))
+            treated = Decimal(per_day) * Decimal(str(SEASON[m - 1])) * days
+            treated = (treated * (PREVIOUS_TREATED if previous else 1)).quantize(Decimal(1))
             produced = (delivered[plant] * PRODUCTION_OVERHEAD).quantize(Decimal(1))
             volumes.append({"plant": plant, "month": month, "treated_m3": treated, "produced_m3": produced})
     return volumes, deliveries
@@ -343,6 +356,8 @@ def load_reuse_demo(*, stdout: Any = None, **_: Any) -> None:
     for spec in USERS:
         geo = {"location": _point(spec["location"])} if "location" in spec else {}
         _upsert(WaterUser, water_user_create, water_user_update, {**spec, **geo}, "user")
+    previous_volumes, previous_deliveries = monthly_tables(PREVIOUS_YEAR)
     volumes, deliveries = monthly_tables()
+    volumes, deliveries = previous_volumes + volumes, previous_deliveries + deliveries
     plant_volumes_record(rows=volumes, actor=ACTOR, source=VolumeSource.DEMO, replace=True, scope=SYSTEM_SCOPE)
     deliveries_record(rows=deliveries, actor=ACTOR, source=VolumeSource.DEMO, replace=True, scope=SYSTEM_SCOPE)

@@ -1,12 +1,14 @@
-"""Demo water data (load_demo): intakes across the demo city with meters and a year (2024, Beijing time)
-of hourly readings with realistic seasonality, and the events the volume engine must handle: one
-register rollover, one meter replacement, one telemetry gap and one spike. DEMO DATA: never load it
-in production.
+"""Demo water data (load_demo): intakes across the demo city with meters and two years (2023 and 2024,
+Beijing time) of hourly readings with realistic seasonality, and the events the volume engine must
+handle in 2024: one register rollover, one meter replacement, one telemetry gap and one spike. 2023
+is the year-on-year (同比) base: the same generator, each intake a few per cent below or above its
+2024 use, from each meter's installation on. DEMO DATA: never load it in production.
 
 Readings go through the ingest service like any RTU batch; every value is generated from a seeded
 random stream per meter, so a second run sends the same readings and they are all duplicates
-(idempotent). Then the 2024 supply-and-use plan (seasonal monthly allocations, one amendment), the
-2024 red-line targets with entered actuals, and January–June 2024 locked by the demo reviewer
+(idempotent). Then the 2023 plan, the 2024 supply-and-use plan (seasonal monthly allocations, one
+amendment), the 2024 red-line targets with entered actuals, and 2023 and January–June 2024 locked by
+the demo reviewer
 (`load_plan_demo`, idempotent too). Online monitoring sees the March gap as missed reports, one RTU
 silent from 29 December (alerted by the offline job run as of the end of the data), the spike as a
 flagged-reading alert, and a few late frames.
@@ -36,6 +38,12 @@ from water.models import Intake, LedgerLock, Meter, PlanAllocation, RedLineTarge
 ACTOR = "load_demo"
 YEAR_START = dt.datetime(2024, 1, 1, tzinfo=BEIJING)
 YEAR_END = dt.datetime(2025, 1, 1, tzinfo=BEIJING)
+# The year before (同比): the same generator over 2023, each intake taking a few per cent less or
+# more than in 2024 (PREVIOUS_YEAR_FACTOR); the 2024 events (rollover, replacement, gap, spike,
+# silence) are 2024's only. Meters installed during 2023 report from their installation on.
+PREVIOUS_YEAR = 2023
+PREVIOUS_START = dt.datetime(PREVIOUS_YEAR, 1, 1, tzinfo=BEIJING)
+PREVIOUS_YEAR_FACTOR = (0.93, 1.02)  # 2023 use ÷ 2024 use, drawn per intake
 
 # Events the demo shows (the volume engine's rules); meters named by serial.
 ROLLOVER_METER = "WM-650104-02-1"  # a 10,000,000 m³ register passes its maximum in summer
@@ -258,27 +266,49 @@ DIURNAL = {
 }  # fmt: skip
 
 
-def _hour_weights(use: str, rng: random.Random) -> list[float]:
+def _hour_weights(use: str, rng: random.Random, hours: list[dt.datetime]) -> list[float]:
     season, diurnal = SEASON[use], DIURNAL.get(use, [1.0] * 24)
-    weights = []
-    t = YEAR_START
-    while t < YEAR_END:
-        weekday = 0.9 if use == "industry" and t.weekday() >= 5 else 1.0
-        weights.append(season[t.month - 1] * diurnal[t.hour] * weekday * rng.uniform(0.9, 1.1))
-        t += dt.timedelta(hours=1)
-    return weights
+    industry = use == "industry"
+    return [
+        season[t.month - 1] * diurnal[t.hour] * (0.9 if industry and t.weekday() >= 5 else 1.0) * rng.uniform(0.9, 1.1)
+        for t in hours
+    ]
 
 
-def _series(serial: str, use: str, annual_m3: float, start_m3: float) -> list[float]:
-    """The register at each hour of 2024 (one more than the hours: the end of the year included)."""
-    rng = random.Random(serial)  # noqa: S311 - demo data, reproducible on purpose
-    weights = _hour_weights(use, rng)
+def _series(serial: str, use: str, annual_m3: float, start_m3: float, hours: list[dt.datetime], seed: str = ""
+            ) -> list[float]:  # fmt: skip
+    """The register at each of `hours` and at the end of the last one (one more value than hours)."""
+    rng = random.Random(serial + seed)  # noqa: S311 - demo data, reproducible on purpose
+    weights = _hour_weights(use, rng, hours)
     scale = annual_m3 / sum(weights)
     values, v = [start_m3], start_m3
     for w in weights:
         v += w * scale
         values.append(v)
     return values
+
+
+def _previous_factor(code: str) -> float:
+    rng = random.Random(f"yoy:{code}")  # noqa: S311 - demo data, reproducible on purpose
+    return rng.uniform(*PREVIOUS_YEAR_FACTOR)
+
+
+def _previous_year(
+    serial: str, use: str, annual_m3: float, installed: dt.datetime, hours: list[dt.datetime], code: str
+) -> tuple[list[tuple[dt.datetime, float]], float]:
+    """The 2023 readings of a meter (from its installation on) and its register on 1 January 2024.
+    The register on 1 January 2023 is what it counted since its installation at the year's rate; a
+    meter installed during 2023 starts from zero at its installation."""
+    previous = annual_m3 * _previous_factor(code)
+    since = (PREVIOUS_START - installed).total_seconds() / (365 * 86400)
+    values = _series(serial, use, previous, 0.0, hours, seed=f":{PREVIOUS_YEAR}")
+    if since >= 0:
+        offset = round(previous * since, 3)
+    else:  # installed during the year: the register reads zero at its installation
+        first = next(i for i, t in enumerate(hours) if t >= installed)
+        offset = -values[first]
+    stamps = [(t, values[i] + offset) for i, t in enumerate(hours) if t > installed]
+    return stamps, values[-1] + offset
 
 
 def _location(spec: DemoIntake, division: Division, rng: random.Random) -> GeoPoint:
@@ -297,11 +327,12 @@ def _location(spec: DemoIntake, division: Division, rng: random.Random) -> GeoPo
 
 
 def _installed(serial: str, index: int) -> dt.datetime:
-    """Meters came with the 2021 metering campaign; the first waterworks meter is older."""
+    """Meters came with the 2021–2022 metering campaign (April 2021 to November 2022, so that every
+    meter reports through the 2023 base year); the first waterworks meter is older."""
     if index == 0:
         return dt.datetime(2017, 6, 1, tzinfo=BEIJING)
     rng = random.Random(f"installed:{serial}")  # noqa: S311 - demo data, reproducible on purpose
-    return dt.datetime(2021, 4, 1, tzinfo=BEIJING) + dt.timedelta(days=rng.randint(0, 900))
+    return dt.datetime(2021, 4, 1, tzinfo=BEIJING) + dt.timedelta(days=rng.randint(0, 600))
 
 
 def _ensure_intake(spec: DemoIntake, operator: User | None) -> Intake:
@@ -337,9 +368,9 @@ def _arrival(rng: random.Random, at: dt.datetime) -> dt.datetime:
     return at + dt.timedelta(seconds=rng.randint(20, 180))
 
 
-def _send(meter: Meter, stamps: list[tuple[dt.datetime, float]]) -> tuple[int, int]:
+def _send(meter: Meter, stamps: list[tuple[dt.datetime, float]], seed: str = "") -> tuple[int, int]:
     created = duplicates = 0
-    rng = random.Random(f"arrival:{meter.serial}")  # noqa: S311 - demo data, reproducible on purpose
+    rng = random.Random(f"arrival:{meter.serial}{seed}")  # noqa: S311 - demo data, reproducible on purpose
     for start in range(0, len(stamps), 744):  # about a month per batch, as an RTU gateway's backlog
         rows = [
             Row(i, meter.serial, at, Decimal(f"{v:.3f}"), None, received_at=_arrival(rng, at))
@@ -350,9 +381,9 @@ def _send(meter: Meter, stamps: list[tuple[dt.datetime, float]]) -> tuple[int, i
     return created, duplicates
 
 
-def _hours() -> list[dt.datetime]:
-    out, t = [], YEAR_START
-    while t < YEAR_END:
+def _hours(start: dt.datetime = YEAR_START, end: dt.datetime = YEAR_END) -> list[dt.datetime]:
+    out, t = [], start
+    while t < end:
         out.append(t)
         t += dt.timedelta(hours=1)
     return out
@@ -362,6 +393,7 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
     operator = User.objects.filter(username="operator", role=Role.OPERATOR).first()
     device = User.objects.filter(username="device", role=Role.DEVICE).first()
     hours = _hours()
+    previous_hours = _hours(PREVIOUS_START, YEAR_START)
     created = duplicates = 0
     index = 0
     for spec in INTAKES:
@@ -372,15 +404,19 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
             index += 1
             annual = spec.permitted_m3 * spec.use_share / spec.meters
             regmax = Decimal(10_000_000) if serial == ROLLOVER_METER else None
-            # The register on 1 January: what the meter counted since its installation (wrapped).
-            since = (YEAR_START - installed).total_seconds() / (365 * 86400)
-            start = 8_000_000.0 if serial == ROLLOVER_METER else round(annual * since, 3)
+            # 2023 first (in time order), ending where 2024 starts: the register on 1 January 2024.
+            previous, start = _previous_year(serial, spec.use, annual, installed, previous_hours, spec.code)
+            if serial == ROLLOVER_METER:  # 8,000,000 on 1 January 2024, to pass its maximum in summer
+                previous = [(t, v + 8_000_000.0 - start) for t, v in previous]
+                start = 8_000_000.0
             meter = Meter.objects.filter(serial=serial).first() or services.meter_create(
                 actor=ACTOR, intake=intake, serial=serial, installed_at=installed, install_reading_m3=Decimal(0),
                 device=device, register_max_m3=regmax, protocol="szy206", rtu_address=f"65{index:08d}",
                 meter_type="电磁流量计 electromagnetic", calibrated_on=dt.date(2023, 9, 1),
             )  # fmt: skip
-            values = _series(serial, spec.use, annual, start)
+            c, d = _send(meter, previous, seed=f":{PREVIOUS_YEAR}")
+            created, duplicates = created + c, duplicates + d
+            values = _series(serial, spec.use, annual, start, hours)
             stamps = [(t, values[i]) for i, t in enumerate(hours)]
             if serial == ROLLOVER_METER:
                 stamps = [(t, v % 10_000_000) for t, v in stamps]
@@ -421,6 +457,7 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
 # --------------------------------------------------------------------------- plans, red lines, locks
 
 PLAN_TITLE = "2024年乌鲁木齐市年度供用水计划 (演示 demo)"
+PREVIOUS_PLAN_TITLE = "2023年乌鲁木齐市年度供用水计划 (演示 demo)"
 # The plan's share of the permitted volume, against the share the demo intake actually takes
 # (DemoIntake.use_share): most intakes are planned 10 % above their use (within plan); four are
 # planned below it so that the usage report shows each over-plan tier.
@@ -436,19 +473,24 @@ AMENDMENT_REASON = "2024年7—8月旱情追加灌溉用水 (经审批) drought:
 LOCKED_MONTHS = range(1, 7)  # January–June 2024, reviewed and locked by the demo reviewer
 
 
-def _month_shares(use: str) -> list[Decimal]:
+def _month_shares(use: str, year: int = 2024) -> list[Decimal]:
     """Each month's share of the year for a main use: the demo's seasonal weights × days."""
-    weights = [Decimal(str(w)) * calendar.monthrange(2024, m + 1)[1] for m, w in enumerate(SEASON[use])]
+    weights = [Decimal(str(w)) * calendar.monthrange(year, m + 1)[1] for m, w in enumerate(SEASON[use])]
     total = sum(weights, Decimal(0))
     return [w / total for w in weights]
 
 
-def _plan_lines(intakes: dict[str, Intake]) -> list[plan_services.AllocationLine]:
+def _plan_lines(intakes: dict[str, Intake], year: int = 2024) -> list[plan_services.AllocationLine]:
+    """2024: most intakes planned 10 % above their use, four below it (PLAN_OVER). 2023: every
+    intake planned 10 % above that year's use (the over-plan intakes are 2024's story)."""
     lines = []
     for spec in INTAKES:
         used = Decimal(spec.permitted_m3) * Decimal(str(spec.use_share))
-        planned = used * PLAN_HEADROOM if spec.code not in PLAN_OVER else used / PLAN_OVER[spec.code]
-        for m, share in enumerate(_month_shares(spec.use)):
+        if year == PREVIOUS_YEAR:
+            planned = used * Decimal(str(_previous_factor(spec.code))) * PLAN_HEADROOM
+        else:
+            planned = used * PLAN_HEADROOM if spec.code not in PLAN_OVER else used / PLAN_OVER[spec.code]
+        for m, share in enumerate(_month_shares(spec.use, year)):
             volume = (planned * share).quantize(Decimal(1))
             lines.append(plan_services.AllocationLine(intakes[spec.code], m + 1, volume))
     return lines
@@ -459,6 +501,12 @@ def load_plan_demo(*, stdout: Any = None) -> None:
     reviewer = User.objects.filter(username="reviewer", role=Role.REVIEWER).first()
     actor: Any = reviewer or ACTOR
     intakes = {i.code: i for i in Intake.objects.filter(code__in=[s.code for s in INTAKES]).select_related("division")}
+    if not WaterPlan.objects.filter(year=PREVIOUS_YEAR, division=city).exists():
+        plan_services.plan_create(
+            actor=actor, scope=SYSTEM_SCOPE, year=PREVIOUS_YEAR, division=city, title=PREVIOUS_PLAN_TITLE,
+            allocations=_plan_lines(intakes, PREVIOUS_YEAR),
+            notes="演示数据 demo data: allocations follow each use's seasonal profile",
+        )  # fmt: skip
     plan = WaterPlan.objects.filter(year=2024, division=city).first()
     if plan is None:
         plan = plan_services.plan_create(
@@ -496,19 +544,17 @@ def load_plan_demo(*, stdout: Any = None) -> None:
             notes="演示数据 demo data",
         )  # fmt: skip
     locked = set(
-        LedgerLock.objects.filter(division=city, unlocked_at__isnull=True, month__year=2024).values_list(
-            "month", flat=True
-        )
+        LedgerLock.objects.filter(
+            division=city, unlocked_at__isnull=True, month__year__in=(PREVIOUS_YEAR, 2024)
+        ).values_list("month", flat=True)
     )
     scope = scope_for(reviewer) if reviewer is not None else SYSTEM_SCOPE
-    for m in LOCKED_MONTHS:
-        if dt.date(2024, m, 1) not in locked:
+    # The whole of 2023 was reviewed and locked; 2024 up to June.
+    months = [dt.date(PREVIOUS_YEAR, m, 1) for m in range(1, 13)] + [dt.date(2024, m, 1) for m in LOCKED_MONTHS]
+    for month in months:
+        if month not in locked:
             plan_services.ledger_lock(
-                actor=actor,
-                scope=scope,
-                division=city,
-                month=dt.date(2024, m, 1),
-                note="演示: 月度台账审核无误 reviewed",
+                actor=actor, scope=scope, division=city, month=month, note="演示: 月度台账审核无误 reviewed"
             )
     # The plan job as of the end of the data: the over-plan intakes raise their 80 % / 100 % alerts
     # (and, through notify, land in the operators' and reviewers' inboxes).
@@ -518,7 +564,7 @@ def load_plan_demo(*, stdout: Any = None) -> None:
             f"demo: water plan alerts — {plan_runs['plan_100'].open} over plan, {plan_runs['plan_80'].open} at 80 %"
         )
         stdout.write(
-            f"demo: water plans — plan v{WaterPlan.objects.get(pk=plan.pk).version} with "
+            f"demo: water plans — 2023 plan, 2024 plan v{WaterPlan.objects.get(pk=plan.pk).version} with "
             f"{PlanAllocation.objects.filter(version__plan=plan).count()} lines in all versions, 2024 red lines, "
-            f"{len(LOCKED_MONTHS)} months locked"
+            f"2023 and {len(LOCKED_MONTHS)} months of 2024 locked"
         )

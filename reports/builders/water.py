@@ -19,7 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.scope import Scope
+from core import periods
 from core.periods import Period
+from quality.zone_selectors import zone_compliance
 from reports.builders.common import change, link, num, period_params, ratio
 from water import selectors as water_selectors
 from water.plan_selectors import shared_month_sums, volume_by_provenance
@@ -111,33 +113,77 @@ def _plain(row: Any) -> Any:
     return _value(row)
 
 
+# Where an indicator's actual comes from, for the reader (the selectors' codes, and the zone
+# compliance's: computed from the zones' sections, partly declared, or declared only).
+SOURCES_ZH = {
+    "system": "系统计量",
+    "entered": "填报",
+    "missing": "缺失",
+    "sections": "监测断面计算",
+    "sections_and_declared": "监测断面计算+申报",
+    "declared": "申报",
+}
+
+
+def _zone_indicator(indicator: dict[str, Any], zones: dict[str, Any], year_over: bool) -> None:
+    """The zone-compliance indicator from the zones (quality.zone_selectors): their rate replaces the
+    entered figure wherever a zone was judged; zones judged without sections keep their declared
+    compliance, and the source says so. Without any judged zone the entered figure stays."""
+    if not zones["available"]:
+        return
+    if zones["from_sections"] and zones["declared"]:
+        source = "sections_and_declared"
+    else:
+        source = "sections" if zones["from_sections"] else "declared"
+    actual, target = zones["rate"], indicator["target"]
+    indicator.update(actual=actual, source=source, forecast=None, note=f"{zones['complying']}/{zones['judged']}")
+    if target is None:
+        indicator.update(met=None, state=None)
+    elif year_over:
+        indicator.update(met=actual >= target, state="met" if actual >= target else "not_met")
+    else:  # before the year's end a "min" indicator is on track or at risk, never met
+        indicator.update(met=None, state="on_track" if actual >= target else "at_risk")
+    indicator["state_zh"] = water_selectors.REDLINE_STATES.get(indicator["state"] or "")
+
+
 def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
     # What was measured by the period's end: a Q1 report shows the year to date with the forecast and a
     # state, and calls a red line met only in a report that reaches the year's end.
     s = water_selectors.redline_summary(
         scope=scope, year=period.last_date.year, division_code=division_code, as_of=period.last_date
     )
+    indicators = [
+        {
+            "key": i.key,
+            "name_zh": i.name_zh,
+            "name_en": i.name_en,
+            "unit": i.unit,
+            "target": _value(i.target),
+            "actual": _value(i.actual),
+            "source": _value(i.source),
+            "met": i.met,
+            "forecast": _value(i.forecast),
+            "state": i.state,
+            "state_zh": water_selectors.REDLINE_STATES.get(i.state or ""),
+        }
+        for i in s.indicators
+    ]
+    # Function-zone compliance over the red-line year to the period's end, from the zones' sections.
+    window = periods.date_range(dt.date(s.year, 1, 1), period.last_date)
+    zc = zone_compliance(scope=scope, period=window, division_code=division_code).to_dict()
+    zc = {**zc, "rate": _value(zc["rate"]), "start": window.first_date.isoformat(), "end": window.last_date.isoformat()}
+    for indicator in indicators:
+        if indicator["key"] == "zone_compliance":
+            _zone_indicator(indicator, zc, s.year_over)
+    for indicator in indicators:
+        indicator["source_zh"] = SOURCES_ZH.get(indicator["source"] or "", indicator["source"])
     return {
         "available": any(i.target is not None for i in s.indicators),
         "year": s.year,
         "as_of": s.as_of.isoformat() if s.as_of else None,
         "year_over": s.year_over,
-        "indicators": [
-            {
-                "key": i.key,
-                "name_zh": i.name_zh,
-                "name_en": i.name_en,
-                "unit": i.unit,
-                "target": _value(i.target),
-                "actual": _value(i.actual),
-                "source": _value(i.source),
-                "met": i.met,
-                "forecast": _value(i.forecast),
-                "state": i.state,
-                "state_zh": water_selectors.REDLINE_STATES.get(i.state or ""),
-            }
-            for i in s.indicators
-        ],
+        "indicators": indicators,
+        "zone_compliance": zc,
     }
 
 

@@ -83,4 +83,16 @@ def test_demo_load_is_idempotent(demo):
     load()
     assert counts() == before
     assert before[0] == 21
-    assert before[1] == 21 * 12 + 366
+    assert before[1] == 21 * 12 * 2 + 365 + 366  # monthly lab samples and the daily station, 2023 and 2024
+
+
+def test_demo_function_zones(demo):
+    """12 demo zones: 10 judged from their sections (柴窝堡湖's two points, classes V and IV, fail its
+    class III), 2 on declared figures (one compliant): 10/12 in 2023 and 2024 alike."""
+    from quality.zone_selectors import zone_compliance
+
+    for period in (year(2024), quarter(2024, 1), year(2023)):
+        z = zone_compliance(scope=demo, period=period)
+        assert (z.complying, z.judged, z.from_sections, z.declared) == (10, 12, 10, 2), period.label
+        failing = {r.zone.code: r.source for r in z.zones if r.compliant is False}
+        assert failing == {"SGN-HK03-01": "sections", "SGN-HL07-01": "declared"}

@@ -104,7 +104,10 @@ def test_loading_twice_changes_nothing(demo):
     load_reuse_demo()
     assert [m.objects.count() for m in (Plant, Project, WaterUser, MonthlyPlantVolume, MonthlyDelivery)] == counts
     assert AuditLog.objects.filter(entity__startswith="reuse.").count() == audits
-    assert counts == [3, 4, 10, 36, 68]
+    # Twelve plant months a year for three plants, 2023 and 2024; 68 deliveries in 2024 and 58 in 2023,
+    # when the Midong park network (10 deliveries in September–December 2024) did not exist yet.
+    assert counts == [3, 4, 10, 72, 68 + 58]
+    assert not MonthlyDelivery.objects.filter(month__year=2023, plant__code="WWTP-650109-02").exists()
 
 
 def test_without_the_places_demo_it_says_so(db):

@@ -112,6 +112,10 @@ def test_demo_data_shows_every_event_and_loads_twice_unchanged(settings):
     first = Meter.objects.order_by("serial").first()
     assert first is not None
     assert first.installed_at.year < 2019
+    # Every meter was installed before the 2023 base year and reports through it, hourly.
+    assert Meter.objects.filter(installed_at__gte=dt.datetime(2023, 1, 1, tzinfo=demo.BEIJING)).count() == 1
+    in_2023 = {"observed_at__gte": demo.PREVIOUS_START, "observed_at__lt": demo.YEAR_START}
+    assert Reading.objects.filter(**in_2023).count() == 26 * 8760
     # Rollover: the register passes its maximum in summer and nothing is flagged for it.
     roll = Meter.objects.get(serial=demo.ROLLOVER_METER)
     values = list(Reading.objects.filter(meter=roll).order_by("observed_at").values_list("cumulative_m3", flat=True))
@@ -157,9 +161,13 @@ def _check_plan_demo() -> None:
 
     plan = WaterPlan.objects.get(year=2024)
     assert plan.version == 2
+    assert WaterPlan.objects.get(year=2023).version == 1  # the year-on-year base, never amended
     assert PlanVersion.objects.filter(plan=plan).count() == 2
     locks = LedgerLock.objects.filter(unlocked_at__isnull=True).order_by("month")
-    assert [lock.month.month for lock in locks] == [1, 2, 3, 4, 5, 6]
+    assert [(lock.month.year, lock.month.month) for lock in locks] == [
+        *((2023, m) for m in range(1, 13)),
+        *((2024, m) for m in range(1, 7)),
+    ]
     assert {lock.locked_by.username for lock in locks} == {"reviewer"}
     assert not Reading.objects.filter(after_lock=True).exists()
     year = plan_summary(scope=ALL, period=periods.year(2024), today=dt.date(2025, 1, 1))
