@@ -27,6 +27,7 @@ from core.periods import Period
 from patrols import selectors as patrol_selectors
 from patrols.choices import CaseStatus, ReviewStatus
 from places import selectors as places_selectors
+from places.choices import ChiefLevel
 from water import plan_selectors
 from water import selectors as water_selectors
 
@@ -320,6 +321,10 @@ def chief_home(request: HttpRequest) -> HttpResponse:
         {"code": r.code, "name": r.name, "length": f.km(r.length_m),
          "patrols_url": reverse("console:patrol_list") + f"?reach={r.pk}"}
         for r in places_selectors.reaches_of_chief(chief_id=me, on=today).order_by("code")
+    ] + [
+        {"code": lake.code, "name": lake.name, "length": "—",
+         "patrols_url": reverse("console:patrol_list") + f"?lake={lake.pk}"}
+        for lake in places_selectors.lakes_of_chief(chief_id=me, on=today).order_by("code")
     ]  # fmt: skip
     patrols = [
         {"url": reverse("console:patrol_detail", args=[x.pk]), "reach": x.site.name, "started": f.when(x.started_at),
@@ -337,7 +342,32 @@ def chief_home(request: HttpRequest) -> HttpResponse:
         "reaches": reaches,
         "patrols": patrols,
         "cases": cases,
+        "compliance": _chief_compliance(sc, me, today),
         "patrols_url": reverse("console:patrol_list"),
         "cases_url": reverse("console:case_list"),
+        "map_url": reverse("console:map"),
     }
     return page(request, "console/home_chief.html", context, title=_("My reaches"))
+
+
+def _chief_compliance(sc: Scope, me: int, today: dt.date) -> dict[str, Any]:
+    """The chief's patrol frequency (patrols.selectors.compliance, the API's figures) for the month and
+    the year of their latest patrol (this month and year when they have patrolled lately)."""
+    last = patrol_selectors.patrol_list(scope=sc).filter(chief_id=me).aggregate(d=Max("started_at"))["d"]
+    day = min(periods.to_beijing(last).date(), today) if last else today
+    spans = (
+        (_("Month %(m)s") % {"m": f"{day.year}-{day.month:02d}"}, periods.month(day.year, day.month)),
+        (_("Year %(y)s") % {"y": day.year}, periods.year(day.year)),
+    )
+    rows = []
+    for label, period in spans:
+        last_day = min(period.last_date, today)
+        for row in patrol_selectors.compliance(scope=sc, start=period.first_date, end=last_day, chief_id=me):
+            level = ChiefLevel(row.level).label if row.level in ChiefLevel.values else row.level
+            rows.append({
+                "span": label, "level": level, "rule": row.rule, "required": f.number(row.required),
+                "done": f.number(row.done), "valid": f.number(row.valid), "missing": f.number(row.missing),
+                "state": _("met") if row.compliant else _("short by %(n)s") % {"n": row.missing},
+                "compliant": row.compliant,
+            })  # fmt: skip
+    return {"rows": rows, "url": reverse("console:patrol_list") + f"?chief={me}"}
