@@ -119,60 +119,59 @@ def _level_on_site(*, chief: Any, reach_id: int | None, lake_id: int | None, on:
     if lake_id is None:
         assert reach_id is not None  # noqa: S101 - the callers check that one is given
         return _level_on_reach(chief=chief, reach_id=reach_id, on=on)
-    assignment, lake, division = ChiefAssignment._meta.db_table, Lake._meta.db_table, Division._meta.db_table
-    rule = PatrolValidityRule._meta.db_table
-    sql = (
-        "SELECT a.level, l.area_m2, d.code, v.jurisdiction, v.min_duration_s, v.min_length_m, v.min_gap_hours "  # noqa: S608 - table names from the models, values bound
-        f"FROM {assignment} a JOIN {lake} l ON l.id = a.lake_id JOIN {division} d ON d.id = l.division_id "
-        f"LEFT JOIN {rule} v ON v.level = a.level "
-        "WHERE a.chief_id = %s AND a.lake_id = %s AND a.valid_from <= %s "
-        "AND (a.valid_until IS NULL OR a.valid_until >= %s)"
-    )
-    with core_sql.cursor() as cursor:
-        cursor.execute(sql, [chief.pk, lake_id, on, on])
-        rows = cursor.fetchall()
+    rows = _appointments_on(chief=chief, site=Lake, fk="lake_id", size="area_m2", site_id=lake_id, on=on)
     if not rows:
         raise _invalid(
             "lake",
             _("No lake or reservoir %(lake_id)s to which you are appointed as chief on %(isoformat)s.")
             % {"lake_id": lake_id, "isoformat": on.isoformat()},
         )
-    level = min((row[0] for row in rows), key=lambda value: LEVEL_ORDER.index(ChiefLevel(value)))
-    area_m2, code = float(rows[0][1]), rows[0][2]
-    rules = tuple(dict.fromkeys(tuple(row[3:]) for row in rows if row[0] == level and row[3] is not None))
-    info = ReachInfo(id=lake_id, division_code=code, wkb=_lake_wkb(lake_id, area_m2), rules=rules, is_lake=True)
+    level, size, code, rules = _level_and_rules(rows)
+    info = ReachInfo(id=lake_id, division_code=code, wkb=_lake_wkb(lake_id, size), rules=rules, is_lake=True)
     return info, level
 
 
 def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInfo, str]:
     """The reach and the chief's level on it, from their appointment current on `on` (a 400 naming
-    `reach` when the reach does not exist or the chief holds no appointment on it that day).
-
-    Plain SQL over appointments, reaches, divisions and the validity rules of the appointments'
-    levels: this runs on every patrol post, and building the ORM query costs several times what the
-    query does."""
-    assignment, reach, division = ChiefAssignment._meta.db_table, Reach._meta.db_table, Division._meta.db_table
-    rule = PatrolValidityRule._meta.db_table
-    sql = (
-        "SELECT a.level, r.length_m, d.code, v.jurisdiction, v.min_duration_s, v.min_length_m, v.min_gap_hours "  # noqa: S608 - table names from the models, values bound
-        f"FROM {assignment} a JOIN {reach} r ON r.id = a.reach_id JOIN {division} d ON d.id = r.division_id "
-        f"LEFT JOIN {rule} v ON v.level = a.level "
-        "WHERE a.chief_id = %s AND a.reach_id = %s AND a.valid_from <= %s "
-        "AND (a.valid_until IS NULL OR a.valid_until >= %s)"
-    )
-    with core_sql.cursor() as cursor:
-        cursor.execute(sql, [chief.pk, reach_id, on, on])
-        rows = cursor.fetchall()
+    `reach` when the reach does not exist or the chief holds no appointment on it that day)."""
+    rows = _appointments_on(chief=chief, site=Reach, fk="reach_id", size="length_m", site_id=reach_id, on=on)
     if not rows:
         raise _invalid(
             "reach",
             _("No reach %(reach_id)s to which you are appointed as chief on %(isoformat)s.")
             % {"reach_id": reach_id, "isoformat": on.isoformat()},
         )
+    level, size, code, rules = _level_and_rules(rows)
+    return ReachInfo(id=reach_id, division_code=code, wkb=_reach_wkb(reach_id, size), rules=rules), level
+
+
+def _appointments_on(*, chief: Any, site: Any, fk: str, size: str, site_id: int, on: dt.date) -> list[tuple[Any, ...]]:
+    """(level, the site's length or area, its division's code, and the validity rule columns of that level)
+    for each appointment of the chief on the reach or lake current on `on`.
+
+    Plain SQL over appointments, the site, divisions and the validity rules of the appointments'
+    levels: this runs on every patrol post, and building the ORM query costs several times what the
+    query does. Table and column names come from the models; values are bound."""
+    assignment, table, division = ChiefAssignment._meta.db_table, site._meta.db_table, Division._meta.db_table
+    rule = PatrolValidityRule._meta.db_table
+    sql = (
+        f"SELECT a.level, s.{size}, d.code, v.jurisdiction, v.min_duration_s, v.min_length_m, v.min_gap_hours "  # noqa: S608 - names from the models, values bound
+        f"FROM {assignment} a JOIN {table} s ON s.id = a.{fk} JOIN {division} d ON d.id = s.division_id "
+        f"LEFT JOIN {rule} v ON v.level = a.level "
+        f"WHERE a.chief_id = %s AND a.{fk} = %s AND a.valid_from <= %s "
+        "AND (a.valid_until IS NULL OR a.valid_until >= %s)"
+    )
+    with core_sql.cursor() as cursor:
+        cursor.execute(sql, [chief.pk, site_id, on, on])
+        return list(cursor.fetchall())
+
+
+def _level_and_rules(rows: list[tuple[Any, ...]]) -> tuple[str, float, str, tuple[tuple[Any, ...], ...]]:
+    """The chief's highest level among the appointments, the site's size and division code, and the
+    distinct validity rules of that level."""
     level = min((row[0] for row in rows), key=lambda value: LEVEL_ORDER.index(ChiefLevel(value)))
-    length_m, code = float(rows[0][1]), rows[0][2]
     rules = tuple(dict.fromkeys(tuple(row[3:]) for row in rows if row[0] == level and row[3] is not None))
-    return ReachInfo(id=reach_id, division_code=code, wkb=_reach_wkb(reach_id, length_m), rules=rules), level
+    return level, float(rows[0][1]), rows[0][2], rules
 
 
 def _reach_info(reach_id: int | None, lake_id: int | None = None) -> ReachInfo:
