@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -34,6 +35,12 @@ def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+def _fresh_pools(app: Any) -> None:
+    """Drop the app's connection and producer pools: they keep the broker of the first send."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _patrols(built: dashboard.Built) -> int:
@@ -117,6 +124,7 @@ def test_stale_figures_are_shown_and_rebuilt_by_a_real_worker(console_data, user
     settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 0
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=redis_broker_url, task_always_eager=False)
+    _fresh_pools(app)  # the view's delay() must use this broker, not a pool an earlier test opened
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             # The view answers at once with the figures it has, and queues one rebuild …
@@ -129,5 +137,6 @@ def test_stale_figures_are_shown_and_rebuilt_by_a_real_worker(console_data, user
             assert _wait(lambda: cache.get(dashboard._key(sc, year) + ":rebuilding") is None)
     finally:
         app.conf.update(saved)
+        _fresh_pools(app)
     settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 300
     assert 'data-key="patrols.patrols">3<' in client.get("/").content.decode()

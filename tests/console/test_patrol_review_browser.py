@@ -93,7 +93,8 @@ def test_a_reviewer_rejects_a_flagged_patrol_from_the_queue(guarded, live_server
     page.click("[data-testid=open-appoint]")
     shot(page, "chief-appointments")
     # The bureau raised the township minimum length: the recompute's dry run lists the 3 km patrol.
-    PatrolValidityRule.objects.filter(jurisdiction="", level="township").update(min_length_m=5000)
+    # (update_or_create: a transactional test before this one flushed the rules the migration seeds.)
+    PatrolValidityRule.objects.update_or_create(jurisdiction="", level="township", defaults={"min_length_m": 5000})
     page.click("nav a:text('巡河重算')")
     page.fill("input[name=start]", "2024-05-01")
     page.fill("input[name=end]", "2024-05-31")
