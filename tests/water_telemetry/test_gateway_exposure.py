@@ -19,8 +19,7 @@ from django.db import OperationalError
 
 from water import services
 from water.models import Meter, Reading, TelemetryStation
-from water.telemetry import gateway as gateway_module
-from water.telemetry import sl651
+from water.telemetry import gateway_writer, sl651
 from water.telemetry import sl651_ascii as ascii_
 from water.telemetry.admission import Admission, parse_networks, peer_host, sl651_password
 from water.telemetry.framing import FrameSplitter
@@ -285,7 +284,7 @@ def test_the_password_is_validated_and_never_shown(client_for, users, tele):
 def test_readings_the_station_resends_are_not_counted_as_lost(tele, monkeypatch):
     """The database is cut for the first batch (every retry fails): the frame gets no ack, and the RTU resends
     it; the resend is stored. Counted as unacknowledged (resent), not as lost."""
-    real = gateway_module.telemetry_readings_store
+    real = gateway_writer.telemetry_readings_store
     calls = {"n": 0}
 
     def cut_once(**kwargs):  # the first attempt and its one retry fail, as when the connection drops
@@ -294,7 +293,7 @@ def test_readings_the_station_resends_are_not_counted_as_lost(tele, monkeypatch)
             raise OperationalError("server closed the connection unexpectedly (test: connection cut)")
         return real(**kwargs)
 
-    monkeypatch.setattr(gateway_module, "telemetry_readings_store", cut_once)
+    monkeypatch.setattr(gateway_writer, "telemetry_readings_store", cut_once)
     moment = minutes_ago(5)
     frame = make_frame("szy206", SZY_ADDRESS, moment)
 

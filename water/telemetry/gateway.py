@@ -57,19 +57,16 @@ from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
 from water.telemetry.gateway_config import GatewayConfig, GatewayStats
+from water.telemetry.gateway_writer import Pending, Ticket, WriterMixin
 from water.telemetry.profiles.answers import PacketAssembler, build_ack
 from water.telemetry.profiles.decoding import decode_frame, station_of
 from water.telemetry.selectors import Directory, MeterEntry, meter_directory
 from water.telemetry.services import (
-    DUPLICATE,
     STATION_COUNTERS,
-    STORED,
     SYSTEM_SCOPE,
     FrameReading,
-    Outcome,
     StationDelta,
     station_counters_add,
-    telemetry_readings_store,
 )
 
 log = logging.getLogger("water.telemetry.gateway")
@@ -95,27 +92,11 @@ class _Connection:
         return True
 
 
-@dataclass(eq=False, slots=True)
-class _Ticket:
-    """A frame whose ack waits for its readings to be stored."""
-
-    conn: _Connection
-    ack: bytes | None
-    remaining: int
-    station: tuple[str, str]  # the key, not the delta: the counters flush swaps the deltas between batches
-
-
-@dataclass(slots=True)
-class _Pending:
-    reading: FrameReading
-    ticket: _Ticket
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Gateway:
+class Gateway(WriterMixin):
     """The TCP server. ``await start()``, then ``await stop()`` (or `serve` until a stop is requested)."""
 
     def __init__(self, config: GatewayConfig | None = None, *, clock: Callable[[], datetime] = _now) -> None:
@@ -132,7 +113,7 @@ class Gateway:
         self._directory_at = 0.0
         self._refreshing: asyncio.Task[None] | None = None
         self._stations: dict[tuple[str, str], StationDelta] = {}
-        self._queues: list[deque[_Pending]] = [deque() for _ in self._dbs]
+        self._queues: list[deque[Pending]] = [deque() for _ in self._dbs]
         self._fulls = [asyncio.Event() for _ in self._dbs]
         self._queued = 0
         self._room = asyncio.Event()
@@ -437,7 +418,7 @@ class Gateway:
             if ack is not None:
                 self._ack(conn, ack, delta)
             return True
-        ticket = _Ticket(conn, ack, len(merged.readings), key)
+        ticket = Ticket(conn, ack, len(merged.readings), key)
         raw_frame = merged.raw
         for reading in merged.readings:
             entry = _meter_at(entries, reading.observed_at)
@@ -448,7 +429,7 @@ class Gateway:
             )  # fmt: skip
             index = entry.id % len(self._queues)
             queue = self._queues[index]
-            queue.append(_Pending(reading_in, ticket))
+            queue.append(Pending(reading_in, ticket))
             if len(queue) >= self.config.batch_size:
                 self._fulls[index].set()
         self._queued += len(merged.readings)
@@ -469,79 +450,6 @@ class Gateway:
         nak = assembler.take_nak()
         if nak is not None and conn.send(nak):
             log.info("telemetry: station %s: multi-packet message incomplete, NAK sent", delta.address)
-
-    # --- storing ---------------------------------------------------------------------------------------------
-
-    async def _writer_loop(self, index: int) -> None:
-        cfg = self.config
-        queue, full = self._queues[index], self._fulls[index]
-        while True:
-            if len(queue) < cfg.batch_size and not self._draining:
-                full.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(full.wait(), cfg.flush_interval)
-            if not queue:
-                if self._draining:
-                    return
-                continue
-            batch = [queue.popleft() for _ in range(min(cfg.batch_size, len(queue)))]
-            self._queued -= len(batch)
-            await self._store(batch, index)
-            if self._queued < cfg.max_queue // 2:
-                self._room.set()
-
-    async def _store(self, batch: list[_Pending], writer: int) -> None:
-        readings = [p.reading for p in batch]
-        outcomes: list[Outcome] | None = None
-        for attempt in range(self.config.store_retries + 1):
-            try:
-                t0 = time.perf_counter()
-                outcomes = await self._in_db(
-                    telemetry_readings_store, readings=readings, actor=self.config.actor, writer=writer
-                )
-                log.debug("telemetry: batch of %d stored in %.3f s", len(batch), time.perf_counter() - t0)
-                break
-            except Exception:
-                self.stats.store_errors += 1
-                log.exception("telemetry: storing %d readings failed (attempt %d)", len(batch), attempt + 1)
-                await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
-        if outcomes is None:
-            # Not acknowledged: the stations resend these frames (and a resend is a harmless duplicate).
-            self.stats.readings_unacknowledged += len(batch)
-            log.error("telemetry: %d readings not stored after retries; their frames are not acknowledged",
-                      len(batch))  # fmt: skip
-            return
-        stats = self.stats
-        # The batch's acks go out once per connection (one write, not one per frame: issue 18 speed), in order.
-        acks: dict[_Connection, tuple[list[bytes], list[StationDelta]]] = {}
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            ticket = pending.ticket
-            delta = self._station(ticket.station)
-            if outcome.status == STORED:
-                stats.readings_stored += 1
-                delta.readings_stored += 1
-            elif outcome.status == DUPLICATE:
-                stats.readings_duplicate += 1
-                delta.readings_duplicate += 1
-            else:
-                stats.readings_refused += 1
-                delta.readings_refused += 1
-                delta.last_error = f"reading {pending.reading.observed_at.isoformat()}: {outcome.reason}"[:200]
-                log.warning("telemetry: %s station %s meter %s: reading at %s refused: %s", delta.protocol,
-                            delta.address, pending.reading.serial, pending.reading.observed_at.isoformat(),
-                            outcome.reason)  # fmt: skip
-            ticket.remaining -= 1
-            if ticket.remaining == 0 and ticket.ack is not None:
-                frames, deltas = acks.setdefault(ticket.conn, ([], []))
-                frames.append(ticket.ack)
-                deltas.append(delta)
-        for conn, (frames, deltas) in acks.items():
-            if conn.send(b"".join(frames)):
-                stats.acks_sent += len(frames)
-                for delta in deltas:
-                    delta.acks_sent += 1
-            else:
-                stats.acks_undelivered += len(frames)
 
     # --- counters --------------------------------------------------------------------------------------------
 
