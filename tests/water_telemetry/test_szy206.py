@@ -412,3 +412,48 @@ def test_values_not_a_whole_number_of_items() -> None:
     # read as one value + a 7-byte Tp, whose day field is then impossible.
     with pytest.raises((BadLength, BadTime)):
         szy206.decode(frame)
+
+
+def test_acks_built_once_per_station_answer_each_frame_as_built_fresh() -> None:
+    """The gateway reuses an ack per (C, station, AFN, DIVS): every frame still gets the one it would get if built
+    afresh, and another station, C, AFN or DIVS gets its own."""
+    other = szy206.encode_address("650102", 1235)
+    t1, t2 = datetime(2024, 3, 5, 10, 0, tzinfo=BEIJING), datetime(2024, 3, 5, 10, 5, tzinfo=BEIJING)
+
+    def report(address: bytes, at: datetime, fcb: int = 3) -> bytes:
+        return szy206.encode_self_report(address=address, values=[Decimal("1.5"), 42], observed_at=at, fcb=fcb)
+
+    frames = [
+        report(ADDRESS, t1),
+        report(ADDRESS, t2),
+        report(other, t1),
+        report(ADDRESS, t1, fcb=2),
+        szy206.encode_link_check(ADDRESS, 0xF2),
+        szy206.encode_frame(control=0xB3, address=ADDRESS, afn=0xC0, data=b"\x00", divs=2),
+    ]
+    acks = [szy206.build_ack(szy206.decode(f)) for f in frames * 2]
+    fresh = [
+        szy206.encode_frame(
+            control=f[3] & 0x3F,
+            address=f[5:10] if f[3] & 0x40 else f[4:9],
+            afn=f[10] if f[3] & 0x40 else f[9],
+            data=b"\x00",
+            divs=f[4] if f[3] & 0x40 else None,
+        )
+        for f in frames * 2
+    ]
+    assert acks == fresh
+    assert len(set(acks[:6])) == 5  # the two frames of one station and kind share their ack, the others differ
+
+
+def test_decode_with_crc_checked_skips_only_the_checksum() -> None:
+    """The gateway's splitter has verified CS: decode trusts it and decodes the same frame."""
+    frame = szy206.encode_self_report(
+        address=ADDRESS, values=[Decimal("1.5"), 42], observed_at=datetime(2024, 3, 5, 10, 0, tzinfo=BEIJING)
+    )
+    checked = szy206.decode(frame)
+    trusted = szy206.decode(frame, crc_checked=True)
+    assert (trusted.items, trusted.label, trusted.crc_ok) == (checked.items, checked.label, True)
+    bad = frame[:-2] + bytes([frame[-2] ^ 0xFF, frame[-1]])
+    with pytest.raises(BadCRC):
+        szy206.decode(bad)

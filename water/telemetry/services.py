@@ -40,11 +40,15 @@ _ROW_KEY = re.compile(r"readings\[(\d+)\]")
 MAX_ATTEMPTS = 8  # each retry takes out at least one row; more rounds than this means something else is wrong
 
 STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"
+_new_row = tuple.__new__
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FrameReading:
-    """One reading decoded from a frame, mapped to its meter, as the gateway hands it over."""
+    """One reading decoded from a frame, mapped to its meter, as the gateway hands it over.
+
+    Treat as read-only. Not ``frozen``: built once per frame on the event loop, where a frozen dataclass of
+    twelve fields cost about 3 µs more per frame (issue 18 speed)."""
 
     serial: str
     observed_at: dt.datetime
@@ -109,8 +113,19 @@ def _precheck(readings: Sequence[FrameReading], now: dt.datetime) -> tuple[list[
         value = r.cumulative_m3
         if earliest <= at <= latest and 0 <= value <= MAX_REGISTER and at.utcoffset() is not None:
             # The common valid row without a round trip through text (what check_row would conclude).
-            rows.append(IngestRow(i, r.serial, at, value.quantize(REGISTER_QUANTUM, ROUND_HALF_UP), flow, None,
-                                  to_us(at), r.received_at, r.raw_frame))  # fmt: skip
+            # Built without the NamedTuple's Python-level __new__ (all nine fields given; issue 18 speed).
+            row_fields = (
+                i,
+                r.serial,
+                at,
+                value.quantize(REGISTER_QUANTUM, ROUND_HALF_UP),
+                flow,
+                None,
+                to_us(at),
+                r.received_at,
+                r.raw_frame,
+            )
+            rows.append(_new_row(IngestRow, row_fields))
             continue
         row = check_row(i, r.serial, at.isoformat(), value, flow, latest, errors)
         if row is None:

@@ -123,12 +123,14 @@ def decode_frame(
     received_at: datetime,
     profile: Profile | None = None,
     check_crc: bool = True,
+    crc_checked: bool = False,
 ) -> DecodedFrame:
     """Decode one complete frame of either protocol through ``profile`` (None = `DEFAULT_PROFILE`).
 
     ``received_at`` must be timezone-aware: it supplies year and month to SZY 206-2016 time labels.
     Raises a `FrameError` subclass for malformed input (``BadCRC`` unless ``check_crc=False``, in which case a
-    bad-CRC frame is decoded with ``crc_ok=False`` and no readings).
+    bad-CRC frame is decoded with ``crc_ok=False`` and no readings). ``crc_checked=True`` when the caller has
+    verified the checksum already (the gateway's `FrameSplitter`): the SZY 206 CRC-8 is not computed again.
     """
     require_aware(received_at)
     profile = profile or DEFAULT_PROFILE
@@ -151,6 +153,7 @@ def decode_frame(
             volume_decimals=profile.volume_decimals,
             word_order=profile.status_word_order,
             check_crc=check_crc,
+            crc_checked=crc_checked,
         )
         return from_szy206(frame, received_at, profile)
     return from_sl651(sl651.decode(raw, tz=zone(profile.clock_tz), check_crc=check_crc), received_at, profile)

@@ -140,11 +140,13 @@ def decode(
     volume_decimals: int = 0,
     word_order: ByteOrder = "little",
     check_crc: bool = True,
+    crc_checked: bool = False,
 ) -> SzyFrame:
     """Decode one complete 68H frame. Raises a `FrameError` subclass for anything malformed.
 
     With ``check_crc=False`` a frame with a wrong CS is still decoded (``crc_ok=False``): for the operator CLI,
-    never for storing readings.
+    never for storing readings. ``crc_checked=True``: the caller has verified CS already (the gateway's
+    `FrameSplitter` emits no frame with a wrong one), so it is not computed again.
     """
     raw = bytes(raw)
     n = len(raw)
@@ -175,7 +177,7 @@ def decode(
     address = parse_address(raw[pos : pos + 5], a2_byte_order)
     station = address.hex
     sent = raw[3 + length]
-    calc = crc8_e5(memoryview(raw)[3 : 3 + length])
+    calc = sent if crc_checked else crc8_e5(memoryview(raw)[3 : 3 + length])
     crc_ok = calc == sent
     if not crc_ok and check_crc:
         raise BadCRC(

@@ -141,10 +141,19 @@ def build_ack(frame: SzyFrame) -> bytes:
     """
     if not frame.control.uplink:
         raise ValueError("only uplink frames are acknowledged")
-    return encode_frame(
-        control=frame.control.to_byte() & 0x7F,
-        address=bytes.fromhex(frame.address.hex),
-        afn=frame.afn,
-        data=b"\x00",
-        divs=frame.divs,
-    )
+    control = frame.control.to_byte() & 0x7F
+    key = (control, frame.address.hex, frame.afn, frame.divs)
+    ack = _ACKS.get(key)
+    if ack is None:
+        # The ack depends on nothing else: built once per station and kind of frame (issue 18 speed).
+        ack = encode_frame(
+            control=control, address=bytes.fromhex(frame.address.hex), afn=frame.afn, data=b"\x00", divs=frame.divs
+        )
+        if len(_ACKS) >= _ACKS_MAX:
+            _ACKS.clear()
+        _ACKS[key] = ack
+    return ack
+
+
+_ACKS: dict[tuple[int, str, int, int | None], bytes] = {}
+_ACKS_MAX = 65536
