@@ -21,7 +21,9 @@ Printed: frames sent, acks, readings counted in the database, frames decoded and
 load average before, during (peak of the 1-minute figure, sampled every second) and after: the machine is shared,
 and the wall-clock figure is only meaningful next to it. So also the CPU it took: the gateway process and the
 PostgreSQL backends serving it (read from /proc; the server runs on this machine), as CPU-seconds per 1,000
-frames and frames per CPU-second, which a loaded machine changes far less.
+frames and frames per CPU-second, which a loaded machine changes far less (it still inflates them somewhat: shared
+caches and cores), and the simulated stations' own CPU (this process, on the same cores). Where the gateway's CPU
+goes stage by stage: ``benchmarks/telemetry_stages.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -209,12 +212,14 @@ def main() -> int:
         cpu_before = cpu_seconds(gateway.pid)
         sampler = LoadSampler()
         sampler.start()
+        sim_before = time.process_time()
         result = asyncio.run(
             simulator.simulate(
                 host="127.0.0.1", port=port, frames_by_connection=plan, chunk=args.chunk, ack_timeout=300
             )
         )
         sampler.stop_event.set()
+        sim_cpu = time.process_time() - sim_before
         gateway_cpu = cpu_seconds(gateway.pid) - cpu_before
         # Backends that appeared during the run (a writer thread connects at its first batch) count from 0.
         db_cpu = sum(cpu - db_before.get(pid, 0.0) for pid, cpu in backend_cpu(own).items())
@@ -235,11 +240,15 @@ def main() -> int:
     print(f"END TO END           {rate:,.0f} frames/s decoded and stored (target {TARGET:,})")
     print(f"gateway process      {gateway_cpu:.2f} CPU-s from the first frame to the last ack "
           f"({gateway_cpu / result.total_seconds:.0%} of one core): "
-          f"{stored / gateway_cpu:,.0f} frames per gateway CPU-second")  # fmt: skip
+          f"{stored / gateway_cpu:,.0f} frames per gateway CPU-second = "
+          f"{gateway_cpu / stored * 1e6:.1f} µs per frame")  # fmt: skip
     total_cpu = gateway_cpu + db_cpu
     print(f"database backends    {db_cpu:.2f} CPU-s; gateway + database {total_cpu:.2f} CPU-s = "
           f"{total_cpu / stored * 1000:.3f} CPU-s per 1,000 frames = {stored / total_cpu:,.0f} frames per CPU-second "
           f"(the per-core figure: what one quiet core would store end to end)")  # fmt: skip
+    print(f"simulated stations   {sim_cpu:.2f} CPU-s (this process, sharing the machine's "
+          f"{os.cpu_count()} CPUs with the gateway and the database: wall-clock frames/s is bounded by the CPU "
+          f"all three need, so compare runs by the per-CPU-second figures and the load)")  # fmt: skip
     print(f"gateway counters     {stats.group(1) if stats else '(not printed)'}")
     print(f"load average         before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}; "
           f"during: peak 1-min {load_during[0]:.2f}, mean {load_during[1]:.2f}; "

@@ -9,12 +9,15 @@ three runs, except the gateway pass and the DB write, run once), printed as µs 
 
 - framing: ``FrameSplitter.feed`` on chunks of 20 frames (what one socket read brings), checksum included; and
   the checksum alone (once per frame, as the splitter computes it);
-- decode: ``decode_frame`` with the meter's profile (the splitter has verified the checksum);
+- decode: ``decode_frame`` with the meter's profile, ``crc_checked=True`` as the gateway calls it (the splitter has
+  verified the checksum);
 - ack: ``build_ack`` (the acknowledgement's bytes);
 - per frame in the gateway: ``Gateway._on_frame`` whole (station counters, directory, decode, downlink
   bookkeeping, ack, the reading handed to its writer's queue); minus decode and ack, that is the queueing;
 - DB write: ``telemetry_readings_store`` in batches as the writers send them: this process's CPU (Python side:
-  building the COPY, the daily volumes, the audit row) and the PostgreSQL backend's CPU (from /proc).
+  the gateway's row checks, then the ingest service building the COPY, the daily volumes, the audit row) and the
+  PostgreSQL backend's CPU (from /proc). In the gateway the Python side runs in the writer threads, which share
+  the interpreter lock with the event loop: it is gateway CPU like the rest.
 
 What the stages do not cover, the socket reads, the ack writes and the event loop, is the end-to-end gateway
 CPU per frame (``telemetry_gateway.py``) minus the sum printed here.
@@ -71,7 +74,7 @@ def main() -> int:
     from water.telemetry.profiles.answers import build_ack
     from water.telemetry.profiles.decoding import decode_frame
     from water.telemetry.selectors import meter_directory
-    from water.telemetry.services import SYSTEM_SCOPE, telemetry_readings_store
+    from water.telemetry.services import SYSTEM_SCOPE, _precheck, telemetry_readings_store
 
     plan = simulator.plan(
         args.protocol, count=args.frames, connections=args.connections, step=timedelta(minutes=1), end=end
@@ -102,7 +105,10 @@ def main() -> int:
     profiles = [directory[(family, station_of(raw) or "")][0].profile for raw in frames]
 
     def decode() -> list:
-        return [decode_frame(raw, received_at=now, profile=p) for raw, p in zip(frames, profiles, strict=True)]
+        return [
+            decode_frame(raw, received_at=now, profile=p, crc_checked=True)
+            for raw, p in zip(frames, profiles, strict=True)
+        ]
 
     rows.append(("framing (splitter, checksum included)", _cpu(framing)[0]))
     rows.append(("  of which the checksum (once per frame)", _cpu(checksum)[0]))
@@ -154,6 +160,9 @@ def main() -> int:
     wall = time.perf_counter() - t_wall
     db_s = bench.cpu_seconds(backend) - db_before
     rows.append((f"DB write, Python side (telemetry_readings_store, batches of {args.batch_size})", store_s))
+    rows.append(
+        ("  of which the gateway's row checks (telemetry services._precheck)", _cpu(_precheck, readings, now)[0])
+    )
     rows.append(("DB write, PostgreSQL backend", db_s))
 
     print(f"{n:,} {args.protocol} frames, {args.connections} stations; {stored:,} readings stored by the DB stage")
