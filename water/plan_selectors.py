@@ -1,6 +1,6 @@
 """Reads of plans, red lines and ledger locks (issue 3 items 5 and 6), each narrowed to the caller's
-scope. They live in water.selectors (plan_scope, plans, plan_locks, plan_figures, redlines), one
-module per entity; this module keeps the names importable from their first home.
+scope. They live in water.selectors (plan_scope, plans, plan_locks, plan_sums, plan_figures,
+redlines), one module per entity; this module keeps the names importable from their first home.
 
 Who sees what. Plans, red-line targets and locks belong to a division: a caller sees those of the
 divisions inside their jurisdiction and of the divisions that contain it (a district reviewer reads the
@@ -10,26 +10,28 @@ the divisions around their own intakes, and only their intakes' lines. Outside i
 
 from water.selectors.plan_common import M3, RATE, WITHIN, ZERO
 from water.selectors.plan_figures import (
-    _SHARED,
     IntakePlanUse,
-    IntakeVolumes,
     PlanSummary,
-    _intakes,
-    _sums,
-    _window_use,
     forecast_year,
     intake_month_plan,
-    month_use,
-    month_use_by_intake,
     over_tier,
     period_plan_use,
     plan_summary,
     prorated_plan,
-    shared_month_sums,
-    volume_by_provenance,
 )
 from water.selectors.plan_locks import active_lock_prefixes, lock_get, lock_list
 from water.selectors.plan_scope import ancestor_codes, region_q, region_writable
+from water.selectors.plan_sums import (
+    _SHARED,
+    IntakeVolumes,
+    _intakes,
+    _sums,
+    _window_use,
+    month_use,
+    month_use_by_intake,
+    shared_month_sums,
+    volume_by_provenance,
+)
 from water.selectors.plans import (
     plan_allocations,
     plan_get,

@@ -1,6 +1,6 @@
 """Reads of the water app, each narrowed to the caller's scope (accounts.scope), one module per entity:
 intakes, meters and readings (intakes), volumes and flags (volumes), online monitoring (monitoring),
-and plans, ledger locks and red lines (plan_scope, plans, plan_locks, plan_figures, redlines; also
+and plans, ledger locks and red lines (plan_scope, plans, plan_locks, plan_sums, plan_figures, redlines; also
 imported through water.plan_selectors). Every public name is re-exported here.
 
 Who sees which intakes: admins all; reviewers and chiefs those in their jurisdiction (the intake's
@@ -34,20 +34,22 @@ from water.selectors.monitoring import (
 from water.selectors.plan_common import M3, RATE, WITHIN, ZERO
 from water.selectors.plan_figures import (
     IntakePlanUse,
-    IntakeVolumes,
     PlanSummary,
     forecast_year,
-    month_use,
-    month_use_by_intake,
     over_tier,
     period_plan_use,
     plan_summary,
     prorated_plan,
-    shared_month_sums,
-    volume_by_provenance,
 )
 from water.selectors.plan_locks import active_lock_prefixes, lock_get, lock_list
 from water.selectors.plan_scope import ancestor_codes, region_q, region_writable
+from water.selectors.plan_sums import (
+    IntakeVolumes,
+    month_use,
+    month_use_by_intake,
+    shared_month_sums,
+    volume_by_provenance,
+)
 from water.selectors.plans import (
     plan_allocations,
     plan_get,

@@ -23,13 +23,15 @@ from water.models import (
 from water.selectors.plan_common import RATE, ZERO
 from water.selectors.plan_figures import (
     _beijing_today,
-    _intakes,
     _jsonable,
-    _window_use,
     plan_summary,
-    shared_month_sums,
 )
 from water.selectors.plan_scope import _check_division_visible, _division_q, region_q
+from water.selectors.plan_sums import (
+    _intakes,
+    _window_use,
+    shared_month_sums,
+)
 
 # --------------------------------------------------------------------------------------- red lines
 
