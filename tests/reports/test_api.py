@@ -243,3 +243,31 @@ def test_excel_prints_as_ledgers_with_live_links(dataset, client_for, users, set
     assert link.hyperlink.target == link.value
     cover = {row[0].value: row[2].value for row in wb["封面 Cover"].iter_rows(min_row=3) if row[0].value}
     assert cover["发布单位"].endswith("水务局")
+
+
+def test_pdf_units_are_written_as_the_bureau_writes_them_and_the_chart_names_intakes(
+    dataset, client_for, users, geography
+):
+    """Issue 19: red-line units read m³/万元 and %, never `m3/10^4 yuan` or `ratio`; the use-against-plan
+    chart's axis carries the intakes' names, not their codes."""
+    from decimal import Decimal
+
+    from pypdf import PdfReader
+
+    from tests.water.plan_fixtures import ALL
+    from water import plan_services
+
+    plan_services.redline_create(
+        actor="test", scope=ALL, year=2024, division=geography["city"], total_use_cap_m3=Decimal(900000),
+        per_gdp_target=Decimal("0.5"), gdp_10k_yuan=Decimal(30000), gdp_source="市统计局",
+        irrigation_target=Decimal("0.58"), irrigation_coefficient=Decimal("0.6"), irrigation_source="样点灌区测算",
+    )  # fmt: skip
+    r = client_for(users["admin"]).get(Q2, {"format": "pdf"})
+    assert r.status_code == 200
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    assert "m³/万元" in text
+    assert "%" in text
+    for raw in ("m3/10^4 yuan", "10^4", "ratio", "m3/"):
+        assert raw not in text, raw
+    assert "天山区取水口" in text  # QSK-E by its name on the chart's axis
+    assert "QSK-E" not in text

@@ -253,3 +253,22 @@ def test_progress_off_a_terminal_is_plain_lines_on_stdout(tmp_path, water):
     lines = out.getvalue().splitlines()
     assert lines[:3] == ["4/10 rows (40 %)", "8/10 rows (80 %)", "10/10 rows (100 %)"]
     assert err.getvalue() == ""  # no bar, and nothing in the error stream's colours
+
+
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_is_one_bar_not_red_error_lines(tmp_path, water):
+    """On a terminal the bar (tqdm) redraws itself on the error stream, unstyled; standard output stays clean."""
+    path = write_csv(tmp_path, [line("WM-E1", h, 1000 + 10 * h) for h in range(1, 11)])
+    out, err = StringIO(), _Terminal()
+    call_command("import_readings", str(path), "--batch-size", "4", stdout=out, stderr=err)
+    drawn = err.getvalue()
+    assert "10/10" in drawn
+    assert "rows" in drawn
+    assert "\r" in drawn  # redrawn in place, not one line per refresh
+    assert "\x1b[31" not in drawn  # not Django's red ERROR style
+    assert "\x1b[1m" not in drawn
+    assert "rows (" not in out.getvalue()  # no plain progress lines beside the bar

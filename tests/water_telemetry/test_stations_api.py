@@ -170,3 +170,36 @@ def test_a_deleted_meter_is_stored_as_none(tele):
     services.meter_delete(meter=meter, actor="test")
     station_counters_add(deltas=[StationDelta("szy206", "6501020999", gone, frames=1)])
     assert TelemetryStation.objects.get(address="6501020999").meter_id is None
+
+
+def test_clock_drift_and_missing_values_are_figures_on_the_endpoint(client_for, users, stations, tele):
+    """Issue 18: drift (station send time minus arrival, s) and missing values are read on the stations endpoint."""
+    station_counters_add(
+        deltas=[StationDelta("szy206", "6501020100", tele.szy.pk, frames=1, missing_values=3, clock_drift_s=-42.5)]
+    )
+    rows = {r["address"]: r for r in client_for(users["admin"]).get(URL).json()["results"]}
+    assert (rows["6501020100"]["clock_drift_s"], rows["6501020100"]["missing_values"]) == (-42.5, 3)
+    assert (rows["6501030100"]["clock_drift_s"], rows["6501030100"]["missing_values"]) == (None, 0)
+
+
+def test_admin_actions_queue_audited_commands_for_the_stations_meters(make_user, stations, tele):
+    """Issue 18: the admin's station actions queue commands through the service (one per meter, audited);
+    an unknown station (no meter) queues nothing."""
+    from django.test import Client
+
+    from accounts.choices import Role
+    from core.models import AuditLog
+    from tests.factories import TEST_PASSWORD
+    from water.models import StationCommand
+
+    make_user(Role.ADMIN, "", username="site_admin", is_staff=True, is_superuser=True)
+    client = Client(headers={"Accept-Language": "en"})
+    assert client.login(username="site_admin", password=TEST_PASSWORD)
+    picked = [stations["6501020100"].pk, stations["9999999999"].pk]
+    for action, kind in (("query_realtime", "realtime"), ("set_clock", "set_clock")):
+        resp = client.post("/admin/water/telemetrystation/", {"action": action, "_selected_action": picked})
+        assert resp.status_code == 302, resp.content.decode()[:500]
+        command = StationCommand.objects.get(kind=kind)
+        assert (command.meter_id, command.state) == (tele.szy.pk, "queued")
+        assert AuditLog.objects.filter(entity="water.stationcommand", entity_id=str(command.pk)).exists()
+    assert StationCommand.objects.count() == 2
