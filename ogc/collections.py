@@ -50,13 +50,17 @@ UUID_ID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-f
 
 @dataclass(frozen=True)
 class AttributeFilter:
-    """`?<name>=<value>`: rows whose `lookup` equals the value (a member of `choices` when given)."""
+    """`?<name>=<value>`: rows whose `lookup` (or one of the `or_lookups`) equals the value (a member of
+    `choices` when given)."""
 
     name: str
     lookup: str
     kind: Literal["string", "integer"] = "string"
     choices: type[TextChoices] | None = None
     description: str = ""
+    # Further lookups matched as alternatives: a row on a reach or on a lake has its division on one of
+    # the two (issue 19: `division=` returns lake rows too).
+    or_lookups: tuple[str, ...] = ()
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.kind}
@@ -102,8 +106,14 @@ def _code(description: str = "code") -> AttributeFilter:
     return AttributeFilter("code", "code", description=description)
 
 
-def _division(lookup: str = "division__code") -> AttributeFilter:
-    return AttributeFilter("division", lookup, description="GB/T 2260 code of the row's own division (exact)")
+def _division(lookup: str = "division__code", *or_lookups: str) -> AttributeFilter:
+    return AttributeFilter(
+        "division", lookup, description="GB/T 2260 code of the row's own division (exact)", or_lookups=or_lookups
+    )
+
+
+# A patrol's or case's division: its reach's, or its lake's.
+_SITE_DIVISION = ("reach__division__code", "lake__division__code")
 
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -182,7 +192,7 @@ COLLECTIONS: tuple[Collection, ...] = (
                  AttributeFilter("status", "status", choices=CaseStatus),
                  AttributeFilter("source", "source", choices=CaseSource),
                  AttributeFilter("reach", "reach_id", "integer", description="reach id"),
-                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code"),
+                 AttributeFilter("reach_code", "reach__code"), _division(*_SITE_DIVISION),
                  AttributeFilter("lake", "lake_id", "integer", description="lake or reservoir id"),
                  AttributeFilter("lake_code", "lake__code")),
         temporal="found_at",
@@ -200,7 +210,7 @@ COLLECTIONS: tuple[Collection, ...] = (
                  AttributeFilter("status", "status", choices=PatrolStatus),
                  AttributeFilter("chief_username", "chief__username", description="the chief's user name"),
                  AttributeFilter("reach", "reach_id", "integer", description="reach id"),
-                 AttributeFilter("reach_code", "reach__code"), _division("reach__division__code"),
+                 AttributeFilter("reach_code", "reach__code"), _division(*_SITE_DIVISION),
                  AttributeFilter("lake", "lake_id", "integer", description="lake or reservoir id"),
                  AttributeFilter("lake_code", "lake__code")),
         temporal="started_at",

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
-from django.db.models import DateField, DateTimeField, Model, QuerySet
+from django.db.models import DateField, DateTimeField, Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -140,7 +140,10 @@ def apply_filter(qs: QuerySet[Model], spec: AttributeFilter, raw: str) -> QueryS
             raise ValidationError({spec.name: [_("Too large.")]})
     elif spec.choices is not None and raw not in spec.choices.values:
         raise ValidationError({spec.name: [_("One of: %(values)s.") % {"values": ", ".join(spec.choices.values)}]})
-    return qs.filter(**{spec.lookup: value})
+    where = Q(**{spec.lookup: value})
+    for lookup in spec.or_lookups:
+        where |= Q(**{lookup: value})
+    return qs.filter(where)
 
 
 @dataclass(frozen=True)

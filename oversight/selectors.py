@@ -42,6 +42,8 @@ from oversight.models import (
     SupervisionOrder,
     Task,
 )
+from patrols.models import Case as PatrolCase
+from patrols.selectors import site_division_q
 from places.models import Division
 
 TASK_FIGURES = ("total", "completed", "in_progress", "overdue", "signed_off", "completed_late",
@@ -308,3 +310,10 @@ def overdue_by_unit(*, scope: Scope, as_of: dt.date, division_code: str | None =
         row["total"] = len(row["tasks"]) + len(row["milestones"]) + len(row["petitions"])
         out.append(row)
     return sorted(out, key=lambda r: (-r["total"], r["unit"]))
+
+
+def order_case(*, scope: Scope, case_id: Any) -> Any:
+    """A patrol case a supervision order may be issued on: in the caller's jurisdiction by its reach's
+    division **or its lake's** (a case sits on one of them; lake cases are ordered as reach cases are)."""
+    qs = PatrolCase.objects.select_related("reach__division", "lake__division").filter(site_division_q(scope))
+    return qs.filter(pk=case_id).first()

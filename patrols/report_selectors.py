@@ -276,25 +276,14 @@ def patrol_report(
     }
 
 
-def compliance_report(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
-    """Frequency compliance summed over the chiefs appointed inside the jurisdiction (a chief reads
-    their division's, as for the other report figures): required, done, valid and missing patrols, and
-    the share of the required patrols that were made (valid ones, capped per period by `compliance`)."""
-    agg = _report_scope(scope)
-    if not agg.everything and agg.role == Role.CHIEF:
-        agg = Scope(user_id=agg.user_id, role=Role.REVIEWER, prefix=agg.prefix)
-    rows = compliance(
-        scope=agg, start=period.first_date, end=period.last_date, division=division_code or None, detail=False
-    )
+# The sides of the compliance split: the chiefs of reaches (river chiefs), of lakes and reservoirs (lake
+# chiefs), and those appointed to both at the level (owed once: their row is counted on neither side).
+COMPLIANCE_WATERS = ("rivers", "lakes", "rivers_and_lakes")
+
+
+def _compliance_totals(rows: list[Any]) -> dict[str, Any]:
     required = sum(r.required for r in rows)
     missing = sum(r.missing for r in rows)
-    by_level: dict[str, dict[str, int]] = {}
-    for r in rows:
-        lvl = by_level.setdefault(r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0})
-        lvl["chiefs"] += 1
-        lvl["compliant_chiefs"] += int(r.compliant)
-        lvl["required"] += r.required
-        lvl["missing"] += r.missing
     return {
         "chiefs": len(rows),
         "compliant_chiefs": sum(1 for r in rows if r.compliant),
@@ -303,5 +292,47 @@ def compliance_report(*, scope: Scope, period: Period, division_code: str | None
         "valid": sum(r.valid for r in rows),
         "missing": missing,
         "rate": ((required - missing) / required) if required else None,
-        "by_level": by_level,
     }
+
+
+def compliance_totals(rows: list[Any]) -> dict[str, Any]:
+    """The totals of compliance rows and their split by water (``by_water``: rivers, lakes,
+    rivers_and_lakes), as the report and the compliance ledger show them."""
+    return {
+        **_compliance_totals(rows),
+        "by_water": {kind: _compliance_totals([r for r in rows if r.water == kind]) for kind in COMPLIANCE_WATERS},
+    }
+
+
+def compliance_report(
+    *,
+    scope: Scope,
+    period: Period,
+    division_code: str | None = None,
+    reach_id: int | None = None,
+    lake_id: int | None = None,
+) -> dict[str, Any]:
+    """Frequency compliance summed over the chiefs appointed inside the jurisdiction (a chief reads
+    their division's, as for the other report figures), or over the chiefs of one reach or lake:
+    required, done, valid and missing patrols, the share of the required patrols that were made (valid
+    ones, capped per period by `compliance`), and the same split by rivers and lakes (``by_water``)."""
+    agg = _report_scope(scope)
+    if not agg.everything and agg.role == Role.CHIEF:
+        agg = Scope(user_id=agg.user_id, role=Role.REVIEWER, prefix=agg.prefix)
+    rows = compliance(
+        scope=agg,
+        start=period.first_date,
+        end=period.last_date,
+        division=division_code or None,
+        detail=False,
+        reach_id=reach_id,
+        lake_id=lake_id,
+    )
+    by_level: dict[str, dict[str, int]] = {}
+    for r in rows:
+        lvl = by_level.setdefault(r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0})
+        lvl["chiefs"] += 1
+        lvl["compliant_chiefs"] += int(r.compliant)
+        lvl["required"] += r.required
+        lvl["missing"] += r.missing
+    return {**compliance_totals(rows), "by_level": by_level}

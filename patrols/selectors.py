@@ -295,6 +295,9 @@ class ComplianceRow:
     level: str
     jurisdiction: str
     rule: str
+    # Which water the chief is appointed to at the level (issue 19): "rivers" (reaches only), "lakes"
+    # (lakes and reservoirs only) or "rivers_and_lakes" (both: owed once, so counted on neither side).
+    water: str = "rivers"
     periods: int = 0
     required: int = 0
     done: int = 0
@@ -402,7 +405,9 @@ def compliance(
         codes = {a.reach.division.code for a in group if a.reach is not None}
         codes |= {a.lake.division.code for a in group if a.lake is not None}
         applicable = _rules_for(rules, lvl, codes)
+        on_reach, on_lake = any(a.reach is not None for a in group), any(a.lake is not None for a in group)
         row = ComplianceRow(
+            water="rivers_and_lakes" if on_reach and on_lake else "lakes" if on_lake else "rivers",
             chief_id=chief,
             chief_username=user.username,
             chief_name=user.display_name,
@@ -456,15 +461,18 @@ def compliance(
 # The report selectors live in their own module (this one is sized by the ledgers); re-exported here,
 # after everything they import from this module is defined.
 from patrols.report_selectors import (  # noqa: E402 - see above
+    COMPLIANCE_WATERS,
     REPORT_ROW_FIGURES,
     WATER_BODIES,
     compliance_report,
+    compliance_totals,
     patrol_report,
     report_row_filters,
     report_rows,
 )
 
 __all__ = [
+    "COMPLIANCE_WATERS",
     "REPORT_ROW_FIGURES",
     "WATER_BODIES",
     "ComplianceRow",
@@ -473,6 +481,7 @@ __all__ = [
     "case_writable",
     "compliance",
     "compliance_report",
+    "compliance_totals",
     "frequency_rule_list",
     "lake_for_write",
     "litter_list",

@@ -464,14 +464,26 @@ def resolve_division(*, scope: Scope, division_code: str | None) -> str | None:
     return division_code
 
 
-def quality_summary(*, scope: Scope, period: Period, division_code: str | None = None) -> QualitySummary:
+def quality_summary(
+    *,
+    scope: Scope,
+    period: Period,
+    division_code: str | None = None,
+    reach_id: int | None = None,
+    lake_id: int | None = None,
+) -> QualitySummary:
     """Good-water shares per category (rivers, lakes, drinking_sources) over `period`, for the
-    sections in the caller's scope that count in statistics, inside `division_code` when given.
+    sections in the caller's scope that count in statistics, inside `division_code` when given, and
+    only those on one reach or lake when `reach_id`/`lake_id` is given (a report of that reach or lake).
     Four queries (sections, results by month, sample counts, exclusions) whatever the number of sections."""
     code = resolve_division(scope=scope, division_code=division_code)
     qs = section_list(scope=scope).filter(counts_in_statistics=True)
     if code:
         qs = qs.filter(division__code__startswith=division_prefix(code))
+    if reach_id is not None:
+        qs = qs.filter(reach_id=reach_id)
+    if lake_id is not None:
+        qs = qs.filter(lake_id=lake_id)
     evaluations = evaluate_sections(sections=list(qs), period=period)
     options = conf.classifier_options()
     decimals = conf.share_display_decimals()

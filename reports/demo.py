@@ -11,8 +11,7 @@ from typing import Any
 from accounts.models import User
 from accounts.scope import scope_for
 from core import periods
-from places.models import Division
-from reports import conf, services
+from reports import conf, selectors, services
 from reports.choices import SnapshotStatus
 from reports.models import ReportSnapshot
 
@@ -26,7 +25,7 @@ def load_reports_demo(*, stdout: Any = None, **_: Any) -> None:
 
     city = conf.city_division()
     reviewer = User.objects.filter(username="reviewer").first()
-    if reviewer is None or not Division.objects.filter(code=city).exists():
+    if reviewer is None or not selectors.division_exists(city):
         write("demo: reports skipped (no demo reviewer or city division)")
         return
     scope = scope_for(reviewer)

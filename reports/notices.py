@@ -4,19 +4,21 @@ signed off. Raised in the transaction of the change. Own people: whoever asked f
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from notify.choices import EventType
 from notify.services import event_raise
-from places.models import Division
 from reports.models import ReportSnapshot
+from reports.selectors import division_name
 
 
 def _event(snap: ReportSnapshot, type_: EventType, *, signer: str = "") -> None:
-    name = Division.objects.filter(code=snap.division_code).values_list("name", flat=True).first() or snap.division_code
+    name = division_name(snap.division_code) or snap.division_code
     people = {p for p in (snap.requested_by_id, snap.signed_off_by_id) if p}
     event_raise(
         type=type_, division_code=snap.division_code, subject_type="reports.reportsnapshot", subject_id=snap.pk,
         figures={"period": snap.period_label, "division_name": name, "version": snap.version, "signer": signer},
-        people=people, link=f"/api/v1/reports/snapshots/{snap.pk}/", key=f"{type_}:{snap.pk}",
+        people=people, link=reverse("reports:snapshot", kwargs={"pk": snap.pk}), key=f"{type_}:{snap.pk}",
     )  # fmt: skip
 
 

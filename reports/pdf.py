@@ -207,12 +207,20 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     p, c = report["period"], report["comparison_period"]
     div = report.get("division") or {}
     where = f"{div.get('name') or ''}（{div['code']}）" if div else "全部辖区"
+    site = report.get("site")
+    title = "河湖长制与水资源管理指标报告"
+    if site:  # a report of one reach or lake (issue 19): named in the title and the scope
+        kind = "河段" if site["kind"] == "reach" else "湖库"
+        title = f"{site['name']}{title}"
+        where = f"{kind}{site['name']}（{site['code']}），{where}"
     story: list[Any] = [
-        Paragraph("河湖长制与水资源管理指标报告", h1),
+        Paragraph(title, h1),
         Paragraph(f"报告期：{p['start']} 至 {p['end']}（{p['label']}）；同比期：{c['start']} 至 {c['end']}", body),
         Paragraph(f"范围：{where}。比例以百分比显示，同比变化中比例为百分点。", body),
     ]
-    w, r, pt, q = report["water"], report["reuse"], report["patrols"], report["quality"]
+    if report.get("left_out"):
+        story.append(Paragraph("未列入本报告：" + "；".join(x["reason_zh"] for x in report["left_out"]) + "。", body))
+    w, r, pt, q = report["water"], report.get("reuse"), report["patrols"], report["quality"]
 
     # Water
     story.append(Paragraph("一、用水总量与计划、在线监测", h2))
@@ -276,16 +284,25 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
         if zones.get("available"):
             story.append(Paragraph(_zone_note(zones), body))
 
-    # Reuse
-    story.append(Paragraph("二、再生水利用", h2))
-    spec = [("污水处理量（m³）", "treated_m3", "m3"), ("再生水生产量（m³）", "produced_m3", "m3"),
-            ("再生水利用量（m³）", "used_m3", "m3"), ("再生水利用率", "rate", "pct")]  # fmt: skip
-    story.append(table(_rows(r, spec, r["yoy"]), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
-    classes = [c for c in r["by_class"] if c["used_m3"] or c["excluded_m3"]] or r["by_class"]
-    story.append(
-        _bar_chart([c["label"].split(" ")[0] for c in classes], [[(c["used_m3"] or 0) / 1e4 for c in classes]],
-                   ["利用量（万m³）"], title="再生水按用途利用量")
-    )  # fmt: skip
+    # Reuse (left out of a reach's or lake's report)
+    if r is not None:
+        story.append(Paragraph("二、再生水利用", h2))
+        spec = [
+            ("污水处理量（m³）", "treated_m3", "m3"),
+            ("再生水生产量（m³）", "produced_m3", "m3"),
+            ("再生水利用量（m³）", "used_m3", "m3"),
+            ("再生水利用率", "rate", "pct"),
+        ]
+        story.append(table(_rows(r, spec, r["yoy"]), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
+        classes = [c for c in r["by_class"] if c["used_m3"] or c["excluded_m3"]] or r["by_class"]
+        story.append(
+            _bar_chart(
+                [c["label"].split(" ")[0] for c in classes],
+                [[(c["used_m3"] or 0) / 1e4 for c in classes]],
+                ["利用量（万m³）"],
+                title="再生水按用途利用量",
+            )
+        )
 
     # Patrols
     story.append(Paragraph("三、河湖长巡河与问题整改", h2))
@@ -317,6 +334,20 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
         ]  # fmt: skip
         story.append(Spacer(1, 3 * mm))
         story.append(table(water))
+    if pt["compliance"].get("by_water"):  # river chiefs and lake chiefs apart (issue 19)
+        chiefs = [["巡河频次达标", "人数", "达标人数", "应巡次数", "欠巡次数", "达标率"]] + [
+            [
+                x["label_zh"],
+                fmt(x["chiefs"], "int"),
+                fmt(x["compliant_chiefs"], "int"),
+                fmt(x["required"], "int"),
+                fmt(x["missing"], "int"),
+                fmt(x["rate"], "pct"),
+            ]
+            for x in pt["compliance"]["by_water"]
+        ]
+        story.append(Spacer(1, 3 * mm))
+        story.append(table(chiefs))
     states = pt["case_states"]
     cats = pt["cases_by_state"]
     story.append(

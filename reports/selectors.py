@@ -3,12 +3,17 @@ jurisdiction), without the file columns unless asked."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.scope import Scope
-from core.exceptions import NotFound
+from accounts.scope import SYSTEM_SCOPE, Scope
+from core.exceptions import InvalidInput, NotFound
+from patrols.selectors import site_filter_check
+from places.selectors import division_list, lake_list, reach_list
 from reports.models import ReportSnapshot
 
 READ_ROLES = (Role.ADMIN, Role.REVIEWER, Role.CHIEF)
@@ -29,3 +34,59 @@ def snapshot_get(*, scope: Scope, snapshot_id: int, files: bool = False) -> Repo
     if snap is None:
         raise NotFound(_("No such report snapshot in your jurisdiction."))
     return snap
+
+
+# --------------------------------------------------------------------------- places a report names
+
+
+def division_name(code: str) -> str | None:
+    """A division's name (the report's header names it; the caller's scope was checked already)."""
+    return division_list(scope=SYSTEM_SCOPE).filter(code=code).values_list("name", flat=True).first()
+
+
+def division_exists(code: str) -> bool:
+    return division_list(scope=SYSTEM_SCOPE).filter(code=code).exists()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSite:
+    """The one reach or lake a report is narrowed to (issue 19)."""
+
+    kind: str  # "reach" | "lake"
+    id: int
+    code: str
+    name: str
+    division_code: str
+    river_id: int | None  # a reach's river (its intakes are the reach's water figures)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "division_code": self.division_code,
+        }
+
+    def params(self) -> dict[str, int]:
+        """The query parameter that names it (`reach=` or `lake=`)."""
+        return {self.kind: self.id}
+
+
+def report_site(*, scope: Scope, reach_id: int | None, lake_id: int | None) -> ReportSite | None:
+    """The reach or lake a report is asked for, scoped as the ledgers' `reach=`/`lake=`: one outside
+    the caller's scope, or that does not exist, is a 400 naming the field, and so is giving both."""
+    if reach_id is None and lake_id is None:
+        return None
+    if reach_id is not None and lake_id is not None:
+        raise InvalidInput(
+            _("Give a reach or a lake, not both."), fields={"lake": [_("Give a reach or a lake, not both.")]}
+        )
+    site_filter_check(scope=scope, reach_id=reach_id, lake_id=lake_id)
+    if reach_id is not None:
+        reach = reach_list(scope=SYSTEM_SCOPE).get(pk=reach_id)
+        return ReportSite("reach", reach.pk, reach.code, reach.name, reach.division.code, reach.river_id)
+    if lake_id is not None:
+        lake = lake_list(scope=SYSTEM_SCOPE).get(pk=lake_id)
+        return ReportSite("lake", lake.pk, lake.code, lake.name, lake.division.code, None)
+    return None

@@ -22,11 +22,11 @@ from core.divisions import is_division_code
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.kernel import actor_user
 from core.periods import Period
-from places.models import Division
 from reports import notices
 from reports.builders import build_report
 from reports.choices import SnapshotStatus
 from reports.models import ReportSnapshot
+from reports.selectors import division_exists
 
 _AUDIT_EXCLUDE = ("figures", "xlsx", "pdf", "diff")
 # The build task's registered name: reports.tasks registers it under this name, the service queues it by it.
@@ -40,7 +40,7 @@ def check_division(*, scope: Scope, division_code: str | None, field: str = "div
         return None
     if not is_division_code(division_code):
         raise InvalidInput(_("Not a division code."), fields={field: [_("A 6-, 9- or 12-digit GB/T 2260 code.")]})
-    if not Division.objects.filter(code=division_code).exists():
+    if not division_exists(division_code):
         raise InvalidInput(
             _("No division %(division_code)s.") % {"division_code": division_code},
             fields={field: [_("No such division.")]},

@@ -147,21 +147,27 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     wb = Workbook()
     cover = wb.active
     cover.title = "封面 Cover"
-    cover["A1"] = "季度指标报告 Quota-target report"
+    site = report.get("site")
+    title = "季度指标报告 Quota-target report"
+    cover["A1"] = f"{site['name']}（{site['code']}）{title}" if site else title
     cover["A1"].font = Font(bold=True, size=14)
     p, c = report["period"], report["comparison_period"]
     div = report.get("division") or {}
-    for i, (zh, en, value) in enumerate(
-        [
-            ("报告期", "Period", f"{p['start']} – {p['end']} ({p['label']})"),
-            ("同比期", "Compared with", f"{c['start']} – {c['end']} ({c['label']})"),
-            ("行政区", "Division", f"{div.get('code', '')} {div.get('name') or ''}".strip() or "全部 all in scope"),
-            ("发布单位", "Issued by", conf.issuing_unit(div.get("name"))),
-            ("说明", "Note", "比例为 0–1 小数，以百分比格式显示；同比变化中比例为百分点。"),
-            ("", "", "Shares are fractions 0–1 shown as %; their year-on-year change is in percentage points."),
-        ],
-        start=3,
-    ):
+    lines = [
+        ("报告期", "Period", f"{p['start']} – {p['end']} ({p['label']})"),
+        ("同比期", "Compared with", f"{c['start']} – {c['end']} ({c['label']})"),
+        ("行政区", "Division", f"{div.get('code', '')} {div.get('name') or ''}".strip() or "全部 all in scope"),
+    ]
+    if site:  # a report of one reach or lake, and the figures it leaves out (issue 19)
+        kind = "河段 Reach" if site["kind"] == "reach" else "湖库 Lake or reservoir"
+        lines.append(("河段/湖库", "Reach / lake", f"{kind}: {site['code']} {site['name']}"))
+        lines += [("未列入", "Left out", f"{x['reason_zh']} {x['reason_en']}") for x in report.get("left_out", [])]
+    lines += [
+        ("发布单位", "Issued by", conf.issuing_unit(div.get("name"))),
+        ("说明", "Note", "比例为 0–1 小数，以百分比格式显示；同比变化中比例为百分点。"),
+        ("", "", "Shares are fractions 0–1 shown as %; their year-on-year change is in percentage points."),
+    ]
+    for i, (zh, en, value) in enumerate(lines, start=3):
         set_cell(cover, row=i, column=1, value=zh)
         set_cell(cover, row=i, column=2, value=en)
         set_cell(cover, row=i, column=3, value=value)
@@ -170,7 +176,8 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     cover.column_dimensions["C"].width = 60
 
     _water_sheet(wb, report["water"], links)
-    _reuse_sheet(wb, report["reuse"], links)
+    if "reuse" in report:  # left out of a reach's or lake's report
+        _reuse_sheet(wb, report["reuse"], links)
     _patrols_sheet(wb, report["patrols"], links)
     _quality_sheet(wb, report["quality"], links)
     if "oversight" in report:
@@ -352,6 +359,18 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
             Col("litter_tonnes", "清理垃圾(t)", "Litter (t)", "t"),
         ]
         row = _table(ws, water, p["by_water"], start_row=row + 1)
+    if comp.get("by_water"):  # river chiefs and lake chiefs apart (issue 19)
+        set_cell(ws, row=row, column=1, value="巡河频次达标：河长与湖长 Frequency compliance: river and lake chiefs")
+        chiefs = [
+            Col("label_zh", "河湖长", "Chiefs", width=24),
+            Col("chiefs", "人数", "Chiefs", "int"),
+            Col("compliant_chiefs", "达标人数", "Compliant", "int"),
+            Col("required", "应巡次数", "Required", "int"),
+            Col("valid", "有效巡河", "Valid", "int"),
+            Col("missing", "欠巡次数", "Missing", "int"),
+            Col("rate", "达标率", "Rate", "pct"),
+        ]
+        row = _table(ws, chiefs, comp["by_water"], start_row=row + 1)
     set_cell(ws, row=row, column=1, value="问题按类别 Cases by category")
     cases = [
         Col("label", "类别", "Category", width=24),

@@ -48,7 +48,6 @@ from oversight.filters import (
     TaskFilter,
 )
 from oversight.models import InspectionRound, Milestone, Petition, Task
-from patrols.models import Case
 from places.models import Reach
 
 READ_ROLES = frozenset({Role.ADMIN, Role.REVIEWER, Role.UNIT})
@@ -379,8 +378,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
                 case_id = uuid.UUID(ref)
             except ValueError:
                 case_id = None
-            item = scope.filter(Case.objects.select_related("reach__division"), "reach__division__code").filter(
-                pk=case_id).first() if case_id else None  # fmt: skip
+            item = selectors.order_case(scope=scope, case_id=case_id) if case_id else None
         if item is None:
             raise InvalidInput(f"No {subject} {ref!r} in your jurisdiction.", fields={"item": ["No such item."]})
         return item

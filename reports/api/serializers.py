@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -16,7 +17,21 @@ class FormatQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ReportFormat.choices, required=False, default=ReportFormat.JSON)
 
 
-class SummaryQuerySerializer(FormatQuerySerializer):
+class SiteQueryMixin(serializers.Serializer):
+    """`reach=` or `lake=`: the report of one reach or lake (in the caller's scope, else a 400 naming it)."""
+
+    reach = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="the report of one reach (id), in your scope"
+    )
+    lake = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="the report of one lake or reservoir (id), in your scope; not with reach",
+    )
+
+
+class SummaryQuerySerializer(SiteQueryMixin, FormatQuerySerializer):
     start = serializers.DateField(help_text="first Beijing date of the period (included)")
     end = serializers.DateField(help_text="last Beijing date of the period (included)")
     division = serializers.CharField(required=False, allow_blank=False, max_length=12)
@@ -29,17 +44,13 @@ class SummaryQuerySerializer(FormatQuerySerializer):
         return attrs
 
 
-class QuarterlyQuerySerializer(FormatQuerySerializer):
+class QuarterlyQuerySerializer(SiteQueryMixin, FormatQuerySerializer):
     division = serializers.CharField(required=False, allow_blank=False, max_length=12)
 
 
 class RowsQuerySerializer(SummaryQuerySerializer):
     figure = serializers.CharField(max_length=40)
     category = serializers.ChoiceField(choices=CaseCategory.choices, required=False)
-    reach = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="one reach (id)")
-    lake = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, help_text="one lake or reservoir (id)"
-    )
     water = serializers.ChoiceField(
         choices=["rivers", "lakes"], required=False, help_text="rows on reaches (rivers) or on lakes and reservoirs"
     )
@@ -78,12 +89,12 @@ class SnapshotSerializer(serializers.ModelSerializer):
         return obj.signed_off_by.username if obj.signed_off_by_id and obj.signed_off_by else None
 
     def get_links(self, obj: ReportSnapshot) -> dict[str, str]:
-        base = f"/api/v1/reports/snapshots/{obj.pk}/"
+        base = reverse("reports:snapshot", kwargs={"pk": obj.pk})
         return {
             "self": base,
             "xlsx": f"{base}?format=xlsx",
             "pdf": f"{base}?format=pdf",
-            "sign_off": f"{base}sign-off/",
+            "sign_off": reverse("reports:snapshot-sign-off", kwargs={"pk": obj.pk}),
         }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -23,7 +24,6 @@ from accounts.choices import Role
 from accounts.scope import Scope, scope_for
 from core import periods
 from core.api.pagination import PageNumberPagination
-from core.api.query import unknown_params
 from core.api.views import ApiView
 from core.periods import Period
 from patrols import selectors as patrol_selectors
@@ -40,6 +40,7 @@ from reports.api.serializers import (
 from reports.builders import build_report
 from reports.choices import ReportFormat, SnapshotStatus
 from reports.periods import canonical, from_label
+from reports.selectors import ReportSite
 
 READ_ROLES = frozenset({Role.ADMIN, Role.REVIEWER, Role.CHIEF})
 STAFF = frozenset({Role.ADMIN, Role.REVIEWER})
@@ -49,16 +50,19 @@ MIME = {
 }
 
 
-def _query(serializer_class: type, request: Request, *, paged: bool = False, **extra: Any) -> dict[str, Any]:
-    """The query parsed by `serializer_class`; a parameter it does not know (nor the page parameters of a
-    paged answer) is a 400 naming it, never ignored (issue 19: `?reach=` used to answer the whole division)."""
-    known = set(serializer_class().fields) | set(extra)
-    allowed = known | ({"page", "page_size"} if paged else set())
-    unknown = unknown_params(request.query_params, allowed)
-    if unknown:
-        raise ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
-    data = {k: v for k, v in request.query_params.items() if k in known}
-    ser = serializer_class(data={**data, **extra})
+PAGE_PARAMS = frozenset({"page", "page_size"})
+
+
+def params_of(serializer_class: type[drf_serializers.Serializer]) -> frozenset[str]:
+    """The query parameters a view declares to core.api.query.KnownQueryParams (which answers a 400
+    naming any other before the view runs): the fields of the serializer that parses them."""
+    return frozenset(serializer_class().fields)
+
+
+def _query(serializer_class: type[drf_serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The query parsed by `serializer_class` (unknown names were refused by KnownQueryParams)."""
+    known = params_of(serializer_class)
+    ser = serializer_class(data={k: v for k, v in request.query_params.items() if k in known})
     ser.is_valid(raise_exception=True)
     return dict(ser.validated_data)
 
@@ -70,8 +74,9 @@ def file_response(content: bytes, fmt: str, name: str) -> HttpResponse:
     return response
 
 
-def report_name(period: Period, division_code: str | None) -> str:
-    return f"report-{period.label.replace('/', '_')}" + (f"-{division_code}" if division_code else "")
+def report_name(period: Period, division_code: str | None, site: ReportSite | None = None) -> str:
+    name = f"report-{period.label.replace('/', '_')}" + (f"-{division_code}" if division_code else "")
+    return name + (f"-{site.kind}-{site.code}" if site is not None else "")
 
 
 def render(report: dict[str, Any], fmt: str, name: str) -> HttpResponse | Response:
@@ -86,10 +91,13 @@ def render(report: dict[str, Any], fmt: str, name: str) -> HttpResponse | Respon
     return Response(report)
 
 
-def _report(scope: Scope, period: Period, division: str | None, fmt: str) -> HttpResponse | Response:
-    code = services.check_division(scope=scope, division_code=division)
-    report = build_report(scope=scope, period=period, division_code=code)
-    return render(report, fmt, report_name(period, code))
+def _report(scope: Scope, period: Period, q: dict[str, Any]) -> HttpResponse | Response:
+    code = services.check_division(scope=scope, division_code=q.get("division"))
+    # Always built live: stored snapshots are of divisions only, so a reach's or lake's report is never
+    # served from one (nor a division's from a reach's).
+    site = selectors.report_site(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"))
+    report = build_report(scope=scope, period=period, division_code=code, site=site)
+    return render(report, q["format"], report_name(period, code, site))
 
 
 _FILE_RESPONSES = {
@@ -100,20 +108,23 @@ _FILE_RESPONSES = {
 
 
 class SummaryView(ApiView):
-    """GET /reports/summary/?start=&end=&division=&format=json|xlsx|pdf (Beijing dates, both included)."""
+    """GET /reports/summary/?start=&end=&division=&reach=|lake=&format=json|xlsx|pdf (Beijing dates, both
+    included); `reach`/`lake`: the report of one reach or lake."""
 
     read_roles = READ_ROLES
+    query_params = params_of(SummaryQuerySerializer)  # core.api.query
 
     @extend_schema(summary="The report of any period", parameters=[SummaryQuerySerializer], responses=_FILE_RESPONSES)
     def get(self, request: Request) -> HttpResponse | Response:
         q = _query(SummaryQuerySerializer, request)
-        return _report(scope_for(request.user), canonical(q["start"], q["end"]), q.get("division"), q["format"])
+        return _report(scope_for(request.user), canonical(q["start"], q["end"]), q)
 
 
 class QuarterlyView(ApiView):
-    """GET /reports/quarterly/{year}/{q}/?division=&format=json|xlsx|pdf."""
+    """GET /reports/quarterly/{year}/{q}/?division=&reach=|lake=&format=json|xlsx|pdf."""
 
     read_roles = READ_ROLES
+    query_params = params_of(QuarterlyQuerySerializer)  # core.api.query
 
     @extend_schema(summary="The quarterly report", parameters=[QuarterlyQuerySerializer], responses=_FILE_RESPONSES)
     def get(self, request: Request, year: int, q: int) -> HttpResponse | Response:
@@ -122,7 +133,7 @@ class QuarterlyView(ApiView):
         if not 2 <= year <= 9998:
             raise ValidationError({"year": [_("Out of range.")]})
         params = _query(QuarterlyQuerySerializer, request)
-        return _report(scope_for(request.user), periods.quarter(year, q), params.get("division"), params["format"])
+        return _report(scope_for(request.user), periods.quarter(year, q), params)
 
 
 class RowsView(ApiView):
@@ -132,11 +143,12 @@ class RowsView(ApiView):
     (rivers | lakes) to one side of the report's split."""
 
     read_roles = READ_ROLES
+    query_params = params_of(RowsQuerySerializer) | PAGE_PARAMS  # core.api.query
 
     @extend_schema(summary="Drill-down: the rows behind a report figure", parameters=[RowsQuerySerializer],
                    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="paginated rows")})  # fmt: skip
     def get(self, request: Request) -> Response:
-        q = _query(RowsQuerySerializer, request, paged=True)
+        q = _query(RowsQuerySerializer, request)
         scope = scope_for(request.user)
         code = services.check_division(scope=scope, division_code=q.get("division"))
         patrol_selectors.site_filter_check(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"))
@@ -168,20 +180,41 @@ def _row(obj: Any) -> dict[str, Any]:
     name = obj._meta.model_name
     if name == "patrol":
         return {
-            "kind": "patrol", "id": str(obj.pk), "url": f"/api/v1/patrols/{obj.pk}/", "chief": obj.chief.username,
-            **_site(obj), "level": obj.level, "started_at": obj.started_at, "person_times": obj.person_times,
-            "distance_km": obj.distance_km, "valid": obj.valid, "review_status": obj.review_status, "flags": obj.flags,
-        }  # fmt: skip
+            "kind": "patrol",
+            "id": str(obj.pk),
+            "url": reverse("patrols:patrol-detail", kwargs={"pk": obj.pk}),
+            "chief": obj.chief.username,
+            **_site(obj),
+            "level": obj.level,
+            "started_at": obj.started_at,
+            "person_times": obj.person_times,
+            "distance_km": obj.distance_km,
+            "valid": obj.valid,
+            "review_status": obj.review_status,
+            "flags": obj.flags,
+        }
     if name == "case":
         return {
-            "kind": "case", "id": str(obj.pk), "url": f"/api/v1/patrols/cases/{obj.pk}/", "category": obj.category,
-            "status": obj.status, **_site(obj), "found_at": obj.found_at, "deadline": obj.deadline,
-            "closed_at": obj.closed_at, "closed_via": obj.closed_via, "overdue_at": obj.overdue_at,
-        }  # fmt: skip
+            "kind": "case",
+            "id": str(obj.pk),
+            "url": reverse("patrols:case-detail", kwargs={"pk": obj.pk}),
+            "category": obj.category,
+            "status": obj.status,
+            **_site(obj),
+            "found_at": obj.found_at,
+            "deadline": obj.deadline,
+            "closed_at": obj.closed_at,
+            "closed_via": obj.closed_via,
+            "overdue_at": obj.overdue_at,
+        }
     return {
-        "kind": "litter", "id": obj.pk, "url": f"/api/v1/patrols/litter/{obj.pk}/", **_site(obj),
-        "removed_on": obj.removed_on, "tonnes": obj.tonnes,
-    }  # fmt: skip
+        "kind": "litter",
+        "id": obj.pk,
+        "url": reverse("patrols:litter-detail", kwargs={"pk": obj.pk}),
+        **_site(obj),
+        "removed_on": obj.removed_on,
+        "tonnes": obj.tonnes,
+    }
 
 
 class SnapshotListView(ApiView):
@@ -226,7 +259,7 @@ class SnapshotListView(ApiView):
             division_code=v.get("division"), reason=v.get("reason", ""),
         )  # fmt: skip
         snap = selectors.snapshot_get(scope=scope_for(request.user), snapshot_id=snap.pk)
-        headers = {"Location": f"/api/v1/reports/snapshots/{snap.pk}/"}
+        headers = {"Location": reverse("reports:snapshot", kwargs={"pk": snap.pk})}
         return Response(SnapshotSerializer(snap).data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
@@ -234,6 +267,7 @@ class SnapshotDetailView(ApiView):
     """GET a snapshot: status and progress, figures and diff (JSON), or ?format=xlsx|pdf its files."""
 
     read_roles = READ_ROLES
+    query_params = params_of(FormatQuerySerializer)  # core.api.query
 
     @extend_schema(summary="A snapshot (progress, figures, diff) or its files", parameters=[FormatQuerySerializer],
                    responses={**_FILE_RESPONSES, (200, "application/json"): SnapshotDetailSerializer})  # fmt: skip

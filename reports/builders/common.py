@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from core.periods import Period
+from django.urls import reverse
 
-API = "/api/v1"
+from core.periods import Period
 
 
 def num(value: Any, places: int | None = None) -> float | int | None:
@@ -51,10 +51,11 @@ def period_params(period: Period, division_code: str | None) -> dict[str, str]:
     return params
 
 
-def link(path: str, **params: Any) -> str:
-    """An API URL with its query (parameters that are None are left out)."""
+def link(view_name: str, /, *args: Any, **params: Any) -> str:
+    """The API URL of a named route (`reverse(view_name, args=args)`, e.g. "patrols:case-list") with
+    its query (parameters that are None are left out)."""
     query = urlencode({k: v for k, v in params.items() if v is not None})
-    return f"{API}{path}" + (f"?{query}" if query else "")
+    return reverse(view_name, args=args or None) + (f"?{query}" if query else "")
 
 
 def month_param(d: Any) -> str:

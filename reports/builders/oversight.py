@@ -37,10 +37,10 @@ def build(
     }
     params = period_params(period, division_code)
     links: dict[str, str] = {}
-    for group, path in (("tasks", "/oversight/tasks/"), ("petitions", "/oversight/petitions/"),
-                        ("rechecks", "/oversight/rechecks/")):  # fmt: skip
+    for group, path in (("tasks", "oversight:task-list"), ("petitions", "oversight:petition-list"),
+                        ("rechecks", "oversight:recheck-list")):  # fmt: skip
         for key in out[group]:
             links[f"oversight.{group}.{key}"] = link(path, figure=key, **params)
     for row in out["by_division"]:
-        row["link"] = link("/oversight/petitions/", figure="received", **{**params, "division": row["code"]})
+        row["link"] = link("oversight:petition-list", figure="received", **{**params, "division": row["code"]})
     return out, links

@@ -13,6 +13,7 @@ from patrols import selectors
 from patrols.choices import CaseCategory, CaseStatus, ChiefLevel
 from reports import conf
 from reports.builders.common import change, link, num, period_params
+from reports.selectors import ReportSite
 
 WATER_LABELS = {"rivers": gettext_lazy("Rivers"), "lakes": gettext_lazy("Lakes and reservoirs")}
 
@@ -47,9 +48,17 @@ TOTALS = (
 )
 
 
-def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
-    r = selectors.patrol_report(scope=scope, period=period, division_code=division_code)
-    c = selectors.compliance_report(scope=scope, period=period, division_code=division_code)
+COMPLIANCE_WATER_LABELS = {
+    "rivers": ("河长", gettext_lazy("River chiefs")),
+    "lakes": ("湖长", gettext_lazy("Lake and reservoir chiefs")),
+    "rivers_and_lakes": ("河长兼湖长", gettext_lazy("Chiefs of both rivers and lakes")),
+}
+
+
+def _figures(scope: Scope, period: Period, division_code: str | None, site: ReportSite | None) -> dict[str, Any]:
+    on = {"reach_id": site.id} if site and site.kind == "reach" else {"lake_id": site.id} if site else {}
+    r = selectors.patrol_report(scope=scope, period=period, division_code=division_code, **on)
+    c = selectors.compliance_report(scope=scope, period=period, division_code=division_code, **on)
     return {
         "patrols": r["patrols"],
         "valid": r["valid"],
@@ -90,48 +99,62 @@ def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[st
             "missing": c["missing"],
             "rate": c["rate"],
             "by_level": c["by_level"],
+            # River chiefs and lake chiefs apart (issue 19); a chief of both is counted on neither side.
+            "by_water": [
+                {
+                    "water": kind,
+                    "label_zh": COMPLIANCE_WATER_LABELS[kind][0],
+                    "label": str(COMPLIANCE_WATER_LABELS[kind][1]),
+                    **fig,
+                }
+                for kind, fig in c["by_water"].items()
+            ],
         },
     }
 
 
-def _links(out: dict[str, Any], period: Period, division_code: str | None) -> dict[str, str]:
-    p = period_params(period, division_code)
+def _links(out: dict[str, Any], period: Period, division_code: str | None, site: ReportSite | None) -> dict[str, str]:
+    # A reach's or lake's report links to the ledgers' rows on it (they take the same `reach=`/`lake=`).
+    p = {**period_params(period, division_code), **(site.params() if site else {})}
+    on = site.params() if site else {}
 
     def rows(figure: str, **extra: Any) -> str:
-        return link("/reports/rows/", figure=figure, **p, **extra)
+        return link("reports:rows", figure=figure, **p, **extra)
 
-    patrols = link("/patrols/", status="completed", **p)
+    patrols = link("patrols:patrol-list", status="completed", **p)
     links = {
         "patrols.patrols": patrols,
         "patrols.person_times": patrols,
         "patrols.km": patrols,
         "patrols.valid": rows("patrols_valid"),
         "patrols.flagged": rows("patrols_flagged"),
-        "patrols.cases_found": link("/patrols/cases/", **p),
-        "patrols.cases_cleared_on_spot": link("/patrols/cases/", closed_via="on_spot", **p),
+        "patrols.cases_found": link("patrols:case-list", **p),
+        "patrols.cases_cleared_on_spot": link("patrols:case-list", closed_via="on_spot", **p),
         "patrols.cases_closed": rows("cases_closed"),
         "patrols.cases_overdue": rows("cases_overdue"),
         "patrols.closure_rate": rows("cases_closed_of_found"),
-        "patrols.litter_tonnes": link("/patrols/litter/", **p),
-        "patrols.compliance": link("/patrols/compliance/", start=p["start"], end=p["end"], division=division_code),
+        "patrols.litter_tonnes": link("patrols:litter-list", **p),
+        "patrols.compliance": link("patrols:compliance", start=p["start"], end=p["end"], division=division_code, **on),
     }
     for row in out["by_level"]:
-        row["link"] = link("/patrols/", status="completed", level=row["level"], **p)
+        row["link"] = link("patrols:patrol-list", status="completed", level=row["level"], **p)
     for row in out["by_division"]:
-        row["link"] = link("/patrols/", status="completed", start=p["start"], end=p["end"], division=row["code"])
+        row["link"] = link(
+            "patrols:patrol-list", status="completed", start=p["start"], end=p["end"], division=row["code"], **on
+        )
     for row in out["by_water"]:
         row["link"] = rows("patrols", water=row["water"])
     for row in out["cases_by_category"]:
-        row["link"] = link("/patrols/cases/", category=row["category"], **p)
+        row["link"] = link("patrols:case-list", category=row["category"], **p)
     return links
 
 
 def build(
-    *, scope: Scope, period: Period, previous: Period, division_code: str | None
+    *, scope: Scope, period: Period, previous: Period, division_code: str | None, site: ReportSite | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The section and its drill-down links."""
-    out = _figures(scope, period, division_code)
-    last = _figures(scope, previous, division_code)
+    """The section and its drill-down links (of one reach or lake when `site` is given)."""
+    out = _figures(scope, period, division_code, site)
+    last = _figures(scope, previous, division_code, site)
     out["yoy"] = {key: change(out[key], last[key]) for key in TOTALS}
     out["yoy"]["closure_rate"] = change(out["closure_rate"], last["closure_rate"], share=True)
     out["yoy"]["compliance_rate"] = change(out["compliance"]["rate"], last["compliance"]["rate"], share=True)
@@ -139,4 +162,4 @@ def build(
     headline = conf.patrol_headline()
     out["headline"] = {"figure": headline, "value": out[headline], **COUNT_DEFINITIONS[headline]}
     out["count_definitions"] = COUNT_DEFINITIONS
-    return out, _links(out, period, division_code)
+    return out, _links(out, period, division_code, site)

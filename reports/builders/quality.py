@@ -8,6 +8,7 @@ from accounts.scope import Scope
 from core.periods import Period
 from quality.selectors import quality_summary
 from reports.builders.common import change, link, num, period_params
+from reports.selectors import ReportSite
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
 
@@ -27,8 +28,10 @@ def _excluded(e: Any) -> dict[str, Any]:
     }
 
 
-def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
-    summary = quality_summary(scope=scope, period=period, division_code=division_code)
+def _figures(scope: Scope, period: Period, division_code: str | None, site: ReportSite | None) -> dict[str, Any]:
+    # A reach's or lake's report: the sections on it only.
+    on = {"reach_id": site.id} if site and site.kind == "reach" else {"lake_id": site.id} if site else {}
+    summary = quality_summary(scope=scope, period=period, division_code=division_code, **on)
     out: dict[str, Any] = {}
     for key, zh, en in CATEGORIES:
         c = summary.categories[key]
@@ -61,10 +64,10 @@ def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[st
 
 
 def build(
-    *, scope: Scope, period: Period, previous: Period, division_code: str | None
+    *, scope: Scope, period: Period, previous: Period, division_code: str | None, site: ReportSite | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    out = _figures(scope, period, division_code)
-    last = _figures(scope, previous, division_code)
+    out = _figures(scope, period, division_code, site)
+    last = _figures(scope, previous, division_code, site)
     out["yoy"] = {
         key: {
             "good_ratio": change(out[key]["good_ratio"], last[key]["good_ratio"], share=True),
@@ -78,6 +81,6 @@ def build(
     for key, _, _ in CATEGORIES:
         # The summary endpoint lists every section with its class and samples; the samples ledger has
         # the rows the period means were computed from.
-        links[f"quality.{key}.good_ratio"] = link("/quality/summary/", **p)
-        links[f"quality.{key}.samples"] = link("/quality/samples/", **p)
+        links[f"quality.{key}.good_ratio"] = link("quality:summary", **p)
+        links[f"quality.{key}.samples"] = link("quality:sample-list", **p)
     return out, links

@@ -49,11 +49,11 @@ def build(
     out["yoy"]["rate"] = change(out["rate"], last["rate"], share=True)
     months = {"start": month_param(period.first_date), "end": month_param(period.last_date), "division": division_code}
     links = {
-        "reuse.treated_m3": link("/reuse/volumes/", **months),
-        "reuse.produced_m3": link("/reuse/volumes/", **months),
-        "reuse.used_m3": link("/reuse/deliveries/", **months),
-        "reuse.rate": link("/reuse/rate/", **period_params(period, division_code)),
+        "reuse.treated_m3": link("reuse:volume-list", **months),
+        "reuse.produced_m3": link("reuse:volume-list", **months),
+        "reuse.used_m3": link("reuse:delivery-list", **months),
+        "reuse.rate": link("reuse:rate", **period_params(period, division_code)),
     }
     for row in out["by_class"]:
-        row["link"] = link("/reuse/deliveries/", use_class=row["use_class"], **months)
+        row["link"] = link("reuse:delivery-list", use_class=row["use_class"], **months)
     return out, links

@@ -23,6 +23,7 @@ from core import periods
 from core.periods import Period
 from quality.zone_selectors import zone_compliance
 from reports.builders.common import change, link, num, period_params, ratio
+from reports.selectors import ReportSite
 from water import selectors as water_selectors
 from water.plan_selectors import shared_month_sums, volume_by_provenance
 
@@ -46,14 +47,43 @@ def _value(v: Any) -> Any:
     return str(getattr(v, "value", v))
 
 
-def _plan(scope: Scope, period: Period, division_code: str | None, today: dt.date | None) -> dict[str, Any]:
+def site_intake_ids(scope: Scope, site: ReportSite) -> set[int]:
+    """The intakes whose water a reach's or lake's report counts: those on the reach's river (an intake
+    names its river, not the reach) or on the lake."""
+    on = {"river_id": site.river_id} if site.kind == "reach" else {"lake_id": site.id}
+    return set(water_selectors.intake_list(scope=scope).filter(**on).values_list("pk", flat=True))
+
+
+SUMMED = ("use_m3", "over_m3", "forecast_m3", "estimated_m3", "held_m3", "amendments_after_lock_m3")
+
+
+def _site_totals(intakes: list[Any]) -> dict[str, Any]:
+    """The plan figures of a reach's or lake's intakes, summed from their rows (the tier is the
+    division plan's, so it is left out)."""
+    out: dict[str, Any] = {f: num(sum((getattr(i, f) or Decimal(0) for i in intakes), Decimal(0))) for f in SUMMED}
+    plans = [i.plan_m3 for i in intakes if i.plan_m3 is not None]
+    out["plan_m3"] = num(sum(plans, Decimal(0))) if plans else None
+    out["ratio"] = ratio(out["use_m3"], out["plan_m3"]) if out["plan_m3"] else None
+    out["tier"] = None
+    return out
+
+
+def _plan(
+    scope: Scope, period: Period, division_code: str | None, today: dt.date | None, site: ReportSite | None
+) -> dict[str, Any]:
     s = water_selectors.plan_summary(scope=scope, period=period, division_code=division_code, today=today)
     # The same intakes and month sums as plan_summary (shared within `build`), not another pass.
     by_intake = volume_by_provenance(scope=scope, period=period, division_code=division_code)
-    planned = s.plan_m3 is not None
-    out: dict[str, Any] = {"plan_available": planned}
-    for f in (*PLAN_FIELDS, "amendments_after_lock_m3"):
-        out[f] = _value(getattr(s, f))
+    intakes = list(s.intakes)
+    if site is None:
+        out: dict[str, Any] = {f: _value(getattr(s, f)) for f in (*PLAN_FIELDS, "amendments_after_lock_m3")}
+    else:
+        ids = site_intake_ids(scope, site)
+        intakes = [i for i in intakes if i.intake_id in ids]
+        by_intake = {iid: v for iid, v in by_intake.items() if iid in ids}
+        out = _site_totals(intakes)
+    planned = out["plan_m3"] is not None
+    out["plan_available"] = planned
     if not planned:
         out["tier"] = None  # "within" means nothing without a plan
     out["measured_m3"] = num(sum((v.measured_m3 for v in by_intake.values()), Decimal(0)))
@@ -67,7 +97,7 @@ def _plan(scope: Scope, period: Period, division_code: str | None, today: dt.dat
             **{f: _value(getattr(i, f)) for f in PLAN_FIELDS},
             "corrected_m3": num(by_intake[i.intake_id].corrected_m3 if i.intake_id in by_intake else None),
         }
-        for i in s.intakes
+        for i in intakes
     ]
     return out
 
@@ -187,13 +217,29 @@ def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[s
     }
 
 
+# A reach's or lake's report leaves online monitoring and the red lines out (counted by division).
+_NO_MONITORING: dict[str, Any] = {"available": False, **dict.fromkeys(MONITORING_FIELDS), "by_intake": []}
+
+
 def _figures(
-    scope: Scope, period: Period, division_code: str | None, now: dt.datetime | None, *, last_year: bool = False
+    scope: Scope,
+    period: Period,
+    division_code: str | None,
+    now: dt.datetime | None,
+    site: ReportSite | None,
+    *,
+    last_year: bool = False,
 ) -> dict[str, Any]:
     today = None if now is None else now.date()
-    out = _plan(scope, period, division_code, today)
+    out = _plan(scope, period, division_code, today, site)
     if out["ratio"] is None and out["plan_m3"]:
         out["ratio"] = ratio(out["use_m3"], out["plan_m3"])
+    if site is not None:
+        out["arrival_rate"] = out["monitoring_coverage"] = None
+        out["monitoring"] = dict(_NO_MONITORING)
+        if not last_year:
+            out["redlines"] = {"available": False, "left_out": True, "indicators": []}
+        return out
     mon = _monitoring(scope, period, division_code, now)
     out["arrival_rate"] = mon["arrival_rate"]
     out["monitoring_coverage"] = mon["coverage"]
@@ -204,13 +250,19 @@ def _figures(
 
 
 def build(
-    *, scope: Scope, period: Period, previous: Period, division_code: str | None, now: dt.datetime | None = None
+    *,
+    scope: Scope,
+    period: Period,
+    previous: Period,
+    division_code: str | None,
+    now: dt.datetime | None = None,
+    site: ReportSite | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     # The period, its year to date, the red-line year and the 同比 period all sum the same daily rows:
     # within one block each table's year is read once (meter × month) and every figure derives from it.
     with shared_month_sums():
-        out = _figures(scope, period, division_code, now)
-        last = _figures(scope, previous, division_code, now, last_year=True)
+        out = _figures(scope, period, division_code, now, site)
+        last = _figures(scope, previous, division_code, now, site, last_year=True)
     out["yoy"] = {
         k: change(out[k], last[k])
         for k in ("use_m3", "plan_m3", "measured_m3", "estimated_m3", "corrected_m3", "held_m3")
@@ -219,19 +271,19 @@ def build(
     out["yoy"]["arrival_rate"] = change(out["arrival_rate"], last["arrival_rate"], share=True)
     out["yoy"]["monitoring_coverage"] = change(out["monitoring_coverage"], last["monitoring_coverage"], share=True)
     p = period_params(period, division_code)
-    volumes = link("/water/volumes/", start=p["start"], end=p["end"], interval="month")
+    volumes = link("water:volume-list", start=p["start"], end=p["end"], interval="month")
     links = {
         "water.use_m3": volumes,
         "water.estimated_m3": volumes,
         "water.measured_m3": volumes,
-        "water.corrected_m3": link("/water/readings/", start=p["start"], end=p["end"], corrected="true"),
-        "water.amendments_after_lock_m3": link("/water/readings/", start=p["start"], end=p["end"], after_lock="true"),
-        "water.held_m3": link("/water/readings/flagged/", start=p["start"], end=p["end"]),
-        "water.plan_m3": link("/water/plans/", year=period.last_date.year, division=division_code),
-        "water.arrival_rate": link("/water/monitoring/", **p),
-        "water.monitoring_coverage": link("/water/intakes/", online_required="true", division=division_code),
-        "water.redlines": link("/water/redlines/", year=period.last_date.year, division=division_code),
+        "water.corrected_m3": link("water:reading-list", start=p["start"], end=p["end"], corrected="true"),
+        "water.amendments_after_lock_m3": link("water:reading-list", start=p["start"], end=p["end"], after_lock="true"),
+        "water.held_m3": link("water:reading-flagged", start=p["start"], end=p["end"]),
+        "water.plan_m3": link("water:plan-list", year=period.last_date.year, division=division_code),
+        "water.arrival_rate": link("water:monitoring-list", **p),
+        "water.monitoring_coverage": link("water:intake-list", online_required="true", division=division_code),
+        "water.redlines": link("water:redline-list", year=period.last_date.year, division=division_code),
     }
     for row in out["intakes"]:
-        row["link"] = link(f"/water/intakes/{row['intake_id']}/volumes/", start=p["start"], end=p["end"])
+        row["link"] = link("water:intake-volumes", row["intake_id"], start=p["start"], end=p["end"])
     return out, links

@@ -124,7 +124,7 @@ def test_list_and_report_schemas_match_their_shape():
     assert meter["device_username"].get("nullable")
     compliance = SCHEMA["paths"]["/api/v1/patrols/compliance/"]["get"]["responses"]["200"]["content"]
     ref = compliance["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-    assert set(components[ref]["properties"]) == {"start", "end", "results"}
+    assert set(components[ref]["properties"]) == {"start", "end", "totals", "results"}  # totals: issue 19
     snapshots = SCHEMA["paths"]["/api/v1/reports/snapshots/"]["get"]["responses"]["200"]["content"]
     ref = snapshots["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert {"count", "next", "previous", "results"} <= set(components[ref]["properties"])

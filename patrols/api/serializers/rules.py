@@ -40,6 +40,8 @@ class ComplianceQuerySerializer(StrictSerializer):
             raise serializers.ValidationError({"end": [_("Must be on or after start.")]})
         if (attrs["end"] - attrs["start"]).days > 366 * 3:
             raise serializers.ValidationError({"end": [_("At most three years at a time.")]})
+        if attrs.get("reach") is not None and attrs.get("lake") is not None:
+            raise serializers.ValidationError({"lake": [_("Give a reach or a lake, not both.")]})
         return attrs
 
 
@@ -48,6 +50,7 @@ class ComplianceRowSerializer(serializers.Serializer):
     chief_username = serializers.CharField()
     chief_name = serializers.CharField()
     level = serializers.CharField()
+    water = serializers.CharField(help_text="rivers, lakes or rivers_and_lakes: what the chief is appointed to")
     jurisdiction = serializers.CharField()
     rule = serializers.CharField()
     periods = serializers.IntegerField()

@@ -75,6 +75,7 @@ class ComplianceView(ApiView):
         Column("chief_username", gettext_lazy("Chief")),
         Column("chief_name", gettext_lazy("Chief name"), width=24),
         Column("level", gettext_lazy("Level")),
+        Column("water", gettext_lazy("Water (rivers, lakes or both)")),
         Column("rule", gettext_lazy("Rule"), width=36),
         Column("periods", gettext_lazy("Periods"), "int"),
         Column("required", gettext_lazy("Required"), "int"),
@@ -93,6 +94,10 @@ class ComplianceView(ApiView):
                 fields={
                     "start": serializers.DateField(),
                     "end": serializers.DateField(),
+                    "totals": serializers.DictField(
+                        help_text="chiefs, compliant_chiefs, required, done, valid, missing, rate, and the same "
+                        "by_water: rivers (river chiefs), lakes (lake and reservoir chiefs), rivers_and_lakes"
+                    ),
                     "results": ComplianceRowSerializer(many=True),
                 },
             ),
@@ -122,7 +127,12 @@ class ComplianceView(ApiView):
                 title=gettext_lazy("patrol frequency compliance"),
             )
         return Response(
-            {"start": v["start"], "end": v["end"], "results": ComplianceRowSerializer(rows, many=True).data}
+            {
+                "start": v["start"],
+                "end": v["end"],
+                "totals": selectors.compliance_totals(rows),
+                "results": ComplianceRowSerializer(rows, many=True).data,
+            }
         )
 
 
