@@ -5,8 +5,8 @@
 1. builds its own PostGIS database (hz_bench_cases, dropped first, migrated): two districts, 40 reaches,
    120 chiefs, `--open` open cases spread over the states before closed (a quarter of the assigned and
    rectifying ones past their deadline and flagged) and `--closed` closed ones, each with its first step;
-2. signs in (a session, as the browser) a city reviewer and the chief with the most cases;
-3. ANALYZEs it (planner statistics, as autovacuum gives a deployed database);
+2. ANALYZEs it (planner statistics, as autovacuum gives a deployed database), and signs in (a session,
+   as the browser) a city reviewer and the chief with the most cases (the set-up of _console.py);
 4. GETs the board's pages, tabs and filters and the case page through the WSGI application in process
    (no server, no network), warm: the median of the runs after the first, and the SQL queries of the last;
 5. POSTs steps through the page (assign, start rectification, a stale form, a bulk assign of 20), each
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -30,16 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import bench_db  # noqa: E402 - the benchmarks' shared database set-up
+from _console import TARGET_MS, load, over, prepare, sign_in, timed  # noqa: E402 - the console benchmarks' set-up
 
 DB = "hz_bench_cases"
-ENV = bench_db.django_env(DB)
-TARGET_MS = 300.0
-
-
-def load() -> str:
-    one, five, _fifteen = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min), {os.cpu_count()} cores"
 
 
 def build(n_open: int, n_closed: int) -> None:
@@ -142,7 +134,6 @@ def build(n_open: int, n_closed: int) -> None:
 
 def _clients() -> dict[str, Any]:
     from django.db.models import Count
-    from django.test import Client
 
     from accounts.models import User
     from patrols.models import Case
@@ -150,17 +141,10 @@ def _clients() -> dict[str, Any]:
     reviewer = User.objects.get(username="bench-reviewer")
     top = Case.objects.values("reporter_id").annotate(n=Count("pk")).order_by("-n").first()
     chief = User.objects.get(pk=top["reporter_id"])  # type: ignore[index]
-    out = {}
-    for name, user in (("reviewer", reviewer), ("chief", chief)):
-        c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-        c.force_login(user)
-        out[name] = c
-    return out
+    return {"reviewer": sign_in(reviewer), "chief": sign_in(chief)}
 
 
 def time_pages(clients: dict[str, Any], runs: int) -> float:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from patrols.models import Case
     from places.models import Reach
@@ -188,25 +172,14 @@ def time_pages(clients: dict[str, Any], runs: int) -> float:
     worst = 0.0
     print(f"{'who':9s} {'first ms':>8s} {'median ms':>9s} {'max ms':>7s} {'queries':>7s} {'KiB':>6s}  page")
     for who, path in paths:
-        samples, first = [], 0.0
-        for i in range(runs):
-            headers = {"HTTP_HX_REQUEST": "true"} if "page=2" in path else {}
-            with CaptureQueriesContext(connection) as ctx:
-                t = time.perf_counter()
-                resp = clients[who].get(path, **headers)
-                ms = (time.perf_counter() - t) * 1000
-            if resp.status_code != 200:
-                raise SystemExit(f"{path}: {resp.status_code} {resp.content[:300]!r}")
-            if i:
-                samples.append(ms)
-            else:
-                first = ms
-        med = statistics.median(samples)
-        worst = max(worst, med)
-        flag = "" if med < TARGET_MS else f"  <-- over {TARGET_MS:.0f} ms"
+        headers = {"HTTP_HX_REQUEST": "true"} if "page=2" in path else {}
+        t = timed(lambda _i, who=who, path=path, headers=headers: clients[who].get(path, **headers), runs,
+                  expect=(200,))  # fmt: skip
+        worst = max(worst, t.median)
+        kib = len(t.response.content) / 1024
         print(
-            f"{who:9s} {first:8.0f} {med:9.0f} {max(samples):7.0f} {len(ctx):7d} {len(resp.content) / 1024:6.0f}  "
-            f"{path}{' (htmx)' if headers else ''}{flag}"
+            f"{who:9s} {t.first:8.0f} {t.median:9.0f} {t.max:7.0f} {t.queries:7d} {kib:6.0f}  "
+            f"{path}{' (htmx)' if headers else ''}{over(t.median)}"
         )
     return worst
 
@@ -220,12 +193,7 @@ def time_actions(clients: dict[str, Any], runs: int) -> float:
     figures: dict[str, list[float]] = {"assign": [], "rectify": [], "stale form (409)": [], "bulk assign of 20": []}
 
     def post(path: str, data: dict[str, Any], expect: int) -> float:
-        t = time.perf_counter()
-        resp = client.post(path, data)
-        ms = (time.perf_counter() - t) * 1000
-        if resp.status_code != expect:
-            raise SystemExit(f"{path}: {resp.status_code} (expected {expect})")
-        return ms
+        return timed(lambda _i: client.post(path, data), expect=(expect,)).first
 
     for i in range(runs):
         c = reported.pop()
@@ -254,7 +222,7 @@ def time_actions(clients: dict[str, Any], runs: int) -> float:
         med = statistics.median(samples)
         if not name.startswith("bulk"):
             worst = max(worst, med)
-        flag = "" if med < TARGET_MS or name.startswith("bulk") else f"  <-- over {TARGET_MS:.0f} ms"
+        flag = "" if name.startswith("bulk") else over(med)
         print(f"{name:24s} {med:9.0f} {max(samples):7.0f} {len(samples)}{flag}")
     return worst
 
@@ -267,15 +235,7 @@ def main() -> None:
     ap.add_argument("--reuse-db", action="store_true", help="time the pages on the database of an earlier run")
     args = ap.parse_args()
     print(load())
-    if not args.reuse_db:
-        bench_db.create_database(DB, ENV)
-    bench_db.setup_django(ENV)
-    if not args.reuse_db:
-        build(args.open, args.closed)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    prepare(DB, reuse=args.reuse_db, build=lambda: build(args.open, args.closed))
     clients = _clients()
     pages = time_pages(clients, args.runs)
     steps = time_actions(clients, args.runs)

@@ -10,7 +10,8 @@
 3. ANALYZEs (planner statistics, as autovacuum gives a deployed database);
 4. GETs the review queue (first page, a later page, each filter, a sort) and the review page through
    the WSGI application in process (a signed-in reviewer, no server, no network), warm: the median of
-   the runs after the first, with the number of SQL queries of the last run.
+   the runs after the first, with the number of SQL queries of the last run and their time (the
+   set-up and timing of _console.py).
 
 Target (issue 15): the queue pages and filters in under 300 ms of server time. The machine is shared:
 the load average is printed with the figures.
@@ -20,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import statistics
 import sys
 import time
 import uuid
@@ -32,17 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import bench_db  # noqa: E402 - this folder's shared set-up
+from _console import TARGET_MS, load, over, prepare, sign_in, timed  # noqa: E402 - the console benchmarks' set-up
 
 DB = "hz_bench_patrol_review"
-ENV = bench_db.django_env(DB)
-TARGET_MS = 300.0
 BJ = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2024, 3, 4, 9, 0, tzinfo=BJ)
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _line(*pts: tuple[float, float]) -> Any:
@@ -130,16 +123,10 @@ def build(flagged: int, normal: int) -> None:
 
 
 def time_pages(runs: int) -> None:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     from accounts.models import User
     from patrols.models import Patrol
 
-    reviewer = User.objects.get(username="bench_review_reviewer")
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(reviewer)
+    client = sign_in(User.objects.get(username="bench_review_reviewer"))
     chief = User.objects.get(username="bench_chief_12")
     big = Patrol.objects.filter(points_received=2000).get()
     pending = Patrol.objects.filter(review_status="pending").count()
@@ -153,25 +140,14 @@ def time_pages(runs: int) -> None:
     worst = 0.0
     print(f"{'median ms':>9s} {'max ms':>7s} {'sql ms':>6s} {'queries':>7s} {'rows':>5s} {'KiB':>5s}  page")
     for path in paths:
-        samples, sql = [], []
-        for i in range(runs):
-            with CaptureQueriesContext(connection) as ctx:
-                t = time.perf_counter()
-                resp = client.get(path)
-                ms = (time.perf_counter() - t) * 1000
-            if resp.status_code != 200:
-                raise SystemExit(f"{path}: {resp.status_code}")
-            if i:
-                samples.append(ms)
-                sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-        med = statistics.median(samples)
+        t = timed(lambda _i, path=path: client.get(path), runs, expect=(200,))
+        resp, med = t.response, t.median
         worst = max(worst, med)
         html = resp.content.decode()
         rows = html.count("<tr>") - 1 if "ledger-table" in html else html.count("<tr")
-        flag = "" if med < TARGET_MS else f"  <-- over {TARGET_MS:.0f} ms"
         kib = len(resp.content) / 1024
-        figures = f"{med:9.0f} {max(samples):7.0f} {statistics.median(sql):6.0f} {len(ctx):7d} {rows:5d} {kib:5.0f}"
-        print(f"{figures}  {path}{flag}")
+        figures = f"{med:9.0f} {t.max:7.0f} {t.sql_ms:6.0f} {t.queries:7d} {rows:5d} {kib:5.0f}"
+        print(f"{figures}  {path}{over(med)}")
     print(f"slowest median {worst:.0f} ms (target < {TARGET_MS:.0f} ms) — {load()}")
 
 
@@ -184,15 +160,7 @@ def main() -> None:
     args = ap.parse_args()
     began = time.perf_counter()
     print(load())
-    if not args.reuse_db:
-        bench_db.create_database(DB, ENV)
-    bench_db.setup_django(ENV)
-    if not args.reuse_db:
-        build(args.flagged, args.normal)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    prepare(DB, reuse=args.reuse_db, build=lambda: build(args.flagged, args.normal))
     time_pages(args.runs)
     print(f"total {time.perf_counter() - began:.0f} s")
 

@@ -4,7 +4,7 @@
 
 1. builds its own PostGIS database (hz_bench_readings, dropped first), migrates it and runs load_demo
    (a year of the demo city's readings, the spike held for review and its alert);
-2. signs in (a session, as the browser) the demo reviewer and operator;
+2. signs in (a session, as the browser) the demo reviewer and operator (the set-up of _console.py);
 3. GETs each page and POSTs each action through the WSGI application in process (no server, no
    network): the median of the runs after the first, and the SQL queries of the last run. Actions
    alternate between two states (accept / clear, two corrected values) so that every run writes.
@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,29 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import bench_db  # noqa: E402 - this folder's shared database set-up
+from _console import TARGET_MS, over, prepare, sign_in, timed  # noqa: E402 - the console benchmarks' set-up
 
 DB = "hz_bench_readings"
-TARGET_MS = 300.0
-
-
-def _load() -> None:
-    from django.core.management import call_command
-
-    call_command("load_demo", verbosity=0)
-
-
-def _timed(client: Any, method: str, path: str, data: dict[str, Any] | None = None) -> tuple[float, int, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        t = time.perf_counter()
-        resp = client.post(path, data or {}) if method == "POST" else client.get(path)
-        ms = (time.perf_counter() - t) * 1000
-    if resp.status_code not in (200, 302):
-        raise SystemExit(f"{method} {path}: {resp.status_code} {resp.content[:500]!r}")
-    return ms, len(ctx), resp.status_code
 
 
 def main() -> None:
@@ -55,16 +33,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--reuse-db", action="store_true")
     args = parser.parse_args()
-    env = bench_db.django_env(DB)
-    t0 = time.perf_counter()
+    took = prepare(DB, reuse=args.reuse_db, demo=True)
     if not args.reuse_db:
-        bench_db.create_database(DB, env)
-    bench_db.setup_django(env)
-    if not args.reuse_db:
-        _load()
-        print(f"demo loaded in {time.perf_counter() - t0:.0f} s")
-    from django.db import connection
-    from django.test import Client
+        print(f"demo loaded in {took:.0f} s")
 
     from accounts.models import User
     from accounts.scope import scope_for
@@ -73,14 +44,8 @@ def main() -> None:
     from water import selectors
     from water.models import Alert, Reading
 
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     reviewer, operator = User.objects.get(username="reviewer"), User.objects.get(username="operator")
-    clients = {}
-    for name, user in (("reviewer", reviewer), ("operator", operator)):
-        c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-        c.force_login(user)
-        clients[name] = c
+    clients = {"reviewer": sign_in(reviewer), "operator": sign_in(operator)}
     flagged = selectors.flagged_readings(scope=scope_for(reviewer), first=dt.date(2024, 1, 1),
                                          last=dt.date(2024, 12, 31))  # fmt: skip
     if not flagged:
@@ -121,8 +86,8 @@ def main() -> None:
     print(f"{'who':9s} {'first ms':>8s} {'median ms':>9s} {'max ms':>7s} {'queries':>7s}  request")
     worst_action = 0.0
     for who, method, path, __ in rows:
-        samples, first, queries = [], 0.0, 0
-        for i in range(args.runs):
+
+        def call(i: int, who: str = who, method: str = method, path: str = path) -> Any:
             target, data = path, None
             if path.endswith("{accept|clear}/"):
                 act = "accept" if i % 2 == 0 else "clear"
@@ -132,17 +97,14 @@ def main() -> None:
                 data = {"seen": seen(), "cumulative_m3": str(value), "reason": "bench"}
             elif path == "/water/readings/new/" and method == "POST":
                 data = entry(i)
-            ms, queries, __ = _timed(clients[who], method, target, data)
-            if i:
-                samples.append(ms)
-            else:
-                first = ms
-        med = statistics.median(samples)
+            return clients[who].post(target, data or {}) if method == "POST" else clients[who].get(target)
+
+        t = timed(call, args.runs, expect=(200, 302))
+        first, med, queries = t.first, t.median, t.queries
         if method == "POST":
             worst_action = max(worst_action, med)
-        flag = "" if med < TARGET_MS else f"  <-- over {TARGET_MS:.0f} ms"
         shown = path.replace(stamp(spike["observed_at"]), "<spike>")
-        print(f"{who:9s} {first:8.0f} {med:9.0f} {max(samples):7.0f} {queries:7d}  {method} {shown}{flag}")
+        print(f"{who:9s} {first:8.0f} {med:9.0f} {t.max:7.0f} {queries:7d}  {method} {shown}{over(med)}")
     print(f"slowest action median {worst_action:.0f} ms (target < {TARGET_MS:.0f} ms)")
 
 

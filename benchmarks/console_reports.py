@@ -18,8 +18,6 @@ average is printed with the figures.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,33 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import bench_db  # noqa: E402
+from _console import TARGET_MS, load, over, prepare, sign_in, timed  # noqa: E402 - the console benchmarks' set-up
 
 DB = "hz_bench_console_reports"
-TARGET_MS = 300.0
-
-
-def load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.1f} / {five:.1f} (1 / 5 min), {os.cpu_count()} cores"
 
 
 def _timed(call: Any, runs: int) -> tuple[float, float, float, int, Any]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    samples, first, resp, queries = [], 0.0, None, 0
-    for i in range(runs):
-        with CaptureQueriesContext(connection) as ctx:
-            t = time.perf_counter()
-            resp = call()
-            ms = (time.perf_counter() - t) * 1000
-        queries = len(ctx)
-        if i:
-            samples.append(ms)
-        else:
-            first = ms
-    return first, statistics.median(samples) if samples else first, max(samples or [first]), queries, resp
+    t = timed(lambda _i: call(), runs)
+    return t.first, t.median, t.max, t.queries, t.response
 
 
 def main() -> None:
@@ -65,28 +44,16 @@ def main() -> None:
     args = ap.parse_args()
     began = time.perf_counter()
     print(load())
-    env = bench_db.django_env(DB)
+    took = prepare(DB, reuse=args.reuse_db, demo=True)
     if not args.reuse_db:
-        bench_db.create_database(DB, env)
-    bench_db.setup_django(env)
+        print(f"demo loaded in {took:.0f} s")
     from celery import current_app
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
 
     from accounts.models import User
     from reports import services
     from reports.models import ReportSnapshot
 
-    if not args.reuse_db:
-        t = time.perf_counter()
-        call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - the demo's chatter
-        print(f"demo loaded in {time.perf_counter() - t:.0f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    reviewer = User.objects.get(username="reviewer")
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(reviewer)
+    client = sign_in(User.objects.get(username="reviewer"))
     signed = ReportSnapshot.objects.filter(status="signed_off").order_by("id").first()
     ready = ReportSnapshot.objects.filter(status="ready").order_by("id").first()
     if signed is None or ready is None:
@@ -139,8 +106,7 @@ def main() -> None:
     slowest = 0.0
     for method, path, first, med, worst, queries, status in rows:
         slowest = max(slowest, med)
-        flag = "" if med < TARGET_MS else f"  <-- over {TARGET_MS:.0f} ms"
-        print(f"{method:4s} {first:8.0f} {med:9.0f} {worst:7.0f} {queries:7d} {status:6d}  {path}{flag}")
+        print(f"{method:4s} {first:8.0f} {med:9.0f} {worst:7.0f} {queries:7d} {status:6d}  {path}{over(med)}")
     print(f"build of the 2024-Q1 city report (the task's time, not a page): {build_s:.1f} s")
     print(f"slowest page median {slowest:.0f} ms (target < {TARGET_MS:.0f} ms) — {load()}")
     print(f"total {time.perf_counter() - began:.0f} s")

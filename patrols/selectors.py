@@ -285,6 +285,18 @@ def sub_periods(start: dt.date, end: dt.date, kind: str) -> Iterator[Period]:
         unit = _unit(unit.end.date(), kind)
 
 
+@dataclass(frozen=True, slots=True)
+class RuleTerm:
+    """One frequency rule a chief is held to, as figures (the pages word it in the reader's language;
+    ComplianceRow.rule is the API's English text of the same terms): at least `required_count` patrols
+    a `period` (FrequencyPeriod) in the months `season_start_month`–`season_end_month`."""
+
+    required_count: int
+    period: str
+    season_start_month: int
+    season_end_month: int
+
+
 @dataclass(slots=True)
 class ComplianceRow:
     """One chief at one level over the asked dates."""
@@ -304,6 +316,7 @@ class ComplianceRow:
     valid: int = 0
     missing: int = 0
     detail: list[dict[str, Any]] = field(default_factory=list)
+    terms: list[RuleTerm] = field(default_factory=list)
 
     @property
     def compliant(self) -> bool:
@@ -417,6 +430,7 @@ def compliance(
                 f"≥{r.required_count}/{r.period} (months {r.season_start_month}–{r.season_end_month})"
                 for r in applicable
             ),
+            terms=[RuleTerm(r.required_count, r.period, r.season_start_month, r.season_end_month) for r in applicable],
         )
         mine = sorted(patrols.get((chief, lvl), []))
         times = [t for t, __ in mine]

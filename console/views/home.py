@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.choices import Role
 from accounts.permissions import user_role
@@ -350,6 +351,29 @@ def chief_home(request: HttpRequest) -> HttpResponse:
     return page(request, "console/home_chief.html", context, title=_("My reaches"))
 
 
+# A frequency rule in the reader's words (patrols.selectors.RuleTerm; FrequencyPeriod values).
+PER_PERIOD = {
+    "week": gettext_lazy("at least %(n)s a week"),
+    "ten_day": gettext_lazy("at least %(n)s every ten days"),
+    "month": gettext_lazy("at least %(n)s a month"),
+    "quarter": gettext_lazy("at least %(n)s a quarter"),
+    "half": gettext_lazy("at least %(n)s a half year"),
+    "year": gettext_lazy("at least %(n)s a year"),
+}
+
+
+def rule_words(terms: list[patrol_selectors.RuleTerm]) -> str:
+    """The rules a chief is held to, as the office says them (每月至少1次（3–12月）)."""
+    out = []
+    for t in terms:
+        words = str(PER_PERIOD.get(t.period, "%(n)s / " + t.period)) % {"n": t.required_count}
+        if (t.season_start_month, t.season_end_month) != (1, 12):
+            words = _("%(rule)s (months %(first)s–%(last)s)") % {
+                "rule": words, "first": t.season_start_month, "last": t.season_end_month}  # fmt: skip
+        out.append(words)
+    return pgettext("list separator", "; ").join(out)
+
+
 def _chief_compliance(sc: Scope, me: int, today: dt.date) -> dict[str, Any]:
     """The chief's patrol frequency (patrols.selectors.compliance, the API's figures) for the month and
     the year of their latest patrol (this month and year when they have patrolled lately)."""
@@ -365,7 +389,7 @@ def _chief_compliance(sc: Scope, me: int, today: dt.date) -> dict[str, Any]:
         for row in patrol_selectors.compliance(scope=sc, start=period.first_date, end=last_day, chief_id=me):
             level = ChiefLevel(row.level).label if row.level in ChiefLevel.values else row.level
             rows.append({
-                "span": label, "level": level, "rule": row.rule, "required": f.number(row.required),
+                "span": label, "level": level, "rule": rule_words(row.terms), "required": f.number(row.required),
                 "done": f.number(row.done), "valid": f.number(row.valid), "missing": f.number(row.missing),
                 "state": _("met") if row.compliant else _("short by %(n)s") % {"n": row.missing},
                 "compliant": row.compliant,

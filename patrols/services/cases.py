@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
-from core.audit import actor_label, audit_record, snapshot
+from core.audit import actor_label, audit_record, audit_record_many, snapshot
 from core.choices import AuditAction
-from core.exceptions import Conflict
+from core.exceptions import Conflict, NotFound, ServiceError
 from core.geo import WGS84_SRID
 from core.kernel import actor_user
 from core.periods import BEIJING
@@ -104,16 +107,7 @@ def _transition(
     if locked.status not in sources and _transition_resent(locked, action=action, actor=actor, note=note, **changes):
         return locked  # the same step sent again after a lost reply: the case as it now is
     if locked.status not in sources:
-        words = {
-            "status": CaseStatus(locked.status).label,
-            "step": step,
-            "values": _(" or ").join(str(CaseStatus(s).label) for s in sorted(sources)),
-        }
-        raise Conflict(
-            _("A case that is %(status)s cannot take the step “%(step)s”; it must be %(values)s.") % words,
-            code="invalid_transition",
-            fields={"status": [_("Is %(status)s; “%(step)s” needs %(values)s.") % words]},
-        )
+        raise _wrong_state(locked, action)
     before = snapshot(locked)
     at = at or _now()
     from_status = locked.status
@@ -137,15 +131,37 @@ def _transition(
     return locked
 
 
+def _wrong_state(case: Case, action: str) -> Conflict:
+    """The refusal of a step the case's state does not allow."""
+    sources, _target, _roles = TRANSITIONS[action]
+    words = {
+        "status": CaseStatus(case.status).label,
+        "step": _STEPS[action],
+        "values": _(" or ").join(str(CaseStatus(s).label) for s in sorted(sources)),
+    }
+    return Conflict(
+        _("A case that is %(status)s cannot take the step “%(step)s”; it must be %(values)s.") % words,
+        code="invalid_transition",
+        fields={"status": [_("Is %(status)s; “%(step)s” needs %(values)s.") % words]},
+    )
+
+
 def _transition_resent(case: Case, *, action: str, actor: Any, note: str, **changes: Any) -> bool:
     """Whether this step is the last one the case took, by the same person with the same content
     (note, unit, deadline): a resend after a lost reply (issue 14: these answered 409). Any other
     step since, another person or other content is a real conflict."""
+    if case.status != TRANSITIONS[action][1]:
+        return False
+    last = CaseEvent.objects.filter(case_id=case.pk).order_by("-pk").first()
+    return _is_resend(case, last, action=action, actor=actor, note=note, **changes)
+
+
+def _is_resend(case: Case, last: CaseEvent | None, *, action: str, actor: Any, note: str, **changes: Any) -> bool:
+    """_transition_resent with the case's last step already read (a batch reads them in one query)."""
     sources, target, _roles = TRANSITIONS[action]
     user = actor_user(actor)
     if user is None or case.status != target:
         return False
-    last = CaseEvent.objects.filter(case_id=case.pk).order_by("-pk").first()
     return (
         last is not None
         and last.to_status == target
@@ -272,6 +288,109 @@ def case_assign(
         responsible_unit=responsible_unit.strip(),
         deadline=deadline,
     )
+
+
+@dataclass
+class AssignBatch:
+    """What case_assign_many did: the cases assigned (in the order asked, a resend of the same step
+    included), and those refused, each with the id asked for, the case when in scope, and the error
+    case_assign would have raised for it."""
+
+    assigned: list[Case] = field(default_factory=list)
+    refused: list[tuple[uuid.UUID | None, Case | None, ServiceError]] = field(default_factory=list)
+
+
+@transaction.atomic
+def case_assign_many(
+    *,
+    cases: QuerySet[Case],
+    case_ids: Sequence[uuid.UUID | None],
+    actor: Any,
+    responsible_unit: str,
+    deadline: dt.date,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> AssignBatch:
+    """交办 in bulk: the cases of `case_ids` found in `cases` (the caller's scoped queryset, such as
+    selectors.case_writable) assigned to one unit with one deadline. Each case is refused or assigned as
+    case_assign would (out of scope or unknown: NotFound; deadline before the case was found; not
+    reported: Conflict, unless the same step by the same person was sent again), but the cases are
+    locked in one query and their steps and audit rows written in one INSERT each. The role, the unit
+    and the list are checked for the whole batch first: bad input writes nothing."""
+    _require_role(actor, TRANSITIONS["assign"][2], _("take the step “%(step)s” on cases") % {"step": _STEPS["assign"]})
+    unit = responsible_unit.strip()
+    if not unit:
+        raise _invalid("responsible_unit", _("Name the responsible unit."))
+    limit = Case._meta.get_field("responsible_unit").max_length or 0
+    if len(unit) > limit:
+        raise _invalid("responsible_unit", _("At most %(n)s characters.") % {"n": limit})
+    if not case_ids:
+        raise _invalid("case_ids", _("Name at least one case."))
+    asked = list(dict.fromkeys(case_ids))  # a case ticked twice is assigned once
+    known = [pk for pk in asked if pk is not None]
+    in_scope = set(cases.filter(pk__in=known).values_list("pk", flat=True))
+    # One lock for the batch, in key order (two batches over the same cases cannot deadlock); the case
+    # rows only (`of`), as the site's outer joins cannot be locked on PostgreSQL.
+    locked = {
+        c.pk: c
+        for c in Case.objects.select_for_update(of=("self",))
+        .select_related("reach", "lake")
+        .defer("reach__geometry", "lake__geometry")
+        .filter(pk__in=in_scope)
+        .order_by("pk")
+    }
+    sources, target, _roles = TRANSITIONS["assign"]
+    last: dict[Any, CaseEvent] = {}
+    moved = [pk for pk, c in locked.items() if c.status == target]
+    for event in CaseEvent.objects.filter(case_id__in=moved).order_by("-pk"):
+        last.setdefault(event.case_id, event)
+    at = at or _now()
+    note = note.strip()
+    changes = {"responsible_unit": unit, "deadline": deadline}
+    out = AssignBatch()
+    written: list[tuple[Case, dict[str, Any]]] = []
+    for pk in asked:
+        case = locked.get(pk) if pk is not None else None
+        if case is None:
+            message = _("No such case in your jurisdiction.")
+            out.refused.append((pk, None, NotFound(message, fields={"case_ids": [message]})))
+            continue
+        if deadline < case.found_at.astimezone(BEIJING).date():
+            out.refused.append((pk, case, _invalid("deadline", _("The deadline is before the case was found."))))
+            continue
+        if case.status not in sources:
+            if _is_resend(case, last.get(pk), action="assign", actor=actor, note=note, **changes):
+                out.assigned.append(case)
+            else:
+                out.refused.append((pk, case, _wrong_state(case, "assign")))
+            continue
+        before = snapshot(case)
+        case.status, case.assigned_at, case.updated_at = target, at, at
+        case.responsible_unit, case.deadline = unit, deadline
+        # The fields only: the values are the batch's, checked above; the check constraints hold by
+        # construction and the database enforces them on the UPDATE.
+        case.clean_fields(exclude=["reach", "lake", "patrol", "reporter"])
+        written.append((case, before))
+        out.assigned.append(case)
+    if written:
+        Case.objects.bulk_update(
+            [c for c, _b in written], ["status", "assigned_at", "responsible_unit", "deadline", "updated_at"]
+        )
+        user, label = actor_user(actor), actor_label(actor)[:150]
+        CaseEvent.objects.bulk_create(
+            CaseEvent(case=c, from_status=CaseStatus.REPORTED, to_status=target, actor=user, actor_label=label,
+                      at=at, note=note[:1000])
+            for c, _b in written
+        )  # fmt: skip
+        audit_record_many(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            items=[(c, before, snapshot(c)) for c, before in written],
+            reason=f"assign: {CaseStatus.REPORTED} → {target}" + (f" ({note})" if note else ""),
+        )
+        for c, _b in written:
+            notices.case_moved(c, action="assign", at=at, note=note)
+    return out
 
 
 @transaction.atomic

@@ -9,99 +9,19 @@ person to look at (CI artefacts)."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
-
-import pytest
-from django.conf import settings
 
 from accounts.demo import load_accounts_demo
 from accounts.models import User
 from accounts.scope import scope_for
 from core import periods
 from reports.builders import build_report
+from tests.console.browser import BROWSER_TESTS, PASSWORD, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 
-# Playwright's event loop runs in this thread while the test's own ORM calls (the database set-up,
-# fixtures, the report it compares with) are plain synchronous code, which Django would refuse as if it
-# were async code. Set when this module is imported, so for the rest of the run: it only turns off that
-# check, which no other test relies on.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-browser-tests-1"
-SHOTS = Path(settings.BASE_DIR) / "var" / "browser"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    # --no-sandbox: CI runs as root, where chromium refuses its sandbox; --disable-dev-shm-usage: small
-    # /dev/shm in containers.
-    return {
-        **browser_type_launch_args, "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    }  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    # A bureau desktop: Chinese browser, 1366×768 screen.
-    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 768}}
-
-
-@pytest.fixture
-def guarded(page: Any, live_server: Any) -> Iterator[Any]:
-    """The page, with foreign hosts refused, the production CSP on every document, and console errors
-    collected; the test fails at the end if any occurred."""
-    host = urlsplit(live_server.url).netloc
-    foreign: list[str] = []
-    errors: list[str] = []
-
-    def route(r: Any) -> None:
-        if urlsplit(r.request.url).netloc != host:
-            foreign.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-
-    page.route("**/*", route)
-    # A 404 (a row outside the scope) and a 400 (a bad filter, answered to htmx) are what some tests ask
-    # for; the browser logs them as failed loads. Any other console error fails the test.
-    expected = ("status of 404", "status of 400")
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
-        e in m.text for e in expected) else None)  # fmt: skip
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.set_default_timeout(20_000)
-    yield page
-    assert foreign == [], f"requests to other hosts: {foreign}"
-    assert errors == [], f"console errors: {errors}"
-
-
-def _password(user: User) -> User:
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(base + "/")
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = BROWSER_TESTS
 
 
 def test_the_demo_reviewer_sees_the_reports_figures(guarded, live_server, console_data):
@@ -137,7 +57,7 @@ def test_the_demo_reviewer_sees_the_reports_figures(guarded, live_server, consol
 
 def test_a_patrol_page_shows_its_track(guarded, live_server, console_data, users):
     page, base = guarded, live_server.url
-    _password(users["city_reviewer"])
+    with_password(users["city_reviewer"])
     log_in(page, base, users["city_reviewer"].username)
     page.goto(f"{base}/river/patrols/{console_data.patrols['township']}/")
     page.wait_for_selector(".hz-detail-map[data-drawn='2']", timeout=30_000)  # the map's own tag and feature URL
@@ -152,7 +72,7 @@ def test_a_patrol_page_shows_its_track(guarded, live_server, console_data, users
 
 def test_the_language_switch(guarded, live_server, users):
     page, base = guarded, live_server.url
-    _password(users["city_reviewer"])
+    with_password(users["city_reviewer"])
     log_in(page, base, users["city_reviewer"].username)
     assert page.text_content("h1") == "工作台"
     page.click("[data-testid=lang-en]")
@@ -167,7 +87,7 @@ def test_the_language_switch(guarded, live_server, users):
 
 def test_an_operator_sees_only_their_own_intake(guarded, live_server, console_data, users):
     page, base = guarded, live_server.url
-    _password(users["operator"])
+    with_password(users["operator"])
     log_in(page, base, users["operator"].username)
     rows = page.locator("[data-testid=my-intakes] tbody tr")
     assert rows.count() == 1
@@ -182,7 +102,7 @@ def test_an_operator_sees_only_their_own_intake(guarded, live_server, console_da
 
 def test_a_chief_of_another_division_gets_404_for_a_case_outside_it(guarded, live_server, console_data, chiefs):
     page, base = guarded, live_server.url
-    _password(chiefs["west"])
+    with_password(chiefs["west"])
     log_in(page, base, chiefs["west"].username)
     resp = page.goto(f"{base}/river/cases/{console_data.cases['township']}/")
     assert resp.status == 404
@@ -193,7 +113,7 @@ def test_a_chief_of_another_division_gets_404_for_a_case_outside_it(guarded, liv
 
 def test_a_filter_writes_the_url_and_a_bad_one_is_a_message(guarded, live_server, console_data, users, geography):
     page, base = guarded, live_server.url
-    _password(users["city_reviewer"])
+    with_password(users["city_reviewer"])
     log_in(page, base, users["city_reviewer"].username)
     page.goto(base + "/river/patrols/")
     assert page.locator("[data-testid=ledger-table] tbody tr").count() == 2
@@ -220,7 +140,7 @@ def test_the_menu_shows_what_awaits_the_reviewer(guarded, live_server, console_d
     case = patrol_services.case_assign(case=case, actor=users["admin"], responsible_unit="天山区水务局", deadline=found)
     assert patrol_services.case_flag_overdue(now=case.found_at + dt.timedelta(days=3)) == 1
     page, base = guarded, live_server.url
-    _password(users["city_reviewer"])
+    with_password(users["city_reviewer"])
     log_in(page, base, users["city_reviewer"].username)
     badge = page.locator("nav.sidenav a.todo.urgent[href^='/river/cases/']")
     assert badge.count() == 1

@@ -12,27 +12,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.utils import translation
 from PIL import Image
 
 from patrols.choices import CaseStatus
 from patrols.models import Case
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
-
-
-def _password(user: Any) -> Any:
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+pytestmark = BROWSER_TESTS
 
 
 def _photo(tmp_path: Path) -> Path:
@@ -66,8 +56,8 @@ def _drawn(page: Any) -> None:
 def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_server, console_data, users, chiefs,
                                                                tmp_path):  # fmt: skip
     page, base = guarded, live_server.url
-    reviewer = _password(users["city_reviewer"])
-    chief = _password(chiefs["township"])
+    reviewer = with_password(users["city_reviewer"])
+    chief = with_password(chiefs["township"])
     case_id = console_data.cases["township"]
     url = f"{base}/river/cases/{case_id}/"
 
@@ -154,7 +144,7 @@ def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_ser
 
 def test_the_desk_reports_a_phoned_in_case(guarded, live_server, console_data, users, geography, tmp_path):
     page, base = guarded, live_server.url
-    reviewer = _password(users["city_reviewer"])
+    reviewer = with_password(users["city_reviewer"])
     log_in(page, base, reviewer.username)
     page.click("nav.sidenav a[href='/river/cases/new/']")
     page.wait_for_url(re.compile(r".*/river/cases/new/$"))

@@ -26,6 +26,18 @@ def test_a_chief_sees_their_frequency_as_the_compliance_selector_counts_it(conso
     assert "2024年度" in html
     assert f'<td class="num">{year.done}</td>' in html
     assert str(ChiefLevel(year.level).label) in html
+    # The rule in the reader's words, from the selector's terms (the API keeps its English text).
+    assert year.terms
+    assert year.rule.startswith("≥")
+    table = html.split('data-testid="chief-compliance"', 1)[1].split("</table>", 1)[0]
+    term = year.terms[0]
+    assert term.period == "month"  # the township chief's seeded rule
+    assert f"每月至少{term.required_count}次（{term.season_start_month}–{term.season_end_month}月）" in table
+    assert "≥" not in table
+    assert "/month" not in table
+    english = web(chief).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    span = f"{term.season_start_month}–{term.season_end_month}"
+    assert f"at least {term.required_count} a month (months {span})" in english
 
 
 def test_a_lake_chief_sees_their_lake(console_data, chiefs, web, geography):

@@ -3,28 +3,20 @@ it, their patrols and open cases, and the way to the one map (which then draws).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def test_a_chief_sees_their_reach_frequency_patrols_and_cases(guarded: Any, live_server: Any, console_data: Any,
                                                              chiefs: Any, geography: Any) -> None:  # fmt: skip
     page, base = guarded, live_server.url
-    chief = chiefs["township"]
-    chief.set_password(PASSWORD)
-    chief.save()
+    chief = with_password(chiefs["township"])
     log_in(page, base, chief.username)
     assert geography["reach_e"].name in page.text_content("main")
     rows = page.locator("[data-testid=chief-compliance] tbody tr")

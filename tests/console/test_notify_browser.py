@@ -4,30 +4,18 @@ read."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tests.console.test_browser import (  # noqa: F401 - fixtures
-    CHROMIUM,
-    _password,
-    browser_context_args,
-    browser_type_launch_args,
-    guarded,
-    log_in,
-    shot,
-)
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 from tests.console.test_notify_views import tell, unread
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
+pytestmark = BROWSER_TESTS
 
 
-def test_the_bell_and_the_inbox(guarded, live_server, users, geography):  # noqa: F811
+def test_the_bell_and_the_inbox(guarded, live_server, users, geography):
     page, base = guarded, live_server.url
-    me = _password(users["city_reviewer"])
+    me = with_password(users["city_reviewer"])
     tell(me, 3)
     tell(users["chief_650102"], 1, start=10)  # someone else's: never shown
     log_in(page, base, me.username)

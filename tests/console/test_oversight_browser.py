@@ -7,36 +7,24 @@ Screenshots go to var/browser/ for a person to look at."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from oversight.models import Task
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
+from tests.console.browser import BROWSER_TESTS, PASSWORD, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 from tests.oversight.conftest import ledger as ledger
 from tests.oversight.conftest import units as units
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
+pytestmark = BROWSER_TESTS
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _password(user: Any) -> Any:
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
 def test_a_unit_works_its_task_and_the_office_signs_it_off(guarded, live_server, ledger, users, tmp_path):
     page, base = guarded, live_server.url
-    unit = _password(ledger["units"]["tianshan"])
+    unit = with_password(ledger["units"]["tianshan"])
     task = ledger["t_e"]
     log_in_unit(page, base, unit.username)
     # The inbox: the overdue task first, marked, with what to do.
@@ -73,7 +61,7 @@ def test_a_unit_works_its_task_and_the_office_signs_it_off(guarded, live_server,
     assert Task.objects.get(pk=task.pk).status == "completed"
     page.click("[data-testid=logout]")
 
-    office = _password(users["city_reviewer"])
+    office = with_password(users["city_reviewer"])
     log_in(page, base, office.username)
     page.goto(f"{base}/oversight/tasks/")
     assert page.locator("[data-testid=ledger-table] tbody tr").count() == 2
@@ -104,7 +92,7 @@ def log_in_unit(page: Any, base: str, username: str) -> None:
 
 def test_a_bad_hand_over_sheet_is_refused_with_its_rows_named(guarded, live_server, ledger, users, tmp_path):
     page, base = guarded, live_server.url
-    office = _password(users["city_reviewer"])
+    office = with_password(users["city_reviewer"])
     log_in(page, base, office.username)
     page.click("nav a:text('导入交办批次')")
     page.wait_for_url(re.compile(r".*/oversight/petitions/import/$"))

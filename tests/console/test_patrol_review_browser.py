@@ -8,35 +8,22 @@ style under the CSP) fails the test. Screenshots go to var/browser/ for a person
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from patrols.choices import ReviewStatus
 from patrols.models import Patrol, PatrolValidityRule
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 from tests.console.test_patrol_review_views import flagged as flagged
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
-
-
-def _password(user: Any) -> Any:
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+pytestmark = BROWSER_TESTS
 
 
 def test_a_reviewer_rejects_a_flagged_patrol_from_the_queue(guarded, live_server, flagged, users):
     page, base = guarded, live_server.url
     page.set_viewport_size({"width": 1366, "height": 768})
-    reviewer = _password(users["city_reviewer"])
+    reviewer = with_password(users["city_reviewer"])
     log_in(page, base, reviewer.username)
     badge = page.locator("nav.sidenav a.todo[href='/river/review/']")
     assert badge.text_content() == "3"

@@ -9,23 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
-
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 from tests.water.conftest import water as water
 from tests.water.plan_fixtures import ALL, city_plan, midnight, q1_use, send_at
 from water import plan_services
 from water.models import LedgerLock, Reading
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def test_a_reviewer_locks_a_month_and_a_late_reading_shows_as_amendment(guarded, live_server, users, geography,
@@ -42,9 +36,7 @@ def test_a_reviewer_locks_a_month_and_a_late_reading_shows_as_amendment(guarded,
                                  irrigation_source="自治区水利厅测算")  # fmt: skip
     plan_services.ledger_lock(actor=users["city_reviewer"], scope=ALL, division=geography["city"],
                               month=dt.date(2024, 1, 1), note="一月台账审核无误")  # fmt: skip
-    reviewer = users["city_reviewer"]
-    reviewer.set_password(PASSWORD)
-    reviewer.save()
+    reviewer = with_password(users["city_reviewer"])
     log_in(page, base, reviewer.username)
 
     # The plan page: versions with the amendment's reason, use against plan by month.

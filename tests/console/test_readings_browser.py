@@ -7,33 +7,21 @@ request to another host or console error fails the test; screenshots go to var/b
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
-
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 from tests.console.test_readings_views import HOUR, _bj
 from tests.console.test_readings_views import desk as desk
 from water.models import Alert, Reading
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
-
-
-def _password(user):
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+pytestmark = BROWSER_TESTS
 
 
 def test_an_operator_enters_a_reading_from_their_home(guarded, live_server, desk, users):
     page, base = guarded, live_server.url
-    op = _password(users["operator"])
+    op = with_password(users["operator"])
     log_in(page, base, op.username)
     assert page.text_content("h1") == "我的取水口"
     page.wait_for_selector("[data-testid=my-intakes] >> text=QSK-E")
@@ -64,7 +52,7 @@ def test_an_operator_enters_a_reading_from_their_home(guarded, live_server, desk
 
 def test_a_reviewer_corrects_a_flagged_reading_and_acknowledges_its_alert(guarded, live_server, desk, users):
     page, base = guarded, live_server.url
-    reviewer = _password(users["city_reviewer"])
+    reviewer = with_password(users["city_reviewer"])
     log_in(page, base, reviewer.username)
     page.click("nav a[href='/water/readings/review/']")
     page.wait_for_url(re.compile(r".*/water/readings/review/"))

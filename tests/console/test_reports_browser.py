@@ -16,18 +16,15 @@ from accounts.scope import scope_for
 from core.periods import quarter
 from reports import services
 from reports.models import ReportSnapshot
-from tests.console.test_browser import CHROMIUM, PASSWORD, log_in, shot
-from tests.console.test_browser import browser_context_args as browser_context_args  # fixtures, re-exported
-from tests.console.test_browser import browser_type_launch_args as browser_type_launch_args
-from tests.console.test_browser import guarded as guarded
+from tests.console.browser import BROWSER_TESTS, log_in, shot, with_password
+from tests.console.browser import browser_context_args as browser_context_args  # fixtures, re-exported
+from tests.console.browser import browser_type_launch_args as browser_type_launch_args
+from tests.console.browser import guarded as guarded
 from tests.reports.conftest import bj, make_patrol
 from tests.reports.conftest import dataset as dataset
 from tests.water.conftest import water as water
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(autouse=True)
@@ -51,15 +48,9 @@ def _thaw_signed_off_at_teardown() -> Any:
             cursor.execute(sql)
 
 
-def _password(user: Any) -> Any:
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
 def test_a_reviewer_builds_signs_off_and_downloads_a_report(guarded, live_server, dataset, users):
     page, base = guarded, live_server.url
-    reviewer = _password(users["city_reviewer"])
+    reviewer = with_password(users["city_reviewer"])
     # Version 1 of the quarter, built before a patrol of 28 June was posted late: the page builds v2.
     v1, _ = services.snapshot_request(actor=reviewer, scope=scope_for(reviewer), period=quarter(2024, 2),
                                       division_code="650100", reason="季度通报")  # fmt: skip
@@ -121,7 +112,7 @@ def busy_worker() -> Any:
 
 def test_the_progress_box_follows_a_build_by_polling(guarded, live_server, dataset, users, busy_worker):
     page, base = guarded, live_server.url
-    reviewer = _password(users["city_reviewer"])
+    reviewer = with_password(users["city_reviewer"])
     snap, _ = services.snapshot_request(actor=reviewer, scope=scope_for(reviewer), period=quarter(2024, 2),
                                         division_code="650102")  # fmt: skip
     ReportSnapshot.objects.filter(pk=snap.pk).update(progress=40)  # as the task writes it

@@ -1,7 +1,7 @@
 """The case board (问题台账/督办): cases by state as tabs with their counts, the API's own FilterSet
 (division, reach, category, found and deadline windows, overdue only), a whitelisted sort, pages of 50,
-overdue cases marked; and the office's bulk assignment (each ticked case through case_assign, each all or
-nothing, the refused ones named with the service's reason)."""
+overdue cases marked; and the office's bulk assignment (the ticked cases through case_assign_many, each
+case assigned or refused as case_assign would, the refused ones named with the service's reason)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from console.ledgers.definitions import GEOMETRY
 from console.views import actions
 from console.views.base import console_page, page, scope
 from console.views.cases.common import OPEN, is_overdue, may_step, parse_id
-from core.exceptions import Forbidden, NotFound, ServiceError
+from core.exceptions import Forbidden, ServiceError
 from patrols import selectors, services
 from patrols.choices import CaseCategory, CaseStatus
 from patrols.filters import CaseFilter
+from patrols.models import Case
 from places.selectors import reach_list
 
 SORTS = {"found_at", "deadline", "status", "category", "reach__code"}
@@ -170,12 +171,31 @@ def case_board(request: HttpRequest) -> HttpResponse:
     return _render(request, data, status)
 
 
+def _refill(request: HttpRequest, query: str, errors: actions.Errors) -> HttpResponse:
+    """The board as it was shown, the ticks and the form kept, the errors beside the fields (400)."""
+    request.GET = QueryDict(query)
+    try:
+        data = board_data(request)
+    except LedgerError as exc:
+        data = {"rows": [], "headers": [], "count": 0, "number": 1, "tabs": [], "errors": exc.messages,
+                "filters": _filter_bar(request, request.GET), "exports": []}  # fmt: skip
+    ticked = set(request.POST.getlist("case"))
+    for row in data["rows"]:
+        row["ticked"] = row["id"] in ticked
+    return _render(request, data, 400, {"errors": errors, "values": request.POST})
+
+
+def _label(case: Case) -> str:
+    return f"{case.get_category_display()} · {case.site.name} · {f.when(case.found_at)}"
+
+
 @require_POST
 @console_page("console:case_list")
 def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     """Assign the ticked cases to one unit with one deadline. The unit and the deadline are checked once
-    (an error beside the field, nothing written); then each case goes through case_assign on its own:
-    those the service refuses are named with its reason, the others are assigned."""
+    (an error beside the field, nothing written); then the ticked cases go through case_assign_many (one
+    lock, the steps and audit rows written in bulk): those it refuses are named with its reason, the
+    others are assigned."""
     if not may_step(request.user, "assign"):
         raise PermissionDenied
     query = request.POST.get("query", "")
@@ -193,32 +213,20 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     if not ids:
         errors["case"] = [_("Tick at least one case.")]
     if errors or deadline is None:
-        request.GET = QueryDict(query)  # the board as it was shown
-        try:
-            data = board_data(request)
-        except LedgerError as exc:
-            data = {"rows": [], "headers": [], "count": 0, "number": 1, "tabs": [], "errors": exc.messages,
-                    "filters": _filter_bar(request, request.GET), "exports": []}  # fmt: skip
-        ticked = set(request.POST.getlist("case"))
-        for row in data["rows"]:
-            row["ticked"] = row["id"] in ticked
-        return _render(request, data, 400, {"errors": errors, "values": request.POST})
-    writable = selectors.case_writable(scope=scope(request)).defer(*GEOMETRY)
-    done, refused = [], []
-    for pk in ids:
-        case = writable.filter(pk=pk).first() if pk is not None else None
-        if case is None:
-            refused.append((str(pk or "?")[:8], _("No such case in your jurisdiction.")))
-            continue
-        label = f"{case.get_category_display()} · {case.site.name} · {f.when(case.found_at)}"
-        try:
-            services.case_assign(case=case, actor=request.user, responsible_unit=unit, deadline=deadline,
-                                 note=request.POST.get("note", "").strip())  # fmt: skip
-        except (Forbidden, NotFound, ServiceError) as exc:
-            reasons = actions.field_errors(exc)
-            refused.append((label, "；".join(" ".join(v) for v in reasons.values())))
-            continue
-        done.append(label)
+        return _refill(request, query, errors)
+    writable = selectors.case_writable(scope=scope(request))
+    try:
+        batch = services.case_assign_many(cases=writable, case_ids=ids, actor=request.user, responsible_unit=unit,
+                                          deadline=deadline, note=request.POST.get("note", "").strip())  # fmt: skip
+    except Forbidden:
+        raise PermissionDenied from None
+    except ServiceError as exc:  # the batch's own input (the unit too long): beside the field, nothing written
+        return _refill(request, query, actions.field_errors(exc))
+    done = [_label(case) for case in batch.assigned]
+    refused = []
+    for pk, case, error in batch.refused:
+        reasons = actions.field_errors(error)
+        refused.append((_label(case) if case else str(pk or "?")[:8], "；".join(" ".join(v) for v in reasons.values())))
     if done:
         messages.success(request, _("%(n)s case(s) assigned to %(unit)s, deadline %(deadline)s: %(list)s.") % {
             "n": len(done), "unit": unit, "deadline": f.day(deadline), "list": "；".join(done)})  # fmt: skip

@@ -35,6 +35,7 @@ from console.views.cases.common import (
     stale_message,
     writable,
 )
+from console.views.cases.forms import step_forms
 from core.exceptions import Conflict
 from core.models import AuditLog
 from patrols import selectors, services
@@ -115,13 +116,16 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
     )
     location = type(case).objects.filter(pk=case.pk).values_list("location", flat=True).first()
     position = f"{location.x:.5f}, {location.y:.5f}" if location is not None else "—"
+    steps = [a for a in acts if a != "photo"]
+    urls = {a: reverse("console:case_action", args=[case.pk, a]) for a in DONE}
     context = {
         "case": case, "figures": figures, "events": events, "history": history, "photos": photos,
         "position": position, "overdue": overdue, "actions": acts, "form": form or {}, "today": today.isoformat(),
         "state": case.status,
         "patrol_url": reverse("console:patrol_detail", args=[case.patrol_id]) if case.patrol_id else "",
-        "urls": {a: reverse("console:case_action", args=[case.pk, a]) for a in DONE},
-        "steps": [a for a in acts if a != "photo"],
+        "urls": urls,
+        "steps": steps,
+        "step_forms": step_forms(steps, form or {}, urls),
     }  # fmt: skip
     title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.site.name}
     return page(request, "console/cases/case.html", context, title=title,

@@ -4,9 +4,13 @@ tier and state words, and the staff check the services make (region_writable).""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -76,6 +80,45 @@ def pick_year(request: HttpRequest, default: int) -> int:
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         raise Http404
     return int(raw)
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The year and division a plans page is for (from ?year= and ?division=) and what its picker
+    (templates console/plans/_picker.html) offers."""
+
+    options: list[Division]
+    division: Division
+    year: int
+    years: list[int]
+
+    def context(self) -> dict[str, Any]:
+        return {"options": self.options, "division": self.division, "year": self.year, "years": self.years}
+
+
+def pick(request: HttpRequest, sc: Scope, *, default_year: Callable[[], int], years_seen: Iterable[int],
+         year: int | None = None, division: Division | None = None) -> Picked:  # fmt: skip
+    """The picker of the red-line and month-lock pages: the division among the staff's options (404
+    outside them, the widest by default), the year asked for or `default_year()`, and the years offered
+    (`years_seen` and the one shown)."""
+    options = divisions(sc)
+    division = division or pick_division(request, sc, options)
+    year = year or pick_year(request, default_year())
+    return Picked(options, division, year, sorted({year, *years_seen}, reverse=True))
+
+
+def posted_division(request: HttpRequest, sc: Scope) -> Division:
+    """The division a form posts (`division`), among the staff's options; 404 outside them."""
+    code = request.POST.get("division", "")
+    division = next((d for d in divisions(sc) if d.code == code), None)
+    if division is None:
+        raise Http404
+    return division
+
+
+def year_url(name: str, year: int, division: Division) -> str:
+    """A picker page's URL for a year and a division (where an action goes back to)."""
+    return f"{reverse(name)}?{urlencode({'year': str(year), 'division': division.code})}"
 
 
 def last_year_with(dates: list[int]) -> int:

@@ -25,13 +25,13 @@ from console import formats as f
 from console.views import actions
 from console.views.base import console_page, page, scope
 from console.views.plans.common import (
-    divisions,
     last_year_with,
     month_label,
-    pick_division,
-    pick_year,
+    pick,
+    posted_division,
     with_general,
     writable,
+    year_url,
 )
 from core import periods
 from core.divisions import division_prefix
@@ -76,12 +76,13 @@ def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int 
           year: int | None = None, division: Division | None = None) -> HttpResponse:  # fmt: skip
     sc = scope(request)
     form = with_general(form or {}, {"month", "reason"}, status)
-    options = divisions(sc)
-    division = division or pick_division(request, sc, options)
     locks_seen = plan_selectors.lock_list(scope=sc)
     today = actions.today()
     newest = locks_seen.filter(unlocked_at__isnull=True).order_by("-month").values_list("month", flat=True)[:1]
-    year = year or pick_year(request, last_year_with([m.year for m in newest]))
+    seen = [today.year, *[m.year for m in locks_seen.values_list("month", flat=True).distinct()]]
+    default = lambda: last_year_with([m.year for m in newest])  # noqa: E731 - read only when ?year= is absent
+    picked = pick(request, sc, year=year, division=division, default_year=default, years_seen=seen)
+    division, year = picked.division, picked.year
     around = [division.code, *plan_selectors.ancestor_codes(division.code)]
     locks = list(locks_seen.filter(month__year=year, division__code__in=around).order_by("month", "-locked_at"))
     by_intake = plan_selectors.month_use_by_intake(scope=sc, period=periods.year(year), division_code=division.code)
@@ -131,19 +132,16 @@ def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int 
          "value": f.number(r.cumulative_m3, 2), "corrected": f.yes_no(r.corrected)}
         for r in latest
     ]  # fmt: skip
-    base = reverse("console:lock_grid")
     context = {
-        "year": year, "division": division, "options": options, "cells": cells, "history": history,
+        **picked.context(), "cells": cells, "history": history,
         "amendments": amendments, "form": form, "may_lock": may_lock and bool(open_months),
         "may_unlock": may_unlock and any(c["lock_id"] for c in cells),
         "unlock_choices": [(c["lock_id"], c["label"]) for c in cells if c["lock_id"]],
         "default_month": (form.get("values") or {}).get("month") if form.get("action") == "lock"
         else (open_months[0].strftime("%Y-%m") if open_months else ""),
         "lock_url": reverse("console:lock_create"), "unlock_url": reverse("console:lock_unlock"),
-        "years": sorted({year, today.year, *[m.year for m in locks_seen.values_list("month", flat=True).distinct()]},
-                        reverse=True),
         "after_lock_url": f"{readings}?{urlencode({'after_lock': 'true'})}",
-        "back": f"{base}?{urlencode({'year': str(year), 'division': division.code})}",
+        "back": year_url("console:lock_grid", year, division),
     }  # fmt: skip
     title = _("Month locks %(year)s · %(division)s") % {"year": year, "division": division.name}
     return page(request, "console/plans/locks.html", context, title=title,
@@ -156,24 +154,12 @@ def lock_grid(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
-def _division(request: HttpRequest) -> Division:
-    code = request.POST.get("division", "")
-    division = next((d for d in divisions(scope(request)) if d.code == code), None)
-    if division is None:
-        raise Http404
-    return division
-
-
 def _month(request: HttpRequest) -> dt.date:
     raw = request.POST.get("month", "").strip()
     match = MONTH.match(raw)
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
         raise actions.FormError("month", _("A month as YYYY-MM, such as 2024-03."))
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def _back(division: Division, year: int) -> str:
-    return f"{reverse('console:lock_grid')}?{urlencode({'year': str(year), 'division': division.code})}"
 
 
 def _year_of(request: HttpRequest) -> int:
@@ -187,7 +173,7 @@ def _year_of(request: HttpRequest) -> int:
 @require_POST
 @console_page("console:lock_list")
 def lock_create(request: HttpRequest) -> HttpResponse:
-    division = _division(request)
+    division = posted_division(request, scope(request))
     year = _year_of(request)
 
     def call() -> Any:
@@ -195,14 +181,14 @@ def lock_create(request: HttpRequest) -> HttpResponse:
                                          month=_month(request), note=request.POST.get("note", "").strip())  # fmt: skip
 
     return actions.run_action(request, "lock", call, done=_("The month is locked: its figures are frozen."),
-                              back=_back(division, year),
+                              back=year_url("console:lock_grid", year, division),
                               render=lambda form, status: _page(request, form, status, year, division))  # fmt: skip
 
 
 @require_POST
 @console_page("console:lock_list")
 def lock_unlock(request: HttpRequest) -> HttpResponse:
-    division = _division(request)
+    division = posted_division(request, scope(request))
     raw = request.POST.get("lock", "")
     if not raw.isdigit() or len(raw) > 18:
         raise Http404
@@ -218,6 +204,6 @@ def lock_unlock(request: HttpRequest) -> HttpResponse:
                                            reason=request.POST.get("reason", "").strip())  # fmt: skip
 
     return actions.run_action(request, "unlock", call, done=_("The month is unlocked: it reports its current figures."),
-                              back=_back(division, lock.month.year),
+                              back=year_url("console:lock_grid", lock.month.year, division),
                               render=lambda form, status: _page(request, form, status, lock.month.year,
                                                                 division))  # fmt: skip

@@ -25,12 +25,12 @@ from console.views.plans.common import (
     INDICATOR_NAMES,
     SOURCES,
     STATES,
-    divisions,
     last_year_with,
-    pick_division,
-    pick_year,
+    pick,
+    posted_division,
     with_general,
     writable,
+    year_url,
 )
 from core.audit import snapshot
 from core.exceptions import Conflict, NotFound
@@ -99,10 +99,11 @@ def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int 
           year: int | None = None, division: Division | None = None) -> HttpResponse:  # fmt: skip
     sc = scope(request)
     form = with_general(form or {}, {*DECIMALS, *TEXTS}, status)
-    options = divisions(sc)
-    division = division or pick_division(request, sc, options)
     visible = plan_selectors.redline_list(scope=sc)
-    year = year or pick_year(request, last_year_with(list(visible.values_list("year", flat=True).distinct())))
+    seen = list(visible.values_list("year", flat=True).distinct())
+    picked = pick(request, sc, year=year, division=division, default_year=lambda: last_year_with(seen),
+                  years_seen=seen)  # fmt: skip
+    division, year = picked.division, picked.year
     summary = plan_selectors.redline_summary(scope=sc, year=year, division_code=division.code)
     rows = []
     for i in summary.indicators:
@@ -121,17 +122,16 @@ def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int 
          "current": t.pk == (target.pk if target else None)}
         for t in visible.filter(year=year).order_by("division__code")
     ]  # fmt: skip
-    years = sorted(set(visible.values_list("year", flat=True)) | {year}, reverse=True)
     as_of = summary.as_of
     context = {
-        "year": year, "division": division, "options": options, "years": years, "rows": rows, "targets": targets,
+        **picked.context(), "rows": rows, "targets": targets,
         "target": target, "form": form, "may_write": may_write, "year_over": summary.year_over,
         "as_of": f.day(as_of) if as_of and as_of.year == year else "—",
         "fields": _form_fields(target, form, "edit" if target else "create"),
         "create_url": reverse("console:redline_create"),
         "edit_url": reverse("console:redline_edit", args=[target.pk]) if target else "",
         "seen": seen_token(target) if target else "",
-        "back": f"{base}?{urlencode({'year': str(year), 'division': division.code})}",
+        "back": year_url("console:redline_year", year, division),
     }  # fmt: skip
     title = _("Red lines %(year)s · %(division)s") % {"year": year, "division": division.name}
     return page(request, "console/plans/redlines.html", context, title=title,
@@ -154,11 +154,9 @@ def _values(request: HttpRequest) -> dict[str, Any]:
 @console_page("console:redline_list")
 def redline_create(request: HttpRequest) -> HttpResponse:
     sc = scope(request)
-    options = divisions(sc)
-    code = request.POST.get("division", "")
-    division = next((d for d in options if d.code == code), None)
+    division = posted_division(request, sc)
     raw_year = request.POST.get("year", "")
-    if division is None or not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
+    if not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
         raise Http404
     year = int(raw_year)
 
@@ -166,7 +164,7 @@ def redline_create(request: HttpRequest) -> HttpResponse:
         return plan_services.redline_create(actor=request.user, scope=sc, year=year, division=division,
                                             **_values(request))  # fmt: skip
 
-    back = f"{reverse('console:redline_year')}?{urlencode({'year': str(year), 'division': division.code})}"
+    back = year_url("console:redline_year", year, division)
     return actions.run_action(request, "create", call, done=_("The red-line targets are set."), back=back,
                               render=lambda form, status: _page(request, form, status, year, division))  # fmt: skip
 
@@ -190,9 +188,7 @@ def redline_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return plan_services.redline_update(target=current, actor=request.user, scope=sc, changes=changes,
                                                 reason=request.POST.get("reason", "").strip())  # fmt: skip
 
-    back = (
-        f"{reverse('console:redline_year')}?{urlencode({'year': str(target.year), 'division': target.division.code})}"
-    )
+    back = year_url("console:redline_year", target.year, target.division)
     return actions.run_action(request, "edit", call, done=_("The red-line targets are changed."), back=back,
                               render=lambda form, status: _page(request, form, status, target.year,
                                                                 target.division))  # fmt: skip
