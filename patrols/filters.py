@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from accounts.scope import scope_for
+from accounts.scope import Scope, scope_for
 from core.api.filters import BooleanFilter, IdFilter
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
@@ -61,19 +61,27 @@ class _LedgerFilter(django_filters.FilterSet):
     date_field = "started_at"
     date_is_datetime = True
 
+    def __init__(self, *args: Any, scope: Scope | None = None, **kwargs: Any) -> None:
+        # The API's filter backend gives the request; a page (the console's ledgers) gives the
+        # caller's scope, so that the same check refuses the same reach on both.
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+
     def filter_division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return within_division_sites(queryset, value)
 
     def _check_site(self, **ids: int) -> None:
         from core.exceptions import InvalidInput
 
+        scope = self.scope
         request = getattr(self, "request", None)
-        if request is None:
-            # Used without a request (the console's ledgers): the queryset is already scoped, so a
-            # reach outside the caller's scope gives an empty page there.
+        if scope is None and request is not None:
+            scope = scope_for(request.user)
+        if scope is None:
+            # Used with neither (a script over an already scoped queryset): nothing to check against.
             return
         try:
-            selectors.site_filter_check(scope=scope_for(request.user), **ids)
+            selectors.site_filter_check(scope=scope, **ids)
         except InvalidInput as exc:
             raise ValidationError(exc.fields) from None
 

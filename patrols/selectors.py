@@ -200,25 +200,37 @@ def site_for_write(
     return reach_for_write(scope=scope, reach_id=reach_id, on=on), None
 
 
+def filterable_reaches(*, scope: Scope) -> QuerySet[Reach]:
+    """The reaches a `reach=` filter may name: in the jurisdiction (places scope) or, for a chief, one
+    they are or were appointed to (their own rows on it stay theirs). The console's filter bar lists
+    these; ``site_filter_check`` refuses any other."""
+    qs = reach_list(scope=scope)
+    if _is_chief(scope):
+        qs = qs | Reach.objects.filter(pk__in=reaches_of_chief(chief_id=scope.user_id or 0).values("pk"))
+    return qs
+
+
+def filterable_lakes(*, scope: Scope) -> QuerySet[Lake]:
+    """The lakes and reservoirs a `lake=` filter may name (as ``filterable_reaches``)."""
+    qs = lake_list(scope=scope)
+    if _is_chief(scope):
+        qs = qs | Lake.objects.filter(pk__in=lakes_of_chief(chief_id=scope.user_id or 0).values("pk"))
+    return qs
+
+
 def site_filter_check(*, scope: Scope, reach_id: int | None = None, lake_id: int | None = None) -> None:
-    """A `reach=` or `lake=` filter names a reach or lake the caller may read: in the jurisdiction
-    (places scope) or, for a chief, one they are or were appointed to (their own rows on it stay
-    theirs). Otherwise a 400 naming the member, so that a filter on another jurisdiction's reach is
-    refused rather than answered with nothing."""
-    chief = _is_chief(scope)
+    """A `reach=` or `lake=` filter names a reach or lake the caller may read (``filterable_reaches``,
+    ``filterable_lakes``). Otherwise a 400 naming the member, so that a filter on another
+    jurisdiction's reach is refused rather than answered with nothing."""
     if reach_id is not None:
-        ok = reach_list(scope=scope).filter(pk=reach_id).exists() or (
-            chief and reaches_of_chief(chief_id=scope.user_id or 0).filter(pk=reach_id).exists()
-        )
+        ok = filterable_reaches(scope=scope).filter(pk=reach_id).exists()
         if not ok:
             raise InvalidInput(
                 _("No reach %(reach_id)s in your scope.") % {"reach_id": reach_id},
                 fields={"reach": [_("No such reach in your scope.")]},
             )
     if lake_id is not None:
-        ok = lake_list(scope=scope).filter(pk=lake_id).exists() or (
-            chief and lakes_of_chief(chief_id=scope.user_id or 0).filter(pk=lake_id).exists()
-        )
+        ok = filterable_lakes(scope=scope).filter(pk=lake_id).exists()
         if not ok:
             raise InvalidInput(
                 _("No lake or reservoir %(lake_id)s in your scope.") % {"lake_id": lake_id},
@@ -496,6 +508,8 @@ __all__ = [
     "compliance",
     "compliance_report",
     "compliance_totals",
+    "filterable_lakes",
+    "filterable_reaches",
     "frequency_rule_list",
     "lake_for_write",
     "litter_list",

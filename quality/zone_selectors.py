@@ -26,6 +26,7 @@ from typing import Any
 from accounts.scope import Scope
 from core.divisions import division_prefix
 from core.periods import Period
+from core.providers import ZoneComplianceFigure
 from quality import conf, evaluation, gb3838
 from quality.models import FunctionZone, Section
 from quality.selectors import SectionEvaluation, evaluate_sections, resolve_division
@@ -149,3 +150,16 @@ def zone_compliance(*, scope: Scope, period: Period, division_code: str | None =
             result = ZoneResult(zone, None, None, (), tied[zone.pk])
         results.append(result)
     return ZoneCompliance(period=period, rule=rule, zones=tuple(results))
+
+
+def zone_compliance_figure(
+    *, scope: Scope, period: Period, division_code: str | None = None
+) -> ZoneComplianceFigure | None:
+    """`zone_compliance` as the figure water's red-line summary reads through core.providers (quality
+    registers it in QualityConfig.ready): None when no zone was judged."""
+    zc = zone_compliance(scope=scope, period=period, division_code=division_code)
+    rate = zc.rate
+    if rate is None:
+        return None
+    return ZoneComplianceFigure(rate=rate, complying=zc.complying, judged=zc.judged,
+                                from_sections=zc.from_sections, declared=zc.declared)  # fmt: skip

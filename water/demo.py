@@ -7,7 +7,7 @@ is the year-on-year (同比) base: the same generator, each intake a few per cen
 Readings go through the ingest service like any RTU batch; every value is generated from a seeded
 random stream per meter, so a second run sends the same readings and they are all duplicates
 (idempotent). Then the 2023 plan, the 2024 supply-and-use plan (seasonal monthly allocations, one
-amendment), the 2024 red-line targets with entered actuals, and 2023 and January–June 2024 locked by
+amendment), the 2023 and 2024 red-line targets with entered actuals, and 2023 and January–June 2024 locked by
 the demo reviewer
 (`load_plan_demo`, idempotent too). Online monitoring sees the March gap as missed reports, one RTU
 silent from 29 December (alerted by the offline job run as of the end of the data), the spike as a
@@ -496,6 +496,51 @@ def _plan_lines(intakes: dict[str, Intake], year: int = 2024) -> list[plan_servi
     return lines
 
 
+# How a bureau sets a year's red-line targets from the five-year plan's (十四五) control figures: the
+# total-use cap is the plan period's control figure, the same each year; the intensities fall by the
+# yearly share of the period's 16 % reduction (万元GDP用水量 and 万元工业增加值用水量 −16 % over
+# 2021–2025: 1 − 0.84^(1/5) ≈ 3.4 % a year); the irrigation coefficient rises by its yearly step
+# (0.565 in 2020 to 0.58 in 2025: about 0.003 a year); the zone-compliance target holds for the period.
+INTENSITY_YEARLY_FALL = Decimal("0.034")
+IRRIGATION_YEARLY_STEP = Decimal("0.003")
+
+
+def _redlines_2024() -> dict[str, Any]:
+    expected = sum((Decimal(s.permitted_m3) * Decimal(str(s.use_share)) for s in INTAKES), Decimal(0))
+    return {
+        "total_use_cap_m3": (expected * Decimal("1.08")).quantize(Decimal(10_000)),
+        "per_gdp_target": Decimal("5.0"), "per_iva_target": Decimal("4.0"), "irrigation_target": Decimal("0.580"),
+        "zone_compliance_target": Decimal("0.80"),
+        "gdp_10k_yuan": Decimal(44_000_000), "gdp_source": "演示数据 demo (order of the bulletin)",
+        "iva_10k_yuan": Decimal(8_000_000), "iva_source": "演示数据 demo",
+        "irrigation_coefficient": Decimal("0.571"),
+        "irrigation_source": "演示数据, 样点灌区测算 demo (sample districts)",
+        "zone_compliance": Decimal("0.875"), "zone_compliance_source": "演示数据, 双指标 频次法 demo (two-parameter)",
+        "notes": "演示数据 demo data",
+    }  # fmt: skip
+
+
+def _previous_redlines() -> dict[str, Any]:
+    """2023's targets, derived from 2024's as the bureau derives a year's from the plan period's (above),
+    and 2023's entered actuals: GDP and industrial value added about 5 % below 2024's (nominal growth of
+    the order of the city's bulletins), the irrigation coefficient one yearly step below 2024's."""
+    later = _redlines_2024()
+    back = 1 - INTENSITY_YEARLY_FALL
+    return {
+        "total_use_cap_m3": later["total_use_cap_m3"],
+        "per_gdp_target": (later["per_gdp_target"] / back).quantize(Decimal("0.01")),
+        "per_iva_target": (later["per_iva_target"] / back).quantize(Decimal("0.01")),
+        "irrigation_target": later["irrigation_target"] - IRRIGATION_YEARLY_STEP,
+        "zone_compliance_target": later["zone_compliance_target"],
+        "gdp_10k_yuan": Decimal(41_900_000), "gdp_source": "演示数据 demo (order of the bulletin)",
+        "iva_10k_yuan": Decimal(7_600_000), "iva_source": "演示数据 demo",
+        "irrigation_coefficient": later["irrigation_coefficient"] - IRRIGATION_YEARLY_STEP,
+        "irrigation_source": later["irrigation_source"],
+        "zone_compliance": Decimal("0.850"), "zone_compliance_source": later["zone_compliance_source"],
+        "notes": "演示数据 demo data: 2023 targets derived from 2024's (see water/README.md, demo)",
+    }  # fmt: skip
+
+
 def load_plan_demo(*, stdout: Any = None) -> None:
     city = Division.objects.get(code="650100")
     reviewer = User.objects.filter(username="reviewer", role=Role.REVIEWER).first()
@@ -530,19 +575,9 @@ def load_plan_demo(*, stdout: Any = None) -> None:
                 for m in (7, 8)
             ],
         )  # fmt: skip
-    if not RedLineTarget.objects.filter(year=2024, division=city).exists():
-        expected = sum((Decimal(s.permitted_m3) * Decimal(str(s.use_share)) for s in INTAKES), Decimal(0))
-        plan_services.redline_create(
-            actor=actor, scope=SYSTEM_SCOPE, year=2024, division=city,
-            total_use_cap_m3=(expected * Decimal("1.08")).quantize(Decimal(10_000)),
-            per_gdp_target=Decimal("5.0"), per_iva_target=Decimal("4.0"), irrigation_target=Decimal("0.580"),
-            zone_compliance_target=Decimal("0.80"),
-            gdp_10k_yuan=Decimal(44_000_000), gdp_source="演示数据 demo (order of the bulletin)",
-            iva_10k_yuan=Decimal(8_000_000), iva_source="演示数据 demo",
-            irrigation_coefficient=Decimal("0.571"), irrigation_source="演示数据, 样点灌区测算 demo (sample districts)",
-            zone_compliance=Decimal("0.875"), zone_compliance_source="演示数据, 双指标 频次法 demo (two-parameter)",
-            notes="演示数据 demo data",
-        )  # fmt: skip
+    for year, values in ((PREVIOUS_YEAR, _previous_redlines()), (2024, _redlines_2024())):
+        if not RedLineTarget.objects.filter(year=year, division=city).exists():
+            plan_services.redline_create(actor=actor, scope=SYSTEM_SCOPE, year=year, division=city, **values)
     locked = set(
         LedgerLock.objects.filter(
             division=city, unlocked_at__isnull=True, month__year__in=(PREVIOUS_YEAR, 2024)
@@ -565,6 +600,6 @@ def load_plan_demo(*, stdout: Any = None) -> None:
         )
         stdout.write(
             f"demo: water plans — 2023 plan, 2024 plan v{WaterPlan.objects.get(pk=plan.pk).version} with "
-            f"{PlanAllocation.objects.filter(version__plan=plan).count()} lines in all versions, 2024 red lines, "
-            f"2023 and {len(LOCKED_MONTHS)} months of 2024 locked"
+            f"{PlanAllocation.objects.filter(version__plan=plan).count()} lines in all versions, "
+            f"2023 and 2024 red lines, 2023 and {len(LOCKED_MONTHS)} months of 2024 locked"
         )

@@ -7,6 +7,7 @@ never a 500 and never a silent default. A division outside the caller's jurisdic
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,9 @@ class Filter:
     name: str
     label: str | Promise
     kind: str = "text"  # text | date | choice | bool | month
+    # For a choice whose values are rows the caller may name (reaches, lakes): read with the caller's
+    # scope from the app's selector, the same one its FilterSet checks a value against.
+    options: Callable[[Scope], list[tuple[str, str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,12 +113,23 @@ def _url(params: QueryDict, **changes: Any) -> str:
     return "?" + q.urlencode() if q else "?"
 
 
-def _filter_bar(ledger: Ledger, fs: FilterSet, params: QueryDict) -> list[dict[str, Any]]:
+def make_filterset(filterset: type[FilterSet], data: QueryDict, *, queryset: QuerySet[Any], scope: Scope) -> FilterSet:
+    """The API's FilterSet over the page's query string. One that checks the members it is given
+    (a `reach=` or `lake=` outside the caller's reach is a 400 in the API) takes the caller's scope,
+    as its API view gives it the request: the page refuses what the API refuses."""
+    if "scope" in inspect.signature(filterset.__init__).parameters:
+        return filterset(data, queryset=queryset, scope=scope)
+    return filterset(data, queryset=queryset)
+
+
+def _filter_bar(ledger: Ledger, fs: FilterSet, params: QueryDict, scope: Scope | None) -> list[dict[str, Any]]:
     out = []
     for f in ledger.filters:
         form_field = fs.form.fields.get(f.name)
         choices: list[tuple[str, str]] = []
-        if f.kind == "choice" and form_field is not None:
+        if f.options is not None:
+            choices = f.options(scope) if scope is not None else []
+        elif f.kind == "choice" and form_field is not None:
             choices = [(str(v), str(label)) for v, label in getattr(form_field, "choices", []) if v != ""]
         if f.kind == "bool":
             choices = [("true", _("yes")), ("false", _("no"))]
@@ -156,7 +171,7 @@ def ledger_page(*, ledger: Ledger, scope: Scope, params: QueryDict) -> LedgerPag
     filter_params = params.copy()
     for key in ("sort", "page"):
         filter_params.pop(key, None)
-    fs = ledger.filterset(filter_params, queryset=ledger.queryset(scope))
+    fs = make_filterset(ledger.filterset, filter_params, queryset=ledger.queryset(scope), scope=scope)
     _check_booleans(fs, filter_params)
     if not fs.is_valid():
         raise LedgerError([f"{k}: {' '.join(v)}" for k, v in fs.errors.items()])
@@ -222,16 +237,20 @@ def ledger_page(*, ledger: Ledger, scope: Scope, params: QueryDict) -> LedgerPag
 
     return LedgerPage(
         rows=rows, headers=headers, count=count, number=number, exports=exports,
-        filters=_filter_bar(ledger, fs, params),
+        filters=_filter_bar(ledger, fs, params, scope),
         prev_url=_url(params, page=number - 1) if number > 1 else "",
         next_url=_url(params, page=number + 1) if has_next else "",
     )  # fmt: skip
 
 
-def empty_page(*, ledger: Ledger, params: QueryDict, errors: list[str]) -> LedgerPage:
+def empty_page(*, ledger: Ledger, params: QueryDict, errors: list[str], scope: Scope | None = None) -> LedgerPage:
+    """The page of a refused query: the errors, no rows, the filter bar as sent (its options read
+    with `scope` when given)."""
     fs = ledger.filterset(params.copy(), queryset=ledger.filterset._meta.model.objects.none())
-    return LedgerPage(rows=[], headers=[Header(c.label) for c in ledger.columns], errors=errors,
-                      filters=_filter_bar(ledger, fs, params))  # fmt: skip
+    return LedgerPage(
+        rows=[], headers=[Header(c.label) for c in ledger.columns], errors=errors,
+        filters=_filter_bar(ledger, fs, params, scope),
+    )  # fmt: skip
 
 
 def _text(value: Any) -> str:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import Scope
 from console import formats as f
 from console.ledgers.base import Column, Filter, Ledger
 from patrols import selectors as patrol_selectors
@@ -31,6 +32,22 @@ DIVISION = Filter("division", _("Division code"))
 GEOMETRY = ("reach__geometry", "reach__division__boundary", "lake__geometry", "lake__division__boundary")
 START = Filter("start", _("From"), "date")
 END = Filter("end", _("To"), "date")
+
+
+def reach_options(scope: Scope) -> list[tuple[str, str]]:
+    """The reaches a `reach=` filter may name for this caller (the patrols FilterSet's own check)."""
+    rows = patrol_selectors.filterable_reaches(scope=scope).order_by("code").values_list("pk", "code", "name")
+    return [(str(pk), f"{code} {name}") for pk, code, name in rows]
+
+
+def lake_options(scope: Scope) -> list[tuple[str, str]]:
+    """The lakes and reservoirs a `lake=` filter may name for this caller."""
+    rows = patrol_selectors.filterable_lakes(scope=scope).order_by("code").values_list("pk", "code", "name")
+    return [(str(pk), f"{code} {name}") for pk, code, name in rows]
+
+
+REACH = Filter("reach", _("Reach"), "choice", options=reach_options)
+LAKE = Filter("lake", _("Lake or reservoir"), "choice", options=lake_options)
 
 
 def flag_words(codes: list[str] | None) -> str:
@@ -226,7 +243,8 @@ PATROLS = Ledger(
         Column(_("Review"), lambda o: o.get_review_status_display(), "review_status"),
         Column(_("Flags"), lambda o: flag_words(o.flags)),
     ),
-    filters=(DIVISION, START, END, Filter("level", _("Level"), "choice"), Filter("valid", _("Valid"), "bool"),
+    filters=(DIVISION, REACH, LAKE, START, END, Filter("level", _("Level"), "choice"),
+             Filter("valid", _("Valid"), "bool"),
              Filter("review_status", _("Review"), "choice"), Filter("flag", _("Flag"), "choice")),
     default_sort=("-started_at",), export="patrols:patrol-export", detail=_detail("console:patrol_detail"),
 )  # fmt: skip
@@ -246,7 +264,7 @@ CASES = Ledger(
         Column(_("Closed (Beijing)"), lambda o: f.when(o.closed_at), "closed_at"),
         Column(_("Overdue"), lambda o: f.yes_no(o.overdue_at is not None), "overdue_at"),
     ),
-    filters=(DIVISION, START, END, Filter("category", _("Category"), "choice"),
+    filters=(DIVISION, REACH, LAKE, START, END, Filter("category", _("Category"), "choice"),
              Filter("status", _("Status"), "choice"), Filter("overdue", _("Overdue"), "bool")),
     default_sort=("-found_at",), export="patrols:case-export", detail=_detail("console:case_detail"),
 )  # fmt: skip
@@ -262,7 +280,7 @@ LITTER = Ledger(
         Column(_("Recorded by"), lambda o: str(o.recorded_by) if o.recorded_by_id else "—"),
         Column(_("Note"), lambda o: o.note),
     ),
-    filters=(DIVISION, START, END),
+    filters=(DIVISION, REACH, LAKE, START, END),
     default_sort=("-removed_on", "-id"), export="patrols:litter-export",
 )  # fmt: skip
 

@@ -36,10 +36,11 @@ def ledger_view(url_name: str, slug: str) -> Callable[[HttpRequest], HttpRespons
     @console_page(f"console:{url_name}")
     def view(request: HttpRequest) -> HttpResponse:
         status = 200
+        sc = scope(request)
         try:
-            data = ledger_page(ledger=ledger, scope=scope(request), params=request.GET)
+            data = ledger_page(ledger=ledger, scope=sc, params=request.GET)
         except LedgerError as exc:
-            data = empty_page(ledger=ledger, params=request.GET, errors=exc.messages)
+            data = empty_page(ledger=ledger, params=request.GET, errors=exc.messages, scope=sc)
             status = 400
         context = {"ledger": ledger, "data": data, "list_url": request.path}
         template = "console/ledger/_table.html" if getattr(request, "htmx", False) else "console/ledger/list.html"

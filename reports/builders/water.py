@@ -153,27 +153,7 @@ SOURCES_ZH = {
     "sections_and_declared": "监测断面计算+申报",
     "declared": "申报",
 }
-
-
-def _zone_indicator(indicator: dict[str, Any], zones: dict[str, Any], year_over: bool) -> None:
-    """The zone-compliance indicator from the zones (quality.zone_selectors): their rate replaces the
-    entered figure wherever a zone was judged; zones judged without sections keep their declared
-    compliance, and the source says so. Without any judged zone the entered figure stays."""
-    if not zones["available"]:
-        return
-    if zones["from_sections"] and zones["declared"]:
-        source = "sections_and_declared"
-    else:
-        source = "sections" if zones["from_sections"] else "declared"
-    actual, target = zones["rate"], indicator["target"]
-    indicator.update(actual=actual, source=source, forecast=None, note=f"{zones['complying']}/{zones['judged']}")
-    if target is None:
-        indicator.update(met=None, state=None)
-    elif year_over:
-        indicator.update(met=actual >= target, state="met" if actual >= target else "not_met")
-    else:  # before the year's end a "min" indicator is on track or at risk, never met
-        indicator.update(met=None, state="on_track" if actual >= target else "at_risk")
-    indicator["state_zh"] = water_selectors.REDLINE_STATES.get(indicator["state"] or "")
+ZONE_SOURCES = frozenset({"sections", "sections_and_declared", "declared"})
 
 
 def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[str, Any]:
@@ -202,9 +182,11 @@ def _redlines(scope: Scope, period: Period, division_code: str | None) -> dict[s
     window = periods.date_range(dt.date(s.year, 1, 1), period.last_date)
     zc = zone_compliance(scope=scope, period=window, division_code=division_code).to_dict()
     zc = {**zc, "rate": _value(zc["rate"]), "start": window.first_date.isoformat(), "end": window.last_date.isoformat()}
-    for indicator in indicators:
-        if indicator["key"] == "zone_compliance":
-            _zone_indicator(indicator, zc, s.year_over)
+    # The zone-compliance indicator is the summary's: water computes it from these zones through
+    # core.providers (quality's zone_compliance over the same window); the note says complying/judged.
+    for indicator, i in zip(indicators, s.indicators, strict=True):
+        if i.key == "zone_compliance" and i.source in ZONE_SOURCES:
+            indicator["note"] = i.note
     for indicator in indicators:
         indicator["source_zh"] = SOURCES_ZH.get(indicator["source"] or "", indicator["source"])
     return {

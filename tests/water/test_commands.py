@@ -150,7 +150,7 @@ def test_demo_data_shows_every_event_and_loads_twice_unchanged(settings):
 
 
 def _check_plan_demo() -> None:
-    """The 2024 plan (issued, then amended once), red lines and January–June locked: most intakes
+    """The 2024 plan (issued, then amended once), 2023 and 2024 red lines, January–June locked: most intakes
     within plan over the year, each over-plan tier shown once; loading twice changed nothing."""
     from collections import Counter
 
@@ -181,7 +181,7 @@ def _check_plan_demo() -> None:
     assert h1.use_m3 > 0
     assert h1.plan_m3 is not None
     red = {i.key: i for i in redline_summary(scope=ALL, year=2024).indicators}
-    assert RedLineTarget.objects.count() == 1
+    assert sorted(RedLineTarget.objects.values_list("year", flat=True)) == [2023, 2024]
     assert red["total_use"].source == "system"
     assert red["total_use"].met is True
     assert red["irrigation"].met is False

@@ -377,6 +377,9 @@ class RedLineViewSet(
     @extend_schema(
         summary="The red-line indicators of a year: targets, actuals (system or entered), and whether met once "
         "the year is over; before that the year to date, the forecast to the year's end and a state",
+        description="Zone compliance is computed from the sections tied to each key water-function zone over "
+        "the year to `as_of` (source `sections`, `sections_and_declared` or `declared`, note complying/judged "
+        "zones), as the reports show it; the entered figure (source `entered`) where no zone is judged.",
         parameters=[
             OpenApiParameter("year", int, required=True),
             OpenApiParameter("division", str),

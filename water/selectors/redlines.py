@@ -15,6 +15,7 @@ from accounts.scope import Scope
 from core import periods
 from core.divisions import division_prefix
 from core.exceptions import InvalidInput, NotFound
+from core.providers import ZONE_COMPLIANCE, ZoneComplianceFigure, provider
 from places.models import Division
 from water import conf
 from water.models import (
@@ -156,6 +157,18 @@ def _state(actual: Decimal | None, forecast: Decimal | None, target: Decimal | N
     return "at_risk" if miss else "on_track"
 
 
+def _zone_compliance(scope: Scope, period: periods.Period, code: str | None) -> ZoneComplianceFigure | None:
+    """The zone-compliance rate computed from the sections tied to each key water-function zone
+    (quality's zone_compliance, the report's own figure), through core.providers: water may not import
+    quality. None — the entered figure stays — when quality is not installed or no zone was judged;
+    zones judged from a declared compliance only give the source "declared"."""
+    figure = provider(ZONE_COMPLIANCE)
+    if figure is None:
+        return None
+    result: ZoneComplianceFigure | None = figure(scope=scope, period=period, division_code=code)
+    return result
+
+
 @shared_month_sums()
 def redline_summary(
     *, scope: Scope, year: int, division_code: str | None = None, as_of: dt.date | None = None
@@ -163,7 +176,9 @@ def redline_summary(
     """The red-line indicators of a year for a division (default: see `_root_division`): targets, and
     actuals — total use from the metered intakes (locked months as locked), the two intensities from
     it and the entered GDP and industrial value added (industrial use = the intakes whose main use is
-    in WATER_INDUSTRIAL_USES), the irrigation coefficient and zone compliance as entered. System
+    in WATER_INDUSTRIAL_USES), the irrigation coefficient as entered, and zone compliance computed from
+    the sections tied to each key water-function zone over the year to `as_of` (quality's figure, the
+    report's, through core.providers; the entered figure where no zone is judged). System
     figures are given only when the division lies inside the caller's scope (a district reviewer
     reading the city's targets cannot measure the city); operators get targets and actuals "missing".
 
@@ -247,6 +262,11 @@ def redline_summary(
         "zone_compliance": (t.zone_compliance_target if t else None, *entered(t.zone_compliance if t else None),
                             t.zone_compliance_source if t else ""),
     }  # fmt: skip
+    if measurable and as_of >= year_first:
+        zones = _zone_compliance(scope, periods.date_range(year_first, as_of), code)
+        if zones is not None:
+            values["zone_compliance"] = (values["zone_compliance"][0], zones.rate, zones.source,
+                                         f"{zones.complying}/{zones.judged}")  # fmt: skip
     indicators = []
     for key, zh, en, unit, direction in INDICATORS:
         tgt, actual, source, note = values[key]

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from console import formats as f
 from console.ledgers.base import PAGE_SIZE, LedgerError, _check_booleans, _drf_messages, check_division
-from console.ledgers.definitions import GEOMETRY
+from console.ledgers.definitions import GEOMETRY, lake_options, reach_options
 from console.views import actions
 from console.views.base import console_page, page, scope
 from console.views.cases.common import OPEN, is_overdue, may_step, parse_id
@@ -28,10 +28,9 @@ from patrols import selectors, services
 from patrols.choices import CaseCategory, CaseStatus
 from patrols.filters import CaseFilter
 from patrols.models import Case
-from places.selectors import reach_list
 
 SORTS = {"found_at", "deadline", "status", "category", "reach__code"}
-FILTER_KEYS = ("division", "reach", "category", "start", "end", "deadline_from", "deadline_to", "overdue")
+FILTER_KEYS = ("division", "reach", "lake", "category", "start", "end", "deadline_from", "deadline_to", "overdue")
 
 
 def _url(params: QueryDict, **changes: Any) -> str:
@@ -72,14 +71,14 @@ def board_data(request: HttpRequest) -> dict[str, Any]:
     for key in ("sort", "page"):
         filter_params.pop(key, None)
     base = selectors.case_list(scope=sc).defer("description", "location", "body_sha256", *GEOMETRY)
-    fs = CaseFilter(filter_params, queryset=base)
+    fs = CaseFilter(filter_params, queryset=base, scope=sc)
     _check_booleans(fs, filter_params)
     if not fs.is_valid():
         raise LedgerError([f"{k}: {' '.join(v)}" for k, v in fs.errors.items()])
     # The tabs count every state under the other filters (one grouped query).
     others = filter_params.copy()
     others.pop("status", None)
-    fs_others = CaseFilter(others, queryset=selectors.case_list(scope=sc))
+    fs_others = CaseFilter(others, queryset=selectors.case_list(scope=sc), scope=sc)
     try:
         qs = fs.qs
         fs_others.is_valid()
@@ -137,11 +136,12 @@ def board_data(request: HttpRequest) -> dict[str, Any]:
 
 
 def _filter_bar(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
-    reaches = reach_list(scope=scope(request)).defer("geometry", "division__boundary", "river__geometry")
+    sc = scope(request)
     return {
         "values": {k: params.get(k, "") for k in FILTER_KEYS},
         "statuses": params.getlist("status"),
-        "reaches": [(str(r.pk), f"{r.code} {r.name}") for r in reaches.order_by("code")],
+        "reaches": reach_options(sc),
+        "lakes": lake_options(sc),
         "categories": CaseCategory.choices,
     }
 

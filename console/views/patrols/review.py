@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from console import formats as f
 from console.ledgers.base import Column, Filter, Ledger, LedgerError, empty_page, ledger_page
-from console.ledgers.definitions import GEOMETRY, flag_words
+from console.ledgers.definitions import GEOMETRY, LAKE, REACH, flag_words
 from console.todo import todo_forget
 from console.views import actions
 from console.views.base import console_page, page, scope, to_json
@@ -55,6 +55,8 @@ REVIEW_QUEUE = Ledger(
     filters=(
         Filter("flag", gettext_lazy("Flag"), "choice"),
         Filter("division", gettext_lazy("Division code")),
+        REACH,
+        LAKE,
         Filter("chief", gettext_lazy("Chief"), "choice"),
         Filter("start", gettext_lazy("From"), "date"),
         Filter("end", gettext_lazy("To"), "date"),
@@ -83,7 +85,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     try:
         data = ledger_page(ledger=REVIEW_QUEUE, scope=scope(request), params=request.GET)
     except LedgerError as exc:
-        data = empty_page(ledger=REVIEW_QUEUE, params=request.GET, errors=exc.messages)
+        data = empty_page(ledger=REVIEW_QUEUE, params=request.GET, errors=exc.messages, scope=scope(request))
         status = 400
     chiefs = _chief_choices(request)
     for flt in data.filters:

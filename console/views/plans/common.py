@@ -42,6 +42,10 @@ SOURCES = {
     "system": _("Metered by the system"),
     "entered": pgettext_lazy("red-line source", "Entered"),
     "missing": pgettext_lazy("red-line source", "Missing"),
+    # Zone compliance: computed from the sections tied to each zone, from zones' declared compliance, or both.
+    "sections": _("Computed from the monitoring sections"),
+    "sections_and_declared": _("Computed from the monitoring sections and declared"),
+    "declared": pgettext_lazy("red-line source", "Declared"),
 }
 
 
