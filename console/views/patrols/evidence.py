@@ -109,7 +109,7 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
             % {
                 "n": f.number(kept.size),
                 "r": f.number(float(r.max()), 1),
-                "limit": f.number(conf.get("PATROL_STATIONARY_RADIUS_M")),
+                "limit": f.number(conf.stationary_radius_m()),
             }
         )
         note(int(kept[0]), _("first point"), "stationary")
@@ -123,8 +123,8 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
             _("%(share)s of the track lies within %(buffer)s m of the reach (the rule: at least %(min)s).")
             % {
                 "share": f.percent(patrol.inside_share),
-                "buffer": f.number(conf.get("PATROL_REACH_BUFFER_M")),
-                "min": f.percent(conf.get("PATROL_MIN_INSIDE_SHARE")),
+                "buffer": f.number(conf.reach_buffer_m()),
+                "min": f.percent(conf.min_inside_share()),
             }
         )
         for j in np.argsort(-away)[:FARTHEST]:
@@ -170,4 +170,4 @@ def _local_site(patrol: Any) -> Any:
     checks project it (patrols.track.local_reach)."""
     if patrol.lake_id is not None:
         return local_reach(bytes(patrol.lake.geometry.wkb), buffer_m=conf.lake_buffer_m())
-    return local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.get("PATROL_REACH_BUFFER_M"))
+    return local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.reach_buffer_m())
