@@ -125,7 +125,7 @@ def run(n_sections: int, n_stations: int, settings: object) -> None:
         day += dt.timedelta(days=1)
     text = "\n".join(lines[:10_001]) + "\n"
     t0 = time.perf_counter()
-    imported = samples_import_csv(text=text, sections=Section.objects.all(), actor=actor)
+    imported = samples_import_csv(data=text, sections=Section.objects.all(), actor=actor)
     import_s = time.perf_counter() - t0
     print(f"CSV import of 10,000 result lines ({len(imported.created)} samples): {import_s:.2f} s "
           f"({10_000 / import_s:,.0f} lines/s)")  # fmt: skip

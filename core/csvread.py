@@ -3,10 +3,11 @@ their numbers, in one convention.
 
 - Charset: the declared one, else UTF-8 (with or without the BOM Excel writes), else GB 18030 (the
   code page Chinese Excel saves "CSV" in) — `core.textio.decode_text`.
-- Header: the first non-blank row names the columns by key (`plant,month,treated_m3`) or as an
-  export writes them ("水厂编码 plant": the last word is the key), case-insensitively, so an exported
-  sheet can be edited and sent back. Unknown, repeated or missing columns are refused, on `header`
-  (a misspelt optional column would otherwise drop its values without a word).
+- Header: the first non-blank row names the columns by key (`plant,month,treated_m3`), as an export
+  writes them ("水厂编码 plant": the last word is the key), or by an alias the app declares (a lab's
+  "断面编码" for `section`), case-insensitively, so an exported sheet can be edited and sent back.
+  Unknown, repeated or missing columns are refused, on `header` (a misspelt optional column would
+  otherwise drop its values without a word).
 - Rows: blank lines are skipped; each row keeps `index` (data rows from 0: the key `rows[3].field`,
   as in a JSON body) and `line` (the physical line it ends on, as a spreadsheet or editor numbers
   it: the message says `line 12`). A row with more cells than columns is an error on that row.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +29,11 @@ from core.textio import decode_text
 __all__ = ["CsvRow", "column_key", "decode_text", "read_csv"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CsvRow:
     """One data row: its index among data rows (from 0), its file line, and its cells by column key
-    (stripped; a column the row does not reach is absent)."""
+    (stripped; a column the row does not reach is absent). Not frozen: the readings endpoint reads
+    tens of thousands of rows per request, and a frozen dataclass costs several times more to build."""
 
     index: int
     line: int
@@ -39,9 +41,11 @@ class CsvRow:
     width: int
 
 
-def column_key(cell: str, columns: Collection[str]) -> str | None:
-    """The column key a header cell names: the key itself, or the last word of "label key"."""
+def column_key(cell: str, columns: Collection[str], aliases: Mapping[str, str] | None = None) -> str | None:
+    """The column key a header cell names: the key itself, an alias of it, or the last word of "label key"."""
     cell = cell.strip().lstrip("\ufeff").strip()
+    if aliases and (cell in aliases or cell.lower() in aliases):
+        return aliases.get(cell) or aliases[cell.lower()]
     if cell in columns:
         return cell
     lowered = cell.lower()
@@ -54,35 +58,43 @@ def column_key(cell: str, columns: Collection[str]) -> str | None:
     return last.lower() if last.lower() in columns else None
 
 
-def _text(data: bytes | str, charset: str | None, field: str) -> str:
-    text = data if isinstance(data, str) else decode_text(data, charset, field=field)
-    return text.lstrip("\ufeff")
+def _lines(data: bytes | str | Iterable[str], charset: str | None, field: str) -> Iterable[str]:
+    if isinstance(data, bytes):
+        data = decode_text(data, charset, field=field)
+    if isinstance(data, str):
+        return io.StringIO(data.lstrip("\ufeff"), newline="")
+    return data  # a text stream (a file opened with newline=""); a BOM is stripped from the header cell
 
 
 def read_csv(
-    data: bytes | str,
+    data: bytes | str | Iterable[str],
     *,
     columns: Sequence[str],
     required: Collection[str] = (),
+    aliases: Mapping[str, str] | None = None,
     charset: str | None = None,
     field: str = "file",
     max_rows: int | None = None,
 ) -> tuple[list[str], Iterator[CsvRow]]:
-    """The header (column keys, in file order) and an iterator over the data rows of a CSV file.
+    """The header (column keys, in file order) and an iterator over the data rows of a CSV file: its
+    bytes (decoded by `charset`, else UTF-8, else GB 18030), its text, or a text stream (a file of
+    gigabytes is read as it is iterated). `aliases` maps other header names (lower case) to keys.
 
-    InvalidInput on `field` when the file is not text, is empty or is not CSV (naming the line), or
-    has more than `max_rows` rows; on `header` when the header names unknown, repeated or missing
-    columns (every problem listed). Rows are yielded lazily, so a caller can stop at its batch size."""
-    reader = csv.reader(io.StringIO(_text(data, charset, field), newline=""), strict=True)
+    InvalidInput on `field` when the file is not text, is empty or is not CSV (naming the line; code
+    `malformed_csv`), or has more than `max_rows` rows; on `header` when the header names unknown,
+    repeated or missing columns (every problem listed). Rows are yielded lazily, so a caller can stop
+    at its batch size."""
+    reader = csv.reader(_lines(data, charset, field), strict=True)
     header: list[str] | None = None
     try:
         for record in reader:
             if any(cell.strip() for cell in record):
-                header = _header(record, columns, required)
+                header = _header(record, columns, required, aliases)
                 break
     except csv.Error as exc:
         raise InvalidInput(
             _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            code="malformed_csv",
             fields={field: [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
         ) from None
     if header is None:
@@ -90,8 +102,10 @@ def read_csv(
     return header, _rows(reader, header, field=field, max_rows=max_rows)
 
 
-def _header(record: list[str], columns: Sequence[str], required: Collection[str]) -> list[str]:
-    keys = [column_key(cell, columns) for cell in record]
+def _header(
+    record: list[str], columns: Sequence[str], required: Collection[str], aliases: Mapping[str, str] | None
+) -> list[str]:
+    keys = [column_key(cell, columns, aliases) for cell in record]
     unknown = [cell.strip() for cell, key in zip(record, keys, strict=True) if key is None and cell.strip()]
     repeated = sorted({k for k in keys if k is not None and keys.count(k) > 1})
     missing = [c for c in required if c not in keys]
@@ -116,6 +130,8 @@ def _header(record: list[str], columns: Sequence[str], required: Collection[str]
 
 def _rows(reader: Any, header: list[str], *, field: str, max_rows: int | None) -> Iterator[CsvRow]:
     index = 0
+    every_column_named = all(header)
+    strip = str.strip
     try:
         for record in reader:
             if not any(cell.strip() for cell in record):
@@ -125,11 +141,15 @@ def _rows(reader: Any, header: list[str], *, field: str, max_rows: int | None) -
                     _("More than %(max_rows)s rows; split the file.") % {"max_rows": max_rows},
                     fields={field: [_("Too many rows.")]},
                 )
-            cells = {k: v.strip() for k, v in zip(header, record, strict=False) if k}
+            if every_column_named:  # the usual case, built in C
+                cells = dict(zip(header, map(strip, record), strict=False))
+            else:
+                cells = {k: v.strip() for k, v in zip(header, record, strict=False) if k}
             yield CsvRow(index=index, line=reader.line_num, cells=cells, width=len(record))
             index += 1
     except csv.Error as exc:
         raise InvalidInput(
             _("Unreadable CSV at line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc},
+            code="malformed_csv",
             fields={field: [_("Line %(line_num)s: %(exc)s") % {"line_num": reader.line_num, "exc": exc}]},
         ) from None

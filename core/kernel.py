@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -46,6 +46,8 @@ __all__ = [
     "quantize_decimals",
     "reference",
     "references",
+    "row_key",
+    "with_line",
 ]
 
 M = TypeVar("M", bound=models.Model)
@@ -88,7 +90,7 @@ class Errors:
     def row(self, index: int, name: str | None, message: str, *, path: str = "rows", line: int | None = None) -> None:
         """A complaint about row `index` of the batch called `path` (field `name`, or the whole row)."""
         if line is not None:
-            message = _("%(message)s (line %(line)s)") % {"message": message, "line": line}
+            message = with_line(message, line)
         self.add(row_key(path, index, name), message)
 
     def __bool__(self) -> bool:
@@ -125,6 +127,13 @@ class Errors:
         raise error(text, code=code, fields=self.fields)
 
 
+def with_line(message: str, line: int | None) -> str:
+    """`message (line 12)`: a file row's complaint names its physical line, in the active language."""
+    if line is None:
+        return message
+    return _("%(message)s (line %(line)s)") % {"message": message, "line": line}
+
+
 def row_key(path: str, index: int, name: str | None = None) -> str:
     """`rows[3].field`: the one spelling of a batch row's error key."""
     return f"{path}[{index}]" + (f".{name}" if name else "")
@@ -140,6 +149,32 @@ def get_in_scope(queryset: QuerySet[M], *, message: str | None = None, **filters
     if row is None:
         raise NotFound(message or _("No such resource."))
     return row
+
+
+@overload
+def reference(
+    queryset: QuerySet[M],
+    value: Any,
+    *,
+    field: str,
+    by: str = "pk",
+    noun: str | Promise | None = None,
+    errors: None = None,
+    message: str | None = None,
+) -> M: ...
+
+
+@overload
+def reference(
+    queryset: QuerySet[M],
+    value: Any,
+    *,
+    field: str,
+    by: str = "pk",
+    noun: str | Promise | None = None,
+    errors: Errors,
+    message: str | None = None,
+) -> M | None: ...
 
 
 def reference(

@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+SETTINGS = frozenset(DEFAULTS)
+
+
 def get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])
 
@@ -85,3 +88,48 @@ def http_timeout() -> float:
 def escalation_days(level: str) -> int:
     days = get("NOTIFY_ESCALATION_DAYS")
     return int(days.get(level, 5))
+
+
+def site_url() -> str:
+    """The links' prefix, without a trailing slash."""
+    return str(get("NOTIFY_SITE_URL")).rstrip("/")
+
+
+def language() -> str:
+    return str(get("NOTIFY_LANGUAGE"))
+
+
+def digest_hour() -> int:
+    return int(get("NOTIFY_DIGEST_HOUR"))
+
+
+def default_inbox() -> bool:
+    return bool(get("NOTIFY_DEFAULT_INBOX"))
+
+
+def sms_gateway_url() -> str:
+    return str(get("NOTIFY_SMS_GATEWAY_URL") or "")
+
+
+def sms_token() -> str:
+    return str(get("NOTIFY_SMS_TOKEN") or "")
+
+
+def sms_sign() -> str:
+    return str(get("NOTIFY_SMS_SIGN"))
+
+
+def http_allowed_hosts() -> frozenset[str]:
+    return frozenset(get("NOTIFY_HTTP_ALLOWED_HOSTS") or ())
+
+
+def channel_backends() -> dict[str, str]:
+    return dict(get("NOTIFY_CHANNEL_BACKENDS") or {})
+
+
+def rule_cache_s() -> float:
+    return float(get("NOTIFY_RULE_CACHE_S"))
+
+
+def deliver_batch() -> int:
+    return int(get("NOTIFY_DELIVER_BATCH"))

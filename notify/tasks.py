@@ -30,7 +30,7 @@ def deliver_batch(notification_ids: list[int]) -> int:
     """Send the rows of one event and, in the same claim, other due rows up to NOTIFY_DELIVER_BATCH:
     a worker drains the outbox in batches, and the tasks of rows already sent cost one claim that
     finds nothing."""
-    size = int(conf.get("NOTIFY_DELIVER_BATCH"))
+    size = conf.deliver_batch()
     results = services.notifications_deliver(ids=notification_ids, extra=max(size - len(notification_ids), 0))
     for nid, result in results.items():
         _schedule(nid, result)

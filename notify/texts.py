@@ -131,10 +131,10 @@ def render(
     """(title, body) in NOTIFY_LANGUAGE. A figure the raiser did not send shows as a dash: a missing
     figure never stops a notification."""
     values = _Figures(figures)
-    url = f"{conf.get('NOTIFY_SITE_URL').rstrip('/')}{link}" if link.startswith("/") else link
+    url = f"{conf.site_url()}{link}" if link.startswith("/") else link
     values.setdefault("link", url)
     values.setdefault("division", division)
-    with translation.override(conf.get("NOTIFY_LANGUAGE")):
+    with translation.override(conf.language()):
         values.setdefault("type", str(EventType(event_type).label))
         title = str(EventType(event_type).label)
         body = (template or gettext(BODIES[event_type][0])).format_map(values)

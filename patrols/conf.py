@@ -133,12 +133,24 @@ def track_limits(mode: str) -> TrackLimits:
         max_speed_mps=max_speed_mps(mode),
         gps_tolerance_m=float(get("PATROL_GPS_TOLERANCE_M")),
         teleport_run_points=int(get("PATROL_TELEPORT_RUN_POINTS")),
-        stationary_radius_m=float(get("PATROL_STATIONARY_RADIUS_M")),
-        reach_buffer_m=float(get("PATROL_REACH_BUFFER_M")),
-        min_inside_share=float(get("PATROL_MIN_INSIDE_SHARE")),
+        stationary_radius_m=stationary_radius_m(),
+        reach_buffer_m=reach_buffer_m(),
+        min_inside_share=min_inside_share(),
         coverage_buffer_m=float(get("PATROL_COVERAGE_BUFFER_M")),
         preview_tolerance_m=float(get("PATROL_PREVIEW_TOLERANCE_M")),
     )
+
+
+def stationary_radius_m() -> float:
+    return float(get("PATROL_STATIONARY_RADIUS_M"))
+
+
+def reach_buffer_m() -> float:
+    return float(get("PATROL_REACH_BUFFER_M"))
+
+
+def min_inside_share() -> float:
+    return float(get("PATROL_MIN_INSIDE_SHARE"))
 
 
 def lake_buffer_m() -> float:

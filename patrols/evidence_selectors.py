@@ -143,7 +143,7 @@ def patrol_track_evidence(*, patrol: Patrol) -> TrackEvidence:
         r = np.hypot(x - x.mean(), y - y.mean())
         far = int(kept[int(np.argmax(r))])
         radius = float(r.max())
-        out.stationary = Stationary(int(kept.size), radius, float(conf.get("PATROL_STATIONARY_RADIUS_M")))
+        out.stationary = Stationary(int(kept.size), radius, float(conf.stationary_radius_m()))
         note(int(kept[0]), Reason(FIRST), "stationary")
         note(int(kept[-1]), Reason(LAST_POINT), "stationary")
         note(far, Reason(FARTHEST_FROM_CENTRE, {"r": radius}), "stationary")
@@ -151,9 +151,7 @@ def patrol_track_evidence(*, patrol: Patrol) -> TrackEvidence:
         local = _local_site(patrol)
         x, y = local.project(lon[kept], lat[kept])
         away = np.asarray(shapely.distance(shapely.points(x, y), local.line), dtype=float)
-        out.outside = OutsideReach(
-            patrol.inside_share, float(conf.get("PATROL_REACH_BUFFER_M")), conf.get("PATROL_MIN_INSIDE_SHARE")
-        )
+        out.outside = OutsideReach(patrol.inside_share, float(conf.reach_buffer_m()), conf.min_inside_share())
         for j in np.argsort(-away)[:FARTHEST]:
             note(int(kept[int(j)]), Reason(AWAY, {"m": float(away[int(j)])}), "outside")
     if PatrolFlag.AUTO_ENDED.value in flags:
@@ -186,4 +184,4 @@ def _local_site(patrol: Any) -> Any:
     checks project it (patrols.track.local_reach)."""
     if patrol.lake_id is not None:
         return local_reach(bytes(patrol.lake.geometry.wkb), buffer_m=conf.lake_buffer_m())
-    return local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.get("PATROL_REACH_BUFFER_M"))
+    return local_reach(bytes(patrol.reach.geometry.wkb), buffer_m=conf.reach_buffer_m())

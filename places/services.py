@@ -16,6 +16,7 @@ from core.choices import AuditAction
 from core.divisions import division_level, is_division_code, parent_code
 from core.exceptions import InvalidInput
 from core.geo import WGS84_SRID, geometry_area_m2, geometry_length_m
+from core.kernel import audited_save, audited_upsert
 from places.choices import ChiefLevel, LakeKind
 from places.models import ChiefAssignment, Division, Lake, Reach, River
 
@@ -47,33 +48,9 @@ def _as_multi(geom: GEOSGeometry | None, multi: type[MultiLineString] | type[Mul
     return out
 
 
-def _save(instance: M, *, actor: Any, fields: dict[str, Any], reason: str = "") -> tuple[M, bool]:
-    """Apply `fields`, validate, save and audit. Returns (instance, changed)."""
-    created = instance.pk is None
-    before = None if created else snapshot(instance)
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance.full_clean(validate_unique=created, validate_constraints=True)
-    after = snapshot(instance)
-    if not created and after == before:
-        return instance, False
-    instance.updated_at = timezone.now()
-    instance.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        instance=instance,
-        before=before,
-        after=snapshot(instance),
-        reason=reason,
-    )
-    return instance, True
-
-
 def _upsert(model: type[M], *, code: str, actor: Any, reason: str, fields: dict[str, Any]) -> tuple[M, bool]:
-    """Create the row with this code, or change the one that has it, through `_save`."""
-    instance = model._default_manager.filter(code=code).first() or model(code=code)
-    return _save(instance, actor=actor, reason=reason, fields=fields)
+    """Create the row with this code, or change the one that has it (core.kernel.audited_upsert)."""
+    return audited_upsert(model, key={"code": code}, values=fields, actor=actor, reason=reason)
 
 
 def _division_by_code(code: str, *, field: str = "division") -> Division:
@@ -255,19 +232,8 @@ def chief_assign(
 @transaction.atomic
 def assignment_save(*, instance: ChiefAssignment, actor: Any) -> ChiefAssignment:
     """Save a new or edited appointment (e.g. ending it with `valid_until`), audited."""
-    created = instance.pk is None
-    before = None if created else snapshot(ChiefAssignment.objects.get(pk=instance.pk))
-    if not created:
-        instance.updated_at = timezone.now()
-    instance.full_clean()
-    instance.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        instance=instance,
-        before=before,
-        after=snapshot(instance),
-    )
+    before = None if instance.pk is None else snapshot(ChiefAssignment.objects.get(pk=instance.pk))
+    audited_save(instance, actor=actor, before=before)
     return instance
 
 

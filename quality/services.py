@@ -14,15 +14,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import actor_label, audit_record, snapshot
+from core.audit import actor_label, audit_record, audit_record_many, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
 from core.geo import WGS84_SRID
-from core.kernel import audited_save
+from core.kernel import Errors, audited_save
 from places.models import Division, Lake, Reach
 from quality import conf, gb3838
 from quality.choices import SampleSource, SectionCategory, WaterBody, WaterClass
 from quality.models import FunctionZone, Measurement, Sample, Section, SectionExclusion
+
+REFUSED = "Refused, nothing written:"
+MAX_ERRORS = 100  # complaints listed; more are counted, not listed
 
 # --------------------------------------------------------------------------- sections
 
@@ -224,7 +227,7 @@ def section_save_from_admin(*, instance: Section, actor: Any) -> Section:
 @dataclass(frozen=True, slots=True)
 class SampleInput:
     """A checked sample ready to be written. `path` says where it came from in the request
-    ("" for a single sample, "rows[12]" for a CSV line) so errors can name it."""
+    ("" for a single sample, "rows[12]" for a CSV sample starting on data row 12) so errors can name it."""
 
     section: Section
     sampled_at: dt.datetime
@@ -309,36 +312,33 @@ def samples_record(
     * any item with another result: a conflict (409) naming it. A stored result is never
       overwritten; correcting one is a delete and a new sample, both audited.
     """
-    errors: dict[str, list[str]] = {}
+    errors = Errors(limit=MAX_ERRORS)
     now = timezone.now()
     by_key: dict[tuple[int, dt.datetime, str], SampleInput] = {}
     for s in samples:
         try:
             check_sample_time(s.sampled_at, field_name=_field(s.path, "sampled_at"), now=now)
         except InvalidInput as exc:
-            for k, v in exc.fields.items():
-                errors.setdefault(k, []).extend(v)
+            errors.merge(exc.fields)
         if s.source not in SampleSource.values:
-            errors.setdefault(_field(s.path, "source"), []).append(
-                _("One of %(values)s.") % {"values": ", ".join(SampleSource.values)}
-            )
+            errors.add(_field(s.path, "source"), _("One of %(values)s.") % {"values": ", ".join(SampleSource.values)})
         if not s.measurements:
-            errors.setdefault(_field(s.path, "values"), []).append(_("A sample needs at least one result."))
+            errors.add(_field(s.path, "values"), _("A sample needs at least one result."))
         previous = by_key.get(s.key)
         if previous is not None and previous.signature() != s.signature():
-            errors.setdefault(_field(s.path, "sampled_at"), []).append(
+            errors.add(
+                _field(s.path, "sampled_at"),
                 _("The same section, time and source appear again with other results (%(value)s).")
-                % {"value": previous.path or "above"}
+                % {"value": previous.path or "above"},
             )
         by_key.setdefault(s.key, s)
-    if errors:
-        raise InvalidInput(_summary(errors), fields=errors)
+    errors.raise_if_any(REFUSED)
 
     result = RecordResult()
     if not by_key:
         return result
     existing = _existing_samples(list(by_key))
-    conflicts: dict[str, list[str]] = {}
+    conflicts = Errors(limit=MAX_ERRORS)
     new: list[SampleInput] = []
     additions: list[tuple[Sample, list[gb3838.Measurement]]] = []
     for key, s in by_key.items():
@@ -350,17 +350,17 @@ def samples_record(
         for code, got in s.results().items():
             if code in have and have[code] != got:
                 item = gb3838.ITEMS_BY_CODE[code]
-                conflicts[_field(s.path, f"values.{item.key}")] = [
+                conflicts.add(
+                    _field(s.path, f"values.{item.key}"),
                     f"Sample {stored.pk} at this section, time and source holds another {item.key} result; "
-                    "delete the sample to correct it."
-                ]
+                    "delete the sample to correct it.",
+                )
         extra = [m for m in s.measurements if m.item.code not in have]
         if extra:
             additions.append((stored, extra))
         else:
             result.duplicates.append(stored)
-    if conflicts:
-        raise Conflict(_summary(conflicts), code="sample_conflict", fields=conflicts)
+    conflicts.raise_if_any(REFUSED, error=Conflict, code="sample_conflict")
     for stored, extra in additions:
         before = _audit_after(stored, list(stored.measurements.all()))
         added = _measurement_rows(stored, extra)
@@ -386,9 +386,14 @@ def samples_record(
         per_sample.append(ms)
         measurement_rows.extend(ms)
     Measurement.objects.bulk_create(measurement_rows, batch_size=2000)
-    for row, ms in zip(rows, per_sample, strict=True):
-        audit_record(actor=actor, action=action, instance=row, after=_audit_after(row, ms), reason=reason)
-        result.created.append(row)
+    # One INSERT for the batch's audit rows (an import is thousands of samples).
+    audit_record_many(
+        actor=actor,
+        action=action,
+        items=[(row, None, _audit_after(row, ms)) for row, ms in zip(rows, per_sample, strict=True)],
+        reason=reason,
+    )
+    result.created.extend(rows)
     result.measurements_created += len(measurement_rows)
     return result
 
@@ -407,12 +412,6 @@ def _existing_samples(keys: Sequence[tuple[int, dt.datetime, str]]) -> dict[tupl
         (s.section_id, s.sampled_at, s.source): s
         for s in Sample.objects.filter(pk__in=matched).prefetch_related("measurements")
     }
-
-
-def _summary(errors: Mapping[str, list[str]]) -> str:
-    first = next(iter(errors))
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"Refused, nothing written: {first}: {errors[first][0]}{more}"
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core import csvread
 from core.exceptions import InvalidInput
+from core.kernel import Errors
 
 
 def read_rows(
@@ -31,20 +32,17 @@ def read_rows(
     width = len(header)
     rows: list[dict[str, str]] = []
     lines: list[int] = []
-    errors: dict[str, list[str]] = {}
+    errors = Errors()
     for row in records:
         if row.width != width:
-            errors[f"{prefix}[{row.index}]"] = [
-                _("Expected %(header)s cells, found %(record)s (CSV line %(line_num)s).")
-                % {"header": width, "record": row.width, "line_num": row.line}
-            ]
+            errors.row(
+                row.index,
+                None,
+                _("Expected %(columns)s cells, found %(cells)s.") % {"columns": width, "cells": row.width},
+                path=prefix,
+                line=row.line,
+            )
         rows.append({k: v for k, v in row.cells.items() if v})
         lines.append(row.line)
-    if errors:
-        first = next(iter(errors))
-        raise InvalidInput(
-            _("The file was refused; nothing was written. %(first)s: %(errors)s")
-            % {"first": first, "errors": errors[first][0]},
-            fields=errors,
-        )
+    errors.raise_if_any(_("The file was refused; nothing was written."))
     return rows, lines

@@ -8,9 +8,7 @@ bad row is named by its index and field ("readings[3].observed_at"), all of them
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -19,11 +17,15 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
+from core import csvread
+from core.csvread import CsvRow
 from core.exceptions import InvalidInput
 from core.kernel import Errors
+from core.textio import decode_text
 
 ROW_FIELDS = ("meter", "observed_at", "cumulative_m3", "flow_m3s")
 REQUIRED_FIELDS = frozenset({"meter", "observed_at", "cumulative_m3"})
+_REQUIRED_ORDER = ("meter", "observed_at", "cumulative_m3")
 _ALLOWED = frozenset(ROW_FIELDS)
 MAX_REGISTER = Decimal("999999999999.999")  # numeric(15, 3)
 MAX_FLOW = 100_000.0  # m³/s; the largest rivers carry tens of thousands
@@ -114,8 +116,10 @@ def check_row(
     flow: Any,
     latest: dt.datetime,
     errors: Errors,
+    line: int | None = None,
 ) -> Row | None:
-    """Validate one row's values (JSON types, or CSV cells already converted), naming what is wrong."""
+    """Validate one row's values (JSON types, or CSV cells already converted), naming what is wrong
+    (a CSV row's messages also name its file line)."""
     ok = True
     if type(serial) is not str or not serial or len(serial) > MAX_SERIAL:
         errors.row(
@@ -123,18 +127,23 @@ def check_row(
             "meter",
             _("Give the meter's serial (1 to %(max_serial)s characters).") % {"max_serial": MAX_SERIAL},
             path="readings",
+            line=line,
         )
         ok = False
     at = None
     if type(observed_at) is not str:
-        errors.row(index, "observed_at", _("Give an ISO 8601 time with its UTC offset."), path="readings")
+        errors.row(index, "observed_at", _("Give an ISO 8601 time with its UTC offset."), path="readings", line=line)
         ok = False
     else:
         try:
             at = _fromiso(observed_at)
         except ValueError:
             errors.row(
-                index, "observed_at", _("Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00."), path="readings"
+                index,
+                "observed_at",
+                _("Not an ISO 8601 time, e.g. 2024-03-01T08:00:00+08:00."),
+                path="readings",
+                line=line,
             )
             ok = False
         else:
@@ -145,17 +154,20 @@ def check_row(
                     "observed_at",
                     _("Give the time with its UTC offset, e.g. 2024-03-01T08:00:00+08:00."),
                     path="readings",
+                    line=line,
                 )
                 ok = False
             elif at > latest:
-                errors.row(index, "observed_at", _("This time is in the future."), path="readings")
+                errors.row(index, "observed_at", _("This time is in the future."), path="readings", line=line)
                 ok = False
             elif at < EARLIEST:
-                errors.row(index, "observed_at", _("Before 2000: not a plausible reading time."), path="readings")
+                errors.row(
+                    index, "observed_at", _("Before 2000: not a plausible reading time."), path="readings", line=line
+                )
                 ok = False
     number = register_value(value)
     if number is None:
-        errors.row(index, "cumulative_m3", _("Give the register as a number (m³)."), path="readings")
+        errors.row(index, "cumulative_m3", _("Give the register as a number (m³)."), path="readings", line=line)
         ok = False
     elif not _ZERO <= number <= MAX_REGISTER:
         errors.row(
@@ -163,13 +175,16 @@ def check_row(
             "cumulative_m3",
             _("Must lie between 0 and %(max_register)s m³.") % {"max_register": format(MAX_REGISTER, ",")},
             path="readings",
+            line=line,
         )
         ok = False
     flow_number = None
     if flow is not None:
         flow_number = _flow(flow)
         if flow_number is None:
-            errors.row(index, "flow_m3s", _("Give the flow as a number (m³/s) or leave it out."), path="readings")
+            errors.row(
+                index, "flow_m3s", _("Give the flow as a number (m³/s) or leave it out."), path="readings", line=line
+            )
             ok = False
         elif not 0 <= flow_number <= MAX_FLOW:
             errors.row(
@@ -177,6 +192,7 @@ def check_row(
                 "flow_m3s",
                 _("Must lie between 0 and %(max_flow)s m³/s.") % {"max_flow": format(MAX_FLOW, ",.0f")},
                 path="readings",
+                line=line,
             )
             ok = False
     if not ok:
@@ -273,96 +289,61 @@ def _csv_number(text: str) -> Decimal | str | None:
         return text
 
 
-def csv_header(header: list[str]) -> dict[str, int]:
-    """Column positions by name; InvalidInput naming `header` when it is not the readings layout."""
-    names = [h.strip().lstrip("\ufeff").lower() for h in header]
-    unknown = [n for n in names if n not in _ALLOWED]
-    missing = sorted(REQUIRED_FIELDS - set(names))
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    problems = []
-    if unknown:
-        problems.append(_("unknown columns %(values)s") % {"values": ", ".join(repr(u) for u in unknown)})
-    if missing:
-        problems.append(_("missing columns %(values)s") % {"values": ", ".join(missing)})
-    if duplicated:
-        problems.append(_("repeated columns %(values)s") % {"values": ", ".join(duplicated)})
-    if problems:
-        message = _("The CSV header must name the columns %(columns)s (flow_m3s optional): %(problems)s") % {
-            "columns": ", ".join(ROW_FIELDS),
-            "problems": "; ".join(problems),
-        }
-        raise InvalidInput(message, code="invalid_header", fields={"header": [message]})
-    return {n: i for i, n in enumerate(names)}
+def csv_rows(data: bytes | str | Iterable[str], *, charset: str | None = None) -> tuple[list[str], Iterator[CsvRow]]:
+    """The header and data rows of a readings CSV (`meter,observed_at,cumulative_m3[,flow_m3s]`), read
+    by the kernel's CSV reader (core.csvread: charset, row index and file line). An empty file, or a
+    header that is not this layout, is an error on `header`; an unreadable file on `csv`."""
+    if isinstance(data, bytes):
+        data = decode_text(data, charset, field="csv")
+    if isinstance(data, str) and not data.strip():
+        raise InvalidInput(_("The CSV is empty."), code="invalid_header", fields={"header": [_("Missing.")]})
+    return csvread.read_csv(data, columns=ROW_FIELDS, required=_REQUIRED_ORDER, field="csv")
 
 
-def iter_csv_rows(lines: Iterable[str]) -> Iterator[tuple[dict[str, int], list[str]]]:
-    """Yield (header map, cells) for each data row; the first row must be the header."""
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput(_("The CSV is empty."), code="invalid_header", fields={"header": [_("Missing.")]}) from None
-    except csv.Error as exc:
-        raise _csv_error(exc, reader.line_num) from None
-    columns = csv_header(header)
-    while True:
-        # A malformed CSV (a field over the csv module's 128 KiB limit, a NUL byte) is the sender's
-        # fault: a 400 naming the line, not a 500 (issue 14).
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _csv_error(exc, reader.line_num) from None
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue  # blank lines
-        yield columns, cells
-
-
-def _csv_error(exc: csv.Error, line: int) -> InvalidInput:
-    message = f"The CSV cannot be read at line {line}: {exc}"
-    return InvalidInput(message, code="malformed_csv", fields={"csv": [message]})
-
-
-def check_csv_cells(
-    i: int, columns: dict[str, int], cells: list[str], latest: dt.datetime, errors: Errors
-) -> Row | None:
-    if len(cells) != len(columns):
+def check_csv_row(record: CsvRow, width: int, latest: dt.datetime, errors: Errors) -> Row | None:
+    """One data row (`readings[i]`, its message naming the file line), or None when it is bad."""
+    if record.width != width:
         errors.row(
-            i,
+            record.index,
             None,
-            _("Expected %(columns)s cells, found %(cells)s.") % {"columns": len(columns), "cells": len(cells)},
+            _("Expected %(columns)s cells, found %(cells)s.") % {"columns": width, "cells": record.width},
             path="readings",
+            line=record.line,
         )
         return None
-    flow_col = columns.get("flow_m3s")
-    observed = cells[columns["observed_at"]].strip()
+    cells = record.cells
+    flow = cells.get("flow_m3s")
     return check_row(
-        i,
-        cells[columns["meter"]].strip(),
-        observed,
-        _csv_number(cells[columns["cumulative_m3"]]),
-        _csv_number(cells[flow_col]) if flow_col is not None else None,
+        record.index,
+        cells.get("meter", ""),
+        cells.get("observed_at", ""),
+        _csv_number(cells.get("cumulative_m3", "")),
+        _csv_number(flow) if flow is not None else None,
         latest,
         errors,
+        record.line,
     )
 
 
-def parse_csv_batch(text: str, *, now: dt.datetime, future_tolerance_s: int, max_rows: int) -> list[Row]:
-    """CSV text with a header `meter,observed_at,cumulative_m3[,flow_m3s]` → rows. Row indexes count
-    data rows from 0 (the header is not a row), as in the JSON form."""
+def parse_csv_batch(
+    data: bytes | str, *, now: dt.datetime, future_tolerance_s: int, max_rows: int, charset: str | None = None
+) -> list[Row]:
+    """A CSV body with a header `meter,observed_at,cumulative_m3[,flow_m3s]` → rows. Row indexes count
+    data rows from 0 (the header is not a row), as in the JSON form; messages name the file line."""
     latest = now + dt.timedelta(seconds=future_tolerance_s)
     errors = row_errors()
     rows: list[Row] = []
+    header, records = csv_rows(data, charset=charset)
+    width = len(header)
     count = 0
-    for i, (columns, cells) in enumerate(iter_csv_rows(io.StringIO(text.lstrip("\ufeff")))):
-        count = i + 1
+    for record in records:
+        count = record.index + 1
         if count > max_rows:
             raise InvalidInput(
                 _("At most %(max_rows)s readings per batch.") % {"max_rows": max_rows},
                 fields={"readings": [_("At most %(max_rows)s readings.") % {"max_rows": max_rows}]},
             )
-        row = check_csv_cells(i, columns, cells, latest, errors)
+        row = check_csv_row(record, width, latest, errors)
         if row is not None:
             rows.append(row)
     if count == 0:

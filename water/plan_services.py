@@ -27,7 +27,7 @@ from core.audit import actor_label, audit_record, snapshot
 from core.choices import AuditAction
 from core.divisions import division_prefix
 from core.exceptions import Conflict, Forbidden, InvalidInput
-from core.kernel import actor_user, clean
+from core.kernel import Errors, actor_user, clean
 from places.models import Division
 from water.choices import WaterUse
 from water.models import (
@@ -69,40 +69,41 @@ def _check_writable(scope: Scope, division: Division, field: str = "division") -
 
 def _check_lines(plan: WaterPlan, lines: Sequence[AllocationLine], *, field: str = "allocations") -> None:
     """Every rule a set of lines must meet, all bad lines named at once."""
-    errors: dict[str, list[str]] = {}
+    errors = Errors()
     seen: dict[tuple[int, int, str], int] = {}
     prefix = division_prefix(plan.division.code)
     for i, line in enumerate(lines):
         path = f"{field}[{i}]"
         if not isinstance(line.month, int) or isinstance(line.month, bool) or not 1 <= line.month <= 12:
-            errors[f"{path}.month"] = [_("A month from 1 to 12.")]
+            errors.add(f"{path}.month", _("A month from 1 to 12."))
         try:
             volume = Decimal(line.volume_m3)
             ok = volume.is_finite() and 0 <= volume < _MAX_VOLUME and volume == volume.quantize(_QUANTUM)
         except (InvalidOperation, TypeError, ValueError):
             ok = False
         if not ok:
-            errors[f"{path}.volume_m3"] = [
+            errors.add(
+                f"{path}.volume_m3",
                 _("A volume in m³, zero or more, below %(max_volume)s, with at most %(plan_volume_decimals)s decimals.")
-                % {"max_volume": _MAX_VOLUME, "plan_volume_decimals": PLAN_VOLUME_DECIMALS}
-            ]
+                % {"max_volume": _MAX_VOLUME, "plan_volume_decimals": PLAN_VOLUME_DECIMALS},
+            )
         if line.use not in ("", *WaterUse.values):
-            errors[f"{path}.use"] = [
-                _("One of %(values)s, or empty for the intake's main use.") % {"values": ", ".join(WaterUse.values)}
-            ]
+            errors.add(
+                f"{path}.use",
+                _("One of %(values)s, or empty for the intake's main use.") % {"values": ", ".join(WaterUse.values)},
+            )
         if not line.intake.division.code.startswith(prefix):
-            errors[f"{path}.intake"] = [
-                _("Intake %(code)s lies outside the plan's division.") % {"code": line.intake.code}
-            ]
+            errors.add(
+                f"{path}.intake", _("Intake %(code)s lies outside the plan's division.") % {"code": line.intake.code}
+            )
         key = (line.intake.pk, line.month, line.use)
         if key in seen:
-            errors[f"{path}.month"] = [
-                _("Line %(seen)s already allocates this intake, month and use.") % {"seen": seen[key]}
-            ]
+            errors.add(
+                f"{path}.month", _("Line %(seen)s already allocates this intake, month and use.") % {"seen": seen[key]}
+            )
         else:
             seen[key] = i
-    if errors:
-        raise InvalidInput(_("Invalid allocations; nothing was written."), fields=errors)
+    errors.raise_if_any(_("Invalid allocations; nothing was written."))
     # An intake belongs to one plan a year (its volume would otherwise be planned twice).
     others = dict(
         PlanAllocation.objects.filter(

@@ -167,18 +167,16 @@ class SmsGatewayChannel:
     2xx with {"code": "OK"}."""
 
     def send(self, message: Message) -> Answer:
-        url = conf.get("NOTIFY_SMS_GATEWAY_URL")
+        url = conf.sms_gateway_url()
         if not url:
             return Answer(False, "off", "NOTIFY_SMS_GATEWAY_URL is not set", permanent=True)
         payload = {
             "id": message.uid,
             "phone": message.address,
-            "sign": conf.get("NOTIFY_SMS_SIGN"),
+            "sign": conf.sms_sign(),
             "text": message.body,
         }
-        failed, text = _http(
-            url, payload, uid=message.uid, headers={"Authorization": f"Bearer {conf.get('NOTIFY_SMS_TOKEN')}"}
-        )
+        failed, text = _http(url, payload, uid=message.uid, headers={"Authorization": f"Bearer {conf.sms_token()}"})
         if failed:
             return failed
         try:
@@ -199,7 +197,7 @@ BUILT_IN: dict[str, type] = {
 
 
 def backend(channel: str) -> ChannelBackend:
-    override = conf.get("NOTIFY_CHANNEL_BACKENDS").get(channel)
+    override = conf.channel_backends().get(channel)
     try:
         cls = import_string(override) if override else BUILT_IN[channel]
     except (ImportError, KeyError) as e:

@@ -23,7 +23,7 @@ from notify.models import DeliveryAttempt, Notification
 
 def _message(n: Notification) -> Message:
     secret = n.rule.webhook_secret if n.rule_id and n.rule and n.channel == Channel.DINGTALK else ""
-    url = f"{conf.get('NOTIFY_SITE_URL').rstrip('/')}{n.link}" if n.link.startswith("/") else n.link
+    url = f"{conf.site_url()}{n.link}" if n.link.startswith("/") else n.link
     return Message(uid=str(n.uid), title=n.title, body=n.body, link=url, address=n.address, secret=secret)
 
 

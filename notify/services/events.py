@@ -32,7 +32,7 @@ from notify.services.common import User, _invalid, ancestors
 
 def _next_digest(now: dt.datetime) -> dt.datetime:
     local = now.astimezone(BEIJING)
-    at = local.replace(hour=int(conf.get("NOTIFY_DIGEST_HOUR")), minute=0, second=0, microsecond=0)
+    at = local.replace(hour=conf.digest_hour(), minute=0, second=0, microsecond=0)
     if at <= local:
         at += dt.timedelta(days=1)
     return at
@@ -101,7 +101,7 @@ def _rules(
             if user_id is not None:
                 named.setdefault(row["id"], []).append(user_id)
         rule_list = list(rules.values())
-    ttl = float(conf.get("NOTIFY_RULE_CACHE_S"))
+    ttl = conf.rule_cache_s()
     if not rule_list and ttl > 0:
         if len(_NO_RULES) > 10_000:
             _NO_RULES.clear()
@@ -143,7 +143,7 @@ def _route(event: Event, now: dt.datetime) -> list[Notification]:
     else:
         # The no-rule inbox path (the hot one) trusts the raiser's ids: they come from its own rows'
         # foreign keys.
-        if conf.get("NOTIFY_DEFAULT_INBOX"):
+        if conf.default_inbox():
             plans.append((None, own))
         people = {pk: _Person(pk, "", "") for pk in own}
     personal = any(r is not None and set(r.channels) & PERSONAL_CHANNELS for r, _ in plans)

@@ -31,7 +31,7 @@ def _check_url(field: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname in conf.get("NOTIFY_HTTP_ALLOWED_HOSTS"):
+    if parts.scheme == "http" and parts.hostname in conf.http_allowed_hosts():
         return
     raise _invalid(field, "A webhook must be an https:// URL.", code="not_https")
 

@@ -34,6 +34,7 @@ from core.api.views import ID_REGEX, ApiView, ReadOnlyGeoViewSet
 from core.exceptions import InvalidInput, NotFound
 from core.exports import Column
 from core.geo import WGS84_SRID
+from core.kernel import reference
 from core.periods import date_range
 from oversight import handover, selectors, services
 from oversight.api import serializers as s
@@ -158,9 +159,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExportMixin,
     @extend_schema(request=s.TaskInput, responses={201: s.TaskDetailSerializer})
     def create(self, request: Request) -> Response:
         v = s.validated(s.TaskInput, request.data)
-        finding = selectors.finding_list(scope=self.scope).filter(pk=v.pop("finding")).first()
-        if finding is None:
-            raise InvalidInput("No such finding in your jurisdiction.", fields={"finding": ["No such finding."]})
+        finding = reference(selectors.finding_list(scope=self.scope), v.pop("finding"), field="finding")
         task = services.task_create(actor=request.user, scope=self.scope, finding=finding, **v)
         return Response(s.TaskDetailSerializer(self.get_queryset().get(pk=task.pk)).data, status=201)
 

@@ -61,10 +61,6 @@ def is_unit(actor: Any) -> bool:
     return role_of(actor) == Role.UNIT
 
 
-def user_or_none(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
-
-
 def invalid(field: str, message: str, *, code: str = "invalid") -> InvalidInput:
     return InvalidInput(f"{field}: {message}", code=code, fields={field: [message]})
 

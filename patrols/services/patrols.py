@@ -16,6 +16,7 @@ from core.audit import audit_record
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
 from core.geo import InputCRS, parse_crs
+from core.kernel import actor_user
 from core.periods import BEIJING
 from patrols.choices import (
     PatrolStatus,
@@ -249,7 +250,7 @@ def patrol_review(
             if (current.review_status, current.review_note, current.reviewed_by_id) == (
                 decision,
                 note.strip(),
-                getattr(actor, "pk", None),
+                getattr(actor_user(actor), "pk", None),
             ):
                 return patrol
             raise Conflict(

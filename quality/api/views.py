@@ -22,7 +22,7 @@ from accounts.permissions import HUMAN_ROLES, STAFF_ROLES
 from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
-from core.api.parsers import CSVBody, CSVParser, decode_text
+from core.api.parsers import CSVBody, CSVParser
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
 from core.kernel import get_in_scope, reference
 from core.periods import Period, date_range
@@ -183,9 +183,12 @@ class SampleViewSet(
         data = SampleCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        section = selectors.section_list(scope=scope_for(request.user)).filter(pk=v["section"]).first()
-        if section is None:
-            raise ValidationError({"section": [_("No such section in your jurisdiction.")]})
+        section = reference(
+            selectors.section_list(scope=scope_for(request.user)),
+            v["section"],
+            field="section",
+            message=_("No such section in your jurisdiction."),
+        )
         measurements, errors = gb3838.parse_values(v["values"])
         if errors:
             raise ValidationError({"values": {k: [m] for k, m in errors.items()}})
@@ -218,9 +221,11 @@ class SampleViewSet(
                     {"file": [_("Send the CSV as the body (text/csv) or as the multipart field file.")]}
                 )
             body = upload.read()
-        text = decode_text(body, charset, field="file")
         result = csv_samples.samples_import_csv(
-            text=text, sections=selectors.section_list(scope=scope_for(request.user)), actor=request.user
+            data=bytes(body),
+            charset=charset,
+            sections=selectors.section_list(scope=scope_for(request.user)),
+            actor=request.user,
         )
         return Response(
             {

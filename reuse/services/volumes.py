@@ -15,7 +15,7 @@ from accounts.scope import Scope
 from core.audit import snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
-from core.kernel import Errors, audit_many
+from core.kernel import Errors, audit_many, with_line
 from reuse import conf
 from reuse.choices import (
     VolumeSource,
@@ -39,7 +39,8 @@ class BatchResult:
 
 
 def _where(lines: Sequence[int] | None, i: int) -> str:
-    return f" (CSV line {lines[i]})" if lines else ""
+    """A CSV row's line, in the kernel's words (` (line 12)`); nothing for a JSON row."""
+    return with_line("", lines[i]) if lines else ""
 
 
 def _check_batch_size(rows: Sequence[Any], prefix: str) -> None:

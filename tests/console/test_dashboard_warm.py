@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from console import periods as console_periods
 from console.tasks import dashboard_warm
 from core import periods
 from tests.console.test_views import _more_patrols
+from tests.waiting import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +26,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def _fresh_pools(app: Any) -> None:
@@ -133,8 +124,8 @@ def test_stale_figures_are_shown_and_rebuilt_by_a_real_worker(console_data, user
             assert 'data-key="patrols.patrols">2<' in html
             assert time.perf_counter() - started < 5
             # … which the worker makes: the next view shows the new patrol.
-            assert _wait(lambda: _patrols(cache.get(dashboard._key(sc, year))) == 3)
-            assert _wait(lambda: cache.get(dashboard._key(sc, year) + ":rebuilding") is None)
+            assert wait_until(lambda: _patrols(cache.get(dashboard._key(sc, year))) == 3)
+            assert wait_until(lambda: cache.get(dashboard._key(sc, year) + ":rebuilding") is None)
     finally:
         app.conf.update(saved)
         _fresh_pools(app)

@@ -12,12 +12,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.db import connection
 
@@ -25,18 +27,10 @@ from accounts.scope import scope_for
 from notify import services
 from notify.models import DeliveryAttempt, Notification
 from tests.notify.conftest import raise_event
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def _queued(app: Any) -> int:
@@ -66,6 +60,14 @@ def broker(redis_broker_url: str) -> Iterator[Any]:
         app.amqp._producer_pool = None
 
 
+def _worker_idle(app: Any) -> bool:
+    """A worker answered with nothing running or reserved (a solo worker answers only between tasks)."""
+    inspect = app.control.inspect(timeout=1.0)
+    active = inspect.active()
+    reserved = inspect.reserved()
+    return bool(active) and not any(active.values()) and not any((reserved or {}).values())
+
+
 def _status(n: Notification) -> str:
     n.refresh_from_db()
     return n.status
@@ -83,14 +85,24 @@ def test_delivered_on_commit_by_a_real_worker_and_never_twice(people, stub, brok
     with start_worker(broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         raise_event("meter_offline", "650102", [people["chief"].pk])  # commits: queued on commit
         n = Notification.objects.get(channel="wecom")
-        assert _wait(lambda: _status(n) == "delivered"), n.last_error
+        assert wait_until(lambda: _status(n) == "delivered", 60), n.last_error
         # The broker delivers the same message again (e.g. the worker died before its ack): no second send.
-        with broker.connection_for_write() as conn:
-            deliver_batch.apply_async(args=([n.pk],), connection=conn)
-            deliver.apply_async(args=(n.pk,), connection=conn)
-            marker = deliver_batch.apply_async(args=([],), connection=conn)
-        assert _wait(lambda: marker.id is not None and _queued(broker) == 0)
-        time.sleep(1)
+        # The solo worker runs them in order: when the marker has run, so have the two before it.
+        marker_id, marker_done = str(uuid.uuid4()), threading.Event()
+
+        def on_postrun(task_id: str | None = None, **kwargs: Any) -> None:
+            if task_id == marker_id:
+                marker_done.set()
+
+        task_postrun.connect(on_postrun, weak=False)
+        try:
+            with broker.connection_for_write() as conn:
+                deliver_batch.apply_async(args=([n.pk],), connection=conn)
+                deliver.apply_async(args=(n.pk,), connection=conn)
+                deliver_batch.apply_async(args=([],), connection=conn, task_id=marker_id)
+            assert marker_done.wait(60)
+        finally:
+            task_postrun.disconnect(on_postrun)
     assert len(stub.hits) == 1
     assert DeliveryAttempt.objects.filter(notification=n).count() == 1
     assert Notification.objects.get(recipient=people["rev_650102"], channel="inbox").status == "delivered"
@@ -145,15 +157,14 @@ def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(people, stub
     # Not lost: once the lease (3 s) runs out, the relay requeues it and a new worker sends it.
     worker = _start_worker(broker.conf.broker_url)
     try:
-        assert _wait(lambda: services.outbox_due() == [n.pk], 30)
+        assert wait_until(lambda: services.outbox_due() == [n.pk], 30)
         with broker.connection_for_write() as conn:
             outbox_relay.apply_async(connection=conn)
-        assert _wait(lambda: _status(n) == "delivered", 90), n.last_error
+        assert wait_until(lambda: _status(n) == "delivered", 90), n.last_error
         # Never ours twice: the relay and a redelivered message find it delivered.
         with broker.connection_for_write() as conn:
             outbox_relay.apply_async(connection=conn)
-        assert _wait(lambda: _queued(broker) == 0, 30)
-        time.sleep(1.5)
+        assert wait_until(lambda: _queued(broker) == 0 and _worker_idle(broker), 30)
     finally:
         worker.terminate()
         try:

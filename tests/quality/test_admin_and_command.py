@@ -71,6 +71,6 @@ def test_import_command(tmp_path, sections, capsys):
     assert "2 samples with 5 results" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text(CSV + "QS-E-R,2024-03-05T10:00:00+08:00,manual,pH,15,,,,\n", encoding="utf-8")
-    with pytest.raises(CommandError, match=r"rows\[7\]\.value"):
+    with pytest.raises(CommandError, match=r"rows\[5\]\.value: .*\(line 7\)"):
         call_command("import_quality_samples", str(bad))
     assert Sample.objects.count() == 2

@@ -1,6 +1,7 @@
 """Monthly volumes and deliveries, as JSON and as CSV: all rows or none, bad rows named by index (and
-CSV line), stored months refused with 409 unless replaced (audited), and warnings (more delivered than
-produced, over design capacity, no plant month) that never refuse."""
+file line, `(line 12)`, core.kernel's convention), stored months refused with 409 unless replaced
+(audited), and warnings (more delivered than produced, over design capacity, no plant month) that
+never refuse."""
 
 from __future__ import annotations
 
@@ -286,16 +287,14 @@ def test_csv_bad_rows_name_their_lines_and_nothing_is_written(admin, ledger):
     assert resp.status_code == 400
     fields = resp.json()["error"]["fields"]
     assert set(fields) == {"volumes[1].treated_m3", "volumes[2].month"}
-    assert "CSV line 3" in fields["volumes[1].treated_m3"][0]
-    assert "CSV line 5" in fields["volumes[2].month"][0]  # the blank line 4 is skipped, not counted as a row
+    assert "(line 3)" in fields["volumes[1].treated_m3"][0]
+    assert "(line 5)" in fields["volumes[2].month"][0]  # the blank line 4 is skipped, not counted as a row
     _nothing_written(audits)
     # Rules the rows pass field by field but break against the ledger are named by line too.
     text = "plant,month,treated_m3,produced_m3\nP-E,2024-06,2900000,800000\nNOPE,2024-07,1,0\n"
     resp = _csv(admin, VOLUMES, text)
     assert resp.status_code == 400
-    assert resp.json()["error"]["fields"] == {
-        "volumes[1].plant": ["No plant 'NOPE' in your jurisdiction (CSV line 3)."]
-    }
+    assert resp.json()["error"]["fields"] == {"volumes[1].plant": ["No plant 'NOPE' in your jurisdiction (line 3)."]}
     _nothing_written(audits)
 
 

@@ -5,26 +5,16 @@ tests/core/test_tasks.py."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
+from tests.waiting import wait_until
 from tests.water.test_alerts import state
 from tests.water.test_monitoring import ALL, hourly, send, t
 from water import services, tasks
 from water.ingest import Row
 from water.models import Alert, Reading
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 @pytest.mark.celery_worker
@@ -51,7 +41,7 @@ def test_alert_jobs_through_a_real_redis_worker(water, users, redis_broker_url):
             with app.connection_for_write(broker) as conn:
                 tasks.alerts_check_offline.apply_async(kwargs={"now": now}, connection=conn)
                 tasks.alerts_check_flagged.apply_async(kwargs={"now": now}, connection=conn)
-            assert _wait(lambda: Alert.objects.count() == 2), list(Alert.objects.values_list("key", flat=True))
+            assert wait_until(lambda: Alert.objects.count() == 2), list(Alert.objects.values_list("key", flat=True))
             first = state()
             # Delivered again: nothing changes (and both deliveries are consumed before the check).
             with app.connection_for_write(broker) as conn:
@@ -59,7 +49,7 @@ def test_alert_jobs_through_a_real_redis_worker(water, users, redis_broker_url):
                 tasks.alerts_check_flagged.apply_async(kwargs={"now": now}, connection=conn)
                 # Then one at 14:30: once its effect shows, the solo worker has consumed the repeats.
                 tasks.alerts_check_offline.apply_async(kwargs={"now": t(1, 14.5).isoformat()}, connection=conn)
-            assert _wait(lambda: Alert.objects.filter(last_seen_at=t(1, 14.5)).exists())
+            assert wait_until(lambda: Alert.objects.filter(last_seen_at=t(1, 14.5)).exists())
     finally:
         app.conf.update(saved)
     kinds = sorted(Alert.objects.values_list("kind", flat=True))

@@ -28,6 +28,7 @@ from core.api.idempotency import IdempotencyMixin
 from core.api.views import ID_REGEX
 from core.divisions import division_prefix, is_division_code
 from core.exports import Column
+from core.kernel import reference
 from places import selectors as places_selectors
 from places.models import Division
 from water import plan_selectors, plan_services, selectors
@@ -60,10 +61,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request, *, 
 
 
 def _division(scope: Scope, code: str) -> Division:
-    division = places_selectors.division_list(scope=scope).filter(code=code).first()
-    if division is None:
-        raise ValidationError({"division": [_("No such division in your jurisdiction.")]})
-    return division
+    return reference(places_selectors.division_list(scope=scope), code, field="division", by="code")
 
 
 def _lines(scope: Scope, raw: Iterable[dict[str, Any]]) -> list[plan_services.AllocationLine]:

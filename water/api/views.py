@@ -28,13 +28,14 @@ from core import periods
 from core.api.export_views import EXPORT_RESPONSES
 from core.api.idempotency import IdempotencyMixin
 from core.api.pagination import PageNumberPagination
+from core.api.parsers import CSVParser, charset_of
 from core.api.views import ID_REGEX, ReadOnlyGeoViewSet
 from core.exports import export_response
 from core.geo import InputCRS
 from core.kernel import reference
 from places import selectors as places_selectors
 from water import conf, exports, ingest, selectors, services
-from water.api.parsers import CSVParser, JSONParser, decode_csv, parse_json
+from water.api.parsers import JSONParser, parse_json
 from water.api.serializers import (
     REVIEW_DECISIONS,
     AcknowledgeSerializer,
@@ -226,9 +227,7 @@ class MeterViewSet(
         ser = MeterCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = dict(ser.validated_data)
-        intake = selectors.intake_list(scope=scope_for(request.user)).filter(pk=v.pop("intake")).first()
-        if intake is None:
-            raise ValidationError({"intake": [_("No such intake in your jurisdiction.")]})
+        intake = reference(selectors.intake_list(scope=scope_for(request.user)), v.pop("intake"), field="intake")
         v["device"] = _user(v.get("device"), Role.DEVICE, "device")
         meter = services.meter_create(actor=request.user, intake=intake, **v)
         return self._out(meter, status.HTTP_201_CREATED)
@@ -340,7 +339,7 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
             source = ReadingSource.CSV if is_csv else ReadingSource.API
         with _gc_paused():
             if is_csv:
-                rows = ingest.parse_csv_batch(decode_csv(body), **limits)
+                rows = ingest.parse_csv_batch(body, charset=charset_of(request.content_type), **limits)
             else:
                 rows = ingest.parse_json_batch(parse_json(body), **limits)
             result = services.reading_ingest_batch(

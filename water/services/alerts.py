@@ -17,8 +17,7 @@ from accounts.scope import SYSTEM_SCOPE
 from core import periods
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
-from core.exceptions import InvalidInput
-from core.kernel import clean
+from core.kernel import Errors, clean
 from water import conf, monitoring, plan_selectors, selectors
 from water.choices import AlertKind, MeterState
 from water.models import Alert, DailyVolume, Intake, Meter
@@ -229,18 +228,17 @@ def alert_sync_plan_usage(
     over = conf.plan_over_share()
     now = now or timezone.now()
     items = list(usage)
-    errors: dict[str, list[str]] = {}
+    errors = Errors()
     for i, u in enumerate(items):
         if u.use_m3 < 0:
-            errors[f"usage[{i}].use_m3"] = [_("Must not be negative.")]
+            errors.row(i, "use_m3", _("Must not be negative."), path="usage")
         if u.plan_m3 < 0:
-            errors[f"usage[{i}].plan_m3"] = [_("Must not be negative.")]
+            errors.row(i, "plan_m3", _("Must not be negative."), path="usage")
     known = set(Intake.objects.filter(pk__in={u.intake_id for u in items}).values_list("pk", flat=True))
     for i, u in enumerate(items):
         if u.intake_id not in known:
-            errors[f"usage[{i}].intake_id"] = [_("No such intake.")]
-    if errors:
-        raise InvalidInput(_("Invalid plan usage."), fields=errors)
+            errors.row(i, "intake_id", _("No such intake."), path="usage")
+    errors.raise_if_any(_("Invalid plan usage."))
     runs = {}
     years = {u.year for u in items}
     for kind, threshold in ((AlertKind.PLAN_80, warn), (AlertKind.PLAN_100, over)):

@@ -19,6 +19,7 @@ from accounts.scope import Scope
 from core.audit import audit_record
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
+from core.kernel import actor_user
 from water import conf
 from water.choices import NOT_REPORTS, OPEN_COMMAND_STATES, CommandKind, CommandSource, CommandState
 from water.models import Meter, StationCommand, StationCommandEvent
@@ -120,7 +121,7 @@ def station_command_create(
     command = StationCommand.objects.create(
         meter=meter, protocol=family, address=normalise_address(meter.rtu_address), kind=kind, params=params,
         source=source, state=CommandState.QUEUED, max_attempts=attempts,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_user(actor),
     )  # fmt: skip
     StationCommandEvent.objects.create(command=command, state=CommandState.QUEUED, at=timezone.now(),
                                        detail=f"queued ({source})")  # fmt: skip

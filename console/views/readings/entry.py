@@ -109,8 +109,8 @@ def enter(request: HttpRequest, meters: list[Meter]) -> Any:
     body = {"readings": [{"meter": meter.serial, "observed_at": observed_at, "cumulative_m3": value}]}
     try:
         rows = ingest.parse_json_batch(
-            body, now=timezone.now(), future_tolerance_s=conf.get("WATER_FUTURE_TOLERANCE_S"),
-            max_rows=conf.get("WATER_INGEST_MAX_ROWS"),
+            body, now=timezone.now(), future_tolerance_s=conf.future_tolerance_s(),
+            max_rows=conf.ingest_max_rows(),
         )  # fmt: skip
         _check_order(request, meter, rows[0].at, rows[0].value)
         result = water_services.reading_ingest_batch(

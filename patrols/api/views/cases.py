@@ -23,6 +23,7 @@ from accounts.scope import scope_for
 from core.api.idempotency import IdempotencyMixin
 from core.api.views import ReadOnlyGeoViewSet
 from core.exports import Column
+from core.kernel import reference
 from core.periods import BEIJING
 from patrols import selectors, services
 from patrols.api.serializers import (
@@ -155,9 +156,12 @@ class CaseViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         )
         patrol = None
         if v["patrol"] is not None:
-            patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
-            if patrol is None:
-                raise ValidationError({"patrol": [_("No such patrol of yours.")]})
+            patrol = reference(
+                selectors.patrol_writable(scope=scope),
+                v["patrol"],
+                field="patrol",
+                message=_("No such patrol of yours."),
+            )
         case, created = services.case_report(
             actor=request.user,
             case_id=v["id"],

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from core.api.filters import BBoxFilter
 from core.api.idempotency import HEADER, IdempotencyMixin
 from core.api.views import ID_REGEX
 from core.exports import Column
+from core.kernel import reference
 from patrols import selectors, services
 from patrols.api.serializers import (
     LitterCreateSerializer,
@@ -99,9 +99,12 @@ class LitterViewSet(
         reach, lake = selectors.site_for_write(scope=scope, reach_id=v["reach"], lake_id=v["lake"], on=v["removed_on"])
         patrol = None
         if v["patrol"] is not None:
-            patrol = selectors.patrol_writable(scope=scope).filter(pk=v["patrol"]).first()
-            if patrol is None:
-                raise ValidationError({"patrol": [_("No such patrol in your scope.")]})
+            patrol = reference(
+                selectors.patrol_writable(scope=scope),
+                v["patrol"],
+                field="patrol",
+                message=_("No such patrol in your scope."),
+            )
         record, created = services.litter_record(
             actor=request.user,
             reach=reach,

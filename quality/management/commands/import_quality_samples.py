@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from core.exceptions import ServiceError
-from core.textio import decode_text
 from quality.csv_samples import samples_import_csv
 from quality.models import Section
 
@@ -33,11 +32,13 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}")
-        text = decode_text(path.read_bytes(), field="file")
         try:
             with transaction.atomic():
                 result = samples_import_csv(
-                    text=text, sections=Section.objects.all(), actor="import_quality_samples", reason=path.name
+                    data=path.read_bytes(),
+                    sections=Section.objects.all(),
+                    actor="import_quality_samples",
+                    reason=path.name,
                 )
                 self.stdout.write(
                     f"{len(result.created)} samples with {result.measurements_created} results, "

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.api.serializers import StrictSerializer
+from core.kernel import Errors, row_key, with_line
 from reuse import conf, selectors
 from reuse.api.serializers.fields import (
     MonthField,
@@ -30,14 +31,14 @@ def validate_rows(
             {key: [_("%(rows)s rows; at most %(limit)s per batch.") % {"rows": len(rows), "limit": limit}]}
         )
     out: list[dict[str, Any]] = []
-    errors: dict[str, list[str]] = {}
+    errors = Errors()
     # One serializer for every row, as a ListSerializer does: building one per row deep-copies its
     # fields each time, which was most of the cost of a 6,000-row import.
     child = row_serializer()
     for i, raw in enumerate(rows):
-        where = f" (CSV line {lines[i]})" if lines else ""
+        where = with_line("", lines[i]) if lines else ""  # the kernel's ` (line 12)`
         if not isinstance(raw, dict):
-            errors[f"{key}[{i}]"] = [_("Expected an object%(where)s.") % {"where": where}]
+            errors.add(row_key(key, i), _("Expected an object%(where)s.") % {"where": where})
             continue
         try:
             out.append(dict(child.run_validation(raw)))
@@ -45,9 +46,10 @@ def validate_rows(
             detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
             for name, messages in detail.items():
                 items = messages if isinstance(messages, list) else [messages]
-                errors[f"{key}[{i}].{name}"] = [f"{m}{where}" for m in items]
+                for m in items:
+                    errors.add(row_key(key, i, str(name)), f"{m}{where}")
     if errors:
-        raise serializers.ValidationError(errors)
+        raise serializers.ValidationError(errors.fields)
     return out
 
 

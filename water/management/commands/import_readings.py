@@ -14,7 +14,6 @@ batch; the batches before it stay, and running the command again after fixing th
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +28,7 @@ from core.exceptions import ServiceError
 from core.kernel import Errors
 from water import conf
 from water.choices import ReadingSource
-from water.ingest import Row, check_csv_cells, csv_header, row_errors
+from water.ingest import Row, check_csv_row, csv_rows, row_errors
 from water.models import Meter
 from water.services import reading_ingest_batch
 
@@ -119,25 +118,15 @@ class Command(BaseCommand):
 
     @staticmethod
     def _rows(path: Path, encoding: str, latest: dt.datetime, errors: Errors) -> Iterator[tuple[int, int, Row | None]]:
-        """(data row index, file line, row or None when bad) for each data row."""
+        """(data row index, file line, row or None when bad) for each data row, read as it is iterated
+        by the kernel's CSV reader (core.csvread)."""
         with path.open(encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh)
             try:
-                header = next(reader)
-            except StopIteration:
-                return
-            if header:
-                header[0] = header[0].lstrip("\ufeff")
-            try:
-                columns = csv_header(header)
+                header, records = csv_rows(fh)
+                for record in records:
+                    yield record.index, record.line, check_csv_row(record, len(header), latest, errors)
             except ServiceError as exc:
                 raise CommandError(f"{path}: {exc.message}") from exc
-            i = 0
-            for cells in reader:
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue
-                yield i, reader.line_num, check_csv_cells(i, columns, cells, latest, errors)
-                i += 1
 
     def _store(self, batch: list[Row], lines: dict[int, int]) -> tuple[int, int]:
         try:
