@@ -16,17 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
-from core import sql as core_sql
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput, NotFound
 from water import locks, rollups
+from water import sql as water_sql
 from water.choices import NOT_REPORTS, ReadingSource, Review
 from water.ingest import REFUSED, row_errors
 from water.ingest import Row as IngestRow
 from water.models import DailyVolume, Meter, Reading
 from water.selectors import meter_writable_q
 from water.services._common import CORRECTION_HINT, _register
+from water.sql import NO_FLAGS, Bounds, Conflicts
 from water.volume_engine import Point as EnginePoint
 from water.volume_engine import daily_totals, to_us
 
@@ -43,155 +44,8 @@ class IngestResult:
     new_positions: frozenset[int] = frozenset()
 
 
-# Renamed whenever its columns change: a pooled session may still hold an older one (a temp table lives
-# as long as the session).
-_TEMP = "water_reading_in4"
-_TEMP_DDL = f"""CREATE TEMP TABLE {_TEMP} (
-    meter_id bigint NOT NULL, observed_at timestamptz NOT NULL, cumulative_m3 numeric(15, 3) NOT NULL,
-    flow_m3s double precision, idx integer NOT NULL, after_lock boolean NOT NULL DEFAULT false,
-    received_at timestamptz NOT NULL, raw_frame bytea
-) ON COMMIT DELETE ROWS"""
-# Rows that may already be stored, in key order (index pages are then touched in sequence); what was
-# inserted comes back per meter.
-_INSERT = f"""INSERT INTO water_reading
-    (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at, raw_frame)
-    SELECT meter_id, observed_at, cumulative_m3, flow_m3s, %s, after_lock, received_at, raw_frame FROM {_TEMP}
-    ORDER BY meter_id, observed_at
-    ON CONFLICT (meter_id, observed_at) DO NOTHING
-    RETURNING meter_id, observed_at"""  # noqa: S608
-_INSERT_SQL = (
-    f"WITH ins AS ({_INSERT})\nSELECT meter_id, min(observed_at), max(observed_at), count(*) FROM ins GROUP BY meter_id"
-)
-# The same, every inserted key (for callers that want the positions stored).
-_INSERT_KEYS_SQL = _INSERT
-# Rows not inserted whose stored register differs (a corrected reading's first value is no conflict).
-# LATERAL … LIMIT 1 (which the planner cannot flatten) makes it one primary-key probe per row: the
-# temp table has no statistics, and the planner otherwise hash-joins it against a scan of the whole
-# readings table (1.7 s per batch at a million rows, measured).
-_CONFLICT_SQL = f"""SELECT t.idx, r.cumulative_m3 FROM {_TEMP} t
-    CROSS JOIN LATERAL (
-        SELECT w.cumulative_m3, w.original_cumulative_m3 FROM water_reading w
-        WHERE w.meter_id = t.meter_id AND w.observed_at = t.observed_at
-        LIMIT 1
-    ) r
-    WHERE r.cumulative_m3 <> t.cumulative_m3 AND r.original_cumulative_m3 IS DISTINCT FROM t.cumulative_m3
-    ORDER BY t.idx LIMIT 1000"""  # noqa: S608
-# The raw frame (telemetry, IngestRow.raw) goes in the same COPY as the row: no second statement per batch.
-_COPY_READINGS = (
-    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, received_at, raw_frame) FROM STDIN"
-)
-# Rows of a batch reaching back into a locked month carry the flag (water.locks); other batches take
-# the statements without it.
-_COPY_READINGS_FLAGGED = (
-    "COPY water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, received_at, raw_frame) "
-    "FROM STDIN"
-)
-_COPY_TEMP = f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, received_at, raw_frame) FROM STDIN"
-_COPY_TEMP_FLAGGED = (
-    f"COPY {_TEMP} (meter_id, observed_at, cumulative_m3, flow_m3s, idx, after_lock, received_at, raw_frame) FROM STDIN"
-)
-NO_FLAGS: frozenset[int] = frozenset()
-
-Bounds = dict[int, tuple[dt.datetime, dt.datetime]]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO = dt.timedelta(microseconds=1)
-Conflicts = list[tuple[int, Decimal]]
-
-
-def _copy_text(rows: Sequence[tuple[int, IngestRow, Decimal]], last: Any, received: str) -> str:
-    """COPY text lines. The time goes as it was sent when water.ingest found it in plain ISO form, so
-    most rows cost one f-string; nothing here can hold a tab, newline or backslash (the raw frame is
-    hex, its bytea prefix an escaped backslash). `received`: the batch's arrival time, for rows that
-    do not carry their own."""
-    null, bytea = "\\N", "\\\\x"
-    return "".join(
-        [
-            f"{mid}\t{r.text or r.at.isoformat()}\t{value}\t{null if r.flow is None else repr(r.flow)}\t{last(r)}\t"
-            f"{received if r.received_at is None else r.received_at.isoformat()}\t"
-            f"{null if r.raw is None else bytea + r.raw.hex()}\n"
-            for mid, r, value in rows
-        ]
-    )
-
-
-def _append_new(
-    rows: Sequence[tuple[int, IngestRow, Decimal]],
-    source: str,
-    received: dt.datetime,
-    flagged: frozenset[int] = NO_FLAGS,
-) -> None:
-    """Write rows known to be new (each after its meter's last stored reading, under the meter lock):
-    on PostgreSQL a COPY straight into the table, the cheapest write there is (no temp table, no
-    conflict handling); executemany on SQLite. received_at is written, not left to the column
-    default, so that the timeliness counted in the daily rows is the one stored. Rows at positions in
-    `flagged` are amendments after lock."""
-    if connection.vendor == "postgresql":
-        if flagged:
-            data = _copy_text(rows, lambda r: f"{source}\t{'t' if r.pos in flagged else 'f'}", received.isoformat())
-            statement = _COPY_READINGS_FLAGGED
-        else:
-            data, statement = _copy_text(rows, lambda r: source, received.isoformat()), _COPY_READINGS
-        with core_sql.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(data)
-        return
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO water_reading (meter_id, observed_at, cumulative_m3, flow_m3s, source, after_lock, "
-            "received_at, raw_frame) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (mid, at(r.at), ops.adapt_decimalfield_value(value), r.flow, source, r.pos in flagged,
-                 at(r.received_at or received), r.raw)
-                for mid, r, value in rows
-            ],
-        )  # fmt: skip
-
-
-def _merge_postgresql(
-    rows: Sequence[tuple[int, IngestRow, Decimal]],
-    source: str,
-    received: dt.datetime,
-    flagged: frozenset[int] = NO_FLAGS,
-    new: set[int] | None = None,
-) -> tuple[Bounds, int, Conflicts]:
-    """Rows that may be stored already: COPY into a session temp table, one INSERT … ON CONFLICT DO
-    NOTHING (the database tells which were new), and a join for stored rows with another value. The
-    positions of the rows inserted are added to `new` when it is given."""
-    with core_sql.cursor() as cursor:
-        cursor.execute(f"SELECT to_regclass('pg_temp.{_TEMP}') IS NOT NULL")
-        if cursor.fetchone()[0]:
-            cursor.execute(f"DELETE FROM {_TEMP}")  # noqa: S608 - a constant; empty unless in a test transaction
-        else:
-            cursor.execute(_TEMP_DDL)
-        if flagged:
-            data = _copy_text(rows, lambda r: f"{r.pos}\t{'t' if r.pos in flagged else 'f'}", received.isoformat())
-        else:
-            data = _copy_text(rows, lambda r: r.pos, received.isoformat())
-        with cursor.copy(_COPY_TEMP_FLAGGED if flagged else _COPY_TEMP) as copy:
-            copy.write(data)
-        if new is None:
-            cursor.execute(_INSERT_SQL, [source])
-            inserted = cursor.fetchall()
-        else:
-            cursor.execute(_INSERT_KEYS_SQL, [source])
-            position = {(mid, to_us(r.at)): r.pos for mid, r, __ in rows}
-            per_meter: dict[int, list[Any]] = {}
-            for mid, at in cursor.fetchall():
-                new.add(position[(mid, to_us(at))])
-                b = per_meter.get(mid)
-                if b is None:
-                    per_meter[mid] = [at, at, 1]
-                else:
-                    b[0], b[1], b[2] = min(b[0], at), max(b[1], at), b[2] + 1
-            inserted = [(mid, lo, hi, n) for mid, (lo, hi, n) in per_meter.items()]
-        bounds = {mid: (lo, hi) for mid, lo, hi, __ in inserted}
-        created = sum(n for *__, n in inserted)
-        conflicts: Conflicts = []
-        if created < len(rows):
-            cursor.execute(_CONFLICT_SQL)
-            conflicts = cursor.fetchall()
-    return bounds, created, conflicts
 
 
 def _merge_sqlite(
@@ -223,7 +77,7 @@ def _merge_sqlite(
             conflicts.append((r.pos, known[0]))
     if conflicts or not new:
         return {}, 0, conflicts
-    _append_new(new, source, received, flagged)
+    water_sql.readings_append(new, source, received, flagged)
     if new_positions is not None:
         new_positions.update(row[1].pos for row in new)
     bounds: Bounds = {}
@@ -368,7 +222,7 @@ def reading_ingest_batch(
         bounds: Bounds = {}
         new_positions: set[int] | None = set() if positions else None
         if merged:
-            merge = _merge_postgresql if connection.vendor == "postgresql" else _merge_sqlite
+            merge = water_sql.readings_merge_postgresql if connection.vendor == "postgresql" else _merge_sqlite
             bounds, created, conflicts = merge(merged, source, received, flagged, new_positions)
             if conflicts:
                 raise Conflict(
@@ -386,7 +240,9 @@ def reading_ingest_batch(
                     },
                 )
         if appended:
-            _append_new([row[:3] for mid in sorted(appended) for row in appended[mid]], source, received, flagged)
+            water_sql.readings_append(
+                [row[:3] for mid in sorted(appended) for row in appended[mid]], source, received, flagged
+            )
             rules = rollups.rules_from(locked)
             increments = {}
             for mid, new in appended.items():
