@@ -17,6 +17,7 @@ from typing import Any
 
 from core import sql as core_sql
 from water.choices import Review
+from water.ingest import Accepted
 from water.models import DailyVolume, LockedDailyVolume, Reading, TelemetryStation
 from water.volume_engine import to_us
 
@@ -84,7 +85,7 @@ Bounds = dict[int, tuple[dt.datetime, dt.datetime]]
 Conflicts = list[tuple[int, Decimal]]
 
 
-def _copy_text(rows: Sequence[tuple[int, Any, Decimal]], last: Callable[[Any], Any], received: str) -> str:
+def _copy_text(rows: Sequence[Accepted], last: Callable[[Any], Any], received: str) -> str:
     """COPY text lines. The time goes as it was sent when water.ingest found it in plain ISO form, so
     most rows cost one f-string; nothing here can hold a tab, newline or backslash (the raw frame is
     hex, its bytea prefix an escaped backslash). `received`: the batch's arrival time, for rows that
@@ -92,16 +93,17 @@ def _copy_text(rows: Sequence[tuple[int, Any, Decimal]], last: Callable[[Any], A
     null, bytea = "\\N", "\\\\x"
     return "".join(
         [
-            f"{mid}\t{r.text or r.at.isoformat()}\t{value}\t{null if r.flow is None else repr(r.flow)}\t{last(r)}\t"
-            f"{received if r.received_at is None else r.received_at.isoformat()}\t"
+            f"{a.meter_id}\t{r.text or r.at.isoformat()}\t{r.value}\t{null if r.flow is None else repr(r.flow)}\t"
+            f"{last(r)}\t{received if r.received_at is None else r.received_at.isoformat()}\t"
             f"{null if r.raw is None else bytea + r.raw.hex()}\n"
-            for mid, r, value in rows
+            for a in rows
+            for r in (a.row,)
         ]
     )
 
 
 def readings_append(
-    rows: Sequence[tuple[int, Any, Decimal]], source: str, received: dt.datetime, flagged: frozenset[int] = NO_FLAGS
+    rows: Sequence[Accepted], source: str, received: dt.datetime, flagged: frozenset[int] = NO_FLAGS
 ) -> None:
     """Write rows known to be new (each after its meter's last stored reading, under the meter lock):
     on PostgreSQL a COPY straight into the table, the cheapest write there is (no temp table, no
@@ -122,23 +124,24 @@ def readings_append(
     at = ops.adapt_datetimefield_value
     params = [
         (
-            mid,
+            a.meter_id,
             at(r.at),
-            ops.adapt_decimalfield_value(value),
+            ops.adapt_decimalfield_value(r.value),
             r.flow,
             source,
             r.pos in flagged,
             at(r.received_at or received),
             r.raw,
         )
-        for mid, r, value in rows
+        for a in rows
+        for r in (a.row,)
     ]
     with core_sql.cursor() as cursor:
         cursor.executemany(_INSERT_READINGS, params)
 
 
 def readings_merge_postgresql(
-    rows: Sequence[tuple[int, Any, Decimal]],
+    rows: Sequence[Accepted],
     source: str,
     received: dt.datetime,
     flagged: frozenset[int] = NO_FLAGS,
@@ -164,7 +167,7 @@ def readings_merge_postgresql(
             inserted = cursor.fetchall()
         else:
             cursor.execute(_INSERT_KEYS_SQL, [source])
-            position = {(mid, to_us(r.at)): r.pos for mid, r, __ in rows}
+            position = {(a.meter_id, a.us): a.row.pos for a in rows}
             per_meter: dict[int, list[Any]] = {}
             for mid, at in cursor.fetchall():
                 new.add(position[(mid, to_us(at))])

@@ -1,279 +1,31 @@
-"""Writes of readings: the batch ingest, correction and review, and the daily volumes rebuilt from
-them (water.rollups keeps them current)."""
+"""Writes of readings: correction and review, and the daily volumes rebuilt from them (water.rollups
+keeps them current). The batch ingest is water.services.reading_batch."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, Min
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scope import Scope
 from core.audit import audit_record, snapshot
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput, NotFound
 from water import locks, rollups
-from water import sql as water_sql
 from water.choices import NOT_REPORTS, ReadingSource, Review
-from water.ingest import REFUSED, row_errors
-from water.ingest import Row as IngestRow
 from water.models import DailyVolume, Meter, Reading
-from water.selectors import meter_writable_q
-from water.services._common import CORRECTION_HINT, _register
-from water.sql import NO_FLAGS, Bounds, Conflicts
-from water.volume_engine import Point as EnginePoint
-from water.volume_engine import daily_totals, to_us
+from water.services._common import _register
+
+# The batch ingest lives in water.services.reading_batch (its stages); re-exported here.
+from water.services.reading_batch import IngestResult, reading_ingest_batch
+
+__all__ = ["IngestResult", "reading_ingest_batch"]
 
 # --------------------------------------------------------------------------------------- readings
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    created: int
-    duplicates: int
-    meters: int
-    # The batch positions (IngestRow.pos) of the rows this call stored, when asked for (``positions=True``):
-    # the telemetry gateway tells stored from duplicate per station with it.
-    new_positions: frozenset[int] = frozenset()
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICRO = dt.timedelta(microseconds=1)
-
-
-def _merge_sqlite(
-    rows: Sequence[tuple[int, IngestRow, Decimal]],
-    source: str,
-    received: dt.datetime,
-    flagged: frozenset[int] = NO_FLAGS,
-    new_positions: set[int] | None = None,
-) -> tuple[Bounds, int, Conflicts]:
-    """Read what is stored in the batch's stretch of each meter, then insert the new rows (SQLite's
-    IMMEDIATE transaction serialises writers, so nothing slips in between)."""
-    stretch: dict[int, list[dt.datetime]] = {}
-    for mid, r, __ in rows:
-        s = stretch.setdefault(mid, [r.at, r.at])
-        s[0], s[1] = min(s[0], r.at), max(s[1], r.at)
-    stored: dict[tuple[int, dt.datetime], tuple[Decimal, Decimal | None]] = {}
-    for mid, (lo, hi) in stretch.items():
-        for at, value, original in Reading.objects.filter(meter_id=mid, observed_at__range=(lo, hi)).values_list(
-            "observed_at", "cumulative_m3", "original_cumulative_m3"
-        ):
-            stored[(mid, at)] = (value, original)
-    new: list[tuple[int, IngestRow, Decimal]] = []
-    conflicts: Conflicts = []
-    for mid, r, value in rows:
-        known = stored.get((mid, r.at))
-        if known is None:
-            new.append((mid, r, value))
-        elif known[0] != value and known[1] != value:
-            conflicts.append((r.pos, known[0]))
-    if conflicts or not new:
-        return {}, 0, conflicts
-    water_sql.readings_append(new, source, received, flagged)
-    if new_positions is not None:
-        new_positions.update(row[1].pos for row in new)
-    bounds: Bounds = {}
-    for mid, r, __ in new:
-        b = bounds.get(mid)
-        bounds[mid] = (r.at, r.at) if b is None else (min(b[0], r.at), max(b[1], r.at))
-    return bounds, len(new), conflicts
-
-
-def reading_ingest_batch(
-    *,
-    rows: Sequence[IngestRow],
-    scope: Scope,
-    source: ReadingSource | str,
-    actor: Any,
-    received_at: dt.datetime | None = None,
-    positions: bool = False,
-    note: str = "",
-) -> IngestResult:
-    """Store a batch of readings, all or nothing, and bring the daily volumes of the days it touches
-    up to date in the same transaction.
-
-    Refused whole (nothing written) when any row is bad: 400 naming each bad row and field (time
-    outside the meter's installation, register at or above its maximum); 404 when the batch is
-    well-formed but names meters the caller may not write (unknown and not-yours look the same);
-    409 when a row gives another register value for a stored (or earlier in the batch) meter and
-    instant. A row already stored with the same value is a duplicate and changes nothing; arrival
-    order does not matter (a late reading recomputes the days it falls in). The instantaneous flow
-    is informational: the first one received for an instant is kept.
-
-    `received_at` (default: now) is when the batch reached the system, stored on every reading that
-    does not carry its own (IngestRow.received_at) and counted for timeliness (water.monitoring).
-    `note`: the sender's remark (a reading entered by hand in the console), kept as the audit row's reason.
-    """
-    source = str(source)
-    received = received_at or timezone.now()
-    received_us = to_us(received)
-    serials = {r.serial for r in rows}
-    with transaction.atomic():
-        # Lock the batch's meters (in id order, so concurrent batches cannot deadlock): their daily
-        # rows follow from what this transaction sees, so two writers of one meter must not
-        # interleave. FOR NO KEY UPDATE does not block readers. The same query brings the rules.
-        locked = list(
-            Meter.objects.filter(meter_writable_q(scope), serial__in=serials)
-            .select_for_update(no_key=True, of=("self",))
-            .order_by("id")
-            .values_list(
-                "id", "serial", "installed_at", "removed_at", "register_max_m3", "expected_interval_s",
-                "intake__capacity_m3s",
-            )
-        )  # fmt: skip
-        # Instants as integer microseconds from here on: cheap to compare and hash, and the volume
-        # engine takes them as they are.
-        meters = {
-            serial: (mid, to_us(installed), to_us(removed) if removed is not None else None, regmax, installed, removed)
-            for mid, serial, installed, removed, regmax, *__ in locked
-        }
-        errors, unknown = row_errors(), row_errors()
-        keyed: dict[tuple[int, int], tuple[int, IngestRow, Decimal, int]] = {}
-        earliest: dict[int, int] = {}
-        in_batch_conflicts: dict[str, list[str]] = {}
-        epoch, micro = _EPOCH, _MICRO
-        for r in rows:
-            meter = meters.get(r.serial)
-            if meter is None:
-                unknown.row(r.pos, "meter", _("No such meter among those you may write."), path="readings")
-                continue
-            mid, installed_us, removed_us, regmax, installed, removed = meter
-            us = r.us or (r.at - epoch) // micro
-            if us < installed_us:
-                errors.row(
-                    r.pos,
-                    "observed_at",
-                    _("Before the meter was installed (%(isoformat)s).") % {"isoformat": installed.isoformat()},
-                    path="readings",
-                )
-                continue
-            if removed_us is not None and us > removed_us:
-                when = removed.isoformat() if removed is not None else ""
-                errors.row(
-                    r.pos, "observed_at", _("After the meter was removed (%(when)s).") % {"when": when}, path="readings"
-                )
-                continue
-            value = r.value  # water.ingest rounded it to the litre already
-            if regmax is not None and value >= regmax:
-                errors.row(
-                    r.pos,
-                    "cumulative_m3",
-                    _("At or above the meter's register maximum (%(regmax)s m³).") % {"regmax": regmax},
-                    path="readings",
-                )
-                continue
-            key = (mid, us)
-            first = keyed.get(key)
-            if first is None:
-                keyed[key] = (mid, r, value, us)
-                e = earliest.get(mid)
-                if e is None or us < e:
-                    earliest[mid] = us
-            elif first[2] != value:
-                in_batch_conflicts[f"readings[{r.pos}].cumulative_m3"] = [
-                    f"Row {first[1].pos} gives another value for this meter and instant."
-                ]
-        if errors:
-            errors.fields.update({k: v for k, v in unknown.fields.items() if k not in errors.fields})
-            errors.raise_if_any(REFUSED)
-        if unknown:
-            raise NotFound(
-                _(
-                    "The batch was refused, nothing was written: "
-                    "it names meters that do not exist or that you may not write."
-                ),
-                code="unknown_meter",
-                fields=unknown.fields,
-            )
-        if in_batch_conflicts:
-            raise Conflict(_("The batch gives two values for one meter and instant."), fields=in_batch_conflicts)
-        # Ledger lock (water.locks): rows reaching back into a locked month are stored flagged as
-        # amendments after lock. One query on the lock table; rows are looked at only when the batch
-        # starts before the end of the latest locked month. Read after the meters are locked, so a
-        # lock committed meanwhile (ledger_lock takes the meters FOR UPDATE) is seen.
-        flagged = NO_FLAGS
-        horizon = locks.horizon_us()
-        if horizon is not None and earliest and min(earliest.values()) < horizon:
-            flagged = locks.locked_positions(((k[0], k[1], v[1].pos) for k, v in keyed.items()), horizon)
-
-        # Meters that only get readings after their last stored one (the RTU case: no duplicate is
-        # possible and nothing stored changes) take the append path; the others are merged and their
-        # affected days recomputed.
-        tail = rollups.tails(earliest)
-        last_us = {mid: to_us(t.last) if t.last is not None else None for mid, t in tail.items()}
-        appended: dict[int, list[tuple[int, IngestRow, Decimal, int]]] = {}
-        merged: list[tuple[int, IngestRow, Decimal]] = []
-        for row in keyed.values():
-            mid = row[0]
-            last = last_us[mid]
-            if last is None or earliest[mid] > last:
-                appended.setdefault(mid, []).append(row)
-            else:
-                merged.append(row[:3])
-        created = 0
-        bounds: Bounds = {}
-        new_positions: set[int] | None = set() if positions else None
-        if merged:
-            merge = water_sql.readings_merge_postgresql if connection.vendor == "postgresql" else _merge_sqlite
-            bounds, created, conflicts = merge(merged, source, received, flagged, new_positions)
-            if conflicts:
-                raise Conflict(
-                    _(
-                        "The batch was refused, nothing was written: "
-                        "%(conflicts)s rows give another value for a stored meter and instant."
-                    )
-                    % {"conflicts": len(conflicts)},
-                    fields={
-                        f"readings[{idx}].cumulative_m3": [
-                            _("Another value (%(stored)s m³) is stored; %(correction_hint)s.")
-                            % {"stored": stored, "correction_hint": CORRECTION_HINT}
-                        ]
-                        for idx, stored in conflicts
-                    },
-                )
-        if appended:
-            water_sql.readings_append(
-                [row[:3] for mid in sorted(appended) for row in appended[mid]], source, received, flagged
-            )
-            rules = rollups.rules_from(locked)
-            increments = {}
-            for mid, new in appended.items():
-                new.sort(key=lambda x: x[3])
-                points = [*tail[mid].points]
-                points.extend(
-                    EnginePoint(
-                        r.at, value, "", False, True, us, received_us if r.received_at is None else to_us(r.received_at)
-                    )
-                    for __, r, value, us in new
-                )
-                increments[mid] = daily_totals(points, rules[mid], since=tail[mid].last)
-                created += len(new)
-                bounds[mid] = (new[0][1].at, new[-1][1].at)
-                if new_positions is not None:
-                    new_positions.update(row[1].pos for row in new)
-            rollups.add(increments)
-        rollups.recompute({mid: b for mid, b in bounds.items() if mid not in appended})
-        if created:
-            audit_record(
-                actor=actor, action=AuditAction.IMPORT, entity="water.readingbatch", entity_id=uuid.uuid4().hex,
-                after={
-                    "source": source, "created": created, "duplicates": len(rows) - created, "meters": len(bounds),
-                    "from": min(lo for lo, __ in bounds.values()), "to": max(hi for __, hi in bounds.values()),
-                },
-                reason=note,
-            )  # fmt: skip
-    return IngestResult(
-        created=created, duplicates=len(rows) - created, meters=len(bounds),
-        new_positions=frozenset(new_positions or ()),
-    )  # fmt: skip
 
 
 def _locked_reading(reading: Reading) -> tuple[Meter, Reading]:
