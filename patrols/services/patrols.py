@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from core import sql as core_sql
 from core.audit import audit_record
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
@@ -43,18 +42,12 @@ from patrols.services.patrol_fill import (
 
 def patrol_find_resend(*, chief: Any, body_sha256: str) -> Patrol | None:
     """A patrol of this chief posted with exactly this body: the cheap resend check, one indexed
-    query before any parsing (plain SQL: the ORM's query building costs more than the query)."""
+    query before any parsing (an ORM query: one instead of the raw id lookup and the ORM's fetch it
+    replaced, benchmarks/patrols_selects.py)."""
     if not body_sha256:
         return None
-    with core_sql.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Patrol._meta.db_table} WHERE body_sha256 = %s AND chief_id = %s",  # noqa: S608 - table name from the model, values bound
-            [body_sha256, chief.pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Patrol.objects.defer(*_HEAVY).get(pk=row[0])
+    found = Patrol.objects.defer(*_HEAVY).filter(body_sha256=body_sha256, chief_id=chief.pk)[:1]
+    return found[0] if found else None
 
 
 def _replay_or_conflict(existing: Patrol, *, chief: Any, content_sha256: str) -> Patrol:
