@@ -21,7 +21,7 @@ from water.services.alerts import (
 )
 from water.services.intakes import INTAKE_FIELDS, intake_create, intake_delete, intake_update
 from water.services.meters import METER_EDITABLE, meter_create, meter_delete, meter_replace, meter_update
-from water.services.reading_batch import IngestResult, reading_ingest_batch
+from water.services.reading_batch import IngestResult, RegisterOrderError, reading_ingest_batch
 from water.services.readings import ReadingState, daily_volumes_rebuild, reading_correct, reading_review
 from water.sql import NO_FLAGS, Bounds, Conflicts
 
@@ -37,6 +37,7 @@ __all__ = [
     "IngestResult",
     "PlanUsage",
     "ReadingState",
+    "RegisterOrderError",
     "alert_acknowledge",
     "alert_raise_or_refresh",
     "alert_resolve",

@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 from accounts.scope import Scope
 from core.audit import audit_record
 from core.choices import AuditAction
-from core.exceptions import Conflict, NotFound
+from core.exceptions import Conflict, InvalidInput, NotFound
 from water import locks, rollups
 from water import sql as water_sql
-from water.choices import ReadingSource
+from water.choices import ReadingSource, Review
 from water.ingest import REFUSED, Accepted, row_errors
 from water.ingest import Row as IngestRow
 from water.models import Meter, Reading
@@ -52,6 +52,21 @@ class IngestResult:
     # The batch positions (IngestRow.pos) of the rows this call stored, when asked for (``positions=True``):
     # the telemetry gateway tells stored from duplicate per station with it.
     new_positions: frozenset[int] = frozenset()
+
+
+class RegisterOrderError(InvalidInput):
+    """Rows whose register is below the stored reading before them or above the one after them,
+    refused when the caller asks for the check (``check_order=True``: a person typing a reading most
+    likely mistyped it). ``neighbours``: by batch position, ("before" or "after", that reading's
+    instant, its register)."""
+
+    default_code = "register_order"
+
+    def __init__(
+        self, message: str, *, fields: dict[str, Any], neighbours: dict[int, tuple[str, dt.datetime, Decimal]]
+    ) -> None:
+        super().__init__(message, fields=fields)
+        self.neighbours = neighbours
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +216,37 @@ def _ledger_flags(parsed: _Parsed) -> frozenset[int]:
     return locks.locked_positions(((a.meter_id, a.us, a.row.pos) for a in parsed.accepted), horizon)
 
 
+def _check_order(parsed: _Parsed) -> None:
+    """Refuse (400, RegisterOrderError) rows whose register is below the stored non-rejected reading
+    before them or above the one after them. Two indexed queries per row: meant for a few typed rows."""
+    fields: dict[str, Any] = {}
+    neighbours: dict[int, tuple[str, dt.datetime, Decimal]] = {}
+    for a in parsed.accepted:
+        stored = Reading.objects.filter(meter_id=a.meter_id).exclude(review=Review.REJECTED)
+        before = (
+            stored.filter(observed_at__lt=a.row.at).order_by("-observed_at").values_list("observed_at", "cumulative_m3")
+        ).first()
+        after = (
+            stored.filter(observed_at__gt=a.row.at).order_by("observed_at").values_list("observed_at", "cumulative_m3")
+        ).first()
+        if before is not None and a.value < before[1]:
+            neighbours[a.row.pos] = ("before", *before)
+            message = _("Lower than the stored reading before it (%(value)s m³ at %(at)s).")
+        elif after is not None and a.value > after[1]:
+            neighbours[a.row.pos] = ("after", *after)
+            message = _("Higher than the stored reading after it (%(value)s m³ at %(at)s).")
+        else:
+            continue
+        __, at, value = neighbours[a.row.pos]
+        fields[f"readings[{a.row.pos}].cumulative_m3"] = [message % {"value": value, "at": at.isoformat()}]
+    if fields:
+        raise RegisterOrderError(
+            _("The batch was refused, nothing was written: a register is out of order with the stored readings."),
+            fields=fields,
+            neighbours=neighbours,
+        )
+
+
 def _classify(parsed: _Parsed) -> _Plan:
     """Meters that only get readings after their last stored one (the RTU case: no duplicate is
     possible and nothing stored changes) take the append path; the others are merged and their
@@ -333,6 +379,7 @@ def reading_ingest_batch(
     received_at: dt.datetime | None = None,
     positions: bool = False,
     note: str = "",
+    check_order: bool = False,
 ) -> IngestResult:
     """Store a batch of readings, all or nothing, and bring the daily volumes of the days it touches
     up to date in the same transaction.
@@ -348,11 +395,17 @@ def reading_ingest_batch(
     `received_at` (default: now) is when the batch reached the system, stored on every reading that
     does not carry its own (IngestRow.received_at) and counted for timeliness (water.monitoring).
     `note`: the sender's remark (a reading entered by hand in the console), kept as the audit row's reason.
+    `check_order`: also refuse (400, RegisterOrderError, code ``register_order``) a row whose register
+    is below the stored reading before it or above the one after it (a typing error, most likely: the
+    console's manual entry asks for it unless the user confirms the figure). Off by default: a meter's
+    register may roll over or be replaced, which the volume engine handles and flags.
     """
     source = str(source)
     received = received_at or timezone.now()
     with transaction.atomic():
         parsed = _parse(rows, scope)
+        if check_order:
+            _check_order(parsed)
         flagged = _ledger_flags(parsed)
         plan = _classify(parsed)
         written = _write(plan, source=source, received=received, flagged=flagged, positions=positions)
