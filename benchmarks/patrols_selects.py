@@ -22,7 +22,7 @@ The four SELECTs (patrols/services):
 * validity rules: the rules of a level (when a stored patrol is recomputed, not on a post);
 * neighbours: the chief's completed patrols overlapping a time window (every first post);
 * resend: the patrol posted with these exact bytes (every post): raw id lookup then the ORM's
-  ``get`` of the patrol, or one ORM query.
+  ``get`` of the patrol, or one ORM query; timed on a hit (a resend) and on a miss (a first post).
 
 The threshold (stated in patrols/sql.py): raw SQL stays where the ORM would cost at least 0.3 ms
 per post or 5 % of that post's server CPU from ``benchmarks/patrols_cpu.py``.
@@ -209,17 +209,33 @@ def child(args: argparse.Namespace) -> int:
             found = Patrol.objects.defer(*_HEAVY).filter(body_sha256=body_sha256, chief_id=chief_id)[:1]
             return found[0].pk if found else None
 
+        missing = "0" * 64
+
+        def miss_raw() -> Any:
+            with core_sql.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id FROM {Patrol._meta.db_table} WHERE body_sha256 = %s AND chief_id = %s",  # noqa: S608
+                    [missing, chief_id],
+                )
+                row = cursor.fetchone()
+            return None if row is None else row[0]
+
+        def miss_orm() -> Any:
+            found = Patrol.objects.defer(*_HEAVY).filter(body_sha256=missing, chief_id=chief_id)[:1]
+            return found[0].pk if found else None
+
         results = []
         for name, raw, orm in (
             ("appointments (post)", appointments_raw, appointments_orm),
             ("validity rules (recompute)", rules_raw, rules_orm),
             ("neighbours (first post)", neighbours_raw, neighbours_orm),
-            ("resend lookup (post)", resend_raw, resend_orm),
+            ("resend lookup (resend)", resend_raw, resend_orm),
+            ("resend lookup (first post)", miss_raw, miss_orm),
         ):
             a, b = raw(), orm()
             assert a == b, f"{name}: raw {a!r} != ORM {b!r}"  # noqa: S101
-            assert a, f"{name}: no rows, nothing measured"  # noqa: S101
-            rows = len(a) if isinstance(a, list) else 1
+            assert a or raw is miss_raw, f"{name}: no rows, nothing measured"  # noqa: S101
+            rows = len(a) if isinstance(a, list) else int(a is not None)
             raw_us, orm_us = _best_us((raw, orm), args.n, args.repeat)
             results.append({"name": name, "rows": rows, "raw": raw_us, "orm": orm_us})
         print("RESULT" + json.dumps({"vendor": connection.vendor, "results": results}))

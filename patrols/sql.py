@@ -7,12 +7,13 @@ resend, so 0.1 ms on the resend path), as measured by benchmarks/patrols_selects
 * the chief's appointments on a reach or a lake with the validity rules of their levels: one
   query, where the ORM needs two (the rules join the appointment by level, not by a foreign key);
 * the overlap search (every first post): the chief's completed patrols near the new one in time;
+* the resend lookup (every post): the ORM would need one query instead of two on a hit (a resend),
+  no dearer there on PostGIS, but a first post misses it, and there the ORM's query building costs
+  more than the threshold;
 * the new patrol and its audit row in one INSERT on PostgreSQL (the geometries as WKB, bound on
   the server).
 
-The resend lookup is an ORM query (patrols.services.patrols): one query where the raw id lookup
-needed the ORM's fetch of the patrol after it, and no dearer. The validity-rule read of a recompute
-is an ORM query too: it is not on a post's path.
+The validity-rule read of a recompute is an ORM query: it is not on a post's path.
 Table and column names come from the models; values are bound; statements run through
 ``core.sql.cursor()``.
 """
@@ -96,6 +97,17 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or timezone.is_aware(value):
         return value
     return timezone.make_aware(value, dt.UTC)
+
+
+def resend_id(*, chief_id: int, body_sha256: str) -> Any:
+    """The id of the chief's patrol posted with exactly this body, or None."""
+    with core_sql.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Patrol._meta.db_table} WHERE body_sha256 = %s AND chief_id = %s",  # noqa: S608 - table name from the model, values bound
+            [body_sha256, chief_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def _insert_values(

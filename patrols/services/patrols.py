@@ -16,6 +16,7 @@ from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
 from core.geo import InputCRS, parse_crs
 from core.periods import BEIJING
+from patrols import sql as patrols_sql
 from patrols.choices import (
     PatrolStatus,
     ReviewStatus,
@@ -42,12 +43,12 @@ from patrols.services.patrol_fill import (
 
 def patrol_find_resend(*, chief: Any, body_sha256: str) -> Patrol | None:
     """A patrol of this chief posted with exactly this body: the cheap resend check, one indexed
-    query before any parsing (an ORM query: one instead of the raw id lookup and the ORM's fetch it
-    replaced, benchmarks/patrols_selects.py)."""
+    query before any parsing (patrols.sql: raw, as a first post misses it and the ORM's query building
+    would cost that post more than the threshold there); the patrol itself only on a hit."""
     if not body_sha256:
         return None
-    found = Patrol.objects.defer(*_HEAVY).filter(body_sha256=body_sha256, chief_id=chief.pk)[:1]
-    return found[0] if found else None
+    pk = patrols_sql.resend_id(chief_id=chief.pk, body_sha256=body_sha256)
+    return None if pk is None else Patrol.objects.defer(*_HEAVY).get(pk=pk)
 
 
 def _replay_or_conflict(existing: Patrol, *, chief: Any, content_sha256: str) -> Patrol:
