@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -63,6 +64,20 @@ class Row(NamedTuple):
     us: int = 0
     received_at: dt.datetime | None = None
     raw: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A row the batch ingest accepted for a meter: the meter's id, the row, and its instant in
+    microseconds since 1970."""
+
+    meter_id: int
+    row: Row
+    us: int
+
+    @property
+    def value(self) -> Decimal:
+        return self.row.value
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -29,6 +29,7 @@ from core.divisions import division_prefix
 from core.exceptions import Conflict, Forbidden, InvalidInput
 from core.kernel import Errors, actor_user, clean
 from places.models import Division
+from water import sql as water_sql
 from water.choices import WaterUse
 from water.models import (
     PLAN_VOLUME_DECIMALS,
@@ -373,9 +374,6 @@ def ledger_lock(*, actor: Any, scope: Scope, division: Division, month: dt.date,
     return lock
 
 
-_LOCKED_COLUMNS = "lock_id, meter_id, day, measured_m3, estimated_m3, corrected_m3, held_m3"
-
-
 def _snapshot_volumes(lock: LedgerLock, meter_ids: list[int], first: dt.date, last: dt.date) -> None:
     """Copy the month's daily rows of these meters (those not frozen already by a narrower lock) in
     one INSERT … SELECT."""
@@ -388,9 +386,7 @@ def _snapshot_volumes(lock: LedgerLock, meter_ids: list[int], first: dt.date, la
         sql, params = rows.values(
             "meter_id", "day", "measured_m3", "estimated_m3", "corrected_m3", "held_m3"
         ).query.sql_with_params()
-        with connection.cursor() as cursor:
-            insert = f"INSERT INTO water_lockeddailyvolume ({_LOCKED_COLUMNS}) SELECT %s, s.* FROM ({sql}) s"  # noqa: S608 - the ORM's SQL, bound parameters
-            cursor.execute(insert, [lock.pk, *params])
+        water_sql.locked_volumes_insert(lock.pk, sql, params)
         return
     LockedDailyVolume.objects.bulk_create(
         [

@@ -31,43 +31,13 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from core import sql as core_sql
 from water import conf
+from water import sql as water_sql
 from water.choices import NOT_REPORTS, Review
 from water.models import DailyVolume, Meter, Reading
 from water.volume_engine import DayTotals, Point, Rules, beijing_day, daily_totals, day_start, to_us
 
 Stretch = tuple[dt.datetime, dt.datetime]
-
-_VALUE_COLUMNS = (
-    "measured_m3", "estimated_m3", "corrected_m3", "held_m3", "covered_s", "n_readings", "n_flagged", "n_slots",
-    "n_timely",
-)  # fmt: skip
-_COLUMNS = ("meter_id", "day", *_VALUE_COLUMNS, "updated_at")
-_PG_TYPES = (
-    "bigint", "date", "numeric", "numeric", "numeric", "numeric", "float8", "int", "int", "int", "int", "timestamptz",
-)  # fmt: skip
-
-
-def _upsert_sql(*, additive: bool, postgresql: bool) -> str:
-    if additive:
-        sets = [f"{c} = water_dailyvolume.{c} + EXCLUDED.{c}" for c in _VALUE_COLUMNS]
-    else:
-        sets = [f"{c} = EXCLUDED.{c}" for c in _VALUE_COLUMNS]
-    sets.append("updated_at = EXCLUDED.updated_at")
-    columns = ", ".join(_COLUMNS)
-    if postgresql:
-        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-        source = f"SELECT * FROM unnest({arrays}) AS t({columns}) ORDER BY meter_id, day"  # noqa: S608 - constants
-    else:
-        source = "VALUES (" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    return (
-        f"INSERT INTO water_dailyvolume ({columns}) {source} "
-        f"ON CONFLICT (meter_id, day) DO UPDATE SET {', '.join(sets)}"
-    )
-
-
-_SQL = {(a, p): _upsert_sql(additive=a, postgresql=p) for a in (True, False) for p in (True, False)}
 
 
 def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) -> None:
@@ -80,21 +50,7 @@ def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) ->
          t.n_timely, now)
         for mid, day, t in rows
     ]  # fmt: skip
-    if connection.vendor == "postgresql":
-        with core_sql.cursor() as cursor:
-            cursor.execute(_SQL[(additive, True)], [list(col) for col in zip(*values, strict=True)], binary=True)
-        return
-    ops = connection.ops
-    dec = ops.adapt_decimalfield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            _SQL[(additive, False)],
-            [
-                (mid, ops.adapt_datefield_value(day), dec(me), dec(es), dec(co), dec(he), cov, nr, nf, ns, nt,
-                 ops.adapt_datetimefield_value(at))
-                for mid, day, me, es, co, he, cov, nr, nf, ns, nt, at in values
-            ],
-        )  # fmt: skip
+    water_sql.daily_upsert(values, additive=additive)
 
 
 def rules_for(meter_ids: Iterable[int]) -> dict[int, Rules]:
@@ -148,29 +104,16 @@ class Tail:
     points: tuple[Point, ...]
 
 
-_TAILS_SQL = f"""
-SELECT b.id, lst.t, x.observed_at, x.cumulative_m3, x.review, x.corrected, x.source
-FROM unnest(%s::bigint[]) AS b(id)
-CROSS JOIN LATERAL (SELECT max(r.observed_at) AS t FROM water_reading r WHERE r.meter_id = b.id) lst
-LEFT JOIN LATERAL (
-    SELECT r.observed_at, r.cumulative_m3, r.review, r.corrected, r.source FROM water_reading r
-    WHERE r.meter_id = b.id AND r.review <> '{Review.REJECTED.value}' ORDER BY r.observed_at DESC LIMIT 3
-) x ON true
-"""  # noqa: S608 - a module constant is formatted in
-
-
 def tails(meter_ids: Iterable[int]) -> dict[int, Tail]:
     """The Tail of each meter: one query on PostgreSQL, a few small ones per meter elsewhere."""
     ids = sorted(set(meter_ids))
     found: dict[int, tuple[dt.datetime | None, list[Point]]] = {mid: (None, []) for mid in ids}
     if connection.vendor == "postgresql":
-        with core_sql.cursor() as cursor:
-            cursor.execute(_TAILS_SQL, [ids], binary=True)
-            for mid, last, at, value, review, corrected, source in cursor.fetchall():
-                pts = found[mid][1]
-                if at is not None:
-                    pts.append(_point(at, value, review, corrected, source))
-                found[mid] = (last, pts)
+        for mid, last, at, value, review, corrected, source in water_sql.tails_postgresql(ids):
+            pts = found[mid][1]
+            if at is not None:
+                pts.append(_point(at, value, review, corrected, source))
+            found[mid] = (last, pts)
     else:
         for mid in ids:
             qs = Reading.objects.filter(meter_id=mid)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,8 +12,6 @@ from typing import Any, cast
 
 import numpy as np
 from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString
-from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import sql as core_sql
@@ -24,6 +21,7 @@ from core.divisions import division_prefix
 from core.exceptions import InvalidInput
 from core.geo import WGS84_SRID, InputCRS
 from patrols import conf
+from patrols import sql as patrols_sql
 from patrols.choices import (
     ChiefLevel,
     PatrolFlag,
@@ -38,7 +36,7 @@ from patrols.models import (
 )
 from patrols.services._common import _PATROL_CLEAN_EXCLUDE, LEVEL_ORDER, _invalid, _now
 from patrols.track import TrackError, analyse, fingerprint, local_reach, parse_positions, parse_times
-from places.models import ChiefAssignment, Division, Lake, Reach
+from places.models import Lake, Reach
 
 # =========================================================================== patrols
 
@@ -146,24 +144,9 @@ def _level_on_reach(*, chief: Any, reach_id: int, on: dt.date) -> tuple[ReachInf
 
 
 def _appointments_on(*, chief: Any, site: Any, fk: str, size: str, site_id: int, on: dt.date) -> list[tuple[Any, ...]]:
-    """(level, the site's length or area, its division's code, and the validity rule columns of that level)
-    for each appointment of the chief on the reach or lake current on `on`.
-
-    Plain SQL over appointments, the site, divisions and the validity rules of the appointments'
-    levels: this runs on every patrol post, and building the ORM query costs several times what the
-    query does. Table and column names come from the models; values are bound."""
-    assignment, table, division = ChiefAssignment._meta.db_table, site._meta.db_table, Division._meta.db_table
-    rule = PatrolValidityRule._meta.db_table
-    sql = (
-        f"SELECT a.level, s.{size}, d.code, v.jurisdiction, v.min_duration_s, v.min_length_m, v.min_gap_hours "  # noqa: S608 - names from the models, values bound
-        f"FROM {assignment} a JOIN {table} s ON s.id = a.{fk} JOIN {division} d ON d.id = s.division_id "
-        f"LEFT JOIN {rule} v ON v.level = a.level "
-        f"WHERE a.chief_id = %s AND a.{fk} = %s AND a.valid_from <= %s "
-        "AND (a.valid_until IS NULL OR a.valid_until >= %s)"
-    )
-    with core_sql.cursor() as cursor:
-        cursor.execute(sql, [chief.pk, site_id, on, on])
-        return list(cursor.fetchall())
+    """The chief's appointments on the site current on `on`, with the site's size, its division's
+    code and the validity rules of each level (patrols.sql: one raw query, where the ORM needs two)."""
+    return patrols_sql.appointments_on(chief_id=chief.pk, site=site, fk=fk, size=size, site_id=site_id, on=on)
 
 
 def _level_and_rules(rows: list[tuple[Any, ...]]) -> tuple[str, float, str, tuple[tuple[Any, ...], ...]]:
@@ -266,11 +249,9 @@ def _validity_rule(
     the level's rules when already fetched (``ReachInfo.rules``)."""
     best: tuple[str, int, int, int | None] | None = None
     if rows is None:
-        table = PatrolValidityRule._meta.db_table
-        sql = f"SELECT jurisdiction, min_duration_s, min_length_m, min_gap_hours FROM {table} WHERE level = %s"  # noqa: S608 - table name from the model, values bound
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [level])
-            rows = cursor.fetchall()
+        rows = PatrolValidityRule.objects.filter(level=level).values_list(
+            "jurisdiction", "min_duration_s", "min_length_m", "min_gap_hours"
+        )
     for jurisdiction, duration, length, gap in rows:
         if jurisdiction and not division_code.startswith(division_prefix(jurisdiction)):
             continue
@@ -297,44 +278,19 @@ def _neighbours(
     *, chief_id: int, exclude: Any, started_at: dt.datetime, ended_at: dt.datetime, gap: dt.timedelta
 ) -> list[tuple[Any, ...]]:
     """The chief's completed patrols that overlap [started_at - gap, ended_at): (id, started_at,
-    ended_at, valid, flags, review_status) each.
-
-    Plain SQL (the ORM's query building costs more than the query), with a lower bound on the start
-    as well: no stored patrol lasts longer than PATROL_MAX_DURATION_HOURS (every end is checked
-    against it), so the (chief, started_at) index yields a handful of rows instead of every earlier
-    patrol of the chief."""
-    table = Patrol._meta.db_table
-    sql = (
-        f"SELECT id, started_at, ended_at, valid, flags, review_status FROM {table} "  # noqa: S608 - table name from the model, values bound
-        "WHERE chief_id = %s AND status = %s AND started_at < %s AND started_at > %s AND ended_at > %s AND id <> %s"
-    )
+    ended_at, valid, flags, review_status) each (patrols.sql: raw SQL, the ORM cost more than the
+    threshold there), with a lower bound on the start as well: no stored patrol lasts longer than
+    PATROL_MAX_DURATION_HOURS (every end is checked against it), so the (chief, started_at) index
+    yields a handful of rows instead of every earlier patrol of the chief."""
     since = started_at - gap
-    pk = Patrol._meta.pk
-    assert pk is not None  # noqa: S101 - narrows the type
-    # Times adapted as the ORM adapts them (SQLite compares naive UTC text).
-    db = core_sql.db()
-    times = [db.ops.adapt_datetimefield_value(t) for t in (ended_at, since - conf.max_duration(), since)]
-    with core_sql.cursor() as cursor:
-        cursor.execute(sql, [chief_id, PatrolStatus.COMPLETED.value, *times, pk.get_db_prep_value(exclude, db)])
-        rows = cursor.fetchall()
-    # As the ORM would return them: SQLite gives UUIDs as hex text, JSON as text and naive UTC times.
-    return [
-        (
-            other if isinstance(other, uuid.UUID) else uuid.UUID(str(other)),
-            _aware(started),
-            _aware(ended),
-            bool(valid),
-            json.loads(flags) if isinstance(flags, str) else flags,
-            review,
-        )
-        for other, started, ended, valid, flags, review in rows
-    ]
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or timezone.is_aware(value):
-        return value
-    return timezone.make_aware(value, dt.UTC)
+    return patrols_sql.neighbours(
+        chief_id=chief_id,
+        status=PatrolStatus.COMPLETED.value,
+        exclude=exclude,
+        started_before=ended_at,
+        started_after=since - conf.max_duration(),
+        ended_after=since,
+    )
 
 
 def _fill_patrol(
@@ -452,63 +408,9 @@ def _patrol_audit(patrol: Patrol, *, raw_wkb: bytes | None = None) -> dict[str, 
     return data
 
 
-def _insert_values(
-    model: type[Any], values: dict[str, Any], special: dict[str, tuple[str, Any]]
-) -> tuple[list[str], list[str], list[Any]]:
-    """Columns, placeholders and parameters of an INSERT of `values` (attname → value) into `model`,
-    each value prepared as the ORM would send it, except `special` (name → (placeholder, parameter))."""
-    from django.db.models.expressions import DatabaseDefault
-
-    db = core_sql.db()
-    quote = db.ops.quote_name
-    columns, placeholders, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.name not in special and (f.attname not in values or isinstance(values[f.attname], DatabaseDefault)):
-            continue
-        columns.append(quote(f.column))
-        if f.name in special:
-            placeholder, param = special[f.name]
-            placeholders.append(placeholder)
-            params.append(param)
-        else:
-            placeholders.append("%s")
-            params.append(f.get_db_prep_save(values[f.attname], db))
-    return columns, placeholders, params
-
-
 def _insert_patrol_postgresql(patrol: Patrol, filled: _Filled, audit: dict[str, Any]) -> None:
-    """``patrol.save(force_insert=True)`` and its audit row (the values ``audit_record`` would write,
-    ``core.audit.audit_values``) on PostgreSQL, in one statement and at a fraction of the ORM's cost
-    for a 2,000-point track: the geometries go in as the WKB the track module wrote (no GEOS
-    adaptation and hex encoding), and the statement uses server-side parameter binding, so
-    PostgreSQL does not lex a 100 kB SQL literal (1 ms of its CPU per post). Columns and the other
-    values come from the models' fields, prepared as the ORM prepares them, so a new field is
-    written without a change here."""
-    from core.models import AuditLog
-
-    wkb = f"ST_GeomFromWKB(%s, {WGS84_SRID})"
-    p_cols, p_marks, p_params = _insert_values(
-        Patrol,
-        {f.attname: getattr(patrol, f.attname) for f in Patrol._meta.concrete_fields},
-        {
-            "raw_track": (wkb, filled.raw_wkb),
-            "track_preview": (wkb, filled.preview_wkb),
-        },
-    )
-    a_cols, a_marks, a_params = _insert_values(
-        AuditLog, {f"{k}_id" if k == "actor" else k: getattr(v, "pk", v) for k, v in audit.items()}, {}
-    )
-    db = core_sql.db()
-    quote = db.ops.quote_name
-    sql = (
-        f"WITH p AS (INSERT INTO {quote(Patrol._meta.db_table)} ({', '.join(p_cols)}) VALUES ({', '.join(p_marks)}) "  # noqa: S608 - names from the models, values bound
-        f"RETURNING 1) INSERT INTO {quote(AuditLog._meta.db_table)} ({', '.join(a_cols)}) "
-        f"SELECT {', '.join(a_marks)} FROM p"
-    )
-    with core_sql.cursor() as cursor:
-        cursor.execute(sql, [*p_params, *a_params])
-    patrol._state.adding = False
-    patrol._state.db = db.alias
+    """The patrol and its audit row in one INSERT on PostgreSQL (patrols.sql)."""
+    patrols_sql.patrol_insert_with_audit(patrol, raw_wkb=filled.raw_wkb, preview_wkb=filled.preview_wkb, audit=audit)
 
 
 def _one_statement(filled: _Filled) -> bool:

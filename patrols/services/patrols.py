@@ -11,13 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from core import sql as core_sql
 from core.audit import audit_record
 from core.choices import AuditAction
 from core.exceptions import Conflict, InvalidInput
 from core.geo import InputCRS, parse_crs
 from core.kernel import actor_user
 from core.periods import BEIJING
+from patrols import sql as patrols_sql
 from patrols.choices import (
     PatrolStatus,
     ReviewStatus,
@@ -44,18 +44,12 @@ from patrols.services.patrol_fill import (
 
 def patrol_find_resend(*, chief: Any, body_sha256: str) -> Patrol | None:
     """A patrol of this chief posted with exactly this body: the cheap resend check, one indexed
-    query before any parsing (plain SQL: the ORM's query building costs more than the query)."""
+    query before any parsing (patrols.sql: raw, as a first post misses it and the ORM's query building
+    would cost that post more than the threshold there); the patrol itself only on a hit."""
     if not body_sha256:
         return None
-    with core_sql.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Patrol._meta.db_table} WHERE body_sha256 = %s AND chief_id = %s",  # noqa: S608 - table name from the model, values bound
-            [body_sha256, chief.pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Patrol.objects.defer(*_HEAVY).get(pk=row[0])
+    pk = patrols_sql.resend_id(chief_id=chief.pk, body_sha256=body_sha256)
+    return None if pk is None else Patrol.objects.defer(*_HEAVY).get(pk=pk)
 
 
 def _replay_or_conflict(existing: Patrol, *, chief: Any, content_sha256: str) -> Patrol:

@@ -1,6 +1,6 @@
 """Writes of the water app, one module per entity: the intake ledger (intakes), meters and their
 replacement (meters), readings (batch ingest, correction, review) and the daily volumes kept from
-them (readings), and the monitoring alerts (alerts).
+them (readings; the batch ingest in reading_batch), and the monitoring alerts (alerts).
 
 Every write validates (full_clean and the rules below), keeps the daily volumes current
 (water.rollups) and writes its audit row in the same transaction. Every public name is re-exported
@@ -21,17 +21,9 @@ from water.services.alerts import (
 )
 from water.services.intakes import INTAKE_FIELDS, intake_create, intake_delete, intake_update
 from water.services.meters import METER_EDITABLE, meter_create, meter_delete, meter_replace, meter_update
-from water.services.readings import (
-    NO_FLAGS,
-    Bounds,
-    Conflicts,
-    IngestResult,
-    ReadingState,
-    daily_volumes_rebuild,
-    reading_correct,
-    reading_ingest_batch,
-    reading_review,
-)
+from water.services.reading_batch import IngestResult, RegisterOrderError, reading_ingest_batch
+from water.services.readings import ReadingState, daily_volumes_rebuild, reading_correct, reading_review
+from water.sql import NO_FLAGS, Bounds, Conflicts
 
 __all__ = [
     "CORRECTION_HINT",
@@ -45,6 +37,7 @@ __all__ = [
     "IngestResult",
     "PlanUsage",
     "ReadingState",
+    "RegisterOrderError",
     "alert_acknowledge",
     "alert_raise_or_refresh",
     "alert_resolve",

@@ -28,11 +28,13 @@ from django.utils import timezone
 from accounts.scope import SYSTEM_SCOPE
 from core.exceptions import ServiceError
 from water import conf
+from water import sql as water_sql
 from water.choices import ReadingSource
 from water.ingest import EARLIEST, MAX_FLOW, MAX_REGISTER, REGISTER_QUANTUM, check_row, row_errors, to_us
 from water.ingest import Row as IngestRow
-from water.models import Meter, TelemetryStation
+from water.models import Meter
 from water.services import reading_ingest_batch
+from water.sql import STATION_COUNTERS
 
 # The gateway is a system component, not a user: it writes any meter the directory maps an address to.
 DEFAULT_ACTOR = "telemetry_gateway"
@@ -210,29 +212,8 @@ class StationDelta:
     clock_drift_s: float | None = None
 
 
-STATION_COUNTERS = _COUNTERS = (
-    "frames", "bad_crc", "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate",
-    "readings_refused", "acks_sent", "missing_values", "bad_password",
-)  # fmt: skip
-_TABLE = TelemetryStation._meta.db_table
-_COLUMNS = ("protocol", "address", "meter_id", *_COUNTERS, "first_seen", "last_seen", "last_remote", "last_error",
-            "clock_drift_s", "updated_at")  # fmt: skip
-# One upsert per station: counters add, times keep the earliest/latest, text keeps the last non-empty value.
-# Written for both backends (SQLite ≥ 3.24 and PostgreSQL share this ON CONFLICT syntax).
-_UPSERT = (
-    f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "  # noqa: S608
-    "ON CONFLICT (protocol, address) DO UPDATE SET "
-    f"meter_id = CASE WHEN excluded.frames > 0 THEN excluded.meter_id ELSE {_TABLE}.meter_id END, "
-    + ", ".join(f"{c} = {_TABLE}.{c} + excluded.{c}" for c in _COUNTERS)
-    + f", first_seen = COALESCE({_TABLE}.first_seen, excluded.first_seen), "
-    f"last_seen = CASE WHEN excluded.last_seen IS NULL THEN {_TABLE}.last_seen "
-    f"WHEN {_TABLE}.last_seen IS NULL OR excluded.last_seen > {_TABLE}.last_seen THEN excluded.last_seen "
-    f"ELSE {_TABLE}.last_seen END, "
-    f"last_remote = CASE WHEN excluded.last_remote = '' THEN {_TABLE}.last_remote ELSE excluded.last_remote END, "
-    f"last_error = CASE WHEN excluded.last_error = '' THEN {_TABLE}.last_error ELSE excluded.last_error END, "
-    f"clock_drift_s = COALESCE(excluded.clock_drift_s, {_TABLE}.clock_drift_s), "
-    "updated_at = excluded.updated_at"
-)
+# The statement lives with water's other raw SQL (water.sql); the gateway reads the counter names here.
+_COUNTERS = STATION_COUNTERS
 
 
 @transaction.atomic
@@ -254,6 +235,5 @@ def station_counters_add(*, deltas: Sequence[StationDelta]) -> int:
         ]
         for d in deltas
     ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.executemany(_UPSERT, params)
+    water_sql.station_counters_upsert(params)
     return len(params)

@@ -4,14 +4,14 @@ same parser (water.ingest.parse_json_batch, with the API's limits: no future tim
 a register in range) and the same service call (reading_ingest_batch, source manual) as
 `POST /api/v1/water/readings/` from an operator; a meter the user may not write is refused as there.
 
-One check more than the API, because a person types these: a value below the meter's reading before
-(or above the one after) is refused beside the field unless the user confirms it (a register that
-really went back; the reading is then stored and held for review as the volume engine flags it)."""
+One check more than the API's default, because a person types these: a value below the meter's reading
+before (or above the one after) is refused beside the field unless the user confirms it (a register that
+really went back; the reading is then stored and held for review as the volume engine flags it). The
+service makes the check (reading_ingest_batch(check_order=True), under the meter lock); the page words it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -29,8 +29,9 @@ from core.exceptions import NotFound, ServiceError
 from water import conf, ingest
 from water import selectors as water_selectors
 from water import services as water_services
-from water.choices import ReadingSource, Review
+from water.choices import ReadingSource
 from water.models import Meter
+from water.services import RegisterOrderError
 
 DONE = gettext_lazy("The reading is stored.")
 CONFIRM = gettext_lazy("The figure is right: store it and hold it for review.")
@@ -70,25 +71,21 @@ def _observed_at(request: HttpRequest) -> str:
     return naive.replace(tzinfo=periods.BEIJING).isoformat()
 
 
-def _check_order(request: HttpRequest, meter: Meter, at: dt.datetime, value: Decimal) -> None:
-    """A value below the reading before, or above the one after, is most likely a typing error."""
-    if request.POST.get("confirm_order") == "yes":
-        return
-    qs = water_selectors.reading_list(scope=scope(request)).filter(meter_id=meter.pk).exclude(review=Review.REJECTED)
-    before = qs.filter(observed_at__lt=at).order_by("-observed_at").first()
-    if before is not None and value < before.cumulative_m3:
+def _order_error(exc: RegisterOrderError) -> EntryError:
+    """The service's refusal of a value below the reading before, or above the one after (most likely
+    a typing error), beside the field with the confirmation box."""
+    side, at, value = next(iter(exc.neighbours.values()))
+    if side == "before":
         message = _(
             "Lower than the reading before (%(value)s m³ at %(at)s): the register does not run backwards. Check the "
             "figure; if the register really went back, tick the confirmation and it will be held for review."
-        ) % {"value": f.number(before.cumulative_m3, 3), "at": f.when(before.observed_at)}
-        raise EntryError("cumulative_m3", message, confirm=CONFIRM)
-    after = qs.filter(observed_at__gt=at).order_by("observed_at").first()
-    if after is not None and value > after.cumulative_m3:
+        ) % {"value": f.number(value, 3), "at": f.when(at)}
+    else:
         message = _(
             "Higher than the reading after (%(value)s m³ at %(at)s). Check the figure; if it is right, tick the "
             "confirmation and the later reading will be held for review."
-        ) % {"value": f.number(after.cumulative_m3, 3), "at": f.when(after.observed_at)}
-        raise EntryError("cumulative_m3", message, confirm=CONFIRM)
+        ) % {"value": f.number(value, 3), "at": f.when(at)}
+    return EntryError("cumulative_m3", message, confirm=CONFIRM)
 
 
 def _row_field(key: str) -> str:
@@ -112,10 +109,16 @@ def enter(request: HttpRequest, meters: list[Meter]) -> Any:
             body, now=timezone.now(), future_tolerance_s=conf.future_tolerance_s(),
             max_rows=conf.ingest_max_rows(),
         )  # fmt: skip
-        _check_order(request, meter, rows[0].at, rows[0].value)
         result = water_services.reading_ingest_batch(
-            rows=rows, scope=scope(request), source=ReadingSource.MANUAL, actor=request.user, note=note
+            rows=rows,
+            scope=scope(request),
+            source=ReadingSource.MANUAL,
+            actor=request.user,
+            note=note,
+            check_order=request.POST.get("confirm_order") != "yes",
         )
+    except RegisterOrderError as exc:
+        raise _order_error(exc) from exc
     except NotFound as exc:
         raise EntryError("meter", str(exc.message), 404) from exc
     except ServiceError as exc:
