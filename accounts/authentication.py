@@ -123,9 +123,12 @@ def _login_tokens_revoke(*, user_id: int, reason: str) -> int:
         if ids:
             ApiToken.objects.filter(pk__in=ids).update(revoked_at=now)
             audit_record(
-                actor=None, action=AuditAction.UPDATE, entity="accounts.user", entity_id=str(user_id),
+                actor=None,
+                action=AuditAction.UPDATE,
+                entity="accounts.user",
+                entity_id=str(user_id),
                 reason=f"{len(ids)} login token(s) revoked: {reason}",
-            )  # fmt: skip
+            )
         credentials_changed(user_id)
     return len(ids)
 

@@ -54,8 +54,10 @@ def main() -> None:
             samples.append((time.perf_counter() - t0) * 1e6)
         samples.sort()
         print(f"backend: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
-        print(f"token check over {N} requests: median {statistics.median(samples):.0f} µs, "
-              f"p99 {samples[int(N * 0.99)]:.0f} µs")  # fmt: skip
+        print(
+            f"token check over {N} requests: median {statistics.median(samples):.0f} µs, "
+            f"p99 {samples[int(N * 0.99)]:.0f} µs"
+        )
     finally:
         runner.teardown_databases(old)
 

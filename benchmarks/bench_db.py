@@ -73,10 +73,16 @@ def warm_get(app: Any, path: str, query: str, secret: str, runs: int = 6) -> tup
     body = b""
     for i in range(runs):
         environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""), "HTTP_AUTHORIZATION": f"Token {secret}",
-        }  # fmt: skip
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "HTTP_AUTHORIZATION": f"Token {secret}",
+        }
         status: list[str] = []
 
         def start_response(st: str, h: object, exc_info: object = None, status: list[str] = status) -> None:

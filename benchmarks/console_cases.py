@@ -173,8 +173,9 @@ def time_pages(clients: dict[str, Any], runs: int) -> float:
     print(f"{'who':9s} {'first ms':>8s} {'median ms':>9s} {'max ms':>7s} {'queries':>7s} {'KiB':>6s}  page")
     for who, path in paths:
         headers = {"HTTP_HX_REQUEST": "true"} if "page=2" in path else {}
-        t = timed(lambda _i, who=who, path=path, headers=headers: clients[who].get(path, **headers), runs,
-                  expect=(200,))  # fmt: skip
+        t = timed(
+            lambda _i, who=who, path=path, headers=headers: clients[who].get(path, **headers), runs, expect=(200,)
+        )
         worst = max(worst, t.median)
         kib = len(t.response.content) / 1024
         print(

@@ -45,8 +45,19 @@ import water_volumes as wv  # noqa: E402 - the water benchmark's generator, poin
 DB = "hz_bench_console_map"
 wv.DB = DB
 wv.ENV["DATABASE_URL"] = f"postgis://postgres@127.0.0.1:5432/{DB}"
-LAYERS = ("divisions", "rivers", "reaches", "lakes", "intakes", "patrols", "cases", "plants", "stations",
-          "pipelines", "sections")  # fmt: skip
+LAYERS = (
+    "divisions",
+    "rivers",
+    "reaches",
+    "lakes",
+    "intakes",
+    "patrols",
+    "cases",
+    "plants",
+    "stations",
+    "pipelines",
+    "sections",
+)
 PERIOD = {"start": "2024-06-01", "end": "2024-06-30"}
 # What the page asks for: the whole jurisdiction up to zoom 12; from zoom 13 on (map.js BBOX_ZOOM) the
 # visible box with a 25 % margin — here a 1366×768 screen at zoom 14 over the busiest reaches.
@@ -134,17 +145,33 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
         ring.append(ring[0])
         d, _ = division_upsert(code=code, name=name, boundary=MultiPolygon(Polygon(ring), srid=4326), actor="bench")
         districts.append(d)
-    river_upsert(code="HL-B", name="bench river", division_code="650100",
-                 geometry=LineString(_meander(87.41, 43.61, 0.38, rnd), srid=4326), actor="bench")  # fmt: skip
-    lake_upsert(code="HK-B", name="bench lake", kind="reservoir", division_code="650102",
-                geometry=MultiPolygon(Polygon.from_bbox((87.62, 43.70, 87.64, 43.72)), srid=4326),
-                actor="bench")  # fmt: skip
+    river_upsert(
+        code="HL-B",
+        name="bench river",
+        division_code="650100",
+        geometry=LineString(_meander(87.41, 43.61, 0.38, rnd), srid=4326),
+        actor="bench",
+    )
+    lake_upsert(
+        code="HK-B",
+        name="bench lake",
+        kind="reservoir",
+        division_code="650102",
+        geometry=MultiPolygon(Polygon.from_bbox((87.62, 43.70, 87.64, 43.72)), srid=4326),
+        actor="bench",
+    )
     reaches, lines = [], []
     for i in range(40):
         d = districts[i % 2]
         line = _meander(87.41 + 0.2 * (i % 2) + 0.004 * (i // 2), 43.62, 0.07, rnd)
-        r, _ = reach_upsert(code=f"HL-B-{i:02d}", name=f"reach {i}", river_code="HL-B", division_code=d.code,
-                            geometry=LineString(line, srid=4326), actor="bench")  # fmt: skip
+        r, _ = reach_upsert(
+            code=f"HL-B-{i:02d}",
+            name=f"reach {i}",
+            river_code="HL-B",
+            division_code=d.code,
+            geometry=LineString(line, srid=4326),
+            actor="bench",
+        )
         reaches.append(r)
         lines.append(line)
     levels = [ChiefLevel.DISTRICT, ChiefLevel.TOWNSHIP, ChiefLevel.VILLAGE]
@@ -154,8 +181,9 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
         u = User.objects.create(
             username=f"bench-chief-{i}", role=Role.CHIEF, jurisdiction=code, display_name=f"河长{i}"
         )
-        chief_assign(chief=u, level=levels[i // 40], reach=reaches[i % 40], valid_from=dt.date(2024, 1, 1),
-                     actor="bench")  # fmt: skip
+        chief_assign(
+            chief=u, level=levels[i // 40], reach=reaches[i % 40], valid_from=dt.date(2024, 1, 1), actor="bench"
+        )
         chiefs.append((u, i % 40, levels[i // 40]))
     year_s = 366 * 86400
     start = dt.datetime(2024, 1, 1, tzinfo=BEIJING)
@@ -170,14 +198,30 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
         preview = raw.simplify(0.00005)  # about 5 m, as the patrol service's preview
         points_total += 720
         preview_total += preview.num_points
-        batch.append(Patrol(
-            id=uuid.uuid4(), chief=u, reach=reaches[ri], level=level, status="completed", mode="foot",
-            companions=companions, person_times=companions + 1, started_at=at, ended_at=at + dt.timedelta(hours=1),
-            raw_track=raw, track_preview=MultiLineString(preview, srid=4326), part_starts=[0],
-            points_received=720, points_kept=720, distance_m=rnd.uniform(3000, 5000), track_duration_s=3600,
-            valid=rnd.random() < 0.9, review_status=ReviewStatus.PENDING if flagged else ReviewStatus.NOT_REQUIRED,
-            flags=["stationary"] if flagged else [],
-        ))  # fmt: skip
+        batch.append(
+            Patrol(
+                id=uuid.uuid4(),
+                chief=u,
+                reach=reaches[ri],
+                level=level,
+                status="completed",
+                mode="foot",
+                companions=companions,
+                person_times=companions + 1,
+                started_at=at,
+                ended_at=at + dt.timedelta(hours=1),
+                raw_track=raw,
+                track_preview=MultiLineString(preview, srid=4326),
+                part_starts=[0],
+                points_received=720,
+                points_kept=720,
+                distance_m=rnd.uniform(3000, 5000),
+                track_duration_s=3600,
+                valid=rnd.random() < 0.9,
+                review_status=ReviewStatus.PENDING if flagged else ReviewStatus.NOT_REQUIRED,
+                flags=["stationary"] if flagged else [],
+            )
+        )
         if len(batch) == 500:
             Patrol.objects.bulk_create(batch)
             batch = []
@@ -197,40 +241,79 @@ def domain_data(n_patrols: int, n_cases: int) -> None:
             elif rnd.random() < 0.3:
                 kw["overdue_at"] = found + dt.timedelta(days=31)
         x, y = rnd.choice(lines[ri])
-        cases.append(Case(id=uuid.uuid4(), category=rnd.choice(list(CaseCategory)), status=status,
-                          source=CaseSource.COMPLAINT, reach=reaches[ri], location=Point(x, y, srid=4326),
-                          description="bench", reporter=u, found_at=found, **kw))  # fmt: skip
+        cases.append(
+            Case(
+                id=uuid.uuid4(),
+                category=rnd.choice(list(CaseCategory)),
+                status=status,
+                source=CaseSource.COMPLAINT,
+                reach=reaches[ri],
+                location=Point(x, y, srid=4326),
+                description="bench",
+                reporter=u,
+                found_at=found,
+                **kw,
+            )
+        )
     Case.objects.bulk_create(cases, batch_size=1000)
     admin = User.objects.create(username="bench-admin", role=Role.ADMIN, is_superuser=True)
-    lines_plan = [AllocationLine(intake=i, month=m, volume_m3=Decimal(150_000)) for i in Intake.objects.all()
-                  for m in range(1, 13)]  # fmt: skip
+    lines_plan = [
+        AllocationLine(intake=i, month=m, volume_m3=Decimal(150_000))
+        for i in Intake.objects.all()
+        for m in range(1, 13)
+    ]
     plan_create(actor=admin, scope=everyone, year=2024, division=city, title="bench plan", allocations=lines_plan)
     values = [{"NH3-N": 0.8, "COD": 18, "TP": 0.15, "DO": 6.5}, {"NH3-N": 1.3, "COD": 18, "TP": 0.15, "DO": 6.5}]
     inputs = []
     for i in range(30):
         x, y = lines[i][0]
-        s = section_create(code=f"QS-B-{i:02d}", name=f"section {i}", category="river", reach=reaches[i],
-                           location=Point(x, y, srid=4326), target_class=3, actor="bench")  # fmt: skip
+        s = section_create(
+            code=f"QS-B-{i:02d}",
+            name=f"section {i}",
+            category="river",
+            reach=reaches[i],
+            location=Point(x, y, srid=4326),
+            target_class=3,
+            actor="bench",
+        )
         for m in range(1, 13):
             measurements, _ = gb3838.parse_values(values[(i + m) % 7 == 0])
-            inputs.append(SampleInput(s, dt.datetime(2024, m, 10, 10, tzinfo=BEIJING), "manual",
-                                      tuple(measurements.values())))  # fmt: skip
+            inputs.append(
+                SampleInput(s, dt.datetime(2024, m, 10, 10, tzinfo=BEIJING), "manual", tuple(measurements.values()))
+            )
     samples_record(samples=inputs, actor="bench")
     for p in range(5):
-        reuse.plant_create(scope=everyone,
-                           actor="bench", code=f"P-{p}", name=f"plant {p}", division_code=districts[p % 2].code,
-                           location=Point(87.5 + 0.02 * p, 43.8, srid=4326),
-                           design_capacity_m3d=Decimal(100_000))  # fmt: skip
+        reuse.plant_create(
+            scope=everyone,
+            actor="bench",
+            code=f"P-{p}",
+            name=f"plant {p}",
+            division_code=districts[p % 2].code,
+            location=Point(87.5 + 0.02 * p, 43.8, srid=4326),
+            design_capacity_m3d=Decimal(100_000),
+        )
     for p in range(10):
         code = districts[p % 2].code
-        reuse.project_create(scope=everyone,
-                             actor="bench", code=f"PS-{p}", name=f"station {p}", kind="pump_station",
-                             division_code=code, location=Point(87.5 + 0.01 * p, 43.75, srid=4326),
-                             capacity_m3d=Decimal(5_000))  # fmt: skip
+        reuse.project_create(
+            scope=everyone,
+            actor="bench",
+            code=f"PS-{p}",
+            name=f"station {p}",
+            kind="pump_station",
+            division_code=code,
+            location=Point(87.5 + 0.01 * p, 43.75, srid=4326),
+            capacity_m3d=Decimal(5_000),
+        )
         route = LineString(_meander(87.45 + 0.02 * p, 43.7, 0.05, rnd), srid=4326)
-        reuse.project_create(scope=everyone,
-                             actor="bench", code=f"PL-{p}", name=f"pipeline {p}", kind="pipeline",
-                             division_code=code, route=MultiLineString(route, srid=4326))  # fmt: skip
+        reuse.project_create(
+            scope=everyone,
+            actor="bench",
+            code=f"PL-{p}",
+            name=f"pipeline {p}",
+            kind="pipeline",
+            division_code=code,
+            route=MultiLineString(route, srid=4326),
+        )
     print(
         f"domain data: {n_patrols:,} patrols ({points_total:,} track points, previews of {preview_total:,}), "
         f"{n_cases:,} cases, 40 reaches, a plan of {len(lines_plan):,} lines, 30 sections × 12 months, "

@@ -71,12 +71,27 @@ def _paths() -> list[tuple[str, str]]:
     if not (intake and patrol and case and section):
         raise SystemExit("the benchmark database lacks intakes, patrols, cases or sections")
     ledgers = [
-        "/water/intakes/", "/water/meters/", "/water/readings/", "/water/stations/", "/water/alerts/",
-        "/water/plans/", "/water/redlines/", "/water/locks/", "/river/patrols/", "/river/cases/", "/river/litter/",
-        "/reuse/plants/", "/reuse/projects/", "/reuse/pipelines/", "/quality/sections/",
-    ]  # fmt: skip
-    out = [("reviewer", "/?kind=year&year=2024&n=1"), ("reviewer", "/?kind=quarter&year=2024&n=2"),
-           ("reviewer", "/?kind=month&year=2024&n=6")]  # fmt: skip
+        "/water/intakes/",
+        "/water/meters/",
+        "/water/readings/",
+        "/water/stations/",
+        "/water/alerts/",
+        "/water/plans/",
+        "/water/redlines/",
+        "/water/locks/",
+        "/river/patrols/",
+        "/river/cases/",
+        "/river/litter/",
+        "/reuse/plants/",
+        "/reuse/projects/",
+        "/reuse/pipelines/",
+        "/quality/sections/",
+    ]
+    out = [
+        ("reviewer", "/?kind=year&year=2024&n=1"),
+        ("reviewer", "/?kind=quarter&year=2024&n=2"),
+        ("reviewer", "/?kind=month&year=2024&n=6"),
+    ]
     out += [("reviewer", p) for p in ledgers]
     out += [
         ("reviewer", "/river/patrols/?start=2024-06-01&end=2024-06-30&sort=-distance_m"),

@@ -68,10 +68,17 @@ def _submit(chief: Any, reach: Any, coords: list[list[float]], start: dt.datetim
 
     times = [(start + dt.timedelta(seconds=step_s * i)).isoformat() for i in range(len(coords))]
     patrol, __ = services.patrol_submit(
-        actor=chief, patrol_id=uuid.uuid4(), reach_id=reach.pk, started_at=start,
-        ended_at=start + dt.timedelta(seconds=step_s * (len(coords) - 1)), companions=0, mode="foot",
-        crs="EPSG:4326", track={"type": "LineString", "coordinates": coords}, times=times,
-    )  # fmt: skip
+        actor=chief,
+        patrol_id=uuid.uuid4(),
+        reach_id=reach.pk,
+        started_at=start,
+        ended_at=start + dt.timedelta(seconds=step_s * (len(coords) - 1)),
+        companions=0,
+        mode="foot",
+        crs="EPSG:4326",
+        track={"type": "LineString", "coordinates": coords},
+        times=times,
+    )
     return patrol
 
 
@@ -89,19 +96,32 @@ def build(flagged: int, normal: int) -> None:
     for d, code in enumerate(("650103", "650102")):
         for k in range(4):
             x0, y0 = 87.1 + 0.8 * d + 0.15 * k, 43.2 + 0.1 * k
-            river_upsert(code=f"HL-{d}{k}", name=f"河流{d}{k}", division_code="650100",
-                         geometry=_line((x0, y0), (x0 + 0.1, y0 + 0.1)), actor=a)  # fmt: skip
+            river_upsert(
+                code=f"HL-{d}{k}",
+                name=f"河流{d}{k}",
+                division_code="650100",
+                geometry=_line((x0, y0), (x0 + 0.1, y0 + 0.1)),
+                actor=a,
+            )
             geometry = _line((x0, y0), (x0 + 0.1, y0 + 0.1))
-            reach, __ = reach_upsert(code=f"HL-{d}{k}-01", name=f"河段{d}{k}", river_code=f"HL-{d}{k}",
-                                     division_code=code, geometry=geometry, actor=a)  # fmt: skip
-            chief, __ = User.objects.update_or_create(username=f"bench_chief_{d}{k}",
-                                                      defaults={"role": Role.CHIEF, "jurisdiction": code,
-                                                                "display_name": f"河长{d}{k}"})  # fmt: skip
+            reach, __ = reach_upsert(
+                code=f"HL-{d}{k}-01",
+                name=f"河段{d}{k}",
+                river_code=f"HL-{d}{k}",
+                division_code=code,
+                geometry=geometry,
+                actor=a,
+            )
+            chief, __ = User.objects.update_or_create(
+                username=f"bench_chief_{d}{k}",
+                defaults={"role": Role.CHIEF, "jurisdiction": code, "display_name": f"河长{d}{k}"},
+            )
             chief_assign(chief=chief, level=ChiefLevel.VILLAGE, reach=reach, valid_from=dt.date(2024, 1, 1), actor=a)
             reaches.append(reach)
             chiefs.append(chief)
-    User.objects.update_or_create(username="bench_review_reviewer",
-                                  defaults={"role": Role.REVIEWER, "jurisdiction": "650100"})  # fmt: skip
+    User.objects.update_or_create(
+        username="bench_review_reviewer", defaults={"role": Role.REVIEWER, "jurisdiction": "650100"}
+    )
     t = time.perf_counter()
     shapes = {}
     for i, reach in enumerate(reaches):
@@ -118,8 +138,9 @@ def build(flagged: int, normal: int) -> None:
             print(f"  {n} patrols posted ({time.perf_counter() - t:.0f} s)", flush=True)
     big = _along(reaches[0], 300, 3000, 1000) + _along(reaches[0], 8000, 3000, 1000)
     _submit(chiefs[0], reaches[0], big, T0 - dt.timedelta(days=2), 3.0)
-    print(f"built {flagged} flagged and {normal} unflagged patrols, one of 2,000 points "
-          f"({time.perf_counter() - t:.0f} s)")  # fmt: skip
+    print(
+        f"built {flagged} flagged and {normal} unflagged patrols, one of 2,000 points ({time.perf_counter() - t:.0f} s)"
+    )
 
 
 def time_pages(runs: int) -> None:
@@ -132,11 +153,17 @@ def time_pages(runs: int) -> None:
     pending = Patrol.objects.filter(review_status="pending").count()
     print(f"{pending} patrols await review of {Patrol.objects.count()}")
     paths = [
-        "/river/review/", "/river/review/?page=10", "/river/review/?flag=teleport", "/river/review/?flag=stationary",
-        "/river/review/?division=650102", f"/river/review/?chief={chief.pk}",
-        "/river/review/?start=2024-03-01&end=2024-03-31", "/river/review/?flag=teleport&division=650103&page=2",
-        "/river/review/?sort=-distance_m", f"/river/review/{big.pk}/",
-    ]  # fmt: skip
+        "/river/review/",
+        "/river/review/?page=10",
+        "/river/review/?flag=teleport",
+        "/river/review/?flag=stationary",
+        "/river/review/?division=650102",
+        f"/river/review/?chief={chief.pk}",
+        "/river/review/?start=2024-03-01&end=2024-03-31",
+        "/river/review/?flag=teleport&division=650103&page=2",
+        "/river/review/?sort=-distance_m",
+        f"/river/review/{big.pk}/",
+    ]
     worst = 0.0
     print(f"{'median ms':>9s} {'max ms':>7s} {'sql ms':>6s} {'queries':>7s} {'rows':>5s} {'KiB':>5s}  page")
     for path in paths:

@@ -41,8 +41,9 @@ def main() -> None:
     from console.views.plans.redlines import seen_token
     from water.models import LedgerLock, RedLineTarget, WaterPlan
 
-    admin, _ = User.objects.update_or_create(username="bench_plans_admin", defaults={"role": Role.ADMIN,
-                                                                                     "jurisdiction": ""})  # fmt: skip
+    admin, _ = User.objects.update_or_create(
+        username="bench_plans_admin", defaults={"role": Role.ADMIN, "jurisdiction": ""}
+    )
     client = sign_in(admin)
     plan = WaterPlan.objects.order_by("-year", "division__code").first()
     code = plan.division.code
@@ -59,20 +60,38 @@ def main() -> None:
         print(f"{t.median:9.0f} {t.max:7.0f} {t.queries:7d}  GET {path}{over(t.median)}")
     line = plan.versions.get(number=plan.version).allocations.order_by("intake_id", "month").first()
     target = RedLineTarget.objects.filter(year=plan.year, division=plan.division).first()
-    locked = set(LedgerLock.objects.filter(month__year=plan.year, unlocked_at__isnull=True, division=plan.division)
-                 .values_list("month__month", flat=True))  # fmt: skip
+    locked = set(
+        LedgerLock.objects.filter(month__year=plan.year, unlocked_at__isnull=True, division=plan.division).values_list(
+            "month__month", flat=True
+        )
+    )
     free = next(m for m in range(12, 0, -1) if m not in locked)
     actions = [
-        (f"/water/plans/{plan.pk}/amend/", {"version": str(plan.version), "reason": "性能测试调整",
-                                             "allocations[0].intake": str(line.intake_id),
-                                             "allocations[0].month": str(line.month),
-                                             "allocations[0].volume_m3": str(line.volume_m3 + 1)}),
-        (f"/water/redlines/{target.pk}/edit/", {"seen": seen_token(target),
-                                                "total_use_cap_m3": str((target.total_use_cap_m3 or 0) + 1),
-                                                "reason": "性能测试"}) if target else None,
-        ("/water/locks/lock/", {"division": code, "year": str(plan.year), "month": f"{plan.year}-{free:02d}",
-                                "note": "性能测试"}),
-    ]  # fmt: skip
+        (
+            f"/water/plans/{plan.pk}/amend/",
+            {
+                "version": str(plan.version),
+                "reason": "性能测试调整",
+                "allocations[0].intake": str(line.intake_id),
+                "allocations[0].month": str(line.month),
+                "allocations[0].volume_m3": str(line.volume_m3 + 1),
+            },
+        ),
+        (
+            f"/water/redlines/{target.pk}/edit/",
+            {
+                "seen": seen_token(target),
+                "total_use_cap_m3": str((target.total_use_cap_m3 or 0) + 1),
+                "reason": "性能测试",
+            },
+        )
+        if target
+        else None,
+        (
+            "/water/locks/lock/",
+            {"division": code, "year": str(plan.year), "month": f"{plan.year}-{free:02d}", "note": "性能测试"},
+        ),
+    ]
     for item in actions:
         if item is None:
             continue

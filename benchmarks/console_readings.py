@@ -46,8 +46,9 @@ def main() -> None:
 
     reviewer, operator = User.objects.get(username="reviewer"), User.objects.get(username="operator")
     clients = {"reviewer": sign_in(reviewer), "operator": sign_in(operator)}
-    flagged = selectors.flagged_readings(scope=scope_for(reviewer), first=dt.date(2024, 1, 1),
-                                         last=dt.date(2024, 12, 31))  # fmt: skip
+    flagged = selectors.flagged_readings(
+        scope=scope_for(reviewer), first=dt.date(2024, 1, 1), last=dt.date(2024, 12, 31)
+    )
     if not flagged:
         raise SystemExit("the demo has no flagged reading")
     spike = flagged[0]
@@ -66,8 +67,12 @@ def main() -> None:
 
     def entry(i: int) -> dict[str, Any]:
         at = periods.to_beijing(last.observed_at + dt.timedelta(minutes=7 * (i + 1)))
-        return {"meter": op_meter.pk, "observed_at": at.strftime("%Y-%m-%dT%H:%M"),
-                "cumulative_m3": str(last.cumulative_m3 + i + 1), "note": "bench"}  # fmt: skip
+        return {
+            "meter": op_meter.pk,
+            "observed_at": at.strftime("%Y-%m-%dT%H:%M"),
+            "cumulative_m3": str(last.cumulative_m3 + i + 1),
+            "note": "bench",
+        }
 
     original = reading.cumulative_m3
     rows: list[tuple[str, str, str, Any]] = [

@@ -68,13 +68,21 @@ def main() -> None:
         for code in ("650100", ready.division_code)
         for q in (1, 2, 3, 4)
     ][: max(2, args.runs - 1)]
-    asks.append({"kind": "range", "start": str(ready.period_start), "end": str(ready.period_end),
-                 "division": ready.division_code, "reason": "benchmark"})  # fmt: skip
+    asks.append(
+        {
+            "kind": "range",
+            "start": str(ready.period_start),
+            "end": str(ready.period_end),
+            "division": ready.division_code,
+            "reason": "benchmark",
+        }
+    )
     it = iter(asks)
     first, med, worst, queries, resp = _timed(lambda: client.post("/reports/new/", next(it)), len(asks))
     rows = [("POST", "/reports/new/ (request + queue)", first, med, worst, queries, resp.status_code)]
-    v2 = ReportSnapshot.objects.filter(period_start=ready.period_start, division_code=ready.division_code,
-                                       status="building").get()  # fmt: skip
+    v2 = ReportSnapshot.objects.filter(
+        period_start=ready.period_start, division_code=ready.division_code, status="building"
+    ).get()
     t = time.perf_counter()
     services.snapshot_build(snapshot_id=v2.pk)  # the task's work, timed apart (a 2024-Q1 version to diff)
     build_s = time.perf_counter() - t

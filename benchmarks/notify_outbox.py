@@ -112,13 +112,23 @@ def main() -> None:
     admin, _ = User.objects.get_or_create(username="bench_admin", defaults={"role": Role.ADMIN, "is_superuser": True})
     everything = Scope(user_id=admin.pk, role=Role.ADMIN, everything=True)
     services.rule_create(
-        actor=admin, scope=everything, event_type="meter_offline", division_code="650102", channels=["wecom"],
-        webhook_url=f"http://127.0.0.1:{args.port}/cgi-bin/webhook/send?key=bench", own_people=False,
-    )  # fmt: skip
+        actor=admin,
+        scope=everything,
+        event_type="meter_offline",
+        division_code="650102",
+        channels=["wecom"],
+        webhook_url=f"http://127.0.0.1:{args.port}/cgi-bin/webhook/send?key=bench",
+        own_people=False,
+    )
     services.rule_create(
-        actor=admin, scope=everything, event_type="plan_80", division_code="650102", channels=["inbox", "wecom"],
-        webhook_url=f"http://127.0.0.1:{args.port}/cgi-bin/webhook/send?key=bench", role="reviewer",
-    )  # fmt: skip
+        actor=admin,
+        scope=everything,
+        event_type="plan_80",
+        division_code="650102",
+        channels=["inbox", "wecom"],
+        webhook_url=f"http://127.0.0.1:{args.port}/cgi-bin/webhook/send?key=bench",
+        role="reviewer",
+    )
     division = Division.objects.get(code="650102")
 
     # ---- 2. event-raise overhead ------------------------------------------------------------------
@@ -141,11 +151,22 @@ def main() -> None:
             audit_record(actor="bench", action=AuditAction.UPDATE, instance=division, after={"i": i})
             if raise_type:
                 services.event_raise(
-                    type=raise_type, division_code="650102", subject_type="water.alert", subject_id=i,
-                    figures={"intake": "一号取水口", "meter": "WM-1", "silent_hours": 3, "year": 2024,
-                             "use_m3": "85,000", "plan_m3": "100,000", "percent": "85.0"},
-                    people=[operator.pk, chief.pk], link=f"/api/v1/water/alerts/{i}/",
-                )  # fmt: skip
+                    type=raise_type,
+                    division_code="650102",
+                    subject_type="water.alert",
+                    subject_id=i,
+                    figures={
+                        "intake": "一号取水口",
+                        "meter": "WM-1",
+                        "silent_hours": 3,
+                        "year": 2024,
+                        "use_m3": "85,000",
+                        "plan_m3": "100,000",
+                        "percent": "85.0",
+                    },
+                    people=[operator.pk, chief.pk],
+                    link=f"/api/v1/water/alerts/{i}/",
+                )
         cpu[raise_type].append((time.process_time() - c) * 1000)
         return (time.perf_counter() - t) * 1000
 
@@ -172,13 +193,19 @@ def main() -> None:
     print(f"machine: 2 cores shared by 8 developers; load average {os.getloadavg()[0]:.1f}")
     print("event raise overhead (PostGIS, ms per service transaction, median / p95):")
     print(f"  service without raising           {statistics.median(base):6.2f} / {pct(base, 0.95):6.2f}")
-    print(f"  + event_raise, no rule (2 inbox)  {statistics.median(plain):6.2f} / {pct(plain, .95):6.2f}"
-          f"   overhead {statistics.median(plain) - statistics.median(base):+.2f} ms")  # fmt: skip
-    print(f"  + event_raise, rule (3 inbox, 1 robot) {statistics.median(ruled):6.2f} / {pct(ruled, .95):6.2f}"
-          f"   overhead {statistics.median(ruled) - statistics.median(base):+.2f} ms")  # fmt: skip
+    print(
+        f"  + event_raise, no rule (2 inbox)  {statistics.median(plain):6.2f} / {pct(plain, 0.95):6.2f}"
+        f"   overhead {statistics.median(plain) - statistics.median(base):+.2f} ms"
+    )
+    print(
+        f"  + event_raise, rule (3 inbox, 1 robot) {statistics.median(ruled):6.2f} / {pct(ruled, 0.95):6.2f}"
+        f"   overhead {statistics.median(ruled) - statistics.median(base):+.2f} ms"
+    )
     c0, c1, c2 = (statistics.mean(cpu[k]) for k in (None, "case_closed", "plan_80"))
-    print(f"  client CPU per transaction (mean): {c0:.2f} / {c1:.2f} / {c2:.2f} ms "
-          f"(event_raise adds {c1 - c0:+.2f} ms no rule, {c2 - c0:+.2f} ms with a rule)")  # fmt: skip
+    print(
+        f"  client CPU per transaction (mean): {c0:.2f} / {c1:.2f} / {c2:.2f} ms "
+        f"(event_raise adds {c1 - c0:+.2f} ms no rule, {c2 - c0:+.2f} ms with a rule)"
+    )
     counts = f"{statements[None]} / {statements['case_closed']} / {statements['plan_80']}"
     print(f"  SQL statements per transaction: {counts}; SELECT 1 round trip: {statistics.median(ping):.2f} ms")
 
@@ -198,10 +225,13 @@ def main() -> None:
         with transaction.atomic():
             for i in range(start, min(start + 100, args.n)):
                 services.event_raise(
-                    type="meter_offline", division_code="650102", subject_type="water.alert", subject_id=i,
+                    type="meter_offline",
+                    division_code="650102",
+                    subject_type="water.alert",
+                    subject_id=i,
                     figures={"intake": "一号取水口", "meter": f"WM-{i}", "silent_hours": 3},
                     link=f"/api/v1/water/alerts/{i}/",
-                )  # fmt: skip
+                )
     raised_s = time.perf_counter() - t
     ids = list(Notification.objects.filter(channel="wecom").order_by("pk").values_list("pk", flat=True))
     total = len(ids)
@@ -263,11 +293,15 @@ def main() -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the 2 workers, once they have exited
     worker_cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     attempts = DeliveryAttempt.objects.count()
-    print(f"2 workers delivered {done}/{total} to the local webhook in {drain:.1f} s "
-          f"(from the first delivery): {done / drain * 60:,.0f} notifications/minute; "
-          f"{attempts} attempts logged, {attempts - done} retries")  # fmt: skip
-    print(f"  load average {os.getloadavg()[0]:.1f}; workers' CPU {worker_cpu_s:.1f} s (PostgreSQL's not counted): "
-          f"{done / max(worker_cpu_s, 1e-9):,.0f} notifications per worker CPU-second")  # fmt: skip
+    print(
+        f"2 workers delivered {done}/{total} to the local webhook in {drain:.1f} s "
+        f"(from the first delivery): {done / drain * 60:,.0f} notifications/minute; "
+        f"{attempts} attempts logged, {attempts - done} retries"
+    )
+    print(
+        f"  load average {os.getloadavg()[0]:.1f}; workers' CPU {worker_cpu_s:.1f} s (PostgreSQL's not counted): "
+        f"{done / max(worker_cpu_s, 1e-9):,.0f} notifications per worker CPU-second"
+    )
     redis.Redis.from_url(broker).flushdb()
 
 

@@ -85,35 +85,51 @@ def main() -> None:
         division_upsert(code="650100", name="乌鲁木齐市", boundary=box(87.4, 87.8), actor="bench")
         division_upsert(code="650102", name="天山区", boundary=box(87.6, 87.8), actor="bench")
         division_upsert(code="650103", name="沙依巴克区", boundary=box(87.4, 87.6), actor="bench")
-        units = [User.objects.create(username=f"unit_{c}", role=Role.UNIT, display_name=f"{c}区人民政府")
-                 for c in ("650102", "650103")]  # fmt: skip
+        units = [
+            User.objects.create(username=f"unit_{c}", role=Role.UNIT, display_name=f"{c}区人民政府")
+            for c in ("650102", "650103")
+        ]
         admin = User.objects.create(username="bench_admin", role=Role.ADMIN, jurisdiction="650100")
         _, secret = token_issue(user=admin)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-        rnd = services.round_create(actor="bench", code="R-B", name="bench round", kind="central",
-                                    started_on=dt.date(2022, 3, 25), ended_on=dt.date(2022, 4, 25),
-                                    feedback_on=dt.date(2022, 6, 1))  # fmt: skip
+        rnd = services.round_create(
+            actor="bench",
+            code="R-B",
+            name="bench round",
+            kind="central",
+            started_on=dt.date(2022, 3, 25),
+            ended_on=dt.date(2022, 4, 25),
+            feedback_on=dt.date(2022, 6, 1),
+        )
 
         lines = ["受理编号,来源渠道,反映问题,行政区划代码,污染类型,责任单位,办理时限,经度,纬度,是否公开"]
         for i in range(IMPORT_ROWS):
             div = "650102" if i % 2 else "650103"
-            lines.append(f"B{i:07d},hotline,反映某处河道倾倒垃圾 {i},{div},water,unit_{div},2022-05-31,"
-                         f"{87.5 + (i % 100) / 1000:.4f},43.8,是")  # fmt: skip
+            lines.append(
+                f"B{i:07d},hotline,反映某处河道倾倒垃圾 {i},{div},water,unit_{div},2022-05-31,"
+                f"{87.5 + (i % 100) / 1000:.4f},43.8,是"
+            )
         body = ("\n".join(lines) + "\n").encode("utf-8")
         audit_before = AuditLog.objects.count()
         b0 = backend_cpu()
         t0, c0 = time.perf_counter(), time.process_time()
-        r = client.generic("POST", "/api/v1/oversight/petitions/import/?round=R-B&batch=1&received_on=2022-03-30",
-                           body, content_type="text/csv")  # fmt: skip
+        r = client.generic(
+            "POST",
+            "/api/v1/oversight/petitions/import/?round=R-B&batch=1&received_on=2022-03-30",
+            body,
+            content_type="text/csv",
+        )
         import_s, import_cpu = time.perf_counter() - t0, time.process_time() - c0
         import_db = _cpu(b0, backend_cpu())
         assert r.status_code == 201, r.content[:500]  # noqa: S101 - a benchmark that measured a failure is no figure
         audits = AuditLog.objects.count() - audit_before
-        print(f"import: {IMPORT_ROWS} petitions (CSV through the API, {audits} audit rows) in {import_s:.2f} s "
-              f"= {IMPORT_ROWS / import_s:,.0f} rows/s (target < 5 s); Python CPU {import_cpu:.2f} s, "
-              f"PostgreSQL backend CPU {import_db}; "
-              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print(
+            f"import: {IMPORT_ROWS} petitions (CSV through the API, {audits} audit rows) in {import_s:.2f} s "
+            f"= {IMPORT_ROWS / import_s:,.0f} rows/s (target < 5 s); Python CPU {import_cpu:.2f} s, "
+            f"PostgreSQL backend CPU {import_db}; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
 
         # Set-up for the section: bulk rows with a realistic spread of states (not timed).
         rng = random.Random(7)
@@ -124,27 +140,47 @@ def main() -> None:
             code = rng.choice(["650102", "650103"])
             received = dt.date(2022, 3, 26) + dt.timedelta(days=rng.randrange(0, 1000))
             closed = rng.random() < 0.97
-            rows.append(Petition(
-                number=f"S{i:07d}", batch=batch, received_on=received, channel="hotline", complaint="x",
-                division=divisions[code], category=rng.choice(["water", "air", "noise"]), unit=units[code == "650103"],
-                deadline=received + dt.timedelta(days=30), status="closed" if closed else "open",
-                closed_on=received + dt.timedelta(days=rng.randrange(1, 90)) if closed else None,
-                substantiated=rng.choice(["yes", "partly", "no"]), content_sha256="-",
-            ))  # fmt: skip
+            rows.append(
+                Petition(
+                    number=f"S{i:07d}",
+                    batch=batch,
+                    received_on=received,
+                    channel="hotline",
+                    complaint="x",
+                    division=divisions[code],
+                    category=rng.choice(["water", "air", "noise"]),
+                    unit=units[code == "650103"],
+                    deadline=received + dt.timedelta(days=30),
+                    status="closed" if closed else "open",
+                    closed_on=received + dt.timedelta(days=rng.randrange(1, 90)) if closed else None,
+                    substantiated=rng.choice(["yes", "partly", "no"]),
+                    content_sha256="-",
+                )
+            )
         Petition.objects.bulk_create(rows, batch_size=5000)
-        findings = [Finding.objects.create(round=rnd, code=f"F{c}", text="x", category="river_lake",
-                                           division=divisions[c]) for c in divisions]  # fmt: skip
+        findings = [
+            Finding.objects.create(round=rnd, code=f"F{c}", text="x", category="river_lake", division=divisions[c])
+            for c in divisions
+        ]
         tasks = []
         for i in range(SECTION_TASKS):
             start = dt.date(2022, 6, 1) + dt.timedelta(days=rng.randrange(0, 700))
             deadline = start + dt.timedelta(days=rng.randrange(30, 400))
             done = rng.random() < 0.7
             completed = start + dt.timedelta(days=rng.randrange(10, 450)) if done else None
-            tasks.append(Task(
-                finding=findings[i % 2], code=f"T{i:05d}", title="x", lead_unit=units[i % 2], starts_on=start,
-                deadline=deadline, status="signed_off" if done else "in_progress", completed_on=completed,
-                signed_off_at=dt.datetime.combine(completed, dt.time(12), tzinfo=BEIJING) if completed else None,
-            ))  # fmt: skip
+            tasks.append(
+                Task(
+                    finding=findings[i % 2],
+                    code=f"T{i:05d}",
+                    title="x",
+                    lead_unit=units[i % 2],
+                    starts_on=start,
+                    deadline=deadline,
+                    status="signed_off" if done else "in_progress",
+                    completed_on=completed,
+                    signed_off_at=dt.datetime.combine(completed, dt.time(12), tzinfo=BEIJING) if completed else None,
+                )
+            )
         Task.objects.bulk_create(tasks, batch_size=1000)
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
@@ -155,17 +191,20 @@ def main() -> None:
         b0 = backend_cpu()
         for _ in range(SECTION_RUNS):
             t0, c0 = time.perf_counter(), time.process_time()
-            out, _links = section.build(scope=SYSTEM, period=period, previous=same_period_last_year(period),
-                                        division_code="650100")  # fmt: skip
+            out, _links = section.build(
+                scope=SYSTEM, period=period, previous=same_period_last_year(period), division_code="650100"
+            )
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         assert out is not None  # noqa: S101 - the loop ran
         section_db = _cpu(b0, backend_cpu(), SECTION_RUNS)
-        print(f"section: city year 2024 over {Petition.objects.count():,} petitions and {Task.objects.count():,} "
-              f"tasks: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, "
-              f"max {max(times) * 1000:.0f} ms over {SECTION_RUNS} runs (target < 300 ms); Python CPU median "
-              f"{statistics.median(cpu) * 1000:.0f} ms, PostgreSQL backend CPU {section_db} a run (mean); "
-              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print(
+            f"section: city year 2024 over {Petition.objects.count():,} petitions and {Task.objects.count():,} "
+            f"tasks: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, "
+            f"max {max(times) * 1000:.0f} ms over {SECTION_RUNS} runs (target < 300 ms); Python CPU median "
+            f"{statistics.median(cpu) * 1000:.0f} ms, PostgreSQL backend CPU {section_db} a run (mean); "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"  figures: tasks {out['tasks']}; petitions {out['petitions']}")
         print(f"  backend: {connection.vendor}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:

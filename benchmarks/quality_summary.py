@@ -63,20 +63,33 @@ def run(n_sections: int, n_stations: int, settings: object) -> None:
     division_upsert(code="650100", name="city", boundary=box, actor=actor)
     line = MultiLineString(LineString((87.45, 43.65), (87.75, 43.95)), srid=WGS84_SRID)
     river_upsert(code="R", name="river", division_code="650100", geometry=line, actor=actor)
-    reach, _ = reach_upsert(code="R-1", name="reach", river_code="R", division_code="650100", geometry=line,
-                            actor=actor)  # fmt: skip
-    lake, _ = lake_upsert(code="L", name="lake", kind="lake", division_code="650100",
-                          geometry=MultiPolygon(Polygon.from_bbox((87.6, 43.7, 87.62, 43.72)), srid=WGS84_SRID),
-                          actor=actor)  # fmt: skip
+    reach, _ = reach_upsert(
+        code="R-1", name="reach", river_code="R", division_code="650100", geometry=line, actor=actor
+    )
+    lake, _ = lake_upsert(
+        code="L",
+        name="lake",
+        kind="lake",
+        division_code="650100",
+        geometry=MultiPolygon(Polygon.from_bbox((87.6, 43.7, 87.62, 43.72)), srid=WGS84_SRID),
+        actor=actor,
+    )
     rng = random.Random(7)
     sections = []
     for n in range(n_sections):
         is_river = n < n_sections * 6 // 10
-        sections.append(section_create(
-            code=f"B-{n:04d}", name=f"s{n}", category="river" if is_river else "lake",
-            reach=reach if is_river else None, lake=None if is_river else lake,
-            location=Point(87.6, 43.8), target_class=3, actor=actor,
-        ))  # fmt: skip
+        sections.append(
+            section_create(
+                code=f"B-{n:04d}",
+                name=f"s{n}",
+                category="river" if is_river else "lake",
+                reach=reach if is_river else None,
+                lake=None if is_river else lake,
+                location=Point(87.6, 43.8),
+                target_class=3,
+                actor=actor,
+            )
+        )
     t0 = time.perf_counter()
     samples = []
     for i, section in enumerate(sections):
@@ -87,8 +100,9 @@ def run(n_sections: int, n_stations: int, settings: object) -> None:
         if i < n_stations:
             at = dt.datetime(2024, 1, 1, tzinfo=BEIJING)
             while at.year == 2024:
-                ms = _measurements(rng, profile, at.timetuple().tm_yday, ("w01001", "w01009", "w01019", "w21003",
-                                                                          "w21011", "w21001"))  # fmt: skip
+                ms = _measurements(
+                    rng, profile, at.timetuple().tm_yday, ("w01001", "w01009", "w01019", "w21003", "w21011", "w21001")
+                )
                 samples.append(SampleInput(section, at, "automatic", ms))
                 at += dt.timedelta(hours=4)
     result = samples_record(samples=samples, actor=actor)
@@ -96,8 +110,10 @@ def run(n_sections: int, n_stations: int, settings: object) -> None:
     values = sum(len(s.measurements) for s in samples)
     backend = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]  # type: ignore[attr-defined]
     print(f"backend: {backend}")
-    print(f"stored {len(result.created)} samples / {values} results in {load_s:.1f} s "
-          f"({values / load_s:,.0f} results/s through samples_record)")  # fmt: skip
+    print(
+        f"stored {len(result.created)} samples / {values} results in {load_s:.1f} s "
+        f"({values / load_s:,.0f} results/s through samples_record)"
+    )
 
     from django.db import connection
 
@@ -111,9 +127,11 @@ def run(n_sections: int, n_stations: int, settings: object) -> None:
         summary = quality_summary(scope=scope, period=year(2024))
         timings.append(time.perf_counter() - t0)
     rivers, lakes = summary.rivers, summary.lakes
-    print(f"quality_summary for 2024 over {n_sections} sections ({values} results): "
-          f"median {statistics.median(timings) * 1000:.0f} ms; rivers {rivers.good}/{rivers.evaluated}, "
-          f"lakes {lakes.good}/{lakes.evaluated}")  # fmt: skip
+    print(
+        f"quality_summary for 2024 over {n_sections} sections ({values} results): "
+        f"median {statistics.median(timings) * 1000:.0f} ms; rivers {rivers.good}/{rivers.evaluated}, "
+        f"lakes {lakes.good}/{lakes.evaluated}"
+    )
 
     lines = ["section,sampled_at,source,item,value,unit"]
     codes = [item.code for item in gb3838.ITEMS if item.role == gb3838.Role.BASIC and not item.unit_required]
@@ -127,8 +145,10 @@ def run(n_sections: int, n_stations: int, settings: object) -> None:
     t0 = time.perf_counter()
     imported = samples_import_csv(data=text, sections=Section.objects.all(), actor=actor)
     import_s = time.perf_counter() - t0
-    print(f"CSV import of 10,000 result lines ({len(imported.created)} samples): {import_s:.2f} s "
-          f"({10_000 / import_s:,.0f} lines/s)")  # fmt: skip
+    print(
+        f"CSV import of 10,000 result lines ({len(imported.created)} samples): {import_s:.2f} s "
+        f"({10_000 / import_s:,.0f} lines/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -51,23 +51,38 @@ def main() -> None:
 
         box = MultiPolygon(Polygon.from_bbox((87.4, 43.6, 87.8, 44.0)), srid=4326)
         division_upsert(code="650100", name="乌鲁木齐市", boundary=box, actor="bench")
-        services.plant_create(scope=SYSTEM_SCOPE,
-            actor="bench", code="P-B", name="bench", division_code="650100", location=Point(87.6, 43.8, srid=4326),
+        services.plant_create(
+            scope=SYSTEM_SCOPE,
+            actor="bench",
+            code="P-B",
+            name="bench",
+            division_code="650100",
+            location=Point(87.6, 43.8, srid=4326),
             design_capacity_m3d=Decimal(1_000_000),
-        )  # fmt: skip
+        )
         for i in range(N_USERS):
-            services.water_user_create(scope=SYSTEM_SCOPE,
-                actor="bench", code=f"U-{i:04d}", name=f"user {i}", division_code="650100", sub_use="greening",
+            services.water_user_create(
+                scope=SYSTEM_SCOPE,
+                actor="bench",
+                code=f"U-{i:04d}",
+                name=f"user {i}",
+                division_code="650100",
+                sub_use="greening",
                 plant_code="P-B",
-            )  # fmt: skip
-        services.plant_volumes_record(scope=SYSTEM_SCOPE,
+            )
+        services.plant_volumes_record(
+            scope=SYSTEM_SCOPE,
             actor="bench",
             rows=[
-                {"plant": "P-B", "month": dt.date(2024, m, 1), "treated_m3": Decimal(20_000_000),
-                 "produced_m3": Decimal(10_000_000)}
+                {
+                    "plant": "P-B",
+                    "month": dt.date(2024, m, 1),
+                    "treated_m3": Decimal(20_000_000),
+                    "produced_m3": Decimal(10_000_000),
+                }
                 for m in range(1, 13)
             ],
-        )  # fmt: skip
+        )
         admin = User.objects.create(username="bench-admin", role=Role.ADMIN)
         _, secret = token_issue(user=admin)
         client = APIClient()

@@ -62,13 +62,20 @@ def prepare(stations: int, step: timedelta, installed: datetime) -> tuple[list[i
 
     call_command("migrate", verbosity=0)
     division, _ = division_upsert(
-        code="650102", name="天山区", boundary=MultiPolygon(Polygon.from_bbox((87.6, 43.6, 87.8, 44.0)), srid=4326),
+        code="650102",
+        name="天山区",
+        boundary=MultiPolygon(Polygon.from_bbox((87.6, 43.6, 87.8, 44.0)), srid=4326),
         actor="benchmark",
-    )  # fmt: skip
+    )
     intake = Intake.objects.filter(code="BENCH-BF").first() or services.intake_create(
-        actor="benchmark", code="BENCH-BF", name="补传基准取水口", source_type="river",
-        location=Point(87.7, 43.9, srid=4326), division=division, main_use="supply",
-    )  # fmt: skip
+        actor="benchmark",
+        code="BENCH-BF",
+        name="补传基准取水口",
+        source_type="river",
+        location=Point(87.7, 43.9, srid=4326),
+        division=division,
+        main_use="supply",
+    )
     old = list(Meter.objects.filter(intake=intake).values_list("pk", flat=True))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM water_reading WHERE meter_id = ANY(%s) AND source <> 'install'", [old])
@@ -80,10 +87,15 @@ def prepare(stations: int, step: timedelta, installed: datetime) -> tuple[list[i
     for index in range(1, stations + 1):
         address = station_address("sl651", index, division=DIVISION)
         meter = services.meter_create(
-            actor="benchmark", intake=intake, serial=f"BENCH-BF-{index:04d}", installed_at=installed,
-            protocol="sl651", rtu_address=address, decoding_profile=SL651_PROFILE,
+            actor="benchmark",
+            intake=intake,
+            serial=f"BENCH-BF-{index:04d}",
+            installed_at=installed,
+            protocol="sl651",
+            rtu_address=address,
+            decoding_profile=SL651_PROFILE,
             expected_interval_s=int(step.total_seconds()),
-        )  # fmt: skip
+        )
         ids.append(meter.pk)
         addresses.append(address)
     return ids, addresses
@@ -120,13 +132,25 @@ def main() -> int:
     log_file = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read back after the gateway exits
     gateway = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
         [
-            sys.executable, "manage.py", "telemetry_gateway", "--port", "0", "--max-connections",
-            str(args.stations + 100), "--max-connections-per-peer", "0",  # all from 127.0.0.1
-            "--db-writers", str(args.db_writers),
+            sys.executable,
+            "manage.py",
+            "telemetry_gateway",
+            "--port",
+            "0",
+            "--max-connections",
+            str(args.stations + 100),
+            "--max-connections-per-peer",
+            "0",  # all from 127.0.0.1
+            "--db-writers",
+            str(args.db_writers),
         ],
         # Its log goes to a file: a pipe nobody reads until the end fills up and blocks the gateway mid-run.
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log_file,
+        text=True,
+    )
     try:
         line = gateway.stdout.readline() if gateway.stdout else ""
         match = re.search(r"listening on [\d.]+:(\d+)", line)
@@ -143,10 +167,16 @@ def main() -> int:
         t0 = time.perf_counter()
         result = asyncio.run(
             simulator.fleet(
-                host="127.0.0.1", port=port, addresses=addresses, count=held + 2, held=held, step=step,
-                linger=args.linger, end=end,
+                host="127.0.0.1",
+                port=port,
+                addresses=addresses,
+                count=held + 2,
+                held=held,
+                step=step,
+                linger=args.linger,
+                end=end,
             )
-        )  # fmt: skip
+        )
         expected = held * args.stations
         stored = backfilled(ids)
         while stored < expected and time.perf_counter() - t0 < args.linger:
@@ -165,22 +195,32 @@ def main() -> int:
     total_cpu = gateway_cpu + db_cpu
     stats = re.search(r"telemetry gateway stopped: (\{.*\})", out)
     queries = result.commands.get(0x38, 0)
-    print(f"{args.stations} stations, {held} values each held back ({args.hours:g} h of {args.step_minutes}-minute "
-          f"data): {expected:,} values to backfill")  # fmt: skip
-    print(f"stations             {result.reports_sent:,} reports sent, {result.acks:,} acks, {queries} 38H queries "
-          f"answered, {result.failed} failed")  # fmt: skip
+    print(
+        f"{args.stations} stations, {held} values each held back ({args.hours:g} h of {args.step_minutes}-minute "
+        f"data): {expected:,} values to backfill"
+    )
+    print(
+        f"stations             {result.reports_sent:,} reports sent, {result.acks:,} acks, {queries} 38H queries "
+        f"answered, {result.failed} failed"
+    )
     print(f"backfilled readings  {stored:,} of {expected:,} in the database")
-    print(f"BACKFILL             {seconds:.1f} s from the first connection to the last backfilled reading stored "
-          f"(target {TARGET_SECONDS:.0f} s): {stored / seconds:,.0f} readings/s")  # fmt: skip
-    print(f"CPU                  gateway {gateway_cpu:.2f} CPU-s, database backends {db_cpu:.2f} CPU-s: "
-          f"{total_cpu / max(stored, 1) * 1000:.3f} CPU-s per 1,000 readings "
-          f"({stored / total_cpu if total_cpu else 0:,.0f} readings per CPU-second)")  # fmt: skip
+    print(
+        f"BACKFILL             {seconds:.1f} s from the first connection to the last backfilled reading stored "
+        f"(target {TARGET_SECONDS:.0f} s): {stored / seconds:,.0f} readings/s"
+    )
+    print(
+        f"CPU                  gateway {gateway_cpu:.2f} CPU-s, database backends {db_cpu:.2f} CPU-s: "
+        f"{total_cpu / max(stored, 1) * 1000:.3f} CPU-s per 1,000 readings "
+        f"({stored / total_cpu if total_cpu else 0:,.0f} readings per CPU-second)"
+    )
     print(f"gateway counters     {stats.group(1) if stats else '(not printed)'}")
     peak = sampler.peak
     mean = sum(sampler.samples) / len(sampler.samples) if sampler.samples else 0.0
-    print(f"load average         before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}; "
-          f"during: peak 1-min {peak:.2f}, mean {mean:.2f}; "
-          f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} ({os.cpu_count()} CPUs)")  # fmt: skip
+    print(
+        f"load average         before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}; "
+        f"during: peak 1-min {peak:.2f}, mean {mean:.2f}; "
+        f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} ({os.cpu_count()} CPUs)"
+    )
     for error in result.errors[:5]:
         print(f"station error: {error}")
     if gateway.returncode != 0:

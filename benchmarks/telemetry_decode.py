@@ -106,9 +106,12 @@ def sl651_ascii_frames(n: int, rng: random.Random) -> list[tuple[bytes, datetime
         frame = sl651_ascii.encode_report(
             centre=1,
             station=bytes.fromhex(f"{rng.randint(110000, 829999)}") + rng.randint(1, 60000).to_bytes(2, "big"),
-            password=rng.getrandbits(16), serial=serial % 65535 + 1, sent_at=sent, observed_at=observed,
+            password=rng.getrandbits(16),
+            serial=serial % 65535 + 1,
+            sent_at=sent,
+            observed_at=observed,
             groups=groups,
-        )  # fmt: skip
+        )
         out.append((frame, (sent + timedelta(seconds=rng.randint(0, 30))).astimezone(UTC)))
     return out
 

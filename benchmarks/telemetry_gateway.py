@@ -81,13 +81,20 @@ def prepare(protocol: str, stations: int, installed: datetime) -> list[int]:
 
     call_command("migrate", verbosity=0)
     division, _ = division_upsert(
-        code="650102", name="天山区", boundary=MultiPolygon(Polygon.from_bbox((87.6, 43.6, 87.8, 44.0)), srid=4326),
+        code="650102",
+        name="天山区",
+        boundary=MultiPolygon(Polygon.from_bbox((87.6, 43.6, 87.8, 44.0)), srid=4326),
         actor="benchmark",
-    )  # fmt: skip
+    )
     intake = Intake.objects.filter(code="BENCH-GW").first() or services.intake_create(
-        actor="benchmark", code="BENCH-GW", name="网关基准取水口", source_type="river",
-        location=Point(87.7, 43.9, srid=4326), division=division, main_use="supply",
-    )  # fmt: skip
+        actor="benchmark",
+        code="BENCH-GW",
+        name="网关基准取水口",
+        source_type="river",
+        location=Point(87.7, 43.9, srid=4326),
+        division=division,
+        main_use="supply",
+    )
     old = list(Meter.objects.filter(intake=intake).values_list("pk", flat=True))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM water_reading WHERE meter_id = ANY(%s) AND source = 'rtu'", [old])
@@ -99,9 +106,14 @@ def prepare(protocol: str, stations: int, installed: datetime) -> list[int]:
     ids = []
     for index in range(1, stations + 1):
         meter = services.meter_create(
-            actor="benchmark", intake=intake, serial=f"BENCH-{protocol}-{index:04d}", installed_at=installed,
-            protocol=protocol, rtu_address=station_address(protocol, index), decoding_profile=profile,
-        )  # fmt: skip
+            actor="benchmark",
+            intake=intake,
+            serial=f"BENCH-{protocol}-{index:04d}",
+            installed_at=installed,
+            protocol=protocol,
+            rtu_address=station_address(protocol, index),
+            decoding_profile=profile,
+        )
         ids.append(meter.pk)
     return ids
 
@@ -183,22 +195,41 @@ def main() -> int:
     plan = simulator.plan(
         args.protocol, count=args.frames, connections=args.connections, step=timedelta(minutes=1), end=end
     )
-    print(f"{args.frames:,} {args.protocol} frames of {len(plan[0][0])} bytes, {per_station} per station over "
-          f"{args.connections} connections")  # fmt: skip
+    print(
+        f"{args.frames:,} {args.protocol} frames of {len(plan[0][0])} bytes, {per_station} per station over "
+        f"{args.connections} connections"
+    )
 
     env = {**os.environ, "DATABASE_URL": url}
     log_file = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read back after the gateway exits
     gateway = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
         [
-            sys.executable, *(["-m", "cProfile", "-o", args.profile] if args.profile else []),
-            "manage.py", "telemetry_gateway", "--port", str(args.port), "--max-connections",
-            str(args.connections + 50), "--max-connections-per-peer", "0",  # all from 127.0.0.1
-            "--batch-size", str(args.batch_size), "--flush-interval", str(args.flush_ms),
-            "--max-queue", str(max(50_000, args.batch_size * 4)), "--db-writers", str(args.db_writers),
+            sys.executable,
+            *(["-m", "cProfile", "-o", args.profile] if args.profile else []),
+            "manage.py",
+            "telemetry_gateway",
+            "--port",
+            str(args.port),
+            "--max-connections",
+            str(args.connections + 50),
+            "--max-connections-per-peer",
+            "0",  # all from 127.0.0.1
+            "--batch-size",
+            str(args.batch_size),
+            "--flush-interval",
+            str(args.flush_ms),
+            "--max-queue",
+            str(max(50_000, args.batch_size * 4)),
+            "--db-writers",
+            str(args.db_writers),
         ],
         # Its log goes to a file: a pipe nobody reads until the end fills up and blocks the gateway mid-run.
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log_file,
+        text=True,
+    )
     try:
         line = gateway.stdout.readline() if gateway.stdout else ""
         match = re.search(r"listening on [\d.]+:(\d+)", line)
@@ -234,25 +265,35 @@ def main() -> int:
     rate = stored / result.total_seconds if result.total_seconds else 0.0
     stats = re.search(r"telemetry gateway stopped: (\{.*\})", out)
     print(f"frames sent          {result.frames_sent:,} in {result.send_seconds:.2f} s ({result.send_rate:,.0f}/s)")
-    print(f"acks received        {result.acks:,} (last at {result.total_seconds:.2f} s); "
-          f"{result.failed_connections} connections failed")  # fmt: skip
+    print(
+        f"acks received        {result.acks:,} (last at {result.total_seconds:.2f} s); "
+        f"{result.failed_connections} connections failed"
+    )
     print(f"readings in database {stored:,} (with raw frame: {with_frame:,})")
     print(f"END TO END           {rate:,.0f} frames/s decoded and stored (target {TARGET:,})")
-    print(f"gateway process      {gateway_cpu:.2f} CPU-s from the first frame to the last ack "
-          f"({gateway_cpu / result.total_seconds:.0%} of one core): "
-          f"{stored / gateway_cpu:,.0f} frames per gateway CPU-second = "
-          f"{gateway_cpu / stored * 1e6:.1f} µs per frame")  # fmt: skip
+    print(
+        f"gateway process      {gateway_cpu:.2f} CPU-s from the first frame to the last ack "
+        f"({gateway_cpu / result.total_seconds:.0%} of one core): "
+        f"{stored / gateway_cpu:,.0f} frames per gateway CPU-second = "
+        f"{gateway_cpu / stored * 1e6:.1f} µs per frame"
+    )
     total_cpu = gateway_cpu + db_cpu
-    print(f"database backends    {db_cpu:.2f} CPU-s; gateway + database {total_cpu:.2f} CPU-s = "
-          f"{total_cpu / stored * 1000:.3f} CPU-s per 1,000 frames = {stored / total_cpu:,.0f} frames per CPU-second "
-          f"(the per-core figure: what one quiet core would store end to end)")  # fmt: skip
-    print(f"simulated stations   {sim_cpu:.2f} CPU-s (this process, sharing the machine's "
-          f"{os.cpu_count()} CPUs with the gateway and the database: wall-clock frames/s is bounded by the CPU "
-          f"all three need, so compare runs by the per-CPU-second figures and the load)")  # fmt: skip
+    print(
+        f"database backends    {db_cpu:.2f} CPU-s; gateway + database {total_cpu:.2f} CPU-s = "
+        f"{total_cpu / stored * 1000:.3f} CPU-s per 1,000 frames = {stored / total_cpu:,.0f} frames per CPU-second "
+        f"(the per-core figure: what one quiet core would store end to end)"
+    )
+    print(
+        f"simulated stations   {sim_cpu:.2f} CPU-s (this process, sharing the machine's "
+        f"{os.cpu_count()} CPUs with the gateway and the database: wall-clock frames/s is bounded by the CPU "
+        f"all three need, so compare runs by the per-CPU-second figures and the load)"
+    )
     print(f"gateway counters     {stats.group(1) if stats else '(not printed)'}")
-    print(f"load average         before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}; "
-          f"during: peak 1-min {load_during[0]:.2f}, mean {load_during[1]:.2f}; "
-          f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} ({os.cpu_count()} CPUs)")  # fmt: skip
+    print(
+        f"load average         before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}; "
+        f"during: peak 1-min {load_during[0]:.2f}, mean {load_during[1]:.2f}; "
+        f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} ({os.cpu_count()} CPUs)"
+    )
     if gateway.returncode != 0:
         log_file.seek(0)
         print(f"gateway exited with {gateway.returncode}: {log_file.read()[-2000:]}")

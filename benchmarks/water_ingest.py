@@ -101,14 +101,23 @@ def seed(clients: int, meters: int, lock: bool = False) -> tuple[list[str], list
         for k in range(per_client):
             n = c * per_client + k
             intake = services.intake_create(
-                actor="bench", code=f"B-{n:04d}", name=f"bench {n}", source_type="river",
-                location=Point(87.6, 43.8, srid=4326), division=division, main_use="supply",
+                actor="bench",
+                code=f"B-{n:04d}",
+                name=f"bench {n}",
+                source_type="river",
+                location=Point(87.6, 43.8, srid=4326),
+                division=division,
+                main_use="supply",
                 capacity_m3s=Decimal(1),
-            )  # fmt: skip
+            )
             meter = services.meter_create(
-                actor="bench", intake=intake, serial=f"BM-{n:04d}", installed_at=T0, install_reading_m3=Decimal(1000),
+                actor="bench",
+                intake=intake,
+                serial=f"BM-{n:04d}",
+                installed_at=T0,
+                install_reading_m3=Decimal(1000),
                 device=device,
-            )  # fmt: skip
+            )
             serials.append(meter.serial)
             ids[meter.serial] = meter.pk
         owned.append(serials)
@@ -118,9 +127,12 @@ def seed(clients: int, meters: int, lock: bool = False) -> tuple[list[str], list
         from water import plan_services
 
         plan_services.ledger_lock(
-            actor="bench", scope=Scope(user_id=None, role=Role.ADMIN, everything=True), division=division,
-            month=dt.date(2023, 12, 1), note="bench",
-        )  # fmt: skip
+            actor="bench",
+            scope=Scope(user_id=None, role=Role.ADMIN, everything=True),
+            division=division,
+            month=dt.date(2023, 12, 1),
+            note="bench",
+        )
     from django.db import connections
 
     connections.close_all()
@@ -150,11 +162,15 @@ def build(owned: list[list[str]], batches: int) -> list[list[tuple[bytes, list[t
                     rows.append((s, h, value(s, h)))
             body = {
                 "readings": [
-                    {"meter": s, "observed_at": (T0 + dt.timedelta(hours=h)).isoformat(), "cumulative_m3": v,
-                     "flow_m3s": round(rate_of(s) / 3600, 6)}
+                    {
+                        "meter": s,
+                        "observed_at": (T0 + dt.timedelta(hours=h)).isoformat(),
+                        "cumulative_m3": v,
+                        "flow_m3s": round(rate_of(s) / 3600, 6),
+                    }
                     for s, h, v in rows
                 ]
-            }  # fmt: skip
+            }
             mine.append((json.dumps(body).encode(), rows))
         out.append(mine)
     return out
@@ -173,10 +189,24 @@ class Server:
         self.port = free_port()
         self.pidfile = f"/tmp/hz_bench_water_{self.port}.pid"  # noqa: S108 - a throwaway pid file
         self.proc = subprocess.Popen(  # noqa: S603 - this checkout's gunicorn, fixed arguments
-            [GUNICORN, "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "-p", self.pidfile,
-             "--timeout", "300", "--log-level", "warning"],
-            cwd=ROOT, env=env(), start_new_session=True,
-        )  # fmt: skip
+            [
+                GUNICORN,
+                "config.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-p",
+                self.pidfile,
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env(),
+            start_new_session=True,
+        )
         for _ in range(100):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -337,8 +367,10 @@ def main() -> None:
     n_batches = sum(len(b) for b in bodies)
     n_rows = n_batches * BATCH
     hours = (BATCH // (args.meters // args.clients)) * (args.batches // args.clients)
-    print(f"{n_batches} batches of {BATCH} readings ({n_rows:,} readings, {hours} hours per meter), "
-          f"{sum(len(b) for c in bodies for b, _ in c) / n_batches / 1e6:.2f} MB per body")  # fmt: skip
+    print(
+        f"{n_batches} batches of {BATCH} readings ({n_rows:,} readings, {hours} hours per meter), "
+        f"{sum(len(b) for c in bodies for b, _ in c) / n_batches / 1e6:.2f} MB per body"
+    )
 
     server = Server(args.workers)
     try:
@@ -355,8 +387,10 @@ def main() -> None:
         created = sum(a["created"] for a in answers)
         rate = n_rows / elapsed
         per_batch = elapsed / n_batches * args.clients * 1000
-        print(f"first send: {n_rows:,} readings in {elapsed:.2f} s = {rate:,.0f} readings/s "
-              f"({created:,} created, {per_batch:.0f} ms per batch per client)")  # fmt: skip
+        print(
+            f"first send: {n_rows:,} readings in {elapsed:.2f} s = {rate:,.0f} readings/s "
+            f"({created:,} created, {per_batch:.0f} ms per batch per client)"
+        )
         print("peak RSS of the workers (must stay flat):")
         print("\n".join(rss_log))
         verify(ids, hours)
@@ -364,9 +398,11 @@ def main() -> None:
 
         r_elapsed, r_answers = send_all(server.port, tokens, bodies)
         dups = sum(a["duplicates"] for a in r_answers)
-        print(f"resend: {n_rows:,} readings in {r_elapsed:.2f} s = {n_rows / r_elapsed:,.0f} readings/s "
-              f"({dups:,} duplicates, {sum(a['created'] for a in r_answers)} created); "
-              f"{r_elapsed / elapsed:.2f}× the first send's time")  # fmt: skip
+        print(
+            f"resend: {n_rows:,} readings in {r_elapsed:.2f} s = {n_rows / r_elapsed:,.0f} readings/s "
+            f"({dups:,} duplicates, {sum(a['created'] for a in r_answers)} created); "
+            f"{r_elapsed / elapsed:.2f}× the first send's time"
+        )
         print("  after resend: " + ", ".join(f"pid {p}: RSS {r} MiB, peak {h} MiB" for p, r, h in server.rss()))
     finally:
         server.stop()

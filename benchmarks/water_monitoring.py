@@ -133,8 +133,10 @@ def time_queries(meters: int) -> None:
     )
     year = periods.year(2024)
     median, worst, s = warm_median(lambda: monitoring_summary(scope=everyone, period=year, now=end), runs=4)
-    print(f"monitoring_summary 2024 (a year, for scale): median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms; "
-          f"offline at the end of the data: {s.offline}")  # fmt: skip
+    print(
+        f"monitoring_summary 2024 (a year, for scale): median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms; "
+        f"offline at the end of the data: {s.offline}"
+    )
 
     admin = User.objects.create(username="bench-admin", role=Role.ADMIN)
     _, secret = token_issue(user=admin)
@@ -142,17 +144,21 @@ def time_queries(meters: int) -> None:
     query = "start=2024-04-01&end=2024-06-30&page_size=1000"
     median, body = bench_db.warm_get(app, "/api/v1/water/monitoring/", query, secret)
     took = median * 1000
-    print(f"GET /api/v1/water/monitoring/?start=2024-04-01&end=2024-06-30 ({meters} meters on one page, "
-          f"JSON {len(body) // 1024} KiB): median {took:.0f} ms (warm, in-process WSGI)")  # fmt: skip
+    print(
+        f"GET /api/v1/water/monitoring/?start=2024-04-01&end=2024-06-30 ({meters} meters on one page, "
+        f"JSON {len(body) // 1024} KiB): median {took:.0f} ms (warm, in-process WSGI)"
+    )
     start = time.perf_counter()
     first = alerts_check_offline(now=end)
     elapsed_first = time.perf_counter() - start
     start = time.perf_counter()
     again = alerts_check_offline(now=end)
     elapsed_again = time.perf_counter() - start
-    print(f"alerts_check_offline over {meters} meters: first run {elapsed_first * 1000:.0f} ms "
-          f"({first.raised} raised), again {elapsed_again * 1000:.0f} ms ({again.raised} raised, "
-          f"{again.refreshed} unchanged)")  # fmt: skip
+    print(
+        f"alerts_check_offline over {meters} meters: first run {elapsed_first * 1000:.0f} ms "
+        f"({first.raised} raised), again {elapsed_again * 1000:.0f} ms ({again.raised} raised, "
+        f"{again.refreshed} unchanged)"
+    )
 
 
 def main() -> None:
@@ -169,8 +175,10 @@ def main() -> None:
     water_volumes.seed(args.meters)  # its seed: 500 intakes, one meter each, through the services
     t = time.perf_counter()
     n = generate(args.step_minutes)
-    print(f"{n:,} readings generated in PostgreSQL ({args.meters} meters, every {args.step_minutes} min of 2024, "
-          f"misses and outages left out) in {time.perf_counter() - t:.0f} s")  # fmt: skip
+    print(
+        f"{n:,} readings generated in PostgreSQL ({args.meters} meters, every {args.step_minutes} min of 2024, "
+        f"misses and outages left out) in {time.perf_counter() - t:.0f} s"
+    )
     t = time.perf_counter()
     rows = bench_db.rebuild_daily(rebuild_chunk, args.jobs)
     print(f"{rows:,} daily rows built by the service's recompute in {time.perf_counter() - t:.0f} s")

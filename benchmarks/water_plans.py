@@ -81,11 +81,17 @@ def main() -> None:
     with transaction.atomic():
         intakes = Intake.objects.bulk_create(
             [
-                Intake(code=f"P-{i:04d}", name=f"bench {i}", source_type="river", location=Point(87.6, 43.8, srid=4326),
-                       division=city, main_use="industry" if i % 3 == 0 else "agriculture")
+                Intake(
+                    code=f"P-{i:04d}",
+                    name=f"bench {i}",
+                    source_type="river",
+                    location=Point(87.6, 43.8, srid=4326),
+                    division=city,
+                    main_use="industry" if i % 3 == 0 else "agriculture",
+                )
                 for i in range(n)
             ]
-        )  # fmt: skip
+        )
         meters = Meter.objects.bulk_create(
             [
                 Meter(serial=f"PM-{i:04d}", intake=intake, installed_at=dt.datetime(2023, 1, 1, tzinfo=BEIJING))
@@ -96,8 +102,9 @@ def main() -> None:
         day = dt.date(2024, 1, 1)
         while day.year == 2024:
             for k, meter in enumerate(meters):
-                rows.append(DailyVolume(meter=meter, day=day, measured_m3=Decimal(100 + k % 50), covered_s=86400,
-                                        n_readings=24))  # fmt: skip
+                rows.append(
+                    DailyVolume(meter=meter, day=day, measured_m3=Decimal(100 + k % 50), covered_s=86400, n_readings=24)
+                )
             day += dt.timedelta(days=1)
         DailyVolume.objects.bulk_create(rows, batch_size=10_000)
         lines = [
@@ -105,12 +112,20 @@ def main() -> None:
             for k, intake in enumerate(Intake.objects.select_related("division").order_by("id"))
             for m in range(1, 13)
         ]
-        plan_services.plan_create(actor="bench", scope=everything, year=2024, division=city, title="bench",
-                                  allocations=lines)  # fmt: skip
+        plan_services.plan_create(
+            actor="bench", scope=everything, year=2024, division=city, title="bench", allocations=lines
+        )
         plan_services.redline_create(
-            actor="bench", scope=everything, year=2024, division=city, total_use_cap_m3=Decimal(20_000_000),
-            gdp_10k_yuan=Decimal(44_000_000), gdp_source="bench", iva_10k_yuan=Decimal(8_000_000), iva_source="bench",
-        )  # fmt: skip
+            actor="bench",
+            scope=everything,
+            year=2024,
+            division=city,
+            total_use_cap_m3=Decimal(20_000_000),
+            gdp_10k_yuan=Decimal(44_000_000),
+            gdp_source="bench",
+            iva_10k_yuan=Decimal(8_000_000),
+            iva_source="bench",
+        )
     print(
         f"seeded {n} intakes, {len(rows):,} daily rows, {len(lines):,} plan lines ({time.perf_counter() - began:.0f} s)"
     )
@@ -157,8 +172,10 @@ def main() -> None:
     best("the same in one shared read (as the report does)", report_reads_shared)
     best("ingest lock check (horizon_us, once per batch)", locks.horizon_us)
     summary = plan_selectors.plan_summary(scope=everything, period=periods.year(2024), today=today)
-    print(f"year: use {summary.use_m3:,.0f} m³, plan {summary.plan_m3:,.0f} m³, tier {summary.tier}, "
-          f"forecast {summary.forecast_m3:,.0f} m³")  # fmt: skip
+    print(
+        f"year: use {summary.use_m3:,.0f} m³, plan {summary.plan_m3:,.0f} m³, tier {summary.tier}, "
+        f"forecast {summary.forecast_m3:,.0f} m³"
+    )
     print(f"total {time.perf_counter() - began:.0f} s — load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

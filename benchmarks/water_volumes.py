@@ -59,9 +59,15 @@ def seed(meters: int) -> None:
     start = dt.datetime(2024, 1, 1, tzinfo=BEIJING)
     for n in range(meters):
         intake = services.intake_create(
-            actor="bench", code=f"V-{n:04d}", name=f"bench {n}", source_type="river",
-            location=Point(87.6, 43.8, srid=4326), division=division, main_use="supply", capacity_m3s=Decimal(10),
-        )  # fmt: skip
+            actor="bench",
+            code=f"V-{n:04d}",
+            name=f"bench {n}",
+            source_type="river",
+            location=Point(87.6, 43.8, srid=4326),
+            division=division,
+            main_use="supply",
+            capacity_m3s=Decimal(10),
+        )
         services.meter_create(actor="bench", intake=intake, serial=f"VM-{n:04d}", installed_at=start)
 
 
@@ -136,9 +142,11 @@ def time_queries() -> None:
         if i:  # the first run warms the caches
             samples.append(elapsed)
     total = sum(f.volume_m3 for figs in figures.values() for f in figs)
-    print(f"per-quarter volume of every intake ({len(figures)} intakes × 4 quarters, {total / 10_000:,.0f} 万 m³ "
-          f"in all), selector: median {statistics.median(samples) * 1000:.0f} ms, max {max(samples) * 1000:.0f} ms "
-          f"(warm, {len(samples)} runs)")  # fmt: skip
+    print(
+        f"per-quarter volume of every intake ({len(figures)} intakes × 4 quarters, {total / 10_000:,.0f} 万 m³ "
+        f"in all), selector: median {statistics.median(samples) * 1000:.0f} ms, max {max(samples) * 1000:.0f} ms "
+        f"(warm, {len(samples)} runs)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS) SELECT m.intake_id, date_trunc('quarter', d.day), sum(d.measured_m3) "
@@ -152,8 +160,10 @@ def time_queries() -> None:
     app = get_wsgi_application()
     query = "start=2024-01-01&end=2024-12-31&interval=quarter&page_size=1000"
     median, body = bench_db.warm_get(app, "/api/v1/water/volumes/", query, secret)
-    print(f"GET /api/v1/water/volumes/?interval=quarter (500 intakes on one page, JSON {len(body) // 1024} KiB): "
-          f"median {median * 1000:.0f} ms (warm, in-process WSGI)")  # fmt: skip
+    print(
+        f"GET /api/v1/water/volumes/?interval=quarter (500 intakes on one page, JSON {len(body) // 1024} KiB): "
+        f"median {median * 1000:.0f} ms (warm, in-process WSGI)"
+    )
 
 
 def main() -> None:
@@ -167,12 +177,16 @@ def main() -> None:
     seed(args.meters)
     t = time.perf_counter()
     n = generate(args.meters)
-    print(f"{n:,} readings generated in PostgreSQL ({args.meters} meters × {STEPS:,} quarter-hours of 2024) "
-          f"in {time.perf_counter() - t:.0f} s")  # fmt: skip
+    print(
+        f"{n:,} readings generated in PostgreSQL ({args.meters} meters × {STEPS:,} quarter-hours of 2024) "
+        f"in {time.perf_counter() - t:.0f} s"
+    )
     t = time.perf_counter()
     rows = bench_db.rebuild_daily(rebuild_chunk, args.jobs)
-    print(f"{rows:,} daily rows built by the service's recompute in {time.perf_counter() - t:.0f} s "
-          f"({args.jobs} processes)")  # fmt: skip
+    print(
+        f"{rows:,} daily rows built by the service's recompute in {time.perf_counter() - t:.0f} s "
+        f"({args.jobs} processes)"
+    )
     import psycopg
 
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:

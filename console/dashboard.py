@@ -161,8 +161,11 @@ def warm_targets() -> list[tuple[Scope, Period]]:
         latest = _latest_day(sc)
         today = periods.to_beijing(timezone.now()).date()
         day = min(latest, today) if latest else today
-        for period in (periods.year(day.year), periods.quarter(day.year, (day.month - 1) // 3 + 1),
-                       periods.month(day.year, day.month)):  # fmt: skip
+        for period in (
+            periods.year(day.year),
+            periods.quarter(day.year, (day.month - 1) // 3 + 1),
+            periods.month(day.year, day.month),
+        ):
             out.setdefault(_key(sc, period), (sc, period))
     viewed = cache.get(_VIEWED) or {}
     for key, (everything, prefix, label, _at) in viewed.items():

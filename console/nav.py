@@ -49,62 +49,76 @@ class Group:
 
 
 NAV: tuple[Group, ...] = (
-    Group(_("Overview"), (
-        Item(_("Home"), "console:home", ALL | UNIT),
-        # The map (一张图) is built on its own branch; the item appears once its URL exists.
-        Item(_("One map"), "console:map", ALL),
-        Item(_("Notifications"), "console:notify_inbox", ALL | {Role.UNIT}),  # every signed-in role's own inbox
-    )),
-    Group(_("Water resources"), (
-        Item(_("Intakes"), "console:intake_list", WATER),
-        Item(_("Meters"), "console:meter_list", WATER),
-        Item(_("Readings"), "console:reading_list", WATER),
-        Item(_("Readings review"), "console:reading_review_queue", STAFF),
-        Item(_("Enter a reading"), "console:reading_new", WATER),
-        Item(_("Telemetry stations"), "console:station_list", STAFF),
-        Item(_("Alerts"), "console:alert_list", WATER),
-        Item(_("Water plans"), "console:plan_list", STAFF),
-        Item(_("Red lines"), "console:redline_list", STAFF),
-        Item(_("Red-line state"), "console:redline_year", STAFF),
-        Item(_("Month locks"), "console:lock_list", STAFF),
-        Item(_("Month-lock calendar"), "console:lock_grid", STAFF),
-    )),
-    Group(_("River and lake chiefs"), (
-        Item(_("Patrols"), "console:patrol_list", RIVER),
-        Item(_("Patrol review queue"), "console:patrol_review_queue", STAFF),
-        Item(_("Chiefs and appointments"), "console:chief_appointments", STAFF),
-        Item(_("Patrol rules"), "console:patrol_rules", STAFF),
-        Item(_("Recompute patrols"), "console:patrol_recompute", STAFF),
-        Item(_("Cases"), "console:case_list", RIVER),
-        Item(_("Report a case"), "console:case_report", STAFF),  # the desk's entry of a phoned-in case
-        Item(_("Litter removal"), "console:litter_list", RIVER),
-    )),
-    Group(_("Reclaimed water"), (
-        Item(_("Plants"), "console:plant_list", STAFF),
-        Item(_("Projects"), "console:project_list", STAFF),
-        Item(_("Pipelines"), "console:pipeline_list", STAFF),
-    )),
-    Group(_("Water quality"), (
-        Item(_("Sections"), "console:section_list", RIVER),
-    )),
-    Group(_("Oversight"), (
-        Item(_("My unit's inbox"), "console:oversight_inbox", UNIT),
-        Item(_("Inspection findings"), "console:oversight_finding_list", OVERSIGHT),
-        Item(_("Rectification tasks"), "console:oversight_task_list", OVERSIGHT),
-        Item(_("Petitions"), "console:oversight_petition_list", OVERSIGHT),
-        Item(_("Import a hand-over batch"), "console:oversight_petition_import", STAFF),
-        Item(_("Supervision orders"), "console:oversight_order_list", OVERSIGHT),
-        Item(_("Circulars"), "console:oversight_circular_list", STAFF),
-        Item(_("New circular"), "console:oversight_circular_new", STAFF),
-    )),
-    Group(_("Reports"), (
-        Item(_("Report snapshots"), "console:report_list", RIVER),  # the API's read roles (reports.selectors)
-        Item(_("Build a report"), "console:report_new", STAFF),  # the API's POST roles
-    )),
-    Group(_("System"), (
-        Item(pgettext_lazy("console menu", "Administration"), "", ADMIN, external="/admin/"),
-    )),
-)  # fmt: skip
+    Group(
+        _("Overview"),
+        (
+            Item(_("Home"), "console:home", ALL | UNIT),
+            # The map (一张图) is built on its own branch; the item appears once its URL exists.
+            Item(_("One map"), "console:map", ALL),
+            Item(_("Notifications"), "console:notify_inbox", ALL | {Role.UNIT}),  # every signed-in role's own inbox
+        ),
+    ),
+    Group(
+        _("Water resources"),
+        (
+            Item(_("Intakes"), "console:intake_list", WATER),
+            Item(_("Meters"), "console:meter_list", WATER),
+            Item(_("Readings"), "console:reading_list", WATER),
+            Item(_("Readings review"), "console:reading_review_queue", STAFF),
+            Item(_("Enter a reading"), "console:reading_new", WATER),
+            Item(_("Telemetry stations"), "console:station_list", STAFF),
+            Item(_("Alerts"), "console:alert_list", WATER),
+            Item(_("Water plans"), "console:plan_list", STAFF),
+            Item(_("Red lines"), "console:redline_list", STAFF),
+            Item(_("Red-line state"), "console:redline_year", STAFF),
+            Item(_("Month locks"), "console:lock_list", STAFF),
+            Item(_("Month-lock calendar"), "console:lock_grid", STAFF),
+        ),
+    ),
+    Group(
+        _("River and lake chiefs"),
+        (
+            Item(_("Patrols"), "console:patrol_list", RIVER),
+            Item(_("Patrol review queue"), "console:patrol_review_queue", STAFF),
+            Item(_("Chiefs and appointments"), "console:chief_appointments", STAFF),
+            Item(_("Patrol rules"), "console:patrol_rules", STAFF),
+            Item(_("Recompute patrols"), "console:patrol_recompute", STAFF),
+            Item(_("Cases"), "console:case_list", RIVER),
+            Item(_("Report a case"), "console:case_report", STAFF),  # the desk's entry of a phoned-in case
+            Item(_("Litter removal"), "console:litter_list", RIVER),
+        ),
+    ),
+    Group(
+        _("Reclaimed water"),
+        (
+            Item(_("Plants"), "console:plant_list", STAFF),
+            Item(_("Projects"), "console:project_list", STAFF),
+            Item(_("Pipelines"), "console:pipeline_list", STAFF),
+        ),
+    ),
+    Group(_("Water quality"), (Item(_("Sections"), "console:section_list", RIVER),)),
+    Group(
+        _("Oversight"),
+        (
+            Item(_("My unit's inbox"), "console:oversight_inbox", UNIT),
+            Item(_("Inspection findings"), "console:oversight_finding_list", OVERSIGHT),
+            Item(_("Rectification tasks"), "console:oversight_task_list", OVERSIGHT),
+            Item(_("Petitions"), "console:oversight_petition_list", OVERSIGHT),
+            Item(_("Import a hand-over batch"), "console:oversight_petition_import", STAFF),
+            Item(_("Supervision orders"), "console:oversight_order_list", OVERSIGHT),
+            Item(_("Circulars"), "console:oversight_circular_list", STAFF),
+            Item(_("New circular"), "console:oversight_circular_new", STAFF),
+        ),
+    ),
+    Group(
+        _("Reports"),
+        (
+            Item(_("Report snapshots"), "console:report_list", RIVER),  # the API's read roles (reports.selectors)
+            Item(_("Build a report"), "console:report_new", STAFF),  # the API's POST roles
+        ),
+    ),
+    Group(_("System"), (Item(pgettext_lazy("console menu", "Administration"), "", ADMIN, external="/admin/"),)),
+)
 
 
 @dataclass

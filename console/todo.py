@@ -83,8 +83,9 @@ def _badges(counts: dict[str, dict[str, int]]) -> dict[str, list[Todo]]:
         if n:
             out.setdefault(url_name, []).append(Todo(n, label, reverse(url_name) + query, urgent))
 
-    patrols, cases, alerts = (counts.get(k, {}) for k in ("console:patrol_review_queue", "console:case_list",
-                                                          "console:alert_list"))  # fmt: skip
+    patrols, cases, alerts = (
+        counts.get(k, {}) for k in ("console:patrol_review_queue", "console:case_list", "console:alert_list")
+    )
     # The review queue lists exactly the patrols counted (pending review), with no filter.
     add("console:patrol_review_queue", patrols.get("pending"), _("flagged patrols awaiting review"), "")
     add("console:case_list", cases.get("submitted"), _("cases submitted for check"), "?status=submitted")

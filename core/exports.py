@@ -63,8 +63,13 @@ class Column:
         object.__setattr__(self, "width", width)
 
 
-_NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.00", "number3": "#,##0.000", "date": "yyyy-mm-dd",
-                   "datetime": "yyyy-mm-dd hh:mm"}  # fmt: skip
+_NUMBER_FORMATS = {
+    "int": "#,##0",
+    "number": "#,##0.00",
+    "number3": "#,##0.000",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
 
 
 # The first characters a spreadsheet takes as the start of a formula (OWASP "CSV Injection").

@@ -28,10 +28,20 @@ CITY = "650100"
 # administrator stands in for the bureau's duty officer on offline meters, over-plan use and
 # overdue cases.
 REVIEWER_TYPES = [
-    EventType.CASE_ASSIGNED, EventType.CASE_OVERDUE, EventType.CASE_REJECTED, EventType.PATROL_FLAGGED,
-    EventType.FREQUENCY_MISSED, EventType.METER_OFFLINE, EventType.METER_ONLINE, EventType.READING_FLAGGED,
-    EventType.PLAN_80, EventType.PLAN_100, EventType.REDLINE_AT_RISK, EventType.REPORT_READY, EventType.ESCALATED,
-]  # fmt: skip
+    EventType.CASE_ASSIGNED,
+    EventType.CASE_OVERDUE,
+    EventType.CASE_REJECTED,
+    EventType.PATROL_FLAGGED,
+    EventType.FREQUENCY_MISSED,
+    EventType.METER_OFFLINE,
+    EventType.METER_ONLINE,
+    EventType.READING_FLAGGED,
+    EventType.PLAN_80,
+    EventType.PLAN_100,
+    EventType.REDLINE_AT_RISK,
+    EventType.REPORT_READY,
+    EventType.ESCALATED,
+]
 DUTY_TYPES = [EventType.METER_OFFLINE, EventType.PLAN_100, EventType.CASE_OVERDUE]
 ESCALATION_NOW = dt.datetime(2025, 1, 15, 9, 0, tzinfo=BEIJING)
 
@@ -46,9 +56,14 @@ def load_notify_rules_demo(*, stdout: Any = None, **_: Any) -> None:
         if Rule.objects.filter(event_type=event_type, division_code=CITY).exists():
             continue
         services.rule_create(
-            actor=admin, scope=scope, users=[admin] if event_type in DUTY_TYPES else [],
-            event_type=event_type, division_code=CITY, role=Role.REVIEWER, channels=["inbox"],
-        )  # fmt: skip
+            actor=admin,
+            scope=scope,
+            users=[admin] if event_type in DUTY_TYPES else [],
+            event_type=event_type,
+            division_code=CITY,
+            role=Role.REVIEWER,
+            channels=["inbox"],
+        )
         made += 1
     if stdout is not None:
         stdout.write(f"demo: notify rules — {made} new, {Rule.objects.count()} in all")

@@ -23,10 +23,34 @@ from core.sql import cursor, db
 from notify.choices import Channel, NotificationStatus
 from notify.models import Event, Notification, Rule
 
-_N_COLUMNS = ("uid", "rule_id", "recipient_id", "target", "channel", "address", "title", "body", "link", "status",
-              "due_at", "delivered_at")  # fmt: skip
-_N_CASTS = ("uuid", "bigint", "bigint", "text", "text", "text", "text", "text", "text", "text", "timestamptz",
-            "timestamptz")  # fmt: skip
+_N_COLUMNS = (
+    "uid",
+    "rule_id",
+    "recipient_id",
+    "target",
+    "channel",
+    "address",
+    "title",
+    "body",
+    "link",
+    "status",
+    "due_at",
+    "delivered_at",
+)
+_N_CASTS = (
+    "uuid",
+    "bigint",
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
+)
 
 
 def postgres() -> bool:
@@ -39,10 +63,16 @@ def event_insert(event: Event, rows: Sequence[Notification]) -> tuple[int | None
     e, n = Event._meta.db_table, Notification._meta.db_table
     conflict = "ON CONFLICT (key) DO NOTHING" if event.key is not None else ""
     params: list[Any] = [
-        event.type, event.key, event.division_code, event.subject_type, event.subject_id,
-        json.dumps(event.figures, cls=DjangoJSONEncoder, ensure_ascii=False), event.link,
-        json.dumps(event.people), event.occurred_at,
-    ]  # fmt: skip
+        event.type,
+        event.key,
+        event.division_code,
+        event.subject_type,
+        event.subject_id,
+        json.dumps(event.figures, cls=DjangoJSONEncoder, ensure_ascii=False),
+        event.link,
+        json.dumps(event.people),
+        event.occurred_at,
+    ]
     head = (
         f"WITH e AS (INSERT INTO {e} (type, key, division_code, subject_type, subject_id, figures, link, people, "  # noqa: S608 - table names from _meta; values bound
         f"occurred_at, escalated_level) VALUES (%s::text, %s::text, %s::text, %s::text, %s::text, %s::jsonb, "
@@ -56,8 +86,20 @@ def event_insert(event: Event, rows: Sequence[Notification]) -> tuple[int | None
     one = "(" + ", ".join(f"%s::{c}" for c in _N_CASTS) + ")"
     values = ", ".join([one] * len(rows))
     for r in rows:
-        params += [str(r.uid), r.rule_id, r.recipient_id, r.target, r.channel, r.address, r.title, r.body, r.link,
-                   r.status, r.due_at, r.delivered_at]  # fmt: skip
+        params += [
+            str(r.uid),
+            r.rule_id,
+            r.recipient_id,
+            r.target,
+            r.channel,
+            r.address,
+            r.title,
+            r.body,
+            r.link,
+            r.status,
+            r.due_at,
+            r.delivered_at,
+        ]
     cols = ", ".join(_N_COLUMNS)
     sql = (
         f"{head}, n AS (INSERT INTO {n} (event_id, {cols}, attempts, last_error) "  # noqa: S608 - table names from _meta; values bound
@@ -83,8 +125,19 @@ def claim(ids: Sequence[int], *, now: dt.datetime, lease_until: dt.datetime, ext
         f"ORDER BY (id = ANY(%s)) DESC, due_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id"
     )
     ids = [int(i) for i in ids]
-    params = [NotificationStatus.SENDING, lease_until, Channel.INBOX, NotificationStatus.PENDING, now,
-              NotificationStatus.SENDING, now, ids, extra > 0, ids, len(ids) + max(extra, 0)]  # fmt: skip
+    params = [
+        NotificationStatus.SENDING,
+        lease_until,
+        Channel.INBOX,
+        NotificationStatus.PENDING,
+        now,
+        NotificationStatus.SENDING,
+        now,
+        ids,
+        extra > 0,
+        ids,
+        len(ids) + max(extra, 0),
+    ]
     with cursor() as cur:
         cur.execute(sql, params)
         return [r[0] for r in cur.fetchall()]
@@ -119,9 +172,21 @@ def rules_and_people(
 
     rules = []
     for pk, division, own_people, role, channels, mode, q_start, q_end, url, secret, template in rules_json:
-        rule = Rule(id=pk, event_type=event_type, division_code=division, own_people=own_people, role=role,
-                    channels=channels, mode=mode, quiet_start=when(q_start), quiet_end=when(q_end), webhook_url=url,
-                    webhook_secret=secret, template=template, active=True)  # fmt: skip
+        rule = Rule(
+            id=pk,
+            event_type=event_type,
+            division_code=division,
+            own_people=own_people,
+            role=role,
+            channels=channels,
+            mode=mode,
+            quiet_start=when(q_start),
+            quiet_end=when(q_end),
+            webhook_url=url,
+            webhook_secret=secret,
+            template=template,
+            active=True,
+        )
         rule._state.adding, rule._state.db = False, "default"
         rules.append(rule)
     named: dict[int, list[int]] = {}

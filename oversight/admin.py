@@ -89,8 +89,18 @@ class BatchAdmin(ReadOnlyAdmin):
 
 @admin.register(Petition)
 class PetitionAdmin(ReadOnlyAdmin):
-    list_display = ("number", "batch", "division", "category", "unit", "deadline", "status", "substantiated",
-                    "closed_on", "public")  # fmt: skip
+    list_display = (
+        "number",
+        "batch",
+        "division",
+        "category",
+        "unit",
+        "deadline",
+        "status",
+        "substantiated",
+        "closed_on",
+        "public",
+    )
     list_filter = ("status", "review", "category", "channel", "substantiated", "public")
     list_select_related = ("batch__round", "division", "unit")
     search_fields = ("number", "complaint")

@@ -86,8 +86,9 @@ class TaskFilter(_FigureFilterSet):
 
     def _unit(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         through = Task.responsible_units.through
-        return queryset.filter(Q(lead_unit__username=value) | Q(
-            pk__in=through.objects.filter(user__username=value).values("task_id")))  # fmt: skip
+        return queryset.filter(
+            Q(lead_unit__username=value) | Q(pk__in=through.objects.filter(user__username=value).values("task_id"))
+        )
 
     def _division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return _within(queryset, "finding__division__code", value)

@@ -47,11 +47,15 @@ def render_circular(content: dict[str, Any]) -> bytes:
     h2 = ParagraphStyle("h2", fontName=font, fontSize=11, leading=16, spaceBefore=8, spaceAfter=3)
     body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14)
     cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)
-    style = TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ])  # fmt: skip
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), font),
+            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
     units = content["units"]
     story: list[Any] = [
         Paragraph(content["title"], h1),
@@ -93,8 +97,16 @@ def render_circular(content: dict[str, Any]) -> bytes:
     else:
         story.append(Paragraph("本期无逾期事项。", body))
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=content["title"], author="Hezhang",
-                            invariant=True)  # fmt: skip
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=content["title"],
+        author="Hezhang",
+        invariant=True,
+    )
     doc.build(story)
     return buf.getvalue()

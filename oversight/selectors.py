@@ -46,10 +46,17 @@ from patrols.models import Case as PatrolCase
 from patrols.selectors import site_division_q
 from places.models import Division
 
-TASK_FIGURES = ("total", "completed", "in_progress", "overdue", "signed_off", "completed_late",
-                "completed_in_period")  # fmt: skip
-PETITION_FIGURES = ("received", "received_in_period", "closed", "stage_closed", "in_progress", "overdue",
-                    "substantiated", "closed_in_period")  # fmt: skip
+TASK_FIGURES = ("total", "completed", "in_progress", "overdue", "signed_off", "completed_late", "completed_in_period")
+PETITION_FIGURES = (
+    "received",
+    "received_in_period",
+    "closed",
+    "stage_closed",
+    "in_progress",
+    "overdue",
+    "substantiated",
+    "closed_in_period",
+)
 RECHECK_FIGURES = ("sampled", "done", "relapses")
 
 
@@ -207,12 +214,14 @@ def _within(qs: QuerySet[Any], lookup: str, division_code: str | None) -> QueryS
     return qs.filter(**{f"{lookup}__startswith": division_prefix(division_code)}) if division_code else qs
 
 
-def _grouped(qs: QuerySet[Any], q_of: Any, names: tuple[str, ...], spans: list[tuple[dt.date, dt.date]],
-             code: str) -> list[tuple[dict[str, int], dict[Any, dict[str, int]]]]:  # fmt: skip
+def _grouped(
+    qs: QuerySet[Any], q_of: Any, names: tuple[str, ...], spans: list[tuple[dt.date, dt.date]], code: str
+) -> list[tuple[dict[str, int], dict[Any, dict[str, int]]]]:
     """Every figure of every period per division in one scan (one GROUP BY over the division id, no
     join for the names), and their sums (the totals): [(totals, per division id)] per period."""
-    aggregates = {f"{n}__{i}": Count("pk", filter=q_of(n, first, last)) for i, (first, last) in enumerate(spans)
-                  for n in names}  # fmt: skip
+    aggregates = {
+        f"{n}__{i}": Count("pk", filter=q_of(n, first, last)) for i, (first, last) in enumerate(spans) for n in names
+    }
     out: list[tuple[dict[str, int], dict[Any, dict[str, int]]]] = [(dict.fromkeys(names, 0), {}) for _ in spans]
     for row in qs.order_by().values(code).annotate(**aggregates):
         for i, (totals, per) in enumerate(out):
@@ -232,16 +241,19 @@ def _within_ids(qs: QuerySet[Any], lookup: str, division_code: str | None) -> Qu
     return qs.filter(**{f"{lookup}__in": ids})
 
 
-def oversight_figures(*, scope: Scope, period: Period, division_code: str | None = None,
-                      by_division: bool = True) -> dict[str, Any]:  # fmt: skip
+def oversight_figures(
+    *, scope: Scope, period: Period, division_code: str | None = None, by_division: bool = True
+) -> dict[str, Any]:
     """Tasks, petitions and rechecks of the period (as of its last day) for the caller's scope and
     optionally one division: one scan each, grouped by division (the totals are their sums)."""
-    return oversight_figures_many(scope=scope, periods=[period], division_code=division_code,
-                                  by_division=by_division)[0]  # fmt: skip
+    return oversight_figures_many(scope=scope, periods=[period], division_code=division_code, by_division=by_division)[
+        0
+    ]
 
 
-def oversight_figures_many(*, scope: Scope, periods: list[Period], division_code: str | None = None,
-                           by_division: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+def oversight_figures_many(
+    *, scope: Scope, periods: list[Period], division_code: str | None = None, by_division: bool = True
+) -> list[dict[str, Any]]:
     """`oversight_figures` of several periods (a report's and the same period last year) from the same
     three scans: the figures are FILTERed counts, so one more period is more counts, not another scan.
     `by_division` rows are given for the first period."""
@@ -251,9 +263,13 @@ def oversight_figures_many(*, scope: Scope, periods: list[Period], division_code
     rechecks = _within_ids(recheck_list(scope=scope), "division_id", division_code)
     t = _grouped(tasks, task_figure_q, TASK_FIGURES, spans, "finding__division_id")
     p = _grouped(petitions, petition_figure_q, PETITION_FIGURES, spans, "division_id")
-    r_row = rechecks.order_by().aggregate(**{f"{n}__{i}": Count("pk", filter=recheck_figure_q(n, first, last))
-                                             for i, (first, last) in enumerate(spans)
-                                             for n in RECHECK_FIGURES})  # fmt: skip
+    r_row = rechecks.order_by().aggregate(
+        **{
+            f"{n}__{i}": Count("pk", filter=recheck_figure_q(n, first, last))
+            for i, (first, last) in enumerate(spans)
+            for n in RECHECK_FIGURES
+        }
+    )
     outs: list[dict[str, Any]] = []
     for i in range(len(spans)):
         r = {n: r_row[f"{n}__{i}"] for n in RECHECK_FIGURES}
@@ -266,9 +282,16 @@ def oversight_figures_many(*, scope: Scope, periods: list[Period], division_code
         for pk in ids:
             tr, pr = t_rows.get(pk, {}), p_rows.get(pk, {})
             code, name = divisions[pk]
-            rows.append({"code": code, "name": name, "tasks_total": tr.get("total", 0),
-                         "tasks_completed": tr.get("completed", 0), "petitions_received": pr.get("received", 0),
-                         "petitions_closed": pr.get("closed", 0)})  # fmt: skip
+            rows.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "tasks_total": tr.get("total", 0),
+                    "tasks_completed": tr.get("completed", 0),
+                    "petitions_received": pr.get("received", 0),
+                    "petitions_closed": pr.get("closed", 0),
+                }
+            )
         rows.sort(key=lambda row: str(row["code"]))
         outs[0]["by_division"] = [row for row in rows if row["tasks_total"] or row["petitions_received"]]
     return outs
@@ -281,29 +304,39 @@ def overdue_by_unit(*, scope: Scope, as_of: dt.date, division_code: str | None =
     units: dict[int, dict[str, Any]] = {}
 
     def unit_row(uid: int, username: str, name: str) -> dict[str, Any]:
-        return units.setdefault(uid, {"unit": username, "name": name or username, "tasks": [], "milestones": [],
-                                      "petitions": []})  # fmt: skip
+        return units.setdefault(
+            uid, {"unit": username, "name": name or username, "tasks": [], "milestones": [], "petitions": []}
+        )
 
     tasks = _within(task_list(scope=scope), "finding__division__code", division_code)
     for code, title, deadline, uid, uname, dname in (
-        tasks.filter(task_figure_q("overdue", as_of, as_of)).order_by("code")
+        tasks.filter(task_figure_q("overdue", as_of, as_of))
+        .order_by("code")
         .values_list("code", "title", "deadline", "lead_unit_id", "lead_unit__username", "lead_unit__display_name")
-    ):  # fmt: skip
+    ):
         unit_row(uid, uname, dname)["tasks"].append({"code": code, "title": title, "deadline": deadline.isoformat()})
     milestones = _within(milestone_list(scope=scope), "task__finding__division__code", division_code)
     for code, title, due, uid, uname, dname in (
-        milestones.filter(Q(task__starts_on__lte=as_of), Q(due_on__lt=as_of),
-                          Q(status=MilestoneStatus.PENDING) | Q(done_on__gt=as_of))
+        milestones.filter(
+            Q(task__starts_on__lte=as_of), Q(due_on__lt=as_of), Q(status=MilestoneStatus.PENDING) | Q(done_on__gt=as_of)
+        )
         .order_by("task__code", "due_on")
-        .values_list("task__code", "title", "due_on", "task__lead_unit_id", "task__lead_unit__username",
-                     "task__lead_unit__display_name")
-    ):  # fmt: skip
+        .values_list(
+            "task__code",
+            "title",
+            "due_on",
+            "task__lead_unit_id",
+            "task__lead_unit__username",
+            "task__lead_unit__display_name",
+        )
+    ):
         unit_row(uid, uname, dname)["milestones"].append({"task": code, "title": title, "due_on": due.isoformat()})
     petitions = _within(petition_list(scope=scope), "division__code", division_code)
     for number, deadline, uid, uname, dname in (
-        petitions.filter(petition_figure_q("overdue", as_of, as_of)).order_by("number")
+        petitions.filter(petition_figure_q("overdue", as_of, as_of))
+        .order_by("number")
         .values_list("number", "deadline", "unit_id", "unit__username", "unit__display_name")
-    ):  # fmt: skip
+    ):
         unit_row(uid, uname, dname)["petitions"].append({"number": number, "deadline": deadline.isoformat()})
     out = []
     for row in units.values():

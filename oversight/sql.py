@@ -50,24 +50,35 @@ def petitions_insert(rows: Sequence[Mapping[str, Any]], *, batch: HandoverBatch,
         return
     if db().vendor != "postgresql":
         petitions = [
-            Petition(batch=batch, received_on=batch.received_on, location=_point(r),
-                     **{k: v for k, v in r.items() if k != "location"})
+            Petition(
+                batch=batch,
+                received_on=batch.received_on,
+                location=_point(r),
+                **{k: v for k, v in r.items() if k != "location"},
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
         Petition.objects.bulk_create(petitions, batch_size=1000)
         if petitions[0].pk is None:
-            ids = dict(Petition.objects.filter(batch=batch, number__in=[p.number for p in petitions])
-                       .values_list("number", "pk"))  # fmt: skip
+            ids = dict(
+                Petition.objects.filter(batch=batch, number__in=[p.number for p in petitions]).values_list(
+                    "number", "pk"
+                )
+            )
             for p in petitions:
                 p.pk = ids[p.number]
-        audit_record_many(actor=actor, action="create", items=[(p, None, snapshot(p)) for p in petitions],
-                          reason=reason)  # fmt: skip
+        audit_record_many(
+            actor=actor, action="create", items=[(p, None, snapshot(p)) for p in petitions], reason=reason
+        )
         return
 
     # One new petition of the batch gives every default (status, review, empty texts) and the snapshot's keys.
     template = Petition(batch=batch, received_on=batch.received_on)
-    defaults = {f.attname: _plain(getattr(template, f.attname)) for f in Petition._meta.concrete_fields
-                if not f.primary_key and f.attname not in ("created_at", "updated_at")}  # fmt: skip
+    defaults = {
+        f.attname: _plain(getattr(template, f.attname))
+        for f in Petition._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("created_at", "updated_at")
+    }
     columns = list(defaults)
     base_after = snapshot(template)
     table = Petition._meta.db_table
@@ -82,11 +93,14 @@ def petitions_insert(rows: Sequence[Mapping[str, Any]], *, batch: HandoverBatch,
                 loc = r.get("location")
                 values["location"] = None if loc is None else f"SRID={WGS84_SRID};POINT({loc[0]!r} {loc[1]!r})"
                 copy.write_row([values[col] for col in columns])
-        c.execute(f"SELECT number, id FROM {table} WHERE batch_id = %s AND number = ANY(%s)",  # noqa: S608 - table name from _meta
-                  [batch.pk, [r["number"] for r in rows]])  # fmt: skip
+        c.execute(
+            f"SELECT number, id FROM {table} WHERE batch_id = %s AND number = ANY(%s)",  # noqa: S608 - table name from _meta
+            [batch.pk, [r["number"] for r in rows]],
+        )
         ids = dict(c.fetchall())
-        head = audit_values(actor=actor, action="create", entity=Petition._meta.label_lower, entity_id=0, after={},
-                            reason=reason)  # fmt: skip
+        head = audit_values(
+            actor=actor, action="create", entity=Petition._meta.label_lower, entity_id=0, after={}, reason=reason
+        )
         actor_id = getattr(head["actor"], "pk", None)
         with c.copy(f"COPY {AuditLog._meta.db_table} ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN") as copy:
             for r in rows:
@@ -100,5 +114,15 @@ def petitions_insert(rows: Sequence[Mapping[str, Any]], *, batch: HandoverBatch,
                     after[f"{k}_id"] = _fk(r, k)
                 loc = r.get("location")
                 after["location"] = None if loc is None else {"type": "Point", "coordinates": [loc[0], loc[1]]}
-                copy.write_row((actor_id, head["actor_label"], head["action"], head["entity"], str(pk), None,
-                                json.dumps(after, ensure_ascii=False), head["reason"]))  # fmt: skip
+                copy.write_row(
+                    (
+                        actor_id,
+                        head["actor_label"],
+                        head["action"],
+                        head["entity"],
+                        str(pk),
+                        None,
+                        json.dumps(after, ensure_ascii=False),
+                        head["reason"],
+                    )
+                )

@@ -28,26 +28,55 @@ def _lines(parts: list[Any]) -> MultiLineString:
 def load_places_demo(**_: Any) -> None:
     districts = {d["code"]: _polygon([d["boundary"]]) for d in geo.DISTRICTS}
     city_boundary: GEOSGeometry = MultiPolygon(*districts.values(), srid=WGS84_SRID).unary_union
-    division_upsert(code=geo.CITY["code"], name=geo.CITY["name"], name_en=geo.CITY["name_en"],
-                    boundary=city_boundary, actor=ACTOR, parent_code_="")  # fmt: skip
+    division_upsert(
+        code=geo.CITY["code"],
+        name=geo.CITY["name"],
+        name_en=geo.CITY["name_en"],
+        boundary=city_boundary,
+        actor=ACTOR,
+        parent_code_="",
+    )
     for d in geo.DISTRICTS:
         division_upsert(
             code=d["code"], name=d["name"], name_en=d["name_en"], boundary=districts[d["code"]], actor=ACTOR
         )
     for t in geo.TOWNSHIPS:
         division_upsert(
-            code=t["code"], name=t["name"], name_en=t["name_en"], parent_code_=t["parent"],
-            boundary=_polygon([t["boundary"]]), actor=ACTOR,
-        )  # fmt: skip
+            code=t["code"],
+            name=t["name"],
+            name_en=t["name_en"],
+            parent_code_=t["parent"],
+            boundary=_polygon([t["boundary"]]),
+            actor=ACTOR,
+        )
     for r in geo.RIVERS:
-        river_upsert(code=r["code"], name=r["name"], name_en=r["name_en"], division_code=r["division"],
-                     geometry=_lines(r["parts"]), actor=ACTOR)  # fmt: skip
+        river_upsert(
+            code=r["code"],
+            name=r["name"],
+            name_en=r["name_en"],
+            division_code=r["division"],
+            geometry=_lines(r["parts"]),
+            actor=ACTOR,
+        )
     for reach in geo.REACHES:
-        reach_upsert(code=reach["code"], name=reach["name"], river_code=reach["river"],
-                     division_code=reach["division"], geometry=_lines(reach["parts"]), actor=ACTOR)  # fmt: skip
+        reach_upsert(
+            code=reach["code"],
+            name=reach["name"],
+            river_code=reach["river"],
+            division_code=reach["division"],
+            geometry=_lines(reach["parts"]),
+            actor=ACTOR,
+        )
     for lake in geo.LAKES:
-        lake_upsert(code=lake["code"], name=lake["name"], name_en=lake["name_en"], kind=lake["kind"],
-                    division_code=lake["division"], geometry=_polygon(lake["rings"]), actor=ACTOR)  # fmt: skip
+        lake_upsert(
+            code=lake["code"],
+            name=lake["name"],
+            name_en=lake["name_en"],
+            kind=lake["kind"],
+            division_code=lake["division"],
+            geometry=_polygon(lake["rings"]),
+            actor=ACTOR,
+        )
 
     # The demo chief (a Tianshan District chief) is appointed to every reach in the district.
     chief = User.objects.filter(username="chief").first()

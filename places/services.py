@@ -290,9 +290,10 @@ def assignment_end(*, assignment: ChiefAssignment, valid_until: Any, actor: Any)
     """End an appointment on a date (a chief moves on; the history stays)."""
     if assignment.valid_until is not None:
         raise InvalidInput(
-            _("This appointment has already ended."), code="already_ended",
+            _("This appointment has already ended."),
+            code="already_ended",
             fields={"valid_until": [_("Already ended on %(valid_until)s.") % {"valid_until": assignment.valid_until}]},
-        )  # fmt: skip
+        )
     if valid_until < assignment.valid_from:
         raise InvalidInput(
             _("An appointment cannot end before it starts."),

@@ -28,10 +28,17 @@ class FunctionZoneAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: FunctionZone, form: Any, change: bool) -> None:
         saved, _changed = function_zone_upsert(
-            code=obj.code, name=obj.name, division=obj.division, target_class=obj.target_class, actor=request.user,
-            key_zone=obj.key_zone, declared_compliant=obj.declared_compliant, declared_source=obj.declared_source,
-            note=obj.note, reason="admin",
-        )  # fmt: skip
+            code=obj.code,
+            name=obj.name,
+            division=obj.division,
+            target_class=obj.target_class,
+            actor=request.user,
+            key_zone=obj.key_zone,
+            declared_compliant=obj.declared_compliant,
+            declared_source=obj.declared_source,
+            note=obj.note,
+            reason="admin",
+        )
         obj.pk = saved.pk
 
 

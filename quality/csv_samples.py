@@ -32,16 +32,35 @@ from quality.choices import SampleSource
 from quality.models import Section
 from quality.services import RecordResult, SampleInput, samples_record
 
-COLUMNS = ("section", "sampled_at", "source", "item", "value", "unit", "below_detection_limit",
-           "detection_limit", "note")  # fmt: skip
+COLUMNS = (
+    "section",
+    "sampled_at",
+    "source",
+    "item",
+    "value",
+    "unit",
+    "below_detection_limit",
+    "detection_limit",
+    "note",
+)
 REQUIRED = ("section", "sampled_at", "item")
 _HEADER_ALIASES = {
-    "断面编码": "section", "断面": "section", "section_code": "section",
-    "采样时间": "sampled_at", "时间": "sampled_at",
-    "来源": "source", "项目": "item", "监测项目": "item", "item_code": "item",
-    "结果": "value", "监测值": "value", "单位": "unit", "未检出": "below_detection_limit",
-    "检出限": "detection_limit", "备注": "note",
-}  # fmt: skip
+    "断面编码": "section",
+    "断面": "section",
+    "section_code": "section",
+    "采样时间": "sampled_at",
+    "时间": "sampled_at",
+    "来源": "source",
+    "项目": "item",
+    "监测项目": "item",
+    "item_code": "item",
+    "结果": "value",
+    "监测值": "value",
+    "单位": "unit",
+    "未检出": "below_detection_limit",
+    "检出限": "detection_limit",
+    "备注": "note",
+}
 _TRUE = {"1", "true", "yes", "y", "是", "t"}
 _FALSE = {"", "0", "false", "no", "n", "否", "f"}
 _SOURCE_ALIASES = {"手工": SampleSource.MANUAL, "自动": SampleSource.AUTOMATIC, "auto": SampleSource.AUTOMATIC}
@@ -115,10 +134,13 @@ def parse_rows(
             continue
         try:
             measurement = gb3838.parse_measurement(
-                item, row.get("value", ""), unit=row.get("unit") or None,
-                below_detection_limit=below_text in _TRUE, detection_limit=row.get("detection_limit") or None,
+                item,
+                row.get("value", ""),
+                unit=row.get("unit") or None,
+                below_detection_limit=below_text in _TRUE,
+                detection_limit=row.get("detection_limit") or None,
                 named_by_code=gb3838.is_code(row.get("item", ""), item),
-            )  # fmt: skip
+            )
         except gb3838.ValueRefused as exc:
             refuse(record, "value", exc.message)
             continue

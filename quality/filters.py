@@ -36,8 +36,17 @@ class SectionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Section
-        fields = ["code", "name", "category", "water_body", "reach", "lake", "river_code", "counts_in_statistics",
-                  "division"]  # fmt: skip
+        fields = [
+            "code",
+            "name",
+            "category",
+            "water_body",
+            "reach",
+            "lake",
+            "river_code",
+            "counts_in_statistics",
+            "division",
+        ]
 
     def filter_division(self, queryset: QuerySet[Section], name: str, value: str) -> QuerySet[Section]:
         return _within(queryset, "division__code", value)

@@ -41,9 +41,11 @@ class FunctionZone(models.Model):
         _("key zone"), default=True, help_text="an important zone counted in the red-line compliance rate"
     )
     declared_compliant = models.BooleanField(
-        _("declared compliant"), null=True, blank=True,
+        _("declared compliant"),
+        null=True,
+        blank=True,
         help_text="compliance as declared where no section of the zone was evaluated; empty: not declared",
-    )  # fmt: skip
+    )
     declared_source = models.CharField(_("source of the declared compliance"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False, verbose_name=_("created at"))
@@ -70,17 +72,28 @@ class Section(models.Model):
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=16, choices=SectionCategory.choices)
     water_body = models.CharField(
-        _("water body type"), max_length=8, choices=WaterBody.choices, editable=False,
+        _("water body type"),
+        max_length=8,
+        choices=WaterBody.choices,
+        editable=False,
         help_text="river or lake/reservoir: which TP column of GB 3838 applies (from the reach or lake)",
-    )  # fmt: skip
+    )
     reach = models.ForeignKey(
-        Reach, null=True, blank=True, on_delete=models.PROTECT, related_name="quality_sections",
+        Reach,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quality_sections",
         verbose_name=_("reach"),
-    )  # fmt: skip
+    )
     lake = models.ForeignKey(
-        Lake, null=True, blank=True, on_delete=models.PROTECT, related_name="quality_sections",
+        Lake,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quality_sections",
         verbose_name=_("lake/reservoir"),
-    )  # fmt: skip
+    )
     division = models.ForeignKey(
         Division, on_delete=models.PROTECT, related_name="quality_sections", verbose_name=_("located in division")
     )
@@ -89,10 +102,14 @@ class Section(models.Model):
         _("target class"), choices=WaterClass.choices[:5], help_text="class of the water-function zone (Ⅰ–Ⅴ)"
     )
     function_zone = models.ForeignKey(
-        FunctionZone, null=True, blank=True, on_delete=models.PROTECT, related_name="sections",
+        FunctionZone,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sections",
         verbose_name=_("water-function zone"),
         help_text="the zone whose compliance this section's evaluation counts in",
-    )  # fmt: skip
+    )
     counts_in_statistics = models.BooleanField(
         _("counts in statistics"), default=True, help_text="whether it counts in the city's good-water shares"
     )

@@ -301,10 +301,14 @@ def evaluate_sections(*, sections: Sequence[Section], period: Period) -> list[Se
         classification = gb3838.classify(m.values, body=section.water_body, options=options) if m else None
         out.append(
             SectionEvaluation(
-                section, period, m, classification,
-                exclusions=tuple(exclusions.get(section.pk, ())), excluded_months=left_out.get(section.pk, ()),
+                section,
+                period,
+                m,
+                classification,
+                exclusions=tuple(exclusions.get(section.pk, ())),
+                excluded_months=left_out.get(section.pk, ()),
             )
-        )  # fmt: skip
+        )
     return out
 
 

@@ -29,8 +29,18 @@ MAX_ERRORS = 100  # complaints listed; more are counted, not listed
 
 # --------------------------------------------------------------------------- sections
 
-_SECTION_FIELDS = ("name", "category", "reach", "lake", "division", "location", "target_class",
-                   "counts_in_statistics", "note", "function_zone")  # fmt: skip
+_SECTION_FIELDS = (
+    "name",
+    "category",
+    "reach",
+    "lake",
+    "division",
+    "location",
+    "target_class",
+    "counts_in_statistics",
+    "note",
+    "function_zone",
+)
 
 
 def _as_point(location: GEOSGeometry | None) -> Point:
@@ -122,11 +132,17 @@ def section_create(
         Section(code=code),
         actor=actor,
         fields={
-            "name": name, "category": category, "reach": reach, "lake": lake, "division": division,
-            "location": location, "target_class": target_class, "counts_in_statistics": counts_in_statistics,
+            "name": name,
+            "category": category,
+            "reach": reach,
+            "lake": lake,
+            "division": division,
+            "location": location,
+            "target_class": target_class,
+            "counts_in_statistics": counts_in_statistics,
             "note": note,
         },
-    )  # fmt: skip
+    )
     return section
 
 
@@ -168,12 +184,18 @@ def section_upsert(
         actor=actor,
         reason=reason,
         fields={
-            "name": name, "category": category, "reach": reach, "lake": lake,
+            "name": name,
+            "category": category,
+            "reach": reach,
+            "lake": lake,
             "division": division or (reach.division if reach else lake.division if lake else None),
-            "location": location, "target_class": target_class, "counts_in_statistics": counts_in_statistics,
-            "note": note, "function_zone": function_zone,
+            "location": location,
+            "target_class": target_class,
+            "counts_in_statistics": counts_in_statistics,
+            "note": note,
+            "function_zone": function_zone,
         },
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -202,9 +224,14 @@ def function_zone_upsert(
     before = None if instance is None else snapshot(instance)
     instance = instance or FunctionZone(code=code)
     fields = {
-        "name": name, "division": division, "target_class": target_class, "key_zone": key_zone,
-        "declared_compliant": declared_compliant, "declared_source": declared_source, "note": note,
-    }  # fmt: skip
+        "name": name,
+        "division": division,
+        "target_class": target_class,
+        "key_zone": key_zone,
+        "declared_compliant": declared_compliant,
+        "declared_source": declared_source,
+        "note": note,
+    }
     for field_name, value in fields.items():
         setattr(instance, field_name, value)
     changed = audited_save(instance, actor=actor, before=before, reason=reason)
@@ -368,8 +395,14 @@ def samples_record(
             result_row.full_clean(exclude=["sample"], validate_unique=False, validate_constraints=False)
         Measurement.objects.bulk_create(added)
         after = _audit_after(stored, [*stored.measurements.all(), *added])
-        audit_record(actor=actor, action=AuditAction.UPDATE, instance=stored, before=before, after=after,
-                     reason=reason or "results added")  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=stored,
+            before=before,
+            after=after,
+            reason=reason or "results added",
+        )
         result.amended.append(stored)
         result.measurements_created += len(added)
 
@@ -421,8 +454,9 @@ def sample_delete(*, sample: Sample, actor: Any, reason: str = "") -> None:
     before = _audit_after(sample, rows)
     pk = sample.pk
     sample.delete()
-    audit_record(actor=actor, action=AuditAction.DELETE, entity="quality.sample", entity_id=pk, before=before,
-                 reason=reason)  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.DELETE, entity="quality.sample", entity_id=pk, before=before, reason=reason
+    )
 
 
 # --------------------------------------------------------------------------- exclusions
@@ -469,6 +503,10 @@ def section_exclusion_delete(*, exclusion: SectionExclusion, actor: Any, reason:
     pk = exclusion.pk
     exclusion.delete()
     audit_record(
-        actor=actor, action=AuditAction.DELETE, entity="quality.sectionexclusion", entity_id=pk, before=before,
+        actor=actor,
+        action=AuditAction.DELETE,
+        entity="quality.sectionexclusion",
+        entity_id=pk,
+        before=before,
         reason=reason,
-    )  # fmt: skip
+    )

@@ -54,11 +54,15 @@ class ZoneResult:
             "declared_source": z.declared_source if self.source == DECLARED else "",
             "tied_sections": self.tied_sections,
             "sections": [
-                {"code": e.section.code, "name": e.section.name, "class": e.cls,
-                 "meets_target": e.cls is not None and e.cls <= z.target_class}
+                {
+                    "code": e.section.code,
+                    "name": e.section.name,
+                    "class": e.cls,
+                    "meets_target": e.cls is not None and e.cls <= z.target_class,
+                }
                 for e in self.sections
             ],
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,5 +165,6 @@ def zone_compliance_figure(
     rate = zc.rate
     if rate is None:
         return None
-    return ZoneComplianceFigure(rate=rate, complying=zc.complying, judged=zc.judged,
-                                from_sections=zc.from_sections, declared=zc.declared)  # fmt: skip
+    return ZoneComplianceFigure(
+        rate=rate, complying=zc.complying, judged=zc.judged, from_sections=zc.from_sections, declared=zc.declared
+    )

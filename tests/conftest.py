@@ -95,29 +95,54 @@ def geography(db: Any) -> dict[str, Any]:
     tianshan, _ = division_upsert(code="650102", name="天山区", boundary=box(87.6, 43.6, 87.8, 44.0), actor=actor)
     saybagh, _ = division_upsert(code="650103", name="沙依巴克区", boundary=box(87.4, 43.6, 87.6, 44.0), actor=actor)
     river, _ = river_upsert(
-        code="HL-01", name="乌鲁木齐河", division_code="650100",
-        geometry=line((87.45, 43.65), (87.55, 43.75), (87.65, 43.85), (87.75, 43.95)), actor=actor,
-    )  # fmt: skip
+        code="HL-01",
+        name="乌鲁木齐河",
+        division_code="650100",
+        geometry=line((87.45, 43.65), (87.55, 43.75), (87.65, 43.85), (87.75, 43.95)),
+        actor=actor,
+    )
     reach_w, _ = reach_upsert(
-        code="HL-01-01", name="乌鲁木齐河沙依巴克区段", river_code="HL-01", division_code="650103",
-        geometry=line((87.45, 43.65), (87.55, 43.75), (87.6, 43.8)), actor=actor,
-    )  # fmt: skip
+        code="HL-01-01",
+        name="乌鲁木齐河沙依巴克区段",
+        river_code="HL-01",
+        division_code="650103",
+        geometry=line((87.45, 43.65), (87.55, 43.75), (87.6, 43.8)),
+        actor=actor,
+    )
     reach_e, _ = reach_upsert(
-        code="HL-01-02", name="乌鲁木齐河天山区段", river_code="HL-01", division_code="650102",
-        geometry=line((87.6, 43.8), (87.65, 43.85), (87.75, 43.95)), actor=actor,
-    )  # fmt: skip
+        code="HL-01-02",
+        name="乌鲁木齐河天山区段",
+        river_code="HL-01",
+        division_code="650102",
+        geometry=line((87.6, 43.8), (87.65, 43.85), (87.75, 43.95)),
+        actor=actor,
+    )
     lake_e, _ = lake_upsert(
-        code="HK-01", name="红雁池水库", kind="reservoir", division_code="650102",
-        geometry=box(87.62, 43.70, 87.64, 43.72), actor=actor,
-    )  # fmt: skip
+        code="HK-01",
+        name="红雁池水库",
+        kind="reservoir",
+        division_code="650102",
+        geometry=box(87.62, 43.70, 87.64, 43.72),
+        actor=actor,
+    )
     lake_w, _ = lake_upsert(
-        code="HK-02", name="西湖", kind="lake", division_code="650103",
-        geometry=box(87.42, 43.70, 87.44, 43.72), actor=actor,
-    )  # fmt: skip
+        code="HK-02",
+        name="西湖",
+        kind="lake",
+        division_code="650103",
+        geometry=box(87.42, 43.70, 87.44, 43.72),
+        actor=actor,
+    )
     return {
-        "city": city, "tianshan": tianshan, "saybagh": saybagh, "river": river,
-        "reach_e": reach_e, "reach_w": reach_w, "lake_e": lake_e, "lake_w": lake_w,
-    }  # fmt: skip
+        "city": city,
+        "tianshan": tianshan,
+        "saybagh": saybagh,
+        "river": river,
+        "reach_e": reach_e,
+        "reach_w": reach_w,
+        "lake_e": lake_e,
+        "lake_w": lake_w,
+    }
 
 
 __all__ = ["Division", "Lake", "Reach", "River"]

@@ -84,10 +84,13 @@ class MeterAdmin(admin.ModelAdmin):
         data = {f: form.cleaned_data[f] for f in services.METER_EDITABLE if f in form.cleaned_data}
         serial = data.pop("serial")
         saved = services.meter_create(
-            actor=request.user, intake=form.cleaned_data["intake"], serial=serial,
-            installed_at=form.cleaned_data["installed_at"], install_reading_m3=form.cleaned_data["install_reading_m3"],
+            actor=request.user,
+            intake=form.cleaned_data["intake"],
+            serial=serial,
+            installed_at=form.cleaned_data["installed_at"],
+            install_reading_m3=form.cleaned_data["install_reading_m3"],
             **data,
-        )  # fmt: skip
+        )
         obj.pk = saved.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -99,9 +102,17 @@ class DailyVolumeAdmin(admin.ModelAdmin):
     """Derived rows, shown for inspection only."""
 
     list_display = (
-        "meter", "day", "measured_m3", "estimated_m3", "corrected_m3", "held_m3", "n_readings", "n_flagged", "n_slots",
+        "meter",
+        "day",
+        "measured_m3",
+        "estimated_m3",
+        "corrected_m3",
+        "held_m3",
+        "n_readings",
+        "n_flagged",
+        "n_slots",
         "n_timely",
-    )  # fmt: skip
+    )
     list_filter = ("day",)
     search_fields = ("meter__serial",)
     list_select_related = ("meter",)
@@ -152,8 +163,9 @@ class WaterPlanAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: WaterPlan, form: Any, change: bool) -> None:
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ("title", "notes")}
-        plan_services.plan_update(plan=obj, actor=request.user, scope=scope_for(request.user), changes=changes,
-                                  reason="admin")  # fmt: skip
+        plan_services.plan_update(
+            plan=obj, actor=request.user, scope=scope_for(request.user), changes=changes, reason="admin"
+        )
 
 
 @admin.register(RedLineTarget)
@@ -176,9 +188,12 @@ class RedLineTargetAdmin(admin.ModelAdmin):
             return
         values = {f: form.cleaned_data[f] for f in plan_services.REDLINE_FIELDS if f in form.cleaned_data}
         saved = plan_services.redline_create(
-            actor=request.user, scope=scope, year=form.cleaned_data["year"], division=form.cleaned_data["division"],
+            actor=request.user,
+            scope=scope,
+            year=form.cleaned_data["year"],
+            division=form.cleaned_data["division"],
             **values,
-        )  # fmt: skip
+        )
         obj.pk = saved.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -209,9 +224,20 @@ class TelemetryStationAdmin(admin.ModelAdmin):
     unknown station here is an RTU to commission: give a meter this rtu_address)."""
 
     list_display = (
-        "protocol", "address", "meter", "frames", "bad_crc", "bad_password", "unknown_elements", "decode_errors",
-        "readings_stored", "readings_duplicate", "readings_refused", "last_seen", "last_remote",
-    )  # fmt: skip
+        "protocol",
+        "address",
+        "meter",
+        "frames",
+        "bad_crc",
+        "bad_password",
+        "unknown_elements",
+        "decode_errors",
+        "readings_stored",
+        "readings_duplicate",
+        "readings_refused",
+        "last_seen",
+        "last_remote",
+    )
     list_filter = ("protocol",)
     search_fields = ("address", "meter__serial", "last_remote")
     list_select_related = ("meter",)

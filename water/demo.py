@@ -260,10 +260,34 @@ SEASON = {
 }
 # Hour-of-day weights: towns draw in the morning and evening, irrigation by day, industry round the clock.
 DIURNAL = {
-    "supply": [0.55, 0.5, 0.45, 0.45, 0.5, 0.7, 1.0, 1.35, 1.4, 1.25, 1.15, 1.1, 1.15, 1.1, 1.0, 1.0, 1.05, 1.15,
-               1.3, 1.45, 1.4, 1.2, 0.95, 0.7],
+    "supply": [
+        0.55,
+        0.5,
+        0.45,
+        0.45,
+        0.5,
+        0.7,
+        1.0,
+        1.35,
+        1.4,
+        1.25,
+        1.15,
+        1.1,
+        1.15,
+        1.1,
+        1.0,
+        1.0,
+        1.05,
+        1.15,
+        1.3,
+        1.45,
+        1.4,
+        1.2,
+        0.95,
+        0.7,
+    ],
     "agriculture": [0.6] * 6 + [1.0, 1.2, 1.3, 1.4, 1.4, 1.4, 1.4, 1.4, 1.4, 1.3, 1.2, 1.1, 1.0] + [0.7] * 5,
-}  # fmt: skip
+}
 
 
 def _hour_weights(use: str, rng: random.Random, hours: list[dt.datetime]) -> list[float]:
@@ -275,8 +299,9 @@ def _hour_weights(use: str, rng: random.Random, hours: list[dt.datetime]) -> lis
     ]
 
 
-def _series(serial: str, use: str, annual_m3: float, start_m3: float, hours: list[dt.datetime], seed: str = ""
-            ) -> list[float]:  # fmt: skip
+def _series(
+    serial: str, use: str, annual_m3: float, start_m3: float, hours: list[dt.datetime], seed: str = ""
+) -> list[float]:
     """The register at each of `hours` and at the end of the last one (one more value than hours)."""
     rng = random.Random(serial + seed)  # noqa: S311 - demo data, reproducible on purpose
     weights = _hour_weights(use, rng, hours)
@@ -349,16 +374,25 @@ def _ensure_intake(spec: DemoIntake, operator: User | None) -> Intake:
         body_name = lake.name
     rng = random.Random(spec.code)  # noqa: S311 - demo data, reproducible on purpose
     return services.intake_create(
-        actor=ACTOR, code=spec.code, name=spec.name, source_type=spec.source_type,
-        location=_location(spec, division, rng), division=division, main_use=spec.use,
-        river=river, lake=lake, water_body_name=body_name,
+        actor=ACTOR,
+        code=spec.code,
+        name=spec.name,
+        source_type=spec.source_type,
+        location=_location(spec, division, rng),
+        division=division,
+        main_use=spec.use,
+        river=river,
+        lake=lake,
+        water_body_name=body_name,
         withdrawal_mode="pumped" if spec.source_type == "groundwater" else "gravity",
-        capacity_m3s=Decimal(spec.capacity_m3s), permitted_annual_m3=Decimal(spec.permitted_m3),
+        capacity_m3s=Decimal(spec.capacity_m3s),
+        permitted_annual_m3=Decimal(spec.permitted_m3),
         permit_number=f"取水(乌)字[2021]第{spec.code[-6:].replace('-', '')}号",
         permit_holder=spec.name[:-3] + "管理单位",
-        permit_valid_from=dt.date(2021, 1, 1), permit_valid_until=dt.date(2026, 12, 31),
+        permit_valid_from=dt.date(2021, 1, 1),
+        permit_valid_until=dt.date(2026, 12, 31),
         operators=[operator] if operator is not None and spec.code in OPERATED else [],
-    )  # fmt: skip
+    )
 
 
 def _arrival(rng: random.Random, at: dt.datetime) -> dt.datetime:
@@ -410,10 +444,18 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
                 previous = [(t, v + 8_000_000.0 - start) for t, v in previous]
                 start = 8_000_000.0
             meter = Meter.objects.filter(serial=serial).first() or services.meter_create(
-                actor=ACTOR, intake=intake, serial=serial, installed_at=installed, install_reading_m3=Decimal(0),
-                device=device, register_max_m3=regmax, protocol="szy206", rtu_address=f"65{index:08d}",
-                meter_type="电磁流量计 electromagnetic", calibrated_on=dt.date(2023, 9, 1),
-            )  # fmt: skip
+                actor=ACTOR,
+                intake=intake,
+                serial=serial,
+                installed_at=installed,
+                install_reading_m3=Decimal(0),
+                device=device,
+                register_max_m3=regmax,
+                protocol="szy206",
+                rtu_address=f"65{index:08d}",
+                meter_type="电磁流量计 electromagnetic",
+                calibrated_on=dt.date(2023, 9, 1),
+            )
             c, d = _send(meter, previous, seed=f":{PREVIOUS_YEAR}")
             created, duplicates = created + c, duplicates + d
             values = _series(serial, spec.use, annual, start, hours)
@@ -434,10 +476,14 @@ def load_water_demo(*, stdout: Any = None, **_: Any) -> None:
                 successor = Meter.objects.filter(serial=REPLACEMENT_SERIAL).first()
                 if successor is None and meter.removed_at is None:
                     successor = services.meter_replace(
-                        meter=meter, actor=ACTOR, at=REPLACED_AT, removal_reading_m3=Decimal(str(round(at_swap, 3))),
-                        new_serial=REPLACEMENT_SERIAL, install_reading_m3=Decimal(0),
+                        meter=meter,
+                        actor=ACTOR,
+                        at=REPLACED_AT,
+                        removal_reading_m3=Decimal(str(round(at_swap, 3))),
+                        new_serial=REPLACEMENT_SERIAL,
+                        install_reading_m3=Decimal(0),
                         reason="demo: meter failed calibration and was replaced",
-                    )  # fmt: skip
+                    )
                 assert successor is not None  # noqa: S101 - created above or by an earlier run
                 stamps, meter = [(t, v - at_swap) for t, v in stamps if t > REPLACED_AT], successor
             c, d = _send(meter, stamps)
@@ -509,15 +555,20 @@ def _redlines_2024() -> dict[str, Any]:
     expected = sum((Decimal(s.permitted_m3) * Decimal(str(s.use_share)) for s in INTAKES), Decimal(0))
     return {
         "total_use_cap_m3": (expected * Decimal("1.08")).quantize(Decimal(10_000)),
-        "per_gdp_target": Decimal("5.0"), "per_iva_target": Decimal("4.0"), "irrigation_target": Decimal("0.580"),
+        "per_gdp_target": Decimal("5.0"),
+        "per_iva_target": Decimal("4.0"),
+        "irrigation_target": Decimal("0.580"),
         "zone_compliance_target": Decimal("0.80"),
-        "gdp_10k_yuan": Decimal(44_000_000), "gdp_source": "演示数据 demo (order of the bulletin)",
-        "iva_10k_yuan": Decimal(8_000_000), "iva_source": "演示数据 demo",
+        "gdp_10k_yuan": Decimal(44_000_000),
+        "gdp_source": "演示数据 demo (order of the bulletin)",
+        "iva_10k_yuan": Decimal(8_000_000),
+        "iva_source": "演示数据 demo",
         "irrigation_coefficient": Decimal("0.571"),
         "irrigation_source": "演示数据, 样点灌区测算 demo (sample districts)",
-        "zone_compliance": Decimal("0.875"), "zone_compliance_source": "演示数据, 双指标 频次法 demo (two-parameter)",
+        "zone_compliance": Decimal("0.875"),
+        "zone_compliance_source": "演示数据, 双指标 频次法 demo (two-parameter)",
         "notes": "演示数据 demo data",
-    }  # fmt: skip
+    }
 
 
 def _previous_redlines() -> dict[str, Any]:
@@ -532,13 +583,16 @@ def _previous_redlines() -> dict[str, Any]:
         "per_iva_target": (later["per_iva_target"] / back).quantize(Decimal("0.01")),
         "irrigation_target": later["irrigation_target"] - IRRIGATION_YEARLY_STEP,
         "zone_compliance_target": later["zone_compliance_target"],
-        "gdp_10k_yuan": Decimal(41_900_000), "gdp_source": "演示数据 demo (order of the bulletin)",
-        "iva_10k_yuan": Decimal(7_600_000), "iva_source": "演示数据 demo",
+        "gdp_10k_yuan": Decimal(41_900_000),
+        "gdp_source": "演示数据 demo (order of the bulletin)",
+        "iva_10k_yuan": Decimal(7_600_000),
+        "iva_source": "演示数据 demo",
         "irrigation_coefficient": later["irrigation_coefficient"] - IRRIGATION_YEARLY_STEP,
         "irrigation_source": later["irrigation_source"],
-        "zone_compliance": Decimal("0.850"), "zone_compliance_source": later["zone_compliance_source"],
+        "zone_compliance": Decimal("0.850"),
+        "zone_compliance_source": later["zone_compliance_source"],
         "notes": "演示数据 demo data: 2023 targets derived from 2024's (see water/README.md, demo)",
-    }  # fmt: skip
+    }
 
 
 def load_plan_demo(*, stdout: Any = None) -> None:
@@ -548,10 +602,14 @@ def load_plan_demo(*, stdout: Any = None) -> None:
     intakes = {i.code: i for i in Intake.objects.filter(code__in=[s.code for s in INTAKES]).select_related("division")}
     if not WaterPlan.objects.filter(year=PREVIOUS_YEAR, division=city).exists():
         plan_services.plan_create(
-            actor=actor, scope=SYSTEM_SCOPE, year=PREVIOUS_YEAR, division=city, title=PREVIOUS_PLAN_TITLE,
+            actor=actor,
+            scope=SYSTEM_SCOPE,
+            year=PREVIOUS_YEAR,
+            division=city,
+            title=PREVIOUS_PLAN_TITLE,
             allocations=_plan_lines(intakes, PREVIOUS_YEAR),
             notes="演示数据 demo data: allocations follow each use's seasonal profile",
-        )  # fmt: skip
+        )
     plan = WaterPlan.objects.filter(year=2024, division=city).first()
     if plan is None:
         plan = plan_services.plan_create(
@@ -569,12 +627,15 @@ def load_plan_demo(*, stdout: Any = None) -> None:
             for a in plan_selectors.plan_allocations(scope=SYSTEM_SCOPE, plan=plan).filter(intake__code=AMENDED_INTAKE)
         }
         plan_services.plan_amend(
-            plan=plan, actor=actor, scope=SYSTEM_SCOPE, reason=AMENDMENT_REASON,
+            plan=plan,
+            actor=actor,
+            scope=SYSTEM_SCOPE,
+            reason=AMENDMENT_REASON,
             allocations=[
                 plan_services.AllocationLine(intakes[AMENDED_INTAKE], m, (current[m] * Decimal("1.1")).quantize(1))
                 for m in (7, 8)
             ],
-        )  # fmt: skip
+        )
     for year, values in ((PREVIOUS_YEAR, _previous_redlines()), (2024, _redlines_2024())):
         if not RedLineTarget.objects.filter(year=year, division=city).exists():
             plan_services.redline_create(actor=actor, scope=SYSTEM_SCOPE, year=year, division=city, **values)

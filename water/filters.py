@@ -61,8 +61,9 @@ class ReadingFilter(django_filters.FilterSet):
     start = django_filters.DateFilter(method="filter_start", label="from this Beijing date")
     end = django_filters.DateFilter(method="filter_end", label="until this Beijing date (included)")
     source = django_filters.ChoiceFilter(choices=ReadingSource.choices)
-    review = django_filters.ChoiceFilter(choices=[(c, c) for c in Review.values if c] + [("none", "none")],
-                                         method="filter_review")  # fmt: skip
+    review = django_filters.ChoiceFilter(
+        choices=[(c, c) for c in Review.values if c] + [("none", "none")], method="filter_review"
+    )
     corrected = BooleanFilter()
     after_lock = BooleanFilter(label="arrived or corrected after its month was locked")
 

@@ -284,9 +284,14 @@ def parse_json_batch(data: Any, *, now: dt.datetime, future_tolerance_s: int, ma
                     append(Row(i, serial, at, v, f, ts if copyable(ts) else None, us))
                     continue
         row = check_row(
-            i, item.get("meter"), item.get("observed_at"), item.get("cumulative_m3"), item.get("flow_m3s"),
-            latest, errors,
-        )  # fmt: skip
+            i,
+            item.get("meter"),
+            item.get("observed_at"),
+            item.get("cumulative_m3"),
+            item.get("flow_m3s"),
+            latest,
+            errors,
+        )
         if row is not None:
             append(row)
     errors.raise_if_any(REFUSED)

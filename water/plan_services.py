@@ -183,9 +183,11 @@ def plan_create(
     lines = {(line.intake.pk, line.month, line.use): Decimal(line.volume_m3) for line in allocations}
     version = _new_version(plan, 1, "issued", actor, lines)
     audit_record(
-        actor=actor, action=AuditAction.CREATE, instance=plan,
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=plan,
         after={**snapshot(plan), **_version_snapshot(version)},
-    )  # fmt: skip
+    )
     return plan
 
 
@@ -245,19 +247,34 @@ def plan_amend(
     plan.version = version.number
     plan.save(update_fields=["version", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, instance=plan, before=before, after=_version_snapshot(version),
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=plan,
+        before=before,
+        after=_version_snapshot(version),
         reason=reason,
-    )  # fmt: skip
+    )
     return version
 
 
 # --------------------------------------------------------------------------------------- red lines
 
 REDLINE_FIELDS = (
-    "total_use_cap_m3", "per_gdp_target", "per_iva_target", "irrigation_target", "zone_compliance_target",
-    "gdp_10k_yuan", "gdp_source", "iva_10k_yuan", "iva_source", "irrigation_coefficient", "irrigation_source",
-    "zone_compliance", "zone_compliance_source", "notes",
-)  # fmt: skip
+    "total_use_cap_m3",
+    "per_gdp_target",
+    "per_iva_target",
+    "irrigation_target",
+    "zone_compliance_target",
+    "gdp_10k_yuan",
+    "gdp_source",
+    "iva_10k_yuan",
+    "iva_source",
+    "irrigation_coefficient",
+    "irrigation_source",
+    "zone_compliance",
+    "zone_compliance_source",
+    "notes",
+)
 # An entered actual carries its source (domain.md §2.3: actuals record provenance).
 _SOURCES = {
     "gdp_10k_yuan": "gdp_source",
@@ -366,9 +383,13 @@ def ledger_lock(*, actor: Any, scope: Scope, division: Division, month: dt.date,
         .values_list("id", flat=True)
     )
     lock = LedgerLock.objects.create(
-        division=division, month=first, locked_by=actor_user(actor), locked_by_label=actor_label(actor)[:150],
-        locked_at=timezone.now(), note=note,
-    )  # fmt: skip
+        division=division,
+        month=first,
+        locked_by=actor_user(actor),
+        locked_by_label=actor_label(actor)[:150],
+        locked_at=timezone.now(),
+        note=note,
+    )
     _snapshot_volumes(lock, meter_ids, first, period.last_date)
     audit_record(actor=actor, action=AuditAction.TRANSITION, instance=lock, after=snapshot(lock), reason=note)
     return lock

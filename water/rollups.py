@@ -46,10 +46,22 @@ def _write(rows: Sequence[tuple[int, dt.date, DayTotals]], *, additive: bool) ->
         return
     now = timezone.now()
     values = [
-        (mid, day, t.measured, t.estimated, t.corrected, t.held, t.covered_s, t.n_readings, t.n_flagged, t.n_slots,
-         t.n_timely, now)
+        (
+            mid,
+            day,
+            t.measured,
+            t.estimated,
+            t.corrected,
+            t.held,
+            t.covered_s,
+            t.n_readings,
+            t.n_flagged,
+            t.n_slots,
+            t.n_timely,
+            now,
+        )
         for mid, day, t in rows
-    ]  # fmt: skip
+    ]
     water_sql.daily_upsert(values, additive=additive)
 
 
@@ -57,10 +69,15 @@ def rules_for(meter_ids: Iterable[int]) -> dict[int, Rules]:
     """Each meter's arithmetic parameters from its register, report interval and intake capacity."""
     return rules_from(
         Meter.objects.filter(pk__in=list(meter_ids)).values_list(
-            "id", "serial", "installed_at", "removed_at", "register_max_m3", "expected_interval_s",
+            "id",
+            "serial",
+            "installed_at",
+            "removed_at",
+            "register_max_m3",
+            "expected_interval_s",
             "intake__capacity_m3s",
         )
-    )  # fmt: skip
+    )
 
 
 def rules_from(rows: Iterable[Sequence[Any]]) -> dict[int, Rules]:

@@ -29,9 +29,13 @@ def _instant(now: str | None) -> dt.datetime | None:
 
 
 @shared_task(
-    name="water.tasks.alerts_check_offline", time_limit=300, soft_time_limit=240,
-    autoretry_for=(OperationalError,), retry_backoff=30, max_retries=3,
-)  # fmt: skip
+    name="water.tasks.alerts_check_offline",
+    time_limit=300,
+    soft_time_limit=240,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=3,
+)
 def alerts_check_offline(now: str | None = None) -> dict[str, int]:
     """Raise an alert for each meter silent for more than WATER_OFFLINE_FACTOR × its interval;
     resolve those reporting again."""
@@ -39,18 +43,26 @@ def alerts_check_offline(now: str | None = None) -> dict[str, int]:
 
 
 @shared_task(
-    name="water.tasks.alerts_check_flagged", time_limit=600, soft_time_limit=540,
-    autoretry_for=(OperationalError,), retry_backoff=30, max_retries=3,
-)  # fmt: skip
+    name="water.tasks.alerts_check_flagged",
+    time_limit=600,
+    soft_time_limit=540,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=3,
+)
 def alerts_check_flagged(now: str | None = None) -> dict[str, int]:
     """Raise an alert for each reading held for review; resolve those reviewed since."""
     return services.alerts_check_flagged(now=_instant(now)).as_dict()
 
 
 @shared_task(
-    name="water.tasks.alerts_check_plan", time_limit=600, soft_time_limit=540,
-    autoretry_for=(OperationalError,), retry_backoff=30, max_retries=3,
-)  # fmt: skip
+    name="water.tasks.alerts_check_plan",
+    time_limit=600,
+    soft_time_limit=540,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=3,
+)
 def alerts_check_plan(now: str | None = None) -> dict[str, dict[str, int]]:
     """Raise plan_80 / plan_100 for intakes at 80 % / 100 % of this year's plan; resolve the others."""
     return {kind: run.as_dict() for kind, run in services.alerts_check_plan(now=_instant(now)).items()}

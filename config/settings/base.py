@@ -258,12 +258,16 @@ CONTENT_SECURITY_POLICY = {
 }
 CSP_PATH_RELAXATIONS = {
     # GIS admin map widget: an inline start-up script, OpenLayers and tiles from their CDN (staff only).
-    "/admin/": {"script-src": ["'unsafe-inline'", "https:"], "style-src": ["'unsafe-inline'", "https:"],
-                "img-src": ["https:"], "connect-src": ["https:"]},
+    "/admin/": {
+        "script-src": ["'unsafe-inline'", "https:"],
+        "style-src": ["'unsafe-inline'", "https:"],
+        "img-src": ["https:"],
+        "connect-src": ["https:"],
+    },
     # Swagger UI (split view: its start-up script is a file) and Redoc inject style blocks.
     "/api/docs/": {"style-src": ["'unsafe-inline'"]},
     "/api/redoc/": {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
-}  # fmt: skip
+}
 # The schema and the API docs need a log-in (issue 14: they map every endpoint for an attacker);
 # API_DOCS_PUBLIC=true opens them, e.g. on an integrator's test instance.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)

@@ -133,8 +133,9 @@ def _filter_bar(ledger: Ledger, fs: FilterSet, params: QueryDict, scope: Scope |
             choices = [(str(v), str(label)) for v, label in getattr(form_field, "choices", []) if v != ""]
         if f.kind == "bool":
             choices = [("true", _("yes")), ("false", _("no"))]
-        out.append({"name": f.name, "label": f.label, "kind": f.kind, "value": params.get(f.name, ""),
-                    "choices": choices})  # fmt: skip
+        out.append(
+            {"name": f.name, "label": f.label, "kind": f.kind, "value": params.get(f.name, ""), "choices": choices}
+        )
     return out
 
 
@@ -158,9 +159,10 @@ def _check_booleans(fs: FilterSet, params: QueryDict) -> None:
     """django-filter reads any other word as "no filter" (NullBooleanField): a silent default that a
     page must not make. Refused here with the field's name."""
     bad = [
-        name for name, flt in fs.filters.items()
+        name
+        for name, flt in fs.filters.items()
         if isinstance(flt, django_filters.BooleanFilter) and params.get(name, "") not in BOOLEAN_WORDS
-    ]  # fmt: skip
+    ]
     if bad:
         raise LedgerError([_("%(field)s: true or false.") % {"field": name} for name in bad])
 
@@ -236,11 +238,15 @@ def ledger_page(*, ledger: Ledger, scope: Scope, params: QueryDict) -> LedgerPag
                 exports.append((label, base + _url(filter_params, format=fmt)))
 
     return LedgerPage(
-        rows=rows, headers=headers, count=count, number=number, exports=exports,
+        rows=rows,
+        headers=headers,
+        count=count,
+        number=number,
+        exports=exports,
         filters=_filter_bar(ledger, fs, params, scope),
         prev_url=_url(params, page=number - 1) if number > 1 else "",
         next_url=_url(params, page=number + 1) if has_next else "",
-    )  # fmt: skip
+    )
 
 
 def empty_page(*, ledger: Ledger, params: QueryDict, errors: list[str], scope: Scope | None = None) -> LedgerPage:
@@ -248,9 +254,11 @@ def empty_page(*, ledger: Ledger, params: QueryDict, errors: list[str], scope: S
     with `scope` when given)."""
     fs = ledger.filterset(params.copy(), queryset=ledger.filterset._meta.model.objects.none())
     return LedgerPage(
-        rows=[], headers=[Header(c.label) for c in ledger.columns], errors=errors,
+        rows=[],
+        headers=[Header(c.label) for c in ledger.columns],
+        errors=errors,
         filters=_filter_bar(ledger, fs, params, scope),
-    )  # fmt: skip
+    )
 
 
 def _text(value: Any) -> str:

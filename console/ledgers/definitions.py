@@ -82,7 +82,8 @@ def _year_page(name: str) -> Any:
 
 
 INTAKES = Ledger(
-    slug="intakes", title=_("Intakes"),
+    slug="intakes",
+    title=_("Intakes"),
     queryset=lambda scope: water_selectors.intake_list(scope=scope),
     filterset=IntakeFilter,
     columns=(
@@ -95,14 +96,22 @@ INTAKES = Ledger(
         Column(_("Permitted per year (m³)"), lambda o: f.number(o.permitted_annual_m3), "permitted_annual_m3", True),
         Column(_("Meters"), lambda o: len(o.meters.all()), numeric=True),
     ),
-    filters=(Filter("code", _("Code")), Filter("name", _("Name")), Filter("source_type", _("Source type"), "choice"),
-             Filter("main_use", _("Main use"), "choice"), DIVISION,
-             Filter("online_required", _("Online metering required"), "bool")),
-    default_sort=("code",), export="water:intake-export", detail=_detail("console:intake_detail"),
-)  # fmt: skip
+    filters=(
+        Filter("code", _("Code")),
+        Filter("name", _("Name")),
+        Filter("source_type", _("Source type"), "choice"),
+        Filter("main_use", _("Main use"), "choice"),
+        DIVISION,
+        Filter("online_required", _("Online metering required"), "bool"),
+    ),
+    default_sort=("code",),
+    export="water:intake-export",
+    detail=_detail("console:intake_detail"),
+)
 
 METERS = Ledger(
-    slug="meters", title=_("Meters"),
+    slug="meters",
+    title=_("Meters"),
     queryset=lambda scope: water_selectors.meter_list(scope=scope),
     filterset=MeterFilter,
     columns=(
@@ -114,14 +123,20 @@ METERS = Ledger(
         Column(_("Removed"), lambda o: f.when(o.removed_at), "removed_at"),
         Column(_("Reporting interval (s)"), lambda o: f.number(o.expected_interval_s), numeric=True),
     ),
-    filters=(Filter("serial", _("Serial")), Filter("intake_code", _("Intake code")),
-             Filter("protocol", _("Protocol"), "choice"), Filter("active", _("In service"), "bool")),
-    default_sort=("intake__code", "serial"), export="water:meter-export",
+    filters=(
+        Filter("serial", _("Serial")),
+        Filter("intake_code", _("Intake code")),
+        Filter("protocol", _("Protocol"), "choice"),
+        Filter("active", _("In service"), "bool"),
+    ),
+    default_sort=("intake__code", "serial"),
+    export="water:meter-export",
     detail=lambda o: reverse("console:reading_list") + f"?meter={o.pk}",
-)  # fmt: skip
+)
 
 READINGS = Ledger(
-    slug="readings", title=_("Readings"),
+    slug="readings",
+    title=_("Readings"),
     queryset=lambda scope: water_selectors.reading_list(scope=scope),
     filterset=ReadingFilter,
     columns=(
@@ -135,15 +150,24 @@ READINGS = Ledger(
         Column(_("After month lock"), lambda o: f.yes_no(o.after_lock)),
         Column(_("Received (Beijing)"), lambda o: f.when(o.received_at)),
     ),
-    filters=(Filter("serial", _("Meter serial")), START, END, Filter("source", _("Source"), "choice"),
-             Filter("review", _("Review"), "choice"), Filter("corrected", _("Corrected"), "bool")),
+    filters=(
+        Filter("serial", _("Meter serial")),
+        START,
+        END,
+        Filter("source", _("Source"), "choice"),
+        Filter("review", _("Review"), "choice"),
+        Filter("corrected", _("Corrected"), "bool"),
+    ),
     # Millions of rows, keyed (meter, observed_at): the newest first meter by meter walks that key backwards
     # (a LIMIT, no sort); ordering all meters by time would sort them all. Hence no column sort but time.
-    default_sort=("-meter_id", "-observed_at"), count_rows=False, detail=_reading_detail,
-)  # fmt: skip
+    default_sort=("-meter_id", "-observed_at"),
+    count_rows=False,
+    detail=_reading_detail,
+)
 
 STATIONS = Ledger(
-    slug="stations", title=_("Telemetry stations"),
+    slug="stations",
+    title=_("Telemetry stations"),
     queryset=lambda scope: station_list(scope=scope),
     filterset=TelemetryStationFilter,
     columns=(
@@ -156,13 +180,17 @@ STATIONS = Ledger(
         Column(_("Last seen (Beijing)"), lambda o: f.when(o.last_seen), "last_seen"),
         Column(_("Last error"), lambda o: o.last_error),
     ),
-    filters=(Filter("protocol", _("Protocol"), "choice"), Filter("address", _("Address")),
-             Filter("unknown", _("Unclaimed"), "bool")),
+    filters=(
+        Filter("protocol", _("Protocol"), "choice"),
+        Filter("address", _("Address")),
+        Filter("unknown", _("Unclaimed"), "bool"),
+    ),
     default_sort=("-last_seen",),
-)  # fmt: skip
+)
 
 ALERTS = Ledger(
-    slug="alerts", title=_("Alerts"),
+    slug="alerts",
+    title=_("Alerts"),
     queryset=lambda scope: water_selectors.alert_list(scope=scope),
     filterset=AlertFilter,
     columns=(
@@ -174,13 +202,18 @@ ALERTS = Ledger(
         Column(_("Resolved (Beijing)"), lambda o: f.when(o.resolved_at), "resolved_at"),
         Column(_("Acknowledged (Beijing)"), lambda o: f.when(o.acknowledged_at)),
     ),
-    filters=(Filter("state", _("State"), "choice"), Filter("kind", _("Kind"), "choice"),
-             Filter("acknowledged", _("Acknowledged"), "bool")),
-    default_sort=("-raised_at",), detail=_detail("console:alert_detail"),
-)  # fmt: skip
+    filters=(
+        Filter("state", _("State"), "choice"),
+        Filter("kind", _("Kind"), "choice"),
+        Filter("acknowledged", _("Acknowledged"), "bool"),
+    ),
+    default_sort=("-raised_at",),
+    detail=_detail("console:alert_detail"),
+)
 
 PLANS = Ledger(
-    slug="plans", title=_("Water plans"),
+    slug="plans",
+    title=_("Water plans"),
     queryset=lambda scope: plan_selectors.plan_list(scope=scope).select_related("division"),
     filterset=PlanFilter,
     columns=(
@@ -190,11 +223,13 @@ PLANS = Ledger(
         Column(_("Version"), lambda o: o.version, numeric=True),
     ),
     filters=(Filter("year", _("Year")), DIVISION),
-    default_sort=("-year", "division__code"), detail=_detail("console:plan_detail"),
-)  # fmt: skip
+    default_sort=("-year", "division__code"),
+    detail=_detail("console:plan_detail"),
+)
 
 REDLINES = Ledger(
-    slug="redlines", title=_("Red lines"),
+    slug="redlines",
+    title=_("Red lines"),
     queryset=lambda scope: plan_selectors.redline_list(scope=scope).select_related("division"),
     filterset=RedLineFilter,
     columns=(
@@ -207,11 +242,13 @@ REDLINES = Ledger(
         Column(_("Zone compliance target"), lambda o: f.percent(o.zone_compliance_target), numeric=True),
     ),
     filters=(Filter("year", _("Year")), DIVISION),
-    default_sort=("-year", "division__code"), detail=_year_page("console:redline_year"),
-)  # fmt: skip
+    default_sort=("-year", "division__code"),
+    detail=_year_page("console:redline_year"),
+)
 
 LOCKS = Ledger(
-    slug="locks", title=_("Month locks"),
+    slug="locks",
+    title=_("Month locks"),
     queryset=lambda scope: plan_selectors.lock_list(scope=scope).select_related("division"),
     filterset=LockFilter,
     columns=(
@@ -223,11 +260,13 @@ LOCKS = Ledger(
         Column(_("Note"), lambda o: o.note or o.unlock_reason),
     ),
     filters=(Filter("month", _("Month (YYYY-MM)")), DIVISION, Filter("active", _("In force"), "bool")),
-    default_sort=("-month", "division__code", "-id"), detail=_year_page("console:lock_grid"),
-)  # fmt: skip
+    default_sort=("-month", "division__code", "-id"),
+    detail=_year_page("console:lock_grid"),
+)
 
 PATROLS = Ledger(
-    slug="patrols", title=_("Patrols"),
+    slug="patrols",
+    title=_("Patrols"),
     # The map preview is not shown in a table: not read (50 geometries a page).
     queryset=lambda scope: patrol_selectors.patrol_list(scope=scope).defer("track_preview", *GEOMETRY),
     filterset=PatrolFilter,
@@ -243,14 +282,25 @@ PATROLS = Ledger(
         Column(_("Review"), lambda o: o.get_review_status_display(), "review_status"),
         Column(_("Flags"), lambda o: flag_words(o.flags)),
     ),
-    filters=(DIVISION, REACH, LAKE, START, END, Filter("level", _("Level"), "choice"),
-             Filter("valid", _("Valid"), "bool"),
-             Filter("review_status", _("Review"), "choice"), Filter("flag", _("Flag"), "choice")),
-    default_sort=("-started_at",), export="patrols:patrol-export", detail=_detail("console:patrol_detail"),
-)  # fmt: skip
+    filters=(
+        DIVISION,
+        REACH,
+        LAKE,
+        START,
+        END,
+        Filter("level", _("Level"), "choice"),
+        Filter("valid", _("Valid"), "bool"),
+        Filter("review_status", _("Review"), "choice"),
+        Filter("flag", _("Flag"), "choice"),
+    ),
+    default_sort=("-started_at",),
+    export="patrols:patrol-export",
+    detail=_detail("console:patrol_detail"),
+)
 
 CASES = Ledger(
-    slug="cases", title=_("Cases"),
+    slug="cases",
+    title=_("Cases"),
     queryset=lambda scope: patrol_selectors.case_list(scope=scope).defer("description", *GEOMETRY),
     filterset=CaseFilter,
     columns=(
@@ -264,13 +314,24 @@ CASES = Ledger(
         Column(_("Closed (Beijing)"), lambda o: f.when(o.closed_at), "closed_at"),
         Column(_("Overdue"), lambda o: f.yes_no(o.overdue_at is not None), "overdue_at"),
     ),
-    filters=(DIVISION, REACH, LAKE, START, END, Filter("category", _("Category"), "choice"),
-             Filter("status", _("Status"), "choice"), Filter("overdue", _("Overdue"), "bool")),
-    default_sort=("-found_at",), export="patrols:case-export", detail=_detail("console:case_detail"),
-)  # fmt: skip
+    filters=(
+        DIVISION,
+        REACH,
+        LAKE,
+        START,
+        END,
+        Filter("category", _("Category"), "choice"),
+        Filter("status", _("Status"), "choice"),
+        Filter("overdue", _("Overdue"), "bool"),
+    ),
+    default_sort=("-found_at",),
+    export="patrols:case-export",
+    detail=_detail("console:case_detail"),
+)
 
 LITTER = Ledger(
-    slug="litter", title=_("Litter removal"),
+    slug="litter",
+    title=_("Litter removal"),
     queryset=lambda scope: patrol_selectors.litter_list(scope=scope).defer(*GEOMETRY),
     filterset=LitterFilter,
     columns=(
@@ -281,11 +342,13 @@ LITTER = Ledger(
         Column(_("Note"), lambda o: o.note),
     ),
     filters=(DIVISION, REACH, LAKE, START, END),
-    default_sort=("-removed_on", "-id"), export="patrols:litter-export",
-)  # fmt: skip
+    default_sort=("-removed_on", "-id"),
+    export="patrols:litter-export",
+)
 
 PLANTS = Ledger(
-    slug="plants", title=_("Reclaimed-water plants"),
+    slug="plants",
+    title=_("Reclaimed-water plants"),
     queryset=lambda scope: reuse_selectors.plant_list(scope=scope),
     filterset=PlantFilter,
     columns=(
@@ -298,8 +361,9 @@ PLANTS = Ledger(
         Column(_("Operator"), lambda o: o.operator_name),
     ),
     filters=(Filter("code", _("Code")), Filter("name", _("Name")), Filter("kind", _("Kind"), "choice"), DIVISION),
-    default_sort=("code",), export="reuse:plant-export",
-)  # fmt: skip
+    default_sort=("code",),
+    export="reuse:plant-export",
+)
 
 _PROJECT_COLUMNS = (
     Column(_("Code"), lambda o: o.code, "code"),
@@ -312,8 +376,12 @@ _PROJECT_COLUMNS = (
     Column(_("Length (km)"), lambda o: f.number((o.length_m or 0) / 1000, 2) if o.length_m else "—", "length_m", True),
     Column(_("Completed"), lambda o: f.day(o.completed_on), "completed_on"),
 )
-_PROJECT_FILTERS = (Filter("code", _("Code")), Filter("name", _("Name")), Filter("status", _("Status"), "choice"),
-                    DIVISION)  # fmt: skip
+_PROJECT_FILTERS = (
+    Filter("code", _("Code")),
+    Filter("name", _("Name")),
+    Filter("status", _("Status"), "choice"),
+    DIVISION,
+)
 
 PROJECTS = Ledger(
     slug="projects",
@@ -337,7 +405,8 @@ PIPELINES = Ledger(
 )
 
 SECTIONS = Ledger(
-    slug="sections", title=_("Water-quality sections"),
+    slug="sections",
+    title=_("Water-quality sections"),
     queryset=lambda scope: quality_selectors.section_list(scope=scope),
     filterset=SectionFilter,
     columns=(
@@ -349,13 +418,34 @@ SECTIONS = Ledger(
         Column(_("Target class"), lambda o: o.get_target_class_display(), "target_class"),
         Column(_("Counts in statistics"), lambda o: f.yes_no(o.counts_in_statistics)),
     ),
-    filters=(Filter("code", _("Code")), Filter("name", _("Name")), Filter("category", _("Category"), "choice"),
-             Filter("water_body", _("Water body"), "choice"), DIVISION),
-    default_sort=("code",), detail=_detail("console:section_detail"),
-)  # fmt: skip
+    filters=(
+        Filter("code", _("Code")),
+        Filter("name", _("Name")),
+        Filter("category", _("Category"), "choice"),
+        Filter("water_body", _("Water body"), "choice"),
+        DIVISION,
+    ),
+    default_sort=("code",),
+    detail=_detail("console:section_detail"),
+)
 
 LEDGERS: dict[str, Ledger] = {
     ledger.slug: ledger
-    for ledger in (INTAKES, METERS, READINGS, STATIONS, ALERTS, PLANS, REDLINES, LOCKS, PATROLS, CASES, LITTER,
-                   PLANTS, PROJECTS, PIPELINES, SECTIONS)
-}  # fmt: skip
+    for ledger in (
+        INTAKES,
+        METERS,
+        READINGS,
+        STATIONS,
+        ALERTS,
+        PLANS,
+        REDLINES,
+        LOCKS,
+        PATROLS,
+        CASES,
+        LITTER,
+        PLANTS,
+        PROJECTS,
+        PIPELINES,
+        SECTIONS,
+    )
+}

@@ -45,7 +45,8 @@ def order_item(o: Any) -> str:
 
 
 FINDINGS = Ledger(
-    slug="oversight_findings", title=_("Inspection findings"),
+    slug="oversight_findings",
+    title=_("Inspection findings"),
     queryset=lambda scope: selectors.finding_list(scope=scope),
     filterset=FindingFilter,
     columns=(
@@ -59,10 +60,11 @@ FINDINGS = Ledger(
     filters=(Filter("round", _("Round code")), Filter("category", _("Category"), "choice"), DIVISION),
     default_sort=("round__code", "code"),
     detail=lambda o: reverse("console:oversight_task_list") + f"?round={o.round.code}",
-)  # fmt: skip
+)
 
 TASKS = Ledger(
-    slug="oversight_tasks", title=_("Rectification tasks"),
+    slug="oversight_tasks",
+    title=_("Rectification tasks"),
     queryset=lambda scope: selectors.task_list(scope=scope),
     filterset=TaskFilter,
     columns=(
@@ -77,15 +79,23 @@ TASKS = Ledger(
         Column(_("Completed on"), lambda o: f.day(o.completed_on), "completed_on"),
         Column(_("Times reopened"), lambda o: o.reopened_count, "reopened_count", True),
     ),
-    filters=(Filter("status", _("Status"), "choice"), Filter("timeliness", _("Timeliness"), "choice"),
-             Filter("review", _("Review"), "choice"), Filter("category", _("Category"), "choice"),
-             Filter("round", _("Round code")), Filter("unit", _("Unit (user name)")), DIVISION),
-    default_sort=("deadline", "code"), export="oversight:task-export",
+    filters=(
+        Filter("status", _("Status"), "choice"),
+        Filter("timeliness", _("Timeliness"), "choice"),
+        Filter("review", _("Review"), "choice"),
+        Filter("category", _("Category"), "choice"),
+        Filter("round", _("Round code")),
+        Filter("unit", _("Unit (user name)")),
+        DIVISION,
+    ),
+    default_sort=("deadline", "code"),
+    export="oversight:task-export",
     detail=_detail("console:oversight_task_detail"),
-)  # fmt: skip
+)
 
 PETITIONS = Ledger(
-    slug="oversight_petitions", title=_("Petitions"),
+    slug="oversight_petitions",
+    title=_("Petitions"),
     # The complaint and the result are read on the detail page, not in a table of 50 rows.
     queryset=lambda scope: selectors.petition_list(scope=scope).defer("complaint", "result", "measures", "reply"),
     filterset=PetitionFilter,
@@ -102,18 +112,27 @@ PETITIONS = Ledger(
         Column(_("Review"), lambda o: o.get_review_display(), "review"),
         Column(_("Substantiated"), lambda o: o.get_substantiated_display() or "—", "substantiated"),
     ),
-    filters=(Filter("number", _("Receipt number")), Filter("status", _("Status"), "choice"),
-             Filter("review", _("Review"), "choice"), Filter("channel", _("Channel"), "choice"),
-             Filter("category", _("Category"), "choice"), Filter("substantiated", _("Substantiated"), "choice"),
-             Filter("batch", _("Batch")), Filter("received_after", _("Received from"), "date"),
-             Filter("received_before", _("Received until"), "date"), Filter("unit", _("Unit (user name)")),
-             DIVISION),
-    default_sort=("-received_on", "number"), export="oversight:petition-export",
+    filters=(
+        Filter("number", _("Receipt number")),
+        Filter("status", _("Status"), "choice"),
+        Filter("review", _("Review"), "choice"),
+        Filter("channel", _("Channel"), "choice"),
+        Filter("category", _("Category"), "choice"),
+        Filter("substantiated", _("Substantiated"), "choice"),
+        Filter("batch", _("Batch")),
+        Filter("received_after", _("Received from"), "date"),
+        Filter("received_before", _("Received until"), "date"),
+        Filter("unit", _("Unit (user name)")),
+        DIVISION,
+    ),
+    default_sort=("-received_on", "number"),
+    export="oversight:petition-export",
     detail=_detail("console:oversight_petition_detail"),
-)  # fmt: skip
+)
 
 ORDERS = Ledger(
-    slug="oversight_orders", title=_("Supervision orders"),
+    slug="oversight_orders",
+    title=_("Supervision orders"),
     queryset=lambda scope: selectors.order_list(scope=scope).defer("text", "reply"),
     filterset=OrderFilter,
     columns=(
@@ -126,13 +145,18 @@ ORDERS = Ledger(
         Column(_("Reply due"), lambda o: f.day(o.reply_due), "reply_due"),
         Column(_("Replied (Beijing)"), lambda o: f.when(o.replied_at), "replied_at"),
     ),
-    filters=(Filter("subject", _("Subject"), "choice"), Filter("unit", _("Unit (user name)")),
-             Filter("replied", _("Replied"), "bool")),
-    default_sort=("-issued_at", "-id"), detail=_detail("console:oversight_order_detail"),
-)  # fmt: skip
+    filters=(
+        Filter("subject", _("Subject"), "choice"),
+        Filter("unit", _("Unit (user name)")),
+        Filter("replied", _("Replied"), "bool"),
+    ),
+    default_sort=("-issued_at", "-id"),
+    detail=_detail("console:oversight_order_detail"),
+)
 
 CIRCULARS = Ledger(
-    slug="oversight_circulars", title=_("Circulars"),
+    slug="oversight_circulars",
+    title=_("Circulars"),
     queryset=lambda scope: selectors.circular_list(scope=scope).defer("figures"),
     filterset=CircularFilter,
     columns=(
@@ -145,8 +169,10 @@ CIRCULARS = Ledger(
         Column(_("Signed (Beijing)"), lambda o: f.when(o.signed_at), "signed_at"),
     ),
     filters=(Filter("status", _("Status"), "choice"),),
-    default_sort=("-created_at", "-id"), detail=_detail("console:oversight_circular_detail"),
-)  # fmt: skip
+    default_sort=("-created_at", "-id"),
+    detail=_detail("console:oversight_circular_detail"),
+)
 
-OVERSIGHT_LEDGERS: dict[str, Ledger] = {ledger.slug: ledger for ledger in (FINDINGS, TASKS, PETITIONS, ORDERS,
-                                                                           CIRCULARS)}  # fmt: skip
+OVERSIGHT_LEDGERS: dict[str, Ledger] = {
+    ledger.slug: ledger for ledger in (FINDINGS, TASKS, PETITIONS, ORDERS, CIRCULARS)
+}

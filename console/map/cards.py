@@ -106,18 +106,23 @@ def reach_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         if assignments
     ]
     card = Card(
-        kind="reach", kind_label=_("Reach"), title=reach.name,
+        kind="reach",
+        kind_label=_("Reach"),
+        title=reach.name,
         subtitle=f"{reach.code} · {reach.river.name} · {reach.division.name}",
         rows=[
             (_("Length"), _km(reach.length_m)),
-            (_("Patrols in %(month)s") % {"month": spoken(month)},
-             _("%(n)s (%(valid)s valid)") % {"n": effort["n"], "valid": effort["valid"]}),
+            (
+                _("Patrols in %(month)s") % {"month": spoken(month)},
+                _("%(n)s (%(valid)s valid)") % {"n": effort["n"], "valid": effort["valid"]},
+            ),
             (_("Patrol distance in %(month)s") % {"month": spoken(month)}, _km(effort["m"] or 0)),
             (_("Open cases"), str(open_cases)),
         ],
         lists=[(_("Chiefs"), chief_rows or [_("No chief appointed")])],
-        link=detail_url("patrol_list", query=f"reach={pk}"), link_label=_("Patrols on this reach"),
-    )  # fmt: skip
+        link=detail_url("patrol_list", query=f"reach={pk}"),
+        link_label=_("Patrols on this reach"),
+    )
     return card
 
 
@@ -146,11 +151,17 @@ def intake_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
         f"{m['serial']}: {meter_states.get(m['state'], m['state'])}, {last_report} {_date(m['last'])}" for m in meters
     ]
     return Card(
-        kind="intake", kind_label=_("Intake"), title=intake.name, subtitle=intake.code, rows=rows,
+        kind="intake",
+        kind_label=_("Intake"),
+        title=intake.name,
+        subtitle=intake.code,
+        rows=rows,
         lists=[(_("Meters"), meter_rows or [_("No meter in service")])],
-        link=detail_url("intake_detail", pk), link_label=_("Intake ledger"),
-        badge=states[state], badge_class=f"hz-badge--{state}",
-    )  # fmt: skip
+        link=detail_url("intake_detail", pk),
+        link_label=_("Intake ledger"),
+        badge=states[state],
+        badge_class=f"hz-badge--{state}",
+    )
 
 
 def case_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
@@ -166,11 +177,16 @@ def case_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
         (_("Deadline"), case.deadline.isoformat() if case.deadline else "—"),
     ]
     return Card(
-        kind="case", kind_label=_("Case"), title=case.get_category_display(), subtitle=case.description[:120],
-        rows=rows, link=detail_url("case_detail", case.pk), link_label=_("Case record"),
+        kind="case",
+        kind_label=_("Case"),
+        title=case.get_category_display(),
+        subtitle=case.description[:120],
+        rows=rows,
+        link=detail_url("case_detail", case.pk),
+        link_label=_("Case record"),
         badge=_("overdue") if overdue else case.get_status_display(),
         badge_class="hz-badge--alarm" if overdue else f"hz-badge--{group}",
-    )  # fmt: skip
+    )
 
 
 def patrol_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
@@ -186,11 +202,15 @@ def patrol_card(*, scope: Scope, pk: Any, period: periods.Period) -> Card:
         (_("Flags"), flags),
     ]
     return Card(
-        kind="patrol", kind_label=_("Patrol"), title=f"{patrol.site.name} {_date(patrol.started_at)}", rows=rows,
-        link=detail_url("patrol_detail", patrol.pk), link_label=_("Patrol record"),
+        kind="patrol",
+        kind_label=_("Patrol"),
+        title=f"{patrol.site.name} {_date(patrol.started_at)}",
+        rows=rows,
+        link=detail_url("patrol_detail", patrol.pk),
+        link_label=_("Patrol record"),
         badge=_("valid") if patrol.valid else _("not valid"),
         badge_class="hz-badge--online" if patrol.valid else "hz-badge--offline",
-    )  # fmt: skip
+    )
 
 
 def section_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
@@ -199,20 +219,32 @@ def section_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:
     cls = evaluation.cls
     label = CLASS_LABELS.get(cls) if cls else None
     return Card(
-        kind="section", kind_label=_("Quality section"), title=section.name, subtitle=section.code,
+        kind="section",
+        kind_label=_("Quality section"),
+        title=section.name,
+        subtitle=section.code,
         rows=[
             (_("Category"), section.get_category_display()),
             (_("Class in %(period)s") % {"period": spoken(period)}, label or _("not evaluated")),
             (_("Target class"), CLASS_LABELS.get(section.target_class, "—") if section.target_class else "—"),
         ],
-        link=detail_url("section_detail", pk), link_label=_("Section ledger"),
-        badge=label or "", badge_class=f"hz-{QUALITY_SYM.get(cls, 'quality-none')}" if cls else "",
-    )  # fmt: skip
+        link=detail_url("section_detail", pk),
+        link_label=_("Section ledger"),
+        badge=label or "",
+        badge_class=f"hz-{QUALITY_SYM.get(cls, 'quality-none')}" if cls else "",
+    )
 
 
 def _simple(kind: str, kind_label: str, obj: Any, rows: list[tuple[str, str]], link: str | None) -> Card:
-    return Card(kind=kind, kind_label=kind_label, title=obj.name, subtitle=obj.code, rows=rows, link=link,
-                link_label=_("Ledger"))  # fmt: skip
+    return Card(
+        kind=kind,
+        kind_label=kind_label,
+        title=obj.name,
+        subtitle=obj.code,
+        rows=rows,
+        link=link,
+        link_label=_("Ledger"),
+    )
 
 
 def division_card(*, scope: Scope, pk: int, period: periods.Period) -> Card:

@@ -34,7 +34,10 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
     LayerInfo("lakes", _("Lakes and reservoirs"), True, False, (LegendEntry("lake", _("Lake or reservoir"), "fill"),)),
     LayerInfo("rivers", _("Rivers"), True, False, (LegendEntry("river", _("River"), "line"),)),
     LayerInfo(
-        "reaches", _("Reaches"), True, False,
+        "reaches",
+        _("Reaches"),
+        True,
+        False,
         (
             LegendEntry("reach-city", _("Reach, city-level chief"), "line"),
             LegendEntry("reach-district", _("Reach, district-level chief"), "line"),
@@ -44,7 +47,10 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
         ),
     ),
     LayerInfo(
-        "sections", _("Water-quality sections"), False, True,
+        "sections",
+        _("Water-quality sections"),
+        False,
+        True,
         (
             LegendEntry("quality-1-2", _("Class Ⅰ–Ⅱ"), "circle"),
             LegendEntry("quality-3", _("Class Ⅲ"), "circle"),
@@ -54,12 +60,16 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
             LegendEntry("quality-none", _("Not evaluated in the period"), "circle"),
         ),
     ),
-    LayerInfo("pipelines", _("Reclaimed-water pipelines"), False, False,
-              (LegendEntry("pipeline", _("Pipeline"), "line"),)),
+    LayerInfo(
+        "pipelines", _("Reclaimed-water pipelines"), False, False, (LegendEntry("pipeline", _("Pipeline"), "line"),)
+    ),
     LayerInfo("plants", _("Reclaimed-water plants"), False, False, (LegendEntry("plant", _("Plant"), "square"),)),
     LayerInfo("stations", _("Pump stations"), False, False, (LegendEntry("station", _("Pump station"), "square"),)),
     LayerInfo(
-        "patrols", _("Patrol tracks"), True, True,
+        "patrols",
+        _("Patrol tracks"),
+        True,
+        True,
         (
             LegendEntry("track-valid", _("Valid patrol"), "line"),
             LegendEntry("track-flagged", _("Flagged for review"), "dashed"),
@@ -67,7 +77,10 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
         ),
     ),
     LayerInfo(
-        "intakes", _("Intakes"), True, True,
+        "intakes",
+        _("Intakes"),
+        True,
+        True,
         (
             LegendEntry("intake-online", _("Online"), "circle"),
             LegendEntry("intake-offline", _("Offline"), "circle"),
@@ -84,7 +97,10 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
         ),
     ),
     LayerInfo(
-        "cases", _("Cases"), True, True,
+        "cases",
+        _("Cases"),
+        True,
+        True,
         (
             LegendEntry("case-reported", _("Reported"), "pin"),
             LegendEntry("case-rectifying", _("In rectification"), "pin"),
@@ -92,4 +108,4 @@ LAYER_CATALOG: tuple[LayerInfo, ...] = (
             LegendEntry("overdue", _("Overdue"), "pin"),
         ),
     ),
-)  # fmt: skip
+)

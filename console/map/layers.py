@@ -166,9 +166,15 @@ def reaches_layer(*, scope: Scope, p: LayerParams) -> bytes:
     def props(pk: int, code: str, name: str, river: str, division: str, length: float) -> dict[str, Any]:
         level = levels.get(pk)
         return {
-            "id": pk, "code": code, "name": name, "river": river, "division": division,
-            "km": round(length / 1000, 2), "level": level, "sym": f"reach-{level or 'none'}",
-        }  # fmt: skip
+            "id": pk,
+            "code": code,
+            "name": name,
+            "river": river,
+            "division": division,
+            "km": round(length / 1000, 2),
+            "level": level,
+            "sym": f"reach-{level or 'none'}",
+        }
 
     return _collection("reaches", (_feature(f"reach.{r[0]}", r[6], props(*r[:6])) for r in rows if r[6]))
 
@@ -263,10 +269,17 @@ def intakes_layer(*, scope: Scope, p: LayerParams, division_code: str | None = N
         state = states[pk][0]
         tier, ratio = tiers.get(pk, (WITHIN, None))
         return {
-            "id": pk, "code": code, "name": name, "source": source, "division": division, "state": state,
-            "tier": tier, "plan_ratio": None if ratio is None else round(ratio, 4), "sym": f"intake-{state}",
+            "id": pk,
+            "code": code,
+            "name": name,
+            "source": source,
+            "division": division,
+            "state": state,
+            "tier": tier,
+            "plan_ratio": None if ratio is None else round(ratio, 4),
+            "sym": f"intake-{state}",
             "ring": None if tier == WITHIN else "tier-" + tier.replace("+", "plus"),
-        }  # fmt: skip
+        }
 
     return _collection(
         "intakes",
@@ -289,19 +302,42 @@ def patrols_layer(*, scope: Scope, p: LayerParams) -> bytes:
         qs.order_by("started_at", "id")
         .annotate(g=_geojson("track_preview", tolerance=p.tolerance, precision=LINE_PRECISION))
         .values_list(
-            "id", "started_at", "distance_m", "valid", "flags", "review_status", "chief__display_name",
-            "chief__username", "reach__name", "g",
+            "id",
+            "started_at",
+            "distance_m",
+            "valid",
+            "flags",
+            "review_status",
+            "chief__display_name",
+            "chief__username",
+            "reach__name",
+            "g",
         )
-    )  # fmt: skip
+    )
 
-    def props(pk: Any, started: dt.datetime, dist: float, valid: bool, flags: list[str], review: str,
-              chief: str, username: str, reach: str) -> dict[str, Any]:  # fmt: skip
+    def props(
+        pk: Any,
+        started: dt.datetime,
+        dist: float,
+        valid: bool,
+        flags: list[str],
+        review: str,
+        chief: str,
+        username: str,
+        reach: str,
+    ) -> dict[str, Any]:
         flagged = bool(flags) or review == ReviewStatus.PENDING
         sym = "track-flagged" if flagged else ("track-valid" if valid else "track-invalid")
         return {
-            "id": str(pk), "started": _beijing(started), "km": round(dist / 1000, 2), "valid": valid,
-            "flagged": flagged, "chief": chief or username, "reach": reach, "sym": sym,
-        }  # fmt: skip
+            "id": str(pk),
+            "started": _beijing(started),
+            "km": round(dist / 1000, 2),
+            "valid": valid,
+            "flagged": flagged,
+            "chief": chief or username,
+            "reach": reach,
+            "sym": sym,
+        }
 
     return _collection("patrols", (_feature(f"patrol.{r[0]}", r[9], props(*r[:9])) for r in rows if r[9]))
 
@@ -323,14 +359,27 @@ def cases_layer(*, scope: Scope, p: LayerParams) -> bytes:
         .values_list("id", "category", "status", "found_at", "deadline", "overdue_at", "reach__name", "g")
     )
 
-    def props(pk: Any, category: str, status: str, found: dt.datetime, deadline: dt.date | None,
-              overdue_at: dt.datetime | None, reach: str) -> dict[str, Any]:  # fmt: skip
+    def props(
+        pk: Any,
+        category: str,
+        status: str,
+        found: dt.datetime,
+        deadline: dt.date | None,
+        overdue_at: dt.datetime | None,
+        reach: str,
+    ) -> dict[str, Any]:
         group = _CASE_GROUP_OF[status]
         return {
-            "id": str(pk), "category": category, "status": status, "state": group, "found": _beijing(found),
-            "deadline": deadline.isoformat() if deadline else None, "reach": reach,
-            "overdue": overdue_at is not None and status != CaseStatus.CLOSED, "sym": f"case-{group}",
-        }  # fmt: skip
+            "id": str(pk),
+            "category": category,
+            "status": status,
+            "state": group,
+            "found": _beijing(found),
+            "deadline": deadline.isoformat() if deadline else None,
+            "reach": reach,
+            "overdue": overdue_at is not None and status != CaseStatus.CLOSED,
+            "sym": f"case-{group}",
+        }
 
     return _collection("cases", (_feature(f"case.{r[0]}", r[7], props(*r[:7])) for r in rows))
 
@@ -429,11 +478,19 @@ def sections_layer(*, scope: Scope, p: LayerParams) -> bytes:
             }
         )
         return _feature(
-            f"section.{s.pk}", geometry,
-            {"id": s.pk, "code": s.code, "name": s.name, "category": s.category, "class": cls,
-             "class_label": CLASS_LABELS.get(cls) if cls else None, "target_class": s.target_class,
-             "sym": QUALITY_SYM.get(cls, "quality-none") if cls else "quality-none"},
-        )  # fmt: skip
+            f"section.{s.pk}",
+            geometry,
+            {
+                "id": s.pk,
+                "code": s.code,
+                "name": s.name,
+                "category": s.category,
+                "class": cls,
+                "class_label": CLASS_LABELS.get(cls) if cls else None,
+                "target_class": s.target_class,
+                "sym": QUALITY_SYM.get(cls, "quality-none") if cls else "quality-none",
+            },
+        )
 
     return _collection("sections", (feature(e) for e in evaluations))
 

@@ -208,8 +208,11 @@ def map_feature(request: HttpRequest, kind: str, pk: str) -> HttpResponse:
             patrol = patrol_detail(scope=scope).filter(pk=key).first()
             if patrol is None:
                 raise NotFound("No such patrol.")
-            features.append(_feature(f"{patrol.site_kind}.{patrol.site.pk}", patrol.site.geometry, "reach-context",
-                                     name=patrol.site.name))  # fmt: skip
+            features.append(
+                _feature(
+                    f"{patrol.site_kind}.{patrol.site.pk}", patrol.site.geometry, "reach-context", name=patrol.site.name
+                )
+            )
             track = patrol.cleaned_track or patrol.track_preview
             if track is not None:
                 flagged = bool(patrol.flags)
@@ -220,17 +223,25 @@ def map_feature(request: HttpRequest, kind: str, pk: str) -> HttpResponse:
             if case is None:
                 raise NotFound("No such case.")
             state = next(g for g, st in layers.CASE_STATE_GROUPS.items() if case.status in st)
-            features.append(_feature(f"{case.site_kind}.{case.site.pk}", case.site.geometry, "reach-context",
-                                     name=case.site.name))  # fmt: skip
-            features.append(_feature(f"case.{case.pk}", case.location, f"case-{state}",
-                                     overdue=case.overdue_at is not None and state != "closed"))  # fmt: skip
+            features.append(
+                _feature(f"{case.site_kind}.{case.site.pk}", case.site.geometry, "reach-context", name=case.site.name)
+            )
+            features.append(
+                _feature(
+                    f"case.{case.pk}",
+                    case.location,
+                    f"case-{state}",
+                    overdue=case.overdue_at is not None and state != "closed",
+                )
+            )
         elif kind == "intake":
             intake = intake_list(scope=scope).prefetch_related(None).filter(pk=key).first()
             if intake is None:
                 raise NotFound("No such intake.")
             if intake.river is not None:
-                features.append(_feature(f"river.{intake.river_id}", intake.river.geometry, "reach-context",
-                                         name=intake.river.name))  # fmt: skip
+                features.append(
+                    _feature(f"river.{intake.river_id}", intake.river.geometry, "reach-context", name=intake.river.name)
+                )
             if intake.lake is not None:
                 features.append(_feature(f"lake.{intake.lake_id}", intake.lake.geometry, "lake", name=intake.lake.name))
             features.append(_feature(f"intake.{intake.pk}", intake.location, "intake-point", name=intake.name))

@@ -102,8 +102,9 @@ def field_errors(exc: Any) -> Errors:
     return out
 
 
-def run_action(request: HttpRequest, action: str, call: Callable[[], Any], *, done: Any, back: str,
-               render: Render) -> HttpResponse:  # fmt: skip
+def run_action(
+    request: HttpRequest, action: str, call: Callable[[], Any], *, done: Any, back: str, render: Render
+) -> HttpResponse:
     """Call the service; on success a message and back to the page (post/redirect/get), else the page
     again with the errors beside the action's form and the user's input kept (`form` in the context:
     {"action", "errors", "values"})."""
@@ -120,9 +121,14 @@ def run_action(request: HttpRequest, action: str, call: Callable[[], Any], *, do
     return HttpResponseRedirect(back)
 
 
-def audit_rows(entity: str, ids: list[Any], *, status_labels: Mapping[str, Any] | None = None,
-               reason_words: Mapping[str, Any] | None = None,
-               names: Mapping[str, str] | None = None) -> list[dict[str, str]]:  # fmt: skip
+def audit_rows(
+    entity: str,
+    ids: list[Any],
+    *,
+    status_labels: Mapping[str, Any] | None = None,
+    reason_words: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[dict[str, str]]:
     """The audit rows of these items, oldest first: who, when, what (the status change in words, or the
     fields changed) and why. `names` labels the item of each row (a milestone's title)."""
     rows = AuditLog.objects.filter(entity=entity, entity_id__in=[str(i) for i in ids]).order_by("at", "id")
@@ -136,11 +142,20 @@ def audit_rows(entity: str, ids: list[Any], *, status_labels: Mapping[str, Any] 
             old, new = before.get("status"), after["status"]
             what = f"{labels.get(str(old), old)} → {labels.get(str(new), new)}"
         elif before:
-            what = "、".join(sorted(k for k in set(before) | set(after)
-                                   if before.get(k) != after.get(k) and k != "updated_at"))  # fmt: skip
+            what = "、".join(
+                sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) and k != "updated_at")
+            )
         reason = str(words.get(a.reason, a.reason))
-        out.append({"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(), "what": what,
-                    "item": (names or {}).get(a.entity_id, ""), "reason": reason})  # fmt: skip
+        out.append(
+            {
+                "at": f.when(a.at),
+                "who": a.actor_label,
+                "action": a.get_action_display(),
+                "what": what,
+                "item": (names or {}).get(a.entity_id, ""),
+                "reason": reason,
+            }
+        )
     return out
 
 

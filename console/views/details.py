@@ -83,28 +83,49 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     planned_series: list[float | None] = []
     for n, fig in enumerate(volumes["periods"], start=1):
         planned = plan.get(n) if plan else None
-        months.append({
-            "label": fig["label"], "measured": f.number(fig["measured_m3"]), "estimated": f.number(fig["estimated_m3"]),
-            "corrected": f.number(fig["corrected_m3"]), "total": f.number(fig["volume_m3"]),
-            "plan": f.number(planned), "coverage": f.percent(fig["coverage"]),
-        })  # fmt: skip
+        months.append(
+            {
+                "label": fig["label"],
+                "measured": f.number(fig["measured_m3"]),
+                "estimated": f.number(fig["estimated_m3"]),
+                "corrected": f.number(fig["corrected_m3"]),
+                "total": f.number(fig["volume_m3"]),
+                "plan": f.number(planned),
+                "coverage": f.percent(fig["coverage"]),
+            }
+        )
         labels.append(_("month %(n)s") % {"n": n})
         use.append(float(fig["volume_m3"]))
         planned_series.append(float(planned) if planned is not None else None)
-    chart = {"labels": labels, "use": use, "plan": planned_series,
-             "names": {"use": _("Use (m³)"), "plan": _("Plan (m³)")}}  # fmt: skip
+    chart = {
+        "labels": labels,
+        "use": use,
+        "plan": planned_series,
+        "names": {"use": _("Use (m³)"), "plan": _("Plan (m³)")},
+    }
     meters = [
-        {"serial": m.serial, "protocol": m.get_protocol_display(), "type": m.meter_type,
-         "installed": f.when(m.installed_at), "removed": f.when(m.removed_at),
-         "url": reverse("console:reading_list") + f"?meter={m.pk}"}
+        {
+            "serial": m.serial,
+            "protocol": m.get_protocol_display(),
+            "type": m.meter_type,
+            "installed": f.when(m.installed_at),
+            "removed": f.when(m.removed_at),
+            "url": reverse("console:reading_list") + f"?meter={m.pk}",
+        }
         for m in intake.meters.all()
-    ]  # fmt: skip
+    ]
     readings = [
-        {"meter": r.meter.serial, "observed": f.when(r.observed_at), "value": f.number(r.cumulative_m3, 3),
-         "source": r.get_source_display(), "review": r.get_review_display() or "—",
-         "corrected": f.yes_no(r.corrected), "received": f.when(r.received_at)}
+        {
+            "meter": r.meter.serial,
+            "observed": f.when(r.observed_at),
+            "value": f.number(r.cumulative_m3, 3),
+            "source": r.get_source_display(),
+            "review": r.get_review_display() or "—",
+            "corrected": f.yes_no(r.corrected),
+            "received": f.when(r.received_at),
+        }
         for r in water_selectors.reading_list(scope=sc).filter(meter__intake=intake).order_by("-observed_at")[:20]
-    ]  # fmt: skip
+    ]
     total = volumes["total"]
     figures = _figures(
         (_("Division"), intake.division.name),
@@ -116,15 +137,25 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (_("Plan in %(year)s") % {"year": year}, f.m3(sum(plan.values())) if plan else _("no plan")),
     )
     context = {
-        "intake": intake, "figures": figures, "meters": meters, "months": months, "readings": readings,
-        "year": year, "errors": errors, "chart_json": to_json(chart),
+        "intake": intake,
+        "figures": figures,
+        "meters": meters,
+        "months": months,
+        "readings": readings,
+        "year": year,
+        "errors": errors,
+        "chart_json": to_json(chart),
         "operators": ", ".join(str(u) for u in intake.operators.all()),
         "readings_url": reverse("console:reading_list") + f"?serial={meters[0]['serial']}" if meters else "",
-    }  # fmt: skip
+    }
     return page(
-        request, "console/detail/intake.html", context, title=f"{intake.code} {intake.name}",
-        crumbs=[_crumb("console:intake_list", _("Intakes"))], status=400 if errors else 200,
-    )  # fmt: skip
+        request,
+        "console/detail/intake.html",
+        context,
+        title=f"{intake.code} {intake.name}",
+        crumbs=[_crumb("console:intake_list", _("Intakes"))],
+        status=400 if errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------------------ patrols
@@ -172,21 +203,34 @@ def patrol_detail(request: HttpRequest, pk: str) -> HttpResponse:
         (_("Review"), patrol.get_review_status_display()),
     )
     cases = [
-        {"url": reverse("console:case_detail", args=[c.pk]), "category": c.get_category_display(),
-         "status": c.get_status_display(), "found": f.when(c.found_at)}
+        {
+            "url": reverse("console:case_detail", args=[c.pk]),
+            "category": c.get_category_display(),
+            "status": c.get_status_display(),
+            "found": f.when(c.found_at),
+        }
         for c in patrol_selectors.case_list(scope=scope(request)).filter(patrol=patrol).order_by("found_at")
-    ]  # fmt: skip
+    ]
     context = {
-        "patrol": patrol, "figures": figures, "flags": flags, "reasons": reasons,
-        "flag_text": flag_words(patrol.flags), "cases": cases,
+        "patrol": patrol,
+        "figures": figures,
+        "flags": flags,
+        "reasons": reasons,
+        "flag_text": flag_words(patrol.flags),
+        "cases": cases,
         "points": f"{patrol.points_kept} / {patrol.points_received}",
-    }  # fmt: skip
+    }
     title = _("Patrol of %(reach)s on %(day)s") % {
         "reach": patrol.site.name,
         "day": periods.to_beijing(patrol.started_at).date().isoformat(),
     }
-    return page(request, "console/detail/patrol.html", context, title=title,
-                crumbs=[_crumb("console:patrol_list", _("Patrols"))])  # fmt: skip
+    return page(
+        request,
+        "console/detail/patrol.html",
+        context,
+        title=title,
+        crumbs=[_crumb("console:patrol_list", _("Patrols"))],
+    )
 
 
 # Cases: console/views/cases/ (the board, the case page with its workflow, the desk report).
@@ -210,20 +254,30 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             errors.append(_("year: a year such as 2024."))
     yearly = quality_selectors.section_evaluation(section=section, period=periods.year(year)).to_dict(items=True)
     months = []
-    chart: dict[str, Any] = {"labels": [], "classes": [], "target": section.target_class,
-                             "names": {"class": _("Class"), "target": _("Target class")}}  # fmt: skip
+    chart: dict[str, Any] = {
+        "labels": [],
+        "classes": [],
+        "target": section.target_class,
+        "names": {"class": _("Class"), "target": _("Target class")},
+    }
     # The class month by month from one read of the year's results (not two queries per month).
     for m, ev in enumerate(quality_selectors.section_months(section=section, period=periods.year(year)), start=1):
         chart["labels"].append(_("month %(n)s") % {"n": m})
         chart["classes"].append(ev.cls)
-        months.append({"month": f"{year}-{m:02d}", "class": _class_label(ev.cls),
-                       "samples": ev.means.samples if ev.means else 0})  # fmt: skip
+        months.append(
+            {"month": f"{year}-{m:02d}", "class": _class_label(ev.cls), "samples": ev.means.samples if ev.means else 0}
+        )
     items = [
-        {"name": i.get("name") or i.get("item"), "value": f.text(i.get("rounded")), "unit": i.get("unit", ""),
-         "class": _class_label(i.get("class")), "counted": f.yes_no(i.get("counted")),
-         "exceedance": f.number(i["exceedance_multiple"], 2) if i.get("exceedance_multiple") is not None else "—"}
+        {
+            "name": i.get("name") or i.get("item"),
+            "value": f.text(i.get("rounded")),
+            "unit": i.get("unit", ""),
+            "class": _class_label(i.get("class")),
+            "counted": f.yes_no(i.get("counted")),
+            "exceedance": f.number(i["exceedance_multiple"], 2) if i.get("exceedance_multiple") is not None else "—",
+        }
         for i in yearly.get("items", [])
-    ]  # fmt: skip
+    ]
     pollutants = "、".join(str(p.get("name") or p.get("item")) for p in yearly.get("main_pollutants") or []) or "—"
     figures = _figures(
         (_("Category"), section.get_category_display()),
@@ -243,9 +297,14 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_json": to_json(chart),
         "description": yearly.get("description") or "",
     }
-    return page(request, "console/detail/section.html", context, title=f"{section.code} {section.name}",
-                crumbs=[_crumb("console:section_list", _("Water-quality sections"))],
-                status=400 if errors else 200)  # fmt: skip
+    return page(
+        request,
+        "console/detail/section.html",
+        context,
+        title=f"{section.code} {section.name}",
+        crumbs=[_crumb("console:section_list", _("Water-quality sections"))],
+        status=400 if errors else 200,
+    )
 
 
 ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
@@ -260,7 +319,10 @@ def _class_label(cls: Any) -> str:
 def _section_year(sc: Scope, section_id: int) -> int:
     """The year to show first: the year of the section's latest sample (else this year)."""
     latest = (
-        quality_selectors.sample_list(scope=sc).filter(section_id=section_id)
-        .order_by("-sampled_at").values_list("sampled_at", flat=True).first()
-    )  # fmt: skip
+        quality_selectors.sample_list(scope=sc)
+        .filter(section_id=section_id)
+        .order_by("-sampled_at")
+        .values_list("sampled_at", flat=True)
+        .first()
+    )
     return periods.to_beijing(latest or timezone.now()).year

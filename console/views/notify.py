@@ -63,10 +63,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     qs = selectors.inbox_list(user=request.user, unread=True if unread_only else None)
     pages = Paginator(qs, PAGE_SIZE)
     current = pages.get_page(request.GET.get("page"))
-    return page(request, "console/notify/inbox.html", {
-        "rows": [_row(n) for n in current.object_list], "page_obj": current, "unread_only": unread_only,
-        "unread": selectors.inbox_unread_count(user=request.user),
-    }, title=_("Notifications"))  # fmt: skip
+    return page(
+        request,
+        "console/notify/inbox.html",
+        {
+            "rows": [_row(n) for n in current.object_list],
+            "page_obj": current,
+            "unread_only": unread_only,
+            "unread": selectors.inbox_unread_count(user=request.user),
+        },
+        title=_("Notifications"),
+    )
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:

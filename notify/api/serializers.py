@@ -20,9 +20,18 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
     class Meta:
         model = Notification
         fields = [
-            "id", "type", "title", "body", "link", "subject_type", "subject_id", "figures", "created_at",
-            "read", "read_at",
-        ]  # fmt: skip
+            "id",
+            "type",
+            "title",
+            "body",
+            "link",
+            "subject_type",
+            "subject_id",
+            "figures",
+            "created_at",
+            "read",
+            "read_at",
+        ]
         read_only_fields = fields
 
     def get_read(self, obj: Notification) -> bool:
@@ -41,9 +50,22 @@ class RuleSerializer(serializers.ModelSerializer[Rule]):
     class Meta:
         model = Rule
         fields = [
-            "id", "event_type", "division", "own_people", "role", "users", "channels", "mode", "quiet_start",
-            "quiet_end", "webhook_url", "webhook_secret_set", "template", "active", "created_at",
-        ]  # fmt: skip
+            "id",
+            "event_type",
+            "division",
+            "own_people",
+            "role",
+            "users",
+            "channels",
+            "mode",
+            "quiet_start",
+            "quiet_end",
+            "webhook_url",
+            "webhook_secret_set",
+            "template",
+            "active",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_users(self, obj: Rule) -> list[int]:
@@ -84,7 +106,17 @@ class EscalationSerializer(serializers.ModelSerializer[EscalationStep]):
     class Meta:
         model = EscalationStep
         fields = [
-            "id", "type", "subject_type", "subject_id", "step", "from_division", "from_level", "to_division",
-            "to_level", "days_without_action", "recipients", "at",
-        ]  # fmt: skip
+            "id",
+            "type",
+            "subject_type",
+            "subject_id",
+            "step",
+            "from_division",
+            "from_level",
+            "to_division",
+            "to_level",
+            "days_without_action",
+            "recipients",
+            "at",
+        ]
         read_only_fields = fields

@@ -129,9 +129,12 @@ class RuleViewSet(IdempotencyMixin, viewsets.ModelViewSet):
         rule = self.get_object()
         v = _validated(RuleInputSerializer, request.data, partial=True)
         rule = services.rule_update(
-            rule=rule, actor=request.user, scope=scope_for(request.user), users=_users(v.pop("users", None)),
+            rule=rule,
+            actor=request.user,
+            scope=scope_for(request.user),
+            users=_users(v.pop("users", None)),
             **_rule_values(v),
-        )  # fmt: skip
+        )
         return Response(RuleSerializer(rule).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

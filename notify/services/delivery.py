@@ -47,12 +47,14 @@ def _claim(ids: Sequence[int], *, start: dt.datetime, extra: int) -> list[int]:
         status=NotificationStatus.SENDING, lease_until__lt=start
     )
     due = Notification.objects.filter(claimable).exclude(channel=Channel.INBOX)
-    candidates = list(dict.fromkeys([*ids, *(due.order_by("due_at", "pk").values_list("pk", flat=True)[:extra]
-                                             if extra > 0 else [])]))  # fmt: skip
+    candidates = list(
+        dict.fromkeys([*ids, *(due.order_by("due_at", "pk").values_list("pk", flat=True)[:extra] if extra > 0 else [])])
+    )
     return [
-        pk for pk in candidates
+        pk
+        for pk in candidates
         if due.filter(pk=pk).update(status=NotificationStatus.SENDING, lease_until=lease, attempts=F("attempts") + 1)
-    ]  # fmt: skip
+    ]
 
 
 def notifications_deliver(
@@ -95,9 +97,11 @@ def notifications_deliver(
             Notification.objects.filter(
                 pk__in=[r.pk for r, _ in group], status=NotificationStatus.SENDING, attempts=number
             ).update(
-                status=NotificationStatus.DELIVERED, lease_until=None, last_error="",
+                status=NotificationStatus.DELIVERED,
+                lease_until=None,
+                last_error="",
                 delivered_at=Case(*[When(pk=r.pk, then=Value(end)) for r, end in group]),
-            )  # fmt: skip
+            )
         for row, _a, _ans, _end in delivered:
             results[row.pk] = DeliveryResult(NotificationStatus.DELIVERED)
         for row, _a, answer, end in sent:

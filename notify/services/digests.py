@@ -37,17 +37,29 @@ def digest_compose(*, now: dt.datetime | None = None) -> int:
         if len(items) > 50:
             lines += f"\n… (+{len(items) - 50})"
         event = Event.objects.create(
-            type=EventType.DIGEST, key=f"digest:{target}:{channel}:{first.pk}", division_code=first.event.division_code,
-            subject_type="notify.notification", subject_id=str(first.pk),
-            figures={"count": len(items), "items": lines}, occurred_at=now,
-        )  # fmt: skip
+            type=EventType.DIGEST,
+            key=f"digest:{target}:{channel}:{first.pk}",
+            division_code=first.event.division_code,
+            subject_type="notify.notification",
+            subject_id=str(first.pk),
+            figures={"count": len(items), "items": lines},
+            occurred_at=now,
+        )
         title, body = texts.render(
             event_type=EventType.DIGEST, figures=event.figures, link="", division=event.division_code
         )
         digest = Notification.objects.create(
-            event=event, rule=first.rule, recipient_id=first.recipient_id, target=target, channel=channel,
-            address=first.address, title=title, body=body, status=NotificationStatus.PENDING, due_at=now,
-        )  # fmt: skip
+            event=event,
+            rule=first.rule,
+            recipient_id=first.recipient_id,
+            target=target,
+            channel=channel,
+            address=first.address,
+            title=title,
+            body=body,
+            status=NotificationStatus.PENDING,
+            due_at=now,
+        )
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(
             status=NotificationStatus.DIGESTED, digest=digest
         )

@@ -86,25 +86,45 @@ def escalation_run(*, now: dt.datetime | None = None) -> int:
                 or event.subject_id
             )
             notice = event_raise(
-                type=EventType.ESCALATED, division_code=target, subject_type=event.subject_type,
-                subject_id=event.subject_id, people=recipients, link=event.link, key=f"escalated:{event.pk}:{number}",
+                type=EventType.ESCALATED,
+                division_code=target,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                people=recipients,
+                link=event.link,
+                key=f"escalated:{event.pk}:{number}",
                 figures={
-                    "item": item, "item_type": str(EventType(event.type).label), "days": int(days),
-                    "from_level": level, "to_level": to_level,
+                    "item": item,
+                    "item_type": str(EventType(event.type).label),
+                    "days": int(days),
+                    "from_level": level,
+                    "to_level": to_level,
                 },
                 at=now,
-            )  # fmt: skip
+            )
             EscalationStep.objects.create(
-                event=event, step=number, subject_type=event.subject_type, subject_id=event.subject_id,
-                from_division=current, from_level=level, to_division=target, to_level=to_level,
-                days_without_action=int(days), recipients=recipients, at=now, notice=notice,
-            )  # fmt: skip
+                event=event,
+                step=number,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                from_division=current,
+                from_level=level,
+                to_division=target,
+                to_level=to_level,
+                days_without_action=int(days),
+                recipients=recipients,
+                at=now,
+                notice=notice,
+            )
             event.escalated_level, event.escalated_at = to_level, now
             event.save(update_fields=["escalated_level", "escalated_at"])
             audit_record(
-                actor="beat:notify.escalation_run", action=AuditAction.TRANSITION, entity=event.subject_type,
-                entity_id=event.subject_id, after={"escalated_to": target, "level": to_level, "step": number},
+                actor="beat:notify.escalation_run",
+                action=AuditAction.TRANSITION,
+                entity=event.subject_type,
+                entity_id=event.subject_id,
+                after={"escalated_to": target, "level": to_level, "step": number},
                 reason=f"no action for {int(days)} days at {level} level",
-            )  # fmt: skip
+            )
             steps += 1
     return steps

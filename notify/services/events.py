@@ -157,9 +157,12 @@ def _route(event: Event, now: dt.datetime) -> list[Notification]:
         template = rule.template if rule is not None else ""
         if template not in rendered:  # one rendering per template, not per recipient
             rendered[template] = texts.render(
-                event_type=event.type, figures=event.figures, link=event.link, division=event.division_code,
+                event_type=event.type,
+                figures=event.figures,
+                link=event.link,
+                division=event.division_code,
                 template=template,
-            )  # fmt: skip
+            )
         title, body = rendered[template]
         if channel == Channel.INBOX:
             status, due = NotificationStatus.DELIVERED, now
@@ -168,10 +171,19 @@ def _route(event: Event, now: dt.datetime) -> list[Notification]:
         else:
             status, due = NotificationStatus.PENDING, (quiet_until(rule, now) if rule is not None else None) or now
         n = Notification(
-            event=event, rule=rule, recipient_id=recipient, target=target, channel=channel, address=address,
-            title=title, body=body, link=event.link, status=status, due_at=due,
+            event=event,
+            rule=rule,
+            recipient_id=recipient,
+            target=target,
+            channel=channel,
+            address=address,
+            title=title,
+            body=body,
+            link=event.link,
+            status=status,
+            due_at=due,
             delivered_at=now if status == NotificationStatus.DELIVERED else None,
-        )  # fmt: skip
+        )
         key = (target, channel)
         previous = out.get(key)
         # One message per (target, channel): the most urgent of the rules that reach it.
@@ -237,9 +249,16 @@ def event_raise(
         raise _invalid("subject_type", "A model label such as patrols.case.")
     now = at or timezone.now()
     event = Event(
-        type=type, key=key, division_code=division_code, subject_type=subject_type, subject_id=str(subject_id),
-        figures=dict(figures or {}), link=link, people=sorted({int(p) for p in people}), occurred_at=now,
-    )  # fmt: skip
+        type=type,
+        key=key,
+        division_code=division_code,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        figures=dict(figures or {}),
+        link=link,
+        people=sorted({int(p) for p in people}),
+        occurred_at=now,
+    )
     if sql.postgres():
         # One statement: the event and its rows (a taken key writes nothing and returns the first).
         rows = _route(event, now)

@@ -37,9 +37,19 @@ def _check_url(field: str, url: str) -> None:
 
 
 RULE_FIELDS = (
-    "event_type", "division_code", "own_people", "role", "channels", "mode", "quiet_start", "quiet_end",
-    "webhook_url", "webhook_secret", "template", "active",
-)  # fmt: skip
+    "event_type",
+    "division_code",
+    "own_people",
+    "role",
+    "channels",
+    "mode",
+    "quiet_start",
+    "quiet_end",
+    "webhook_url",
+    "webhook_secret",
+    "template",
+    "active",
+)
 
 
 def _check_rule(rule: Rule, *, scope: Scope, users: list[Any] | None, errors: Errors) -> None:

@@ -97,10 +97,29 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "code", "title", "round", "finding", "division", "lead_unit", "lead_unit_name",
-                  "responsible_units", "measures", "target", "starts_on", "deadline", "status", "review",
-                  "return_reason", "completed_on", "timeliness", "signed_off_at", "sign_off_note",
-                  "reopened_count"]  # fmt: skip
+        fields = [
+            "id",
+            "code",
+            "title",
+            "round",
+            "finding",
+            "division",
+            "lead_unit",
+            "lead_unit_name",
+            "responsible_units",
+            "measures",
+            "target",
+            "starts_on",
+            "deadline",
+            "status",
+            "review",
+            "return_reason",
+            "completed_on",
+            "timeliness",
+            "signed_off_at",
+            "sign_off_note",
+            "reopened_count",
+        ]
 
 
 class TaskDetailSerializer(TaskSerializer):
@@ -127,10 +146,37 @@ class PetitionSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = Petition
         geo_field = "location"
-        fields = ["id", "number", "round", "batch", "received_on", "channel", "complaint", "division",
-                  "division_name", "reach", "lake", "intake", "category", "unit", "unit_name", "deadline",
-                  "result", "substantiated", "measures", "reply", "status", "review", "proposed_status",
-                  "return_reason", "closed_on", "public", "reopened_count", "case", "case_link"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "round",
+            "batch",
+            "received_on",
+            "channel",
+            "complaint",
+            "division",
+            "division_name",
+            "reach",
+            "lake",
+            "intake",
+            "category",
+            "unit",
+            "unit_name",
+            "deadline",
+            "result",
+            "substantiated",
+            "measures",
+            "reply",
+            "status",
+            "review",
+            "proposed_status",
+            "return_reason",
+            "closed_on",
+            "public",
+            "reopened_count",
+            "case",
+            "case_link",
+        ]
 
     def get_case_link(self, obj: Petition) -> str | None:
         return f"{API}/patrols/cases/{obj.case_id}/" if obj.case_id else None
@@ -144,8 +190,22 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupervisionOrder
-        fields = ["id", "number", "subject", "unit", "division", "task", "milestone", "petition", "case", "text",
-                  "issued_at", "reply_due", "reply", "replied_at"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "subject",
+            "unit",
+            "division",
+            "task",
+            "milestone",
+            "petition",
+            "case",
+            "text",
+            "issued_at",
+            "reply_due",
+            "reply",
+            "replied_at",
+        ]
 
 
 class CircularSerializer(serializers.ModelSerializer):
@@ -153,8 +213,20 @@ class CircularSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Circular
-        fields = ["id", "number", "title", "first_date", "last_date", "division_code", "status", "figures",
-                  "pdf_sha256", "created_at", "signed_at", "pdf_link"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "title",
+            "first_date",
+            "last_date",
+            "division_code",
+            "status",
+            "figures",
+            "pdf_sha256",
+            "created_at",
+            "signed_at",
+            "pdf_link",
+        ]
 
     def get_pdf_link(self, obj: Circular) -> str:
         return f"{API}/oversight/circulars/{obj.pk}/pdf/"
@@ -167,8 +239,7 @@ class OversightRecheckSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recheck
-        fields = ["id", "batch", "item", "task", "petition", "division", "sampled_at", "outcome", "checked_on",
-                  "note"]  # fmt: skip
+        fields = ["id", "batch", "item", "task", "petition", "division", "sampled_at", "outcome", "checked_on", "note"]
 
 
 # --------------------------------------------------------------------------- inputs
@@ -207,8 +278,9 @@ class TaskInput(StrictSerializer):
     code = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
     title = serializers.CharField(max_length=300)
     lead_unit = serializers.CharField(max_length=150)
-    responsible_units = serializers.ListField(child=serializers.CharField(max_length=150), required=False,
-                                              max_length=50)  # fmt: skip
+    responsible_units = serializers.ListField(
+        child=serializers.CharField(max_length=150), required=False, max_length=50
+    )
     measures = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     target = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     starts_on = serializers.DateField(required=False)

@@ -107,8 +107,9 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         rnd = InspectionRound.objects.filter(code=v.pop("round")).first()
         if rnd is None:
             raise InvalidInput("No such round.", fields={"round": ["No such round."]})
-        finding = services.finding_create(actor=request.user, scope=self.scope, round=rnd,
-                                          division_code=v.pop("division"), **v)  # fmt: skip
+        finding = services.finding_create(
+            actor=request.user, scope=self.scope, round=rnd, division_code=v.pop("division"), **v
+        )
         return Response(s.FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
 
 
@@ -118,20 +119,30 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExportMixin,
     serializer_class = s.TaskSerializer
     filterset_class = TaskFilter
     action_roles = {
-        "start": UNIT_AND_STAFF, "progress": UNIT_AND_STAFF, "complete": UNIT_AND_STAFF,
-        "return_": STAFF_ROLES, "sign_off": STAFF_ROLES, "milestones": STAFF_ROLES, "export": READ_ROLES,
-    }  # fmt: skip
+        "start": UNIT_AND_STAFF,
+        "progress": UNIT_AND_STAFF,
+        "complete": UNIT_AND_STAFF,
+        "return_": STAFF_ROLES,
+        "sign_off": STAFF_ROLES,
+        "milestones": STAFF_ROLES,
+        "export": READ_ROLES,
+    }
     export_name, export_title = "oversight-tasks", "整改任务 tasks"
     export_columns = (
-        Column("code", "编号", "Code"), Column("title", "整改任务", "Task", width=40),
-        Column("round", "督察轮次", "Round"), Column("division", "行政区", "Division"),
+        Column("code", "编号", "Code"),
+        Column("title", "整改任务", "Task", width=40),
+        Column("round", "督察轮次", "Round"),
+        Column("division", "行政区", "Division"),
         Column("lead_unit", "牵头单位", "Lead unit", width=24),
         Column("responsible_units", "责任单位", "Units", width=30),
-        Column("starts_on", "开始", "Starts", "date"), Column("deadline", "完成时限", "Deadline", "date"),
-        Column("status", "状态", "Status"), Column("completed_on", "完成日期", "Completed", "date"),
-        Column("timeliness", "时效", "Timeliness"), Column("signed_off_at", "销号时间", "Signed off", "datetime", 18),
+        Column("starts_on", "开始", "Starts", "date"),
+        Column("deadline", "完成时限", "Deadline", "date"),
+        Column("status", "状态", "Status"),
+        Column("completed_on", "完成日期", "Completed", "date"),
+        Column("timeliness", "时效", "Timeliness"),
+        Column("signed_off_at", "销号时间", "Signed off", "datetime", 18),
         Column("reopened_count", "反弹重开", "Reopened", "int"),
-    )  # fmt: skip
+    )
 
     def get_queryset(self) -> QuerySet[Any]:
         qs = selectors.task_list(scope=self.scope).prefetch_related("responsible_units")
@@ -145,13 +156,20 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExportMixin,
     def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
         for t in queryset:
             yield {
-                "code": t.code, "title": t.title, "round": t.finding.round.code, "division": t.finding.division.code,
+                "code": t.code,
+                "title": t.title,
+                "round": t.finding.round.code,
+                "division": t.finding.division.code,
                 "lead_unit": t.lead_unit.display_name or t.lead_unit.username,
                 "responsible_units": "、".join(u.display_name or u.username for u in t.responsible_units.all()),
-                "starts_on": t.starts_on, "deadline": t.deadline, "status": t.get_status_display(),
-                "completed_on": t.completed_on, "timeliness": t.timeliness, "signed_off_at": t.signed_off_at,
+                "starts_on": t.starts_on,
+                "deadline": t.deadline,
+                "status": t.get_status_display(),
+                "completed_on": t.completed_on,
+                "timeliness": t.timeliness,
+                "signed_off_at": t.signed_off_at,
                 "reopened_count": t.reopened_count,
-            }  # fmt: skip
+            }
 
     def _answer(self, task: Task) -> Response:
         return Response(s.TaskDetailSerializer(self.get_queryset().prefetch_related("milestones").get(pk=task.pk)).data)
@@ -178,8 +196,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExportMixin,
             milestone = Milestone.objects.filter(pk=v["milestone"], task=task).first()
             if milestone is None:
                 raise InvalidInput("Not a milestone of this task.", fields={"milestone": ["Not of this task."]})
-        p = services.progress_report(actor=request.user, task=task, text=v["text"], milestone=milestone,
-                                     files=_files(request))  # fmt: skip
+        p = services.progress_report(
+            actor=request.user, task=task, text=v["text"], milestone=milestone, files=_files(request)
+        )
         return Response(s.ProgressSerializer(p).data, status=201)
 
     @extend_schema(request=s.CompleteInput, responses=s.TaskDetailSerializer)
@@ -246,24 +265,38 @@ class PetitionViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
     bbox_filter_field = "location"
     read_roles = READ_ROLES
     action_roles = {
-        "import_": STAFF_ROLES, "submit": UNIT_AND_STAFF, "accept": STAFF_ROLES, "return_": STAFF_ROLES,
-        "open_case": STAFF_ROLES, "export": READ_ROLES,
-    }  # fmt: skip
+        "import_": STAFF_ROLES,
+        "submit": UNIT_AND_STAFF,
+        "accept": STAFF_ROLES,
+        "return_": STAFF_ROLES,
+        "open_case": STAFF_ROLES,
+        "export": READ_ROLES,
+    }
     export_name, export_title = "oversight-petitions", "信访件 petitions"
     export_columns = (
-        Column("number", "受理编号", "number"), Column("round", "督察轮次", "Round"),
+        Column("number", "受理编号", "number"),
+        Column("round", "督察轮次", "Round"),
         Column("batch", "批次", "Batch", "int"),
-        Column("received_on", "受理日期", "Received", "date"), Column("channel", "来源渠道", "channel"),
-        Column("complaint", "反映问题", "complaint", width=50), Column("division", "行政区划代码", "division"),
-        Column("category", "污染类型", "category"), Column("unit", "责任单位", "unit", width=24),
-        Column("deadline", "办理时限", "deadline", "date"), Column("lon", "经度", "lon", "number3"),
-        Column("lat", "纬度", "lat", "number3"), Column("reach", "河段编码", "reach"),
+        Column("received_on", "受理日期", "Received", "date"),
+        Column("channel", "来源渠道", "channel"),
+        Column("complaint", "反映问题", "complaint", width=50),
+        Column("division", "行政区划代码", "division"),
+        Column("category", "污染类型", "category"),
+        Column("unit", "责任单位", "unit", width=24),
+        Column("deadline", "办理时限", "deadline", "date"),
+        Column("lon", "经度", "lon", "number3"),
+        Column("lat", "纬度", "lat", "number3"),
+        Column("reach", "河段编码", "reach"),
         Column("lake", "湖泊编码", "lake"),
-        Column("intake", "取水口编码", "intake"), Column("public", "是否公开", "public", "bool"),
-        Column("substantiated", "是否属实", "Substantiated"), Column("result", "调查核实情况", "Result", width=40),
-        Column("measures", "处理和整改情况", "Measures", width=40), Column("status", "办理状态", "Status"),
-        Column("closed_on", "办结日期", "Closed", "date"), Column("case", "四乱问题", "Case", width=38),
-    )  # fmt: skip
+        Column("intake", "取水口编码", "intake"),
+        Column("public", "是否公开", "public", "bool"),
+        Column("substantiated", "是否属实", "Substantiated"),
+        Column("result", "调查核实情况", "Result", width=40),
+        Column("measures", "处理和整改情况", "Measures", width=40),
+        Column("status", "办理状态", "Status"),
+        Column("closed_on", "办结日期", "Closed", "date"),
+        Column("case", "四乱问题", "Case", width=38),
+    )
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.petition_list(scope=scope_for(self.request.user))
@@ -271,16 +304,29 @@ class PetitionViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
     def export_rows(self, queryset: QuerySet[Any]) -> Iterable[dict[str, Any]]:
         for p in queryset.iterator(chunk_size=2000):
             yield {
-                "number": p.number, "round": p.batch.round.code, "batch": p.batch.number, "received_on": p.received_on,
-                "channel": p.channel, "complaint": p.complaint, "division": p.division.code, "category": p.category,
-                "unit": p.unit.display_name or p.unit.username, "deadline": p.deadline,
-                "lon": p.location.x if p.location else None, "lat": p.location.y if p.location else None,
-                "reach": getattr(p.reach, "code", None), "lake": getattr(p.lake, "code", None),
-                "intake": getattr(p.intake, "code", None), "public": p.public,
-                "substantiated": p.get_substantiated_display() if p.substantiated else "", "result": p.result,
-                "measures": p.measures, "status": p.get_status_display(), "closed_on": p.closed_on,
+                "number": p.number,
+                "round": p.batch.round.code,
+                "batch": p.batch.number,
+                "received_on": p.received_on,
+                "channel": p.channel,
+                "complaint": p.complaint,
+                "division": p.division.code,
+                "category": p.category,
+                "unit": p.unit.display_name or p.unit.username,
+                "deadline": p.deadline,
+                "lon": p.location.x if p.location else None,
+                "lat": p.location.y if p.location else None,
+                "reach": getattr(p.reach, "code", None),
+                "lake": getattr(p.lake, "code", None),
+                "intake": getattr(p.intake, "code", None),
+                "public": p.public,
+                "substantiated": p.get_substantiated_display() if p.substantiated else "",
+                "result": p.result,
+                "measures": p.measures,
+                "status": p.get_status_display(),
+                "closed_on": p.closed_on,
                 "case": str(p.case_id) if p.case_id else None,
-            }  # fmt: skip
+            }
 
     def _answer(self, petition: Petition, code: int = 200) -> Response:
         return Response(s.PetitionSerializer(self.get_queryset().get(pk=petition.pk)).data, status=code)
@@ -306,10 +352,18 @@ class PetitionViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         rnd = InspectionRound.objects.filter(code=head["round"]).first()
         if rnd is None:
             raise InvalidInput("No such round.", fields={"round": ["No such round."]})
-        result = services.petition_import(actor=request.user, scope=scope, round=rnd, batch_number=head["batch"],
-                                          received_on=head["received_on"], rows=rows)  # fmt: skip
-        return Response({"round": rnd.code, "batch": result.batch.number, "created": result.created,
-                         "unchanged": result.unchanged}, status=201 if result.created else 200)  # fmt: skip
+        result = services.petition_import(
+            actor=request.user,
+            scope=scope,
+            round=rnd,
+            batch_number=head["batch"],
+            received_on=head["received_on"],
+            rows=rows,
+        )
+        return Response(
+            {"round": rnd.code, "batch": result.batch.number, "created": result.created, "unchanged": result.unchanged},
+            status=201 if result.created else 200,
+        )
 
     @extend_schema(request=s.SubmitInput, responses=s.PetitionSerializer)
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
@@ -343,8 +397,9 @@ class PetitionViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
         if ("lon" in v) != ("lat" in v):
             raise InvalidInput("Give lon and lat together.", fields={"lon": ["Give lon and lat together."]})
         location = Point(v["lon"], v["lat"], srid=WGS84_SRID) if "lon" in v else None
-        p = services.petition_open_case(actor=request.user, petition=petition, category=v["category"], reach=reach,
-                                        location=location)  # fmt: skip
+        p = services.petition_open_case(
+            actor=request.user, petition=petition, category=v["category"], reach=reach, location=location
+        )
         return self._answer(p, 201)
 
 
@@ -386,8 +441,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     def create(self, request: Request) -> Response:
         v = s.validated(s.OrderInput, request.data)
         item = self._item(v["subject"], v["item"])
-        order = services.order_issue(actor=request.user, subject=v["subject"], item=item, text=v["text"],
-                                     reply_due=v["reply_due"], unit=v.get("unit"))  # fmt: skip
+        order = services.order_issue(
+            actor=request.user,
+            subject=v["subject"],
+            item=item,
+            text=v["text"],
+            reply_due=v["reply_due"],
+            unit=v.get("unit"),
+        )
         return Response(s.OrderSerializer(order).data, status=201)
 
     @extend_schema(request=s.ReplyInput, responses=s.OrderSerializer)
@@ -410,8 +471,14 @@ class CircularViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     @extend_schema(request=s.CircularInput, responses={201: s.CircularSerializer})
     def create(self, request: Request) -> Response:
         v = s.validated(s.CircularInput, request.data)
-        c = services.circular_create(actor=request.user, scope=self.scope, first_date=v["start"], last_date=v["end"],
-                                     division_code=v["division"], title=v["title"])  # fmt: skip
+        c = services.circular_create(
+            actor=request.user,
+            scope=self.scope,
+            first_date=v["start"],
+            last_date=v["end"],
+            division_code=v["division"],
+            title=v["title"],
+        )
         return Response(s.CircularSerializer(c).data, status=201)
 
     @extend_schema(request=None, responses=s.CircularSerializer)
@@ -449,8 +516,14 @@ class RecheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     @action(detail=False, methods=["post"])
     def sample(self, request: Request) -> Response:
         v = s.validated(s.SampleInput, request.data)
-        batch, rows = services.recheck_sample(actor=request.user, scope=self.scope, item=v["item"], count=v["count"],
-                                              seed=v.get("seed"), division_code=v.get("division"))  # fmt: skip
+        batch, rows = services.recheck_sample(
+            actor=request.user,
+            scope=self.scope,
+            item=v["item"],
+            count=v["count"],
+            seed=v.get("seed"),
+            division_code=v.get("division"),
+        )
         fresh = self.get_queryset().filter(pk__in=[r.pk for r in rows])
         return Response({"batch": batch, "rechecks": s.OversightRecheckSerializer(fresh, many=True).data}, status=201)
 
@@ -470,11 +543,13 @@ class FiguresView(ApiView):
 
     @extend_schema(
         summary="Oversight figures of a period (tasks, petitions, rechecks) as of its last day",
-        parameters=[OpenApiParameter("start", OpenApiTypes.DATE, required=True),
-                    OpenApiParameter("end", OpenApiTypes.DATE, required=True),
-                    OpenApiParameter("division", str, required=False)],
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("division", str, required=False),
+        ],
         responses=OpenApiTypes.OBJECT,
-    )  # fmt: skip
+    )
     def get(self, request: Request) -> Response:
         v = s.validated(s.FiguresInput, request.query_params)
         if v["end"] < v["start"]:
@@ -483,5 +558,6 @@ class FiguresView(ApiView):
         code = v.get("division") or None
         if code and not scope.covers_code(code):
             raise NotFound(f"No division {code} in your jurisdiction.")
-        return Response(selectors.oversight_figures(scope=scope, period=date_range(v["start"], v["end"]),
-                                                    division_code=code))  # fmt: skip
+        return Response(
+            selectors.oversight_figures(scope=scope, period=date_range(v["start"], v["end"]), division_code=code)
+        )

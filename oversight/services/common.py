@@ -90,8 +90,11 @@ def unit_lookup(ref: Any, *, errors: Errors, name: str) -> User | None:
         errors.add(name, "This field is required.")
         return None
     text = str(ref).strip()
-    found = list(User.objects.filter(role=Role.UNIT, is_active=True).filter(
-        models.Q(username=text) | models.Q(display_name=text))[:2])  # fmt: skip
+    found = list(
+        User.objects.filter(role=Role.UNIT, is_active=True).filter(
+            models.Q(username=text) | models.Q(display_name=text)
+        )[:2]
+    )
     if len(found) != 1:
         errors.add(name, f"No member unit {text!r}." if not found else f"{text!r} names more than one unit.")
         return None
@@ -148,8 +151,9 @@ def check_upload(upload: UploadedFile, *, field: str) -> tuple[str, str, bytes]:
     return hashlib.sha256(data).hexdigest(), mime, data
 
 
-def attachment_store(*, actor: Any, owner: Progress | Petition, upload: UploadedFile, checked: tuple[str, str, bytes]
-                     ) -> Attachment:  # fmt: skip
+def attachment_store(
+    *, actor: Any, owner: Progress | Petition, upload: UploadedFile, checked: tuple[str, str, bytes]
+) -> Attachment:
     """Store a checked upload once under its hash and attach it to `owner`; inside the caller's
     transaction (the file write is idempotent: same hash, same name, same bytes)."""
     sha, mime, data = checked
@@ -157,8 +161,9 @@ def attachment_store(*, actor: Any, owner: Progress | Petition, upload: Uploaded
     name = f"oversight/{sha[:2]}/{sha}.{ext}"
     if not default_storage.exists(name):
         default_storage.save(name, ContentFile(data))
-    att = Attachment(sha256=sha, name=(upload.name or name)[:200], content_type=mime, size_bytes=len(data),
-                     uploaded_by=actor)  # fmt: skip
+    att = Attachment(
+        sha256=sha, name=(upload.name or name)[:200], content_type=mime, size_bytes=len(data), uploaded_by=actor
+    )
     if isinstance(owner, Progress):
         att.progress = owner
     else:

@@ -72,48 +72,79 @@ def petition_key(petition: Petition) -> str:
 def task_overdue(task: Task, *, at: dt.datetime) -> None:
     code = task.finding.division.code
     event_raise(
-        type=EventType.OVERSIGHT_TASK_OVERDUE, division_code=code, subject_type=TASK, subject_id=task.pk,
-        figures={"task": task.code, "unit": task.lead_unit.display_name or task.lead_unit.username,
-                 "deadline": _deadline(task.deadline)},
-        people={*_task_units(task), *office(code)}, link=f"{API}/tasks/{task.pk}/",
-        key=task_key(task), at=at,
-    )  # fmt: skip
+        type=EventType.OVERSIGHT_TASK_OVERDUE,
+        division_code=code,
+        subject_type=TASK,
+        subject_id=task.pk,
+        figures={
+            "task": task.code,
+            "unit": task.lead_unit.display_name or task.lead_unit.username,
+            "deadline": _deadline(task.deadline),
+        },
+        people={*_task_units(task), *office(code)},
+        link=f"{API}/tasks/{task.pk}/",
+        key=task_key(task),
+        at=at,
+    )
 
 
 def milestone_overdue(milestone: Milestone, *, at: dt.datetime) -> None:
     task = milestone.task
     code = task.finding.division.code
     event_raise(
-        type=EventType.OVERSIGHT_MILESTONE_OVERDUE, division_code=code, subject_type=MILESTONE,
-        subject_id=milestone.pk, link=f"{API}/milestones/{milestone.pk}/",
-        figures={"task": task.code, "milestone": milestone.title,
-                 "unit": task.lead_unit.display_name or task.lead_unit.username,
-                 "deadline": _deadline(milestone.due_on)},
-        people={*_task_units(task), *office(code)}, key=milestone_key(milestone), at=at,
-    )  # fmt: skip
+        type=EventType.OVERSIGHT_MILESTONE_OVERDUE,
+        division_code=code,
+        subject_type=MILESTONE,
+        subject_id=milestone.pk,
+        link=f"{API}/milestones/{milestone.pk}/",
+        figures={
+            "task": task.code,
+            "milestone": milestone.title,
+            "unit": task.lead_unit.display_name or task.lead_unit.username,
+            "deadline": _deadline(milestone.due_on),
+        },
+        people={*_task_units(task), *office(code)},
+        key=milestone_key(milestone),
+        at=at,
+    )
 
 
 def petition_overdue(petition: Petition, *, at: dt.datetime) -> None:
     code = petition.division.code
     event_raise(
-        type=EventType.PETITION_OVERDUE, division_code=code, subject_type=PETITION, subject_id=petition.pk,
-        figures={"petition": petition.number, "unit": petition.unit.display_name or petition.unit.username,
-                 "deadline": _deadline(petition.deadline)},
-        people={petition.unit_id, *office(code)}, link=f"{API}/petitions/{petition.pk}/",
-        key=petition_key(petition), at=at,
-    )  # fmt: skip
+        type=EventType.PETITION_OVERDUE,
+        division_code=code,
+        subject_type=PETITION,
+        subject_id=petition.pk,
+        figures={
+            "petition": petition.number,
+            "unit": petition.unit.display_name or petition.unit.username,
+            "deadline": _deadline(petition.deadline),
+        },
+        people={petition.unit_id, *office(code)},
+        link=f"{API}/petitions/{petition.pk}/",
+        key=petition_key(petition),
+        at=at,
+    )
 
 
 def order_issued(order: SupervisionOrder) -> None:
     """督办: the unit and the office are told, in the order's transaction."""
     code = order.division.code
     event_raise(
-        type=EventType.SUPERVISION_ORDER_ISSUED, division_code=code, subject_type=ORDER, subject_id=order.pk,
-        figures={"order": order.number, "unit": order.unit.display_name or order.unit.username,
-                 "deadline": _deadline(order.reply_due)},
-        people={order.unit_id, order.issued_by_id, *office(code)}, link=f"{API}/orders/{order.pk}/",
+        type=EventType.SUPERVISION_ORDER_ISSUED,
+        division_code=code,
+        subject_type=ORDER,
+        subject_id=order.pk,
+        figures={
+            "order": order.number,
+            "unit": order.unit.display_name or order.unit.username,
+            "deadline": _deadline(order.reply_due),
+        },
+        people={order.unit_id, order.issued_by_id, *office(code)},
+        link=f"{API}/orders/{order.pk}/",
         at=order.issued_at,
-    )  # fmt: skip
+    )
 
 
 def overdue_notify(*, now: dt.datetime | None = None) -> int:
@@ -124,13 +155,28 @@ def overdue_notify(*, now: dt.datetime | None = None) -> int:
     today = now.astimezone(BEIJING).date()
     open_task = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS]
     kinds: list[tuple[Any, Any, Any]] = [
-        (Task.objects.filter(status__in=open_task, deadline__lt=today)
-         .select_related("finding__division", "lead_unit"), task_key, task_overdue),
-        (Milestone.objects.filter(status=MilestoneStatus.PENDING, due_on__lt=today, task__status__in=open_task)
-         .select_related("task__finding__division", "task__lead_unit"), milestone_key, milestone_overdue),
-        (Petition.objects.exclude(status=PetitionStatus.CLOSED).filter(deadline__lt=today)
-         .select_related("division", "unit"), petition_key, petition_overdue),
-    ]  # fmt: skip
+        (
+            Task.objects.filter(status__in=open_task, deadline__lt=today).select_related(
+                "finding__division", "lead_unit"
+            ),
+            task_key,
+            task_overdue,
+        ),
+        (
+            Milestone.objects.filter(
+                status=MilestoneStatus.PENDING, due_on__lt=today, task__status__in=open_task
+            ).select_related("task__finding__division", "task__lead_unit"),
+            milestone_key,
+            milestone_overdue,
+        ),
+        (
+            Petition.objects.exclude(status=PetitionStatus.CLOSED)
+            .filter(deadline__lt=today)
+            .select_related("division", "unit"),
+            petition_key,
+            petition_overdue,
+        ),
+    ]
     raised = 0
     for qs, key_of, raise_one in kinds:
         items = {key_of(item): item for item in qs.order_by("pk")}

@@ -57,8 +57,15 @@ def _next_number(model: Any, prefix: str, year: int) -> str:
 
 
 @transaction.atomic
-def order_issue(*, actor: Any, subject: str, item: Task | Milestone | Petition | Case, text: str,
-                reply_due: dt.date, unit: str | None = None) -> SupervisionOrder:  # fmt: skip
+def order_issue(
+    *,
+    actor: Any,
+    subject: str,
+    item: Task | Milestone | Petition | Case,
+    text: str,
+    reply_due: dt.date,
+    unit: str | None = None,
+) -> SupervisionOrder:
     """督办: a supervision order to the unit an overdue item is handed to (a case names its unit)."""
     require_role(actor, STAFF, "issue supervision orders")
     errors = Errors()
@@ -91,10 +98,18 @@ def order_issue(*, actor: Any, subject: str, item: Task | Milestone | Petition |
     if not overdue:
         errors.add("item", "The item is not overdue.")
     errors.raise_if_any()
-    order = SupervisionOrder(number=_next_number(SupervisionOrder, conf.order_prefix(), day.year), unit=target,
-                             subject=subject, division=division, text=text.strip(), issued_by=actor,
-                             issued_at=now(), reply_due=reply_due, **links)  # fmt: skip
-    audited_save(order, actor=actor, before=None)  # fmt: skip
+    order = SupervisionOrder(
+        number=_next_number(SupervisionOrder, conf.order_prefix(), day.year),
+        unit=target,
+        subject=subject,
+        division=division,
+        text=text.strip(),
+        issued_by=actor,
+        issued_at=now(),
+        reply_due=reply_due,
+        **links,
+    )
+    audited_save(order, actor=actor, before=None)
     notices.order_issued(order)
     return order
 
@@ -111,7 +126,7 @@ def order_reply(*, actor: Any, order: SupervisionOrder, reply: str) -> Supervisi
         raise Conflict("The order has its reply.", code="already_replied", fields={"reply": ["Already replied."]})
     before = snapshot(locked)
     locked.reply, locked.replied_at = reply.strip(), now()
-    audited_save(locked, actor=actor, before=before)  # fmt: skip
+    audited_save(locked, actor=actor, before=before)
     return locked
 
 
@@ -119,8 +134,9 @@ def order_reply(*, actor: Any, order: SupervisionOrder, reply: str) -> Supervisi
 
 
 @transaction.atomic
-def circular_create(*, actor: Any, scope: Scope, first_date: dt.date, last_date: dt.date,
-                    division_code: str = "", title: str = "") -> Circular:  # fmt: skip
+def circular_create(
+    *, actor: Any, scope: Scope, first_date: dt.date, last_date: dt.date, division_code: str = "", title: str = ""
+) -> Circular:
     """通报: the overdue items by unit as of the period's last day, from the ledger, as a PDF draft."""
     require_role(actor, STAFF, "issue circulars")
     if last_date < first_date:
@@ -138,14 +154,25 @@ def circular_create(*, actor: Any, scope: Scope, first_date: dt.date, last_date:
     title = title.strip() or f"关于督察整改逾期事项的通报（{first_date.isoformat()}至{last_date.isoformat()}）"
     name = Division.objects.filter(code=division_code).values_list("name", flat=True).first() if division_code else None
     content = {
-        "number": number, "title": title, "first_date": first_date.isoformat(), "last_date": last_date.isoformat(),
+        "number": number,
+        "title": title,
+        "first_date": first_date.isoformat(),
+        "last_date": last_date.isoformat(),
         "division": f"{division_code} {name or ''}".strip(),
         "units": overdue_by_unit(scope=scope, as_of=last_date, division_code=division_code or None),
-    }  # fmt: skip
+    }
     pdf = render_circular(content)
-    circular = Circular(number=number, title=title[:200], first_date=first_date, last_date=last_date,
-                        division_code=division_code, figures=content, pdf=pdf,
-                        pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_by=actor)  # fmt: skip
+    circular = Circular(
+        number=number,
+        title=title[:200],
+        first_date=first_date,
+        last_date=last_date,
+        division_code=division_code,
+        figures=content,
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        created_by=actor,
+    )
     try:
         with transaction.atomic():
             audited_save(circular, actor=actor, before=None)
@@ -183,9 +210,16 @@ def circular_delete(*, actor: Any, circular: Circular) -> None:
 
 
 @transaction.atomic
-def recheck_sample(*, actor: Any, scope: Scope, item: str, count: int, seed: int | None = None,
-                   division_code: str | None = None,
-                   at: dt.datetime | None = None) -> tuple[str, list[Recheck]]:  # fmt: skip
+def recheck_sample(
+    *,
+    actor: Any,
+    scope: Scope,
+    item: str,
+    count: int,
+    seed: int | None = None,
+    division_code: str | None = None,
+    at: dt.datetime | None = None,
+) -> tuple[str, list[Recheck]]:
     """Draw `count` signed-off tasks or closed petitions (in scope, none with a recheck pending) at
     random for a recheck. The seed is in the batch name, so the draw can be repeated and audited:
     the pool is sorted by key before drawing, so the same seed over the same pool draws the same items."""
@@ -228,9 +262,14 @@ def recheck_sample(*, actor: Any, scope: Scope, item: str, count: int, seed: int
     divisions = dict(Division.objects.filter(code__in={c[2] for c in chosen}).values_list("code", "pk"))
     out = []
     for _key, pk, code in chosen:
-        r = Recheck(batch=batch, item=item, division_id=divisions[code], sampled_at=at,
-                    sampled_by=actor_user(actor),
-                    **({"task_id": pk} if item == RecheckItem.TASK else {"petition_id": pk}))  # fmt: skip
+        r = Recheck(
+            batch=batch,
+            item=item,
+            division_id=divisions[code],
+            sampled_at=at,
+            sampled_by=actor_user(actor),
+            **({"task_id": pk} if item == RecheckItem.TASK else {"petition_id": pk}),
+        )
         audited_save(r, actor=actor, before=None, reason=f"look-back sample {batch}: {len(chosen)} of {len(pool)}")
         out.append(r)
     return batch, out
@@ -246,14 +285,17 @@ def recheck_record(*, actor: Any, recheck: Recheck, outcome: str, checked_on: dt
         raise invalid("checked_on", "The date is in the future.", code="future")
     locked = Recheck.objects.select_for_update().get(pk=recheck.pk)
     if locked.outcome != RecheckOutcome.PENDING:
-        raise Conflict("This recheck is already recorded.", code="recheck_recorded",
-                       fields={"outcome": [f"Already {locked.outcome}."]})  # fmt: skip
+        raise Conflict(
+            "This recheck is already recorded.",
+            code="recheck_recorded",
+            fields={"outcome": [f"Already {locked.outcome}."]},
+        )
     if checked_on < locked.sampled_at.astimezone(BEIJING).date():
         raise invalid("checked_on", "Before the item was sampled.")
     before = snapshot(locked)
     locked.outcome, locked.checked_on, locked.note = outcome, checked_on, note
     locked.checked_by = actor_user(actor)
-    audited_save(locked, actor=actor, before=before)  # fmt: skip
+    audited_save(locked, actor=actor, before=before)
     if outcome == RecheckOutcome.RELAPSED:
         reason = f"relapse found by look-back {locked.batch}: {note}".strip()
         if locked.task_id is not None:

@@ -49,11 +49,23 @@ from patrols.services import case_report
 from places.models import Division, Lake, Reach
 from water.models import Intake
 
-_CHANNELS = {"热线": Channel.HOTLINE, "电话": Channel.HOTLINE, "来信": Channel.LETTER, "来访": Channel.VISIT,
-             "网络": Channel.ONLINE, "网上": Channel.ONLINE}  # fmt: skip
-_CATEGORIES = {"水": PetitionCategory.WATER, "水污染": PetitionCategory.WATER, "大气": PetitionCategory.AIR,
-               "土壤": PetitionCategory.SOIL, "噪声": PetitionCategory.NOISE, "生态": PetitionCategory.ECOLOGY,
-               "其他": PetitionCategory.OTHER}  # fmt: skip
+_CHANNELS = {
+    "热线": Channel.HOTLINE,
+    "电话": Channel.HOTLINE,
+    "来信": Channel.LETTER,
+    "来访": Channel.VISIT,
+    "网络": Channel.ONLINE,
+    "网上": Channel.ONLINE,
+}
+_CATEGORIES = {
+    "水": PetitionCategory.WATER,
+    "水污染": PetitionCategory.WATER,
+    "大气": PetitionCategory.AIR,
+    "土壤": PetitionCategory.SOIL,
+    "噪声": PetitionCategory.NOISE,
+    "生态": PetitionCategory.ECOLOGY,
+    "其他": PetitionCategory.OTHER,
+}
 _TRUE = {"true", "1", "yes", "是", "y"}
 _FALSE = {"false", "0", "no", "否", "n", ""}
 _MAX = {"number": 40, "complaint": 4000}
@@ -110,14 +122,31 @@ class _Lookups:
                 self.units.setdefault(ref, []).append(u)
 
 
-def _check_row(i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received_on: dt.date, look: _Lookups,
-               errors: Errors) -> dict[str, Any] | None:  # fmt: skip
+def _check_row(
+    i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received_on: dt.date, look: _Lookups, errors: Errors
+) -> dict[str, Any] | None:
     """The row's values, or None after naming its problems in `errors`."""
     row = {k: ("" if v is None else str(v).strip()) for k, v in raw.items()}
     p = f"rows[{i}]"
     bad = len(errors.fields)
-    unknown = sorted(set(row) - {"number", "channel", "complaint", "division", "category", "unit", "deadline",
-                                 "lon", "lat", "reach", "lake", "intake", "public"})  # fmt: skip
+    unknown = sorted(
+        set(row)
+        - {
+            "number",
+            "channel",
+            "complaint",
+            "division",
+            "category",
+            "unit",
+            "deadline",
+            "lon",
+            "lat",
+            "reach",
+            "lake",
+            "intake",
+            "public",
+        }
+    )
     for k in unknown:
         errors.add(f"{p}.{k}", "Unknown field.")
     for k in ("number", "channel", "complaint", "division", "category", "unit", "deadline"):
@@ -170,21 +199,45 @@ def _check_row(i: int, raw: Mapping[str, Any], *, rnd: InspectionRound, received
     if len(errors.fields) > bad:
         return None
     values = {
-        "number": row["number"], "channel": channel, "complaint": row["complaint"], "division": division,
-        "category": category, "unit": units[0], "deadline": deadline, "location": location,
-        "reach": refs["reach"], "lake": refs["lake"], "intake": refs["intake"], "public": public in _TRUE,
-    }  # fmt: skip
+        "number": row["number"],
+        "channel": channel,
+        "complaint": row["complaint"],
+        "division": division,
+        "category": category,
+        "unit": units[0],
+        "deadline": deadline,
+        "location": location,
+        "reach": refs["reach"],
+        "lake": refs["lake"],
+        "intake": refs["intake"],
+        "public": public in _TRUE,
+    }
     values["content_sha256"] = _fingerprint(
-        rnd.code, values["number"], channel, values["complaint"], division.code if division else "", category,
-        units[0].pk, deadline, f"{location[0]:.7f},{location[1]:.7f}" if location else "",
-        *(getattr(refs[k], "code", "") for k in ("reach", "lake", "intake")), values["public"],
-    )  # fmt: skip
+        rnd.code,
+        values["number"],
+        channel,
+        values["complaint"],
+        division.code if division else "",
+        category,
+        units[0].pk,
+        deadline,
+        f"{location[0]:.7f},{location[1]:.7f}" if location else "",
+        *(getattr(refs[k], "code", "") for k in ("reach", "lake", "intake")),
+        values["public"],
+    )
     return values
 
 
 @transaction.atomic
-def petition_import(*, actor: Any, scope: Scope, round: InspectionRound, batch_number: int,
-                    received_on: dt.date, rows: Sequence[Mapping[str, Any]]) -> ImportResult:  # fmt: skip
+def petition_import(
+    *,
+    actor: Any,
+    scope: Scope,
+    round: InspectionRound,
+    batch_number: int,
+    received_on: dt.date,
+    rows: Sequence[Mapping[str, Any]],
+) -> ImportResult:
     """Import a hand-over batch: all rows or none. Returns how many were created and unchanged."""
     require_role(actor, STAFF, "import petitions")
     errors = Errors()
@@ -214,8 +267,9 @@ def petition_import(*, actor: Any, scope: Scope, round: InspectionRound, batch_n
     numbers = [v["number"] for v in checked if v]
     stored: dict[str, str] = {}
     for start in range(0, len(numbers), 1000):
-        stored.update(Petition.objects.filter(number__in=numbers[start : start + 1000])
-                      .values_list("number", "content_sha256"))  # fmt: skip
+        stored.update(
+            Petition.objects.filter(number__in=numbers[start : start + 1000]).values_list("number", "content_sha256")
+        )
     conflicts = Errors()
     for i, v in enumerate(checked):
         assert v is not None  # noqa: S101 - every row passed the checks above
@@ -226,8 +280,9 @@ def petition_import(*, actor: Any, scope: Scope, round: InspectionRound, batch_n
     if batch is not None and batch.received_on != received_on:
         raise Conflict(
             f"Batch {batch_number} of {round.code} was received on {batch.received_on.isoformat()}.",
-            code="batch_conflict", fields={"received_on": [f"Stored as {batch.received_on.isoformat()}."]},
-        )  # fmt: skip
+            code="batch_conflict",
+            fields={"received_on": [f"Stored as {batch.received_on.isoformat()}."]},
+        )
     if batch is None:
         batch = HandoverBatch(round=round, number=batch_number, received_on=received_on)
         audited_save(batch, actor=actor, before=None)
@@ -249,8 +304,17 @@ _EXCLUDE = ["batch", "division", "unit", "reach", "lake", "intake", "case"]
 
 
 @transaction.atomic
-def petition_submit(*, actor: Any, petition: Petition, result: str, substantiated: str, measures: str = "",
-                    reply: str = "", status: str, files: Sequence[UploadedFile] = ()) -> Petition:  # fmt: skip
+def petition_submit(
+    *,
+    actor: Any,
+    petition: Petition,
+    result: str,
+    substantiated: str,
+    measures: str = "",
+    reply: str = "",
+    status: str,
+    files: Sequence[UploadedFile] = (),
+) -> Petition:
     """The unit submits its investigation result, whether the complaint was substantiated, the measures,
     the reply, and the status it proposes (办结 or 阶段性办结); the office then accepts or returns it."""
     require_role(actor, UNIT_AND_STAFF, "submit petition results")
@@ -266,8 +330,9 @@ def petition_submit(*, actor: Any, petition: Petition, result: str, substantiate
     checked = attachments_check(files)
     p = _lock(petition)
     if p.status == PetitionStatus.CLOSED or p.review == ReviewState.SUBMITTED:
-        raise transition_refused("petition", p.status if p.status == PetitionStatus.CLOSED else "submitted",
-                                 "submitted")  # fmt: skip
+        raise transition_refused(
+            "petition", p.status if p.status == PetitionStatus.CLOSED else "submitted", "submitted"
+        )
     before = snapshot(p)
     p.result, p.substantiated, p.measures, p.reply = result.strip(), substantiated, measures, reply
     p.proposed_status, p.review, p.return_reason = status, ReviewState.SUBMITTED, ""
@@ -325,8 +390,9 @@ def petition_reopen(*, actor: Any, petition: Petition, reason: str) -> Petition:
 
 
 @transaction.atomic
-def petition_open_case(*, actor: Any, petition: Petition, category: str, reach: Reach | None = None,
-                       location: Point | None = None) -> Petition:  # fmt: skip
+def petition_open_case(
+    *, actor: Any, petition: Petition, category: str, reach: Reach | None = None, location: Point | None = None
+) -> Petition:
     """Open a four-chaos case (patrols) for a petition about a river problem, linked both ways (the
     petition names the case; the case's `petition` is this one), instead of keying it in twice."""
     require_role(actor, STAFF, "open cases from petitions")
@@ -347,10 +413,16 @@ def petition_open_case(*, actor: Any, petition: Petition, category: str, reach: 
     assert location is not None  # noqa: S101 - checked above
     found_at = dt.datetime.combine(p.batch.received_on, dt.time(9), tzinfo=dt.UTC)
     case, _ = case_report(
-        actor=actor, case_id=uuid.uuid4(), category=category, source=CaseSource.INSPECTION, reach=reach,
-        location=location, description=f"[信访 {p.number}] {p.complaint}"[:2000], found_at=found_at,
+        actor=actor,
+        case_id=uuid.uuid4(),
+        category=category,
+        source=CaseSource.INSPECTION,
+        reach=reach,
+        location=location,
+        description=f"[信访 {p.number}] {p.complaint}"[:2000],
+        found_at=found_at,
         legal_basis=f"督察交办信访件 {p.number}",
-    )  # fmt: skip
+    )
     before = snapshot(p)
     p.case = case
     audited_save(p, actor=actor, before=before, reason=f"case {case.pk} opened")

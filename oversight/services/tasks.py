@@ -52,8 +52,17 @@ from water.models import Intake
 
 
 @transaction.atomic
-def round_create(*, actor: Any, code: str, name: str, kind: str, started_on: dt.date, ended_on: dt.date,
-                 feedback_on: dt.date | None = None, document_no: str = "") -> InspectionRound:  # fmt: skip
+def round_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: str,
+    started_on: dt.date,
+    ended_on: dt.date,
+    feedback_on: dt.date | None = None,
+    document_no: str = "",
+) -> InspectionRound:
     """Record an inspection round (staff)."""
     require_role(actor, STAFF, "record inspection rounds")
     errors = Errors()
@@ -66,14 +75,20 @@ def round_create(*, actor: Any, code: str, name: str, kind: str, started_on: dt.
     if InspectionRound.objects.filter(code=code).exists():
         raise Conflict(f"A round {code!r} exists.", code="duplicate", fields={"code": ["Already used."]})
     errors.raise_if_any()
-    rnd = InspectionRound(code=code, name=name, kind=kind, started_on=started_on, ended_on=ended_on,
-                          feedback_on=feedback_on, document_no=document_no)  # fmt: skip
+    rnd = InspectionRound(
+        code=code,
+        name=name,
+        kind=kind,
+        started_on=started_on,
+        ended_on=ended_on,
+        feedback_on=feedback_on,
+        document_no=document_no,
+    )
     audited_save(rnd, actor=actor, before=None)
     return rnd
 
 
-def _codes(model: Any, codes: Sequence[str], *, scope: Scope, lookup: str, name: str,
-           errors: Errors) -> list[Any]:  # fmt: skip
+def _codes(model: Any, codes: Sequence[str], *, scope: Scope, lookup: str, name: str, errors: Errors) -> list[Any]:
     rows = {r.code: r for r in scoped(model.objects.all(), scope, lookup).filter(code__in=list(codes))}
     for i, code in enumerate(codes):
         if code not in rows:
@@ -82,9 +97,20 @@ def _codes(model: Any, codes: Sequence[str], *, scope: Scope, lookup: str, name:
 
 
 @transaction.atomic
-def finding_create(*, actor: Any, scope: Scope, round: InspectionRound, code: str, text: str, category: str,
-                   division_code: str, reaches: Sequence[str] = (), lakes: Sequence[str] = (),
-                   intakes: Sequence[str] = (), plants: Sequence[str] = ()) -> Finding:  # fmt: skip
+def finding_create(
+    *,
+    actor: Any,
+    scope: Scope,
+    round: InspectionRound,
+    code: str,
+    text: str,
+    category: str,
+    division_code: str,
+    reaches: Sequence[str] = (),
+    lakes: Sequence[str] = (),
+    intakes: Sequence[str] = (),
+    plants: Sequence[str] = (),
+) -> Finding:
     """Record a finding of a round, with the reaches, lakes, intakes or plants it concerns (by code)."""
     require_role(actor, STAFF, "record findings")
     errors = Errors()
@@ -107,8 +133,14 @@ def finding_create(*, actor: Any, scope: Scope, round: InspectionRound, code: st
     return finding
 
 
-def _check_milestones(milestones: Sequence[dict[str, Any]], *, starts_on: dt.date, deadline: dt.date,
-                      errors: Errors, prefix: str = "milestones") -> None:  # fmt: skip
+def _check_milestones(
+    milestones: Sequence[dict[str, Any]],
+    *,
+    starts_on: dt.date,
+    deadline: dt.date,
+    errors: Errors,
+    prefix: str = "milestones",
+) -> None:
     for i, m in enumerate(milestones):
         if m.get("kind") not in MilestoneKind.values:
             errors.add(f"{prefix}[{i}].kind", f"One of {', '.join(MilestoneKind.values)}.")
@@ -125,10 +157,21 @@ def _check_milestones(milestones: Sequence[dict[str, Any]], *, starts_on: dt.dat
 
 
 @transaction.atomic
-def task_create(*, actor: Any, scope: Scope, finding: Finding, code: str, title: str, lead_unit: str,
-                responsible_units: Sequence[str] = (), measures: str = "", target: str = "",
-                starts_on: dt.date | None = None, deadline: dt.date,
-                milestones: Sequence[dict[str, Any]] = ()) -> Task:  # fmt: skip
+def task_create(
+    *,
+    actor: Any,
+    scope: Scope,
+    finding: Finding,
+    code: str,
+    title: str,
+    lead_unit: str,
+    responsible_units: Sequence[str] = (),
+    measures: str = "",
+    target: str = "",
+    starts_on: dt.date | None = None,
+    deadline: dt.date,
+    milestones: Sequence[dict[str, Any]] = (),
+) -> Task:
     """A rectification task for a finding, with its monthly and quarterly milestones. Units are named by
     username or display name; the span starts at `starts_on` (default: the round's feedback date, else
     its last day) and must not start before the round; milestones lie inside it."""
@@ -151,8 +194,16 @@ def task_create(*, actor: Any, scope: Scope, finding: Finding, code: str, title:
     if Task.objects.filter(code=code).exists():
         raise Conflict(f"A task {code!r} exists.", code="duplicate", fields={"code": ["Already used."]})
     errors.raise_if_any()
-    task = Task(finding=finding, code=code, title=title, lead_unit=lead, measures=measures, target=target,
-                starts_on=starts_on, deadline=deadline)  # fmt: skip
+    task = Task(
+        finding=finding,
+        code=code,
+        title=title,
+        lead_unit=lead,
+        measures=measures,
+        target=target,
+        starts_on=starts_on,
+        deadline=deadline,
+    )
     try:
         with transaction.atomic():
             audited_save(task, actor=actor, before=None)
@@ -175,8 +226,13 @@ def unit_may_act(actor: Any, task: Task) -> None:
 def milestone_add(*, actor: Any, task: Task, kind: str, title: str, due_on: dt.date) -> Milestone:
     require_role(actor, STAFF, "add milestones")
     errors = Errors()
-    _check_milestones([{"kind": kind, "title": title, "due_on": due_on}], starts_on=task.starts_on,
-                      deadline=task.deadline, errors=errors, prefix="milestone")  # fmt: skip
+    _check_milestones(
+        [{"kind": kind, "title": title, "due_on": due_on}],
+        starts_on=task.starts_on,
+        deadline=task.deadline,
+        errors=errors,
+        prefix="milestone",
+    )
     errors.fields = {k.replace("milestone[0].", ""): v for k, v in errors.fields.items()}
     errors.raise_if_any()
     ms = Milestone(task=task, kind=kind, title=title.strip(), due_on=due_on)
@@ -196,7 +252,7 @@ def _move(task: Task, *, action: str, actor: Any, reason: str = "", **changes: A
     task.status = target
     for k, v in changes.items():
         setattr(task, k, v)
-    audited_save(task, actor=actor, before=before, reason=reason or action)  # fmt: skip
+    audited_save(task, actor=actor, before=before, reason=reason or action)
     notices.acted(notices.TASK, task.pk)
     return task
 
@@ -209,8 +265,9 @@ def task_start(*, actor: Any, task: Task) -> Task:
 
 
 @transaction.atomic
-def progress_report(*, actor: Any, task: Task, text: str, milestone: Milestone | None = None,
-                    files: Sequence[UploadedFile] = ()) -> Progress:  # fmt: skip
+def progress_report(
+    *, actor: Any, task: Task, text: str, milestone: Milestone | None = None, files: Sequence[UploadedFile] = ()
+) -> Progress:
     """A progress report, with hashed immutable attachments; reporting on a task not yet started starts it."""
     require_role(actor, UNIT_AND_STAFF, "report progress")
     unit_may_act(actor, task)
@@ -260,8 +317,15 @@ def task_complete(*, actor: Any, task: Task, completed_on: dt.date, note: str = 
         raise invalid("completed_on", "The date is in the future.", code="future")
     if completed_on < task.starts_on:
         raise invalid("completed_on", "Before the task starts.")
-    return _move(task, action="complete", actor=actor, reason=note, completed_on=completed_on,
-                 review=ReviewState.SUBMITTED, return_reason="")  # fmt: skip
+    return _move(
+        task,
+        action="complete",
+        actor=actor,
+        reason=note,
+        completed_on=completed_on,
+        review=ReviewState.SUBMITTED,
+        return_reason="",
+    )
 
 
 @transaction.atomic
@@ -270,22 +334,45 @@ def task_return(*, actor: Any, task: Task, reason: str) -> Task:
     require_role(actor, STAFF, "return tasks")
     if not reason.strip():
         raise invalid("reason", "Say why the task is returned.")
-    return _move(_lock(task), action="return", actor=actor, reason=reason, completed_on=None,
-                 review=ReviewState.RETURNED, return_reason=reason.strip())  # fmt: skip
+    return _move(
+        _lock(task),
+        action="return",
+        actor=actor,
+        reason=reason,
+        completed_on=None,
+        review=ReviewState.RETURNED,
+        return_reason=reason.strip(),
+    )
 
 
 @transaction.atomic
 def task_sign_off(*, actor: Any, task: Task, note: str = "", at: dt.datetime | None = None) -> Task:
     """销号: the office accepts the completed task."""
     require_role(actor, STAFF, "sign tasks off")
-    return _move(_lock(task), action="sign_off", actor=actor, reason=note, signed_off_at=at or now(),
-                 signed_off_by=actor_user(actor), sign_off_note=note,
-                 review=ReviewState.ACCEPTED)  # fmt: skip
+    return _move(
+        _lock(task),
+        action="sign_off",
+        actor=actor,
+        reason=note,
+        signed_off_at=at or now(),
+        signed_off_by=actor_user(actor),
+        sign_off_note=note,
+        review=ReviewState.ACCEPTED,
+    )
 
 
 def task_reopen(*, actor: Any, task: Task, reason: str) -> Task:
     """A relapse found by a recheck: the task is in progress again and the reopening is counted.
     Runs inside the recheck's transaction."""
     task = _lock(task)
-    return _move(task, action="reopen", actor=actor, reason=reason, completed_on=None, signed_off_at=None,
-                 signed_off_by=None, review=ReviewState.NONE, reopened_count=task.reopened_count + 1)  # fmt: skip
+    return _move(
+        task,
+        action="reopen",
+        actor=actor,
+        reason=reason,
+        completed_on=None,
+        signed_off_at=None,
+        signed_off_by=None,
+        review=ReviewState.NONE,
+        reopened_count=task.reopened_count + 1,
+    )

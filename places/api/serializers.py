@@ -49,9 +49,18 @@ class ReachSerializer(GeoFeatureModelSerializer):
         geo_field = "geometry"
         auto_bbox = True
         fields = [
-            "id", "code", "name", "river", "river_code", "river_name", "division",
-            "length_m", "length_km", "start_description", "end_description",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "river",
+            "river_code",
+            "river_name",
+            "division",
+            "length_m",
+            "length_km",
+            "start_description",
+            "end_description",
+        ]
 
     def get_length_km(self, obj: Reach) -> float:
         return round(obj.length_m / 1000, 3)
@@ -82,9 +91,18 @@ class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChiefAssignment
         fields = [
-            "id", "chief", "chief_username", "chief_name", "level", "reach", "reach_code",
-            "lake", "lake_code", "valid_from", "valid_until",
-        ]  # fmt: skip
+            "id",
+            "chief",
+            "chief_username",
+            "chief_name",
+            "level",
+            "reach",
+            "reach_code",
+            "lake",
+            "lake_code",
+            "valid_from",
+            "valid_until",
+        ]
         read_only_fields = fields
 
 

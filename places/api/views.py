@@ -120,9 +120,14 @@ class AssignmentViewSet(
             message=_("No active chief account with this id."),
         )
         assignment = services.chief_assign(
-            chief=chief, level=v["level"], reach=reach, lake=lake,
-            valid_from=v["valid_from"], valid_until=v.get("valid_until"), actor=request.user,
-        )  # fmt: skip
+            chief=chief,
+            level=v["level"],
+            reach=reach,
+            lake=lake,
+            valid_from=v["valid_from"],
+            valid_until=v.get("valid_until"),
+            actor=request.user,
+        )
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)

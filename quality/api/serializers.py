@@ -52,9 +52,22 @@ class SectionSerializer(GeoFeatureModelSerializer):
         model = Section
         geo_field = "location"
         fields = [
-            "id", "code", "name", "category", "water_body", "reach", "reach_code", "river_code", "lake", "lake_code",
-            "division", "target_class", "target_class_label", "counts_in_statistics", "note",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "category",
+            "water_body",
+            "reach",
+            "reach_code",
+            "river_code",
+            "lake",
+            "lake_code",
+            "division",
+            "target_class",
+            "target_class_label",
+            "counts_in_statistics",
+            "note",
+        ]
         read_only_fields = fields
 
 

@@ -59,9 +59,10 @@ def _period(request: Request) -> tuple[Period, str | None]:
 @extend_schema_view(
     list=extend_schema(summary="Monitoring sections in your jurisdiction (GeoJSON)"),
     create=extend_schema(summary="Register a section", request=SectionCreateSerializer),
-    partial_update=extend_schema(summary="Change a section's name, target class, flag, note or location",
-                                 request=SectionUpdateSerializer),
-)  # fmt: skip
+    partial_update=extend_schema(
+        summary="Change a section's name, target class, flag, note or location", request=SectionUpdateSerializer
+    ),
+)
 class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewSet):
     """Water-quality monitoring sections (断面/点位) with their target class; evaluation and exclusions per section."""
 
@@ -90,10 +91,18 @@ class SectionViewSet(IdempotencyMixin, mixins.CreateModelMixin, ReadOnlyGeoViewS
         if v.get("division"):
             division = reference(division_list(scope=scope), v["division"], field="division", by="code")
         section = services.section_create(
-            code=v["code"], name=v["name"], category=v["category"], reach=reach, lake=lake, division=division,
-            location=v["location"], target_class=v["target_class"],
-            counts_in_statistics=v["counts_in_statistics"], note=v["note"], actor=request.user,
-        )  # fmt: skip
+            code=v["code"],
+            name=v["name"],
+            category=v["category"],
+            reach=reach,
+            lake=lake,
+            division=division,
+            location=v["location"],
+            target_class=v["target_class"],
+            counts_in_statistics=v["counts_in_statistics"],
+            note=v["note"],
+            actor=request.user,
+        )
         section = self.get_queryset().get(pk=section.pk)
         return Response(SectionSerializer(section).data, status=status.HTTP_201_CREATED)
 
@@ -193,9 +202,12 @@ class SampleViewSet(
         if errors:
             raise ValidationError({"values": {k: [m] for k, m in errors.items()}})
         sample_input = services.SampleInput(
-            section=section, sampled_at=v["sampled_at"], source=v["source"],
-            measurements=tuple(measurements.values()), note=v["note"],
-        )  # fmt: skip
+            section=section,
+            sampled_at=v["sampled_at"],
+            source=v["source"],
+            measurements=tuple(measurements.values()),
+            note=v["note"],
+        )
         result = services.samples_record(samples=[sample_input], actor=request.user)
         sample = (result.created or result.amended or result.duplicates)[0]
         body = SampleSerializer(self.get_queryset().get(pk=sample.pk)).data

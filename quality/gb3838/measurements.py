@@ -25,14 +25,26 @@ class ValueRefused(ValueError):
 
 
 _UNITS: dict[UnitKind, dict[str, Decimal]] = {
-    UnitKind.CONCENTRATION: {"mg/l": Decimal(1), "ug/l": Decimal("0.001"), "μg/l": Decimal("0.001"),
-                             "µg/l": Decimal("0.001"), "g/m3": Decimal(1), "mg/dm3": Decimal(1)},
-    UnitKind.COUNT: {"个/l": Decimal(1), "count/l": Decimal(1), "cfu/l": Decimal(1), "mpn/l": Decimal(1),
-                     "个/100ml": Decimal(10), "cfu/100ml": Decimal(10), "mpn/100ml": Decimal(10)},
+    UnitKind.CONCENTRATION: {
+        "mg/l": Decimal(1),
+        "ug/l": Decimal("0.001"),
+        "μg/l": Decimal("0.001"),
+        "µg/l": Decimal("0.001"),
+        "g/m3": Decimal(1),
+        "mg/dm3": Decimal(1),
+    },
+    UnitKind.COUNT: {
+        "个/l": Decimal(1),
+        "count/l": Decimal(1),
+        "cfu/l": Decimal(1),
+        "mpn/l": Decimal(1),
+        "个/100ml": Decimal(10),
+        "cfu/100ml": Decimal(10),
+        "mpn/100ml": Decimal(10),
+    },
     UnitKind.CELSIUS: {"°c": Decimal(1), "℃": Decimal(1), "degc": Decimal(1), "c": Decimal(1), "celsius": Decimal(1)},
-    UnitKind.PH: {"": Decimal(1), "ph": Decimal(1), "1": Decimal(1), "dimensionless": Decimal(1),
-                  "无量纲": Decimal(1)},
-}  # fmt: skip
+    UnitKind.PH: {"": Decimal(1), "ph": Decimal(1), "1": Decimal(1), "dimensionless": Decimal(1), "无量纲": Decimal(1)},
+}
 
 
 def unit_factor(item: Item, unit: str | None, *, named_by_code: bool = False) -> Decimal:
@@ -215,9 +227,13 @@ def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Measurement], dic
                 if unit is not None and not isinstance(unit, str):
                     raise ValueRefused(_("unit must be a string such as mg/L."))
                 out[item.code] = parse_measurement(
-                    item, raw.get("value"), unit=unit, below_detection_limit=below,
-                    detection_limit=raw.get("detection_limit"), named_by_code=by_code,
-                )  # fmt: skip
+                    item,
+                    raw.get("value"),
+                    unit=unit,
+                    below_detection_limit=below,
+                    detection_limit=raw.get("detection_limit"),
+                    named_by_code=by_code,
+                )
             elif isinstance(raw, (int, float, str, Decimal)) and not isinstance(raw, bool):
                 out[item.code] = parse_measurement(item, raw, named_by_code=by_code)
             else:

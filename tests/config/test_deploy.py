@@ -136,8 +136,13 @@ def test_nginx_buffers_and_overwrites_forwarding_headers():
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "proxy_pass http://hezhang_web" in conf
     assert "server web:8000" in conf
-    for directive in ("proxy_request_buffering on", "client_body_timeout", "client_header_timeout",
-                      "proxy_set_header X-Forwarded-For $remote_addr", "proxy_set_header X-Forwarded-Proto $scheme",
-                      "limit_conn per_ip"):  # fmt: skip
+    for directive in (
+        "proxy_request_buffering on",
+        "client_body_timeout",
+        "client_header_timeout",
+        "proxy_set_header X-Forwarded-For $remote_addr",
+        "proxy_set_header X-Forwarded-Proto $scheme",
+        "limit_conn per_ip",
+    ):
         assert directive in conf, directive
     assert "$proxy_add_x_forwarded_for" not in conf  # appending would let a client choose its address

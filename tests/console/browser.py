@@ -43,9 +43,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     # --no-sandbox: CI runs as root, where chromium refuses its sandbox; --disable-dev-shm-usage: small
     # /dev/shm in containers.
     return {
-        **browser_type_launch_args, "executable_path": CHROMIUM,
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
         "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +74,10 @@ def guarded(page: Any, live_server: Any) -> Iterator[Any]:
     # A 404 (a row outside the scope) and a 400 (a bad filter, answered to htmx) are what some tests ask
     # for; the browser logs them as failed loads. Any other console error fails the test.
     expected = ("status of 404", "status of 400")
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
-        e in m.text for e in expected) else None)  # fmt: skip
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and not any(e in m.text for e in expected) else None,
+    )
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     page.set_default_timeout(20_000)
     yield page

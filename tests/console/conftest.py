@@ -34,22 +34,44 @@ from water import services as water_services
 BJ = dt.timezone(dt.timedelta(hours=8))
 
 
-def make_console_data(geography: dict[str, Any], users: dict[str, User], chief_users: dict[str, User],
-                      client_for: Callable[..., Any]) -> SimpleNamespace:  # fmt: skip
+def make_console_data(
+    geography: dict[str, Any], users: dict[str, User], chief_users: dict[str, User], client_for: Callable[..., Any]
+) -> SimpleNamespace:
     actor = "test"
     intake_e = water_services.intake_create(
-        actor=actor, code="QSK-E", name="天山区取水口", source_type="river", river=geography["river"],
-        location=Point(87.7, 43.9, srid=4326), division=geography["tianshan"], main_use="supply",
-        capacity_m3s=Decimal(1), permitted_annual_m3=Decimal(600_000), permit_number="取水(新)字[2021]第001号",
-        permit_holder="第一水厂", operators=[users["operator"]],
-    )  # fmt: skip
+        actor=actor,
+        code="QSK-E",
+        name="天山区取水口",
+        source_type="river",
+        river=geography["river"],
+        location=Point(87.7, 43.9, srid=4326),
+        division=geography["tianshan"],
+        main_use="supply",
+        capacity_m3s=Decimal(1),
+        permitted_annual_m3=Decimal(600_000),
+        permit_number="取水(新)字[2021]第001号",
+        permit_holder="第一水厂",
+        operators=[users["operator"]],
+    )
     intake_w = water_services.intake_create(
-        actor=actor, code="QSK-W", name="沙依巴克区水源井", source_type="groundwater",
-        location=Point(87.5, 43.8, srid=4326), division=geography["saybagh"], main_use="industry",
-        capacity_m3s=Decimal("0.5"), permitted_annual_m3=Decimal(40_000),
-    )  # fmt: skip
-    water_services.meter_create(actor=actor, intake=intake_e, serial="WM-E1", installed_at=T0,
-                                install_reading_m3=Decimal(1000), register_max_m3=Decimal(1_000_000))  # fmt: skip
+        actor=actor,
+        code="QSK-W",
+        name="沙依巴克区水源井",
+        source_type="groundwater",
+        location=Point(87.5, 43.8, srid=4326),
+        division=geography["saybagh"],
+        main_use="industry",
+        capacity_m3s=Decimal("0.5"),
+        permitted_annual_m3=Decimal(40_000),
+    )
+    water_services.meter_create(
+        actor=actor,
+        intake=intake_e,
+        serial="WM-E1",
+        installed_at=T0,
+        install_reading_m3=Decimal(1000),
+        register_max_m3=Decimal(1_000_000),
+    )
     patrols = {}
     for who, reach in (("township", "reach_e"), ("west", "reach_w")):
         body = patrol_body(geography[reach], n=300, length_m=3000.0, step_s=12.0)
@@ -59,11 +81,15 @@ def make_console_data(geography: dict[str, Any], users: dict[str, User], chief_u
     cases = {}
     for who, reach, lon_lat in (("township", "reach_e", [87.63, 43.83]), ("west", "reach_w", [87.5, 43.7])):
         body = {
-            "category": "dumping", "source": "patrol", "reach": geography[reach].pk, "patrol": patrols[who],
-            "location": {"type": "Point", "coordinates": lon_lat}, "description": "建筑垃圾堆放在河岸",
+            "category": "dumping",
+            "source": "patrol",
+            "reach": geography[reach].pk,
+            "patrol": patrols[who],
+            "location": {"type": "Point", "coordinates": lon_lat},
+            "description": "建筑垃圾堆放在河岸",
             "found_at": (T0 + dt.timedelta(minutes=20)).isoformat(),
             "id": str(uuid.uuid4()),
-        }  # fmt: skip
+        }
         resp = client_for(chief_users[who]).post("/api/v1/patrols/cases/", body, format="json")
         assert resp.status_code == 201, resp.content
         cases[who] = body["id"]
@@ -71,8 +97,9 @@ def make_console_data(geography: dict[str, Any], users: dict[str, User], chief_u
 
 
 @pytest.fixture
-def console_data(geography: dict[str, Any], users: dict[str, User], chiefs: dict[str, User],
-                 client_for: Callable[..., Any]) -> SimpleNamespace:  # fmt: skip
+def console_data(
+    geography: dict[str, Any], users: dict[str, User], chiefs: dict[str, User], client_for: Callable[..., Any]
+) -> SimpleNamespace:
     return make_console_data(geography, users, chiefs, client_for)
 
 
@@ -116,10 +143,17 @@ def _patrol(ns: SimpleNamespace, side: str, k: int) -> Any:
     chief = ns.east_chief if side == "e" else ns.west_chief
     body = patrol_body(reach, n=400, start=MAP_T0 + dt.timedelta(days=k), step_s=9.0)
     result = patrol_services.patrol_submit(
-        actor=chief, patrol_id=uuid.UUID(body["id"]), reach_id=reach.pk,
-        started_at=dt.datetime.fromisoformat(body["started_at"]), ended_at=dt.datetime.fromisoformat(body["ended_at"]),
-        companions=1, mode="foot", crs="EPSG:4326", track=body["track"], times=body["times"],
-    )  # fmt: skip
+        actor=chief,
+        patrol_id=uuid.UUID(body["id"]),
+        reach_id=reach.pk,
+        started_at=dt.datetime.fromisoformat(body["started_at"]),
+        ended_at=dt.datetime.fromisoformat(body["ended_at"]),
+        companions=1,
+        mode="foot",
+        crs="EPSG:4326",
+        track=body["track"],
+        times=body["times"],
+    )
     return result[0] if isinstance(result, tuple) else result
 
 
@@ -128,9 +162,15 @@ def _case(ns: SimpleNamespace, side: str, k: int, category: str = "dumping") -> 
     chief = ns.east_chief if side == "e" else ns.west_chief
     x, y = along(reach, start_m=300.0 + 50 * k, length_m=10, n=2)[0]
     result = patrol_services.case_report(
-        actor=chief, case_id=uuid.uuid4(), category=category, source="complaint", reach=reach,
-        location=Point(x, y, srid=4326), description=f"test case {side}{k}", found_at=MAP_T0 + dt.timedelta(days=k),
-    )  # fmt: skip
+        actor=chief,
+        case_id=uuid.uuid4(),
+        category=category,
+        source="complaint",
+        reach=reach,
+        location=Point(x, y, srid=4326),
+        description=f"test case {side}{k}",
+        found_at=MAP_T0 + dt.timedelta(days=k),
+    )
     return result[0] if isinstance(result, tuple) else result
 
 
@@ -139,10 +179,18 @@ def _intake(ns: SimpleNamespace, side: str, k: int, operators: list[User] | None
     division = g["tianshan"] if side == "e" else g["saybagh"]
     x0 = 87.7 if side == "e" else 87.5
     intake = water_services.intake_create(
-        actor="t", code=f"QSK-M-{side}{k}", name=f"取水口{side}{k}", source_type="river", river=g["river"],
-        location=Point(x0 + 0.001 * k, 43.9, srid=4326), division=division, main_use="supply",
-        capacity_m3s=Decimal(1), permitted_annual_m3=Decimal(600_000), operators=operators or [],
-    )  # fmt: skip
+        actor="t",
+        code=f"QSK-M-{side}{k}",
+        name=f"取水口{side}{k}",
+        source_type="river",
+        river=g["river"],
+        location=Point(x0 + 0.001 * k, 43.9, srid=4326),
+        division=division,
+        main_use="supply",
+        capacity_m3s=Decimal(1),
+        permitted_annual_m3=Decimal(600_000),
+        operators=operators or [],
+    )
     water_services.meter_create(
         actor="t", intake=intake, serial=f"WM-M-{side}{k}", installed_at=MAP_T0 - dt.timedelta(days=30)
     )
@@ -154,20 +202,44 @@ def _others(ns: SimpleNamespace, side: str, k: int) -> None:
     code = "650102" if side == "e" else "650103"
     x0 = 87.7 if side == "e" else 87.5
     reach = g["reach_e"] if side == "e" else g["reach_w"]
-    section_create(code=f"QS-M-{side}{k}", name=f"断面{side}{k}", category="river", reach=reach,
-                   location=Point(x0, 43.8 + 0.001 * k, srid=4326), target_class=3, actor="t")  # fmt: skip
-    reuse_services.plant_create(scope=EVERYTHING,
-                                actor="t", code=f"P-M-{side}{k}", name=f"水厂{side}{k}", division_code=code,
-                                location=Point(x0, 43.7 + 0.001 * k, srid=4326),
-                                design_capacity_m3d=Decimal(10_000))  # fmt: skip
-    reuse_services.project_create(scope=EVERYTHING,
-                                  actor="t", code=f"PS-M-{side}{k}", name=f"泵站{side}{k}", kind="pump_station",
-                                  division_code=code, location=Point(x0, 43.75, srid=4326),
-                                  capacity_m3d=Decimal(5_000))  # fmt: skip
+    section_create(
+        code=f"QS-M-{side}{k}",
+        name=f"断面{side}{k}",
+        category="river",
+        reach=reach,
+        location=Point(x0, 43.8 + 0.001 * k, srid=4326),
+        target_class=3,
+        actor="t",
+    )
+    reuse_services.plant_create(
+        scope=EVERYTHING,
+        actor="t",
+        code=f"P-M-{side}{k}",
+        name=f"水厂{side}{k}",
+        division_code=code,
+        location=Point(x0, 43.7 + 0.001 * k, srid=4326),
+        design_capacity_m3d=Decimal(10_000),
+    )
+    reuse_services.project_create(
+        scope=EVERYTHING,
+        actor="t",
+        code=f"PS-M-{side}{k}",
+        name=f"泵站{side}{k}",
+        kind="pump_station",
+        division_code=code,
+        location=Point(x0, 43.75, srid=4326),
+        capacity_m3d=Decimal(5_000),
+    )
     route = MultiLineString(LineString((x0, 43.7), (x0 + 0.01, 43.71 + 0.001 * k)), srid=4326)
-    reuse_services.project_create(scope=EVERYTHING,
-                                  actor="t", code=f"PL-M-{side}{k}", name=f"管网{side}{k}", kind="pipeline",
-                                  division_code=code, route=route)  # fmt: skip
+    reuse_services.project_create(
+        scope=EVERYTHING,
+        actor="t",
+        code=f"PL-M-{side}{k}",
+        name=f"管网{side}{k}",
+        kind="pipeline",
+        division_code=code,
+        route=route,
+    )
 
 
 @pytest.fixture

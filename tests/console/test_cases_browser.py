@@ -53,8 +53,9 @@ def _drawn(page: Any) -> None:
         page.wait_for_timeout(100)
 
 
-def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_server, console_data, users, chiefs,
-                                                               tmp_path):  # fmt: skip
+def test_a_case_goes_through_the_whole_workflow_in_the_browser(
+    guarded, live_server, console_data, users, chiefs, tmp_path
+):
     page, base = guarded, live_server.url
     reviewer = with_password(users["city_reviewer"])
     chief = with_password(chiefs["township"])
@@ -129,16 +130,27 @@ def test_a_case_goes_through_the_whole_workflow_in_the_browser(guarded, live_ser
 
     # The page's history and the API's show the same steps in the same order.
     rows = page.locator("[data-testid=case-events] tbody tr")
-    shown = [(rows.nth(i).locator("td").nth(3).inner_text(), rows.nth(i).locator("td").nth(4).inner_text())
-             for i in range(rows.count())]  # fmt: skip
-    api = page.evaluate(f"fetch('/api/v1/patrols/cases/{case_id}/', {{headers: {{'Accept': 'application/json'}}}})"
-                        ".then(r => r.json())")  # fmt: skip
+    shown = [
+        (rows.nth(i).locator("td").nth(3).inner_text(), rows.nth(i).locator("td").nth(4).inner_text())
+        for i in range(rows.count())
+    ]
+    api = page.evaluate(
+        f"fetch('/api/v1/patrols/cases/{case_id}/', {{headers: {{'Accept': 'application/json'}}}}).then(r => r.json())"
+    )
     events = api["properties"]["events"]
     with translation.override("zh-hans"):
         labels = {s.value: str(s.label) for s in CaseStatus}
     assert [(labels[e["to_status"]], e["note"]) for e in events] == shown
-    assert [e["to_status"] for e in events] == ["reported", "assigned", "rectifying", "submitted", "rectifying",
-                                                "submitted", "verified", "closed"]  # fmt: skip
+    assert [e["to_status"] for e in events] == [
+        "reported",
+        "assigned",
+        "rectifying",
+        "submitted",
+        "rectifying",
+        "submitted",
+        "verified",
+        "closed",
+    ]
     assert shown[4] == (labels["rectifying"], "河岸仍有残留垃圾")
 
 

@@ -41,8 +41,9 @@ def _steps(case: Case) -> list[tuple[str, str]]:
 
 
 def _assign(case: Case, actor: Any, days: int = 30) -> Case:
-    return services.case_assign(case=case, actor=actor, responsible_unit="天山区水务局",
-                                deadline=_found(case) + dt.timedelta(days=days))  # fmt: skip
+    return services.case_assign(
+        case=case, actor=actor, responsible_unit="天山区水务局", deadline=_found(case) + dt.timedelta(days=days)
+    )
 
 
 def _post(client: Any, case: Case, action: str, **data: Any) -> Any:
@@ -97,8 +98,12 @@ def test_overdue_cases_are_marked_and_filtered(console_data, users, web):
 
 def test_a_bad_filter_is_a_message_and_400(console_data, users, web):
     client = web(users["city_reviewer"])
-    for path, field in (("/river/cases/?deadline_from=2024-13-01", "deadline_from"), ("/river/cases/?sort=x", "sort"),
-                        ("/river/cases/?overdue=perhaps", "overdue"), ("/river/cases/?page=9", "page")):  # fmt: skip
+    for path, field in (
+        ("/river/cases/?deadline_from=2024-13-01", "deadline_from"),
+        ("/river/cases/?sort=x", "sort"),
+        ("/river/cases/?overdue=perhaps", "overdue"),
+        ("/river/cases/?page=9", "page"),
+    ):
         resp = client.get(path)
         assert resp.status_code == 400, path
         assert 'data-testid="filter-error"' in resp.content.decode()
@@ -112,9 +117,16 @@ def test_the_board_pages(console_data, users, web, chiefs, geography):
     from django.contrib.gis.geos import Point
 
     for k in range(55):
-        services.case_report(actor=chiefs["west"], case_id=uuid.uuid4(), category="dumping", source="complaint",
-                             reach=geography["reach_w"], location=Point(87.5, 43.7, srid=4326), description=f"c{k}",
-                             found_at=dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC) + dt.timedelta(hours=k))  # fmt: skip
+        services.case_report(
+            actor=chiefs["west"],
+            case_id=uuid.uuid4(),
+            category="dumping",
+            source="complaint",
+            reach=geography["reach_w"],
+            location=Point(87.5, 43.7, srid=4326),
+            description=f"c{k}",
+            found_at=dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC) + dt.timedelta(hours=k),
+        )
     client = web(users["city_reviewer"])
     first = client.get("/river/cases/").context["data"]
     assert len(first["rows"]) == 50
@@ -141,9 +153,13 @@ def test_a_chief_sees_their_scope_and_no_office_controls(console_data, chiefs, w
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("city_reviewer", {"assign", "clear", "photo"}), ("admin", {"assign", "clear", "photo"}),
-     ("chief", {"clear", "photo"}), ("village", set())],
-)  # fmt: skip
+    [
+        ("city_reviewer", {"assign", "clear", "photo"}),
+        ("admin", {"assign", "clear", "photo"}),
+        ("chief", {"clear", "photo"}),
+        ("village", set()),
+    ],
+)
 def test_only_the_steps_the_user_may_take_are_shown(console_data, users, chiefs, web, who, expected):
     user = {"chief": chiefs["township"], "village": chiefs["village"]}.get(who) or users[who]
     resp = web(user).get(f"/river/cases/{console_data.cases['township']}/")
@@ -209,8 +225,16 @@ def test_the_whole_workflow_from_the_page(console_data, users, chiefs, web):
     case.refresh_from_db()
     assert case.status == "closed"
     assert case.closed_via == "verified"
-    assert [t for _f, t in _steps(case)] == ["reported", "assigned", "rectifying", "submitted", "rectifying",
-                                            "submitted", "verified", "closed"]  # fmt: skip
+    assert [t for _f, t in _steps(case)] == [
+        "reported",
+        "assigned",
+        "rectifying",
+        "submitted",
+        "rectifying",
+        "submitted",
+        "verified",
+        "closed",
+    ]
     page = office.get(f"/river/cases/{case.pk}/")
     assert "仍有残留" in page.content.decode()
     assert page.context["actions"] == []
@@ -255,10 +279,12 @@ def test_a_stale_form_is_a_409_message_and_nothing_is_written(console_data, user
 
 @pytest.mark.parametrize(
     ("action", "data", "field"),
-    [("assign", {"responsible_unit": "天山区水务局", "note": "请尽快"}, "deadline"),
-     ("assign", {"responsible_unit": "天山区水务局", "deadline": "2020-01-01", "note": "请尽快"}, "deadline"),
-     ("assign", {"responsible_unit": "", "deadline": "2099-01-01", "note": "请尽快"}, "responsible_unit")],
-)  # fmt: skip
+    [
+        ("assign", {"responsible_unit": "天山区水务局", "note": "请尽快"}, "deadline"),
+        ("assign", {"responsible_unit": "天山区水务局", "deadline": "2020-01-01", "note": "请尽快"}, "deadline"),
+        ("assign", {"responsible_unit": "", "deadline": "2099-01-01", "note": "请尽快"}, "responsible_unit"),
+    ],
+)
 def test_bad_assign_input_is_shown_beside_the_field_and_kept(console_data, users, web, action, data, field):
     case = _case(console_data)
     resp = _post(web(users["city_reviewer"]), case, action, state="reported", **data)
@@ -332,9 +358,16 @@ def test_bulk_assign_reports_who_was_assigned_and_who_was_refused(console_data, 
     east, west = _case(console_data), _case(console_data, "west")
     _assign(west, users["admin"])  # already assigned: refused with the service's reason
     client = web(users["city_reviewer"])
-    resp = client.post("/river/cases/assign/", {"case": [str(east.pk), str(west.pk), str(uuid.uuid4())],
-                                                "responsible_unit": "市河长办", "deadline": "2099-01-01",
-                                                "query": "status=reported"}, follow=True)  # fmt: skip
+    resp = client.post(
+        "/river/cases/assign/",
+        {
+            "case": [str(east.pk), str(west.pk), str(uuid.uuid4())],
+            "responsible_unit": "市河长办",
+            "deadline": "2099-01-01",
+            "query": "status=reported",
+        },
+        follow=True,
+    )
     assert resp.redirect_chain[-1][0] == "/river/cases/?status=reported"
     texts = [str(m) for m in resp.context["messages"]]
     assert any("1" in t and "市河长办" in t for t in texts)
@@ -350,8 +383,9 @@ def test_bulk_assign_reports_who_was_assigned_and_who_was_refused(console_data, 
 
 def test_bulk_assign_without_a_deadline_writes_nothing_and_keeps_the_ticks(console_data, users, web):
     east = _case(console_data)
-    resp = web(users["city_reviewer"]).post("/river/cases/assign/", {"case": [str(east.pk)],
-                                                                    "responsible_unit": "市河长办"})  # fmt: skip
+    resp = web(users["city_reviewer"]).post(
+        "/river/cases/assign/", {"case": [str(east.pk)], "responsible_unit": "市河长办"}
+    )
     assert resp.status_code == 400
     html = resp.content.decode()
     assert 'data-testid="error-deadline"' in html
@@ -363,8 +397,9 @@ def test_bulk_assign_without_a_deadline_writes_nothing_and_keeps_the_ticks(conso
 
 def test_bulk_assign_is_for_the_office_only(console_data, chiefs, users, web):
     east = _case(console_data)
-    resp = web(chiefs["township"]).post("/river/cases/assign/", {"case": [str(east.pk)], "responsible_unit": "u",
-                                                                 "deadline": "2099-01-01"})  # fmt: skip
+    resp = web(chiefs["township"]).post(
+        "/river/cases/assign/", {"case": [str(east.pk)], "responsible_unit": "u", "deadline": "2099-01-01"}
+    )
     assert resp.status_code == 403
     # A district reviewer's bulk assign of another district's case: refused by name, nothing written.
     body = {"case": [str(east.pk)], "responsible_unit": "u", "deadline": "2099-01-01"}
@@ -377,9 +412,16 @@ def test_bulk_assign_is_for_the_office_only(console_data, chiefs, users, web):
 
 
 def _report(client: Any, geography: Any, **over: Any) -> Any:
-    data = {"id": str(uuid.uuid4()), "category": "occupation", "source": "complaint",
-            "reach": str(geography["reach_e"].pk), "lon": "87.66", "lat": "43.86",
-            "description": "村级河长电话报告：河岸违章搭建", "found_at": "2024-05-06T10:30"}  # fmt: skip
+    data = {
+        "id": str(uuid.uuid4()),
+        "category": "occupation",
+        "source": "complaint",
+        "reach": str(geography["reach_e"].pk),
+        "lon": "87.66",
+        "lat": "43.86",
+        "description": "村级河长电话报告：河岸违章搭建",
+        "found_at": "2024-05-06T10:30",
+    }
     data.update(over)
     return client.post("/river/cases/new/", data)
 
@@ -408,9 +450,15 @@ def test_the_desk_reports_a_phoned_in_case_as_the_api_does(console_data, users, 
 
 @pytest.mark.parametrize(
     ("over", "field", "status"),
-    [({"lon": "east"}, "lon", 400), ({"lat": "95"}, "lat", 400), ({"found_at": "2099-01-01T00:00"}, "found_at", 400),
-     ({"description": ""}, "description", 400), ({"reach": ""}, "reach", 400), ({"source": "patrol"}, "patrol", 400)],
-)  # fmt: skip
+    [
+        ({"lon": "east"}, "lon", 400),
+        ({"lat": "95"}, "lat", 400),
+        ({"found_at": "2099-01-01T00:00"}, "found_at", 400),
+        ({"description": ""}, "description", 400),
+        ({"reach": ""}, "reach", 400),
+        ({"source": "patrol"}, "patrol", 400),
+    ],
+)
 def test_a_bad_desk_report_is_shown_beside_the_field(console_data, users, geography, web, over, field, status):
     before = Case.objects.count()
     resp = _report(web(users["city_reviewer"]), geography, **over)
@@ -426,8 +474,14 @@ def test_a_desk_report_outside_the_jurisdiction_is_refused(console_data, users, 
     resp = _report(web(users["reviewer_650103"]), geography)  # the east reach lies in 650102
     assert resp.status_code == 400
     assert 'data-testid="error-reach"' in resp.content.decode()
-    resp = _report(web(users["reviewer_650103"]), geography, photo=SimpleUploadedFile("x.png", b"no"),
-                   reach=str(geography["reach_w"].pk), lon="87.5", lat="43.7")  # fmt: skip
+    resp = _report(
+        web(users["reviewer_650103"]),
+        geography,
+        photo=SimpleUploadedFile("x.png", b"no"),
+        reach=str(geography["reach_w"].pk),
+        lon="87.5",
+        lat="43.7",
+    )
     assert resp.status_code == 400
     assert 'data-testid="error-photo"' in resp.content.decode()
     assert Case.objects.count() == 2

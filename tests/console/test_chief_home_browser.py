@@ -13,8 +13,9 @@ from tests.console.browser import guarded as guarded
 pytestmark = BROWSER_TESTS
 
 
-def test_a_chief_sees_their_reach_frequency_patrols_and_cases(guarded: Any, live_server: Any, console_data: Any,
-                                                             chiefs: Any, geography: Any) -> None:  # fmt: skip
+def test_a_chief_sees_their_reach_frequency_patrols_and_cases(
+    guarded: Any, live_server: Any, console_data: Any, chiefs: Any, geography: Any
+) -> None:
     page, base = guarded, live_server.url
     chief = with_password(chiefs["township"])
     log_in(page, base, chief.username)

@@ -38,8 +38,9 @@ def _patrols(built: dashboard.Built) -> int:
     return int(built.report["patrols"]["patrols"])
 
 
-def test_the_warm_job_builds_what_a_newcomer_opens_before_the_first_view(console_data, users, web, chiefs,
-                                                                          geography, client_for):  # fmt: skip
+def test_the_warm_job_builds_what_a_newcomer_opens_before_the_first_view(
+    console_data, users, web, chiefs, geography, client_for
+):
     reviewer = users["city_reviewer"]
     sc = scope_for(reviewer)
     year = periods.year(2024)  # the latest year with data: the newcomer's period
@@ -77,8 +78,9 @@ def test_a_viewed_period_is_kept_warm(console_data, users, web):
     assert isinstance(cache.get(dashboard._key(sc, custom)), dashboard.Built)
 
 
-def test_stale_figures_are_rebuilt_by_the_view_without_a_broker(console_data, users, web, settings, chiefs,
-                                                               geography, client_for):  # fmt: skip
+def test_stale_figures_are_rebuilt_by_the_view_without_a_broker(
+    console_data, users, web, settings, chiefs, geography, client_for
+):
     """Celery runs eagerly here (no broker): a view of figures older than CONSOLE_DASHBOARD_CACHE_SECONDS
     rebuilds them itself, as before the warm job existed."""
     reviewer = users["city_reviewer"]
@@ -100,8 +102,9 @@ def test_a_bad_viewed_label_is_left_out_of_the_warm_list(console_data, users):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_stale_figures_are_shown_and_rebuilt_by_a_real_worker(console_data, users, web, settings, chiefs, geography,
-                                                              client_for, redis_broker_url):  # fmt: skip
+def test_stale_figures_are_shown_and_rebuilt_by_a_real_worker(
+    console_data, users, web, settings, chiefs, geography, client_for, redis_broker_url
+):
     from celery.contrib.testing.worker import start_worker
 
     from config.celery_app import app

@@ -41,10 +41,14 @@ def rows(geography, users, chiefs, client_for, lake_chiefs) -> dict[str, Any]:
     patrol = api.post("/api/v1/patrols/", lake_body(lake, south_shore()), format="json")
     assert patrol.status_code == 201, patrol.content
     case = {
-        "id": str(uuid.uuid4()), "category": "dumping", "source": "complaint", "lake": lake.pk,
-        "location": {"type": "Point", "coordinates": south_shore()[50]}, "description": "库岸堆放建筑垃圾",
+        "id": str(uuid.uuid4()),
+        "category": "dumping",
+        "source": "complaint",
+        "lake": lake.pk,
+        "location": {"type": "Point", "coordinates": south_shore()[50]},
+        "description": "库岸堆放建筑垃圾",
         "found_at": T0.isoformat(),
-    }  # fmt: skip
+    }
     assert api.post("/api/v1/patrols/cases/", case, format="json").status_code == 201
     litter = {"lake": lake.pk, "removed_on": "2024-05-06", "tonnes": "0.350"}
     assert api.post("/api/v1/patrols/litter/", litter, format="json").status_code == 201

@@ -32,9 +32,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-deps.sh does)")
     # --no-sandbox: CI runs as root, where chromium refuses its sandbox.
     return {
-        **browser_type_launch_args, "executable_path": CHROMIUM,
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
         "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -89,9 +90,11 @@ def log_in(page: Any, live_server: Any, user: User) -> None:
 
 
 def test_map_draws_reaches_and_intakes_with_no_other_host(
-    offline_page: tuple[Any, list[str], list[str]], live_server: Any, users: dict[str, User],
+    offline_page: tuple[Any, list[str], list[str]],
+    live_server: Any,
+    users: dict[str, User],
     add_map_rows: Callable[[int], SimpleNamespace],
-) -> None:  # fmt: skip
+) -> None:
     city = add_map_rows(2)
     page, foreign, errors = offline_page
     log_in(page, live_server, users["city_reviewer"])
@@ -123,9 +126,11 @@ def test_map_draws_reaches_and_intakes_with_no_other_host(
 
 
 def test_bad_period_is_a_message_on_the_page(
-    offline_page: tuple[Any, list[str], list[str]], live_server: Any, users: dict[str, User],
+    offline_page: tuple[Any, list[str], list[str]],
+    live_server: Any,
+    users: dict[str, User],
     add_map_rows: Callable[[int], SimpleNamespace],
-) -> None:  # fmt: skip
+) -> None:
     add_map_rows(1)
     page, foreign, errors = offline_page
     log_in(page, live_server, users["city_reviewer"])
@@ -141,9 +146,11 @@ def test_bad_period_is_a_message_on_the_page(
 
 
 def test_detail_page_map_draws_a_patrol_track_over_its_reach(
-    offline_page: tuple[Any, list[str], list[str]], live_server: Any, users: dict[str, User],
+    offline_page: tuple[Any, list[str], list[str]],
+    live_server: Any,
+    users: dict[str, User],
     add_map_rows: Callable[[int], SimpleNamespace],
-) -> None:  # fmt: skip
+) -> None:
     city = add_map_rows(1)
     page, foreign, errors = offline_page
     log_in(page, live_server, users["city_reviewer"])

@@ -23,8 +23,19 @@ from tests.console.conftest import MAP_PERIOD
 
 pytestmark = pytest.mark.django_db
 
-LAYERS = ("divisions", "rivers", "reaches", "lakes", "intakes", "patrols", "cases", "plants", "stations",
-          "pipelines", "sections")  # fmt: skip
+LAYERS = (
+    "divisions",
+    "rivers",
+    "reaches",
+    "lakes",
+    "intakes",
+    "patrols",
+    "cases",
+    "plants",
+    "stations",
+    "pipelines",
+    "sections",
+)
 
 
 def layer(client: Any, name: str, **params: Any) -> Any:

@@ -27,10 +27,15 @@ def tell(user: Any, n: int = 1, *, type_: str = "case_overdue", subject: str = "
         for i in range(start, start + n):
             sid = uuid.UUID(int=i + 1)
             services.event_raise(
-                type=type_, division_code="650102", subject_type=subject, subject_id=sid, people=[user.pk],
+                type=type_,
+                division_code="650102",
+                subject_type=subject,
+                subject_id=sid,
+                people=[user.pk],
                 figures={"case": f"C{i:03d}", "reach": "天山段", "deadline": "2024-05-20", "unit": "天山区水务局"},
-                link=f"/api/v1/patrols/cases/{sid}/", at=T0 + dt.timedelta(minutes=i),
-            )  # fmt: skip
+                link=f"/api/v1/patrols/cases/{sid}/",
+                at=T0 + dt.timedelta(minutes=i),
+            )
 
 
 def unread(user: Any) -> int:

@@ -97,9 +97,12 @@ def test_a_bad_hand_over_sheet_is_refused_with_its_rows_named(guarded, live_serv
     page.click("nav a:text('导入交办批次')")
     page.wait_for_url(re.compile(r".*/oversight/petitions/import/$"))
     sheet = tmp_path / "交办清单.csv"
-    sheet.write_text("受理编号,来源渠道,反映问题,行政区划代码,污染类型,责任单位,办理时限\n"
-                     "B0001,热线,河道垃圾,650102,水,unit_tianshan,2022-05-31\n"
-                     "B0002,热线,河道垃圾,659999,水,unit_tianshan,2022-05-31\n", encoding="utf-8")  # fmt: skip
+    sheet.write_text(
+        "受理编号,来源渠道,反映问题,行政区划代码,污染类型,责任单位,办理时限\n"
+        "B0001,热线,河道垃圾,650102,水,unit_tianshan,2022-05-31\n"
+        "B0002,热线,河道垃圾,659999,水,unit_tianshan,2022-05-31\n",
+        encoding="utf-8",
+    )
     page.select_option("select[name=round]", "CI-2")
     page.fill("input[name=batch]", "5")
     page.fill("input[name=received_on]", "2022-04-02")

@@ -37,12 +37,15 @@ def _rows(html: str) -> int:
 @pytest.mark.parametrize(
     ("who", "shown", "hidden"),
     [
-        ("city_reviewer", ["/oversight/tasks/", "/oversight/petitions/import/", "/oversight/circulars/"],
-         ["/oversight/inbox/"]),
+        (
+            "city_reviewer",
+            ["/oversight/tasks/", "/oversight/petitions/import/", "/oversight/circulars/"],
+            ["/oversight/inbox/"],
+        ),
         ("chief_650102", [], ["/oversight/tasks/", "/oversight/petitions/"]),
         ("operator", [], ["/oversight/tasks/"]),
     ],
-)  # fmt: skip
+)
 def test_the_menu_shows_oversight_to_the_roles_that_use_it(users, web, who, shown, hidden):
     html = web(users[who]).get("/").content.decode()
     for path in shown:
@@ -74,8 +77,14 @@ def test_a_chief_is_refused_the_oversight_pages(ledger, users, web):
 def test_a_reviewer_opens_every_oversight_page(ledger, users, web):
     client = web(users["city_reviewer"])
     petition = _petition("X650000202203300001")
-    for path in [*LEDGERS, "/oversight/circulars/", "/oversight/circulars/new/", "/oversight/petitions/import/",
-                 f"/oversight/tasks/{ledger['t_e'].pk}/", f"/oversight/petitions/{petition.pk}/"]:  # fmt: skip
+    for path in [
+        *LEDGERS,
+        "/oversight/circulars/",
+        "/oversight/circulars/new/",
+        "/oversight/petitions/import/",
+        f"/oversight/tasks/{ledger['t_e'].pk}/",
+        f"/oversight/petitions/{petition.pk}/",
+    ]:
         resp = client.get(path)
         assert resp.status_code == 200, path
     html = client.get("/oversight/tasks/").content.decode()
@@ -131,8 +140,10 @@ def test_a_task_goes_through_the_workflow_on_its_page(ledger, users, web):
     assert 'data-testid="act-sign_off"' not in page
     assert unit.post(url + "start/").status_code == 302
     ms = task.milestones.order_by("due_on").first()
-    resp = unit.post(url + "progress/", {"text": "已完成清理方案", "milestone": str(ms.pk),
-                                         "files": SimpleUploadedFile("现场.png", PNG, "image/png")})  # fmt: skip
+    resp = unit.post(
+        url + "progress/",
+        {"text": "已完成清理方案", "milestone": str(ms.pk), "files": SimpleUploadedFile("现场.png", PNG, "image/png")},
+    )
     assert resp.status_code == 302
     assert unit.post(url + "milestone_complete/", {"milestone": ms.pk, "done_on": "2022-07-20"}).status_code == 302
     page = unit.get(url).content.decode()
@@ -207,8 +218,10 @@ def test_a_petition_result_is_submitted_and_accepted(ledger, users, web):
     assert 'data-testid="error-substantiated"' in html
     assert "经核查属实" in html
     assert _petition(p.number).review == "none"
-    resp = unit.post(url + "submit/", {"result": "经核查属实", "substantiated": "yes", "measures": "已清理",
-                                       "reply": "已回复", "status": "closed"})  # fmt: skip
+    resp = unit.post(
+        url + "submit/",
+        {"result": "经核查属实", "substantiated": "yes", "measures": "已清理", "reply": "已回复", "status": "closed"},
+    )
     assert resp.status_code == 302
     assert 'data-testid="act-accept"' not in unit.get(url).content.decode()
     assert unit.post(url + "accept/").status_code == 403
@@ -236,19 +249,24 @@ def _sheet(body: str, name: str = "交办清单.csv", encoding: str = "utf-8") -
 def test_the_import_page_refuses_a_batch_whole_and_names_each_bad_row(ledger, users, web):
     office = web(users["city_reviewer"])
     before = Petition.objects.count()
-    body = ("Y0001,热线,河道垃圾,650102,水,unit_tianshan,2022-05-31\n"
-            "Y0002,热线,河道垃圾,659999,水,unit_tianshan,2022-05-31\n"
-            "Y0003,传真,河道垃圾,650102,水,unit_nobody,2022-05-31\n")  # fmt: skip
-    resp = office.post("/oversight/petitions/import/", {"round": "CI-2", "batch": "2", "received_on": "2022-04-01",
-                                                        "file": _sheet(body)})  # fmt: skip
+    body = (
+        "Y0001,热线,河道垃圾,650102,水,unit_tianshan,2022-05-31\n"
+        "Y0002,热线,河道垃圾,659999,水,unit_tianshan,2022-05-31\n"
+        "Y0003,传真,河道垃圾,650102,水,unit_nobody,2022-05-31\n"
+    )
+    resp = office.post(
+        "/oversight/petitions/import/",
+        {"round": "CI-2", "batch": "2", "received_on": "2022-04-01", "file": _sheet(body)},
+    )
     assert resp.status_code == 400
     html = resp.content.decode()
     for name in ("rows[1].division", "rows[2].channel", "rows[2].unit"):
         assert name in html, name
     assert Petition.objects.count() == before
     first_row = _sheet(body.splitlines()[0] + "\n", encoding="gb18030")
-    resp = office.post("/oversight/petitions/import/", {"round": "CI-2", "batch": "2", "received_on": "2022-04-01",
-                                                        "file": first_row})  # fmt: skip
+    resp = office.post(
+        "/oversight/petitions/import/", {"round": "CI-2", "batch": "2", "received_on": "2022-04-01", "file": first_row}
+    )
     assert resp.status_code == 302
     assert "batch=2" in resp["Location"]
     assert Petition.objects.filter(number="Y0001", batch__number=2).exists()
@@ -264,8 +282,15 @@ def test_the_import_page_names_missing_form_fields(ledger, users, web):
 def test_the_inbox_lists_what_waits_overdue_first(ledger, web):
     t = ledger["t_e"]
     later = timezone.localdate() + dt.timedelta(days=400)
-    late = services.task_create(actor="test", scope=SYSTEM, finding=ledger["f_e"], code="T-9", title="尚未到期的任务",
-                                lead_unit="unit_tianshan", deadline=later)  # fmt: skip
+    late = services.task_create(
+        actor="test",
+        scope=SYSTEM,
+        finding=ledger["f_e"],
+        code="T-9",
+        title="尚未到期的任务",
+        lead_unit="unit_tianshan",
+        deadline=later,
+    )
     html = web(ledger["units"]["tianshan"]).get("/oversight/inbox/").content.decode()
     tasks = html.split('data-testid="inbox-tasks"', 1)[1].split("</section>", 1)[0]
     assert tasks.index(t.code) < tasks.index(late.code)  # the overdue one first
@@ -284,8 +309,9 @@ def test_the_inbox_lists_what_waits_overdue_first(ledger, web):
 
 def test_a_unit_replies_to_a_supervision_order(ledger, users, web):
     due = timezone.localdate() + dt.timedelta(days=5)
-    order = services.order_issue(actor=users["city_reviewer"], subject="task", item=ledger["t_e"],
-                                 text="请于5日内报送整改进展", reply_due=due)  # fmt: skip
+    order = services.order_issue(
+        actor=users["city_reviewer"], subject="task", item=ledger["t_e"], text="请于5日内报送整改进展", reply_due=due
+    )
     unit = web(ledger["units"]["tianshan"])
     assert order.number in unit.get("/oversight/inbox/").content.decode()
     assert web(ledger["units"]["other"]).get(f"/oversight/orders/{order.pk}/").status_code == 404
@@ -351,10 +377,21 @@ def test_an_action_is_audited_once(ledger, web):
 
 
 def test_ledger_query_counts_do_not_grow_with_rows(ledger, users, web, django_assert_max_num_queries):
-    rows = [{"number": f"Z{i:04d}", "channel": "hotline", "complaint": "x", "division": "650102", "category": "water",
-             "unit": "unit_tianshan", "deadline": "2022-05-31"} for i in range(60)]  # fmt: skip
-    services.petition_import(actor="test", scope=SYSTEM, round=ledger["round"], batch_number=3,
-                             received_on=dt.date(2022, 4, 2), rows=rows)  # fmt: skip
+    rows = [
+        {
+            "number": f"Z{i:04d}",
+            "channel": "hotline",
+            "complaint": "x",
+            "division": "650102",
+            "category": "water",
+            "unit": "unit_tianshan",
+            "deadline": "2022-05-31",
+        }
+        for i in range(60)
+    ]
+    services.petition_import(
+        actor="test", scope=SYSTEM, round=ledger["round"], batch_number=3, received_on=dt.date(2022, 4, 2), rows=rows
+    )
     office, unit = web(users["city_reviewer"]), web(ledger["units"]["tianshan"])
     office.get("/oversight/petitions/"), unit.get("/oversight/inbox/")  # the session's first-request queries
     with django_assert_max_num_queries(10):

@@ -22,20 +22,37 @@ from water.models import LedgerLock, Reading
 pytestmark = BROWSER_TESTS
 
 
-def test_a_reviewer_locks_a_month_and_a_late_reading_shows_as_amendment(guarded, live_server, users, geography,
-                                                                        water):  # fmt: skip
+def test_a_reviewer_locks_a_month_and_a_late_reading_shows_as_amendment(guarded, live_server, users, geography, water):
     page, base = guarded, live_server.url
     q1_use(water)
     plan = city_plan(geography, water)
-    plan_services.plan_amend(plan=plan, actor=users["city_reviewer"], scope=ALL, reason="二月用水调增",
-                             allocations=[plan_services.AllocationLine(water.intake_e, 2, Decimal(5600))])  # fmt: skip
-    plan_services.redline_create(actor="t", scope=ALL, year=2024, division=geography["city"],
-                                 total_use_cap_m3=Decimal(60000), per_gdp_target=Decimal(30),
-                                 gdp_10k_yuan=Decimal(2000), gdp_source="市统计局2024年统计公报",
-                                 irrigation_target=Decimal("0.56"), irrigation_coefficient=Decimal("0.571"),
-                                 irrigation_source="自治区水利厅测算")  # fmt: skip
-    plan_services.ledger_lock(actor=users["city_reviewer"], scope=ALL, division=geography["city"],
-                              month=dt.date(2024, 1, 1), note="一月台账审核无误")  # fmt: skip
+    plan_services.plan_amend(
+        plan=plan,
+        actor=users["city_reviewer"],
+        scope=ALL,
+        reason="二月用水调增",
+        allocations=[plan_services.AllocationLine(water.intake_e, 2, Decimal(5600))],
+    )
+    plan_services.redline_create(
+        actor="t",
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        total_use_cap_m3=Decimal(60000),
+        per_gdp_target=Decimal(30),
+        gdp_10k_yuan=Decimal(2000),
+        gdp_source="市统计局2024年统计公报",
+        irrigation_target=Decimal("0.56"),
+        irrigation_coefficient=Decimal("0.571"),
+        irrigation_source="自治区水利厅测算",
+    )
+    plan_services.ledger_lock(
+        actor=users["city_reviewer"],
+        scope=ALL,
+        division=geography["city"],
+        month=dt.date(2024, 1, 1),
+        note="一月台账审核无误",
+    )
     reviewer = with_password(users["city_reviewer"])
     log_in(page, base, reviewer.username)
 

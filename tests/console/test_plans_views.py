@@ -38,13 +38,24 @@ def used_plan(geography, water):
 @pytest.fixture
 def east_plan(geography, water):
     """A 2025 plan of Tianshan (650102): outside the Saybagh reviewer's jurisdiction."""
-    return plan_services.plan_create(actor="t", scope=ALL, year=2025, division=geography["tianshan"],
-                                     title="2025年天山区计划", allocations=lines(water.intake_e, PLAN_E))  # fmt: skip
+    return plan_services.plan_create(
+        actor="t",
+        scope=ALL,
+        year=2025,
+        division=geography["tianshan"],
+        title="2025年天山区计划",
+        allocations=lines(water.intake_e, PLAN_E),
+    )
 
 
 def amend_body(plan, **extra):
-    body = {"version": str(plan.version), "reason": "春灌提前", "allocations[0].intake": str(plan_intake(plan)),
-            "allocations[0].month": "3", "allocations[0].volume_m3": "3500"}  # fmt: skip
+    body = {
+        "version": str(plan.version),
+        "reason": "春灌提前",
+        "allocations[0].intake": str(plan_intake(plan)),
+        "allocations[0].month": "3",
+        "allocations[0].volume_m3": "3500",
+    }
     body.update(extra)
     return body
 
@@ -80,8 +91,10 @@ def test_who_may_not_open_the_pages(web, users, plan, who):
 
 def test_another_divisions_plan_is_404(web, users, east_plan):
     assert web(users["reviewer_650103"]).get(f"/water/plans/{east_plan.pk}/").status_code == 404
-    assert web(users["reviewer_650103"]).post(f"/water/plans/{east_plan.pk}/amend/",
-                                              amend_body(east_plan)).status_code == 404  # fmt: skip
+    assert (
+        web(users["reviewer_650103"]).post(f"/water/plans/{east_plan.pk}/amend/", amend_body(east_plan)).status_code
+        == 404
+    )
 
 
 def test_district_reviewer_reads_the_city_plan_without_the_amend_form(web, users, plan):
@@ -112,8 +125,12 @@ def test_amend_makes_a_new_version_with_its_reason(web, users, plan):
 def test_stale_amend_is_409_and_writes_nothing(web, users, plan):
     client = web(users["city_reviewer"])
     stale = amend_body(plan)
-    assert client.post(f"/water/plans/{plan.pk}/amend/", amend_body(plan, **{"allocations[0].volume_m3": "4000"}))\
-        .status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            f"/water/plans/{plan.pk}/amend/", amend_body(plan, **{"allocations[0].volume_m3": "4000"})
+        ).status_code
+        == 302
+    )
     resp = client.post(f"/water/plans/{plan.pk}/amend/", stale)
     assert resp.status_code == 409
     assert "计划已被他人调整" in resp.content.decode()
@@ -144,8 +161,14 @@ def test_bad_amend_input_is_shown_beside_the_field(web, users, plan, change, fie
 
 
 def target_body(**extra):
-    body = {"year": "2024", "division": "650100", "total_use_cap_m3": "150000", "per_gdp_target": "30",
-            "gdp_10k_yuan": "", "gdp_source": ""}  # fmt: skip
+    body = {
+        "year": "2024",
+        "division": "650100",
+        "total_use_cap_m3": "150000",
+        "per_gdp_target": "30",
+        "gdp_10k_yuan": "",
+        "gdp_source": "",
+    }
     body.update(extra)
     return body
 
@@ -180,8 +203,9 @@ def test_bad_red_line_input_is_shown_beside_the_field(web, users, plan):
 
 
 def test_red_line_edit_stale_is_409(web, users, plan, geography):
-    target = plan_services.redline_create(actor="t", scope=ALL, year=2024, division=geography["city"],
-                                          total_use_cap_m3=Decimal(100000))  # fmt: skip
+    target = plan_services.redline_create(
+        actor="t", scope=ALL, year=2024, division=geography["city"], total_use_cap_m3=Decimal(100000)
+    )
     client = web(users["city_reviewer"])
     seen = seen_token(target)
     plan_services.redline_update(target=target, actor="t", scope=ALL, changes={"per_gdp_target": Decimal(20)})
@@ -197,8 +221,9 @@ def test_red_line_edit_stale_is_409(web, users, plan, geography):
 
 def test_operator_and_other_division_cannot_write_red_lines(web, users, plan, geography):
     assert web(users["operator"]).post("/water/redlines/new/", target_body()).status_code == 403
-    target = plan_services.redline_create(actor="t", scope=ALL, year=2024, division=geography["tianshan"],
-                                          total_use_cap_m3=Decimal(100000))  # fmt: skip
+    target = plan_services.redline_create(
+        actor="t", scope=ALL, year=2024, division=geography["tianshan"], total_use_cap_m3=Decimal(100000)
+    )
     body = {"seen": seen_token(target), "total_use_cap_m3": "1"}
     assert web(users["reviewer_650103"]).post(f"/water/redlines/{target.pk}/edit/", body).status_code == 404
     assert web(users["reviewer_650103"]).get(REDLINES, {"division": "650102"}).status_code == 404

@@ -33,8 +33,10 @@ def _ingest(serial: str, points: list[tuple[dt.datetime, Any]]) -> None:
     body = [{"meter": serial, "observed_at": at.isoformat(), "cumulative_m3": Decimal(v)} for at, v in points]
     rows = ingest.parse_json_batch(
         {"readings": body},
-        now=timezone.now(), future_tolerance_s=300, max_rows=1000,
-    )  # fmt: skip
+        now=timezone.now(),
+        future_tolerance_s=300,
+        max_rows=1000,
+    )
     water_services.reading_ingest_batch(rows=rows, scope=EVERYTHING, source="api", actor="test")
 
 
@@ -43,8 +45,9 @@ def desk(console_data: SimpleNamespace) -> SimpleNamespace:
     """WM-E1 (the operator's intake, Tianshan) with a jump held for review and its alert; WM-W1 on the
     Saybagh intake, which the operator does not run."""
     meter_e = console_data.intake_e.meters.get()
-    meter_w = water_services.meter_create(actor="test", intake=console_data.intake_w, serial="WM-W1", installed_at=T0,
-                                          install_reading_m3=Decimal(50))  # fmt: skip
+    meter_w = water_services.meter_create(
+        actor="test", intake=console_data.intake_w, serial="WM-W1", installed_at=T0, install_reading_m3=Decimal(50)
+    )
     times = [T0 + HOUR * (i + 1) for i in range(len(VALUES))]
     _ingest("WM-E1", list(zip(times, VALUES, strict=True)))
     _ingest("WM-W1", [(T0 + HOUR, 60)])
@@ -52,8 +55,9 @@ def desk(console_data: SimpleNamespace) -> SimpleNamespace:
     water_services.alerts_check_flagged(now=times[-1] + HOUR)
     alert = Alert.objects.get(kind=AlertKind.FLAGGED_READING)
     url = f"/water/readings/{meter_e.pk}/{stamp(jump)}/"
-    return SimpleNamespace(meter_e=meter_e, meter_w=meter_w, jump=jump, url=url, alert=alert, times=times,
-                           data=console_data)  # fmt: skip
+    return SimpleNamespace(
+        meter_e=meter_e, meter_w=meter_w, jump=jump, url=url, alert=alert, times=times, data=console_data
+    )
 
 
 def _reading(desk: SimpleNamespace) -> Reading:
@@ -264,8 +268,10 @@ def test_an_operator_enters_a_reading_of_their_meter(desk, users, web):
     assert "WM-E1" in page
     assert "WM-W1" not in page
     at = desk.times[-1] + HOUR
-    resp = op.post("/water/readings/new/", {"meter": desk.meter_e.pk, "observed_at": _bj(at), "cumulative_m3": "90300",
-                                            "note": "人工抄表"})  # fmt: skip
+    resp = op.post(
+        "/water/readings/new/",
+        {"meter": desk.meter_e.pk, "observed_at": _bj(at), "cumulative_m3": "90300", "note": "人工抄表"},
+    )
     assert resp.status_code == 302
     r = Reading.objects.get(meter_id=desk.meter_e.pk, observed_at=at)
     assert r.source == "manual"
@@ -296,8 +302,10 @@ def test_a_refused_reading_is_named_beside_its_field_and_writes_nothing(desk, us
     at = desk.times[-1] + HOUR
     observed = {"future": _bj(timezone.now() + dt.timedelta(days=2)), "garbage": "tomorrow"}.get(when or "", _bj(at))
     count = Reading.objects.count()
-    resp = op.post("/water/readings/new/", {"meter": desk.meter_e.pk, "observed_at": observed, "cumulative_m3": value,
-                                            "note": "保留"})  # fmt: skip
+    resp = op.post(
+        "/water/readings/new/",
+        {"meter": desk.meter_e.pk, "observed_at": observed, "cumulative_m3": value, "note": "保留"},
+    )
     assert resp.status_code == status
     html = resp.content.decode()
     assert f'data-testid="error-{field}"' in html
@@ -320,18 +328,28 @@ def test_a_decrease_confirmed_is_stored_and_held_for_review(desk, users, web):
 def test_an_operator_cannot_enter_a_reading_of_another_intakes_meter(desk, users, web):
     op = web(users["operator"])
     count = Reading.objects.count()
-    resp = op.post("/water/readings/new/", {"meter": desk.meter_w.pk, "observed_at": _bj(T0 + 2 * HOUR),
-                                            "cumulative_m3": "70"})  # fmt: skip
+    resp = op.post(
+        "/water/readings/new/", {"meter": desk.meter_w.pk, "observed_at": _bj(T0 + 2 * HOUR), "cumulative_m3": "70"}
+    )
     assert resp.status_code == 404
     assert 'data-testid="error-meter"' in resp.content.decode()
     assert Reading.objects.count() == count
     # The chief has no entry page; the Saybagh reviewer may enter WM-W1's reading but not WM-E1's.
     assert web(users["chief_650102"]).get("/water/readings/new/").status_code == 403
     rev = web(users["reviewer_650103"])
-    assert rev.post("/water/readings/new/", {"meter": desk.meter_e.pk, "observed_at": _bj(T0 + 9 * HOUR),
-                                             "cumulative_m3": "90400"}).status_code == 404  # fmt: skip
-    assert rev.post("/water/readings/new/", {"meter": desk.meter_w.pk, "observed_at": _bj(T0 + 2 * HOUR),
-                                             "cumulative_m3": "70"}).status_code == 302  # fmt: skip
+    assert (
+        rev.post(
+            "/water/readings/new/",
+            {"meter": desk.meter_e.pk, "observed_at": _bj(T0 + 9 * HOUR), "cumulative_m3": "90400"},
+        ).status_code
+        == 404
+    )
+    assert (
+        rev.post(
+            "/water/readings/new/", {"meter": desk.meter_w.pk, "observed_at": _bj(T0 + 2 * HOUR), "cumulative_m3": "70"}
+        ).status_code
+        == 302
+    )
 
 
 # ------------------------------------------------------------------------------------------ alerts

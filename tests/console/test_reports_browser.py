@@ -52,8 +52,9 @@ def test_a_reviewer_builds_signs_off_and_downloads_a_report(guarded, live_server
     page, base = guarded, live_server.url
     reviewer = with_password(users["city_reviewer"])
     # Version 1 of the quarter, built before a patrol of 28 June was posted late: the page builds v2.
-    v1, _ = services.snapshot_request(actor=reviewer, scope=scope_for(reviewer), period=quarter(2024, 2),
-                                      division_code="650100", reason="季度通报")  # fmt: skip
+    v1, _ = services.snapshot_request(
+        actor=reviewer, scope=scope_for(reviewer), period=quarter(2024, 2), division_code="650100", reason="季度通报"
+    )
     services.snapshot_build(snapshot_id=v1.pk)
     make_patrol(dataset.chief_e, dataset.sections["river_e"].reach, "township", bj(2024, 6, 28), 2000, 3)
 
@@ -113,8 +114,9 @@ def busy_worker() -> Any:
 def test_the_progress_box_follows_a_build_by_polling(guarded, live_server, dataset, users, busy_worker):
     page, base = guarded, live_server.url
     reviewer = with_password(users["city_reviewer"])
-    snap, _ = services.snapshot_request(actor=reviewer, scope=scope_for(reviewer), period=quarter(2024, 2),
-                                        division_code="650102")  # fmt: skip
+    snap, _ = services.snapshot_request(
+        actor=reviewer, scope=scope_for(reviewer), period=quarter(2024, 2), division_code="650102"
+    )
     ReportSnapshot.objects.filter(pk=snap.pk).update(progress=40)  # as the task writes it
     log_in(page, base, reviewer.username)
     page.goto(f"{base}/reports/{snap.pk}/progress/")

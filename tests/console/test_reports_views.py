@@ -37,9 +37,12 @@ def _sign_offs(snap: ReportSnapshot) -> int:
 
 @pytest.mark.parametrize(
     ("who", "shown", "hidden"),
-    [("city_reviewer", ["/reports/", "/reports/new/"], []), ("chief_650102", ["/reports/"], ["/reports/new/"]),
-     ("operator", [], ["/reports/", "/reports/new/"])],
-)  # fmt: skip
+    [
+        ("city_reviewer", ["/reports/", "/reports/new/"], []),
+        ("chief_650102", ["/reports/"], ["/reports/new/"]),
+        ("operator", [], ["/reports/", "/reports/new/"]),
+    ],
+)
 def test_the_menu_offers_the_report_pages_to_the_api_roles(geography, users, web, who, shown, hidden):
     html = web(users[who]).get("/").content.decode()
     for path in shown:
@@ -78,8 +81,9 @@ def test_a_reviewer_builds_a_report_and_follows_its_progress(geography, users, w
     assert 'name="quarter"' in form
     assert 'value="650100"' in form
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        resp = client.post("/reports/new/", {"kind": "quarter", "quarter": "2024-Q2", "division": "650100",
-                                              "reason": "季度通报"})  # fmt: skip
+        resp = client.post(
+            "/reports/new/", {"kind": "quarter", "quarter": "2024-Q2", "division": "650100", "reason": "季度通报"}
+        )
     assert len(callbacks) == 1  # the build, queued on commit
     snap = ReportSnapshot.objects.get()
     assert resp.status_code == 302

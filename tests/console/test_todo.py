@@ -50,14 +50,16 @@ def waiting(console_data, users):
     east = patrol_services.case_assign(case=east, actor=admin, responsible_unit="天山区水务局", deadline=found)
     assert patrol_services.case_flag_overdue(now=east.found_at + dt.timedelta(days=3)) == 1
     west = Case.objects.get(pk=console_data.cases["west"])
-    west = patrol_services.case_assign(case=west, actor=admin, responsible_unit="沙区水务局",
-                                       deadline=found + dt.timedelta(days=30))  # fmt: skip
+    west = patrol_services.case_assign(
+        case=west, actor=admin, responsible_unit="沙区水务局", deadline=found + dt.timedelta(days=30)
+    )
     west = patrol_services.case_rectify(case=west, actor=admin)
     patrol_services.case_submit(case=west, actor=admin)
     now = dt.datetime.now(tz=BJ)
     for intake in (console_data.intake_e, console_data.intake_w):
-        water_services.alert_raise_or_refresh(kind=AlertKind.METER_OFFLINE, key=f"t-{intake.pk}",
-                                              intake_id=intake.pk, at=now, actor="test")  # fmt: skip
+        water_services.alert_raise_or_refresh(
+            kind=AlertKind.METER_OFFLINE, key=f"t-{intake.pk}", intake_id=intake.pk, at=now, actor="test"
+        )
     return console_data
 
 
@@ -68,8 +70,7 @@ def test_a_city_reviewer_sees_what_awaits_review_and_each_badge_opens_its_rows(w
     for link, n, urgent in badges:
         by_path[link.split("?")[0]].append((link, n, urgent))
     cases = {link: n for link, n, _u in by_path["/river/cases/"]}
-    assert cases == {"/river/cases/?status=submitted": 1,
-                     next(k for k in cases if "overdue=true" in k): 1}  # fmt: skip
+    assert cases == {"/river/cases/?status=submitted": 1, next(k for k in cases if "overdue=true" in k): 1}
     assert [(n, urgent) for _l, n, urgent in by_path["/water/alerts/"]] == [(2, True)]
     # Every badge's number is the row count of the ledger it links to (the same selector and scope).
     for link, n, _urgent in badges:

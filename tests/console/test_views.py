@@ -207,8 +207,9 @@ def test_the_dashboard_shows_the_report_figures_for_its_period(console_data, use
     assert "2024年第2季度" in client.get("/").content.decode()
 
 
-def test_the_dashboard_keeps_its_figures_for_the_configured_time(console_data, users, web, settings, client_for,
-                                                                  chiefs, geography):  # fmt: skip
+def test_the_dashboard_keeps_its_figures_for_the_configured_time(
+    console_data, users, web, settings, client_for, chiefs, geography
+):
     settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 300
     client = web(users["city_reviewer"])
     first = client.get("/?kind=year&year=2024").content.decode()

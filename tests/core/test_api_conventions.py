@@ -161,14 +161,22 @@ def test_service_writes_are_audited_once_per_change(geography):
 
     before = AuditLog.objects.filter(entity="places.lake").count()
     _lake, changed = lake_upsert(
-        code="HK-01", name="红雁池水库", kind="reservoir", division_code="650102",
-        geometry=box(87.62, 43.70, 87.64, 43.72), actor="test",
-    )  # fmt: skip
+        code="HK-01",
+        name="红雁池水库",
+        kind="reservoir",
+        division_code="650102",
+        geometry=box(87.62, 43.70, 87.64, 43.72),
+        actor="test",
+    )
     assert not changed  # same values: no write, no audit row
     _lake, changed = lake_upsert(
-        code="HK-01", name="红雁池水库", kind="reservoir", division_code="650102",
-        geometry=box(87.62, 43.70, 87.65, 43.72), actor="test",
-    )  # fmt: skip
+        code="HK-01",
+        name="红雁池水库",
+        kind="reservoir",
+        division_code="650102",
+        geometry=box(87.62, 43.70, 87.65, 43.72),
+        actor="test",
+    )
     assert changed
     rows = AuditLog.objects.filter(entity="places.lake").order_by("id")
     assert rows.count() == before + 1
@@ -211,9 +219,10 @@ def test_audit_record_many_writes_one_row_per_item(geography):
 
     with transaction.atomic():
         n = audit_record_many(
-            actor="import:test", action="import",
+            actor="import:test",
+            action="import",
             items=[(geography["lake_e"], None, {"a": 1}), (geography["lake_w"], None, {"a": 2})],
-        )  # fmt: skip
+        )
     assert n == 2
     rows = AuditLog.objects.filter(actor_label="import:test").order_by("id")
     assert [r.after for r in rows] == [{"a": 1}, {"a": 2}]

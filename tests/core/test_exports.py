@@ -23,10 +23,15 @@ COLS = [
     Column("online", gettext_lazy("online"), kind="bool"),
 ]
 ROWS = [
-    {"code": "QSK-01", "volume": Decimal("1234.5"), "count": 3, "online": True,
-     "at": dt.datetime(2024, 3, 31, 16, 0, tzinfo=dt.UTC)},
+    {
+        "code": "QSK-01",
+        "volume": Decimal("1234.5"),
+        "count": 3,
+        "online": True,
+        "at": dt.datetime(2024, 3, 31, 16, 0, tzinfo=dt.UTC),
+    },
     {"code": "QSK-02", "volume": None, "count": 0, "online": False, "at": None},
-]  # fmt: skip
+]
 
 
 def test_csv_has_bom_header_in_the_active_language_and_beijing_times():

@@ -32,12 +32,30 @@ PROJECT_APPS = sorted(c.name for c in apps.get_app_configs() if (ROOT / c.name /
 # from its first model on).
 LABELLED_APPS = PROJECT_APPS
 # Labels that are names in every language (a standard's number, a file format), so not translated.
-UNTRANSLATED_LABELS = {"JSON", "Excel", "PDF", "SZY 206-2016", "SL/T 427-2021", "SL 651-2014",
-                       "SZY 206 / SL/T 427 (68H)", "SL 651-2014 (7E7E)", "EPSG:4326", "EPSG:4490", "GCJ-02",
-                       "pH (pH)"}  # fmt: skip
+UNTRANSLATED_LABELS = {
+    "JSON",
+    "Excel",
+    "PDF",
+    "SZY 206-2016",
+    "SL/T 427-2021",
+    "SL 651-2014",
+    "SZY 206 / SL/T 427 (68H)",
+    "SL 651-2014 (7E7E)",
+    "EPSG:4326",
+    "EPSG:4490",
+    "GCJ-02",
+    "pH (pH)",
+}
 # Django's xgettext keywords for Python (makemessages), so the check finds what makemessages finds.
-XGETTEXT_KEYWORDS = ["gettext_noop", "gettext_lazy", "ngettext_lazy:1,2", "pgettext:1c,2", "npgettext:1c,2,3",
-                     "pgettext_lazy:1c,2", "npgettext_lazy:1c,2,3"]  # fmt: skip
+XGETTEXT_KEYWORDS = [
+    "gettext_noop",
+    "gettext_lazy",
+    "ngettext_lazy:1,2",
+    "pgettext:1c,2",
+    "npgettext:1c,2,3",
+    "pgettext_lazy:1c,2",
+    "npgettext_lazy:1c,2,3",
+]
 
 
 def _tool(name: str) -> str:
@@ -85,10 +103,20 @@ def test_catalogue_holds_every_message_of_the_code(app, tmp_path):
     sources = sorted(str(p) for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts)
     pot = tmp_path / "code.pot"
     result = subprocess.run(  # noqa: S603 - a fixed tool on files of the repository
-        [_tool("xgettext"), "--language=Python", "--from-code=UTF-8", "--force-po", "-o", str(pot),
-         *(f"--keyword={k}" for k in XGETTEXT_KEYWORDS), *sources],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            _tool("xgettext"),
+            "--language=Python",
+            "--from-code=UTF-8",
+            "--force-po",
+            "-o",
+            str(pot),
+            *(f"--keyword={k}" for k in XGETTEXT_KEYWORDS),
+            *sources,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     in_code = {(e.msgctxt, e.msgid) for e in polib.pofile(str(pot)) if e.msgid}
     if not in_code:
@@ -133,8 +161,20 @@ def test_choice_labels_in_both_languages():
 
 
 def test_the_label_check_covers_every_app_with_models():
-    expected = ["core", "accounts", "places", "water", "patrols", "reuse", "quality", "reports", "ogc",
-                "notify", "oversight", "console"]  # fmt: skip
+    expected = [
+        "core",
+        "accounts",
+        "places",
+        "water",
+        "patrols",
+        "reuse",
+        "quality",
+        "reports",
+        "ogc",
+        "notify",
+        "oversight",
+        "console",
+    ]
     assert set(expected) <= set(LABELLED_APPS)
 
 

@@ -177,7 +177,12 @@ def raise_event(type_: str = "case_assigned", division: str = "650102", people_i
 
     with transaction.atomic():
         return services.event_raise(
-            type=type_, division_code=division, subject_type=kw.pop("subject_type", "patrols.case"),
-            subject_id=kw.pop("subject_id", "c-1"), people=people_ids or [], figures=kw.pop("figures", {"case": "C1"}),
-            link=kw.pop("link", "/api/v1/patrols/cases/c-1/"), **kw,
-        )  # fmt: skip
+            type=type_,
+            division_code=division,
+            subject_type=kw.pop("subject_type", "patrols.case"),
+            subject_id=kw.pop("subject_id", "c-1"),
+            people=people_ids or [],
+            figures=kw.pop("figures", {"case": "C1"}),
+            link=kw.pop("link", "/api/v1/patrols/cases/c-1/"),
+            **kw,
+        )

@@ -22,9 +22,14 @@ T0 = dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
 
 def robot_rule(people, url: str):
     return services.rule_create(
-        actor=people["admin"], scope=scope_for(people["admin"]), event_type="meter_offline", division_code="650102",
-        channels=["wecom"], webhook_url=url, own_people=False,
-    )  # fmt: skip
+        actor=people["admin"],
+        scope=scope_for(people["admin"]),
+        event_type="meter_offline",
+        division_code="650102",
+        channels=["wecom"],
+        webhook_url=url,
+        own_people=False,
+    )
 
 
 def robot_rows(n: int) -> list[int]:
@@ -37,8 +42,9 @@ def test_a_batch_sends_its_own_rows_and_other_due_ones_and_records_each(people, 
     robot_rule(people, stub.on("/ok/send"))
     ids = robot_rows(5)
     # Another worker holds one row (its lease runs to T0 + 2 min): the batch leaves it alone.
-    Notification.objects.filter(pk=ids[4]).update(status="sending", lease_until=T0 + dt.timedelta(minutes=2),
-                                                  attempts=1)  # fmt: skip
+    Notification.objects.filter(pk=ids[4]).update(
+        status="sending", lease_until=T0 + dt.timedelta(minutes=2), attempts=1
+    )
     results = services.notifications_deliver(ids=[ids[2]], now=T0, extra=10)
     assert set(results) == {ids[0], ids[1], ids[2], ids[3]}
     assert all(r.status == "delivered" for r in results.values())
@@ -80,9 +86,14 @@ def test_raising_with_no_rule_is_one_statement_on_postgresql(people):
     chief = people["chief"]
     raise_event("case_closed", people_ids=[chief.pk], subject_id="warm")  # the "no rule" answer is now cached
     with transaction.atomic(), CaptureQueriesContext(connection) as q:
-        services.event_raise(type="case_closed", division_code="650102", subject_type="patrols.case",
-                             subject_id="c-2", people=[chief.pk, people["chief_b"].pk],
-                             figures={"case": "C2"})  # fmt: skip
+        services.event_raise(
+            type="case_closed",
+            division_code="650102",
+            subject_type="patrols.case",
+            subject_id="c-2",
+            people=[chief.pk, people["chief_b"].pk],
+            figures={"case": "C2"},
+        )
     statements = [s["sql"] for s in q.captured_queries if not s["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     if connection.vendor == "postgresql":
         assert len(statements) == 1, statements
@@ -104,9 +115,13 @@ def test_a_rule_saved_in_this_process_is_followed_at_once(people):
     raise_event("case_closed", people_ids=[chief.pk], subject_id="before")
     assert not Notification.objects.filter(recipient=reviewer).exists()
     rule = services.rule_create(
-        actor=people["admin"], scope=scope_for(people["admin"]), event_type="case_closed", division_code="650102",
-        channels=["inbox"], users=[reviewer],
-    )  # fmt: skip
+        actor=people["admin"],
+        scope=scope_for(people["admin"]),
+        event_type="case_closed",
+        division_code="650102",
+        channels=["inbox"],
+        users=[reviewer],
+    )
     raise_event("case_closed", people_ids=[chief.pk], subject_id="after")
     assert Notification.objects.filter(recipient=reviewer, event__subject_id="after").exists()
     services.rule_delete(rule=rule, actor=people["admin"])
@@ -117,12 +132,23 @@ def test_a_rule_saved_in_this_process_is_followed_at_once(people):
 def test_raising_with_rules_is_two_statements_on_postgresql(people):
     chief, reviewer, named = people["chief"], people["rev_650102"], people["operator"]
     services.rule_create(
-        actor=people["admin"], scope=scope_for(people["admin"]), event_type="plan_80", division_code="650100",
-        channels=["inbox"], role="reviewer", users=[named],
-    )  # fmt: skip
+        actor=people["admin"],
+        scope=scope_for(people["admin"]),
+        event_type="plan_80",
+        division_code="650100",
+        channels=["inbox"],
+        role="reviewer",
+        users=[named],
+    )
     with transaction.atomic(), CaptureQueriesContext(connection) as q:
-        services.event_raise(type="plan_80", division_code="650102", subject_type="water.intake", subject_id=1,
-                             people=[chief.pk], figures={"intake": "QSK-E"})  # fmt: skip
+        services.event_raise(
+            type="plan_80",
+            division_code="650102",
+            subject_type="water.intake",
+            subject_id=1,
+            people=[chief.pk],
+            figures={"intake": "QSK-E"},
+        )
     statements = [s["sql"] for s in q.captured_queries if not s["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     if connection.vendor == "postgresql":
         assert len(statements) == 2, statements  # the rules with their people; the event with its rows

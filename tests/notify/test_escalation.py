@@ -38,8 +38,14 @@ def inbox(user) -> list[str]:
 
 
 def test_an_overdue_case_climbs_the_ladder(ladder, client_for):
-    raise_event("case_overdue", VILLAGE, [ladder["village_chief"].pk], subject_id="case-1", at=T0,
-                figures={"case": "C-1", "deadline": "2024-04-30"})  # fmt: skip
+    raise_event(
+        "case_overdue",
+        VILLAGE,
+        [ladder["village_chief"].pk],
+        subject_id="case-1",
+        at=T0,
+        figures={"case": "C-1", "deadline": "2024-04-30"},
+    )
     run = services.escalation_run
     assert run(now=T0 + dt.timedelta(days=2, hours=23)) == 0
     assert run(now=T0 + dt.timedelta(days=3)) == 1

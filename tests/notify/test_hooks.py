@@ -27,9 +27,15 @@ def inbox(user) -> list[str]:
 def test_case_workflow_events_reach_the_reach_chiefs_and_the_reporter(users, chiefs, geography):  # noqa: F811
     office = users["city_reviewer"]
     case, _ = patrols.case_report(
-        actor=office, case_id=uuid.uuid4(), category="dumping", source="complaint", reach=geography["reach_e"],
-        location=Point(87.63, 43.83, srid=4326), description="群众投诉：河岸堆放垃圾", found_at=T0,
-    )  # fmt: skip
+        actor=office,
+        case_id=uuid.uuid4(),
+        category="dumping",
+        source="complaint",
+        reach=geography["reach_e"],
+        location=Point(87.63, 43.83, srid=4326),
+        description="群众投诉：河岸堆放垃圾",
+        found_at=T0,
+    )
     case = patrols.case_assign(case=case, actor=office, responsible_unit="天山区水务局", deadline=dt.date(2024, 5, 20))
     assert inbox(chiefs["township"]) == ["case_assigned"] == inbox(chiefs["village"]) == inbox(office)
     assert inbox(chiefs["west"]) == []  # another reach's chief
@@ -125,9 +131,15 @@ def test_raising_rolls_back_with_the_change(users, chiefs, geography):  # noqa: 
 
     office = users["city_reviewer"]
     case, _ = patrols.case_report(
-        actor=office, case_id=uuid.uuid4(), category="dumping", source="complaint", reach=geography["reach_e"],
-        location=Point(87.63, 43.83, srid=4326), description="x", found_at=T0,
-    )  # fmt: skip
+        actor=office,
+        case_id=uuid.uuid4(),
+        category="dumping",
+        source="complaint",
+        reach=geography["reach_e"],
+        location=Point(87.63, 43.83, srid=4326),
+        description="x",
+        found_at=T0,
+    )
 
     def assign_then_fail() -> None:
         with transaction.atomic():

@@ -52,8 +52,11 @@ def test_overdue_milestones_and_petitions_reach_their_units_and_office_once(ledg
     # tasks themselves (deadlines at the end of 2022 and mid-2023) and the September milestone are not.
     assert overdue_notify(now=at("2022-08-05")) == 4
     assert sorted(Event.objects.values_list("type", flat=True)) == [
-        "oversight_milestone_overdue", "petition_overdue", "petition_overdue", "petition_overdue",
-    ]  # fmt: skip
+        "oversight_milestone_overdue",
+        "petition_overdue",
+        "petition_overdue",
+        "petition_overdue",
+    ]
     tianshan, water, other = units["tianshan"], units["water"], units["other"]
     city, saybagh = users["city_reviewer"], users["reviewer_650103"]
     # The milestone: T-1's lead unit (Tianshan) and responsible unit (the water bureau), and the city office.
@@ -98,16 +101,20 @@ def test_a_step_on_the_item_stops_its_escalation_otherwise_it_climbs(ledger, use
     ms_july = ledger["t_e"].milestones.get(due_on=dt.date(2022, 7, 31))
     p1, p2, p3 = ledger["batch"].petitions.order_by("number")
     # The unit submits a result on one petition: someone acted, that one stops escalating.
-    services.petition_submit(actor=units["tianshan"], petition=p1, result="已核实", substantiated="yes",
-                             status="closed")  # fmt: skip
+    services.petition_submit(
+        actor=units["tianshan"], petition=p1, result="已核实", substantiated="yes", status="closed"
+    )
     assert Event.objects.get(type="petition_overdue", subject_id=str(p1.pk)).acted_at is not None
     assert Event.objects.get(type="petition_overdue", subject_id=str(p3.pk)).acted_at is None
     # Five days at district level (NOTIFY_ESCALATION_DAYS) later, the others climb to the city.
     assert notify.escalation_run(now=at("2022-08-09")) == 0
     assert notify.escalation_run(now=at("2022-08-11")) == 3
     climbed = set(EscalationStep.objects.values_list("subject_type", "subject_id"))
-    assert climbed == {("oversight.milestone", str(ms_july.pk)), ("oversight.petition", str(p2.pk)),
-                       ("oversight.petition", str(p3.pk))}  # fmt: skip
+    assert climbed == {
+        ("oversight.milestone", str(ms_july.pk)),
+        ("oversight.petition", str(p2.pk)),
+        ("oversight.petition", str(p3.pk)),
+    }
     step = EscalationStep.objects.get(subject_id=str(p3.pk))
     assert (step.from_division, step.to_division, step.to_level) == ("650102", "650100", "city")
     assert users["city_reviewer"].pk in step.recipients
@@ -121,8 +128,13 @@ def test_a_step_on_the_item_stops_its_escalation_otherwise_it_climbs(ledger, use
 def test_a_supervision_order_tells_the_unit_and_the_office_with_the_order(ledger, users, units):  # noqa: F811
     reviewer = users["city_reviewer"]
     today = timezone.localdate()
-    order = services.order_issue(actor=reviewer, subject="task", item=ledger["t_e"], text="请于期限内反馈整改进展。",
-                                 reply_due=today + dt.timedelta(days=10))  # fmt: skip
+    order = services.order_issue(
+        actor=reviewer,
+        subject="task",
+        item=ledger["t_e"],
+        text="请于期限内反馈整改进展。",
+        reply_due=today + dt.timedelta(days=10),
+    )
     event = Event.objects.get(type="supervision_order_issued")
     assert (event.subject_type, event.subject_id, event.division_code) == (
         "oversight.supervisionorder",
@@ -138,8 +150,9 @@ def test_a_supervision_order_tells_the_unit_and_the_office_with_the_order(ledger
 
 def test_a_refused_order_raises_nothing(ledger, users):  # noqa: F811
     with pytest.raises(InvalidInput):
-        services.order_issue(actor=users["city_reviewer"], subject="task", item=ledger["t_e"], text="督办",
-                             reply_due=dt.date(2020, 1, 1))  # fmt: skip
+        services.order_issue(
+            actor=users["city_reviewer"], subject="task", item=ledger["t_e"], text="督办", reply_due=dt.date(2020, 1, 1)
+        )
     assert not Event.objects.exists()
     assert not Notification.objects.exists()
 
@@ -147,9 +160,15 @@ def test_a_refused_order_raises_nothing(ledger, users):  # noqa: F811
 def test_a_rule_widens_an_oversight_event_to_named_people(ledger, users, units):  # noqa: F811
     admin = users["admin"]
     notify.rule_create(
-        actor=admin, scope=SYSTEM, users=[users["operator"]], event_type="petition_overdue", division_code="650100",
-        own_people=True, role=Role.REVIEWER, channels=["inbox"],
-    )  # fmt: skip
+        actor=admin,
+        scope=SYSTEM,
+        users=[users["operator"]],
+        event_type="petition_overdue",
+        division_code="650100",
+        own_people=True,
+        role=Role.REVIEWER,
+        channels=["inbox"],
+    )
     assert overdue_notify(now=at("2022-08-05")) == 4
     # The rule's named user gets the three petitions; its role reaches the city reviewer too, and
     # the own people (units, offices) still get theirs.

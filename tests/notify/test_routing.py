@@ -128,8 +128,14 @@ def test_digest_gathers_a_days_messages_into_one(people):
     rule(people, channels=["email"], role="chief", mode="digest")
     morning = dt.datetime(2024, 5, 1, 9, tzinfo=BEIJING)
     for i in range(3):
-        raise_event("case_assigned", "650102", [], at=morning + dt.timedelta(hours=i), subject_id=f"c-{i}",
-                    figures={"case": f"C{i}"})  # fmt: skip
+        raise_event(
+            "case_assigned",
+            "650102",
+            [],
+            at=morning + dt.timedelta(hours=i),
+            subject_id=f"c-{i}",
+            figures={"case": f"C{i}"},
+        )
     held = Notification.objects.filter(status="held")
     assert held.count() == 3
     assert {h.due_at for h in held} == {dt.datetime(2024, 5, 2, 8, tzinfo=BEIJING)}

@@ -79,9 +79,14 @@ def test_delivered_on_commit_by_a_real_worker_and_never_twice(people, stub, brok
     from notify.tasks import deliver, deliver_batch
 
     services.rule_create(
-        actor=people["admin"], scope=scope_for(people["admin"]), event_type="meter_offline", division_code="650102",
-        channels=["inbox", "wecom"], webhook_url=stub.on("/ok"), role="reviewer",
-    )  # fmt: skip
+        actor=people["admin"],
+        scope=scope_for(people["admin"]),
+        event_type="meter_offline",
+        division_code="650102",
+        channels=["inbox", "wecom"],
+        webhook_url=stub.on("/ok"),
+        role="reviewer",
+    )
     with start_worker(broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         raise_event("meter_offline", "650102", [people["chief"].pk])  # commits: queued on commit
         n = Notification.objects.get(channel="wecom")
@@ -126,19 +131,42 @@ def _worker_env(broker_url: str) -> dict[str, str]:
 
 def _start_worker(broker_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-P", "solo", "-c", "1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],
-        cwd=ROOT, env=_worker_env(broker_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "-P",
+            "solo",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=_worker_env(broker_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(people, stub, broker):
     from notify.tasks import outbox_relay
 
     services.rule_create(
-        actor=people["admin"], scope=scope_for(people["admin"]), event_type="meter_offline", division_code="650102",
-        channels=["wecom"], webhook_url=stub.on("/hang"), own_people=False,
-    )  # fmt: skip
+        actor=people["admin"],
+        scope=scope_for(people["admin"]),
+        event_type="meter_offline",
+        division_code="650102",
+        channels=["wecom"],
+        webhook_url=stub.on("/hang"),
+        own_people=False,
+    )
     worker = _start_worker(broker.conf.broker_url)
     try:
         raise_event("meter_offline", "650102", [])

@@ -32,21 +32,44 @@ def layers(geography: dict[str, Any], users: dict[str, User]) -> dict[str, Any]:
     west reach."""
     admin = users["admin"]
     intake_e = intake_create(
-        actor=admin, code="QS-E", name="东取水口", source_type="river", location=_pt(87.7, 43.9),
-        division=geography["tianshan"], main_use="industry", operators=[users["operator"]],
-    )  # fmt: skip
+        actor=admin,
+        code="QS-E",
+        name="东取水口",
+        source_type="river",
+        location=_pt(87.7, 43.9),
+        division=geography["tianshan"],
+        main_use="industry",
+        operators=[users["operator"]],
+    )
     intake_w = intake_create(
-        actor=admin, code="QS-W", name="西取水口", source_type="groundwater", location=_pt(87.5, 43.7),
-        division=geography["saybagh"], main_use="supply",
-    )  # fmt: skip
-    plant_e = plant_create(scope=SYSTEM_SCOPE,
-        actor=admin, code="WS-E", name="东污水厂", division_code="650102", location=_pt(87.65, 43.75),
-        design_capacity_m3d=Decimal("100000"), commissioned_on=dt.date(2015, 6, 1),
-    )  # fmt: skip
-    plant_w = plant_create(scope=SYSTEM_SCOPE,
-        actor=admin, code="WS-W", name="西污水厂", division_code="650103", location=_pt(87.45, 43.75),
-        design_capacity_m3d=Decimal("50000"), commissioned_on=dt.date(2020, 1, 1),
-    )  # fmt: skip
+        actor=admin,
+        code="QS-W",
+        name="西取水口",
+        source_type="groundwater",
+        location=_pt(87.5, 43.7),
+        division=geography["saybagh"],
+        main_use="supply",
+    )
+    plant_e = plant_create(
+        scope=SYSTEM_SCOPE,
+        actor=admin,
+        code="WS-E",
+        name="东污水厂",
+        division_code="650102",
+        location=_pt(87.65, 43.75),
+        design_capacity_m3d=Decimal("100000"),
+        commissioned_on=dt.date(2015, 6, 1),
+    )
+    plant_w = plant_create(
+        scope=SYSTEM_SCOPE,
+        actor=admin,
+        code="WS-W",
+        name="西污水厂",
+        division_code="650103",
+        location=_pt(87.45, 43.75),
+        design_capacity_m3d=Decimal("50000"),
+        commissioned_on=dt.date(2020, 1, 1),
+    )
     chief = users["chief_650102"]
     cases = []
     for i, (who, reach, day, category) in enumerate(
@@ -57,9 +80,14 @@ def layers(geography: dict[str, Any], users: dict[str, User]) -> dict[str, Any]:
         ]
     ):
         case, _ = case_report(
-            actor=who, case_id=uuid.UUID(int=i + 1), category=category, source=CaseSource.COMPLAINT,
-            reach=reach, location=_pt(87.7 if reach == geography["reach_e"] else 87.5, 43.85),
-            description=f"case {i}", found_at=dt.datetime(2024, 3, day, 10, 0, tzinfo=BJ),
-        )  # fmt: skip
+            actor=who,
+            case_id=uuid.UUID(int=i + 1),
+            category=category,
+            source=CaseSource.COMPLAINT,
+            reach=reach,
+            location=_pt(87.7 if reach == geography["reach_e"] else 87.5, 43.85),
+            description=f"case {i}",
+            found_at=dt.datetime(2024, 3, day, 10, 0, tzinfo=BJ),
+        )
         cases.append(case)
     return {"intake_e": intake_e, "intake_w": intake_w, "plant_e": plant_e, "plant_w": plant_w, "cases": cases}

@@ -92,13 +92,21 @@ def test_qgis_loads_a_layer_with_basic_and_a_token(transactional_db, live_server
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(  # noqa: S603
         [QGIS_PYTHON, str(script), f"{live_server.url}/ogc/", "reaches", chief.username, token],
-        capture_output=True, text=True, timeout=180, check=False, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "features=1 codes=HL-01-02" in result.stdout, result.stdout
     wrong = subprocess.run(  # noqa: S603
         [QGIS_PYTHON, str(script), f"{live_server.url}/ogc/", "reaches", chief.username, "not-a-token"],
-        capture_output=True, text=True, timeout=180, check=False, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
+    )
     # A wrong token reads no feature (QGIS may still report the collection's advertised count).
     assert "HL-01-02" not in wrong.stdout

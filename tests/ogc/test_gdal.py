@@ -16,10 +16,17 @@ pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bi
 
 def _ogrinfo(live_server: Any, token: str, *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [
-        "ogrinfo", "-ro", f"OAPIF:{live_server.url}/ogc/", *args,
-        "--config", "GDAL_HTTP_HEADERS", f"Authorization: Token {token}",
-        "--config", "GDAL_HTTP_TIMEOUT", "30",
-    ]  # fmt: skip
+        "ogrinfo",
+        "-ro",
+        f"OAPIF:{live_server.url}/ogc/",
+        *args,
+        "--config",
+        "GDAL_HTTP_HEADERS",
+        f"Authorization: Token {token}",
+        "--config",
+        "GDAL_HTTP_TIMEOUT",
+        "30",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -21,10 +21,17 @@ ITEMS = "/ogc/collections/patrol-tracks/items"
 def _walk(chief: User, reach: Any, day: int) -> Any:
     body = patrol_body(reach, n=200, start=T0 + dt.timedelta(days=day))
     patrol, _ = patrol_services.patrol_submit(
-        actor=chief, patrol_id=uuid.UUID(body["id"]), reach_id=reach.pk,
-        started_at=dt.datetime.fromisoformat(body["started_at"]), ended_at=dt.datetime.fromisoformat(body["ended_at"]),
-        companions=1, mode="foot", crs="EPSG:4326", track=body["track"], times=body["times"],
-    )  # fmt: skip
+        actor=chief,
+        patrol_id=uuid.UUID(body["id"]),
+        reach_id=reach.pk,
+        started_at=dt.datetime.fromisoformat(body["started_at"]),
+        ended_at=dt.datetime.fromisoformat(body["ended_at"]),
+        companions=1,
+        mode="foot",
+        crs="EPSG:4326",
+        track=body["track"],
+        times=body["times"],
+    )
     return patrol
 
 

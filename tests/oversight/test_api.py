@@ -38,8 +38,9 @@ def test_outsiders_are_refused(ledger: dict[str, Any], api: dict[str, Any], who:
         ("unit_other", set(), 0),
     ],
 )
-def test_each_role_sees_exactly_its_items(ledger: dict[str, Any], api: dict[str, Any], who: str, tasks: set[str],
-                                          petitions: int) -> None:  # fmt: skip
+def test_each_role_sees_exactly_its_items(
+    ledger: dict[str, Any], api: dict[str, Any], who: str, tasks: set[str], petitions: int
+) -> None:
     r = api[who].get(f"{BASE}/tasks/")
     assert r.status_code == 200
     assert {t["code"] for t in r.json()["results"]} == tasks
@@ -56,8 +57,9 @@ def test_out_of_scope_and_not_handed_items_are_404(ledger: dict[str, Any], api: 
     r = api["unit_other"].post(f"{BASE}/tasks/{t_e.pk}/start/")
     assert r.status_code == 404
     p = Petition.objects.get(number="X650000202203300001")
-    r = api["unit_water"].post(f"{BASE}/petitions/{p.pk}/submit/", {"result": "x", "substantiated": "yes",
-                                                                     "status": "closed"})  # fmt: skip
+    r = api["unit_water"].post(
+        f"{BASE}/petitions/{p.pk}/submit/", {"result": "x", "substantiated": "yes", "status": "closed"}
+    )
     assert r.status_code == 404
     assert Petition.objects.get(pk=p.pk).review == "none"
 
@@ -88,8 +90,14 @@ def test_units_act_but_may_not_review(ledger: dict[str, Any], api: dict[str, Any
 
 
 def test_task_bad_input_names_the_field(ledger: dict[str, Any], api: dict[str, Any]) -> None:
-    body = {"finding": ledger["f_e"].pk, "code": "T-5", "title": "x", "lead_unit": "ghost", "deadline": "2021-01-01",
-            "milestones": [{"kind": "month", "title": "m", "due_on": "2020-01-01"}]}  # fmt: skip
+    body = {
+        "finding": ledger["f_e"].pk,
+        "code": "T-5",
+        "title": "x",
+        "lead_unit": "ghost",
+        "deadline": "2021-01-01",
+        "milestones": [{"kind": "month", "title": "m", "due_on": "2020-01-01"}],
+    }
     r = api["city_reviewer"].post(f"{BASE}/tasks/", body, format="json")
     assert r.status_code == 400
     assert {"lead_unit", "deadline"} <= set(r.json()["error"]["fields"])
@@ -128,8 +136,9 @@ ROW2 = "Y2,来信,噪声扰民,650103,噪声,unit_water,2022-05-31,,,,否"
 
 
 @pytest.mark.parametrize("charset", ["utf-8-sig", "gb18030"])
-def test_import_csv_in_both_charsets_then_again_changes_nothing(ledger: dict[str, Any], api: dict[str, Any],
-                                                                 charset: str) -> None:  # fmt: skip
+def test_import_csv_in_both_charsets_then_again_changes_nothing(
+    ledger: dict[str, Any], api: dict[str, Any], charset: str
+) -> None:
     body = _csv(ROW1, ROW2).encode(charset)
     q = "?round=CI-2&batch=2&received_on=2022-04-02"
     r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/{q}", body, content_type="text/csv")
@@ -137,7 +146,12 @@ def test_import_csv_in_both_charsets_then_again_changes_nothing(ledger: dict[str
     assert r.json() == {"round": "CI-2", "batch": 2, "created": 2, "unchanged": 0}
     p = Petition.objects.get(number="Y1")
     assert (p.channel, p.category, p.unit.username, p.reach.code, p.public) == (
-        "hotline", "water", "unit_tianshan", "HL-01-02", True)  # fmt: skip
+        "hotline",
+        "water",
+        "unit_tianshan",
+        "HL-01-02",
+        True,
+    )
     r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/{q}", body, content_type="text/csv")
     assert r.status_code == 200
     assert r.json()["unchanged"] == 2
@@ -155,8 +169,9 @@ def test_import_xlsx_and_the_409_names_the_row(ledger: dict[str, Any], api: dict
     r = api["city_reviewer"].post(f"{BASE}/petitions/import/", form, format="multipart")
     assert r.status_code == 201, r.content
     changed = _csv(ROW2, ROW1.replace("河道倾倒垃圾", "另一件事")).encode()
-    r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=3&received_on=2022-04-03",
-                                     changed, content_type="text/csv")  # fmt: skip
+    r = api["city_reviewer"].generic(
+        "POST", f"{BASE}/petitions/import/?round=CI-2&batch=3&received_on=2022-04-03", changed, content_type="text/csv"
+    )
     assert r.status_code == 409
     assert list(r.json()["error"]["fields"]) == ["rows[1].number"]
     assert "Y1" in r.json()["error"]["message"]
@@ -165,22 +180,39 @@ def test_import_xlsx_and_the_409_names_the_row(ledger: dict[str, Any], api: dict
 
 def test_import_refused_whole_and_bad_headers(ledger: dict[str, Any], api: dict[str, Any]) -> None:
     bad = _csv(ROW1, "Y3,传真,x,659999,水,nobody,2021-01-01,,,,也许")
-    r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
-                                     bad.encode(), content_type="text/csv")  # fmt: skip
+    r = api["city_reviewer"].generic(
+        "POST",
+        f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
+        bad.encode(),
+        content_type="text/csv",
+    )
     assert r.status_code == 400
     assert {"rows[1].channel", "rows[1].division", "rows[1].unit", "rows[1].deadline", "rows[1].public"} <= set(
-        r.json()["error"]["fields"])  # fmt: skip
+        r.json()["error"]["fields"]
+    )
     assert not Petition.objects.filter(number="Y1").exists()
-    r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
-                                     "受理编号,颜色\nY1,red\n".encode(), content_type="text/csv")  # fmt: skip
+    r = api["city_reviewer"].generic(
+        "POST",
+        f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
+        "受理编号,颜色\nY1,red\n".encode(),
+        content_type="text/csv",
+    )
     assert r.status_code == 400
     assert "header" in r.json()["error"]["fields"]
-    r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/?round=CI-9&batch=2&received_on=2022-04-02",
-                                     _csv(ROW1).encode(), content_type="text/csv")  # fmt: skip
+    r = api["city_reviewer"].generic(
+        "POST",
+        f"{BASE}/petitions/import/?round=CI-9&batch=2&received_on=2022-04-02",
+        _csv(ROW1).encode(),
+        content_type="text/csv",
+    )
     assert r.status_code == 400
     assert "round" in r.json()["error"]["fields"]
-    r = api["unit_tianshan"].generic("POST", f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
-                                     _csv(ROW1).encode(), content_type="text/csv")  # fmt: skip
+    r = api["unit_tianshan"].generic(
+        "POST",
+        f"{BASE}/petitions/import/?round=CI-2&batch=2&received_on=2022-04-02",
+        _csv(ROW1).encode(),
+        content_type="text/csv",
+    )
     assert r.status_code == 403
 
 
@@ -193,8 +225,10 @@ def test_petition_geojson_figures_filter_and_export(ledger: dict[str, Any], api:
     features = r.json()["features"]
     assert [f["properties"]["number"] for f in features] == ["X650000202203300001"]
     assert features[0]["geometry"]["coordinates"] == [87.7, 43.9]
-    r = admin.get(f"{BASE}/petitions/", {"figure": "in_progress", "start": "2022-01-01", "end": "2022-12-31",
-                                         "division": "650102"})  # fmt: skip
+    r = admin.get(
+        f"{BASE}/petitions/",
+        {"figure": "in_progress", "start": "2022-01-01", "end": "2022-12-31", "division": "650102"},
+    )
     assert len(r.json()["features"]) == 2
     r = admin.get(f"{BASE}/petitions/", {"figure": "nonsense", "start": "2022-01-01", "end": "2022-12-31"})
     assert r.status_code == 400
@@ -228,8 +262,9 @@ def test_ogc_petitions_collection_is_scoped_like_the_ledger(ledger: dict[str, An
 
 
 @pytest.mark.parametrize("code", ["0", "65010", "abcdef", "6501020000000"])
-def test_a_malformed_division_code_is_a_400_naming_it_not_a_500(ledger: dict[str, Any], api: dict[str, Any],
-                                                               code: str) -> None:  # fmt: skip
+def test_a_malformed_division_code_is_a_400_naming_it_not_a_500(
+    ledger: dict[str, Any], api: dict[str, Any], code: str
+) -> None:
     """Found by schemathesis: `{"division": "0"}` on the look-back sample reached division_prefix and was a
     500. Every oversight input that takes a division code checks it."""
     from oversight.models import Recheck

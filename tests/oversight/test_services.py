@@ -85,8 +85,9 @@ def test_timeliness_is_derived_from_the_dates(ledger: dict[str, Any], users: dic
         ("task_return", {"reason": "x"}),
     ],
 )
-def test_a_status_jump_is_refused_naming_status(ledger: dict[str, Any], users: dict[str, Any], action: str,
-                                                kwargs: dict[str, Any]) -> None:  # fmt: skip
+def test_a_status_jump_is_refused_naming_status(
+    ledger: dict[str, Any], users: dict[str, Any], action: str, kwargs: dict[str, Any]
+) -> None:
     actor = users["admin"]
     with pytest.raises(Conflict) as exc:
         getattr(services, action)(actor=actor, task=ledger["t_e"], **kwargs)
@@ -98,17 +99,30 @@ def test_a_status_jump_is_refused_naming_status(ledger: dict[str, Any], users: d
 def test_unknown_units_and_dates_outside_the_round_are_named(ledger: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput) as exc:
         services.task_create(
-            actor=ACTOR, scope=SYSTEM, finding=ledger["f_e"], code="T-9", title="x", lead_unit="nobody",
-            responsible_units=["市水务局", "no-such"], deadline=D("2022-01-01"),
-        )  # fmt: skip
+            actor=ACTOR,
+            scope=SYSTEM,
+            finding=ledger["f_e"],
+            code="T-9",
+            title="x",
+            lead_unit="nobody",
+            responsible_units=["市水务局", "no-such"],
+            deadline=D("2022-01-01"),
+        )
     assert set(exc.value.fields) == {"lead_unit", "responsible_units[1]", "deadline"}
     with pytest.raises(InvalidInput) as exc:
         services.task_create(
-            actor=ACTOR, scope=SYSTEM, finding=ledger["f_e"], code="T-9", title="x", lead_unit="unit_water",
+            actor=ACTOR,
+            scope=SYSTEM,
+            finding=ledger["f_e"],
+            code="T-9",
+            title="x",
+            lead_unit="unit_water",
             deadline=D("2022-12-31"),
-            milestones=[{"kind": MilestoneKind.MONTH, "title": "ok", "due_on": D("2022-08-31")},
-                        {"kind": MilestoneKind.QUARTER, "title": "late", "due_on": D("2023-03-31")}],
-        )  # fmt: skip
+            milestones=[
+                {"kind": MilestoneKind.MONTH, "title": "ok", "due_on": D("2022-08-31")},
+                {"kind": MilestoneKind.QUARTER, "title": "late", "due_on": D("2023-03-31")},
+            ],
+        )
     assert list(exc.value.fields) == ["milestones[1].due_on"]
     assert not Task.objects.filter(code="T-9").exists()
     with pytest.raises(InvalidInput) as exc:
@@ -150,18 +164,20 @@ def test_attachments_that_are_not_documents_or_are_too_large_are_refused(ledger:
 
 def test_import_is_idempotent_and_a_changed_number_is_a_conflict(ledger: dict[str, Any]) -> None:
     rnd = ledger["round"]
-    rows = [petition_row("X650000202203300001", lon="87.7", lat="43.9", reach="HL-01-02"),
-            petition_row("X2")]  # fmt: skip
-    r = services.petition_import(actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=1, received_on=D("2022-03-30"),
-                                 rows=rows)  # fmt: skip
+    rows = [petition_row("X650000202203300001", lon="87.7", lat="43.9", reach="HL-01-02"), petition_row("X2")]
+    r = services.petition_import(
+        actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=1, received_on=D("2022-03-30"), rows=rows
+    )
     assert (r.created, r.unchanged) == (1, 1)
-    again = services.petition_import(actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=1,
-                                     received_on=D("2022-03-30"), rows=rows)  # fmt: skip
+    again = services.petition_import(
+        actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=1, received_on=D("2022-03-30"), rows=rows
+    )
     assert (again.created, again.unchanged) == (0, 2)
     changed = [petition_row("X3"), petition_row("X2", complaint="另一件事")]
     with pytest.raises(Conflict) as exc:
-        services.petition_import(actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=2, received_on=D("2022-04-02"),
-                                 rows=changed)  # fmt: skip
+        services.petition_import(
+            actor=ACTOR, scope=SYSTEM, round=rnd, batch_number=2, received_on=D("2022-04-02"), rows=changed
+        )
     assert list(exc.value.fields) == ["rows[1].number"]
     assert "X2" in exc.value.fields["rows[1].number"][0]
     assert not Petition.objects.filter(number="X3").exists()
@@ -179,10 +195,23 @@ def test_import_is_refused_whole_with_each_bad_row_named(ledger: dict[str, Any],
         petition_row("BAD-6", division="650103"),  # outside a Tianshan reviewer's scope? (city reviewer: fine)
     ]
     with pytest.raises(InvalidInput) as exc:
-        services.petition_import(actor=ACTOR, scope=scope_for(users["reviewer_650103"]), round=ledger["round"],
-                                 batch_number=2, received_on=D("2022-04-02"), rows=rows)  # fmt: skip
-    assert set(exc.value.fields) >= {"rows[0].division", "rows[1].division", "rows[2].unit", "rows[3].deadline",
-                                     "rows[4].channel", "rows[4].lon", "rows[5].number"}  # fmt: skip
+        services.petition_import(
+            actor=ACTOR,
+            scope=scope_for(users["reviewer_650103"]),
+            round=ledger["round"],
+            batch_number=2,
+            received_on=D("2022-04-02"),
+            rows=rows,
+        )
+    assert set(exc.value.fields) >= {
+        "rows[0].division",
+        "rows[1].division",
+        "rows[2].unit",
+        "rows[3].deadline",
+        "rows[4].channel",
+        "rows[4].lon",
+        "rows[5].number",
+    }
     assert "rows[6].division" not in exc.value.fields
     assert Petition.objects.count() == before
 
@@ -191,8 +220,16 @@ def test_petition_result_review_and_case_linked_both_ways(ledger: dict[str, Any]
     unit, reviewer = ledger["units"]["tianshan"], users["city_reviewer"]
     p = Petition.objects.get(number="X650000202203300001")
     photo = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    services.petition_submit(actor=unit, petition=p, result="经核查属实", substantiated="yes", measures="已清理",
-                             reply="已电话回复", status=PetitionStatus.CLOSED, files=[photo])  # fmt: skip
+    services.petition_submit(
+        actor=unit,
+        petition=p,
+        result="经核查属实",
+        substantiated="yes",
+        measures="已清理",
+        reply="已电话回复",
+        status=PetitionStatus.CLOSED,
+        files=[photo],
+    )
     with pytest.raises(Conflict):
         services.petition_submit(actor=unit, petition=p, result="x", substantiated="yes", status="closed")
     services.petition_return(actor=reviewer, petition=p, reason="缺少现场照片")
@@ -235,8 +272,9 @@ def test_orders_go_to_the_unit_of_an_overdue_item(ledger: dict[str, Any], users:
 
 def test_a_signed_circular_never_changes(ledger: dict[str, Any], users: dict[str, Any]) -> None:
     reviewer = users["city_reviewer"]
-    c = services.circular_create(actor=reviewer, scope=scope_for(reviewer), first_date=D("2023-01-01"),
-                                 last_date=D("2023-12-31"))  # fmt: skip
+    c = services.circular_create(
+        actor=reviewer, scope=scope_for(reviewer), first_date=D("2023-01-01"), last_date=D("2023-12-31")
+    )
     units = {u["unit"]: u for u in c.figures["units"]}
     assert [t["code"] for t in units["unit_tianshan"]["tasks"]] == ["T-1"]
     assert len(units["unit_tianshan"]["milestones"]) == 2
@@ -253,8 +291,9 @@ def test_a_signed_circular_never_changes(ledger: dict[str, Any], users: dict[str
         Circular.objects.filter(pk=c.pk).delete()
 
 
-def test_look_back_is_reproducible_and_a_relapse_reopens_and_counts(ledger: dict[str, Any],
-                                                                    users: dict[str, Any]) -> None:  # fmt: skip
+def test_look_back_is_reproducible_and_a_relapse_reopens_and_counts(
+    ledger: dict[str, Any], users: dict[str, Any]
+) -> None:
     admin = users["admin"]
     _finish(ledger["t_e"], ledger["units"]["tianshan"], admin)
     _finish(ledger["t_w"], ledger["units"]["water"], admin)
@@ -271,8 +310,9 @@ def test_look_back_is_reproducible_and_a_relapse_reopens_and_counts(ledger: dict
     with pytest.raises(InvalidInput):
         services.recheck_sample(actor=admin, scope=scope, item=RecheckItem.TASK, count=5, seed=1)
     today = dt.date.today()  # noqa: DTZ011 - the recheck's day
-    services.recheck_record(actor=admin, recheck=rows2[0], outcome=RecheckOutcome.RELAPSED, checked_on=today,
-                            note="垃圾反弹")  # fmt: skip
+    services.recheck_record(
+        actor=admin, recheck=rows2[0], outcome=RecheckOutcome.RELAPSED, checked_on=today, note="垃圾反弹"
+    )
     task = Task.objects.get(pk=chosen)
     assert (task.status, task.reopened_count, task.completed_on) == (TaskStatus.IN_PROGRESS, 1, None)
     figures = selectors.oversight_figures(scope=scope, period=year(today.year))
@@ -286,13 +326,21 @@ def test_figures_as_of_the_period_end(ledger: dict[str, Any], users: dict[str, A
     admin = users["admin"]
     _finish(ledger["t_e"], ledger["units"]["tianshan"], admin, on="2022-11-30")
     p = Petition.objects.get(number="X650000202203300002")
-    services.petition_submit(actor=ledger["units"]["water"], petition=p, result="属实", substantiated="partly",
-                             status="closed")  # fmt: skip
+    services.petition_submit(
+        actor=ledger["units"]["water"], petition=p, result="属实", substantiated="partly", status="closed"
+    )
     services.petition_accept(actor=admin, petition=p, closed_on=D("2022-05-10"))
     f = selectors.oversight_figures(scope=scope_for(admin), period=year(2022))
     # signed off today, so not yet as of the end of 2022
-    assert f["tasks"] == {"total": 2, "completed": 1, "in_progress": 1, "overdue": 0, "signed_off": 0,
-                          "completed_late": 0, "completed_in_period": 1}  # fmt: skip
+    assert f["tasks"] == {
+        "total": 2,
+        "completed": 1,
+        "in_progress": 1,
+        "overdue": 0,
+        "signed_off": 0,
+        "completed_late": 0,
+        "completed_in_period": 1,
+    }
     assert f["petitions"]["received"] == 3
     assert f["petitions"]["closed"] == 1
     assert f["petitions"]["in_progress"] == 2

@@ -24,17 +24,52 @@ def beijing(year: int, month: int, day: int = 10, hour: int = 10) -> dt.datetime
 def sections(geography: dict[str, Any]) -> dict[str, Section]:
     g = geography
     return {
-        "river_e": section_create(code="QS-E-R", name="天山区断面", category="river", reach=g["reach_e"],
-                                  location=Point(87.65, 43.85), target_class=3, actor="test"),
-        "river_w": section_create(code="QS-W-R", name="沙区断面", category="river", reach=g["reach_w"],
-                                  location=Point(87.5, 43.7), target_class=3, actor="test"),
-        "lake_e": section_create(code="QS-E-L", name="红雁池库心", category="lake", lake=g["lake_e"],
-                                 location=Point(87.63, 43.71), target_class=3, actor="test"),
-        "lake_w": section_create(code="QS-W-L", name="西湖湖心", category="lake", lake=g["lake_w"],
-                                 location=Point(87.43, 43.71), target_class=3, actor="test"),
-        "source_e": section_create(code="QS-E-S", name="红雁池水源地", category="drinking_source", lake=g["lake_e"],
-                                   location=Point(87.625, 43.705), target_class=2, actor="test"),
-    }  # fmt: skip
+        "river_e": section_create(
+            code="QS-E-R",
+            name="天山区断面",
+            category="river",
+            reach=g["reach_e"],
+            location=Point(87.65, 43.85),
+            target_class=3,
+            actor="test",
+        ),
+        "river_w": section_create(
+            code="QS-W-R",
+            name="沙区断面",
+            category="river",
+            reach=g["reach_w"],
+            location=Point(87.5, 43.7),
+            target_class=3,
+            actor="test",
+        ),
+        "lake_e": section_create(
+            code="QS-E-L",
+            name="红雁池库心",
+            category="lake",
+            lake=g["lake_e"],
+            location=Point(87.63, 43.71),
+            target_class=3,
+            actor="test",
+        ),
+        "lake_w": section_create(
+            code="QS-W-L",
+            name="西湖湖心",
+            category="lake",
+            lake=g["lake_w"],
+            location=Point(87.43, 43.71),
+            target_class=3,
+            actor="test",
+        ),
+        "source_e": section_create(
+            code="QS-E-S",
+            name="红雁池水源地",
+            category="drinking_source",
+            lake=g["lake_e"],
+            location=Point(87.625, 43.705),
+            target_class=2,
+            actor="test",
+        ),
+    }
 
 
 @pytest.fixture

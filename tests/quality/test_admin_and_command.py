@@ -29,8 +29,13 @@ def test_admin_pages_render(admin_client, sections, record):
     client, _ = admin_client
     sample = record(sections["river_e"], beijing(2024, 1), {"COD": 10, "TP": "<0.01"})
     section_url = f"/admin/quality/section/{sections['river_e'].pk}/change/"
-    urls = ["/admin/quality/section/", "/admin/quality/section/add/", section_url, "/admin/quality/sample/",
-            f"/admin/quality/sample/{sample.pk}/change/"]  # fmt: skip
+    urls = [
+        "/admin/quality/section/",
+        "/admin/quality/section/add/",
+        section_url,
+        "/admin/quality/sample/",
+        f"/admin/quality/sample/{sample.pk}/change/",
+    ]
     for url in urls:
         assert client.get(url).status_code == 200, url
 
@@ -40,11 +45,17 @@ def test_admin_add_goes_through_the_service(admin_client, geography):
     resp = client.post(
         "/admin/quality/section/add/",
         {
-            "code": "QS-ADMIN", "name": "后台断面", "category": "lake", "lake": geography["lake_w"].pk,
-            "division": geography["saybagh"].pk, "location": '{"type": "Point", "coordinates": [87.43, 43.71]}',
-            "target_class": 2, "counts_in_statistics": "on", "note": "",
+            "code": "QS-ADMIN",
+            "name": "后台断面",
+            "category": "lake",
+            "lake": geography["lake_w"].pk,
+            "division": geography["saybagh"].pk,
+            "location": '{"type": "Point", "coordinates": [87.43, 43.71]}',
+            "target_class": 2,
+            "counts_in_statistics": "on",
+            "note": "",
         },
-    )  # fmt: skip
+    )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     section = Section.objects.get(code="QS-ADMIN")
     assert section.water_body == "lake"

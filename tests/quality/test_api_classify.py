@@ -13,9 +13,16 @@ URL = "/api/v1/quality/classify/"
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("device", 403), ("chief_650102", 200), ("operator", 200), ("reviewer_650103", 200),
-     ("no_jurisdiction", 200), ("admin", 200)],
-)  # fmt: skip
+    [
+        (None, 401),
+        ("device", 403),
+        ("chief_650102", 200),
+        ("operator", 200),
+        ("reviewer_650103", 200),
+        ("no_jurisdiction", 200),
+        ("admin", 200),
+    ],
+)
 def test_permissions(client_for, users, who, status):
     resp = client_for(users[who] if who else None).post(
         URL, {"category": "river", "values": {"w21003": 0.5}}, format="json"
@@ -25,10 +32,18 @@ def test_permissions(client_for, users, who, status):
 
 def test_a_sample_with_main_pollutants(client_for, users):
     values = {
-        "w01001": 7.8, "w01009": 5.6, "w01019": 7.2, "w01018": 26, "w01017": 4.4, "w21003": 1.62,
-        "w21011": 0.18, "w21001": 3.1, "w20111": {"value": 0.03, "unit": "µg/L"}, "w02003": {"value": 800,
-        "unit": "MPN/100mL"}, "w01010": 14.5,
-    }  # fmt: skip
+        "w01001": 7.8,
+        "w01009": 5.6,
+        "w01019": 7.2,
+        "w01018": 26,
+        "w01017": 4.4,
+        "w21003": 1.62,
+        "w21011": 0.18,
+        "w21001": 3.1,
+        "w20111": {"value": 0.03, "unit": "µg/L"},
+        "w02003": {"value": 800, "unit": "MPN/100mL"},
+        "w01010": 14.5,
+    }
     resp = client_for(users["chief_650102"]).post(URL, {"category": "river", "values": values}, format="json")
     assert resp.status_code == 200, resp.content
     data = resp.json()
@@ -37,8 +52,10 @@ def test_a_sample_with_main_pollutants(client_for, users):
     assert data["description"] == "meets class V"
     # NH3-N 1.62 → V; then class IV by exceedance multiple: COD 0.3, CODMn 0.2, BOD5 0.1.
     assert [(p["key"], p["class"], p["exceedance_multiple"]) for p in data["main_pollutants"]] == [
-        ("NH3-N", 5, 0.62), ("COD", 4, 0.3), ("CODMn", 4, 0.2),
-    ]  # fmt: skip
+        ("NH3-N", 5, 0.62),
+        ("COD", 4, 0.3),
+        ("CODMn", 4, 0.2),
+    ]
     items = {i["key"]: i for i in data["items"]}
     assert items["TN"]["class"] is None  # never for a river
     assert items["TN"]["counted"] is False
@@ -65,10 +82,15 @@ def test_non_detects_and_aliases(client_for, users):
     c = client_for(users["admin"])
     data = c.post(
         URL,
-        {"category": "river", "values": {"ammonia_nitrogen": "<0.05", "Cd": {"below_detection_limit": True,
-         "detection_limit": 0.5, "unit": "ug/L"}}},
+        {
+            "category": "river",
+            "values": {
+                "ammonia_nitrogen": "<0.05",
+                "Cd": {"below_detection_limit": True, "detection_limit": 0.5, "unit": "ug/L"},
+            },
+        },
         format="json",
-    ).json()  # fmt: skip
+    ).json()
     items = {i["key"]: i for i in data["items"]}
     assert items["NH3-N"]["value"] == 0.025
     assert items["NH3-N"]["below_detection_limit"] is True

@@ -23,9 +23,12 @@ IMPORT = f"{URL}import/"
 
 def body(target, **kw):
     return {
-        "section": target.pk, "sampled_at": "2024-03-05T10:00:00+08:00", "source": "manual",
-        "values": {"w21003": 0.52, "COD": 18, "Hg": {"value": 0.04, "unit": "ug/L"}, "TP": "0.01L"}, **kw,
-    }  # fmt: skip
+        "section": target.pk,
+        "sampled_at": "2024-03-05T10:00:00+08:00",
+        "source": "manual",
+        "values": {"w21003": 0.52, "COD": 18, "Hg": {"value": 0.04, "unit": "ug/L"}, "TP": "0.01L"},
+        **kw,
+    }
 
 
 def nothing_written():
@@ -34,9 +37,16 @@ def nothing_written():
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("device", 403), ("chief_650102", 403), ("operator", 403), ("reviewer_650103", 400),
-     ("city_reviewer", 201), ("admin", 201)],
-)  # fmt: skip
+    [
+        (None, 401),
+        ("device", 403),
+        ("chief_650102", 403),
+        ("operator", 403),
+        ("reviewer_650103", 400),
+        ("city_reviewer", 201),
+        ("admin", 201),
+    ],
+)
 def test_create_permission_matrix(client_for, users, sections, who, status):
     resp = client_for(users[who] if who else None).post(URL, body(sections["river_e"]), format="json")
     assert resp.status_code == status, resp.content
@@ -111,9 +121,13 @@ def test_resend_200_and_conflict_409(client_for, users, sections):
 
 @pytest.mark.parametrize(
     ("who", "codes"),
-    [("admin", {"QS-E-R", "QS-W-R"}), ("chief_650102", {"QS-E-R"}), ("reviewer_650103", {"QS-W-R"}),
-     ("no_jurisdiction", set())],
-)  # fmt: skip
+    [
+        ("admin", {"QS-E-R", "QS-W-R"}),
+        ("chief_650102", {"QS-E-R"}),
+        ("reviewer_650103", {"QS-W-R"}),
+        ("no_jurisdiction", set()),
+    ],
+)
 def test_list_is_scoped(client_for, users, sections, record, who, codes):
     record(sections["river_e"], beijing(2024, 1), {"COD": 10})
     record(sections["river_w"], beijing(2024, 1), {"COD": 12})

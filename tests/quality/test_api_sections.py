@@ -17,9 +17,14 @@ URL = "/api/v1/quality/sections/"
 
 def body(geography, **kw):
     return {
-        "code": "QS-NEW", "name": "新断面", "category": "river", "reach": geography["reach_e"].pk,
-        "location": {"type": "Point", "coordinates": [87.7, 43.9]}, "target_class": 3, **kw,
-    }  # fmt: skip
+        "code": "QS-NEW",
+        "name": "新断面",
+        "category": "river",
+        "reach": geography["reach_e"].pk,
+        "location": {"type": "Point", "coordinates": [87.7, 43.9]},
+        "target_class": 3,
+        **kw,
+    }
 
 
 def test_anonymous_401_device_403(client_for, users, sections):
@@ -71,9 +76,16 @@ def test_detail_out_of_scope_is_404(client_for, users, sections):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("device", 403), ("chief_650102", 403), ("operator", 403), ("reviewer_650103", 400),
-     ("city_reviewer", 201), ("admin", 201)],
-)  # fmt: skip
+    [
+        (None, 401),
+        ("device", 403),
+        ("chief_650102", 403),
+        ("operator", 403),
+        ("reviewer_650103", 400),
+        ("city_reviewer", 201),
+        ("admin", 201),
+    ],
+)
 def test_create_permission_matrix(client_for, users, geography, who, status):
     resp = client_for(users[who] if who else None).post(URL, body(geography), format="json")
     assert resp.status_code == status, resp.content

@@ -51,12 +51,14 @@ class TestPeriodMeans:
         assert out[1].items["w21003"].months == 2
 
     def test_automatic_values_take_priority_for_the_2020_items(self):
-        out = means([
-            obs("w21003", "0.9", at(3)),  # manual, March
-            obs("w21003", "0.4", at(3, 1), source="automatic"),
-            obs("w21003", "0.6", at(3, 2), source="automatic"),
-            obs("w21003", "0.8", at(4)),  # manual only in April
-        ])  # fmt: skip
+        out = means(
+            [
+                obs("w21003", "0.9", at(3)),  # manual, March
+                obs("w21003", "0.4", at(3, 1), source="automatic"),
+                obs("w21003", "0.6", at(3, 2), source="automatic"),
+                obs("w21003", "0.8", at(4)),  # manual only in April
+            ]
+        )
         item = out[1].items["w21003"]
         assert item.value == D("0.65")  # mean(March automatic 0.5, April manual 0.8)
         assert item.sources == ("automatic", "manual")
@@ -97,12 +99,18 @@ class TestShares:
     @pytest.mark.parametrize(
         ("ratio", "decimals", "shown"),
         [
-            (Fraction(7, 9), 2, "77.78"), (Fraction(7, 9), 1, "77.8"), (Fraction(7, 8), 2, "87.50"),
-            (Fraction(7, 8), 1, "87.5"), (Fraction(1, 1), 2, "100.00"), (Fraction(0, 3), 2, "0.00"),
+            (Fraction(7, 9), 2, "77.78"),
+            (Fraction(7, 9), 1, "77.8"),
+            (Fraction(7, 8), 2, "87.50"),
+            (Fraction(7, 8), 1, "87.5"),
+            (Fraction(1, 1), 2, "100.00"),
+            (Fraction(0, 3), 2, "0.00"),
             # Half-up for display (domain.md §1.5), not half-even: 12.5 → 13, 0.125 % → 0.13.
-            (Fraction(1, 8), 0, "13"), (Fraction(1, 800), 2, "0.13"), (Fraction(2, 3), 2, "66.67"),
+            (Fraction(1, 8), 0, "13"),
+            (Fraction(1, 800), 2, "0.13"),
+            (Fraction(2, 3), 2, "66.67"),
         ],
-    )  # fmt: skip
+    )
     def test_percent_display(self, ratio, decimals, shown):
         assert percent_display(ratio, decimals) == shown
 

@@ -43,9 +43,28 @@ DOMAIN_TABLE = {
 LAKE_TP = ["0.01", "0.025", "0.05", "0.1", "0.2"]
 TABLE_2 = {"w21038": "250", "w21022": "250", "w21007": "10", "w20125": "0.3", "w20124": "0.1"}
 EVALUATED_21 = {
-    "w01001", "w01009", "w01019", "w01018", "w01017", "w21003", "w21011", "w20122", "w20123", "w21017", "w20128",
-    "w20141", "w20111", "w20115", "w20117", "w20120", "w21016", "w23002", "w22001", "w19002", "w21019",
-}  # fmt: skip
+    "w01001",
+    "w01009",
+    "w01019",
+    "w01018",
+    "w01017",
+    "w21003",
+    "w21011",
+    "w20122",
+    "w20123",
+    "w21017",
+    "w20128",
+    "w20141",
+    "w20111",
+    "w20115",
+    "w20117",
+    "w20120",
+    "w21016",
+    "w23002",
+    "w22001",
+    "w19002",
+    "w21019",
+}
 
 
 def test_limits_match_domain_reference():
@@ -82,8 +101,9 @@ def _boundary_cases():
             lims = [D(v) for v in (LAKE_TP if (code == "w21011" and body == "lake") else limits)]
             for k, lim in enumerate(lims, start=1):
                 for label, value in (("below", lim - tiny), ("equal", lim), ("above", lim + tiny)):
-                    yield pytest.param(code, body, value, expected_class(direction, lims, value),
-                                       id=f"{code}-{body}-{k}-{label}")  # fmt: skip
+                    yield pytest.param(
+                        code, body, value, expected_class(direction, lims, value), id=f"{code}-{body}-{k}-{label}"
+                    )
     lims = [D(v) for v in DOMAIN_TABLE["w21001"][1]]
     for k, lim in enumerate(lims, start=1):
         for label, value in (("below", lim - tiny), ("equal", lim), ("above", lim + tiny)):
@@ -106,8 +126,9 @@ def _rounded_boundary_cases():
             lims = [D(v) for v in (LAKE_TP if (code == "w21011" and body == "lake") else limits)]
             for k, lim in enumerate(lims, start=1):
                 for label, value in (("below", lim - step), ("equal", lim), ("above", lim + step)):
-                    yield pytest.param(code, body, value, expected_class(direction, lims, value),
-                                       id=f"{code}-{body}-{k}-{label}")  # fmt: skip
+                    yield pytest.param(
+                        code, body, value, expected_class(direction, lims, value), id=f"{code}-{body}-{k}-{label}"
+                    )
 
 
 @pytest.mark.parametrize(("code", "body", "value", "expected"), list(_rounded_boundary_cases()))
@@ -121,16 +142,35 @@ def test_every_limit_through_the_classifier(code, body, value, expected):
     ("code", "value", "expected"),
     [
         # A value equal to a limit shared by two or more classes goes to the better class.
-        ("w01018", "15", 1), ("w01017", "3", 1), ("w20122", "1.0", 2), ("w20123", "1.0", 2), ("w20123", "2.0", 4),
-        ("w21017", "1.0", 1), ("w21017", "1.5", 4), ("w20128", "0.01", 1), ("w20128", "0.02", 4),
-        ("w20141", "0.05", 1), ("w20141", "0.1", 4), ("w20111", "0.00005", 1), ("w20111", "0.001", 4),
-        ("w20115", "0.005", 2), ("w20117", "0.05", 2), ("w20120", "0.01", 1), ("w20120", "0.05", 3),
-        ("w21016", "0.2", 3), ("w23002", "0.002", 1), ("w22001", "0.05", 1), ("w19002", "0.2", 1),
+        ("w01018", "15", 1),
+        ("w01017", "3", 1),
+        ("w20122", "1.0", 2),
+        ("w20123", "1.0", 2),
+        ("w20123", "2.0", 4),
+        ("w21017", "1.0", 1),
+        ("w21017", "1.5", 4),
+        ("w20128", "0.01", 1),
+        ("w20128", "0.02", 4),
+        ("w20141", "0.05", 1),
+        ("w20141", "0.1", 4),
+        ("w20111", "0.00005", 1),
+        ("w20111", "0.001", 4),
+        ("w20115", "0.005", 2),
+        ("w20117", "0.05", 2),
+        ("w20120", "0.01", 1),
+        ("w20120", "0.05", 3),
+        ("w21016", "0.2", 3),
+        ("w23002", "0.002", 1),
+        ("w22001", "0.05", 1),
+        ("w19002", "0.2", 1),
         ("w19002", "0.3", 4),
         # domain.md §1.9, checked there: COD 15 → I; DO 1.9 → 劣Ⅴ.
-        ("w01009", "1.9", 6), ("w01009", "7.5", 1), ("w01009", "7.4", 2), ("w01009", "2", 5),
+        ("w01009", "1.9", 6),
+        ("w01009", "7.5", 1),
+        ("w01009", "7.4", 2),
+        ("w01009", "2", 5),
     ],
-)  # fmt: skip
+)
 def test_shared_limits_and_hand_checked_values(code, value, expected):
     assert item_class(ITEMS_BY_CODE[code], D(value)) == expected
 
@@ -169,8 +209,17 @@ class TestDissolvedOxygen:
     def test_not_less_than(self):
         do = ITEMS_BY_CODE["w01009"]
         assert [item_class(do, D(v)) for v in ("9", "7.5", "6.5", "6", "5.9", "5", "3", "2.9", "2", "1.99")] == [
-            1, 1, 2, 2, 3, 3, 4, 5, 5, 6,
-        ]  # fmt: skip
+            1,
+            1,
+            2,
+            2,
+            3,
+            3,
+            4,
+            5,
+            5,
+            6,
+        ]
 
     def test_rounded_to_one_decimal_half_even_before_comparing(self):
         assert classify({"w01009": D("7.45")}).cls == 2  # → 7.4
@@ -186,9 +235,20 @@ class TestDissolvedOxygen:
 class TestLakeVersusRiverTP:
     @pytest.mark.parametrize(
         ("value", "river", "lake"),
-        [("0.01", 1, 1), ("0.02", 1, 2), ("0.025", 2, 2), ("0.05", 2, 3), ("0.09", 2, 4), ("0.1", 2, 4),
-         ("0.15", 3, 5), ("0.2", 3, 5), ("0.21", 4, 6), ("0.4", 5, 6), ("0.41", 6, 6)],
-    )  # fmt: skip
+        [
+            ("0.01", 1, 1),
+            ("0.02", 1, 2),
+            ("0.025", 2, 2),
+            ("0.05", 2, 3),
+            ("0.09", 2, 4),
+            ("0.1", 2, 4),
+            ("0.15", 3, 5),
+            ("0.2", 3, 5),
+            ("0.21", 4, 6),
+            ("0.4", 5, 6),
+            ("0.41", 6, 6),
+        ],
+    )
     def test_columns(self, value, river, lake):
         assert classify({"w21011": D(value)}, body=Body.RIVER).cls == river
         assert classify({"w21011": D(value)}, body=Body.LAKE).cls == lake

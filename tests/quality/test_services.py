@@ -63,8 +63,15 @@ class TestSections:
 
     def test_codes_are_unique(self, sections, geography):
         with pytest.raises(Conflict):
-            section_create(code="QS-E-R", name="again", category="river", reach=geography["reach_e"],
-                           location=Point(87.6, 43.8), target_class=3, actor="test")  # fmt: skip
+            section_create(
+                code="QS-E-R",
+                name="again",
+                category="river",
+                reach=geography["reach_e"],
+                location=Point(87.6, 43.8),
+                target_class=3,
+                actor="test",
+            )
 
     def test_update_is_audited_and_a_no_op_writes_nothing(self, sections):
         s = section_update(section=sections["river_e"], actor="test", target_class=2, name="新名")
@@ -138,13 +145,17 @@ class TestSamples:
 
     def test_naive_times_are_refused(self, sections):
         with pytest.raises(InvalidInput):
-            samples_record(samples=[_inputs(sections["river_e"], dt.datetime(2024, 1, 1), {"COD": 10})],  # noqa: DTZ001
-                           actor="test")  # fmt: skip
+            samples_record(
+                samples=[_inputs(sections["river_e"], dt.datetime(2024, 1, 1), {"COD": 10})],  # noqa: DTZ001
+                actor="test",
+            )
 
     def test_the_same_key_twice_in_a_batch_with_other_values_is_refused(self, sections):
         s = sections["river_e"]
-        batch = [_inputs(s, beijing(2024, 1), {"COD": 10}, path="rows[2]"),
-                 _inputs(s, beijing(2024, 1), {"COD": 12}, path="rows[5]")]  # fmt: skip
+        batch = [
+            _inputs(s, beijing(2024, 1), {"COD": 10}, path="rows[2]"),
+            _inputs(s, beijing(2024, 1), {"COD": 12}, path="rows[5]"),
+        ]
         with pytest.raises(InvalidInput) as exc:
             samples_record(samples=batch, actor="test")
         assert "rows[5].sampled_at" in exc.value.fields

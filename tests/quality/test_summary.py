@@ -71,11 +71,25 @@ class TestSelector:
     def test_sections_without_results_are_not_evaluated_and_flagged_sections_not_counted(
         self, users, year_of_samples, geography, record
     ):
-        section_create(code="QS-E-R2", name="空断面", category="river", reach=geography["reach_e"],
-                       location=Point(87.7, 43.9), target_class=3, actor="test")  # fmt: skip
-        research = section_create(code="QS-E-R3", name="研究断面", category="river", reach=geography["reach_e"],
-                                  location=Point(87.72, 43.92), target_class=3, actor="test",
-                                  counts_in_statistics=False)  # fmt: skip
+        section_create(
+            code="QS-E-R2",
+            name="空断面",
+            category="river",
+            reach=geography["reach_e"],
+            location=Point(87.7, 43.9),
+            target_class=3,
+            actor="test",
+        )
+        research = section_create(
+            code="QS-E-R3",
+            name="研究断面",
+            category="river",
+            reach=geography["reach_e"],
+            location=Point(87.72, 43.92),
+            target_class=3,
+            actor="test",
+            counts_in_statistics=False,
+        )
         record(research, beijing(2024, 2), IV_RIVER)
         s = quality_summary(scope=scope_for(users["admin"]), period=half_year(2024, 1))
         assert s.rivers.evaluated == 2
@@ -108,8 +122,11 @@ class TestSelector:
         for day, east, west in ((5, "1.00", "1.01"), (20, "1.01", "1.02")):
             record(sections["river_e"], beijing(2024, 3, day), {"NH3-N": east})
             record(sections["river_w"], beijing(2024, 3, day), {"NH3-N": west})
-        record(sections["lake_e"], beijing(2024, 3, 5), {"Hg": {"below_detection_limit": True,
-               "detection_limit": "0.00000003", "unit": "mg/L"}})  # fmt: skip
+        record(
+            sections["lake_e"],
+            beijing(2024, 3, 5),
+            {"Hg": {"below_detection_limit": True, "detection_limit": "0.00000003", "unit": "mg/L"}},
+        )
         s = quality_summary(scope=scope_for(users["admin"]), period=month(2024, 3))
         by_code = {e.section.code: e for e in s.rivers.sections}
         assert by_code["QS-E-R"].means.values["w21003"] == D("1.005")
@@ -134,8 +151,15 @@ class TestSelector:
 
         before = count()
         for n in range(6):
-            extra = section_create(code=f"QS-X-{n}", name=f"x{n}", category="river", reach=geography["reach_e"],
-                                   location=Point(87.7, 43.9), target_class=3, actor="test")  # fmt: skip
+            extra = section_create(
+                code=f"QS-X-{n}",
+                name=f"x{n}",
+                category="river",
+                reach=geography["reach_e"],
+                location=Point(87.7, 43.9),
+                target_class=3,
+                actor="test",
+            )
             record(extra, beijing(2024, 3), GOOD_RIVER)
         assert count() == before <= 4  # sections, results, samples, exclusions
 

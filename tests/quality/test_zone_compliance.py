@@ -28,8 +28,9 @@ SOURCE_II = {"NH3-N": 0.2, "COD": 12, "TP": 0.02}  # II: NH3-N ≤ 0.5, COD ≤ 
 
 
 def _zone(code, division, target, **kw):
-    zone, _ = function_zone_upsert(code=code, name=f"功能区{code}", division=division, target_class=target,
-                                   actor="test", **kw)  # fmt: skip
+    zone, _ = function_zone_upsert(
+        code=code, name=f"功能区{code}", division=division, target_class=target, actor="test", **kw
+    )
     return zone
 
 
@@ -54,8 +55,13 @@ def zones(geography, sections, record):
     ties = {"river_e": "Z1", "lake_e": "Z1", "river_w": "Z2", "lake_w": "Z2", "source_e": "Z3"}
     for key, zone in ties.items():
         section_update(section=sections[key], actor="test", function_zone=z[zone])
-    values = {"river_e": RIVER_III, "lake_e": LAKE_III, "river_w": RIVER_IV, "lake_w": LAKE_WORSE,
-              "source_e": SOURCE_II}  # fmt: skip
+    values = {
+        "river_e": RIVER_III,
+        "lake_e": LAKE_III,
+        "river_w": RIVER_IV,
+        "lake_w": LAKE_WORSE,
+        "source_e": SOURCE_II,
+    }
     for m in (1, 2, 3):
         for key, v in values.items():
             record(sections[key], beijing(2024, m), v)
@@ -114,8 +120,15 @@ def test_mean_concentration_rule(users, zones, sections, settings, record):
 
 
 def test_a_period_without_samples_falls_back_to_the_declaration(users, zones):
-    function_zone_upsert(code="Z2", name="功能区Z2", division=zones["Z2"].division, target_class=3, actor="test",
-                         declared_compliant=True, declared_source="通报")  # fmt: skip
+    function_zone_upsert(
+        code="Z2",
+        name="功能区Z2",
+        division=zones["Z2"].division,
+        target_class=3,
+        actor="test",
+        declared_compliant=True,
+        declared_source="通报",
+    )
     q1 = _by_code(zone_compliance(scope=scope_for(users["admin"]), period=quarter(2024, 1)))
     assert (q1["Z2"].compliant, q1["Z2"].source) == (False, "sections")  # sampled: the sections decide
     q2 = zone_compliance(scope=scope_for(users["admin"]), period=quarter(2024, 2))
@@ -136,7 +149,13 @@ def test_division_and_scope(users, zones):
 
 def test_a_declared_compliance_needs_its_source(geography, sections):
     with pytest.raises(InvalidInput) as exc:
-        function_zone_upsert(code="Z9", name="无来源", division=sections["river_e"].division, target_class=3,
-                             actor="test", declared_compliant=False)  # fmt: skip
+        function_zone_upsert(
+            code="Z9",
+            name="无来源",
+            division=sections["river_e"].division,
+            target_class=3,
+            actor="test",
+            declared_compliant=False,
+        )
     assert "declared_source" in exc.value.fields
     assert not FunctionZone.objects.filter(code="Z9").exists()

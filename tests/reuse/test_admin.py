@@ -24,11 +24,24 @@ def staff(make_user):
 
 def _project_form(ledger, **kw):
     return {
-        "code": "PL-ADMIN", "name": "后台管网", "kind": "pipeline", "status": "planned",
-        "division": ledger["saybagh"].pk, "plant": ledger["plant_w"].pk, "route": ROUTE, "location": "",
-        "started_on": "", "completed_on": "", "operating_since": "", "investment_yuan": "", "capacity_m3d": "",
-        "diameter_mm": "300", "material": "pe", "description": "", **kw,
-    }  # fmt: skip
+        "code": "PL-ADMIN",
+        "name": "后台管网",
+        "kind": "pipeline",
+        "status": "planned",
+        "division": ledger["saybagh"].pk,
+        "plant": ledger["plant_w"].pk,
+        "route": ROUTE,
+        "location": "",
+        "started_on": "",
+        "completed_on": "",
+        "operating_since": "",
+        "investment_yuan": "",
+        "capacity_m3d": "",
+        "diameter_mm": "300",
+        "material": "pe",
+        "description": "",
+        **kw,
+    }
 
 
 def test_ledger_pages_have_map_widgets(staff, ledger):

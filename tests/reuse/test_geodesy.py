@@ -76,8 +76,12 @@ def test_vincenty_reproduces_known_distances():
     # One degree of latitude from the equator: 110,574.389 m on WGS84 (meridian arc tables).
     assert vincenty_m(0, 0, 0, 1) == pytest.approx(110_574.389, abs=0.01)
     # Flinders Peak → Buninyong, Vincenty (1975) / Geoscience Australia's worked example: 54,972.271 m.
-    d = vincenty_m(144 + 25 / 60 + 29.52440 / 3600, -(37 + 57 / 60 + 3.72030 / 3600),
-                   143 + 55 / 60 + 35.38390 / 3600, -(37 + 39 / 60 + 10.15610 / 3600))  # fmt: skip
+    d = vincenty_m(
+        144 + 25 / 60 + 29.52440 / 3600,
+        -(37 + 57 / 60 + 3.72030 / 3600),
+        143 + 55 / 60 + 35.38390 / 3600,
+        -(37 + 39 / 60 + 10.15610 / 3600),
+    )
     assert d == pytest.approx(54_972.271, abs=0.001)
 
 
@@ -108,10 +112,15 @@ def test_pipeline_length_matches_vincenty(geography, parts):
 
 @pytest.mark.django_db
 def test_demo_pipeline_is_24_km_within_1_percent(geography):
-    project = services.project_create(scope=SYSTEM_SCOPE,
-        actor="test", code="PL-D", name="24 km", kind=ProjectKind.PIPELINE, division_code="650102",
+    project = services.project_create(
+        scope=SYSTEM_SCOPE,
+        actor="test",
+        code="PL-D",
+        name="24 km",
+        kind=ProjectKind.PIPELINE,
+        division_code="650102",
         route=LineString(PIPELINE_ROUTE, srid=4326),
-    )  # fmt: skip
+    )
     independent = polyline_m(PIPELINE_ROUTE)
     assert independent == pytest.approx(24_000, rel=0.01)
     assert project.length_m == pytest.approx(independent, abs=1e-3)

@@ -57,9 +57,14 @@ def test_plant_create_is_audited(ledger):
 def test_plant_bad_input_names_the_field_and_writes_nothing(ledger, change, field):
     plants, audits = Plant.objects.count(), AuditLog.objects.count()
     kwargs = {
-        "actor": ACTOR, "code": "P-NEW", "name": "新厂", "division_code": "650102", "location": pt(87.7, 43.8),
-        "design_capacity_m3d": Decimal(1000), **change,
-    }  # fmt: skip
+        "actor": ACTOR,
+        "code": "P-NEW",
+        "name": "新厂",
+        "division_code": "650102",
+        "location": pt(87.7, 43.8),
+        "design_capacity_m3d": Decimal(1000),
+        **change,
+    }
     with pytest.raises(InvalidInput) as exc:
         services.plant_create(scope=SYSTEM_SCOPE, **kwargs)
     assert field in _fields(exc)
@@ -128,8 +133,13 @@ def test_plant_update_audits_changes_and_ignores_no_ops(ledger):
 
 def _project(**kw):
     return {
-        "actor": ACTOR, "code": "PR-NEW", "name": "工程", "kind": ProjectKind.OTHER, "division_code": "650102", **kw,
-    }  # fmt: skip
+        "actor": ACTOR,
+        "code": "PR-NEW",
+        "name": "工程",
+        "kind": ProjectKind.OTHER,
+        "division_code": "650102",
+        **kw,
+    }
 
 
 @pytest.mark.parametrize(
@@ -216,8 +226,10 @@ def test_advance_walks_the_workflow_step_by_step(ledger):
     services.project_advance(project=project, status=ProjectStatus.OPERATING, on=dt.date(2024, 9, 15), actor=ACTOR)
     project.refresh_from_db()
     assert (project.started_on, project.completed_on, project.operating_since) == (
-        dt.date(2024, 3, 1), dt.date(2024, 9, 1), dt.date(2024, 9, 15),
-    )  # fmt: skip
+        dt.date(2024, 3, 1),
+        dt.date(2024, 9, 1),
+        dt.date(2024, 9, 15),
+    )
     with pytest.raises(InvalidInput) as exc:
         services.project_advance(project=project, status=ProjectStatus.OPERATING, on=dt.date(2024, 10, 1), actor=ACTOR)
     assert exc.value.code == "already_operating"

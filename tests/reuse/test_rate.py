@@ -23,17 +23,30 @@ ACTOR = "test"
 def volumes(ledger):
     """July and August 2024: the east plant (650102) greening, ecological replenishment and unmetered
     road cleaning; the west plant (650103) industrial cooling."""
-    services.plant_volumes_record(scope=SYSTEM_SCOPE,
+    services.plant_volumes_record(
+        scope=SYSTEM_SCOPE,
         actor=ACTOR,
         rows=[
-            {"plant": "P-E", "month": month(2024, 7).first_date, "treated_m3": Decimal(3_000_000),
-             "produced_m3": Decimal(1_000_000)},
-            {"plant": "P-E", "month": month(2024, 8).first_date, "treated_m3": Decimal(3_000_000),
-             "produced_m3": Decimal(900_000)},
-            {"plant": "P-W", "month": month(2024, 7).first_date, "treated_m3": Decimal(1_000_000),
-             "produced_m3": Decimal(300_000)},
+            {
+                "plant": "P-E",
+                "month": month(2024, 7).first_date,
+                "treated_m3": Decimal(3_000_000),
+                "produced_m3": Decimal(1_000_000),
+            },
+            {
+                "plant": "P-E",
+                "month": month(2024, 8).first_date,
+                "treated_m3": Decimal(3_000_000),
+                "produced_m3": Decimal(900_000),
+            },
+            {
+                "plant": "P-W",
+                "month": month(2024, 7).first_date,
+                "treated_m3": Decimal(1_000_000),
+                "produced_m3": Decimal(300_000),
+            },
         ],
-    )  # fmt: skip
+    )
     jul, aug = month(2024, 7).first_date, month(2024, 8).first_date
     services.deliveries_record(
         scope=SYSTEM_SCOPE,
@@ -73,9 +86,13 @@ def test_rate_counts_ecological_replenishment_by_default(users, volumes):
     assert r.by_class["agriculture"].used_m3 == 0
     assert set(r.by_class) == {"agriculture", "urban", "industrial", "environmental", "source_replenishment"}
     assert r.counts == {
-        "plants": 2, "plant_months": 3, "deliveries": 5, "users": 3, "unmetered_rows": 1,
+        "plants": 2,
+        "plant_months": 3,
+        "deliveries": 5,
+        "users": 3,
+        "unmetered_rows": 1,
         "deliveries_without_plant_volume": 0,
-    }  # fmt: skip
+    }
     assert sum(c.used_m3 for c in r.by_class.values()) == r.used_m3
 
 
@@ -137,8 +154,10 @@ def test_industrial_park_plants_can_be_left_out(users, volumes, settings):
 
 def test_partial_months_are_prorated_by_days(users, volumes):
     # 16 July to 31 August: 16 of July's 31 days, all of August.
-    r = reuse_rate(scope=_admin_scope(users), period=date_range(month(2024, 7).first_date.replace(day=16),
-                                                                   month(2024, 8).last_date))  # fmt: skip
+    r = reuse_rate(
+        scope=_admin_scope(users),
+        period=date_range(month(2024, 7).first_date.replace(day=16), month(2024, 8).last_date),
+    )
     share = Decimal(16) / Decimal(31)
     assert r.prorated_months == ["2024-07"]
     assert r.treated_m3 == (Decimal(4_000_000) * share + Decimal(3_000_000)).quantize(Decimal("0.001"))

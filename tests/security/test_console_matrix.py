@@ -31,8 +31,17 @@ from tests.routes import Route, all_routes
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "admin", "city_reviewer", "reviewer_650103", "chief_650102", "operator", "device",
-         "no_jurisdiction", "unit")  # fmt: skip
+ROLES = (
+    "anonymous",
+    "admin",
+    "city_reviewer",
+    "reviewer_650103",
+    "chief_650102",
+    "operator",
+    "device",
+    "no_jurisdiction",
+    "unit",
+)
 OTHER = ("/api/", "/ogc/", "/admin/", "/healthz", "/i18n/", "/static/", "/media/")
 NO_ID = 987654321
 NO_UUID = str(uuid.UUID(int=NO_ID))
@@ -41,11 +50,15 @@ NO_UUID = str(uuid.UUID(int=NO_ID))
 WORDS = {
     "kind": {"/map/": "reach", "/river/rules/": "validity"},
     "layer": {"": "reaches"},
-    "action": {"/oversight/tasks/": "start", "/oversight/petitions/": "accept", "/river/cases/": "assign",
-               "/water/readings/": "accept"},
+    "action": {
+        "/oversight/tasks/": "start",
+        "/oversight/petitions/": "accept",
+        "/river/cases/": "assign",
+        "/water/readings/": "accept",
+    },
     "fmt": {"": "pdf"},
     "at": {"": "2024-05-01T08:00:00+08:00"},
-}  # fmt: skip
+}
 UUID_ROWS = ("/river/cases/", "/river/patrols/", "/river/review/", "/map/cards/", "/map/features/")
 
 

@@ -26,8 +26,17 @@ from tests.routes import all_routes
 
 pytestmark = pytest.mark.django_db
 TABLE = Path(__file__).with_name("permission_matrix.json")
-ROLES = ("anonymous", "admin", "city_reviewer", "reviewer_650103", "chief_650102", "operator", "device",
-         "no_jurisdiction", "unit")  # fmt: skip
+ROLES = (
+    "anonymous",
+    "admin",
+    "city_reviewer",
+    "reviewer_650103",
+    "chief_650102",
+    "operator",
+    "device",
+    "no_jurisdiction",
+    "unit",
+)
 OUT_OF_SCOPE_ID = 987654321  # no row has it: inside or outside a scope, a caller learns nothing
 ROUTES = [r for r in all_routes() if not r.template.startswith(("/api/docs", "/api/redoc"))]
 # Signing out (DELETE /auth/token/) revokes the caller's token: it goes last.
@@ -74,8 +83,10 @@ def test_matrix_size():
     table = json.loads(TABLE.read_text())
     cells = sum(len(v) for v in table.values())
     # routes × methods × cases × roles; printed for the note.
-    print(f"permission matrix: {len(ROUTES)} routes, {len(CELLS)} route-methods, {len(table)} cases, "
-          f"{len(ROLES)} roles, {cells} checks")  # fmt: skip
+    print(
+        f"permission matrix: {len(ROUTES)} routes, {len(CELLS)} route-methods, {len(table)} cases, "
+        f"{len(ROLES)} roles, {cells} checks"
+    )
     assert cells == len(table) * len(ROLES)
 
 

@@ -40,21 +40,41 @@ def day_volumes(meter: Any) -> dict[dt.date, Decimal]:
 def water(geography: dict[str, Any], users: dict[str, Any], make_user: Callable[..., Any]) -> SimpleNamespace:
     actor = "test"
     intake_e = services.intake_create(
-        actor=actor, code="QSK-E", name="天山区取水口", source_type="river", river=geography["river"],
-        location=Point(87.7, 43.9, srid=4326), division=geography["tianshan"], main_use="supply",
-        capacity_m3s=Decimal(1), permitted_annual_m3=Decimal(600_000), permit_number="取水(新)字[2021]第001号",
-        permit_holder="第一水厂", operators=[users["operator"]],
-    )  # fmt: skip
+        actor=actor,
+        code="QSK-E",
+        name="天山区取水口",
+        source_type="river",
+        river=geography["river"],
+        location=Point(87.7, 43.9, srid=4326),
+        division=geography["tianshan"],
+        main_use="supply",
+        capacity_m3s=Decimal(1),
+        permitted_annual_m3=Decimal(600_000),
+        permit_number="取水(新)字[2021]第001号",
+        permit_holder="第一水厂",
+        operators=[users["operator"]],
+    )
     intake_w = services.intake_create(
-        actor=actor, code="QSK-W", name="沙依巴克区水源井", source_type="groundwater",
-        location=Point(87.5, 43.8, srid=4326), division=geography["saybagh"], main_use="industry",
-        capacity_m3s=Decimal("0.5"), permitted_annual_m3=Decimal(40_000),
-    )  # fmt: skip
+        actor=actor,
+        code="QSK-W",
+        name="沙依巴克区水源井",
+        source_type="groundwater",
+        location=Point(87.5, 43.8, srid=4326),
+        division=geography["saybagh"],
+        main_use="industry",
+        capacity_m3s=Decimal("0.5"),
+        permitted_annual_m3=Decimal(40_000),
+    )
     other_device = make_user(Role.DEVICE, "", username="t_device_w")
     meter_e = services.meter_create(
-        actor=actor, intake=intake_e, serial="WM-E1", installed_at=T0, install_reading_m3=Decimal(1000),
-        device=users["device"], register_max_m3=Decimal(1_000_000),
-    )  # fmt: skip
+        actor=actor,
+        intake=intake_e,
+        serial="WM-E1",
+        installed_at=T0,
+        install_reading_m3=Decimal(1000),
+        device=users["device"],
+        register_max_m3=Decimal(1_000_000),
+    )
     meter_w = services.meter_create(actor=actor, intake=intake_w, serial="WM-W1", installed_at=T0, device=other_device)
     return SimpleNamespace(
         intake_e=intake_e, intake_w=intake_w, meter_e=meter_e, meter_w=meter_w, other_device=other_device

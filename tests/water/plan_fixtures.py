@@ -57,9 +57,13 @@ PLAN_W = [1000] * 12  # year 12,000
 
 def city_plan(geography: dict[str, Any], water: Any, actor: Any = "test") -> Any:
     return plan_services.plan_create(
-        actor=actor, scope=ALL, year=2024, division=geography["city"], title="2024年乌鲁木齐市供用水计划",
+        actor=actor,
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        title="2024年乌鲁木齐市供用水计划",
         allocations=[*lines(water.intake_e, PLAN_E), *lines(water.intake_w, PLAN_W)],
-    )  # fmt: skip
+    )
 
 
 def q1_use(water: Any) -> None:

@@ -29,10 +29,19 @@ def state() -> list[tuple]:
     """Every alert, every field: what 'changes nothing' compares."""
     return list(
         Alert.objects.order_by("pk").values_list(
-            "pk", "kind", "key", "intake_id", "meter_id", "raised_at", "last_seen_at", "resolved_at", "details",
-            "acknowledged_by_id", "acknowledged_at",
+            "pk",
+            "kind",
+            "key",
+            "intake_id",
+            "meter_id",
+            "raised_at",
+            "last_seen_at",
+            "resolved_at",
+            "details",
+            "acknowledged_by_id",
+            "acknowledged_at",
         )
-    )  # fmt: skip
+    )
 
 
 # ------------------------------------------------------------------------------------- offline
@@ -97,9 +106,11 @@ def test_flagged_reading_alert_until_reviewed(water, users):
     # A jump far above the intake's 1 m³/s (3,600 m³ in an hour) at 06:00.
     rows = [{"at": t(1, 6), "v": D(900_000)}, {"at": t(1, 7), "v": D(1070)}]
     services.reading_ingest_batch(
-        rows=[Row(i, "WM-E1", r["at"], r["v"], None) for i, r in enumerate(rows)], scope=ALL, source="rtu",
+        rows=[Row(i, "WM-E1", r["at"], r["v"], None) for i, r in enumerate(rows)],
+        scope=ALL,
+        source="rtu",
         actor="test",
-    )  # fmt: skip
+    )
     run = services.alerts_check_flagged(now=t(2, 0))
     assert (run.raised, run.open) == (1, 1)
     alert = Alert.objects.get()
@@ -147,9 +158,10 @@ def test_plan_alerts_at_80_and_100_percent(water):
     )
     assert Alert.objects.filter(resolved_at__isnull=True, intake=water.intake_e).count() == 1
     services.alert_sync_plan_usage(
-        usage=[PlanUsage(intake_id=water.intake_w.pk, year=2024, use_m3=D(1), plan_m3=D(10))], now=t(2, 0),
+        usage=[PlanUsage(intake_id=water.intake_w.pk, year=2024, use_m3=D(1), plan_m3=D(10))],
+        now=t(2, 0),
         complete=True,
-    )  # fmt: skip
+    )
     assert not Alert.objects.filter(resolved_at__isnull=True).exists()
 
 

@@ -30,8 +30,10 @@ def test_alert_jobs_through_a_real_redis_worker(water, users, redis_broker_url):
     # A spike on W1 for the flagged-readings job: a reviewer has not looked at it yet.
     services.reading_ingest_batch(
         rows=[Row(0, "WM-W1", t(1, 13), Decimal(900_000), None), Row(1, "WM-W1", t(1, 14), Decimal(140), None)],
-        scope=ALL, source="rtu", actor="test",
-    )  # fmt: skip
+        scope=ALL,
+        source="rtu",
+        actor="test",
+    )
     now = t(1, 14).isoformat()
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=broker, task_always_eager=False)

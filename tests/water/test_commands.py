@@ -82,10 +82,14 @@ def test_missing_file(tmp_path):
 def test_rebuild_daily_volumes_restores_the_rows(water, client_for, users):
     client_for(users["admin"]).post(
         "/api/v1/water/readings/",
-        {"readings": [{"meter": "WM-E1", "observed_at": (T0 + hours(h)).isoformat(), "cumulative_m3": 1000 + h}
-                      for h in range(1, 50)]},
+        {
+            "readings": [
+                {"meter": "WM-E1", "observed_at": (T0 + hours(h)).isoformat(), "cumulative_m3": 1000 + h}
+                for h in range(1, 50)
+            ]
+        },
         format="json",
-    )  # fmt: skip
+    )
     before = day_volumes(water.meter_e)
     DailyVolume.objects.all().delete()
     out = StringIO()
@@ -197,8 +201,9 @@ def _demo_monitoring(demo):
 
     everyone = Scope(user_id=None, role=Role.ADMIN, everything=True)
     gap = Meter.objects.get(serial=demo.GAP_METER)
-    figure, days = meter_monitoring_days(scope=everyone, meter_id=gap.pk, first=dt.date(2024, 3, 1),
-                                         last=dt.date(2024, 3, 31), now=demo.YEAR_END)  # fmt: skip
+    figure, days = meter_monitoring_days(
+        scope=everyone, meter_id=gap.pk, first=dt.date(2024, 3, 1), last=dt.date(2024, 3, 31), now=demo.YEAR_END
+    )
     missed = (demo.GAP[1] - demo.GAP[0]).total_seconds() / 3600
     assert (figure.expected_reports, figure.received_reports) == (744, 744 - missed), [
         (d.day, d.expected_reports, d.reports) for d in days if d.reports != 24

@@ -228,10 +228,16 @@ def test_intake_with_meters_cannot_be_deleted(client_for, users, water):
 def test_meter_create_update_and_delete(client_for, users, water):
     client = client_for(users["admin"])
     body = {
-        "serial": "WM-E9", "intake": water.intake_e.pk, "installed_at": "2024-02-01T00:00:00+08:00",
-        "install_reading_m3": "12.5", "protocol": "szy206", "rtu_address": "0012345678", "device": users["device"].pk,
-        "register_max_m3": "99999", "expected_interval_s": 900,
-    }  # fmt: skip
+        "serial": "WM-E9",
+        "intake": water.intake_e.pk,
+        "installed_at": "2024-02-01T00:00:00+08:00",
+        "install_reading_m3": "12.5",
+        "protocol": "szy206",
+        "rtu_address": "0012345678",
+        "device": users["device"].pk,
+        "register_max_m3": "99999",
+        "expected_interval_s": 900,
+    }
     resp = client.post(METERS, body, format="json")
     assert resp.status_code == 201, resp.content
     meter = Meter.objects.get(serial="WM-E9")

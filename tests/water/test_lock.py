@@ -51,9 +51,12 @@ def gap(water):
 
 def test_late_reading_into_a_locked_month(gap, geography, users, water):
     lock = plan_services.ledger_lock(
-        actor=users["city_reviewer"], scope=scope_for(users["city_reviewer"]), division=geography["tianshan"],
-        month=dt.date(2024, 1, 1), note="一月台账审核无误",
-    )  # fmt: skip
+        actor=users["city_reviewer"],
+        scope=scope_for(users["city_reviewer"]),
+        division=geography["tianshan"],
+        month=dt.date(2024, 1, 1),
+        note="一月台账审核无误",
+    )
     assert LockedDailyVolume.objects.filter(lock=lock).count() == 31
     # A reading inside the gap arrives after the lock: 1,500 m³ 21–31 January, 500 m³ to 10 February.
     result = send_at(water.meter_e, midnight(dt.date(2024, 1, 31)), gap + 1500)
@@ -87,12 +90,17 @@ def test_append_path_flags_rows_in_the_locked_month_only(geography, water):
 
 
 def test_unlock_only_by_admin_with_a_reason(gap, geography, users, water):
-    lock = plan_services.ledger_lock(actor=users["city_reviewer"], scope=scope_for(users["city_reviewer"]),
-                                     division=geography["tianshan"], month=JAN1)  # fmt: skip
+    lock = plan_services.ledger_lock(
+        actor=users["city_reviewer"],
+        scope=scope_for(users["city_reviewer"]),
+        division=geography["tianshan"],
+        month=JAN1,
+    )
     send_at(water.meter_e, midnight(dt.date(2024, 1, 31)), gap + 1500)
     with pytest.raises(Forbidden):
-        plan_services.ledger_unlock(lock=lock, actor=users["city_reviewer"], scope=scope_for(users["city_reviewer"]),
-                                    reason="x")  # fmt: skip
+        plan_services.ledger_unlock(
+            lock=lock, actor=users["city_reviewer"], scope=scope_for(users["city_reviewer"]), reason="x"
+        )
     with pytest.raises(InvalidInput) as err:
         plan_services.ledger_unlock(lock=lock, actor=users["admin"], scope=ALL, reason="  ")
     assert "reason" in err.value.fields
@@ -152,8 +160,9 @@ def test_lock_refusals(geography, users):
     assert "month" in err.value.fields
     for user in ("chief_650102", "reviewer_650103", "operator"):
         with pytest.raises(Forbidden):
-            plan_services.ledger_lock(actor=users[user], scope=scope_for(users[user]), division=geography["tianshan"],
-                                      month=JAN1)  # fmt: skip
+            plan_services.ledger_lock(
+                actor=users[user], scope=scope_for(users[user]), division=geography["tianshan"], month=JAN1
+            )
     assert not LedgerLock.objects.exists()
 
 

@@ -39,10 +39,16 @@ def send(serial: str, stamps: list[dt.datetime], *, start: float = 0.0, late: fr
     """Readings of a steadily running meter; each arrives 2 minutes after its instant, those in
     `late` two hours after."""
     rows = [
-        Row(i, serial, s, Decimal(f"{start + 10 * (i + 1):.3f}"), None,
-            received_at=s + (2 * H if s in late else dt.timedelta(minutes=2)))
+        Row(
+            i,
+            serial,
+            s,
+            Decimal(f"{start + 10 * (i + 1):.3f}"),
+            None,
+            received_at=s + (2 * H if s in late else dt.timedelta(minutes=2)),
+        )
         for i, s in enumerate(stamps)
-    ]  # fmt: skip
+    ]
     services.reading_ingest_batch(rows=rows, scope=ALL, source="rtu", actor="test")
 
 
@@ -72,9 +78,15 @@ def january(water, geography) -> SimpleNamespace:
     late = frozenset(hourly(t(3, 20), t(3, 23)))
     send("WM-E1", [s for s in hourly(t(1, 1), t(3, 23)) if s not in gap], start=1000, late=late)
     intake_x = services.intake_create(
-        actor="test", code="QSK-X", name="新装取水口", source_type="river", location=GeoPoint(87.7, 43.9, srid=4326),
-        division=geography["tianshan"], main_use="industry", capacity_m3s=Decimal(1),
-    )  # fmt: skip
+        actor="test",
+        code="QSK-X",
+        name="新装取水口",
+        source_type="river",
+        location=GeoPoint(87.7, 43.9, srid=4326),
+        division=geography["tianshan"],
+        main_use="industry",
+        capacity_m3s=Decimal(1),
+    )
     services.meter_create(actor="test", intake=intake_x, serial="WM-X1", installed_at=t(2, 10.5))
     send("WM-X1", [t(2, 10.75), *hourly(t(2, 11.5), t(3, 23.5))])
     send("WM-W1", hourly(t(1, 1), t(2, 14)))

@@ -74,9 +74,13 @@ def test_expected_by_day_sums_to_expected_slots_for_any_stretch():
 def test_online_until_twice_the_interval(silent_s, state):
     last = at(1, 5)
     got, silent = monitoring.meter_state(
-        installed_at=at(1, 0), removed_at=None, last_report_at=last, interval_s=3600,
-        at=last + dt.timedelta(seconds=silent_s), factor=2,
-    )  # fmt: skip
+        installed_at=at(1, 0),
+        removed_at=None,
+        last_report_at=last,
+        interval_s=3600,
+        at=last + dt.timedelta(seconds=silent_s),
+        factor=2,
+    )
     assert (got, silent) == (state, silent_s)
 
 

@@ -28,9 +28,13 @@ def tight_plan(geography, water):
     85.7 %: plan_80 only) and 4,000 m³ for W (113.75 %: plan_80 and plan_100)."""
     q1_use(water)
     return plan_services.plan_create(
-        actor="test", scope=ALL, year=2024, division=geography["city"], title="2024 tight plan",
+        actor="test",
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        title="2024 tight plan",
         allocations=[*lines(water.intake_e, [1200] * 10 + [1000] * 2), *lines(water.intake_w, [400] * 10 + [0] * 2)],
-    )  # fmt: skip
+    )
 
 
 def test_use_at_80_and_100_percent_of_the_years_plan_raises_alerts(tight_plan):
@@ -49,9 +53,12 @@ def test_use_at_80_and_100_percent_of_the_years_plan_raises_alerts(tight_plan):
 def test_an_amendment_lifting_the_plan_resolves_the_alerts(tight_plan, water):
     services.alerts_check_plan(now=APR1)
     plan_services.plan_amend(
-        plan=tight_plan, actor="test", scope=ALL, reason="more water allotted to W",
+        plan=tight_plan,
+        actor="test",
+        scope=ALL,
+        reason="more water allotted to W",
         allocations=lines(water.intake_w, [1000] * 12),
-    )  # fmt: skip
+    )
     runs = services.alerts_check_plan(now=APR1)
     assert _open() == {("plan_80", "QSK-E")}
     assert (runs["plan_80"].resolved, runs["plan_100"].resolved) == (1, 1)

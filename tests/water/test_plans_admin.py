@@ -30,9 +30,14 @@ def test_admin_pages_render(admin_client, geography, water):
     client, _ = admin_client
     plan = city_plan(geography, water)
     lock = plan_services.ledger_lock(actor="t", scope=ALL, division=geography["city"], month=dt.date(2024, 1, 1))
-    for url in ["/admin/water/waterplan/", f"/admin/water/waterplan/{plan.pk}/change/", "/admin/water/redlinetarget/",
-                "/admin/water/redlinetarget/add/", "/admin/water/ledgerlock/",
-                f"/admin/water/ledgerlock/{lock.pk}/change/"]:  # fmt: skip
+    for url in [
+        "/admin/water/waterplan/",
+        f"/admin/water/waterplan/{plan.pk}/change/",
+        "/admin/water/redlinetarget/",
+        "/admin/water/redlinetarget/add/",
+        "/admin/water/ledgerlock/",
+        f"/admin/water/ledgerlock/{lock.pk}/change/",
+    ]:
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/water/waterplan/add/").status_code == 403
 
@@ -41,9 +46,15 @@ def test_admin_red_lines_go_through_the_service(admin_client, geography):
     client, user = admin_client
     resp = client.post(
         "/admin/water/redlinetarget/add/",
-        {"year": 2024, "division": geography["city"].pk, "total_use_cap_m3": "1000000", "gdp_10k_yuan": "500",
-         "gdp_source": "统计局", "notes": ""},
-    )  # fmt: skip
+        {
+            "year": 2024,
+            "division": geography["city"].pk,
+            "total_use_cap_m3": "1000000",
+            "gdp_10k_yuan": "500",
+            "gdp_source": "统计局",
+            "notes": "",
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     target = RedLineTarget.objects.get()
     log = AuditLog.objects.get(entity="water.redlinetarget", entity_id=str(target.pk))

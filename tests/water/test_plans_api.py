@@ -30,12 +30,17 @@ def alloc_body(intake, months):
 
 
 def new_plan(water, division="650100", **extra):
-    return {"year": 2024, "division": division, "title": "计划", "allocations": alloc_body(water.intake_e, PLAN_E)
-            + alloc_body(water.intake_w, PLAN_W)} | extra  # fmt: skip
+    return {
+        "year": 2024,
+        "division": division,
+        "title": "计划",
+        "allocations": alloc_body(water.intake_e, PLAN_E) + alloc_body(water.intake_w, PLAN_W),
+    } | extra
 
 
-@pytest.mark.parametrize("url", [PLANS, USAGE + "?start=2024-01-01&end=2024-01-31", REDLINES, LOCKS,
-                                 REDLINES + "summary/?year=2024"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url", [PLANS, USAGE + "?start=2024-01-01&end=2024-01-31", REDLINES, LOCKS, REDLINES + "summary/?year=2024"]
+)
 def test_anonymous_401_and_device_403(client_for, users, url):
     assert client_for(None).get(url).status_code == 401
     assert client_for(users["device"]).get(url).status_code == 403
@@ -91,12 +96,17 @@ def test_bad_plan_input_is_400_naming_the_field(client_for, users, water, change
 
 @pytest.mark.parametrize(
     ("line", "field"),
-    [({"month": 13}, "allocations[1].month"), ({"volume_m3": -5}, "allocations[1].volume_m3"),
-     ({"month": 1}, "allocations[1].month")],  # the last duplicates line 0
-)  # fmt: skip
+    [
+        ({"month": 13}, "allocations[1].month"),
+        ({"volume_m3": -5}, "allocations[1].volume_m3"),
+        ({"month": 1}, "allocations[1].month"),
+    ],  # the last duplicates line 0
+)
 def test_bad_lines_through_the_api(client_for, users, water, line, field):
-    lines_ = [{"intake": water.intake_w.pk, "month": 1, "volume_m3": 10},
-              {"intake": water.intake_w.pk, "month": 2, "volume_m3": 10} | line]  # fmt: skip
+    lines_ = [
+        {"intake": water.intake_w.pk, "month": 1, "volume_m3": 10},
+        {"intake": water.intake_w.pk, "month": 2, "volume_m3": 10} | line,
+    ]
     body = {"year": 2024, "division": "650103", "title": "x", "allocations": lines_}
     resp = client_for(users["reviewer_650103"]).post(PLANS, body, format="json")
     assert resp.status_code == 400, resp.content
@@ -114,9 +124,13 @@ def test_plan_for_an_intake_outside_the_reviewers_scope(client_for, users, water
 
 
 VISIBLE = {
-    "admin": ["650100", "650103"], "city_reviewer": ["650100", "650103"], "reviewer_650103": ["650100", "650103"],
-    "chief_650102": ["650100"], "operator": ["650100"], "no_jurisdiction": [],
-}  # fmt: skip
+    "admin": ["650100", "650103"],
+    "city_reviewer": ["650100", "650103"],
+    "reviewer_650103": ["650100", "650103"],
+    "chief_650102": ["650100"],
+    "operator": ["650100"],
+    "no_jurisdiction": [],
+}
 
 
 @pytest.mark.parametrize("who", sorted(VISIBLE))
@@ -130,8 +144,13 @@ def test_plan_lists_and_lines_are_scoped(client_for, users, geography, water, wh
     if not VISIBLE[who]:
         assert resp.status_code == 404
         return
-    expected = {"admin": ["QSK-E", "QSK-W"], "city_reviewer": ["QSK-E", "QSK-W"], "reviewer_650103": ["QSK-W"],
-                "chief_650102": ["QSK-E"], "operator": ["QSK-E"]}[who]  # fmt: skip
+    expected = {
+        "admin": ["QSK-E", "QSK-W"],
+        "city_reviewer": ["QSK-E", "QSK-W"],
+        "reviewer_650103": ["QSK-W"],
+        "chief_650102": ["QSK-E"],
+        "operator": ["QSK-E"],
+    }[who]
     assert [r["code"] for r in resp.json()["intakes"]] == expected
     lines_ = client.get(f"{PLANS}{city.pk}/allocations/").json()["results"]
     assert sorted({r["code"] for r in lines_}) == expected
@@ -144,8 +163,9 @@ def test_out_of_scope_plan_is_404(client_for, users, geography, water):
     assert chief.get(f"{PLANS}{plan.pk}/amendments/").status_code == 404
     rev = client_for(users["reviewer_650103"])
     other = plan_services.plan_create(actor="t", scope=ALL, year=2025, division=geography["tianshan"], title="e")
-    resp = rev.post(f"{PLANS}{other.pk}/amendments/", {"reason": "x", "allocations": alloc_body(water.intake_w, [1])},
-                    format="json")  # fmt: skip
+    resp = rev.post(
+        f"{PLANS}{other.pk}/amendments/", {"reason": "x", "allocations": alloc_body(water.intake_w, [1])}, format="json"
+    )
     assert resp.status_code == 404
 
 
@@ -158,8 +178,9 @@ def test_amendments_through_the_api(client_for, users, geography, water):
     resp = client_for(users["reviewer_650103"]).post(url, body, format="json")
     assert resp.status_code == 403
     assert client_for(users["operator"]).post(url, body, format="json").status_code == 403
-    resp = client_for(users["city_reviewer"]).post(url, {"reason": "", "allocations": body["allocations"]},
-                                                   format="json")  # fmt: skip
+    resp = client_for(users["city_reviewer"]).post(
+        url, {"reason": "", "allocations": body["allocations"]}, format="json"
+    )
     assert resp.status_code == 400
     assert "reason" in resp.json()["error"]["fields"]
     resp = client_for(users["city_reviewer"]).post(url, body, format="json")
@@ -169,8 +190,9 @@ def test_amendments_through_the_api(client_for, users, geography, water):
     history = client_for(users["admin"]).get(url).json()
     assert [v["number"] for v in history] == [1, 2]
     assert history[1]["current"] is True
-    assert history[1]["changes"] == [{"intake": water.intake_w.pk, "code": "QSK-W", "month": 1, "use": "",
-                                      "before_m3": 1000.0, "after_m3": 1500.0}]  # fmt: skip
+    assert history[1]["changes"] == [
+        {"intake": water.intake_w.pk, "code": "QSK-W", "month": 1, "use": "", "before_m3": 1000.0, "after_m3": 1500.0}
+    ]
     now = client_for(users["admin"]).get(f"{PLANS}{plan.pk}/").json()
     assert now["version"] == 2
     assert now["total"]["months"][0] == 3100 + 1500
@@ -197,8 +219,14 @@ def test_patch_title_and_fixed_fields(client_for, users, geography, water):
 
 def test_plan_list_query_ceiling(client_for, users, geography, water):
     for year in range(2024, 2030):
-        plan_services.plan_create(actor="t", scope=ALL, year=year, division=geography["city"], title=f"{year}",
-                                  allocations=lines(water.intake_e, [1] * 12))  # fmt: skip
+        plan_services.plan_create(
+            actor="t",
+            scope=ALL,
+            year=year,
+            division=geography["city"],
+            title=f"{year}",
+            allocations=lines(water.intake_e, [1] * 12),
+        )
     client = client_for(users["city_reviewer"])
     with CaptureQueriesContext(connection) as ctx:
         assert len(client.get(PLANS).json()["results"]) == 6
@@ -225,8 +253,9 @@ def test_usage_json_and_exports(client_for, users, geography, water):
     rows_ = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert rows_[0][0] == "Intake code"
     assert [r[0] for r in rows_[1:]] == ["QSK-E", "QSK-W", "total"]
-    resp = client.get(USAGE + "export/", {"start": "2024-01-01", "end": "2024-03-31", "format": "xlsx",
-                                          "division": "650103"})  # fmt: skip
+    resp = client.get(
+        USAGE + "export/", {"start": "2024-01-01", "end": "2024-03-31", "format": "xlsx", "division": "650103"}
+    )
     sheet = load_workbook(io.BytesIO(resp.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     w_row = next(r for r in values if r[0] == "QSK-W")
@@ -237,10 +266,14 @@ def test_usage_json_and_exports(client_for, users, geography, water):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"end": "2024-01-31"}, "start"), ({"start": "2024-02-01", "end": "2024-01-31"}, "end"),
-     ({"start": "2000-01-01", "end": "2024-01-31"}, "end"), ({"start": "2024-01-01", "end": "2024-01-31",
-     "division": "x"}, "division"), ({"start": "2024-01-01", "end": "2024-01-31", "bogus": "1"}, "bogus")],
-)  # fmt: skip
+    [
+        ({"end": "2024-01-31"}, "start"),
+        ({"start": "2024-02-01", "end": "2024-01-31"}, "end"),
+        ({"start": "2000-01-01", "end": "2024-01-31"}, "end"),
+        ({"start": "2024-01-01", "end": "2024-01-31", "division": "x"}, "division"),
+        ({"start": "2024-01-01", "end": "2024-01-31", "bogus": "1"}, "bogus"),
+    ],
+)
 def test_usage_bad_queries(client_for, users, water, params, field):
     resp = client_for(users["admin"]).get(USAGE, params)
     assert resp.status_code == 400, resp.content
@@ -248,8 +281,9 @@ def test_usage_bad_queries(client_for, users, water, params, field):
 
 
 def test_usage_division_outside_scope_is_404(client_for, users, water):
-    resp = client_for(users["reviewer_650103"]).get(USAGE, {"start": "2024-01-01", "end": "2024-01-31",
-                                                            "division": "650102"})  # fmt: skip
+    resp = client_for(users["reviewer_650103"]).get(
+        USAGE, {"start": "2024-01-01", "end": "2024-01-31", "division": "650102"}
+    )
     assert resp.status_code == 404
 
 
@@ -267,8 +301,16 @@ def test_lock_and_unlock_through_the_api(client_for, users, water):
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "already_locked"
     # A correction after the lock is an amendment, and the usage shows it beside the locked figure.
-    rev.post("/api/v1/water/readings/correct/", {"meter": "WM-E1", "observed_at": midnight(dt.date(2024, 2, 1))
-             .isoformat(), "cumulative_m3": 4200, "reason": "读数核对"}, format="json")  # fmt: skip
+    rev.post(
+        "/api/v1/water/readings/correct/",
+        {
+            "meter": "WM-E1",
+            "observed_at": midnight(dt.date(2024, 2, 1)).isoformat(),
+            "cumulative_m3": 4200,
+            "reason": "读数核对",
+        },
+        format="json",
+    )
     usage = rev.get(USAGE, {"start": "2024-01-01", "end": "2024-01-31"}).json()
     e = next(i for i in usage["intakes"] if i["code"] == "QSK-E")
     assert (e["use_m3"], e["amendments_after_lock_m3"]) == (3100.0, 100.0)
@@ -349,11 +391,18 @@ def test_an_intake_in_a_plan_cannot_be_deleted(client_for, users, geography, wat
 
     from water import services
 
-    bare = services.intake_create(actor="t", code="QSK-P", name="计划内取水口", source_type="river",
-                                  location=Point(87.7, 43.9, srid=4326), division=geography["tianshan"],
-                                  main_use="supply")  # fmt: skip
-    plan_services.plan_create(actor="t", scope=ALL, year=2024, division=geography["city"], title="p",
-                              allocations=lines(bare, [10]))  # fmt: skip
+    bare = services.intake_create(
+        actor="t",
+        code="QSK-P",
+        name="计划内取水口",
+        source_type="river",
+        location=Point(87.7, 43.9, srid=4326),
+        division=geography["tianshan"],
+        main_use="supply",
+    )
+    plan_services.plan_create(
+        actor="t", scope=ALL, year=2024, division=geography["city"], title="p", allocations=lines(bare, [10])
+    )
     resp = client_for(users["admin"]).delete(f"/api/v1/water/intakes/{bare.pk}/")
     assert resp.status_code == 409
     assert resp.json()["error"]["fields"] == {"id": ["In a plan."]}

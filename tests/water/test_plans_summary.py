@@ -76,8 +76,14 @@ def test_forecast_uses_data_up_to_yesterday_only(q1):
 
 def test_forecast_without_a_plan_is_the_flat_rate(geography, water):
     q1_use(water)
-    plan_services.plan_create(actor="test", scope=ALL, year=2024, division=geography["city"], title="E only",
-                              allocations=lines(water.intake_e, PLAN_E))  # fmt: skip
+    plan_services.plan_create(
+        actor="test",
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        title="E only",
+        allocations=lines(water.intake_e, PLAN_E),
+    )
     s = plan_summary(scope=ALL, period=Q1, today=dt.date(2024, 2, 1))
     w = by_code(s)["QSK-W"]
     assert (w.plan_m3, w.ratio, w.tier, w.over_m3) == (None, None, "within", 0)
@@ -114,11 +120,19 @@ def test_prorated_plan_edges():
 @pytest.mark.parametrize(
     ("use", "tier"),
     [
-        ("1000", "within"), ("1049.999", "within"), ("1050", "5-10"), ("1099.999", "5-10"), ("1100", "10-20"),
-        ("1199.999", "10-20"), ("1200", "20-30"), ("1299.999", "20-30"), ("1300", "30+"), ("5000", "30+"),
+        ("1000", "within"),
+        ("1049.999", "within"),
+        ("1050", "5-10"),
+        ("1099.999", "5-10"),
+        ("1100", "10-20"),
+        ("1199.999", "10-20"),
+        ("1200", "20-30"),
+        ("1299.999", "20-30"),
+        ("1300", "30+"),
+        ("5000", "30+"),
         ("0", "within"),
     ],
-)  # fmt: skip
+)
 def test_tiers_at_each_bound(use, tier):
     assert over_tier(D(use), D(1000)) == tier
 
@@ -138,14 +152,25 @@ def test_tier_bounds_are_a_setting(settings):
 
 def test_tier_bound_through_the_database(geography, water):
     q1_use(water)  # E takes 3100 in January
-    plan_services.plan_create(actor="test", scope=ALL, year=2024, division=geography["city"], title="t",
-                              allocations=lines(water.intake_e, [2818.19]))  # fmt: skip
+    plan_services.plan_create(
+        actor="test",
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        title="t",
+        allocations=lines(water.intake_e, [2818.19]),
+    )
     jan = periods.month(2024, 1)
     # 2818.19 × 1.1 = 3100.009 > 3100: just under 10 % over.
     assert by_code(plan_summary(scope=ALL, period=jan, today=APR1))["QSK-E"].tier == "5-10"
     plan = WaterPlan.objects.get()
-    plan_services.plan_amend(plan=plan, actor="test", scope=ALL, reason="exactly 10 % over",
-                             allocations=lines(water.intake_e, [D("2818.18")]))  # fmt: skip
+    plan_services.plan_amend(
+        plan=plan,
+        actor="test",
+        scope=ALL,
+        reason="exactly 10 % over",
+        allocations=lines(water.intake_e, [D("2818.18")]),
+    )
     # 2818.18 × 1.1 = 3099.998 ≤ 3100
     assert by_code(plan_summary(scope=ALL, period=jan, today=APR1))["QSK-E"].tier == "10-20"
 
@@ -198,13 +223,19 @@ def test_amendment_is_a_new_version_and_history_is_kept(q1, water, users):
     plan = q1
     before = dt.datetime.now(tz=dt.UTC)
     version = plan_services.plan_amend(
-        plan=plan, actor=users["city_reviewer"], scope=scope_for(users["city_reviewer"]),
-        reason="扩建工程投产 new works", allocations=[plan_services.AllocationLine(water.intake_e, 2, D(6000))],
-    )  # fmt: skip
+        plan=plan,
+        actor=users["city_reviewer"],
+        scope=scope_for(users["city_reviewer"]),
+        reason="扩建工程投产 new works",
+        allocations=[plan_services.AllocationLine(water.intake_e, 2, D(6000))],
+    )
     plan.refresh_from_db()
     assert (plan.version, version.number, version.created_by, version.reason) == (
-        2, 2, users["city_reviewer"], "扩建工程投产 new works"
-    )  # fmt: skip
+        2,
+        2,
+        users["city_reviewer"],
+        "扩建工程投产 new works",
+    )
     s = plan_summary(scope=ALL, period=Q1, today=APR1)
     assert by_code(s)["QSK-E"].plan_m3 == D(12200)
     assert by_code(s)["QSK-E"].tier == "within"
@@ -229,8 +260,7 @@ def test_amendment_is_a_new_version_and_history_is_kept(q1, water, users):
 def test_amendment_refusals(q1, water, geography):
     plan = q1
     with pytest.raises(InvalidInput) as err:
-        plan_services.plan_amend(plan=plan, actor="t", scope=ALL, reason=" ",
-                                 allocations=lines(water.intake_e, [1]))  # fmt: skip
+        plan_services.plan_amend(plan=plan, actor="t", scope=ALL, reason=" ", allocations=lines(water.intake_e, [1]))
     assert "reason" in err.value.fields
     with pytest.raises(InvalidInput) as err:
         plan_services.plan_amend(
@@ -255,8 +285,9 @@ def test_bad_lines_are_named_and_nothing_is_written(geography, water, line, fiel
     args = {"intake": water.intake_e, "month": 2, "volume_m3": D(10), "use": ""} | line
     bad = [plan_services.AllocationLine(water.intake_e, 1, D(10)), plan_services.AllocationLine(**args)]
     with pytest.raises(InvalidInput) as err:
-        plan_services.plan_create(actor="t", scope=ALL, year=2024, division=geography["city"], title="x",
-                                  allocations=bad)  # fmt: skip
+        plan_services.plan_create(
+            actor="t", scope=ALL, year=2024, division=geography["city"], title="x", allocations=bad
+        )
     assert field in err.value.fields
     assert not WaterPlan.objects.exists()
     assert not PlanAllocation.objects.exists()
@@ -264,27 +295,49 @@ def test_bad_lines_are_named_and_nothing_is_written(geography, water, line, fiel
 
 def test_the_same_intake_month_for_two_uses_is_two_lines(geography, water):
     plan = plan_services.plan_create(
-        actor="t", scope=ALL, year=2024, division=geography["city"], title="x",
+        actor="t",
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        title="x",
         allocations=[*lines(water.intake_e, [100], "supply"), *lines(water.intake_e, [50], "industry")],
-    )  # fmt: skip
+    )
     assert plan_months(plan_allocations(scope=ALL, plan=plan))["total"]["months"][0] == D(150)
 
 
 def test_intake_outside_the_plans_division(geography, water):
     with pytest.raises(InvalidInput) as err:
-        plan_services.plan_create(actor="t", scope=ALL, year=2024, division=geography["tianshan"], title="x",
-                                  allocations=lines(water.intake_w, [1]))  # fmt: skip
+        plan_services.plan_create(
+            actor="t",
+            scope=ALL,
+            year=2024,
+            division=geography["tianshan"],
+            title="x",
+            allocations=lines(water.intake_w, [1]),
+        )
     assert "allocations[0].intake" in err.value.fields
 
 
 def test_an_intake_is_in_one_plan_a_year(q1, geography, water):
     with pytest.raises(Conflict) as err:
-        plan_services.plan_create(actor="t", scope=ALL, year=2024, division=geography["tianshan"], title="x",
-                                  allocations=lines(water.intake_e, [1]))  # fmt: skip
+        plan_services.plan_create(
+            actor="t",
+            scope=ALL,
+            year=2024,
+            division=geography["tianshan"],
+            title="x",
+            allocations=lines(water.intake_e, [1]),
+        )
     assert "allocations[0].intake" in err.value.fields
     with pytest.raises(Conflict):
         plan_services.plan_create(actor="t", scope=ALL, year=2024, division=geography["city"], title="again")
     # Another year is another plan.
-    plan_services.plan_create(actor="t", scope=ALL, year=2025, division=geography["tianshan"], title="2025",
-                              allocations=lines(water.intake_e, [1]))  # fmt: skip
+    plan_services.plan_create(
+        actor="t",
+        scope=ALL,
+        year=2025,
+        division=geography["tianshan"],
+        title="2025",
+        allocations=lines(water.intake_e, [1]),
+    )
     assert WaterPlan.objects.count() == 2

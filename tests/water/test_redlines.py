@@ -29,12 +29,20 @@ def q1(geography, water):
 
 def _targets(geography, **extra):
     values = {
-        "total_use_cap_m3": D(20000), "per_gdp_target": D("0.5"), "per_iva_target": D("0.3"),
-        "irrigation_target": D("0.58"), "zone_compliance_target": D("0.8"),
-        "gdp_10k_yuan": D(30000), "gdp_source": "市统计局 2024 公报", "iva_10k_yuan": D(5000),
-        "iva_source": "市统计局", "irrigation_coefficient": D("0.6"), "irrigation_source": "样点灌区测算",
-        "zone_compliance": D("0.75"), "zone_compliance_source": "生态环境局, 双指标, 频次法",
-    } | extra  # fmt: skip
+        "total_use_cap_m3": D(20000),
+        "per_gdp_target": D("0.5"),
+        "per_iva_target": D("0.3"),
+        "irrigation_target": D("0.58"),
+        "zone_compliance_target": D("0.8"),
+        "gdp_10k_yuan": D(30000),
+        "gdp_source": "市统计局 2024 公报",
+        "iva_10k_yuan": D(5000),
+        "iva_source": "市统计局",
+        "irrigation_coefficient": D("0.6"),
+        "irrigation_source": "样点灌区测算",
+        "zone_compliance": D("0.75"),
+        "zone_compliance_source": "生态环境局, 双指标, 频次法",
+    } | extra
     return plan_services.redline_create(actor="test", scope=ALL, year=2024, division=geography["city"], **values)
 
 
@@ -51,8 +59,13 @@ def test_redline_indicators_with_system_and_entered_actuals(q1, geography):
     assert got["zone_compliance"] == (D("0.8"), D("0.75"), "entered", False)
     data = s.to_dict()
     json.dumps(data)
-    assert [i["key"] for i in data["indicators"]] == ["total_use", "per_gdp", "per_iva", "irrigation",
-                                                      "zone_compliance"]  # fmt: skip
+    assert [i["key"] for i in data["indicators"]] == [
+        "total_use",
+        "per_gdp",
+        "per_iva",
+        "irrigation",
+        "zone_compliance",
+    ]
 
 
 def test_redlines_missing_and_scoped(q1, geography, users):
@@ -89,8 +102,9 @@ def test_redline_entered_values_need_a_source(geography):
     target = _targets(geography)
     with pytest.raises(Conflict):
         _targets(geography)
-    plan_services.redline_update(target=target, actor="test", scope=ALL, changes={"gdp_10k_yuan": D(33000)},
-                                 reason="statistics bureau revision")  # fmt: skip
+    plan_services.redline_update(
+        target=target, actor="test", scope=ALL, changes={"gdp_10k_yuan": D(33000)}, reason="statistics bureau revision"
+    )
     log = AuditLog.objects.filter(entity="water.redlinetarget").order_by("id").last()
     assert log is not None
     assert D(log.before["gdp_10k_yuan"]) == 30000
@@ -98,11 +112,19 @@ def test_redline_entered_values_need_a_source(geography):
 
 
 TARGETS = {
-    "year": 2024, "division": "650100", "total_use_cap_m3": "20000", "per_gdp_target": "0.5",
-    "gdp_10k_yuan": "30000", "gdp_source": "市统计局", "irrigation_target": "0.58", "irrigation_coefficient": "0.6",
-    "irrigation_source": "样点灌区", "zone_compliance_target": "0.8", "zone_compliance": "0.75",
+    "year": 2024,
+    "division": "650100",
+    "total_use_cap_m3": "20000",
+    "per_gdp_target": "0.5",
+    "gdp_10k_yuan": "30000",
+    "gdp_source": "市统计局",
+    "irrigation_target": "0.58",
+    "irrigation_coefficient": "0.6",
+    "irrigation_source": "样点灌区",
+    "zone_compliance_target": "0.8",
+    "zone_compliance": "0.75",
     "zone_compliance_source": "生态环境局 双指标 频次法",
-}  # fmt: skip
+}
 
 
 def test_redlines_write_read_and_summary(client_for, users, water):
@@ -130,9 +152,14 @@ def test_redlines_write_read_and_summary(client_for, users, water):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"gdp_source": ""}, "gdp_source"), ({"zone_compliance": "1.5"}, "zone_compliance"),
-     ({"gdp_10k_yuan": "-1"}, "gdp_10k_yuan"), ({"division": "650102"}, "division"), ({"year": "x"}, "year")],
-)  # fmt: skip
+    [
+        ({"gdp_source": ""}, "gdp_source"),
+        ({"zone_compliance": "1.5"}, "zone_compliance"),
+        ({"gdp_10k_yuan": "-1"}, "gdp_10k_yuan"),
+        ({"division": "650102"}, "division"),
+        ({"year": "x"}, "year"),
+    ],
+)
 def test_redline_bad_input(client_for, users, water, change, field):
     body = TARGETS | {"division": "650103"} | change
     resp = client_for(users["reviewer_650103"]).post(REDLINES, body, format="json")
@@ -207,9 +234,7 @@ def test_a_cap_passed_before_the_year_ends_is_exceeded_and_met_only_at_the_end(q
     assert _by_key(redline_summary(scope=ALL, year=2024, as_of=dt.date(2024, 3, 31)))["total_use"].state == "on_track"
     year = redline_summary(scope=ALL, year=2024)  # 2024 is over: the whole year, met or not
     total = _by_key(year)["total_use"]
-    assert (year.year_over, total.actual, total.forecast, total.met, total.state) == (
-        True, D(26550), None, True, "met"
-    )  # fmt: skip
+    assert (year.year_over, total.actual, total.forecast, total.met, total.state) == (True, D(26550), None, True, "met")
 
 
 def test_the_q1_report_counts_nothing_of_april(q1_and_april, geography):

@@ -67,8 +67,12 @@ def random_readings(rng: random.Random, n: int) -> list[tuple[dt.datetime, float
 def test_any_batching_and_order_gives_the_same_days(water, seed):
     rng = random.Random(seed)
     meter = services.meter_create(
-        actor="test", intake=water.intake_e, serial=f"RND-{seed}", installed_at=T0, register_max_m3=D(20_000),
-    )  # fmt: skip
+        actor="test",
+        intake=water.intake_e,
+        serial=f"RND-{seed}",
+        installed_at=T0,
+        register_max_m3=D(20_000),
+    )
     readings = random_readings(rng, 400)
     chunks, i = [], 0
     while i < len(readings):
@@ -111,9 +115,15 @@ def test_concurrent_writers_of_one_meter_lose_nothing(geography, users):
     from django.contrib.gis.geos import Point as GeoPoint
 
     intake = services.intake_create(
-        actor="test", code="QSK-C", name="并发", source_type="river", location=GeoPoint(87.7, 43.9, srid=4326),
-        division=geography["tianshan"], main_use="supply", capacity_m3s=D(1),
-    )  # fmt: skip
+        actor="test",
+        code="QSK-C",
+        name="并发",
+        source_type="river",
+        location=GeoPoint(87.7, 43.9, srid=4326),
+        division=geography["tianshan"],
+        main_use="supply",
+        capacity_m3s=D(1),
+    )
     meter = services.meter_create(actor="test", intake=intake, serial="CONC-1", installed_at=T0)
     hours = list(range(1, 401))
     random.Random(3).shuffle(hours)

@@ -32,15 +32,21 @@ def station(water):
 
 def test_another_district_cannot_take_the_address(client_for, users, water, station):
     reviewer = client_for(users["reviewer_650103"])
-    body = {"serial": "WM-TAKE", "intake": water.intake_w.pk, "installed_at": "2024-06-01T00:00:00+08:00",
-            "protocol": "sl427", "rtu_address": "00-1234-5678"}  # fmt: skip
+    body = {
+        "serial": "WM-TAKE",
+        "intake": water.intake_w.pk,
+        "installed_at": "2024-06-01T00:00:00+08:00",
+        "protocol": "sl427",
+        "rtu_address": "00-1234-5678",
+    }
     resp = reviewer.post(METERS, body, format="json")
     assert resp.status_code == 400, resp.content
     assert "rtu_address" in resp.json()["error"]["fields"]
     assert not Meter.objects.filter(serial="WM-TAKE").exists()
     # Nor by editing a meter it has.
-    resp = reviewer.patch(f"{METERS}{water.meter_w.pk}/", {"protocol": "szy206", "rtu_address": "0012345678"},
-                          format="json")  # fmt: skip
+    resp = reviewer.patch(
+        f"{METERS}{water.meter_w.pk}/", {"protocol": "szy206", "rtu_address": "0012345678"}, format="json"
+    )
     assert resp.status_code == 400, resp.content
     assert "rtu_address" in resp.json()["error"]["fields"]
     from accounts.scope import Scope
@@ -56,29 +62,48 @@ def test_other_family_and_later_periods_are_free(water, station):
 
 def test_a_replacement_passes_the_address_on(water, station):
     new = services.meter_replace(
-        meter=station, actor="test", at=T0 + dt.timedelta(days=30), removal_reading_m3=Decimal(1500),
-        new_serial="WM-E2", rtu_address="0012345678", protocol="szy206",
-    )  # fmt: skip
+        meter=station,
+        actor="test",
+        at=T0 + dt.timedelta(days=30),
+        removal_reading_m3=Decimal(1500),
+        new_serial="WM-E2",
+        rtu_address="0012345678",
+        protocol="szy206",
+    )
     assert new.rtu_address == "0012345678"
     # A meter installed after the replacement's start, again with the address, overlaps the new one.
     with pytest.raises(InvalidInput) as exc:
         services.meter_create(
-            actor="test", intake=water.intake_w, serial="WM-X", installed_at=T0 + dt.timedelta(days=60),
-            protocol="szy206", rtu_address="0012345678",
-        )  # fmt: skip
+            actor="test",
+            intake=water.intake_w,
+            serial="WM-X",
+            installed_at=T0 + dt.timedelta(days=60),
+            protocol="szy206",
+            rtu_address="0012345678",
+        )
     assert "rtu_address" in exc.value.fields
 
 
 def test_the_database_refuses_an_overlap_that_skips_the_service(water, station):
     with pytest.raises(IntegrityError), transaction.atomic():
         Meter.objects.create(
-            intake=water.intake_w, serial="WM-RAW", installed_at=T0 + dt.timedelta(days=3), protocol="sl427",
-            rtu_address="00:1234:5678", expected_interval_s=900,
-        )  # fmt: skip
+            intake=water.intake_w,
+            serial="WM-RAW",
+            installed_at=T0 + dt.timedelta(days=3),
+            protocol="sl427",
+            rtu_address="00:1234:5678",
+            expected_interval_s=900,
+        )
     # Before the station's installation and removed when it was installed: no overlap, accepted.
     Meter.objects.create(
-        intake=water.intake_w, serial="WM-OLD", installed_at=T0 - dt.timedelta(days=30), removed_at=T0,
-        removal_reading_m3=Decimal(5), protocol="szy206", rtu_address="0012345678", expected_interval_s=900,
-    )  # fmt: skip
+        intake=water.intake_w,
+        serial="WM-OLD",
+        installed_at=T0 - dt.timedelta(days=30),
+        removed_at=T0,
+        removal_reading_m3=Decimal(5),
+        protocol="szy206",
+        rtu_address="0012345678",
+        expected_interval_s=900,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Meter.objects.filter(serial="WM-OLD").update(removed_at=T0 + dt.timedelta(hours=1))

@@ -221,9 +221,11 @@ def test_daily_totals_sum_to_the_period_volume(seed):
     days = daily_totals(series, rules)
     first, last = min(days), max(days)
     period = volume_between(
-        series, rules, dt.datetime(first.year, first.month, first.day, tzinfo=BEIJING),
+        series,
+        rules,
+        dt.datetime(first.year, first.month, first.day, tzinfo=BEIJING),
         dt.datetime(last.year, last.month, last.day, tzinfo=BEIJING) + dt.timedelta(days=1),
-    )  # fmt: skip
+    )
     assert sum(d.measured for d in days.values()) == pytest.approx(period.measured, abs=D("0.00001"))
     assert sum(d.estimated for d in days.values()) == pytest.approx(period.estimated, abs=D("0.00001"))
     assert sum(d.corrected for d in days.values()) == pytest.approx(period.corrected, abs=D("0.00001"))

@@ -34,9 +34,13 @@ def volumes(client, intake, start="2024-01-01", end="2024-01-31", interval="day"
 
 def test_rollover_at_the_register_maximum(client_for, users, water):
     meter = services.meter_create(
-        actor="test", intake=water.intake_e, serial="WM-R", installed_at=T0, install_reading_m3=D(9000),
+        actor="test",
+        intake=water.intake_e,
+        serial="WM-R",
+        installed_at=T0,
+        install_reading_m3=D(9000),
         register_max_m3=D(10_000),
-    )  # fmt: skip
+    )
     send(client_for(users["admin"]), rows("WM-R", T0 + hours(1), [9500, 9900, 300, 700]))
     day = DailyVolume.objects.get(meter=meter, day=DAY1)
     assert day.measured_m3 == D(1700)  # 500 + 400 + (10000 − 9900 + 300) + 400
@@ -176,9 +180,10 @@ def test_correction_is_audited_and_the_first_value_still_counts_as_a_resend(clie
     send(admin, rows("WM-E1", T0 + hours(1), [1010, 1200, 1030]))  # 02:00 misread
     key = {"meter": "WM-E1", "observed_at": (T0 + hours(2)).isoformat()}
     resp = client_for(users["city_reviewer"]).post(
-        "/api/v1/water/readings/correct/", {**key, "cumulative_m3": "1020", "reason": "photo of the dial"},
+        "/api/v1/water/readings/correct/",
+        {**key, "cumulative_m3": "1020", "reason": "photo of the dial"},
         format="json",
-    )  # fmt: skip
+    )
     assert resp.status_code == 200, resp.content
     body = resp.json()
     assert (body["cumulative_m3"], body["original_cumulative_m3"], body["corrected"]) == (1020, 1200, True)

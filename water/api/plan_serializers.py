@@ -30,9 +30,12 @@ class AllocationInputSerializer(StrictSerializer):
     month = serializers.IntegerField(help_text="1–12")
     volume_m3 = serializers.DecimalField(max_digits=30, decimal_places=10, help_text="m³, zero or more")
     use = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=16,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=16,
         help_text=f"one of {', '.join(WaterUse.values)}; empty (default): the intake's main use",
-    )  # fmt: skip
+    )
 
 
 class PlanCreateSerializer(StrictSerializer):
@@ -102,11 +105,27 @@ class RedLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = RedLineTarget
         fields = [
-            "id", "year", "division", "division_name", "total_use_cap_m3", "per_gdp_target", "per_iva_target",
-            "irrigation_target", "zone_compliance_target", "gdp_10k_yuan", "gdp_source", "iva_10k_yuan",
-            "iva_source", "irrigation_coefficient", "irrigation_source", "zone_compliance", "zone_compliance_source",
-            "notes", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "year",
+            "division",
+            "division_name",
+            "total_use_cap_m3",
+            "per_gdp_target",
+            "per_iva_target",
+            "irrigation_target",
+            "zone_compliance_target",
+            "gdp_10k_yuan",
+            "gdp_source",
+            "iva_10k_yuan",
+            "iva_source",
+            "irrigation_coefficient",
+            "irrigation_source",
+            "zone_compliance",
+            "zone_compliance_source",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
 
 
 def _decimal(digits: int, places: int, **kw: Any) -> serializers.DecimalField:
@@ -185,9 +204,18 @@ class LockSerializer(serializers.ModelSerializer):
     class Meta:
         model = LedgerLock
         fields = [
-            "id", "division", "division_name", "month", "locked_by", "locked_at", "note", "active", "unlocked_at",
-            "unlocked_by", "unlock_reason",
-        ]  # fmt: skip
+            "id",
+            "division",
+            "division_name",
+            "month",
+            "locked_by",
+            "locked_at",
+            "note",
+            "active",
+            "unlocked_at",
+            "unlocked_by",
+            "unlock_reason",
+        ]
 
     def get_unlocked_by(self, obj: LedgerLock) -> str | None:
         return obj.unlocked_by.get_username() if obj.unlocked_by is not None else None

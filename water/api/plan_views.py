@@ -154,16 +154,17 @@ _AT_PARAMS = [
 
 @extend_schema_view(
     list=extend_schema(summary="Supply-and-use plans visible to you (?year= &division=)"),
-    retrieve=extend_schema(summary="A plan with its months, quarters, halves and year per intake",
-                           parameters=_AT_PARAMS),
-    create=extend_schema(summary="Issue a plan (version 1) with its lines", request=PlanCreateSerializer,
-                         responses={201: PlanSerializer}),
-    partial_update=extend_schema(summary="Change a plan's title or notes", request=PlanUpdateSerializer,
-                                 responses=PlanSerializer),
-)  # fmt: skip
-class PlanViewSet(
-    IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):  # fmt: skip
+    retrieve=extend_schema(
+        summary="A plan with its months, quarters, halves and year per intake", parameters=_AT_PARAMS
+    ),
+    create=extend_schema(
+        summary="Issue a plan (version 1) with its lines", request=PlanCreateSerializer, responses={201: PlanSerializer}
+    ),
+    partial_update=extend_schema(
+        summary="Change a plan's title or notes", request=PlanUpdateSerializer, responses=PlanSerializer
+    ),
+)
+class PlanViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Annual supply-and-use plans (供用水计划). Admins and reviewers (in their jurisdiction) issue and
     amend; every human role reads the plans of its divisions (or around its intakes), with the lines
     of its intakes only."""
@@ -193,9 +194,14 @@ class PlanViewSet(
         lines, q = self._allocations(plan)
         shown = plan_selectors.plan_version_for(plan=plan, at=q.get("at"), version=q.get("version"))
         return Response(
-            {**PlanSerializer(plan).data, "shown_version": shown.number if shown else None, "at": q.get("at"),
-             "unit": "m3", **_months_json(plan_selectors.plan_months(lines))}
-        )  # fmt: skip
+            {
+                **PlanSerializer(plan).data,
+                "shown_version": shown.number if shown else None,
+                "at": q.get("at"),
+                "unit": "m3",
+                **_months_json(plan_selectors.plan_months(lines)),
+            }
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ser = PlanCreateSerializer(data=request.data)
@@ -203,9 +209,14 @@ class PlanViewSet(
         v = ser.validated_data
         scope = scope_for(request.user)
         plan = plan_services.plan_create(
-            actor=request.user, scope=scope, year=v["year"], division=_division(scope, v["division"]),
-            title=v["title"], notes=v["notes"], allocations=_lines(scope, v.get("allocations", [])),
-        )  # fmt: skip
+            actor=request.user,
+            scope=scope,
+            year=v["year"],
+            division=_division(scope, v["division"]),
+            title=v["title"],
+            notes=v["notes"],
+            allocations=_lines(scope, v.get("allocations", [])),
+        )
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -219,9 +230,11 @@ class PlanViewSet(
         )
         return Response(PlanSerializer(plan).data)
 
-    @extend_schema(summary="A plan's lines (current, or as they stood ?at= an instant, or of ?version=)",
-                   parameters=[*_AT_PARAMS, OpenApiParameter("intake", int)],
-                   responses=PlanLineSerializer(many=True))  # fmt: skip
+    @extend_schema(
+        summary="A plan's lines (current, or as they stood ?at= an instant, or of ?version=)",
+        parameters=[*_AT_PARAMS, OpenApiParameter("intake", int)],
+        responses=PlanLineSerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def allocations(self, request: Request, pk: str | None = None) -> Response:
         plan = self._plan()
@@ -236,8 +249,9 @@ class PlanViewSet(
 
     @extend_schema(
         summary="A plan's versions (GET, with what each changed) or a new amendment (POST)",
-        request=PlanAmendSerializer, responses={200: _PLAN_HISTORY, 201: PlanVersionSerializer},
-    )  # fmt: skip
+        request=PlanAmendSerializer,
+        responses={200: _PLAN_HISTORY, 201: PlanVersionSerializer},
+    )
     @action(detail=True, methods=["get", "post"])
     def amendments(self, request: Request, pk: str | None = None) -> Response:
         plan = self._plan()
@@ -309,9 +323,10 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
     def _summary(self) -> Any:
         q = _query(UsageQuerySerializer, self.request)
         return plan_selectors.plan_summary(
-            scope=scope_for(self.request.user), period=periods.date_range(q["start"], q["end"]),
+            scope=scope_for(self.request.user),
+            period=periods.date_range(q["start"], q["end"]),
             division_code=q.get("division"),
-        )  # fmt: skip
+        )
 
     def list(self, request: Request) -> Response:
         return Response(self._summary().to_dict())
@@ -329,14 +344,18 @@ class PlanUsageViewSet(ExportMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(summary="Red-line targets visible to you (?year= &division=)"),
     retrieve=extend_schema(summary="One year's red-line targets and entered actuals"),
-    create=extend_schema(summary="Set a year's red-line targets (and entered actuals with their source)",
-                         request=RedLineWriteSerializer, responses={201: RedLineSerializer}),
-    partial_update=extend_schema(summary="Change targets or entered actuals (audited)",
-                                 request=RedLineWriteSerializer, responses=RedLineSerializer),
-)  # fmt: skip
-class RedLineViewSet(
-    IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):  # fmt: skip
+    create=extend_schema(
+        summary="Set a year's red-line targets (and entered actuals with their source)",
+        request=RedLineWriteSerializer,
+        responses={201: RedLineSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change targets or entered actuals (audited)",
+        request=RedLineWriteSerializer,
+        responses=RedLineSerializer,
+    ),
+)
+class RedLineViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RedLineSerializer
     filterset_class = RedLineFilter
     lookup_value_regex = ID_REGEX
@@ -365,11 +384,13 @@ class RedLineViewSet(
         changes = dict(ser.validated_data)
         fixed = sorted({"year", "division"} & set(changes))
         if fixed:
-            raise ValidationError({name: [_("Cannot be changed; set the targets of that year or division.")]
-                                   for name in fixed})  # fmt: skip
+            raise ValidationError(
+                {name: [_("Cannot be changed; set the targets of that year or division.")] for name in fixed}
+            )
         reason = changes.pop("reason", "")
-        target = plan_services.redline_update(target=target, actor=request.user, scope=scope, changes=changes,
-                                              reason=reason)  # fmt: skip
+        target = plan_services.redline_update(
+            target=target, actor=request.user, scope=scope, changes=changes, reason=reason
+        )
         return Response(RedLineSerializer(target).data)
 
     @extend_schema(
@@ -403,12 +424,13 @@ class RedLineViewSet(
 @extend_schema_view(
     list=extend_schema(summary="Ledger locks visible to you (?month=YYYY-MM &division= &active=)"),
     retrieve=extend_schema(summary="One ledger lock"),
-    create=extend_schema(summary="Review and lock a month of a division's intake ledger",
-                         request=LockCreateSerializer, responses={201: LockSerializer}),
-)  # fmt: skip
-class LedgerLockViewSet(
-    IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):  # fmt: skip
+    create=extend_schema(
+        summary="Review and lock a month of a division's intake ledger",
+        request=LockCreateSerializer,
+        responses={201: LockSerializer},
+    ),
+)
+class LedgerLockViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A reviewer locks a month of the ledger (the month's figures are frozen; later readings and
     corrections are amendments after lock, see `GET readings/?after_lock=true`); only an admin
     unlocks, with a reason."""
@@ -430,13 +452,19 @@ class LedgerLockViewSet(
         v = ser.validated_data
         scope = scope_for(request.user)
         lock = plan_services.ledger_lock(
-            actor=request.user, scope=scope, division=_division(scope, v["division"]), month=v["month"],
+            actor=request.user,
+            scope=scope,
+            division=_division(scope, v["division"]),
+            month=v["month"],
             note=v["note"],
-        )  # fmt: skip
+        )
         return Response(LockSerializer(self.get_queryset().get(pk=lock.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Unlock a month (admins; a reason is required; audited)", request=UnlockSerializer,
-                   responses=LockSerializer)  # fmt: skip
+    @extend_schema(
+        summary="Unlock a month (admins; a reason is required; audited)",
+        request=UnlockSerializer,
+        responses=LockSerializer,
+    )
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, pk: str | None = None) -> Response:
         scope = scope_for(request.user)

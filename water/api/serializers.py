@@ -51,11 +51,31 @@ class IntakeSerializer(GeoFeatureModelSerializer):
         model = Intake
         geo_field = "location"
         fields = [
-            "id", "code", "name", "source_type", "water_body_name", "river", "river_code", "lake", "lake_code",
-            "division", "division_name", "main_use", "withdrawal_mode", "capacity_m3s", "permit_number",
-            "permit_holder", "permitted_annual_m3", "permitted_annual_10k_m3", "permit_valid_from",
-            "permit_valid_until", "online_required", "meters", "operators", "notes",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "source_type",
+            "water_body_name",
+            "river",
+            "river_code",
+            "lake",
+            "lake_code",
+            "division",
+            "division_name",
+            "main_use",
+            "withdrawal_mode",
+            "capacity_m3s",
+            "permit_number",
+            "permit_holder",
+            "permitted_annual_m3",
+            "permitted_annual_10k_m3",
+            "permit_valid_from",
+            "permit_valid_until",
+            "online_required",
+            "meters",
+            "operators",
+            "notes",
+        ]
 
     def get_permitted_annual_10k_m3(self, obj: Intake) -> float | None:
         v = obj.permitted_annual_m3
@@ -134,11 +154,30 @@ class MeterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meter
         fields = [
-            "id", "serial", "intake", "intake_code", "device", "device_username", "meter_type", "rtu_address",
-            "rtu_password_set", "protocol", "decoding_profile", "register_max_m3", "multiplier", "expected_interval_s",
-            "calibrated_on", "installed_at", "install_reading_m3", "removed_at", "removal_reading_m3",
-            "replaces", "replaces_serial", "replaced_by_serial", "active",
-        ]  # fmt: skip
+            "id",
+            "serial",
+            "intake",
+            "intake_code",
+            "device",
+            "device_username",
+            "meter_type",
+            "rtu_address",
+            "rtu_password_set",
+            "protocol",
+            "decoding_profile",
+            "register_max_m3",
+            "multiplier",
+            "expected_interval_s",
+            "calibrated_on",
+            "installed_at",
+            "install_reading_m3",
+            "removed_at",
+            "removal_reading_m3",
+            "replaces",
+            "replaces_serial",
+            "replaced_by_serial",
+            "active",
+        ]
         read_only_fields = fields
 
     def get_replaced_by_serial(self, obj: Meter) -> str | None:
@@ -157,17 +196,22 @@ class _MeterFields(StrictSerializer):
     meter_type = serializers.CharField(max_length=64, required=False, allow_blank=True)
     rtu_address = serializers.CharField(max_length=32, required=False, allow_blank=True)
     rtu_password = serializers.RegexField(
-        r"^[0-9A-Fa-f]{4}$", max_length=4, required=False, allow_blank=True, write_only=True,
+        r"^[0-9A-Fa-f]{4}$",
+        max_length=4,
+        required=False,
+        allow_blank=True,
+        write_only=True,
         help_text="SL 651: the RTU's password, four hex digits; the gateway refuses frames with another one. "
         "Blank: not checked.",
-    )  # fmt: skip
+    )
     protocol = serializers.ChoiceField(choices=Protocol.choices, required=False)
     decoding_profile = serializers.CharField(max_length=64, required=False, allow_blank=True)
     register_max_m3 = serializers.DecimalField(
         max_digits=15, decimal_places=3, min_value=Decimal("0.001"), required=False, allow_null=True
     )
-    multiplier = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=Decimal("0.000001"),
-                                          required=False)  # fmt: skip
+    multiplier = serializers.DecimalField(
+        max_digits=12, decimal_places=6, min_value=Decimal("0.000001"), required=False
+    )
     expected_interval_s = serializers.IntegerField(min_value=1, max_value=31 * 86400, required=False)
     calibrated_on = serializers.DateField(required=False, allow_null=True)
 
@@ -176,8 +220,9 @@ class MeterCreateSerializer(_MeterFields):
     serial = serializers.CharField(max_length=64)
     intake = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     installed_at = AwareDateTimeField()
-    install_reading_m3 = serializers.DecimalField(max_digits=15, decimal_places=3, min_value=Decimal(0),
-                                                  required=False, default=Decimal(0))  # fmt: skip
+    install_reading_m3 = serializers.DecimalField(
+        max_digits=15, decimal_places=3, min_value=Decimal(0), required=False, default=Decimal(0)
+    )
 
 
 class MeterUpdateSerializer(_MeterFields):
@@ -191,8 +236,9 @@ class MeterReplaceSerializer(_MeterFields):
     at = AwareDateTimeField(help_text="the instant of the swap")
     removal_reading_m3 = serializers.DecimalField(max_digits=15, decimal_places=3, min_value=Decimal(0))
     new_serial = serializers.CharField(max_length=64)
-    install_reading_m3 = serializers.DecimalField(max_digits=15, decimal_places=3, min_value=Decimal(0),
-                                                  required=False, default=Decimal(0))  # fmt: skip
+    install_reading_m3 = serializers.DecimalField(
+        max_digits=15, decimal_places=3, min_value=Decimal(0), required=False, default=Decimal(0)
+    )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -444,9 +490,21 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [
-            "id", "kind", "key", "state", "intake", "intake_code", "meter", "meter_serial", "raised_at",
-            "last_seen_at", "resolved_at", "details", "acknowledged_by", "acknowledged_at",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "key",
+            "state",
+            "intake",
+            "intake_code",
+            "meter",
+            "meter_serial",
+            "raised_at",
+            "last_seen_at",
+            "resolved_at",
+            "details",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]
         read_only_fields = fields
 
     def get_state(self, obj: Alert) -> str:

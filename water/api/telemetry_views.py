@@ -38,11 +38,30 @@ class TelemetryStationSerializer(serializers.ModelSerializer):
     class Meta:
         model = TelemetryStation
         fields = [
-            "id", "protocol", "address", "meter", "meter_serial", "intake", "intake_code", "frames", "bad_crc",
-            "unknown_elements", "decode_errors", "readings_stored", "readings_duplicate", "readings_refused",
-            "acks_sent", "bad_password", "missing_values", "clock_drift_s", "first_seen", "last_seen", "last_remote",
-            "last_error", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "protocol",
+            "address",
+            "meter",
+            "meter_serial",
+            "intake",
+            "intake_code",
+            "frames",
+            "bad_crc",
+            "unknown_elements",
+            "decode_errors",
+            "readings_stored",
+            "readings_duplicate",
+            "readings_refused",
+            "acks_sent",
+            "bad_password",
+            "missing_values",
+            "clock_drift_s",
+            "first_seen",
+            "last_seen",
+            "last_remote",
+            "last_error",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -95,9 +114,25 @@ class StationCommandSerializer(serializers.ModelSerializer):
     class Meta:
         model = StationCommand
         fields = [
-            "id", "meter", "meter_serial", "protocol", "address", "kind", "params", "source", "state", "attempts",
-            "max_attempts", "serial", "answer", "error", "created_at", "sent_at", "answered_at", "events",
-        ]  # fmt: skip
+            "id",
+            "meter",
+            "meter_serial",
+            "protocol",
+            "address",
+            "kind",
+            "params",
+            "source",
+            "state",
+            "attempts",
+            "max_attempts",
+            "serial",
+            "answer",
+            "error",
+            "created_at",
+            "sent_at",
+            "answered_at",
+            "events",
+        ]
         read_only_fields = fields
 
 
@@ -129,9 +164,12 @@ class StationCommandFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="Commands to telemetry stations in your scope (newest first)"),
     retrieve=extend_schema(summary="One command with its state history"),
-    create=extend_schema(summary="Queue a command for a meter's RTU (audited)", request=StationCommandCreateSerializer,
-                         responses=StationCommandSerializer),
-)  # fmt: skip
+    create=extend_schema(
+        summary="Queue a command for a meter's RTU (audited)",
+        request=StationCommandCreateSerializer,
+        responses=StationCommandSerializer,
+    ),
+)
 class StationCommandViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -152,13 +190,20 @@ class StationCommandViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         command = station_command_create(
-            scope=scope_for(request.user), actor=request.user, meter_id=values["meter"], kind=values["kind"],
-            params=values["params"], max_attempts=values.get("max_attempts"),
-        )  # fmt: skip
+            scope=scope_for(request.user),
+            actor=request.user,
+            meter_id=values["meter"],
+            kind=values["kind"],
+            params=values["params"],
+            max_attempts=values.get("max_attempts"),
+        )
         return Response(StationCommandSerializer(self.get_queryset().get(pk=command.pk)).data, status=201)
 
-    @extend_schema(summary="Cancel a command not answered yet (audited)", request=CancelSerializer,
-                   responses=StationCommandSerializer)  # fmt: skip
+    @extend_schema(
+        summary="Cancel a command not answered yet (audited)",
+        request=CancelSerializer,
+        responses=StationCommandSerializer,
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         command = self.get_object()

@@ -97,12 +97,12 @@ def _user(pk: int | None, role: Role, field: str) -> User | None:
 @extend_schema_view(
     list=extend_schema(summary="Intakes in your scope (GeoJSON)"),
     retrieve=extend_schema(summary="One intake (GeoJSON Feature)"),
-    create=extend_schema(summary="Add an intake to the ledger", request=IntakeWriteSerializer,
-                         responses={201: IntakeSerializer}),
-    partial_update=extend_schema(summary="Change an intake", request=IntakeWriteSerializer,
-                                 responses=IntakeSerializer),
+    create=extend_schema(
+        summary="Add an intake to the ledger", request=IntakeWriteSerializer, responses={201: IntakeSerializer}
+    ),
+    partial_update=extend_schema(summary="Change an intake", request=IntakeWriteSerializer, responses=IntakeSerializer),
     destroy=extend_schema(summary="Delete an intake that has no meters"),
-)  # fmt: skip
+)
 class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
     """The intake ledger. Admins and reviewers (in their jurisdiction) write; every human role reads
     what its scope holds (operators: their own intakes)."""
@@ -169,27 +169,35 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
         services.intake_delete(intake=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="An intake's volumes by day, month or quarter, with provenance and coverage",
-                   parameters=_PERIOD_PARAMS, responses=IntakeVolumesSerializer)  # fmt: skip
+    @extend_schema(
+        summary="An intake's volumes by day, month or quarter, with provenance and coverage",
+        parameters=_PERIOD_PARAMS,
+        responses=IntakeVolumesSerializer,
+    )
     @action(detail=True, methods=["get"])
     def volumes(self, request: Request, pk: str | None = None) -> Response:
         q = _query(PeriodQuerySerializer, request)
         data = selectors.intake_volumes(
-            scope=scope_for(request.user), intake_id=int(pk or 0), first=q["start"], last=q["end"],
+            scope=scope_for(request.user),
+            intake_id=int(pk or 0),
+            first=q["start"],
+            last=q["end"],
             interval=q["interval"],
-        )  # fmt: skip
+        )
         return Response(IntakeVolumesSerializer(data).data)
 
-    @extend_schema(summary="The intake ledger as CSV or Excel", parameters=_FORMAT_PARAM,
-                   responses=EXPORT_RESPONSES)  # fmt: skip
+    @extend_schema(summary="The intake ledger as CSV or Excel", parameters=_FORMAT_PARAM, responses=EXPORT_RESPONSES)
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
         q = _query(ExportQuerySerializer, request, ignore=tuple(IntakeFilter.base_filters))
         qs = self.filter_queryset(self.get_queryset())
         return export_response(
-            fmt=q["format"], filename="intakes", columns=exports.INTAKE_COLUMNS, rows=exports.intake_rows(qs),
+            fmt=q["format"],
+            filename="intakes",
+            columns=exports.INTAKE_COLUMNS,
+            rows=exports.intake_rows(qs),
             title=_("intake ledger"),
-        )  # fmt: skip
+        )
 
 
 # --------------------------------------------------------------------------------------- meters
@@ -197,12 +205,16 @@ class IntakeViewSet(IdempotencyMixin, ReadOnlyGeoViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Meters of the intakes in your scope"),
-    create=extend_schema(summary="Install a meter on an intake", request=MeterCreateSerializer,
-                         responses={201: MeterSerializer}),
-    partial_update=extend_schema(summary="Change a meter's description, RTU or register rules",
-                                 request=MeterUpdateSerializer, responses=MeterSerializer),
+    create=extend_schema(
+        summary="Install a meter on an intake", request=MeterCreateSerializer, responses={201: MeterSerializer}
+    ),
+    partial_update=extend_schema(
+        summary="Change a meter's description, RTU or register rules",
+        request=MeterUpdateSerializer,
+        responses=MeterSerializer,
+    ),
     destroy=extend_schema(summary="Delete a meter entered by mistake (no readings yet)"),
-)  # fmt: skip
+)
 class MeterViewSet(
     IdempotencyMixin,
     mixins.ListModelMixin,
@@ -246,8 +258,11 @@ class MeterViewSet(
         services.meter_delete(meter=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Replace a meter: close it and open its successor on the same intake",
-                   request=MeterReplaceSerializer, responses={201: MeterSerializer})  # fmt: skip
+    @extend_schema(
+        summary="Replace a meter: close it and open its successor on the same intake",
+        request=MeterReplaceSerializer,
+        responses={201: MeterSerializer},
+    )
     @action(detail=True, methods=["post"])
     def replace(self, request: Request, pk: str | None = None) -> Response:
         meter = self.get_object()
@@ -259,16 +274,18 @@ class MeterViewSet(
         successor = services.meter_replace(meter=meter, actor=request.user, **v)
         return self._out(successor, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="The meter ledger as CSV or Excel", parameters=_FORMAT_PARAM,
-                   responses=EXPORT_RESPONSES)  # fmt: skip
+    @extend_schema(summary="The meter ledger as CSV or Excel", parameters=_FORMAT_PARAM, responses=EXPORT_RESPONSES)
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
         q = _query(ExportQuerySerializer, request, ignore=tuple(MeterFilter.base_filters))
         qs = self.filter_queryset(self.get_queryset())
         return export_response(
-            fmt=q["format"], filename="meters", columns=exports.METER_COLUMNS, rows=exports.meter_rows(qs),
+            fmt=q["format"],
+            filename="meters",
+            columns=exports.METER_COLUMNS,
+            rows=exports.meter_rows(qs),
             title=_("meter ledger"),
-        )  # fmt: skip
+        )
 
 
 # --------------------------------------------------------------------------------------- readings
@@ -351,8 +368,11 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
-    @extend_schema(summary="Correct a stored reading's register value (audited)", request=ReadingCorrectSerializer,
-                   responses=ReadingSerializer)  # fmt: skip
+    @extend_schema(
+        summary="Correct a stored reading's register value (audited)",
+        request=ReadingCorrectSerializer,
+        responses=ReadingSerializer,
+    )
     @action(detail=False, methods=["post"])
     def correct(self, request: Request) -> Response:
         ser = ReadingCorrectSerializer(data=request.data)
@@ -364,8 +384,11 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
         )
         return Response(ReadingSerializer(reading).data)
 
-    @extend_schema(summary="Accept or reject a flagged reading, or clear the decision (audited)",
-                   request=ReadingReviewSerializer, responses=ReadingSerializer)  # fmt: skip
+    @extend_schema(
+        summary="Accept or reject a flagged reading, or clear the decision (audited)",
+        request=ReadingReviewSerializer,
+        responses=ReadingSerializer,
+    )
     @action(detail=False, methods=["post"])
     def review(self, request: Request) -> Response:
         ser = ReadingReviewSerializer(data=request.data)
@@ -377,9 +400,12 @@ class ReadingViewSet(IdempotencyMixin, viewsets.GenericViewSet):
         )
         return Response(ReadingSerializer(reading).data)
 
-    @extend_schema(summary="Readings held for review (jumps and decreases) observed in a period",
-                   parameters=_PERIOD_PARAMS[:2], responses=FlaggedReadingSerializer(many=True),
-                   filters=False)  # fmt: skip
+    @extend_schema(
+        summary="Readings held for review (jumps and decreases) observed in a period",
+        parameters=_PERIOD_PARAMS[:2],
+        responses=FlaggedReadingSerializer(many=True),
+        filters=False,
+    )
     @action(detail=False, methods=["get"])
     def flagged(self, request: Request) -> Response:
         q = _query(PeriodQuerySerializer, request)
@@ -402,8 +428,11 @@ class VolumeViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Intake]:
         return selectors.intake_list(scope=scope_for(self.request.user))
 
-    @extend_schema(summary="Volumes of every intake in your scope, by day, month or quarter",
-                   parameters=_PERIOD_PARAMS, responses=IntakeVolumeRowSerializer(many=True))  # fmt: skip
+    @extend_schema(
+        summary="Volumes of every intake in your scope, by day, month or quarter",
+        parameters=_PERIOD_PARAMS,
+        responses=IntakeVolumeRowSerializer(many=True),
+    )
     def list(self, request: Request) -> Response:
         q = _query(PeriodQuerySerializer, request, ignore=("page", "page_size"))
         scope = scope_for(request.user)
@@ -411,15 +440,17 @@ class VolumeViewSet(viewsets.GenericViewSet):
             self.get_queryset().select_related(None).prefetch_related(None).only("id", "code", "name").order_by("code")
         )
         figures = selectors.volume_totals(
-            scope=scope, first=q["start"], last=q["end"], interval=q["interval"],
+            scope=scope,
+            first=q["start"],
+            last=q["end"],
+            interval=q["interval"],
             intake_ids=[i.pk for i in intakes or []],
-        )  # fmt: skip
+        )
         empty = selectors.empty_figures(q["start"], q["end"], q["interval"])
         rows = [
-            {"intake": i.pk, "code": i.code, "name": i.name,
-             "periods": [f.as_dict() for f in figures.get(i.pk, empty)]}
+            {"intake": i.pk, "code": i.code, "name": i.name, "periods": [f.as_dict() for f in figures.get(i.pk, empty)]}
             for i in intakes or []
-        ]  # fmt: skip
+        ]
         return self.get_paginated_response(IntakeVolumeRowSerializer(rows, many=True).data)
 
 
@@ -452,9 +483,10 @@ class MonitoringViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         q = _query(MonitoringQuerySerializer, request, ignore=("page", "page_size"))
         summary, meters = selectors.monitoring_report(
-            scope=scope_for(request.user), period=periods.date_range(q["start"], q["end"]),
+            scope=scope_for(request.user),
+            period=periods.date_range(q["start"], q["end"]),
             division_code=q.get("division"),
-        )  # fmt: skip
+        )
         if "intake" in q:
             meters = [m for m in meters if m.intake_id == q["intake"]]
         if "state" in q:
@@ -469,8 +501,11 @@ class MonitoringMeterViewSet(viewsets.GenericViewSet):
     lookup_value_regex = ID_REGEX
     queryset = Meter.objects.none()  # for the schema; the meter is found (in scope) by the selector
 
-    @extend_schema(summary="A meter's monitoring figures per Beijing day", parameters=_PERIOD_PARAMS[:2],
-                   responses=MeterDaysSerializer)  # fmt: skip
+    @extend_schema(
+        summary="A meter's monitoring figures per Beijing day",
+        parameters=_PERIOD_PARAMS[:2],
+        responses=MeterDaysSerializer,
+    )
     @action(detail=True, methods=["get"])
     def days(self, request: Request, pk: str | None = None) -> Response:
         q = _query(MonitoringDaysQuerySerializer, request)
@@ -497,8 +532,11 @@ class AlertViewSet(IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def get_queryset(self) -> QuerySet[Alert]:
         return selectors.alert_list(scope=scope_for(self.request.user))
 
-    @extend_schema(summary="Acknowledge an alert (audited; again changes nothing)", request=AcknowledgeSerializer,
-                   responses=AlertSerializer)  # fmt: skip
+    @extend_schema(
+        summary="Acknowledge an alert (audited; again changes nothing)",
+        request=AcknowledgeSerializer,
+        responses=AlertSerializer,
+    )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         alert = self.get_object()

@@ -254,12 +254,14 @@ def _meter_figures(meters: list[tuple[Any, ...]], period: periods.Period, as_of:
         sums = (
             days.values("meter_id")
             .annotate(
-                received=Sum(Least("n_readings", cap)), slots=Sum(Least("n_slots", cap)),
-                timely=Sum(Least("n_timely", cap)), reports=Sum("n_readings"),
+                received=Sum(Least("n_readings", cap)),
+                slots=Sum(Least("n_slots", cap)),
+                timely=Sum(Least("n_timely", cap)),
+                reports=Sum("n_readings"),
             )
             .order_by()
             .values_list("meter_id", "received", "slots", "timely", "reports")
-        )  # fmt: skip
+        )
         for mid, received, slots, timely, reports in sums:
             c = counts[mid]
             c.received, c.slots, c.timely, c.reports = received, slots, timely, reports
@@ -283,16 +285,32 @@ def _meter_figures(meters: list[tuple[Any, ...]], period: periods.Period, as_of:
     for mid, serial, intake_id, code, installed, removed, interval_s in meters:
         obs, rec = last.get(mid, (None, None))
         state, silent = monitoring.meter_state(
-            installed_at=installed, removed_at=removed, last_report_at=obs, interval_s=interval_s, at=as_of,
+            installed_at=installed,
+            removed_at=removed,
+            last_report_at=obs,
+            interval_s=interval_s,
+            at=as_of,
             factor=factor,
-        )  # fmt: skip
+        )
         c = counts[mid]
         figure = MeterMonitoring(
-            meter_id=mid, serial=serial, intake_id=intake_id, intake_code=code, interval_s=interval_s,
-            installed_at=installed, removed_at=removed, last_observed_at=obs, last_received_at=rec,
-            state=state.value, silent_s=silent, expected_reports=c.expected, received_reports=c.received,
-            reports=c.reports, filled_slots=c.slots, timely_reports=c.timely,
-        )  # fmt: skip
+            meter_id=mid,
+            serial=serial,
+            intake_id=intake_id,
+            intake_code=code,
+            interval_s=interval_s,
+            installed_at=installed,
+            removed_at=removed,
+            last_observed_at=obs,
+            last_received_at=rec,
+            state=state.value,
+            silent_s=silent,
+            expected_reports=c.expected,
+            received_reports=c.received,
+            reports=c.reports,
+            filled_slots=c.slots,
+            timely_reports=c.timely,
+        )
         out.append(figure)
     return out
 
@@ -344,22 +362,42 @@ def monitoring_report(
         required += is_required
         monitored += is_required and online > 0
         item = IntakeMonitoring(
-            intake_id=iid, code=code, name=name, division_code=division, online_required=is_required,
-            monitored=online > 0, meters=len(mine), online=online,
-            offline=sum(f.state == MeterState.OFFLINE for f in mine), expected_reports=c.expected,
-            received_reports=c.received, filled_slots=c.slots, timely_reports=c.timely,
-        )  # fmt: skip
+            intake_id=iid,
+            code=code,
+            name=name,
+            division_code=division,
+            online_required=is_required,
+            monitored=online > 0,
+            meters=len(mine),
+            online=online,
+            offline=sum(f.state == MeterState.OFFLINE for f in mine),
+            expected_reports=c.expected,
+            received_reports=c.received,
+            filled_slots=c.slots,
+            timely_reports=c.timely,
+        )
         by_intake.append(item)
     summary = MonitoringSummary(
-        period_label=period.label, required_intakes=required, monitored_intakes=monitored,
-        coverage=monitoring.ratio(monitored, required), meters=len(figures),
+        period_label=period.label,
+        required_intakes=required,
+        monitored_intakes=monitored,
+        coverage=monitoring.ratio(monitored, required),
+        meters=len(figures),
         online=sum(f.state == MeterState.ONLINE for f in figures),
-        offline=sum(f.state == MeterState.OFFLINE for f in figures), expected_reports=total.expected,
-        received_reports=total.received, arrival_rate=total.arrival_rate, completeness=total.completeness,
-        timeliness=total.timeliness, by_intake=by_intake, first_day=period.first_date, last_day=period.last_date,
-        as_of=as_of, filled_slots=total.slots, timely_reports=total.timely,
+        offline=sum(f.state == MeterState.OFFLINE for f in figures),
+        expected_reports=total.expected,
+        received_reports=total.received,
+        arrival_rate=total.arrival_rate,
+        completeness=total.completeness,
+        timeliness=total.timeliness,
+        by_intake=by_intake,
+        first_day=period.first_date,
+        last_day=period.last_date,
+        as_of=as_of,
+        filled_slots=total.slots,
+        timely_reports=total.timely,
         backfilled_reports=_backfilled(figures, period.start, as_of),
-    )  # fmt: skip
+    )
     return summary, figures
 
 
@@ -369,12 +407,14 @@ def _backfilled(figures: list[MeterMonitoring], start: dt.datetime, as_of: dt.da
         return 0
     return (
         Reading.objects.filter(
-            meter_id__in=[f.meter_id for f in figures], observed_at__gte=start, observed_at__lt=as_of,
+            meter_id__in=[f.meter_id for f in figures],
+            observed_at__gte=start,
+            observed_at__lt=as_of,
             source=ReadingSource.RTU_BACKFILL,
         )
         .exclude(review=Review.REJECTED)
         .count()
-    )  # fmt: skip
+    )
 
 
 def monitoring_summary(

@@ -90,17 +90,25 @@ def plan_history(*, scope: Scope, plan: WaterPlan) -> list[dict[str, Any]]:
                 if (was and was[1]) != (now and now[1]):
                     changes.append(
                         {
-                            "intake": key[0], "code": (now or was or ("", ZERO))[0], "month": key[1], "use": key[2],
-                            "before_m3": float(was[1]) if was else None, "after_m3": float(now[1]) if now else None,
+                            "intake": key[0],
+                            "code": (now or was or ("", ZERO))[0],
+                            "month": key[1],
+                            "use": key[2],
+                            "before_m3": float(was[1]) if was else None,
+                            "after_m3": float(now[1]) if now else None,
                         }
-                    )  # fmt: skip
+                    )
         out.append(
             {
-                "number": ver.number, "reason": ver.reason, "created_by": ver.created_by_label,
-                "created_at": ver.created_at, "current": ver.number == plan.version,
-                "total_m3": float(sum((v for __, v in cur.values()), ZERO)), "changes": changes,
+                "number": ver.number,
+                "reason": ver.reason,
+                "created_by": ver.created_by_label,
+                "created_at": ver.created_at,
+                "current": ver.number == plan.version,
+                "total_m3": float(sum((v for __, v in cur.values()), ZERO)),
+                "changes": changes,
             }
-        )  # fmt: skip
+        )
         prev = cur
     return out
 

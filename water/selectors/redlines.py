@@ -71,12 +71,21 @@ class RedLineIndicator:
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(
             {
-                "key": self.key, "name_zh": self.name_zh, "name_en": self.name_en, "unit": self.unit,
-                "target": self.target, "actual": self.actual, "source": self.source, "met": self.met,
-                "direction": self.direction, "note": self.note, "forecast": self.forecast, "state": self.state,
+                "key": self.key,
+                "name_zh": self.name_zh,
+                "name_en": self.name_en,
+                "unit": self.unit,
+                "target": self.target,
+                "actual": self.actual,
+                "source": self.source,
+                "met": self.met,
+                "direction": self.direction,
+                "note": self.note,
+                "forecast": self.forecast,
+                "state": self.state,
                 "state_zh": STATES.get(self.state or ""),
             }
-        )  # fmt: skip
+        )
 
 
 STATES = {
@@ -222,9 +231,11 @@ def redline_summary(
             industrial = sum((f.use for iid, f in figures.items() if intakes[iid]["main_use"] in uses), ZERO)
         elif as_of >= year_first:
             ytd = plan_summary(
-                scope=scope, period=periods.date_range(year_first, as_of), division_code=code,
+                scope=scope,
+                period=periods.date_range(year_first, as_of),
+                division_code=code,
                 today=as_of + dt.timedelta(days=1),
-            )  # fmt: skip
+            )
             total = ytd.use_m3 + ytd.amendments_after_lock_m3
             ind = [r for r in ytd.intakes if intakes[r.intake_id]["main_use"] in uses]
             industrial = sum((r.use_m3 + r.amendments_after_lock_m3 for r in ind), ZERO)
@@ -257,16 +268,26 @@ def redline_summary(
         "total_use": (t.total_use_cap_m3 if t else None, total, "system" if total is not None else "missing", ""),
         "per_gdp": (t.per_gdp_target if t else None, *per_gdp, t.gdp_source if t else ""),
         "per_iva": (t.per_iva_target if t else None, *per_iva, t.iva_source if t else ""),
-        "irrigation": (t.irrigation_target if t else None, *entered(t.irrigation_coefficient if t else None),
-                       t.irrigation_source if t else ""),
-        "zone_compliance": (t.zone_compliance_target if t else None, *entered(t.zone_compliance if t else None),
-                            t.zone_compliance_source if t else ""),
-    }  # fmt: skip
+        "irrigation": (
+            t.irrigation_target if t else None,
+            *entered(t.irrigation_coefficient if t else None),
+            t.irrigation_source if t else "",
+        ),
+        "zone_compliance": (
+            t.zone_compliance_target if t else None,
+            *entered(t.zone_compliance if t else None),
+            t.zone_compliance_source if t else "",
+        ),
+    }
     if measurable and as_of >= year_first:
         zones = _zone_compliance(scope, periods.date_range(year_first, as_of), code)
         if zones is not None:
-            values["zone_compliance"] = (values["zone_compliance"][0], zones.rate, zones.source,
-                                         f"{zones.complying}/{zones.judged}")  # fmt: skip
+            values["zone_compliance"] = (
+                values["zone_compliance"][0],
+                zones.rate,
+                zones.source,
+                f"{zones.complying}/{zones.judged}",
+            )
     indicators = []
     for key, zh, en, unit, direction in INDICATORS:
         tgt, actual, source, note = values[key]

@@ -78,9 +78,14 @@ def alert_raise_or_refresh(
                 alert.save(update_fields=["last_seen_at", "details"])
             return alert, False
         alert = Alert(
-            kind=str(kind), key=key, intake_id=intake_id, meter_id=meter_id, raised_at=at, last_seen_at=at,
+            kind=str(kind),
+            key=key,
+            intake_id=intake_id,
+            meter_id=meter_id,
+            raised_at=at,
+            last_seen_at=at,
             details=details,
-        )  # fmt: skip
+        )
         clean(alert, validate_constraints=False)
         try:
             # A savepoint: a concurrent run that raised the same alert first wins, and this one refreshes it.
@@ -105,9 +110,13 @@ def alert_resolve(*, alert: Alert, at: dt.datetime, actor: Any, reason: str = ""
         alert.details = {**alert.details, "resolution": reason} if reason else alert.details
         alert.save(update_fields=["resolved_at", "details"])
         audit_record(
-            actor=actor, action=AuditAction.TRANSITION, instance=alert, before=before, after=_alert_snapshot(alert),
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            instance=alert,
+            before=before,
+            after=_alert_snapshot(alert),
             reason=reason,
-        )  # fmt: skip
+        )
         notices.alert_resolved(alert, at=alert.resolved_at)
         return alert
 
@@ -122,16 +131,25 @@ def alert_acknowledge(*, alert: Alert, actor: Any) -> Alert:
         alert.acknowledged_by, alert.acknowledged_at = actor, timezone.now()
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
         audit_record(
-            actor=actor, action=AuditAction.TRANSITION, instance=alert, before=before, after=_alert_snapshot(alert),
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            instance=alert,
+            before=before,
+            after=_alert_snapshot(alert),
             reason="acknowledged",
-        )  # fmt: skip
+        )
         return alert
 
 
 def _sync(
-    *, kind: AlertKind, wanted: Mapping[str, tuple[int, int | None, dict[str, Any]]], at: dt.datetime, actor: Any,
-    resolvable: Any = None, reason: str,
-) -> AlertRun:  # fmt: skip
+    *,
+    kind: AlertKind,
+    wanted: Mapping[str, tuple[int, int | None, dict[str, Any]]],
+    at: dt.datetime,
+    actor: Any,
+    resolvable: Any = None,
+    reason: str,
+) -> AlertRun:
     """Make the open alerts of `kind` (those matching `resolvable`, a Q, when given) exactly `wanted`
     ({key: (intake id, meter id, details)}): raise or refresh each, resolve the others."""
     raised = refreshed = resolved = 0
@@ -265,9 +283,13 @@ def alert_sync_plan_usage(
         else:
             scope_q = Q(key__in=touched)
         runs[kind.value] = _sync(
-            kind=kind, wanted=wanted, at=now, actor=actor, resolvable=scope_q if years else Q(pk__in=[]),
+            kind=kind,
+            wanted=wanted,
+            at=now,
+            actor=actor,
+            resolvable=scope_q if years else Q(pk__in=[]),
             reason="use below the threshold",
-        )  # fmt: skip
+        )
     return runs
 
 

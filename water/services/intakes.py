@@ -20,10 +20,24 @@ from water.services.readings import _rebuild
 # --------------------------------------------------------------------------------------- intakes
 
 INTAKE_FIELDS = (
-    "code", "name", "source_type", "water_body_name", "river", "lake", "location", "division", "main_use",
-    "withdrawal_mode", "capacity_m3s", "permit_number", "permit_holder", "permitted_annual_m3",
-    "permit_valid_from", "permit_valid_until", "notes",
-)  # fmt: skip
+    "code",
+    "name",
+    "source_type",
+    "water_body_name",
+    "river",
+    "lake",
+    "location",
+    "division",
+    "main_use",
+    "withdrawal_mode",
+    "capacity_m3s",
+    "permit_number",
+    "permit_holder",
+    "permitted_annual_m3",
+    "permit_valid_from",
+    "permit_valid_until",
+    "notes",
+)
 
 
 def _check_operators(operators: Iterable[Any]) -> list[Any]:
@@ -61,9 +75,14 @@ def intake_create(
     if unknown:
         raise TypeError(f"unknown intake fields: {sorted(unknown)}")
     intake = Intake(
-        code=code, name=name, source_type=source_type, location=location, division=division, main_use=main_use,
+        code=code,
+        name=name,
+        source_type=source_type,
+        location=location,
+        division=division,
+        main_use=main_use,
         **optional,
-    )  # fmt: skip
+    )
     clean(intake)
     ops = _check_operators(operators)
     intake.save()
@@ -106,8 +125,9 @@ def intake_delete(*, intake: Intake, actor: Any) -> None:
             _("This intake has meters; it cannot be deleted."), code="in_use", fields={"id": [_("Has meters.")]}
         )
     if intake.plan_allocations.exists():
-        raise Conflict(_("This intake is in a water plan; it cannot be deleted."), code="in_use",
-                       fields={"id": [_("In a plan.")]})  # fmt: skip
+        raise Conflict(
+            _("This intake is in a water plan; it cannot be deleted."), code="in_use", fields={"id": [_("In a plan.")]}
+        )
     before = _intake_snapshot(intake)
     audit_record(actor=actor, action=AuditAction.DELETE, instance=intake, before=before)
     intake.delete()

@@ -25,9 +25,18 @@ from water.services.readings import _rebuild
 # --------------------------------------------------------------------------------------- meters
 
 METER_EDITABLE = (
-    "serial", "device", "meter_type", "rtu_address", "rtu_password", "protocol", "decoding_profile",
-    "register_max_m3", "multiplier", "expected_interval_s", "calibrated_on",
-)  # fmt: skip
+    "serial",
+    "device",
+    "meter_type",
+    "rtu_address",
+    "rtu_password",
+    "protocol",
+    "decoding_profile",
+    "register_max_m3",
+    "multiplier",
+    "expected_interval_s",
+    "calibrated_on",
+)
 # Fields the volume arithmetic depends on: changing one recomputes the meter's days.
 _RULE_FIELDS = ("register_max_m3", "expected_interval_s")
 
@@ -88,16 +97,25 @@ def meter_create(
             },
         )
     meter = Meter(
-        intake=intake, serial=serial, installed_at=installed_at, install_reading_m3=_register(install_reading_m3),
-        device=device, protocol=protocol, replaces=replaces,
-        expected_interval_s=expected_interval_s or conf.default_report_interval_s(), **optional,
-    )  # fmt: skip
+        intake=intake,
+        serial=serial,
+        installed_at=installed_at,
+        install_reading_m3=_register(install_reading_m3),
+        device=device,
+        protocol=protocol,
+        replaces=replaces,
+        expected_interval_s=expected_interval_s or conf.default_report_interval_s(),
+        **optional,
+    )
     clean(meter)
     meter.save()
     _put_reading(
-        meter=meter, at=installed_at, value=meter.install_reading_m3, source=ReadingSource.INSTALL,
+        meter=meter,
+        at=installed_at,
+        value=meter.install_reading_m3,
+        source=ReadingSource.INSTALL,
         field="install_reading_m3",
-    )  # fmt: skip
+    )
     audit_record(actor=actor, action=AuditAction.CREATE, instance=meter, after=snapshot(meter))
     return meter
 
@@ -187,15 +205,24 @@ def meter_replace(
     _put_reading(meter=old, at=at, value=removal, source=ReadingSource.REMOVAL, field="removal_reading_m3")
     rollups.recompute({old.pk: (at, at)})
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, instance=old, before=before, after=snapshot(old),
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=old,
+        before=before,
+        after=snapshot(old),
         reason=reason or f"replaced by {new_serial}",
-    )  # fmt: skip
+    )
     inherited = {name: getattr(old, name) for name in METER_EDITABLE if name != "serial"}
     inherited.update({k: v for k, v in new_fields.items() if k != "serial"})
     return meter_create(
-        actor=actor, intake=old.intake, serial=new_serial, installed_at=at, install_reading_m3=install_reading_m3,
-        replaces=old, **inherited,
-    )  # fmt: skip
+        actor=actor,
+        intake=old.intake,
+        serial=new_serial,
+        installed_at=at,
+        install_reading_m3=install_reading_m3,
+        replaces=old,
+        **inherited,
+    )
 
 
 @transaction.atomic
@@ -209,8 +236,9 @@ def meter_delete(*, meter: Meter, actor: Any) -> None:
     ):
         raise Conflict(
             _("This meter has readings or a replacement; it is history and cannot be deleted."),
-            code="in_use", fields={"id": [_("Has readings or a replacement.")]},
-        )  # fmt: skip
+            code="in_use",
+            fields={"id": [_("Has readings or a replacement.")]},
+        )
     audit_record(actor=actor, action=AuditAction.DELETE, instance=meter, before=snapshot(meter))
     Reading.objects.filter(meter=meter).delete()
     DailyVolume.objects.filter(meter=meter).delete()

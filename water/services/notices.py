@@ -38,19 +38,27 @@ def _figures(alert: Alert, intake_name: str) -> dict[str, Any]:
     else:
         use, plan = Decimal(str(d.get("use_m3", "0"))), Decimal(str(d.get("plan_m3", "0")))
         figures.update(
-            year=d.get("year"), use_m3=f"{use:,.0f}", plan_m3=f"{plan:,.0f}",
+            year=d.get("year"),
+            use_m3=f"{use:,.0f}",
+            plan_m3=f"{plan:,.0f}",
             percent=f"{use / plan * 100:.1f}" if plan > 0 else "—",
-        )  # fmt: skip
+        )
     return figures
 
 
 def alert_raised(alert: Alert) -> None:
     code, name, operators = _intake(alert.intake_id)
     event_raise(
-        type=_ON_RAISE[alert.kind], division_code=code, subject_type="water.alert", subject_id=alert.pk,
-        figures=_figures(alert, name), people=operators, link=f"/api/v1/water/alerts/{alert.pk}/",
-        key=f"alert:{alert.pk}", at=alert.raised_at,
-    )  # fmt: skip
+        type=_ON_RAISE[alert.kind],
+        division_code=code,
+        subject_type="water.alert",
+        subject_id=alert.pk,
+        figures=_figures(alert, name),
+        people=operators,
+        link=f"/api/v1/water/alerts/{alert.pk}/",
+        key=f"alert:{alert.pk}",
+        at=alert.raised_at,
+    )
 
 
 def alert_resolved(alert: Alert, *, at: dt.datetime) -> None:
@@ -58,10 +66,16 @@ def alert_resolved(alert: Alert, *, at: dt.datetime) -> None:
         return
     code, name, operators = _intake(alert.intake_id)
     event_raise(
-        type=EventType.METER_ONLINE, division_code=code, subject_type="water.alert", subject_id=alert.pk,
-        figures=_figures(alert, name), people=operators, link=f"/api/v1/water/alerts/{alert.pk}/",
-        key=f"alert_resolved:{alert.pk}", at=at,
-    )  # fmt: skip
+        type=EventType.METER_ONLINE,
+        division_code=code,
+        subject_type="water.alert",
+        subject_id=alert.pk,
+        figures=_figures(alert, name),
+        people=operators,
+        link=f"/api/v1/water/alerts/{alert.pk}/",
+        key=f"alert_resolved:{alert.pk}",
+        at=at,
+    )
 
 
 def redlines_check(*, now: dt.datetime) -> int:
@@ -97,10 +111,19 @@ def redlines_check(*, now: dt.datetime) -> int:
                 continue
             with transaction.atomic():
                 event_raise(
-                    type=EventType.REDLINE_AT_RISK, division_code=code, subject_type="water.redlinetarget",
-                    subject_id=f"{code}:{year}", key=key, at=now, link=f"/api/v1/water/redlines/?year={year}",
-                    figures={"indicator": ind.name_zh, "year": year, "actual": f"{ind.actual:,.2f}",
-                             "target": f"{ind.target:,.2f}"},
-                )  # fmt: skip
+                    type=EventType.REDLINE_AT_RISK,
+                    division_code=code,
+                    subject_type="water.redlinetarget",
+                    subject_id=f"{code}:{year}",
+                    key=key,
+                    at=now,
+                    link=f"/api/v1/water/redlines/?year={year}",
+                    figures={
+                        "indicator": ind.name_zh,
+                        "year": year,
+                        "actual": f"{ind.actual:,.2f}",
+                        "target": f"{ind.target:,.2f}",
+                    },
+                )
             raised += 1
     return raised

@@ -108,9 +108,14 @@ def reading_correct(
     reading.cumulative_m3, reading.corrected, reading.original_cumulative_m3 = value, True, original
     rollups.recompute({meter.pk: (reading.observed_at, reading.observed_at)}, delete_missing=True)
     audit_record(
-        actor=actor, action=AuditAction.CORRECT, entity="water.reading", entity_id=reading.key,
-        before=before, after=_reading_snapshot(reading), reason=reason,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.CORRECT,
+        entity="water.reading",
+        entity_id=reading.key,
+        before=before,
+        after=_reading_snapshot(reading),
+        reason=reason,
+    )
     return reading
 
 
@@ -144,9 +149,14 @@ def reading_review(
     reading.after_lock = reading.after_lock or bool(late)
     rollups.recompute({meter.pk: (reading.observed_at, reading.observed_at)}, delete_missing=True)
     audit_record(
-        actor=actor, action=AuditAction.TRANSITION, entity="water.reading", entity_id=reading.key,
-        before=before, after=_reading_snapshot(reading), reason=reason,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        entity="water.reading",
+        entity_id=reading.key,
+        before=before,
+        after=_reading_snapshot(reading),
+        reason=reason,
+    )
     return reading
 
 

@@ -50,8 +50,14 @@ def _tabs(params: QueryDict, counts: dict[str, int]) -> list[dict[str, Any]]:
     chosen = sorted(params.getlist("status"))
     base = params.copy()
     base.pop("page", None)
-    tabs = [{"key": "open", "label": _("Not closed"), "status": [s.value for s in OPEN],
-             "count": sum(counts.get(s.value, 0) for s in OPEN)}]  # fmt: skip
+    tabs = [
+        {
+            "key": "open",
+            "label": _("Not closed"),
+            "status": [s.value for s in OPEN],
+            "count": sum(counts.get(s.value, 0) for s in OPEN),
+        }
+    ]
     tabs += [
         {"key": s.value, "label": s.label, "status": [s.value], "count": counts.get(s.value, 0)} for s in CaseStatus
     ]
@@ -107,32 +113,57 @@ def board_data(request: HttpRequest) -> dict[str, Any]:
     rows = []
     for c in current.object_list:
         late = is_overdue(c, today)
-        rows.append({
-            "id": str(c.pk), "url": reverse("console:case_detail", args=[c.pk]), "found": f.when(c.found_at),
-            "category": c.get_category_display(), "status": c.get_status_display(), "status_code": c.status,
-            "reach": c.site.name, "division": c.site.division.name,
-            "reporter": str(c.reporter) if c.reporter_id else "—", "unit": f.text(c.responsible_unit),
-            "deadline": f.day(c.deadline), "overdue": late,
-            "was_overdue": c.overdue_at is not None and not late,
-            "selectable": staff_assign and c.status == CaseStatus.REPORTED,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": str(c.pk),
+                "url": reverse("console:case_detail", args=[c.pk]),
+                "found": f.when(c.found_at),
+                "category": c.get_category_display(),
+                "status": c.get_status_display(),
+                "status_code": c.status,
+                "reach": c.site.name,
+                "division": c.site.division.name,
+                "reporter": str(c.reporter) if c.reporter_id else "—",
+                "unit": f.text(c.responsible_unit),
+                "deadline": f.day(c.deadline),
+                "overdue": late,
+                "was_overdue": c.overdue_at is not None and not late,
+                "selectable": staff_assign and c.status == CaseStatus.REPORTED,
+            }
+        )
     headers = []
-    for key, label in (("found_at", _("Found (Beijing)")), ("category", _("Category")), ("status", _("Status")),
-                       ("reach__code", _("Reach")), ("", _("Division")), ("", _("Reporter")),
-                       ("", _("Responsible unit")), ("deadline", _("Deadline")), ("", _("Overdue"))):  # fmt: skip
+    for key, label in (
+        ("found_at", _("Found (Beijing)")),
+        ("category", _("Category")),
+        ("status", _("Status")),
+        ("reach__code", _("Reach")),
+        ("", _("Division")),
+        ("", _("Reporter")),
+        ("", _("Responsible unit")),
+        ("deadline", _("Deadline")),
+        ("", _("Overdue")),
+    ):
         direction = "asc" if sort == key and key else "desc" if key and sort == "-" + key else ""
         url = _url(params, sort="-" + key if direction == "asc" else key, page=None) if key else ""
         headers.append({"label": label, "url": url, "direction": direction})
     number = current.number
     return {
-        "rows": rows, "headers": headers, "count": paginator.count, "number": number,
-        "pages": paginator.num_pages, "tabs": _tabs(params, counts), "errors": [],
+        "rows": rows,
+        "headers": headers,
+        "count": paginator.count,
+        "number": number,
+        "pages": paginator.num_pages,
+        "tabs": _tabs(params, counts),
+        "errors": [],
         "prev_url": _url(params, page=number - 1) if number > 1 else "",
         "next_url": _url(params, page=number + 1) if current.has_next() else "",
-        "filters": _filter_bar(request, params), "selectable": any(r["selectable"] for r in rows),
-        "exports": [(label, reverse("patrols:case-export") + _url(filter_params, format=fmt))
-                    for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"))],
-    }  # fmt: skip
+        "filters": _filter_bar(request, params),
+        "selectable": any(r["selectable"] for r in rows),
+        "exports": [
+            (label, reverse("patrols:case-export") + _url(filter_params, format=fmt))
+            for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"))
+        ],
+    }
 
 
 def _filter_bar(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
@@ -150,10 +181,14 @@ def _render(
     request: HttpRequest, data: dict[str, Any], status: int, bulk: dict[str, Any] | None = None
 ) -> HttpResponse:
     context = {
-        "data": data, "list_url": request.path, "bulk": bulk or {}, "today": actions.today().isoformat(),
-        "may_assign": may_step(request.user, "assign"), "may_report": may_step(request.user, "assign"),
+        "data": data,
+        "list_url": request.path,
+        "bulk": bulk or {},
+        "today": actions.today().isoformat(),
+        "may_assign": may_step(request.user, "assign"),
+        "may_report": may_step(request.user, "assign"),
         "query": request.GET.urlencode(),
-    }  # fmt: skip
+    }
     htmx = getattr(request, "htmx", False)
     template = "console/cases/_board.html" if htmx else "console/cases/board.html"
     return page(request, template, context, title=_("Cases"), status=status)
@@ -165,8 +200,16 @@ def case_board(request: HttpRequest) -> HttpResponse:
         data = board_data(request)
         status = 200
     except LedgerError as exc:
-        data = {"rows": [], "headers": [], "count": 0, "number": 1, "tabs": [], "errors": exc.messages,
-                "filters": _filter_bar(request, request.GET), "exports": []}  # fmt: skip
+        data = {
+            "rows": [],
+            "headers": [],
+            "count": 0,
+            "number": 1,
+            "tabs": [],
+            "errors": exc.messages,
+            "filters": _filter_bar(request, request.GET),
+            "exports": [],
+        }
         status = 400
     return _render(request, data, status)
 
@@ -177,8 +220,16 @@ def _refill(request: HttpRequest, query: str, errors: actions.Errors) -> HttpRes
     try:
         data = board_data(request)
     except LedgerError as exc:
-        data = {"rows": [], "headers": [], "count": 0, "number": 1, "tabs": [], "errors": exc.messages,
-                "filters": _filter_bar(request, request.GET), "exports": []}  # fmt: skip
+        data = {
+            "rows": [],
+            "headers": [],
+            "count": 0,
+            "number": 1,
+            "tabs": [],
+            "errors": exc.messages,
+            "filters": _filter_bar(request, request.GET),
+            "exports": [],
+        }
     ticked = set(request.POST.getlist("case"))
     for row in data["rows"]:
         row["ticked"] = row["id"] in ticked
@@ -216,8 +267,14 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
         return _refill(request, query, errors)
     writable = selectors.case_writable(scope=scope(request))
     try:
-        batch = services.case_assign_many(cases=writable, case_ids=ids, actor=request.user, responsible_unit=unit,
-                                          deadline=deadline, note=request.POST.get("note", "").strip())  # fmt: skip
+        batch = services.case_assign_many(
+            cases=writable,
+            case_ids=ids,
+            actor=request.user,
+            responsible_unit=unit,
+            deadline=deadline,
+            note=request.POST.get("note", "").strip(),
+        )
     except Forbidden:
         raise PermissionDenied from None
     except ServiceError as exc:  # the batch's own input (the unit too long): beside the field, nothing written
@@ -228,8 +285,11 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
         reasons = actions.field_errors(error)
         refused.append((_label(case) if case else str(pk or "?")[:8], "；".join(" ".join(v) for v in reasons.values())))
     if done:
-        messages.success(request, _("%(n)s case(s) assigned to %(unit)s, deadline %(deadline)s: %(list)s.") % {
-            "n": len(done), "unit": unit, "deadline": f.day(deadline), "list": "；".join(done)})  # fmt: skip
+        messages.success(
+            request,
+            _("%(n)s case(s) assigned to %(unit)s, deadline %(deadline)s: %(list)s.")
+            % {"n": len(done), "unit": unit, "deadline": f.day(deadline), "list": "；".join(done)},
+        )
     for label, reason in refused:
         messages.error(request, _("Not assigned: %(case)s — %(reason)s") % {"case": label, "reason": reason})
     return HttpResponseRedirect(back)

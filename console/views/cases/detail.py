@@ -55,11 +55,17 @@ def _photo_rows(case: Case) -> list[dict[str, Any]]:
                 flags.append(str(PhotoFlag(code).label))
             except ValueError:
                 flags.append(code)
-        out.append({
-            "url": reverse("patrols:case-photo-file", args=[case.pk, p.pk]), "stage": p.get_stage_display(),
-            "taken": f.when(p.taken_at), "uploaded": f.when(p.uploaded_at), "size": f.number(p.size_bytes),
-            "who": str(p.uploaded_by) if p.uploaded_by_id else "—", "flags": "、".join(flags),
-        })  # fmt: skip
+        out.append(
+            {
+                "url": reverse("patrols:case-photo-file", args=[case.pk, p.pk]),
+                "stage": p.get_stage_display(),
+                "taken": f.when(p.taken_at),
+                "uploaded": f.when(p.uploaded_at),
+                "size": f.number(p.size_bytes),
+                "who": str(p.uploaded_by) if p.uploaded_by_id else "—",
+                "flags": "、".join(flags),
+            }
+        )
     return out
 
 
@@ -75,8 +81,9 @@ def _history(case: Case) -> list[dict[str, str]]:
     ]
     merged = []
     for entity, ids, names in parts:
-        rows = actions.audit_rows(entity, ids, status_labels=dict(CaseStatus.choices), reason_words=AUDIT_WORDS,
-                                  names=names)  # fmt: skip
+        rows = actions.audit_rows(
+            entity, ids, status_labels=dict(CaseStatus.choices), reason_words=AUDIT_WORDS, names=names
+        )
         # audit_rows orders by (at, id): the same keys, read once more, merge the two lists in writing order.
         keys = AuditLog.objects.filter(entity=entity, entity_id__in=ids).order_by("at", "id").values_list("at", "id")
         merged += list(zip(keys, rows, strict=True))
@@ -95,10 +102,15 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
     acts = case_actions(request, case, can_write=can_write)
     today = actions.today()
     events = [
-        {"at": f.when(e.at), "who": e.actor_label, "from": e.get_from_status_display() or "—",
-         "to": e.get_to_status_display(), "note": e.note}
+        {
+            "at": f.when(e.at),
+            "who": e.actor_label,
+            "from": e.get_from_status_display() or "—",
+            "to": e.get_to_status_display(),
+            "note": e.note,
+        }
         for e in CaseEvent.objects.filter(case=case).order_by("at", "id")
-    ]  # fmt: skip
+    ]
     photos = _photo_rows(case)
     history = _history(case)
     overdue = is_overdue(case, today)
@@ -119,18 +131,31 @@ def _case_page(request: HttpRequest, case: Case, form: dict[str, Any] | None = N
     steps = [a for a in acts if a != "photo"]
     urls = {a: reverse("console:case_action", args=[case.pk, a]) for a in DONE}
     context = {
-        "case": case, "figures": figures, "events": events, "history": history, "photos": photos,
-        "position": position, "overdue": overdue, "actions": acts, "form": form or {}, "today": today.isoformat(),
+        "case": case,
+        "figures": figures,
+        "events": events,
+        "history": history,
+        "photos": photos,
+        "position": position,
+        "overdue": overdue,
+        "actions": acts,
+        "form": form or {},
+        "today": today.isoformat(),
         "state": case.status,
         "patrol_url": reverse("console:patrol_detail", args=[case.patrol_id]) if case.patrol_id else "",
         "urls": urls,
         "steps": steps,
         "step_forms": step_forms(steps, form or {}, urls),
-    }  # fmt: skip
+    }
     title = _("Case: %(category)s on %(reach)s") % {"category": case.get_category_display(), "reach": case.site.name}
-    return page(request, "console/cases/case.html", context, title=title,
-                crumbs=[(_("River and lake chiefs"), ""), (_("Cases"), reverse("console:case_list"))],
-                status=status)  # fmt: skip
+    return page(
+        request,
+        "console/cases/case.html",
+        context,
+        title=title,
+        crumbs=[(_("River and lake chiefs"), ""), (_("Cases"), reverse("console:case_list"))],
+        status=status,
+    )
 
 
 @console_page("console:case_list")
@@ -174,14 +199,23 @@ def case_action(request: HttpRequest, pk: uuid.UUID, action: str) -> HttpRespons
             if action == "assign":
                 deadline = actions.form_date(request, "deadline")
                 assert deadline is not None  # noqa: S101 - form_date(required=True) raised otherwise
-                return services.case_assign(case=case, actor=user, responsible_unit=post.get("responsible_unit", ""),
-                                            deadline=deadline, note=post.get("note", "").strip())  # fmt: skip
+                return services.case_assign(
+                    case=case,
+                    actor=user,
+                    responsible_unit=post.get("responsible_unit", ""),
+                    deadline=deadline,
+                    note=post.get("note", "").strip(),
+                )
             if action in ("submit", "clear") and request.FILES.get("photo") is not None:
                 _photo(request, case)  # the evidence first; a refused photo writes nothing
             step: dict[str, Callable[..., Case]] = {
-                "rectify": services.case_rectify, "submit": services.case_submit, "verify": services.case_verify,
-                "reject": services.case_reject, "close": services.case_close, "clear": services.case_clear_on_spot,
-            }  # fmt: skip
+                "rectify": services.case_rectify,
+                "submit": services.case_submit,
+                "verify": services.case_verify,
+                "reject": services.case_reject,
+                "close": services.case_close,
+                "clear": services.case_clear_on_spot,
+            }
             return step[action](case=case, actor=user, note=post.get("note", "").strip())
 
     run: Any = call

@@ -37,26 +37,43 @@ def _note(label: Promise, kind: str = "text", rows: int = 0) -> Field:
 
 
 STEPS: dict[str, Step] = {
-    "assign": Step(_("Assign (name the unit and the deadline)"), _("Assign"), (
-        Field("responsible_unit", _("Responsible unit"), maxlength=200, required=True),
-        Field("deadline", _("Deadline"), "date"),
-        _note(_("Note")),
-    )),
+    "assign": Step(
+        _("Assign (name the unit and the deadline)"),
+        _("Assign"),
+        (
+            Field("responsible_unit", _("Responsible unit"), maxlength=200, required=True),
+            Field("deadline", _("Deadline"), "date"),
+            _note(_("Note")),
+        ),
+    ),
     "rectify": Step(None, _("Start rectification")),
-    "submit": Step(_("Submit the rectification for check"), _("Submit for check"), (
-        _note(_("What was done"), "textarea", 3),
-        Field("photo", _("Photo of the site after rectification (optional; JPEG, PNG or WebP)"), "file"),
-    )),
+    "submit": Step(
+        _("Submit the rectification for check"),
+        _("Submit for check"),
+        (
+            _note(_("What was done"), "textarea", 3),
+            Field("photo", _("Photo of the site after rectification (optional; JPEG, PNG or WebP)"), "file"),
+        ),
+    ),
     "verify": Step(_("Verify the rectification"), _("Verify"), (_note(_("Check note")),)),
-    "reject": Step(_("Send the rectification back"), _("Send back"),
-                   (_note(_("Reason (required)"), "textarea", 2),), primary=False),
+    "reject": Step(
+        _("Send the rectification back"), _("Send back"), (_note(_("Reason (required)"), "textarea", 2),), primary=False
+    ),
     "close": Step(_("Close the case"), _("Close"), (_note(_("Note")),)),
-    "clear": Step(_("Clear on the spot (立查立清)"), _("Close as cleared on the spot"), (
-        _note(_("What was done")),
-        Field("photo", _("Photo of the cleared site (required unless one is already on the case)"), "file",
-              errors_of=("photo", "photos")),
-    )),
-}  # fmt: skip
+    "clear": Step(
+        _("Clear on the spot (立查立清)"),
+        _("Close as cleared on the spot"),
+        (
+            _note(_("What was done")),
+            Field(
+                "photo",
+                _("Photo of the cleared site (required unless one is already on the case)"),
+                "file",
+                errors_of=("photo", "photos"),
+            ),
+        ),
+    ),
+}
 
 
 def step_forms(acts: list[str], form: dict[str, Any], urls: dict[str, str]) -> list[dict[str, Any]]:
@@ -71,14 +88,29 @@ def step_forms(acts: list[str], form: dict[str, Any], urls: dict[str, str]) -> l
         values = (form.get("values") or {}) if mine else {}
         errors = (form.get("errors") or {}) if mine else {}
         fields = [
-            {"name": fd.name, "label": fd.label, "kind": fd.kind, "maxlength": fd.maxlength,
-             "required": fd.required, "rows": fd.rows, "accept": PHOTO_TYPES if fd.kind == "file" else "",
-             "value": "" if fd.kind == "file" else values.get(fd.name, ""),
-             "errors": [(key, m) for key in (fd.errors_of or (fd.name,)) for m in errors.get(key, [])]}
+            {
+                "name": fd.name,
+                "label": fd.label,
+                "kind": fd.kind,
+                "maxlength": fd.maxlength,
+                "required": fd.required,
+                "rows": fd.rows,
+                "accept": PHOTO_TYPES if fd.kind == "file" else "",
+                "value": "" if fd.kind == "file" else values.get(fd.name, ""),
+                "errors": [(key, m) for key in (fd.errors_of or (fd.name,)) for m in errors.get(key, [])],
+            }
             for fd in step.fields
-        ]  # fmt: skip
-        out.append({
-            "act": act, "url": urls[act], "summary": step.summary, "button": step.button, "primary": step.primary,
-            "fields": fields, "multipart": any(fd.kind == "file" for fd in step.fields), "open": mine,
-        })  # fmt: skip
+        ]
+        out.append(
+            {
+                "act": act,
+                "url": urls[act],
+                "summary": step.summary,
+                "button": step.button,
+                "primary": step.primary,
+                "fields": fields,
+                "multipart": any(fd.kind == "file" for fd in step.fields),
+                "open": mine,
+            }
+        )
     return out

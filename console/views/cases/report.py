@@ -64,15 +64,21 @@ def _report_page(request: HttpRequest, form: dict[str, Any] | None = None, statu
     context = {
         "form": form or {"action": "", "errors": {}, "values": {}},
         "case_id": values.get("id") or str(uuid.uuid4()),
-        "categories": CaseCategory.choices, "sources": DESK_SOURCES,
+        "categories": CaseCategory.choices,
+        "sources": DESK_SOURCES,
         "reaches": [(str(r.pk), f"{r.code} {r.name}（{r.division.name}）") for r in reaches.order_by("code")],
         "now": timezone.now().astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         "action_url": reverse("console:case_report"),
         "reaches_url": reverse("console:map_layer", args=["reaches"]) + "?zoom=13",
-    }  # fmt: skip
-    return page(request, "console/cases/report.html", context, title=_("Report a case"),
-                crumbs=[(_("River and lake chiefs"), ""), (_("Cases"), reverse("console:case_list"))],
-                status=status)  # fmt: skip
+    }
+    return page(
+        request,
+        "console/cases/report.html",
+        context,
+        title=_("Report a case"),
+        crumbs=[(_("River and lake chiefs"), ""), (_("Cases"), reverse("console:case_list"))],
+        status=status,
+    )
 
 
 @console_page("console:case_report")
@@ -97,18 +103,30 @@ def case_report(request: HttpRequest) -> HttpResponse:
         reach = selectors.reach_for_write(scope=sc, reach_id=int(reach_raw), on=found_at.astimezone(BEIJING).date())
         with transaction.atomic():
             case, created = services.case_report(
-                actor=request.user, case_id=case_id, category=post.get("category", ""),
-                source=post.get("source", ""), reach=reach, location=Point(lon, lat, srid=WGS84_SRID),
-                description=description, found_at=found_at, legal_basis=post.get("legal_basis", "").strip(),
-            )  # fmt: skip
+                actor=request.user,
+                case_id=case_id,
+                category=post.get("category", ""),
+                source=post.get("source", ""),
+                reach=reach,
+                location=Point(lon, lat, srid=WGS84_SRID),
+                description=description,
+                found_at=found_at,
+                legal_basis=post.get("legal_basis", "").strip(),
+            )
             photo = request.FILES.get("photo")
             if photo is not None:
                 services.case_photo_add(case=case, actor=request.user, upload=cast(UploadedFile, photo))
         made.update(case=case, created=created)
         return case
 
-    response = actions.run_action(request, "report", call, done=_("The case is recorded."), back="",
-                                  render=lambda form, status: _report_page(request, form, status))  # fmt: skip
+    response = actions.run_action(
+        request,
+        "report",
+        call,
+        done=_("The case is recorded."),
+        back="",
+        render=lambda form, status: _report_page(request, form, status),
+    )
     if "case" in made:
         response["Location"] = reverse("console:case_detail", args=[made["case"].pk])
     return response

@@ -30,19 +30,24 @@ _run = actions.run_action
 
 # The reasons the services write when the user gives none (the action's name), in words.
 ACTION_WORDS = {
-    "start": gettext_lazy("started"), "first progress report": gettext_lazy("started by the first progress report"),
-    "complete": gettext_lazy("reported completed"), "sign_off": gettext_lazy("signed off"),
-    "result submitted": gettext_lazy("result submitted"), "accepted": gettext_lazy("accepted"),
-}  # fmt: skip
+    "start": gettext_lazy("started"),
+    "first progress report": gettext_lazy("started by the first progress report"),
+    "complete": gettext_lazy("reported completed"),
+    "sign_off": gettext_lazy("signed off"),
+    "result submitted": gettext_lazy("result submitted"),
+    "accepted": gettext_lazy("accepted"),
+}
 STATUS_LABELS = {
-    "oversight.task": dict(TaskStatus.choices), "oversight.milestone": dict(MilestoneStatus.choices),
+    "oversight.task": dict(TaskStatus.choices),
+    "oversight.milestone": dict(MilestoneStatus.choices),
     "oversight.petition": dict(PetitionStatus.choices),
-}  # fmt: skip
+}
 
 
 def _audit(entity: str, ids: list[Any], names: dict[str, str] | None = None) -> list[dict[str, str]]:
-    return actions.audit_rows(entity, ids, status_labels=STATUS_LABELS.get(entity, {}), reason_words=ACTION_WORDS,
-                              names=names)  # fmt: skip
+    return actions.audit_rows(
+        entity, ids, status_labels=STATUS_LABELS.get(entity, {}), reason_words=ACTION_WORDS, names=names
+    )
 
 
 _figures = actions.figures
@@ -50,10 +55,14 @@ _figures = actions.figures
 
 def _attachments(rows: Any) -> list[dict[str, str]]:
     return [
-        {"url": reverse("console:oversight_attachment", args=[a.pk]), "name": a.name, "sha": a.sha256[:12],
-         "size": f.number(a.size_bytes)}
+        {
+            "url": reverse("console:oversight_attachment", args=[a.pk]),
+            "name": a.name,
+            "sha": a.sha256[:12],
+            "size": f.number(a.size_bytes),
+        }
         for a in rows
-    ]  # fmt: skip
+    ]
 
 
 def _crumbs(url_name: str, label: Any) -> list[tuple[Any, str]]:

@@ -40,46 +40,89 @@ def inbox(request: HttpRequest) -> HttpResponse:
         selectors.task_list(scope=sc, today=today).exclude(status=TaskStatus.SIGNED_OFF), "deadline", today
     )
     milestones = _overdue_first(
-        selectors.milestone_list(scope=sc).filter(status=MilestoneStatus.PENDING)
-        .exclude(task__status=TaskStatus.SIGNED_OFF), "due_on", today,
-    )  # fmt: skip
+        selectors.milestone_list(scope=sc)
+        .filter(status=MilestoneStatus.PENDING)
+        .exclude(task__status=TaskStatus.SIGNED_OFF),
+        "due_on",
+        today,
+    )
     petitions = _overdue_first(
-        selectors.petition_list(scope=sc).defer("complaint", "result", "measures", "reply")
-        .exclude(status=PetitionStatus.CLOSED), "deadline", today,
-    )  # fmt: skip
-    orders = _overdue_first(selectors.order_list(scope=sc).defer("text", "reply").filter(replied_at__isnull=True),
-                            "reply_due", today)  # fmt: skip
+        selectors.petition_list(scope=sc)
+        .defer("complaint", "result", "measures", "reply")
+        .exclude(status=PetitionStatus.CLOSED),
+        "deadline",
+        today,
+    )
+    orders = _overdue_first(
+        selectors.order_list(scope=sc).defer("text", "reply").filter(replied_at__isnull=True), "reply_due", today
+    )
     task_rows = [
-        {"url": reverse("console:oversight_task_detail", args=[t.pk]), "code": t.code, "title": t.title,
-         "deadline": f.day(t.deadline), "status": t.get_status_display(), "review": t.get_review_display(),
-         "overdue": t.deadline < today and t.completed_on is None,
-         "todo": _task_todo(t),
-         "start_url": reverse("console:oversight_task_action", args=[t.pk, "start"])
-         if t.status == TaskStatus.NOT_STARTED else ""}
+        {
+            "url": reverse("console:oversight_task_detail", args=[t.pk]),
+            "code": t.code,
+            "title": t.title,
+            "deadline": f.day(t.deadline),
+            "status": t.get_status_display(),
+            "review": t.get_review_display(),
+            "overdue": t.deadline < today and t.completed_on is None,
+            "todo": _task_todo(t),
+            "start_url": reverse("console:oversight_task_action", args=[t.pk, "start"])
+            if t.status == TaskStatus.NOT_STARTED
+            else "",
+        }
         for t in tasks[:200]
-    ]  # fmt: skip
+    ]
     ms_rows = [
-        {"url": reverse("console:oversight_task_detail", args=[m.task_id]) + "#milestones", "task": m.task.code,
-         "title": m.title, "kind": m.get_kind_display(), "due": f.day(m.due_on), "overdue": m.due_on < today}
+        {
+            "url": reverse("console:oversight_task_detail", args=[m.task_id]) + "#milestones",
+            "task": m.task.code,
+            "title": m.title,
+            "kind": m.get_kind_display(),
+            "due": f.day(m.due_on),
+            "overdue": m.due_on < today,
+        }
         for m in milestones[:200]
-    ]  # fmt: skip
+    ]
     petition_rows = [
-        {"url": reverse("console:oversight_petition_detail", args=[p.pk]), "number": p.number,
-         "category": p.get_category_display(), "division": p.division.name, "deadline": f.day(p.deadline),
-         "status": p.get_status_display(), "review": p.get_review_display(), "overdue": p.deadline < today,
-         "todo": _("Waiting for the office") if p.review == ReviewState.SUBMITTED else _("Submit the result")}
+        {
+            "url": reverse("console:oversight_petition_detail", args=[p.pk]),
+            "number": p.number,
+            "category": p.get_category_display(),
+            "division": p.division.name,
+            "deadline": f.day(p.deadline),
+            "status": p.get_status_display(),
+            "review": p.get_review_display(),
+            "overdue": p.deadline < today,
+            "todo": _("Waiting for the office") if p.review == ReviewState.SUBMITTED else _("Submit the result"),
+        }
         for p in petitions[:200]
-    ]  # fmt: skip
+    ]
     order_rows = [
-        {"url": reverse("console:oversight_order_detail", args=[o.pk]), "number": o.number,
-         "subject": o.get_subject_display(), "item": order_item(o), "due": f.day(o.reply_due),
-         "overdue": o.reply_due < today}
+        {
+            "url": reverse("console:oversight_order_detail", args=[o.pk]),
+            "number": o.number,
+            "subject": o.get_subject_display(),
+            "item": order_item(o),
+            "due": f.day(o.reply_due),
+            "overdue": o.reply_due < today,
+        }
         for o in orders[:200]
-    ]  # fmt: skip
-    counts = {"tasks": tasks.count(), "milestones": milestones.count(), "petitions": petitions.count(),
-              "orders": orders.count()}  # fmt: skip
-    context = {"tasks": task_rows, "milestones": ms_rows, "petitions": petition_rows, "orders": order_rows,
-               "counts": counts, "today": f.day(today), "unit": unit_name(request.user)}  # fmt: skip
+    ]
+    counts = {
+        "tasks": tasks.count(),
+        "milestones": milestones.count(),
+        "petitions": petitions.count(),
+        "orders": orders.count(),
+    }
+    context = {
+        "tasks": task_rows,
+        "milestones": ms_rows,
+        "petitions": petition_rows,
+        "orders": order_rows,
+        "counts": counts,
+        "today": f.day(today),
+        "unit": unit_name(request.user),
+    }
     return page(request, "console/oversight/inbox.html", context, title=_("My unit's inbox"))
 
 

@@ -64,8 +64,9 @@ def petition_actions(request: HttpRequest, p: Petition) -> list[str]:
     return out
 
 
-def _petition_page(request: HttpRequest, p: Petition, form: dict[str, Any] | None = None,
-                   status: int = 200) -> HttpResponse:  # fmt: skip
+def _petition_page(
+    request: HttpRequest, p: Petition, form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     figures = _figures(
         (_("Inspection round"), p.batch.round.name),
         (_("Batch"), _("No. %(n)s, received %(day)s") % {"n": p.batch.number, "day": f.day(p.batch.received_on)}),
@@ -88,18 +89,34 @@ def _petition_page(request: HttpRequest, p: Petition, form: dict[str, Any] | Non
     if p.case_id and user_role(request.user) in STAFF:
         case_url = reverse("console:case_detail", args=[p.case_id])
     context = {
-        "petition": p, "figures": figures, "overdue": overdue, "geo_json": geo, "map_include": "",
-        "files": _attachments(p.attachments.all()), "history": _audit("oversight.petition", [p.pk]),
-        "actions": petition_actions(request, p), "form": form or {}, "today": _today().isoformat(),
-        "case_url": case_url, "case_id": p.case_id,
+        "petition": p,
+        "figures": figures,
+        "overdue": overdue,
+        "geo_json": geo,
+        "map_include": "",
+        "files": _attachments(p.attachments.all()),
+        "history": _audit("oversight.petition", [p.pk]),
+        "actions": petition_actions(request, p),
+        "form": form or {},
+        "today": _today().isoformat(),
+        "case_url": case_url,
+        "case_id": p.case_id,
         "substantiated_choices": Substantiated.choices,
-        "status_choices": [(PetitionStatus.CLOSED, PetitionStatus.CLOSED.label),
-                           (PetitionStatus.STAGE_CLOSED, PetitionStatus.STAGE_CLOSED.label)],
+        "status_choices": [
+            (PetitionStatus.CLOSED, PetitionStatus.CLOSED.label),
+            (PetitionStatus.STAGE_CLOSED, PetitionStatus.STAGE_CLOSED.label),
+        ],
         "case_choices": CaseCategory.choices,
         "urls": {a: reverse("console:oversight_petition_action", args=[p.pk, a]) for a in PETITION_DONE},
-    }  # fmt: skip
-    return page(request, "console/oversight/petition.html", context, title=_("Petition %(n)s") % {"n": p.number},
-                crumbs=_crumbs("console:oversight_petition_list", _("Petitions")), status=status)  # fmt: skip
+    }
+    return page(
+        request,
+        "console/oversight/petition.html",
+        context,
+        title=_("Petition %(n)s") % {"n": p.number},
+        crumbs=_crumbs("console:oversight_petition_list", _("Petitions")),
+        status=status,
+    )
 
 
 @console_page("console:oversight_petition_list")
@@ -126,14 +143,19 @@ def petition_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     def call() -> Any:
         if action == "submit":
             return services.petition_submit(
-                actor=user, petition=p, result=post.get("result", ""), substantiated=post.get("substantiated", ""),
-                measures=post.get("measures", ""), reply=post.get("reply", ""), status=post.get("status", ""),
+                actor=user,
+                petition=p,
+                result=post.get("result", ""),
+                substantiated=post.get("substantiated", ""),
+                measures=post.get("measures", ""),
+                reply=post.get("reply", ""),
+                status=post.get("status", ""),
                 files=request.FILES.getlist("files"),
-            )  # fmt: skip
+            )
         if action == "accept":
-            return services.petition_accept(actor=user, petition=p, closed_on=_date(request, "closed_on",
-                                                                                     required=False),
-                                            note=post.get("note", ""))  # fmt: skip
+            return services.petition_accept(
+                actor=user, petition=p, closed_on=_date(request, "closed_on", required=False), note=post.get("note", "")
+            )
         if action == "return":
             return services.petition_return(actor=user, petition=p, reason=post.get("reason", ""))
         reach = None
@@ -148,12 +170,19 @@ def petition_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 location = Point(float(lon), float(lat), srid=WGS84_SRID)
             except ValueError:
                 raise FormError("lon", _("Give longitude and latitude together, in degrees.")) from None
-        return services.petition_open_case(actor=user, petition=p, category=post.get("category", ""), reach=reach,
-                                           location=location)  # fmt: skip
+        return services.petition_open_case(
+            actor=user, petition=p, category=post.get("category", ""), reach=reach, location=location
+        )
 
     back = reverse("console:oversight_petition_detail", args=[p.pk])
-    return _run(request, action, call, done=PETITION_DONE[action], back=back,
-                render=lambda form, status: _petition_page(request, _petition(request, pk), form, status))  # fmt: skip
+    return _run(
+        request,
+        action,
+        call,
+        done=PETITION_DONE[action],
+        back=back,
+        render=lambda form, status: _petition_page(request, _petition(request, pk), form, status),
+    )
 
 
 @console_page("console:oversight_petition_import")
@@ -172,16 +201,30 @@ def petition_import(request: HttpRequest) -> HttpResponse:
             fields = _field_errors(exc)
             errors = [f"{k}: {' '.join(v)}" if k != "form" else " ".join(v) for k, v in fields.items()]
         else:
-            messages.success(request, _("Batch %(batch)s: %(created)s petitions created, %(unchanged)s already "
-                                         "stored unchanged.") % {"batch": result.batch.number,
-                                                                 "created": result.created,
-                                                                 "unchanged": result.unchanged})  # fmt: skip
-            return HttpResponseRedirect(reverse("console:oversight_petition_list")
-                                        + f"?round={result.batch.round.code}&batch={result.batch.number}")  # fmt: skip
-    context = {"rounds": rounds, "errors": errors, "values": request.POST, "columns": handover.COLUMNS,
-               "required": handover.REQUIRED}  # fmt: skip
-    return page(request, "console/oversight/import.html", context, title=_("Import a hand-over batch"),
-                crumbs=_crumbs("console:oversight_petition_list", _("Petitions")), status=status)  # fmt: skip
+            messages.success(
+                request,
+                _("Batch %(batch)s: %(created)s petitions created, %(unchanged)s already stored unchanged.")
+                % {"batch": result.batch.number, "created": result.created, "unchanged": result.unchanged},
+            )
+            return HttpResponseRedirect(
+                reverse("console:oversight_petition_list")
+                + f"?round={result.batch.round.code}&batch={result.batch.number}"
+            )
+    context = {
+        "rounds": rounds,
+        "errors": errors,
+        "values": request.POST,
+        "columns": handover.COLUMNS,
+        "required": handover.REQUIRED,
+    }
+    return page(
+        request,
+        "console/oversight/import.html",
+        context,
+        title=_("Import a hand-over batch"),
+        crumbs=_crumbs("console:oversight_petition_list", _("Petitions")),
+        status=status,
+    )
 
 
 def _import(request: HttpRequest, rounds: list[InspectionRound]) -> services.ImportResult:
@@ -197,8 +240,9 @@ def _import(request: HttpRequest, rounds: list[InspectionRound]) -> services.Imp
     if upload is None:
         raise FormError("file", _("Choose the sheet (.xlsx or .csv)."))
     rows = handover.read_upload(upload.read(), filename=upload.name or "")
-    return services.petition_import(actor=request.user, scope=scope(request), round=rnd, batch_number=int(batch),
-                                    received_on=received_on, rows=rows)  # fmt: skip
+    return services.petition_import(
+        actor=request.user, scope=scope(request), round=rnd, batch_number=int(batch), received_on=received_on, rows=rows
+    )
 
 
 @console_page("console:oversight_petition_list")

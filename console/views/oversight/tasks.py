@@ -67,24 +67,40 @@ def _task_page(request: HttpRequest, task: Task, form: dict[str, Any] | None = N
     today = _today()
     milestones = list(task.milestones.order_by("due_on", "id"))
     ms_rows = [
-        {"id": m.pk, "kind": m.get_kind_display(), "title": m.title, "due": f.day(m.due_on),
-         "status": m.get_status_display(), "done": f.day(m.done_on), "note": m.note,
-         "overdue": m.status == MilestoneStatus.PENDING and m.due_on < today,
-         "may_complete": m.status == MilestoneStatus.PENDING and task.status != TaskStatus.SIGNED_OFF}
+        {
+            "id": m.pk,
+            "kind": m.get_kind_display(),
+            "title": m.title,
+            "due": f.day(m.due_on),
+            "status": m.get_status_display(),
+            "done": f.day(m.done_on),
+            "note": m.note,
+            "overdue": m.status == MilestoneStatus.PENDING and m.due_on < today,
+            "may_complete": m.status == MilestoneStatus.PENDING and task.status != TaskStatus.SIGNED_OFF,
+        }
         for m in milestones
-    ]  # fmt: skip
+    ]
     reports = list(selectors.progress_list(scope=sc).filter(task=task).order_by("at", "id"))
     by_id = {m.pk: m.title for m in milestones}
     progress = [
-        {"at": f.when(p.at), "who": unit_name(p.author), "milestone": by_id.get(p.milestone_id or 0, ""),
-         "text": p.text, "files": _attachments(p.attachments.all())}
+        {
+            "at": f.when(p.at),
+            "who": unit_name(p.author),
+            "milestone": by_id.get(p.milestone_id or 0, ""),
+            "text": p.text,
+            "files": _attachments(p.attachments.all()),
+        }
         for p in reports
-    ]  # fmt: skip
+    ]
     orders = [
-        {"url": reverse("console:oversight_order_detail", args=[o.pk]), "number": o.number,
-         "due": f.day(o.reply_due), "replied": f.when(o.replied_at)}
+        {
+            "url": reverse("console:oversight_order_detail", args=[o.pk]),
+            "number": o.number,
+            "due": f.day(o.reply_due),
+            "replied": f.when(o.replied_at),
+        }
         for o in selectors.order_list(scope=sc).filter(Q(task=task) | Q(milestone__task=task)).order_by("issued_at")
-    ]  # fmt: skip
+    ]
     figures = _figures(
         (_("Inspection round"), task.finding.round.name),
         (_("Finding"), f"{task.finding.code} · {task.finding.get_category_display()}"),
@@ -101,16 +117,29 @@ def _task_page(request: HttpRequest, task: Task, form: dict[str, Any] | None = N
         (_("Times reopened"), task.reopened_count),
     )
     context = {
-        "task": task, "figures": figures, "milestones": ms_rows, "progress": progress, "orders": orders,
+        "task": task,
+        "figures": figures,
+        "milestones": ms_rows,
+        "progress": progress,
+        "orders": orders,
         "history": _audit("oversight.task", [task.pk])
         + _audit("oversight.milestone", [m.pk for m in milestones], {str(m.pk): m.title for m in milestones}),
-        "actions": actions, "form": form or {}, "today": today.isoformat(),
+        "actions": actions,
+        "form": form or {},
+        "today": today.isoformat(),
         "milestone_choices": [(m.pk, m.title) for m in milestones if m.status == MilestoneStatus.PENDING],
-        "kind_choices": MilestoneKind.choices, "overdue": getattr(task, "timeliness", None) == Timeliness.OVERDUE,
+        "kind_choices": MilestoneKind.choices,
+        "overdue": getattr(task, "timeliness", None) == Timeliness.OVERDUE,
         "urls": {a: reverse("console:oversight_task_action", args=[task.pk, a]) for a in TASK_DONE},
-    }  # fmt: skip
-    return page(request, "console/oversight/task.html", context, title=f"{task.code} {task.title}",
-                crumbs=_crumbs("console:oversight_task_list", _("Rectification tasks")), status=status)  # fmt: skip
+    }
+    return page(
+        request,
+        "console/oversight/task.html",
+        context,
+        title=f"{task.code} {task.title}",
+        crumbs=_crumbs("console:oversight_task_list", _("Rectification tasks")),
+        status=status,
+    )
 
 
 @console_page("console:oversight_task_list")
@@ -146,25 +175,39 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 milestone = Milestone.objects.filter(task=task, pk=_int(post["milestone"], "milestone")).first()
                 if milestone is None:
                     raise FormError("milestone", _("Not a milestone of this task."))
-            return services.progress_report(actor=user, task=task, text=post.get("text", ""), milestone=milestone,
-                                            files=request.FILES.getlist("files"))  # fmt: skip
+            return services.progress_report(
+                actor=user,
+                task=task,
+                text=post.get("text", ""),
+                milestone=milestone,
+                files=request.FILES.getlist("files"),
+            )
         if action == "complete":
-            return services.task_complete(actor=user, task=task, completed_on=_req(_date(request, "completed_on")),
-                                          note=post.get("note", ""))  # fmt: skip
+            return services.task_complete(
+                actor=user, task=task, completed_on=_req(_date(request, "completed_on")), note=post.get("note", "")
+            )
         if action == "return":
             return services.task_return(actor=user, task=task, reason=post.get("reason", ""))
         if action == "sign_off":
             return services.task_sign_off(actor=user, task=task, note=post.get("note", ""))
         if action == "milestone":
             due_on = _req(_date(request, "due_on"))
-            return services.milestone_add(actor=user, task=task, kind=post.get("kind", ""),
-                                          title=post.get("title", ""), due_on=due_on)  # fmt: skip
+            return services.milestone_add(
+                actor=user, task=task, kind=post.get("kind", ""), title=post.get("title", ""), due_on=due_on
+            )
         milestone = Milestone.objects.filter(task=task, pk=_int(post.get("milestone", ""), "milestone")).first()
         if milestone is None:
             raise FormError("milestone", _("Not a milestone of this task."))
-        return services.milestone_complete(actor=user, milestone=milestone, done_on=_req(_date(request, "done_on")),
-                                           note=post.get("note", ""))  # fmt: skip
+        return services.milestone_complete(
+            actor=user, milestone=milestone, done_on=_req(_date(request, "done_on")), note=post.get("note", "")
+        )
 
     back = reverse("console:oversight_task_detail", args=[task.pk])
-    return _run(request, action, call, done=TASK_DONE[action], back=back,
-                render=lambda form, status: _task_page(request, _task(request, pk), form, status))  # fmt: skip
+    return _run(
+        request,
+        action,
+        call,
+        done=TASK_DONE[action],
+        back=back,
+        render=lambda form, status: _task_page(request, _task(request, pk), form, status),
+    )

@@ -35,7 +35,10 @@ def _why(reason: ev.Reason) -> str:
     n = reason.figures
     if reason.kind == ev.JUMP_TO:
         return _("first point after the jump: %(m)s m in %(s)s s (%(v)s km/h)") % {
-            "m": f.number(n["m"]), "s": f.number(n["s"]), "v": f.number(n["kmh"], 1)}  # fmt: skip
+            "m": f.number(n["m"]),
+            "s": f.number(n["s"]),
+            "v": f.number(n["kmh"], 1),
+        }
     if reason.kind == ev.FARTHEST_FROM_CENTRE:
         return _("farthest from the centre: %(r)s m") % {"r": f.number(n["r"], 1)}
     if reason.kind == ev.AWAY:
@@ -72,12 +75,19 @@ def patrol_evidence(patrol: Patrol) -> Evidence:
             _("The system ended the patrol at its last point, %(at)s.") % {"at": _time(found.auto_ended_at)}
         )
     for p in found.points:
-        out.rows.append({
-            "n": p.number, "at": _time(p.at), "lon": f"{p.lon:.6f}", "lat": f"{p.lat:.6f}",
-            "distance": f.number(p.distance_m, 1) if p.distance_m is not None else "—",
-            "speed": f.number(p.speed_kmh, 1) if p.speed_kmh is not None else "—",
-            "kept": f.yes_no(p.kept), "why": "；".join(_why(r) for r in p.reasons), "mark": p.mark,
-        })  # fmt: skip
+        out.rows.append(
+            {
+                "n": p.number,
+                "at": _time(p.at),
+                "lon": f"{p.lon:.6f}",
+                "lat": f"{p.lat:.6f}",
+                "distance": f.number(p.distance_m, 1) if p.distance_m is not None else "—",
+                "speed": f.number(p.speed_kmh, 1) if p.speed_kmh is not None else "—",
+                "kept": f.yes_no(p.kept),
+                "why": "；".join(_why(r) for r in p.reasons),
+                "mark": p.mark,
+            }
+        )
         if p.mark:
             out.marks.append({"lon": round(p.lon, 7), "lat": round(p.lat, 7), "kind": p.mark, "label": f"#{p.number}"})
     return out

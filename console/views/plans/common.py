@@ -100,8 +100,15 @@ class Picked:
         return {"options": self.options, "division": self.division, "year": self.year, "years": self.years}
 
 
-def pick(request: HttpRequest, sc: Scope, *, default_year: Callable[[], int], years_seen: Iterable[int],
-         year: int | None = None, division: Division | None = None) -> Picked:  # fmt: skip
+def pick(
+    request: HttpRequest,
+    sc: Scope,
+    *,
+    default_year: Callable[[], int],
+    years_seen: Iterable[int],
+    year: int | None = None,
+    division: Division | None = None,
+) -> Picked:
     """The picker of the red-line and month-lock pages: the division among the staff's options (404
     outside them, the widest by default), the year asked for or `default_year()`, and the years offered
     (`years_seen` and the one shown)."""

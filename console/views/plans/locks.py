@@ -54,9 +54,11 @@ def _after_lock(request: HttpRequest, division: Division, year: int) -> tuple[di
     months = sorted(set(plan_selectors.lock_list(scope=sc).filter(month__year=year).values_list("month", flat=True)))
     if not months:
         return {}, []
-    meters = water_selectors.meter_list(scope=sc).filter(
-        intake__division__code__startswith=division_prefix(division.code)
-    ).values_list("id", flat=True)  # fmt: skip
+    meters = (
+        water_selectors.meter_list(scope=sc)
+        .filter(intake__division__code__startswith=division_prefix(division.code))
+        .values_list("id", flat=True)
+    )
     spans = Q()
     for first in months:
         p = periods.month(first.year, first.month)
@@ -72,8 +74,13 @@ def _after_lock(request: HttpRequest, division: Division, year: int) -> tuple[di
     return counts, flagged[:AFTER_LOCK_ROWS]
 
 
-def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int = 200,
-          year: int | None = None, division: Division | None = None) -> HttpResponse:  # fmt: skip
+def _page(
+    request: HttpRequest,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+    year: int | None = None,
+    division: Division | None = None,
+) -> HttpResponse:
     sc = scope(request)
     form = with_general(form or {}, {"month", "reason"}, status)
     locks_seen = plan_selectors.lock_list(scope=sc)
@@ -108,45 +115,79 @@ def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int 
             open_months.append(month)
         end = periods.month(month.year, month.month).last_date
         tags = {
-            "locked": _("Locked"), "open": pgettext("month lock", "Open"), "future": _("Not over"),
+            "locked": _("Locked"),
+            "open": pgettext("month lock", "Open"),
+            "future": _("Not over"),
             "covered": _("Locked by %(division)s") % {"division": wider.division.name if wider else ""},
-        }  # fmt: skip
-        cells.append({
-            "label": month_label(month), "key": month.strftime("%Y-%m"), "state": state, "tag": tags[state],
-            "use": f.number(use), "amend": f.number(amend) if lock and amend else "",
-            "who": lock.locked_by_label if lock else "", "when": f.when(lock.locked_at) if lock else "",
-            "note": lock.note if lock else "", "lock_id": own.pk if own else None,
-            "late": counts.get(month, 0),
-            "late_url": f"{readings}?{urlencode({'after_lock': 'true', 'start': str(month), 'end': str(end)})}",
-        })  # fmt: skip
+        }
+        cells.append(
+            {
+                "label": month_label(month),
+                "key": month.strftime("%Y-%m"),
+                "state": state,
+                "tag": tags[state],
+                "use": f.number(use),
+                "amend": f.number(amend) if lock and amend else "",
+                "who": lock.locked_by_label if lock else "",
+                "when": f.when(lock.locked_at) if lock else "",
+                "note": lock.note if lock else "",
+                "lock_id": own.pk if own else None,
+                "late": counts.get(month, 0),
+                "late_url": f"{readings}?{urlencode({'after_lock': 'true', 'start': str(month), 'end': str(end)})}",
+            }
+        )
     history = [
-        {"month": month_label(lk.month), "division": lk.division.name, "who": lk.locked_by_label,
-         "when": f.when(lk.locked_at), "note": lk.note, "unlocked": f.when(lk.unlocked_at),
-         "unlocked_by": (lk.unlocked_by.get_full_name() or lk.unlocked_by.get_username()) if lk.unlocked_by else "",
-         "reason": lk.unlock_reason}
-        for lk in locks if lk.unlocked_at is not None
-    ]  # fmt: skip
+        {
+            "month": month_label(lk.month),
+            "division": lk.division.name,
+            "who": lk.locked_by_label,
+            "when": f.when(lk.locked_at),
+            "note": lk.note,
+            "unlocked": f.when(lk.unlocked_at),
+            "unlocked_by": (lk.unlocked_by.get_full_name() or lk.unlocked_by.get_username()) if lk.unlocked_by else "",
+            "reason": lk.unlock_reason,
+        }
+        for lk in locks
+        if lk.unlocked_at is not None
+    ]
     amendments = [
-        {"month": month_label(periods.to_beijing(r.observed_at).date()), "intake": r.meter.intake.code,
-         "meter": r.meter.serial, "at": f.when(r.observed_at), "received": f.when(r.received_at),
-         "value": f.number(r.cumulative_m3, 2), "corrected": f.yes_no(r.corrected)}
+        {
+            "month": month_label(periods.to_beijing(r.observed_at).date()),
+            "intake": r.meter.intake.code,
+            "meter": r.meter.serial,
+            "at": f.when(r.observed_at),
+            "received": f.when(r.received_at),
+            "value": f.number(r.cumulative_m3, 2),
+            "corrected": f.yes_no(r.corrected),
+        }
         for r in latest
-    ]  # fmt: skip
+    ]
     context = {
-        **picked.context(), "cells": cells, "history": history,
-        "amendments": amendments, "form": form, "may_lock": may_lock and bool(open_months),
+        **picked.context(),
+        "cells": cells,
+        "history": history,
+        "amendments": amendments,
+        "form": form,
+        "may_lock": may_lock and bool(open_months),
         "may_unlock": may_unlock and any(c["lock_id"] for c in cells),
         "unlock_choices": [(c["lock_id"], c["label"]) for c in cells if c["lock_id"]],
-        "default_month": (form.get("values") or {}).get("month") if form.get("action") == "lock"
+        "default_month": (form.get("values") or {}).get("month")
+        if form.get("action") == "lock"
         else (open_months[0].strftime("%Y-%m") if open_months else ""),
-        "lock_url": reverse("console:lock_create"), "unlock_url": reverse("console:lock_unlock"),
+        "lock_url": reverse("console:lock_create"),
+        "unlock_url": reverse("console:lock_unlock"),
         "after_lock_url": f"{readings}?{urlencode({'after_lock': 'true'})}",
         "back": year_url("console:lock_grid", year, division),
-    }  # fmt: skip
+    }
     title = _("Month locks %(year)s · %(division)s") % {"year": year, "division": division.name}
-    return page(request, "console/plans/locks.html", context, title=title,
-                crumbs=[(_("Water resources"), ""), (_("Month locks"), reverse("console:lock_list"))],
-                status=status)  # fmt: skip
+    return page(
+        request,
+        "console/plans/locks.html",
+        context,
+        title=title,
+        crumbs=[(_("Water resources"), ""), (_("Month locks"), reverse("console:lock_list"))],
+        status=status,
+    )
 
 
 @console_page("console:lock_list")
@@ -177,12 +218,22 @@ def lock_create(request: HttpRequest) -> HttpResponse:
     year = _year_of(request)
 
     def call() -> Any:
-        return plan_services.ledger_lock(actor=request.user, scope=scope(request), division=division,
-                                         month=_month(request), note=request.POST.get("note", "").strip())  # fmt: skip
+        return plan_services.ledger_lock(
+            actor=request.user,
+            scope=scope(request),
+            division=division,
+            month=_month(request),
+            note=request.POST.get("note", "").strip(),
+        )
 
-    return actions.run_action(request, "lock", call, done=_("The month is locked: its figures are frozen."),
-                              back=year_url("console:lock_grid", year, division),
-                              render=lambda form, status: _page(request, form, status, year, division))  # fmt: skip
+    return actions.run_action(
+        request,
+        "lock",
+        call,
+        done=_("The month is locked: its figures are frozen."),
+        back=year_url("console:lock_grid", year, division),
+        render=lambda form, status: _page(request, form, status, year, division),
+    )
 
 
 @require_POST
@@ -200,10 +251,15 @@ def lock_unlock(request: HttpRequest) -> HttpResponse:
         raise Http404
 
     def call() -> LedgerLock:
-        return plan_services.ledger_unlock(lock=lock, actor=request.user, scope=scope(request),
-                                           reason=request.POST.get("reason", "").strip())  # fmt: skip
+        return plan_services.ledger_unlock(
+            lock=lock, actor=request.user, scope=scope(request), reason=request.POST.get("reason", "").strip()
+        )
 
-    return actions.run_action(request, "unlock", call, done=_("The month is unlocked: it reports its current figures."),
-                              back=year_url("console:lock_grid", lock.month.year, division),
-                              render=lambda form, status: _page(request, form, status, lock.month.year,
-                                                                division))  # fmt: skip
+    return actions.run_action(
+        request,
+        "unlock",
+        call,
+        done=_("The month is unlocked: it reports its current figures."),
+        back=year_url("console:lock_grid", lock.month.year, division),
+        render=lambda form, status: _page(request, form, status, lock.month.year, division),
+    )

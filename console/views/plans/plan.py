@@ -40,8 +40,12 @@ def _plan(request: HttpRequest, pk: int) -> WaterPlan:
 
 def _cell(use: Decimal, plan: Decimal | None) -> dict[str, str]:
     tier = plan_selectors.over_tier(use, plan)
-    return {"use": f.number(use), "plan": f.number(plan), "tier": tier_word(tier),
-            "cls": "" if tier == plan_selectors.WITHIN else "over"}  # fmt: skip
+    return {
+        "use": f.number(use),
+        "plan": f.number(plan),
+        "tier": tier_word(tier),
+        "cls": "" if tier == plan_selectors.WITHIN else "over",
+    }
 
 
 def _use_against_plan(request: HttpRequest, plan: WaterPlan, lines: list[Any]) -> dict[str, Any]:
@@ -73,19 +77,31 @@ def _use_against_plan(request: HttpRequest, plan: WaterPlan, lines: list[Any]) -
         tot["use"] += r.use_m3
         tot["plan"] += r.plan_m3 or ZERO
         tot["forecast"] += r.forecast_m3 or ZERO
-        rows.append({
-            "code": r.code, "name": r.name, "months": cells,
-            "use": f.number(r.use_m3), "plan": f.number(r.plan_m3), "ratio": f.percent(r.ratio),
-            "tier": tier_word(r.tier), "over": r.tier != plan_selectors.WITHIN, "forecast": f.number(r.forecast_m3),
-            "amend": f.number(r.amendments_after_lock_m3) if r.amendments_after_lock_m3 else "",
-            "url": reverse("console:intake_detail", args=[r.intake_id]),
-        })  # fmt: skip
+        rows.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "months": cells,
+                "use": f.number(r.use_m3),
+                "plan": f.number(r.plan_m3),
+                "ratio": f.percent(r.ratio),
+                "tier": tier_word(r.tier),
+                "over": r.tier != plan_selectors.WITHIN,
+                "forecast": f.number(r.forecast_m3),
+                "amend": f.number(r.amendments_after_lock_m3) if r.amendments_after_lock_m3 else "",
+                "url": reverse("console:intake_detail", args=[r.intake_id]),
+            }
+        )
     total_tier = plan_selectors.over_tier(tot["use"], tot["plan"] if rows else None)
     total = {
-        "months": [_cell(u, p) for u, p in tot_months], "use": f.number(tot["use"]), "plan": f.number(tot["plan"]),
-        "ratio": f.percent(tot["use"] / tot["plan"] if tot["plan"] else None), "tier": tier_word(total_tier),
-        "over": total_tier != plan_selectors.WITHIN, "forecast": f.number(tot["forecast"]),
-    }  # fmt: skip
+        "months": [_cell(u, p) for u, p in tot_months],
+        "use": f.number(tot["use"]),
+        "plan": f.number(tot["plan"]),
+        "ratio": f.percent(tot["use"] / tot["plan"] if tot["plan"] else None),
+        "tier": tier_word(total_tier),
+        "over": total_tier != plan_selectors.WITHIN,
+        "forecast": f.number(tot["forecast"]),
+    }
     return {"rows": rows, "total": total, "as_of": f.day(year.as_of)}
 
 
@@ -94,15 +110,25 @@ def _versions(request: HttpRequest, plan: WaterPlan) -> list[dict[str, Any]]:
     for v in reversed(plan_selectors.plan_history(scope=scope(request), plan=plan)):
         changes = [
             _("%(code)s, month %(month)s: %(before)s → %(after)s m³")
-            % {"code": c["code"], "month": c["month"], "before": f.number(c["before_m3"]),
-               "after": f.number(c["after_m3"])}
+            % {
+                "code": c["code"],
+                "month": c["month"],
+                "before": f.number(c["before_m3"]),
+                "after": f.number(c["after_m3"]),
+            }
             for c in v["changes"]
-        ]  # fmt: skip
-        out.append({
-            "number": v["number"], "who": v["created_by"] or "—", "when": f.when(v["created_at"]),
-            "reason": _("Issued") if v["number"] == 1 else v["reason"], "total": f.number(v["total_m3"]),
-            "current": v["current"], "changes": changes,
-        })  # fmt: skip
+        ]
+        out.append(
+            {
+                "number": v["number"],
+                "who": v["created_by"] or "—",
+                "when": f.when(v["created_at"]),
+                "reason": _("Issued") if v["number"] == 1 else v["reason"],
+                "total": f.number(v["total_m3"]),
+                "current": v["current"],
+                "changes": changes,
+            }
+        )
     return out
 
 
@@ -114,15 +140,19 @@ def _line_rows(form: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for i in range(LINES):
         names = {k: f"allocations[{i}].{k}" for k in ("intake", "month", "volume_m3", "use")}
-        rows.append({
-            "names": names, "values": {k: values.get(n, "") for k, n in names.items()},
-            "errors": {k: errors.get(n, []) for k, n in names.items()},
-        })  # fmt: skip
+        rows.append(
+            {
+                "names": names,
+                "values": {k: values.get(n, "") for k, n in names.items()},
+                "errors": {k: errors.get(n, []) for k, n in names.items()},
+            }
+        )
     return rows
 
 
-def _plan_page(request: HttpRequest, plan: WaterPlan, form: dict[str, Any] | None = None,
-               status: int = 200) -> HttpResponse:  # fmt: skip
+def _plan_page(
+    request: HttpRequest, plan: WaterPlan, form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     sc = scope(request)
     lines = list(plan_selectors.plan_allocations(scope=sc, plan=plan))
     usage = _use_against_plan(request, plan, lines)
@@ -147,18 +177,29 @@ def _plan_page(request: HttpRequest, plan: WaterPlan, form: dict[str, Any] | Non
         (_("Forecast to the year's end (m³)"), usage["total"]["forecast"]),
     )
     context = {
-        "plan": plan, "figures": figures, "usage": usage, "versions": _versions(request, plan),
+        "plan": plan,
+        "figures": figures,
+        "usage": usage,
+        "versions": _versions(request, plan),
         "months": [short_month(m) for m in range(1, 13)],
-        "may_amend": may_amend, "form": form, "line_rows": _line_rows(form), "intakes": intakes,
+        "may_amend": may_amend,
+        "form": form,
+        "line_rows": _line_rows(form),
+        "intakes": intakes,
         "use_choices": WaterUse.choices,
         "amend_url": reverse("console:plan_amend", args=[plan.pk]),
         # The version the page shows: after a 409 the user sees the new figures and may submit again.
         "version": plan.version,
-    }  # fmt: skip
+    }
     title = plan.title if str(plan.year) in plan.title else f"{plan.year} {plan.title}"
-    return page(request, "console/plans/plan.html", context, title=title,
-                crumbs=[(_("Water resources"), ""), (_("Water plans"), reverse("console:plan_list"))],
-                status=status)  # fmt: skip
+    return page(
+        request,
+        "console/plans/plan.html",
+        context,
+        title=title,
+        crumbs=[(_("Water resources"), ""), (_("Water plans"), reverse("console:plan_list"))],
+        status=status,
+    )
 
 
 @console_page("console:plan_list")
@@ -177,8 +218,14 @@ def _amend_lines(request: HttpRequest, plan: WaterPlan) -> list[plan_services.Al
             continue
         chosen[i] = raw
     ids = {int(r["intake"]) for r in chosen.values() if r["intake"].isdigit() and len(r["intake"]) < 18}
-    intakes = {i.pk: i for i in water_selectors.intake_list(scope=sc).select_related(None).prefetch_related(None)
-               .select_related("division").filter(pk__in=ids, division__code__startswith=prefix)}  # fmt: skip
+    intakes = {
+        i.pk: i
+        for i in water_selectors.intake_list(scope=sc)
+        .select_related(None)
+        .prefetch_related(None)
+        .select_related("division")
+        .filter(pk__in=ids, division__code__startswith=prefix)
+    }
     out = []
     for i, raw in chosen.items():
         name = f"allocations[{i}]"
@@ -207,14 +254,27 @@ def plan_amend(request: HttpRequest, pk: int) -> HttpResponse:
             seen = request.POST.get("version", "")
             if seen != str(current.version):
                 raise Conflict(
-                    _("The plan was amended meanwhile (it is now at version %(version)s); nothing was written. "
-                      "Look at the new figures and amend again.") % {"version": current.version},
+                    _(
+                        "The plan was amended meanwhile (it is now at version %(version)s); nothing was written. "
+                        "Look at the new figures and amend again."
+                    )
+                    % {"version": current.version},
                     code="stale",
-                )  # fmt: skip
-            return plan_services.plan_amend(plan=current, actor=request.user, scope=scope(request),
-                                            reason=request.POST.get("reason", ""), allocations=allocations)  # fmt: skip
+                )
+            return plan_services.plan_amend(
+                plan=current,
+                actor=request.user,
+                scope=scope(request),
+                reason=request.POST.get("reason", ""),
+                allocations=allocations,
+            )
 
     back = reverse("console:plan_detail", args=[plan.pk]) + "#versions"
-    return actions.run_action(request, "amend", call, done=_("The plan is amended: a new version is in force."),
-                              back=back, render=lambda form, status: _plan_page(request, _plan(request, pk), form,
-                                                                                status))  # fmt: skip
+    return actions.run_action(
+        request,
+        "amend",
+        call,
+        done=_("The plan is amended: a new version is in force."),
+        back=back,
+        render=lambda form, status: _plan_page(request, _plan(request, pk), form, status),
+    )

@@ -87,56 +87,89 @@ def _form_fields(target: RedLineTarget | None, form: dict[str, Any], act: str) -
         current = getattr(target, name, None) if target is not None else None
         return "" if current is None else str(current)
 
-    out = [{"name": n, "label": label, "value": val(n), "errors": errors.get(n, []), "source": None}
-           for n, label in NUMBERS]  # fmt: skip
+    out = [
+        {"name": n, "label": label, "value": val(n), "errors": errors.get(n, []), "source": None}
+        for n, label in NUMBERS
+    ]
     for n, label, src in ENTERED:
-        out.append({"name": n, "label": label, "value": val(n), "errors": errors.get(n, []),
-                    "source": {"name": src, "value": val(src), "errors": errors.get(src, [])}})  # fmt: skip
+        out.append(
+            {
+                "name": n,
+                "label": label,
+                "value": val(n),
+                "errors": errors.get(n, []),
+                "source": {"name": src, "value": val(src), "errors": errors.get(src, [])},
+            }
+        )
     return out
 
 
-def _page(request: HttpRequest, form: dict[str, Any] | None = None, status: int = 200,
-          year: int | None = None, division: Division | None = None) -> HttpResponse:  # fmt: skip
+def _page(
+    request: HttpRequest,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+    year: int | None = None,
+    division: Division | None = None,
+) -> HttpResponse:
     sc = scope(request)
     form = with_general(form or {}, {*DECIMALS, *TEXTS}, status)
     visible = plan_selectors.redline_list(scope=sc)
     seen = list(visible.values_list("year", flat=True).distinct())
-    picked = pick(request, sc, year=year, division=division, default_year=lambda: last_year_with(seen),
-                  years_seen=seen)  # fmt: skip
+    picked = pick(request, sc, year=year, division=division, default_year=lambda: last_year_with(seen), years_seen=seen)
     division, year = picked.division, picked.year
     summary = plan_selectors.redline_summary(scope=sc, year=year, division_code=division.code)
     rows = []
     for i in summary.indicators:
-        rows.append({
-            "name": str(INDICATOR_NAMES.get(i.key, i.name_en)), "unit": _unit(i.unit),
-            "target": _value(i.unit, i.target), "actual": _value(i.unit, i.actual),
-            "forecast": _value(i.unit, i.forecast), "state": str(STATES.get(i.state or "", "—")),
-            "state_key": i.state or "none", "source": str(SOURCES.get(i.source, i.source)), "note": i.note,
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": str(INDICATOR_NAMES.get(i.key, i.name_en)),
+                "unit": _unit(i.unit),
+                "target": _value(i.unit, i.target),
+                "actual": _value(i.unit, i.actual),
+                "forecast": _value(i.unit, i.forecast),
+                "state": str(STATES.get(i.state or "", "—")),
+                "state_key": i.state or "none",
+                "source": str(SOURCES.get(i.source, i.source)),
+                "note": i.note,
+            }
+        )
     target = visible.filter(year=year, division=division).first()
     may_write = writable(request, sc, division.code)
     base = reverse("console:redline_year")
     targets = [
-        {"division": f"{t.division.code} {t.division.name}", "cap": f.number(t.total_use_cap_m3),
-         "url": f"{base}?{urlencode({'year': str(t.year), 'division': t.division.code})}",
-         "current": t.pk == (target.pk if target else None)}
+        {
+            "division": f"{t.division.code} {t.division.name}",
+            "cap": f.number(t.total_use_cap_m3),
+            "url": f"{base}?{urlencode({'year': str(t.year), 'division': t.division.code})}",
+            "current": t.pk == (target.pk if target else None),
+        }
         for t in visible.filter(year=year).order_by("division__code")
-    ]  # fmt: skip
+    ]
     as_of = summary.as_of
     context = {
-        **picked.context(), "rows": rows, "targets": targets,
-        "target": target, "form": form, "may_write": may_write, "year_over": summary.year_over,
+        **picked.context(),
+        "rows": rows,
+        "targets": targets,
+        "target": target,
+        "form": form,
+        "may_write": may_write,
+        "year_over": summary.year_over,
         "as_of": f.day(as_of) if as_of and as_of.year == year else "—",
         "fields": _form_fields(target, form, "edit" if target else "create"),
         "create_url": reverse("console:redline_create"),
         "edit_url": reverse("console:redline_edit", args=[target.pk]) if target else "",
         "seen": seen_token(target) if target else "",
         "back": year_url("console:redline_year", year, division),
-    }  # fmt: skip
+    }
     title = _("Red lines %(year)s · %(division)s") % {"year": year, "division": division.name}
-    return page(request, "console/plans/redlines.html", context, title=title,
-                crumbs=[(_("Water resources"), ""), (_("Red lines"), reverse("console:redline_list"))],
-                status=status)  # fmt: skip
+    return page(
+        request,
+        "console/plans/redlines.html",
+        context,
+        title=title,
+        crumbs=[(_("Water resources"), ""), (_("Red lines"), reverse("console:redline_list"))],
+        status=status,
+    )
 
 
 @console_page("console:redline_list")
@@ -161,12 +194,19 @@ def redline_create(request: HttpRequest) -> HttpResponse:
     year = int(raw_year)
 
     def call() -> Any:
-        return plan_services.redline_create(actor=request.user, scope=sc, year=year, division=division,
-                                            **_values(request))  # fmt: skip
+        return plan_services.redline_create(
+            actor=request.user, scope=sc, year=year, division=division, **_values(request)
+        )
 
     back = year_url("console:redline_year", year, division)
-    return actions.run_action(request, "create", call, done=_("The red-line targets are set."), back=back,
-                              render=lambda form, status: _page(request, form, status, year, division))  # fmt: skip
+    return actions.run_action(
+        request,
+        "create",
+        call,
+        done=_("The red-line targets are set."),
+        back=back,
+        render=lambda form, status: _page(request, form, status, year, division),
+    )
 
 
 @require_POST
@@ -183,12 +223,27 @@ def redline_edit(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             current = RedLineTarget.objects.select_for_update().get(pk=target.pk)
             if request.POST.get("seen", "") != seen_token(current):
-                raise Conflict(_("The targets were changed meanwhile by someone else; nothing was written. "
-                                 "Look at the new values and change them again."), code="stale")  # fmt: skip
-            return plan_services.redline_update(target=current, actor=request.user, scope=sc, changes=changes,
-                                                reason=request.POST.get("reason", "").strip())  # fmt: skip
+                raise Conflict(
+                    _(
+                        "The targets were changed meanwhile by someone else; nothing was written. "
+                        "Look at the new values and change them again."
+                    ),
+                    code="stale",
+                )
+            return plan_services.redline_update(
+                target=current,
+                actor=request.user,
+                scope=sc,
+                changes=changes,
+                reason=request.POST.get("reason", "").strip(),
+            )
 
     back = year_url("console:redline_year", target.year, target.division)
-    return actions.run_action(request, "edit", call, done=_("The red-line targets are changed."), back=back,
-                              render=lambda form, status: _page(request, form, status, target.year,
-                                                                target.division))  # fmt: skip
+    return actions.run_action(
+        request,
+        "edit",
+        call,
+        done=_("The red-line targets are changed."),
+        back=back,
+        render=lambda form, status: _page(request, form, status, target.year, target.division),
+    )

@@ -49,16 +49,24 @@ def _reading_link(alert: Alert) -> str:
 
 
 DETAIL_LABELS = {
-    "serial": gettext_lazy("Meter"), "observed_at": gettext_lazy("Observed (Beijing)"),
-    "previous_at": gettext_lazy("Reading before (Beijing)"), "kind": gettext_lazy("Flag"),
-    "step_m3": gettext_lazy("Step (m³)"), "held_m3": gettext_lazy("Held (m³)"),
+    "serial": gettext_lazy("Meter"),
+    "observed_at": gettext_lazy("Observed (Beijing)"),
+    "previous_at": gettext_lazy("Reading before (Beijing)"),
+    "kind": gettext_lazy("Flag"),
+    "step_m3": gettext_lazy("Step (m³)"),
+    "held_m3": gettext_lazy("Held (m³)"),
     "last_observed_at": gettext_lazy("Last report (Beijing)"),
     "last_received_at": gettext_lazy("Last received (Beijing)"),
-    "silent_s": gettext_lazy("Silent for (hours)"), "interval_s": gettext_lazy("Reporting interval (s)"),
-    "offline_after_s": gettext_lazy("Offline after (s)"), "year": gettext_lazy("Year"),
-    "use_m3": gettext_lazy("Use (m³)"), "plan_m3": gettext_lazy("Plan (m³)"), "share": gettext_lazy("Use against plan"),
-    "threshold": gettext_lazy("Threshold"), "resolution": gettext_lazy("Resolved because"),
-}  # fmt: skip
+    "silent_s": gettext_lazy("Silent for (hours)"),
+    "interval_s": gettext_lazy("Reporting interval (s)"),
+    "offline_after_s": gettext_lazy("Offline after (s)"),
+    "year": gettext_lazy("Year"),
+    "use_m3": gettext_lazy("Use (m³)"),
+    "plan_m3": gettext_lazy("Plan (m³)"),
+    "share": gettext_lazy("Use against plan"),
+    "threshold": gettext_lazy("Threshold"),
+    "resolution": gettext_lazy("Resolved because"),
+}
 
 
 def _detail_value(key: str, value: Any) -> str:
@@ -83,8 +91,11 @@ def _detail_value(key: str, value: Any) -> str:
 def _details(alert: Alert) -> list[dict[str, str]]:
     """The job's details in words, in the order of DETAIL_LABELS (the key is the job's, not for people)."""
     details = alert.details if isinstance(alert.details, dict) else {}
-    return [{"label": str(label), "value": _detail_value(key, details[key])}
-            for key, label in DETAIL_LABELS.items() if key in details]  # fmt: skip
+    return [
+        {"label": str(label), "value": _detail_value(key, details[key])}
+        for key, label in DETAIL_LABELS.items()
+        if key in details
+    ]
 
 
 def _history(alert: Alert) -> list[dict[str, str]]:
@@ -94,8 +105,9 @@ def _history(alert: Alert) -> list[dict[str, str]]:
     return rows
 
 
-def _alert_page(request: HttpRequest, alert: Alert, form: dict[str, Any] | None = None,
-                status: int = 200) -> HttpResponse:  # fmt: skip
+def _alert_page(
+    request: HttpRequest, alert: Alert, form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     figures = actions.figures(
         (_("Kind"), alert.get_kind_display()),
         (_("Intake"), f"{alert.intake.code} {alert.intake.name}"),
@@ -108,18 +120,26 @@ def _alert_page(request: HttpRequest, alert: Alert, form: dict[str, Any] | None 
         (_("Acknowledged (Beijing)"), f.when(alert.acknowledged_at)),
     )
     context = {
-        "alert": alert, "figures": figures, "details": _details(alert), "form": form or {},
+        "alert": alert,
+        "figures": figures,
+        "details": _details(alert),
+        "form": form or {},
         "may_acknowledge": may(request, ACKNOWLEDGE_ROLES) and alert.acknowledged_at is None,
         "acknowledge_url": reverse("console:alert_acknowledge", args=[alert.pk]),
         "intake_url": reverse("console:intake_detail", args=[alert.intake_id]),
         "meter_url": reverse("console:reading_list") + f"?meter={alert.meter_id}" if alert.meter_id else "",
         "reading_url": _reading_link(alert),
         "history": _history(alert),
-    }  # fmt: skip
+    }
     title = f"{alert.get_kind_display()} · {alert.intake.name}"
-    return page(request, "console/readings/alert.html", context, title=title,
-                crumbs=[(_("Water resources"), ""), (_("Alerts"), reverse("console:alert_list"))],
-                status=status)  # fmt: skip
+    return page(
+        request,
+        "console/readings/alert.html",
+        context,
+        title=title,
+        crumbs=[(_("Water resources"), ""), (_("Alerts"), reverse("console:alert_list"))],
+        status=status,
+    )
 
 
 REASONS = {"acknowledged": gettext_lazy("acknowledged")}
@@ -136,7 +156,10 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, ACKNOWLEDGE_ROLES)
     alert = get_alert(request, pk)
     return actions.run_action(
-        request, "acknowledge", lambda: water_services.alert_acknowledge(alert=alert, actor=request.user),
-        done=DONE, back=alert_url(alert),
+        request,
+        "acknowledge",
+        lambda: water_services.alert_acknowledge(alert=alert, actor=request.user),
+        done=DONE,
+        back=alert_url(alert),
         render=lambda form, status: _alert_page(request, get_alert(request, pk), form, status),
-    )  # fmt: skip
+    )

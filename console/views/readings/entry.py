@@ -106,9 +106,11 @@ def enter(request: HttpRequest, meters: list[Meter]) -> Any:
     body = {"readings": [{"meter": meter.serial, "observed_at": observed_at, "cumulative_m3": value}]}
     try:
         rows = ingest.parse_json_batch(
-            body, now=timezone.now(), future_tolerance_s=conf.future_tolerance_s(),
+            body,
+            now=timezone.now(),
+            future_tolerance_s=conf.future_tolerance_s(),
             max_rows=conf.ingest_max_rows(),
-        )  # fmt: skip
+        )
         result = water_services.reading_ingest_batch(
             rows=rows,
             scope=scope(request),
@@ -136,14 +138,21 @@ def _recent(request: HttpRequest, meters: list[Meter], chosen: str) -> list[dict
         return []
     qs = water_selectors.reading_list(scope=scope(request)).filter(meter_id=meter.pk).order_by("-observed_at")[:10]
     return [
-        {"url": reading_url(r.meter_id, r.observed_at), "meter": meter.serial, "observed": f.when(r.observed_at),
-         "value": f.number(r.cumulative_m3, 3), "source": r.get_source_display(), "review": review_label(r.review)}
+        {
+            "url": reading_url(r.meter_id, r.observed_at),
+            "meter": meter.serial,
+            "observed": f.when(r.observed_at),
+            "value": f.number(r.cumulative_m3, 3),
+            "source": r.get_source_display(),
+            "review": review_label(r.review),
+        }
         for r in qs
-    ]  # fmt: skip
+    ]
 
 
-def _page(request: HttpRequest, meters: list[Meter], form: dict[str, Any] | None = None,
-          status: int = 200) -> HttpResponse:  # fmt: skip
+def _page(
+    request: HttpRequest, meters: list[Meter], form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     form = form or {}
     values = form.get("values") or {}
     chosen = str(values.get("meter") or request.GET.get("meter", ""))
@@ -151,14 +160,22 @@ def _page(request: HttpRequest, meters: list[Meter], form: dict[str, Any] | None
     errors = form.get("errors") or {}
     context = {
         "meters": [(str(m.pk), f"{m.serial} · {m.intake.code} {m.intake.name}") for m in meters],
-        "chosen": chosen, "form": form, "now": now.isoformat(timespec="minutes"),
-        "values": values, "recent": _recent(request, meters, chosen),
+        "chosen": chosen,
+        "form": form,
+        "now": now.isoformat(timespec="minutes"),
+        "values": values,
+        "recent": _recent(request, meters, chosen),
         "confirm_order": errors.get("confirm_order", [""])[0],
         "action_url": reverse("console:reading_new"),
-    }  # fmt: skip
-    return page(request, "console/readings/new.html", context, title=_("Enter a reading"),
-                crumbs=[(_("Water resources"), ""), (_("Readings"), reverse("console:reading_list"))],
-                status=status)  # fmt: skip
+    }
+    return page(
+        request,
+        "console/readings/new.html",
+        context,
+        title=_("Enter a reading"),
+        crumbs=[(_("Water resources"), ""), (_("Readings"), reverse("console:reading_list"))],
+        status=status,
+    )
 
 
 @console_page("console:reading_new")

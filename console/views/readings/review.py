@@ -92,8 +92,14 @@ def queue_rows(sc: Any, params: Any) -> tuple[list[dict[str, Any]], dict[str, An
     if raw_intake and not raw_intake.isdigit():
         errors.append(_("intake: choose one."))
     serial = params.get("meter", "").strip()
-    values = {"start": start.isoformat(), "end": end.isoformat(), "kind": kind, "division": division,
-              "intake": raw_intake, "meter": serial}  # fmt: skip
+    values = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "kind": kind,
+        "division": division,
+        "intake": raw_intake,
+        "meter": serial,
+    }
     if errors:
         return [], values, errors
     meter_id = None
@@ -118,13 +124,21 @@ def queue_rows(sc: Any, params: Any) -> tuple[list[dict[str, Any]], dict[str, An
             continue
         if division and not m.intake.division.code.startswith(division_prefix(division)):
             continue
-        rows.append({
-            "url": reading_url(m.pk, r["observed_at"]), "meter": m.serial, "at": r["observed_at"],
-            "observed": f.when(r["observed_at"]), "intake": f"{m.intake.code} {m.intake.name}",
-            "division": m.intake.division.name, "kind": str(KIND_LABELS.get(r["kind"], r["kind"])),
-            "step": f.number(r["step_m3"], 3), "held": f.number(r["held_m3"], 3),
-            "previous": f.when(r["previous_at"]), "after_lock": (m.pk, r["observed_at"]) in locked,
-        })  # fmt: skip
+        rows.append(
+            {
+                "url": reading_url(m.pk, r["observed_at"]),
+                "meter": m.serial,
+                "at": r["observed_at"],
+                "observed": f.when(r["observed_at"]),
+                "intake": f"{m.intake.code} {m.intake.name}",
+                "division": m.intake.division.name,
+                "kind": str(KIND_LABELS.get(r["kind"], r["kind"])),
+                "step": f.number(r["step_m3"], 3),
+                "held": f.number(r["held_m3"], 3),
+                "previous": f.when(r["previous_at"]),
+                "after_lock": (m.pk, r["observed_at"]) in locked,
+            }
+        )
     rows.sort(key=lambda x: x["at"], reverse=True)
     return rows, values, errors
 
@@ -145,15 +159,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     base = "?" + (params.urlencode() + "&" if params else "")
     context = {
-        "rows": current.object_list, "count": paginator.count, "values": values, "errors": errors,
+        "rows": current.object_list,
+        "count": paginator.count,
+        "values": values,
+        "errors": errors,
         "kinds": list(KIND_LABELS.items()),
         "intakes": [(i.pk, f"{i.code} {i.name}") for i in intakes.only("pk", "code", "name").order_by("code")],
         "prev_url": f"{base}page={current.number - 1}" if current.has_previous() else "",
         "next_url": f"{base}page={current.number + 1}" if current.has_next() else "",
-        "number": current.number, "pages": paginator.num_pages,
-    }  # fmt: skip
-    return page(request, "console/readings/queue.html", context, title=_("Readings review"),
-                status=400 if errors else 200)  # fmt: skip
+        "number": current.number,
+        "pages": paginator.num_pages,
+    }
+    return page(
+        request, "console/readings/queue.html", context, title=_("Readings review"), status=400 if errors else 200
+    )
 
 
 # ------------------------------------------------------------------------------------------ the reading
@@ -180,27 +199,41 @@ def _flag(sc: Any, reading: Reading) -> dict[str, str] | None:
     for r in water_selectors.flagged_readings(scope=sc, first=day, last=day, meter_id=reading.meter_id):
         if r["observed_at"] == reading.observed_at:
             text = KIND_EXPLANATIONS[r["kind"]] % {
-                "step": f.number(abs(r["step_m3"]), 3), "previous": f.when(r["previous_at"]),
+                "step": f.number(abs(r["step_m3"]), 3),
+                "previous": f.when(r["previous_at"]),
                 "held": f.number(r["held_m3"], 3),
-            }  # fmt: skip
-            return {"kind": str(KIND_LABELS[r["kind"]]), "text": text,
-                    "previous_url": reading_url(reading.meter_id, r["previous_at"])}  # fmt: skip
+            }
+            return {
+                "kind": str(KIND_LABELS[r["kind"]]),
+                "text": text,
+                "previous_url": reading_url(reading.meter_id, r["previous_at"]),
+            }
     return None
 
 
 def _history(reading: Reading) -> list[dict[str, str]]:
     """The reading's own audit rows (corrections, decisions) and the batch that brought it, when it was
     entered by hand or sent (the batch row's note is its reason)."""
-    rows = [_audit_row(a) for a in AuditLog.objects.filter(entity="water.reading", entity_id=reading.key)
-            .order_by("at", "id")]  # fmt: skip
+    rows = [
+        _audit_row(a)
+        for a in AuditLog.objects.filter(entity="water.reading", entity_id=reading.key).order_by("at", "id")
+    ]
     if reading.source in (ReadingSource.MANUAL, ReadingSource.API, ReadingSource.CSV):
         near = (reading.received_at - dt.timedelta(minutes=1), reading.received_at + dt.timedelta(minutes=1))
         for a in AuditLog.objects.filter(entity="water.readingbatch", at__range=near).order_by("at", "id"):
             after = a.after if isinstance(a.after, dict) else {}
             if after.get("source") == reading.source and _covers(after, reading.observed_at):
-                rows.insert(0, {"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(),
-                                "what": _("received (%(source)s)") % {"source": reading.get_source_display()},
-                                "item": "", "reason": a.reason})  # fmt: skip
+                rows.insert(
+                    0,
+                    {
+                        "at": f.when(a.at),
+                        "who": a.actor_label,
+                        "action": a.get_action_display(),
+                        "what": _("received (%(source)s)") % {"source": reading.get_source_display()},
+                        "item": "",
+                        "reason": a.reason,
+                    },
+                )
     return rows
 
 
@@ -226,13 +259,21 @@ def _audit_row(a: AuditLog) -> dict[str, str]:
     after = a.after if isinstance(a.after, dict) else {}
     what = []
     if before.get("cumulative_m3") != after.get("cumulative_m3"):
-        what.append(_("register %(old)s → %(new)s m³")
-                    % {"old": _m3(before.get("cumulative_m3")), "new": _m3(after.get("cumulative_m3"))})  # fmt: skip
+        what.append(
+            _("register %(old)s → %(new)s m³")
+            % {"old": _m3(before.get("cumulative_m3")), "new": _m3(after.get("cumulative_m3"))}
+        )
     if before.get("review") != after.get("review"):
         old, new = review_label(before.get("review") or ""), review_label(after.get("review") or "")
         what.append(_("review %(old)s → %(new)s") % {"old": old, "new": new})
-    return {"at": f.when(a.at), "who": a.actor_label, "action": a.get_action_display(), "what": "；".join(what),
-            "item": "", "reason": a.reason}  # fmt: skip
+    return {
+        "at": f.when(a.at),
+        "who": a.actor_label,
+        "action": a.get_action_display(),
+        "what": "；".join(what),
+        "item": "",
+        "reason": a.reason,
+    }
 
 
 def _chart_days(request: HttpRequest) -> int:
@@ -240,8 +281,9 @@ def _chart_days(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() and int(raw) in CHART_DAYS else DEFAULT_DAYS
 
 
-def _reading_page(request: HttpRequest, reading: Reading, form: dict[str, Any] | None = None,
-                  status: int = 200) -> HttpResponse:  # fmt: skip
+def _reading_page(
+    request: HttpRequest, reading: Reading, form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     sc = scope(request)
     meter, intake = reading.meter, reading.meter.intake
     days = _chart_days(request)
@@ -257,22 +299,34 @@ def _reading_page(request: HttpRequest, reading: Reading, form: dict[str, Any] |
         (_("After month lock"), f.yes_no(reading.after_lock)),
     )
     neighbours = [
-        {"url": reading_url(r.meter_id, r.observed_at), "observed": f.when(r.observed_at),
-         "value": f.number(r.cumulative_m3, 3), "review": review_label(r.review), "source": r.get_source_display(),
-         "this": r.observed_at == reading.observed_at}
+        {
+            "url": reading_url(r.meter_id, r.observed_at),
+            "observed": f.when(r.observed_at),
+            "value": f.number(r.cumulative_m3, 3),
+            "review": review_label(r.review),
+            "source": r.get_source_display(),
+            "this": r.observed_at == reading.observed_at,
+        }
         for r in _around(sc, reading)
-    ]  # fmt: skip
+    ]
     key = stamp(reading.observed_at)
     context = {
-        "reading": reading, "figures": figures, "flag": _flag(sc, reading),
-        "actions": reading_actions(request, reading), "form": form or {}, "seen": ReadingState.of(reading).token,
+        "reading": reading,
+        "figures": figures,
+        "flag": _flag(sc, reading),
+        "actions": reading_actions(request, reading),
+        "form": form or {},
+        "seen": ReadingState.of(reading).token,
         "history": _history(reading),
-        "chart_json": to_json(reading_chart(sc, reading, days)), "days": days, "day_choices": CHART_DAYS,
-        "neighbours": neighbours, "intake_url": reverse("console:intake_detail", args=[intake.pk]),
+        "chart_json": to_json(reading_chart(sc, reading, days)),
+        "days": days,
+        "day_choices": CHART_DAYS,
+        "neighbours": neighbours,
+        "intake_url": reverse("console:intake_detail", args=[intake.pk]),
         "meter_readings_url": reverse("console:reading_list") + f"?meter={meter.pk}",
         "urls": {a: reverse("console:reading_action", args=[meter.pk, key, a]) for a in DONE},
         "value": f"{reading.cumulative_m3}",
-    }  # fmt: skip
+    }
     title = _("Reading of %(meter)s at %(at)s") % {"meter": meter.serial, "at": f.when(reading.observed_at)}
     crumbs = [(_("Water resources"), "")]
     if may(request, REVIEW_ROLES):
@@ -321,12 +375,18 @@ def reading_action(request: HttpRequest, meter_id: int, at: str, action: str) ->
         if action == "correct":
             value = actions.form_decimal(request, "cumulative_m3")
             assert value is not None  # noqa: S101 - required=True raised otherwise
-            return water_services.reading_correct(reading=reading, cumulative_m3=value, reason=reason,
-                                                  actor=request.user, seen=seen)  # fmt: skip
-        return water_services.reading_review(reading=reading, decision=DECISIONS[action], reason=reason,
-                                             actor=request.user, seen=seen)  # fmt: skip
+            return water_services.reading_correct(
+                reading=reading, cumulative_m3=value, reason=reason, actor=request.user, seen=seen
+            )
+        return water_services.reading_review(
+            reading=reading, decision=DECISIONS[action], reason=reason, actor=request.user, seen=seen
+        )
 
     return actions.run_action(
-        request, action, call, done=DONE[action], back=reading_url(meter_id, when),
+        request,
+        action,
+        call,
+        done=DONE[action],
+        back=reading_url(meter_id, when),
         render=lambda form, status: _reading_page(request, get_reading(sc, meter_id, when), form, status),
-    )  # fmt: skip
+    )

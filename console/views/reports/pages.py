@@ -59,18 +59,30 @@ def report_list(request: HttpRequest) -> HttpResponse:
     snaps = list(pg.object_list)
     names = division_names(request, {s.division_code for s in snaps})
     rows = [
-        {"url": reverse("console:report_detail", args=[s.pk]), "period": period_text(s), "label": s.period_label,
-         "division": names.get(s.division_code, s.division_code), "code": s.division_code, "version": s.version,
-         "status": s.status, "state": state_label(s), "progress": s.progress,
-         "requested": f"{s.requested_label} · {f.when(s.requested_at)}", "built": f.when(s.built_at),
-         "signed": f"{s.signed_off_by} · {f.when(s.signed_off_at)}" if s.signed_off_by_id else "—"}
+        {
+            "url": reverse("console:report_detail", args=[s.pk]),
+            "period": period_text(s),
+            "label": s.period_label,
+            "division": names.get(s.division_code, s.division_code),
+            "code": s.division_code,
+            "version": s.version,
+            "status": s.status,
+            "state": state_label(s),
+            "progress": s.progress,
+            "requested": f"{s.requested_label} · {f.when(s.requested_at)}",
+            "built": f.when(s.built_at),
+            "signed": f"{s.signed_off_by} · {f.when(s.signed_off_at)}" if s.signed_off_by_id else "—",
+        }
         for s in snaps
-    ]  # fmt: skip
+    ]
     context = {
-        "rows": rows, "page": pg, "status": status, "division": division,
+        "rows": rows,
+        "page": pg,
+        "status": status,
+        "division": division,
         "statuses": [(v, SnapshotStatus(v).label) for v in SnapshotStatus.values],
         "may_build": may_use(request.user, "console:report_new"),
-    }  # fmt: skip
+    }
     return page(request, "console/reports/list.html", context, title=_("Reports"))
 
 
@@ -130,12 +142,15 @@ def _new_page(request: HttpRequest, form: dict[str, Any] | None = None, status: 
         "form": form or {"action": "build", "errors": {}, "values": {}},
         "kind": values.get("kind", "quarter"),
         "quarter": values.get("quarter", _default_quarter()),
-        "start": values.get("start", ""), "end": values.get("end", ""),
-        "division": values.get("division", own), "reason": values.get("reason", ""),
+        "start": values.get("start", ""),
+        "end": values.get("end", ""),
+        "division": values.get("division", own),
+        "reason": values.get("reason", ""),
         "divisions": division_choices(request),
-    }  # fmt: skip
-    return page(request, "console/reports/new.html", context, title=_("Build a report"), crumbs=_crumbs(),
-                status=status)  # fmt: skip
+    }
+    return page(
+        request, "console/reports/new.html", context, title=_("Build a report"), crumbs=_crumbs(), status=status
+    )
 
 
 @console_page("console:report_new")
@@ -145,9 +160,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
     try:
         period, code = _period(request), _division(request)
         snap, created = services.snapshot_request(
-            actor=request.user, scope=scope(request), period=period, division_code=code,
+            actor=request.user,
+            scope=scope(request),
+            period=period,
+            division_code=code,
             reason=request.POST.get("reason", "").strip(),
-        )  # fmt: skip
+        )
     except Forbidden as exc:
         raise PermissionDenied from exc
     except NotFound as exc:
@@ -182,9 +200,13 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress box alone, for htmx's poll (a plain visit gets the whole progress page)."""
     if not request.headers.get("HX-Request"):
         return HttpResponseRedirect(reverse("console:report_progress", args=[pk]))
-    snap = selectors.snapshot_list(scope=scope(request)).select_related(None).filter(pk=pk).only(
-        "id", "status", "progress", "built_at", "division_code", "period_start", "period_end"
-    ).first()  # fmt: skip
+    snap = (
+        selectors.snapshot_list(scope=scope(request))
+        .select_related(None)
+        .filter(pk=pk)
+        .only("id", "status", "progress", "built_at", "division_code", "period_start", "period_end")
+        .first()
+    )
     if snap is None:
         snap = get_snapshot(request, pk)  # the 404
     response = render(request, "console/reports/_progress.html", progress_context(snap))

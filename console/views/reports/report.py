@@ -48,7 +48,10 @@ def _versions(request: HttpRequest, snap: ReportSnapshot) -> list[ReportSnapshot
 
 def _title(snap: ReportSnapshot, division: str) -> str:
     return _("Report %(period)s, %(division)s, version %(version)s") % {
-        "period": period_text(snap), "division": division, "version": snap.version}  # fmt: skip
+        "period": period_text(snap),
+        "division": division,
+        "version": snap.version,
+    }
 
 
 def may_sign_off(request: HttpRequest, snap: ReportSnapshot) -> bool:
@@ -56,8 +59,9 @@ def may_sign_off(request: HttpRequest, snap: ReportSnapshot) -> bool:
     return is_staff(request) and snap.status == SnapshotStatus.READY
 
 
-def _report_page(request: HttpRequest, snap: ReportSnapshot, form: dict[str, Any] | None = None,
-                 status: int = 200) -> HttpResponse:  # fmt: skip
+def _report_page(
+    request: HttpRequest, snap: ReportSnapshot, form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     division = division_names(request, {snap.division_code}).get(snap.division_code, snap.division_code)
     versions = _versions(request, snap)
     report = snap.figures if snap.status in BUILT and snap.figures else None
@@ -69,30 +73,48 @@ def _report_page(request: HttpRequest, snap: ReportSnapshot, form: dict[str, Any
         {"label": _("State"), "value": state_label(snap)},
         {"label": _("Requested"), "value": f"{snap.requested_label} · {f.when(snap.requested_at)}"},
         {"label": _("Built (Beijing)"), "value": f.when(snap.built_at)},
-        {"label": pgettext("report", "Signed off"), "value": f"{snap.signed_off_by} · {f.when(snap.signed_off_at)}"
-         if snap.signed_off_by_id else "—"},
-    ]  # fmt: skip
+        {
+            "label": pgettext("report", "Signed off"),
+            "value": f"{snap.signed_off_by} · {f.when(snap.signed_off_at)}" if snap.signed_off_by_id else "—",
+        },
+    ]
     built_versions = [v for v in versions if v.status in BUILT]
     context = {
         **progress_context(snap),
-        "figures": figures, "groups": groups, "tables": section_tables(report) if report else [],
-        "division": division, "may_sign_off": may_sign_off(request, snap), "form": form or {},
-        "may_build": is_staff(request), "reason": snap.reason,
+        "figures": figures,
+        "groups": groups,
+        "tables": section_tables(report) if report else [],
+        "division": division,
+        "may_sign_off": may_sign_off(request, snap),
+        "form": form or {},
+        "may_build": is_staff(request),
+        "reason": snap.reason,
         "versions": [
-            {"id": v.pk, "version": v.version, "state": state_label(v), "current": v.pk == snap.pk,
-             "url": reverse("console:report_detail", args=[v.pk]), "built": f.when(v.built_at),
-             "requested": f"{v.requested_label} · {f.when(v.requested_at)}", "reason": v.reason or "—",
-             "signed": f"{v.signed_off_by} · {f.when(v.signed_off_at)}" if v.signed_off_by_id else "—"}
+            {
+                "id": v.pk,
+                "version": v.version,
+                "state": state_label(v),
+                "current": v.pk == snap.pk,
+                "url": reverse("console:report_detail", args=[v.pk]),
+                "built": f.when(v.built_at),
+                "requested": f"{v.requested_label} · {f.when(v.requested_at)}",
+                "reason": v.reason or "—",
+                "signed": f"{v.signed_off_by} · {f.when(v.signed_off_at)}" if v.signed_off_by_id else "—",
+            }
             for v in versions
         ],
         "compare": [(v.pk, _("version %(n)s") % {"n": v.version}) for v in built_versions],
         "compare_against": next((v.pk for v in built_versions if v.version < snap.version), ""),
-        "rebuild": {"start": snap.period_start.isoformat(), "end": snap.period_end.isoformat(),
-                    "division": snap.division_code},
+        "rebuild": {
+            "start": snap.period_start.isoformat(),
+            "end": snap.period_end.isoformat(),
+            "division": snap.division_code,
+        },
         "changed": len(snap.diff or []),
-    }  # fmt: skip
-    return page(request, "console/reports/report.html", context, title=_title(snap, division), crumbs=_crumbs(),
-                status=status)  # fmt: skip
+    }
+    return page(
+        request, "console/reports/report.html", context, title=_title(snap, division), crumbs=_crumbs(), status=status
+    )
 
 
 @require_GET
@@ -153,13 +175,24 @@ def report_diff(request: HttpRequest, pk: int) -> HttpResponse:
         before = selectors.snapshot_get(scope=scope(request), snapshot_id=against.pk).figures or {}
         for d in services.figures_diff(before, snap.figures or {}):
             path = d["path"]
-            rows.append({"path": path, "label": figure_label(path), "before": figure_value(path, d["before"]),
-                         "after": figure_value(path, d["after"]), "reason": reason_text(d["reason"]),
-                         "link": ledger_link(d["link"])})  # fmt: skip
+            rows.append(
+                {
+                    "path": path,
+                    "label": figure_label(path),
+                    "before": figure_value(path, d["before"]),
+                    "after": figure_value(path, d["after"]),
+                    "reason": reason_text(d["reason"]),
+                    "link": ledger_link(d["link"]),
+                }
+            )
     context = {
-        "snap": snap, "against": against, "rows": rows, "urls": urls(snap), "division": division,
+        "snap": snap,
+        "against": against,
+        "rows": rows,
+        "urls": urls(snap),
+        "division": division,
         "choices": [(v.pk, _("version %(n)s") % {"n": v.version}) for v in versions if v.pk != snap.pk],
-    }  # fmt: skip
+    }
     title = _("Changes in version %(n)s") % {"n": snap.version}
     crumbs = [*_crumbs(), (_title(snap, division), reverse("console:report_detail", args=[snap.pk]))]
     return page(request, "console/reports/diff.html", context, title=title, crumbs=crumbs)

@@ -22,14 +22,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("frame", nargs="+", help="the frame as hex (any spacing) or as text")
         parser.add_argument(
-            "--profile", default="",
+            "--profile",
+            default="",
             help="preset name, optionally with ;field=value overrides, e.g. 'sl651;volume_element=FF01'",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--received", default=None,
+            "--received",
+            default=None,
             help="receive time with offset (ISO 8601; default now): the SZY 206 5-byte label takes year and month "
             "from it",
-        )  # fmt: skip
+        )
         parser.add_argument("--no-crc", action="store_true", help="decode even when the checksum is wrong")
 
     def handle(self, *args: Any, **opts: Any) -> None:

@@ -34,15 +34,18 @@ class Command(BaseCommand):
         tuning("port", int, "TCP port")
         tuning("max_connections", int, "open connections at most; more are closed at once")
         parser.add_argument(
-            "--max-connections-per-peer", type=int, default=None,
+            "--max-connections-per-peer",
+            type=int,
+            default=None,
             help="open connections from one address at most, 0 = no cap "
             "(default: the WATER_TELEMETRY_MAX_CONNECTIONS_PER_PEER setting)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--allowed-networks", default=None,
+            "--allowed-networks",
+            default=None,
             help="comma-separated networks (CIDR) peers may connect from; empty = any "
             "(default: the WATER_TELEMETRY_ALLOWED_NETWORKS setting)",
-        )  # fmt: skip
+        )
         tuning("idle_timeout", float, "seconds without a complete frame before a connection is dropped")
         tuning("batch_size", int, "readings per database batch")
         tuning("flush_interval", float, "milliseconds a reading waits for its batch at most", scale=1000)
@@ -50,14 +53,24 @@ class Command(BaseCommand):
         tuning("counters_interval", float, "seconds between writes of the per-station counters")
         tuning("meter_ttl", float, "seconds the meter directory is cached")
         parser.add_argument(
-            "--db-writers", type=int, default=None,
+            "--db-writers",
+            type=int,
+            default=None,
             help="database writer threads (default: 2 on PostgreSQL; always 1 on SQLite)",
-        )  # fmt: skip
+        )
         parser.add_argument("--actor", default=_DEFAULTS.actor, help="name in the audit log (default %(default)s)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        positive = ("port", "max_connections", "idle_timeout", "batch_size", "flush_interval", "max_queue",
-                    "counters_interval", "meter_ttl")  # fmt: skip
+        positive = (
+            "port",
+            "max_connections",
+            "idle_timeout",
+            "batch_size",
+            "flush_interval",
+            "max_queue",
+            "counters_interval",
+            "meter_ttl",
+        )
         for name in positive:
             if opts[name] is None or opts[name] < (0 if name == "port" else 1e-9):
                 raise CommandError(f"--{name.replace('_', '-')} must be positive")
@@ -78,14 +91,21 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"allowed networks: {exc}") from exc
         config = GatewayConfig(
-            host=opts["host"], port=opts["port"], max_connections=opts["max_connections"],
-            idle_timeout=opts["idle_timeout"], batch_size=opts["batch_size"],
-            flush_interval=opts["flush_interval"] / 1000, max_queue=opts["max_queue"],
-            counters_interval=opts["counters_interval"], meter_ttl=opts["meter_ttl"], actor=opts["actor"],
+            host=opts["host"],
+            port=opts["port"],
+            max_connections=opts["max_connections"],
+            idle_timeout=opts["idle_timeout"],
+            batch_size=opts["batch_size"],
+            flush_interval=opts["flush_interval"] / 1000,
+            max_queue=opts["max_queue"],
+            counters_interval=opts["counters_interval"],
+            meter_ttl=opts["meter_ttl"],
+            actor=opts["actor"],
             db_writers=opts["db_writers"],
             command_timeout=conf.command_timeout_s(),  # issue 18 downlink
-            max_connections_per_peer=per_peer, allowed_networks=allowed,  # issue 14
-        )  # fmt: skip
+            max_connections_per_peer=per_peer,
+            allowed_networks=allowed,  # issue 14
+        )
         asyncio.run(self._run(config))
 
     async def _run(self, config: GatewayConfig) -> None:

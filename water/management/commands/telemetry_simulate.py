@@ -56,9 +56,12 @@ class Command(BaseCommand):
         if opts["protocol"] == "szy206" and per_station * opts["step"] > 20 * 86400:
             raise CommandError("SZY 206 labels carry no month: keep count/connections × step under 20 days")
         frames = simulator.plan(
-            opts["protocol"], count=opts["count"], connections=opts["connections"], addresses=addresses or None,
+            opts["protocol"],
+            count=opts["count"],
+            connections=opts["connections"],
+            addresses=addresses or None,
             step=timedelta(seconds=opts["step"]),
-        )  # fmt: skip
+        )
         result = asyncio.run(
             simulator.simulate(
                 host=opts["host"],
@@ -91,10 +94,15 @@ class Command(BaseCommand):
         ]
         result = asyncio.run(
             simulator.fleet(
-                host=opts["host"], port=opts["port"], addresses=stations, count=per_station, held=opts["held"],
-                step=timedelta(seconds=opts["step"]), linger=opts["linger"],
+                host=opts["host"],
+                port=opts["port"],
+                addresses=stations,
+                count=per_station,
+                held=opts["held"],
+                step=timedelta(seconds=opts["step"]),
+                linger=opts["linger"],
             )
-        )  # fmt: skip
+        )
         answered = ", ".join(f"{fn:02X}H × {n}" for fn, n in sorted(result.commands.items())) or "none"
         self.stdout.write(
             f"{result.stations} stations: {result.reports_sent} reports sent, {result.acks} acks; "
