@@ -382,3 +382,20 @@ def to_wgs84(coords: Sequence[Sequence[float]], crs: InputCRS) -> list[tuple[flo
         lon, lat = float(pos[0]), float(pos[1])
         out.append((lon, lat) if convert is None else convert(lon, lat))
     return out
+
+
+def json_type_name(value: object) -> str:
+    """The JSON name of a value's type, for messages that say what was sent instead."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

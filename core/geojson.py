@@ -27,7 +27,7 @@ from django.contrib.gis.geos import (
 )
 from django.utils.translation import gettext as _
 
-from core.geo import WGS84_SRID, InputCRS, parse_crs, to_wgs84
+from core.geo import WGS84_SRID, InputCRS, json_type_name, parse_crs, to_wgs84
 
 __all__ = ["GEOMETRY_TYPES", "GeoJSONError", "parse_geometry"]
 
@@ -56,23 +56,6 @@ class GeoJSONError(ValueError):
         super().__init__(f"{path}: {message}" if path else message)
 
 
-def _json_type(value: object) -> str:
-    """Name a Python value by its JSON type, as the user wrote it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 class _Budget:
     """Counts positions so an oversized geometry is refused before it is fully walked."""
 
@@ -91,7 +74,8 @@ class _Budget:
 def _array(value: object, path: str, what: str) -> list[Any] | tuple[Any, ...]:
     if not isinstance(value, list | tuple):
         raise GeoJSONError(
-            _("expected an array of %(what)s, got %(json_type)s") % {"what": what, "json_type": _json_type(value)}, path
+            _("expected an array of %(what)s, got %(json_type)s") % {"what": what, "json_type": json_type_name(value)},
+            path,
         )
     return value
 
@@ -99,7 +83,7 @@ def _array(value: object, path: str, what: str) -> list[Any] | tuple[Any, ...]:
 def _number(value: object, path: str) -> float:
     # bool is an int subclass in Python, but true/false in JSON is never a coordinate.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise GeoJSONError(_("expected a number, got %(json_type)s") % {"json_type": _json_type(value)}, path)
+        raise GeoJSONError(_("expected a number, got %(json_type)s") % {"json_type": json_type_name(value)}, path)
     number = float(value)
     if not math.isfinite(number):
         raise GeoJSONError(_("coordinate must be finite, got %(number)s") % {"number": number}, path)
@@ -252,7 +236,7 @@ def _load(obj: object) -> dict[str, Any]:
             ) from None
     if not isinstance(obj, dict):
         raise GeoJSONError(
-            _("a GeoJSON geometry must be an object, got %(json_type)s") % {"json_type": _json_type(obj)}
+            _("a GeoJSON geometry must be an object, got %(json_type)s") % {"json_type": json_type_name(obj)}
         )
     return obj
 
@@ -291,7 +275,7 @@ def parse_geometry(
         raise GeoJSONError(_('missing "type"'), "type")
     gtype = data["type"]
     if not isinstance(gtype, str):
-        raise GeoJSONError(_("expected a string, got %(json_type)s") % {"json_type": _json_type(gtype)}, "type")
+        raise GeoJSONError(_("expected a string, got %(json_type)s") % {"json_type": json_type_name(gtype)}, "type")
     if gtype in ("Feature", "FeatureCollection"):
         raise GeoJSONError(
             _("expected a geometry, got a %(gtype)s; send its geometry instead") % {"gtype": gtype}, "type"

@@ -33,20 +33,3 @@ class TrackLimits:
     min_inside_share: float = 0.5
     coverage_buffer_m: float = 200.0
     preview_tolerance_m: float = 5.0
-
-
-def json_type_name(value: object) -> str:
-    """The JSON name of a value's type, for messages that say what was sent instead."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__

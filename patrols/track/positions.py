@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from core.geo import InputCRS, gcj02_to_wgs84_arrays, out_of_china, to_wgs84
-from patrols.track.base import TrackError, json_type_name
+from core.geo import InputCRS, gcj02_to_wgs84_arrays, json_type_name, out_of_china, to_wgs84
+from patrols.track.base import TrackError
 
 
 def _position_error(coords: list[Any], prefix: str, field: str) -> TrackError:

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from patrols.track.base import TrackError, json_type_name
+from core.geo import json_type_name
+from patrols.track.base import TrackError
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
