@@ -16,6 +16,7 @@ from core.api.fields import AwareDateTimeField
 from core.api.serializers import MAX_ID, StrictSerializer
 from water.choices import WaterUse
 from water.models import LedgerLock, PlanVersion, RedLineTarget, WaterPlan
+from water.plan_services import REDLINE_FIELDS
 
 MAX_LINES = 20_000  # 12 months × a few uses × the intakes of a city
 MAX_USAGE_DAYS = 3660  # ten years per request
@@ -109,20 +110,7 @@ class RedLineSerializer(serializers.ModelSerializer):
             "year",
             "division",
             "division_name",
-            "total_use_cap_m3",
-            "per_gdp_target",
-            "per_iva_target",
-            "irrigation_target",
-            "zone_compliance_target",
-            "gdp_10k_yuan",
-            "gdp_source",
-            "iva_10k_yuan",
-            "iva_source",
-            "irrigation_coefficient",
-            "irrigation_source",
-            "zone_compliance",
-            "zone_compliance_source",
-            "notes",
+            *REDLINE_FIELDS,
             "created_at",
             "updated_at",
         ]
