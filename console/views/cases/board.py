@@ -194,22 +194,27 @@ def _render(
     return page(request, template, context, title=_("Cases"), status=status)
 
 
+def _refused(request: HttpRequest, exc: LedgerError) -> dict[str, Any]:
+    """The board with no rows and the filter's refusal shown (a 400 page)."""
+    return {
+        "rows": [],
+        "headers": [],
+        "count": 0,
+        "number": 1,
+        "tabs": [],
+        "errors": exc.messages,
+        "filters": _filter_bar(request, request.GET),
+        "exports": [],
+    }
+
+
 @console_page("console:case_list")
 def case_board(request: HttpRequest) -> HttpResponse:
     try:
         data = board_data(request)
         status = 200
     except LedgerError as exc:
-        data = {
-            "rows": [],
-            "headers": [],
-            "count": 0,
-            "number": 1,
-            "tabs": [],
-            "errors": exc.messages,
-            "filters": _filter_bar(request, request.GET),
-            "exports": [],
-        }
+        data = _refused(request, exc)
         status = 400
     return _render(request, data, status)
 
@@ -220,16 +225,7 @@ def _refill(request: HttpRequest, query: str, errors: actions.Errors) -> HttpRes
     try:
         data = board_data(request)
     except LedgerError as exc:
-        data = {
-            "rows": [],
-            "headers": [],
-            "count": 0,
-            "number": 1,
-            "tabs": [],
-            "errors": exc.messages,
-            "filters": _filter_bar(request, request.GET),
-            "exports": [],
-        }
+        data = _refused(request, exc)
     ticked = set(request.POST.getlist("case"))
     for row in data["rows"]:
         row["ticked"] = row["id"] in ticked
