@@ -3,8 +3,11 @@ exception, and nothing downstream (JSON, acks, readings) breaks on what does dec
 
 Inputs are the kept seed corpus below (domain.md's sample frames and hand-made edge cases) mutated by byte flips,
 insertions, deletions, truncations and splices, with the checksum repaired half of the time so mutations reach
-the deep parsers instead of stopping at the CRC; random bytes behind protocol start bytes; and streams of good
-and mutated frames cut into random reads.
+the deep parsers instead of stopping at the CRC; random bytes behind protocol start bytes; frames of the issue 18
+codecs built from their parts with a right checksum (`built`: SL 651 ASCII frames, 31H/38H time-step series,
+37H/46H/51H/45H replies, SZY 206 self-reports with N values, with missing and odd values, steps of 0 and
+series that are not a whole number of values), themselves mutated too; and streams of good and mutated frames
+cut into random reads.
 
 Duration: ``HEZHANG_FUZZ_SECONDS`` (default 20 s, shared by the three fuzz tests) — ``make test`` fuzzes a little
 every run, ``make fuzz`` (CI: once, 180 s) fuzzes for minutes; 0 replays the saved corpus and a few examples
@@ -40,8 +43,11 @@ from water.telemetry import (
     UnknownProtocol,
     build_ack,
     decode_frame,
+    sl651,
+    szy206,
     to_json,
 )
+from water.telemetry import sl651_ascii as ascii_
 from water.telemetry.crc import crc8_e5, crc16_modbus
 
 SECONDS = float(os.environ.get("HEZHANG_FUZZ_SECONDS", "20"))
@@ -221,7 +227,121 @@ def started(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-FRAMES = st.one_of(mutated(), started())
+STATION = bytes.fromhex("6501020457")
+# HEX element identifiers: flow, volume (FF01 extension), level, rain, the status word, the arrays, and others.
+IDENTS = [b"\x27", b"\xff\x01", b"\x39", b"\x20", b"\x26", b"\x45", b"\xf4", b"\xf5", b"\x1a", b"\x38", b"\x70"]
+MNEMONICS = ["Q", "WV", "Z", "PJ", "VT", "PT", "Z1", "SBL1", "ZT", "XYZ"]
+TOKENS = st.one_of(
+    st.decimals(-99999, 99999, places=3, allow_nan=False).map(str),
+    st.sampled_from(["FFFF", "AAAAAA", "F", "0", "-0.0", "1.2.3", "1E3", "ZZ", "99999999999"]),
+    st.text("0123456789.-AF", min_size=1, max_size=8),
+)
+
+
+@st.composite
+def _value_bytes(draw: st.DrawFn, nbytes: int) -> bytes:
+    """One value's bytes: BCD, all FF or all AA (missing), or anything."""
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return bytes.fromhex(draw(st.text("0123456789", min_size=2 * nbytes, max_size=2 * nbytes)))
+    if kind in (1, 2):
+        return (b"\xff" if kind == 1 else b"\xaa") * nbytes
+    return draw(st.binary(min_size=nbytes, max_size=nbytes))
+
+
+@st.composite
+def _sl651_time(draw: st.DrawFn, nbytes: int) -> bytes:
+    if draw(st.integers(0, 9)) == 0:  # sometimes an impossible time
+        return bytes.fromhex(draw(st.text("0123456789", min_size=2 * nbytes, max_size=2 * nbytes)))
+    moment = RECEIVED + timedelta(minutes=draw(st.integers(-60 * 24 * 40, 60 * 24)))
+    return sl651.encode_sl651_time(moment, nbytes)
+
+
+@st.composite
+def _hex_body(draw: st.DrawFn, function: int) -> bytes:
+    """An SL 651 HEX uplink body laid out as ``function`` expects it (domain.md §3.3a), with random contents."""
+    head = draw(st.integers(0, 0xFFFF)).to_bytes(2, "big") + draw(_sl651_time(6)) + b"\xf1\xf1" + STATION
+    if function in (0x51, 0x4A):
+        return head
+    if function == 0x46:
+        return head + b"\x45\x20" + draw(st.binary(min_size=4, max_size=4))
+    if function == 0x45:
+        text = draw(st.binary(max_size=12))
+        return head + bytes([draw(st.sampled_from([len(text), len(text) + 1, 0]))]) + text
+    head += bytes([draw(st.sampled_from([0x49, 0x48, 0x50, 0x4B]))]) + b"\xf0\xf0" + draw(_sl651_time(5))
+    groups = b""
+    if function in (0x31, 0x38) or draw(st.booleans()):
+        # Time-step series: 04 18 DDHHMM (0 sometimes), one identifier and data definition, N values.
+        step = draw(st.sampled_from(["000005", "000100", "010000", "000000", "000015"]))
+        ident, nbytes = draw(st.sampled_from(IDENTS)), draw(st.integers(1, 6))
+        values = b"".join(draw(_value_bytes(nbytes)) for _ in range(draw(st.integers(0, 12))))
+        groups = b"\x04\x18" + bytes.fromhex(step) + ident + bytes([(nbytes << 3) | draw(st.integers(0, 4))])
+        groups += values + draw(st.binary(max_size=2 if draw(st.integers(0, 4)) == 0 else 0))
+    # A series runs to the end of the body: groups behind it only sometimes (a series that is not whole).
+    extra = draw(st.integers(1, 4)) if not groups else draw(st.sampled_from([0, 0, 0, 0, 1]))
+    for _ in range(extra):
+        nbytes = draw(st.integers(1, 8))
+        ident = draw(st.sampled_from(IDENTS))
+        groups += ident + bytes([(nbytes << 3) | draw(st.integers(0, 4))]) + draw(_value_bytes(nbytes))
+    return head + groups
+
+
+@st.composite
+def _ascii_body(draw: st.DrawFn, function: int) -> str:
+    text = f"{draw(st.integers(0, 0xFFFF)):04X}{draw(_sl651_time(6)).hex()}"
+    if function in (0x51, 0x4A):
+        return text
+    text += f" ST {STATION.hex().upper()} {draw(st.sampled_from(['I', 'H', 'P', 'K']))}"
+    text += f" TT {draw(_sl651_time(5)).hex()}"
+    if function in (0x31, 0x38) or draw(st.booleans()):
+        text += f" DR{draw(st.sampled_from('DHN'))}{draw(st.integers(0, 99)):02d}"
+    for _ in range(draw(st.integers(1, 4))):
+        text += " " + draw(st.sampled_from(MNEMONICS))
+        text += "".join(" " + draw(TOKENS) for _ in range(draw(st.integers(0, 6))))
+    return text + draw(st.sampled_from(["", " "]))
+
+
+@st.composite
+def built(draw: st.DrawFn) -> bytes:
+    """A frame of the issue 18 codecs built from its parts, checksum right: SL 651 HEX or ASCII with a body laid
+    out by function (reports, 31H series, 37H/38H/46H/51H/45H replies), or an SZY 206 self-report with N values."""
+    codec = draw(st.integers(0, 2))
+    end = draw(st.sampled_from([sl651.ETX, sl651.ETX, sl651.EOT, sl651.ETB, sl651.ENQ]))
+    function = draw(st.sampled_from([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x37, 0x38, 0x38, 0x46, 0x51, 0x45, 0x4A]))
+    if codec == 0:
+        body = draw(_hex_body(function))
+        return sl651.encode_frame(centre=1, station=STATION, password=0x1234, function=function, body=body, end=end)
+    if codec == 1:
+        text = draw(_ascii_body(function))
+        return ascii_.encode_frame(centre=1, station=STATION, password=0x1234, function=function, body=text, end=end)
+    # SZY 206 / SL/T 427 AFN C0 with any number of 5-byte values (some missing), data type 3 or another.
+    values = b"".join(draw(_value_bytes(5)) for _ in range(draw(st.integers(0, 9))))
+    data_type = draw(st.sampled_from([0x3, 0x3, 0x1, 0x2, 0x4]))
+    label = szy206.encode_label(RECEIVED + timedelta(minutes=draw(st.integers(-90_000, 90_000))),
+                                edition=draw(st.sampled_from(["2016", "2021"])))  # fmt: skip
+    data = values + draw(st.binary(min_size=4, max_size=4)) + label
+    control = szy206.Control(uplink=True, div=False, fcb=3, data_type=data_type)
+    return szy206.encode_frame(control=control, address=STATION, afn=0xC0, data=data)
+
+
+@st.composite
+def built_mutated(draw: st.DrawFn) -> bytes:
+    """A `built` frame with one mutation, its checksum repaired half of the time."""
+    raw = bytearray(draw(built()))
+    at = draw(st.integers(0, len(raw) - 1))
+    op = draw(st.integers(0, 2))
+    if op == 0:
+        raw[at] = draw(st.integers(0, 255))
+    elif op == 1:
+        del raw[at]
+    else:
+        raw[at:at] = draw(st.binary(min_size=1, max_size=4))
+    if draw(st.booleans()):
+        _repair(raw)
+    return bytes(raw)
+
+
+FRAMES = st.one_of(mutated(), started(), built(), built_mutated())
 RECEIVE_TIMES = st.integers(-400, 400).map(lambda days: RECEIVED + timedelta(days=days, seconds=days * 977))
 
 
@@ -341,3 +461,27 @@ def test_good_frames_survive_any_read_boundaries() -> None:
         assert out == frames  # garbage without start bytes never hides or breaks a frame
 
     _fuzz(run, 0.15)
+
+
+def test_built_frames_reach_every_new_codec() -> None:
+    """`built` is what carries the fuzzing (and the saved corpus) into the issue 18 codecs: among a fixed draw of
+    its frames, ASCII frames, 31H and 38H series, 37H, 46H and 51H replies and SZY 206 self-reports with values
+    each decode."""
+    seen: set[str] = set()
+
+    @settings(_SETTINGS, database=None, derandomize=True, max_examples=1000, phases=[Phase.generate])
+    @given(raw=built())
+    def run(raw: bytes) -> None:
+        try:
+            decoded = decode_frame(raw, received_at=RECEIVED)
+        except FrameError:
+            return
+        _exercise(decoded)
+        if raw[0] == 0x68:
+            seen.add(f"szy206 {len(decoded.values)} values" if len(decoded.values) > 2 else "szy206")
+        else:
+            seen.add(("ascii " if raw[0] == 0x01 else "hex ") + f"{decoded.function:02X}")
+
+    run()
+    wanted = {"szy206 4 values", "ascii 31", "ascii 32", "hex 31", "hex 38", "hex 37", "hex 46", "hex 51"}
+    assert wanted <= seen, (sorted(wanted - seen), " ".join(sorted(seen)))

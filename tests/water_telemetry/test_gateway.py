@@ -11,6 +11,8 @@ Issue 4 "Bad input", each case and where it is covered:
 - a 1 MB stream of random bytes: `test_one_megabyte_of_random_bytes`;
 - a client that never sends: `test_silent_client_is_dropped_after_the_idle_timeout`.
 None crashes the gateway or writes a reading (each test checks what was stored).
+Issue 18: what the framer rejects (wrong ASCII length, non-hex header or CRC, bad CRC, wrong SZY 206 length,
+garbage) logged with its reason, counted per station, and the log rate-limited: `test_gateway_rejects.py`.
 """
 
 from __future__ import annotations

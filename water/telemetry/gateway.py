@@ -27,7 +27,9 @@ acknowledged (``bad_password``).
 Counted per station (persisted every ``counters_interval`` seconds by `station_counters_add`, not per frame)
 and globally (logged with the same period, and kept in `Gateway.stats`): frames, bad CRCs, wrong passwords,
 unknown elements, decode errors, readings stored / duplicate / refused, acks, last seen, last remote address.
-Garbage bytes, connections refused or denied and idle drops are global only (no station to charge them to).
+Connections refused or denied and idle drops are global only (no station to charge them to); the bytes the
+framer rejects are counted, logged (rate-limited) and charged to the connection's station once a frame named it
+(`water.telemetry.gateway_rejects`).
 Readings whose batch could not be stored after the retries are ``readings_unacknowledged``: their frames get
 no ack, so the station resends them (nothing is lost); an ack the connection could no longer carry is
 ``acks_undelivered`` (the station resends that frame too, a harmless duplicate). Nothing a client sends stops
@@ -57,6 +59,7 @@ from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
 from water.telemetry.gateway_config import GatewayConfig, GatewayStats
+from water.telemetry.gateway_rejects import RejectLog, RejectsMixin, station_name
 from water.telemetry.gateway_writer import Pending, Ticket, WriterMixin
 from water.telemetry.profiles.answers import PacketAssembler, build_ack
 from water.telemetry.profiles.decoding import decode_frame, station_of
@@ -80,6 +83,10 @@ class _Connection:
     peer: str
     closed: bool = False
     warned_password: bool = False  # a wrong password is logged once per connection, counted every time
+    station: tuple[str, str] | None = None  # (protocol, address) of its latest frame: charged with rejected bytes
+    rejects: RejectLog | None = None  # the log budget for rejected bytes, made at the first
+    malformed_seen: int = 0  # the splitter's malformed_runs and bad_crc already counted
+    bad_crc_seen: int = 0
 
     def send(self, data: bytes) -> bool:
         if self.closed or self.writer.is_closing():
@@ -96,7 +103,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Gateway(WriterMixin):
+class Gateway(WriterMixin, RejectsMixin):
     """The TCP server. ``await start()``, then ``await stop()`` (or `serve` until a stop is requested)."""
 
     def __init__(self, config: GatewayConfig | None = None, *, clock: Callable[[], datetime] = _now) -> None:
@@ -327,11 +334,8 @@ class Gateway(WriterMixin):
                 if not data:
                     return
                 stats.bytes_received += len(data)
-                before_bad, before_frames = splitter.bad_crc, splitter.frames
+                before_runs, before_frames = splitter.rejected_runs, splitter.frames
                 frames = splitter.feed(data)
-                if splitter.bad_crc != before_bad:
-                    stats.bad_crc += splitter.bad_crc - before_bad
-                    self._count_bad_crc(splitter, conn)
                 if frames:
                     stats.frames += splitter.frames - before_frames
                     now = self.clock()
@@ -340,22 +344,18 @@ class Gateway(WriterMixin):
                         known = self._on_frame(conn, raw, now, assembler) or known
                     if known:
                         last_frame = loop.time()
+                if splitter.rejected_runs != before_runs:  # after the frames: one of them may name the station
+                    self._on_rejected(conn, splitter, before_runs)
                 if not self._room.is_set():
                     await self._room.wait()
         finally:
+            before_runs = splitter.rejected_runs
             splitter.flush()
+            if splitter.rejected_runs != before_runs:
+                self._on_rejected(conn, splitter, before_runs)
+            if conn.rejects is not None:
+                conn.rejects.summary(conn.peer, station_name(conn.station))
             stats.garbage_bytes += splitter.discarded_bytes
-
-    def _count_bad_crc(self, splitter: FrameSplitter, conn: _Connection) -> None:
-        while splitter.rejected:
-            raw = splitter.rejected.popleft()
-            address = station_of(raw)
-            if address is None:
-                continue
-            delta = self._station(("szy206" if raw[0] == 0x68 else "sl651", address))
-            delta.bad_crc += 1
-            delta.last_remote = conn.peer
-            log.warning("telemetry: bad CRC from %s station %s: %s", conn.peer, address, raw.hex().upper())
 
     def _on_frame(self, conn: _Connection, raw: bytes, now: datetime, assembler: PacketAssembler) -> bool:
         """Decode, queue and acknowledge one frame; whether it came from a commissioned station with the right
@@ -363,6 +363,7 @@ class Gateway(WriterMixin):
         protocol = "szy206" if raw[0] == 0x68 else "sl651"
         address = station_of(raw) or ""
         key = (protocol, address)
+        conn.station = key
         delta = self._station(key)
         delta.frames += 1
         if delta.first_seen is None:

@@ -39,6 +39,10 @@ class GatewayConfig:
     # the networks peers may connect from (empty: any).
     max_connections_per_peer: int = 50
     allowed_networks: tuple[str, ...] = ()
+    # Issue 18 "Bad input" (water.telemetry.gateway_rejects): rejected bytes a connection logs per window (s);
+    # the rest is counted, and summed up in one line.
+    reject_log_burst: int = 10
+    reject_log_window: float = 60.0
 
 
 @dataclass(slots=True)
@@ -53,6 +57,9 @@ class GatewayStats:
     connections_open: int = 0
     bytes_received: int = 0
     garbage_bytes: int = 0
+    # Rejected runs of bytes (bad checksum, wrong length, non-hex characters, false starts, garbage), each logged
+    # (rate-limited per connection) and charged to the connection's station once known.
+    rejected_runs: int = 0
     frames: int = 0
     bad_crc: int = 0
     bad_password: int = 0  # SL 651 frames with another password than the meter's: not stored, not acknowledged
