@@ -86,7 +86,7 @@ def report_row_filters(*, period: Period) -> dict[str, Q]:
         "patrols_valid": done & Q(valid=True) & ~Q(review_status=ReviewStatus.REJECTED),
         "patrols_flagged": done & ~Q(review_status=ReviewStatus.NOT_REQUIRED),
         "cases_found": found,
-        "cases_cleared_on_spot": found & Q(closed_via="on_spot"),
+        "cases_cleared_on_spot": found & Q(closed_via="on_spot", closed_at__lt=e),
         "cases_closed": Q(closed_at__gte=s, closed_at__lt=e),
         "cases_closed_of_found": found & Q(closed_at__lt=e),
         "cases_overdue": Q(found_at__lt=e, overdue_at__lt=e) & (Q(closed_at__isnull=True) | Q(closed_at__gte=e)),
@@ -129,6 +129,36 @@ def report_rows(
     if model == "cases":
         return Case.objects.filter(where).select_related("reach", "lake").order_by("-found_at", "id")
     return LitterRemoval.objects.filter(where).select_related("reach", "lake").order_by("-removed_on", "id")
+
+
+def case_state_at(end: Any) -> Any:
+    """A case's workflow state at ``end`` (excluded), as an SQL expression: the state its last step
+    before ``end`` led to (CaseEvent, one correlated subquery). A case without a step before ``end``
+    (rows written outside the workflow: imports, fixtures; a step recorded after the end) falls back
+    on its stamps, the furthest state stamped before ``end``, and then on the initial state, reported."""
+    from django.db.models import Case as Choose
+    from django.db.models import CharField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    from patrols.choices import CaseStatus
+    from patrols.models import CaseEvent
+
+    last_step = CaseEvent.objects.filter(case_id=OuterRef("pk"), at__lt=end).order_by("-at", "-id").values("to_status")
+    stamped = Choose(
+        *(
+            When(**{f"{stamp}__lt": end}, then=Value(state))
+            for stamp, state in (
+                ("closed_at", CaseStatus.CLOSED),
+                ("verified_at", CaseStatus.VERIFIED),
+                ("submitted_at", CaseStatus.SUBMITTED),
+                ("rectifying_at", CaseStatus.RECTIFYING),
+                ("assigned_at", CaseStatus.ASSIGNED),
+            )
+        ),
+        default=Value(CaseStatus.REPORTED),
+        output_field=CharField(),
+    )
+    return Coalesce(Subquery(last_step[:1], output_field=CharField()), stamped, output_field=CharField())
 
 
 def _patrol_sums(where: Q | None = None) -> dict[str, Any]:
@@ -239,7 +269,7 @@ def patrol_report(
         .values("category")
         .annotate(
             found=Count("id"),
-            cleared_on_spot=Count("id", filter=Q(closed_via="on_spot")),
+            cleared_on_spot=Count("id", filter=Q(closed_via="on_spot", closed_at__lt=period.end)),
             closed_of_found=Count("id", filter=Q(closed_at__lt=period.end)),
         )
     ):
@@ -249,10 +279,15 @@ def patrol_report(
     for key in ("cases_closed", "cases_overdue"):
         for row in cases.filter(f[key]).values("category").annotate(n=Count("id")):
             categories[row["category"]][key.removeprefix("cases_")] = row["n"]
-    # Present state of the cases found in the period (the chart of cases by category and state).
+    # The state at the period's end of the cases found in the period (the chart of cases by category and state).
     by_state: dict[str, dict[str, int]] = {c: dict.fromkeys(CaseStatus.values, 0) for c in CaseCategory.values}
-    for row in cases.filter(f["cases_found"]).values("category", "status").annotate(n=Count("id")):
-        by_state[row["category"]][row["status"]] = row["n"]
+    for row in (
+        cases.filter(f["cases_found"])
+        .annotate(state_at_end=case_state_at(period.end))
+        .values("category", "state_at_end")
+        .annotate(n=Count("id"))
+    ):
+        by_state[row["category"]][row["state_at_end"]] = row["n"]
 
     def tot(key: str) -> int:
         return sum(c[key] for c in categories.values())
