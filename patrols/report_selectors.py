@@ -313,7 +313,8 @@ def patrol_report(
 
 def compliance_report(*, scope: Scope, period: Period, division_code: str | None = None) -> dict[str, Any]:
     """Frequency compliance summed over the chiefs appointed inside the jurisdiction (a chief reads
-    their division's, as for the other report figures): required, done, valid and missing patrols, and
+    their division's, as for the other report figures): required, done (巡河次数), valid and missing
+    patrols, the people on the patrols done (巡河人次), and
     the share of the required patrols that were made (valid ones, capped per period by `compliance`)."""
     agg = _report_scope(scope)
     if not agg.everything and agg.role == Role.CHIEF:
@@ -325,8 +326,12 @@ def compliance_report(*, scope: Scope, period: Period, division_code: str | None
     missing = sum(r.missing for r in rows)
     by_level: dict[str, dict[str, int]] = {}
     for r in rows:
-        lvl = by_level.setdefault(r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0})
+        lvl = by_level.setdefault(
+            r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0, "done": 0, "person_times": 0}
+        )
         lvl["chiefs"] += 1
+        lvl["done"] += r.done
+        lvl["person_times"] += r.person_times
         lvl["compliant_chiefs"] += int(r.compliant)
         lvl["required"] += r.required
         lvl["missing"] += r.missing
@@ -335,6 +340,7 @@ def compliance_report(*, scope: Scope, period: Period, division_code: str | None
         "compliant_chiefs": sum(1 for r in rows if r.compliant),
         "required": required,
         "done": sum(r.done for r in rows),
+        "person_times": sum(r.person_times for r in rows),
         "valid": sum(r.valid for r in rows),
         "missing": missing,
         "rate": ((required - missing) / required) if required else None,

@@ -86,6 +86,7 @@ def _figures(scope: Scope, period: Period, division_code: str | None) -> dict[st
             "compliant_chiefs": c["compliant_chiefs"],
             "required": c["required"],
             "done": c["done"],
+            "person_times": c["person_times"],
             "valid": c["valid"],
             "missing": c["missing"],
             "rate": c["rate"],
