@@ -416,7 +416,7 @@ def compliance(
             ),
         )
         mine = sorted(patrols.get((chief, lvl), []))
-        times = [t for t, __, __ in mine]
+        times = [p[0] for p in mine]
         for rule in applicable:
             if rule.period not in units:
                 units[rule.period] = list(sub_periods(start, end, rule.period))
@@ -432,8 +432,8 @@ def compliance(
                 # The chief's patrols in [unit.start, unit.end): a slice of the sorted list, found by bisection
                 # (a scan per period cost 0.3 s for a year of 10,000 patrols).
                 in_unit = mine[bisect_left(times, unit.start) : bisect_left(times, unit.end)]
-                done = [ok for __, ok, __ in in_unit]
-                people = sum(n for __, __, n in in_unit)
+                done = [p[1] for p in in_unit]
+                people = sum(p[2] for p in in_unit)
                 valid_count = sum(done)
                 shortfall = max(0, rule.required_count - valid_count)
                 row.periods += 1
