@@ -86,7 +86,7 @@ def report_row_filters(*, period: Period) -> dict[str, Q]:
         "patrols_valid": done & Q(valid=True) & ~Q(review_status=ReviewStatus.REJECTED),
         "patrols_flagged": done & ~Q(review_status=ReviewStatus.NOT_REQUIRED),
         "cases_found": found,
-        "cases_cleared_on_spot": found & Q(closed_via="on_spot"),
+        "cases_cleared_on_spot": found & Q(closed_via="on_spot", closed_at__lt=e),
         "cases_closed": Q(closed_at__gte=s, closed_at__lt=e),
         "cases_closed_of_found": found & Q(closed_at__lt=e),
         "cases_overdue": Q(found_at__lt=e, overdue_at__lt=e) & (Q(closed_at__isnull=True) | Q(closed_at__gte=e)),
@@ -129,6 +129,36 @@ def report_rows(
     if model == "cases":
         return Case.objects.filter(where).select_related("reach", "lake").order_by("-found_at", "id")
     return LitterRemoval.objects.filter(where).select_related("reach", "lake").order_by("-removed_on", "id")
+
+
+def case_state_at(end: Any) -> Any:
+    """A case's workflow state at ``end`` (excluded), as an SQL expression: the state its last step
+    before ``end`` led to (CaseEvent, one correlated subquery). A case without a step before ``end``
+    (rows written outside the workflow: imports, fixtures; a step recorded after the end) falls back
+    on its stamps, the furthest state stamped before ``end``, and then on the initial state, reported."""
+    from django.db.models import Case as Choose
+    from django.db.models import CharField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    from patrols.choices import CaseStatus
+    from patrols.models import CaseEvent
+
+    last_step = CaseEvent.objects.filter(case_id=OuterRef("pk"), at__lt=end).order_by("-at", "-id").values("to_status")
+    stamped = Choose(
+        *(
+            When(**{f"{stamp}__lt": end}, then=Value(state))
+            for stamp, state in (
+                ("closed_at", CaseStatus.CLOSED),
+                ("verified_at", CaseStatus.VERIFIED),
+                ("submitted_at", CaseStatus.SUBMITTED),
+                ("rectifying_at", CaseStatus.RECTIFYING),
+                ("assigned_at", CaseStatus.ASSIGNED),
+            )
+        ),
+        default=Value(CaseStatus.REPORTED),
+        output_field=CharField(),
+    )
+    return Coalesce(Subquery(last_step[:1], output_field=CharField()), stamped, output_field=CharField())
 
 
 def _patrol_sums(where: Q | None = None) -> dict[str, Any]:
@@ -239,7 +269,7 @@ def patrol_report(
         .values("category")
         .annotate(
             found=Count("id"),
-            cleared_on_spot=Count("id", filter=Q(closed_via="on_spot")),
+            cleared_on_spot=Count("id", filter=Q(closed_via="on_spot", closed_at__lt=period.end)),
             closed_of_found=Count("id", filter=Q(closed_at__lt=period.end)),
         )
     ):
@@ -249,10 +279,15 @@ def patrol_report(
     for key in ("cases_closed", "cases_overdue"):
         for row in cases.filter(f[key]).values("category").annotate(n=Count("id")):
             categories[row["category"]][key.removeprefix("cases_")] = row["n"]
-    # Present state of the cases found in the period (the chart of cases by category and state).
+    # The state at the period's end of the cases found in the period (the chart of cases by category and state).
     by_state: dict[str, dict[str, int]] = {c: dict.fromkeys(CaseStatus.values, 0) for c in CaseCategory.values}
-    for row in cases.filter(f["cases_found"]).values("category", "status").annotate(n=Count("id")):
-        by_state[row["category"]][row["status"]] = row["n"]
+    for row in (
+        cases.filter(f["cases_found"])
+        .annotate(state_at_end=case_state_at(period.end))
+        .values("category", "state_at_end")
+        .annotate(n=Count("id"))
+    ):
+        by_state[row["category"]][row["state_at_end"]] = row["n"]
 
     def tot(key: str) -> int:
         return sum(c[key] for c in categories.values())
@@ -289,6 +324,7 @@ def _compliance_totals(rows: list[Any]) -> dict[str, Any]:
         "compliant_chiefs": sum(1 for r in rows if r.compliant),
         "required": required,
         "done": sum(r.done for r in rows),
+        "person_times": sum(r.person_times for r in rows),
         "valid": sum(r.valid for r in rows),
         "missing": missing,
         "rate": ((required - missing) / required) if required else None,
@@ -314,8 +350,9 @@ def compliance_report(
 ) -> dict[str, Any]:
     """Frequency compliance summed over the chiefs appointed inside the jurisdiction (a chief reads
     their division's, as for the other report figures), or over the chiefs of one reach or lake:
-    required, done, valid and missing patrols, the share of the required patrols that were made (valid
-    ones, capped per period by `compliance`), and the same split by rivers and lakes (``by_water``)."""
+    required, done (巡河次数), valid and missing patrols, the people on the patrols done (巡河人次), the
+    share of the required patrols that were made (valid ones, capped per period by `compliance`), and the
+    same split by rivers and lakes (``by_water``)."""
     agg = _report_scope(scope)
     if not agg.everything and agg.role == Role.CHIEF:
         agg = Scope(user_id=agg.user_id, role=Role.REVIEWER, prefix=agg.prefix)
@@ -330,8 +367,12 @@ def compliance_report(
     )
     by_level: dict[str, dict[str, int]] = {}
     for r in rows:
-        lvl = by_level.setdefault(r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0})
+        lvl = by_level.setdefault(
+            r.level, {"chiefs": 0, "compliant_chiefs": 0, "required": 0, "missing": 0, "done": 0, "person_times": 0}
+        )
         lvl["chiefs"] += 1
+        lvl["done"] += r.done
+        lvl["person_times"] += r.person_times
         lvl["compliant_chiefs"] += int(r.compliant)
         lvl["required"] += r.required
         lvl["missing"] += r.missing

@@ -324,7 +324,8 @@ class ComplianceRow:
     water: str = "rivers"
     periods: int = 0
     required: int = 0
-    done: int = 0
+    done: int = 0  # 巡河次数: the chief's completed patrols in the counted periods
+    person_times: int = 0  # 巡河人次: the people on those patrols (the chief and each companion)
     valid: int = 0
     missing: int = 0
     detail: list[dict[str, Any]] = field(default_factory=list)
@@ -363,8 +364,9 @@ def compliance(
 ) -> list[ComplianceRow]:
     """Patrol frequency per chief and level over [start, end] (Beijing dates): for each period of the
     level's rule that starts in the window, falls in the rule's season and finds the chief in office
-    on its first day, the required count, the patrols done, the valid ones (passing the validity rules
-    and not rejected on review) and the shortfall. ``missing`` sums the shortfall period by period, so
+    on its first day, the required count, the patrols done (巡河次数) and the people on them (巡河人次:
+    the chief and each companion), the valid ones (passing the validity rules and not rejected on
+    review) and the shortfall. ``missing`` sums the shortfall period by period, so
     three patrols in one week do not make up for a missed week.
 
     Four queries whatever the number of chiefs: appointments, rules, patrols, and nothing per row.
@@ -414,14 +416,14 @@ def compliance(
     for kind in {r.period for r in rules}:
         for unit in sub_periods(start, end, kind):
             window_end = max(window_end, unit.end)
-    patrols: dict[tuple[int, str], list[tuple[dt.datetime, bool]]] = defaultdict(list)
-    for chief, lvl, started, valid, review in Patrol.objects.filter(
+    patrols: dict[tuple[int, str], list[tuple[dt.datetime, bool, int]]] = defaultdict(list)
+    for chief, lvl, started, valid, review, people in Patrol.objects.filter(
         chief_id__in={c for c, __ in groups},
         status=PatrolStatus.COMPLETED,
         started_at__gte=window_start,
         started_at__lt=window_end,
-    ).values_list("chief_id", "level", "started_at", "valid", "review_status"):
-        patrols[(chief, lvl)].append((started, bool(valid) and review != ReviewStatus.REJECTED))
+    ).values_list("chief_id", "level", "started_at", "valid", "review_status", "person_times"):
+        patrols[(chief, lvl)].append((started, bool(valid) and review != ReviewStatus.REJECTED, people))
 
     units: dict[str, list[Period]] = {}  # the periods of each kind in the window, the same for every chief
     rows = []
@@ -445,7 +447,7 @@ def compliance(
             terms=[RuleTerm(r.required_count, r.period, r.season_start_month, r.season_end_month) for r in applicable],
         )
         mine = sorted(patrols.get((chief, lvl), []))
-        times = [t for t, __ in mine]
+        times = [p[0] for p in mine]
         for rule in applicable:
             if rule.period not in units:
                 units[rule.period] = list(sub_periods(start, end, rule.period))
@@ -460,12 +462,15 @@ def compliance(
                     continue
                 # The chief's patrols in [unit.start, unit.end): a slice of the sorted list, found by bisection
                 # (a scan per period cost 0.3 s for a year of 10,000 patrols).
-                done = [ok for __, ok in mine[bisect_left(times, unit.start) : bisect_left(times, unit.end)]]
+                in_unit = mine[bisect_left(times, unit.start) : bisect_left(times, unit.end)]
+                done = [p[1] for p in in_unit]
+                people = sum(p[2] for p in in_unit)
                 valid_count = sum(done)
                 shortfall = max(0, rule.required_count - valid_count)
                 row.periods += 1
                 row.required += rule.required_count
                 row.done += len(done)
+                row.person_times += people
                 row.valid += valid_count
                 row.missing += shortfall
                 if detail:
@@ -476,6 +481,7 @@ def compliance(
                             "end": unit.last_date.isoformat(),
                             "required": rule.required_count,
                             "done": len(done),
+                            "person_times": people,
                             "valid": valid_count,
                             "missing": shortfall,
                         }

@@ -390,7 +390,8 @@ def _chief_compliance(sc: Scope, me: int, today: dt.date) -> dict[str, Any]:
             level = ChiefLevel(row.level).label if row.level in ChiefLevel.values else row.level
             rows.append({
                 "span": label, "level": level, "rule": rule_words(row.terms), "required": f.number(row.required),
-                "done": f.number(row.done), "valid": f.number(row.valid), "missing": f.number(row.missing),
+                "done": f.number(row.done), "person_times": f.number(row.person_times),
+                "valid": f.number(row.valid), "missing": f.number(row.missing),
                 "state": _("met") if row.compliant else _("short by %(n)s") % {"n": row.missing},
                 "compliant": row.compliant,
             })  # fmt: skip

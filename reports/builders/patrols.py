@@ -95,6 +95,7 @@ def _figures(scope: Scope, period: Period, division_code: str | None, site: Repo
             "compliant_chiefs": c["compliant_chiefs"],
             "required": c["required"],
             "done": c["done"],
+            "person_times": c["person_times"],
             "valid": c["valid"],
             "missing": c["missing"],
             "rate": c["rate"],

@@ -24,7 +24,9 @@ def test_a_chief_sees_their_frequency_as_the_compliance_selector_counts_it(conso
     assert rows, "the fixture's chief is held to a frequency rule"
     year = rows[0]
     assert "2024年度" in html
-    assert f'<td class="num">{year.done}</td>' in html
+    assert f'<td class="num">{year.done}</td><td class="num">{year.person_times}</td>' in html
+    assert year.person_times > year.done  # the fixture's patrols have companions: the two counts differ
+    assert '<th class="num">巡河次数</th><th class="num">巡河人次</th>' in html
     assert str(ChiefLevel(year.level).label) in html
     # The rule in the reader's words, from the selector's terms (the API keeps its English text).
     assert year.terms

@@ -162,3 +162,37 @@ class TestApi:
             client_for(users["reviewer_650103"]).delete(f"{_url(sections['river_w'])}{other['id']}/").status_code == 404
         )
         assert SectionExclusion.objects.count() == 2
+
+
+def test_the_quarterly_pdf_and_xlsx_say_which_sections_were_left_out_and_why(users, half_year_of_samples):
+    """The exclusions reach the report's PDF (a note under the quality table) and its XLSX (the sections
+    table: a row for a section left out of the whole quarter, the months for one left out of some)."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from core.periods import quarter
+    from reports.builders import build_report
+    from reports.pdf import render_pdf
+    from reports.xlsx import render_xlsx
+
+    s = half_year_of_samples
+    section_exclusion_create(section=s["source_e"], first_month=dt.date(2024, 4, 1), last_month=dt.date(2024, 6, 1),
+                             reason="天气原因未采样", actor=users["admin"])  # fmt: skip
+    section_exclusion_create(section=s["river_e"], first_month=dt.date(2024, 6, 1), last_month=dt.date(2024, 6, 1),
+                             reason="汛期断面冲毁，停测", actor=users["admin"])  # fmt: skip
+    report = build_report(scope=scope_for(users["admin"]), period=quarter(2024, 2))
+    q = report["quality"]
+    assert [x["code"] for x in q["drinking_sources"]["excluded"]] == ["QS-E-S"]
+    assert [x["months"] for x in q["rivers"]["partly_excluded"]] == [["2024-06"]]
+
+    text = "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(report))).pages).split())
+    assert "红雁池水源地（QS-E-S）2024-04、2024-05、2024-06不参与本期统计，原因：天气原因未采样" in text
+    assert "2024-06不参与统计（其余月份参与），原因：汛期断面冲毁，停测" in text
+
+    ws = load_workbook(io.BytesIO(render_xlsx(report)))["水质 Quality"]
+    rows = {r[1]: r for r in ws.iter_rows(values_only=True) if r and r[1] in ("QS-E-S", s["river_e"].code)}
+    assert rows["QS-E-S"][3] == "不参与统计"
+    assert rows["QS-E-S"][6] == "2024-04、2024-05、2024-06：天气原因未采样"
+    assert rows[s["river_e"].code][6] == "2024-06"

@@ -75,8 +75,10 @@ def test_cases_and_litter(report):
     states = {
         row["category"]: {k: v for k, v in row.items() if isinstance(v, int) and v} for row in p["cases_by_state"]
     }
+    # As of 30 June: C4, closed on 3 July, is not closed yet (the fixture writes it without workflow steps or
+    # an assigned_at stamp, so it stands in its initial state).
     assert states == {"occupation": {"closed": 1}, "extraction": {}, "dumping": {"assigned": 1},
-                      "construction": {"closed": 1}, "other": {"reported": 1}}  # fmt: skip
+                      "construction": {"reported": 1}, "other": {"reported": 1}}  # fmt: skip
     # 1.250 + 0.500 t (the 9 t of 1 July is next quarter); last year 0.750 t.
     assert (p["litter_tonnes"], p["litter_records"]) == (1.75, 2)
     assert p["yoy"]["litter_tonnes"] == {"previous": 0.75, "change": 1.0, "change_ratio": pytest.approx(4 / 3)}

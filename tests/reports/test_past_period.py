@@ -78,12 +78,6 @@ def test_the_q1_report_of_a_two_year_dataset_holds_nothing_of_april_on(dataset):
     assert found - ALLOWED == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="audit finding: cases_by_state counts each case by its current status (patrols/report_selectors.py), "
-    "so the case closed on 15 April shows as closed in Q1; needs the state at the period's end",
-)
 def test_the_q1_report_shows_each_case_in_its_state_at_the_end_of_q1(dataset):
     p = build_report(scope=dataset.scope, period=Q1)["patrols"]
     closed = sum(row.get("closed", 0) for row in p["cases_by_state"])

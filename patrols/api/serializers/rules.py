@@ -55,7 +55,10 @@ class ComplianceRowSerializer(serializers.Serializer):
     rule = serializers.CharField()
     periods = serializers.IntegerField()
     required = serializers.IntegerField()  # type: ignore[assignment]  # a field named like Field.required (see above)
-    done = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="巡河次数: the chief's completed patrols in the counted periods")
+    person_times = serializers.IntegerField(
+        help_text="巡河人次: the people on those patrols, the chief and each companion once per patrol"
+    )
     valid = serializers.IntegerField()
     missing = serializers.IntegerField()
     compliant = serializers.BooleanField()

@@ -80,13 +80,14 @@ class ComplianceView(ApiView):
         Column("periods", gettext_lazy("Periods"), "int"),
         Column("required", gettext_lazy("Required"), "int"),
         Column("done", gettext_lazy("Done"), "int"),
+        Column("person_times", gettext_lazy("Patrol person-times"), "int"),
         Column("valid", gettext_lazy("Valid"), "int"),
         Column("missing", gettext_lazy("Missing"), "int"),
         Column("compliant", gettext_lazy("Compliant"), "bool"),
     )
 
     @extend_schema(
-        summary="Required, done, valid and missing patrols per chief and level",
+        summary="Required, done (巡河次数), valid and missing patrols and person-times (巡河人次) per chief and level",
         parameters=[ComplianceQuerySerializer],
         responses={
             (200, "application/json"): inline_serializer(
