@@ -51,6 +51,11 @@ ALLOWED = {
     ".patrols.compliance.by_level.township.missing",
     ".patrols.compliance.by_level.village.chiefs",
     ".patrols.compliance.by_level.village.compliant_chiefs",
+    # the same chiefs split by their water: both are river chiefs (by_water[0] is `rivers`)
+    ".patrols.compliance.by_water[0].chiefs",
+    ".patrols.compliance.by_water[0].compliant_chiefs",
+    ".patrols.compliance.by_water[0].required",
+    ".patrols.compliance.by_water[0].missing",
     ".quality.rivers.not_evaluated",
     ".quality.lakes.not_evaluated",
     ".quality.drinking_sources.not_evaluated",
