@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.choices import Role
 from accounts.scope import NO_SCOPE, Scope, scope_for
-from core.csvread import read_csv
+from core.csvread import read_csv, read_csv_records
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.kernel import (
     Errors,
@@ -207,6 +207,38 @@ def test_csv_rows_and_lines() -> None:
         (1, 5, {"plant": "P2", "month": "2024-02", "treated_m3": "2\n0"}),  # a quoted newline: ends on line 5
         (2, 6, {"plant": "P3", "month": "2024-03"}),
     ]
+
+
+def test_csv_records_are_the_same_rows_unstripped() -> None:
+    """read_csv_records: the rows read_csv gives, as (index, line, cells) with the cells as in the file."""
+    text = 'plant,month\n , \n P1 ,2024-01\n\n,2024-02\n"P2\n",2024-03,extra\n'
+    header, records = read_csv_records(text, columns=COLUMNS)
+    assert header == ["plant", "month"]
+    assert list(records) == [
+        (0, 3, [" P1 ", "2024-01"]),  # " , " (blank cells only) is a blank line
+        (1, 5, ["", "2024-02"]),  # a blank first cell is not a blank line
+        (2, 7, ["P2\n", "2024-03", "extra"]),
+    ]
+    __, rows = read_csv(text, columns=COLUMNS)
+    assert [(r.index, r.line, r.cells, r.width) for r in rows] == [
+        (0, 3, {"plant": "P1", "month": "2024-01"}, 2),
+        (1, 5, {"plant": "", "month": "2024-02"}, 2),
+        (2, 7, {"plant": "P2", "month": "2024-03"}, 3),
+    ]
+
+
+def test_csv_records_limit_and_unreadable_line() -> None:
+    __, records = read_csv_records("plant\nP1\n\nP2\nP3\n", columns=COLUMNS, max_rows=2, field="csv")
+    assert next(records) == (0, 2, ["P1"])
+    assert next(records) == (1, 4, ["P2"])
+    with pytest.raises(InvalidInput) as exc:
+        next(records)
+    assert exc.value.fields == {"csv": ["Too many rows."]}
+    __, records = read_csv_records('plant\nP1\n"P2"x\n', columns=COLUMNS, field="csv")
+    with pytest.raises(InvalidInput) as exc:
+        list(records)
+    assert exc.value.code == "malformed_csv"
+    assert exc.value.fields["csv"][0].startswith("Line 3: ")
 
 
 @pytest.mark.parametrize(

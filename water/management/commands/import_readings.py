@@ -28,7 +28,7 @@ from core.exceptions import ServiceError
 from core.kernel import Errors
 from water import conf
 from water.choices import ReadingSource
-from water.ingest import Row, check_csv_row, csv_rows, row_errors
+from water.ingest import Row, check_csv_rows, csv_rows, row_errors
 from water.models import Meter
 from water.services import reading_ingest_batch
 
@@ -123,8 +123,7 @@ class Command(BaseCommand):
         with path.open(encoding=encoding, newline="") as fh:
             try:
                 header, records = csv_rows(fh)
-                for record in records:
-                    yield record.index, record.line, check_csv_row(record, len(header), latest, errors)
+                yield from check_csv_rows(header, records, latest, errors)
             except ServiceError as exc:
                 raise CommandError(f"{path}: {exc.message}") from exc
 
