@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from accounts.scope import Scope, scope_for
 from core.api.filters import BooleanFilter, IdFilter
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
@@ -29,6 +28,7 @@ from patrols.choices import (
     ReviewStatus,
 )
 from patrols.models import Case, CaseRecheck, LitterRemoval, Patrol
+from places.filters import ScopedSiteFilterMixin
 
 
 def beijing_midnight(d: dt.date) -> dt.datetime:
@@ -48,7 +48,7 @@ def within_division_sites(queryset: QuerySet[Any], code: str) -> QuerySet[Any]:
     return queryset.filter(selectors.site_within_division(division_prefix(code)))
 
 
-class _LedgerFilter(django_filters.FilterSet):
+class _LedgerFilter(ScopedSiteFilterMixin, django_filters.FilterSet):
     """Division, reach or lake and a date window, shared by the ledgers. A reach or lake the caller
     may not read is a 400 naming the member (not an empty page)."""
 
@@ -61,37 +61,8 @@ class _LedgerFilter(django_filters.FilterSet):
     date_field = "started_at"
     date_is_datetime = True
 
-    def __init__(self, *args: Any, scope: Scope | None = None, **kwargs: Any) -> None:
-        # The API's filter backend gives the request; a page (the console's ledgers) gives the
-        # caller's scope, so that the same check refuses the same reach on both.
-        super().__init__(*args, **kwargs)
-        self.scope = scope
-
     def filter_division(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return within_division_sites(queryset, value)
-
-    def _check_site(self, **ids: int) -> None:
-        from core.exceptions import InvalidInput
-
-        scope = self.scope
-        request = getattr(self, "request", None)
-        if scope is None and request is not None:
-            scope = scope_for(request.user)
-        if scope is None:
-            # Used with neither (a script over an already scoped queryset): nothing to check against.
-            return
-        try:
-            selectors.site_filter_check(scope=scope, **ids)
-        except InvalidInput as exc:
-            raise ValidationError(exc.fields) from None
-
-    def filter_reach(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
-        self._check_site(reach_id=value)
-        return queryset.filter(reach_id=value)
-
-    def filter_lake(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
-        self._check_site(lake_id=value)
-        return queryset.filter(lake_id=value)
 
     def filter_start(self, queryset: QuerySet[Any], name: str, value: dt.date) -> QuerySet[Any]:
         bound: Any = beijing_midnight(value) if self.date_is_datetime else value

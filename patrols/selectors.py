@@ -31,7 +31,16 @@ from core.periods import BEIJING, Period, period_containing
 from patrols.choices import ChiefLevel, FrequencyPeriod, PatrolStatus, ReviewStatus
 from patrols.models import Case, CaseRecheck, LitterRemoval, Patrol, PatrolFrequencyRule, PatrolValidityRule
 from places.models import ChiefAssignment, Lake, Reach
-from places.selectors import assignment_list, lake_list, lakes_of_chief, reach_list, reaches_of_chief
+from places.selectors import (
+    assignment_list,
+    filterable_lakes,
+    filterable_reaches,
+    lake_list,
+    lakes_of_chief,
+    reach_list,
+    reaches_of_chief,
+    site_filter_check,
+)
 
 _HEAVY = ("raw_track", "raw_times_ms", "dropped_points", "part_starts")
 
@@ -198,44 +207,6 @@ def site_for_write(
     if reach_id is None:
         raise InvalidInput(_("Give a reach or a lake."), fields={"reach": [_("Give a reach or a lake.")]})
     return reach_for_write(scope=scope, reach_id=reach_id, on=on), None
-
-
-def filterable_reaches(*, scope: Scope) -> QuerySet[Reach]:
-    """The reaches a `reach=` filter may name: in the jurisdiction (places scope) or, for a chief, one
-    they are or were appointed to (their own rows on it stay theirs). The console's filter bar lists
-    these; ``site_filter_check`` refuses any other."""
-    qs = reach_list(scope=scope)
-    if _is_chief(scope):
-        qs = qs | Reach.objects.filter(pk__in=reaches_of_chief(chief_id=scope.user_id or 0).values("pk"))
-    return qs
-
-
-def filterable_lakes(*, scope: Scope) -> QuerySet[Lake]:
-    """The lakes and reservoirs a `lake=` filter may name (as ``filterable_reaches``)."""
-    qs = lake_list(scope=scope)
-    if _is_chief(scope):
-        qs = qs | Lake.objects.filter(pk__in=lakes_of_chief(chief_id=scope.user_id or 0).values("pk"))
-    return qs
-
-
-def site_filter_check(*, scope: Scope, reach_id: int | None = None, lake_id: int | None = None) -> None:
-    """A `reach=` or `lake=` filter names a reach or lake the caller may read (``filterable_reaches``,
-    ``filterable_lakes``). Otherwise a 400 naming the member, so that a filter on another
-    jurisdiction's reach is refused rather than answered with nothing."""
-    if reach_id is not None:
-        ok = filterable_reaches(scope=scope).filter(pk=reach_id).exists()
-        if not ok:
-            raise InvalidInput(
-                _("No reach %(reach_id)s in your scope.") % {"reach_id": reach_id},
-                fields={"reach": [_("No such reach in your scope.")]},
-            )
-    if lake_id is not None:
-        ok = filterable_lakes(scope=scope).filter(pk=lake_id).exists()
-        if not ok:
-            raise InvalidInput(
-                _("No lake or reservoir %(lake_id)s in your scope.") % {"lake_id": lake_id},
-                fields={"lake": [_("No such lake or reservoir in your scope.")]},
-            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,49 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from accounts.scope import Scope, scope_for
 from core.api.filters import IdFilter
 from core.divisions import division_prefix, is_division_code
+from core.exceptions import InvalidInput
 from places.choices import ChiefLevel, DivisionLevel, LakeKind
 from places.models import ChiefAssignment, Division, Lake, Reach, River
+from places.selectors import site_filter_check
+
+
+class ScopedSiteFilterMixin:
+    """`reach=` and `lake=` filters that refuse, with a 400 naming the member, a reach or lake the
+    caller may not name (``places.selectors.site_filter_check``) instead of answering an empty list.
+    One rule for every list and ledger that filters by reach or lake (patrols, quality sections,
+    appointments). The API's filter backend gives the request; a page (the console's ledgers) gives
+    the caller's scope."""
+
+    reach_lookup = "reach_id"
+    lake_lookup = "lake_id"
+
+    def __init__(self, *args: Any, scope: Scope | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+
+    def _check_site(self, **ids: int) -> None:
+        scope = self.scope
+        request = getattr(self, "request", None)
+        if scope is None and request is not None:
+            scope = scope_for(request.user)
+        if scope is None:
+            # Used with neither (a script over an already scoped queryset): nothing to check against.
+            return
+        try:
+            site_filter_check(scope=scope, **ids)
+        except InvalidInput as exc:
+            raise ValidationError(exc.fields) from None
+
+    def filter_reach(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        self._check_site(reach_id=value)
+        return queryset.filter(**{self.reach_lookup: value})
+
+    def filter_lake(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        self._check_site(lake_id=value)
+        return queryset.filter(**{self.lake_lookup: value})
 
 
 def _within(queryset: QuerySet, lookup: str, code: str, param: str = "division") -> QuerySet:
@@ -75,10 +114,10 @@ class LakeFilter(django_filters.FilterSet):
         return _within(queryset, "division__code", value)
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(ScopedSiteFilterMixin, django_filters.FilterSet):
     chief = IdFilter(field_name="chief_id")
-    reach = IdFilter(field_name="reach_id")
-    lake = IdFilter(field_name="lake_id")
+    reach = IdFilter(method="filter_reach", label="on this reach (id)")
+    lake = IdFilter(method="filter_lake", label="on this lake or reservoir (id)")
     level = django_filters.ChoiceFilter(choices=ChiefLevel.choices)
     on = django_filters.DateFilter(method="filter_on", label="current on this date")
 

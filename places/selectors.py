@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from accounts.choices import Role
 from accounts.scope import Scope
+from core.exceptions import InvalidInput
 from places.models import ChiefAssignment, Division, Lake, Reach, River
 
 
@@ -57,3 +60,45 @@ def lakes_of_chief(*, chief_id: int, on: dt.date | None = None) -> QuerySet[Lake
     if on is not None:
         assignments = assignments.filter(Q(valid_from__lte=on), Q(valid_until__isnull=True) | Q(valid_until__gte=on))
     return Lake.objects.filter(pk__in=assignments.values("lake_id"))
+
+
+def _is_chief(scope: Scope) -> bool:
+    return scope.role == Role.CHIEF and not scope.everything
+
+
+def filterable_reaches(*, scope: Scope) -> QuerySet[Reach]:
+    """The reaches a `reach=` filter may name: in the jurisdiction (places scope) or, for a chief, one
+    they are or were appointed to (their own rows on it stay theirs). The console's filter bar lists
+    these; ``site_filter_check`` refuses any other."""
+    qs = reach_list(scope=scope)
+    if _is_chief(scope):
+        qs = qs | Reach.objects.filter(pk__in=reaches_of_chief(chief_id=scope.user_id or 0).values("pk"))
+    return qs
+
+
+def filterable_lakes(*, scope: Scope) -> QuerySet[Lake]:
+    """The lakes and reservoirs a `lake=` filter may name (as ``filterable_reaches``)."""
+    qs = lake_list(scope=scope)
+    if _is_chief(scope):
+        qs = qs | Lake.objects.filter(pk__in=lakes_of_chief(chief_id=scope.user_id or 0).values("pk"))
+    return qs
+
+
+def site_filter_check(*, scope: Scope, reach_id: int | None = None, lake_id: int | None = None) -> None:
+    """A `reach=` or `lake=` filter names a reach or lake the caller may read (``filterable_reaches``,
+    ``filterable_lakes``). Otherwise a 400 naming the member, so that a filter on another
+    jurisdiction's reach is refused rather than answered with nothing."""
+    if reach_id is not None:
+        ok = filterable_reaches(scope=scope).filter(pk=reach_id).exists()
+        if not ok:
+            raise InvalidInput(
+                _("No reach %(reach_id)s in your scope.") % {"reach_id": reach_id},
+                fields={"reach": [_("No such reach in your scope.")]},
+            )
+    if lake_id is not None:
+        ok = filterable_lakes(scope=scope).filter(pk=lake_id).exists()
+        if not ok:
+            raise InvalidInput(
+                _("No lake or reservoir %(lake_id)s in your scope.") % {"lake_id": lake_id},
+                fields={"lake": [_("No such lake or reservoir in your scope.")]},
+            )

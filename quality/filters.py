@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from core.api.filters import BooleanFilter, IdFilter
 from core.divisions import division_prefix, is_division_code
 from core.periods import BEIJING
+from places.filters import ScopedSiteFilterMixin
 from quality.choices import SampleSource, SectionCategory, WaterBody
 from quality.models import Sample, Section
 
@@ -23,13 +24,15 @@ def _within(queryset: QuerySet[Any], lookup: str, code: str) -> QuerySet[Any]:
     return queryset.filter(**{f"{lookup}__startswith": division_prefix(code)})
 
 
-class SectionFilter(django_filters.FilterSet):
+class SectionFilter(ScopedSiteFilterMixin, django_filters.FilterSet):
+    """A `reach=` or `lake=` the caller may not name is a 400 naming it (as the patrols ledgers)."""
+
     code = django_filters.CharFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
     category = django_filters.ChoiceFilter(choices=SectionCategory.choices)
     water_body = django_filters.ChoiceFilter(choices=WaterBody.choices)
-    reach = IdFilter(field_name="reach_id")
-    lake = IdFilter(field_name="lake_id")
+    reach = IdFilter(method="filter_reach", label="on this reach (id)")
+    lake = IdFilter(method="filter_lake", label="on this lake or reservoir (id)")
     river_code = django_filters.CharFilter(field_name="reach__river__code")
     counts_in_statistics = BooleanFilter()
     division = django_filters.CharFilter(method="filter_division", label="inside this division code")

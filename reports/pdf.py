@@ -128,6 +128,9 @@ def _change(yoy: dict[str, Any] | None, kind: str) -> str:
     return text + (f" ({rel * 100:+.1f}%)" if rel is not None else "")
 
 
+_NUMERALS = "一二三四五六七八九十"
+
+
 def _rows(section: dict[str, Any], spec: list[tuple[str, str, str]], yoy: dict[str, Any]) -> list[list[str]]:
     out = [["指标", "本期", "去年同期", "同比"]]
     for label, key, kind in spec:
@@ -221,9 +224,15 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     if report.get("left_out"):
         story.append(Paragraph("未列入本报告：" + "；".join(x["reason_zh"] for x in report["left_out"]) + "。", body))
     w, r, pt, q = report["water"], report.get("reuse"), report["patrols"], report["quality"]
+    # Sections are numbered as shown: a reach's or lake's report leaves reuse (and oversight) out, and
+    # its numbers still run 一、二、三 without a gap.
+    numerals = iter(_NUMERALS)
+
+    def numbered(heading: str) -> str:
+        return f"{next(numerals)}、{heading}"
 
     # Water
-    story.append(Paragraph("一、用水总量与计划、在线监测", h2))
+    story.append(Paragraph(numbered("用水总量与计划、在线监测"), h2))
     spec = [("用水量（m³）", "use_m3", "m3"), ("计划用水量（m³）", "plan_m3", "m3"), ("用水占计划比例", "ratio", "pct"),
             ("超计划水量（m³）", "over_m3", "m3"), ("估算水量（m³）", "estimated_m3", "m3"),
             ("更正水量（m³）", "corrected_m3", "m3"),
@@ -286,7 +295,7 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
 
     # Reuse (left out of a reach's or lake's report)
     if r is not None:
-        story.append(Paragraph("二、再生水利用", h2))
+        story.append(Paragraph(numbered("再生水利用"), h2))
         spec = [
             ("污水处理量（m³）", "treated_m3", "m3"),
             ("再生水生产量（m³）", "produced_m3", "m3"),
@@ -305,7 +314,7 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
         )
 
     # Patrols
-    story.append(Paragraph("三、河湖长巡河与问题整改", h2))
+    story.append(Paragraph(numbered("河湖长巡河与问题整改"), h2))
     pr = {**pt, "compliance_rate": pt["compliance"]["rate"]}
     counts = [("巡河次数", "patrols", "int"), ("巡河人次", "person_times", "int")]
     if pt.get("headline", {}).get("figure") == "person_times":
@@ -356,7 +365,7 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     )  # fmt: skip
 
     # Quality
-    story.append(Paragraph("四、水质优良比例", h2))
+    story.append(Paragraph(numbered("水质优良比例"), h2))
     rows = [["类别", "优良比例", "优良/评价断面", "去年同期", "同比"]]
     categories: tuple[tuple[str, str], ...] = (
         ("rivers", "河流"),
@@ -385,7 +394,7 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
 
     o = report.get("oversight")
     if o is not None:
-        story.append(Paragraph("五、督察整改与信访", h2))
+        story.append(Paragraph(numbered("督察整改与信访"), h2))
         story.append(Paragraph(o.get("summary_zh", ""), body))
         flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
         spec = [("整改任务（项）", "tasks.total", "int"), ("已完成（项）", "tasks.completed", "int"),

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scope import SYSTEM_SCOPE, Scope
+from core.divisions import division_prefix
 from core.exceptions import InvalidInput, NotFound
-from patrols.selectors import site_filter_check
-from places.selectors import division_list, lake_list, reach_list
+from places.selectors import division_list, lake_list, reach_list, site_filter_check
 from reports.models import ReportSnapshot
 
 READ_ROLES = (Role.ADMIN, Role.REVIEWER, Role.CHIEF)
@@ -73,9 +73,13 @@ class ReportSite:
         return {self.kind: self.id}
 
 
-def report_site(*, scope: Scope, reach_id: int | None, lake_id: int | None) -> ReportSite | None:
+def report_site(
+    *, scope: Scope, reach_id: int | None, lake_id: int | None, division_code: str | None = None
+) -> ReportSite | None:
     """The reach or lake a report is asked for, scoped as the ledgers' `reach=`/`lake=`: one outside
-    the caller's scope, or that does not exist, is a 400 naming the field, and so is giving both."""
+    the caller's scope, or that does not exist, is a 400 naming the field, and so is giving both. With a
+    `division=` too, the reach or lake must lie inside that division (else a 400 naming it, rather than
+    a report whose patrol figures are empty)."""
     if reach_id is None and lake_id is None:
         return None
     if reach_id is not None and lake_id is not None:
@@ -83,10 +87,34 @@ def report_site(*, scope: Scope, reach_id: int | None, lake_id: int | None) -> R
             _("Give a reach or a lake, not both."), fields={"lake": [_("Give a reach or a lake, not both.")]}
         )
     site_filter_check(scope=scope, reach_id=reach_id, lake_id=lake_id)
+    site: ReportSite
     if reach_id is not None:
         reach = reach_list(scope=SYSTEM_SCOPE).get(pk=reach_id)
-        return ReportSite("reach", reach.pk, reach.code, reach.name, reach.division.code, reach.river_id)
-    if lake_id is not None:
+        site = ReportSite("reach", reach.pk, reach.code, reach.name, reach.division.code, reach.river_id)
+    elif lake_id is not None:
         lake = lake_list(scope=SYSTEM_SCOPE).get(pk=lake_id)
-        return ReportSite("lake", lake.pk, lake.code, lake.name, lake.division.code, None)
-    return None
+        site = ReportSite("lake", lake.pk, lake.code, lake.name, lake.division.code, None)
+    else:  # unreachable: one of the two is given (checked above)
+        return None
+    site_in_division_check(site=site, division_code=division_code)
+    return site
+
+
+def site_in_division_check(*, site: ReportSite | None, division_code: str | None) -> None:
+    """A reach or lake given with a `division=` lies inside that division: otherwise a 400 naming
+    `reach` or `lake` (the two filters together could only select nothing)."""
+    if site is None or not division_code:
+        return
+    if site.division_code.startswith(division_prefix(division_code)):
+        return
+    if site.kind == "reach":
+        raise InvalidInput(
+            _("Reach %(code)s is not in division %(division_code)s.")
+            % {"code": site.code, "division_code": division_code},
+            fields={"reach": [_("Not in the division given.")]},
+        )
+    raise InvalidInput(
+        _("Lake or reservoir %(code)s is not in division %(division_code)s.")
+        % {"code": site.code, "division_code": division_code},
+        fields={"lake": [_("Not in the division given.")]},
+    )

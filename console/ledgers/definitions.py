@@ -16,6 +16,7 @@ from console.ledgers.base import Column, Filter, Ledger
 from patrols import selectors as patrol_selectors
 from patrols.choices import PatrolFlag
 from patrols.filters import CaseFilter, LitterFilter, PatrolFilter
+from places import selectors as place_selectors
 from quality import selectors as quality_selectors
 from quality.filters import SectionFilter
 from reuse import selectors as reuse_selectors
@@ -35,14 +36,15 @@ END = Filter("end", _("To"), "date")
 
 
 def reach_options(scope: Scope) -> list[tuple[str, str]]:
-    """The reaches a `reach=` filter may name for this caller (the patrols FilterSet's own check)."""
-    rows = patrol_selectors.filterable_reaches(scope=scope).order_by("code").values_list("pk", "code", "name")
+    """The reaches a `reach=` filter may name for this caller (the FilterSets' own check,
+    ``places.selectors.site_filter_check``)."""
+    rows = place_selectors.filterable_reaches(scope=scope).order_by("code").values_list("pk", "code", "name")
     return [(str(pk), f"{code} {name}") for pk, code, name in rows]
 
 
 def lake_options(scope: Scope) -> list[tuple[str, str]]:
     """The lakes and reservoirs a `lake=` filter may name for this caller."""
-    rows = patrol_selectors.filterable_lakes(scope=scope).order_by("code").values_list("pk", "code", "name")
+    rows = place_selectors.filterable_lakes(scope=scope).order_by("code").values_list("pk", "code", "name")
     return [(str(pk), f"{code} {name}") for pk, code, name in rows]
 
 

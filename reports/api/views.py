@@ -95,7 +95,7 @@ def _report(scope: Scope, period: Period, q: dict[str, Any]) -> HttpResponse | R
     code = services.check_division(scope=scope, division_code=q.get("division"))
     # Always built live: stored snapshots are of divisions only, so a reach's or lake's report is never
     # served from one (nor a division's from a reach's).
-    site = selectors.report_site(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"))
+    site = selectors.report_site(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"), division_code=code)
     report = build_report(scope=scope, period=period, division_code=code, site=site)
     return render(report, q["format"], report_name(period, code, site))
 
@@ -151,7 +151,9 @@ class RowsView(ApiView):
         q = _query(RowsQuerySerializer, request)
         scope = scope_for(request.user)
         code = services.check_division(scope=scope, division_code=q.get("division"))
-        patrol_selectors.site_filter_check(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"))
+        # Each of reach= and lake= in scope and, with division=, inside it (else a 400 naming it).
+        for reach_id, lake_id in ((q.get("reach"), None), (None, q.get("lake"))):
+            selectors.report_site(scope=scope, reach_id=reach_id, lake_id=lake_id, division_code=code)
         period = canonical(q["start"], q["end"])
         qs = patrol_selectors.report_rows(
             scope=scope,

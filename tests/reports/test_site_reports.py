@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -197,3 +199,51 @@ def test_compliance_ledger_refuses_reach_and_lake_together(dataset, client_for, 
     )
     assert r.status_code == 400
     assert "lake" in r.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("field", ["reach", "lake"])
+def test_a_reach_or_lake_outside_the_division_given_is_a_400_naming_it(dataset, client_for, users, geography, field):
+    """`division=650103` with a 650102 reach or lake could only give empty patrol figures: refused."""
+    admin = client_for(users["admin"])
+    east = geography[f"{field}_e"]
+    for url, params in (
+        (SUMMARY, Q2_RANGE),
+        (Q2, {}),
+        ("/api/v1/reports/rows/", {**Q2_RANGE, "figure": "patrols"}),
+    ):
+        r = admin.get(url, {**params, "division": "650103", field: east.pk})
+        assert r.status_code == 400, (url, r.content)
+        error = r.json()["error"]
+        assert error["code"] == "invalid"
+        assert list(error["fields"]) == [field]
+        # Inside the division (itself or a parent): answered.
+        for division in ("650102", "650100"):
+            ok = admin.get(url, {**params, "division": division, field: east.pk})
+            assert ok.status_code == 200, (url, division, ok.content)
+    # The report inside its division keeps the reach's patrol figures (P1, P2).
+    body = admin.get(Q2, {"division": "650102", "reach": geography["reach_e"].pk}).json()
+    assert body["patrols"]["patrols"] == 2
+
+
+_HEADINGS = re.compile(r"([一二三四五六七八九十])、(用水总量|再生水利用|河湖长巡河|水质优良比例|督察整改)")
+
+
+@pytest.mark.parametrize("site", [None, "reach", "lake"])
+def test_pdf_sections_are_numbered_consecutively(dataset, client_for, users, geography, site):
+    """A reach's or lake's report leaves reuse and oversight out: the sections shown still run 一、二、三."""
+    from pypdf import PdfReader
+
+    params: dict[str, Any] = {"format": "pdf"}
+    if site:
+        params[site] = geography[f"{site}_e"].pk
+    r = client_for(users["admin"]).get(Q2, params)
+    assert r.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    found = _HEADINGS.findall(text.replace("\n", ""))
+    numerals = [n for n, _ in found]
+    assert numerals == list("一二三四五六七八九十"[: len(found)]), found
+    names = [name for _, name in found]
+    if site:
+        assert names == ["用水总量", "河湖长巡河", "水质优良比例"]
+    else:
+        assert names[:4] == ["用水总量", "再生水利用", "河湖长巡河", "水质优良比例"]
