@@ -26,6 +26,7 @@ from core import periods
 from core.api.pagination import PageNumberPagination
 from core.api.views import ApiView
 from core.periods import Period
+from patrols import report_selectors as patrol_reports
 from patrols import selectors as patrol_selectors
 from reports import selectors, services
 from reports.api.serializers import (
@@ -153,7 +154,7 @@ class RowsView(ApiView):
         code = services.check_division(scope=scope, division_code=q.get("division"))
         patrol_selectors.site_filter_check(scope=scope, reach_id=q.get("reach"), lake_id=q.get("lake"))
         period = canonical(q["start"], q["end"])
-        qs = patrol_selectors.report_rows(
+        qs = patrol_reports.report_rows(
             scope=scope,
             period=period,
             figure=q["figure"],
