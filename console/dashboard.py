@@ -26,7 +26,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from celery import current_app
+from celery import current_app, signature
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Q
@@ -44,6 +44,8 @@ from water import plan_selectors
 from water import selectors as water_selectors
 
 log = logging.getLogger(__name__)
+# The rebuild task (console/tasks.py), queued by name.
+REFRESH_TASK = "console.tasks.dashboard_refresh"
 
 _VERSION = "v3"
 _VIEWED = f"console:dashboard:{_VERSION}:viewed"  # {key: (everything, prefix, period label)} seen lately
@@ -105,10 +107,9 @@ def figures(sc: Scope, period: Period) -> Built:
     if current_app.conf.task_always_eager:  # no worker to hand it to: rebuild here, as before
         return build(sc, period)
     if cache.add(_key(sc, period) + ":rebuilding", 1, timeout=settings.CONSOLE_DASHBOARD_CACHE_SECONDS):
-        from console.tasks import dashboard_refresh
-
         try:
-            dashboard_refresh.delay(sc.everything, sc.prefix, period.label)
+            # By name (a Celery signature): console.tasks imports this module, never the reverse.
+            signature(REFRESH_TASK, args=(sc.everything, sc.prefix, period.label)).apply_async()
         except Exception:
             log.warning("dashboard rebuild not queued (broker unavailable); built in the request")
             cache.delete(_key(sc, period) + ":rebuilding")

@@ -8,6 +8,9 @@ class NotifyConfig(AppConfig):
     verbose_name = "通知 Notify"
 
     def ready(self) -> None:
+        # Register the tasks with the Celery app now: the services queue deliver_batch by its name (tasks
+        # import services, never the reverse), and eager Celery must know the name to run it in-process.
+        import notify.tasks  # noqa: F401
         from core.demo import register_demo
         from notify.demo import load_notify_demo, load_notify_rules_demo
 

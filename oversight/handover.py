@@ -104,13 +104,13 @@ def _rows(records: Iterable[Sequence[Any]]) -> list[dict[str, str]]:
 
 def read_csv(raw: bytes, charset: str | None = None) -> list[dict[str, str]]:
     """The rows of a CSV sheet, read by core.csvread (UTF-8 with or without BOM, GB 18030, or the
-    declared charset). Chinese headers are accepted as aliases of the keys."""
+    declared charset). Chinese headers are accepted as aliases of the keys (csvread's ``aliases``)."""
     aliases = {name: key for key, names in COLUMNS.items() for name in names}
-    header, rows = csvread.read_csv(raw, columns=[*COLUMNS, *aliases], charset=charset, max_rows=conf.import_max_rows())
-    keys = [aliases.get(k, k) for k in header]
-    _check_keys(keys)
-    mapping = dict(zip(header, keys, strict=True))
-    return [{mapping[k]: v for k, v in row.cells.items() if v} for row in rows]
+    header, rows = csvread.read_csv(
+        raw, columns=list(COLUMNS), aliases=aliases, charset=charset, max_rows=conf.import_max_rows()
+    )
+    _check_keys(header)
+    return [{k: v for k, v in row.cells.items() if v} for row in rows]
 
 
 def read_xlsx(raw: bytes) -> list[dict[str, str]]:

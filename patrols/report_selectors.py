@@ -1,5 +1,7 @@
-"""The report selectors of the patrols app: read by the reports app (issue 8) only, through
-``patrols.selectors`` (which re-exports them). Every figure is defined by one Q
+"""The report selectors of the patrols app: read by the reports app (issue 8) and the compliance
+endpoint. They sit above ``patrols.selectors`` (they build on its scope filters and ``compliance``), so
+callers import this module directly: ``patrols.selectors`` no longer re-exports them, which made the two
+modules import each other (issue 20). Every figure is defined by one Q
 (`report_row_filters`), so the counts and the drill-down rows behind them cannot disagree. Reports are
 aggregates over a jurisdiction: a chief reads the figures of their whole division, not only their own
 rows (the report is what the river-chief office publishes for the division). Rows on reaches and on

@@ -461,30 +461,12 @@ def compliance(
     return rows
 
 
-# The report selectors live in their own module (this one is sized by the ledgers); re-exported here,
-# after everything they import from this module is defined.
-from patrols.report_selectors import (  # noqa: E402 - see above
-    COMPLIANCE_WATERS,
-    REPORT_ROW_FIGURES,
-    WATER_BODIES,
-    compliance_report,
-    compliance_totals,
-    patrol_report,
-    report_row_filters,
-    report_rows,
-)
-
 __all__ = [
-    "COMPLIANCE_WATERS",
-    "REPORT_ROW_FIGURES",
-    "WATER_BODIES",
     "ComplianceRow",
     "ReachChiefs",
     "case_list",
     "case_writable",
     "compliance",
-    "compliance_report",
-    "compliance_totals",
     "filterable_lakes",
     "filterable_reaches",
     "frequency_rule_list",
@@ -492,13 +474,10 @@ __all__ = [
     "litter_list",
     "patrol_detail",
     "patrol_list",
-    "patrol_report",
     "patrol_writable",
     "reach_chiefs",
     "reach_for_write",
     "recheck_list",
-    "report_row_filters",
-    "report_rows",
     "site_division_q",
     "site_filter_check",
     "site_for_write",

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from celery import signature
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -214,14 +215,18 @@ def _route(event: Event, now: dt.datetime) -> list[Notification]:
     return list(out.values())
 
 
+# Queued by name (a Celery signature), never by importing notify.tasks: tasks import services, not the
+# reverse. notify.apps imports the tasks, so where they are registered (eager Celery: tests, `make run`)
+# the signature calls the task's own apply_async and it runs in-process; elsewhere it is sent by name.
+DELIVER_BATCH_TASK = "notify.tasks.deliver_batch"
+
+
 def _dispatch_on_commit(ids: list[int]) -> None:
     if not ids:
         return
 
     def send() -> None:
-        from notify.tasks import deliver_batch
-
-        deliver_batch.delay(ids)
+        signature(DELIVER_BATCH_TASK, args=(ids,)).apply_async()
 
     transaction.on_commit(send)
 

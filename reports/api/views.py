@@ -26,6 +26,7 @@ from core import periods
 from core.api.pagination import PageNumberPagination
 from core.api.views import ApiView
 from core.periods import Period
+from patrols import report_selectors as patrol_reports
 from patrols import selectors as patrol_selectors
 from reports import selectors, services
 from reports.api.serializers import (
@@ -155,7 +156,7 @@ class RowsView(ApiView):
         for reach_id, lake_id in ((q.get("reach"), None), (None, q.get("lake"))):
             selectors.report_site(scope=scope, reach_id=reach_id, lake_id=lake_id, division_code=code)
         period = canonical(q["start"], q["end"])
-        qs = patrol_selectors.report_rows(
+        qs = patrol_reports.report_rows(
             scope=scope,
             period=period,
             figure=q["figure"],

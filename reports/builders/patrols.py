@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.scope import Scope
 from core.periods import Period
-from patrols import selectors
+from patrols import report_selectors as selectors
 from patrols.choices import CaseCategory, CaseStatus, ChiefLevel
 from reports import conf
 from reports.builders.common import change, link, num, period_params

@@ -134,3 +134,10 @@ def test_stale_figures_are_shown_and_rebuilt_by_a_real_worker(
         _fresh_pools(app)
     settings.CONSOLE_DASHBOARD_CACHE_SECONDS = 300
     assert 'data-key="patrols.patrols">3<' in client.get("/").content.decode()
+
+
+def test_the_queued_rebuild_name_is_the_registered_task():
+    # The view queues the rebuild by name (console.tasks imports the dashboard, not the reverse).
+    from console.tasks import dashboard_refresh
+
+    assert dashboard_refresh.name == dashboard.REFRESH_TASK

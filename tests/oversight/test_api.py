@@ -273,3 +273,28 @@ def test_a_malformed_division_code_is_a_400_naming_it_not_a_500(
     assert r.status_code == 400, r.content
     assert "division" in r.json()["error"]["fields"]
     assert not Recheck.objects.exists()
+
+
+def test_import_csv_header_by_key_alias_or_label_and_bad_headers_are_400(
+    ledger: dict[str, Any], api: dict[str, Any]
+) -> None:
+    # csvread's aliases: a key ("number"), a Chinese alias (渠道) and "label key" (反映问题 complaint) all name
+    # their column; a column named twice or a required one missing is refused on `header`, nothing written.
+    q = "?round=CI-2&batch=2&received_on=2022-04-02"
+    mixed = "number,渠道,反映问题 complaint,行政区划代码,污染类型,责任单位,办理时限,经度,纬度,河段编码,是否公开"
+    body = (mixed + "\n" + ROW1 + "\n").encode()
+    r = api["city_reviewer"].generic("POST", f"{BASE}/petitions/import/{q}", body, content_type="text/csv")
+    assert r.status_code == 201, r.content
+    assert Petition.objects.get(number="Y1").channel == "hotline"
+    bad = {
+        mixed.replace("渠道", "来源渠道,channel", 1): "Repeated column(s) channel",
+        mixed.replace(",办理时限", "", 1): "Missing column(s) deadline",
+    }
+    for header, problem in bad.items():
+        before = Petition.objects.count()
+        r = api["city_reviewer"].generic(
+            "POST", f"{BASE}/petitions/import/{q}", (header + "\nY9\n").encode(), content_type="text/csv"
+        )
+        assert r.status_code == 400, r.content
+        assert problem in " ".join(r.json()["error"]["fields"]["header"]), r.json()
+        assert Petition.objects.count() == before

@@ -19,7 +19,7 @@ from pyproj import Transformer
 from accounts.choices import Role
 from accounts.scope import scope_for
 from core.periods import quarter
-from patrols import selectors
+from patrols import report_selectors
 from patrols.models import Case, LitterRemoval, Patrol
 from patrols.track import local_reach
 from places.choices import ChiefLevel
@@ -351,7 +351,7 @@ def test_reports_split_rivers_and_lakes(client_for, lake_chiefs, geography, chie
         "/api/v1/patrols/litter/", {"lake": lake.pk, "removed_on": "2024-05-06", "tonnes": "0.2"}, format="json"
     )
     scope = scope_for(users["city_reviewer"])
-    report = selectors.patrol_report(scope=scope, period=quarter(2024, 2))
+    report = report_selectors.patrol_report(scope=scope, period=quarter(2024, 2))
     assert report["patrols"] == 2
     assert report["by_water"]["lakes"]["patrols"] == 1
     assert report["by_water"]["rivers"]["patrols"] == 1
@@ -361,7 +361,7 @@ def test_reports_split_rivers_and_lakes(client_for, lake_chiefs, geography, chie
     assert report["by_water"]["rivers"]["litter_tonnes"] == Decimal("0.000")
     assert [row["code"] for row in report["by_division"]] == ["650102"]
     assert report["by_division"][0]["patrols"] == 2
-    only_lake = selectors.patrol_report(scope=scope, period=quarter(2024, 2), lake_id=lake.pk)
+    only_lake = report_selectors.patrol_report(scope=scope, period=quarter(2024, 2), lake_id=lake.pk)
     assert only_lake["patrols"] == 1
     assert only_lake["by_water"]["rivers"]["patrols"] == 0
     # The report's section carries the split, and the drill-down keeps one side of it.

@@ -14,7 +14,7 @@ from accounts.choices import Role
 from accounts.scope import scope_for
 from core.exceptions import InvalidInput
 from core.periods import month, quarter
-from patrols import selectors
+from patrols import report_selectors as selectors
 from patrols.choices import CaseCategory, CaseClosure, CaseStatus, ReviewStatus
 from patrols.models import LitterRemoval
 from places.choices import ChiefLevel

@@ -29,7 +29,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from water import conf
 from water.choices import CommandKind, CommandSource, CommandState, ReadingSource
@@ -38,8 +38,22 @@ from water.telemetry.profiles.decoding import DecodedFrame
 from water.telemetry.selectors import QueuedCommand, queued_commands
 
 if TYPE_CHECKING:
-    from water.telemetry.gateway import Gateway, _Connection
+    from collections.abc import Callable, Coroutine
+
+    from water.telemetry.connection import Connection as _Connection
     from water.telemetry.services import StationDelta
+
+
+class Gateway(Protocol):
+    """What the downlink uses of `water.telemetry.gateway.Gateway`, which creates it: named here as a
+    protocol so this module does not import the gateway that imports it (issue 20)."""
+
+    clock: Callable[[], dt.datetime]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None: ...
+
+    async def _in_db(self, fn: Callable[..., Any], *args: Any, writer: int = 0, **kwargs: Any) -> Any: ...
+
 
 log = logging.getLogger("water.telemetry.gateway")
 

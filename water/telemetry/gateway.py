@@ -48,13 +48,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import close_old_connections, connections
 
 from water.telemetry.admission import DENIED, PEER_FULL, Admission, parse_networks, peer_host, sl651_password
+from water.telemetry.connection import Connection as _Connection
 from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
@@ -75,28 +75,6 @@ from water.telemetry.services import (
 log = logging.getLogger("water.telemetry.gateway")
 
 __all__ = ["Gateway", "GatewayConfig", "GatewayStats"]
-
-
-@dataclass(eq=False, slots=True)
-class _Connection:
-    writer: asyncio.StreamWriter
-    peer: str
-    closed: bool = False
-    warned_password: bool = False  # a wrong password is logged once per connection, counted every time
-    station: tuple[str, str] | None = None  # (protocol, address) of its latest frame: charged with rejected bytes
-    rejects: RejectLog | None = None  # the log budget for rejected bytes, made at the first
-    malformed_seen: int = 0  # the splitter's malformed_runs and bad_crc already counted
-    bad_crc_seen: int = 0
-
-    def send(self, data: bytes) -> bool:
-        if self.closed or self.writer.is_closing():
-            return False
-        try:
-            self.writer.write(data)
-        except (ConnectionError, RuntimeError):
-            self.closed = True
-            return False
-        return True
 
 
 def _now() -> datetime:

@@ -22,7 +22,7 @@ from water.telemetry.profiles.decoding import station_of
 from water.telemetry.services import StationDelta
 
 if TYPE_CHECKING:
-    from water.telemetry.gateway import _Connection
+    from water.telemetry.connection import Connection as _Connection
 
 log = logging.getLogger("water.telemetry.gateway")
 

@@ -24,7 +24,7 @@ from water.telemetry.gateway_config import GatewayConfig, GatewayStats
 from water.telemetry.services import DUPLICATE, STORED, FrameReading, Outcome, StationDelta, telemetry_readings_store
 
 if TYPE_CHECKING:
-    from water.telemetry.gateway import _Connection
+    from water.telemetry.connection import Connection as _Connection
 
 log = logging.getLogger("water.telemetry.gateway")
 

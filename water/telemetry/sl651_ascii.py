@@ -20,16 +20,17 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from water.telemetry import sl651
 from water.telemetry import sl651_layouts as layouts
 from water.telemetry.crc import BytesLike, crc16_modbus
 from water.telemetry.errors import BadCRC, BadLength, FrameError, MalformedFrame, TruncatedFrame, UnknownFunction
+from water.telemetry.sl651 import tables
+from water.telemetry.sl651.frame import Sl651Frame
 from water.telemetry.timeutil import BEIJING, encode_sl651_time
 
-PROTOCOL = sl651.PROTOCOL
+PROTOCOL = tables.PROTOCOL
 HEADER_LEN = 24  # SOH + 2 + 10 + 4 + 2 + 4 + STX/SYN
 OVERHEAD = 29  # header + end character + 4 CRC characters
-MAX_FRAME = sl651.MAX_BODY + OVERHEAD
+MAX_FRAME = tables.MAX_BODY + OVERHEAD
 _HEX = b"0123456789ABCDEFabcdef"
 
 
@@ -41,7 +42,7 @@ def _hex(raw: bytes, start: int, stop: int, what: str, station: str | None = Non
     return int(part, 16)
 
 
-def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> sl651.Sl651Frame:
+def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> Sl651Frame:
     """Decode one complete SOH frame. Raises a `FrameError` subclass for anything malformed."""
     raw = bytes(raw)
     n = len(raw)
@@ -66,9 +67,9 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> s
         raise BadLength(f"length {length} announces {total} bytes, got {n}", protocol=PROTOCOL, station=station_hex)
     start = raw[23]
     end = raw[24 + length]
-    if start not in (sl651.STX, sl651.SYN):
+    if start not in (tables.STX, tables.SYN):
         raise MalformedFrame(f"{start:02X}H where STX/SYN belongs", protocol=PROTOCOL, station=station_hex)
-    if end not in sl651.END_CHARS:
+    if end not in tables.END_CHARS:
         raise MalformedFrame(f"{end:02X}H where the end character belongs", protocol=PROTOCOL, station=station_hex)
     sent = _hex(raw, 25 + length, 29 + length, "CRC", station_hex)
     calc = crc16_modbus(memoryview(raw)[: 25 + length])
@@ -78,7 +79,7 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> s
                      station=station_hex)  # fmt: skip
     password = _hex(raw, 13, 17, "password", station_hex)
     function = _hex(raw, 17, 19, "function code", station_hex)
-    if function not in sl651.KNOWN_FUNCTIONS:
+    if function not in tables.KNOWN_FUNCTIONS:
         raise UnknownFunction(f"function {function:02X}H is reserved", code=function, protocol=PROTOCOL,
                               station=station_hex)  # fmt: skip
     common: dict[str, Any] = {
@@ -86,14 +87,14 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> s
         "password": password, "function": function, "length": length, "start": start, "end": end, "crc": sent,
         "crc_ok": crc_ok, "encoding": "ascii",
     }  # fmt: skip
-    if start == sl651.SYN:
+    if start == tables.SYN:
         if length < 6:
             raise BadLength("SYN packet without its packet field", protocol=PROTOCOL, station=station_hex)
         word = _hex(raw, 24, 30, "packet field", station_hex)
         count, seq = word >> 12, word & 0x0FFF
         if not 1 <= seq <= count:
             raise BadLength(f"packet {seq} of {count}", protocol=PROTOCOL, station=station_hex)
-        return sl651.Sl651Frame(**common, packet=(count, seq), body=raw[30 : 24 + length])
+        return Sl651Frame(**common, packet=(count, seq), body=raw[30 : 24 + length])
     body = raw[24 : 24 + length]
     try:
         parsed = layouts.parse_ascii_body(function, uplink, end, body, tz)
@@ -101,7 +102,7 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> s
         exc.protocol = PROTOCOL
         exc.station = exc.station or station_hex
         raise
-    return sl651.Sl651Frame(**common, packet=None, body=body, **parsed._asdict())
+    return Sl651Frame(**common, packet=None, body=body, **parsed._asdict())
 
 
 def encode_frame(
@@ -112,7 +113,7 @@ def encode_frame(
     function: int,
     body: str,
     uplink: bool = True,
-    end: int = sl651.ETX,
+    end: int = tables.ETX,
     packet: tuple[int, int] | None = None,
 ) -> bytes:
     """Build an SOH frame around ``body`` text (SYN + packet field when ``packet`` is given)."""
@@ -120,22 +121,22 @@ def encode_frame(
         raise ValueError("station address must be 5 bytes")
     if not 0 <= centre <= 255 or not 0 <= password <= 0xFFFF:
         raise ValueError("centre is one byte, password two")
-    if end not in sl651.END_CHARS:
+    if end not in tables.END_CHARS:
         raise ValueError(f"{end:02X}H is not an end character")
     payload = body.encode("ascii")
-    start = sl651.STX
+    start = tables.STX
     if packet is not None:
         count, seq = packet
         if not 1 <= seq <= count <= 0x0FFF:
             raise ValueError("packet must be (total, sequence) with 1 ≤ sequence ≤ total ≤ 4095")
         payload = f"{(count << 12) | seq:06X}".encode() + payload
-        start = sl651.SYN
-    if len(payload) > sl651.MAX_BODY:
-        raise ValueError(f"body of {len(payload)} characters exceeds {sl651.MAX_BODY}")
+        start = tables.SYN
+    if len(payload) > tables.MAX_BODY:
+        raise ValueError(f"body of {len(payload)} characters exceeds {tables.MAX_BODY}")
     address = f"{centre:02X}{station.hex().upper()}" if uplink else f"{station.hex().upper()}{centre:02X}"
     marker = (0 if uplink else 0x8000) | len(payload)
     head = f"{address}{password:04X}{function:02X}{marker:04X}".encode()
-    frame = bytes([sl651.SOH]) + head + bytes([start]) + payload + bytes([end])
+    frame = bytes([tables.SOH]) + head + bytes([start]) + payload + bytes([end])
     return frame + f"{crc16_modbus(frame):04X}".encode()
 
 
@@ -161,7 +162,7 @@ def encode_report(
     groups: list[tuple[str, object]],
     function: int = 0x32,
     station_class: str = "I",
-    end: int = sl651.ETX,
+    end: int = tables.ETX,
     tz: tzinfo = BEIJING,
 ) -> bytes:
     """An ASCII report: ``ST`` address class, ``TT`` time, then (mnemonic, value) groups, each followed by a
@@ -172,7 +173,7 @@ def encode_report(
     return encode_frame(centre=centre, station=station, password=password, function=function, body=text, end=end)
 
 
-def build_confirmation(frame: sl651.Sl651Frame, *, end: int, sent_at: datetime | None = None,
+def build_confirmation(frame: Sl651Frame, *, end: int, sent_at: datetime | None = None,
                        tz: tzinfo = BEIJING, extra: str = "") -> bytes:  # fmt: skip
     """The centre's confirmation of an ASCII frame, in ASCII: same function and password, serial and send
     time (echoed unless ``sent_at`` is given)."""

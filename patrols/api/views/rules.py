@@ -14,7 +14,7 @@ from accounts.scope import scope_for
 from core.api.export_views import EXPORT_RESPONSES
 from core.api.views import ApiView
 from core.exports import Column, export_response
-from patrols import selectors
+from patrols import report_selectors, selectors
 from patrols.api.serializers import (
     ChiefsQuerySerializer,
     ComplianceQuerySerializer,
@@ -131,7 +131,7 @@ class ComplianceView(ApiView):
             {
                 "start": v["start"],
                 "end": v["end"],
-                "totals": selectors.compliance_totals(rows),
+                "totals": report_selectors.compliance_totals(rows),
                 "results": ComplianceRowSerializer(rows, many=True).data,
             }
         )

@@ -22,22 +22,22 @@ Bodies are decoded by function in `water.telemetry.sl651_layouts` (31H/38H serie
 51H clock, 40H–43H configuration, …); a function without an implemented layout is refused by name. SOH/ASCII
 frames are decoded by `water.telemetry.sl651_ascii` (`decode` hands them over).
 
-The package: `tables` (codes and element table), `frame` (`Sl651Frame`, `decode`), `elements` (element groups),
-`reassembly` (multi-packet), `encoding` (frames and the centre's answers). The names below are the codec's
+The package: `tables` (codes and element table), `frame` (`Sl651Frame`, `decode_hex`), `elements` (element
+groups), `reassembly` (multi-packet), `encoding` (HEX frames and answers), `codec` (`decode`, `build_nak`,
+`build_confirmation` for either encoding: the hand-over to the ASCII codec). The names below are the codec's
 public vocabulary, used as ``sl651.decode``, ``sl651.Sl651Frame``, ….
 """
 
+from water.telemetry.sl651.codec import build_confirmation, build_nak, decode
 from water.telemetry.sl651.elements import decode_value, element_spec, parse_elements, step_minutes
 from water.telemetry.sl651.encoding import (
-    build_confirmation,
-    build_nak,
     encode_element,
     encode_frame,
     encode_keepalive,
     encode_report,
     needs_confirmation,
 )
-from water.telemetry.sl651.frame import Sl651Frame, decode, station_parts
+from water.telemetry.sl651.frame import Sl651Frame, station_parts
 from water.telemetry.sl651.reassembly import Reassembler
 from water.telemetry.sl651.tables import (
     ACK,

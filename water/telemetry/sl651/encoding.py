@@ -10,10 +10,8 @@ from water.telemetry.crc import crc16_modbus
 from water.telemetry.model import ElementValue
 from water.telemetry.sl651.frame import Sl651Frame
 from water.telemetry.sl651.tables import (
-    ACK,
     END_CHARS,
     EOT,
-    ESC,
     ETX,
     KEEPALIVE,
     LEVEL_ARRAYS,
@@ -123,16 +121,9 @@ def encode_keepalive(
     return encode_frame(centre=centre, station=station, password=password, function=KEEPALIVE, body=body)
 
 
-def build_nak(packet: Sl651Frame, missing: list[int], *, sent_at: datetime, tz: tzinfo = BEIJING) -> bytes:
-    """M3: the centre's NAK for a multi-packet message whose last packet arrived with others missing. Same
-    function and password, serial 0 (the serial travels in packet 1, which may be among the missing), the
-    centre's time, then the missing packet numbers (2 bytes each; ASCII: hex numbers separated by spaces)."""
-    if packet.encoding == "ascii":
-        from water.telemetry import sl651_ascii
-
-        text = sl651_ascii.body_head(0, sent_at, tz) + " ".join(f"{seq:X}" for seq in missing)
-        return sl651_ascii.encode_frame(centre=packet.centre, station=packet.station, password=packet.password,
-                                        function=packet.function, body=text, uplink=False, end=NAK)  # fmt: skip
+def build_nak_hex(packet: Sl651Frame, missing: list[int], *, sent_at: datetime, tz: tzinfo = BEIJING) -> bytes:
+    """The HEX/BCD NAK (the public `sl651.build_nak`, in `codec`, hands ASCII packets to `sl651_ascii`): the
+    missing packet numbers, 2 bytes each."""
     body = b"\x00\x00" + encode_sl651_time(sent_at, 6, tz) + b"".join(seq.to_bytes(2, "big") for seq in missing)
     return encode_frame(centre=packet.centre, station=packet.station, password=packet.password,
                         function=packet.function, body=body, uplink=False, end=NAK)  # fmt: skip
@@ -145,20 +136,11 @@ def needs_confirmation(frame: Sl651Frame, *, keepalive: bool = False) -> bool:
     return frame.function in REPORT_FUNCTIONS or (keepalive and frame.function == KEEPALIVE)
 
 
-def build_confirmation(
+def build_confirmation_hex(
     frame: Sl651Frame, *, end: int = EOT, sent_at: datetime | None = None, tz: tzinfo = BEIJING
 ) -> bytes:
-    """The centre's M2/M4 confirmation: a downlink frame with the same function, password and serial.
-
-    ``end`` is EOT (04, "done, leave") or ESC (1B, "stay online"). The send time echoes the station's unless
-    ``sent_at`` is given; the echo reproduces domain.md's "30 test down" sample byte for byte.
-    """
-    if end not in (EOT, ESC, ACK):
-        raise ValueError("a confirmation ends with EOT, ESC or ACK")
-    if frame.encoding == "ascii":
-        from water.telemetry import sl651_ascii
-
-        return sl651_ascii.build_confirmation(frame, end=end, sent_at=sent_at, tz=tz)
+    """The HEX/BCD confirmation (the public `sl651.build_confirmation`, in `codec`, checks ``end`` and hands
+    ASCII frames to `sl651_ascii`). The echo reproduces domain.md's "30 test down" sample byte for byte."""
     if frame.serial is None:
         raise ValueError("frame has no decoded serial number (multi-packet fragment or user-defined function)")
     time_raw = frame.sent_raw if sent_at is None else encode_sl651_time(sent_at, 6, tz)

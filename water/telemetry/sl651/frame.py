@@ -1,4 +1,4 @@
-"""SL 651 HEX/BCD frames: `Sl651Frame`, station addresses and `decode` (the package docstring has the layout)."""
+"""SL 651 HEX/BCD frames: `Sl651Frame`, station addresses and `decode_hex` (the package docstring has the layout)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from water.telemetry.sl651.tables import (
     KNOWN_FUNCTIONS,
     OVERHEAD,
     PROTOCOL,
-    SOH,
     STATION_CLASSES,
     STX,
     SYN,
@@ -102,8 +101,9 @@ def station_parts(station: bytes) -> dict[str, object]:
     return {"kind": kind, "division": text[:6] if text[:6].isdigit() else None, "station_no": number}
 
 
-def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> Sl651Frame:
-    """Decode one complete 7E7E frame. Raises a `FrameError` subclass for anything malformed.
+def decode_hex(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> Sl651Frame:
+    """Decode one complete 7E7E frame. Raises a `FrameError` subclass for anything malformed. (The public
+    `sl651.decode`, in `codec`, hands SOH/ASCII frames to `sl651_ascii` and the rest to this function.)
 
     With ``check_crc=False`` a frame with a wrong CRC is still decoded (``crc_ok=False``), for the operator CLI.
     A multi-packet (SYN) packet is returned with its fragment in ``body`` and no elements; feed it to a
@@ -111,10 +111,6 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> S
     """
     raw = bytes(raw)
     n = len(raw)
-    if n and raw[0] == SOH:
-        from water.telemetry import sl651_ascii
-
-        return sl651_ascii.decode(raw, tz=tz, check_crc=check_crc)
     if n < 2 or raw[0] != 0x7E or raw[1] != 0x7E:
         raise UnknownProtocol("an SL 651 HEX/BCD frame starts with 7E 7E", protocol=PROTOCOL)
     if n < OVERHEAD:
