@@ -297,14 +297,24 @@ def _cases(chiefs: dict[str, User], reach: Reach, patrols: dict[str, Patrol], pr
     first = min((v for k, v in previous.items() if "village" in k), key=lambda v: v.started_at)
     later = previous.get(f"{PREVIOUS_YEAR}-township-5") or first
     chief = User.objects.get(pk=first.chief_id)
-    if c := report(f"{PREVIOUS_YEAR}-on-spot", "dumping", first, "岸边建筑垃圾，当场清运 rubble on the bank, removed",
-                   reporter=chief):  # fmt: skip
+    if c := report(
+        f"{PREVIOUS_YEAR}-on-spot",
+        "dumping",
+        first,
+        "岸边建筑垃圾，当场清运 rubble on the bank, removed",
+        reporter=chief,
+    ):
         services.case_photo_add(case=c, actor=chief, upload=_photo(first, f"{PREVIOUS_YEAR}-on-spot"))
         cleared = first.started_at + dt.timedelta(minutes=40)
         services.case_clear_on_spot(case=c, actor=chief, note="立查立清", at=cleared)
     finder = User.objects.get(pk=later.chief_id)
-    if c := report(f"{PREVIOUS_YEAR}-closed", "occupation", later, "河道管理范围内堆放杂物 storage on the floodplain",
-                   reporter=finder):  # fmt: skip
+    if c := report(
+        f"{PREVIOUS_YEAR}-closed",
+        "occupation",
+        later,
+        "河道管理范围内堆放杂物 storage on the floodplain",
+        reporter=finder,
+    ):
         y = PREVIOUS_YEAR
         services.case_assign(
             case=c, actor=reviewer, responsible_unit=unit, deadline=dt.date(y, 7, 31), at=day(f"{y}-05-22")

@@ -16,10 +16,15 @@ def _event(snap: ReportSnapshot, type_: EventType, *, signer: str = "") -> None:
     name = division_name(snap.division_code) or snap.division_code
     people = {p for p in (snap.requested_by_id, snap.signed_off_by_id) if p}
     event_raise(
-        type=type_, division_code=snap.division_code, subject_type="reports.reportsnapshot", subject_id=snap.pk,
+        type=type_,
+        division_code=snap.division_code,
+        subject_type="reports.reportsnapshot",
+        subject_id=snap.pk,
         figures={"period": snap.period_label, "division_name": name, "version": snap.version, "signer": signer},
-        people=people, link=reverse("reports:snapshot", kwargs={"pk": snap.pk}), key=f"{type_}:{snap.pk}",
-    )  # fmt: skip
+        people=people,
+        link=reverse("reports:snapshot", kwargs={"pk": snap.pk}),
+        key=f"{type_}:{snap.pk}",
+    )
 
 
 def snapshot_ready(snapshot_id: int) -> None:

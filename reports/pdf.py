@@ -140,9 +140,16 @@ def _rows(section: dict[str, Any], spec: list[tuple[str, str, str]], yoy: dict[s
 
 
 def _bar_chart(
-    categories: list[str], series: list[list[float]], names: list[str], *, title: str, percent: bool = False,
-    stacked: bool = False, width: float = 460, height: float = 190,
-) -> Any:  # fmt: skip
+    categories: list[str],
+    series: list[list[float]],
+    names: list[str],
+    *,
+    title: str,
+    percent: bool = False,
+    stacked: bool = False,
+    width: float = 460,
+    height: float = 190,
+) -> Any:
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.shapes import Drawing, String
@@ -233,11 +240,17 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
 
     # Water
     story.append(Paragraph(numbered("用水总量与计划、在线监测"), h2))
-    spec = [("用水量（m³）", "use_m3", "m3"), ("计划用水量（m³）", "plan_m3", "m3"), ("用水占计划比例", "ratio", "pct"),
-            ("超计划水量（m³）", "over_m3", "m3"), ("估算水量（m³）", "estimated_m3", "m3"),
-            ("更正水量（m³）", "corrected_m3", "m3"),
-            ("待审核水量（m³）", "held_m3", "m3"), ("在线监测覆盖率", "monitoring_coverage", "pct"),
-            ("到报率", "arrival_rate", "pct")]  # fmt: skip
+    spec = [
+        ("用水量（m³）", "use_m3", "m3"),
+        ("计划用水量（m³）", "plan_m3", "m3"),
+        ("用水占计划比例", "ratio", "pct"),
+        ("超计划水量（m³）", "over_m3", "m3"),
+        ("估算水量（m³）", "estimated_m3", "m3"),
+        ("更正水量（m³）", "corrected_m3", "m3"),
+        ("待审核水量（m³）", "held_m3", "m3"),
+        ("在线监测覆盖率", "monitoring_coverage", "pct"),
+        ("到报率", "arrival_rate", "pct"),
+    ]
     story.append(table(_rows(w, spec, w["yoy"]), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
     w_prev_arrival = w["yoy"]["arrival_rate"]["previous"]
     intakes = sorted(w["intakes"], key=lambda i: -(i.get("use_m3") or 0))[:12]
@@ -257,9 +270,15 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
         story.append(Paragraph("在线监测到报率：本期无在线计量设施（no meters installed in the period）。", body))
     else:
         story.append(
-            _bar_chart(["本期", "去年同期"], [[100 * w["arrival_rate"], 100 * (w_prev_arrival or 0)]],
-                       ["到报率（%）"], title="在线监测到报率", percent=True, height=150)
-        )  # fmt: skip
+            _bar_chart(
+                ["本期", "去年同期"],
+                [[100 * w["arrival_rate"], 100 * (w_prev_arrival or 0)]],
+                ["到报率（%）"],
+                title="在线监测到报率",
+                percent=True,
+                height=150,
+            )
+        )
     red = w.get("redlines", {}).get("indicators", [])
     if red:
         wred = w.get("redlines", {})
@@ -319,11 +338,18 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     counts = [("巡河次数", "patrols", "int"), ("巡河人次", "person_times", "int")]
     if pt.get("headline", {}).get("figure") == "person_times":
         counts.reverse()
-    spec = [*counts, ("巡河里程（km）", "km", "km"),
-            ("疑点巡河", "flagged", "int"), ("巡河频次达标率", "compliance_rate", "pct"),
-            ("发现问题（处）", "cases_found", "int"), ("立查立清（处）", "cases_cleared_on_spot", "int"),
-            ("销号问题（处）", "cases_closed", "int"), ("逾期问题（处）", "cases_overdue", "int"),
-            ("办结率", "closure_rate", "pct"), ("清理河道垃圾（吨）", "litter_tonnes", "t")]  # fmt: skip
+    spec = [
+        *counts,
+        ("巡河里程（km）", "km", "km"),
+        ("疑点巡河", "flagged", "int"),
+        ("巡河频次达标率", "compliance_rate", "pct"),
+        ("发现问题（处）", "cases_found", "int"),
+        ("立查立清（处）", "cases_cleared_on_spot", "int"),
+        ("销号问题（处）", "cases_closed", "int"),
+        ("逾期问题（处）", "cases_overdue", "int"),
+        ("办结率", "closure_rate", "pct"),
+        ("清理河道垃圾（吨）", "litter_tonnes", "t"),
+    ]
     story.append(table(_rows(pr, spec, pt["yoy"]), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
     defs = pt.get("count_definitions") or {}
     if defs:
@@ -337,10 +363,16 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     story.append(table(rows))
     if pt.get("by_water"):  # snapshots built before issue 19 have no split
         water = [["水体", "巡河次数", "人次", "里程（km）", "发现问题（处）", "清理垃圾（吨）"]] + [
-            [w["label"].split(" ")[0], fmt(w["patrols"], "int"), fmt(w["person_times"], "int"), fmt(w["km"], "km"),
-             fmt(w["cases_found"], "int"), fmt(w["litter_tonnes"], "t")]
+            [
+                w["label"].split(" ")[0],
+                fmt(w["patrols"], "int"),
+                fmt(w["person_times"], "int"),
+                fmt(w["km"], "km"),
+                fmt(w["cases_found"], "int"),
+                fmt(w["litter_tonnes"], "t"),
+            ]
             for w in pt["by_water"]
-        ]  # fmt: skip
+        ]
         story.append(Spacer(1, 3 * mm))
         story.append(table(water))
     if pt["compliance"].get("by_water"):  # river chiefs and lake chiefs apart (issue 19)
@@ -360,9 +392,14 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     states = pt["case_states"]
     cats = pt["cases_by_state"]
     story.append(
-        _bar_chart([c["label"].split(" ")[0] for c in cats], [[c[s["state"]] for c in cats] for s in states],
-                   [s["label"].split(" ")[0] for s in states], title="本期发现问题按类别和状态", stacked=True)
-    )  # fmt: skip
+        _bar_chart(
+            [c["label"].split(" ")[0] for c in cats],
+            [[c[s["state"]] for c in cats] for s in states],
+            [s["label"].split(" ")[0] for s in states],
+            title="本期发现问题按类别和状态",
+            stacked=True,
+        )
+    )
 
     # Quality
     story.append(Paragraph(numbered("水质优良比例"), h2))
@@ -374,15 +411,28 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
     )
     for key, zh in categories:
         cat, y = q[key], q["yoy"][key]["good_ratio"]
-        rows.append([zh, fmt(cat["good_ratio"], "pct"), f"{cat['good']}/{cat['evaluated']}",
-                     fmt(y["previous"], "pct"), fmt(y["change_pp"], "pp")])  # fmt: skip
+        rows.append(
+            [
+                zh,
+                fmt(cat["good_ratio"], "pct"),
+                f"{cat['good']}/{cat['evaluated']}",
+                fmt(y["previous"], "pct"),
+                fmt(y["change_pp"], "pp"),
+            ]
+        )
     story.append(table(rows))
     story.append(
-        _bar_chart([zh for _, zh in categories],
-                   [[100 * (q[k]["good_ratio"] or 0) for k, _ in categories],
-                    [100 * (q["yoy"][k]["good_ratio"]["previous"] or 0) for k, _ in categories]],
-                   ["本期", "去年同期"], title="水质优良比例（%）", percent=True)
-    )  # fmt: skip
+        _bar_chart(
+            [zh for _, zh in categories],
+            [
+                [100 * (q[k]["good_ratio"] or 0) for k, _ in categories],
+                [100 * (q["yoy"][k]["good_ratio"]["previous"] or 0) for k, _ in categories],
+            ],
+            ["本期", "去年同期"],
+            title="水质优良比例（%）",
+            percent=True,
+        )
+    )
     notes = [
         f"{x['name']}（{x['code']}）{'、'.join(x['months'])}{kind}，原因：{'；'.join(x['reasons'])}"
         for k, _ in categories
@@ -397,20 +447,32 @@ def render_pdf(report: dict[str, Any], *, generated_at: dt.datetime | None = Non
         story.append(Paragraph(numbered("督察整改与信访"), h2))
         story.append(Paragraph(o.get("summary_zh", ""), body))
         flat = {f"{g}.{k}": v for g in ("tasks", "petitions", "rechecks") for k, v in o[g].items()}
-        spec = [("整改任务（项）", "tasks.total", "int"), ("已完成（项）", "tasks.completed", "int"),
-                ("正在推进（项）", "tasks.in_progress", "int"), ("逾期未完成（项）", "tasks.overdue", "int"),
-                ("已销号（项）", "tasks.signed_off", "int"), ("转办信访件（件）", "petitions.received", "int"),
-                ("已办结（件）", "petitions.closed", "int"), ("正在办理（件）", "petitions.in_progress", "int"),
-                ("属实或部分属实（件）", "petitions.substantiated", "int"),
-                ("回头看核查（项）", "rechecks.done", "int"),
-                ("问题反弹（项）", "rechecks.relapses", "int")]  # fmt: skip
+        spec = [
+            ("整改任务（项）", "tasks.total", "int"),
+            ("已完成（项）", "tasks.completed", "int"),
+            ("正在推进（项）", "tasks.in_progress", "int"),
+            ("逾期未完成（项）", "tasks.overdue", "int"),
+            ("已销号（项）", "tasks.signed_off", "int"),
+            ("转办信访件（件）", "petitions.received", "int"),
+            ("已办结（件）", "petitions.closed", "int"),
+            ("正在办理（件）", "petitions.in_progress", "int"),
+            ("属实或部分属实（件）", "petitions.substantiated", "int"),
+            ("回头看核查（项）", "rechecks.done", "int"),
+            ("问题反弹（项）", "rechecks.relapses", "int"),
+        ]
         story.append(table(_rows(flat, spec, o.get("yoy", {})), [60 * mm, 38 * mm, 38 * mm, 44 * mm]))
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=18 * mm,
-        title=f"指标报告 {p['label']}", author=conf.issuing_unit(div.get("name")),
-    )  # fmt: skip
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=f"指标报告 {p['label']}",
+        author=conf.issuing_unit(div.get("name")),
+    )
     when = timezone.localtime(generated_at or timezone.now(), BEIJING)
     issuer = conf.issuing_unit((report.get("division") or {}).get("name"))
     doc.build(story, canvasmaker=_footer_canvas(issuer, when.strftime("%Y-%m-%d %H:%M")))

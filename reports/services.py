@@ -215,9 +215,12 @@ def snapshot_build(*, snapshot_id: int, now: dt.datetime | None = None) -> Repor
         # an English page would otherwise store English labels, and the next version's diff list them all.
         with translation.override(settings.LANGUAGE_CODE):
             figures = build_report(
-                scope=SYSTEM_SCOPE, period=_period_of(snap), division_code=snap.division_code, now=now,
+                scope=SYSTEM_SCOPE,
+                period=_period_of(snap),
+                division_code=snap.division_code,
+                now=now,
                 progress=progress,
-            )  # fmt: skip
+            )
             xlsx = render_xlsx(figures)
             progress(90)
             pdf = render_pdf(figures)
@@ -238,9 +241,13 @@ def snapshot_build(*, snapshot_id: int, now: dt.datetime | None = None) -> Repor
         with transaction.atomic():
             building.update(status=SnapshotStatus.FAILED, error=f"{exc!r}\n{traceback.format_exc()}"[-4000:])
             audit_record(
-                actor="task:reports.build_snapshot", action=AuditAction.TRANSITION, entity="reports.reportsnapshot",
-                entity_id=snapshot_id, after={"status": SnapshotStatus.FAILED}, reason=repr(exc)[:500],
-            )  # fmt: skip
+                actor="task:reports.build_snapshot",
+                action=AuditAction.TRANSITION,
+                entity="reports.reportsnapshot",
+                entity_id=snapshot_id,
+                after={"status": SnapshotStatus.FAILED},
+                reason=repr(exc)[:500],
+            )
         return ReportSnapshot.objects.filter(pk=snapshot_id).first()
     with transaction.atomic():
         done = building.update(
@@ -256,9 +263,12 @@ def snapshot_build(*, snapshot_id: int, now: dt.datetime | None = None) -> Repor
         )
         if done:
             audit_record(
-                actor="task:reports.build_snapshot", action=AuditAction.TRANSITION, entity="reports.reportsnapshot",
-                entity_id=snapshot_id, after={"status": SnapshotStatus.READY, "changed_figures": len(diff)},
-            )  # fmt: skip
+                actor="task:reports.build_snapshot",
+                action=AuditAction.TRANSITION,
+                entity="reports.reportsnapshot",
+                entity_id=snapshot_id,
+                after={"status": SnapshotStatus.READY, "changed_figures": len(diff)},
+            )
             notices.snapshot_ready(snapshot_id)
     return ReportSnapshot.objects.filter(pk=snapshot_id).first()
 
@@ -287,9 +297,13 @@ def snapshot_sign_off(*, actor: Any, snap: ReportSnapshot) -> ReportSnapshot:
         current.signed_off_at = timezone.now()
         current.save(update_fields=["status", "signed_off_by", "signed_off_at"])
         audit_record(
-            actor=actor, action=AuditAction.TRANSITION, instance=current, before=before,
-            after=snapshot(current, exclude=_AUDIT_EXCLUDE), reason="signed off",
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            instance=current,
+            before=before,
+            after=snapshot(current, exclude=_AUDIT_EXCLUDE),
+            reason="signed off",
+        )
         notices.snapshot_signed_off(current)
     return current
 
@@ -302,7 +316,10 @@ def previous_quarter_request(*, now: dt.datetime | None = None) -> int:
 
     period = previous_quarter(now or timezone.now())
     snap, __ = snapshot_request(
-        actor="beat:reports.build_previous_quarter", scope=SYSTEM_SCOPE, period=period,
-        division_code=conf.city_division(), reason="quarterly beat job",
-    )  # fmt: skip
+        actor="beat:reports.build_previous_quarter",
+        scope=SYSTEM_SCOPE,
+        period=period,
+        division_code=conf.city_division(),
+        reason="quarterly beat job",
+    )
     return snap.pk

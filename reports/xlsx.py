@@ -124,8 +124,17 @@ def print_setup(ws: Any, *, header_rows: str | None = None) -> None:
     ws.oddFooter.right.text = "&A"
 
 
-def _fig(zh: str, en: str, section: dict[str, Any], key: str, kind: str, unit: str, links: dict[str, str],
-         path: str, yoy_key: str | None = None) -> dict[str, Any]:  # fmt: skip
+def _fig(
+    zh: str,
+    en: str,
+    section: dict[str, Any],
+    key: str,
+    kind: str,
+    unit: str,
+    links: dict[str, str],
+    path: str,
+    yoy_key: str | None = None,
+) -> dict[str, Any]:
     yoy = section.get("yoy", {}).get(yoy_key or key) or {}
     return {
         "zh": zh,
@@ -347,8 +356,12 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
     set_cell(ws, row=row, column=1, value="按河长级别 By level")
     row = _table(ws, effort, p["by_level"], start_row=row + 1)
     set_cell(ws, row=row, column=1, value="按行政区 By division")
-    row = _table(ws, [Col("code", "行政区代码", "Division code"), Col("name", "行政区", "Division", width=24),
-                      *effort[1:]], p["by_division"], start_row=row + 1)  # fmt: skip
+    row = _table(
+        ws,
+        [Col("code", "行政区代码", "Division code"), Col("name", "行政区", "Division", width=24), *effort[1:]],
+        p["by_division"],
+        start_row=row + 1,
+    )
     if p.get("by_water"):  # snapshots built before issue 19 have no split
         set_cell(ws, row=row, column=1, value="河流与湖库 Rivers and lakes")
         water = [
@@ -390,22 +403,46 @@ def _patrols_sheet(wb: Any, p: dict[str, Any], links: dict[str, str]) -> None:
 
 def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
     rows = []
-    for key, zh, en in (("rivers", "河流", "Rivers"), ("lakes", "湖库", "Lakes and reservoirs"),
-                        ("drinking_sources", "集中式饮用水源地", "Drinking-water sources")):  # fmt: skip
+    for key, zh, en in (
+        ("rivers", "河流", "Rivers"),
+        ("lakes", "湖库", "Lakes and reservoirs"),
+        ("drinking_sources", "集中式饮用水源地", "Drinking-water sources"),
+    ):
         c = {**q[key], "yoy": q["yoy"][key]}
-        rows.append(_fig(f"{zh}水质优良比例", f"{en}: good-water share", c, "good_ratio", "pct", "", links,
-                         f"quality.{key}.good_ratio"))  # fmt: skip
-        rows.append(_fig(f"{zh}优良断面数", f"{en}: good sections", c, "good", "int", "个", links,
-                         f"quality.{key}.good_ratio"))  # fmt: skip
-        rows.append(_fig(f"{zh}评价断面数", f"{en}: sections evaluated", c, "evaluated", "int", "个", links,
-                         f"quality.{key}.samples"))  # fmt: skip
+        rows.append(
+            _fig(
+                f"{zh}水质优良比例",
+                f"{en}: good-water share",
+                c,
+                "good_ratio",
+                "pct",
+                "",
+                links,
+                f"quality.{key}.good_ratio",
+            )
+        )
+        rows.append(
+            _fig(f"{zh}优良断面数", f"{en}: good sections", c, "good", "int", "个", links, f"quality.{key}.good_ratio")
+        )
+        rows.append(
+            _fig(
+                f"{zh}评价断面数",
+                f"{en}: sections evaluated",
+                c,
+                "evaluated",
+                "int",
+                "个",
+                links,
+                f"quality.{key}.samples",
+            )
+        )
     ws, row = _figures_sheet(wb, "水质 Quality", "水质优良比例 Good-water shares", rows)
     set_cell(ws, row=row, column=1, value="断面 Sections")
     section_rows = [
         {**s, "category": zh, "class_label": None if s["class"] is None else ROMAN[s["class"] - 1]}
         for key, zh in (("rivers", "河流"), ("lakes", "湖库"), ("drinking_sources", "饮用水源地"))
         for s in q[key]["sections"]
-    ]  # fmt: skip
+    ]
     cols = [
         Col("category", "类别", "Category"),
         Col("code", "断面编码", "Section code"),
@@ -418,11 +455,17 @@ def _quality_sheet(wb: Any, q: dict[str, Any], links: dict[str, str]) -> None:
     for s in section_rows:
         s["excluded"] = "、".join(s.get("excluded_months") or [])
     left_out = [
-        {**x, "category": zh, "class_label": "不参与统计", "good": None, "samples": None,
-         "excluded": "、".join(x["months"]) + "：" + "；".join(x["reasons"])}
+        {
+            **x,
+            "category": zh,
+            "class_label": "不参与统计",
+            "good": None,
+            "samples": None,
+            "excluded": "、".join(x["months"]) + "：" + "；".join(x["reasons"]),
+        }
         for key, zh in (("rivers", "河流"), ("lakes", "湖库"), ("drinking_sources", "饮用水源地"))
         for x in q[key].get("excluded", [])
-    ]  # fmt: skip
+    ]
     _table(ws, cols, section_rows + left_out, start_row=row + 1)
 
 

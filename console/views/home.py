@@ -131,54 +131,108 @@ def dashboard_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
         return key, links.get(key, "")
 
     groups = [
-        {"title": _("Water use and monitoring"), "tiles": [
-            _tile(_("Water use"), f.wan_m3(w.get("use_m3")), links.get("water.use_m3", ""), _change(wy.get("use_m3"))),
-            _tile(_("Plan"), f.wan_m3(w.get("plan_m3")), links.get("water.plan_m3", "")),
-            _tile(_("Use against plan"), f.percent(w.get("ratio")), links.get("water.plan_m3", ""),
-                  _change(wy.get("ratio"), share=True)),
-            _tile(_("Forecast to year end"), f.wan_m3(w.get("forecast_m3"))),
-            _tile(_("Meters online / offline"), f"{mon.get('online', '—')} / {mon.get('offline', '—')}",
-                  reverse("console:meter_list")),
-            _tile(_("Arrival rate"), f.percent(w.get("arrival_rate")), ref("water.arrival_rate"),
-                  _change(wy.get("arrival_rate"), share=True)),
-        ]},
-        {"title": _("Patrols"), "tiles": [
-            _tile(_("Patrols"), f.number(p.get("patrols")), ref("patrols.patrols"),
-                  _change(py.get("patrols"))),
-            _tile(_("Person-times"), f.number(p.get("person_times")), ref("patrols.person_times"),
-                  _change(py.get("person_times"))),
-            _tile(_("Patrol distance"), f"{f.number(p.get('km'), 1)} km", ref("patrols.km"),
-                  _change(py.get("km"))),
-            _tile(_("Valid share"), f.percent(valid_share), ref("patrols.valid")),
-            _tile(_("Frequency compliance"), f.percent(compliance.get("rate")), ref("patrols.compliance"),
-                  _change(py.get("compliance_rate"), share=True)),
-            _tile(_("Litter removed"), f.tonnes(p.get("litter_tonnes")), ref("patrols.litter_tonnes")),
-        ]},
-        {"title": _("Cases"), "tiles": [
-            _tile(_("Cases found"), f.number(p.get("cases_found")), ref("patrols.cases_found"),
-                  _change(py.get("cases_found"))),
-            _tile(_("Closed"), f.number(p.get("cases_closed")), ref("patrols.cases_closed")),
-            _tile(_("Cleared on the spot"), f.number(p.get("cases_cleared_on_spot")),
-                  ref("patrols.cases_cleared_on_spot")),
-            _tile(_("Overdue"), f.number(p.get("cases_overdue")), ref("patrols.cases_overdue")),
-        ]},
-        {"title": _("Reclaimed water and water quality"), "tiles": [
-            _tile(_("Reclaimed water used"), f.wan_m3(r.get("used_m3")), links.get("reuse.used_m3", ""),
-                  _change(ry.get("used_m3"))),
-            _tile(_("Reuse rate"), f.percent(r.get("rate")), ref("reuse.rate"),
-                  _change(ry.get("rate"), share=True),
-                  note=_("target %(t)s") % {"t": f.percent(r.get("target"))} if r.get("target") is not None else ""),
-            _tile(_("Good water, rivers"), f.percent((q.get("rivers") or {}).get("good_ratio")),
-                  ref("quality.rivers.good_ratio"),
-                  _change((qy.get("rivers") or {}).get("good_ratio"), share=True)),
-            _tile(_("Good water, lakes"), f.percent((q.get("lakes") or {}).get("good_ratio")),
-                  ref("quality.lakes.good_ratio"),
-                  _change((qy.get("lakes") or {}).get("good_ratio"), share=True)),
-            _tile(_("Drinking-water sources up to standard"),
-                  f.percent((q.get("drinking_sources") or {}).get("good_ratio")),
-                  ref("quality.drinking_sources.good_ratio")),
-        ]},
-    ]  # fmt: skip
+        {
+            "title": _("Water use and monitoring"),
+            "tiles": [
+                _tile(
+                    _("Water use"), f.wan_m3(w.get("use_m3")), links.get("water.use_m3", ""), _change(wy.get("use_m3"))
+                ),
+                _tile(_("Plan"), f.wan_m3(w.get("plan_m3")), links.get("water.plan_m3", "")),
+                _tile(
+                    _("Use against plan"),
+                    f.percent(w.get("ratio")),
+                    links.get("water.plan_m3", ""),
+                    _change(wy.get("ratio"), share=True),
+                ),
+                _tile(_("Forecast to year end"), f.wan_m3(w.get("forecast_m3"))),
+                _tile(
+                    _("Meters online / offline"),
+                    f"{mon.get('online', '—')} / {mon.get('offline', '—')}",
+                    reverse("console:meter_list"),
+                ),
+                _tile(
+                    _("Arrival rate"),
+                    f.percent(w.get("arrival_rate")),
+                    ref("water.arrival_rate"),
+                    _change(wy.get("arrival_rate"), share=True),
+                ),
+            ],
+        },
+        {
+            "title": _("Patrols"),
+            "tiles": [
+                _tile(_("Patrols"), f.number(p.get("patrols")), ref("patrols.patrols"), _change(py.get("patrols"))),
+                _tile(
+                    _("Person-times"),
+                    f.number(p.get("person_times")),
+                    ref("patrols.person_times"),
+                    _change(py.get("person_times")),
+                ),
+                _tile(_("Patrol distance"), f"{f.number(p.get('km'), 1)} km", ref("patrols.km"), _change(py.get("km"))),
+                _tile(_("Valid share"), f.percent(valid_share), ref("patrols.valid")),
+                _tile(
+                    _("Frequency compliance"),
+                    f.percent(compliance.get("rate")),
+                    ref("patrols.compliance"),
+                    _change(py.get("compliance_rate"), share=True),
+                ),
+                _tile(_("Litter removed"), f.tonnes(p.get("litter_tonnes")), ref("patrols.litter_tonnes")),
+            ],
+        },
+        {
+            "title": _("Cases"),
+            "tiles": [
+                _tile(
+                    _("Cases found"),
+                    f.number(p.get("cases_found")),
+                    ref("patrols.cases_found"),
+                    _change(py.get("cases_found")),
+                ),
+                _tile(_("Closed"), f.number(p.get("cases_closed")), ref("patrols.cases_closed")),
+                _tile(
+                    _("Cleared on the spot"),
+                    f.number(p.get("cases_cleared_on_spot")),
+                    ref("patrols.cases_cleared_on_spot"),
+                ),
+                _tile(_("Overdue"), f.number(p.get("cases_overdue")), ref("patrols.cases_overdue")),
+            ],
+        },
+        {
+            "title": _("Reclaimed water and water quality"),
+            "tiles": [
+                _tile(
+                    _("Reclaimed water used"),
+                    f.wan_m3(r.get("used_m3")),
+                    links.get("reuse.used_m3", ""),
+                    _change(ry.get("used_m3")),
+                ),
+                _tile(
+                    _("Reuse rate"),
+                    f.percent(r.get("rate")),
+                    ref("reuse.rate"),
+                    _change(ry.get("rate"), share=True),
+                    note=_("target %(t)s") % {"t": f.percent(r.get("target"))} if r.get("target") is not None else "",
+                ),
+                _tile(
+                    _("Good water, rivers"),
+                    f.percent((q.get("rivers") or {}).get("good_ratio")),
+                    ref("quality.rivers.good_ratio"),
+                    _change((qy.get("rivers") or {}).get("good_ratio"), share=True),
+                ),
+                _tile(
+                    _("Good water, lakes"),
+                    f.percent((q.get("lakes") or {}).get("good_ratio")),
+                    ref("quality.lakes.good_ratio"),
+                    _change((qy.get("lakes") or {}).get("good_ratio"), share=True),
+                ),
+                _tile(
+                    _("Drinking-water sources up to standard"),
+                    f.percent((q.get("drinking_sources") or {}).get("good_ratio")),
+                    ref("quality.drinking_sources.good_ratio"),
+                ),
+            ],
+        },
+    ]
     return groups
 
 
@@ -194,33 +248,57 @@ def _charts(report: dict[str, Any], month_use: list[tuple[str, float]]) -> dict[
             "plan": [round(i["plan_m3"] / 10_000, 2) if i.get("plan_m3") is not None else None for i in intakes],
             "names": {"use": _("Use (10k m³)"), "plan": _("Plan (10k m³)")},
         },
-        "monthly": {"labels": list(months), "use": [round(v / 10_000, 2) for v in months.values()],
-                    "names": {"use": _("Use (10k m³)")}},
+        "monthly": {
+            "labels": list(months),
+            "use": [round(v / 10_000, 2) for v in months.values()],
+            "names": {"use": _("Use (10k m³)")},
+        },
         "cases": {
             "categories": [str(c["label"]) for c in p.get("cases_by_state") or []],
-            "series": [{"name": str(s["label"]), "data": [c.get(s["state"], 0) for c in p.get("cases_by_state") or []]}
-                       for s in states],
+            "series": [
+                {"name": str(s["label"]), "data": [c.get(s["state"], 0) for c in p.get("cases_by_state") or []]}
+                for s in states
+            ],
         },
-    }  # fmt: skip
+    }
 
 
 def _needs_action(sc: Scope) -> dict[str, list[dict[str, str]]]:
     overdue = (
-        patrol_selectors.case_list(scope=sc).filter(overdue_at__isnull=False)
-        .exclude(status=CaseStatus.CLOSED).defer("description").order_by("deadline")[:8]
-    )  # fmt: skip
+        patrol_selectors.case_list(scope=sc)
+        .filter(overdue_at__isnull=False)
+        .exclude(status=CaseStatus.CLOSED)
+        .defer("description")
+        .order_by("deadline")[:8]
+    )
     flagged = patrol_selectors.patrol_list(scope=sc).filter(review_status=ReviewStatus.PENDING).order_by("-started_at")
     alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).select_related("intake")
     return {
-        "overdue": [{"url": reverse("console:case_detail", args=[c.pk]),
-                     "text": f"{c.get_category_display()} · {c.site.name}",
-                     "when": _("deadline %(d)s") % {"d": f.day(c.deadline)}} for c in overdue],
-        "flagged": [{"url": reverse("console:patrol_detail", args=[x.pk]), "text": f"{x.chief} · {x.site.name}",
-                     "when": f.when(x.started_at)} for x in flagged[:8]],
-        "alerts": [{"url": reverse("console:alert_detail", args=[a.pk]), "text": f"{a.get_kind_display()} · "
-                    + (a.intake.name if a.intake_id else "—"), "when": f.when(a.raised_at)}
-                   for a in alerts.order_by("-raised_at")[:8]],
-    }  # fmt: skip
+        "overdue": [
+            {
+                "url": reverse("console:case_detail", args=[c.pk]),
+                "text": f"{c.get_category_display()} · {c.site.name}",
+                "when": _("deadline %(d)s") % {"d": f.day(c.deadline)},
+            }
+            for c in overdue
+        ],
+        "flagged": [
+            {
+                "url": reverse("console:patrol_detail", args=[x.pk]),
+                "text": f"{x.chief} · {x.site.name}",
+                "when": f.when(x.started_at),
+            }
+            for x in flagged[:8]
+        ],
+        "alerts": [
+            {
+                "url": reverse("console:alert_detail", args=[a.pk]),
+                "text": f"{a.get_kind_display()} · " + (a.intake.name if a.intake_id else "—"),
+                "when": f.when(a.raised_at),
+            }
+            for a in alerts.order_by("-raised_at")[:8]
+        ],
+    }
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -230,16 +308,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     report, months, built_at = built.report, built.months, built.built_at
     open_alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True).count()
     groups = dashboard_figures(report)
-    groups[0]["tiles"].append(_tile(_("Open alerts"), f.number(open_alerts),
-                                    reverse("console:alert_list") + "?state=open"))  # fmt: skip
+    groups[0]["tiles"].append(
+        _tile(_("Open alerts"), f.number(open_alerts), reverse("console:alert_list") + "?state=open")
+    )
     context = {
-        "groups": groups, "period_text": console_periods.spoken(period),
-        "choice": console_periods.choice_of(period), "errors": errors,
-        "charts_json": to_json(_charts(report, months)), "actions": _needs_action(sc), "built_at": f.when(built_at),
-        "kinds": [("month", _("Month")), ("quarter", _("Quarter")), ("half", _("Half year")), ("year", _("Year")),
-                  ("range", _("Range"))],
+        "groups": groups,
+        "period_text": console_periods.spoken(period),
+        "choice": console_periods.choice_of(period),
+        "errors": errors,
+        "charts_json": to_json(_charts(report, months)),
+        "actions": _needs_action(sc),
+        "built_at": f.when(built_at),
+        "kinds": [
+            ("month", _("Month")),
+            ("quarter", _("Quarter")),
+            ("half", _("Half year")),
+            ("year", _("Year")),
+            ("range", _("Range")),
+        ],
         "report_url": reverse("reports:summary") + f"?start={period.first_date}&end={period.last_date}",
-    }  # fmt: skip
+    }
     return page(request, "console/dashboard.html", context, title=_("Dashboard"), status=400 if errors else 200)
 
 
@@ -275,14 +363,23 @@ def operator_home(request: HttpRequest) -> HttpResponse:
     rows = []
     for y in year.intakes:
         m = month.get(y.intake_id)
-        rows.append({
-            "url": reverse("console:intake_detail", args=[y.intake_id]), "code": y.code, "name": y.name,
-            "month_use": f.m3(m.use_m3 if m else None), "month_plan": f.m3(m.plan_m3 if m else None),
-            "month_ratio": f.percent(m.ratio if m else None),
-            "year_use": f.m3(y.use_m3), "year_plan": f.m3(y.plan_m3), "year_ratio": f.percent(y.ratio),
-            "forecast": f.m3(y.forecast_m3), "tier": _tier_words(y.tier), "over": y.tier != water_selectors.WITHIN,
-            "held": f.m3(y.held_m3) if y.held_m3 else "",
-        })  # fmt: skip
+        rows.append(
+            {
+                "url": reverse("console:intake_detail", args=[y.intake_id]),
+                "code": y.code,
+                "name": y.name,
+                "month_use": f.m3(m.use_m3 if m else None),
+                "month_plan": f.m3(m.plan_m3 if m else None),
+                "month_ratio": f.percent(m.ratio if m else None),
+                "year_use": f.m3(y.use_m3),
+                "year_plan": f.m3(y.plan_m3),
+                "year_ratio": f.percent(y.ratio),
+                "forecast": f.m3(y.forecast_m3),
+                "tier": _tier_words(y.tier),
+                "over": y.tier != water_selectors.WITHIN,
+                "held": f.m3(y.held_m3) if y.held_m3 else "",
+            }
+        )
     meter_ids = list(
         water_selectors.meter_list(scope=sc).order_by("intake__code", "serial").values_list("pk", flat=True)[:20]
     )
@@ -291,23 +388,38 @@ def operator_home(request: HttpRequest) -> HttpResponse:
         latest += list(water_selectors.reading_list(scope=sc).filter(meter_id=mid).order_by("-observed_at")[:10])
     latest.sort(key=lambda r: r.observed_at, reverse=True)
     readings = [
-        {"url": reading_url(r.meter_id, r.observed_at), "meter": r.meter.serial, "observed": f.when(r.observed_at),
-         "value": f.number(r.cumulative_m3, 3), "source": r.get_source_display(), "review": review_label(r.review)}
+        {
+            "url": reading_url(r.meter_id, r.observed_at),
+            "meter": r.meter.serial,
+            "observed": f.when(r.observed_at),
+            "value": f.number(r.cumulative_m3, 3),
+            "source": r.get_source_display(),
+            "review": review_label(r.review),
+        }
         for r in latest[:10]
-    ]  # fmt: skip
+    ]
     open_alerts = water_selectors.alert_list(scope=sc).filter(resolved_at__isnull=True)
     alerts = [
-        {"url": alert_url(a), "kind": a.get_kind_display(), "intake": a.intake.name, "raised": f.when(a.raised_at),
-         "acknowledged": f.when(a.acknowledged_at) if a.acknowledged_at else ""}
+        {
+            "url": alert_url(a),
+            "kind": a.get_kind_display(),
+            "intake": a.intake.name,
+            "raised": f.when(a.raised_at),
+            "acknowledged": f.when(a.acknowledged_at) if a.acknowledged_at else "",
+        }
         for a in open_alerts[:10]
-    ]  # fmt: skip
+    ]
     context = {
-        "rows": rows, "month_label": console_periods.spoken(periods.month(day.year, day.month)),
+        "rows": rows,
+        "month_label": console_periods.spoken(periods.month(day.year, day.month)),
         "year_label": console_periods.spoken(periods.year(day.year)),
-        "as_of": f.day(day), "alerts": alerts, "open_alerts": open_alerts.count(), "readings": readings,
+        "as_of": f.day(day),
+        "alerts": alerts,
+        "open_alerts": open_alerts.count(),
+        "readings": readings,
         "alerts_url": reverse("console:alert_list") + "?state=open",
         "entry_url": reverse("console:reading_new") if may(request, ENTRY_ROLES) else "",
-    }  # fmt: skip
+    }
     return page(request, "console/home_operator.html", context, title=_("My intakes"))
 
 
@@ -319,26 +431,48 @@ def chief_home(request: HttpRequest) -> HttpResponse:
     me = int(request.user.pk or 0)
     today = periods.to_beijing(timezone.now()).date()
     reaches = [
-        {"code": r.code, "name": r.name, "length": f.km(r.length_m),
-         "patrols_url": reverse("console:patrol_list") + f"?reach={r.pk}"}
+        {
+            "code": r.code,
+            "name": r.name,
+            "length": f.km(r.length_m),
+            "patrols_url": reverse("console:patrol_list") + f"?reach={r.pk}",
+        }
         for r in places_selectors.reaches_of_chief(chief_id=me, on=today).order_by("code")
     ] + [
-        {"code": lake.code, "name": lake.name, "length": "—",
-         "patrols_url": reverse("console:patrol_list") + f"?lake={lake.pk}"}
+        {
+            "code": lake.code,
+            "name": lake.name,
+            "length": "—",
+            "patrols_url": reverse("console:patrol_list") + f"?lake={lake.pk}",
+        }
         for lake in places_selectors.lakes_of_chief(chief_id=me, on=today).order_by("code")
-    ]  # fmt: skip
+    ]
     patrols = [
-        {"url": reverse("console:patrol_detail", args=[x.pk]), "reach": x.site.name, "started": f.when(x.started_at),
-         "km": f.km(x.distance_m), "valid": f.yes_no(x.valid), "flags": x.flags}
+        {
+            "url": reverse("console:patrol_detail", args=[x.pk]),
+            "reach": x.site.name,
+            "started": f.when(x.started_at),
+            "km": f.km(x.distance_m),
+            "valid": f.yes_no(x.valid),
+            "flags": x.flags,
+        }
         for x in patrol_selectors.patrol_list(scope=sc).filter(chief_id=me).order_by("-started_at")[:10]
-    ]  # fmt: skip
+    ]
     cases = [
-        {"url": reverse("console:case_detail", args=[c.pk]), "category": c.get_category_display(),
-         "status": c.get_status_display(), "reach": c.site.name, "deadline": f.day(c.deadline),
-         "overdue": c.overdue_at is not None}
-        for c in patrol_selectors.case_list(scope=sc).filter(reporter_id=me)
-        .exclude(status=CaseStatus.CLOSED).defer("description").order_by("deadline")[:20]
-    ]  # fmt: skip
+        {
+            "url": reverse("console:case_detail", args=[c.pk]),
+            "category": c.get_category_display(),
+            "status": c.get_status_display(),
+            "reach": c.site.name,
+            "deadline": f.day(c.deadline),
+            "overdue": c.overdue_at is not None,
+        }
+        for c in patrol_selectors.case_list(scope=sc)
+        .filter(reporter_id=me)
+        .exclude(status=CaseStatus.CLOSED)
+        .defer("description")
+        .order_by("deadline")[:20]
+    ]
     context = {
         "reaches": reaches,
         "patrols": patrols,
@@ -369,7 +503,10 @@ def rule_words(terms: list[patrol_selectors.RuleTerm]) -> str:
         words = str(PER_PERIOD.get(t.period, "%(n)s / " + t.period)) % {"n": t.required_count}
         if (t.season_start_month, t.season_end_month) != (1, 12):
             words = _("%(rule)s (months %(first)s–%(last)s)") % {
-                "rule": words, "first": t.season_start_month, "last": t.season_end_month}  # fmt: skip
+                "rule": words,
+                "first": t.season_start_month,
+                "last": t.season_end_month,
+            }
         out.append(words)
     return pgettext("list separator", "; ").join(out)
 
@@ -388,11 +525,18 @@ def _chief_compliance(sc: Scope, me: int, today: dt.date) -> dict[str, Any]:
         last_day = min(period.last_date, today)
         for row in patrol_selectors.compliance(scope=sc, start=period.first_date, end=last_day, chief_id=me):
             level = ChiefLevel(row.level).label if row.level in ChiefLevel.values else row.level
-            rows.append({
-                "span": label, "level": level, "rule": rule_words(row.terms), "required": f.number(row.required),
-                "done": f.number(row.done), "person_times": f.number(row.person_times),
-                "valid": f.number(row.valid), "missing": f.number(row.missing),
-                "state": _("met") if row.compliant else _("short by %(n)s") % {"n": row.missing},
-                "compliant": row.compliant,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "span": label,
+                    "level": level,
+                    "rule": rule_words(row.terms),
+                    "required": f.number(row.required),
+                    "done": f.number(row.done),
+                    "person_times": f.number(row.person_times),
+                    "valid": f.number(row.valid),
+                    "missing": f.number(row.missing),
+                    "state": _("met") if row.compliant else _("short by %(n)s") % {"n": row.missing},
+                    "compliant": row.compliant,
+                }
+            )
     return {"rows": rows, "url": reverse("console:patrol_list") + f"?chief={me}"}

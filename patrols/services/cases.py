@@ -378,10 +378,17 @@ def case_assign_many(
         )
         user, label = actor_user(actor), actor_label(actor)[:150]
         CaseEvent.objects.bulk_create(
-            CaseEvent(case=c, from_status=CaseStatus.REPORTED, to_status=target, actor=user, actor_label=label,
-                      at=at, note=note[:1000])
+            CaseEvent(
+                case=c,
+                from_status=CaseStatus.REPORTED,
+                to_status=target,
+                actor=user,
+                actor_label=label,
+                at=at,
+                note=note[:1000],
+            )
             for c, _b in written
-        )  # fmt: skip
+        )
         audit_record_many(
             actor=actor,
             action=AuditAction.TRANSITION,

@@ -49,8 +49,12 @@ def _case_figures(case: Case, reach_name: str) -> dict[str, Any]:
     }
 
 
-_ON_TRANSITION = {"assign": EventType.CASE_ASSIGNED, "reject": EventType.CASE_REJECTED, "close": EventType.CASE_CLOSED,
-                  "clear": EventType.CASE_CLOSED}  # fmt: skip
+_ON_TRANSITION = {
+    "assign": EventType.CASE_ASSIGNED,
+    "reject": EventType.CASE_REJECTED,
+    "close": EventType.CASE_CLOSED,
+    "clear": EventType.CASE_CLOSED,
+}
 
 
 def case_moved(case: Case, *, action: str, at: dt.datetime, note: str = "") -> None:
@@ -66,9 +70,15 @@ def case_moved(case: Case, *, action: str, at: dt.datetime, note: str = "") -> N
     if note:
         figures["reason"] = note
     event_raise(
-        type=event_type, division_code=code, subject_type=CASE, subject_id=case.pk, figures=figures,
-        people=people, link=f"/api/v1/patrols/cases/{case.pk}/", at=at,
-    )  # fmt: skip
+        type=event_type,
+        division_code=code,
+        subject_type=CASE,
+        subject_id=case.pk,
+        figures=figures,
+        people=people,
+        link=f"/api/v1/patrols/cases/{case.pk}/",
+        at=at,
+    )
 
 
 def case_overdue(case_id: Any, *, at: dt.datetime) -> None:
@@ -76,10 +86,16 @@ def case_overdue(case_id: Any, *, at: dt.datetime) -> None:
     code, reach_name = _reach(case.reach_id, case.lake_id)
     people = {*reach_chiefs(case.reach_id, at.astimezone(BEIJING).date(), case.lake_id), case.reporter_id}
     event_raise(
-        type=EventType.CASE_OVERDUE, division_code=code, subject_type=CASE, subject_id=case.pk,
-        figures=_case_figures(case, reach_name), people=people, link=f"/api/v1/patrols/cases/{case.pk}/",
-        key=f"case_overdue:{case.pk}", at=at,
-    )  # fmt: skip
+        type=EventType.CASE_OVERDUE,
+        division_code=code,
+        subject_type=CASE,
+        subject_id=case.pk,
+        figures=_case_figures(case, reach_name),
+        people=people,
+        link=f"/api/v1/patrols/cases/{case.pk}/",
+        key=f"case_overdue:{case.pk}",
+        at=at,
+    )
 
 
 def patrol_flagged(patrol: Patrol, *, at: dt.datetime) -> None:
@@ -88,12 +104,21 @@ def patrol_flagged(patrol: Patrol, *, at: dt.datetime) -> None:
         return
     division_code, reach_name = _reach(patrol.reach_id, patrol.lake_id)
     event_raise(
-        type=EventType.PATROL_FLAGGED, division_code=division_code, subject_type="patrols.patrol",
-        subject_id=patrol.pk, people=[patrol.chief_id], link=f"/api/v1/patrols/{patrol.pk}/",
-        figures={"patrol": str(patrol.pk)[:8], "chief": str(patrol.chief), "reach": reach_name,
-                 "flags": "、".join(str(f) for f in patrol.flags)},
-        key=f"patrol_flagged:{patrol.pk}", at=at,
-    )  # fmt: skip
+        type=EventType.PATROL_FLAGGED,
+        division_code=division_code,
+        subject_type="patrols.patrol",
+        subject_id=patrol.pk,
+        people=[patrol.chief_id],
+        link=f"/api/v1/patrols/{patrol.pk}/",
+        figures={
+            "patrol": str(patrol.pk)[:8],
+            "chief": str(patrol.chief),
+            "reach": reach_name,
+            "flags": "、".join(str(f) for f in patrol.flags),
+        },
+        key=f"patrol_flagged:{patrol.pk}",
+        at=at,
+    )
 
 
 def compliance_notify_missed(*, now: dt.datetime | None = None) -> int:
@@ -126,11 +151,21 @@ def compliance_notify_missed(*, now: dt.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             event_raise(
-                type=EventType.FREQUENCY_MISSED, division_code=division, subject_type="accounts.user",
-                subject_id=r.chief_id, people=[r.chief_id], key=f"frequency_missed:{r.chief_id}:{r.level}:{label}",
-                figures={"chief": r.chief_name or r.chief_username, "period": label, "required": r.required,
-                         "done": r.valid, "missing": r.missing},
-                link=f"/api/v1/patrols/compliance/?start={first}&end={last}&chief={r.chief_id}", at=now,
-            )  # fmt: skip
+                type=EventType.FREQUENCY_MISSED,
+                division_code=division,
+                subject_type="accounts.user",
+                subject_id=r.chief_id,
+                people=[r.chief_id],
+                key=f"frequency_missed:{r.chief_id}:{r.level}:{label}",
+                figures={
+                    "chief": r.chief_name or r.chief_username,
+                    "period": label,
+                    "required": r.required,
+                    "done": r.valid,
+                    "missing": r.missing,
+                },
+                link=f"/api/v1/patrols/compliance/?start={first}&end={last}&chief={r.chief_id}",
+                at=now,
+            )
         raised += 1
     return raised

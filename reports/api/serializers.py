@@ -79,10 +79,25 @@ class SnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportSnapshot
         fields = [
-            "id", "period_label", "period_kind", "period_start", "period_end", "division_code", "version",
-            "status", "progress", "error", "reason", "requested_by", "requested_at", "built_at", "signed_off_by",
-            "signed_off_at", "previous", "links",
-        ]  # fmt: skip
+            "id",
+            "period_label",
+            "period_kind",
+            "period_start",
+            "period_end",
+            "division_code",
+            "version",
+            "status",
+            "progress",
+            "error",
+            "reason",
+            "requested_by",
+            "requested_at",
+            "built_at",
+            "signed_off_by",
+            "signed_off_at",
+            "previous",
+            "links",
+        ]
         read_only_fields = fields
 
     def get_signed_off_by(self, obj: ReportSnapshot) -> str | None:

@@ -27,7 +27,6 @@ from core.api.pagination import PageNumberPagination
 from core.api.views import ApiView
 from core.periods import Period
 from patrols import report_selectors as patrol_reports
-from patrols import selectors as patrol_selectors
 from reports import selectors, services
 from reports.api.serializers import (
     FormatQuerySerializer,
@@ -146,8 +145,11 @@ class RowsView(ApiView):
     read_roles = READ_ROLES
     query_params = params_of(RowsQuerySerializer) | PAGE_PARAMS  # core.api.query
 
-    @extend_schema(summary="Drill-down: the rows behind a report figure", parameters=[RowsQuerySerializer],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="paginated rows")})  # fmt: skip
+    @extend_schema(
+        summary="Drill-down: the rows behind a report figure",
+        parameters=[RowsQuerySerializer],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="paginated rows")},
+    )
     def get(self, request: Request) -> Response:
         q = _query(RowsQuerySerializer, request)
         scope = scope_for(request.user)
@@ -250,17 +252,23 @@ class SnapshotListView(ApiView):
         page = paginator.paginate_queryset(qs, request, view=self) or []
         return paginator.get_paginated_response(SnapshotSerializer(page, many=True).data)
 
-    @extend_schema(summary="Build a snapshot (Celery); 202 with its id", request=SnapshotRequestSerializer,
-                   responses={202: SnapshotSerializer})  # fmt: skip
+    @extend_schema(
+        summary="Build a snapshot (Celery); 202 with its id",
+        request=SnapshotRequestSerializer,
+        responses={202: SnapshotSerializer},
+    )
     def post(self, request: Request) -> Response:
         ser = SnapshotRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = ser.validated_data
         period = from_label(v["period"])
         snap, __ = services.snapshot_request(
-            actor=request.user, scope=scope_for(request.user), period=period,
-            division_code=v.get("division"), reason=v.get("reason", ""),
-        )  # fmt: skip
+            actor=request.user,
+            scope=scope_for(request.user),
+            period=period,
+            division_code=v.get("division"),
+            reason=v.get("reason", ""),
+        )
         snap = selectors.snapshot_get(scope=scope_for(request.user), snapshot_id=snap.pk)
         headers = {"Location": reverse("reports:snapshot", kwargs={"pk": snap.pk})}
         return Response(SnapshotSerializer(snap).data, status=status.HTTP_202_ACCEPTED, headers=headers)
@@ -272,8 +280,11 @@ class SnapshotDetailView(ApiView):
     read_roles = READ_ROLES
     query_params = params_of(FormatQuerySerializer)  # core.api.query
 
-    @extend_schema(summary="A snapshot (progress, figures, diff) or its files", parameters=[FormatQuerySerializer],
-                   responses={**_FILE_RESPONSES, (200, "application/json"): SnapshotDetailSerializer})  # fmt: skip
+    @extend_schema(
+        summary="A snapshot (progress, figures, diff) or its files",
+        parameters=[FormatQuerySerializer],
+        responses={**_FILE_RESPONSES, (200, "application/json"): SnapshotDetailSerializer},
+    )
     def get(self, request: Request, pk: int) -> HttpResponse | Response:
         fmt = _query(FormatQuerySerializer, request)["format"]
         scope = scope_for(request.user)

@@ -37,8 +37,11 @@ def build(
     }
     params = period_params(period, division_code)
     links: dict[str, str] = {}
-    for group, path in (("tasks", "oversight:task-list"), ("petitions", "oversight:petition-list"),
-                        ("rechecks", "oversight:recheck-list")):  # fmt: skip
+    for group, path in (
+        ("tasks", "oversight:task-list"),
+        ("petitions", "oversight:petition-list"),
+        ("rechecks", "oversight:recheck-list"),
+    ):
         for key in out[group]:
             links[f"oversight.{group}.{key}"] = link(path, figure=key, **params)
     for row in out["by_division"]:

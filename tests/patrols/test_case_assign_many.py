@@ -25,17 +25,23 @@ DUE = dt.date(2099, 1, 1)
 
 def _report(geography: dict[str, Any], actor: Any, reach: str = "reach_e", days: int = 0) -> Case:
     case, _created = services.case_report(
-        actor=actor, case_id=uuid.uuid4(), category="dumping", source="complaint",
-        location=Point(87.63, 43.83, srid=4326), description="建筑垃圾", reach=geography[reach],
+        actor=actor,
+        case_id=uuid.uuid4(),
+        category="dumping",
+        source="complaint",
+        location=Point(87.63, 43.83, srid=4326),
+        description="建筑垃圾",
+        reach=geography[reach],
         found_at=T0 + dt.timedelta(days=days),
-    )  # fmt: skip
+    )
     return case
 
 
 def _assign_many(user: Any, ids: list[Any], **over: Any) -> services.AssignBatch:
     args: dict[str, Any] = {"responsible_unit": "市河长办", "deadline": DUE, "note": "限期整改", **over}
-    return services.case_assign_many(cases=selectors.case_writable(scope=scope_for(user)), case_ids=ids,
-                                     actor=user, **args)  # fmt: skip
+    return services.case_assign_many(
+        cases=selectors.case_writable(scope=scope_for(user)), case_ids=ids, actor=user, **args
+    )
 
 
 def _steps(case: Case) -> list[str]:
@@ -54,8 +60,11 @@ def test_a_mixed_batch_assigns_some_and_refuses_the_others_with_the_services_rea
     late = _report(geography, admin, days=400)  # found after the deadline asked for below
     stranger = uuid.uuid4()
     deadline = (T0 + dt.timedelta(days=30)).date()
-    batch = _assign_many(reviewer, [fresh[0].pk, taken.pk, fresh[1].pk, late.pk, stranger, None, fresh[2].pk,
-                                    fresh[0].pk], deadline=deadline)  # fmt: skip
+    batch = _assign_many(
+        reviewer,
+        [fresh[0].pk, taken.pk, fresh[1].pk, late.pk, stranger, None, fresh[2].pk, fresh[0].pk],
+        deadline=deadline,
+    )
     assert [c.pk for c in batch.assigned] == [f.pk for f in fresh]  # in the order asked, the repeat once
     refused = {pk: (case, error) for pk, case, error in batch.refused}
     assert set(refused) == {taken.pk, late.pk, stranger, None}
@@ -106,9 +115,12 @@ def test_a_case_outside_the_jurisdiction_is_refused_as_not_found(users, geograph
 
 @pytest.mark.parametrize(
     ("over", "field"),
-    [({"responsible_unit": "  "}, "responsible_unit"), ({"responsible_unit": "单" * 201}, "responsible_unit"),
-     ({"ids": []}, "case_ids")],
-)  # fmt: skip
+    [
+        ({"responsible_unit": "  "}, "responsible_unit"),
+        ({"responsible_unit": "单" * 201}, "responsible_unit"),
+        ({"ids": []}, "case_ids"),
+    ],
+)
 def test_bad_batch_input_names_the_field_and_writes_nothing(users, geography, over, field):
     case = _report(geography, users["admin"])
     ids = over.pop("ids", [case.pk])

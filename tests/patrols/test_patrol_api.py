@@ -437,8 +437,14 @@ def test_an_edited_reach_is_not_served_from_the_cache(client_for, chiefs, geogra
     client = client_for(chiefs["township"])
     first = client.post(URL, patrol_body(geography["reach_e"]), format="json").json()
     # The reach shrinks to its first 3.5 km, where the track runs: coverage goes up at once.
-    reach_upsert(code="HL-01-02", name="乌鲁木齐河天山区段", river_code="HL-01", division_code="650102",
-                 geometry=line((87.6, 43.8), (87.625, 43.825)), actor="test")  # fmt: skip
+    reach_upsert(
+        code="HL-01-02",
+        name="乌鲁木齐河天山区段",
+        river_code="HL-01",
+        division_code="650102",
+        geometry=line((87.6, 43.8), (87.625, 43.825)),
+        actor="test",
+    )
     second = client.post(URL, patrol_body(geography["reach_e"], start=T0 + dt.timedelta(days=1)), format="json").json()
     assert first["coverage"] < 0.25
     assert second["coverage"] > 0.9

@@ -23,14 +23,26 @@ CONTRACT = settings(max_examples=600, deadline=None, derandomize=True, suppress_
 
 # Values a phone (or a fuzzer) might put in any member: the right types and the wrong ones.
 ODD = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-3, max_value=2**63), st.floats(allow_nan=True),
-    st.text(max_size=12), st.sampled_from(["5", "3", "5.0", " 7 ", "1e3", "", "null", "WGS84", "EPSG:4326"]),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-)  # fmt: skip
-TIMES = st.sampled_from([
-    "2024-05-10T09:00:00+08:00", "2024-05-10T01:00:00Z", "2024-05-10T09:00:00", "2024-05-10", "yesterday",
-    "2024-13-10T09:00:00+08:00", "2024-05-10T09:00:00.123456+08:00",
-])  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=2**63),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["5", "3", "5.0", " 7 ", "1e3", "", "null", "WGS84", "EPSG:4326"]),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+TIMES = st.sampled_from(
+    [
+        "2024-05-10T09:00:00+08:00",
+        "2024-05-10T01:00:00Z",
+        "2024-05-10T09:00:00",
+        "2024-05-10",
+        "yesterday",
+        "2024-13-10T09:00:00+08:00",
+        "2024-05-10T09:00:00.123456+08:00",
+    ]
+)
 
 
 @st.composite
@@ -99,11 +111,14 @@ def test_the_hot_path_parser_and_the_documented_serializer_agree(body: dict[str,
 def test_the_two_disagreements_the_review_found_are_gone() -> None:
     """A string where the schema says integer was accepted by the serializer and refused live."""
     base = {
-        "id": str(uuid.uuid4()), "reach": 5, "started_at": "2024-05-10T09:00:00+08:00",
-        "ended_at": "2024-05-10T10:00:00+08:00", "mode": PatrolMode.values[0],
+        "id": str(uuid.uuid4()),
+        "reach": 5,
+        "started_at": "2024-05-10T09:00:00+08:00",
+        "ended_at": "2024-05-10T10:00:00+08:00",
+        "mode": PatrolMode.values[0],
         "track": {"type": "LineString", "coordinates": [[87.6, 43.8], [87.61, 43.81]]},
         "times": ["2024-05-10T09:00:00+08:00", "2024-05-10T10:00:00+08:00"],
-    }  # fmt: skip
+    }
     for name, value in (("companions", "3"), ("reach", "5")):
         body = {**base, name: value}
         assert _fast(body)[0] is False

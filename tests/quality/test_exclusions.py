@@ -41,8 +41,13 @@ def test_excluded_months_are_not_used_and_are_listed(users, half_year_of_samples
     # out the mean is 0.8 exactly, and June's value no longer counts.
     before = quality_summary(scope=scope_for(users["admin"]), period=half_year(2024, 1))
     assert str(before.rivers.sections[0].means.values["w21003"]).startswith("0.883")
-    section_exclusion_create(section=s["river_e"], first_month=dt.date(2024, 6, 1), last_month=dt.date(2024, 6, 30),
-                             reason="汛期断面冲毁，停测", actor=users["admin"])  # fmt: skip
+    section_exclusion_create(
+        section=s["river_e"],
+        first_month=dt.date(2024, 6, 1),
+        last_month=dt.date(2024, 6, 30),
+        reason="汛期断面冲毁，停测",
+        actor=users["admin"],
+    )
     after = quality_summary(scope=scope_for(users["admin"]), period=half_year(2024, 1))
     east = after.rivers.sections[0]
     assert east.means.values["w21003"] == Decimal("0.8")
@@ -56,8 +61,13 @@ def test_excluded_months_are_not_used_and_are_listed(users, half_year_of_samples
 
 def test_a_section_excluded_for_the_whole_period_leaves_the_statistics_with_its_reason(users, half_year_of_samples):
     s = half_year_of_samples
-    section_exclusion_create(section=s["source_e"], first_month=dt.date(2024, 4, 1), last_month=dt.date(2024, 9, 1),
-                             reason="天气原因未采样", actor=users["admin"])  # fmt: skip
+    section_exclusion_create(
+        section=s["source_e"],
+        first_month=dt.date(2024, 4, 1),
+        last_month=dt.date(2024, 9, 1),
+        reason="天气原因未采样",
+        actor=users["admin"],
+    )
     q2 = quality_summary(scope=scope_for(users["admin"]), period=date_range(dt.date(2024, 4, 1), dt.date(2024, 6, 30)))
     assert q2.drinking_sources.evaluated == 0
     assert q2.drinking_sources.not_evaluated == ()
@@ -72,8 +82,13 @@ def test_a_section_excluded_for_the_whole_period_leaves_the_statistics_with_its_
 
 def test_the_report_says_which_sections_were_left_out_and_why(client_for, users, half_year_of_samples):
     s = half_year_of_samples
-    section_exclusion_create(section=s["source_e"], first_month=dt.date(2024, 6, 1), last_month=dt.date(2024, 6, 1),
-                             reason="天气原因未采样", actor=users["admin"])  # fmt: skip
+    section_exclusion_create(
+        section=s["source_e"],
+        first_month=dt.date(2024, 6, 1),
+        last_month=dt.date(2024, 6, 1),
+        reason="天气原因未采样",
+        actor=users["admin"],
+    )
     june = quality_summary(scope=scope_for(users["admin"]), period=month(2024, 6))
     assert [e.section.code for e in june.drinking_sources.excluded] == ["QS-E-S"]
     from reports.builders import quality as quality_builder
@@ -93,20 +108,40 @@ def test_the_report_says_which_sections_were_left_out_and_why(client_for, users,
 
 
 def test_overlap_order_and_reason_are_checked(users, sections):
-    ok = section_exclusion_create(section=sections["river_e"], first_month=dt.date(2024, 7, 9),
-                                  last_month=dt.date(2024, 8, 2), reason="冰封", actor=users["admin"])  # fmt: skip
+    ok = section_exclusion_create(
+        section=sections["river_e"],
+        first_month=dt.date(2024, 7, 9),
+        last_month=dt.date(2024, 8, 2),
+        reason="冰封",
+        actor=users["admin"],
+    )
     assert (ok.first_month, ok.last_month) == (dt.date(2024, 7, 1), dt.date(2024, 8, 1))
     with pytest.raises(InvalidInput) as err:
-        section_exclusion_create(section=sections["river_e"], first_month=dt.date(2024, 8, 1),
-                                 last_month=dt.date(2024, 9, 1), reason="x", actor=users["admin"])  # fmt: skip
+        section_exclusion_create(
+            section=sections["river_e"],
+            first_month=dt.date(2024, 8, 1),
+            last_month=dt.date(2024, 9, 1),
+            reason="x",
+            actor=users["admin"],
+        )
     assert "first_month" in err.value.fields
     with pytest.raises(InvalidInput) as err:
-        section_exclusion_create(section=sections["river_w"], first_month=dt.date(2024, 9, 1),
-                                 last_month=dt.date(2024, 8, 1), reason="x", actor=users["admin"])  # fmt: skip
+        section_exclusion_create(
+            section=sections["river_w"],
+            first_month=dt.date(2024, 9, 1),
+            last_month=dt.date(2024, 8, 1),
+            reason="x",
+            actor=users["admin"],
+        )
     assert "last_month" in err.value.fields
     with pytest.raises(InvalidInput) as err:
-        section_exclusion_create(section=sections["river_w"], first_month=dt.date(2024, 9, 1),
-                                 last_month=dt.date(2024, 9, 1), reason="  ", actor=users["admin"])  # fmt: skip
+        section_exclusion_create(
+            section=sections["river_w"],
+            first_month=dt.date(2024, 9, 1),
+            last_month=dt.date(2024, 9, 1),
+            reason="  ",
+            actor=users["admin"],
+        )
     assert "reason" in err.value.fields
     assert SectionExclusion.objects.count() == 1
 
@@ -114,8 +149,11 @@ def test_overlap_order_and_reason_are_checked(users, sections):
 class TestApi:
     def test_create_list_delete_audited(self, client_for, users, sections):
         api = client_for(users["city_reviewer"])
-        resp = api.post(_url(sections["river_e"]), {"first_month": "2024-07", "last_month": "2024-08",
-                                                    "reason": "冰封期"}, format="json")  # fmt: skip
+        resp = api.post(
+            _url(sections["river_e"]),
+            {"first_month": "2024-07", "last_month": "2024-08", "reason": "冰封期"},
+            format="json",
+        )
         assert resp.status_code == 201, resp.content
         body = resp.json()
         assert (body["first_month"], body["last_month"], body["reason"]) == ("2024-07", "2024-08", "冰封期")
@@ -148,10 +186,10 @@ class TestApi:
     def test_scope_and_roles(self, client_for, users, sections):
         body = {"first_month": "2024-07", "last_month": "2024-07", "reason": "x"}
         # A reviewer of another district does not find the section; a chief and an operator may not write.
-        assert client_for(users["reviewer_650103"]).post(_url(sections["river_e"]), body,
-                                                         format="json").status_code == 404  # fmt: skip
-        assert client_for(users["chief_650102"]).post(_url(sections["river_e"]), body,
-                                                      format="json").status_code == 403  # fmt: skip
+        assert (
+            client_for(users["reviewer_650103"]).post(_url(sections["river_e"]), body, format="json").status_code == 404
+        )
+        assert client_for(users["chief_650102"]).post(_url(sections["river_e"]), body, format="json").status_code == 403
         assert client_for(users["operator"]).get(_url(sections["river_e"])).status_code == 403
         assert client_for(None).get(_url(sections["river_e"])).status_code == 401
         own = client_for(users["reviewer_650103"]).post(_url(sections["river_w"]), body, format="json")
@@ -178,10 +216,20 @@ def test_the_quarterly_pdf_and_xlsx_say_which_sections_were_left_out_and_why(use
     from reports.xlsx import render_xlsx
 
     s = half_year_of_samples
-    section_exclusion_create(section=s["source_e"], first_month=dt.date(2024, 4, 1), last_month=dt.date(2024, 6, 1),
-                             reason="天气原因未采样", actor=users["admin"])  # fmt: skip
-    section_exclusion_create(section=s["river_e"], first_month=dt.date(2024, 6, 1), last_month=dt.date(2024, 6, 1),
-                             reason="汛期断面冲毁，停测", actor=users["admin"])  # fmt: skip
+    section_exclusion_create(
+        section=s["source_e"],
+        first_month=dt.date(2024, 4, 1),
+        last_month=dt.date(2024, 6, 1),
+        reason="天气原因未采样",
+        actor=users["admin"],
+    )
+    section_exclusion_create(
+        section=s["river_e"],
+        first_month=dt.date(2024, 6, 1),
+        last_month=dt.date(2024, 6, 1),
+        reason="汛期断面冲毁，停测",
+        actor=users["admin"],
+    )
     report = build_report(scope=scope_for(users["admin"]), period=quarter(2024, 2))
     q = report["quality"]
     assert [x["code"] for x in q["drinking_sources"]["excluded"]] == ["QS-E-S"]

@@ -89,8 +89,14 @@ def test_excel_reads_back_with_numbers_and_formats(dataset, client_for, users):
     assert r["Content-Type"] == XLSX
     assert r["Content-Disposition"] == 'attachment; filename="report-2024-Q2.xlsx"'
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["封面 Cover", "用水 Water", "再生水 Reuse", "巡河 Patrols", "水质 Quality",
-                             "督察整改 Oversight"]  # fmt: skip
+    assert wb.sheetnames == [
+        "封面 Cover",
+        "用水 Water",
+        "再生水 Reuse",
+        "巡河 Patrols",
+        "水质 Quality",
+        "督察整改 Oversight",
+    ]
     ws = wb["巡河 Patrols"]
     assert ws.freeze_panes == "A5"
     assert (ws["A3"].value, ws["A4"].value) == ("指标", "Figure (zh)")
@@ -126,9 +132,23 @@ def test_pdf_has_the_key_figures_in_chinese(dataset, client_for, users):
     reader = PdfReader(io.BytesIO(r.content))
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
     text = "\n".join(page.extract_text() for page in reader.pages)
-    needles = ["河湖长制与水资源管理指标报告", "巡河人次", "21,840.00", "8.75", "1.750", "立查立清", "50.00%",
-               "100.00%", "15.00%", "25.00%", "-50.00个百分点", "各取水口用水量与计划", "再生水按用途利用量",
-               "本期发现问题按类别和状态", "水质优良比例（%）"]  # fmt: skip
+    needles = [
+        "河湖长制与水资源管理指标报告",
+        "巡河人次",
+        "21,840.00",
+        "8.75",
+        "1.750",
+        "立查立清",
+        "50.00%",
+        "100.00%",
+        "15.00%",
+        "25.00%",
+        "-50.00个百分点",
+        "各取水口用水量与计划",
+        "再生水按用途利用量",
+        "本期发现问题按类别和状态",
+        "水质优良比例（%）",
+    ]
     for needle in needles:
         assert needle in text, needle
     # The CJK font is embedded: a TrueType subset with its font file in the PDF.
@@ -258,10 +278,18 @@ def test_pdf_units_are_written_as_the_bureau_writes_them_and_the_chart_names_int
     from water import plan_services
 
     plan_services.redline_create(
-        actor="test", scope=ALL, year=2024, division=geography["city"], total_use_cap_m3=Decimal(900000),
-        per_gdp_target=Decimal("0.5"), gdp_10k_yuan=Decimal(30000), gdp_source="市统计局",
-        irrigation_target=Decimal("0.58"), irrigation_coefficient=Decimal("0.6"), irrigation_source="样点灌区测算",
-    )  # fmt: skip
+        actor="test",
+        scope=ALL,
+        year=2024,
+        division=geography["city"],
+        total_use_cap_m3=Decimal(900000),
+        per_gdp_target=Decimal("0.5"),
+        gdp_10k_yuan=Decimal(30000),
+        gdp_source="市统计局",
+        irrigation_target=Decimal("0.58"),
+        irrigation_coefficient=Decimal("0.6"),
+        irrigation_source="样点灌区测算",
+    )
     r = client_for(users["admin"]).get(Q2, {"format": "pdf"})
     assert r.status_code == 200
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)

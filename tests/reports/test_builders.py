@@ -77,8 +77,13 @@ def test_cases_and_litter(report):
     }
     # As of 30 June: C4, closed on 3 July, is not closed yet (the fixture writes it without workflow steps or
     # an assigned_at stamp, so it stands in its initial state).
-    assert states == {"occupation": {"closed": 1}, "extraction": {}, "dumping": {"assigned": 1},
-                      "construction": {"reported": 1}, "other": {"reported": 1}}  # fmt: skip
+    assert states == {
+        "occupation": {"closed": 1},
+        "extraction": {},
+        "dumping": {"assigned": 1},
+        "construction": {"reported": 1},
+        "other": {"reported": 1},
+    }
     # 1.250 + 0.500 t (the 9 t of 1 July is next quarter); last year 0.750 t.
     assert (p["litter_tonnes"], p["litter_records"]) == (1.75, 2)
     assert p["yoy"]["litter_tonnes"] == {"previous": 0.75, "change": 1.0, "change_ratio": pytest.approx(4 / 3)}
@@ -92,8 +97,13 @@ def test_frequency_compliance(report):
     # The township chief owes a patrol in each of April, May, June and made them in April and May; the
     # village chief has no rule (nothing owed).
     assert (c["chiefs"], c["compliant_chiefs"], c["required"], c["done"], c["valid"], c["missing"]) == (
-        2, 1, 3, 2, 2, 1,
-    )  # fmt: skip
+        2,
+        1,
+        3,
+        2,
+        2,
+        1,
+    )
     assert c["rate"] == pytest.approx(2 / 3)
 
 
@@ -160,10 +170,23 @@ def test_chief_reads_their_division(dataset, users):
 
 def test_every_summed_figure_has_a_drill_down(report):
     links = report["links"]
-    for path in ("patrols.person_times", "patrols.km", "patrols.cases_found", "patrols.cases_cleared_on_spot",
-                 "patrols.cases_closed", "patrols.litter_tonnes", "quality.rivers.good_ratio",
-                 "quality.lakes.good_ratio", "quality.drinking_sources.good_ratio", "water.use_m3", "water.plan_m3",
-                 "water.arrival_rate", "reuse.used_m3", "reuse.treated_m3", "reuse.rate"):  # fmt: skip
+    for path in (
+        "patrols.person_times",
+        "patrols.km",
+        "patrols.cases_found",
+        "patrols.cases_cleared_on_spot",
+        "patrols.cases_closed",
+        "patrols.litter_tonnes",
+        "quality.rivers.good_ratio",
+        "quality.lakes.good_ratio",
+        "quality.drinking_sources.good_ratio",
+        "water.use_m3",
+        "water.plan_m3",
+        "water.arrival_rate",
+        "reuse.used_m3",
+        "reuse.treated_m3",
+        "reuse.rate",
+    ):
         assert links[path].startswith("/api/v1/"), path
     assert links["patrols.person_times"] == "/api/v1/patrols/?status=completed&start=2024-04-01&end=2024-06-30"
     assert links["patrols.cases_closed"] == "/api/v1/reports/rows/?figure=cases_closed&start=2024-04-01&end=2024-06-30"

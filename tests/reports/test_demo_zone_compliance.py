@@ -47,8 +47,11 @@ def test_the_api_summary_and_the_report_agree_on_zone_compliance(reviewer, clien
         summary, in_report = _zone(resp.json()["indicators"]), _zone(report["indicators"])
         # Computed from the zones' sections, not the typed-in figure (0.875 in 2024, 0.850 in 2023).
         assert summary["source"] in ("sections", "sections_and_declared"), summary
-        zones = zone_compliance(scope=scope, period=periods.date_range(period.first_date.replace(month=1, day=1), end),
-                                division_code="650100")  # fmt: skip
+        zones = zone_compliance(
+            scope=scope,
+            period=periods.date_range(period.first_date.replace(month=1, day=1), end),
+            division_code="650100",
+        )
         assert zones.from_sections > 0
         assert summary["actual"] == pytest.approx(float(zones.rate), abs=1e-12)  # JSON: a float
         assert summary["note"] == f"{zones.complying}/{zones.judged}"
@@ -57,8 +60,10 @@ def test_the_api_summary_and_the_report_agree_on_zone_compliance(reviewer, clien
         assert Decimal(str(in_report["actual"])) == Decimal(str(summary["actual"]))
         assert Decimal(str(report["zone_compliance"]["rate"])) == Decimal(str(summary["actual"]))
         assert (in_report["source"], in_report["state"], in_report["met"]) == (
-            summary["source"], summary["state"], summary["met"],
-        )  # fmt: skip
+            summary["source"],
+            summary["state"],
+            summary["met"],
+        )
         year_over = end == periods.year(end.year).last_date
         assert summary["state"] in (("met", "not_met") if year_over else ("on_track", "at_risk"))
     # The console's red-line page shows it with its source in words.

@@ -96,10 +96,14 @@ def test_rebuild_is_a_new_version_with_a_diff(dataset, client_for, users, plan, 
     # and a reviewer corrects a May reading of WM-E1 (+5 m³: the hour before gains 5, the hour after loses 5).
     corrected = client_for(users["admin"]).post(
         "/api/v1/water/readings/correct/",
-        {"meter": "WM-E1", "observed_at": bj(2024, 5, 15, 10).isoformat(), "cumulative_m3": 1000 + 10 * HOUR_1066 + 5,
-         "reason": "meter photo"},
+        {
+            "meter": "WM-E1",
+            "observed_at": bj(2024, 5, 15, 10).isoformat(),
+            "cumulative_m3": 1000 + 10 * HOUR_1066 + 5,
+            "reason": "meter photo",
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert corrected.status_code == 200, corrected.content
     v2 = request_and_build(reviewer, django_capture_on_commit_callbacks)
     assert v2 != v1

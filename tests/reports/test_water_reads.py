@@ -20,8 +20,9 @@ Q2 = quarter(2024, 2)
 def test_the_water_section_reads_each_year_of_daily_rows_once(dataset, plan):
     now = dt.datetime(2025, 1, 1, tzinfo=BEIJING)
     with CaptureQueriesContext(connection) as ctx:
-        w, _ = water.build(scope=dataset.scope, period=Q2, previous=same_period_last_year(Q2), division_code=None,
-                           now=now)  # fmt: skip
+        w, _ = water.build(
+            scope=dataset.scope, period=Q2, previous=same_period_last_year(Q2), division_code=None, now=now
+        )
     sums = [
         q["sql"]
         for q in ctx.captured_queries

@@ -26,10 +26,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def targets(users, geography):
     return plan_services.redline_create(
-        actor="test", scope=scope_for(users["admin"]), year=2024, division=Division.objects.get(code="650100"),
-        zone_compliance_target=Decimal("0.80"), zone_compliance=Decimal("0.90"),
+        actor="test",
+        scope=scope_for(users["admin"]),
+        year=2024,
+        division=Division.objects.get(code="650100"),
+        zone_compliance_target=Decimal("0.80"),
+        zone_compliance=Decimal("0.90"),
         zone_compliance_source="环境部门通报 (entered)",
-    )  # fmt: skip
+    )
 
 
 def _zone(red):

@@ -33,25 +33,41 @@ SAMPLE_SL_ADDRESS = "0011223344"  # domain.md §3.3 "32 timed up"
 UNKNOWN_ADDRESS = station_address("szy206", 999)
 
 TEST_CONFIG = GatewayConfig(
-    host="127.0.0.1", port=0, flush_interval=0.02, counters_interval=0.2, idle_timeout=30.0, meter_ttl=30.0,
+    host="127.0.0.1",
+    port=0,
+    flush_interval=0.02,
+    counters_interval=0.2,
+    idle_timeout=30.0,
+    meter_ttl=30.0,
     miss_refresh=0.0,
-)  # fmt: skip
+)
 
 
 @pytest.fixture
 def tele(geography: dict[str, Any], users: dict[str, Any]) -> SimpleNamespace:
     actor = "test"
     intake = services.intake_create(
-        actor=actor, code="QSK-T", name="遥测取水口", source_type="river", river=geography["river"],
-        location=Point(87.7, 43.9, srid=4326), division=geography["tianshan"], main_use="supply",
+        actor=actor,
+        code="QSK-T",
+        name="遥测取水口",
+        source_type="river",
+        river=geography["river"],
+        location=Point(87.7, 43.9, srid=4326),
+        division=geography["tianshan"],
+        main_use="supply",
         operators=[users["operator"]],
-    )  # fmt: skip
+    )
 
     def meter(serial: str, protocol: str, address: str, profile: str) -> Any:
         return services.meter_create(
-            actor=actor, intake=intake, serial=serial, installed_at=INSTALLED, protocol=protocol,
-            rtu_address=address, decoding_profile=profile,
-        )  # fmt: skip
+            actor=actor,
+            intake=intake,
+            serial=serial,
+            installed_at=INSTALLED,
+            protocol=protocol,
+            rtu_address=address,
+            decoding_profile=profile,
+        )
 
     return SimpleNamespace(
         intake=intake,

@@ -88,9 +88,13 @@ def test_decode_refuses_bad_input_clearly(args, message):
 
 def test_decode_exits_nonzero_from_the_shell():
     proc = subprocess.run(
-        [sys.executable, "manage.py", "telemetry_decode", "68 1A 68 00"], cwd=ROOT, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "manage.py", "telemetry_decode", "68 1A 68 00"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "bad frame" in proc.stderr
     assert proc.stdout == ""
@@ -149,10 +153,33 @@ def test_simulate_replays_frames_and_counts_acks(tele):
         assert ready.wait(30)
         out = StringIO()
         port = str(holder["gateway"].port)
-        call_command("telemetry_simulate", "--port", port, "--count", "40", "--connections", "2", "--meters",
-                     SZY_ADDRESS, "6501020300", stdout=out)  # fmt: skip
-        call_command("telemetry_simulate", "--port", port, "--count", "10", "--connections", "1", "--protocol",
-                     "sl651", "--meters", SL_ADDRESS, stdout=out)  # fmt: skip
+        call_command(
+            "telemetry_simulate",
+            "--port",
+            port,
+            "--count",
+            "40",
+            "--connections",
+            "2",
+            "--meters",
+            SZY_ADDRESS,
+            "6501020300",
+            stdout=out,
+        )
+        call_command(
+            "telemetry_simulate",
+            "--port",
+            port,
+            "--count",
+            "10",
+            "--connections",
+            "1",
+            "--protocol",
+            "sl651",
+            "--meters",
+            SL_ADDRESS,
+            stdout=out,
+        )
     finally:
         if "loop" in holder:
             holder["loop"].call_soon_threadsafe(holder["gateway"].request_stop)
@@ -189,9 +216,27 @@ def test_simulate_answers_commands_and_serves_the_backfill(tele):
     try:
         assert ready.wait(30)
         out = StringIO()
-        call_command("telemetry_simulate", "--port", str(holder["gateway"].port), "--answer", "--protocol", "sl651",
-                     "--meters", SL_ADDRESS, "--count", "12", "--connections", "1", "--step", "300", "--held", "6",
-                     "--linger", "20", stdout=out)  # fmt: skip
+        call_command(
+            "telemetry_simulate",
+            "--port",
+            str(holder["gateway"].port),
+            "--answer",
+            "--protocol",
+            "sl651",
+            "--meters",
+            SL_ADDRESS,
+            "--count",
+            "12",
+            "--connections",
+            "1",
+            "--step",
+            "300",
+            "--held",
+            "6",
+            "--linger",
+            "20",
+            stdout=out,
+        )
         gateway = holder["gateway"]
         deadline = time.monotonic() + 15
         while gateway.stats.readings_stored < 12 and time.monotonic() < deadline:
@@ -220,8 +265,19 @@ def test_simulate_refuses_bad_options():
     with pytest.raises(CommandError, match="sl651"):
         call_command("telemetry_simulate", "--answer", "--count", "10", stdout=StringIO())
     with pytest.raises(CommandError, match="held"):
-        call_command("telemetry_simulate", "--answer", "--protocol", "sl651", "--count", "10", "--connections", "1",
-                     "--held", "9", stdout=StringIO())  # fmt: skip
+        call_command(
+            "telemetry_simulate",
+            "--answer",
+            "--protocol",
+            "sl651",
+            "--count",
+            "10",
+            "--connections",
+            "1",
+            "--held",
+            "9",
+            stdout=StringIO(),
+        )
 
 
 # --- telemetry_gateway as a process -------------------------------------------------------------------------------
@@ -263,10 +319,23 @@ def test_gateway_command_stops_gracefully_on_sigterm(tele):
         url = f"spatialite:///{settings['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "telemetry_gateway", "--port", "0", "--flush-interval", "60000",
-         "--counters-interval", "0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "manage.py",
+            "telemetry_gateway",
+            "--port",
+            "0",
+            "--flush-interval",
+            "60000",
+            "--counters-interval",
+            "0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         match = re.search(r"listening on [\d.]+:(\d+)", line)

@@ -97,8 +97,9 @@ def test_manual_commands_are_delivered_answered_and_recorded(tele):
     ]
 
     async def body(gw: Gateway) -> None:
-        await drifting.session("127.0.0.1", gw.port, [five_minutes_ago(1)], linger=15.0,
-                               until=lambda log: log.answers >= 5)  # fmt: skip
+        await drifting.session(
+            "127.0.0.1", gw.port, [five_minutes_ago(1)], linger=15.0, until=lambda log: log.answers >= 5
+        )
         await wait_for(lambda: gw.downlink.stats["answers_matched"] >= 5, 5.0)
 
     _, gw = run_gateway(body, **FAST)
@@ -125,8 +126,9 @@ def test_clock_drift_rule_queues_a_set_clock_command(tele):
     rtu = SimulatedRtu(SL_ADDRESS, clock_offset=dt.timedelta(minutes=-5))
 
     async def body(gw: Gateway) -> None:
-        await rtu.session("127.0.0.1", gw.port, [five_minutes_ago(1)], linger=10.0,
-                          until=lambda log: 0x4A in log.commands)  # fmt: skip
+        await rtu.session(
+            "127.0.0.1", gw.port, [five_minutes_ago(1)], linger=10.0, until=lambda log: 0x4A in log.commands
+        )
         await wait_for(lambda: gw.downlink.stats["answers_matched"] >= 1, 5.0)
 
     run_gateway(body, **FAST)
@@ -136,10 +138,12 @@ def test_clock_drift_rule_queues_a_set_clock_command(tele):
 
 
 def test_unanswered_command_is_retried_then_fails(tele):
-    command = station_command_create(scope=SYSTEM_SCOPE, actor="test", meter_id=tele.sl.pk, kind="status",
-                                     max_attempts=2)  # fmt: skip
-    frame = sl651.encode_keepalive(centre=1, station=bytes.fromhex(SL_ADDRESS), password=0x1234, serial=1,
-                                   sent_at=dt.datetime.now(dt.UTC))  # fmt: skip
+    command = station_command_create(
+        scope=SYSTEM_SCOPE, actor="test", meter_id=tele.sl.pk, kind="status", max_attempts=2
+    )
+    frame = sl651.encode_keepalive(
+        centre=1, station=bytes.fromhex(SL_ADDRESS), password=0x1234, serial=1, sent_at=dt.datetime.now(dt.UTC)
+    )
 
     async def body(gw: Gateway) -> bytes:
         # A station that holds the link but never answers.
@@ -159,11 +163,13 @@ def test_unanswered_command_is_retried_then_fails(tele):
 def test_answer_to_no_command_is_counted_and_not_stored(tele):
     address = bytes.fromhex(SL_ADDRESS)
     body = (7).to_bytes(2, "big") + sl651.encode_sl651_time(dt.datetime.now(dt.UTC), 6) + b"\xf1\xf1" + address
-    status = sl651.encode_frame(centre=1, station=address, password=0x1234, function=0x46,
-                                body=body + b"\x45\x20" + bytes(4))  # fmt: skip
+    status = sl651.encode_frame(
+        centre=1, station=address, password=0x1234, function=0x46, body=body + b"\x45\x20" + bytes(4)
+    )
     # A 37H answer whose body names another station (F1F1 address ≠ header).
-    realtime = sl651.encode_frame(centre=1, station=address, password=0x1234, function=0x37,
-                                  body=body[:10] + bytes.fromhex("6501020999") + b"I")  # fmt: skip
+    realtime = sl651.encode_frame(
+        centre=1, station=address, password=0x1234, function=0x37, body=body[:10] + bytes.fromhex("6501020999") + b"I"
+    )
 
     async def body_(gw: Gateway) -> None:
         await send(gw.port, status + realtime, acks=1, timeout=0.5)
@@ -189,8 +195,15 @@ def client_for(user: object) -> APIClient:
 def test_api_queue_list_cancel_and_scope(tele, users):
     admin = client_for(users["admin"])
     start = dt.datetime(2024, 7, 1, 0, tzinfo=dt.UTC)
-    response = admin.post(URL, {"meter": tele.sl.pk, "kind": "period", "params": {
-        "start": start.isoformat(), "end": (start + dt.timedelta(hours=6)).isoformat()}}, format="json")  # fmt: skip
+    response = admin.post(
+        URL,
+        {
+            "meter": tele.sl.pk,
+            "kind": "period",
+            "params": {"start": start.isoformat(), "end": (start + dt.timedelta(hours=6)).isoformat()},
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "queued"
@@ -220,20 +233,44 @@ def test_api_queue_list_cancel_and_scope(tele, users):
         ({"meter": None, "kind": "reboot"}, "kind"),
         ({"meter": None, "kind": "status", "params": {"x": 1}}, "params"),
         ({"meter": None, "kind": "period", "params": {"start": "2024-07-01T00:00:00+08:00"}}, "params.end"),
-        ({"meter": None, "kind": "period", "params": {"start": "2024-07-01T00:00:00", "end": "2024-07-02T00:00:00"}},
-         "params.start"),
-        ({"meter": None, "kind": "period", "params": {"start": "2024-07-02T00:00:00+08:00",
-                                                      "end": "2024-07-01T00:00:00+08:00"}}, "params.end"),
-        ({"meter": None, "kind": "period", "params": {"start": "2024-07-01T00:00:00+08:00",
-                                                      "end": "2024-08-01T00:00:00+08:00"}}, "params.end"),
-        ({"meter": None, "kind": "period", "params": {"start": "2024-07-01T00:00:00+08:00",
-                                                      "end": "2024-07-02T00:00:00+08:00", "step_minutes": 0}},
-         "params.step_minutes"),
-        ({"meter": None, "kind": "period", "params": {"start": "2024-07-01T00:00:00+08:00",
-                                                      "end": "2024-07-02T00:00:00+08:00", "element": "zz"}},
-         "params.element"),
+        (
+            {"meter": None, "kind": "period", "params": {"start": "2024-07-01T00:00:00", "end": "2024-07-02T00:00:00"}},
+            "params.start",
+        ),
+        (
+            {
+                "meter": None,
+                "kind": "period",
+                "params": {"start": "2024-07-02T00:00:00+08:00", "end": "2024-07-01T00:00:00+08:00"},
+            },
+            "params.end",
+        ),
+        (
+            {
+                "meter": None,
+                "kind": "period",
+                "params": {"start": "2024-07-01T00:00:00+08:00", "end": "2024-08-01T00:00:00+08:00"},
+            },
+            "params.end",
+        ),
+        (
+            {
+                "meter": None,
+                "kind": "period",
+                "params": {"start": "2024-07-01T00:00:00+08:00", "end": "2024-07-02T00:00:00+08:00", "step_minutes": 0},
+            },
+            "params.step_minutes",
+        ),
+        (
+            {
+                "meter": None,
+                "kind": "period",
+                "params": {"start": "2024-07-01T00:00:00+08:00", "end": "2024-07-02T00:00:00+08:00", "element": "zz"},
+            },
+            "params.element",
+        ),
     ],
-)  # fmt: skip
+)
 def test_api_bad_input_names_the_field_and_writes_nothing(tele, users, payload, field):
     data = dict(payload)
     if data.get("meter", 1) is None:
@@ -263,9 +300,14 @@ def test_a_reconnect_while_the_last_check_waits_still_gets_its_backfill(tele):
         serial += 1
         Meter.objects.filter(pk=meter.pk).update(rtu_address="")
         meter = services.meter_create(
-            actor="test", intake=tele.intake, serial=f"SL-ODD-{serial}", installed_at=tele.sl.installed_at,
-            protocol="sl651", rtu_address=SL_ADDRESS, decoding_profile=SL651_PROFILE,
-        )  # fmt: skip
+            actor="test",
+            intake=tele.intake,
+            serial=f"SL-ODD-{serial}",
+            installed_at=tele.sl.installed_at,
+            protocol="sl651",
+            rtu_address=SL_ADDRESS,
+            decoding_profile=SL651_PROFILE,
+        )
     Meter.objects.filter(pk=meter.pk).update(expected_interval_s=300)
     instants = [five_minutes_ago(n) for n in range(12, 0, -1)]
     held = instants[1:11]

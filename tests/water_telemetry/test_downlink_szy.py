@@ -31,8 +31,9 @@ UPLINK = 0xB3  # DIR = 1 (station → centre), as the stations' self-reports
 
 def clock_bytes(moment: dt.datetime) -> bytes:
     local = moment.astimezone(BEIJING)
-    return bytes(bcd_byte(v) for v in (local.second, local.minute, local.hour, local.day, local.month,
-                                       local.year - 2000))  # fmt: skip
+    return bytes(
+        bcd_byte(v) for v in (local.second, local.minute, local.hour, local.day, local.month, local.year - 2000)
+    )
 
 
 async def station_session(port: int, answers: dict[int, bytes], expect: int) -> list[szy206.SzyFrame]:
@@ -40,8 +41,11 @@ async def station_session(port: int, answers: dict[int, bytes], expect: int) -> 
     ``expect`` commands came. Returns the downlink frames it received."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     moment = minutes_ago(4)
-    writer.write(szy206.encode_self_report(address=ADDRESS, values=["0.017", register_at(SZY_ADDRESS, moment)],
-                                           observed_at=moment))  # fmt: skip
+    writer.write(
+        szy206.encode_self_report(
+            address=ADDRESS, values=["0.017", register_at(SZY_ADDRESS, moment)], observed_at=moment
+        )
+    )
     await writer.drain()
     splitter, commands = FrameSplitter(), []
     loop = asyncio.get_running_loop()
@@ -59,8 +63,9 @@ async def station_session(port: int, answers: dict[int, bytes], expect: int) -> 
                 if frame.afn == 0xC0:
                     continue  # the acknowledgement of the self-report
                 commands.append(frame)
-                writer.write(szy206.encode_frame(control=UPLINK, address=ADDRESS, afn=frame.afn,
-                                                 data=answers[frame.afn]))  # fmt: skip
+                writer.write(
+                    szy206.encode_frame(control=UPLINK, address=ADDRESS, afn=frame.afn, data=answers[frame.afn])
+                )
                 await writer.drain()
         await asyncio.sleep(0.5)
     finally:

@@ -317,8 +317,10 @@ def built(draw: st.DrawFn) -> bytes:
     # SZY 206 / SL/T 427 AFN C0 with any number of 5-byte values (some missing), data type 3 or another.
     values = b"".join(draw(_value_bytes(5)) for _ in range(draw(st.integers(0, 9))))
     data_type = draw(st.sampled_from([0x3, 0x3, 0x1, 0x2, 0x4]))
-    label = szy206.encode_label(RECEIVED + timedelta(minutes=draw(st.integers(-90_000, 90_000))),
-                                edition=draw(st.sampled_from(["2016", "2021"])))  # fmt: skip
+    label = szy206.encode_label(
+        RECEIVED + timedelta(minutes=draw(st.integers(-90_000, 90_000))),
+        edition=draw(st.sampled_from(["2016", "2021"])),
+    )
     data = values + draw(st.binary(min_size=4, max_size=4)) + label
     control = szy206.Control(uplink=True, div=False, fcb=3, data_type=data_type)
     return szy206.encode_frame(control=control, address=STATION, afn=0xC0, data=data)
@@ -399,8 +401,10 @@ def test_decoder_only_raises_frame_errors() -> None:
         except FrameError as exc:
             outcomes[type(exc).__name__] = outcomes.get(type(exc).__name__, 0) + 1
             # Steer towards inputs that pass the framing checks and fail deep inside (kept in the corpus).
-            target(float(len(raw)) if not isinstance(exc, (BadCRC, TruncatedFrame, UnknownProtocol)) else 0.0,
-                   label="deep refusal length")  # fmt: skip
+            target(
+                float(len(raw)) if not isinstance(exc, (BadCRC, TruncatedFrame, UnknownProtocol)) else 0.0,
+                label="deep refusal length",
+            )
             return
         outcomes["ok"] = outcomes.get("ok", 0) + 1
         target(float(len(decoded.values)), label="elements decoded")

@@ -264,9 +264,14 @@ def test_an_unknown_station_is_picked_up_once_its_meter_is_registered(tele):
     received, _ = run_gateway(first)
     assert received == b""
     meter = services.meter_create(
-        actor="test", intake=tele.intake, serial="SZY-7", installed_at=tele.szy.installed_at, protocol="szy206",
-        rtu_address="650102 0700", decoding_profile="szy206-2016",
-    )  # fmt: skip
+        actor="test",
+        intake=tele.intake,
+        serial="SZY-7",
+        installed_at=tele.szy.installed_at,
+        protocol="szy206",
+        rtu_address="650102 0700",
+        decoding_profile="szy206-2016",
+    )
 
     async def second(gw: Gateway) -> bytes:
         received, _ = await send(gw.port, frame, acks=1)

@@ -213,8 +213,12 @@ def test_admission_rules():
     networks = parse_networks("10.64.0.0/16, 192.168.1.7 fd00::/8")
     admission = Admission(networks, per_peer=2)
     assert [admission.allowed(h) for h in ("10.64.3.4", "10.65.0.1", "192.168.1.7", "fd00::1", "bogus")] == [
-        True, False, True, True, False,
-    ]  # fmt: skip
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
     assert [admission.admit("10.64.0.1") for _ in range(3)] == ["allowed", "allowed", "peer_full"]
     admission.release("10.64.0.1")
     assert admission.admit("10.64.0.1") == "allowed"
@@ -252,17 +256,28 @@ def test_a_frame_with_the_wrong_password_is_neither_stored_nor_acknowledged(tele
 def test_the_right_password_is_stored_hex_and_ascii(tele):
     Meter.objects.filter(pk=tele.sl.pk).update(rtu_password="1234")
     ascii_meter = services.meter_create(
-        actor="test", intake=tele.intake, serial="SL-ASCII-PW", installed_at=INSTALLED, protocol="sl651",
-        rtu_address="6501020009", decoding_profile="sl651;volume_element=WV", rtu_password="abcd",
-    )  # fmt: skip
+        actor="test",
+        intake=tele.intake,
+        serial="SL-ASCII-PW",
+        installed_at=INSTALLED,
+        protocol="sl651",
+        rtu_address="6501020009",
+        decoding_profile="sl651;volume_element=WV",
+        rtu_password="abcd",
+    )
     moment = minutes_ago(8)
     hex_frame = make_frame("sl651", SL_ADDRESS, moment)
 
     def ascii_frame(password: int, at: dt.datetime) -> bytes:
         return ascii_.encode_report(
-            centre=1, station=bytes.fromhex("6501020009"), password=password, serial=3, sent_at=at, observed_at=at,
+            centre=1,
+            station=bytes.fromhex("6501020009"),
+            password=password,
+            serial=3,
+            sent_at=at,
+            observed_at=at,
             groups=[("WV", "12345.6")],
-        )  # fmt: skip
+        )
 
     right, wrong = ascii_frame(0xABCD, moment), ascii_frame(0x1234, moment - dt.timedelta(minutes=1))
     assert (sl651_password(right), sl651_password(wrong)) == (0xABCD, 0x1234)

@@ -34,25 +34,42 @@ def head(moment: dt.datetime, serial: int = 5) -> bytes:
 def ff01_series(start: dt.datetime, values: list[int | None]) -> bytes:
     """31H of the simulator's SL 651 station: the cumulative volume (FF01, 6 bytes, 1 decimal) every 5 minutes."""
     address = bytes.fromhex(SL_ADDRESS)
-    data = b"".join(sl651.encode_element("FF01", None if v is None else Decimal(v), nbytes=6, decimals=1)[3:]
-                    for v in values)  # fmt: skip
+    data = b"".join(
+        sl651.encode_element("FF01", None if v is None else Decimal(v), nbytes=6, decimals=1)[3:] for v in values
+    )
     body = (
-        head(start + dt.timedelta(minutes=30)) + b"\xf1\xf1" + address + b"I\xf0\xf0"
-        + sl651.encode_sl651_time(start, 5) + b"\x04\x18\x00\x00\x05" + b"\xff\x01\x31" + data
-    )  # fmt: skip
+        head(start + dt.timedelta(minutes=30))
+        + b"\xf1\xf1"
+        + address
+        + b"I\xf0\xf0"
+        + sl651.encode_sl651_time(start, 5)
+        + b"\x04\x18\x00\x00\x05"
+        + b"\xff\x01\x31"
+        + data
+    )
     return sl651.encode_frame(centre=1, station=address, password=0x1234, function=0x31, body=body)
 
 
 def test_ascii_report_is_stored_and_confirmed_in_ascii(tele):
     meter = services.meter_create(
-        actor="test", intake=tele.intake, serial="SL-ASCII", installed_at=INSTALLED, protocol="sl651",
-        rtu_address=ASCII_ADDRESS, decoding_profile="sl651;volume_element=WV",
-    )  # fmt: skip
+        actor="test",
+        intake=tele.intake,
+        serial="SL-ASCII",
+        installed_at=INSTALLED,
+        protocol="sl651",
+        rtu_address=ASCII_ADDRESS,
+        decoding_profile="sl651;volume_element=WV",
+    )
     moment = minutes_ago(9)
     frame = ascii_.encode_report(
-        centre=1, station=bytes.fromhex(ASCII_ADDRESS), password=0x1234, serial=12, sent_at=moment,
-        observed_at=moment, groups=[("Q", "0.250"), ("WV", "12345.6"), ("VT", "12.10")],
-    )  # fmt: skip
+        centre=1,
+        station=bytes.fromhex(ASCII_ADDRESS),
+        password=0x1234,
+        serial=12,
+        sent_at=moment,
+        observed_at=moment,
+        groups=[("Q", "0.250"), ("WV", "12345.6"), ("VT", "12.10")],
+    )
 
     async def body(gw: Gateway) -> bytes:
         received, _ = await send(gw.port, frame, acks=1)
@@ -95,11 +112,17 @@ def test_m3_missing_packet_gets_a_nak_then_the_resent_packet_completes_the_messa
     body = sl651.decode(whole).body
     third = -(-len(body) // 3)
     packets = [
-        sl651.encode_frame(centre=1, station=bytes.fromhex(SL_ADDRESS), password=0x1234, function=0x31,
-                           body=body[i * third : (i + 1) * third], end=sl651.ETX if i == 2 else sl651.ETB,
-                           packet=(3, i + 1))
+        sl651.encode_frame(
+            centre=1,
+            station=bytes.fromhex(SL_ADDRESS),
+            password=0x1234,
+            function=0x31,
+            body=body[i * third : (i + 1) * third],
+            end=sl651.ETX if i == 2 else sl651.ETB,
+            packet=(3, i + 1),
+        )
         for i in range(3)
-    ]  # fmt: skip
+    ]
 
     async def same_connection(gw: Gateway) -> bytes:
         received, _ = await send(gw.port, packets[0] + packets[2], packets[1], acks=2, pause=0.2)
@@ -114,8 +137,13 @@ def test_m3_missing_packet_gets_a_nak_then_the_resent_packet_completes_the_messa
 
 def test_function_refused_by_name_is_counted_not_acknowledged(tele):
     address = bytes.fromhex(SL_ADDRESS)
-    image = sl651.encode_frame(centre=1, station=address, password=0x1234, function=0x36,
-                               body=head(minutes_ago(5)) + b"\xf1\xf1" + address + b"I")  # fmt: skip
+    image = sl651.encode_frame(
+        centre=1,
+        station=address,
+        password=0x1234,
+        function=0x36,
+        body=head(minutes_ago(5)) + b"\xf1\xf1" + address + b"I",
+    )
     good_moment = minutes_ago(4)
     good = make_frame("sl651", SL_ADDRESS, good_moment)
 

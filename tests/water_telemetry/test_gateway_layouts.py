@@ -56,9 +56,15 @@ def counters() -> TelemetryStation:
 def test_every_report_layout_is_stored_and_confirmed(tele, function):
     moment = minutes_ago(7)
     frame = sl651.encode_report(
-        centre=1, station=ADDRESS, password=0x1234, serial=21, sent_at=moment, observed_at=moment,
-        elements=[volume(moment)], function=function,
-    )  # fmt: skip
+        centre=1,
+        station=ADDRESS,
+        password=0x1234,
+        serial=21,
+        sent_at=moment,
+        observed_at=moment,
+        elements=[volume(moment)],
+        function=function,
+    )
 
     async def body(gw: Gateway) -> bytes:
         received, _ = await send(gw.port, frame, acks=1)
@@ -121,9 +127,16 @@ def ascii_report(moment: dt.datetime, groups: str) -> bytes:
 
 def series(moment: dt.datetime, step: bytes, data: bytes) -> bytes:
     body = (
-        head(moment) + b"\xf1\xf1" + ADDRESS + b"I\xf0\xf0" + sl651.encode_sl651_time(moment, 5)
-        + b"\x04\x18" + step + b"\xff\x01\x31" + data
-    )  # fmt: skip
+        head(moment)
+        + b"\xf1\xf1"
+        + ADDRESS
+        + b"I\xf0\xf0"
+        + sl651.encode_sl651_time(moment, 5)
+        + b"\x04\x18"
+        + step
+        + b"\xff\x01\x31"
+        + data
+    )
     return uplink(0x31, body)
 
 

@@ -27,10 +27,15 @@ def ascii_frame() -> bytearray:
     moment = minutes_ago(30)
     return bytearray(
         ascii_.encode_report(
-            centre=1, station=bytes.fromhex(SL_ADDRESS), password=0x1234, serial=7, sent_at=moment,
-            observed_at=moment, groups=[("Q", "0.250"), ("VT", "12.10")],
+            centre=1,
+            station=bytes.fromhex(SL_ADDRESS),
+            password=0x1234,
+            serial=7,
+            sent_at=moment,
+            observed_at=moment,
+            groups=[("Q", "0.250"), ("VT", "12.10")],
         )
-    )  # fmt: skip
+    )
 
 
 def ascii_wrong_length() -> bytes:
@@ -160,8 +165,10 @@ def test_a_flood_of_rejected_bytes_is_logged_up_to_the_limit_then_summed_up(tele
     assert all("garbage (no frame start)" in m and junk.hex().upper() in m for m in logged)
     assert sum("further rejected bytes are only counted for 0.5 s" in m for m in messages) == 1
     summaries = [m for m in messages if "more rejected runs not logged" in m]
-    assert summaries == [f"telemetry: 127.0.0.1:{summaries[0].split(':')[2].split()[0]} station sl651 {SL_ADDRESS}: "
-                         "35 more rejected runs not logged (limit 5 per 0.5 s)"]  # fmt: skip
+    assert summaries == [
+        f"telemetry: 127.0.0.1:{summaries[0].split(':')[2].split()[0]} station sl651 {SL_ADDRESS}: "
+        "35 more rejected runs not logged (limit 5 per 0.5 s)"
+    ]
     assert len(messages) < 60  # the per-frame lines of 42 good frames are debug; the flood did not fill the log
     station = TelemetryStation.objects.get(protocol="sl651", address=SL_ADDRESS)
     assert station.decode_errors == 41

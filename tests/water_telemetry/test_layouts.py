@@ -52,9 +52,17 @@ def uplink(function: int, body: bytes) -> bytes:
 
 def series_body(values: bytes, *, step: bytes = b"\x00\x00\x05", ident: bytes = b"\x39\x23") -> bytes:
     return (
-        head() + b"\xf1\xf1" + STATION + b"I" + b"\xf0\xf0" + sl651.encode_sl651_time(OBSERVED, 5, BEIJING)
-        + b"\x04\x18" + step + ident + values
-    )  # fmt: skip
+        head()
+        + b"\xf1\xf1"
+        + STATION
+        + b"I"
+        + b"\xf0\xf0"
+        + sl651.encode_sl651_time(OBSERVED, 5, BEIJING)
+        + b"\x04\x18"
+        + step
+        + ident
+        + values
+    )
 
 
 # --- domain.md §3.3a frames -----------------------------------------------------------------------------------
@@ -66,8 +74,12 @@ def test_ascii_sample_decodes_as_domain_md_says() -> None:
     assert isinstance(frame, sl651.Sl651Frame)
     assert frame.encoding == "ascii"
     assert (frame.centre, frame.station_hex, frame.password, frame.function, frame.length) == (
-        1, "0012345678", 0x1234, 0x32, 0x4A,
-    )  # fmt: skip
+        1,
+        "0012345678",
+        0x1234,
+        0x32,
+        0x4A,
+    )
     assert frame.serial == 2
     assert frame.sent_at == datetime(2026, 10, 1, 12, 0, tzinfo=BEIJING)
     assert decoded.times["observed"] == datetime(2026, 10, 1, 12, 0, tzinfo=BEIJING)
@@ -93,10 +105,14 @@ def test_ascii_ack_is_ascii_and_round_trips() -> None:
     assert (answer.function, answer.serial, answer.end, answer.station_hex) == (0x32, 2, sl651.EOT, "0012345678")
     assert answer.sent_raw == bytes.fromhex("261001120000")
     built = ascii_.encode_report(
-        centre=1, station=bytes.fromhex("0012345678"), password=0x1234, serial=2,
-        sent_at=datetime(2026, 10, 1, 12, 0, tzinfo=BEIJING), observed_at=datetime(2026, 10, 1, 12, 0, tzinfo=BEIJING),
+        centre=1,
+        station=bytes.fromhex("0012345678"),
+        password=0x1234,
+        serial=2,
+        sent_at=datetime(2026, 10, 1, 12, 0, tzinfo=BEIJING),
+        observed_at=datetime(2026, 10, 1, 12, 0, tzinfo=BEIJING),
         groups=[("Q", "1.234"), ("SBL1", "56.25"), ("VT", "12.10")],
-    )  # fmt: skip
+    )
     assert built == ASCII_SAMPLE
 
 
@@ -139,15 +155,17 @@ def test_status_alarm_reply_46h_has_its_own_layout() -> None:
 
 def test_series_31h_each_value_at_its_own_time_and_missing_slots() -> None:
     values = b"\xff\xff\xff\xff" * 2 + bytes.fromhex("00010490") + bytes.fromhex("00010500")
-    decoded = decode_frame(uplink(0x31, series_body(values)), received_at=RECEIVED,
-                           profile=get_profile("sl651", volume_element="39"))  # fmt: skip
+    decoded = decode_frame(
+        uplink(0x31, series_body(values)), received_at=RECEIVED, profile=get_profile("sl651", volume_element="39")
+    )
     assert [e.observed_at for e in decoded.values] == [OBSERVED + timedelta(minutes=5 * i) for i in range(4)]
     assert [e.value for e in decoded.values] == [None, None, Decimal("10.490"), Decimal("10.500")]
     assert decoded.missing == 2
     # Readings only for measured slots, each at its own time.
     assert [(r.observed_at, r.cumulative_m3) for r in decoded.readings] == [
-        (OBSERVED + timedelta(minutes=10), Decimal("10.490")), (OBSERVED + timedelta(minutes=15), Decimal("10.500")),
-    ]  # fmt: skip
+        (OBSERVED + timedelta(minutes=10), Decimal("10.490")),
+        (OBSERVED + timedelta(minutes=15), Decimal("10.500")),
+    ]
     frame = decoded.frame
     assert isinstance(frame, sl651.Sl651Frame)
     assert frame.info == {"step_minutes": 5, "series": "39", "count": 4}
@@ -186,8 +204,9 @@ def test_clock_version_and_config_replies() -> None:
     assert frame.info == {"clock": SENT}
     version = decode_frame(uplink(0x45, head() + b"\xf1\xf1" + STATION + b"\x05V1.02"), received_at=RECEIVED)
     assert version.value("version") == "V1.02"
-    params = decode_frame(uplink(0x43, head() + b"\xf1\xf1" + STATION + b"\x20\x08\x01\x21\x08\x05"),
-                          received_at=RECEIVED)  # fmt: skip
+    params = decode_frame(
+        uplink(0x43, head() + b"\xf1\xf1" + STATION + b"\x20\x08\x01\x21\x08\x05"), received_at=RECEIVED
+    )
     assert (params.value("par_20"), params.value("par_21")) == (Decimal(1), Decimal(5))
     with pytest.raises(BadLength):
         decode_frame(uplink(0x45, head() + b"\xf1\xf1" + STATION + b"\x09V1"), received_at=RECEIVED)
@@ -220,9 +239,11 @@ def test_ascii_series_and_missing() -> None:
     text = ascii_.body_head(3, SENT) + f"ST {STATION.hex().upper()} I TT 2407010800 DRN05 Z FFFF 10.49 10.50 VT 12.1 "
     decoded = decode_frame(ascii_up(0x31, text), received_at=RECEIVED)
     assert [(e.id, e.value, e.observed_at) for e in decoded.values] == [
-        ("39", None, OBSERVED), ("39", Decimal("10.49"), OBSERVED + timedelta(minutes=5)),
-        ("39", Decimal("10.50"), OBSERVED + timedelta(minutes=10)), ("38", Decimal("12.1"), OBSERVED),
-    ]  # fmt: skip
+        ("39", None, OBSERVED),
+        ("39", Decimal("10.49"), OBSERVED + timedelta(minutes=5)),
+        ("39", Decimal("10.50"), OBSERVED + timedelta(minutes=10)),
+        ("38", Decimal("12.1"), OBSERVED),
+    ]
     assert decoded.missing == 1
 
 
@@ -265,11 +286,23 @@ def _packets(body: bytes, count: int, *, ascii_text: bool = False) -> list[bytes
         part = body[i * size : (i + 1) * size]
         end = sl651.ETX if i == count - 1 else sl651.ETB
         if ascii_text:
-            out.append(ascii_.encode_frame(centre=1, station=STATION, password=0x1234, function=0x32,
-                                           body=part.decode(), end=end, packet=(count, i + 1)))  # fmt: skip
+            out.append(
+                ascii_.encode_frame(
+                    centre=1,
+                    station=STATION,
+                    password=0x1234,
+                    function=0x32,
+                    body=part.decode(),
+                    end=end,
+                    packet=(count, i + 1),
+                )
+            )
         else:
-            out.append(sl651.encode_frame(centre=1, station=STATION, password=0x1234, function=0x32, body=part,
-                                          end=end, packet=(count, i + 1)))  # fmt: skip
+            out.append(
+                sl651.encode_frame(
+                    centre=1, station=STATION, password=0x1234, function=0x32, body=part, end=end, packet=(count, i + 1)
+                )
+            )
     return out
 
 
@@ -335,7 +368,8 @@ def test_szy_split_frames_are_joined() -> None:
 def test_period_query_round_trip() -> None:
     start, end = datetime(2024, 7, 1, 0, tzinfo=BEIJING), datetime(2024, 7, 1, 12, tzinfo=BEIJING)
     body = head() + layouts.encode_period_query(start, end, 5, "39", 0x23, BEIJING)
-    raw = sl651.encode_frame(centre=1, station=STATION, password=0x1234, function=0x38, body=body, uplink=False,
-                             end=sl651.ENQ)  # fmt: skip
+    raw = sl651.encode_frame(
+        centre=1, station=STATION, password=0x1234, function=0x38, body=body, uplink=False, end=sl651.ENQ
+    )
     frame = sl651.decode(raw)
     assert frame.info == {"start": start, "end": end, "step_minutes": 5, "element": "39", "ddef": 0x23}

@@ -193,8 +193,15 @@ def test_station_of_reads_headers_without_decoding() -> None:
     broken[-2] ^= 0xFF
     assert station_of(broken) == "5303810D00"
     assert station_of(SL651_TIMED_UP) == "0011223344"
-    down = sl651.encode_frame(centre=9, station=bytes.fromhex("0012345678"), password=0, function=0x32, body=bytes(8),
-                              uplink=False, end=sl651.EOT)  # fmt: skip
+    down = sl651.encode_frame(
+        centre=9,
+        station=bytes.fromhex("0012345678"),
+        password=0,
+        function=0x32,
+        body=bytes(8),
+        uplink=False,
+        end=sl651.EOT,
+    )
     assert station_of(down) == "0012345678"
     split = szy206.encode_frame(control=0xB3, address=bytes.fromhex("5303810D00"), afn=0xC0, data=b"\x00", divs=2)
     assert station_of(split) == "5303810D00"

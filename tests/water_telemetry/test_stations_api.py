@@ -27,13 +27,22 @@ SEEN = dt.datetime(2026, 11, 1, 8, 0, tzinfo=BEIJING)
 def stations(tele, geography):
     """A station on the Tianshan intake (tele), one on a Saybagh intake, and one no meter claims."""
     intake_w = services.intake_create(
-        actor="test", code="QSK-W2", name="沙依巴克遥测", source_type="groundwater",
-        location=Point(87.5, 43.8, srid=4326), division=geography["saybagh"], main_use="industry",
-    )  # fmt: skip
+        actor="test",
+        code="QSK-W2",
+        name="沙依巴克遥测",
+        source_type="groundwater",
+        location=Point(87.5, 43.8, srid=4326),
+        division=geography["saybagh"],
+        main_use="industry",
+    )
     meter_w = services.meter_create(
-        actor="test", intake=intake_w, serial="SZY-W", installed_at=INSTALLED, protocol="szy206",
+        actor="test",
+        intake=intake_w,
+        serial="SZY-W",
+        installed_at=INSTALLED,
+        protocol="szy206",
         rtu_address="6501030100",
-    )  # fmt: skip
+    )
     station_counters_add(
         deltas=[
             StationDelta(
@@ -69,8 +78,11 @@ def test_admin_sees_every_station_including_unknown_ones(client_for, users, stat
     assert set(rows) == {"6501020100", "6501030100", "9999999999"}
     known = rows["6501020100"]
     assert (known["frames"], known["bad_crc"], known["readings_stored"], known["meter_serial"]) == (
-        10, 1, 9, "SZY-1",
-    )  # fmt: skip
+        10,
+        1,
+        9,
+        "SZY-1",
+    )
     assert known["intake_code"] == "QSK-T"
     assert known["bad_password"] == 0  # issue 14: SL 651 frames with another password
     assert known["last_remote"] == "10.0.0.1:5000"

@@ -36,10 +36,16 @@ _PERIOD_KEYS = frozenset({"start", "end", "step_minutes", "element"})
 
 def _snapshot(command: StationCommand) -> dict[str, Any]:
     return {
-        "meter": command.meter_id, "protocol": command.protocol, "address": command.address, "kind": command.kind,
-        "params": command.params, "source": command.source, "state": command.state, "attempts": command.attempts,
+        "meter": command.meter_id,
+        "protocol": command.protocol,
+        "address": command.address,
+        "kind": command.kind,
+        "params": command.params,
+        "source": command.source,
+        "state": command.state,
+        "attempts": command.attempts,
         "error": command.error,
-    }  # fmt: skip
+    }
 
 
 def _aware(value: Any, field: str) -> dt.datetime:
@@ -63,8 +69,9 @@ def period_params(params: Mapping[str, Any], *, default_element: str | None) -> 
     element)."""
     unknown = sorted(set(params) - _PERIOD_KEYS)
     if unknown:
-        raise InvalidInput("Unknown parameters.", fields={f"params.{k}": ["Not a parameter of this command."]
-                                                          for k in unknown})  # fmt: skip
+        raise InvalidInput(
+            "Unknown parameters.", fields={f"params.{k}": ["Not a parameter of this command."] for k in unknown}
+        )
     for key in ("start", "end"):
         if key not in params:
             raise InvalidInput("Missing parameter.", fields={f"params.{key}": ["This parameter is required."]})
@@ -119,12 +126,19 @@ def station_command_create(
     if not 1 <= attempts <= 10:
         raise InvalidInput("Bad attempts.", fields={"max_attempts": ["1–10."]})
     command = StationCommand.objects.create(
-        meter=meter, protocol=family, address=normalise_address(meter.rtu_address), kind=kind, params=params,
-        source=source, state=CommandState.QUEUED, max_attempts=attempts,
+        meter=meter,
+        protocol=family,
+        address=normalise_address(meter.rtu_address),
+        kind=kind,
+        params=params,
+        source=source,
+        state=CommandState.QUEUED,
+        max_attempts=attempts,
         created_by=actor_user(actor),
-    )  # fmt: skip
-    StationCommandEvent.objects.create(command=command, state=CommandState.QUEUED, at=timezone.now(),
-                                       detail=f"queued ({source})")  # fmt: skip
+    )
+    StationCommandEvent.objects.create(
+        command=command, state=CommandState.QUEUED, at=timezone.now(), detail=f"queued ({source})"
+    )
     audit_record(actor=actor, action=AuditAction.CREATE, instance=command, after=_snapshot(command))
     return command
 
@@ -139,9 +153,14 @@ def station_command_cancel(*, command: StationCommand, actor: Any, reason: str =
 
 
 def _transition(
-    command: StationCommand, state: str, *, actor: Any, detail: str, at: dt.datetime | None = None,
+    command: StationCommand,
+    state: str,
+    *,
+    actor: Any,
+    detail: str,
+    at: dt.datetime | None = None,
     **changes: Any,
-) -> StationCommand:  # fmt: skip
+) -> StationCommand:
     before = _snapshot(command)
     at = at or timezone.now()
     command.state = state
@@ -149,8 +168,14 @@ def _transition(
         setattr(command, name, value)
     command.save()
     StationCommandEvent.objects.create(command=command, state=state, at=at, detail=detail[:200])
-    audit_record(actor=actor, action=AuditAction.TRANSITION, instance=command, before=before,
-                 after=_snapshot(command), reason=detail[:200])  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=command,
+        before=before,
+        after=_snapshot(command),
+        reason=detail[:200],
+    )
     return command
 
 
@@ -214,6 +239,10 @@ def station_backfill_queue(*, meter_id: int, before: dt.datetime, interval_s: in
         return None
     minutes = max(1, min(1440, interval_s // 60))
     return station_command_create(
-        scope=SYSTEM_SCOPE, actor=actor, meter_id=meter_id, kind=CommandKind.PERIOD, source=CommandSource.BACKFILL,
+        scope=SYSTEM_SCOPE,
+        actor=actor,
+        meter_id=meter_id,
+        kind=CommandKind.PERIOD,
+        source=CommandSource.BACKFILL,
         params={"start": start.isoformat(), "end": end.isoformat(), "step_minutes": minutes},
-    )  # fmt: skip
+    )

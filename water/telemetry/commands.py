@@ -62,13 +62,20 @@ def encode_sl651(
                 f"{layouts.step_token(int(p['step_minutes']))} {name}"
             )
     if ascii_frame:
-        frame = ascii_.encode_frame(centre=centre, station=station, password=password, function=function,
-                                    body=ascii_.body_head(serial, now, tz) + text, uplink=False,
-                                    end=sl651.ENQ)  # fmt: skip
+        frame = ascii_.encode_frame(
+            centre=centre,
+            station=station,
+            password=password,
+            function=function,
+            body=ascii_.body_head(serial, now, tz) + text,
+            uplink=False,
+            end=sl651.ENQ,
+        )
     else:
         body = serial.to_bytes(2, "big") + sl651.encode_sl651_time(now, 6, tz) + query
-        frame = sl651.encode_frame(centre=centre, station=station, password=password, function=function, body=body,
-                                   uplink=False, end=sl651.ENQ)  # fmt: skip
+        frame = sl651.encode_frame(
+            centre=centre, station=station, password=password, function=function, body=body, uplink=False, end=sl651.ENQ
+        )
     return frame, (function, serial)
 
 

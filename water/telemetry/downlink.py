@@ -98,8 +98,14 @@ class Downlink:
         self._backfill_again: dict[Key, tuple[int, dt.datetime, int]] = {}
         self._clock_at: dict[Key, float] = {}
         self._wake = asyncio.Event()
-        self.stats = {"commands_sent": 0, "answers_matched": 0, "answers_unmatched": 0, "timeouts": 0,
-                      "backfills_queued": 0, "clock_settings_queued": 0}  # fmt: skip
+        self.stats = {
+            "commands_sent": 0,
+            "answers_matched": 0,
+            "answers_unmatched": 0,
+            "timeouts": 0,
+            "backfills_queued": 0,
+            "clock_settings_queued": 0,
+        }
 
     # --- called by the gateway for every decoded message ---------------------------------------------------
 
@@ -108,9 +114,15 @@ class Downlink:
         return bool(self.queued.get(key)) or key in self.outstanding
 
     def on_frame(
-        self, key: Key, conn: _Connection, decoded: DecodedFrame, delta: StationDelta, now: dt.datetime,
-        meter_id: int, report_interval_s: int | None,
-    ) -> str:  # fmt: skip
+        self,
+        key: Key,
+        conn: _Connection,
+        decoded: DecodedFrame,
+        delta: StationDelta,
+        now: dt.datetime,
+        meter_id: int,
+        report_interval_s: int | None,
+    ) -> str:
         """Note the link, match an answer, keep the clock figure, trigger backfill. Returns the source for the
         frame's readings (``rtu`` / ``rtu_backfill``) or `REJECT` (count it, store nothing)."""
         frame = decoded.frame
@@ -144,16 +156,23 @@ class Downlink:
         frame = decoded.frame
         pending = self.outstanding.get(key)
         wrong_station = (
-            isinstance(frame, sl651.Sl651Frame) and frame.body_station is not None
+            isinstance(frame, sl651.Sl651Frame)
+            and frame.body_station is not None
             and frame.body_station != frame.station
-        )  # fmt: skip
+        )
         if pending is None or pending.match != match or wrong_station:
             self.stats["answers_unmatched"] += 1
             delta.decode_errors += 1
             why = "names another station in its body" if wrong_station else "answers no command sent to it"
             delta.last_error = f"answer {match[0]:02X}H serial {match[1]}: {why}"[:200]
-            log.warning("telemetry: %s station %s: frame %02XH %s; not stored: %s", key[0], key[1], match[0], why,
-                        decoded.raw.hex().upper())  # fmt: skip
+            log.warning(
+                "telemetry: %s station %s: frame %02XH %s; not stored: %s",
+                key[0],
+                key[1],
+                match[0],
+                why,
+                decoded.raw.hex().upper(),
+            )
             return REJECT
         del self.outstanding[key]
         self.stats["answers_matched"] += 1
@@ -218,9 +237,13 @@ class Downlink:
 
         try:
             await self.gateway._in_db(
-                station_command_create, scope=SYSTEM_SCOPE, actor=self.actor, meter_id=meter_id,
-                kind=CommandKind.SET_CLOCK, source=CommandSource.CLOCK,
-            )  # fmt: skip
+                station_command_create,
+                scope=SYSTEM_SCOPE,
+                actor=self.actor,
+                meter_id=meter_id,
+                kind=CommandKind.SET_CLOCK,
+                source=CommandSource.CLOCK,
+            )
         except Exception:
             log.exception("telemetry: could not queue the clock setting of station %s", key[1])
             return
@@ -278,9 +301,15 @@ class Downlink:
             if key[0] == "sl651":
                 serial = next(self._serials) % 65535 + 1
                 frame, match = commands.encode_sl651(
-                    command.kind, station=address, centre=link.centre, password=link.password, serial=serial,
-                    now=now, params=dict(command.params), ascii_frame=link.ascii_frame,
-                )  # fmt: skip
+                    command.kind,
+                    station=address,
+                    centre=link.centre,
+                    password=link.password,
+                    serial=serial,
+                    now=now,
+                    params=dict(command.params),
+                    ascii_frame=link.ascii_frame,
+                )
             else:
                 serial = None
                 frame, match = commands.encode_szy206(command.kind, address=address, now=now)
@@ -300,8 +329,9 @@ class Downlink:
 
         async def write() -> None:
             try:
-                await self.gateway._in_db(station_command_record, command_id=command_id, state=state,
-                                          actor=self.actor, detail=detail, **extra)  # fmt: skip
+                await self.gateway._in_db(
+                    station_command_record, command_id=command_id, state=state, actor=self.actor, detail=detail, **extra
+                )
             except Exception:
                 log.exception("telemetry: could not record command %s → %s", command_id, state)
 

@@ -59,8 +59,21 @@ REASONS = (
     "incomplete frame when the connection closed",
     "buffer overflow",
 )
-(_R_GARBAGE, _R_BADCRC, _R_FALSE_START, _R_SZY_HEADER, _R_SZY_END, _R_ASCII_HEX, _R_MARKER, _R_START, _R_ASCII_LEN,
- _R_ASCII_CRC, _R_SL_END, _R_CLOSED, _R_OVERFLOW) = range(len(REASONS))  # fmt: skip
+(
+    _R_GARBAGE,
+    _R_BADCRC,
+    _R_FALSE_START,
+    _R_SZY_HEADER,
+    _R_SZY_END,
+    _R_ASCII_HEX,
+    _R_MARKER,
+    _R_START,
+    _R_ASCII_LEN,
+    _R_ASCII_CRC,
+    _R_SL_END,
+    _R_CLOSED,
+    _R_OVERFLOW,
+) = range(len(REASONS))
 
 
 BAD_CRC = REASONS[_R_BADCRC]

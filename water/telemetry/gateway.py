@@ -59,7 +59,7 @@ from water.telemetry.downlink import REJECT, Downlink
 from water.telemetry.errors import FrameError
 from water.telemetry.framing import FrameSplitter
 from water.telemetry.gateway_config import GatewayConfig, GatewayStats
-from water.telemetry.gateway_rejects import RejectLog, RejectsMixin, station_name
+from water.telemetry.gateway_rejects import RejectsMixin, station_name
 from water.telemetry.gateway_writer import Pending, Ticket, WriterMixin
 from water.telemetry.profiles.answers import PacketAssembler, build_ack
 from water.telemetry.profiles.decoding import decode_frame, station_of
@@ -110,8 +110,9 @@ class Gateway(WriterMixin, RejectsMixin):
         self._counters_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._counters_stop = asyncio.Event()
-        self.downlink = Downlink(self, poll=self.config.command_poll, timeout=self.config.command_timeout,
-                                 actor=self.config.actor)  # fmt: skip
+        self.downlink = Downlink(
+            self, poll=self.config.command_poll, timeout=self.config.command_timeout, actor=self.config.actor
+        )
         self._downlink_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.admission = Admission(parse_networks(self.config.allowed_networks), self.config.max_connections_per_peer)
@@ -145,8 +146,13 @@ class Gateway(WriterMixin, RejectsMixin):
         self._downlink_task = asyncio.create_task(self.downlink.run(self._counters_stop), name="telemetry-downlink")
         log.info(
             "telemetry gateway listening on %s:%s (max %d connections, idle timeout %g s, batch %d / %g ms)",
-            cfg.host, self.port, cfg.max_connections, cfg.idle_timeout, cfg.batch_size, cfg.flush_interval * 1000,
-        )  # fmt: skip
+            cfg.host,
+            self.port,
+            cfg.max_connections,
+            cfg.idle_timeout,
+            cfg.batch_size,
+            cfg.flush_interval * 1000,
+        )
 
     async def serve(self) -> None:
         """Run until `request_stop` (signal handlers call it), then shut down gracefully."""
@@ -257,15 +263,23 @@ class Gateway(WriterMixin, RejectsMixin):
             return
         if verdict == PEER_FULL:
             self.stats.connections_refused_peer += 1
-            log.warning("telemetry: connection from %s refused (%d open from this address, cap %d)", peer,
-                        self.admission.open_by_peer.get(host, 0), self.admission.per_peer)  # fmt: skip
+            log.warning(
+                "telemetry: connection from %s refused (%d open from this address, cap %d)",
+                peer,
+                self.admission.open_by_peer.get(host, 0),
+                self.admission.per_peer,
+            )
             await self._refuse(writer)
             return
         if len(self._connections) >= self.config.max_connections:
             self.admission.release(host)
             self.stats.connections_refused += 1
-            log.warning("telemetry: connection from %s refused (%d open, bound %d)", peer,
-                        len(self._connections), self.config.max_connections)  # fmt: skip
+            log.warning(
+                "telemetry: connection from %s refused (%d open, bound %d)",
+                peer,
+                len(self._connections),
+                self.config.max_connections,
+            )
             await self._refuse(writer)
             return
         conn = _Connection(writer, peer)
@@ -353,8 +367,12 @@ class Gateway(WriterMixin, RejectsMixin):
             self.stats.unknown_station_frames += 1
             delta.meter_id = None
             if delta.frames == 1:
-                log.warning("telemetry: unknown %s station %s from %s (no meter has this rtu_address)",
-                            protocol, address, conn.peer)  # fmt: skip
+                log.warning(
+                    "telemetry: unknown %s station %s from %s (no meter has this rtu_address)",
+                    protocol,
+                    address,
+                    conn.peer,
+                )
             self._schedule_refresh(force=True)
             return False
         self._schedule_refresh()
@@ -366,8 +384,12 @@ class Gateway(WriterMixin, RejectsMixin):
             delta.last_error = "SL 651 password does not match the meter's RTU password"
             if not conn.warned_password:
                 conn.warned_password = True
-                log.warning("telemetry: sl651 station %s from %s: wrong password; frame neither stored nor "
-                            "acknowledged: %s", address, conn.peer, raw.hex().upper())  # fmt: skip
+                log.warning(
+                    "telemetry: sl651 station %s from %s: wrong password; frame neither stored nor acknowledged: %s",
+                    address,
+                    conn.peer,
+                    raw.hex().upper(),
+                )
             return False
         try:
             # The splitter emits only frames whose checksum it verified: not computed a second time.
@@ -377,8 +399,15 @@ class Gateway(WriterMixin, RejectsMixin):
             self.stats.decode_errors += 1
             delta.decode_errors += 1
             delta.last_error = f"{type(exc).__name__}: {exc}"[:200]
-            log.warning("telemetry: %s station %s from %s: %s: %s; frame %s", protocol, address, conn.peer,
-                        type(exc).__name__, exc, raw.hex().upper())  # fmt: skip
+            log.warning(
+                "telemetry: %s station %s from %s: %s: %s; frame %s",
+                protocol,
+                address,
+                conn.peer,
+                type(exc).__name__,
+                exc,
+                raw.hex().upper(),
+            )
             return True
         if merged is None:
             self._send_nak(conn, assembler, delta)
@@ -403,10 +432,18 @@ class Gateway(WriterMixin, RejectsMixin):
         for reading in merged.readings:
             entry = _meter_at(entries, reading.observed_at)
             reading_in = FrameReading(
-                serial=entry.serial, observed_at=reading.observed_at, cumulative_m3=reading.cumulative_m3,
-                flow_m3s=reading.flow_m3s, raw_frame=raw_frame, meter_id=entry.id, installed_at=entry.installed_at,
-                removed_at=entry.removed_at, register_max_m3=entry.register_max_m3, received_at=now, source=source,
-            )  # fmt: skip
+                serial=entry.serial,
+                observed_at=reading.observed_at,
+                cumulative_m3=reading.cumulative_m3,
+                flow_m3s=reading.flow_m3s,
+                raw_frame=raw_frame,
+                meter_id=entry.id,
+                installed_at=entry.installed_at,
+                removed_at=entry.removed_at,
+                register_max_m3=entry.register_max_m3,
+                received_at=now,
+                source=source,
+            )
             index = entry.id % len(self._queues)
             queue = self._queues[index]
             queue.append(Pending(reading_in, ticket))

@@ -46,17 +46,31 @@ class RejectLog:
             return
         self.logged += 1
         more = "…" if reject.size > EXCERPT else ""
-        log.warning("telemetry: rejected %d bytes from %s station %s: %s: %s%s", reject.size, peer, station,
-                    reject.reason, reject.excerpt.hex().upper(), more)  # fmt: skip
+        log.warning(
+            "telemetry: rejected %d bytes from %s station %s: %s: %s%s",
+            reject.size,
+            peer,
+            station,
+            reject.reason,
+            reject.excerpt.hex().upper(),
+            more,
+        )
         if self.logged == self.burst:
-            log.warning("telemetry: %s station %s: further rejected bytes are only counted for %g s", peer, station,
-                        self.window)  # fmt: skip
+            log.warning(
+                "telemetry: %s station %s: further rejected bytes are only counted for %g s", peer, station, self.window
+            )
 
     def summary(self, peer: str, station: str) -> None:
         """The unlogged runs of the window that ends (nothing when there were none)."""
         if self.suppressed:
-            log.warning("telemetry: %s station %s: %d more rejected runs not logged (limit %d per %g s)", peer,
-                        station, self.suppressed, self.burst, self.window)  # fmt: skip
+            log.warning(
+                "telemetry: %s station %s: %d more rejected runs not logged (limit %d per %g s)",
+                peer,
+                station,
+                self.suppressed,
+                self.burst,
+                self.window,
+            )
             self.suppressed = 0
 
 

@@ -98,8 +98,7 @@ class WriterMixin:
         if outcomes is None:
             # Not acknowledged: the stations resend these frames (and a resend is a harmless duplicate).
             self.stats.readings_unacknowledged += len(batch)
-            log.error("telemetry: %d readings not stored after retries; their frames are not acknowledged",
-                      len(batch))  # fmt: skip
+            log.error("telemetry: %d readings not stored after retries; their frames are not acknowledged", len(batch))
             return
         stats = self.stats
         # The batch's acks go out once per connection (one write, not one per frame: issue 18 speed), in order.
@@ -117,9 +116,14 @@ class WriterMixin:
                 stats.readings_refused += 1
                 delta.readings_refused += 1
                 delta.last_error = f"reading {pending.reading.observed_at.isoformat()}: {outcome.reason}"[:200]
-                log.warning("telemetry: %s station %s meter %s: reading at %s refused: %s", delta.protocol,
-                            delta.address, pending.reading.serial, pending.reading.observed_at.isoformat(),
-                            outcome.reason)  # fmt: skip
+                log.warning(
+                    "telemetry: %s station %s meter %s: reading at %s refused: %s",
+                    delta.protocol,
+                    delta.address,
+                    pending.reading.serial,
+                    pending.reading.observed_at.isoformat(),
+                    outcome.reason,
+                )
             ticket.remaining -= 1
             if ticket.remaining == 0 and ticket.ack is not None:
                 frames, deltas = acks.setdefault(ticket.conn, ([], []))

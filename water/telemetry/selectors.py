@@ -66,11 +66,20 @@ def meter_directory(*, scope: Scope) -> tuple[Directory, list[str]]:
         rows.filter(protocol__in=list(PROTOCOL_FAMILY))
         .exclude(rtu_address="")
         .values_list(
-            "id", "serial", "rtu_address", "protocol", "decoding_profile", "multiplier", "installed_at", "removed_at",
-            "register_max_m3", "expected_interval_s", "rtu_password",
+            "id",
+            "serial",
+            "rtu_address",
+            "protocol",
+            "decoding_profile",
+            "multiplier",
+            "installed_at",
+            "removed_at",
+            "register_max_m3",
+            "expected_interval_s",
+            "rtu_password",
         )
         .order_by("-installed_at", "-id")
-    ):  # fmt: skip
+    ):
         try:
             profile = meter_profile(protocol, spec, multiplier)
         except ValueError as exc:

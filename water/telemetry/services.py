@@ -228,12 +228,18 @@ def station_counters_add(*, deltas: Sequence[StationDelta]) -> int:
     now = ops.adapt_datetimefield_value(timezone.now())
     params = [
         [
-            d.protocol, d.address[:16], d.meter_id if d.meter_id in existing else None,
+            d.protocol,
+            d.address[:16],
+            d.meter_id if d.meter_id in existing else None,
             *(getattr(d, c) for c in _COUNTERS),
-            ops.adapt_datetimefield_value(d.first_seen), ops.adapt_datetimefield_value(d.last_seen),
-            d.last_remote[:64], d.last_error[:200], d.clock_drift_s, now,
+            ops.adapt_datetimefield_value(d.first_seen),
+            ops.adapt_datetimefield_value(d.last_seen),
+            d.last_remote[:64],
+            d.last_error[:200],
+            d.clock_drift_s,
+            now,
         ]
         for d in deltas
-    ]  # fmt: skip
+    ]
     water_sql.station_counters_upsert(params)
     return len(params)

@@ -55,9 +55,15 @@ def make_frame(protocol: str, address: str, moment: datetime, serial: int = 1) -
         sl651.encode_element("FF01", Decimal(volume), nbytes=6, decimals=1),
     ]
     return sl651.encode_report(
-        centre=1, station=bytes.fromhex(address), password=0x1234, serial=serial % 65535 + 1,
-        sent_at=moment + timedelta(seconds=5), observed_at=moment, elements=elements, station_class=0x49,
-    )  # fmt: skip
+        centre=1,
+        station=bytes.fromhex(address),
+        password=0x1234,
+        serial=serial % 65535 + 1,
+        sent_at=moment + timedelta(seconds=5),
+        observed_at=moment,
+        elements=elements,
+        station_class=0x49,
+    )
 
 
 def station_frames(protocol: str, address: str, count: int, *, end: datetime, step: timedelta) -> list[bytes]:
@@ -153,9 +159,14 @@ async def simulate(
 
 
 def plan(
-    protocol: str, *, count: int, connections: int, addresses: Sequence[str] | None = None,
-    end: datetime | None = None, step: timedelta = timedelta(minutes=1),
-) -> list[list[bytes]]:  # fmt: skip
+    protocol: str,
+    *,
+    count: int,
+    connections: int,
+    addresses: Sequence[str] | None = None,
+    end: datetime | None = None,
+    step: timedelta = timedelta(minutes=1),
+) -> list[list[bytes]]:
     """``count`` frames over ``connections`` stations (addresses given, or generated 650102 + 1…C)."""
     end = end or datetime.now(BEIJING)
     if addresses:
@@ -199,9 +210,14 @@ class SimulatedRtu:
     MAX_PACKET = 4000
 
     def __init__(
-        self, address: str, *, held: Sequence[datetime] = (), step: timedelta = timedelta(minutes=5),
-        clock_offset: timedelta = timedelta(0), ascii_frames: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        address: str,
+        *,
+        held: Sequence[datetime] = (),
+        step: timedelta = timedelta(minutes=5),
+        clock_offset: timedelta = timedelta(0),
+        ascii_frames: bool = False,
+    ) -> None:
         self.address = address
         self.station = bytes.fromhex(address)
         self.held = sorted(held)
@@ -224,8 +240,7 @@ class SimulatedRtu:
             # The send time is the station's own clock: that is what the gateway's drift figure reads.
             body = bytearray(sl651.decode(frame).body)
             body[2:8] = sl651.encode_sl651_time(self.clock(), 6, BEIJING)
-            frame = sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=0x32,
-                                       body=bytes(body))  # fmt: skip
+            frame = sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=0x32, body=bytes(body))
         return frame
 
     def answer(self, command: bytes) -> list[bytes]:
@@ -288,13 +303,27 @@ class SimulatedRtu:
             return [sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=function, body=body)]
         parts = [body[i : i + self.MAX_PACKET] for i in range(0, len(body), self.MAX_PACKET)]
         return [
-            sl651.encode_frame(centre=1, station=self.station, password=0x1234, function=function, body=part,
-                               end=sl651.ETX if i == len(parts) else sl651.ETB, packet=(len(parts), i))
+            sl651.encode_frame(
+                centre=1,
+                station=self.station,
+                password=0x1234,
+                function=function,
+                body=part,
+                end=sl651.ETX if i == len(parts) else sl651.ETB,
+                packet=(len(parts), i),
+            )
             for i, part in enumerate(parts, start=1)
-        ]  # fmt: skip
+        ]
 
-    async def session(self, host: str, port: int, reports: Sequence[datetime], *, linger: float = 5.0,
-                      until: Callable[[RtuLog], bool] | None = None) -> RtuLog:  # fmt: skip
+    async def session(
+        self,
+        host: str,
+        port: int,
+        reports: Sequence[datetime],
+        *,
+        linger: float = 5.0,
+        until: Callable[[RtuLog], bool] | None = None,
+    ) -> RtuLog:
         """Connect, send the reports (skipping held instants), then stay online answering commands for up to
         ``linger`` seconds (or until ``until(log)`` holds)."""
         reader, writer = await asyncio.open_connection(host, port)
@@ -370,8 +399,9 @@ async def _fleet_station(
             await rtu.session(host, port, before, linger=linger, until=lambda log: log.acks >= len(before))
         if after:
             wanted = len(before) + len(after)
-            await rtu.session(host, port, after, linger=linger,
-                              until=lambda log: log.acks >= wanted and 0x38 in log.commands)  # fmt: skip
+            await rtu.session(
+                host, port, after, linger=linger, until=lambda log: log.acks >= wanted and 0x38 in log.commands
+            )
     except OSError as exc:
         result.failed += 1
         result.errors.append(f"{rtu.address}: {exc}")
@@ -384,9 +414,16 @@ async def _fleet_station(
 
 
 async def fleet(
-    *, host: str, port: int, addresses: Sequence[str], count: int, held: int, step: timedelta,
-    linger: float = 30.0, end: datetime | None = None,
-) -> FleetResult:  # fmt: skip
+    *,
+    host: str,
+    port: int,
+    addresses: Sequence[str],
+    count: int,
+    held: int,
+    step: timedelta,
+    linger: float = 30.0,
+    end: datetime | None = None,
+) -> FleetResult:
     """SL 651 stations that report and answer the centre's commands (`SimulatedRtu`), all at once.
 
     Each reports ``count`` instants ``step`` apart but holds back ``held`` of them while "offline": it sends

@@ -37,8 +37,9 @@ _HEX = b"0123456789ABCDEFabcdef"
 def _hex(raw: bytes, start: int, stop: int, what: str, station: str | None = None) -> int:
     part = raw[start:stop]
     if part.translate(None, _HEX):  # anything left is not a hex character (one C-level pass)
-        raise MalformedFrame(f"non-hex characters {part!r} where the {what} belongs", protocol=PROTOCOL,
-                             station=station)  # fmt: skip
+        raise MalformedFrame(
+            f"non-hex characters {part!r} where the {what} belongs", protocol=PROTOCOL, station=station
+        )
     return int(part, 16)
 
 
@@ -61,8 +62,9 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> S
     length = marker & 0x0FFF
     total = length + OVERHEAD
     if n < total:
-        raise TruncatedFrame(f"length {length} announces {total} bytes, got {n}", protocol=PROTOCOL,
-                             station=station_hex)  # fmt: skip
+        raise TruncatedFrame(
+            f"length {length} announces {total} bytes, got {n}", protocol=PROTOCOL, station=station_hex
+        )
     if n > total:
         raise BadLength(f"length {length} announces {total} bytes, got {n}", protocol=PROTOCOL, station=station_hex)
     start = raw[23]
@@ -75,18 +77,30 @@ def decode(raw: BytesLike, *, tz: tzinfo = BEIJING, check_crc: bool = True) -> S
     calc = crc16_modbus(memoryview(raw)[: 25 + length])
     crc_ok = sent == calc
     if not crc_ok and check_crc:
-        raise BadCRC(f"CRC {sent:04X}, computed {calc:04X}", expected=calc, actual=sent, protocol=PROTOCOL,
-                     station=station_hex)  # fmt: skip
+        raise BadCRC(
+            f"CRC {sent:04X}, computed {calc:04X}", expected=calc, actual=sent, protocol=PROTOCOL, station=station_hex
+        )
     password = _hex(raw, 13, 17, "password", station_hex)
     function = _hex(raw, 17, 19, "function code", station_hex)
     if function not in tables.KNOWN_FUNCTIONS:
-        raise UnknownFunction(f"function {function:02X}H is reserved", code=function, protocol=PROTOCOL,
-                              station=station_hex)  # fmt: skip
+        raise UnknownFunction(
+            f"function {function:02X}H is reserved", code=function, protocol=PROTOCOL, station=station_hex
+        )
     common: dict[str, Any] = {
-        "raw": raw, "uplink": uplink, "centre": centre, "station": station, "station_hex": station_hex,
-        "password": password, "function": function, "length": length, "start": start, "end": end, "crc": sent,
-        "crc_ok": crc_ok, "encoding": "ascii",
-    }  # fmt: skip
+        "raw": raw,
+        "uplink": uplink,
+        "centre": centre,
+        "station": station,
+        "station_hex": station_hex,
+        "password": password,
+        "function": function,
+        "length": length,
+        "start": start,
+        "end": end,
+        "crc": sent,
+        "crc_ok": crc_ok,
+        "encoding": "ascii",
+    }
     if start == tables.SYN:
         if length < 6:
             raise BadLength("SYN packet without its packet field", protocol=PROTOCOL, station=station_hex)
@@ -173,12 +187,20 @@ def encode_report(
     return encode_frame(centre=centre, station=station, password=password, function=function, body=text, end=end)
 
 
-def build_confirmation(frame: Sl651Frame, *, end: int, sent_at: datetime | None = None,
-                       tz: tzinfo = BEIJING, extra: str = "") -> bytes:  # fmt: skip
+def build_confirmation(
+    frame: Sl651Frame, *, end: int, sent_at: datetime | None = None, tz: tzinfo = BEIJING, extra: str = ""
+) -> bytes:
     """The centre's confirmation of an ASCII frame, in ASCII: same function and password, serial and send
     time (echoed unless ``sent_at`` is given)."""
     if frame.serial is None:
         raise ValueError("frame has no decoded serial number")
     text = body_head(frame.serial, frame.sent_raw if sent_at is None else sent_at, tz) + extra
-    return encode_frame(centre=frame.centre, station=frame.station, password=frame.password,
-                        function=frame.function, body=text, uplink=False, end=end)  # fmt: skip
+    return encode_frame(
+        centre=frame.centre,
+        station=frame.station,
+        password=frame.password,
+        function=frame.function,
+        body=text,
+        uplink=False,
+        end=end,
+    )

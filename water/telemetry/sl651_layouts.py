@@ -68,19 +68,45 @@ STEP_DDEF = 0x18  # 3 bytes, 0 decimals
 # Table C.1, ASCII column (domain.md §3.3a): mnemonic → HEX identifier.
 MNEMONICS: dict[str, int] = {
     "DT": 0x05,
-    "P1": 0x1A, "P2": 0x1B, "P3": 0x1C, "P6": 0x1D, "P12": 0x1E, "PD": 0x1F,
-    "PJ": 0x20, "PT": 0x26, "Q": 0x27,
+    "P1": 0x1A,
+    "P2": 0x1B,
+    "P3": 0x1C,
+    "P6": 0x1D,
+    "P12": 0x1E,
+    "PD": 0x1F,
+    "PJ": 0x20,
+    "PT": 0x26,
+    "Q": 0x27,
     **{f"Q{i + 1}": 0x28 + i for i in range(8)},
-    "QA": 0x30, "QZ": 0x31, "VA": 0x36, "VJ": 0x37, "VT": 0x38, "Z": 0x39, "ZB": 0x3A, "ZU": 0x3B,
+    "QA": 0x30,
+    "QZ": 0x31,
+    "VA": 0x36,
+    "VJ": 0x37,
+    "VT": 0x38,
+    "Z": 0x39,
+    "ZB": 0x3A,
+    "ZU": 0x3B,
     **{f"Z{i + 1}": 0x3C + i for i in range(8)},
-    "ZT": 0x45, "PH": 0x46, "DO": 0x47, "COND": 0x48, "TURB": 0x49, "CODMN": 0x4A, "NH4N": 0x4C, "TP": 0x4D,
+    "ZT": 0x45,
+    "PH": 0x46,
+    "DO": 0x47,
+    "COND": 0x48,
+    "TURB": 0x49,
+    "CODMN": 0x4A,
+    "NH4N": 0x4C,
+    "TP": 0x4D,
     "TN": 0x4E,
     **{f"SYL{i + 1}": 0x60 + i for i in range(8)},
     **{f"SBL{i + 1}": 0x68 + i for i in range(8)},
-    "VTA": 0x70, "VTB": 0x71, "VTC": 0x72, "VIA": 0x73, "VIB": 0x74, "VIC": 0x75,
+    "VTA": 0x70,
+    "VTB": 0x71,
+    "VTC": 0x72,
+    "VIA": 0x73,
+    "VIB": 0x74,
+    "VIC": 0x75,
     "DRP": 0xF4,
     **{f"DRZ{i + 1}": 0xF5 + i for i in range(8)},
-}  # fmt: skip
+}
 MNEMONIC_OF = {ident: name for name, ident in MNEMONICS.items()}
 CLASS_LETTERS = frozenset("PHKZDTMGQIO")
 _STEP_UNITS = {"D": 1440, "H": 60, "N": 1}
@@ -458,9 +484,17 @@ def parse_ascii_body(function: int, uplink: bool, end: int, body: bytes, tz: tzi
     info = {"step_minutes": step} if step is not None else None
     elements = tuple(out)
     return Body(
-        serial, sent_raw, sent_at, station, station_class, first, elements, tuple(unknown),
-        count_missing(elements), info,
-    )  # fmt: skip
+        serial,
+        sent_raw,
+        sent_at,
+        station,
+        station_class,
+        first,
+        elements,
+        tuple(unknown),
+        count_missing(elements),
+        info,
+    )
 
 
 def _ascii_downlink(

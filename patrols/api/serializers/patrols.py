@@ -50,9 +50,11 @@ class CRSField(serializers.CharField):
 def _crs_field() -> CRSField:
     # null is the default system, as the hot path's parser has always read it (core.geo.parse_crs).
     return CRSField(
-        required=False, allow_null=True, default=InputCRS.WGS84.value,
+        required=False,
+        allow_null=True,
+        default=InputCRS.WGS84.value,
         help_text=f"one of {', '.join(CRS_VALUES)}; absent or null: {InputCRS.WGS84.value}",
-    )  # fmt: skip
+    )
 
 
 def check_reach_or_lake(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -75,13 +77,21 @@ class _PatrolHeaderSerializer(StrictSerializer):
     # integer is due, and a number as an id; the documented body says the same (tests/patrols/test_submit_contract.py).
     id = StrictUUIDField(help_text="chosen by the phone; a resend with the same id returns the stored patrol")
     reach = WholeNumberField(
-        min_value=1, upper=MAX_ID, required=False, allow_null=True, default=None,
+        min_value=1,
+        upper=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="id of a reach you are chief of (your appointments list them); or give `lake`",
-    )  # fmt: skip
+    )
     lake = WholeNumberField(
-        min_value=1, upper=MAX_ID, required=False, allow_null=True, default=None,
+        min_value=1,
+        upper=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="id of a lake or reservoir you are chief of, in place of `reach`",
-    )  # fmt: skip
+    )
     started_at = AwareDateTimeField()
     companions = WholeNumberField(min_value=0, upper=conf.max_companions, default=0)
     mode = serializers.ChoiceField(choices=PatrolMode.choices)

@@ -131,11 +131,17 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
                 "A short patrol on foot",
                 request_only=True,
                 value={
-                    "id": "3f6c1d2e-8a4b-4c5d-9e0f-1a2b3c4d5e6f", "reach": 1, "mode": "foot", "companions": 1,
-                    "crs": "EPSG:4326", "started_at": "2024-05-10T09:00:00+08:00",
+                    "id": "3f6c1d2e-8a4b-4c5d-9e0f-1a2b3c4d5e6f",
+                    "reach": 1,
+                    "mode": "foot",
+                    "companions": 1,
+                    "crs": "EPSG:4326",
+                    "started_at": "2024-05-10T09:00:00+08:00",
                     "ended_at": "2024-05-10T09:01:00+08:00",
-                    "track": {"type": "LineString",
-                              "coordinates": [[87.6012, 43.8251], [87.6031, 43.8262], [87.6055, 43.8270]]},
+                    "track": {
+                        "type": "LineString",
+                        "coordinates": [[87.6012, 43.8251], [87.6031, 43.8262], [87.6055, 43.8270]],
+                    },
                     "times": ["2024-05-10T09:00:00+08:00", "2024-05-10T09:00:30+08:00", "2024-05-10T09:01:00+08:00"],
                 },
                 description=(
@@ -144,7 +150,7 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
                 ),
             )
         ],
-    )  # fmt: skip
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # A phone that lost the answer resends the same bytes: one indexed lookup answers it, before
         # any parsing. A resend with the same content in another layout takes the full path and is
@@ -178,11 +184,16 @@ class PatrolViewSet(IdempotencyMixin, ExportMixin, ReadOnlyGeoViewSet):
             OpenApiExample(
                 "Start on foot",
                 request_only=True,
-                value={"id": "7d1e2f3a-4b5c-4d6e-8f70-819293a4b5c6", "reach": 1, "mode": "foot", "companions": 0,
-                       "started_at": "2024-05-10T09:00:00+08:00"},
+                value={
+                    "id": "7d1e2f3a-4b5c-4d6e-8f70-819293a4b5c6",
+                    "reach": 1,
+                    "mode": "foot",
+                    "companions": 0,
+                    "started_at": "2024-05-10T09:00:00+08:00",
+                },
             )
         ],
-    )  # fmt: skip
+    )
     @action(detail=False, methods=["post"])
     def start(self, request: Request) -> Response:
         v = _validated(PatrolStartSerializer, request)

@@ -37,9 +37,13 @@ class PacketAssembler:
             if parts is None:
                 return None
             joined = szy206.decode_joined(
-                parts, edition=profile.edition, pairs=profile.flow_volume_pairs, sign_rule=profile.sign_rule,
-                volume_decimals=profile.volume_decimals, word_order=profile.status_word_order,
-            )  # fmt: skip
+                parts,
+                edition=profile.edition,
+                pairs=profile.flow_volume_pairs,
+                sign_rule=profile.sign_rule,
+                volume_decimals=profile.volume_decimals,
+                word_order=profile.status_word_order,
+            )
             return from_szy206(joined, decoded.received_at, profile)
         merged = self._reassembler.add(frame, zone(profile.clock_tz))
         if merged is None:

@@ -125,8 +125,15 @@ def build_nak_hex(packet: Sl651Frame, missing: list[int], *, sent_at: datetime, 
     """The HEX/BCD NAK (the public `sl651.build_nak`, in `codec`, hands ASCII packets to `sl651_ascii`): the
     missing packet numbers, 2 bytes each."""
     body = b"\x00\x00" + encode_sl651_time(sent_at, 6, tz) + b"".join(seq.to_bytes(2, "big") for seq in missing)
-    return encode_frame(centre=packet.centre, station=packet.station, password=packet.password,
-                        function=packet.function, body=body, uplink=False, end=NAK)  # fmt: skip
+    return encode_frame(
+        centre=packet.centre,
+        station=packet.station,
+        password=packet.password,
+        function=packet.function,
+        body=body,
+        uplink=False,
+        end=NAK,
+    )
 
 
 def needs_confirmation(frame: Sl651Frame, *, keepalive: bool = False) -> bool:

@@ -295,9 +295,20 @@ def decode_joined(
     raw = b"".join(f.raw for f in fragments)
     try:
         return _decode_uplink(
-            raw, control, None, first.address, first.afn, data, fragments[-1].crc, crc_ok, edition=edition,
-            pairs=pairs, sign_rule=sign_rule, volume_decimals=volume_decimals, word_order=word_order,
-        )  # fmt: skip
+            raw,
+            control,
+            None,
+            first.address,
+            first.afn,
+            data,
+            fragments[-1].crc,
+            crc_ok,
+            edition=edition,
+            pairs=pairs,
+            sign_rule=sign_rule,
+            volume_decimals=volume_decimals,
+            word_order=word_order,
+        )
     except FrameError as exc:
         exc.protocol = PROTOCOL
         exc.station = exc.station or first.address.hex
@@ -319,8 +330,9 @@ class SplitAssembler:
         if frame.divs is None:
             return [frame]
         if frame.divs == 0:
-            raise BadLength("DIVS 0: split frames count down from 255 to 1", protocol=PROTOCOL,
-                            station=frame.address.hex)  # fmt: skip
+            raise BadLength(
+                "DIVS 0: split frames count down from 255 to 1", protocol=PROTOCOL, station=frame.address.hex
+            )
         key = (frame.address.hex, frame.afn, frame.control.data_type)
         parts = self._pending.setdefault(key, {})
         parts[frame.divs] = frame
@@ -333,6 +345,7 @@ class SplitAssembler:
         top = max(parts)
         missing = [d for d in range(top, 0, -1) if d not in parts]
         if missing:
-            raise BadLength(f"split message without fragments DIVS {missing}", protocol=PROTOCOL,
-                            station=frame.address.hex)  # fmt: skip
+            raise BadLength(
+                f"split message without fragments DIVS {missing}", protocol=PROTOCOL, station=frame.address.hex
+            )
         return [parts[d] for d in range(top, 0, -1)]
