@@ -11,7 +11,7 @@ import pytest
 
 from accounts.scope import SYSTEM_SCOPE
 from core.periods import month
-from patrols import selectors
+from patrols import report_selectors
 from tests.patrols.conftest import BJ, patrol_body
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_each_chief_has_both_counts(client_for, users, april):
 
 
 def test_the_report_totals_and_levels_have_both_counts(april):
-    c = selectors.compliance_report(scope=SYSTEM_SCOPE, period=month(2024, 4))
+    c = report_selectors.compliance_report(scope=SYSTEM_SCOPE, period=month(2024, 4))
     assert (c["done"], c["person_times"], c["valid"]) == (6, 16, 5)
     levels = {lvl: (row["done"], row["person_times"]) for lvl, row in c["by_level"].items()}
     assert levels == {"village": (4, 10), "township": (2, 6)}

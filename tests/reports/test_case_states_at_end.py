@@ -14,7 +14,7 @@ from django.contrib.gis.geos import Point
 
 from accounts.scope import SYSTEM_SCOPE
 from core.periods import BEIJING, quarter
-from patrols import selectors, services
+from patrols import report_selectors, services
 from patrols.choices import CaseCategory, CaseSource, CaseStatus
 from patrols.models import Case, CasePhoto
 
@@ -96,7 +96,7 @@ def test_the_q1_report_reads_the_cases_as_they_stood_on_31_march(cases):
     assert now == {"a": "closed", "b": "closed", "c": "closed", "d": "closed", "e": "assigned", "f": "closed"} | {
         "g": "reported"
     }
-    r = selectors.patrol_report(scope=SYSTEM_SCOPE, period=Q1)
+    r = report_selectors.patrol_report(scope=SYSTEM_SCOPE, period=Q1)
     assert (r["cases_found"], r["cases_cleared_on_spot"], r["cases_closed"], r["cases_closed_of_found"]) == (5, 1, 2, 2)
     assert r["cases_overdue"] == 1  # d: flagged 21 March, open on 31 March
     assert r["closure_rate"] == pytest.approx(2 / 5)
@@ -115,17 +115,17 @@ def test_the_q1_report_reads_the_cases_as_they_stood_on_31_march(cases):
         "overdue": 0,
     }
     assert r["cases_by_category"]["construction"]["overdue"] == 1
-    rows = selectors.report_rows(scope=SYSTEM_SCOPE, period=Q1, figure="cases_overdue")
+    rows = report_selectors.report_rows(scope=SYSTEM_SCOPE, period=Q1, figure="cases_overdue")
     assert [row.pk for row in rows] == [cases["d"].pk]
 
 
 def test_the_q2_report_reads_the_cases_as_they_stood_on_30_june(cases):
-    r = selectors.patrol_report(scope=SYSTEM_SCOPE, period=Q2)
+    r = report_selectors.patrol_report(scope=SYSTEM_SCOPE, period=Q2)
     assert (r["cases_found"], r["cases_cleared_on_spot"], r["cases_closed"], r["cases_closed_of_found"]) == (2, 1, 3, 1)
     assert r["cases_overdue"] == 1  # e: flagged 2 June, open on 30 June; d closed on 5 May
     assert r["closure_rate"] == pytest.approx(1 / 2)
     assert states(r) == {("occupation", "closed"): 1, ("other", "reported"): 1}  # f, g
-    closed = selectors.report_rows(scope=SYSTEM_SCOPE, period=Q2, figure="cases_closed")
+    closed = report_selectors.report_rows(scope=SYSTEM_SCOPE, period=Q2, figure="cases_closed")
     assert {row.pk for row in closed} == {cases["c"].pk, cases["d"].pk, cases["f"].pk}
 
 

@@ -473,7 +473,8 @@ def test_built_frames_reach_every_new_codec() -> None:
     each decode."""
     seen: set[str] = set()
 
-    @settings(_SETTINGS, database=None, derandomize=True, max_examples=1000, phases=[Phase.generate])
+    # 4,000 draws: one CI run of 1,000 drew no decodable 37H (the draw is not the same in every process).
+    @settings(_SETTINGS, database=None, derandomize=True, max_examples=4000, phases=[Phase.generate])
     @given(raw=built())
     def run(raw: bytes) -> None:
         try:
